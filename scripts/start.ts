@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { ConfigError, getConfig, loadDotEnv } from '../src/shared/config';
+import { migrateDatabase } from '../src/shared/migrate';
+import { Supervisor, type ChildSpec } from '../src/shared/supervisor';
+
+/**
+ * `npm start`: migrates the database, then runs the web process and every worker under one
+ * supervisor with working local defaults. Ctrl-C stops them all.
+ */
+async function main(): Promise<void> {
+  loadDotEnv();
+  const config = getConfig();
+  const root = path.resolve(__dirname, '..');
+  const applied = await migrateDatabase(config.DATABASE_URL, { log: (m) => console.log(`[start] ${m}`) });
+  if (!applied.length) console.log('[start] database is up to date');
+
+  const children: ChildSpec[] = [
+    { name: 'web', script: 'src/server.ts' },
+    { name: 'relay', script: 'workers/relay/main.ts' },
+  ];
+  const supervisor = new Supervisor(children, {
+    root,
+    env: { ...process.env, MIGRATE_ON_START: 'false' },
+    mode: __filename.endsWith('.ts') ? 'tsx' : 'dist',
+    log: (line) => console.log(line),
+    stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  });
+  supervisor.start();
+
+  const url = config.PUBLIC_URL;
+  void waitForHealth(`http://127.0.0.1:${config.PORT}/health`).then((ok) => {
+    if (ok) console.log(`\n  Platform running at ${url}  (Ctrl-C stops everything)\n`);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[start] ${signal}: stopping all processes`);
+    void supervisor.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function waitForHealth(url: string): Promise<boolean> {
+  for (let i = 0; i < 240; i++) {
+    try {
+      if ((await fetch(url)).ok) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : `start failed: ${(err as Error).message}`);
+  process.exit(1);
+});

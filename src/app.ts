@@ -1,0 +1,101 @@
+import path from 'node:path';
+import express, { Router, type Express } from 'express';
+import helmet from 'helmet';
+import { AppError } from './shared/errors';
+import { errorHandler, notFound } from './shared/http/errors';
+import { buildOpenApi, type ApiModule } from './shared/http/openapi';
+import { createRateLimit } from './shared/http/rate-limit';
+import { requestId } from './shared/http/request-id';
+import { sessions } from './shared/http/session';
+import { systemRoutes } from './shared/http/system.routes';
+import { createMetrics, type Metrics } from './shared/metrics';
+import type { Platform } from './shared/platform';
+import { renderError, renderPage } from './web/views';
+
+export interface BuiltApp {
+  app: Express;
+  metrics: Metrics;
+  modules: ApiModule[];
+  openapi: ReturnType<typeof buildOpenApi>;
+}
+
+const VERSION = '0.1.0';
+
+/** The Express app with every module mounted; no listen (server.ts and tests do that). */
+export function buildApp(platform: Platform): BuiltApp {
+  const { config, logger } = platform;
+  const app = express();
+  const metrics = createMetrics(platform);
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY);
+
+  app.use(requestId());
+  app.use((req, res, next) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'connect-src': ["'self'", 'ws:', 'wss:'],
+          // Allow forms to post to the payment provider's hosted checkout page.
+          'form-action': null,
+          'upgrade-insecure-requests': config.NODE_ENV === 'production' ? [] : null,
+        },
+      },
+      hsts: config.NODE_ENV === 'production',
+    }),
+  );
+  app.use('/static', express.static(path.join(__dirname, 'web', 'static'), { maxAge: '1h', index: false }));
+
+  const system = systemRoutes(platform, metrics);
+  app.use(system.router);
+
+  app.use(express.json({ limit: config.BODY_LIMIT }));
+  app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
+  app.use(sessions(config, platform.redis));
+
+  const apiLimiter = createRateLimit(platform.redis, config.REDIS_PREFIX, {
+    name: 'api',
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    limit: config.RATE_LIMIT_MAX,
+  });
+  app.use('/api', apiLimiter);
+
+  const modules: ApiModule[] = [system];
+  for (const m of modules) if (m !== system) app.use(m.prefix, m.router);
+
+  const docs: ApiModule = {
+    name: 'docs',
+    prefix: '/api',
+    router: Router(),
+    paths: {
+      '/api/docs': {
+        get: { summary: 'This OpenAPI 3.1 document', tags: ['system'], responses: { '200': { description: 'OpenAPI JSON' } } },
+      },
+    },
+  };
+  modules.push(docs);
+  const openapi = buildOpenApi(modules, { version: VERSION, serverUrl: config.PUBLIC_URL });
+  docs.router.get('/docs', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use(docs.prefix, docs.router);
+  app.get('/api/docs/ui', (req, res) => renderPage(req, res, 'api-docs', { title: 'API reference', doc: openapi }));
+
+  app.use('/api', notFound());
+
+  const pages = Router();
+  pages.get('/', (req, res) => renderPage(req, res, 'home', { title: 'Tickets' }));
+  app.use(pages);
+  app.use((req, _res, next) => next(AppError.notFound('PAGE_NOT_FOUND', `There is no page at ${req.path}`)));
+
+  app.use(errorHandler(logger, (res, status, err) => renderError(res, status, err.message, err.code)));
+  return { app, metrics, modules, openapi };
+}

@@ -1,0 +1,33 @@
+import http from 'node:http';
+import { buildApp } from './app';
+import { ConfigError, getConfig, loadDotEnv } from './shared/config';
+import { exitOnStartupError, onShutdown } from './shared/lifecycle';
+import { migrateDatabase } from './shared/migrate';
+import { createPlatform } from './shared/platform';
+import { createRealtime } from './shared/realtime';
+
+/** The web process: Express + Socket.io. Stateless; run as many copies as needed. */
+async function main(): Promise<void> {
+  loadDotEnv();
+  const config = getConfig();
+  if (config.MIGRATE_ON_START) await migrateDatabase(config.DATABASE_URL);
+  const platform = await createPlatform(config, { service: 'web' });
+  const { app } = buildApp(platform);
+  const server = http.createServer(app);
+  const realtime = await createRealtime(server, platform);
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  platform.logger.info(`web listening on http://${config.HOST}:${port}`, { port });
+
+  onShutdown(platform.logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
+    // Stop accepting, let in-flight requests finish, then drop connections.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await realtime.close();
+    await closed;
+    await platform.close();
+  });
+}
+
+main().catch((err) => exitOnStartupError(err, (m) => console.error(err instanceof ConfigError ? m : `web failed to start: ${m}`)));

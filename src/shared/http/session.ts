@@ -1,0 +1,64 @@
+import { RedisStore } from 'connect-redis';
+import type { Request, RequestHandler } from 'express';
+import session from 'express-session';
+import type { Config } from '../config';
+import type { RedisClient } from '../redis';
+
+export interface FlashMessage {
+  type: 'info' | 'success' | 'error';
+  message: string;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    createdAt: number;
+    flash: FlashMessage[];
+  }
+}
+
+export const SESSION_COOKIE = 'tm.sid';
+
+/**
+ * Cookie sessions stored in Redis, so that any web process serves any request and sessions
+ * outlive a restart. Idle lifetime rolls with each request; the absolute lifetime is enforced
+ * here from the session's creation time.
+ */
+export function sessions(config: Config, redis: RedisClient): RequestHandler {
+  const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
+  const absoluteMs = config.SESSION_ABSOLUTE_HOURS * 3_600_000;
+  const middleware = session({
+    name: SESSION_COOKIE,
+    secret: config.SESSION_SECRET,
+    store: new RedisStore({ client: redis, prefix: `${config.REDIS_PREFIX}sess:`, ttl: Math.ceil(idleMs / 1000) }),
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    proxy: config.NODE_ENV === 'production',
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.NODE_ENV === 'production',
+      maxAge: idleMs,
+    },
+  });
+  return (req, res, next) => {
+    middleware(req, res, () => {
+      const created = req.session?.createdAt;
+      if (created && Date.now() - created > absoluteMs) {
+        return req.session.regenerate((err) => next(err));
+      }
+      next();
+    });
+  };
+}
+
+/** Queues a message shown once on the next page the user sees. */
+export function flash(req: Request, type: FlashMessage['type'], message: string): void {
+  req.session.flash = [...(req.session.flash ?? []), { type, message }];
+}
+
+export function takeFlash(req: Request): FlashMessage[] {
+  const messages = req.session?.flash ?? [];
+  if (messages.length) delete req.session.flash;
+  return messages;
+}

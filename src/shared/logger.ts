@@ -1,0 +1,69 @@
+import winston from 'winston';
+import { currentContext } from './context';
+
+/**
+ * Keys whose values never reach a log line, wherever they appear in a logged object.
+ * Card fields are on the list because Flutterwave payloads can carry masked card data.
+ */
+const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|session|api[-_]?key|verif-hash|card|cvv|pan$|pin$|otp/i;
+const REDACTED = '[redacted]';
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1);
+  }
+  return out;
+}
+
+const redactFormat = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (key === 'level' || key === 'message') continue;
+    info[key] = SECRET_KEY.test(key) ? REDACTED : redact(info[key]);
+  }
+  return info;
+});
+
+const contextFormat = winston.format((info) => {
+  const ctx = currentContext();
+  if (ctx) {
+    info.requestId ??= ctx.requestId;
+    if (ctx.userId) info.userId ??= ctx.userId;
+  }
+  return info;
+});
+
+export interface LoggerOptions {
+  level?: string;
+  json?: boolean;
+  service?: string;
+}
+
+export function createLogger(opts: LoggerOptions = {}): winston.Logger {
+  const json = opts.json ?? process.env.NODE_ENV === 'production';
+  const base = [winston.format.errors({ stack: true }), contextFormat(), redactFormat(), winston.format.timestamp()];
+  const format = json
+    ? winston.format.combine(...base, winston.format.json())
+    : winston.format.combine(
+        ...base,
+        winston.format.colorize(),
+        winston.format.printf(({ timestamp, level, message, service, requestId, stack, ...rest }) => {
+          const id = requestId ? ` [${String(requestId)}]` : '';
+          const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+          return `${String(timestamp)} ${level} ${String(service ?? '')}${id}: ${String(message)}${extra}${stack ? `\n${String(stack)}` : ''}`;
+        }),
+      );
+  return winston.createLogger({
+    level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
+    defaultMeta: { service: opts.service ?? process.env.SERVICE_NAME ?? 'web' },
+    format,
+    transports: [new winston.transports.Console({ silent: process.env.LOG_SILENT === 'true' })],
+  });
+}
+
+/** The process-wide logger. */
+export const logger = createLogger();
+export type Logger = winston.Logger;

@@ -1,0 +1,45 @@
+import type { Config } from './config';
+import { createPrisma, type Db } from './db';
+import { createLogger, type Logger } from './logger';
+import { createBroker, type Broker } from './messaging/broker';
+import { SharedCounters } from './messaging/counters';
+import { createRedis, type RedisClient } from './redis';
+import { systemClock, type Clock } from './clock';
+
+/**
+ * The connections one process holds: PostgreSQL (Prisma), Redis and RabbitMQ. Web and worker
+ * processes build one each and hand it to the code they run; tests build one per suite.
+ */
+export interface Platform {
+  config: Config;
+  logger: Logger;
+  prisma: Db;
+  redis: RedisClient;
+  broker: Broker;
+  counters: SharedCounters;
+  clock: Clock;
+  close(): Promise<void>;
+}
+
+export async function createPlatform(config: Config, opts: { service: string; logger?: Logger; clock?: Clock }): Promise<Platform> {
+  const logger =
+    opts.logger ?? createLogger({ level: config.LOG_LEVEL, json: config.NODE_ENV === 'production', service: opts.service });
+  const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const redis = await createRedis(config.REDIS_URL, opts.service);
+  const broker = createBroker({ url: config.AMQP_URL, exchange: config.AMQP_EXCHANGE, name: opts.service, logger });
+  const counters = new SharedCounters(redis, `${config.REDIS_PREFIX}metrics:messages`);
+  return {
+    config,
+    logger,
+    prisma,
+    redis,
+    broker,
+    counters,
+    clock: opts.clock ?? systemClock,
+    async close() {
+      await broker.close().catch(() => undefined);
+      await redis.close().catch(() => undefined);
+      await prisma.$disconnect().catch(() => undefined);
+    },
+  };
+}
