@@ -10,7 +10,8 @@ import { sessions } from './shared/http/session';
 import { systemRoutes } from './shared/http/system.routes';
 import { createMetrics, type Metrics } from './shared/metrics';
 import type { Platform } from './shared/platform';
-import { renderError, renderPage } from './web/views';
+import { webModules } from './modules/registry';
+import { addNavItem, renderError, renderPage } from './web/views';
 
 export interface BuiltApp {
   app: Express;
@@ -68,8 +69,16 @@ export function buildApp(platform: Platform): BuiltApp {
   });
   app.use('/api', apiLimiter);
 
+  const loaded = webModules.map((factory) => factory(platform));
+  for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
   const modules: ApiModule[] = [system];
-  for (const m of modules) if (m !== system) app.use(m.prefix, m.router);
+  for (const m of loaded) {
+    for (const api of m.api ?? []) {
+      app.use(api.prefix, api.router);
+      modules.push(api);
+    }
+    for (const item of m.nav ?? []) addNavItem(item);
+  }
 
   const docs: ApiModule = {
     name: 'docs',
@@ -94,6 +103,7 @@ export function buildApp(platform: Platform): BuiltApp {
   const pages = Router();
   pages.get('/', (req, res) => renderPage(req, res, 'home', { title: 'Tickets' }));
   app.use(pages);
+  for (const m of loaded) if (m.pages) app.use(m.pages);
   app.use((req, _res, next) => next(AppError.notFound('PAGE_NOT_FOUND', `There is no page at ${req.path}`)));
 
   app.use(errorHandler(logger, (res, status, err) => renderError(res, status, err.message, err.code)));

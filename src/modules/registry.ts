@@ -1,0 +1,22 @@
+import type { RequestHandler, Router } from 'express';
+import type { ApiModule } from '../shared/http/openapi';
+import type { Platform } from '../shared/platform';
+import type { NavItem } from '../web/views';
+
+/**
+ * What a module contributes to the web process. `middleware` runs for every request after
+ * the session (the auth module puts the actor on the request there); `api` routers are mounted
+ * under their prefix and documented in OpenAPI; `pages` are server-rendered pages.
+ */
+export interface WebModule {
+  name: string;
+  middleware?: RequestHandler[];
+  api?: ApiModule[];
+  pages?: Router;
+  nav?: NavItem[];
+}
+
+export type WebModuleFactory = (platform: Platform) => WebModule;
+
+/** Every module of the web process, in mount order. */
+export const webModules: WebModuleFactory[] = [];
