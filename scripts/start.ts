@@ -17,6 +17,8 @@ async function main(): Promise<void> {
   const children: ChildSpec[] = [
     { name: 'web', script: 'src/server.ts' },
     { name: 'relay', script: 'workers/relay/main.ts' },
+    { name: 'scheduler', script: 'workers/scheduler/main.ts' },
+    { name: 'realtime', script: 'workers/realtime/main.ts' },
   ];
   const supervisor = new Supervisor(children, {
     root,

@@ -10,11 +10,12 @@ import { sessions } from './shared/http/session';
 import { systemRoutes } from './shared/http/system.routes';
 import { createMetrics, type Metrics } from './shared/metrics';
 import type { Platform } from './shared/platform';
-import { webModules } from './modules/registry';
+import { webModules, type WebModule } from './modules/registry';
 import { addNavItem, renderError, renderPage } from './web/views';
 
 export interface BuiltApp {
   app: Express;
+  webModules: WebModule[];
   metrics: Metrics;
   modules: ApiModule[];
   openapi: ReturnType<typeof buildOpenApi>;
@@ -107,5 +108,5 @@ export function buildApp(platform: Platform): BuiltApp {
   app.use((req, _res, next) => next(AppError.notFound('PAGE_NOT_FOUND', `There is no page at ${req.path}`)));
 
   app.use(errorHandler(logger, (res, status, err) => renderError(res, status, err.message, err.code)));
-  return { app, metrics, modules, openapi };
+  return { app, webModules: loaded, metrics, modules, openapi };
 }

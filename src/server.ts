@@ -12,9 +12,10 @@ async function main(): Promise<void> {
   const config = getConfig();
   if (config.MIGRATE_ON_START) await migrateDatabase(config.DATABASE_URL);
   const platform = await createPlatform(config, { service: 'web' });
-  const { app } = buildApp(platform);
+  const { app, webModules } = buildApp(platform);
   const server = http.createServer(app);
   const realtime = await createRealtime(server, platform);
+  for (const m of webModules) m.sockets?.(realtime.io);
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -1,4 +1,5 @@
 import type { RequestHandler, Router } from 'express';
+import type { Server } from 'socket.io';
 import type { ApiModule } from '../shared/http/openapi';
 import type { Platform } from '../shared/platform';
 import type { NavItem } from '../web/views';
@@ -14,9 +15,13 @@ export interface WebModule {
   api?: ApiModule[];
   pages?: Router;
   nav?: NavItem[];
+  /** Socket.io handlers (rooms to join); called once per web process. */
+  sockets?: (io: Server) => void;
 }
 
 export type WebModuleFactory = (platform: Platform) => WebModule;
 
+import { campaignsWebModule } from './campaigns';
+
 /** Every module of the web process, in mount order. */
-export const webModules: WebModuleFactory[] = [];
+export const webModules: WebModuleFactory[] = [campaignsWebModule];

@@ -53,6 +53,7 @@ const schema = z.object({
   CONSUMER_MAX_ATTEMPTS: int(5, 1),
   CONSUMER_RETRY_BASE_MS: int(1000, 1),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
+  SCHEDULER_TICK_MS: int(15_000, 50),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -9,6 +9,25 @@ const eta = new Eta({
   autoEscape: true,
 });
 
+/** Formatting helpers every template gets as `it.fmt`. */
+export const fmt = {
+  /** Integer minor units → "₦12,500.00" using the currency's own number of decimals. */
+  money(minor: number, currency: string): string {
+    const nf = new Intl.NumberFormat('en', { style: 'currency', currency });
+    const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
+    return nf.format(minor / 10 ** digits);
+  },
+  /** A time shown in the campaign's own time zone. */
+  date(iso: string | null, timeZone = 'UTC'): string {
+    if (!iso) return '';
+    return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(iso));
+  },
+  /** Value for <input type="datetime-local"> in UTC. */
+  inputDate(iso: string | null): string {
+    return iso ? iso.slice(0, 16) : '';
+  },
+};
+
 export interface PageData {
   title: string;
   [key: string]: unknown;
@@ -27,6 +46,7 @@ export function renderPage(req: Request, res: Response, view: string, data: Page
     flash: req.session ? takeFlash(req) : [],
     path: req.path,
     nav: navFor(res),
+    fmt,
   });
   res.type('html').send(html);
 }
@@ -51,5 +71,5 @@ function navFor(res: Response): NavItem[] {
 }
 
 export function renderError(res: Response, status: number, message: string, code: string): void {
-  res.status(status).type('html').send(eta.render('error', { title: `Error ${status}`, status, message, code, user: null, flash: [], csrfToken: '', sandbox: false, path: '', nav: navItems.filter((n) => !n.when) }));
+  res.status(status).type('html').send(eta.render('error', { title: `Error ${status}`, status, message, code, user: null, flash: [], csrfToken: '', sandbox: false, path: '', nav: navItems.filter((n) => !n.when), fmt }));
 }

@@ -4,6 +4,7 @@ import { buildApp, type BuiltApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/shared/config';
 import { createLogger } from '../../src/shared/logger';
 import { createPlatform, type Platform } from '../../src/shared/platform';
+import { createRealtime, type Realtime } from '../../src/shared/realtime';
 
 /** The test worker's configuration (see worker-env.ts) with per-test overrides. */
 export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}): Config {
@@ -18,24 +19,33 @@ export async function createTestPlatform(overrides: Partial<Record<keyof Config,
 export interface RunningApp extends BuiltApp {
   url: string;
   server: http.Server;
+  realtime?: Realtime;
   close(): Promise<void>;
 }
 
-/** buildApp() listening on a free loopback port. */
-export async function startApp(platform: Platform): Promise<RunningApp> {
+/** buildApp() listening on a free loopback port, with Socket.io when `realtime` is set. */
+export async function startApp(platform: Platform, opts: { realtime?: boolean } = {}): Promise<RunningApp> {
   const built = buildApp(platform);
   const server = http.createServer(built.app);
+  let realtime: Realtime | undefined;
+  if (opts.realtime) {
+    realtime = await createRealtime(server, platform);
+    for (const m of built.webModules) m.sockets?.(realtime.io);
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     ...built,
     server,
+    realtime,
     url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await realtime?.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 

@@ -22,6 +22,6 @@ export function validate(...chains: ValidationChain[]): RequestHandler {
   };
 }
 
-export function validated<T extends Record<string, unknown>>(req: Parameters<RequestHandler>[0]): T {
+export function validated<T extends object>(req: Parameters<RequestHandler>[0]): T {
   return matchedData(req, { includeOptionals: false }) as T;
 }

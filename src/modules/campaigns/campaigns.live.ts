@@ -1,0 +1,52 @@
+import type { Server } from 'socket.io';
+import type { Db } from '../../shared/db';
+import type { ConsumerSpec } from '../../shared/messaging/consumer';
+import { createEmitter } from '../../shared/realtime';
+import type { Platform } from '../../shared/platform';
+import * as repo from './campaigns.repository';
+
+/*
+ * Live counters. Browsers join the room `campaign:<id>` and receive `booking:counter` with
+ * ABSOLUTE numbers per ticket type: a message that is lost or arrives out of order is healed by
+ * the next one, and a client that joins gets the current snapshot at once. The numbers come from
+ * PostgreSQL (the source of truth); Redis only carries them.
+ */
+
+export const COUNTER_EVENT = 'booking:counter';
+export const roomOf = (campaignId: string) => `campaign:${campaignId}`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Web side: join/leave a campaign's room; the joining socket gets the snapshot. */
+export function registerCounterSockets(io: Server, prisma: Db): void {
+  io.on('connection', (socket) => {
+    socket.on('campaign:join', async (campaignId: unknown, ack?: (r: { ok: boolean }) => void) => {
+      if (typeof campaignId !== 'string' || !UUID.test(campaignId)) return ack?.({ ok: false });
+      await socket.join(roomOf(campaignId));
+      const snapshot = await repo.counters(prisma, campaignId).catch(() => []);
+      for (const s of snapshot) socket.emit(COUNTER_EVENT, s);
+      ack?.({ ok: true });
+    });
+    socket.on('campaign:leave', async (campaignId: unknown) => {
+      if (typeof campaignId === 'string') await socket.leave(roomOf(campaignId));
+    });
+  });
+}
+
+/**
+ * Worker side: every event that moves a campaign's counters (bookings reserved, confirmed,
+ * expired, cancelled, refunded; ticket types changed) → the campaign's current counters, emitted
+ * to its room through the Redis emitter so sockets on every web process receive them.
+ */
+export function liveCountersConsumer(platform: Platform): ConsumerSpec<{ campaignId?: string }> {
+  const emitter = createEmitter(platform.redis, platform.config.REDIS_PREFIX);
+  return {
+    name: 'campaigns.live-counters',
+    events: ['booking.*', 'campaign.updated', 'campaign.published', 'refund.completed'],
+    concurrency: 8,
+    async handle(event, { tx }) {
+      const campaignId = event.payload.campaignId;
+      if (!campaignId) return;
+      for (const s of await repo.counters(tx, campaignId)) emitter.to(roomOf(campaignId)).emit(COUNTER_EVENT, s);
+    },
+  };
+}

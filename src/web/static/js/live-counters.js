@@ -1,0 +1,22 @@
+// Live availability: join the campaign's room and apply absolute counters as they arrive.
+(function () {
+  const root = document.querySelector('[data-campaign-id]');
+  if (!root || typeof io !== 'function') return;
+  const campaignId = root.getAttribute('data-campaign-id');
+  const socket = io({ transports: ['websocket', 'polling'] });
+  const join = () => socket.emit('campaign:join', campaignId);
+  socket.on('connect', join);
+  socket.on('booking:counter', (c) => {
+    if (c.campaignId !== campaignId) return;
+    document.querySelectorAll(`[data-ticket-type-id="${c.ticketTypeId}"]`).forEach((row) => {
+      for (const key of ['available', 'sold', 'reserved', 'capacity']) {
+        row.querySelectorAll(`[data-counter="${key}"]`).forEach((el) => {
+          el.textContent = String(c[key]);
+        });
+      }
+      row.dataset.available = String(c.available);
+      row.dispatchEvent(new CustomEvent('counter', { bubbles: true, detail: c }));
+    });
+  });
+  window.liveSocket = socket;
+})();

@@ -1,0 +1,21 @@
+import { createCampaignsService, flushViews } from '../../src/modules/campaigns';
+import { runWorkerProcess } from '../../src/shared/worker';
+
+/**
+ * Scheduler: time-driven transitions. Every job claims its rows with SKIP LOCKED and moves
+ * them with guarded transitions, so any number of copies can run.
+ */
+runWorkerProcess('scheduler', (platform) => {
+  const campaigns = createCampaignsService(platform);
+  const every = platform.config.SCHEDULER_TICK_MS;
+  return {
+    jobs: [
+      { name: 'campaigns.end-due', everyMs: every, run: () => campaigns.endDueCampaigns() },
+      {
+        name: 'campaigns.flush-views',
+        everyMs: every * 4,
+        run: () => flushViews(platform.redis, platform.config.REDIS_PREFIX, platform.prisma),
+      },
+    ],
+  };
+});
