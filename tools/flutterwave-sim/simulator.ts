@@ -735,6 +735,9 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   if (opts.controlApi) app.use('/__control', express.json({ limit: '100kb' }), requireKey, controlRouter());
 
   const api = express.Router();
+  // The body is read before any injected delay, like a real server that received the whole
+  // request: a client that times out meanwhile leaves a request that is still processed.
+  api.use(express.json({ limit: '100kb' }));
   api.use((req, res, next) => {
     const rule = faults.find(
       (f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === req.method) && (!f.path || req.originalUrl.includes(f.path)),
@@ -752,7 +755,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       wait(rule.delayMs).then(act, () => req.socket.destroy());
     } else act();
   });
-  api.use(requireKey, express.json({ limit: '100kb' }));
+  api.use(requireKey);
 
   api.post('/payments', (req, res) => {
     const link = createCheckout((req.body ?? {}) as Record<string, unknown>);
