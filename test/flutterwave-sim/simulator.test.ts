@@ -1,4 +1,5 @@
 import { HttpReceiver } from '../support/http-receiver';
+import { eventually } from '../support/eventually';
 import { waitFor } from '../support/platform';
 import { createFlutterwaveSimulator, type FlutterwaveSimulator } from '../../tools/flutterwave-sim/simulator';
 import type { FlwChargeCompletedEvent, FlwTransferCompletedEvent } from '../../src/modules/payments';
@@ -189,7 +190,7 @@ describe('Flutterwave simulator', () => {
     it('when a charge completes, then charge.completed is POSTed with the verif-hash and Flutterwave’s payload shape', async () => {
       await checkout('tx-hook', 2500);
       const { transactionId } = await sim.pay('tx-hook');
-      const [hook] = await waitFor(() => chargeHooks().length === 1 && chargeHooks());
+      const [hook] = await eventually(() => chargeHooks().length === 1 && chargeHooks());
       expect(hook!.method).toBe('POST');
       expect(hook!.headers['verif-hash']).toBe(SECRET_HASH);
       expect(hook!.headers['content-type']).toBe('application/json');
@@ -263,7 +264,7 @@ describe('Flutterwave simulator', () => {
       await sim.pay('tx-late');
       await new Promise((r) => setTimeout(r, 100));
       expect(hooks()).toHaveLength(0);
-      const [hook] = await waitFor(() => hooks().length === 1 && hooks());
+      const [hook] = await eventually(() => hooks().length === 1 && hooks());
       expect(hook!.at - paidAt).toBeGreaterThanOrEqual(290);
     });
 
@@ -299,7 +300,7 @@ describe('Flutterwave simulator', () => {
       const byId = (await (await api(`/v3/transactions/${transactionId}/verify`)).json()) as { data: { amount: number; currency: string } };
       expect([byRef.data.amount, byRef.data.currency]).toEqual([25, 'GHS']);
       expect([byId.data.amount, byId.data.currency]).toEqual([25, 'GHS']);
-      const [hook] = await waitFor(() => chargeHooks().length === 1 && chargeHooks());
+      const [hook] = await eventually(() => chargeHooks().length === 1 && chargeHooks());
       expect((hook!.body as FlwChargeCompletedEvent).data.amount).toBe(2500);
       sim.clearVerificationOverride('tx-override');
       const restored = (await (await api(`/v3/transactions/${transactionId}/verify`)).json()) as { data: { amount: number } };

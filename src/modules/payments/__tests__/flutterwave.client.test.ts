@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { HttpReceiver } from '../../../../test/support/http-receiver';
-import { waitFor } from '../../../../test/support/platform';
+import { eventually } from '../../../../test/support/eventually';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
 import { createFlutterwaveSimulator, type FlutterwaveSimulator } from '../../../../tools/flutterwave-sim/simulator';
 import { createLogger } from '../../../shared/logger';
@@ -342,12 +342,12 @@ describe('Flutterwave client against the simulator over HTTP', () => {
         beneficiary_name: 'Seller Ltd',
       });
       expect(created).toMatchObject({ status: 'NEW', amount: 25000.75, reference: 'wd_1_attempt_1', bank_name: 'ACCESS BANK NIGERIA', full_name: 'Seller Ltd' });
-      const done = await waitFor(async () => {
+      const done = await eventually(async () => {
         const t = await c.getTransfer(created.id);
         return t.status === 'SUCCESSFUL' && t;
       });
       expect(done).toMatchObject({ fullname: 'Seller Ltd', complete_message: 'Successful' });
-      const hook = await waitFor(() => merchant.received('/webhook').find((r) => (r.body as { event: string }).event === 'transfer.completed'));
+      const hook = await eventually(() => merchant.received('/webhook').find((r) => (r.body as { event: string }).event === 'transfer.completed'));
       expect(hook.headers['verif-hash']).toBe(SECRET_HASH);
       expect(hook.body).toMatchObject({ event: 'transfer.completed', 'event.type': 'Transfer', data: { id: created.id, reference: 'wd_1_attempt_1', status: 'SUCCESSFUL' } });
     });
@@ -356,7 +356,7 @@ describe('Flutterwave client against the simulator over HTTP', () => {
       const c = client();
       sim.failNextTransfer({ message: 'DISBURSE FAILED: Insufficient wallet balance' });
       const created = await c.createTransfer({ account_bank: 'MPS', account_number: '254700000000', amountMinor: 100000, currency: 'KES', reference: 'wd_2' });
-      const failed = await waitFor(async () => {
+      const failed = await eventually(async () => {
         const t = await c.getTransfer(created.id);
         return t.status === 'FAILED' && t;
       });
@@ -384,7 +384,7 @@ describe('Flutterwave client against the simulator over HTTP', () => {
       expect(err.info.outcomeUnknown).toBe(true);
       expect(calls.length).toBeGreaterThanOrEqual(2);
       expect(sim.transfers().filter((t) => t.reference === 'wd_ambiguous')).toHaveLength(1);
-      const hook = await waitFor(() => merchant.received('/webhook').find((r) => (r.body as { data: { reference?: string } }).data.reference === 'wd_ambiguous'));
+      const hook = await eventually(() => merchant.received('/webhook').find((r) => (r.body as { data: { reference?: string } }).data.reference === 'wd_ambiguous'));
       expect(hook.body).toMatchObject({ data: { status: 'SUCCESSFUL' } });
     });
 
