@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   if (usesFlutterwaveSimulator(config)) {
     // No Flutterwave keys configured: run the local simulator (the client's default base URL).
     children.push({ name: 'flutterwave-sim', script: 'tools/flutterwave-sim/main.ts' });
-    console.log(`[start] no Flutterwave keys configured: payments go to the simulator at ${config.FLUTTERWAVE_BASE_URL}`);
+    console.log(
+      `[start] no Flutterwave keys configured: payments go to the simulator at ${config.FLUTTERWAVE_BASE_URL}`,
+    );
   }
   const supervisor = new Supervisor(children, {
     root,

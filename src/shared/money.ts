@@ -128,7 +128,8 @@ export function fromMajor(value: number | string, currency: string): number {
 
 /** Same as fromMajor, but returns undefined instead of throwing (for values to be flagged, not trusted). */
 export function tryFromMajor(value: unknown, currency: unknown): number | undefined {
-  if ((typeof value !== 'number' && typeof value !== 'string') || typeof currency !== 'string') return undefined;
+  if ((typeof value !== 'number' && typeof value !== 'string') || typeof currency !== 'string')
+    return undefined;
   try {
     return fromMajor(value, currency);
   } catch {

@@ -25,11 +25,25 @@ describe('Flutterwave simulator checkout in Chromium', () => {
     merchant = await new HttpReceiver().start();
     merchant.responder = (req) =>
       req.path === '/return'
-        ? { status: 200, type: 'text/html', body: `<!doctype html><html lang="en"><title>Back at the shop</title><h1>Thanks: ${req.query.get('status') ?? ''}</h1></html>` }
+        ? {
+            status: 200,
+            type: 'text/html',
+            body: `<!doctype html><html lang="en"><title>Back at the shop</title><h1>Thanks: ${req.query.get('status') ?? ''}</h1></html>`,
+          }
         : { status: 200, type: 'application/json', body: '{"received":true}' };
-    sim = createFlutterwaveSimulator({ secretKey: SECRET_KEY, secretHash: SECRET_HASH, webhookUrl: `${merchant.url}/webhook`, merchantName: 'Tikiti' });
+    sim = createFlutterwaveSimulator({
+      secretKey: SECRET_KEY,
+      secretHash: SECRET_HASH,
+      webhookUrl: `${merchant.url}/webhook`,
+      merchantName: 'Tikiti',
+    });
     await sim.start();
-    client = new FlutterwaveClient({ baseUrl: sim.url, secretKey: SECRET_KEY, logger: createLogger({ level: 'error' }), timeoutMs: 5000 });
+    client = new FlutterwaveClient({
+      baseUrl: sim.url,
+      secretKey: SECRET_KEY,
+      logger: createLogger({ level: 'error' }),
+      timeoutMs: 5000,
+    });
     chromium = await launchChromium();
   });
   afterAll(async () => {
@@ -66,9 +80,16 @@ describe('Flutterwave simulator checkout in Chromium', () => {
     expect(details).toContain('NGN\u00a012,500.75');
     expect(details).toContain('Chioma Obi (chioma@example.com)');
     expect(details).toContain('tx-browser-pay');
-    expect(await page.getByRole('button').allTextContents()).toEqual(['Pay NGN\u00a012,500.75', 'Fail payment', 'Cancel']);
+    expect(await page.getByRole('button').allTextContents()).toEqual([
+      'Pay NGN\u00a012,500.75',
+      'Fail payment',
+      'Cancel',
+    ]);
 
-    await Promise.all([page.waitForURL(`${merchant.url}/return?**`), page.getByRole('button', { name: /^Pay / }).click()]);
+    await Promise.all([
+      page.waitForURL(`${merchant.url}/return?**`),
+      page.getByRole('button', { name: /^Pay / }).click(),
+    ]);
 
     const landed = new URL(page.url());
     const transactionId = landed.searchParams.get('transaction_id');
@@ -81,17 +102,31 @@ describe('Flutterwave simulator checkout in Chromium', () => {
     expect(hook.headers['verif-hash']).toBe(SECRET_HASH);
     expect(hook.body).toMatchObject({
       event: 'charge.completed',
-      data: { id: Number(transactionId), tx_ref: 'tx-browser-pay', amount: 12500.75, currency: 'NGN', status: 'successful' },
+      data: {
+        id: Number(transactionId),
+        tx_ref: 'tx-browser-pay',
+        amount: 12500.75,
+        currency: 'NGN',
+        status: 'successful',
+      },
     });
 
     const verified = await client.verifyTransaction(transactionId!);
-    expect(verified).toMatchObject({ status: 'successful', amount: 12500.75, currency: 'NGN', tx_ref: 'tx-browser-pay' });
+    expect(verified).toMatchObject({
+      status: 'successful',
+      amount: 12500.75,
+      currency: 'NGN',
+      tx_ref: 'tx-browser-pay',
+    });
   });
 
   it('when the buyer cancels, then the browser returns with status=cancelled and no transaction', async () => {
     const link = await createCheckout('tx-browser-cancel');
     await page.goto(link);
-    await Promise.all([page.waitForURL(`${merchant.url}/return?**`), page.getByRole('button', { name: 'Cancel' }).click()]);
+    await Promise.all([
+      page.waitForURL(`${merchant.url}/return?**`),
+      page.getByRole('button', { name: 'Cancel' }).click(),
+    ]);
     const landed = new URL(page.url());
     expect(landed.searchParams.get('status')).toBe('cancelled');
     expect(landed.searchParams.get('tx_ref')).toBe('tx-browser-cancel');

@@ -73,7 +73,11 @@ describe('Flutterwave simulator', () => {
       for (const key of ['FLWSECK_TEST-other-X', '']) {
         const res = await api('/v3/payments', { key, body: { tx_ref: 'x' } });
         expect(res.status).toBe(401);
-        expect(await res.json()).toEqual({ status: 'error', message: 'Invalid authorization key', data: null });
+        expect(await res.json()).toEqual({
+          status: 'error',
+          message: 'Invalid authorization key',
+          data: null,
+        });
       }
       const verify = await fetch(`${sim.url}/v3/transactions/1/verify`);
       expect(verify.status).toBe(401);
@@ -84,7 +88,13 @@ describe('Flutterwave simulator', () => {
       expect(await checkout('tx-same')).toBe(first);
       await sim.pay('tx-same');
       const again = await api('/v3/payments', {
-        body: { tx_ref: 'tx-same', amount: 1, currency: 'NGN', redirect_url: 'http://x/', customer: { email: 'a@b.co' } },
+        body: {
+          tx_ref: 'tx-same',
+          amount: 1,
+          currency: 'NGN',
+          redirect_url: 'http://x/',
+          customer: { email: 'a@b.co' },
+        },
       });
       expect(again.status).toBe(400);
       expect(((await again.json()) as { status: string }).status).toBe('error');
@@ -94,8 +104,26 @@ describe('Flutterwave simulator', () => {
       const cases: Array<[Record<string, unknown>, RegExp]> = [
         [{ amount: 1, redirect_url: 'http://x/', customer: { email: 'a@b.co' } }, /tx_ref is required/],
         [{ tx_ref: 'a', redirect_url: 'http://x/', customer: { email: 'a@b.co' } }, /amount is required/],
-        [{ tx_ref: 'a', amount: 10.5, currency: 'UGX', redirect_url: 'http://x/', customer: { email: 'a@b.co' } }, /Invalid amount/],
-        [{ tx_ref: 'a', amount: 1, currency: 'XYZ', redirect_url: 'http://x/', customer: { email: 'a@b.co' } }, /Invalid currency/],
+        [
+          {
+            tx_ref: 'a',
+            amount: 10.5,
+            currency: 'UGX',
+            redirect_url: 'http://x/',
+            customer: { email: 'a@b.co' },
+          },
+          /Invalid amount/,
+        ],
+        [
+          {
+            tx_ref: 'a',
+            amount: 1,
+            currency: 'XYZ',
+            redirect_url: 'http://x/',
+            customer: { email: 'a@b.co' },
+          },
+          /Invalid currency/,
+        ],
         [{ tx_ref: 'a', amount: 1, redirect_url: 'http://x/', customer: {} }, /customer.email is required/],
       ];
       for (const [body, message] of cases) {
@@ -115,7 +143,11 @@ describe('Flutterwave simulator', () => {
       expect(page).toContain('NGN\u00a01,500.50');
       expect(page).toContain('Bola Buyer (buyer@example.com)');
       expect(page).toMatch(/<button[^>]*value="pay"[^>]*>Pay NGN/);
-      const res = await fetch(link, { method: 'POST', body: new URLSearchParams({ action: 'pay' }), redirect: 'manual' });
+      const res = await fetch(link, {
+        method: 'POST',
+        body: new URLSearchParams({ action: 'pay' }),
+        redirect: 'manual',
+      });
       expect(res.status).toBe(303);
       const target = new URL(res.headers.get('location')!);
       const tx = sim.transaction('tx-page')!;
@@ -127,7 +159,11 @@ describe('Flutterwave simulator', () => {
         transaction_id: String(tx.id),
       });
       // A second submit (double click, back button) charges nothing more.
-      const replay = await fetch(link, { method: 'POST', body: new URLSearchParams({ action: 'pay' }), redirect: 'manual' });
+      const replay = await fetch(link, {
+        method: 'POST',
+        body: new URLSearchParams({ action: 'pay' }),
+        redirect: 'manual',
+      });
       expect(replay.headers.get('location')).toBe(target.href);
       expect(sim.transactions()).toHaveLength(1);
       expect(await (await fetch(link)).text()).toContain('This payment is complete');
@@ -135,7 +171,11 @@ describe('Flutterwave simulator', () => {
 
     it('when the buyer fails, then a failed charge is reported and a later attempt can still pay', async () => {
       const link = await checkout('tx-fail');
-      const res = await fetch(link, { method: 'POST', body: new URLSearchParams({ action: 'fail' }), redirect: 'manual' });
+      const res = await fetch(link, {
+        method: 'POST',
+        body: new URLSearchParams({ action: 'fail' }),
+        redirect: 'manual',
+      });
       const target = new URL(res.headers.get('location')!);
       expect(target.searchParams.get('status')).toBe('failed');
       const failedId = Number(target.searchParams.get('transaction_id'));
@@ -145,12 +185,19 @@ describe('Flutterwave simulator', () => {
       expect(paid.transactionId).not.toBe(failedId);
       expect(sim.transaction('tx-fail')?.status).toBe('successful');
       await waitFor(() => chargeHooks().length === 2);
-      expect(chargeHooks().map((h) => (h.body as FlwChargeCompletedEvent).data.status)).toEqual(['failed', 'successful']);
+      expect(chargeHooks().map((h) => (h.body as FlwChargeCompletedEvent).data.status)).toEqual([
+        'failed',
+        'successful',
+      ]);
     });
 
     it('when the buyer cancels, then back with status=cancelled, no transaction and no webhook', async () => {
       const link = await checkout('tx-cancel');
-      const res = await fetch(link, { method: 'POST', body: new URLSearchParams({ action: 'cancel' }), redirect: 'manual' });
+      const res = await fetch(link, {
+        method: 'POST',
+        body: new URLSearchParams({ action: 'cancel' }),
+        redirect: 'manual',
+      });
       const target = new URL(res.headers.get('location')!);
       expect(target.searchParams.get('status')).toBe('cancelled');
       expect(target.searchParams.get('tx_ref')).toBe('tx-cancel');
@@ -162,13 +209,24 @@ describe('Flutterwave simulator', () => {
 
     it('when the session duration has passed, then the page says expired and nothing can be paid', async () => {
       let now = new Date('2026-01-01T10:00:00Z');
-      const timed = createFlutterwaveSimulator({ secretKey: SECRET_KEY, secretHash: SECRET_HASH, now: () => now });
+      const timed = createFlutterwaveSimulator({
+        secretKey: SECRET_KEY,
+        secretHash: SECRET_HASH,
+        now: () => now,
+      });
       await timed.start();
       try {
         const res = await fetch(`${timed.url}/v3/payments`, {
           method: 'POST',
           headers: { Authorization: `Bearer ${SECRET_KEY}`, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ tx_ref: 't', amount: 5, currency: 'USD', redirect_url: 'http://x/', customer: { email: 'a@b.co' }, session_duration: 10 }),
+          body: JSON.stringify({
+            tx_ref: 't',
+            amount: 5,
+            currency: 'USD',
+            redirect_url: 'http://x/',
+            customer: { email: 'a@b.co' },
+            session_duration: 10,
+          }),
         });
         const { link } = ((await res.json()) as { data: { link: string } }).data;
         now = new Date('2026-01-01T10:11:00Z');
@@ -210,10 +268,20 @@ describe('Flutterwave simulator', () => {
           payment_type: 'card',
           created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
           meta: { bookingId: 'bk_9' },
-          customer: { id: expect.any(Number), name: 'Bola Buyer', phone_number: '08012345678', email: 'buyer@example.com', created_at: expect.any(String) },
+          customer: {
+            id: expect.any(Number),
+            name: 'Bola Buyer',
+            phone_number: '08012345678',
+            email: 'buyer@example.com',
+            created_at: expect.any(String),
+          },
         }),
       });
-      expect(sim.webhooks()[0]).toMatchObject({ state: 'delivered', key: 'tx-hook', deliveries: [expect.objectContaining({ status: 200 })] });
+      expect(sim.webhooks()[0]).toMatchObject({
+        state: 'delivered',
+        key: 'tx-hook',
+        deliveries: [expect.objectContaining({ status: 200 })],
+      });
     });
 
     it('when the merchant answers 500, then the webhook is retried until it gets a 200', async () => {
@@ -278,7 +346,11 @@ describe('Flutterwave simulator', () => {
       expect(hooks()).toHaveLength(0);
       expect(sim.webhooks().every((w) => w.state === 'held')).toBe(true);
       await sim.releaseWebhooks('reverse');
-      expect(chargeHooks().map((h) => (h.body as FlwChargeCompletedEvent).data.tx_ref)).toEqual(['tx-c', 'tx-b', 'tx-a']);
+      expect(chargeHooks().map((h) => (h.body as FlwChargeCompletedEvent).data.tx_ref)).toEqual([
+        'tx-c',
+        'tx-b',
+        'tx-a',
+      ]);
     });
 
     it('when a webhook is resent, then the same body arrives again', async () => {
@@ -296,14 +368,20 @@ describe('Flutterwave simulator', () => {
       await checkout('tx-override', 2500);
       const { transactionId } = await sim.pay('tx-override');
       sim.overrideVerification('tx-override', { amount: 25, currency: 'GHS' });
-      const byRef = (await (await api('/v3/transactions/verify_by_reference?tx_ref=tx-override')).json()) as { data: { amount: number; currency: string } };
-      const byId = (await (await api(`/v3/transactions/${transactionId}/verify`)).json()) as { data: { amount: number; currency: string } };
+      const byRef = (await (await api('/v3/transactions/verify_by_reference?tx_ref=tx-override')).json()) as {
+        data: { amount: number; currency: string };
+      };
+      const byId = (await (await api(`/v3/transactions/${transactionId}/verify`)).json()) as {
+        data: { amount: number; currency: string };
+      };
       expect([byRef.data.amount, byRef.data.currency]).toEqual([25, 'GHS']);
       expect([byId.data.amount, byId.data.currency]).toEqual([25, 'GHS']);
       const [hook] = await eventually(() => chargeHooks().length === 1 && chargeHooks());
       expect((hook!.body as FlwChargeCompletedEvent).data.amount).toBe(2500);
       sim.clearVerificationOverride('tx-override');
-      const restored = (await (await api(`/v3/transactions/${transactionId}/verify`)).json()) as { data: { amount: number } };
+      const restored = (await (await api(`/v3/transactions/${transactionId}/verify`)).json()) as {
+        data: { amount: number };
+      };
       expect(restored.data.amount).toBe(2500);
     });
 
@@ -320,16 +398,41 @@ describe('Flutterwave simulator', () => {
 
     it('when transfers run, then NEW → PENDING → SUCCESSFUL or FAILED, each final state with a webhook', async () => {
       sim.failNextTransfer({ message: 'DISBURSE FAILED: Account not found' });
-      const bad = await api('/v3/transfers', { body: { account_bank: '044', account_number: '000', amount: 100, currency: 'NGN', reference: 'wd-bad' } });
-      const good = await api('/v3/transfers', { body: { account_bank: '044', account_number: '111', amount: 100, currency: 'NGN', reference: 'wd-good' } });
+      const bad = await api('/v3/transfers', {
+        body: {
+          account_bank: '044',
+          account_number: '000',
+          amount: 100,
+          currency: 'NGN',
+          reference: 'wd-bad',
+        },
+      });
+      const good = await api('/v3/transfers', {
+        body: {
+          account_bank: '044',
+          account_number: '111',
+          amount: 100,
+          currency: 'NGN',
+          reference: 'wd-good',
+        },
+      });
       const badT = ((await bad.json()) as { data: { id: number; status: string } }).data;
       const goodBody = (await good.json()) as { message: string; data: { id: number; status: string } };
       expect(goodBody.message).toBe('Transfer Queued Successfully');
       expect([badT.status, goodBody.data.status]).toEqual(['NEW', 'NEW']);
       await waitFor(() => sim.transfers().some((t) => t.status === 'PENDING'), 2000);
       await waitFor(() => hooks().length === 2, 2000);
-      const byRef = Object.fromEntries(hooks().map((h) => [(h.body as FlwTransferCompletedEvent).data.reference, (h.body as FlwTransferCompletedEvent).data]));
-      expect(byRef['wd-bad']).toMatchObject({ status: 'FAILED', complete_message: 'DISBURSE FAILED: Account not found', fullname: expect.any(String) });
+      const byRef = Object.fromEntries(
+        hooks().map((h) => [
+          (h.body as FlwTransferCompletedEvent).data.reference,
+          (h.body as FlwTransferCompletedEvent).data,
+        ]),
+      );
+      expect(byRef['wd-bad']).toMatchObject({
+        status: 'FAILED',
+        complete_message: 'DISBURSE FAILED: Account not found',
+        fullname: expect.any(String),
+      });
       expect(byRef['wd-good']).toMatchObject({ status: 'SUCCESSFUL', complete_message: 'Successful' });
       const read = (await (await api(`/v3/transfers/${badT.id}`)).json()) as { data: { status: string } };
       expect(read.data.status).toBe('FAILED');
@@ -337,7 +440,9 @@ describe('Flutterwave simulator', () => {
 
     it('when a transfer is set to fail at request time, then 400 and nothing is queued', async () => {
       sim.failNextTransfer({ at: 'request', message: 'Insufficient balance' });
-      const res = await api('/v3/transfers', { body: { account_bank: '044', account_number: '1', amount: 100, currency: 'NGN', reference: 'wd-now' } });
+      const res = await api('/v3/transfers', {
+        body: { account_bank: '044', account_number: '1', amount: 100, currency: 'NGN', reference: 'wd-now' },
+      });
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ status: 'error', message: 'Insufficient balance', data: null });
       expect(sim.transfers()).toHaveLength(0);
@@ -359,7 +464,9 @@ describe('Flutterwave simulator', () => {
       const plain = createFlutterwaveSimulator({ secretKey: SECRET_KEY, secretHash: SECRET_HASH });
       await plain.start();
       try {
-        const res = await fetch(`${plain.url}/__control/state`, { headers: { Authorization: `Bearer ${SECRET_KEY}` } });
+        const res = await fetch(`${plain.url}/__control/state`, {
+          headers: { Authorization: `Bearer ${SECRET_KEY}` },
+        });
         expect(res.status).toBe(404);
       } finally {
         await plain.close();
@@ -376,23 +483,33 @@ describe('Flutterwave simulator', () => {
       const scheduled = await control('/pay', { tx_ref: 'tx-http', delay_ms: 100 });
       expect(scheduled.status).toBe(202);
       await waitFor(() => hooks().length === 3);
-      const listed = (await (await control('/webhooks')).json()) as { items: Array<{ key: string; copies: number }> };
+      const listed = (await (await control('/webhooks')).json()) as {
+        items: Array<{ key: string; copies: number }>;
+      };
       expect(listed.items).toEqual([expect.objectContaining({ key: 'tx-http', copies: 3 })]);
 
       expect((await control('/verification', { tx_ref: 'tx-http', amount: 1 })).status).toBe(204);
-      const verified = (await (await api('/v3/transactions/verify_by_reference?tx_ref=tx-http')).json()) as { data: { amount: number } };
+      const verified = (await (await api('/v3/transactions/verify_by_reference?tx_ref=tx-http')).json()) as {
+        data: { amount: number };
+      };
       expect(verified.data.amount).toBe(1);
 
       expect((await control('/faults', { path: '/v3/transfers', status: 503 })).status).toBe(204);
       expect((await api('/v3/transfers/1')).status).toBe(503);
 
       await checkout('tx-http-now');
-      const now = (await (await control('/pay', { tx_ref: 'tx-http-now', status: 'failed' })).json()) as { status: string; redirectTo: string };
+      const now = (await (await control('/pay', { tx_ref: 'tx-http-now', status: 'failed' })).json()) as {
+        status: string;
+        redirectTo: string;
+      };
       expect(now.status).toBe('failed');
       expect(now.redirectTo).toContain('status=failed');
 
       expect((await control('/reset', {})).status).toBe(204);
-      const state = (await (await control('/state')).json()) as { transactions: unknown[]; webhooks: unknown[] };
+      const state = (await (await control('/state')).json()) as {
+        transactions: unknown[];
+        webhooks: unknown[];
+      };
       expect(state).toMatchObject({ transactions: [], webhooks: [] });
     });
   });

@@ -11,7 +11,12 @@ export interface ReceivedRequest {
   at: number;
 }
 
-export type Responder = (req: ReceivedRequest, index: number) => Promise<{ status: number; body?: string; type?: string }> | { status: number; body?: string; type?: string };
+export type Responder = (
+  req: ReceivedRequest,
+  index: number,
+) =>
+  | Promise<{ status: number; body?: string; type?: string }>
+  | { status: number; body?: string; type?: string };
 
 /**
  * A small real HTTP server standing in for the merchant side in simulator tests: it records

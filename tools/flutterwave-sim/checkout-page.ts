@@ -17,7 +17,10 @@ export interface CheckoutView {
 }
 
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 const STYLE = `
@@ -32,7 +35,9 @@ const STYLE = `
 
 export function renderCheckoutPage(view: CheckoutView): string {
   const e = escapeHtml;
-  const customer = view.customerName ? `${e(view.customerName)} (${e(view.customerEmail)})` : e(view.customerEmail);
+  const customer = view.customerName
+    ? `${e(view.customerName)} (${e(view.customerEmail)})`
+    : e(view.customerEmail);
   let body: string;
   if (view.state === 'paid') {
     body = `<p role="status">This payment is complete. You can close this page.</p>`;

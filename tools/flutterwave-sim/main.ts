@@ -20,7 +20,8 @@ async function main(): Promise<void> {
     host: config.HOST,
     port: config.FLUTTERWAVE_SIM_PORT,
     publicUrl: config.FLUTTERWAVE_SIM_PUBLIC_URL,
-    webhookUrl: config.FLUTTERWAVE_SIM_WEBHOOK_URL ?? `http://${webHost}:${config.PORT}/api/v1/payments/webhook`,
+    webhookUrl:
+      config.FLUTTERWAVE_SIM_WEBHOOK_URL ?? `http://${webHost}:${config.PORT}/api/v1/payments/webhook`,
     merchantName: 'Tikiti',
     controlApi: config.FLUTTERWAVE_SIM_CONTROL,
     log: (message, meta) => logger.info(message, meta),

@@ -14,7 +14,14 @@ import type {
   FlwTransferCompletedEvent,
   FlwWebhookEvent,
 } from '../../src/modules/payments/flutterwave.types';
-import { MoneyError, formatMoney, fromMajor, isCurrencyCode, toMajorNumber, type CurrencyCode } from '../../src/shared/money';
+import {
+  MoneyError,
+  formatMoney,
+  fromMajor,
+  isCurrencyCode,
+  toMajorNumber,
+  type CurrencyCode,
+} from '../../src/shared/money';
 import { renderCheckoutPage, renderNotFoundPage } from './checkout-page';
 
 /**
@@ -88,9 +95,7 @@ export interface WebhookRecord {
 }
 
 export type WebhookSteer =
-  | { action: 'drop' }
-  | { action: 'duplicate'; times: number }
-  | { action: 'delay'; delayMs: number };
+  { action: 'drop' } | { action: 'duplicate'; times: number } | { action: 'delay'; delayMs: number };
 
 export interface VerificationOverride {
   /** Major units, as Flutterwave reports them. */
@@ -361,7 +366,9 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       is_approved: 1,
     };
     // Flutterwave's create answer says full_name; reads and webhooks say fullname (+ approver).
-    return shape === 'create' ? { ...common, full_name: t.fullName } : { ...common, fullname: t.fullName, approver: null };
+    return shape === 'create'
+      ? { ...common, full_name: t.fullName }
+      : { ...common, fullname: t.fullName, approver: null };
   }
 
   // ---------- webhooks ----------
@@ -435,14 +442,23 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
         record.deliveries.push(delivery);
         if (res.ok) return true;
       } catch (err) {
-        delivery.error = (err as Error).name === 'AbortError' ? 'timed out' : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message);
+        delivery.error =
+          (err as Error).name === 'AbortError'
+            ? 'timed out'
+            : ((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message);
         delivery.ms = Date.now() - started;
         record.deliveries.push(delivery);
       } finally {
         clearTimeout(timer);
         aborts.delete(abort);
       }
-      log('webhook delivery failed', { id: record.id, copy, attempt, status: delivery.status, error: delivery.error });
+      log('webhook delivery failed', {
+        id: record.id,
+        copy,
+        attempt,
+        status: delivery.status,
+        error: delivery.error,
+      });
       if (attempt < opts.webhookAttempts) {
         try {
           await wait(opts.webhookRetryDelayMs * attempt);
@@ -484,9 +500,15 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     if (checkout.paid) {
       // A second click or a replayed form: the same redirect, no second charge.
       const id = latestByRef.get(txRef);
-      return { status: 'successful', txRef, transactionId: id, redirectTo: redirectFor(checkout, 'successful', id) };
+      return {
+        status: 'successful',
+        txRef,
+        transactionId: id,
+        redirectTo: redirectFor(checkout, 'successful', id),
+      };
     }
-    if (checkout.expiresAt && now().getTime() > checkout.expiresAt) throw new SimError(410, 'This checkout session has expired');
+    if (checkout.expiresAt && now().getTime() > checkout.expiresAt)
+      throw new SimError(410, 'This checkout session has expired');
     if (status === 'cancelled') {
       log('checkout cancelled', { txRef });
       return { status, txRef, redirectTo: redirectFor(checkout, 'cancelled') };
@@ -501,7 +523,8 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       currency: checkout.currency,
       appFeeMinor: Math.round((amountMinor * 14) / 1000), // 1.4%, integer minor units
       status,
-      processorResponse: status === 'successful' ? 'Approved. Successful' : 'Declined: insufficient funds (simulated)',
+      processorResponse:
+        status === 'successful' ? 'Approved. Successful' : 'Declined: insufficient funds (simulated)',
       createdAt: now().toISOString(),
       customer: customerFor(checkout.customer),
       meta: checkout.meta ?? null,
@@ -539,14 +562,17 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     }
     if (amountMinor <= 0) throw new SimError(400, 'amount must be greater than 0');
     const redirectUrl = body.redirect_url;
-    if (typeof redirectUrl !== 'string' || !URL.canParse(redirectUrl)) throw new SimError(400, 'redirect_url must be a valid URL');
+    if (typeof redirectUrl !== 'string' || !URL.canParse(redirectUrl))
+      throw new SimError(400, 'redirect_url must be a valid URL');
     const customer = body.customer as FlwPaymentCustomer | undefined;
     if (!customer || typeof customer.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(customer.email)) {
       throw new SimError(400, 'customer.email is required');
     }
     const existing = checkouts.get(txRef);
-    if (existing?.paid) throw new SimError(400, 'This transaction reference has already been used for a successful payment');
-    const sessionMinutes = typeof body.session_duration === 'number' ? Math.min(body.session_duration, 1440) : undefined;
+    if (existing?.paid)
+      throw new SimError(400, 'This transaction reference has already been used for a successful payment');
+    const sessionMinutes =
+      typeof body.session_duration === 'number' ? Math.min(body.session_duration, 1440) : undefined;
     const token = existing?.token ?? randomBytes(16).toString('hex');
     const checkout: Checkout = {
       token,
@@ -589,7 +615,8 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       if (amountMinor <= 0) throw new SimError(400, 'Invalid refund amount');
     }
     if (remaining <= 0) throw new SimError(400, 'This transaction has already been fully refunded');
-    if (amountMinor > remaining) throw new SimError(400, 'Refund amount exceeds the refundable balance of this transaction');
+    if (amountMinor > remaining)
+      throw new SimError(400, 'Refund amount exceeds the refundable balance of this transaction');
     tx.refundedMinor += amountMinor;
     const record: FlwRefund = {
       id: nextRefundId++,
@@ -622,7 +649,10 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       throw new SimError(400, 'Invalid amount');
     }
     if (amountMinor <= 0) throw new SimError(400, 'Invalid amount');
-    const reference = typeof body.reference === 'string' && body.reference ? body.reference : `sim-${randomBytes(8).toString('hex')}`;
+    const reference =
+      typeof body.reference === 'string' && body.reference
+        ? body.reference
+        : `sim-${randomBytes(8).toString('hex')}`;
     // Flutterwave keeps transfer references unique per account: the same reference twice is refused.
     if (transferRefs.has(reference)) throw new SimError(400, 'A transfer with this reference already exists');
     const failure = transferFailures.find((f) => f.remaining > 0);
@@ -708,25 +738,39 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   app.get('/v3/hosted/pay/:token', (req, res) => {
     const txRef = tokens.get(req.params.token);
     const checkout = txRef ? checkouts.get(txRef) : undefined;
-    if (!checkout || checkout.token !== req.params.token) return res.status(404).type('html').send(renderNotFoundPage());
+    if (!checkout || checkout.token !== req.params.token)
+      return res.status(404).type('html').send(renderNotFoundPage());
     const expired = !!checkout.expiresAt && now().getTime() > checkout.expiresAt;
     const state = checkout.paid ? 'paid' : expired ? 'expired' : 'open';
-    res.type('html').send(renderCheckoutPage({ ...checkoutView(checkout), state, notice: checkout.lastFailure }));
+    res
+      .type('html')
+      .send(renderCheckoutPage({ ...checkoutView(checkout), state, notice: checkout.lastFailure }));
   });
 
   app.post('/v3/hosted/pay/:token', express.urlencoded({ extended: false, limit: '10kb' }), (req, res) => {
     const txRef = tokens.get(req.params.token);
     const checkout = txRef ? checkouts.get(txRef) : undefined;
-    if (!txRef || !checkout || checkout.token !== req.params.token) return res.status(404).type('html').send(renderNotFoundPage());
+    if (!txRef || !checkout || checkout.token !== req.params.token)
+      return res.status(404).type('html').send(renderNotFoundPage());
     const action = (req.body as { action?: string } | undefined)?.action;
-    const status: PayOutcome | undefined = action === 'pay' ? 'successful' : action === 'fail' ? 'failed' : action === 'cancel' ? 'cancelled' : undefined;
+    const status: PayOutcome | undefined =
+      action === 'pay'
+        ? 'successful'
+        : action === 'fail'
+          ? 'failed'
+          : action === 'cancel'
+            ? 'cancelled'
+            : undefined;
     if (!status) return res.status(400).type('text').send('Unknown action');
     try {
       const result = completeCheckout(txRef, status);
       res.redirect(303, result.redirectTo);
     } catch (err) {
       if (err instanceof SimError && err.status === 410) {
-        return res.status(410).type('html').send(renderCheckoutPage({ ...checkoutView(checkout), state: 'expired' }));
+        return res
+          .status(410)
+          .type('html')
+          .send(renderCheckoutPage({ ...checkoutView(checkout), state: 'expired' }));
       }
       throw err;
     }
@@ -740,12 +784,21 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   api.use(express.json({ limit: '100kb' }));
   api.use((req, res, next) => {
     const rule = faults.find(
-      (f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === req.method) && (!f.path || req.originalUrl.includes(f.path)),
+      (f) =>
+        f.remaining > 0 &&
+        (!f.method || f.method.toUpperCase() === req.method) &&
+        (!f.path || req.originalUrl.includes(f.path)),
     );
     if (!rule) return next();
     rule.remaining -= 1;
     faults = faults.filter((f) => f.remaining > 0);
-    log('fault injected', { method: req.method, path: req.originalUrl, status: rule.status, delayMs: rule.delayMs, drop: rule.drop });
+    log('fault injected', {
+      method: req.method,
+      path: req.originalUrl,
+      status: rule.status,
+      delayMs: rule.delayMs,
+      drop: rule.drop,
+    });
     const act = () => {
       if (rule.drop) return req.socket.destroy();
       if (rule.status) return envelope(res, rule.status, `Simulated provider failure (HTTP ${rule.status})`);
@@ -809,7 +862,12 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     const num = (v: unknown, def: number) => (typeof v === 'number' && Number.isFinite(v) ? v : def);
 
     r.get('/state', (_req, res) => {
-      res.json({ transactions: sim.transactions(), transfers: sim.transfers(), refunds: sim.refunds(), webhooks: sim.webhooks() });
+      res.json({
+        transactions: sim.transactions(),
+        transfers: sim.transfers(),
+        refunds: sim.refunds(),
+        webhooks: sim.webhooks(),
+      });
     });
     r.get('/webhooks', (_req, res) => res.json({ items: sim.webhooks() }));
     r.post('/webhooks/steer', (req, res) => {
@@ -817,8 +875,10 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       const count = num(b.count, 1);
       const event = b.event as FlwWebhookEvent['event'] | undefined;
       if (b.action === 'drop') sim.steerWebhooks({ action: 'drop', count, event });
-      else if (b.action === 'duplicate') sim.steerWebhooks({ action: 'duplicate', times: num(b.times, 2), count, event });
-      else if (b.action === 'delay') sim.steerWebhooks({ action: 'delay', delayMs: num(b.delay_ms, 1000), count, event });
+      else if (b.action === 'duplicate')
+        sim.steerWebhooks({ action: 'duplicate', times: num(b.times, 2), count, event });
+      else if (b.action === 'delay')
+        sim.steerWebhooks({ action: 'delay', delayMs: num(b.delay_ms, 1000), count, event });
       else throw new SimError(400, 'action must be drop, duplicate or delay');
       res.status(204).end();
     });
@@ -862,18 +922,24 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     });
     r.post('/refunds/fail-next', (req, res) => {
       const b = body(req);
-      sim.failNextRefund({ count: num(b.count, 1), message: typeof b.message === 'string' ? b.message : undefined });
+      sim.failNextRefund({
+        count: num(b.count, 1),
+        message: typeof b.message === 'string' ? b.message : undefined,
+      });
       res.status(204).end();
     });
     r.post('/pay', async (req, res) => {
       const b = body(req);
       if (typeof b.tx_ref !== 'string') throw new SimError(400, 'tx_ref is required');
-      const status = (['successful', 'failed', 'cancelled'] as const).find((s) => s === b.status) ?? 'successful';
+      const status =
+        (['successful', 'failed', 'cancelled'] as const).find((s) => s === b.status) ?? 'successful';
       const delayMs = num(b.delay_ms, 0);
       const amount = typeof b.amount === 'number' ? b.amount : undefined;
       if (delayMs > 0) {
         if (!checkouts.has(b.tx_ref)) throw new SimError(404, `No checkout for tx_ref ${b.tx_ref}`);
-        sim.pay(b.tx_ref, { status, delayMs, amount }).catch((err: Error) => log('delayed payment failed', { error: err.message }));
+        sim
+          .pay(b.tx_ref, { status, delayMs, amount })
+          .catch((err: Error) => log('delayed payment failed', { error: err.message }));
         return res.status(202).json({ scheduled: true, tx_ref: b.tx_ref, delay_ms: delayMs });
       }
       res.json(await sim.pay(b.tx_ref, { status, amount }));
@@ -912,7 +978,11 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
         });
       });
       const { port } = server.address() as AddressInfo;
-      const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
+      const host = opts.host.includes(':')
+        ? `[${opts.host}]`
+        : opts.host === '0.0.0.0'
+          ? '127.0.0.1'
+          : opts.host;
       baseUrl = `http://${host}:${port}`;
       if (!publicUrl) publicUrl = baseUrl;
       log('Flutterwave simulator listening', { url: baseUrl, webhookUrl, controlApi: opts.controlApi });
@@ -958,7 +1028,9 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       const record = webhookLog.find((w) => w.id === id);
       if (!record) throw new SimError(404, `No webhook ${id}`);
       await track(deliver({ ...record, copies: 1, deliveries: record.deliveries }));
-      record.state = record.deliveries.some((d) => d.status !== undefined && d.status < 300) ? 'delivered' : 'failed';
+      record.state = record.deliveries.some((d) => d.status !== undefined && d.status < 300)
+        ? 'delivered'
+        : 'failed';
       return record;
     },
     overrideVerification(txRef, override) {
@@ -975,7 +1047,10 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       });
     },
     failNextRefund(f = {}) {
-      refundFailures.push({ remaining: f.count ?? 1, message: f.message ?? 'Insufficient balance to process this refund (simulated)' });
+      refundFailures.push({
+        remaining: f.count ?? 1,
+        message: f.message ?? 'Insufficient balance to process this refund (simulated)',
+      });
     },
     injectFaults(rule) {
       faults.push({ ...rule, remaining: rule.count ?? 1 });

@@ -1,6 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { tryFromMajor, type CurrencyCode } from '../../shared/money';
-import type { FlwChargeCompletedEvent, FlwTransaction, FlwTransferCompletedEvent, FlwWebhookEvent } from './flutterwave.types';
+import type {
+  FlwChargeCompletedEvent,
+  FlwTransaction,
+  FlwTransferCompletedEvent,
+  FlwWebhookEvent,
+} from './flutterwave.types';
 
 /** What we expect a payment to be, from our own database (never from the buyer or the webhook). */
 export interface ExpectedPayment {
@@ -29,14 +34,19 @@ export function assessTransaction(tx: FlwTransaction, expected: ExpectedPayment)
   const transactionId = tx.id;
   const problems: string[] = [];
   if (tx.tx_ref !== expected.txRef) problems.push(`tx_ref is "${tx.tx_ref}", expected "${expected.txRef}"`);
-  if (tx.status === 'failed') return { outcome: 'FAILED', transactionId, reason: tx.processor_response || 'failed' };
+  if (tx.status === 'failed')
+    return { outcome: 'FAILED', transactionId, reason: tx.processor_response || 'failed' };
   if (tx.status !== 'successful') {
-    return problems.length ? { outcome: 'MISMATCH', transactionId, problems } : { outcome: 'PENDING', transactionId, status: String(tx.status) };
+    return problems.length
+      ? { outcome: 'MISMATCH', transactionId, problems }
+      : { outcome: 'PENDING', transactionId, status: String(tx.status) };
   }
-  if (tx.currency !== expected.currency) problems.push(`currency is ${tx.currency}, expected ${expected.currency}`);
+  if (tx.currency !== expected.currency)
+    problems.push(`currency is ${tx.currency}, expected ${expected.currency}`);
   const paidMinor = tx.currency === expected.currency ? tryFromMajor(tx.amount, tx.currency) : undefined;
   if (tx.currency === expected.currency) {
-    if (paidMinor === undefined) problems.push(`amount ${String(tx.amount)} is not a valid ${tx.currency} amount`);
+    if (paidMinor === undefined)
+      problems.push(`amount ${String(tx.amount)} is not a valid ${tx.currency} amount`);
     else if (paidMinor < expected.amountMinor) {
       problems.push(`amount is ${paidMinor} minor units, expected at least ${expected.amountMinor}`);
     }

@@ -151,10 +151,18 @@ export class FlutterwaveClient {
   async createPayment(params: CreatePaymentParams, call: CallOptions = {}): Promise<FlwHostedLink> {
     const { amountMinor, currency, ...rest } = params;
     if (!rest.tx_ref) throw AppError.validation('tx_ref is required', [], 'PROVIDER_BAD_REQUEST');
-    if (!(amountMinor > 0)) throw AppError.validation('The amount must be positive', [], 'PROVIDER_BAD_REQUEST');
+    if (!(amountMinor > 0))
+      throw AppError.validation('The amount must be positive', [], 'PROVIDER_BAD_REQUEST');
     const body: FlwCreatePaymentRequest = { ...rest, amount: wireAmount(amountMinor, currency), currency };
-    const data = await this.send<FlwHostedLink>({ method: 'POST', path: '/v3/payments', body, retry: 'idempotent', ...call });
-    if (!data || typeof data.link !== 'string') throw malformed('POST /v3/payments answered without data.link');
+    const data = await this.send<FlwHostedLink>({
+      method: 'POST',
+      path: '/v3/payments',
+      body,
+      retry: 'idempotent',
+      ...call,
+    });
+    if (!data || typeof data.link !== 'string')
+      throw malformed('POST /v3/payments answered without data.link');
     return data;
   }
 
@@ -181,10 +189,15 @@ export class FlutterwaveClient {
   }
 
   /** Refunds a transaction in full, or partly when amountMinor is given; retried only if never sent. */
-  async refundTransaction(id: number | string, params: RefundParams = {}, call: CallOptions = {}): Promise<FlwRefund> {
+  async refundTransaction(
+    id: number | string,
+    params: RefundParams = {},
+    call: CallOptions = {},
+  ): Promise<FlwRefund> {
     const body: FlwRefundRequest = {};
     if (params.amountMinor !== undefined) {
-      if (!params.currency) throw AppError.validation('A partial refund needs its currency', [], 'PROVIDER_BAD_REQUEST');
+      if (!params.currency)
+        throw AppError.validation('A partial refund needs its currency', [], 'PROVIDER_BAD_REQUEST');
       body.amount = wireAmount(params.amountMinor, params.currency);
     }
     if (params.comments) body.comments = params.comments;
@@ -195,10 +208,18 @@ export class FlutterwaveClient {
   /** Queues a payout under our unique reference; a retry can never pay twice (see above). */
   async createTransfer(params: CreateTransferParams, call: CallOptions = {}): Promise<FlwTransfer> {
     const { amountMinor, currency, ...rest } = params;
-    if (!rest.reference) throw AppError.validation('A transfer needs our reference', [], 'PROVIDER_BAD_REQUEST');
-    if (!(amountMinor > 0)) throw AppError.validation('The amount must be positive', [], 'PROVIDER_BAD_REQUEST');
+    if (!rest.reference)
+      throw AppError.validation('A transfer needs our reference', [], 'PROVIDER_BAD_REQUEST');
+    if (!(amountMinor > 0))
+      throw AppError.validation('The amount must be positive', [], 'PROVIDER_BAD_REQUEST');
     const body: FlwCreateTransferRequest = { ...rest, amount: wireAmount(amountMinor, currency), currency };
-    return this.send<FlwTransfer>({ method: 'POST', path: '/v3/transfers', body, retry: 'idempotent', ...call });
+    return this.send<FlwTransfer>({
+      method: 'POST',
+      path: '/v3/transfers',
+      body,
+      retry: 'idempotent',
+      ...call,
+    });
   }
 
   /** The provider's current record of a transfer. */
@@ -220,7 +241,12 @@ export class FlutterwaveClient {
         Authorization: `Bearer ${this.opts.secretKey}`,
       };
       if (req.body !== undefined) headers['Content-Type'] = 'application/json';
-      logger.debug('flutterwave request', { method: req.method, path: req.path, attempt, headers: redactHeaders(headers) });
+      logger.debug('flutterwave request', {
+        method: req.method,
+        path: req.path,
+        attempt,
+        headers: redactHeaders(headers),
+      });
 
       let failure: { reason: string; sent: boolean; status?: number; providerMessage?: string };
       try {
@@ -234,24 +260,45 @@ export class FlutterwaveClient {
         const text = await res.text();
         const envelope = parseEnvelope(text);
         const ms = Date.now() - started;
-        logger.debug('flutterwave response', { method: req.method, path: req.path, attempt, status: res.status, ms });
+        logger.debug('flutterwave response', {
+          method: req.method,
+          path: req.path,
+          attempt,
+          status: res.status,
+          ms,
+        });
         if (res.ok) {
           if (envelope?.status === 'success') {
             if (attempt > 1 && outcomeUnknown) {
-              logger.info('flutterwave call succeeded after an uncertain attempt', { method: req.method, path: req.path, attempt });
+              logger.info('flutterwave call succeeded after an uncertain attempt', {
+                method: req.method,
+                path: req.path,
+                attempt,
+              });
             }
             return envelope.data as T;
           }
           if (envelope) throw this.rejected(req, res.status, envelope.message, attempt, outcomeUnknown);
-          throw new FlutterwaveError('unavailable', 'PROVIDER_UNAVAILABLE', 'The payment provider sent an unreadable answer', {
-            httpStatus: res.status,
-            retryable: true,
-            outcomeUnknown: req.method === 'POST',
-            attempts: attempt,
-          });
+          throw new FlutterwaveError(
+            'unavailable',
+            'PROVIDER_UNAVAILABLE',
+            'The payment provider sent an unreadable answer',
+            {
+              httpStatus: res.status,
+              retryable: true,
+              outcomeUnknown: req.method === 'POST',
+              attempts: attempt,
+            },
+          );
         }
-        if (res.status < 500) throw this.rejected(req, res.status, envelope?.message, attempt, outcomeUnknown);
-        failure = { reason: `HTTP ${res.status}`, sent: true, status: res.status, providerMessage: envelope?.message };
+        if (res.status < 500)
+          throw this.rejected(req, res.status, envelope?.message, attempt, outcomeUnknown);
+        failure = {
+          reason: `HTTP ${res.status}`,
+          sent: true,
+          status: res.status,
+          providerMessage: envelope?.message,
+        };
       } catch (err) {
         if (err instanceof FlutterwaveError) throw err;
         if (req.signal?.aborted) throw req.signal.reason ?? err;
@@ -261,12 +308,23 @@ export class FlutterwaveClient {
       outcomeUnknown ||= failure.sent && req.method === 'POST';
       const mayRetry = req.retry === 'idempotent' || !failure.sent;
       if (attempt >= attempts || !mayRetry) {
-        logger.warn('flutterwave call failed', { method: req.method, path: req.path, attempts: attempt, reason: failure.reason });
+        logger.warn('flutterwave call failed', {
+          method: req.method,
+          path: req.path,
+          attempts: attempt,
+          reason: failure.reason,
+        });
         throw new FlutterwaveError(
           'unavailable',
           'PROVIDER_UNAVAILABLE',
           'The payment provider is not reachable right now; please try again shortly',
-          { httpStatus: failure.status, providerMessage: failure.providerMessage, retryable: true, outcomeUnknown, attempts: attempt },
+          {
+            httpStatus: failure.status,
+            providerMessage: failure.providerMessage,
+            retryable: true,
+            outcomeUnknown,
+            attempts: attempt,
+          },
         );
       }
       const delayMs = this.backoff(attempt);
@@ -281,39 +339,73 @@ export class FlutterwaveClient {
     }
   }
 
-  private rejected(req: Attempt, status: number, providerMessage: string | undefined, attempts: number, outcomeUnknown: boolean) {
+  private rejected(
+    req: Attempt,
+    status: number,
+    providerMessage: string | undefined,
+    attempts: number,
+    outcomeUnknown: boolean,
+  ) {
     const info = { httpStatus: status, providerMessage, attempts, outcomeUnknown: false };
     if (status === 401 || status === 403) {
       // Our credentials are wrong: the buyer cannot fix that, and retrying will not either.
-      return new FlutterwaveError('unavailable', 'PROVIDER_AUTH_FAILED', 'Payments are misconfigured: the provider refused our key', {
-        ...info,
-        retryable: false,
-      });
+      return new FlutterwaveError(
+        'unavailable',
+        'PROVIDER_AUTH_FAILED',
+        'Payments are misconfigured: the provider refused our key',
+        {
+          ...info,
+          retryable: false,
+        },
+      );
     }
     if (status === 429) {
-      return new FlutterwaveError('unavailable', 'PROVIDER_UNAVAILABLE', 'The payment provider is busy; please try again shortly', {
-        ...info,
-        retryable: true,
-      });
+      return new FlutterwaveError(
+        'unavailable',
+        'PROVIDER_UNAVAILABLE',
+        'The payment provider is busy; please try again shortly',
+        {
+          ...info,
+          retryable: true,
+        },
+      );
     }
-    if (status === 404 || (providerMessage && NOT_FOUND_MESSAGE.test(providerMessage) && req.method === 'GET')) {
-      return new FlutterwaveError('not_found', 'PROVIDER_NOT_FOUND', 'The payment provider has no such record', {
-        ...info,
-        retryable: false,
-      });
+    if (
+      status === 404 ||
+      (providerMessage && NOT_FOUND_MESSAGE.test(providerMessage) && req.method === 'GET')
+    ) {
+      return new FlutterwaveError(
+        'not_found',
+        'PROVIDER_NOT_FOUND',
+        'The payment provider has no such record',
+        {
+          ...info,
+          retryable: false,
+        },
+      );
     }
     if (req.path === '/v3/transfers' && providerMessage && DUPLICATE_MESSAGE.test(providerMessage)) {
       // Either a caller reused a reference, or an earlier attempt of this very call went through.
-      return new FlutterwaveError('conflict', 'PROVIDER_DUPLICATE_REFERENCE', 'A transfer with this reference already exists', {
-        ...info,
-        outcomeUnknown,
-        retryable: false,
-      });
+      return new FlutterwaveError(
+        'conflict',
+        'PROVIDER_DUPLICATE_REFERENCE',
+        'A transfer with this reference already exists',
+        {
+          ...info,
+          outcomeUnknown,
+          retryable: false,
+        },
+      );
     }
-    return new FlutterwaveError('business_rule', 'PROVIDER_REJECTED', `The payment provider refused the request: ${providerMessage ?? `HTTP ${status}`}`, {
-      ...info,
-      retryable: false,
-    });
+    return new FlutterwaveError(
+      'business_rule',
+      'PROVIDER_REJECTED',
+      `The payment provider refused the request: ${providerMessage ?? `HTTP ${status}`}`,
+      {
+        ...info,
+        retryable: false,
+      },
+    );
   }
 
   private backoff(attempt: number): number {
@@ -323,7 +415,11 @@ export class FlutterwaveClient {
 }
 
 /** The client configured from the platform's settings. */
-export function createFlutterwaveClient(config: Config, logger: ClientLogger, fetchImpl?: typeof fetch): FlutterwaveClient {
+export function createFlutterwaveClient(
+  config: Config,
+  logger: ClientLogger,
+  fetchImpl?: typeof fetch,
+): FlutterwaveClient {
   return new FlutterwaveClient({
     baseUrl: config.FLUTTERWAVE_BASE_URL,
     secretKey: config.FLUTTERWAVE_SECRET_KEY,
@@ -336,7 +432,8 @@ export function createFlutterwaveClient(config: Config, logger: ClientLogger, fe
 }
 
 function wireAmount(amountMinor: number, currency: string): number {
-  if (!isCurrencyCode(currency)) throw AppError.validation(`Unsupported currency ${currency}`, [], 'UNSUPPORTED_CURRENCY');
+  if (!isCurrencyCode(currency))
+    throw AppError.validation(`Unsupported currency ${currency}`, [], 'UNSUPPORTED_CURRENCY');
   try {
     return toMajorNumber(amountMinor, currency);
   } catch (err) {
@@ -348,9 +445,18 @@ function wireAmount(amountMinor: number, currency: string): number {
 function parseEnvelope(text: string): FlwEnvelope<unknown> | undefined {
   try {
     const v = JSON.parse(text) as unknown;
-    if (v && typeof v === 'object' && 'status' in v && typeof (v as { status: unknown }).status === 'string') {
+    if (
+      v &&
+      typeof v === 'object' &&
+      'status' in v &&
+      typeof (v as { status: unknown }).status === 'string'
+    ) {
       const e = v as { status: string; message?: unknown; data?: unknown };
-      return { status: e.status === 'success' ? 'success' : 'error', message: String(e.message ?? ''), data: e.data ?? null };
+      return {
+        status: e.status === 'success' ? 'success' : 'error',
+        message: String(e.message ?? ''),
+        data: e.data ?? null,
+      };
     }
   } catch {
     // not JSON: a proxy's HTML error page, a truncated body
@@ -367,7 +473,11 @@ function classifyNetworkError(err: unknown, timedOut: boolean): { reason: string
 }
 
 function malformed(message: string): FlutterwaveError {
-  return new FlutterwaveError('unavailable', 'PROVIDER_UNAVAILABLE', message, { retryable: true, outcomeUnknown: true, attempts: 1 });
+  return new FlutterwaveError('unavailable', 'PROVIDER_UNAVAILABLE', message, {
+    retryable: true,
+    outcomeUnknown: true,
+    attempts: 1,
+  });
 }
 
 /** Headers as they may appear in logs. */

@@ -56,7 +56,11 @@ describe('Flutterwave configuration', () => {
   });
 
   it('when production talks to Flutterwave over plain http, then it is refused', () => {
-    const problems = problemsOf({ ...productionBase, ...realFlutterwave, FLUTTERWAVE_BASE_URL: 'http://api.flutterwave.com' });
+    const problems = problemsOf({
+      ...productionBase,
+      ...realFlutterwave,
+      FLUTTERWAVE_BASE_URL: 'http://api.flutterwave.com',
+    });
     expect(problems).toEqual(['FLUTTERWAVE_BASE_URL: must be an https:// URL in production']);
   });
 

@@ -21,18 +21,32 @@ function tx(overrides: Partial<FlwTransaction> = {}): FlwTransaction {
     payment_type: 'card',
     created_at: '2026-01-01T00:00:00.000Z',
     account_id: 1,
-    customer: { id: 1, name: 'A', phone_number: null, email: 'a@b.co', created_at: '2026-01-01T00:00:00.000Z' },
+    customer: {
+      id: 1,
+      name: 'A',
+      phone_number: null,
+      email: 'a@b.co',
+      created_at: '2026-01-01T00:00:00.000Z',
+    },
     ...overrides,
   };
 }
 
 describe('payment verification verdict', () => {
   it('when status, tx_ref, currency and amount all match, then PAID', () => {
-    expect(assessTransaction(tx(), expected)).toEqual({ outcome: 'PAID', transactionId: 42, paidMinor: 150050, overpaidMinor: 0 });
+    expect(assessTransaction(tx(), expected)).toEqual({
+      outcome: 'PAID',
+      transactionId: 42,
+      paidMinor: 150050,
+      overpaidMinor: 0,
+    });
   });
 
   it('when the buyer paid more, then PAID with the overpayment to refund', () => {
-    expect(assessTransaction(tx({ amount: 1600 }), expected)).toMatchObject({ outcome: 'PAID', overpaidMinor: 9950 });
+    expect(assessTransaction(tx({ amount: 1600 }), expected)).toMatchObject({
+      outcome: 'PAID',
+      overpaidMinor: 9950,
+    });
   });
 
   it('when one kobo short, then MISMATCH', () => {
@@ -68,7 +82,11 @@ describe('payment verification verdict', () => {
       transactionId: 42,
       reason: 'Declined',
     });
-    expect(assessTransaction(tx({ status: 'pending' }), expected)).toEqual({ outcome: 'PENDING', transactionId: 42, status: 'pending' });
+    expect(assessTransaction(tx({ status: 'pending' }), expected)).toEqual({
+      outcome: 'PENDING',
+      transactionId: 42,
+      status: 'pending',
+    });
   });
 });
 
@@ -80,7 +98,15 @@ describe('webhook authentication', () => {
   });
 
   it('when it is missing, different, a prefix, longer or repeated, then not authentic', () => {
-    for (const h of [undefined, '', 'wrong', hash.slice(0, -1), `${hash}x`, hash.toUpperCase(), [hash, hash]]) {
+    for (const h of [
+      undefined,
+      '',
+      'wrong',
+      hash.slice(0, -1),
+      `${hash}x`,
+      hash.toUpperCase(),
+      [hash, hash],
+    ]) {
       expect(isAuthenticWebhook(h, hash)).toBe(false);
     }
   });
@@ -88,12 +114,23 @@ describe('webhook authentication', () => {
 
 describe('webhook parsing', () => {
   it('when a charge or transfer event has what we act on, then it is typed', () => {
-    expect(parseWebhookEvent({ event: 'charge.completed', data: { id: 1, tx_ref: 't' } })?.event).toBe('charge.completed');
-    expect(parseWebhookEvent({ event: 'transfer.completed', data: { id: 1, reference: 'r' } })?.event).toBe('transfer.completed');
+    expect(parseWebhookEvent({ event: 'charge.completed', data: { id: 1, tx_ref: 't' } })?.event).toBe(
+      'charge.completed',
+    );
+    expect(parseWebhookEvent({ event: 'transfer.completed', data: { id: 1, reference: 'r' } })?.event).toBe(
+      'transfer.completed',
+    );
   });
 
   it('when the event is unknown or lacks ids, then undefined', () => {
-    for (const body of [null, 'x', {}, { event: 'charge.completed' }, { event: 'charge.completed', data: { id: '1', tx_ref: 't' } }, { event: 'subscription.cancelled', data: { id: 1 } }]) {
+    for (const body of [
+      null,
+      'x',
+      {},
+      { event: 'charge.completed' },
+      { event: 'charge.completed', data: { id: '1', tx_ref: 't' } },
+      { event: 'subscription.cancelled', data: { id: 1 } },
+    ]) {
       expect(parseWebhookEvent(body)).toBeUndefined();
     }
   });

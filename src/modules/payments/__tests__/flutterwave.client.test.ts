@@ -3,7 +3,10 @@ import winston from 'winston';
 import { HttpReceiver } from '../../../../test/support/http-receiver';
 import { eventually } from '../../../../test/support/eventually';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
-import { createFlutterwaveSimulator, type FlutterwaveSimulator } from '../../../../tools/flutterwave-sim/simulator';
+import {
+  createFlutterwaveSimulator,
+  type FlutterwaveSimulator,
+} from '../../../../tools/flutterwave-sim/simulator';
 import { createLogger } from '../../../shared/logger';
 import { FlutterwaveClient, FlutterwaveError, assessTransaction, type FlutterwaveClientOptions } from '..';
 
@@ -52,7 +55,12 @@ describe('Flutterwave client against the simulator over HTTP', () => {
     });
   }
 
-  async function newCheckout(c: FlutterwaveClient, txRef: string, amountMinor = 150050, currency: 'NGN' | 'UGX' = 'NGN') {
+  async function newCheckout(
+    c: FlutterwaveClient,
+    txRef: string,
+    amountMinor = 150050,
+    currency: 'NGN' | 'UGX' = 'NGN',
+  ) {
     return c.createPayment({
       tx_ref: txRef,
       amountMinor,
@@ -113,7 +121,10 @@ describe('Flutterwave client against the simulator over HTTP', () => {
       const tx = await c.verifyTransactionByReference('tx-ugx');
       expect(tx.amount).toBe(5000);
       expect(tx.currency).toBe('UGX');
-      expect(assessTransaction(tx, { txRef: 'tx-ugx', amountMinor: 5000, currency: 'UGX' })).toMatchObject({ outcome: 'PAID', paidMinor: 5000 });
+      expect(assessTransaction(tx, { txRef: 'tx-ugx', amountMinor: 5000, currency: 'UGX' })).toMatchObject({
+        outcome: 'PAID',
+        paidMinor: 5000,
+      });
     });
 
     it('when a paid transaction is verified by id and by reference, then both give the provider record', async () => {
@@ -176,31 +187,63 @@ describe('Flutterwave client against the simulator over HTTP', () => {
 
   describe('error mapping', () => {
     it('when the secret key is wrong, then PROVIDER_AUTH_FAILED after one attempt (401 is never retried)', async () => {
-      const err = await expectProviderError(newCheckout(client({ secretKey: 'FLWSECK_TEST-wrong-X' }), 'tx-auth'));
+      const err = await expectProviderError(
+        newCheckout(client({ secretKey: 'FLWSECK_TEST-wrong-X' }), 'tx-auth'),
+      );
       expect(err).toMatchObject({ code: 'PROVIDER_AUTH_FAILED', kind: 'unavailable' });
-      expect(err.info).toMatchObject({ httpStatus: 401, providerMessage: 'Invalid authorization key', retryable: false, attempts: 1 });
+      expect(err.info).toMatchObject({
+        httpStatus: 401,
+        providerMessage: 'Invalid authorization key',
+        retryable: false,
+        attempts: 1,
+      });
       expect(calls).toHaveLength(1);
     });
 
     it('when Flutterwave refuses the request (4xx), then PROVIDER_REJECTED 422 with its message, not retried', async () => {
       const c = client();
       const err = await expectProviderError(
-        c.createPayment({ tx_ref: 'tx-bad', amountMinor: 100, currency: 'NGN', redirect_url: 'not a url', customer: { email: 'a@b.co' } }),
+        c.createPayment({
+          tx_ref: 'tx-bad',
+          amountMinor: 100,
+          currency: 'NGN',
+          redirect_url: 'not a url',
+          customer: { email: 'a@b.co' },
+        }),
       );
       expect(err).toMatchObject({ code: 'PROVIDER_REJECTED', status: 422 });
-      expect(err.info).toMatchObject({ httpStatus: 400, providerMessage: 'redirect_url must be a valid URL', attempts: 1 });
+      expect(err.info).toMatchObject({
+        httpStatus: 400,
+        providerMessage: 'redirect_url must be a valid URL',
+        attempts: 1,
+      });
       expect(err.details).toEqual([{ message: 'redirect_url must be a valid URL' }]);
       expect(calls).toHaveLength(1);
     });
 
     it('when our own input is bad, then nothing is sent', async () => {
       const c = client();
-      await expect(newCheckout(c, 'tx-neg', -5)).rejects.toMatchObject({ code: 'PROVIDER_BAD_REQUEST', status: 400 });
+      await expect(newCheckout(c, 'tx-neg', -5)).rejects.toMatchObject({
+        code: 'PROVIDER_BAD_REQUEST',
+        status: 400,
+      });
       await expect(
-        c.createPayment({ tx_ref: 'x', amountMinor: 1.5, currency: 'NGN', redirect_url: 'http://x', customer: { email: 'a@b.co' } }),
+        c.createPayment({
+          tx_ref: 'x',
+          amountMinor: 1.5,
+          currency: 'NGN',
+          redirect_url: 'http://x',
+          customer: { email: 'a@b.co' },
+        }),
       ).rejects.toMatchObject({ code: 'INVALID_AMOUNT' });
       await expect(
-        c.createPayment({ tx_ref: 'x', amountMinor: 100, currency: 'JPY' as 'NGN', redirect_url: 'http://x', customer: { email: 'a@b.co' } }),
+        c.createPayment({
+          tx_ref: 'x',
+          amountMinor: 100,
+          currency: 'JPY' as 'NGN',
+          redirect_url: 'http://x',
+          customer: { email: 'a@b.co' },
+        }),
       ).rejects.toMatchObject({ code: 'UNSUPPORTED_CURRENCY' });
       expect(calls).toHaveLength(0);
     });
@@ -219,7 +262,12 @@ describe('Flutterwave client against the simulator over HTTP', () => {
       sim.injectFaults({ path: '/v3/transactions', status: 502, count: 10 });
       const err = await expectProviderError(client().verifyTransaction(1));
       expect(err).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', status: 503 });
-      expect(err.info).toMatchObject({ httpStatus: 502, retryable: true, outcomeUnknown: false, attempts: 3 });
+      expect(err.info).toMatchObject({
+        httpStatus: 502,
+        retryable: true,
+        outcomeUnknown: false,
+        attempts: 3,
+      });
       expect(calls).toHaveLength(3);
     });
 
@@ -255,7 +303,9 @@ describe('Flutterwave client against the simulator over HTTP', () => {
     it('when nothing listens at all, then PROVIDER_UNAVAILABLE and we know the request never left', async () => {
       const proxy = await new TcpProxy('127.0.0.1', Number(new URL(sim.url).port)).start();
       await proxy.cut();
-      const err = await expectProviderError(client({ baseUrl: `http://127.0.0.1:${proxy.port}` }).refundTransaction(1));
+      const err = await expectProviderError(
+        client({ baseUrl: `http://127.0.0.1:${proxy.port}` }).refundTransaction(1),
+      );
       expect(err.info).toMatchObject({ retryable: true, outcomeUnknown: false, attempts: 3 });
     });
 
@@ -274,7 +324,12 @@ describe('Flutterwave client against the simulator over HTTP', () => {
       await newCheckout(c, 'tx-refund', 150050);
       const { transactionId } = await sim.pay('tx-refund');
       const refund = await c.refundTransaction(transactionId!, { comments: 'Event cancelled' });
-      expect(refund).toMatchObject({ tx_id: transactionId, amount_refunded: 1500.5, status: 'completed', destination: 'payment_source' });
+      expect(refund).toMatchObject({
+        tx_id: transactionId,
+        amount_refunded: 1500.5,
+        status: 'completed',
+        destination: 'payment_source',
+      });
       const again = await expectProviderError(c.refundTransaction(transactionId!));
       expect(again).toMatchObject({ code: 'PROVIDER_REJECTED' });
       expect(again.info.providerMessage).toMatch(/already been fully refunded/);
@@ -286,7 +341,9 @@ describe('Flutterwave client against the simulator over HTTP', () => {
       const { transactionId } = await sim.pay('tx-partial');
       const refund = await c.refundTransaction(transactionId!, { amountMinor: 50025, currency: 'NGN' });
       expect(refund.amount_refunded).toBe(500.25);
-      const over = await expectProviderError(c.refundTransaction(transactionId!, { amountMinor: 100026, currency: 'NGN' }));
+      const over = await expectProviderError(
+        c.refundTransaction(transactionId!, { amountMinor: 100026, currency: 'NGN' }),
+      );
       expect(over.info.providerMessage).toMatch(/exceeds the refundable balance/);
     });
 
@@ -319,7 +376,10 @@ describe('Flutterwave client against the simulator over HTTP', () => {
         }
       };
       try {
-        const refund = await client({ baseUrl: `http://127.0.0.1:${proxy.port}`, fetch: restoringFetch }).refundTransaction(transactionId!);
+        const refund = await client({
+          baseUrl: `http://127.0.0.1:${proxy.port}`,
+          fetch: restoringFetch,
+        }).refundTransaction(transactionId!);
         expect(refund.amount_refunded).toBe(1500.5);
         expect(calls).toHaveLength(2 + 1);
         expect(sim.refunds()).toHaveLength(1);
@@ -341,21 +401,41 @@ describe('Flutterwave client against the simulator over HTTP', () => {
         reference: 'wd_1_attempt_1',
         beneficiary_name: 'Seller Ltd',
       });
-      expect(created).toMatchObject({ status: 'NEW', amount: 25000.75, reference: 'wd_1_attempt_1', bank_name: 'ACCESS BANK NIGERIA', full_name: 'Seller Ltd' });
+      expect(created).toMatchObject({
+        status: 'NEW',
+        amount: 25000.75,
+        reference: 'wd_1_attempt_1',
+        bank_name: 'ACCESS BANK NIGERIA',
+        full_name: 'Seller Ltd',
+      });
       const done = await eventually(async () => {
         const t = await c.getTransfer(created.id);
         return t.status === 'SUCCESSFUL' && t;
       });
       expect(done).toMatchObject({ fullname: 'Seller Ltd', complete_message: 'Successful' });
-      const hook = await eventually(() => merchant.received('/webhook').find((r) => (r.body as { event: string }).event === 'transfer.completed'));
+      const hook = await eventually(() =>
+        merchant
+          .received('/webhook')
+          .find((r) => (r.body as { event: string }).event === 'transfer.completed'),
+      );
       expect(hook.headers['verif-hash']).toBe(SECRET_HASH);
-      expect(hook.body).toMatchObject({ event: 'transfer.completed', 'event.type': 'Transfer', data: { id: created.id, reference: 'wd_1_attempt_1', status: 'SUCCESSFUL' } });
+      expect(hook.body).toMatchObject({
+        event: 'transfer.completed',
+        'event.type': 'Transfer',
+        data: { id: created.id, reference: 'wd_1_attempt_1', status: 'SUCCESSFUL' },
+      });
     });
 
     it('when the next transfer is set to fail, then it ends FAILED with the provider message', async () => {
       const c = client();
       sim.failNextTransfer({ message: 'DISBURSE FAILED: Insufficient wallet balance' });
-      const created = await c.createTransfer({ account_bank: 'MPS', account_number: '254700000000', amountMinor: 100000, currency: 'KES', reference: 'wd_2' });
+      const created = await c.createTransfer({
+        account_bank: 'MPS',
+        account_number: '254700000000',
+        amountMinor: 100000,
+        currency: 'KES',
+        reference: 'wd_2',
+      });
       const failed = await eventually(async () => {
         const t = await c.getTransfer(created.id);
         return t.status === 'FAILED' && t;
@@ -365,7 +445,13 @@ describe('Flutterwave client against the simulator over HTTP', () => {
 
     it('when a reference is reused, then PROVIDER_DUPLICATE_REFERENCE 409 and no second payout', async () => {
       const c = client();
-      const params = { account_bank: '058', account_number: '0123456789', amountMinor: 100, currency: 'NGN' as const, reference: 'wd_dup' };
+      const params = {
+        account_bank: '058',
+        account_number: '0123456789',
+        amountMinor: 100,
+        currency: 'NGN' as const,
+        reference: 'wd_dup',
+      };
       await c.createTransfer(params);
       const err = await expectProviderError(c.createTransfer(params));
       expect(err).toMatchObject({ code: 'PROVIDER_DUPLICATE_REFERENCE', status: 409 });
@@ -377,21 +463,37 @@ describe('Flutterwave client against the simulator over HTTP', () => {
       const c = client({ timeoutMs: 150, retryBaseMs: 300 });
       sim.injectFaults({ method: 'POST', path: '/v3/transfers', delayMs: 250, count: 1 });
       const err = await expectProviderError(
-        c.createTransfer({ account_bank: '044', account_number: '0690000040', amountMinor: 500000, currency: 'NGN', reference: 'wd_ambiguous' }),
+        c.createTransfer({
+          account_bank: '044',
+          account_number: '0690000040',
+          amountMinor: 500000,
+          currency: 'NGN',
+          reference: 'wd_ambiguous',
+        }),
       );
       // The slow first attempt was processed after we gave up; the retry hit the reference guard.
       expect(err).toMatchObject({ code: 'PROVIDER_DUPLICATE_REFERENCE' });
       expect(err.info.outcomeUnknown).toBe(true);
       expect(calls.length).toBeGreaterThanOrEqual(2);
       expect(sim.transfers().filter((t) => t.reference === 'wd_ambiguous')).toHaveLength(1);
-      const hook = await eventually(() => merchant.received('/webhook').find((r) => (r.body as { data: { reference?: string } }).data.reference === 'wd_ambiguous'));
+      const hook = await eventually(() =>
+        merchant
+          .received('/webhook')
+          .find((r) => (r.body as { data: { reference?: string } }).data.reference === 'wd_ambiguous'),
+      );
       expect(hook.body).toMatchObject({ data: { status: 'SUCCESSFUL' } });
     });
 
     it('when the retry overtakes a slow first attempt, then the retry pays and the late one is refused', async () => {
       const c = client({ timeoutMs: 150 });
       sim.injectFaults({ method: 'POST', path: '/v3/transfers', delayMs: 500, count: 1 });
-      const transfer = await c.createTransfer({ account_bank: '044', account_number: '0690000040', amountMinor: 700, currency: 'NGN', reference: 'wd_overtaken' });
+      const transfer = await c.createTransfer({
+        account_bank: '044',
+        account_number: '0690000040',
+        amountMinor: 700,
+        currency: 'NGN',
+        reference: 'wd_overtaken',
+      });
       expect(transfer.reference).toBe('wd_overtaken');
       await new Promise((r) => setTimeout(r, 500));
       expect(sim.transfers().filter((t) => t.reference === 'wd_overtaken')).toHaveLength(1);

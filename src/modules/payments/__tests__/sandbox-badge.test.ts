@@ -22,7 +22,10 @@ describe('sandbox badge', () => {
   });
 
   it('when real Flutterwave keys are configured, then no badge', async () => {
-    const page = await homePage({ FLUTTERWAVE_SECRET_KEY: 'FLWSECK-live-abcdef-X', FLUTTERWAVE_BASE_URL: 'https://api.flutterwave.com' });
+    const page = await homePage({
+      FLUTTERWAVE_SECRET_KEY: 'FLWSECK-live-abcdef-X',
+      FLUTTERWAVE_BASE_URL: 'https://api.flutterwave.com',
+    });
     expect(page).not.toContain(BADGE);
     expect(page).toContain('<main id="main">');
   });
