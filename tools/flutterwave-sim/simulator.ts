@@ -13,7 +13,7 @@ import type {
   FlwTransfer,
   FlwTransferCompletedEvent,
   FlwWebhookEvent,
-} from '../../src/modules/payments/flutterwave.types';
+} from '../../src/modules/payments';
 import {
   MoneyError,
   formatMoney,
