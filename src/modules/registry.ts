@@ -3,6 +3,8 @@ import type { Server } from 'socket.io';
 import type { ApiModule } from '../shared/http/openapi';
 import type { Platform } from '../shared/platform';
 import type { NavItem } from '../web/views';
+import { campaignsWebModule } from './campaigns';
+import { paymentsWebModule } from './payments';
 
 /**
  * What a module contributes to the web process. `middleware` runs for every request after
@@ -21,7 +23,5 @@ export interface WebModule {
 
 export type WebModuleFactory = (platform: Platform) => WebModule;
 
-import { campaignsWebModule } from './campaigns';
-
 /** Every module of the web process, in mount order. */
-export const webModules: WebModuleFactory[] = [campaignsWebModule];
+export const webModules: WebModuleFactory[] = [campaignsWebModule, paymentsWebModule];

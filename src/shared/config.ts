@@ -8,6 +8,16 @@ import { z } from 'zod';
 
 const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789';
 
+/**
+ * Flutterwave credentials of the local simulator (tools/flutterwave-sim). With these defaults the
+ * platform talks to the simulator; production refuses them (see loadConfig).
+ */
+export const FLUTTERWAVE_DEV_DEFAULTS = {
+  FLUTTERWAVE_SECRET_KEY: 'FLWSECK_TEST-local-simulator-secret-key-X',
+  FLUTTERWAVE_PUBLIC_KEY: 'FLWPUBK_TEST-local-simulator-public-key-X',
+  FLUTTERWAVE_SECRET_HASH: 'dev-only-flutterwave-webhook-hash',
+} as const;
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -54,9 +64,30 @@ const schema = z.object({
   CONSUMER_RETRY_BASE_MS: int(1000, 1),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
   SCHEDULER_TICK_MS: int(15_000, 50),
+
+  // Flutterwave v3. Without a base URL the client talks to the local simulator on its port.
+  FLUTTERWAVE_BASE_URL: z.url().optional(),
+  FLUTTERWAVE_SECRET_KEY: z.string().min(1).default(FLUTTERWAVE_DEV_DEFAULTS.FLUTTERWAVE_SECRET_KEY),
+  FLUTTERWAVE_PUBLIC_KEY: z.string().min(1).default(FLUTTERWAVE_DEV_DEFAULTS.FLUTTERWAVE_PUBLIC_KEY),
+  FLUTTERWAVE_SECRET_HASH: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .default(FLUTTERWAVE_DEV_DEFAULTS.FLUTTERWAVE_SECRET_HASH),
+  FLUTTERWAVE_TIMEOUT_MS: int(10_000, 1),
+  FLUTTERWAVE_MAX_RETRIES: int(2, 0),
+  FLUTTERWAVE_RETRY_BASE_MS: int(250, 1),
+  FLUTTERWAVE_SIM_PORT: int(3102, 0),
+  FLUTTERWAVE_SIM_PUBLIC_URL: z.url().optional(),
+  FLUTTERWAVE_SIM_WEBHOOK_URL: z.url().optional(),
+  FLUTTERWAVE_SIM_CONTROL: bool.default(false),
 });
 
-export type Config = z.infer<typeof schema>;
+const withDerived = schema.transform((c) => ({
+  ...c,
+  FLUTTERWAVE_BASE_URL: c.FLUTTERWAVE_BASE_URL ?? `http://127.0.0.1:${c.FLUTTERWAVE_SIM_PORT}`,
+}));
+
+export type Config = z.infer<typeof withDerived>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -68,7 +99,7 @@ export class ConfigError extends Error {
 /** Parses an environment into a Config, or throws one ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(input);
+  const parsed = withDerived.safeParse(input);
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -87,9 +118,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!env.REDIS_URL) problems.push('REDIS_URL: must be set in production');
     if (!env.AMQP_URL) problems.push('AMQP_URL: must be set in production');
     if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: must be set in production');
+    for (const [name, devValue] of Object.entries(FLUTTERWAVE_DEV_DEFAULTS)) {
+      if (!env[name] || config[name as keyof typeof FLUTTERWAVE_DEV_DEFAULTS] === devValue) {
+        problems.push(`${name}: must be set to your Flutterwave account's value in production`);
+      }
+    }
+    if (!env.FLUTTERWAVE_BASE_URL) {
+      problems.push('FLUTTERWAVE_BASE_URL: must be set in production (https://api.flutterwave.com)');
+    } else if (!config.FLUTTERWAVE_BASE_URL.startsWith('https://')) {
+      problems.push('FLUTTERWAVE_BASE_URL: must be an https:// URL in production');
+    }
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * True when the platform runs against the local Flutterwave simulator (no real keys configured):
+ * `npm start` then starts the simulator and pages show the sandbox badge.
+ */
+export function usesFlutterwaveSimulator(config: Config): boolean {
+  return config.FLUTTERWAVE_SECRET_KEY === FLUTTERWAVE_DEV_DEFAULTS.FLUTTERWAVE_SECRET_KEY;
 }
 
 function redactValue(name: string, value: string): string {
