@@ -134,7 +134,8 @@ export type TicketVerification =
 export function verifyTicketQr(scanned: string | Uint8Array, keys: Iterable<VerificationKey>, now: Date): TicketVerification {
   let payload: Buffer;
   try {
-    payload = typeof scanned === 'string' ? decodeBase45(scanned.trim()) : Buffer.from(scanned);
+    // Only line ends are stripped (some scanners append one): a space is a Base45 digit.
+    payload = typeof scanned === 'string' ? decodeBase45(scanned.replace(/[\r\n]+$/, '')) : Buffer.from(scanned);
   } catch {
     return { status: 'INVALID', reason: 'MALFORMED' };
   }
