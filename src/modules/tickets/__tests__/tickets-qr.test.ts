@@ -117,7 +117,7 @@ describe('signed QR payload', () => {
   it('when encoded as base45 in alphanumeric mode, then the QR is version 8 (49 modules), smaller than base64url in byte mode', () => {
     const payload = signTicketPayload(claims(), key.privateKey);
     expect(qrDimensions(payload)).toEqual({ version: 8, modules: 49 });
-    const b64 = QRCode.create([{ data: payload.toString('base64url'), mode: 'byte' }], { errorCorrectionLevel: 'M' });
+    const b64 = QRCode.create([{ data: Buffer.from(payload.toString('base64url')), mode: 'byte' }], { errorCorrectionLevel: 'M' });
     expect(b64.version).toBe(9);
   });
 });
