@@ -14,6 +14,8 @@ export interface LocalSmtp {
   connections: () => number;
   /** Replies to RCPT TO for an address: e.g. 550 (mailbox unavailable) or 451 (try later). */
   setRcptReply(address: string, code: number | null): void;
+  /** Replies to the end of DATA with this code instead of 250 (null: accept). */
+  setDataReply(code: number | null): void;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function startLocalSmtp(): Promise<LocalSmtp> {
   const messages: ReceivedMail[] = [];
   const rcptReplies = new Map<string, number>();
   let connections = 0;
+  let dataReply: number | null = null;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -47,6 +50,11 @@ export async function startLocalSmtp(): Promise<LocalSmtp> {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        if (dataReply) {
+          const err = new Error('message refused by policy') as Error & { responseCode: number };
+          err.responseCode = dataReply;
+          return cb(err);
+        }
         messages.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
@@ -65,6 +73,9 @@ export async function startLocalSmtp(): Promise<LocalSmtp> {
     setRcptReply: (address, code) => {
       if (code === null) rcptReplies.delete(address.toLowerCase());
       else rcptReplies.set(address.toLowerCase(), code);
+    },
+    setDataReply: (code) => {
+      dataReply = code;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -57,7 +57,7 @@ describe('LocalStorage', () => {
     const child = spawn(tsx, [script], { stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const dir = path.join(root, 'data', 'big');
-    const temp = await waitFor(
+    const temp = (await waitFor<string | undefined>(
       () => {
         const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
         const t = names.find((n) => n.includes('.tmp-'));
@@ -65,7 +65,7 @@ describe('LocalStorage', () => {
       },
       30_000,
       'the temporary file to grow',
-    );
+    )) as string;
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
