@@ -111,7 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!env.TICKETS_MASTER_KEY || config.TICKETS_MASTER_KEY === DEV_TICKETS_MASTER_KEY) {
       problems.push('TICKETS_MASTER_KEY: must be set to a key of your own in production');
     }
-    if (!env.SMTP_URL) problems.push('SMTP_URL: must be set in production (the .eml outbox is for local runs)');
+    // The .eml outbox is for local runs: in production it would silently keep every email.
+    if (!env.SMTP_URL) problems.push('SMTP_URL: must be set in production');
   }
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -117,7 +117,11 @@ function toNodemailer(message: MailMessage, from: string) {
     text: message.text,
     html: message.html,
     messageId: message.messageId,
-    attachments: message.attachments?.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+    attachments: message.attachments?.map((a) => ({
+      filename: a.filename,
+      content: a.content,
+      contentType: a.contentType,
+    })),
     // Attachments come from our own storage; never let a message body read files or URLs.
     disableFileAccess: true,
     disableUrlAccess: true,
@@ -141,9 +145,20 @@ function createSmtpMailer(config: MailConfig, url: string): Mailer {
         const info = await transport.sendMail(toNodemailer(message, config.MAIL_FROM));
         const rejected = (info.rejected ?? []).map(String);
         if (rejected.length) {
-          throw new MailDeliveryError(`recipient rejected: ${rejected.join(', ')}`, true, true, undefined, 'EENVELOPE', info.response);
+          throw new MailDeliveryError(
+            `recipient rejected: ${rejected.join(', ')}`,
+            true,
+            true,
+            undefined,
+            'EENVELOPE',
+            info.response,
+          );
         }
-        return { messageId: info.messageId, accepted: (info.accepted ?? []).map(String), response: info.response };
+        return {
+          messageId: info.messageId,
+          accepted: (info.accepted ?? []).map(String),
+          response: info.response,
+        };
       } catch (err) {
         throw classifyMailError(err);
       }
@@ -163,7 +178,12 @@ function createOutboxMailer(config: MailConfig): Mailer {
       // Named after the Message-ID: a message written twice replaces its own file (atomically).
       const name = `${info.messageId.replace(/[<>]/g, '').replace(/[^A-Za-z0-9._-]/g, '_')}.eml`;
       await folder.put(name, raw);
-      return { messageId: info.messageId, accepted: [message.to], response: 'written to outbox', file: `${folder.root}/${name}` };
+      return {
+        messageId: info.messageId,
+        accepted: [message.to],
+        response: 'written to outbox',
+        file: `${folder.root}/${name}`,
+      };
     },
     close: () => transport.close(),
   };

@@ -22,7 +22,11 @@ const TEMP_MARK = '.tmp-';
 
 /** Rejects keys that could leave the storage root or collide with temporary files. */
 export function assertStorageKey(key: string): void {
-  if (!KEY_PATTERN.test(key) || key.length > 512 || key.split('/').some((p) => p === '..' || p.includes(TEMP_MARK))) {
+  if (
+    !KEY_PATTERN.test(key) ||
+    key.length > 512 ||
+    key.split('/').some((p) => p === '..' || p.includes(TEMP_MARK))
+  ) {
     throw new Error(`invalid storage key "${key}"`);
   }
 }

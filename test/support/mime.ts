@@ -25,7 +25,10 @@ function parseParams(value: string): { main: string; params: Record<string, stri
   for (const p of rest) {
     const eq = p.indexOf('=');
     if (eq < 0) continue;
-    params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    params[p.slice(0, eq).trim().toLowerCase()] = p
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
   }
   return { main: (main ?? '').trim().toLowerCase(), params };
 }
@@ -57,7 +60,9 @@ export function decodeHeader(value: string): string {
     .replace(/=\?([^?]+)\?([BQ])\?([^?]*)\?=/gi, (_m, _cs: string, enc: string, text: string) =>
       enc.toUpperCase() === 'B'
         ? Buffer.from(text, 'base64').toString('utf8')
-        : Buffer.from(decodeBody(Buffer.from(text.replace(/_/g, ' '), 'latin1'), 'quoted-printable')).toString('utf8'),
+        : Buffer.from(
+            decodeBody(Buffer.from(text.replace(/_/g, ' '), 'latin1'), 'quoted-printable'),
+          ).toString('utf8'),
     );
 }
 
@@ -70,7 +75,15 @@ export function parseMime(raw: Buffer): MimePart {
   }
   const { main, params } = parseParams(headers.get('content-type') ?? 'text/plain');
   const disposition = parseParams(headers.get('content-disposition') ?? '');
-  Object.assign(params, Object.fromEntries(Object.entries(disposition.params).map(([k, v]) => [k === 'filename' ? 'filename' : `disposition-${k}`, v])));
+  Object.assign(
+    params,
+    Object.fromEntries(
+      Object.entries(disposition.params).map(([k, v]) => [
+        k === 'filename' ? 'filename' : `disposition-${k}`,
+        v,
+      ]),
+    ),
+  );
   if (disposition.main) params.disposition = disposition.main;
   const part: MimePart = { headers, contentType: main, params, body: Buffer.alloc(0), parts: [] };
   if (main.startsWith('multipart/') && params.boundary) {

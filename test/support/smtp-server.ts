@@ -40,7 +40,9 @@ export async function startLocalSmtp(): Promise<LocalSmtp> {
     onRcptTo(address, _session, cb) {
       const code = rcptReplies.get(address.address.toLowerCase());
       if (!code) return cb();
-      const err = new Error(code >= 500 ? `${address.address}: mailbox unavailable` : `${address.address}: try again later`) as Error & {
+      const err = new Error(
+        code >= 500 ? `${address.address}: mailbox unavailable` : `${address.address}: try again later`,
+      ) as Error & {
         responseCode: number;
       };
       err.responseCode = code;

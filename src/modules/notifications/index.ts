@@ -14,5 +14,12 @@ export {
   type SendEmailRequest,
   type SendEmailOutcome,
 } from './notifications.service';
-export { renderEmail, formatMoney, TEMPLATE_NAMES, type TemplateData, type TemplateName, type RenderedEmail } from './notifications.templates';
+export {
+  renderEmail,
+  formatMoney,
+  TEMPLATE_NAMES,
+  type TemplateData,
+  type TemplateName,
+  type RenderedEmail,
+} from './notifications.templates';
 export type { EmailStatus } from './notifications.repository';

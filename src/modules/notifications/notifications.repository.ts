@@ -44,7 +44,9 @@ export async function claimEmail(
 }
 
 export async function findEmail(db: Tx, eventId: string, template: string): Promise<SentEmailRow | null> {
-  return (await db.sentEmail.findUnique({ where: { eventId_template: { eventId, template } } })) as SentEmailRow | null;
+  return (await db.sentEmail.findUnique({
+    where: { eventId_template: { eventId, template } },
+  })) as SentEmailRow | null;
 }
 
 /** SENDING → a final or retry state; only the holder of the claim (same claimed_at) may settle it. */
@@ -52,7 +54,12 @@ export async function settleEmail(
   db: Tx,
   id: string,
   claimedAt: Date,
-  data: { status: Exclude<EmailStatus, 'SENDING'>; messageId?: string; lastError?: string | null; sentAt?: Date },
+  data: {
+    status: Exclude<EmailStatus, 'SENDING'>;
+    messageId?: string;
+    lastError?: string | null;
+    sentAt?: Date;
+  },
 ): Promise<boolean> {
   const r = await db.sentEmail.updateMany({
     where: { id, status: 'SENDING', claimedAt },
@@ -72,7 +79,12 @@ export async function recordFailedAddress(
   await db.emailFailedAddress.upsert({
     where: { address: row.address },
     create: row,
-    update: { responseCode: row.responseCode, response: row.response, eventId: row.eventId, failedAt: row.failedAt },
+    update: {
+      responseCode: row.responseCode,
+      response: row.response,
+      eventId: row.eventId,
+      failedAt: row.failedAt,
+    },
   });
 }
 

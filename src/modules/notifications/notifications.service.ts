@@ -2,7 +2,13 @@ import crypto from 'node:crypto';
 import type { Clock } from '../../shared/clock';
 import type { Config } from '../../shared/config';
 import type { Db } from '../../shared/db';
-import { classifyMailError, messageIdDomain, type MailAttachment, type Mailer, MailDeliveryError } from '../../shared/mailer';
+import {
+  classifyMailError,
+  messageIdDomain,
+  type MailAttachment,
+  type Mailer,
+  MailDeliveryError,
+} from '../../shared/mailer';
 import * as repo from './notifications.repository';
 import { renderEmail, type TemplateData, type TemplateName } from './notifications.templates';
 
@@ -93,12 +99,20 @@ export function createNotificationsService(deps: NotificationsDeps) {
     if (!claim) {
       const row = await repo.findEmail(prisma, req.eventId, req.template);
       if (row?.status === 'SENT') return { status: 'ALREADY_SENT', messageId: row.messageId };
-      if (row?.status === 'FAILED') return { status: 'FAILED', error: row.lastError ?? 'failed earlier', addressFailed: await repo.isAddressFailed(prisma, row.recipient) };
+      if (row?.status === 'FAILED')
+        return {
+          status: 'FAILED',
+          error: row.lastError ?? 'failed earlier',
+          addressFailed: await repo.isAddressFailed(prisma, row.recipient),
+        };
       if (row?.status === 'SUPPRESSED') return { status: 'SUPPRESSED' };
       throw new EmailInFlightError(req.eventId, req.template);
     }
     if (await repo.isAddressFailed(prisma, to)) {
-      await repo.settleEmail(prisma, claim.id, now, { status: 'SUPPRESSED', lastError: 'address failed permanently before' });
+      await repo.settleEmail(prisma, claim.id, now, {
+        status: 'SUPPRESSED',
+        lastError: 'address failed permanently before',
+      });
       return { status: 'SUPPRESSED' };
     }
 
@@ -106,12 +120,20 @@ export function createNotificationsService(deps: NotificationsDeps) {
     const messageId = `<${req.eventId}.${req.template}@${domain}>`;
     try {
       const sent = await mailer.send({ to, ...rendered, attachments: req.attachments, messageId });
-      await repo.settleEmail(prisma, claim.id, now, { status: 'SENT', messageId: sent.messageId, lastError: null, sentAt: clock.now() });
+      await repo.settleEmail(prisma, claim.id, now, {
+        status: 'SENT',
+        messageId: sent.messageId,
+        lastError: null,
+        sentAt: clock.now(),
+      });
       return { status: 'SENT', messageId: sent.messageId };
     } catch (err) {
       const failure: MailDeliveryError = classifyMailError(err);
       if (!failure.permanent) {
-        await repo.settleEmail(prisma, claim.id, now, { status: 'RETRY', lastError: failure.message.slice(0, 1000) });
+        await repo.settleEmail(prisma, claim.id, now, {
+          status: 'RETRY',
+          lastError: failure.message.slice(0, 1000),
+        });
         throw failure;
       }
       if (failure.recipientRejected) {
@@ -123,7 +145,10 @@ export function createNotificationsService(deps: NotificationsDeps) {
           failedAt: clock.now(),
         });
       }
-      await repo.settleEmail(prisma, claim.id, now, { status: 'FAILED', lastError: failure.message.slice(0, 1000) });
+      await repo.settleEmail(prisma, claim.id, now, {
+        status: 'FAILED',
+        lastError: failure.message.slice(0, 1000),
+      });
       return { status: 'FAILED', error: failure.message, addressFailed: failure.recipientRejected };
     }
   }

@@ -38,7 +38,12 @@ export interface TemplateData {
 }
 
 export type TemplateName = keyof TemplateData;
-export const TEMPLATE_NAMES = ['tickets-issued', 'booking-expired', 'refund-completed', 'seller-application-decided'] as const;
+export const TEMPLATE_NAMES = [
+  'tickets-issued',
+  'booking-expired',
+  'refund-completed',
+  'seller-application-decided',
+] as const;
 
 export interface RenderedEmail {
   subject: string;
@@ -47,7 +52,10 @@ export interface RenderedEmail {
 }
 
 export function esc(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(value).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /**

@@ -31,4 +31,11 @@ export {
   type TicketVerification,
   type VerificationKey,
 } from './tickets.qr';
-export { renderTicketsPdf, formatSerial, bookingReference, qrDimensions, type TicketPdfContext, type CampaignKind } from './tickets.pdf';
+export {
+  renderTicketsPdf,
+  formatSerial,
+  bookingReference,
+  qrDimensions,
+  type TicketPdfContext,
+  type CampaignKind,
+} from './tickets.pdf';

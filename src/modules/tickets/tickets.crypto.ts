@@ -32,7 +32,10 @@ function rawPublicKey(key: KeyObject): Buffer {
 /** A KeyObject for a raw 32-byte Ed25519 public key (as stored and as sent to devices). */
 export function publicKeyFromRaw(raw: Uint8Array): KeyObject {
   if (raw.length !== 32) throw new Error('an Ed25519 public key is 32 bytes');
-  return crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
+  return crypto.createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') },
+    format: 'jwk',
+  });
 }
 
 /** The base64 master key from configuration as 32 bytes. */
@@ -46,7 +49,12 @@ function aadFor(campaignId: string, keyId: number): Buffer {
   return Buffer.from(`ticket-signing-key:${campaignId}:${keyId}`);
 }
 
-export function encryptPrivateKey(masterKey: Buffer, privateKey: KeyObject, campaignId: string, keyId: number): Buffer {
+export function encryptPrivateKey(
+  masterKey: Buffer,
+  privateKey: KeyObject,
+  campaignId: string,
+  keyId: number,
+): Buffer {
   const iv = crypto.randomBytes(IV_BYTES);
   const cipher = crypto.createCipheriv('aes-256-gcm', masterKey, iv);
   cipher.setAAD(aadFor(campaignId, keyId));
@@ -56,7 +64,12 @@ export function encryptPrivateKey(masterKey: Buffer, privateKey: KeyObject, camp
 }
 
 /** Decrypts a stored private key; throws when the master key, the row binding or the bytes are wrong. */
-export function decryptPrivateKey(masterKey: Buffer, blob: Uint8Array, campaignId: string, keyId: number): KeyObject {
+export function decryptPrivateKey(
+  masterKey: Buffer,
+  blob: Uint8Array,
+  campaignId: string,
+  keyId: number,
+): KeyObject {
   const data = Buffer.from(blob);
   if (data.length <= 1 + IV_BYTES + TAG_BYTES || data[0] !== ENCRYPTION_VERSION) {
     throw new Error('unsupported encrypted key format');

@@ -92,12 +92,28 @@ const MUTED = '#5f6368';
 const ACCENT = '#0b5cad';
 const QR_SIZE = 230;
 
+// Building an Intl.DateTimeFormat costs more than drawing a page's text: keep one per zone.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string, withTime: boolean): Intl.DateTimeFormat {
+  const key = `${timeZone}|${withTime}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      dateStyle: 'full',
+      ...(withTime ? { timeStyle: 'short' as const } : {}),
+    });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 function formatDateTime(d: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'full', timeStyle: 'short' }).format(d);
+  return formatter(timeZone, true).format(d);
 }
 
 function formatDate(d: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'full' }).format(d);
+  return formatter(timeZone, false).format(d);
 }
 
 function attr(attributes: Record<string, unknown> | null | undefined, ...names: string[]): unknown {
@@ -109,7 +125,10 @@ function attr(attributes: Record<string, unknown> | null | undefined, ...names: 
 }
 
 /** Label/value lines that depend on the kind of campaign. */
-function kindDetails(ctx: TicketPdfContext, attributes: Record<string, unknown> | null | undefined): Array<[string, string]> {
+function kindDetails(
+  ctx: TicketPdfContext,
+  attributes: Record<string, unknown> | null | undefined,
+): Array<[string, string]> {
   const { campaign } = ctx;
   const tz = campaign.timezone ?? 'UTC';
   const lines: Array<[string, string]> = [];
@@ -136,7 +155,9 @@ function kindDetails(ctx: TicketPdfContext, attributes: Record<string, unknown> 
 }
 
 function drawQr(doc: PDFKit.PDFDocument, text: string, x: number, y: number, size: number): number {
-  const qr = QRCode.create([{ data: text, mode: 'alphanumeric' }], { errorCorrectionLevel: QR_ERROR_CORRECTION });
+  const qr = QRCode.create([{ data: text, mode: 'alphanumeric' }], {
+    errorCorrectionLevel: QR_ERROR_CORRECTION,
+  });
   const n = qr.modules.size;
   const quiet = 4;
   const unit = size / (n + 2 * quiet);
@@ -159,21 +180,35 @@ function drawQr(doc: PDFKit.PDFDocument, text: string, x: number, y: number, siz
   return qr.version;
 }
 
-function drawTicketPage(doc: PDFKit.PDFDocument, ticket: TicketForPdf, index: number, count: number, ctx: TicketPdfContext): void {
+function drawTicketPage(
+  doc: PDFKit.PDFDocument,
+  ticket: TicketForPdf,
+  index: number,
+  count: number,
+  ctx: TicketPdfContext,
+): void {
   const { campaign } = ctx;
   const type = ctx.ticketTypes[ticket.ticketTypeId];
   const left = PAGE.margin;
   const width = PAGE.width - 2 * PAGE.margin;
 
   doc.rect(0, 0, PAGE.width, 120).fill(ACCENT);
-  doc.fillColor('#ffffff').font('Bold').fontSize(24).text(campaign.title, left, 34, { width, height: 62, ellipsis: true });
+  doc
+    .fillColor('#ffffff')
+    .font('Bold')
+    .fontSize(24)
+    .text(campaign.title, left, 34, { width, height: 62, ellipsis: true });
   doc.font('Regular').fontSize(11).text(`Sold by ${campaign.sellerName}`, left, 96, { width });
 
   const colWidth = width - QR_SIZE - 24;
   let y = 150;
   doc.fillColor(MUTED).font('Regular').fontSize(10).text('TICKET TYPE', left, y, { width: colWidth });
   y += 14;
-  doc.fillColor(INK).font('Bold').fontSize(18).text(type?.name ?? 'Ticket', left, y, { width: colWidth });
+  doc
+    .fillColor(INK)
+    .font('Bold')
+    .fontSize(18)
+    .text(type?.name ?? 'Ticket', left, y, { width: colWidth });
   y = doc.y + 14;
 
   const rows: Array<[string, string]> = [
@@ -186,13 +221,23 @@ function drawTicketPage(doc: PDFKit.PDFDocument, ticket: TicketForPdf, index: nu
   ];
   for (const [label, value] of rows) {
     doc.fillColor(MUTED).font('Regular').fontSize(9).text(label.toUpperCase(), left, y, { width: colWidth });
-    doc.fillColor(INK).font('Regular').fontSize(12).text(value, left, doc.y + 1, { width: colWidth });
+    doc
+      .fillColor(INK)
+      .font('Regular')
+      .fontSize(12)
+      .text(value, left, doc.y + 1, { width: colWidth });
     y = doc.y + 9;
   }
 
   const qrX = PAGE.width - PAGE.margin - QR_SIZE;
   const qrY = 150;
-  doc.save().lineWidth(1).strokeColor('#d0d4d9').rect(qrX - 6, qrY - 6, QR_SIZE + 12, QR_SIZE + 42).stroke().restore();
+  doc
+    .save()
+    .lineWidth(1)
+    .strokeColor('#d0d4d9')
+    .rect(qrX - 6, qrY - 6, QR_SIZE + 12, QR_SIZE + 42)
+    .stroke()
+    .restore();
   drawQr(doc, toQrText(ticket.qrPayload), qrX, qrY, QR_SIZE);
   doc
     .fillColor(MUTED)
@@ -202,7 +247,12 @@ function drawTicketPage(doc: PDFKit.PDFDocument, ticket: TicketForPdf, index: nu
   doc.text(`No. ${formatSerial(ticket.serial)}`, qrX, doc.y + 1, { width: QR_SIZE, align: 'center' });
 
   const footY = PAGE.height - PAGE.margin - 54;
-  doc.moveTo(left, footY).lineTo(PAGE.width - PAGE.margin, footY).lineWidth(0.5).strokeColor('#d0d4d9').stroke();
+  doc
+    .moveTo(left, footY)
+    .lineTo(PAGE.width - PAGE.margin, footY)
+    .lineWidth(0.5)
+    .strokeColor('#d0d4d9')
+    .stroke();
   doc
     .fillColor(MUTED)
     .font('Regular')
@@ -254,6 +304,8 @@ export async function renderTicketsPdf(tickets: TicketForPdf[], ctx: TicketPdfCo
 
 /** The QR version and module count a payload gives (for reports and the benchmark). */
 export function qrDimensions(payload: Uint8Array): { version: number; modules: number } {
-  const qr = QRCode.create([{ data: toQrText(payload), mode: 'alphanumeric' }], { errorCorrectionLevel: QR_ERROR_CORRECTION });
+  const qr = QRCode.create([{ data: toQrText(payload), mode: 'alphanumeric' }], {
+    errorCorrectionLevel: QR_ERROR_CORRECTION,
+  });
   return { version: qr.version, modules: qr.modules.size };
 }

@@ -63,7 +63,8 @@ function bytesToUuid(b: Buffer): string {
 
 function unixSeconds(d: Date, what: string): number {
   const s = Math.floor(d.getTime() / 1000);
-  if (!Number.isFinite(s) || s < 0 || s > UINT32_MAX) throw new Error(`${what} is outside the payload's range`);
+  if (!Number.isFinite(s) || s < 0 || s > UINT32_MAX)
+    throw new Error(`${what} is outside the payload's range`);
   return s;
 }
 
@@ -72,7 +73,8 @@ export function encodeTicketClaims(c: TicketClaims): Buffer {
   if (!Number.isInteger(c.maxScans) || c.maxScans < 1 || c.maxScans > MAX_SCANS_LIMIT) {
     throw new Error(`maxScans must be 1..${MAX_SCANS_LIMIT}`);
   }
-  if (!Number.isInteger(c.keyId) || c.keyId < 1 || c.keyId > 0xffff) throw new Error('keyId must be 1..65535');
+  if (!Number.isInteger(c.keyId) || c.keyId < 1 || c.keyId > 0xffff)
+    throw new Error('keyId must be 1..65535');
   const from = unixSeconds(c.validFrom, 'validFrom');
   const until = unixSeconds(c.validUntil, 'validUntil');
   if (until <= from) throw new Error('validUntil must be after validFrom');
@@ -131,11 +133,16 @@ export type TicketVerification =
  * and NOT_YET_VALID are never said about a forgery. Revocation and entry counts are the
  * server's (and the device's downloaded revocation list's) business, not this function's.
  */
-export function verifyTicketQr(scanned: string | Uint8Array, keys: Iterable<VerificationKey>, now: Date): TicketVerification {
+export function verifyTicketQr(
+  scanned: string | Uint8Array,
+  keys: Iterable<VerificationKey>,
+  now: Date,
+): TicketVerification {
   let payload: Buffer;
   try {
     // Only line ends are stripped (some scanners append one): a space is a Base45 digit.
-    payload = typeof scanned === 'string' ? decodeBase45(scanned.replace(/[\r\n]+$/, '')) : Buffer.from(scanned);
+    payload =
+      typeof scanned === 'string' ? decodeBase45(scanned.replace(/[\r\n]+$/, '')) : Buffer.from(scanned);
   } catch {
     return { status: 'INVALID', reason: 'MALFORMED' };
   }
@@ -147,11 +154,18 @@ export function verifyTicketQr(scanned: string | Uint8Array, keys: Iterable<Veri
   let key: KeyObject | undefined;
   for (const k of keys) {
     if (k.campaignId.toLowerCase() === claims.campaignId && k.keyId === claims.keyId) {
-      key = publicKeyFromRaw(typeof k.publicKey === 'string' ? Buffer.from(k.publicKey, 'base64url') : k.publicKey);
+      key = publicKeyFromRaw(
+        typeof k.publicKey === 'string' ? Buffer.from(k.publicKey, 'base64url') : k.publicKey,
+      );
       break;
     }
   }
-  if (!key) return { status: 'INVALID', reason: 'UNKNOWN_KEY', unverified: { campaignId: claims.campaignId, keyId: claims.keyId } };
+  if (!key)
+    return {
+      status: 'INVALID',
+      reason: 'UNKNOWN_KEY',
+      unverified: { campaignId: claims.campaignId, keyId: claims.keyId },
+    };
   if (!verifyBytes(Buffer.concat([SIGNING_CONTEXT, body]), payload.subarray(CLAIMS_BYTES), key)) {
     return { status: 'INVALID', reason: 'BAD_SIGNATURE' };
   }

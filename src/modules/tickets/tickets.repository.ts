@@ -59,11 +59,15 @@ export async function lockBookingIssuance(tx: Tx, bookingId: string): Promise<vo
 }
 
 export async function findActiveKey(db: Tx, campaignId: string): Promise<SigningKeyRow | null> {
-  return (await db.ticketSigningKey.findFirst({ where: { campaignId, status: 'ACTIVE' } })) as SigningKeyRow | null;
+  return (await db.ticketSigningKey.findFirst({
+    where: { campaignId, status: 'ACTIVE' },
+  })) as SigningKeyRow | null;
 }
 
 export async function findKey(db: Tx, campaignId: string, keyId: number): Promise<SigningKeyRow | null> {
-  return (await db.ticketSigningKey.findUnique({ where: { campaignId_keyId: { campaignId, keyId } } })) as SigningKeyRow | null;
+  return (await db.ticketSigningKey.findUnique({
+    where: { campaignId_keyId: { campaignId, keyId } },
+  })) as SigningKeyRow | null;
 }
 
 export async function maxKeyId(tx: Tx, campaignId: string): Promise<number> {
@@ -73,13 +77,20 @@ export async function maxKeyId(tx: Tx, campaignId: string): Promise<number> {
 
 export async function insertKey(tx: Tx, row: Omit<SigningKeyRow, 'rotatedAt' | 'retiredAt'>): Promise<void> {
   await tx.ticketSigningKey.create({
-    data: { ...row, publicKey: Buffer.from(row.publicKey), privateKeyEncrypted: Buffer.from(row.privateKeyEncrypted) },
+    data: {
+      ...row,
+      publicKey: Buffer.from(row.publicKey),
+      privateKeyEncrypted: Buffer.from(row.privateKeyEncrypted),
+    },
   });
 }
 
 /** ACTIVE → ROTATED; returns false when the key was not ACTIVE. */
 export async function markKeyRotated(tx: Tx, id: string, at: Date): Promise<boolean> {
-  const r = await tx.ticketSigningKey.updateMany({ where: { id, status: 'ACTIVE' }, data: { status: 'ROTATED', rotatedAt: at } });
+  const r = await tx.ticketSigningKey.updateMany({
+    where: { id, status: 'ACTIVE' },
+    data: { status: 'ROTATED', rotatedAt: at },
+  });
   return r.count === 1;
 }
 
@@ -100,7 +111,10 @@ export async function listKeys(db: Tx, campaignId: string, statuses: KeyStatus[]
 }
 
 export async function listTicketsByBooking(db: Tx, bookingId: string): Promise<TicketRow[]> {
-  return (await db.ticket.findMany({ where: { bookingId }, orderBy: { bookingPosition: 'asc' } })) as TicketRow[];
+  return (await db.ticket.findMany({
+    where: { bookingId },
+    orderBy: { bookingPosition: 'asc' },
+  })) as TicketRow[];
 }
 
 export async function findTicket(db: Tx, id: string): Promise<TicketRow | null> {
@@ -123,7 +137,10 @@ export async function allocateSerials(tx: Tx, campaignId: string, count: number)
   return last - count + 1;
 }
 
-export async function insertTickets(tx: Tx, rows: Array<Omit<TicketRow, 'scanCount' | 'status' | 'fileKey' | 'revokedAt' | 'revokedReason'>>): Promise<void> {
+export async function insertTickets(
+  tx: Tx,
+  rows: Array<Omit<TicketRow, 'scanCount' | 'status' | 'fileKey' | 'revokedAt' | 'revokedReason'>>,
+): Promise<void> {
   await tx.ticket.createMany({ data: rows.map((r) => ({ ...r, qrPayload: Buffer.from(r.qrPayload) })) });
 }
 
@@ -157,7 +174,12 @@ export async function listRevokedTickets(db: Tx, campaignId: string): Promise<Re
     select: { id: true, serial: true, revokedAt: true, revokedReason: true },
     orderBy: [{ revokedAt: 'asc' }, { id: 'asc' }],
   });
-  return rows.map((r) => ({ ticketId: r.id, serial: r.serial, revokedAt: r.revokedAt!, reason: r.revokedReason as RevocationReason }));
+  return rows.map((r) => ({
+    ticketId: r.id,
+    serial: r.serial,
+    revokedAt: r.revokedAt!,
+    reason: r.revokedReason as RevocationReason,
+  }));
 }
 
 /**
@@ -165,7 +187,10 @@ export async function listRevokedTickets(db: Tx, campaignId: string): Promise<Re
  * limit, in one conditional UPDATE, so two gates scanning the same ticket at once can never
  * admit more than max_scans people (the row lock orders them; the loser re-checks the guard).
  */
-export async function incrementScanCount(tx: Tx, ticketId: string): Promise<{ scanCount: number; maxScans: number } | null> {
+export async function incrementScanCount(
+  tx: Tx,
+  ticketId: string,
+): Promise<{ scanCount: number; maxScans: number } | null> {
   const rows = await tx.$queryRaw<Array<{ scan_count: number; max_scans: number }>>`
     UPDATE tickets SET scan_count = scan_count + 1
     WHERE id = ${ticketId}::uuid AND status = 'VALID' AND scan_count < max_scans

@@ -6,13 +6,25 @@ import type { ErrorDetail } from '../../shared/errors';
 import { createEvent, type DomainEvent } from '../../shared/messaging/events';
 import { enqueue } from '../../shared/outbox';
 import type { Storage } from '../../shared/storage';
-import { decryptPrivateKey, encryptPrivateKey, generateSigningKeyPair, parseMasterKey } from './tickets.crypto';
+import {
+  decryptPrivateKey,
+  encryptPrivateKey,
+  generateSigningKeyPair,
+  parseMasterKey,
+} from './tickets.crypto';
 import { TicketsErrors } from './tickets.errors';
 import { TICKETS_ISSUED, type TicketsIssuedPayload } from './tickets.events';
 import { renderTicketsPdf, type TicketPdfContext } from './tickets.pdf';
 import { MAX_SCANS_LIMIT, signTicketPayload, toQrText } from './tickets.qr';
 import * as repo from './tickets.repository';
-import type { KeyStatus, RevocationReason, RevokedTicket, SigningKeyRow, TicketRow, TicketStatus } from './tickets.repository';
+import type {
+  KeyStatus,
+  RevocationReason,
+  RevokedTicket,
+  SigningKeyRow,
+  TicketRow,
+  TicketStatus,
+} from './tickets.repository';
 
 export type Issuance = 'SINGLE' | 'SEPARATE';
 
@@ -92,7 +104,12 @@ export interface RevocationList {
 
 export type EntryResult =
   | { admitted: true; scanCount: number; maxScans: number }
-  | { admitted: false; reason: 'NOT_FOUND' | 'REVOKED' | 'NO_ENTRIES_LEFT'; scanCount?: number; maxScans?: number };
+  | {
+      admitted: false;
+      reason: 'NOT_FOUND' | 'REVOKED' | 'NO_ENTRIES_LEFT';
+      scanCount?: number;
+      maxScans?: number;
+    };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TICKETS_PER_BOOKING = 1000;
@@ -134,8 +151,18 @@ function planTickets(input: IssueTicketsInput): PlannedTicket[] {
   };
   check(UUID.test(input.bookingId), 'bookingId', 'must be a uuid');
   check(UUID.test(input.campaignId), 'campaignId', 'must be a uuid');
-  check(typeof input.holderName === 'string' && input.holderName.trim().length > 0 && input.holderName.length <= 200, 'holderName', 'must be 1-200 characters');
-  check(input.issuance === 'SINGLE' || input.issuance === 'SEPARATE', 'issuance', 'must be SINGLE or SEPARATE');
+  check(
+    typeof input.holderName === 'string' &&
+      input.holderName.trim().length > 0 &&
+      input.holderName.length <= 200,
+    'holderName',
+    'must be 1-200 characters',
+  );
+  check(
+    input.issuance === 'SINGLE' || input.issuance === 'SEPARATE',
+    'issuance',
+    'must be SINGLE or SEPARATE',
+  );
   check(Array.isArray(input.items) && input.items.length > 0, 'items', 'must list at least one ticket type');
   const planned: PlannedTicket[] = [];
   (input.items ?? []).forEach((item, i) => {
@@ -145,18 +172,42 @@ function planTickets(input: IssueTicketsInput): PlannedTicket[] {
     const validUntil = item.validUntil ?? input.validUntil;
     check(UUID.test(item.ticketTypeId), f('ticketTypeId'), 'must be a uuid');
     check(Number.isInteger(item.quantity) && item.quantity >= 1, f('quantity'), 'must be a positive integer');
-    check(Number.isInteger(item.entriesPerTicket) && item.entriesPerTicket >= 1, f('entriesPerTicket'), 'must be a positive integer');
+    check(
+      Number.isInteger(item.entriesPerTicket) && item.entriesPerTicket >= 1,
+      f('entriesPerTicket'),
+      'must be a positive integer',
+    );
     check(issuance === 'SINGLE' || issuance === 'SEPARATE', f('issuance'), 'must be SINGLE or SEPARATE');
-    check(validFrom instanceof Date && validUntil instanceof Date && validUntil.getTime() - validFrom.getTime() >= 1000, f('validUntil'), 'must be at least a second after validFrom');
+    check(
+      validFrom instanceof Date &&
+        validUntil instanceof Date &&
+        validUntil.getTime() - validFrom.getTime() >= 1000,
+      f('validUntil'),
+      'must be at least a second after validFrom',
+    );
     const people = issuance === 'SINGLE' ? item.quantity : 1;
     const maxScans = people * item.entriesPerTicket;
-    check(maxScans <= MAX_SCANS_LIMIT, f('entriesPerTicket'), `one ticket can allow at most ${MAX_SCANS_LIMIT} entries`);
+    check(
+      maxScans <= MAX_SCANS_LIMIT,
+      f('entriesPerTicket'),
+      `one ticket can allow at most ${MAX_SCANS_LIMIT} entries`,
+    );
     const count = issuance === 'SINGLE' ? 1 : item.quantity;
     for (let n = 0; n < count && planned.length <= MAX_TICKETS_PER_BOOKING; n++) {
-      planned.push({ ticketTypeId: item.ticketTypeId.toLowerCase(), admits: people, maxScans, validFrom, validUntil });
+      planned.push({
+        ticketTypeId: item.ticketTypeId.toLowerCase(),
+        admits: people,
+        maxScans,
+        validFrom,
+        validUntil,
+      });
     }
   });
-  check(planned.length <= MAX_TICKETS_PER_BOOKING, 'items', `a booking can have at most ${MAX_TICKETS_PER_BOOKING} tickets`);
+  check(
+    planned.length <= MAX_TICKETS_PER_BOOKING,
+    'items',
+    `a booking can have at most ${MAX_TICKETS_PER_BOOKING} tickets`,
+  );
   if (problems.length) throw TicketsErrors.invalidIssueInput(problems);
   return planned;
 }
@@ -233,7 +284,10 @@ export function createTicketsService(deps: TicketsDeps) {
    * were bypassed, the unique (booking_id, booking_position) would still refuse duplicates.
    * Serials come from the campaign's counter row (see allocateSerials).
    */
-  async function issueTicketsForBooking(tx: Tx, input: IssueTicketsInput): Promise<{ tickets: Ticket[]; created: boolean }> {
+  async function issueTicketsForBooking(
+    tx: Tx,
+    input: IssueTicketsInput,
+  ): Promise<{ tickets: Ticket[]; created: boolean }> {
     const planned = planTickets(input);
     const bookingId = input.bookingId.toLowerCase();
     const campaignId = input.campaignId.toLowerCase();
@@ -253,7 +307,15 @@ export function createTicketsService(deps: TicketsDeps) {
       const validFrom = new Date(Math.floor(p.validFrom.getTime() / 1000) * 1000);
       const validUntil = new Date(Math.floor(p.validUntil.getTime() / 1000) * 1000);
       const qrPayload = signTicketPayload(
-        { ticketId: id, campaignId, ticketTypeId: p.ticketTypeId, maxScans: p.maxScans, validFrom, validUntil, keyId: key.keyId },
+        {
+          ticketId: id,
+          campaignId,
+          ticketTypeId: p.ticketTypeId,
+          maxScans: p.maxScans,
+          validFrom,
+          validUntil,
+          keyId: key.keyId,
+        },
         privateKey,
       );
       return {
@@ -290,7 +352,12 @@ export function createTicketsService(deps: TicketsDeps) {
     tx: Tx,
     input: IssueTicketsInput,
     pdf: TicketPdfContext,
-  ): Promise<{ tickets: Ticket[]; fileKey: string; created: boolean; event?: DomainEvent<TicketsIssuedPayload> }> {
+  ): Promise<{
+    tickets: Ticket[];
+    fileKey: string;
+    created: boolean;
+    event?: DomainEvent<TicketsIssuedPayload>;
+  }> {
     const { tickets, created } = await issueTicketsForBooking(tx, input);
     const first = tickets[0]!;
     const fileKey = bookingTicketsFileKey(first.campaignId, first.bookingId);
@@ -301,7 +368,12 @@ export function createTicketsService(deps: TicketsDeps) {
     if (!created) return { tickets: tickets.map((t) => ({ ...t, fileKey })), fileKey, created };
     const event = createEvent<TicketsIssuedPayload>(
       TICKETS_ISSUED,
-      { bookingId: first.bookingId, campaignId: first.campaignId, ticketIds: tickets.map((t) => t.id), fileKey },
+      {
+        bookingId: first.bookingId,
+        campaignId: first.campaignId,
+        ticketIds: tickets.map((t) => t.id),
+        fileKey,
+      },
       clock,
     );
     await enqueue(tx, event);
@@ -326,7 +398,11 @@ export function createTicketsService(deps: TicketsDeps) {
    * the ids revoked by this call; a second call revokes nothing. Guarded transition
    * VALID → REVOKED, so it races safely with a concurrent revoke or gate entry.
    */
-  async function revokeTicketsForBooking(tx: Tx, bookingId: string, reason: RevocationReason): Promise<string[]> {
+  async function revokeTicketsForBooking(
+    tx: Tx,
+    bookingId: string,
+    reason: RevocationReason,
+  ): Promise<string[]> {
     const rows = await repo.revokeBookingTickets(tx, bookingId.toLowerCase(), reason, clock.now());
     return rows.map((r) => r.id);
   }
@@ -346,8 +422,14 @@ export function createTicketsService(deps: TicketsDeps) {
     if (updated) return { admitted: true, ...updated };
     const ticket = await repo.findTicket(tx, ticketId);
     if (!ticket) return { admitted: false, reason: 'NOT_FOUND' };
-    if (ticket.status !== 'VALID') return { admitted: false, reason: 'REVOKED', scanCount: ticket.scanCount, maxScans: ticket.maxScans };
-    return { admitted: false, reason: 'NO_ENTRIES_LEFT', scanCount: ticket.scanCount, maxScans: ticket.maxScans };
+    if (ticket.status !== 'VALID')
+      return { admitted: false, reason: 'REVOKED', scanCount: ticket.scanCount, maxScans: ticket.maxScans };
+    return {
+      admitted: false,
+      reason: 'NO_ENTRIES_LEFT',
+      scanCount: ticket.scanCount,
+      maxScans: ticket.maxScans,
+    };
   }
 
   /** A booking's tickets in booking order (empty when none were issued). */

@@ -35,18 +35,27 @@ describe('configuration of tickets, storage and mail', () => {
   });
 
   it('when production has no master key or the development one, then it refuses to start', () => {
-    expect(problems({ ...productionBase, TICKETS_MASTER_KEY: undefined })).toEqual([expect.stringMatching(/^TICKETS_MASTER_KEY: must be set/)]);
-    expect(problems({ ...productionBase, TICKETS_MASTER_KEY: DEV_TICKETS_MASTER_KEY })).toEqual([expect.stringMatching(/^TICKETS_MASTER_KEY: must be set/)]);
+    expect(problems({ ...productionBase, TICKETS_MASTER_KEY: undefined })).toEqual([
+      expect.stringMatching(/^TICKETS_MASTER_KEY: must be set/),
+    ]);
+    expect(problems({ ...productionBase, TICKETS_MASTER_KEY: DEV_TICKETS_MASTER_KEY })).toEqual([
+      expect.stringMatching(/^TICKETS_MASTER_KEY: must be set/),
+    ]);
   });
 
   it('when production has no SMTP_URL, then it refuses to start rather than write emails to a folder', () => {
-    expect(problems({ ...productionBase, SMTP_URL: undefined })).toEqual([expect.stringMatching(/^SMTP_URL: must be set/)]);
+    expect(problems({ ...productionBase, SMTP_URL: undefined })).toEqual([
+      expect.stringMatching(/^SMTP_URL: must be set/),
+    ]);
   });
 
   it('when the master key is not 32 bytes of base64 or SMTP_URL is not smtp://, then the value is refused without being echoed', () => {
     const p = problems({ TICKETS_MASTER_KEY: Buffer.alloc(16).toString('base64'), SMTP_URL: 'http://mail' });
     expect(p).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^TICKETS_MASTER_KEY: must be 32 bytes.*\(got "\*\*\*"\)$/), expect.stringMatching(/^SMTP_URL: must be an smtp/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^TICKETS_MASTER_KEY: must be 32 bytes.*\(got "\*\*\*"\)$/),
+        expect.stringMatching(/^SMTP_URL: must be an smtp/),
+      ]),
     );
   });
 });

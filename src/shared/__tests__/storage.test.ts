@@ -30,7 +30,16 @@ describe('LocalStorage', () => {
 
   it('when a key could escape the root or name a temporary file, then it is refused', async () => {
     const s = new LocalStorage(root);
-    for (const bad of ['../x', 'a/../../x', '/etc/passwd', 'a//b', 'a/.hidden', 'a\\b', '', 'a/b.pdf.tmp-123abc']) {
+    for (const bad of [
+      '../x',
+      'a/../../x',
+      '/etc/passwd',
+      'a//b',
+      'a/.hidden',
+      'a\\b',
+      '',
+      'a/b.pdf.tmp-123abc',
+    ]) {
       expect(() => assertStorageKey(bad)).toThrow(/invalid storage key/);
       await expect(s.put(bad, Buffer.from('x'))).rejects.toThrow(/invalid storage key/);
     }
@@ -55,7 +64,9 @@ describe('LocalStorage', () => {
     );
     const tsx = path.resolve(__dirname, '../../../node_modules/.bin/tsx');
     const child = spawn(tsx, [script], { stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
     const dir = path.join(root, 'data', 'big');
     const temp = (await waitFor<string | undefined>(
       () => {

@@ -71,7 +71,13 @@ async function makePdf(): Promise<Buffer> {
       },
     ],
     {
-      campaign: { title: 'Lagos Jazz Night', kind: 'EVENT', startsAt: new Date('2026-12-01T19:00:00Z'), venue: 'Eko Hotel', sellerName: 'Blue Note' },
+      campaign: {
+        title: 'Lagos Jazz Night',
+        kind: 'EVENT',
+        startsAt: new Date('2026-12-01T19:00:00Z'),
+        venue: 'Eko Hotel',
+        sellerName: 'Blue Note',
+      },
       ticketTypes: { [typeId]: { name: 'Regular' } },
     },
   );
@@ -81,8 +87,19 @@ beforeAll(async () => {
   platform = await createTestPlatform();
   await resetDatabase(platform);
   smtp = await startLocalSmtp();
-  mailer = createMailer({ SMTP_URL: smtp.url, MAIL_FROM: FROM, MAIL_OUTBOX_DIR: 'unused', SMTP_TIMEOUT_MS: 5000 });
-  notifications = createNotificationsService({ prisma: platform.prisma, clock, mailer, from: FROM, claimLeaseMs: LEASE_MS });
+  mailer = createMailer({
+    SMTP_URL: smtp.url,
+    MAIL_FROM: FROM,
+    MAIL_OUTBOX_DIR: 'unused',
+    SMTP_TIMEOUT_MS: 5000,
+  });
+  notifications = createNotificationsService({
+    prisma: platform.prisma,
+    clock,
+    mailer,
+    from: FROM,
+    claimLeaseMs: LEASE_MS,
+  });
   pdf = await makePdf();
 });
 
@@ -117,7 +134,9 @@ describe('sending through SMTP', () => {
     expect(mail.contentType).toBe('multipart/mixed');
     expect(mail.headers.get('to')).toBe('buyer@example.test');
     expect(mail.headers.get('message-id')).toBe(`<${eventId}.tickets-issued@tickets.test>`);
-    expect(decodeHeader(mail.headers.get('subject')!)).toBe('Your tickets for Lagos Jazz Night – 2026 (booking AB12CD34)');
+    expect(decodeHeader(mail.headers.get('subject')!)).toBe(
+      'Your tickets for Lagos Jazz Night – 2026 (booking AB12CD34)',
+    );
     const text = find(mail, 'text/plain')!.body.toString('utf8');
     const html = find(mail, 'text/html')!.body.toString('utf8');
     expect(text).toContain('Hello Chiamaka <Nwosu>,');
@@ -128,12 +147,27 @@ describe('sending through SMTP', () => {
     expect(attachment.body.equals(pdf)).toBe(true);
 
     const row = await notifications.getSentEmail(eventId, 'tickets-issued');
-    expect(row).toMatchObject({ status: 'SENT', attempts: 1, recipient: 'buyer@example.test', messageId: outcome.status === 'SENT' ? outcome.messageId : '' });
+    expect(row).toMatchObject({
+      status: 'SENT',
+      attempts: 1,
+      recipient: 'buyer@example.test',
+      messageId: outcome.status === 'SENT' ? outcome.messageId : '',
+    });
   });
 
   it('when the same (event id, template) is sent twice, then exactly one email goes out', async () => {
     const eventId = crypto.randomUUID();
-    const req = { eventId, template: 'booking-expired' as const, to: 'late@example.test', data: { buyerName: 'Tunde', campaignTitle: 'Derby', bookingReference: 'X1', campaignUrl: 'http://localhost:3000/c/1' } };
+    const req = {
+      eventId,
+      template: 'booking-expired' as const,
+      to: 'late@example.test',
+      data: {
+        buyerName: 'Tunde',
+        campaignTitle: 'Derby',
+        bookingReference: 'X1',
+        campaignUrl: 'http://localhost:3000/c/1',
+      },
+    };
     const before = smtp.messages.length;
     const connections = smtp.connections();
     expect((await notifications.sendEmailOnce(req)).status).toBe('SENT');
@@ -145,9 +179,17 @@ describe('sending through SMTP', () => {
   });
 
   it('when two workers send the same new email at once, then one sends and the other is told it is in flight', async () => {
-    const req = { eventId: crypto.randomUUID(), template: 'booking-expired' as const, to: 'race@example.test', data: { buyerName: 'A', campaignTitle: 'B', bookingReference: 'C', campaignUrl: 'http://localhost/c' } };
+    const req = {
+      eventId: crypto.randomUUID(),
+      template: 'booking-expired' as const,
+      to: 'race@example.test',
+      data: { buyerName: 'A', campaignTitle: 'B', bookingReference: 'C', campaignUrl: 'http://localhost/c' },
+    };
     const before = smtp.messages.length;
-    const results = await Promise.allSettled([notifications.sendEmailOnce(req), notifications.sendEmailOnce(req)]);
+    const results = await Promise.allSettled([
+      notifications.sendEmailOnce(req),
+      notifications.sendEmailOnce(req),
+    ]);
     const sent = results.filter((r) => r.status === 'fulfilled' && r.value.status === 'SENT');
     const inFlight = results.filter((r) => r.status === 'rejected' && r.reason instanceof EmailInFlightError);
     const already = results.filter((r) => r.status === 'fulfilled' && r.value.status === 'ALREADY_SENT');
@@ -159,13 +201,27 @@ describe('sending through SMTP', () => {
   it('when the server answers 550 for the recipient, then the address is recorded as failed and never tried again', async () => {
     smtp.setRcptReply('gone@example.test', 550);
     const eventId = crypto.randomUUID();
-    const req = { eventId, template: 'refund-completed' as const, to: 'gone@example.test', data: { buyerName: 'Bola', campaignTitle: 'Derby', bookingReference: 'R1', amountMinor: 1_250_000, currency: 'NGN' } };
+    const req = {
+      eventId,
+      template: 'refund-completed' as const,
+      to: 'gone@example.test',
+      data: {
+        buyerName: 'Bola',
+        campaignTitle: 'Derby',
+        bookingReference: 'R1',
+        amountMinor: 1_250_000,
+        currency: 'NGN',
+      },
+    };
     const connections = smtp.connections();
     const outcome = await notifications.sendEmailOnce(req);
     expect(outcome).toMatchObject({ status: 'FAILED', addressFailed: true });
     expect(smtp.connections()).toBe(connections + 1);
     const failed = await notifications.listFailedAddresses();
-    expect(failed.find((f) => f.address === 'gone@example.test')).toMatchObject({ responseCode: 550, eventId });
+    expect(failed.find((f) => f.address === 'gone@example.test')).toMatchObject({
+      responseCode: 550,
+      eventId,
+    });
     expect(await notifications.getSentEmail(eventId, 'refund-completed')).toMatchObject({ status: 'FAILED' });
 
     // The same email again (a redelivery) and another email to the address: no connection at all.
@@ -184,9 +240,21 @@ describe('sending through SMTP', () => {
     smtp.setDataReply(554);
     try {
       const eventId = crypto.randomUUID();
-      const outcome = await notifications.sendEmailOnce({ eventId, template: 'booking-expired', to: 'fine@example.test', data: { buyerName: 'A', campaignTitle: 'B', bookingReference: 'C', campaignUrl: 'http://localhost/c' } });
+      const outcome = await notifications.sendEmailOnce({
+        eventId,
+        template: 'booking-expired',
+        to: 'fine@example.test',
+        data: {
+          buyerName: 'A',
+          campaignTitle: 'B',
+          bookingReference: 'C',
+          campaignUrl: 'http://localhost/c',
+        },
+      });
       expect(outcome).toMatchObject({ status: 'FAILED', addressFailed: false });
-      expect((await notifications.listFailedAddresses()).some((f) => f.address === 'fine@example.test')).toBe(false);
+      expect((await notifications.listFailedAddresses()).some((f) => f.address === 'fine@example.test')).toBe(
+        false,
+      );
     } finally {
       smtp.setDataReply(null);
     }
@@ -195,27 +263,61 @@ describe('sending through SMTP', () => {
   it('when the server answers 451, then the failure is retryable, and the retry sends exactly once', async () => {
     smtp.setRcptReply('busy@example.test', 451);
     const eventId = crypto.randomUUID();
-    const req = { eventId, template: 'booking-expired' as const, to: 'busy@example.test', data: { buyerName: 'A', campaignTitle: 'B', bookingReference: 'C', campaignUrl: 'http://localhost/c' } };
+    const req = {
+      eventId,
+      template: 'booking-expired' as const,
+      to: 'busy@example.test',
+      data: { buyerName: 'A', campaignTitle: 'B', bookingReference: 'C', campaignUrl: 'http://localhost/c' },
+    };
     const err = await notifications.sendEmailOnce(req).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MailDeliveryError);
     expect(err).toMatchObject({ permanent: false, responseCode: 451 });
-    expect(await notifications.getSentEmail(eventId, 'booking-expired')).toMatchObject({ status: 'RETRY', attempts: 1 });
-    expect((await notifications.listFailedAddresses()).some((f) => f.address === 'busy@example.test')).toBe(false);
+    expect(await notifications.getSentEmail(eventId, 'booking-expired')).toMatchObject({
+      status: 'RETRY',
+      attempts: 1,
+    });
+    expect((await notifications.listFailedAddresses()).some((f) => f.address === 'busy@example.test')).toBe(
+      false,
+    );
 
     smtp.setRcptReply('busy@example.test', null);
     const before = smtp.messages.length;
     expect((await notifications.sendEmailOnce(req)).status).toBe('SENT');
     expect(await notifications.sendEmailOnce(req)).toMatchObject({ status: 'ALREADY_SENT' });
     expect(smtp.messages.length).toBe(before + 1);
-    expect(await notifications.getSentEmail(eventId, 'booking-expired')).toMatchObject({ status: 'SENT', attempts: 2 });
+    expect(await notifications.getSentEmail(eventId, 'booking-expired')).toMatchObject({
+      status: 'SENT',
+      attempts: 2,
+    });
   });
 
   it('when the SMTP server cannot be reached, then the failure is retryable', async () => {
-    const down = createMailer({ SMTP_URL: 'smtp://127.0.0.1:1', MAIL_FROM: FROM, MAIL_OUTBOX_DIR: 'unused', SMTP_TIMEOUT_MS: 2000 });
-    const service = createNotificationsService({ prisma: platform.prisma, clock, mailer: down, from: FROM, claimLeaseMs: LEASE_MS });
+    const down = createMailer({
+      SMTP_URL: 'smtp://127.0.0.1:1',
+      MAIL_FROM: FROM,
+      MAIL_OUTBOX_DIR: 'unused',
+      SMTP_TIMEOUT_MS: 2000,
+    });
+    const service = createNotificationsService({
+      prisma: platform.prisma,
+      clock,
+      mailer: down,
+      from: FROM,
+      claimLeaseMs: LEASE_MS,
+    });
     const eventId = crypto.randomUUID();
     const err = await service
-      .sendEmailOnce({ eventId, template: 'booking-expired', to: 'x@example.test', data: { buyerName: 'A', campaignTitle: 'B', bookingReference: 'C', campaignUrl: 'http://localhost/c' } })
+      .sendEmailOnce({
+        eventId,
+        template: 'booking-expired',
+        to: 'x@example.test',
+        data: {
+          buyerName: 'A',
+          campaignTitle: 'B',
+          bookingReference: 'C',
+          campaignUrl: 'http://localhost/c',
+        },
+      })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'MailDeliveryError', permanent: false });
     expect(await service.getSentEmail(eventId, 'booking-expired')).toMatchObject({ status: 'RETRY' });
@@ -225,15 +327,31 @@ describe('sending through SMTP', () => {
   it('when a worker died holding a claim, then others wait while it is fresh and take it over after the lease', async () => {
     const eventId = crypto.randomUUID();
     await platform.prisma.sentEmail.create({
-      data: { id: crypto.randomUUID(), eventId, template: 'booking-expired', recipient: 'crash@example.test', status: 'SENDING', claimedAt: clock.now(), createdAt: clock.now() },
+      data: {
+        id: crypto.randomUUID(),
+        eventId,
+        template: 'booking-expired',
+        recipient: 'crash@example.test',
+        status: 'SENDING',
+        claimedAt: clock.now(),
+        createdAt: clock.now(),
+      },
     });
-    const req = { eventId, template: 'booking-expired' as const, to: 'crash@example.test', data: { buyerName: 'A', campaignTitle: 'B', bookingReference: 'C', campaignUrl: 'http://localhost/c' } };
+    const req = {
+      eventId,
+      template: 'booking-expired' as const,
+      to: 'crash@example.test',
+      data: { buyerName: 'A', campaignTitle: 'B', bookingReference: 'C', campaignUrl: 'http://localhost/c' },
+    };
     const before = smtp.messages.length;
     await expect(notifications.sendEmailOnce(req)).rejects.toBeInstanceOf(EmailInFlightError);
     clock.advance(LEASE_MS + 1);
     expect((await notifications.sendEmailOnce(req)).status).toBe('SENT');
     expect(smtp.messages.length).toBe(before + 1);
-    expect(await notifications.getSentEmail(eventId, 'booking-expired')).toMatchObject({ status: 'SENT', attempts: 2 });
+    expect(await notifications.getSentEmail(eventId, 'booking-expired')).toMatchObject({
+      status: 'SENT',
+      attempts: 2,
+    });
   });
 });
 
@@ -241,9 +359,20 @@ describe('the .eml outbox (default local run)', () => {
   it('when SMTP_URL is not set, then each email is written as a parseable RFC 5322 file with its attachment', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mail-outbox-'));
     try {
-      const outbox = createMailer({ SMTP_URL: undefined, MAIL_FROM: FROM, MAIL_OUTBOX_DIR: dir, SMTP_TIMEOUT_MS: 1000 });
+      const outbox = createMailer({
+        SMTP_URL: undefined,
+        MAIL_FROM: FROM,
+        MAIL_OUTBOX_DIR: dir,
+        SMTP_TIMEOUT_MS: 1000,
+      });
       expect(outbox.mode).toBe('outbox');
-      const service = createNotificationsService({ prisma: platform.prisma, clock, mailer: outbox, from: FROM, claimLeaseMs: LEASE_MS });
+      const service = createNotificationsService({
+        prisma: platform.prisma,
+        clock,
+        mailer: outbox,
+        from: FROM,
+        claimLeaseMs: LEASE_MS,
+      });
       const eventId = crypto.randomUUID();
       const outcome = await service.sendEmailOnce({
         eventId,
@@ -276,9 +405,26 @@ describe('templates and error classes', () => {
     const evil = '<img src=x onerror=alert(1)>';
     const rendered = [
       renderEmail('tickets-issued', { ...ticketsData, buyerName: evil }),
-      renderEmail('booking-expired', { buyerName: evil, campaignTitle: 'Derby', bookingReference: 'B1', campaignUrl: 'http://x/c' }),
-      renderEmail('refund-completed', { buyerName: evil, campaignTitle: 'Derby', bookingReference: 'B1', amountMinor: 1_250_000, currency: 'NGN' }),
-      renderEmail('seller-application-decided', { applicantName: evil, businessName: 'Blue Note', approved: false, reason: 'Missing registration number', dashboardUrl: 'http://x/d' }),
+      renderEmail('booking-expired', {
+        buyerName: evil,
+        campaignTitle: 'Derby',
+        bookingReference: 'B1',
+        campaignUrl: 'http://x/c',
+      }),
+      renderEmail('refund-completed', {
+        buyerName: evil,
+        campaignTitle: 'Derby',
+        bookingReference: 'B1',
+        amountMinor: 1_250_000,
+        currency: 'NGN',
+      }),
+      renderEmail('seller-application-decided', {
+        applicantName: evil,
+        businessName: 'Blue Note',
+        approved: false,
+        reason: 'Missing registration number',
+        dashboardUrl: 'http://x/d',
+      }),
     ];
     for (const r of rendered) {
       expect(r.subject.length).toBeGreaterThan(5);
@@ -288,18 +434,33 @@ describe('templates and error classes', () => {
     }
     expect(rendered[2]!.text.replace(/\u00a0/g, ' ')).toContain('NGN 12,500.00'); // Intl puts a no-break space after the code
     expect(rendered[3]!.text).toContain('Missing registration number');
-    expect(renderEmail('seller-application-decided', { applicantName: 'A', businessName: 'Blue Note', approved: true, dashboardUrl: 'http://x/d' }).subject).toBe(
-      'Blue Note is approved to sell tickets',
-    );
+    expect(
+      renderEmail('seller-application-decided', {
+        applicantName: 'A',
+        businessName: 'Blue Note',
+        approved: true,
+        dashboardUrl: 'http://x/d',
+      }).subject,
+    ).toBe('Blue Note is approved to sell tickets');
     expect(formatMoney(5, 'USD')).toBe('$0.05');
     expect(formatMoney(1234, 'JPY')).toBe('¥1,234');
   });
 
   it('when SMTP errors are classified, then 5xx is permanent (recipient or not), 4xx, network and login failures are retryable', () => {
-    expect(classifyMailError(Object.assign(new Error('x'), { responseCode: 550, command: 'RCPT TO' }))).toMatchObject({ permanent: true, recipientRejected: true });
-    expect(classifyMailError(Object.assign(new Error('x'), { responseCode: 554, command: 'DATA' }))).toMatchObject({ permanent: true, recipientRejected: false });
-    expect(classifyMailError(Object.assign(new Error('x'), { responseCode: 452, command: 'RCPT TO' }))).toMatchObject({ permanent: false });
-    expect(classifyMailError(Object.assign(new Error('x'), { responseCode: 535, code: 'EAUTH' }))).toMatchObject({ permanent: false });
-    expect(classifyMailError(Object.assign(new Error('x'), { code: 'ECONNECTION' }))).toMatchObject({ permanent: false });
+    expect(
+      classifyMailError(Object.assign(new Error('x'), { responseCode: 550, command: 'RCPT TO' })),
+    ).toMatchObject({ permanent: true, recipientRejected: true });
+    expect(
+      classifyMailError(Object.assign(new Error('x'), { responseCode: 554, command: 'DATA' })),
+    ).toMatchObject({ permanent: true, recipientRejected: false });
+    expect(
+      classifyMailError(Object.assign(new Error('x'), { responseCode: 452, command: 'RCPT TO' })),
+    ).toMatchObject({ permanent: false });
+    expect(
+      classifyMailError(Object.assign(new Error('x'), { responseCode: 535, code: 'EAUTH' })),
+    ).toMatchObject({ permanent: false });
+    expect(classifyMailError(Object.assign(new Error('x'), { code: 'ECONNECTION' }))).toMatchObject({
+      permanent: false,
+    });
   });
 });

@@ -19,7 +19,12 @@ beforeAll(async () => {
   platform = await createTestPlatform();
   await resetDatabase(platform);
   storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-issue-'));
-  tickets = createTicketsService({ prisma: platform.prisma, clock, storage: new LocalStorage(storageDir), masterKey });
+  tickets = createTicketsService({
+    prisma: platform.prisma,
+    clock,
+    storage: new LocalStorage(storageDir),
+    masterKey,
+  });
 });
 
 afterAll(async () => {
@@ -62,7 +67,9 @@ describe('campaign signing keys', () => {
 
   it('when ten transactions ensure the key of one campaign at once, then exactly one key exists', async () => {
     const campaignId = crypto.randomUUID();
-    const keys = await Promise.all(Array.from({ length: 10 }, () => tx((t) => tickets.ensureCampaignKey(t, campaignId))));
+    const keys = await Promise.all(
+      Array.from({ length: 10 }, () => tx((t) => tickets.ensureCampaignKey(t, campaignId))),
+    );
     expect(new Set(keys.map((k) => k.publicKey)).size).toBe(1);
     expect(await platform.prisma.ticketSigningKey.count({ where: { campaignId } })).toBe(1);
   });
@@ -85,11 +92,16 @@ describe('campaign signing keys', () => {
       expect(verifyTicketQr(t.qrText, published, during).status).toBe('VALID');
     }
 
-    await expect(tx((t) => tickets.retireCampaignKey(t, campaignId, 2))).rejects.toMatchObject({ code: 'SIGNING_KEY_ACTIVE' });
+    await expect(tx((t) => tickets.retireCampaignKey(t, campaignId, 2))).rejects.toMatchObject({
+      code: 'SIGNING_KEY_ACTIVE',
+    });
     await tx((t) => tickets.retireCampaignKey(t, campaignId, 1));
     const remaining = await tickets.getCampaignPublicKeys(campaignId);
     expect(remaining.map((k) => k.keyId)).toEqual([2]);
-    expect(verifyTicketQr(before.tickets[0]!.qrText, remaining, during)).toMatchObject({ status: 'INVALID', reason: 'UNKNOWN_KEY' });
+    expect(verifyTicketQr(before.tickets[0]!.qrText, remaining, during)).toMatchObject({
+      status: 'INVALID',
+      reason: 'UNKNOWN_KEY',
+    });
     expect(verifyTicketQr(after.tickets[0]!.qrText, remaining, during).status).toBe('VALID');
   });
 
@@ -97,8 +109,14 @@ describe('campaign signing keys', () => {
     const a = await tx((t) => tickets.issueTicketsForBooking(t, input()));
     const otherCampaign = crypto.randomUUID();
     await tx((t) => tickets.ensureCampaignKey(t, otherCampaign));
-    const otherKeys = (await tickets.getCampaignPublicKeys(otherCampaign)).map((k) => ({ ...k, campaignId: a.tickets[0]!.campaignId }));
-    expect(verifyTicketQr(a.tickets[0]!.qrText, otherKeys, during)).toEqual({ status: 'INVALID', reason: 'BAD_SIGNATURE' });
+    const otherKeys = (await tickets.getCampaignPublicKeys(otherCampaign)).map((k) => ({
+      ...k,
+      campaignId: a.tickets[0]!.campaignId,
+    }));
+    expect(verifyTicketQr(a.tickets[0]!.qrText, otherKeys, during)).toEqual({
+      status: 'INVALID',
+      reason: 'BAD_SIGNATURE',
+    });
   });
 });
 
@@ -123,11 +141,16 @@ describe('issueTicketsForBooking', () => {
       [typeA, 1, 1, 2],
       [typeB, 1, 3, 3],
     ]);
-    expect(res.tickets.every((t) => t.status === 'VALID' && t.scanCount === 0 && t.holderName === 'Ada Obi')).toBe(true);
+    expect(
+      res.tickets.every((t) => t.status === 'VALID' && t.scanCount === 0 && t.holderName === 'Ada Obi'),
+    ).toBe(true);
   });
 
   it('when issuance is SINGLE, then one ticket admits the whole quantity with people × entries scans, and the QR says so', async () => {
-    const i = input({ issuance: 'SINGLE', items: [{ ticketTypeId: crypto.randomUUID(), quantity: 4, entriesPerTicket: 2 }] });
+    const i = input({
+      issuance: 'SINGLE',
+      items: [{ ticketTypeId: crypto.randomUUID(), quantity: 4, entriesPerTicket: 2 }],
+    });
     const res = await tx((t) => tickets.issueTicketsForBooking(t, i));
     expect(res.tickets).toHaveLength(1);
     expect(res.tickets[0]).toMatchObject({ admits: 4, maxScans: 8 });
@@ -135,7 +158,14 @@ describe('issueTicketsForBooking', () => {
     const v = verifyTicketQr(res.tickets[0]!.qrText, keys, during);
     expect(v).toMatchObject({
       status: 'VALID',
-      claims: { ticketId: res.tickets[0]!.id, campaignId: i.campaignId, maxScans: 8, validFrom, validUntil, keyId: 1 },
+      claims: {
+        ticketId: res.tickets[0]!.id,
+        campaignId: i.campaignId,
+        maxScans: 8,
+        validFrom,
+        validUntil,
+        keyId: 1,
+      },
     });
   });
 
@@ -144,13 +174,18 @@ describe('issueTicketsForBooking', () => {
     const first = await tx((t) => tickets.issueTicketsForBooking(t, i));
     const second = await tx((t) => tickets.issueTicketsForBooking(t, i));
     expect(second.created).toBe(false);
-    expect(second.tickets.map((t) => [t.id, t.serial, t.qrText])).toEqual(first.tickets.map((t) => [t.id, t.serial, t.qrText]));
+    expect(second.tickets.map((t) => [t.id, t.serial, t.qrText])).toEqual(
+      first.tickets.map((t) => [t.id, t.serial, t.qrText]),
+    );
     expect(await platform.prisma.ticket.count({ where: { bookingId: i.bookingId } })).toBe(3);
   });
 
   it('when two deliveries of the same booking race, then one issues and the other returns its tickets', async () => {
     const i = input();
-    const [a, b] = await Promise.all([tx((t) => tickets.issueTicketsForBooking(t, i)), tx((t) => tickets.issueTicketsForBooking(t, i))]);
+    const [a, b] = await Promise.all([
+      tx((t) => tickets.issueTicketsForBooking(t, i)),
+      tx((t) => tickets.issueTicketsForBooking(t, i)),
+    ]);
     expect([a.created, b.created].sort()).toEqual([false, true]);
     expect(a.tickets.map((t) => t.id)).toEqual(b.tickets.map((t) => t.id));
     expect(await platform.prisma.ticket.count({ where: { bookingId: i.bookingId } })).toBe(3);
@@ -159,7 +194,9 @@ describe('issueTicketsForBooking', () => {
   it('when many bookings of one campaign are issued concurrently, then serials are unique and gapless per campaign', async () => {
     const campaignId = crypto.randomUUID();
     const other = await tx((t) => tickets.issueTicketsForBooking(t, input()));
-    const results = await Promise.all(Array.from({ length: 12 }, () => tx((t) => tickets.issueTicketsForBooking(t, input({ campaignId })))));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => tx((t) => tickets.issueTicketsForBooking(t, input({ campaignId })))),
+    );
     const serials = results.flatMap((r) => r.tickets.map((t) => t.serial)).sort((x, y) => x - y);
     expect(serials).toEqual(Array.from({ length: 36 }, (_, k) => k + 1));
     expect(other.tickets.map((t) => t.serial)).toEqual([1, 2, 3]); // another campaign counts on its own
@@ -191,7 +228,14 @@ describe('issueTicketsForBooking', () => {
     const err = await tx((t) => tickets.issueTicketsForBooking(t, i)).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'validation', code: 'INVALID_TICKET_ISSUE' });
     const fields = (err as { details: Array<{ field: string }> }).details.map((d) => d.field);
-    expect(fields).toEqual(expect.arrayContaining(['holderName', 'items[0].ticketTypeId', 'items[0].quantity', 'items[1].entriesPerTicket']));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'holderName',
+        'items[0].ticketTypeId',
+        'items[0].quantity',
+        'items[1].entriesPerTicket',
+      ]),
+    );
     expect(await platform.prisma.ticket.count({ where: { bookingId: i.bookingId } })).toBe(0);
   });
 });
@@ -205,24 +249,38 @@ describe('revocation and entries', () => {
     expect(emptyList.items).toEqual([]);
 
     clock.advance(60_000);
-    const revoked = await tx((t) => tickets.revokeTicketsForBooking(t, refunded.tickets[0]!.bookingId, 'REFUNDED'));
+    const revoked = await tx((t) =>
+      tickets.revokeTicketsForBooking(t, refunded.tickets[0]!.bookingId, 'REFUNDED'),
+    );
     expect(revoked.sort()).toEqual(refunded.tickets.map((t) => t.id).sort());
-    const again = await tx((t) => tickets.revokeTicketsForBooking(t, refunded.tickets[0]!.bookingId, 'REFUNDED'));
+    const again = await tx((t) =>
+      tickets.revokeTicketsForBooking(t, refunded.tickets[0]!.bookingId, 'REFUNDED'),
+    );
     expect(again).toEqual([]);
 
     const list = await tickets.getRevocationList(campaignId);
     expect(list.items.map((r) => r.ticketId).sort()).toEqual(refunded.tickets.map((t) => t.id).sort());
-    expect(list.items.every((r) => r.reason === 'REFUNDED' && r.revokedAt.getTime() === clock.now().getTime())).toBe(true);
+    expect(
+      list.items.every((r) => r.reason === 'REFUNDED' && r.revokedAt.getTime() === clock.now().getTime()),
+    ).toBe(true);
     expect(list.version).not.toBe(emptyList.version);
     expect((await tickets.getTicket(kept.tickets[0]!.id)).status).toBe('VALID');
   });
 
   it('when a ticket allows 2 entries and 5 gates scan it at once, then exactly 2 are admitted', async () => {
     const res = await tx((t) =>
-      tickets.issueTicketsForBooking(t, input({ issuance: 'SINGLE', items: [{ ticketTypeId: crypto.randomUUID(), quantity: 2, entriesPerTicket: 1 }] })),
+      tickets.issueTicketsForBooking(
+        t,
+        input({
+          issuance: 'SINGLE',
+          items: [{ ticketTypeId: crypto.randomUUID(), quantity: 2, entriesPerTicket: 1 }],
+        }),
+      ),
     );
     const id = res.tickets[0]!.id;
-    const results = await Promise.all(Array.from({ length: 5 }, () => tx((t) => tickets.recordTicketEntry(t, id))));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => tx((t) => tickets.recordTicketEntry(t, id))),
+    );
     expect(results.filter((r) => r.admitted)).toHaveLength(2);
     expect(results.filter((r) => !r.admitted && r.reason === 'NO_ENTRIES_LEFT')).toHaveLength(3);
     expect((await tickets.getTicket(id)).scanCount).toBe(2);
@@ -231,7 +289,13 @@ describe('revocation and entries', () => {
   it('when a revoked or unknown ticket is scanned, then it is not admitted and says why', async () => {
     const res = await tx((t) => tickets.issueTicketsForBooking(t, input()));
     await tx((t) => tickets.revokeTicketsForBooking(t, res.tickets[0]!.bookingId, 'CANCELLED'));
-    expect(await tx((t) => tickets.recordTicketEntry(t, res.tickets[0]!.id))).toMatchObject({ admitted: false, reason: 'REVOKED' });
-    expect(await tx((t) => tickets.recordTicketEntry(t, crypto.randomUUID()))).toEqual({ admitted: false, reason: 'NOT_FOUND' });
+    expect(await tx((t) => tickets.recordTicketEntry(t, res.tickets[0]!.id))).toMatchObject({
+      admitted: false,
+      reason: 'REVOKED',
+    });
+    expect(await tx((t) => tickets.recordTicketEntry(t, crypto.randomUUID()))).toEqual({
+      admitted: false,
+      reason: 'NOT_FOUND',
+    });
   });
 });

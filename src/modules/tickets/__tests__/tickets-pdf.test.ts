@@ -35,7 +35,12 @@ beforeAll(async () => {
   await resetDatabase(platform);
   storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-pdf-store-'));
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-pdf-work-'));
-  tickets = createTicketsService({ prisma: platform.prisma, clock, storage: new LocalStorage(storageDir), masterKey: crypto.randomBytes(32) });
+  tickets = createTicketsService({
+    prisma: platform.prisma,
+    clock,
+    storage: new LocalStorage(storageDir),
+    masterKey: crypto.randomBytes(32),
+  });
 });
 
 afterAll(async () => {
@@ -69,19 +74,38 @@ function hotelBooking(): { input: IssueTicketsInput; pdf: TicketPdfContext } {
         timezone: 'Africa/Lagos',
         sellerName: 'Coastline Hospitality Ltd',
       },
-      ticketTypes: { [roomType]: { name: 'Deluxe Sea View', attributes: { nights: 3, roomType: 'Double, sea view', benefits: ['Breakfast'] } } },
+      ticketTypes: {
+        [roomType]: {
+          name: 'Deluxe Sea View',
+          attributes: { nights: 3, roomType: 'Double, sea view', benefits: ['Breakfast'] },
+        },
+      },
     },
   };
 }
 
 function fileList(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => path.join(d.parentPath, d.name));
 }
 
 /** Rasterises one page at 150 dpi and returns what zbarimg reads from it. */
 function decodeQrFromPage(pdfFile: string, page: number): string {
   const prefix = path.join(workDir, `page-${crypto.randomUUID()}`);
-  execFileSync('pdftoppm', ['-r', '150', '-png', '-f', String(page), '-l', String(page), '-singlefile', pdfFile, prefix]);
+  execFileSync('pdftoppm', [
+    '-r',
+    '150',
+    '-png',
+    '-f',
+    String(page),
+    '-l',
+    String(page),
+    '-singlefile',
+    pdfFile,
+    prefix,
+  ]);
   const out = execFileSync('zbarimg', ['--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', `${prefix}.png`], {
     encoding: 'latin1',
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -95,7 +119,10 @@ describe('ticket PDFs', () => {
     const result = await tx((t) => tickets.issueBookingTickets(t, input, pdf));
     expect(result.created).toBe(true);
     expect(result.fileKey).toBe(`tickets/${input.campaignId}/${input.bookingId}.pdf`);
-    expect(result.event).toMatchObject({ name: TICKETS_ISSUED, payload: { bookingId: input.bookingId, fileKey: result.fileKey } });
+    expect(result.event).toMatchObject({
+      name: TICKETS_ISSUED,
+      payload: { bookingId: input.bookingId, fileKey: result.fileKey },
+    });
     const outbox = await platform.prisma.outboxMessage.findMany({ where: { eventName: TICKETS_ISSUED } });
     expect(outbox.map((o) => o.id)).toEqual([result.event!.id]);
 
@@ -112,11 +139,19 @@ describe('ticket PDFs', () => {
       const verified = verifyTicketQr(scanned, keys, during);
       expect(verified).toMatchObject({
         status: 'VALID',
-        claims: { ticketId: ticket.id, campaignId: input.campaignId, ticketTypeId: input.items[0]!.ticketTypeId, maxScans: 3 },
+        claims: {
+          ticketId: ticket.id,
+          campaignId: input.campaignId,
+          ticketTypeId: input.items[0]!.ticketTypeId,
+          maxScans: 3,
+        },
       });
       const tampered = decodeBase45(scanned);
       tampered[50]! ^= 0x01; // max scans, low byte: 3 → 2
-      expect(verifyTicketQr(encodeBase45(tampered), keys, during)).toEqual({ status: 'INVALID', reason: 'BAD_SIGNATURE' });
+      expect(verifyTicketQr(encodeBase45(tampered), keys, during)).toEqual({
+        status: 'INVALID',
+        reason: 'BAD_SIGNATURE',
+      });
     }
   });
 
@@ -126,7 +161,9 @@ describe('ticket PDFs', () => {
     const pdfFile = path.join(workDir, 'hotel-text.pdf');
     fs.writeFileSync(pdfFile, fs.readFileSync(path.join(storageDir, result.fileKey)));
 
-    const text = execFileSync('pdftotext', ['-f', '1', '-l', '1', pdfFile, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    const text = execFileSync('pdftotext', ['-f', '1', '-l', '1', pdfFile, '-'], {
+      encoding: 'utf8',
+    }).replace(/\s+/g, ' ');
     for (const expected of [
       'Harmattan Getaway at Lekki Beach Resort',
       'Sold by Coastline Hospitality Ltd',
@@ -163,7 +200,14 @@ describe('ticket PDFs', () => {
     expect(again.tickets.map((t) => t.id)).toEqual(first.tickets.map((t) => t.id));
     expect(fs.readFileSync(path.join(storageDir, again.fileKey)).equals(firstBytes)).toBe(true);
     expect(fileList(path.join(storageDir, 'tickets', input.campaignId))).toHaveLength(1);
-    expect(await platform.prisma.outboxMessage.count({ where: { eventName: TICKETS_ISSUED, payload: { path: ['payload', 'bookingId'], equals: input.bookingId } } })).toBe(1);
+    expect(
+      await platform.prisma.outboxMessage.count({
+        where: {
+          eventName: TICKETS_ISSUED,
+          payload: { path: ['payload', 'bookingId'], equals: input.bookingId },
+        },
+      }),
+    ).toBe(1);
   });
 
   it('when the worker dies after writing the PDF but before committing, then the redelivery issues once and leaves one file showing the committed tickets', async () => {

@@ -1,9 +1,22 @@
 import crypto from 'node:crypto';
 import QRCode from 'qrcode';
 import { decodeBase45, encodeBase45 } from '../tickets.base45';
-import { decryptPrivateKey, encryptPrivateKey, generateSigningKeyPair, publicKeyFromRaw, signBytes, verifyBytes } from '../tickets.crypto';
+import {
+  decryptPrivateKey,
+  encryptPrivateKey,
+  generateSigningKeyPair,
+  publicKeyFromRaw,
+  signBytes,
+  verifyBytes,
+} from '../tickets.crypto';
 import { qrDimensions } from '../tickets.pdf';
-import { SIGNED_PAYLOAD_BYTES, signTicketPayload, toQrText, verifyTicketQr, type TicketClaims } from '../tickets.qr';
+import {
+  SIGNED_PAYLOAD_BYTES,
+  signTicketPayload,
+  toQrText,
+  verifyTicketQr,
+  type TicketClaims,
+} from '../tickets.qr';
 
 const campaignId = '0b9a6f0e-6c1d-4c55-9d59-2f1f1f0e7a11';
 const claims = (over: Partial<TicketClaims> = {}): TicketClaims => ({
@@ -88,12 +101,19 @@ describe('signed QR payload', () => {
   it('when the payload is re-signed with another key under the same key id, then verification fails', () => {
     const other = generateSigningKeyPair();
     const forged = signTicketPayload(claims({ maxScans: 500 }), other.privateKey);
-    expect(verifyTicketQr(toQrText(forged), keys, during)).toEqual({ status: 'INVALID', reason: 'BAD_SIGNATURE' });
+    expect(verifyTicketQr(toQrText(forged), keys, during)).toEqual({
+      status: 'INVALID',
+      reason: 'BAD_SIGNATURE',
+    });
   });
 
   it('when the key id is not among the known keys, then it is reported as an unknown key', () => {
     const p = signTicketPayload(claims({ keyId: 2 }), key.privateKey);
-    expect(verifyTicketQr(p, keys, during)).toEqual({ status: 'INVALID', reason: 'UNKNOWN_KEY', unverified: { campaignId, keyId: 2 } });
+    expect(verifyTicketQr(p, keys, during)).toEqual({
+      status: 'INVALID',
+      reason: 'UNKNOWN_KEY',
+      unverified: { campaignId, keyId: 2 },
+    });
   });
 
   it('when scanned after the window or before it, then it is reported as expired / not yet valid', () => {
@@ -110,14 +130,18 @@ describe('signed QR payload', () => {
 
   it('when a claim does not fit its field, then signing refuses it', () => {
     expect(() => signTicketPayload(claims({ maxScans: 70000 }), key.privateKey)).toThrow(/maxScans/);
-    expect(() => signTicketPayload(claims({ validUntil: new Date('2026-11-01T00:00:00Z') }), key.privateKey)).toThrow(/after/);
+    expect(() =>
+      signTicketPayload(claims({ validUntil: new Date('2026-11-01T00:00:00Z') }), key.privateKey),
+    ).toThrow(/after/);
     expect(() => signTicketPayload(claims({ ticketId: 'nope' }), key.privateKey)).toThrow(/uuid/);
   });
 
   it('when encoded as base45 in alphanumeric mode, then the QR is version 8 (49 modules), smaller than base64url in byte mode', () => {
     const payload = signTicketPayload(claims(), key.privateKey);
     expect(qrDimensions(payload)).toEqual({ version: 8, modules: 49 });
-    const b64 = QRCode.create([{ data: Buffer.from(payload.toString('base64url')), mode: 'byte' }], { errorCorrectionLevel: 'M' });
+    const b64 = QRCode.create([{ data: Buffer.from(payload.toString('base64url')), mode: 'byte' }], {
+      errorCorrectionLevel: 'M',
+    });
     expect(b64.version).toBe(9);
   });
 });
