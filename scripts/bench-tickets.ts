@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+// A measuring tool for the module's own internals (signing + rendering), not a module client.
 import { generateSigningKeyPair } from '../src/modules/tickets/tickets.crypto';
 import { qrDimensions, renderTicketsPdf, type TicketPdfContext } from '../src/modules/tickets/tickets.pdf';
 import { signTicketPayload } from '../src/modules/tickets/tickets.qr';

@@ -113,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     // The .eml outbox is for local runs: in production it would silently keep every email.
     if (!env.SMTP_URL) problems.push('SMTP_URL: must be set in production');
+    if (/@localhost>?\s*$/i.test(config.MAIL_FROM)) problems.push('MAIL_FROM: must be a sender of your own domain in production');
   }
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -10,6 +10,7 @@ const productionBase = {
   PUBLIC_URL: 'https://tickets.example.com',
   TICKETS_MASTER_KEY: crypto.randomBytes(32).toString('base64'),
   SMTP_URL: 'smtp://user:pw@mail.internal:587',
+  MAIL_FROM: 'Tickets <tickets@example.com>',
 };
 
 function problems(env: Record<string, string | undefined>): string[] {
@@ -46,6 +47,12 @@ describe('configuration of tickets, storage and mail', () => {
   it('when production has no SMTP_URL, then it refuses to start rather than write emails to a folder', () => {
     expect(problems({ ...productionBase, SMTP_URL: undefined })).toEqual([
       expect.stringMatching(/^SMTP_URL: must be set/),
+    ]);
+  });
+
+  it('when production keeps the local sender address, then it refuses to start', () => {
+    expect(problems({ ...productionBase, MAIL_FROM: undefined })).toEqual([
+      expect.stringMatching(/^MAIL_FROM: must be a sender of your own domain/),
     ]);
   });
 
