@@ -7,6 +7,8 @@ import { z } from 'zod';
  */
 
 const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789';
+// 32 bytes, base64. Encrypts campaign signing keys in a local run only; production refuses it.
+export const DEV_TICKETS_MASTER_KEY = Buffer.from('dev-only-tickets-master-key-0000').toString('base64');
 
 /**
  * Flutterwave credentials of the local simulator (tools/flutterwave-sim). With these defaults the
@@ -23,6 +25,11 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const url = (def: string) => z.url().default(def);
+const base64Key32 = z
+  .string()
+  .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, {
+    message: 'must be 32 bytes encoded in base64 (e.g. `openssl rand -base64 32`)',
+  });
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -80,6 +87,21 @@ const schema = z.object({
   FLUTTERWAVE_SIM_PUBLIC_URL: z.url().optional(),
   FLUTTERWAVE_SIM_WEBHOOK_URL: z.url().optional(),
   FLUTTERWAVE_SIM_CONTROL: bool.default(false),
+
+  // Tickets: AES-256-GCM key that encrypts every campaign's Ed25519 private key at rest.
+  TICKETS_MASTER_KEY: base64Key32.default(DEV_TICKETS_MASTER_KEY),
+  // Local folder behind the storage interface (ticket PDFs), relative to the working directory.
+  STORAGE_DIR: z.string().min(1).default('var/storage'),
+
+  // Email: SMTP when SMTP_URL is set (smtp:// or smtps://, credentials in the URL); otherwise
+  // every message is written as an .eml file to MAIL_OUTBOX_DIR (local runs only).
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Ticketing <no-reply@localhost>'),
+  MAIL_OUTBOX_DIR: z.string().min(1).default('var/mail-outbox'),
+  SMTP_TIMEOUT_MS: int(30_000, 100),
 });
 
 const withDerived = schema.transform((c) => ({
@@ -128,6 +150,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     } else if (!config.FLUTTERWAVE_BASE_URL.startsWith('https://')) {
       problems.push('FLUTTERWAVE_BASE_URL: must be an https:// URL in production');
     }
+    if (!env.TICKETS_MASTER_KEY || config.TICKETS_MASTER_KEY === DEV_TICKETS_MASTER_KEY) {
+      problems.push('TICKETS_MASTER_KEY: must be set to a key of your own in production');
+    }
+    // The .eml outbox is for local runs: in production it would silently keep every email.
+    if (!env.SMTP_URL) problems.push('SMTP_URL: must be set in production');
+    if (/@localhost>?\s*$/i.test(config.MAIL_FROM)) problems.push('MAIL_FROM: must be a sender of your own domain in production');
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
