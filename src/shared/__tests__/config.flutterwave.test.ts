@@ -7,6 +7,9 @@ const productionBase = {
   REDIS_URL: 'redis://cache:6379/0',
   AMQP_URL: 'amqp://app:pw@mq:5672',
   PUBLIC_URL: 'https://tickets.example.com',
+  TICKETS_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+  SMTP_URL: 'smtp://user:pw@mail.internal:587',
+  MAIL_FROM: 'Tickets <tickets@example.com>',
 };
 
 const realFlutterwave = {

@@ -11,6 +11,10 @@ const productionBase = {
   TICKETS_MASTER_KEY: crypto.randomBytes(32).toString('base64'),
   SMTP_URL: 'smtp://user:pw@mail.internal:587',
   MAIL_FROM: 'Tickets <tickets@example.com>',
+  FLUTTERWAVE_BASE_URL: 'https://api.flutterwave.com',
+  FLUTTERWAVE_SECRET_KEY: 'FLWSECK-live-0123456789abcdef-X',
+  FLUTTERWAVE_PUBLIC_KEY: 'FLWPUBK-live-0123456789abcdef-X',
+  FLUTTERWAVE_SECRET_HASH: 'a-webhook-hash-of-our-own-choosing',
 };
 
 function problems(env: Record<string, string | undefined>): string[] {
