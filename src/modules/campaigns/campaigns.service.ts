@@ -426,6 +426,15 @@ export function createCampaignsService(deps: CampaignDeps) {
       });
     },
 
+    /** Points the campaign at an uploaded cover image (already stored under `key`). */
+    async setCoverImage(actor: Actor, id: string, key: string): Promise<CampaignRecord> {
+      return prisma.$transaction(async (tx) => {
+        const c = await lockForOwner(tx, actor, id);
+        if (c.status === 'ENDED' || c.status === 'CANCELLED') throw CampaignErrors.closed(c.status);
+        return repo.updateCampaignFields(tx, id, { coverImageKey: key }, clock.now());
+      });
+    },
+
     /** Absolute sold/reserved/available per ticket type of a campaign. */
     counters: (campaignId: string) => repo.counters(prisma, campaignId),
   };
