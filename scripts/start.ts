@@ -18,6 +18,11 @@ async function main(): Promise<void> {
     { name: 'web', script: 'src/server.ts' },
     { name: 'relay', script: 'workers/relay/main.ts' },
   ];
+  // No Google client configured: run the local OpenID provider the sign-in strategy then points at.
+  if (config.GOOGLE_LOCAL_PROVIDER) {
+    children.push({ name: 'oidc', script: 'tools/oidc-provider/main.ts' });
+    console.log(`[start] no GOOGLE_CLIENT_ID: sign-in uses the local OpenID provider at ${config.LOCAL_OIDC_URL}`);
+  }
   const supervisor = new Supervisor(children, {
     root,
     env: { ...process.env, MIGRATE_ON_START: 'false' },

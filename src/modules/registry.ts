@@ -2,6 +2,7 @@ import type { RequestHandler, Router } from 'express';
 import type { ApiModule } from '../shared/http/openapi';
 import type { Platform } from '../shared/platform';
 import type { NavItem } from '../web/views';
+import { authModule } from './auth';
 
 /**
  * What a module contributes to the web process. `middleware` runs for every request after
@@ -19,4 +20,4 @@ export interface WebModule {
 export type WebModuleFactory = (platform: Platform) => WebModule;
 
 /** Every module of the web process, in mount order. */
-export const webModules: WebModuleFactory[] = [];
+export const webModules: WebModuleFactory[] = [authModule];
