@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { validationResult, type ValidationChain } from 'express-validator';
 import { AppError } from '../../shared/errors';
-import { actorOf, requireRole, requireSignIn } from '../../shared/http/authorize';
+import { actorOf, requireOwnRole, requireRole, requireSignIn } from '../../shared/http/authorize';
 import { SESSION_COOKIE, flash } from '../../shared/http/session';
 import { validated } from '../../shared/http/validate';
 import type { Platform } from '../../shared/platform';
@@ -22,7 +22,7 @@ import { applyChains, campaignsChains, idParam, inviteChains, listApplicationsCh
 /**
  * Server-rendered pages of the auth module. Forms post here (with the session's CSRF token in
  * `_csrf`), run the same validation and services as the JSON API, and answer with a redirect
- * and a flash message; a business refusal (409/422) becomes an error message, not an error page.
+ * and a flash message; a business refusal (409/422) becomes a message, not an error page.
  */
 export function authPages(platform: Platform, limits: ReturnType<typeof authLimiters>): Router {
   const router = Router();
@@ -80,12 +80,12 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
     });
   });
 
-  router.get('/team', requireRole('SELLER'), async (req, res) => {
+  router.get('/team', requireOwnRole('SELLER'), async (req, res) => {
     const members = await listTeamMembers(platform, actorOf(req));
     renderPage(req, res, 'auth/team', { title: 'Your team', members });
   });
 
-  router.post('/team/members', requireRole('SELLER'), async (req, res) => {
+  router.post('/team/members', requireOwnRole('SELLER'), async (req, res) => {
     await formAction(req, res, '/team', async () => {
       await requireValid(req, inviteChains);
       const m = await inviteTeamMember(platform, actorOf(req), validated<{ email: string; role: TeamRole }>(req));
@@ -93,7 +93,7 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
     });
   });
 
-  router.post('/team/members/:id/remove', requireRole('SELLER'), async (req, res) => {
+  router.post('/team/members/:id/remove', requireOwnRole('SELLER'), async (req, res) => {
     await formAction(req, res, '/team', async () => {
       await requireValid(req, [idParam]);
       await removeTeamMember(platform, actorOf(req), validated<{ id: string }>(req).id);
@@ -101,7 +101,7 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
     });
   });
 
-  router.post('/team/members/:id/campaigns', requireRole('SELLER'), async (req, res) => {
+  router.post('/team/members/:id/campaigns', requireOwnRole('SELLER'), async (req, res) => {
     await formAction(req, res, '/team', async () => {
       const body = req.body as Record<string, unknown>;
       const text = typeof body.campaignIds === 'string' ? body.campaignIds : '';
@@ -159,12 +159,13 @@ async function requireValid(req: Request, chains: ValidationChain[]): Promise<vo
   }
 }
 
-/** Runs a form's action; success or a 4xx refusal becomes a flash message and a redirect. */
+/** Runs a form's action; success or a refusal (400/404/409/422) becomes a flash message and a redirect. */
 async function formAction(req: Request, res: Response, back: string, action: () => Promise<string>): Promise<void> {
   try {
     flash(req, 'success', await action());
   } catch (err) {
-    if (!(err instanceof AppError) || err.status >= 500 || err.status === 401) throw err;
+    // Authorization failures keep their error page; only business refusals become a message.
+    if (!(err instanceof AppError) || err.status >= 500 || err.status === 401 || err.status === 403) throw err;
     flash(req, 'error', err.message);
   }
   res.redirect(303, back);

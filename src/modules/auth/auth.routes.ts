@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
-import { actorOf, requireRole, requireSignIn } from '../../shared/http/authorize';
+import { actorOf, requireOwnRole, requireRole, requireSignIn } from '../../shared/http/authorize';
 import { ensureCsrfToken } from '../../shared/http/csrf';
 import { errorResponse, type ApiModule, type OpenApiPaths } from '../../shared/http/openapi';
 import { createRateLimit } from '../../shared/http/rate-limit';
@@ -115,7 +115,7 @@ export function adminApplicationsApi(platform: Platform): ApiModule {
 /** /api/v1/team: the signed-in seller's team. */
 export function teamApi(platform: Platform): ApiModule {
   const router = Router();
-  router.use(requireRole('SELLER'));
+  router.use(requireOwnRole('SELLER'));
 
   router.get('/members', async (req, res) => {
     res.json({ items: await listTeamMembers(platform, actorOf(req)), nextCursor: null });

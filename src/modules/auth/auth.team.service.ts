@@ -28,7 +28,7 @@ export interface TeamMemberView {
 }
 
 function sellerOf(actor: Actor): string {
-  // Admins pass requireRole('SELLER') but have no team of their own unless they are sellers.
+  // Routes already require the SELLER role itself (requireOwnRole); this keeps the rule for any other caller.
   if (!actsForSeller(actor, actor.userId)) throw AuthErrors.notASeller();
   return actor.userId;
 }

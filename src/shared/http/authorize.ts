@@ -88,6 +88,19 @@ export function requireRole(...roles: Role[]): RequestHandler {
   };
 }
 
+/**
+ * Like requireRole, but the actor must hold the role itself (no SUPER_ADMIN pass): for routes
+ * that act on the actor's own account as that role, e.g. a seller's own team. An admin who is
+ * not a seller has no team to manage.
+ */
+export function requireOwnRole(...roles: Role[]): RequestHandler {
+  return (req, res, next) => {
+    if (!req.actor) return unauthenticated(req, res, next);
+    if (!hasRole(req.actor, ...roles)) return next(AppError.forbidden('FORBIDDEN', 'Your role does not allow this'));
+    next();
+  };
+}
+
 function unauthenticated(req: Request, res: Response, next: NextFunction): void {
   // req.originalUrl, not req.path: inside a mounted router req.path has lost its prefix.
   const isPageView =
