@@ -41,7 +41,9 @@ describe('sign-in in a browser', () => {
     // The page's fetch calls use the token from the meta tag, as the API expects.
     const status = await page.evaluate(async () => {
       const token = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')!.content;
-      const fromApi = await fetch('/api/v1/auth/csrf').then((r) => r.json() as Promise<{ csrfToken: string }>);
+      const fromApi = await fetch('/api/v1/auth/csrf').then(
+        (r) => r.json() as Promise<{ csrfToken: string }>,
+      );
       return { same: token === fromApi.csrfToken, length: token.length };
     });
     expect(status).toEqual({ same: true, length: 43 });

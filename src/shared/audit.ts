@@ -45,7 +45,10 @@ export async function recordAudit(tx: Tx, clock: Clock, entry: AuditEntry): Prom
 }
 
 /** The audit trail of one target, oldest first. */
-export async function listAudit(db: Db | Tx, target: { targetType: string; targetId: string }): Promise<AuditRecord[]> {
+export async function listAudit(
+  db: Db | Tx,
+  target: { targetType: string; targetId: string },
+): Promise<AuditRecord[]> {
   const rows = await db.auditLog.findMany({
     where: { targetType: target.targetType, targetId: target.targetId },
     orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],

@@ -47,6 +47,9 @@ export function authOverrides(provider: OidcProvider, adminEmails: string[] = [T
     RATE_LIMIT_MAX: '1000000',
     SIGN_IN_RATE_LIMIT_MAX: '1000000',
     APPLY_RATE_LIMIT_MAX: '1000000',
+    // Rate-limit counters live in Redis under the prefix: keep this many-sign-ins traffic out of
+    // the counters of other suites in the same Jest worker (which test their limits).
+    REDIS_PREFIX: `${process.env.REDIS_PREFIX ?? 'tm:'}auth:`,
   };
 }
 
@@ -107,7 +110,11 @@ export interface TestSession {
   patch(path: string): request.Test;
   delete(path: string): request.Test;
   /** Reads the profile (roles, memberships) as the API reports it now. */
-  profile(): Promise<{ user: { id: string; email: string; name: string }; roles: string[]; memberships: unknown[] }>;
+  profile(): Promise<{
+    user: { id: string; email: string; name: string };
+    roles: string[];
+    memberships: unknown[];
+  }>;
 }
 
 export interface SignInOptions {
@@ -130,21 +137,33 @@ export interface DanceResult {
  * Follows the OAuth redirect dance over real HTTP, like a browser with `login_hint` (the local
  * provider approves such a request without its chooser page): returns where it ended up.
  */
-export async function oauthDance(target: { url: string; provider: OidcProvider }, email: string, opts: SignInOptions = {}): Promise<DanceResult> {
+export async function oauthDance(
+  target: { url: string; provider: OidcProvider },
+  email: string,
+  opts: SignInOptions = {},
+): Promise<DanceResult> {
   if (opts.name !== undefined || opts.emailVerified !== undefined) {
-    target.provider.addAccount({ email, name: opts.name ?? email.split('@')[0]!, emailVerified: opts.emailVerified ?? true });
+    target.provider.addAccount({
+      email,
+      name: opts.name ?? email.split('@')[0]!,
+      emailVerified: opts.emailVerified ?? true,
+    });
   }
   const jar = new Map<string, string>();
   const statuses: number[] = [];
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
 
-  const query = new URLSearchParams({ login_hint: email, ...(opts.returnTo ? { returnTo: opts.returnTo } : {}) });
+  const query = new URLSearchParams({
+    login_hint: email,
+    ...(opts.returnTo ? { returnTo: opts.returnTo } : {}),
+  });
   const start = await fetch(`${target.url}/api/v1/auth/google?${query}`, { redirect: 'manual' });
   statuses.push(start.status);
   absorbCookies(jar, start);
   const cookieBeforeSignIn = cookieHeader();
   const toProvider = expectRedirect(start, 'sign-in start');
-  if (!toProvider.startsWith(target.provider.url)) throw new Error(`sign-in start redirected to ${toProvider}, not the provider`);
+  if (!toProvider.startsWith(target.provider.url))
+    throw new Error(`sign-in start redirected to ${toProvider}, not the provider`);
 
   const authorize = await fetch(toProvider, { redirect: 'manual' });
   statuses.push(authorize.status);
@@ -158,9 +177,14 @@ export async function oauthDance(target: { url: string; provider: OidcProvider }
 }
 
 /** Signs `email` in through the real OAuth dance; fails loudly if the app refused. */
-export async function signIn(target: { url: string; provider: OidcProvider }, email: string, opts: SignInOptions = {}): Promise<TestSession> {
+export async function signIn(
+  target: { url: string; provider: OidcProvider },
+  email: string,
+  opts: SignInOptions = {},
+): Promise<TestSession> {
   const dance = await oauthDance(target, email, opts);
-  if (dance.location.includes('signInError=')) throw new Error(`sign-in of ${email} was refused: ${dance.location}`);
+  if (dance.location.includes('signInError='))
+    throw new Error(`sign-in of ${email} was refused: ${dance.location}`);
   return sessionFor(target.url, dance.cookie, email);
 }
 
@@ -170,7 +194,8 @@ export async function sessionFor(url: string, cookie: string, email = ''): Promi
     request(url).get('/api/v1/auth/csrf').set('Cookie', cookie),
     request(url).get('/api/v1/auth/profile').set('Cookie', cookie),
   ]);
-  if (profile.status !== 200) throw new Error(`session is not signed in (profile answered ${profile.status})`);
+  if (profile.status !== 200)
+    throw new Error(`session is not signed in (profile answered ${profile.status})`);
   const csrfToken = (csrf.body as { csrfToken: string }).csrfToken;
   const userId = (profile.body as { user: { id: string } }).user.id;
   const withHeaders = (t: request.Test) => t.set('Cookie', cookie).set('X-CSRF-Token', csrfToken);
@@ -205,7 +230,10 @@ export function sellerApplication(overrides: Record<string, unknown> = {}): Reco
 }
 
 /** Signs in the configured admin (SUPER_ADMIN through ADMIN_EMAILS). */
-export function signInAdmin(env: { url: string; provider: OidcProvider }, email = TEST_ADMIN_EMAIL): Promise<TestSession> {
+export function signInAdmin(
+  env: { url: string; provider: OidcProvider },
+  email = TEST_ADMIN_EMAIL,
+): Promise<TestSession> {
   return signIn(env, email, { name: 'Test Admin' });
 }
 
@@ -220,11 +248,13 @@ export async function makeSeller(
 ): Promise<TestSession & { applicationId: string }> {
   const user = await signIn(env, email, opts.name ? { name: opts.name } : {});
   const applied = await user.post('/api/v1/auth/apply-seller').send(sellerApplication(opts.application));
-  if (applied.status !== 201) throw new Error(`apply-seller answered ${applied.status}: ${JSON.stringify(applied.body)}`);
+  if (applied.status !== 201)
+    throw new Error(`apply-seller answered ${applied.status}: ${JSON.stringify(applied.body)}`);
   const applicationId = (applied.body as { id: string }).id;
   const admin = opts.admin ?? (await signInAdmin(env));
   const approved = await admin.post(`/api/v1/admin/seller-applications/${applicationId}/approve`);
-  if (approved.status !== 200) throw new Error(`approve answered ${approved.status}: ${JSON.stringify(approved.body)}`);
+  if (approved.status !== 200)
+    throw new Error(`approve answered ${approved.status}: ${JSON.stringify(approved.body)}`);
   return Object.assign(user, { applicationId });
 }
 
@@ -240,11 +270,13 @@ export async function makeTeamMember(
   campaignIds: string[] = [],
 ): Promise<TestSession & { memberId: string }> {
   const invited = await seller.post('/api/v1/team/members').send({ email, role });
-  if (invited.status !== 201) throw new Error(`invite answered ${invited.status}: ${JSON.stringify(invited.body)}`);
+  if (invited.status !== 201)
+    throw new Error(`invite answered ${invited.status}: ${JSON.stringify(invited.body)}`);
   const memberId = (invited.body as { id: string }).id;
   if (campaignIds.length) {
     const assigned = await seller.post(`/api/v1/team/members/${memberId}/campaigns`).send({ campaignIds });
-    if (assigned.status !== 200) throw new Error(`assign answered ${assigned.status}: ${JSON.stringify(assigned.body)}`);
+    if (assigned.status !== 200)
+      throw new Error(`assign answered ${assigned.status}: ${JSON.stringify(assigned.body)}`);
   }
   const member = await signIn(env, email);
   return Object.assign(member, { memberId });
@@ -264,6 +296,7 @@ function absorbCookies(jar: Map<string, string>, res: Response): void {
 
 function expectRedirect(res: Response, step: string): string {
   const location = res.headers.get('location');
-  if (res.status < 300 || res.status >= 400 || !location) throw new Error(`${step}: expected a redirect, got ${res.status}`);
+  if (res.status < 300 || res.status >= 400 || !location)
+    throw new Error(`${step}: expected a redirect, got ${res.status}`);
   return new URL(location, res.url).toString();
 }

@@ -11,7 +11,8 @@ import { createOidcProvider } from './provider';
 async function main(): Promise<void> {
   loadDotEnv();
   const config = getConfig();
-  if (config.NODE_ENV === 'production') throw new Error('the local OpenID provider does not run in production');
+  if (config.NODE_ENV === 'production')
+    throw new Error('the local OpenID provider does not run in production');
   const logger = createLogger({ level: config.LOG_LEVEL, service: 'oidc' });
   const issuer = config.LOCAL_OIDC_URL.replace(/\/$/, '');
   const provider = createOidcProvider({
@@ -20,7 +21,9 @@ async function main(): Promise<void> {
       {
         clientId: config.GOOGLE_CLIENT_ID,
         clientSecret: config.GOOGLE_CLIENT_SECRET,
-        redirectUris: [new URL(GOOGLE_CALLBACK_PATH, config.GOOGLE_CALLBACK_URL ?? config.PUBLIC_URL).toString()],
+        redirectUris: [
+          new URL(GOOGLE_CALLBACK_PATH, config.GOOGLE_CALLBACK_URL ?? config.PUBLIC_URL).toString(),
+        ],
         allowLoopbackRedirects: true,
       },
     ],
@@ -31,4 +34,8 @@ async function main(): Promise<void> {
   onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, () => provider.close());
 }
 
-main().catch((err) => exitOnStartupError(err, (m) => console.error(err instanceof ConfigError ? m : `oidc provider failed to start: ${m}`)));
+main().catch((err) =>
+  exitOnStartupError(err, (m) =>
+    console.error(err instanceof ConfigError ? m : `oidc provider failed to start: ${m}`),
+  ),
+);

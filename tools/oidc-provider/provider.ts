@@ -79,7 +79,9 @@ const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
 
 /** A provider you can mount or listen with; see the file comment. */
 export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
-  const clients = new Map(options.clients.map((c) => [c.clientId, { ...c, redirectUris: [...c.redirectUris] }]));
+  const clients = new Map(
+    options.clients.map((c) => [c.clientId, { ...c, redirectUris: [...c.redirectUris] }]),
+  );
   const accounts = new Map<string, OidcAccount>();
   const codes = new Map<string, PendingCode>();
   const tokens = new Map<string, IssuedToken>();
@@ -143,18 +145,32 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
       return false;
     }
     const loopback = u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
-    return loopback && !u.search && !u.hash && client.redirectUris.some((r) => new URL(r).pathname === u.pathname);
+    return (
+      loopback && !u.search && !u.hash && client.redirectUris.some((r) => new URL(r).pathname === u.pathname)
+    );
   }
 
   /** Checks client_id and redirect_uri; on failure answers an error page (never redirects to an unchecked URI). */
-  function checkAuthorizationRequest(req: Request, res: Response, params: Record<string, string>): OidcClient | undefined {
+  function checkAuthorizationRequest(
+    req: Request,
+    res: Response,
+    params: Record<string, string>,
+  ): OidcClient | undefined {
     const client = clients.get(params.client_id ?? '');
     if (!client) {
       res.status(400).type('html').send(page('Sign-in error', '<p>Unknown client_id.</p>'));
       return undefined;
     }
     if (!params.redirect_uri || !redirectAllowed(client, params.redirect_uri)) {
-      res.status(400).type('html').send(page('Sign-in error', '<p>redirect_uri_mismatch: this redirect URI is not registered for the client.</p>'));
+      res
+        .status(400)
+        .type('html')
+        .send(
+          page(
+            'Sign-in error',
+            '<p>redirect_uri_mismatch: this redirect URI is not registered for the client.</p>',
+          ),
+        );
       return undefined;
     }
     return client;
@@ -172,7 +188,10 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
       return redirectBack(res, params, { error: 'unsupported_response_type' });
     }
     if (params.code_challenge && !['S256', 'plain', undefined].includes(params.code_challenge_method)) {
-      return redirectBack(res, params, { error: 'invalid_request', error_description: 'unsupported code_challenge_method' });
+      return redirectBack(res, params, {
+        error: 'invalid_request',
+        error_description: 'unsupported code_challenge_method',
+      });
     }
     const code = crypto.randomBytes(24).toString('base64url');
     codes.set(code, {
@@ -201,7 +220,16 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
       scopes_supported: ['openid', 'email', 'profile'],
       token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
       code_challenge_methods_supported: ['S256', 'plain'],
-      claims_supported: ['sub', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'picture', 'locale'],
+      claims_supported: [
+        'sub',
+        'email',
+        'email_verified',
+        'name',
+        'given_name',
+        'family_name',
+        'picture',
+        'locale',
+      ],
     });
   });
 
@@ -220,12 +248,20 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
     if (body.action === 'cancel') return redirectBack(res, params, { error: 'access_denied' });
     const email = (body.email ?? '').trim().toLowerCase();
     if (!EMAIL.test(email)) {
-      return res.status(400).type('html').send(chooserPage(params, [...accounts.values()], 'Enter a valid email address.'));
+      return res
+        .status(400)
+        .type('html')
+        .send(chooserPage(params, [...accounts.values()], 'Enter a valid email address.'));
     }
     const known = accounts.get(email);
     const name = (body.name ?? '').trim() || known?.name || nameFromEmail(email);
-        // An unchecked box is absent from the form: unverified.
-    accounts.set(email, { email, name, emailVerified: body.email_verified === 'true', picture: known?.picture });
+    // An unchecked box is absent from the form: unverified.
+    accounts.set(email, {
+      email,
+      name,
+      emailVerified: body.email_verified === 'true',
+      picture: known?.picture,
+    });
     approve(res, params, email);
   });
 
@@ -237,7 +273,9 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
     const secret = basic?.secret ?? body.client_secret;
     const client = clients.get(clientId ?? '');
     if (!client || !secret || !safeEqual(secret, client.clientSecret)) {
-      return res.status(401).json({ error: 'invalid_client', error_description: 'Client authentication failed' });
+      return res
+        .status(401)
+        .json({ error: 'invalid_client', error_description: 'Client authentication failed' });
     }
     if (body.grant_type !== 'authorization_code') {
       return res.status(400).json({ error: 'unsupported_grant_type' });
@@ -246,27 +284,56 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
     // A code is single-use whatever happens next (RFC 6749 §4.1.2).
     if (body.code) codes.delete(body.code);
     if (!pending || pending.expiresAt < Date.now() || pending.clientId !== client.clientId) {
-      return res.status(400).json({ error: 'invalid_grant', error_description: 'The code is invalid, expired or already used' });
+      return res
+        .status(400)
+        .json({ error: 'invalid_grant', error_description: 'The code is invalid, expired or already used' });
     }
     if (body.redirect_uri !== pending.redirectUri) {
-      return res.status(400).json({ error: 'invalid_grant', error_description: 'redirect_uri does not match the authorization request' });
+      return res
+        .status(400)
+        .json({
+          error: 'invalid_grant',
+          error_description: 'redirect_uri does not match the authorization request',
+        });
     }
     if (pending.codeChallenge) {
       const verifier = body.code_verifier ?? '';
-      const computed = pending.codeChallengeMethod === 'S256' ? crypto.createHash('sha256').update(verifier).digest('base64url') : verifier;
+      const computed =
+        pending.codeChallengeMethod === 'S256'
+          ? crypto.createHash('sha256').update(verifier).digest('base64url')
+          : verifier;
       if (!verifier || !safeEqual(computed, pending.codeChallenge)) {
-        return res.status(400).json({ error: 'invalid_grant', error_description: 'PKCE verification failed' });
+        return res
+          .status(400)
+          .json({ error: 'invalid_grant', error_description: 'PKCE verification failed' });
       }
     }
     const accessToken = crypto.randomBytes(32).toString('base64url');
-    tokens.set(accessToken, { email: pending.email, scope: pending.scope, expiresAt: Date.now() + tokenTtlMs });
+    tokens.set(accessToken, {
+      email: pending.email,
+      scope: pending.scope,
+      expiresAt: Date.now() + tokenTtlMs,
+    });
     const now = Math.floor(Date.now() / 1000);
     const claims = claimsFor(pending.email);
     const idToken = signJwt(
-      { iss: issuer, aud: client.clientId, iat: now, exp: now + 3600, ...(pending.nonce ? { nonce: pending.nonce } : {}), ...claims },
+      {
+        iss: issuer,
+        aud: client.clientId,
+        iat: now,
+        exp: now + 3600,
+        ...(pending.nonce ? { nonce: pending.nonce } : {}),
+        ...claims,
+      },
       client.clientSecret,
     );
-    res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: Math.floor(tokenTtlMs / 1000), scope: pending.scope, id_token: idToken });
+    res.json({
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: Math.floor(tokenTtlMs / 1000),
+      scope: pending.scope,
+      id_token: idToken,
+    });
   });
 
   const userinfo = (req: Request, res: Response) => {
@@ -282,7 +349,9 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
     const issued = token ? tokens.get(token) : undefined;
     if (!issued || issued.expiresAt < Date.now()) {
       res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
-      return res.status(401).json({ error: 'invalid_token', error_description: 'The access token is invalid or expired' });
+      return res
+        .status(401)
+        .json({ error: 'invalid_token', error_description: 'The access token is invalid or expired' });
     }
     res.json(claimsFor(issued.email));
   };
@@ -309,9 +378,24 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
 
   // For scripts: make an account (e.g. one whose email is not verified) before signing in with it.
   app.post('/accounts', (req, res) => {
-    const body = req.body as Partial<{ email: string; name: string; emailVerified: boolean; picture: string }>;
-    if (typeof body.email !== 'string' || !EMAIL.test(body.email)) return res.status(400).json({ error: 'invalid email' });
-    res.status(201).json(addAccount({ email: body.email, name: body.name ?? nameFromEmail(body.email), emailVerified: body.emailVerified !== false, picture: body.picture }));
+    const body = req.body as Partial<{
+      email: string;
+      name: string;
+      emailVerified: boolean;
+      picture: string;
+    }>;
+    if (typeof body.email !== 'string' || !EMAIL.test(body.email))
+      return res.status(400).json({ error: 'invalid email' });
+    res
+      .status(201)
+      .json(
+        addAccount({
+          email: body.email,
+          name: body.name ?? nameFromEmail(body.email),
+          emailVerified: body.emailVerified !== false,
+          picture: body.picture,
+        }),
+      );
   });
 
   app.get('/health', (_req, res) => {
@@ -360,12 +444,24 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
   };
 }
 
-const AUTH_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'login_hint'];
+const AUTH_PARAMS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'prompt',
+  'login_hint',
+];
 
 function stringParams(input: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!input || typeof input !== 'object') return out;
-  for (const [k, v] of Object.entries(input as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
+  for (const [k, v] of Object.entries(input as Record<string, unknown>))
+    if (typeof v === 'string') out[k] = v;
   return out;
 }
 
@@ -401,7 +497,10 @@ function signJwt(payload: Record<string, unknown>, secret: string): string {
 }
 
 function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 function page(title: string, body: string): string {

@@ -28,16 +28,28 @@ export interface ApplyToSellInput {
  * seller_applications_one_pending_per_user makes it hold when two requests race (the loser's
  * insert fails and is answered the same 409).
  */
-export async function applyToSell(deps: AuthDeps, actor: Actor, input: ApplyToSellInput): Promise<repo.ApplicationRow> {
+export async function applyToSell(
+  deps: AuthDeps,
+  actor: Actor,
+  input: ApplyToSellInput,
+): Promise<repo.ApplicationRow> {
   if (actor.roles.includes('SELLER')) throw AuthErrors.alreadySeller();
   try {
     return await deps.prisma.$transaction(async (tx) => {
       const latest = await repo.latestApplicationOf(tx, actor.userId);
       if (latest?.status === 'PENDING') throw AuthErrors.applicationOpen();
-      const application = await repo.insertApplication(tx, { ...input, userId: actor.userId, now: deps.clock.now() });
+      const application = await repo.insertApplication(tx, {
+        ...input,
+        userId: actor.userId,
+        now: deps.clock.now(),
+      });
       await enqueue(
         tx,
-        createEvent<ApplicationSubmittedPayload>(AUTH_EVENTS.applicationSubmitted, { applicationId: application.id, userId: actor.userId }, deps.clock),
+        createEvent<ApplicationSubmittedPayload>(
+          AUTH_EVENTS.applicationSubmitted,
+          { applicationId: application.id, userId: actor.userId },
+          deps.clock,
+        ),
       );
       return application;
     });
@@ -70,12 +82,21 @@ export async function listSellerApplications(
  * role, the audit row and the seller.approved + decision events. If another admin decided
  * first, nothing is written and the answer is 409.
  */
-export async function approveSellerApplication(deps: AuthDeps, admin: Actor, applicationId: string): Promise<repo.ApplicationRow> {
+export async function approveSellerApplication(
+  deps: AuthDeps,
+  admin: Actor,
+  applicationId: string,
+): Promise<repo.ApplicationRow> {
   return decide(deps, admin, applicationId, 'APPROVED', null);
 }
 
 /** Rejects a PENDING application with a reason the applicant sees; audited, with an email event. */
-export async function rejectSellerApplication(deps: AuthDeps, admin: Actor, applicationId: string, reason: string): Promise<repo.ApplicationRow> {
+export async function rejectSellerApplication(
+  deps: AuthDeps,
+  admin: Actor,
+  applicationId: string,
+  reason: string,
+): Promise<repo.ApplicationRow> {
   return decide(deps, admin, applicationId, 'REJECTED', reason);
 }
 
@@ -91,7 +112,12 @@ async function decide(
     if (!before) throw AuthErrors.applicationNotFound();
     const now = deps.clock.now();
     // The WHERE status = 'PENDING' guard, not the read above, decides who wins a race.
-    const decided = await repo.decideApplication(tx, applicationId, { status, rejectionReason: reason, decidedBy: admin.userId, now });
+    const decided = await repo.decideApplication(tx, applicationId, {
+      status,
+      rejectionReason: reason,
+      decidedBy: admin.userId,
+      now,
+    });
     if (!decided) {
       const current = await repo.findApplication(tx, applicationId);
       throw AuthErrors.applicationDecided(current?.status ?? 'unknown');
@@ -100,13 +126,25 @@ async function decide(
     const events: DomainEvent[] = [
       createEvent<ApplicationDecidedPayload>(
         AUTH_EVENTS.applicationDecided,
-        { applicationId, userId: after.userId, decision: status, rejectionReason: reason, decidedBy: admin.userId },
+        {
+          applicationId,
+          userId: after.userId,
+          decision: status,
+          rejectionReason: reason,
+          decidedBy: admin.userId,
+        },
         deps.clock,
       ),
     ];
     if (status === 'APPROVED') {
       await repo.grantRole(tx, after.userId, 'SELLER', now);
-      events.unshift(createEvent<SellerApprovedPayload>(AUTH_EVENTS.sellerApproved, { userId: after.userId, applicationId }, deps.clock));
+      events.unshift(
+        createEvent<SellerApprovedPayload>(
+          AUTH_EVENTS.sellerApproved,
+          { userId: after.userId, applicationId },
+          deps.clock,
+        ),
+      );
     }
     await recordAudit(tx, deps.clock, {
       actorId: admin.userId,
@@ -123,7 +161,14 @@ async function decide(
 
 /** What the audit log keeps of an application: the decision fields, not the applicant's contact details. */
 function decisionView(a: repo.ApplicationRow) {
-  return { status: a.status, userId: a.userId, businessName: a.businessName, rejectionReason: a.rejectionReason, decidedBy: a.decidedBy, decidedAt: a.decidedAt };
+  return {
+    status: a.status,
+    userId: a.userId,
+    businessName: a.businessName,
+    rejectionReason: a.rejectionReason,
+    decidedBy: a.decidedBy,
+    decidedAt: a.decidedAt,
+  };
 }
 
 function encodeCursor(row: { createdAt: Date; id: string }): string {

@@ -15,12 +15,12 @@ export const AUTH_EVENTS = {
 
 export type UserRegisteredPayload = {
   userId: string;
-}
+};
 
 export type ApplicationSubmittedPayload = {
   applicationId: string;
   userId: string;
-}
+};
 
 /** For the applicant's email: who, which application, the outcome and (on rejection) why. */
 export type ApplicationDecidedPayload = {
@@ -29,12 +29,12 @@ export type ApplicationDecidedPayload = {
   decision: Exclude<ApplicationStatus, 'PENDING'>;
   rejectionReason: string | null;
   decidedBy: string;
-}
+};
 
 export type SellerApprovedPayload = {
   userId: string;
   applicationId: string;
-}
+};
 
 /** The invitee may have no account yet, so the address travels with the event. */
 export type MemberInvitedPayload = {
@@ -42,11 +42,11 @@ export type MemberInvitedPayload = {
   sellerId: string;
   email: string;
   role: TeamRole;
-}
+};
 
 export type MemberRemovedPayload = {
   memberId: string;
   sellerId: string;
   userId: string | null;
   role: TeamRole;
-}
+};

@@ -13,11 +13,28 @@ import {
   rejectSellerApplication,
   type ApplyToSellInput,
 } from './auth.applications.service';
-import { APPLICATION_STATUSES, BUSINESS_TYPES, type ApplicationStatus, type TeamRole } from './auth.constants';
+import {
+  APPLICATION_STATUSES,
+  BUSINESS_TYPES,
+  type ApplicationStatus,
+  type TeamRole,
+} from './auth.constants';
 import type { authLimiters } from './auth.routes';
 import { getProfile } from './auth.service';
-import { assignMemberCampaigns, inviteTeamMember, listTeamMembers, removeTeamMember } from './auth.team.service';
-import { applyChains, campaignsChains, idParam, inviteChains, listApplicationsChains, rejectChains } from './auth.validators';
+import {
+  assignMemberCampaigns,
+  inviteTeamMember,
+  listTeamMembers,
+  removeTeamMember,
+} from './auth.team.service';
+import {
+  applyChains,
+  campaignsChains,
+  idParam,
+  inviteChains,
+  listApplicationsChains,
+  rejectChains,
+} from './auth.validators';
 
 /**
  * Server-rendered pages of the auth module. Forms post here (with the session's CSRF token in
@@ -29,7 +46,10 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
 
   router.get('/profile', requireSignIn(), async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    renderPage(req, res, 'auth/profile', { title: 'Your profile', profile: await getProfile(platform, actorOf(req)) });
+    renderPage(req, res, 'auth/profile', {
+      title: 'Your profile',
+      profile: await getProfile(platform, actorOf(req)),
+    });
   });
 
   router.get('/become-seller', requireSignIn(), async (req, res) => {
@@ -47,7 +67,13 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
     if (Object.keys(errors).length) {
       const profile = await getProfile(platform, actorOf(req));
       res.status(400);
-      return renderBecomeSeller(req, res, profile.sellerApplication, req.body as Record<string, string>, errors);
+      return renderBecomeSeller(
+        req,
+        res,
+        profile.sellerApplication,
+        req.body as Record<string, string>,
+        errors,
+      );
     }
     await formAction(req, res, '/profile', async () => {
       await applyToSell(platform, actorOf(req), validated<ApplyToSellInput & Record<string, unknown>>(req));
@@ -60,7 +86,12 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
     const q = validated<{ status?: ApplicationStatus; cursor?: string }>(req);
     const status = q.status ?? 'PENDING';
     const page = await listSellerApplications(platform, { status, cursor: q.cursor, limit: 50 });
-    renderPage(req, res, 'auth/admin-applications', { title: 'Seller applications', page, status, statuses: APPLICATION_STATUSES });
+    renderPage(req, res, 'auth/admin-applications', {
+      title: 'Seller applications',
+      page,
+      status,
+      statuses: APPLICATION_STATUSES,
+    });
   });
 
   router.post('/admin/seller-applications/:id/approve', requireRole('SUPER_ADMIN'), async (req, res) => {
@@ -88,7 +119,11 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
   router.post('/team/members', requireOwnRole('SELLER'), async (req, res) => {
     await formAction(req, res, '/team', async () => {
       await requireValid(req, inviteChains);
-      const m = await inviteTeamMember(platform, actorOf(req), validated<{ email: string; role: TeamRole }>(req));
+      const m = await inviteTeamMember(
+        platform,
+        actorOf(req),
+        validated<{ email: string; role: TeamRole }>(req),
+      );
       return `Invited ${m.email} as ${m.role}.`;
     });
   });
@@ -122,7 +157,12 @@ function signOut(platform: Platform): RequestHandler {
   return (req, res, next) => {
     req.session.destroy((err) => {
       if (err) return next(err);
-      res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: platform.config.NODE_ENV === 'production' });
+      res.clearCookie(SESSION_COOKIE, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: platform.config.NODE_ENV === 'production',
+      });
       res.redirect(303, '/');
     });
   };
@@ -135,7 +175,13 @@ function renderBecomeSeller(
   values: Record<string, string>,
   errors: Record<string, string>,
 ): void {
-  renderPage(req, res, 'auth/become-seller', { title: 'Become a seller', application, values, errors, businessTypes: BUSINESS_TYPES });
+  renderPage(req, res, 'auth/become-seller', {
+    title: 'Become a seller',
+    application,
+    values,
+    errors,
+    businessTypes: BUSINESS_TYPES,
+  });
 }
 
 /** Runs the chains; returns the first error message per field (empty when valid). */
@@ -160,12 +206,18 @@ async function requireValid(req: Request, chains: ValidationChain[]): Promise<vo
 }
 
 /** Runs a form's action; success or a refusal (400/404/409/422) becomes a flash message and a redirect. */
-async function formAction(req: Request, res: Response, back: string, action: () => Promise<string>): Promise<void> {
+async function formAction(
+  req: Request,
+  res: Response,
+  back: string,
+  action: () => Promise<string>,
+): Promise<void> {
   try {
     flash(req, 'success', await action());
   } catch (err) {
     // Authorization failures keep their error page; only business refusals become a message.
-    if (!(err instanceof AppError) || err.status >= 500 || err.status === 401 || err.status === 403) throw err;
+    if (!(err instanceof AppError) || err.status >= 500 || err.status === 401 || err.status === 403)
+      throw err;
     flash(req, 'error', err.message);
   }
   res.redirect(303, back);

@@ -30,7 +30,9 @@ export function createPassport(platform: Platform) {
     config.GOOGLE_CALLBACK_URL ??
     // Production registers one absolute URL with Google; locally the request's own host is used
     // so that localhost and 127.0.0.1 both work (the local provider accepts loopback hosts).
-    (config.NODE_ENV === 'production' ? new URL(GOOGLE_CALLBACK_PATH, config.PUBLIC_URL).toString() : GOOGLE_CALLBACK_PATH);
+    (config.NODE_ENV === 'production'
+      ? new URL(GOOGLE_CALLBACK_PATH, config.PUBLIC_URL).toString()
+      : GOOGLE_CALLBACK_PATH);
 
   instance.use(
     STRATEGY,
@@ -47,7 +49,12 @@ export function createPassport(platform: Platform) {
         pkce: true,
         proxy: config.TRUST_PROXY !== 'false',
       },
-      (_accessToken: string, _refreshToken: string, profile: Profile, done: (err: unknown, user?: SessionUser | false) => void) => {
+      (
+        _accessToken: string,
+        _refreshToken: string,
+        profile: Profile,
+        done: (err: unknown, user?: SessionUser | false) => void,
+      ) => {
         const email = profile.emails?.[0];
         signInWithGoogle(platform, {
           sub: profile.id,
@@ -89,16 +96,20 @@ export function createPassport(platform: Platform) {
    * state) lands on the home page with a message and no session user.
    */
   const callback: RequestHandler = (req, res, next) => {
-    instance.authenticate(STRATEGY, { session: false }, (err: unknown, user: SessionUser | false, info: unknown) => {
-      if (err || !user) return refuse(req, res, next, err, info);
-      const state = (info as { state?: { returnTo?: unknown } } | undefined)?.state;
-      req.logIn(user, { session: true }, (loginErr?: unknown) => {
-        if (loginErr) return next(loginErr);
-        req.session.createdAt = platform.clock.now().getTime();
-        rotateCsrfToken(req);
-        res.redirect(303, safeReturnTo(state?.returnTo));
-      });
-    })(req, res, next);
+    instance.authenticate(
+      STRATEGY,
+      { session: false },
+      (err: unknown, user: SessionUser | false, info: unknown) => {
+        if (err || !user) return refuse(req, res, next, err, info);
+        const state = (info as { state?: { returnTo?: unknown } } | undefined)?.state;
+        req.logIn(user, { session: true }, (loginErr?: unknown) => {
+          if (loginErr) return next(loginErr);
+          req.session.createdAt = platform.clock.now().getTime();
+          rotateCsrfToken(req);
+          res.redirect(303, safeReturnTo(state?.returnTo));
+        });
+      },
+    )(req, res, next);
   };
 
   function refuse(req: Request, res: Response, next: NextFunction, err: unknown, info: unknown): void {

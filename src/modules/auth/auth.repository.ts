@@ -138,7 +138,10 @@ export async function acceptInvitations(tx: Tx, email: string, userId: string, n
 
 export async function insertApplication(
   tx: Tx,
-  a: Pick<ApplicationRow, 'userId' | 'businessName' | 'businessType' | 'contactPhone' | 'country' | 'description'> & { now: Date },
+  a: Pick<
+    ApplicationRow,
+    'userId' | 'businessName' | 'businessType' | 'contactPhone' | 'country' | 'description'
+  > & { now: Date },
 ): Promise<ApplicationRow> {
   const row = await tx.sellerApplication.create({
     data: {
@@ -163,11 +166,17 @@ export async function findApplication(db: Client, id: string): Promise<Applicati
 }
 
 export async function latestApplicationOf(db: Client, userId: string): Promise<ApplicationRow | null> {
-  const row = await db.sellerApplication.findFirst({ where: { userId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  const row = await db.sellerApplication.findFirst({
+    where: { userId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
   return row ? toApplication(row) : null;
 }
 
-export async function latestApprovedApplicationOf(db: Client, userId: string): Promise<ApplicationRow | null> {
+export async function latestApprovedApplicationOf(
+  db: Client,
+  userId: string,
+): Promise<ApplicationRow | null> {
   const row = await db.sellerApplication.findFirst({
     where: { userId, status: 'APPROVED' },
     orderBy: [{ decidedAt: 'desc' }, { id: 'desc' }],
@@ -187,7 +196,12 @@ export async function listApplications(
   const where: Prisma.SellerApplicationWhereInput = {
     ...(q.status ? { status: q.status } : {}),
     ...(q.after
-      ? { OR: [{ createdAt: { gt: q.after.createdAt } }, { createdAt: q.after.createdAt, id: { gt: q.after.id } }] }
+      ? {
+          OR: [
+            { createdAt: { gt: q.after.createdAt } },
+            { createdAt: q.after.createdAt, id: { gt: q.after.id } },
+          ],
+        }
       : {}),
   };
   const rows = await db.sellerApplication.findMany({
@@ -211,16 +225,27 @@ export async function decideApplication(
 ): Promise<boolean> {
   const { count } = await tx.sellerApplication.updateMany({
     where: { id, status: 'PENDING' },
-    data: { status: d.status, rejectionReason: d.rejectionReason, decidedBy: d.decidedBy, decidedAt: d.now, updatedAt: d.now },
+    data: {
+      status: d.status,
+      rejectionReason: d.rejectionReason,
+      decidedBy: d.decidedBy,
+      decidedAt: d.now,
+      updatedAt: d.now,
+    },
   });
   return count === 1;
 }
 
 // ---------------------------------------------------------------- team
 
-const memberInclude = { campaigns: { select: { campaignId: true }, orderBy: { campaignId: 'asc' } } } as const;
+const memberInclude = {
+  campaigns: { select: { campaignId: true }, orderBy: { campaignId: 'asc' } },
+} as const;
 
-export async function listMembers(db: Client, sellerId: string): Promise<Array<MemberRow & { user: { name: string } | null }>> {
+export async function listMembers(
+  db: Client,
+  sellerId: string,
+): Promise<Array<MemberRow & { user: { name: string } | null }>> {
   const rows = await db.teamMember.findMany({
     where: { sellerId },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
@@ -239,7 +264,15 @@ export async function insertMember(
   m: { sellerId: string; email: string; role: TeamRole; invitedBy: string; now: Date },
 ): Promise<MemberRow> {
   const row = await tx.teamMember.create({
-    data: { id: crypto.randomUUID(), sellerId: m.sellerId, email: m.email, role: m.role, status: 'INVITED', invitedBy: m.invitedBy, createdAt: m.now },
+    data: {
+      id: crypto.randomUUID(),
+      sellerId: m.sellerId,
+      email: m.email,
+      role: m.role,
+      status: 'INVITED',
+      invitedBy: m.invitedBy,
+      createdAt: m.now,
+    },
     include: memberInclude,
   });
   return toMember(row);
@@ -252,7 +285,12 @@ export async function deleteMember(tx: Tx, sellerId: string, id: string): Promis
 }
 
 /** Replaces a member's campaign assignments with exactly `campaignIds`. */
-export async function replaceMemberCampaigns(tx: Tx, memberId: string, campaignIds: string[], now: Date): Promise<void> {
+export async function replaceMemberCampaigns(
+  tx: Tx,
+  memberId: string,
+  campaignIds: string[],
+  now: Date,
+): Promise<void> {
   await tx.teamMemberCampaign.deleteMany({ where: { memberId, campaignId: { notIn: campaignIds } } });
   if (campaignIds.length) {
     await tx.teamMemberCampaign.createMany({
@@ -264,7 +302,9 @@ export async function replaceMemberCampaigns(tx: Tx, memberId: string, campaignI
 
 /** Locks the member row for the rest of the transaction (serialises concurrent edits of one member). */
 export async function lockMember(tx: Tx, sellerId: string, id: string): Promise<boolean> {
-  const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM team_members WHERE id = ${id}::uuid AND seller_id = ${sellerId}::uuid FOR UPDATE`;
+  const rows = await tx.$queryRaw<
+    unknown[]
+  >`SELECT 1 FROM team_members WHERE id = ${id}::uuid AND seller_id = ${sellerId}::uuid FOR UPDATE`;
   return rows.length === 1;
 }
 
@@ -282,20 +322,48 @@ export interface MembershipView {
 /** A user's active memberships and the invitations waiting for their email, with the sellers' names. */
 export async function membershipsOf(db: Client, userId: string, email: string): Promise<MembershipView[]> {
   const rows = await db.teamMember.findMany({
-    where: { OR: [{ userId, status: 'ACTIVE' }, { email, status: 'INVITED' }] },
+    where: {
+      OR: [
+        { userId, status: 'ACTIVE' },
+        { email, status: 'INVITED' },
+      ],
+    },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     include: { ...memberInclude, seller: { select: { name: true } } },
   });
   return rows.map((r) => {
     const m = toMember(r);
-    return { id: m.id, sellerId: m.sellerId, sellerName: r.seller.name, role: m.role, status: m.status, campaignIds: m.campaignIds, createdAt: m.createdAt, acceptedAt: m.acceptedAt };
+    return {
+      id: m.id,
+      sellerId: m.sellerId,
+      sellerName: r.seller.name,
+      role: m.role,
+      status: m.status,
+      campaignIds: m.campaignIds,
+      createdAt: m.createdAt,
+      acceptedAt: m.acceptedAt,
+    };
   });
 }
 
 // ---------------------------------------------------------------- mapping
 
-function toUser(u: { id: string; email: string; name: string; pictureUrl: string | null; roles: string[]; createdAt: Date }): UserRow {
-  return { id: u.id, email: u.email, name: u.name, pictureUrl: u.pictureUrl, roles: u.roles as GrantedRole[], createdAt: u.createdAt };
+function toUser(u: {
+  id: string;
+  email: string;
+  name: string;
+  pictureUrl: string | null;
+  roles: string[];
+  createdAt: Date;
+}): UserRow {
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    pictureUrl: u.pictureUrl,
+    roles: u.roles as GrantedRole[],
+    createdAt: u.createdAt,
+  };
 }
 
 function toApplication(r: Prisma.SellerApplicationGetPayload<object>): ApplicationRow {
@@ -316,7 +384,9 @@ function toApplication(r: Prisma.SellerApplicationGetPayload<object>): Applicati
   };
 }
 
-function toMember(r: Prisma.TeamMemberGetPayload<object> & { campaigns: Array<{ campaignId: string }> }): MemberRow {
+function toMember(
+  r: Prisma.TeamMemberGetPayload<object> & { campaigns: Array<{ campaignId: string }> },
+): MemberRow {
   return {
     id: r.id,
     sellerId: r.sellerId,
@@ -330,4 +400,3 @@ function toMember(r: Prisma.TeamMemberGetPayload<object> & { campaigns: Array<{ 
     campaignIds: r.campaigns.map((c) => c.campaignId),
   };
 }
-

@@ -25,7 +25,12 @@ import {
 } from './auth.applications.service';
 import type { createPassport } from './auth.passport';
 import { getProfile } from './auth.service';
-import { assignMemberCampaigns, inviteTeamMember, listTeamMembers, removeTeamMember } from './auth.team.service';
+import {
+  assignMemberCampaigns,
+  inviteTeamMember,
+  listTeamMembers,
+  removeTeamMember,
+} from './auth.team.service';
 import type { TeamRole } from './auth.constants';
 import {
   applyChains,
@@ -53,13 +58,18 @@ export function authLimiters(platform: Platform): { signIn: RequestHandler; appl
       name: 'apply-seller',
       windowMs: config.APPLY_RATE_LIMIT_WINDOW_MS,
       limit: config.APPLY_RATE_LIMIT_MAX,
-      key: (req: Request) => (req.actor ? `u:${req.actor.userId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
+      key: (req: Request) =>
+        req.actor ? `u:${req.actor.userId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
     }),
   };
 }
 
 /** /api/v1/auth: sign-in, session, CSRF token, profile and the seller application. */
-export function authApi(platform: Platform, auth: AuthPassport, limits: ReturnType<typeof authLimiters>): ApiModule {
+export function authApi(
+  platform: Platform,
+  auth: AuthPassport,
+  limits: ReturnType<typeof authLimiters>,
+): ApiModule {
   const router = Router();
 
   router.get('/google', limits.signIn, validate(...signInChains), auth.start);
@@ -68,7 +78,12 @@ export function authApi(platform: Platform, auth: AuthPassport, limits: ReturnTy
   router.post('/logout', (req, res, next) => {
     req.session.destroy((err) => {
       if (err) return next(err);
-      res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: platform.config.NODE_ENV === 'production' });
+      res.clearCookie(SESSION_COOKIE, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: platform.config.NODE_ENV === 'production',
+      });
       res.status(204).end();
     });
   });
@@ -84,7 +99,11 @@ export function authApi(platform: Platform, auth: AuthPassport, limits: ReturnTy
   });
 
   router.post('/apply-seller', requireSignIn(), limits.apply, validate(...applyChains), async (req, res) => {
-    res.status(201).json(await applyToSell(platform, actorOf(req), validated<ApplyToSellInput & Record<string, unknown>>(req)));
+    res
+      .status(201)
+      .json(
+        await applyToSell(platform, actorOf(req), validated<ApplyToSellInput & Record<string, unknown>>(req)),
+      );
   });
 
   return { name: 'auth', prefix: AUTH_PREFIX, router, paths: authPaths };
@@ -122,7 +141,11 @@ export function teamApi(platform: Platform): ApiModule {
   });
 
   router.post('/members', validate(...inviteChains), async (req, res) => {
-    res.status(201).json(await inviteTeamMember(platform, actorOf(req), validated<{ email: string; role: TeamRole }>(req)));
+    res
+      .status(201)
+      .json(
+        await inviteTeamMember(platform, actorOf(req), validated<{ email: string; role: TeamRole }>(req)),
+      );
   });
 
   router.delete('/members/:id', validate(idParam), async (req, res) => {
@@ -142,11 +165,16 @@ export function teamApi(platform: Platform): ApiModule {
 
 const cookieAuth = [{ session: [] }];
 const cookieAndCsrf = [{ session: [], csrf: [] }];
-const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
+const json = (schema: object, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const e400 = errorResponse('Validation failed (VALIDATION_FAILED), with one detail per field');
 const e401 = errorResponse('Not signed in (UNAUTHENTICATED)');
-const e403 = errorResponse('Role does not allow this (FORBIDDEN) or missing/invalid CSRF token (CSRF_INVALID)');
+const e403 = errorResponse(
+  'Role does not allow this (FORBIDDEN) or missing/invalid CSRF token (CSRF_INVALID)',
+);
 const e429 = errorResponse('Too many requests (RATE_LIMITED)');
 
 const dateTime = { type: 'string', format: 'date-time' };
@@ -177,7 +205,11 @@ const memberSchema = {
     id: { type: 'string', format: 'uuid' },
     email: { type: 'string', format: 'email' },
     role: { type: 'string', enum: [...TEAM_ROLES] },
-    status: { type: 'string', enum: ['INVITED', 'ACTIVE'], description: 'INVITED until the person signs in with this email' },
+    status: {
+      type: 'string',
+      enum: ['INVITED', 'ACTIVE'],
+      description: 'INVITED until the person signs in with this email',
+    },
     userId: nullable({ type: 'string', format: 'uuid' }),
     name: nullable({ type: 'string' }),
     campaignIds: { type: 'array', items: { type: 'string' } },
@@ -211,7 +243,12 @@ const authPaths: OpenApiPaths = {
         'Rate-limited per client IP.',
       parameters: [
         { name: 'login_hint', in: 'query', schema: { type: 'string', format: 'email' } },
-        { name: 'returnTo', in: 'query', description: 'Same-site path to return to after sign-in', schema: { type: 'string', examples: ['/profile'] } },
+        {
+          name: 'returnTo',
+          in: 'query',
+          description: 'Same-site path to return to after sign-in',
+          schema: { type: 'string', examples: ['/profile'] },
+        },
       ],
       responses: { '302': { description: 'Redirect to the provider' }, '400': e400, '429': e429 },
     },
@@ -227,7 +264,10 @@ const authPaths: OpenApiPaths = {
         { name: 'code', in: 'query', schema: { type: 'string' } },
         { name: 'state', in: 'query', schema: { type: 'string' } },
       ],
-      responses: { '303': { description: 'Signed in (to returnTo) or refused (to /?signInError=...)' }, '429': e429 },
+      responses: {
+        '303': { description: 'Signed in (to returnTo) or refused (to /?signInError=...)' },
+        '429': e429,
+      },
     },
   },
   '/api/v1/auth/logout': {
@@ -242,7 +282,12 @@ const authPaths: OpenApiPaths = {
     get: {
       summary: "The session's CSRF token, for the X-CSRF-Token header",
       tags: ['auth'],
-      responses: { '200': json({ type: 'object', properties: { csrfToken: { type: 'string' } }, required: ['csrfToken'] }, 'The token') },
+      responses: {
+        '200': json(
+          { type: 'object', properties: { csrfToken: { type: 'string' } }, required: ['csrfToken'] },
+          'The token',
+        ),
+      },
     },
   },
   '/api/v1/auth/profile': {
@@ -265,9 +310,16 @@ const authPaths: OpenApiPaths = {
                   createdAt: dateTime,
                 },
               },
-              roles: { type: 'array', items: { type: 'string', enum: ['CUSTOMER', 'SELLER', 'MANAGER', 'FINANCE', 'SUPER_ADMIN'] } },
+              roles: {
+                type: 'array',
+                items: { type: 'string', enum: ['CUSTOMER', 'SELLER', 'MANAGER', 'FINANCE', 'SUPER_ADMIN'] },
+              },
               memberships: { type: 'array', items: membershipSchema },
-              pendingInvitations: { type: 'array', items: membershipSchema, description: 'Accepted at the next sign-in with this email' },
+              pendingInvitations: {
+                type: 'array',
+                items: membershipSchema,
+                description: 'Accepted at the next sign-in with this email',
+              },
               sellerApplication: nullable({
                 type: 'object',
                 properties: {
@@ -303,7 +355,11 @@ const authPaths: OpenApiPaths = {
               properties: {
                 businessName: { type: 'string', minLength: 2, maxLength: 120 },
                 businessType: { type: 'string', enum: [...BUSINESS_TYPES] },
-                contactPhone: { type: 'string', description: 'International format', examples: ['+256 700 123456'] },
+                contactPhone: {
+                  type: 'string',
+                  description: 'International format',
+                  examples: ['+256 700 123456'],
+                },
                 country: { type: 'string', description: 'ISO 3166-1 alpha-2', examples: ['UG'] },
                 description: { type: 'string', minLength: 20, maxLength: 2000 },
               },
@@ -316,7 +372,9 @@ const authPaths: OpenApiPaths = {
         '400': e400,
         '401': e401,
         '403': e403,
-        '409': errorResponse('An application is already open (APPLICATION_ALREADY_OPEN) or already a seller (ALREADY_SELLER)'),
+        '409': errorResponse(
+          'An application is already open (APPLICATION_ALREADY_OPEN) or already a seller (ALREADY_SELLER)',
+        ),
         '429': e429,
       },
     },
@@ -344,7 +402,19 @@ const adminPaths: OpenApiPaths = {
                 items: {
                   allOf: [
                     applicationSchema,
-                    { type: 'object', properties: { applicant: { type: 'object', properties: { id: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' } } } } },
+                    {
+                      type: 'object',
+                      properties: {
+                        applicant: {
+                          type: 'object',
+                          properties: {
+                            id: { type: 'string' },
+                            email: { type: 'string' },
+                            name: { type: 'string' },
+                          },
+                        },
+                      },
+                    },
                   ],
                 },
               },
@@ -383,7 +453,15 @@ const adminPaths: OpenApiPaths = {
       parameters: [idParameter],
       requestBody: {
         required: true,
-        content: { 'application/json': { schema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 3, maxLength: 1000 } } } } },
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['reason'],
+              properties: { reason: { type: 'string', minLength: 3, maxLength: 1000 } },
+            },
+          },
+        },
       },
       responses: {
         '200': json(applicationSchema, 'The REJECTED application'),
@@ -404,7 +482,13 @@ const teamPaths: OpenApiPaths = {
       tags: ['team'],
       security: cookieAuth,
       responses: {
-        '200': json({ type: 'object', properties: { items: { type: 'array', items: memberSchema }, nextCursor: { type: 'null' } } }, 'The team'),
+        '200': json(
+          {
+            type: 'object',
+            properties: { items: { type: 'array', items: memberSchema }, nextCursor: { type: 'null' } },
+          },
+          'The team',
+        ),
         '401': e401,
         '403': errorResponse('Not a seller (FORBIDDEN, NOT_A_SELLER)'),
       },
@@ -417,7 +501,14 @@ const teamPaths: OpenApiPaths = {
         required: true,
         content: {
           'application/json': {
-            schema: { type: 'object', required: ['email', 'role'], properties: { email: { type: 'string', format: 'email' }, role: { type: 'string', enum: [...TEAM_ROLES] } } },
+            schema: {
+              type: 'object',
+              required: ['email', 'role'],
+              properties: {
+                email: { type: 'string', format: 'email' },
+                role: { type: 'string', enum: [...TEAM_ROLES] },
+              },
+            },
           },
         },
       },
@@ -437,7 +528,13 @@ const teamPaths: OpenApiPaths = {
       tags: ['team'],
       security: cookieAndCsrf,
       parameters: [idParameter],
-      responses: { '204': { description: 'Removed' }, '400': e400, '401': e401, '403': e403, '404': errorResponse('Not a member of your team (MEMBER_NOT_FOUND)') },
+      responses: {
+        '204': { description: 'Removed' },
+        '400': e400,
+        '401': e401,
+        '403': e403,
+        '404': errorResponse('Not a member of your team (MEMBER_NOT_FOUND)'),
+      },
     },
   },
   '/api/v1/team/members/{id}/campaigns': {
@@ -450,7 +547,11 @@ const teamPaths: OpenApiPaths = {
         required: true,
         content: {
           'application/json': {
-            schema: { type: 'object', required: ['campaignIds'], properties: { campaignIds: { type: 'array', maxItems: 500, items: { type: 'string' } } } },
+            schema: {
+              type: 'object',
+              required: ['campaignIds'],
+              properties: { campaignIds: { type: 'array', maxItems: 500, items: { type: 'string' } } },
+            },
           },
         },
       },

@@ -32,17 +32,27 @@ export interface GoogleIdentity {
  * admin email). Grants or revokes SUPER_ADMIN from ADMIN_EMAILS, accepts the team invitations
  * sent to this email, and announces a new user, all in one transaction.
  */
-export async function signInWithGoogle(deps: AuthDeps, identity: GoogleIdentity): Promise<{ userId: string; created: boolean }> {
+export async function signInWithGoogle(
+  deps: AuthDeps,
+  identity: GoogleIdentity,
+): Promise<{ userId: string; created: boolean }> {
   const email = identity.email?.trim().toLowerCase();
   if (!email) throw AuthErrors.emailMissing();
   // Google sends a boolean; some OpenID providers send the string "true".
-  if (identity.emailVerified !== true && identity.emailVerified !== 'true') throw AuthErrors.emailNotVerified();
+  if (identity.emailVerified !== true && identity.emailVerified !== 'true')
+    throw AuthErrors.emailNotVerified();
   const name = identity.name?.trim() || email.split('@')[0]!;
   const isAdmin = deps.config.ADMIN_EMAILS.includes(email);
 
   return deps.prisma.$transaction(async (tx) => {
     const now = deps.clock.now();
-    const user = await repo.upsertGoogleUser(tx, { googleSub: identity.sub, email, name: name.slice(0, 200), pictureUrl: identity.pictureUrl ?? null, now });
+    const user = await repo.upsertGoogleUser(tx, {
+      googleSub: identity.sub,
+      email,
+      name: name.slice(0, 200),
+      pictureUrl: identity.pictureUrl ?? null,
+      now,
+    });
     // ADMIN_EMAILS is the only source of SUPER_ADMIN: removing an address revokes it at the next sign-in.
     const roles: GrantedRole[] = user.roles.filter((r) => r !== 'SUPER_ADMIN');
     if (isAdmin) roles.push('SUPER_ADMIN');
@@ -51,7 +61,10 @@ export async function signInWithGoogle(deps: AuthDeps, identity: GoogleIdentity)
     }
     await repo.acceptInvitations(tx, email, user.id, now);
     if (user.inserted) {
-      await enqueue(tx, createEvent<UserRegisteredPayload>(AUTH_EVENTS.userRegistered, { userId: user.id }, deps.clock));
+      await enqueue(
+        tx,
+        createEvent<UserRegisteredPayload>(AUTH_EVENTS.userRegistered, { userId: user.id }, deps.clock),
+      );
     }
     return { userId: user.id, created: user.inserted };
   });
@@ -100,11 +113,19 @@ export async function getProfile(deps: Pick<AuthDeps, 'prisma'>, actor: Actor): 
   ]);
   if (!user) throw AppError.unauthenticated();
   return {
-    user: { id: user.id, email: user.email, name: user.name, pictureUrl: user.pictureUrl, createdAt: user.createdAt },
+    user: {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      pictureUrl: user.pictureUrl,
+      createdAt: user.createdAt,
+    },
     roles: actor.roles,
     // Only memberships that give rights now (the actor's), so the page never shows a stale one.
     memberships: memberships.filter(
-      (m) => m.status === 'ACTIVE' && actor.memberships.some((a) => a.sellerId === m.sellerId && a.role === m.role),
+      (m) =>
+        m.status === 'ACTIVE' &&
+        actor.memberships.some((a) => a.sellerId === m.sellerId && a.role === m.role),
     ),
     pendingInvitations: memberships.filter((m) => m.status === 'INVITED'),
     sellerApplication: application

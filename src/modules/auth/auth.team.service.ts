@@ -34,7 +34,10 @@ function sellerOf(actor: Actor): string {
 }
 
 /** The seller's members and open invitations, oldest first. */
-export async function listTeamMembers(deps: Pick<AuthDeps, 'prisma'>, actor: Actor): Promise<TeamMemberView[]> {
+export async function listTeamMembers(
+  deps: Pick<AuthDeps, 'prisma'>,
+  actor: Actor,
+): Promise<TeamMemberView[]> {
   const rows = await repo.listMembers(deps.prisma, sellerOf(actor));
   return rows.map((r) => view(r, r.user?.name ?? null));
 }
@@ -44,13 +47,23 @@ export async function listTeamMembers(deps: Pick<AuthDeps, 'prisma'>, actor: Act
  * when that person signs in with that (verified) email; an invitation event lets the email
  * worker tell them. One row per (seller, email, role), enforced by a unique index.
  */
-export async function inviteTeamMember(deps: AuthDeps, actor: Actor, input: { email: string; role: TeamRole }): Promise<TeamMemberView> {
+export async function inviteTeamMember(
+  deps: AuthDeps,
+  actor: Actor,
+  input: { email: string; role: TeamRole },
+): Promise<TeamMemberView> {
   const sellerId = sellerOf(actor);
   const email = input.email.trim().toLowerCase();
   if (email === actor.email.toLowerCase()) throw AuthErrors.cannotAddSelf();
   try {
     return await deps.prisma.$transaction(async (tx) => {
-      const member = await repo.insertMember(tx, { sellerId, email, role: input.role, invitedBy: actor.userId, now: deps.clock.now() });
+      const member = await repo.insertMember(tx, {
+        sellerId,
+        email,
+        role: input.role,
+        invitedBy: actor.userId,
+        now: deps.clock.now(),
+      });
       await recordAudit(tx, deps.clock, {
         actorId: actor.userId,
         action: 'team_member.invite',
@@ -61,7 +74,11 @@ export async function inviteTeamMember(deps: AuthDeps, actor: Actor, input: { em
       });
       await enqueue(
         tx,
-        createEvent<MemberInvitedPayload>(AUTH_EVENTS.memberInvited, { memberId: member.id, sellerId, email, role: input.role }, deps.clock),
+        createEvent<MemberInvitedPayload>(
+          AUTH_EVENTS.memberInvited,
+          { memberId: member.id, sellerId, email, role: input.role },
+          deps.clock,
+        ),
       );
       return view(member, null);
     });
@@ -93,7 +110,11 @@ export async function removeTeamMember(deps: AuthDeps, actor: Actor, memberId: s
     });
     await enqueue(
       tx,
-      createEvent<MemberRemovedPayload>(AUTH_EVENTS.memberRemoved, { memberId, sellerId, userId: before.userId, role: before.role }, deps.clock),
+      createEvent<MemberRemovedPayload>(
+        AUTH_EVENTS.memberRemoved,
+        { memberId, sellerId, userId: before.userId, role: before.role },
+        deps.clock,
+      ),
     );
   });
 }
@@ -103,7 +124,12 @@ export async function removeTeamMember(deps: AuthDeps, actor: Actor, memberId: s
  * are the campaigns module's and are not checked here: authorization to scan always checks
  * the campaign's seller too (canScanCampaign), so a foreign id grants nothing.
  */
-export async function assignMemberCampaigns(deps: AuthDeps, actor: Actor, memberId: string, campaignIds: string[]): Promise<TeamMemberView> {
+export async function assignMemberCampaigns(
+  deps: AuthDeps,
+  actor: Actor,
+  memberId: string,
+  campaignIds: string[],
+): Promise<TeamMemberView> {
   const sellerId = sellerOf(actor);
   const ids = [...new Set(campaignIds)].sort();
   return deps.prisma.$transaction(async (tx) => {
@@ -141,5 +167,12 @@ function view(m: repo.MemberRow, name: string | null): TeamMemberView {
 }
 
 function auditView(m: repo.MemberRow) {
-  return { sellerId: m.sellerId, email: m.email, role: m.role, status: m.status, userId: m.userId, campaignIds: m.campaignIds };
+  return {
+    sellerId: m.sellerId,
+    email: m.email,
+    role: m.role,
+    status: m.status,
+    userId: m.userId,
+    campaignIds: m.campaignIds,
+  };
 }

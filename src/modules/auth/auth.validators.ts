@@ -9,8 +9,16 @@ export const signInChains = [
 ];
 
 export const applyChains = [
-  body('businessName').isString().withMessage('is required').bail().trim().isLength({ min: 2, max: 120 }).withMessage('must be 2 to 120 characters'),
-  body('businessType').isIn(BUSINESS_TYPES).withMessage(`must be one of ${BUSINESS_TYPES.join(', ')}`),
+  body('businessName')
+    .isString()
+    .withMessage('is required')
+    .bail()
+    .trim()
+    .isLength({ min: 2, max: 120 })
+    .withMessage('must be 2 to 120 characters'),
+  body('businessType')
+    .isIn(BUSINESS_TYPES)
+    .withMessage(`must be one of ${BUSINESS_TYPES.join(', ')}`),
   body('contactPhone')
     .isString()
     .withMessage('is required')
@@ -26,11 +34,20 @@ export const applyChains = [
     .toUpperCase()
     .isISO31661Alpha2()
     .withMessage('must be an ISO 3166 two-letter country code, like UG'),
-  body('description').isString().withMessage('is required').bail().trim().isLength({ min: 20, max: 2000 }).withMessage('must be 20 to 2000 characters'),
+  body('description')
+    .isString()
+    .withMessage('is required')
+    .bail()
+    .trim()
+    .isLength({ min: 20, max: 2000 })
+    .withMessage('must be 20 to 2000 characters'),
 ];
 
 export const listApplicationsChains = [
-  query('status').optional().isIn(APPLICATION_STATUSES).withMessage(`must be one of ${APPLICATION_STATUSES.join(', ')}`),
+  query('status')
+    .optional()
+    .isIn(APPLICATION_STATUSES)
+    .withMessage(`must be one of ${APPLICATION_STATUSES.join(', ')}`),
   query('cursor').optional().isString().isLength({ min: 1, max: 200 }),
   query('limit').optional().isInt({ min: 1, max: 100 }).withMessage('must be 1 to 100').toInt(),
 ];
@@ -39,7 +56,13 @@ export const idParam = param('id').isUUID().withMessage('must be a UUID');
 
 export const rejectChains = [
   idParam,
-  body('reason').isString().withMessage('is required').bail().trim().isLength({ min: 3, max: 1000 }).withMessage('must be 3 to 1000 characters'),
+  body('reason')
+    .isString()
+    .withMessage('is required')
+    .bail()
+    .trim()
+    .isLength({ min: 3, max: 1000 })
+    .withMessage('must be 3 to 1000 characters'),
 ];
 
 export const inviteChains = [
@@ -52,11 +75,18 @@ export const inviteChains = [
     .withMessage('must be an email address')
     .isLength({ max: 254 })
     .toLowerCase(),
-  body('role').isIn(TEAM_ROLES).withMessage(`must be one of ${TEAM_ROLES.join(', ')}`),
+  body('role')
+    .isIn(TEAM_ROLES)
+    .withMessage(`must be one of ${TEAM_ROLES.join(', ')}`),
 ];
 
 export const campaignsChains = [
   idParam,
   body('campaignIds').isArray({ max: 500 }).withMessage('must be a list of at most 500 campaign ids'),
-  body('campaignIds.*').isString().bail().trim().matches(/^[A-Za-z0-9_-]{1,64}$/).withMessage('must be a campaign id'),
+  body('campaignIds.*')
+    .isString()
+    .bail()
+    .trim()
+    .matches(/^[A-Za-z0-9_-]{1,64}$/)
+    .withMessage('must be a campaign id'),
 ];

@@ -1,12 +1,27 @@
 import type { Actor } from '../http/authorize';
 import { actsForSeller, canScanCampaign, hasRole, isAdmin } from '../http/authorize';
 
-const actor = (over: Partial<Actor>): Actor => ({ userId: 'u', email: 'u@example.test', name: 'U', roles: ['CUSTOMER'], memberships: [], ...over });
+const actor = (over: Partial<Actor>): Actor => ({
+  userId: 'u',
+  email: 'u@example.test',
+  name: 'U',
+  roles: ['CUSTOMER'],
+  memberships: [],
+  ...over,
+});
 
 describe('authorization helpers', () => {
   const seller = actor({ userId: 's1', roles: ['CUSTOMER', 'SELLER'] });
-  const manager = actor({ userId: 'm1', roles: ['CUSTOMER', 'MANAGER'], memberships: [{ sellerId: 's1', role: 'MANAGER', campaignIds: ['c1'] }] });
-  const finance = actor({ userId: 'f1', roles: ['CUSTOMER', 'FINANCE'], memberships: [{ sellerId: 's1', role: 'FINANCE', campaignIds: [] }] });
+  const manager = actor({
+    userId: 'm1',
+    roles: ['CUSTOMER', 'MANAGER'],
+    memberships: [{ sellerId: 's1', role: 'MANAGER', campaignIds: ['c1'] }],
+  });
+  const finance = actor({
+    userId: 'f1',
+    roles: ['CUSTOMER', 'FINANCE'],
+    memberships: [{ sellerId: 's1', role: 'FINANCE', campaignIds: [] }],
+  });
 
   it('when a user is the seller or a team member, then actsForSeller says so, with the role when asked', () => {
     expect(actsForSeller(seller, 's1')).toBe(true);

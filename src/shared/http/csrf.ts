@@ -37,7 +37,12 @@ export function csrfProtection(): RequestHandler {
     if (SAFE_METHODS.has(req.method) || !cookieSession) return next();
     const sent = req.get(CSRF_HEADER) ?? bodyToken(req);
     if (!sent || !sameToken(sent, req.session.csrfToken)) {
-      return next(AppError.forbidden('CSRF_INVALID', 'The form or request is missing a valid CSRF token; reload the page and try again'));
+      return next(
+        AppError.forbidden(
+          'CSRF_INVALID',
+          'The form or request is missing a valid CSRF token; reload the page and try again',
+        ),
+      );
     }
     next();
   };

@@ -1,5 +1,14 @@
 import request from 'supertest';
-import { makeSeller, makeTeamMember, sellerApplication, signIn, signInAdmin, startAuthApp, type AuthTestEnv, type TestSession } from '../../../../test/support/auth';
+import {
+  makeSeller,
+  makeTeamMember,
+  sellerApplication,
+  signIn,
+  signInAdmin,
+  startAuthApp,
+  type AuthTestEnv,
+  type TestSession,
+} from '../../../../test/support/auth';
 import { resetDatabase } from '../../../../test/support/platform';
 
 /**
@@ -30,18 +39,54 @@ const all = (signedIn: number, anonymous = 401): Record<Who, number> => ({
   FINANCE: signedIn,
   SUPER_ADMIN: signedIn,
 });
-const adminOnly = (ok: number, anonymous = 401): Record<Who, number> => ({ anonymous, CUSTOMER: 403, SELLER: 403, MANAGER: 403, FINANCE: 403, SUPER_ADMIN: ok });
+const adminOnly = (ok: number, anonymous = 401): Record<Who, number> => ({
+  anonymous,
+  CUSTOMER: 403,
+  SELLER: 403,
+  MANAGER: 403,
+  FINANCE: 403,
+  SUPER_ADMIN: ok,
+});
 // Team routes act on the caller's own team: requireOwnRole('SELLER'), no admin pass (an admin has no team).
-const sellerOnly = (ok: number, anonymous = 401): Record<Who, number> => ({ anonymous, CUSTOMER: 403, SELLER: ok, MANAGER: 403, FINANCE: 403, SUPER_ADMIN: 403 });
+const sellerOnly = (ok: number, anonymous = 401): Record<Who, number> => ({
+  anonymous,
+  CUSTOMER: 403,
+  SELLER: ok,
+  MANAGER: 403,
+  FINANCE: 403,
+  SUPER_ADMIN: 403,
+});
 
 let inviteSeq = 0;
 const PROBES: Probe[] = [
   { name: 'GET profile', method: 'get', path: '/api/v1/auth/profile', expect: all(200) },
   { name: 'GET csrf', method: 'get', path: '/api/v1/auth/csrf', expect: all(200, 200) },
-  { name: 'POST apply-seller (invalid body)', method: 'post', path: '/api/v1/auth/apply-seller', body: () => ({}), expect: all(400) },
-  { name: 'GET admin applications', method: 'get', path: '/api/v1/admin/seller-applications', expect: adminOnly(200) },
-  { name: 'POST approve (unknown id)', method: 'post', path: `/api/v1/admin/seller-applications/${NO_ID}/approve`, expect: adminOnly(404) },
-  { name: 'POST reject (unknown id)', method: 'post', path: `/api/v1/admin/seller-applications/${NO_ID}/reject`, body: () => ({ reason: 'probe' }), expect: adminOnly(404) },
+  {
+    name: 'POST apply-seller (invalid body)',
+    method: 'post',
+    path: '/api/v1/auth/apply-seller',
+    body: () => ({}),
+    expect: all(400),
+  },
+  {
+    name: 'GET admin applications',
+    method: 'get',
+    path: '/api/v1/admin/seller-applications',
+    expect: adminOnly(200),
+  },
+  {
+    name: 'POST approve (unknown id)',
+    method: 'post',
+    path: `/api/v1/admin/seller-applications/${NO_ID}/approve`,
+    expect: adminOnly(404),
+  },
+  {
+    name: 'POST reject (unknown id)',
+    method: 'post',
+    path: `/api/v1/admin/seller-applications/${NO_ID}/reject`,
+    body: () => ({ reason: 'probe' }),
+    expect: adminOnly(404),
+  },
   { name: 'GET team members', method: 'get', path: '/api/v1/team/members', expect: sellerOnly(200) },
   {
     name: 'POST team member',
@@ -50,15 +95,51 @@ const PROBES: Probe[] = [
     body: () => ({ email: `probe${++inviteSeq}@example.test`, role: 'FINANCE' }),
     expect: sellerOnly(201),
   },
-  { name: 'DELETE team member (unknown id)', method: 'delete', path: `/api/v1/team/members/${NO_ID}`, expect: sellerOnly(404) },
-  { name: 'POST member campaigns (unknown id)', method: 'post', path: `/api/v1/team/members/${NO_ID}/campaigns`, body: () => ({ campaignIds: ['c'] }), expect: sellerOnly(404) },
+  {
+    name: 'DELETE team member (unknown id)',
+    method: 'delete',
+    path: `/api/v1/team/members/${NO_ID}`,
+    expect: sellerOnly(404),
+  },
+  {
+    name: 'POST member campaigns (unknown id)',
+    method: 'post',
+    path: `/api/v1/team/members/${NO_ID}/campaigns`,
+    body: () => ({ campaignIds: ['c'] }),
+    expect: sellerOnly(404),
+  },
   // Pages: a signed-out person is sent to sign in (303), a wrong role gets the 403 page.
   { name: 'page /profile', method: 'get', path: '/profile', html: true, expect: all(200, 303) },
-  { name: 'page /become-seller', method: 'get', path: '/become-seller', html: true, expect: { ...all(200, 303), SELLER: 303 } },
-  { name: 'page /admin/seller-applications', method: 'get', path: '/admin/seller-applications', html: true, expect: adminOnly(200, 303) },
+  {
+    name: 'page /become-seller',
+    method: 'get',
+    path: '/become-seller',
+    html: true,
+    expect: { ...all(200, 303), SELLER: 303 },
+  },
+  {
+    name: 'page /admin/seller-applications',
+    method: 'get',
+    path: '/admin/seller-applications',
+    html: true,
+    expect: adminOnly(200, 303),
+  },
   { name: 'page /team', method: 'get', path: '/team', html: true, expect: sellerOnly(200, 303) },
-  { name: 'page approve (unknown id)', method: 'post', path: `/admin/seller-applications/${NO_ID}/approve`, html: true, expect: adminOnly(303) },
-  { name: 'page invite (invalid)', method: 'post', path: '/team/members', html: true, body: () => ({ email: 'x' }), expect: sellerOnly(303) },
+  {
+    name: 'page approve (unknown id)',
+    method: 'post',
+    path: `/admin/seller-applications/${NO_ID}/approve`,
+    html: true,
+    expect: adminOnly(303),
+  },
+  {
+    name: 'page invite (invalid)',
+    method: 'post',
+    path: '/team/members',
+    html: true,
+    body: () => ({ email: 'x' }),
+    expect: sellerOnly(303),
+  },
 ];
 
 describe('permission matrix', () => {
@@ -88,11 +169,15 @@ describe('permission matrix', () => {
     const session = as[who as Exclude<Who, 'anonymous'>];
     let req = session ? session[probe.method](probe.path) : request(env.url)[probe.method](probe.path);
     if (probe.html) req = req.set('Accept', 'text/html');
-    if (probe.body) req = probe.html ? req.type('form').send({ ...probe.body(), _csrf: session?.csrfToken }) : req.send(probe.body());
+    if (probe.body)
+      req = probe.html
+        ? req.type('form').send({ ...probe.body(), _csrf: session?.csrfToken })
+        : req.send(probe.body());
     const res = await req;
     expect(res.status).toBe(expected);
     if (expected === 401) expect(probe.html ? res.text : res.body.error.code).toContain('UNAUTHENTICATED');
-    if (expected === 303 && who === 'anonymous') expect(res.headers.location).toMatch(/^\/api\/v1\/auth\/google\?returnTo=/);
+    if (expected === 303 && who === 'anonymous')
+      expect(res.headers.location).toMatch(/^\/api\/v1\/auth\/google\?returnTo=/);
   });
 
   it('when a customer tries admin and other users’ data, then every attempt is refused and nothing changes', async () => {
@@ -103,18 +188,27 @@ describe('permission matrix', () => {
     for (const res of [
       await customer.get('/api/v1/admin/seller-applications'),
       await customer.post(`/api/v1/admin/seller-applications/${applied.body.id}/approve`),
-      await customer.post(`/api/v1/admin/seller-applications/${applied.body.id}/reject`).send({ reason: 'sabotage' }),
+      await customer
+        .post(`/api/v1/admin/seller-applications/${applied.body.id}/reject`)
+        .send({ reason: 'sabotage' }),
       await customer.get('/api/v1/team/members'),
-      await customer.delete(`/api/v1/team/members/${(as.MANAGER as TestSession & { memberId: string }).memberId}`),
+      await customer.delete(
+        `/api/v1/team/members/${(as.MANAGER as TestSession & { memberId: string }).memberId}`,
+      ),
     ]) {
       expect(res.status).toBe(403);
     }
-    const row = await env.platform.prisma.sellerApplication.findUniqueOrThrow({ where: { id: applied.body.id } });
+    const row = await env.platform.prisma.sellerApplication.findUniqueOrThrow({
+      where: { id: applied.body.id },
+    });
     expect(row.status).toBe('PENDING');
     expect((await as.MANAGER!.profile()).roles).toContain('MANAGER');
 
     // The profile is always the caller's own: nothing of the other applicant shows.
-    const mine = (await customer.profile()) as unknown as { user: { email: string }; sellerApplication: unknown };
+    const mine = (await customer.profile()) as unknown as {
+      user: { email: string };
+      sellerApplication: unknown;
+    };
     expect(mine.user.email).toBe('matrix-customer@example.test');
     expect(mine.sellerApplication).toBeNull();
   });

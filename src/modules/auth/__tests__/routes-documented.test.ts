@@ -12,10 +12,14 @@ describe('auth API documentation', () => {
   });
 
   it('when the app is built, then every route of the auth module is in the OpenAPI document, and nothing documented is missing', () => {
-    const mine = env.app.modules.filter((m) => ['auth', 'admin-seller-applications', 'team'].includes(m.name));
+    const mine = env.app.modules.filter((m) =>
+      ['auth', 'admin-seller-applications', 'team'].includes(m.name),
+    );
     expect(mine).toHaveLength(3);
     for (const m of mine) {
-      const routes = listRoutes(m.prefix, m.router).map((r) => `${r.method} ${r.path}`).sort();
+      const routes = listRoutes(m.prefix, m.router)
+        .map((r) => `${r.method} ${r.path}`)
+        .sort();
       const documented = Object.entries(m.paths)
         .flatMap(([p, ops]) => Object.keys(ops).map((method) => `${method} ${p}`))
         .sort();

@@ -1,6 +1,14 @@
 import request from 'supertest';
 import { listAudit } from '../../../shared/audit';
-import { makeSeller, sellerApplication, signIn, signInAdmin, startAuthApp, type AuthTestEnv, type TestSession } from '../../../../test/support/auth';
+import {
+  makeSeller,
+  sellerApplication,
+  signIn,
+  signInAdmin,
+  startAuthApp,
+  type AuthTestEnv,
+  type TestSession,
+} from '../../../../test/support/auth';
 import { resetDatabase } from '../../../../test/support/platform';
 
 describe('seller applications', () => {
@@ -16,15 +24,30 @@ describe('seller applications', () => {
     await env.close();
   });
 
-  const outbox = (name: string) => env.platform.prisma.outboxMessage.findMany({ where: { eventName: name }, orderBy: { createdAt: 'asc' } });
+  const outbox = (name: string) =>
+    env.platform.prisma.outboxMessage.findMany({ where: { eventName: name }, orderBy: { createdAt: 'asc' } });
 
   it('when a customer applies and an admin approves, then they become a SELLER and reach seller routes, with events and an audit row', async () => {
     const user = await signIn(env, 'apply-approve@example.test');
     await user.get('/api/v1/team/members').expect(403);
 
-    const applied = await user.post('/api/v1/auth/apply-seller').send(sellerApplication({ businessName: 'Kampala Live', contactPhone: '+256 (700) 123-456', country: 'ug' }));
+    const applied = await user
+      .post('/api/v1/auth/apply-seller')
+      .send(
+        sellerApplication({
+          businessName: 'Kampala Live',
+          contactPhone: '+256 (700) 123-456',
+          country: 'ug',
+        }),
+      );
     expect(applied.status).toBe(201);
-    expect(applied.body).toMatchObject({ status: 'PENDING', businessName: 'Kampala Live', contactPhone: '+256700123456', country: 'UG', userId: user.userId });
+    expect(applied.body).toMatchObject({
+      status: 'PENDING',
+      businessName: 'Kampala Live',
+      contactPhone: '+256700123456',
+      country: 'UG',
+      userId: user.userId,
+    });
 
     const queue = await admin.get('/api/v1/admin/seller-applications?status=PENDING').expect(200);
     expect(queue.body.items.map((a: { id: string }) => a.id)).toContain(applied.body.id);
@@ -34,8 +57,14 @@ describe('seller applications', () => {
       name: 'Apply Approve',
     });
 
-    const approved = await admin.post(`/api/v1/admin/seller-applications/${applied.body.id}/approve`).expect(200);
-    expect(approved.body).toMatchObject({ status: 'APPROVED', decidedBy: admin.userId, rejectionReason: null });
+    const approved = await admin
+      .post(`/api/v1/admin/seller-applications/${applied.body.id}/approve`)
+      .expect(200);
+    expect(approved.body).toMatchObject({
+      status: 'APPROVED',
+      decidedBy: admin.userId,
+      rejectionReason: null,
+    });
 
     // Same session, next request: the role is re-read from the database.
     expect((await user.profile()).roles).toEqual(['CUSTOMER', 'SELLER']);
@@ -43,15 +72,31 @@ describe('seller applications', () => {
     const page = await user.get('/profile').set('Accept', 'text/html').expect(200);
     expect(page.text).toContain('You are an approved seller as <strong>Kampala Live</strong>');
 
-    const approvedEvents = (await outbox('seller.approved')).filter((e) => (e.payload as { payload: { applicationId: string } }).payload.applicationId === applied.body.id);
+    const approvedEvents = (await outbox('seller.approved')).filter(
+      (e) => (e.payload as { payload: { applicationId: string } }).payload.applicationId === applied.body.id,
+    );
     expect(approvedEvents).toHaveLength(1);
-    expect(approvedEvents[0]!.payload).toMatchObject({ name: 'seller.approved', payload: { userId: user.userId, applicationId: applied.body.id } });
-    const decided = (await outbox('seller.application.decided')).filter((e) => (e.payload as { payload: { applicationId: string } }).payload.applicationId === applied.body.id);
+    expect(approvedEvents[0]!.payload).toMatchObject({
+      name: 'seller.approved',
+      payload: { userId: user.userId, applicationId: applied.body.id },
+    });
+    const decided = (await outbox('seller.application.decided')).filter(
+      (e) => (e.payload as { payload: { applicationId: string } }).payload.applicationId === applied.body.id,
+    );
     expect(decided.map((e) => (e.payload as { payload: unknown }).payload)).toEqual([
-      { applicationId: applied.body.id, userId: user.userId, decision: 'APPROVED', rejectionReason: null, decidedBy: admin.userId },
+      {
+        applicationId: applied.body.id,
+        userId: user.userId,
+        decision: 'APPROVED',
+        rejectionReason: null,
+        decidedBy: admin.userId,
+      },
     ]);
 
-    const audit = await listAudit(env.platform.prisma, { targetType: 'seller_application', targetId: applied.body.id });
+    const audit = await listAudit(env.platform.prisma, {
+      targetType: 'seller_application',
+      targetId: applied.body.id,
+    });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({
       actorId: admin.userId,
@@ -64,19 +109,30 @@ describe('seller applications', () => {
 
   it('when an admin rejects with a reason, then the applicant sees the reason on the profile page and API, and gets a decision event', async () => {
     const user = await signIn(env, 'apply-reject@example.test');
-    const applied = await user.post('/api/v1/auth/apply-seller').send(sellerApplication({ businessName: 'Rejected Bar' })).expect(201);
+    const applied = await user
+      .post('/api/v1/auth/apply-seller')
+      .send(sellerApplication({ businessName: 'Rejected Bar' }))
+      .expect(201);
     const reason = 'We could not verify the business registration <number>';
-    const rejected = await admin.post(`/api/v1/admin/seller-applications/${applied.body.id}/reject`).send({ reason }).expect(200);
+    const rejected = await admin
+      .post(`/api/v1/admin/seller-applications/${applied.body.id}/reject`)
+      .send({ reason })
+      .expect(200);
     expect(rejected.body).toMatchObject({ status: 'REJECTED', rejectionReason: reason });
 
     const profile = await user.profile();
     expect(profile.roles).toEqual(['CUSTOMER']);
-    expect((profile as unknown as { sellerApplication: unknown }).sellerApplication).toMatchObject({ status: 'REJECTED', rejectionReason: reason });
+    expect((profile as unknown as { sellerApplication: unknown }).sellerApplication).toMatchObject({
+      status: 'REJECTED',
+      rejectionReason: reason,
+    });
     const page = await user.get('/profile').set('Accept', 'text/html').expect(200);
     expect(page.text).toContain('We could not verify the business registration &lt;number&gt;');
     expect(page.text).toContain('REJECTED');
 
-    const decided = (await outbox('seller.application.decided')).find((e) => (e.payload as { payload: { applicationId: string } }).payload.applicationId === applied.body.id);
+    const decided = (await outbox('seller.application.decided')).find(
+      (e) => (e.payload as { payload: { applicationId: string } }).payload.applicationId === applied.body.id,
+    );
     expect((decided!.payload as { payload: unknown }).payload).toEqual({
       applicationId: applied.body.id,
       userId: user.userId,
@@ -84,9 +140,18 @@ describe('seller applications', () => {
       rejectionReason: reason,
       decidedBy: admin.userId,
     });
-    expect((await outbox('seller.approved')).some((e) => (e.payload as { payload: { userId: string } }).payload.userId === user.userId)).toBe(false);
-    const audit = await listAudit(env.platform.prisma, { targetType: 'seller_application', targetId: applied.body.id });
-    expect(audit.map((a) => [a.action, (a.after as { rejectionReason: string }).rejectionReason])).toEqual([['seller_application.reject', reason]]);
+    expect(
+      (await outbox('seller.approved')).some(
+        (e) => (e.payload as { payload: { userId: string } }).payload.userId === user.userId,
+      ),
+    ).toBe(false);
+    const audit = await listAudit(env.platform.prisma, {
+      targetType: 'seller_application',
+      targetId: applied.body.id,
+    });
+    expect(audit.map((a) => [a.action, (a.after as { rejectionReason: string }).rejectionReason])).toEqual([
+      ['seller_application.reject', reason],
+    ]);
 
     // After a rejection the person may apply again.
     await user.post('/api/v1/auth/apply-seller').send(sellerApplication()).expect(201);
@@ -103,9 +168,13 @@ describe('seller applications', () => {
 
   it('when the same user sends many applications at once, then exactly one is created (the database index decides)', async () => {
     const user = await signIn(env, 'apply-race@example.test');
-    const results = await Promise.all(Array.from({ length: 8 }, () => user.post('/api/v1/auth/apply-seller').send(sellerApplication())));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => user.post('/api/v1/auth/apply-seller').send(sellerApplication())),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
-    expect(results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'APPLICATION_ALREADY_OPEN')).toBe(true);
+    expect(
+      results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'APPLICATION_ALREADY_OPEN'),
+    ).toBe(true);
     expect(await env.platform.prisma.sellerApplication.count({ where: { userId: user.userId } })).toBe(1);
   });
 
@@ -122,14 +191,21 @@ describe('seller applications', () => {
     const applied = await user.post('/api/v1/auth/apply-seller').send(sellerApplication()).expect(201);
     const [a, b] = await Promise.all([
       admin.post(`/api/v1/admin/seller-applications/${applied.body.id}/approve`),
-      admin2.post(`/api/v1/admin/seller-applications/${applied.body.id}/reject`).send({ reason: 'Duplicate business' }),
+      admin2
+        .post(`/api/v1/admin/seller-applications/${applied.body.id}/reject`)
+        .send({ reason: 'Duplicate business' }),
     ]);
     const statuses = [a.status, b.status].sort();
     expect(statuses).toEqual([200, 409]);
     expect([a, b].find((r) => r.status === 409)!.body.error.code).toBe('APPLICATION_ALREADY_DECIDED');
-    const audit = await listAudit(env.platform.prisma, { targetType: 'seller_application', targetId: applied.body.id });
+    const audit = await listAudit(env.platform.prisma, {
+      targetType: 'seller_application',
+      targetId: applied.body.id,
+    });
     expect(audit).toHaveLength(1);
-    const decided = (await outbox('seller.application.decided')).filter((e) => (e.payload as { payload: { applicationId: string } }).payload.applicationId === applied.body.id);
+    const decided = (await outbox('seller.application.decided')).filter(
+      (e) => (e.payload as { payload: { applicationId: string } }).payload.applicationId === applied.body.id,
+    );
     expect(decided).toHaveLength(1);
     const roles = (await user.profile()).roles;
     expect(roles.includes('SELLER')).toBe(a.status === 200);
@@ -137,7 +213,9 @@ describe('seller applications', () => {
     // Deciding again later: 409 as well, nothing written.
     const again = await admin.post(`/api/v1/admin/seller-applications/${applied.body.id}/approve`);
     expect(again.status).toBe(409);
-    expect(await listAudit(env.platform.prisma, { targetType: 'seller_application', targetId: applied.body.id })).toHaveLength(1);
+    expect(
+      await listAudit(env.platform.prisma, { targetType: 'seller_application', targetId: applied.body.id }),
+    ).toHaveLength(1);
   });
 
   it('when an application does not exist, then approve and reject answer 404 APPLICATION_NOT_FOUND', async () => {
@@ -151,10 +229,22 @@ describe('seller applications', () => {
     const user = await signIn(env, 'apply-invalid@example.test');
     const res = await user
       .post('/api/v1/auth/apply-seller')
-      .send({ businessName: 'x', businessType: 'casino', contactPhone: '12', country: 'Uganda', description: 'short' });
+      .send({
+        businessName: 'x',
+        businessType: 'casino',
+        contactPhone: '12',
+        country: 'Uganda',
+        description: 'short',
+      });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
-    expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['businessName', 'businessType', 'contactPhone', 'country', 'description']);
+    expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
+      'businessName',
+      'businessType',
+      'contactPhone',
+      'country',
+      'description',
+    ]);
     const missing = await user.post('/api/v1/auth/apply-seller').send({});
     expect(missing.status).toBe(400);
     expect(missing.body.error.details).toHaveLength(5);
@@ -164,10 +254,14 @@ describe('seller applications', () => {
   it('when a rejection has no reason, then 400 and the application stays PENDING', async () => {
     const user = await signIn(env, 'reject-no-reason@example.test');
     const applied = await user.post('/api/v1/auth/apply-seller').send(sellerApplication()).expect(201);
-    const res = await admin.post(`/api/v1/admin/seller-applications/${applied.body.id}/reject`).send({ reason: '  ' });
+    const res = await admin
+      .post(`/api/v1/admin/seller-applications/${applied.body.id}/reject`)
+      .send({ reason: '  ' });
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].field).toBe('reason');
-    const row = await env.platform.prisma.sellerApplication.findUniqueOrThrow({ where: { id: applied.body.id } });
+    const row = await env.platform.prisma.sellerApplication.findUniqueOrThrow({
+      where: { id: applied.body.id },
+    });
     expect(row.status).toBe('PENDING');
   });
 
@@ -176,7 +270,9 @@ describe('seller applications', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: request.Response = await admin.get(`/api/v1/admin/seller-applications?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const page: request.Response = await admin
+        .get(`/api/v1/admin/seller-applications?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.items.map((a: { id: string }) => a.id));
       cursor = page.body.nextCursor;
@@ -196,7 +292,14 @@ describe('seller applications', () => {
         .post('/become-seller')
         .type('form')
         .set('Accept', 'text/html')
-        .send({ _csrf: user.csrfToken, businessName: 'Good Name Ltd', businessType: 'bars', contactPhone: 'call me', country: 'UG', description: 'too short' });
+        .send({
+          _csrf: user.csrfToken,
+          businessName: 'Good Name Ltd',
+          businessType: 'bars',
+          contactPhone: 'call me',
+          country: 'UG',
+          description: 'too short',
+        });
       expect(res.status).toBe(400);
       expect(res.text).toContain('value="Good Name Ltd"');
       expect(res.text).toContain('id="contactPhone-error"');
@@ -208,7 +311,11 @@ describe('seller applications', () => {
       const user = await signIn(env, 'form-flow@example.test');
       const form = await user.get('/become-seller').set('Accept', 'text/html').expect(200);
       expect(form.text).toContain('action="/become-seller"');
-      const sent = await user.post('/become-seller').type('form').send({ ...sellerApplication({ businessName: 'Form Flow Hotel' }), _csrf: user.csrfToken }).expect(303);
+      const sent = await user
+        .post('/become-seller')
+        .type('form')
+        .send({ ...sellerApplication({ businessName: 'Form Flow Hotel' }), _csrf: user.csrfToken })
+        .expect(303);
       expect(sent.headers.location).toBe('/profile');
       const profile = await user.get('/profile').set('Accept', 'text/html').expect(200);
       expect(profile.text).toContain('Your application was sent');
@@ -217,14 +324,22 @@ describe('seller applications', () => {
       const list = await admin.get('/admin/seller-applications').set('Accept', 'text/html').expect(200);
       const id = /data-application-id="([0-9a-f-]{36})">\s*<h2>Form Flow Hotel/.exec(list.text)?.[1];
       expect(id).toBeDefined();
-      const approved = await admin.post(`/admin/seller-applications/${id}/approve`).type('form').send({ _csrf: admin.csrfToken }).expect(303);
+      const approved = await admin
+        .post(`/admin/seller-applications/${id}/approve`)
+        .type('form')
+        .send({ _csrf: admin.csrfToken })
+        .expect(303);
       expect(approved.headers.location).toBe('/admin/seller-applications');
       const after = await admin.get('/admin/seller-applications').set('Accept', 'text/html').expect(200);
       expect(after.text).toContain('Approved Form Flow Hotel');
       expect((await user.profile()).roles).toContain('SELLER');
 
       // A second decision from a stale page: a message, not an error page.
-      await admin.post(`/admin/seller-applications/${id}/reject`).type('form').send({ _csrf: admin.csrfToken, reason: 'changed my mind' }).expect(303);
+      await admin
+        .post(`/admin/seller-applications/${id}/reject`)
+        .type('form')
+        .send({ _csrf: admin.csrfToken, reason: 'changed my mind' })
+        .expect(303);
       const stale = await admin.get('/admin/seller-applications').set('Accept', 'text/html').expect(200);
       expect(stale.text).toContain('already decided');
     });

@@ -1,5 +1,12 @@
 import request from 'supertest';
-import { oauthDance, sessionFor, signIn, startAuthApp, startOidcProvider, type AuthTestEnv } from '../../../../test/support/auth';
+import {
+  oauthDance,
+  sessionFor,
+  signIn,
+  startAuthApp,
+  startOidcProvider,
+  type AuthTestEnv,
+} from '../../../../test/support/auth';
 import { resetDatabase } from '../../../../test/support/platform';
 import { fixedClock } from '../../../shared/clock';
 import type { OidcProvider } from '../../../../tools/oidc-provider/provider';
@@ -26,7 +33,10 @@ describe('sessions', () => {
     const second = await startAuthApp({ provider, service: 'web-2' });
     try {
       expect(second.url).not.toBe(first.url);
-      const res = await request(second.url).get('/api/v1/auth/profile').set('Cookie', session.cookie).expect(200);
+      const res = await request(second.url)
+        .get('/api/v1/auth/profile')
+        .set('Cookie', session.cookie)
+        .expect(200);
       expect(res.body.user.email).toBe('restart@example.test');
       // The CSRF token survives too: a state-changing call works on the new instance.
       const again = await sessionFor(second.url, session.cookie);
@@ -88,7 +98,9 @@ describe('sessions', () => {
     const expires = new Date(/Expires=([^;]+)/.exec(cookie)![1]!).getTime();
     const idleMs = env.platform.config.SESSION_IDLE_MINUTES * 60_000;
     expect(Math.abs(expires - Date.now() - idleMs)).toBeLessThan(60_000);
-    const ttl = await env.platform.redis.ttl(`${env.platform.config.REDIS_PREFIX}sess:${decodeURIComponent(dance.cookie.split('=')[1]!).slice(2).split('.')[0]!}`);
+    const ttl = await env.platform.redis.ttl(
+      `${env.platform.config.REDIS_PREFIX}sess:${decodeURIComponent(dance.cookie.split('=')[1]!).slice(2).split('.')[0]!}`,
+    );
     expect(ttl).toBeGreaterThan(idleMs / 1000 - 60);
   });
 
@@ -134,7 +146,12 @@ describe('sessions in production', () => {
   });
 
   it('when the app runs in production, then the Google callback is the absolute PUBLIC_URL one', async () => {
-    const res = await request(env.url).get('/api/v1/auth/google').set('X-Forwarded-Proto', 'https').expect(302);
-    expect(new URL(res.headers.location!).searchParams.get('redirect_uri')).toBe('https://tickets.example.test/api/v1/auth/google/callback');
+    const res = await request(env.url)
+      .get('/api/v1/auth/google')
+      .set('X-Forwarded-Proto', 'https')
+      .expect(302);
+    expect(new URL(res.headers.location!).searchParams.get('redirect_uri')).toBe(
+      'https://tickets.example.test/api/v1/auth/google/callback',
+    );
   });
 });

@@ -1,5 +1,12 @@
 import request from 'supertest';
-import { oauthDance, signIn, startAuthApp, TEST_ADMIN_EMAIL, TEST_OIDC_CLIENT, type AuthTestEnv } from '../../../../test/support/auth';
+import {
+  oauthDance,
+  signIn,
+  startAuthApp,
+  TEST_ADMIN_EMAIL,
+  TEST_OIDC_CLIENT,
+  type AuthTestEnv,
+} from '../../../../test/support/auth';
 import { resetDatabase } from '../../../../test/support/platform';
 import { SESSION_COOKIE } from '../../../shared/http/session';
 
@@ -17,13 +24,19 @@ describe('Google sign-in through the local OpenID provider (HTTP)', () => {
   const users = () => env.platform.prisma.user.findMany({ orderBy: { createdAt: 'asc' } });
 
   it('when a person follows the redirect dance, then they are signed in as a new CUSTOMER created from the userinfo claims', async () => {
-    const dance = await oauthDance(env, 'ada.lovelace@example.test', { name: 'Ada Lovelace', returnTo: '/profile' });
+    const dance = await oauthDance(env, 'ada.lovelace@example.test', {
+      name: 'Ada Lovelace',
+      returnTo: '/profile',
+    });
 
     // app → provider (302), provider → callback (303), callback → returnTo (303)
     expect(dance.statuses).toEqual([302, 303, 303]);
     expect(dance.location).toBe(`${env.url}/profile`);
 
-    const profile = await request(env.url).get('/api/v1/auth/profile').set('Cookie', dance.cookie).expect(200);
+    const profile = await request(env.url)
+      .get('/api/v1/auth/profile')
+      .set('Cookie', dance.cookie)
+      .expect(200);
     expect(profile.body.user).toMatchObject({ email: 'ada.lovelace@example.test', name: 'Ada Lovelace' });
     expect(profile.body.roles).toEqual(['CUSTOMER']);
 
@@ -59,10 +72,18 @@ describe('Google sign-in through the local OpenID provider (HTTP)', () => {
   it('when a new user signs in, then user.registered is in the outbox once (and not again at the next sign-in)', async () => {
     const s = await signIn(env, 'new.person@example.test');
     await signIn(env, 'new.person@example.test');
-    const events = await env.platform.prisma.outboxMessage.findMany({ where: { eventName: 'user.registered' } });
-    const mine = events.filter((e) => (e.payload as { payload: { userId: string } }).payload.userId === s.userId);
+    const events = await env.platform.prisma.outboxMessage.findMany({
+      where: { eventName: 'user.registered' },
+    });
+    const mine = events.filter(
+      (e) => (e.payload as { payload: { userId: string } }).payload.userId === s.userId,
+    );
     expect(mine).toHaveLength(1);
-    expect(mine[0]!.payload).toMatchObject({ name: 'user.registered', version: 1, payload: { userId: s.userId } });
+    expect(mine[0]!.payload).toMatchObject({
+      name: 'user.registered',
+      version: 1,
+      payload: { userId: s.userId },
+    });
   });
 
   it('when the email is not verified, then sign-in is refused with a message and no user or session is created', async () => {
@@ -71,7 +92,11 @@ describe('Google sign-in through the local OpenID provider (HTTP)', () => {
     expect(dance.location).toBe(`${env.url}/?signInError=EMAIL_NOT_VERIFIED`);
     expect(await env.platform.prisma.user.count()).toBe(before);
     await request(env.url).get('/api/v1/auth/profile').set('Cookie', dance.cookie).expect(401);
-    const home = await request(env.url).get('/').set('Cookie', dance.cookie).set('Accept', 'text/html').expect(200);
+    const home = await request(env.url)
+      .get('/')
+      .set('Cookie', dance.cookie)
+      .set('Accept', 'text/html')
+      .expect(200);
     expect(home.text).toContain('email is not verified');
   });
 
@@ -90,12 +115,17 @@ describe('Google sign-in through the local OpenID provider (HTTP)', () => {
   });
 
   it('when the callback carries a state the session did not issue, then sign-in is refused', async () => {
-    const start = await request(env.url).get('/api/v1/auth/google?login_hint=mallory@example.test').expect(302);
+    const start = await request(env.url)
+      .get('/api/v1/auth/google?login_hint=mallory@example.test')
+      .expect(302);
     const cookie = start.headers['set-cookie']![0]!.split(';')[0]!;
     const atProvider = await fetch(start.headers.location!, { redirect: 'manual' });
     const callback = new URL(atProvider.headers.get('location')!);
     callback.searchParams.set('state', 'forged-state-value');
-    const res = await request(env.url).get(`${callback.pathname}${callback.search}`).set('Cookie', cookie).expect(303);
+    const res = await request(env.url)
+      .get(`${callback.pathname}${callback.search}`)
+      .set('Cookie', cookie)
+      .expect(303);
     expect(res.headers.location).toBe('/?signInError=SIGN_IN_FAILED');
     await request(env.url).get('/api/v1/auth/profile').set('Cookie', cookie).expect(401);
     expect(await env.platform.prisma.user.count({ where: { email: 'mallory@example.test' } })).toBe(0);
@@ -104,7 +134,9 @@ describe('Google sign-in through the local OpenID provider (HTTP)', () => {
   it('when a callback URL made for someone else is opened in another browser, then it is refused (login CSRF)', async () => {
     // The attacker starts a sign-in as themselves and sends the callback URL to a victim,
     // whose browser has no session holding that state.
-    const start = await request(env.url).get('/api/v1/auth/google?login_hint=attacker@example.test').expect(302);
+    const start = await request(env.url)
+      .get('/api/v1/auth/google?login_hint=attacker@example.test')
+      .expect(302);
     const atProvider = await fetch(start.headers.location!, { redirect: 'manual' });
     const callback = new URL(atProvider.headers.get('location')!);
     const res = await request(env.url).get(`${callback.pathname}${callback.search}`).expect(303);
@@ -117,11 +149,18 @@ describe('Google sign-in through the local OpenID provider (HTTP)', () => {
     const cookie = start.headers['set-cookie']![0]!.split(';')[0]!;
     const q = new URL(start.headers.location!).searchParams;
     const form = new URLSearchParams({ ...Object.fromEntries(q), action: 'cancel' });
-    const denied = await fetch(`${env.provider.url}/authorize`, { method: 'POST', body: form, redirect: 'manual' });
+    const denied = await fetch(`${env.provider.url}/authorize`, {
+      method: 'POST',
+      body: form,
+      redirect: 'manual',
+    });
     expect(denied.status).toBe(303);
     const back = new URL(denied.headers.get('location')!);
     expect(back.searchParams.get('error')).toBe('access_denied');
-    const res = await request(env.url).get(`${back.pathname}${back.search}`).set('Cookie', cookie).expect(303);
+    const res = await request(env.url)
+      .get(`${back.pathname}${back.search}`)
+      .set('Cookie', cookie)
+      .expect(303);
     expect(res.headers.location).toContain('signInError=');
     await request(env.url).get('/api/v1/auth/profile').set('Cookie', cookie).expect(401);
   });
@@ -152,7 +191,9 @@ describe('Google sign-in through the local OpenID provider (HTTP)', () => {
   it('when many people sign in, then each sign-in takes a few milliseconds', async () => {
     const n = 40;
     const t0 = performance.now();
-    const sessions = await Promise.all(Array.from({ length: n }, (_, i) => signIn(env, `crowd${i}@example.test`)));
+    const sessions = await Promise.all(
+      Array.from({ length: n }, (_, i) => signIn(env, `crowd${i}@example.test`)),
+    );
     const ms = performance.now() - t0;
     expect(new Set(sessions.map((s) => s.userId)).size).toBe(n);
     // Recorded for the report; generous bound so a slow CI machine does not flake.
@@ -165,7 +206,9 @@ describe('sign-in rate limit', () => {
   let env: AuthTestEnv;
   beforeAll(async () => {
     // Own Redis prefix: the suite above already counted requests from this IP.
-    env = await startAuthApp({ overrides: { SIGN_IN_RATE_LIMIT_MAX: '3', REDIS_PREFIX: `${process.env.REDIS_PREFIX}signin-limit:` } });
+    env = await startAuthApp({
+      overrides: { SIGN_IN_RATE_LIMIT_MAX: '3', REDIS_PREFIX: `${process.env.REDIS_PREFIX}signin-limit:` },
+    });
   });
   afterAll(async () => {
     await env.close();
