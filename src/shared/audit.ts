@@ -49,11 +49,10 @@ export async function listAudit(
   db: Db | Tx,
   target: { targetType: string; targetId: string },
 ): Promise<AuditRecord[]> {
-  const rows = await db.auditLog.findMany({
+  return db.auditLog.findMany({
     where: { targetType: target.targetType, targetId: target.targetId },
     orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
   });
-  return rows.map((r) => ({ ...r, before: r.before, after: r.after }));
 }
 
 function toJson(value: unknown): object | undefined {

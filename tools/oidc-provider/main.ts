@@ -1,7 +1,7 @@
 import { ConfigError, getConfig, loadDotEnv } from '../../src/shared/config';
 import { createLogger } from '../../src/shared/logger';
 import { exitOnStartupError, onShutdown } from '../../src/shared/lifecycle';
-import { GOOGLE_CALLBACK_PATH } from '../../src/modules/auth/auth.constants';
+import { GOOGLE_CALLBACK_PATH } from '../../src/modules/auth';
 import { createOidcProvider } from './provider';
 
 /**

@@ -15,6 +15,7 @@ import {
   TEAM_PREFIX,
   TEAM_ROLES,
   type ApplicationStatus,
+  type TeamRole,
 } from './auth.constants';
 import {
   applyToSell,
@@ -31,7 +32,6 @@ import {
   listTeamMembers,
   removeTeamMember,
 } from './auth.team.service';
-import type { TeamRole } from './auth.constants';
 import {
   applyChains,
   campaignsChains,

@@ -220,3 +220,25 @@ describe('sign-in rate limit', () => {
     expect(statuses).toEqual([302, 302, 302, 429]);
   });
 });
+
+describe('apply-seller rate limit', () => {
+  let env: AuthTestEnv;
+  beforeAll(async () => {
+    env = await startAuthApp({
+      overrides: { APPLY_RATE_LIMIT_MAX: '2', REDIS_PREFIX: `${process.env.REDIS_PREFIX}apply-limit:` },
+    });
+    await resetDatabase(env.platform);
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it('when a user sends applications too often, then 429 RATE_LIMITED, counted per user', async () => {
+    const user = await signIn(env, 'hasty@example.test');
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await user.post('/api/v1/auth/apply-seller').send({})).status);
+    expect(statuses).toEqual([400, 400, 429]);
+    const other = await signIn(env, 'patient@example.test');
+    expect((await other.post('/api/v1/auth/apply-seller').send({})).status).toBe(400);
+  });
+});
