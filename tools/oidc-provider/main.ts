@@ -22,7 +22,7 @@ async function main(): Promise<void> {
         clientId: config.GOOGLE_CLIENT_ID,
         clientSecret: config.GOOGLE_CLIENT_SECRET,
         redirectUris: [
-          new URL(GOOGLE_CALLBACK_PATH, config.GOOGLE_CALLBACK_URL ?? config.PUBLIC_URL).toString(),
+          config.GOOGLE_CALLBACK_URL ?? new URL(GOOGLE_CALLBACK_PATH, config.PUBLIC_URL).toString(),
         ],
         allowLoopbackRedirects: true,
       },
