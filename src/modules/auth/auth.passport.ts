@@ -11,6 +11,13 @@ import { safeReturnTo } from './auth.return-to';
 import { loadActor, signInWithGoogle } from './auth.service';
 
 const STRATEGY = 'google';
+const OAUTH_ERRORS = new Set([
+  'AuthorizationError',
+  'TokenError',
+  'InternalOAuthError',
+  'UserInfoError',
+  'GooglePlusAPIError',
+]);
 
 interface SessionUser {
   id: string;
@@ -119,7 +126,9 @@ export function createPassport(platform: Platform) {
       if (err.status >= 500) return next(err);
       ({ code, message } = err);
     } else if (err) {
-      // Token or userinfo call failed (provider down, bad client secret): log, never the secret.
+      // Only the provider's own failures (token or userinfo call refused, provider down, error
+      // in the redirect) are a refused sign-in; anything else (our database down) is a 500.
+      if (!OAUTH_ERRORS.has((err as Error).name)) return next(err);
       logger.warn('google sign-in failed', { error: (err as Error).name, reason: (err as Error).message });
     } else {
       logger.info('google sign-in refused', { reason: (info as { message?: string } | undefined)?.message });

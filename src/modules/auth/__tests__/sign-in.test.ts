@@ -242,3 +242,20 @@ describe('apply-seller rate limit', () => {
     expect((await other.post('/api/v1/auth/apply-seller').send({})).status).toBe(400);
   });
 });
+
+describe('sign-in when the provider misbehaves', () => {
+  let env: AuthTestEnv;
+  beforeAll(async () => {
+    // A client secret the provider does not accept: the token exchange fails.
+    env = await startAuthApp({ overrides: { GOOGLE_CLIENT_SECRET: 'not-the-registered-secret' } });
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it('when the token exchange is refused, then the person lands home with SIGN_IN_FAILED and no session user', async () => {
+    const dance = await oauthDance(env, 'tokenfail@example.test');
+    expect(dance.location).toBe(`${env.url}/?signInError=SIGN_IN_FAILED`);
+    await request(env.url).get('/api/v1/auth/profile').set('Cookie', dance.cookie).expect(401);
+  });
+});
