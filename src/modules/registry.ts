@@ -3,6 +3,7 @@ import type { Server } from 'socket.io';
 import type { ApiModule } from '../shared/http/openapi';
 import type { Platform } from '../shared/platform';
 import type { NavItem } from '../web/views';
+import { authModule } from './auth';
 import { campaignsWebModule } from './campaigns';
 import { paymentsWebModule } from './payments';
 
@@ -24,4 +25,4 @@ export interface WebModule {
 export type WebModuleFactory = (platform: Platform) => WebModule;
 
 /** Every module of the web process, in mount order. */
-export const webModules: WebModuleFactory[] = [campaignsWebModule, paymentsWebModule];
+export const webModules: WebModuleFactory[] = [authModule, campaignsWebModule, paymentsWebModule];

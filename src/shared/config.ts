@@ -57,6 +57,30 @@ const schema = z.object({
   AMQP_PREFETCH: int(16, 1),
 
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_SESSION_SECRET),
+  // Google sign-in. Without GOOGLE_CLIENT_ID the same strategy talks to the local OpenID
+  // provider (tools/oidc-provider) that `npm start` runs; production refuses that.
+  GOOGLE_CLIENT_ID: z.string().optional(),
+  GOOGLE_CLIENT_SECRET: z.string().optional(),
+  GOOGLE_AUTHORIZATION_URL: z.url().optional(),
+  GOOGLE_TOKEN_URL: z.url().optional(),
+  GOOGLE_USERINFO_URL: z.url().optional(),
+  /** Absolute callback URL registered with Google; default: PUBLIC_URL's in production, else the request's own host. */
+  GOOGLE_CALLBACK_URL: z.url().optional(),
+  LOCAL_OIDC_URL: url('http://127.0.0.1:4010'),
+  /** Comma-separated emails that are SUPER_ADMIN (granted, and revoked when removed, at sign-in). */
+  ADMIN_EMAILS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  SIGN_IN_RATE_LIMIT_MAX: int(60, 1),
+  SIGN_IN_RATE_LIMIT_WINDOW_MS: int(10 * 60_000, 1),
+  APPLY_RATE_LIMIT_MAX: int(10, 1),
+  APPLY_RATE_LIMIT_WINDOW_MS: int(60 * 60_000, 1),
   SESSION_IDLE_MINUTES: int(60 * 24, 1),
   SESSION_ABSOLUTE_HOURS: int(24 * 14, 1),
   TRUST_PROXY: z.string().default('loopback'),
@@ -104,12 +128,34 @@ const schema = z.object({
   SMTP_TIMEOUT_MS: int(30_000, 100),
 });
 
-const withDerived = schema.transform((c) => ({
-  ...c,
-  FLUTTERWAVE_BASE_URL: c.FLUTTERWAVE_BASE_URL ?? `http://127.0.0.1:${c.FLUTTERWAVE_SIM_PORT}`,
-}));
+/** Local OpenID provider client, used only when no Google client id is configured (never in production). */
+export const LOCAL_OIDC_CLIENT = { id: 'local-dev-client', secret: 'local-dev-client-secret' } as const;
 
-export type Config = z.infer<typeof withDerived>;
+const GOOGLE_ENDPOINTS = {
+  authorization: 'https://accounts.google.com/o/oauth2/v2/auth',
+  token: 'https://oauth2.googleapis.com/token',
+  // An OpenID userinfo URL (path ends in /userinfo) is parsed by the strategy as standard claims.
+  userinfo: 'https://openidconnect.googleapis.com/v1/userinfo',
+};
+
+const configSchema = schema.transform((c) => {
+  const local = !c.GOOGLE_CLIENT_ID;
+  const base = c.LOCAL_OIDC_URL.replace(/\/$/, '');
+  return {
+    ...c,
+    // Without a base URL the Flutterwave client talks to the local simulator on its port.
+    FLUTTERWAVE_BASE_URL: c.FLUTTERWAVE_BASE_URL ?? `http://127.0.0.1:${c.FLUTTERWAVE_SIM_PORT}`,
+    /** True when sign-in goes to the local OpenID provider instead of Google. */
+    GOOGLE_LOCAL_PROVIDER: local,
+    GOOGLE_CLIENT_ID: c.GOOGLE_CLIENT_ID ?? LOCAL_OIDC_CLIENT.id,
+    GOOGLE_CLIENT_SECRET: c.GOOGLE_CLIENT_SECRET ?? (local ? LOCAL_OIDC_CLIENT.secret : ''),
+    GOOGLE_AUTHORIZATION_URL: c.GOOGLE_AUTHORIZATION_URL ?? (local ? `${base}/authorize` : GOOGLE_ENDPOINTS.authorization),
+    GOOGLE_TOKEN_URL: c.GOOGLE_TOKEN_URL ?? (local ? `${base}/token` : GOOGLE_ENDPOINTS.token),
+    GOOGLE_USERINFO_URL: c.GOOGLE_USERINFO_URL ?? (local ? `${base}/userinfo` : GOOGLE_ENDPOINTS.userinfo),
+  };
+});
+
+export type Config = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -121,7 +167,7 @@ export class ConfigError extends Error {
 /** Parses an environment into a Config, or throws one ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = withDerived.safeParse(input);
+  const parsed = configSchema.safeParse(input);
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -156,6 +202,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // The .eml outbox is for local runs: in production it would silently keep every email.
     if (!env.SMTP_URL) problems.push('SMTP_URL: must be set in production');
     if (/@localhost>?\s*$/i.test(config.MAIL_FROM)) problems.push('MAIL_FROM: must be a sender of your own domain in production');
+    // The local provider signs anyone in as any email: it must never guard a real deployment.
+    if (config.GOOGLE_LOCAL_PROVIDER) problems.push('GOOGLE_CLIENT_ID: must be set in production (the local sign-in provider is for development)');
+    else if (!config.GOOGLE_CLIENT_SECRET) problems.push('GOOGLE_CLIENT_SECRET: must be set with GOOGLE_CLIENT_ID');
   }
   if (problems.length) throw new ConfigError(problems);
   return config;

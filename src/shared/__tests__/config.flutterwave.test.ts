@@ -1,6 +1,15 @@
 import { ConfigError, FLUTTERWAVE_DEV_DEFAULTS, loadConfig, usesFlutterwaveSimulator } from '../config';
+import { productionEnv } from '../../../test/support/production-env';
 
+const {
+  FLUTTERWAVE_BASE_URL: _b,
+  FLUTTERWAVE_SECRET_KEY: _s,
+  FLUTTERWAVE_PUBLIC_KEY: _p,
+  FLUTTERWAVE_SECRET_HASH: _h,
+  ...nonFlutterwave
+} = productionEnv;
 const productionBase = {
+  ...nonFlutterwave,
   NODE_ENV: 'production',
   SESSION_SECRET: 'a-real-session-secret-that-is-long-enough-0123',
   DATABASE_URL: 'postgresql://app@db:5432/ticketing',

@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
 import { ConfigError, DEV_TICKETS_MASTER_KEY, loadConfig } from '../config';
+import { productionEnv } from '../../../test/support/production-env';
 
 const productionBase = {
+  ...productionEnv,
   NODE_ENV: 'production',
   SESSION_SECRET: 'a-production-session-secret-of-enough-length',
   DATABASE_URL: 'postgresql://app@db.internal:5432/ticketing',
