@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../shared/errors';
-import { hasRole } from '../../shared/http/authorize';
+import { hasRole, signInUrl } from '../../shared/http/authorize';
 import type { Platform } from '../../shared/platform';
 import { renderPage } from '../../web/views';
 import { campaignDto, ticketTypeDto } from './campaigns.dto';
@@ -12,7 +12,7 @@ import type { Storage } from '../../shared/storage';
 
 function requireSellerPage(req: Request, res: Response): boolean {
   if (!req.actor) {
-    res.redirect(`/api/v1/auth/google?returnTo=${encodeURIComponent(req.originalUrl)}`);
+    res.redirect(signInUrl(req.originalUrl));
     return false;
   }
   if (!hasRole(req.actor, 'SELLER', 'SUPER_ADMIN')) throw AppError.forbidden('FORBIDDEN', 'Only sellers can manage campaigns. Apply to sell from your profile.');
