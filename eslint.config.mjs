@@ -20,7 +20,7 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // Anything but the module's index (`x`, `x/`, `x/index`, `x/index.js` are the public API).
 const internal = '(?!index(\\.[jt]s)?$)[^/].*';
 const boundaryMessage =
-  "Reach another module only through its index.ts (its public API); its other files are internal.";
+  'Reach another module only through its index.ts (its public API); its other files are internal.';
 
 /** Import specifiers that reach into a module's internals from code outside src/modules. */
 const fromOutside = { regex: `(^|/)modules/[^/]+/${internal}`, message: boundaryMessage };
@@ -31,7 +31,9 @@ const fromModule = (own) => {
   const others = moduleNames.filter((m) => m !== own).map(escape);
   return [
     fromOutside,
-    ...(others.length ? [{ regex: `^(\\.\\./)+(${others.join('|')})/${internal}`, message: boundaryMessage }] : []),
+    ...(others.length
+      ? [{ regex: `^(\\.\\./)+(${others.join('|')})/${internal}`, message: boundaryMessage }]
+      : []),
   ];
 };
 const noRepositories = {
@@ -59,8 +61,15 @@ export default tseslint.config(
 
   // Module boundaries. Each file matches exactly one of these blocks, because a later block's
   // options for the same rule replace an earlier block's rather than adding to them.
-  { files: ['**/*.{ts,mts,cts,js,mjs}'], ignores: ['src/modules/**', 'workers/**'], rules: restrict([fromOutside]) },
+  {
+    files: ['**/*.{ts,mts,cts,js,mjs}'],
+    ignores: ['src/modules/**', 'workers/**'],
+    rules: restrict([fromOutside]),
+  },
   { files: ['workers/**/*.{ts,mts,cts,js,mjs}'], rules: restrict([fromOutside, noRepositories]) },
   { files: ['src/modules/*.{ts,mts,cts,js,mjs}'], rules: restrict([fromOutside, fromRegistry]) },
-  ...moduleNames.map((m) => ({ files: [`src/modules/${m}/**/*.{ts,mts,cts,js,mjs}`], rules: restrict(fromModule(m)) })),
+  ...moduleNames.map((m) => ({
+    files: [`src/modules/${m}/**/*.{ts,mts,cts,js,mjs}`],
+    rules: restrict(fromModule(m)),
+  })),
 );

@@ -15,7 +15,11 @@ function hostPort(envName, fallbackPort) {
   if (!raw) return { host: '127.0.0.1', port: fallbackPort, local: true };
   const u = new URL(raw);
   const host = u.hostname || '127.0.0.1';
-  return { host, port: Number(u.port) || fallbackPort, local: ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host) };
+  return {
+    host,
+    port: Number(u.port) || fallbackPort,
+    local: ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host),
+  };
 }
 
 function probe(host, port, timeout = 1000) {
@@ -43,7 +47,9 @@ const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'igno
 let aptUpdated = false;
 function aptInstall(pkgs) {
   if (!isRoot || !has('apt-get')) {
-    throw new Error(`missing ${pkgs.join(', ')}: install them (apt-get install ${pkgs.join(' ')}) or use docker-compose.yml`);
+    throw new Error(
+      `missing ${pkgs.join(', ')}: install them (apt-get install ${pkgs.join(' ')}) or use docker-compose.yml`,
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (!aptUpdated) {
@@ -123,7 +129,8 @@ for (const s of services) {
     } catch (err) {
       log(`${s.name} start command failed (${err.message}); waiting in case it is already starting`);
     }
-    if (!(await waitFor(s.host, s.port, s.waitSeconds ?? 30))) throw new Error(`${s.name} did not come up on port ${s.port}`);
+    if (!(await waitFor(s.host, s.port, s.waitSeconds ?? 30)))
+      throw new Error(`${s.name} did not come up on port ${s.port}`);
     log(`${s.name} is up on ${s.host}:${s.port}`);
   } catch (err) {
     console.error(`[services] ${err.message}`);

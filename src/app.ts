@@ -86,7 +86,11 @@ export function buildApp(platform: Platform): BuiltApp {
     router: Router(),
     paths: {
       '/api/docs': {
-        get: { summary: 'This OpenAPI 3.1 document', tags: ['system'], responses: { '200': { description: 'OpenAPI JSON' } } },
+        get: {
+          summary: 'This OpenAPI 3.1 document',
+          tags: ['system'],
+          responses: { '200': { description: 'OpenAPI JSON' } },
+        },
       },
     },
   };
@@ -96,7 +100,9 @@ export function buildApp(platform: Platform): BuiltApp {
     res.json(openapi);
   });
   app.use(docs.prefix, docs.router);
-  app.get('/api/docs/ui', (req, res) => renderPage(req, res, 'api-docs', { title: 'API reference', doc: openapi }));
+  app.get('/api/docs/ui', (req, res) =>
+    renderPage(req, res, 'api-docs', { title: 'API reference', doc: openapi }),
+  );
 
   app.use('/api', notFound());
 

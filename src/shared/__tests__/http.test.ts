@@ -7,7 +7,11 @@ describe('HTTP conventions', () => {
   let app: RunningApp;
 
   beforeAll(async () => {
-    platform = await createTestPlatform({ BODY_LIMIT: '1kb', RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW_MS: '60000' });
+    platform = await createTestPlatform({
+      BODY_LIMIT: '1kb',
+      RATE_LIMIT_MAX: '5',
+      RATE_LIMIT_WINDOW_MS: '60000',
+    });
     app = await startApp(platform);
   });
   afterAll(async () => {
@@ -16,7 +20,10 @@ describe('HTTP conventions', () => {
   });
 
   it('when the JSON body is malformed, then 400 MALFORMED_JSON', async () => {
-    const res = await request(app.url).post('/api/v1/anything').set('Content-Type', 'application/json').send('{"a":');
+    const res = await request(app.url)
+      .post('/api/v1/anything')
+      .set('Content-Type', 'application/json')
+      .send('{"a":');
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: { code: 'MALFORMED_JSON', message: expect.any(String), details: [] } });
   });

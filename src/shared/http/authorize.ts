@@ -61,7 +61,8 @@ export function requireSignIn(): RequestHandler {
 export function requireRole(...roles: Role[]): RequestHandler {
   return (req, _res, next) => {
     if (!req.actor) return next(AppError.unauthenticated());
-    if (!hasRole(req.actor, ...roles, 'SUPER_ADMIN')) return next(AppError.forbidden('FORBIDDEN', 'Your role does not allow this'));
+    if (!hasRole(req.actor, ...roles, 'SUPER_ADMIN'))
+      return next(AppError.forbidden('FORBIDDEN', 'Your role does not allow this'));
     next();
   };
 }

@@ -71,8 +71,9 @@ export function buildOpenApi(modules: ApiModule[], info: { version: string; serv
 /** Lists the routes an Express router really has, as OpenAPI paths (`/x/:id` → `/x/{id}`). */
 export function listRoutes(prefix: string, router: Router): Array<{ method: string; path: string }> {
   const out: Array<{ method: string; path: string }> = [];
-  for (const layer of (router as unknown as { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> })
-    .stack) {
+  for (const layer of (
+    router as unknown as { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> }
+  ).stack) {
     if (!layer.route) continue;
     const full = `${prefix}${layer.route.path === '/' ? '' : layer.route.path}` || '/';
     for (const [method, on] of Object.entries(layer.route.methods)) {

@@ -29,7 +29,11 @@ export function sessions(config: Config, redis: RedisClient): RequestHandler {
   const middleware = session({
     name: SESSION_COOKIE,
     secret: config.SESSION_SECRET,
-    store: new RedisStore({ client: redis, prefix: `${config.REDIS_PREFIX}sess:`, ttl: Math.ceil(idleMs / 1000) }),
+    store: new RedisStore({
+      client: redis,
+      prefix: `${config.REDIS_PREFIX}sess:`,
+      ttl: Math.ceil(idleMs / 1000),
+    }),
     resave: false,
     saveUninitialized: false,
     rolling: true,

@@ -122,7 +122,12 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
           const queue = retryQueues.get(attempt) as string;
           logger.warn('handler failed, will retry', { eventId: event.id, attempt, err: error.message });
           await retryPublisher.send(
-            { ...envelopeOf(msg), routingKey: queue, exchange: '', headers: { ...msg.headers, 'x-attempt': attempt + 1 } },
+            {
+              ...envelopeOf(msg),
+              routingKey: queue,
+              exchange: '',
+              headers: { ...msg.headers, 'x-attempt': attempt + 1 },
+            },
             msg.body,
           );
         }
@@ -157,7 +162,11 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
       concurrency: spec.concurrency ?? 4,
       requeue: true,
       exchanges: [{ exchange: broker.exchange, type: 'topic', durable: true }],
-      queueBindings: spec.events.map((routingKey) => ({ exchange: broker.exchange, routingKey, queue: spec.name })),
+      queueBindings: spec.events.map((routingKey) => ({
+        exchange: broker.exchange,
+        routingKey,
+        queue: spec.name,
+      })),
     },
     onMessage,
   );

@@ -82,7 +82,10 @@ export class OutboxRelay {
         backoff = 0;
       } catch (err) {
         backoff = Math.min(backoff ? backoff * 2 : 250, 10_000);
-        this.opts.logger.warn('outbox relay pass failed', { err: (err as Error).message, retryInMs: backoff });
+        this.opts.logger.warn('outbox relay pass failed', {
+          err: (err as Error).message,
+          retryInMs: backoff,
+        });
       }
       if (!this.running) break;
       if (this.pending && !backoff) continue;
@@ -134,7 +137,8 @@ export class OutboxRelay {
           }
         }
         if (failed.length) {
-          const reason = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as Error;
+          const reason = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult)
+            .reason as Error;
           await tx.$executeRaw`UPDATE outbox_messages SET attempts = attempts + 1, last_error = ${reason.message}
             WHERE id = ANY(${failed.map((r) => r.id)}::uuid[])`;
           if (!sent.length) throw reason;
