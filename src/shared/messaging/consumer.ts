@@ -35,6 +35,8 @@ export interface ConsumerDeps {
 
 export interface RunningConsumer {
   name: string;
+  /** Resolves once the queue, its bindings and the subscription are in place. */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -126,7 +128,11 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
               ...envelopeOf(msg),
               routingKey: queue,
               exchange: '',
-              headers: { ...msg.headers, 'x-attempt': attempt + 1 },
+              headers: {
+                ...msg.headers,
+                'x-attempt': attempt + 1,
+                'x-original-routing-key': originalRoutingKey(msg),
+              },
             },
             msg.body,
           );
@@ -146,7 +152,7 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
           ...msg.headers,
           'x-attempt': attempt,
           'x-error': err.message.slice(0, 1000),
-          'x-original-routing-key': msg.routingKey,
+          'x-original-routing-key': originalRoutingKey(msg),
         },
       },
       msg.body,
@@ -171,9 +177,11 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
     onMessage,
   );
   consumer.on('error', (err: Error) => logger.warn('consumer error', { err: err.message }));
+  const ready = new Promise<void>((resolve) => consumer.once('ready', () => resolve()));
 
   return {
     name: spec.name,
+    ready,
     async close() {
       await consumer.close();
       await retryPublisher.close();
@@ -189,6 +197,12 @@ function parseEvent<P extends object>(msg: AsyncMessage): DomainEvent<P> {
   }
   if (!/^[0-9a-f-]{36}$/i.test(e.id)) throw new PermanentError('event id is not a uuid');
   return e as DomainEvent<P>;
+}
+
+/** The event name the message was first published with: a retry comes back keyed by the queue name. */
+function originalRoutingKey(msg: AsyncMessage): string {
+  const first: unknown = msg.headers?.['x-original-routing-key'];
+  return typeof first === 'string' ? first : msg.routingKey;
 }
 
 function envelopeOf(msg: AsyncMessage) {
