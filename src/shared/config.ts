@@ -12,13 +12,16 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+// For the URL settings modules add (provider endpoints); unused until the first one lands.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 const url = (def: string) => z.url().default(def);
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(3000, 0),
   HOST: z.string().default('127.0.0.1'),
-  PUBLIC_URL: url('http://localhost:3000'),
+  /** The address people and providers use to reach the web process; defaults to localhost:PORT. */
+  PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info'),
 
   DATABASE_URL: z
@@ -55,7 +58,9 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
 });
 
-export type Config = z.infer<typeof schema>;
+const withDerived = schema.transform((c) => ({ ...c, PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}` }));
+
+export type Config = z.infer<typeof withDerived>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -67,7 +72,7 @@ export class ConfigError extends Error {
 /** Parses an environment into a Config, or throws one ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(input);
+  const parsed = withDerived.safeParse(input);
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
