@@ -42,7 +42,15 @@ export function createBroker(opts: { url: string; exchange: string; name: string
     exchange: opts.exchange,
     publisher,
     async close() {
-      await publisher.close();
+      // While RabbitMQ is unreachable a publisher waits for a channel (up to acquireTimeout)
+      // and closing it would wait too; closing the connection first ends that wait at once.
+      // The publisher's close then rejects, which must not skip closing the connection.
+      if (!connection.ready) {
+        await connection.close();
+        await publisher.close().catch(() => undefined);
+        return;
+      }
+      await publisher.close().catch(() => undefined);
       await connection.close();
     },
   };
