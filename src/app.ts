@@ -92,6 +92,13 @@ export function buildApp(platform: Platform): BuiltApp {
           responses: { '200': { description: 'OpenAPI JSON' } },
         },
       },
+      '/api/docs/ui': {
+        get: {
+          summary: 'This document as a readable HTML page',
+          tags: ['system'],
+          responses: { '200': { description: 'HTML page', content: { 'text/html': {} } } },
+        },
+      },
     },
   };
   modules.push(docs);
@@ -99,10 +106,10 @@ export function buildApp(platform: Platform): BuiltApp {
   docs.router.get('/docs', (_req, res) => {
     res.json(openapi);
   });
-  app.use(docs.prefix, docs.router);
-  app.get('/api/docs/ui', (req, res) =>
+  docs.router.get('/docs/ui', (req, res) =>
     renderPage(req, res, 'api-docs', { title: 'API reference', doc: openapi }),
   );
+  app.use(docs.prefix, docs.router);
 
   app.use('/api', notFound());
 
