@@ -6,7 +6,7 @@ import { currentContext } from './context';
  * Card fields are on the list because Flutterwave payloads can carry masked card data.
  */
 const SECRET_KEY =
-  /pass(word)?|secret|token|authorization|cookie|session|api[-_]?key|verif-hash|card|cvv|pan$|pin$|otp/i;
+  /pass(word)?|secret|token|authorization|cookie|session|api[-_]?key|verif-hash|card|cvv|cvc|expiry|pan$|pin$|otp/i;
 const REDACTED = '[redacted]';
 
 export function redact(value: unknown, depth = 0): unknown {
