@@ -46,7 +46,11 @@ describe('npm start (scripts/start.ts)', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
     try {
-      await waitFor(() => output.includes('Platform running at'), 60_000, `the URL to be printed; output so far:\n${output}`);
+      await waitFor(
+        () => output.includes('Platform running at'),
+        60_000,
+        `the URL to be printed; output so far:\n${output}`,
+      );
       expect(output).toContain(`Platform running at http://localhost:${port}`);
       expect(output).toMatch(/\[relay\] .*outbox relay started/);
       const ready = await fetch(`http://127.0.0.1:${port}/ready`);

@@ -58,7 +58,10 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
 });
 
-const withDerived = schema.transform((c) => ({ ...c, PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}` }));
+const withDerived = schema.transform((c) => ({
+  ...c,
+  PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}`,
+}));
 
 export type Config = z.infer<typeof withDerived>;
 

@@ -45,7 +45,9 @@ describe('configuration', () => {
 
   it('when only PORT is set, then the public URL follows it', () => {
     expect(loadConfig({ PORT: '3900' }).PUBLIC_URL).toBe('http://localhost:3900');
-    expect(loadConfig({ PORT: '3900', PUBLIC_URL: 'https://tickets.example' }).PUBLIC_URL).toBe('https://tickets.example');
+    expect(loadConfig({ PORT: '3900', PUBLIC_URL: 'https://tickets.example' }).PUBLIC_URL).toBe(
+      'https://tickets.example',
+    );
   });
 
   it('when values are invalid, then one error lists every bad variable by name', () => {
@@ -107,7 +109,11 @@ describe('configuration', () => {
   }, 40_000);
 
   it('when the web process starts in production without secrets, then it exits 1 listing them', async () => {
-    const { code, stderr } = await run('src/server.ts', { NODE_ENV: 'production', SESSION_SECRET: '', PUBLIC_URL: '' });
+    const { code, stderr } = await run('src/server.ts', {
+      NODE_ENV: 'production',
+      SESSION_SECRET: '',
+      PUBLIC_URL: '',
+    });
     expect(code).toBe(1);
     expect(stderr).toContain('SESSION_SECRET');
     expect(stderr).toContain('PUBLIC_URL');

@@ -17,7 +17,15 @@ class Capture extends winston.Transport {
   }
 }
 
-const SECRETS = ['hunter2', 'tok_live_abc', '4111111111111111', '123', 'sid=s%3Aabc', 'Bearer xyz', 'flw-hash'];
+const SECRETS = [
+  'hunter2',
+  'tok_live_abc',
+  '4111111111111111',
+  '123',
+  'sid=s%3Aabc',
+  'Bearer xyz',
+  'flw-hash',
+];
 
 describe('logging', () => {
   describe('redaction', () => {
@@ -29,7 +37,12 @@ describe('logging', () => {
         card: { number: '4111111111111111' },
         cardNumber: '4111111111111111',
         expiry_month: '09',
-        headers: { cookie: 'sid=s%3Aabc', authorization: 'Bearer xyz', 'verif-hash': 'flw-hash', accept: 'json' },
+        headers: {
+          cookie: 'sid=s%3Aabc',
+          authorization: 'Bearer xyz',
+          'verif-hash': 'flw-hash',
+          accept: 'json',
+        },
       });
       expect(out).toEqual({
         email: 'a@example.com',
@@ -38,7 +51,12 @@ describe('logging', () => {
         card: '[redacted]',
         cardNumber: '[redacted]',
         expiry_month: '[redacted]',
-        headers: { cookie: '[redacted]', authorization: '[redacted]', 'verif-hash': '[redacted]', accept: 'json' },
+        headers: {
+          cookie: '[redacted]',
+          authorization: '[redacted]',
+          'verif-hash': '[redacted]',
+          accept: 'json',
+        },
       });
     });
 
@@ -60,7 +78,12 @@ describe('logging', () => {
         for (const secret of SECRETS) expect(line!.text).not.toContain(secret);
         expect(line!.text).toContain('payment callback');
         expect(line!.text).toContain('1500');
-        if (json) expect(JSON.parse(line!.text)).toMatchObject({ level: 'info', service: 'test', password: '[redacted]' });
+        if (json)
+          expect(JSON.parse(line!.text)).toMatchObject({
+            level: 'info',
+            service: 'test',
+            password: '[redacted]',
+          });
       });
     }
   });
@@ -93,7 +116,9 @@ describe('logging', () => {
               name: 'log-probe',
               prefix: '/api/v1/log-probe',
               router,
-              paths: { '/api/v1/log-probe/{n}': { get: { summary: 'test probe', responses: { '200': {} } } } },
+              paths: {
+                '/api/v1/log-probe/{n}': { get: { summary: 'test probe', responses: { '200': {} } } },
+              },
             },
           ],
         };

@@ -4,11 +4,16 @@ import { createTestPlatform, startApp, type RunningApp } from '../../../test/sup
 import { listRoutes, type ApiModule } from '../http/openapi';
 import type { Platform } from '../platform';
 
-type Doc = { openapi: string; paths: Record<string, Record<string, { summary?: string; responses?: object }>> };
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, { summary?: string; responses?: object }>>;
+};
 
 /** Routes that exist on a router but not in the document, as `METHOD /path`. */
 function undocumented(routes: Array<{ method: string; path: string }>, doc: Doc): string[] {
-  return routes.filter((r) => !doc.paths[r.path]?.[r.method]).map((r) => `${r.method.toUpperCase()} ${r.path}`);
+  return routes
+    .filter((r) => !doc.paths[r.path]?.[r.method])
+    .map((r) => `${r.method.toUpperCase()} ${r.path}`);
 }
 
 /**
@@ -87,7 +92,10 @@ describe('GET /api/docs (OpenAPI)', () => {
       { method: 'patch', path: '/api/v1/things/a' },
       { method: 'patch', path: '/api/v1/things/b' },
     ]);
-    const partial: Doc = { openapi: '3.1.0', paths: { '/api/v1/things': { get: { summary: 'x', responses: {} } } } };
+    const partial: Doc = {
+      openapi: '3.1.0',
+      paths: { '/api/v1/things': { get: { summary: 'x', responses: {} } } },
+    };
     expect(undocumented(routes, partial)).toEqual([
       'GET /api/v1/things/campaigns/{campaignId}/tickets/{ticketId}',
       'POST /api/v1/things/campaigns/{campaignId}/tickets',

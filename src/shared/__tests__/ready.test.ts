@@ -71,7 +71,11 @@ describe('GET /ready', () => {
       expect((await request(app.url).get('/health')).status).toBe(200);
 
       await proxies[name].restore();
-      await waitFor(async () => (await ready()).status === 200, 20_000, `/ready to recover after ${name} returns`);
+      await waitFor(
+        async () => (await ready()).status === 200,
+        20_000,
+        `/ready to recover after ${name} returns`,
+      );
     }, 40_000);
   }
 });

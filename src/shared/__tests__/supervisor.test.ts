@@ -34,11 +34,16 @@ describe('the process supervisor', () => {
     return supervisor;
   }
 
-  const started = (name: string) => lines.filter((l) => l.startsWith(`[${name}]`) && l.includes('outbox relay started'));
+  const started = (name: string) =>
+    lines.filter((l) => l.startsWith(`[${name}]`) && l.includes('outbox relay started'));
 
   it('when a worker is killed, then it is started again with a new pid and growing back-off; stop() then stops every child', async () => {
     const s = start();
-    await waitFor(() => started('relay-a').length === 1 && started('relay-b').length === 1, 30_000, 'both relays to start');
+    await waitFor(
+      () => started('relay-a').length === 1 && started('relay-b').length === 1,
+      30_000,
+      'both relays to start',
+    );
     const firstPid = s.pid('relay-a')!;
     const otherPid = s.pid('relay-b')!;
     expect(isAlive(firstPid)).toBe(true);

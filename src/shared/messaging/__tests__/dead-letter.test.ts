@@ -1,7 +1,13 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
 import { consumerDeps, createRelay, sleep } from '../../../../test/support/messaging';
-import { createTestPlatform, resetDatabase, startApp, waitFor, type RunningApp } from '../../../../test/support/platform';
+import {
+  createTestPlatform,
+  resetDatabase,
+  startApp,
+  waitFor,
+  type RunningApp,
+} from '../../../../test/support/platform';
 import { systemClock } from '../../clock';
 import { PermanentError } from '../../errors';
 import { enqueue } from '../../outbox';
@@ -17,7 +23,9 @@ describe('a consumer that keeps failing', () => {
   beforeAll(async () => {
     platform = await createTestPlatform();
     await resetDatabase(platform);
-    await platform.prisma.$executeRawUnsafe('CREATE TABLE IF NOT EXISTS test_side_effects (event_id uuid NOT NULL)');
+    await platform.prisma.$executeRawUnsafe(
+      'CREATE TABLE IF NOT EXISTS test_side_effects (event_id uuid NOT NULL)',
+    );
     app = await startApp(platform);
   });
   afterAll(async () => {
@@ -70,7 +78,11 @@ describe('a consumer that keeps failing', () => {
     const event = await publishThroughOutbox(name);
 
     const depthLine = `rabbitmq_dlq_depth{queue="${dlq}"}`;
-    await waitFor(async () => sample(await metrics(), depthLine) === 1, 15_000, 'the DLQ depth to show 1 in /metrics');
+    await waitFor(
+      async () => sample(await metrics(), depthLine) === 1,
+      15_000,
+      'the DLQ depth to show 1 in /metrics',
+    );
     expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
     const base = platform.config.CONSUMER_RETRY_BASE_MS;
     const gaps = [attempts[1]!.at - attempts[0]!.at, attempts[2]!.at - attempts[1]!.at];
@@ -95,7 +107,9 @@ describe('a consumer that keeps failing', () => {
     expect(dead?.headers?.['x-original-routing-key']).toBe(name);
     // Nothing the handler wrote survived, and the message is not marked processed.
     expect(await platform.prisma.$queryRaw`SELECT * FROM test_side_effects`).toEqual([]);
-    expect(await platform.prisma.$queryRaw`SELECT * FROM inbox_messages WHERE consumer = ${queue}`).toEqual([]);
+    expect(await platform.prisma.$queryRaw`SELECT * FROM inbox_messages WHERE consumer = ${queue}`).toEqual(
+      [],
+    );
     await sleep(300);
     expect(attempts).toHaveLength(3);
   });

@@ -122,7 +122,11 @@ describe('transactional outbox, relay and consumer', () => {
     expect(await widgetCount('w-commit')).toBe(1);
     expect(await outboxRow(event.id)).toBeDefined();
     await waitFor(() => handled.length === 1, 10_000, 'the consumer to handle the event');
-    await waitFor(async () => (await outboxRow(event.id))?.published_at, 5_000, 'the row to be marked published');
+    await waitFor(
+      async () => (await outboxRow(event.id))?.published_at,
+      5_000,
+      'the row to be marked published',
+    );
     await sleep(700);
     expect(handled).toEqual([event.id]);
     expect(tap.ids()).toEqual([event.id]);
@@ -161,7 +165,11 @@ describe('transactional outbox, relay and consumer', () => {
 
     await proxy.restore();
     await waitFor(() => handled.length === 1, 30_000, 'the event to arrive after RabbitMQ is back');
-    await waitFor(async () => (await outboxRow(event.id))?.published_at, 10_000, 'the row to be marked published');
+    await waitFor(
+      async () => (await outboxRow(event.id))?.published_at,
+      10_000,
+      'the row to be marked published',
+    );
     await sleep(700);
     expect(handled).toEqual([event.id]);
     expect(tap.ids()).toEqual([event.id]);
@@ -181,7 +189,10 @@ describe('transactional outbox, relay and consumer', () => {
     };
 
     // Two copies in flight together: a relay that crashed after the confirm, before its UPDATE.
-    await Promise.all([platform.broker.publisher.send(envelope, event), platform.broker.publisher.send(envelope, event)]);
+    await Promise.all([
+      platform.broker.publisher.send(envelope, event),
+      platform.broker.publisher.send(envelope, event),
+    ]);
     await waitFor(async () => (await consumedCount(queue)) === 2, 10_000, 'both deliveries to be handled');
     // And a third, much later copy, after the first one is long committed.
     await platform.broker.publisher.send(envelope, event);

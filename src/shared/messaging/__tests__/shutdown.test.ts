@@ -41,7 +41,12 @@ describe('consumer shutdown and lost connections', () => {
 
   async function publish(broker: Broker, event: DomainEvent): Promise<void> {
     await broker.publisher.send(
-      { exchange: broker.exchange, routingKey: event.name, messageId: event.id, contentType: 'application/json' },
+      {
+        exchange: broker.exchange,
+        routingKey: event.name,
+        messageId: event.id,
+        contentType: 'application/json',
+      },
       event,
     );
   }
@@ -52,7 +57,10 @@ describe('consumer shutdown and lost connections', () => {
     return Number(rows[0]!.n);
   }
 
-  function consumer(spec: Omit<ConsumerSpec, 'handle'> & Partial<Pick<ConsumerSpec, 'handle'>>, broker?: Broker) {
+  function consumer(
+    spec: Omit<ConsumerSpec, 'handle'> & Partial<Pick<ConsumerSpec, 'handle'>>,
+    broker?: Broker,
+  ) {
     const c: RunningConsumer = startConsumer(consumerDeps(platform, broker ? { broker } : {}), {
       async handle(event, { tx }) {
         await tx.$executeRaw`INSERT INTO test_handled (event_id) VALUES (${event.id}::uuid)`;
@@ -144,7 +152,9 @@ describe('consumer shutdown and lost connections', () => {
     await waitFor(
       async () => {
         const rows = await platform.counters.read();
-        return rows.some((r) => r.metric === 'messages_consumed_total' && r.labels.consumer === n.queue && r.value >= 2);
+        return rows.some(
+          (r) => r.metric === 'messages_consumed_total' && r.labels.consumer === n.queue && r.value >= 2,
+        );
       },
       20_000,
       'the redelivery to be consumed',
