@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { Router } from 'express';
 import request from 'supertest';
 import winston from 'winston';
@@ -8,13 +9,19 @@ import { createPlatform, type Platform } from '../platform';
 
 const MESSAGE = Symbol.for('message');
 
-/** Keeps every formatted line a logger writes, as the transport would print it. */
-class Capture extends winston.Transport {
-  lines: Array<Record<string, unknown> & { text: string }> = [];
-  override log(info: Record<string | symbol, unknown>, done: () => void): void {
-    this.lines.push({ ...(info as Record<string, unknown>), text: String(info[MESSAGE]) });
-    done();
-  }
+type Line = Record<string, unknown> & { text: string };
+
+/** Keeps every formatted line a logger writes, as the console transport would print it. */
+function capture(): { lines: Line[]; transport: winston.transport } {
+  const lines: Line[] = [];
+  const stream = new Writable({
+    objectMode: true,
+    write(info: Record<string | symbol, unknown>, _enc, done) {
+      lines.push({ ...(info as Record<string, unknown>), text: String(info[MESSAGE]) });
+      done();
+    },
+  });
+  return { lines, transport: new winston.transports.Stream({ stream }) };
 }
 
 const SECRETS = [
@@ -63,8 +70,8 @@ describe('logging', () => {
     for (const json of [true, false]) {
       it(`when a line is written (${json ? 'JSON, production' : 'readable, development'}), then no secret reaches it`, () => {
         const logger = createLogger({ json, level: 'info', service: 'test' });
-        const capture = new Capture();
-        logger.clear().add(capture);
+        const { lines, transport } = capture();
+        logger.clear().add(transport);
 
         logger.info('payment callback', {
           password: 'hunter2',
@@ -74,7 +81,7 @@ describe('logging', () => {
           amountMinor: 1500,
         });
 
-        const [line] = capture.lines;
+        const [line] = lines;
         for (const secret of SECRETS) expect(line!.text).not.toContain(secret);
         expect(line!.text).toContain('payment callback');
         expect(line!.text).toContain('1500');
@@ -91,12 +98,12 @@ describe('logging', () => {
   describe('request ids', () => {
     let platform: Platform;
     let app: RunningApp;
-    const capture = new Capture();
+    const { lines, transport } = capture();
 
     beforeAll(async () => {
       const config = testConfig({ LOG_LEVEL: 'info' });
       const logger = createLogger({ json: true, level: 'info', service: 'web' });
-      logger.clear().add(capture);
+      logger.clear().add(transport);
       platform = await createPlatform(config, { service: 'web', logger });
       // A module like any other, mounted through the registry (behind sessions and rate limits).
       webModules.push((p) => {
@@ -132,14 +139,14 @@ describe('logging', () => {
     });
 
     it('when two requests run at once, then every line logged while serving each carries its own request id', async () => {
-      capture.lines = [];
+      lines.length = 0;
       const [a, b] = await Promise.all([
         request(app.url).get('/api/v1/log-probe/1').set('X-Request-Id', 'req-aaa'),
         request(app.url).get('/api/v1/log-probe/2').set('X-Request-Id', 'req-bbb'),
       ]);
       expect([a.status, b.status]).toEqual([200, 200]);
 
-      const byN = (n: string) => capture.lines.filter((l) => l.n === n);
+      const byN = (n: string) => lines.filter((l) => l.n === n);
       expect(byN('1').map((l) => [l.message, l.requestId])).toEqual([
         ['step one', 'req-aaa'],
         ['step two', 'req-aaa'],
@@ -151,7 +158,7 @@ describe('logging', () => {
     });
 
     it('when a handler fails, then the error line carries the request id and the client gets a generic 500', async () => {
-      capture.lines = [];
+      lines.length = 0;
       const res = await request(app.url).get('/api/v1/log-probe/3?fail=1');
       expect(res.status).toBe(500);
       expect(res.body).toEqual({
@@ -159,9 +166,9 @@ describe('logging', () => {
       });
       const id = res.headers['x-request-id'];
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
-      const failure = capture.lines.find((l) => l.message === 'unhandled error');
+      const failure = lines.find((l) => l.message === 'unhandled error');
       expect(failure).toMatchObject({ level: 'error', requestId: id, path: '/api/v1/log-probe/3' });
-      expect(capture.lines.filter((l) => l.n === '3').every((l) => l.requestId === id)).toBe(true);
+      expect(lines.filter((l) => l.n === '3').every((l) => l.requestId === id)).toBe(true);
     });
   });
 });
