@@ -1,20 +1,12 @@
 import type { AsyncMessage } from 'rabbitmq-client';
 import type { Broker } from '../../src/shared/messaging/broker';
-import type { ConsumerDeps } from '../../src/shared/messaging/consumer';
+import { consumerDeps as platformConsumerDeps, type ConsumerDeps } from '../../src/shared/messaging/consumer';
 import { OutboxRelay } from '../../src/shared/messaging/relay';
 import type { Platform } from '../../src/shared/platform';
 
 /** What startConsumer needs, from a test platform (optionally with another broker, e.g. behind a proxy). */
 export function consumerDeps(platform: Platform, overrides: Partial<ConsumerDeps> = {}): ConsumerDeps {
-  return {
-    prisma: platform.prisma,
-    broker: platform.broker,
-    logger: platform.logger,
-    counters: platform.counters,
-    maxAttempts: platform.config.CONSUMER_MAX_ATTEMPTS,
-    retryBaseMs: platform.config.CONSUMER_RETRY_BASE_MS,
-    ...overrides,
-  };
+  return { ...platformConsumerDeps(platform), ...overrides };
 }
 
 /** An outbox relay over the test platform's database (and its broker unless another is given). */

@@ -3,6 +3,7 @@ import { requestContext } from '../context';
 import type { Db, Tx } from '../db';
 import { PermanentError } from '../errors';
 import type { Logger } from '../logger';
+import type { Platform } from '../platform';
 import type { Broker } from './broker';
 import type { SharedCounters } from './counters';
 import type { DomainEvent } from './events';
@@ -31,6 +32,22 @@ export interface ConsumerDeps {
   counters: SharedCounters;
   maxAttempts: number;
   retryBaseMs: number;
+  /** Messages RabbitMQ may hand a consumer before it acks (AMQP_PREFETCH); default 2 × concurrency. */
+  prefetch?: number;
+}
+
+/** The consumer settings of a process's platform: what every worker passes to startConsumer. */
+export function consumerDeps(platform: Platform): ConsumerDeps {
+  const { prisma, broker, logger, counters, config } = platform;
+  return {
+    prisma,
+    broker,
+    logger,
+    counters,
+    maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+    retryBaseMs: config.CONSUMER_RETRY_BASE_MS,
+    prefetch: config.AMQP_PREFETCH,
+  };
 }
 
 export interface RunningConsumer {
@@ -160,12 +177,14 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
     counters.inc('messages_dead_lettered_total', { consumer: spec.name });
   }
 
+  const concurrency = spec.concurrency ?? 4;
   const consumer: Consumer = broker.connection.createConsumer(
     {
       queue: spec.name,
       queueOptions: { durable: true },
-      qos: { prefetchCount: (spec.concurrency ?? 4) * 2 },
-      concurrency: spec.concurrency ?? 4,
+      // Never below the concurrency, or handlers would sit idle waiting for deliveries.
+      qos: { prefetchCount: Math.max(deps.prefetch ?? concurrency * 2, concurrency) },
+      concurrency,
       requeue: true,
       exchanges: [{ exchange: broker.exchange, type: 'topic', durable: true }],
       queueBindings: spec.events.map((routingKey) => ({
