@@ -40,7 +40,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`[start] ${signal}: stopping all processes`);
-    void supervisor.stop().then(() => process.exit(0));
+    void supervisor.stop().then(() => {
+      console.log('[start] all processes stopped');
+      process.exit(0);
+    });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
