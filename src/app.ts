@@ -28,7 +28,7 @@ export function buildApp(platform: Platform): BuiltApp {
   const app = express();
   const metrics = createMetrics(platform);
   app.disable('x-powered-by');
-  app.set('trust proxy', config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY);
+  app.set('trust proxy', trustProxy(config.TRUST_PROXY));
 
   app.use(requestId());
   app.use((req, res, next) => {
@@ -62,15 +62,17 @@ export function buildApp(platform: Platform): BuiltApp {
   app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
   app.use(sessions(config, platform.redis));
 
+  const loaded = webModules.map((factory) => factory(platform));
+  for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
+
+  // After the modules' middleware, so that a signed-in caller (req.actor, set by the auth
+  // module) has a bucket of their own: many buyers share one IP behind carrier NAT.
   const apiLimiter = createRateLimit(platform.redis, config.REDIS_PREFIX, {
     name: 'api',
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     limit: config.RATE_LIMIT_MAX,
   });
   app.use('/api', apiLimiter);
-
-  const loaded = webModules.map((factory) => factory(platform));
-  for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
   const modules: ApiModule[] = [system];
   for (const m of loaded) {
     for (const api of m.api ?? []) {
@@ -121,4 +123,15 @@ export function buildApp(platform: Platform): BuiltApp {
 
   app.use(errorHandler(logger, (res, status, err) => renderError(res, status, err.message, err.code)));
   return { app, metrics, modules, openapi };
+}
+
+/**
+ * Express's "trust proxy" from TRUST_PROXY: a hop count must reach Express as a number and
+ * true/false as booleans; as strings Express reads them as IP addresses ("1" trusts nobody,
+ * "true" throws), which would key rate limits by the load balancer's address.
+ */
+export function trustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }

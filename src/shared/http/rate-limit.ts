@@ -8,7 +8,7 @@ export interface RateLimitOptions {
   name: string;
   windowMs: number;
   limit: number;
-  /** Key for the caller; defaults to the signed-in user, else the client IP. */
+  /** Key for the caller; defaults to the signed-in user (req.actor), else the client IP. */
   key?: (req: Request) => string;
 }
 
@@ -24,10 +24,7 @@ export function createRateLimit(redis: RedisClient, prefix: string, opts: RateLi
     legacyHeaders: false,
     keyGenerator:
       opts.key ??
-      ((req) => {
-        const user = (req as { user?: { id?: string } }).user;
-        return user?.id ? `u:${user.id}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
-      }),
+      ((req) => (req.actor ? `u:${req.actor.userId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`)),
     store: new RedisStore({
       prefix: `${prefix}rl:${opts.name}:`,
       sendCommand: (...args: string[]) => redis.sendCommand(args),
