@@ -20,6 +20,10 @@ export function createBroker(opts: { url: string; exchange: string; name: string
     retryLow: 200,
     retryHigh: 5000,
     connectionTimeout: 5000,
+    // How long opening a channel waits for a reconnect (default 20 s). Consumer setup and
+    // close() wait on it, so while RabbitMQ is down it must stay well under
+    // SHUTDOWN_TIMEOUT_MS, or a worker cannot stop cleanly during an outage.
+    acquireTimeout: 5000,
     heartbeat: 15,
   });
   let lastError = '';

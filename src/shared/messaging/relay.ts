@@ -40,12 +40,20 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // Catch up as soon as RabbitMQ is back rather than at the end of the back-off.
+    this.opts.broker.connection.on('connection', this.onReconnect);
     void this.listen();
     this.loop = this.run();
   }
 
+  private readonly onReconnect = () => {
+    this.pending = true;
+    this.wake?.();
+  };
+
   async stop(): Promise<void> {
     this.running = false;
+    this.opts.broker.connection.off('connection', this.onReconnect);
     this.wake?.();
     await this.loop;
     await this.listener?.end().catch(() => undefined);
@@ -102,6 +110,10 @@ export class OutboxRelay {
 
   private async publishBatch(): Promise<number> {
     const { prisma, broker, counters, batchSize } = this.opts;
+    // While RabbitMQ is down a send waits for a channel (up to rabbitmq-client's
+    // acquireTimeout), holding this transaction's row locks and delaying stop() past the
+    // shutdown deadline. Fail the pass at once instead; the loop backs off and retries.
+    if (!broker.connection.ready) throw new Error('RabbitMQ is not connected');
     return prisma.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<OutboxRow[]>`

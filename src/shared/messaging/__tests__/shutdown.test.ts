@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
-import { consumerDeps, sleep } from '../../../../test/support/messaging';
+import { consumerDeps, createRelay, sleep } from '../../../../test/support/messaging';
 import { createTestPlatform, resetDatabase, waitFor } from '../../../../test/support/platform';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
 import { systemClock } from '../../clock';
+import { enqueue } from '../../outbox';
 import type { Platform } from '../../platform';
 import { createBroker, type Broker } from '../broker';
 import { startConsumer, type ConsumerSpec, type RunningConsumer } from '../consumer';
@@ -185,4 +186,48 @@ describe('consumer shutdown and lost connections', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(await pending).toBeInstanceOf(Error);
   });
+
+  it('when RabbitMQ is down, then the relay and a consumer still stop well within the shutdown deadline, losing nothing', async () => {
+    const n = names('outage-stop');
+    const proxy = await new TcpProxy('127.0.0.1', 5672).start();
+    cleanup.push(() => proxy.close());
+    const broker = createBroker({
+      url: proxy.url(platform.config.AMQP_URL),
+      exchange: platform.config.AMQP_EXCHANGE,
+      name: 'test-outage-stop',
+      logger: platform.logger,
+    });
+    cleanup.push(() => broker.close());
+    const c = consumer({ name: n.queue, events: [n.event] }, broker);
+    await c.ready;
+    const relay = createRelay(platform, broker);
+    relay.start();
+    await proxy.cut();
+    await waitFor(() => !broker.connection.ready, 5_000, 'the outage to be noticed');
+    const event = createEvent(n.event, {}, systemClock);
+    await platform.prisma.$transaction((tx) => enqueue(tx, event));
+    await sleep(1_000);
+
+    let started = Date.now();
+    await relay.stop();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    started = Date.now();
+    await c.close();
+    // Bounded by the broker's channel acquire timeout (5 s), far below SHUTDOWN_TIMEOUT_MS.
+    expect(Date.now() - started).toBeLessThan(platform.config.SHUTDOWN_TIMEOUT_MS / 2);
+
+    // The event is still waiting in the outbox, unlocked, for the next relay.
+    const rows = await platform.prisma.$queryRaw<Array<{ published_at: Date | null }>>`
+      SELECT published_at FROM outbox_messages WHERE id = ${event.id}::uuid FOR UPDATE NOWAIT`;
+    expect(rows).toEqual([{ published_at: null }]);
+    await proxy.restore();
+    const second = consumer({ name: n.queue, events: [n.event] });
+    await second.ready;
+    expect(await createRelay(platform).drain()).toBeGreaterThanOrEqual(1);
+    await waitFor(
+      async () => (await timesHandled(event.id)) === 1,
+      10_000,
+      'the event to be handled after the outage',
+    );
+  }, 30_000);
 });
