@@ -82,7 +82,9 @@ const services = [
           `# ticketing-local-trust\nlocal all all trust\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n${text}`,
         );
         // The package may have started the cluster already: make it read the new rules.
-        spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'reload'], { stdio: 'ignore' });
+        spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'reload'], {
+          stdio: 'ignore',
+        });
       }
     },
   },
