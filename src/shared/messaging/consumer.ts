@@ -203,7 +203,8 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
     ready,
     async close() {
       await consumer.close();
-      await retryPublisher.close();
+      // Rejects when its channel set-up was cut short by an outage; nothing is left to flush then.
+      await retryPublisher.close().catch(() => undefined);
     },
   };
 }
