@@ -85,20 +85,25 @@ export class OutboxRelay {
     let backoff = 0;
     while (this.running) {
       this.pending = false;
-      try {
-        await this.drain();
-        backoff = 0;
-      } catch (err) {
-        backoff = Math.min(backoff ? backoff * 2 : 250, 10_000);
-        this.opts.logger.warn('outbox relay pass failed', {
-          err: (err as Error).message,
-          retryInMs: backoff,
-        });
+      // While RabbitMQ is unreachable (the broker logs that) there is nothing to try: wait
+      // for the reconnect, which wakes this loop, or the next poll.
+      const connected = this.opts.broker.connection.ready;
+      if (connected) {
+        try {
+          await this.drain();
+          backoff = 0;
+        } catch (err) {
+          backoff = Math.min(backoff ? backoff * 2 : 250, 10_000);
+          this.opts.logger.warn('outbox relay pass failed', {
+            err: (err as Error).message,
+            retryInMs: backoff,
+          });
+        }
       }
       if (!this.running) break;
-      if (this.pending && !backoff) continue;
+      if (connected && this.pending && !backoff) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, backoff || this.opts.pollMs);
+        const timer = setTimeout(resolve, (connected && backoff) || this.opts.pollMs);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
