@@ -15,7 +15,11 @@ function hostPort(envName, fallbackPort) {
   if (!raw) return { host: '127.0.0.1', port: fallbackPort, local: true };
   const u = new URL(raw);
   const host = u.hostname || '127.0.0.1';
-  return { host, port: Number(u.port) || fallbackPort, local: ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host) };
+  return {
+    host,
+    port: Number(u.port) || fallbackPort,
+    local: ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host),
+  };
 }
 
 function probe(host, port, timeout = 1000) {
@@ -43,7 +47,9 @@ const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'igno
 let aptUpdated = false;
 function aptInstall(pkgs) {
   if (!isRoot || !has('apt-get')) {
-    throw new Error(`missing ${pkgs.join(', ')}: install them (apt-get install ${pkgs.join(' ')}) or use docker-compose.yml`);
+    throw new Error(
+      `missing ${pkgs.join(', ')}: install them (apt-get install ${pkgs.join(' ')}) or use docker-compose.yml`,
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (!aptUpdated) {
@@ -75,6 +81,10 @@ const services = [
           hba,
           `# ticketing-local-trust\nlocal all all trust\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n${text}`,
         );
+        // The package may have started the cluster already: make it read the new rules.
+        spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'reload'], {
+          stdio: 'ignore',
+        });
       }
     },
   },
@@ -105,26 +115,6 @@ const services = [
 if (process.env.SKIP_SERVICE_CHECK === '1') process.exit(0);
 
 let failed = false;
-
-// `--test-tools`: the command-line tools the tests drive (poppler rasterises ticket PDFs, zbar
-// decodes their QR codes), installed with apt-get when missing.
-const testTools = [
-  { command: 'pdftoppm', pkg: 'poppler-utils' },
-  { command: 'pdffonts', pkg: 'poppler-utils' },
-  { command: 'zbarimg', pkg: 'zbar-tools' },
-];
-if (process.argv.includes('--test-tools')) {
-  const missing = [...new Set(testTools.filter((t) => !has(t.command)).map((t) => t.pkg))];
-  if (missing.length) {
-    try {
-      aptInstall(missing);
-    } catch (err) {
-      console.error(`[services] ${err.message}`);
-      failed = true;
-    }
-  }
-}
-
 for (const s of services) {
   if (await probe(s.host, s.port)) continue;
   if (!s.local) {
@@ -143,7 +133,8 @@ for (const s of services) {
     } catch (err) {
       log(`${s.name} start command failed (${err.message}); waiting in case it is already starting`);
     }
-    if (!(await waitFor(s.host, s.port, s.waitSeconds ?? 30))) throw new Error(`${s.name} did not come up on port ${s.port}`);
+    if (!(await waitFor(s.host, s.port, s.waitSeconds ?? 30)))
+      throw new Error(`${s.name} did not come up on port ${s.port}`);
     log(`${s.name} is up on ${s.host}:${s.port}`);
   } catch (err) {
     console.error(`[services] ${err.message}`);

@@ -10,7 +10,10 @@ import { Supervisor, type ChildSpec } from '../src/shared/supervisor';
 async function main(): Promise<void> {
   loadDotEnv();
   const config = getConfig();
-  const root = path.resolve(__dirname, '..');
+  // Run from source (scripts/start.ts) or compiled (dist/scripts/start.js): the project root
+  // is where package.json is, one or two levels up.
+  const compiled = !__filename.endsWith('.ts');
+  const root = path.resolve(__dirname, compiled ? '../..' : '..');
   const applied = await migrateDatabase(config.DATABASE_URL, { log: (m) => console.log(`[start] ${m}`) });
   if (!applied.length) console.log('[start] database is up to date');
 
@@ -35,7 +38,7 @@ async function main(): Promise<void> {
   const supervisor = new Supervisor(children, {
     root,
     env: { ...process.env, MIGRATE_ON_START: 'false' },
-    mode: __filename.endsWith('.ts') ? 'tsx' : 'dist',
+    mode: compiled ? 'dist' : 'tsx',
     log: (line) => console.log(line),
     stopTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   });
@@ -51,7 +54,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`[start] ${signal}: stopping all processes`);
-    void supervisor.stop().then(() => process.exit(0));
+    void supervisor.stop().then(() => {
+      console.log('[start] all processes stopped');
+      process.exit(0);
+    });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

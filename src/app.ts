@@ -29,7 +29,7 @@ export function buildApp(platform: Platform): BuiltApp {
   const app = express();
   const metrics = createMetrics(platform);
   app.disable('x-powered-by');
-  app.set('trust proxy', config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY);
+  app.set('trust proxy', trustProxy(config.TRUST_PROXY));
 
   app.use(requestId());
   app.use((req, res, next) => {
@@ -63,15 +63,17 @@ export function buildApp(platform: Platform): BuiltApp {
   app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
   app.use(sessions(config, platform.redis, platform.clock));
 
+  const loaded = webModules.map((factory) => factory(platform));
+  for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
+
+  // After the modules' middleware, so that a signed-in caller (req.actor, set by the auth
+  // module) has a bucket of their own: many buyers share one IP behind carrier NAT.
   const apiLimiter = createRateLimit(platform.redis, config.REDIS_PREFIX, {
     name: 'api',
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     limit: config.RATE_LIMIT_MAX,
   });
   app.use('/api', apiLimiter);
-
-  const loaded = webModules.map((factory) => factory(platform));
-  for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
   const modules: ApiModule[] = [system];
   for (const m of loaded) {
     for (const api of m.api ?? []) {
@@ -87,7 +89,18 @@ export function buildApp(platform: Platform): BuiltApp {
     router: Router(),
     paths: {
       '/api/docs': {
-        get: { summary: 'This OpenAPI 3.1 document', tags: ['system'], responses: { '200': { description: 'OpenAPI JSON' } } },
+        get: {
+          summary: 'This OpenAPI 3.1 document',
+          tags: ['system'],
+          responses: { '200': { description: 'OpenAPI JSON' } },
+        },
+      },
+      '/api/docs/ui': {
+        get: {
+          summary: 'This document as a readable HTML page',
+          tags: ['system'],
+          responses: { '200': { description: 'HTML page', content: { 'text/html': {} } } },
+        },
       },
     },
   };
@@ -96,8 +109,10 @@ export function buildApp(platform: Platform): BuiltApp {
   docs.router.get('/docs', (_req, res) => {
     res.json(openapi);
   });
+  docs.router.get('/docs/ui', (req, res) =>
+    renderPage(req, res, 'api-docs', { title: 'API reference', doc: openapi }),
+  );
   app.use(docs.prefix, docs.router);
-  app.get('/api/docs/ui', (req, res) => renderPage(req, res, 'api-docs', { title: 'API reference', doc: openapi }));
 
   app.use('/api', notFound());
 
@@ -109,4 +124,15 @@ export function buildApp(platform: Platform): BuiltApp {
 
   app.use(errorHandler(logger, (res, status, err) => renderError(res, status, err.message, err.code)));
   return { app, webModules: loaded, metrics, modules, openapi };
+}
+
+/**
+ * Express's "trust proxy" from TRUST_PROXY: a hop count must reach Express as a number and
+ * true/false as booleans; as strings Express reads them as IP addresses ("1" trusts nobody,
+ * "true" throws), which would key rate limits by the load balancer's address.
+ */
+export function trustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }

@@ -31,4 +31,6 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err) => exitOnStartupError(err, (m) => console.error(err instanceof ConfigError ? m : `web failed to start: ${m}`)));
+main().catch((err) =>
+  exitOnStartupError(err, (m) => console.error(err instanceof ConfigError ? m : `web failed to start: ${m}`)),
+);

@@ -24,6 +24,8 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+// For the URL settings modules add (provider endpoints); unused until the first one lands.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 const url = (def: string) => z.url().default(def);
 const base64Key32 = z
   .string()
@@ -35,7 +37,8 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(3000, 0),
   HOST: z.string().default('127.0.0.1'),
-  PUBLIC_URL: url('http://localhost:3000'),
+  /** The address people and providers use to reach the web process; defaults to localhost:PORT. */
+  PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info'),
 
   DATABASE_URL: z
@@ -143,6 +146,7 @@ const configSchema = schema.transform((c) => {
   const base = c.LOCAL_OIDC_URL.replace(/\/$/, '');
   return {
     ...c,
+    PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}`,
     // Without a base URL the Flutterwave client talks to the local simulator on its port.
     FLUTTERWAVE_BASE_URL: c.FLUTTERWAVE_BASE_URL ?? `http://127.0.0.1:${c.FLUTTERWAVE_SIM_PORT}`,
     /** True when sign-in goes to the local OpenID provider instead of Google. */

@@ -28,7 +28,10 @@ async function timed(name: CheckResult['name'], fn: () => Promise<unknown>): Pro
 }
 
 /** Checks every dependency the process needs, each with a short time-out, in parallel. */
-export async function checkReadiness(p: Pick<Platform, 'prisma' | 'redis' | 'broker'>, timeoutMs = 1500): Promise<CheckResult[]> {
+export async function checkReadiness(
+  p: Pick<Platform, 'prisma' | 'redis' | 'broker'>,
+  timeoutMs = 1500,
+): Promise<CheckResult[]> {
   return Promise.all([
     timed('postgres', () => withTimeout(p.prisma.$queryRaw`SELECT 1`, timeoutMs, 'postgres')),
     timed('redis', async () => {

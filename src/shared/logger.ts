@@ -5,7 +5,8 @@ import { currentContext } from './context';
  * Keys whose values never reach a log line, wherever they appear in a logged object.
  * Card fields are on the list because Flutterwave payloads can carry masked card data.
  */
-const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|session|api[-_]?key|verif-hash|card|cvv|pan$|pin$|otp/i;
+const SECRET_KEY =
+  /pass(word)?|secret|token|authorization|cookie|session|api[-_]?key|verif-hash|card|cvv|cvc|expiry|pan$|pin$|otp/i;
 const REDACTED = '[redacted]';
 
 export function redact(value: unknown, depth = 0): unknown {
@@ -44,7 +45,12 @@ export interface LoggerOptions {
 
 export function createLogger(opts: LoggerOptions = {}): winston.Logger {
   const json = opts.json ?? process.env.NODE_ENV === 'production';
-  const base = [winston.format.errors({ stack: true }), contextFormat(), redactFormat(), winston.format.timestamp()];
+  const base = [
+    winston.format.errors({ stack: true }),
+    contextFormat(),
+    redactFormat(),
+    winston.format.timestamp(),
+  ];
   const format = json
     ? winston.format.combine(...base, winston.format.json())
     : winston.format.combine(

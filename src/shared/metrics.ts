@@ -50,7 +50,12 @@ export function createMetrics(platform: Platform): Metrics {
     messages_failed_total: 'Handler failures (each retried or dead-lettered)',
     messages_dead_lettered_total: 'Messages moved to a dead-letter queue',
   } as const;
-  const labelsOf = { messages_published_total: ['event'], messages_consumed_total: ['consumer', 'event'], messages_failed_total: ['consumer', 'event'], messages_dead_lettered_total: ['consumer'] } as const;
+  const labelsOf = {
+    messages_published_total: ['event'],
+    messages_consumed_total: ['consumer', 'event'],
+    messages_failed_total: ['consumer', 'event'],
+    messages_dead_lettered_total: ['consumer'],
+  } as const;
   let snapshot: Promise<Awaited<ReturnType<typeof platform.counters.read>>> | undefined;
   for (const [name, help] of Object.entries(counterNames) as Array<[keyof typeof counterNames, string]>) {
     new client.Counter({

@@ -88,8 +88,11 @@ export async function ensureDatabase(databaseUrl: string, log: (msg: string) => 
         await client.query(`CREATE DATABASE ${pg.escapeIdentifier(dbName)}`);
         log(`created database ${dbName}`);
       } catch (err) {
-        // Another process created it between our check and our CREATE.
-        if ((err as { code?: string }).code !== '42P04') throw err;
+        // Another process created it between our check and our CREATE: PostgreSQL answers
+        // duplicate_database (42P04), or unique_violation (23505) when both CREATEs raced
+        // on the pg_database catalog at once.
+        const code = (err as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw err;
       }
     }
   } finally {

@@ -21,12 +21,21 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-export async function createPlatform(config: Config, opts: { service: string; logger?: Logger; clock?: Clock }): Promise<Platform> {
+export async function createPlatform(
+  config: Config,
+  opts: { service: string; logger?: Logger; clock?: Clock },
+): Promise<Platform> {
   const logger =
-    opts.logger ?? createLogger({ level: config.LOG_LEVEL, json: config.NODE_ENV === 'production', service: opts.service });
+    opts.logger ??
+    createLogger({ level: config.LOG_LEVEL, json: config.NODE_ENV === 'production', service: opts.service });
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const redis = await createRedis(config.REDIS_URL, opts.service);
-  const broker = createBroker({ url: config.AMQP_URL, exchange: config.AMQP_EXCHANGE, name: opts.service, logger });
+  const broker = createBroker({
+    url: config.AMQP_URL,
+    exchange: config.AMQP_EXCHANGE,
+    name: opts.service,
+    logger,
+  });
   const counters = new SharedCounters(redis, `${config.REDIS_PREFIX}metrics:messages`);
   return {
     config,

@@ -97,7 +97,8 @@ export class Supervisor {
     r.startedAt = Date.now();
     const prefix = `[${r.spec.name}]`;
     for (const stream of [child.stdout, child.stderr]) {
-      if (stream) readline.createInterface({ input: stream }).on('line', (line) => this.opts.log(`${prefix} ${line}`));
+      if (stream)
+        readline.createInterface({ input: stream }).on('line', (line) => this.opts.log(`${prefix} ${line}`));
     }
     child.once('exit', (code, signal) => {
       if (this.stopping) return;

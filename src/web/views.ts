@@ -71,5 +71,22 @@ function navFor(res: Response): NavItem[] {
 }
 
 export function renderError(res: Response, status: number, message: string, code: string): void {
-  res.status(status).type('html').send(eta.render('error', { title: `Error ${status}`, status, message, code, user: null, flash: [], csrfToken: '', sandbox: false, path: '', nav: navItems.filter((n) => !n.when), fmt }));
+  res
+    .status(status)
+    .type('html')
+    .send(
+      eta.render('error', {
+        title: `Error ${status}`,
+        status,
+        message,
+        code,
+        user: null,
+        flash: [],
+        csrfToken: '',
+        sandbox: false,
+        path: '',
+        nav: navItems.filter((n) => !n.when),
+        fmt,
+      }),
+    );
 }

@@ -19,11 +19,15 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
   const admin = new pg.Client({ connectionString: `${TEST_PG_BASE}/postgres` });
   await admin.connect();
   try {
-    const existing = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'tm_test_%'");
+    const existing = await admin.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'tm_test_%'",
+    );
     for (const { datname } of existing.rows) {
       const pid = ownerPid(datname);
       if (pid && pid !== process.pid && !isAlive(pid)) {
-        await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`).catch(() => undefined);
+        await admin
+          .query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`)
+          .catch(() => undefined);
       }
     }
     for (let w = 1; w <= globalConfig.maxWorkers; w++) {
@@ -46,6 +50,8 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
   for (let w = 1; w <= globalConfig.maxWorkers; w++) {
     const { vhost } = testNames(runId, String(w));
     execFileSync('rabbitmqctl', ['-q', 'add_vhost', vhost], { stdio: 'ignore' });
-    execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*'], { stdio: 'ignore' });
+    execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*'], {
+      stdio: 'ignore',
+    });
   }
 }

@@ -13,14 +13,18 @@ export default async function globalTeardown(globalConfig: { maxWorkers: number 
   const workers = [...Array.from({ length: globalConfig.maxWorkers }, (_, i) => String(i + 1)), 'template'];
   try {
     for (const w of workers) {
-      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(testNames(runId, w).database)} WITH (FORCE)`);
+      await admin.query(
+        `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(testNames(runId, w).database)} WITH (FORCE)`,
+      );
     }
   } finally {
     await admin.end();
   }
   for (let w = 1; w <= globalConfig.maxWorkers; w++) {
     try {
-      execFileSync('rabbitmqctl', ['-q', 'delete_vhost', testNames(runId, String(w)).vhost], { stdio: 'ignore' });
+      execFileSync('rabbitmqctl', ['-q', 'delete_vhost', testNames(runId, String(w)).vhost], {
+        stdio: 'ignore',
+      });
     } catch {
       // already gone
     }

@@ -11,7 +11,10 @@ export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}
   return loadConfig({ ...process.env, ...overrides });
 }
 
-export async function createTestPlatform(overrides: Partial<Record<keyof Config, string>> = {}, service = 'test'): Promise<Platform> {
+export async function createTestPlatform(
+  overrides: Partial<Record<keyof Config, string>> = {},
+  service = 'test',
+): Promise<Platform> {
   const config = testConfig(overrides);
   return createPlatform(config, { service, logger: createLogger({ level: config.LOG_LEVEL, service }) });
 }
@@ -59,7 +62,11 @@ export async function resetDatabase(platform: Platform): Promise<void> {
 }
 
 /** Polls until `check` returns a truthy value, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -70,7 +77,9 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

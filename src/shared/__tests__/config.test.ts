@@ -1,74 +1,117 @@
-import crypto from 'node:crypto';
-import { ConfigError, DEV_TICKETS_MASTER_KEY, loadConfig } from '../config';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../config';
 import { productionEnv } from '../../../test/support/production-env';
 
-const productionBase = {
-  ...productionEnv,
-  NODE_ENV: 'production',
-  SESSION_SECRET: 'a-production-session-secret-of-enough-length',
-  DATABASE_URL: 'postgresql://app@db.internal:5432/ticketing',
-  REDIS_URL: 'redis://cache.internal:6379/0',
-  AMQP_URL: 'amqp://app:pw@mq.internal:5672',
-  PUBLIC_URL: 'https://tickets.example.com',
-  TICKETS_MASTER_KEY: crypto.randomBytes(32).toString('base64'),
-  SMTP_URL: 'smtp://user:pw@mail.internal:587',
-  MAIL_FROM: 'Tickets <tickets@example.com>',
-  FLUTTERWAVE_BASE_URL: 'https://api.flutterwave.com',
-  FLUTTERWAVE_SECRET_KEY: 'FLWSECK-live-0123456789abcdef-X',
-  FLUTTERWAVE_PUBLIC_KEY: 'FLWPUBK-live-0123456789abcdef-X',
-  FLUTTERWAVE_SECRET_HASH: 'a-webhook-hash-of-our-own-choosing',
-};
+const root = path.resolve(__dirname, '../../..');
 
-function problems(env: Record<string, string | undefined>): string[] {
+/** Runs an entry point the way `npm start` does and collects its exit code and stderr. */
+function run(script: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
-    loadConfig(env as NodeJS.ProcessEnv);
-    return [];
+    loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
   }
+  return [];
 }
 
-describe('configuration of tickets, storage and mail', () => {
-  it('when nothing is set in development, then the local defaults apply (dev master key, local folders, .eml outbox)', () => {
-    const c = loadConfig({});
-    expect(Buffer.from(c.TICKETS_MASTER_KEY, 'base64')).toHaveLength(32);
-    expect(c).toMatchObject({ STORAGE_DIR: 'var/storage', MAIL_OUTBOX_DIR: 'var/mail-outbox' });
-    expect(c.SMTP_URL).toBeUndefined();
+describe('configuration', () => {
+  it('when nothing is set, then local defaults work', () => {
+    const config = loadConfig({});
+    expect(config.NODE_ENV).toBe('development');
+    expect(config.PORT).toBe(3000);
+    expect(config.PUBLIC_URL).toBe('http://localhost:3000');
+    expect(config.DATABASE_URL).toBe('postgresql://postgres@127.0.0.1:5432/ticketing');
+    expect(config.AMQP_EXCHANGE).toBe('domain');
+    expect(config.MIGRATE_ON_START).toBe(true);
   });
 
-  it('when production has its own secrets, then it loads', () => {
-    expect(problems(productionBase)).toEqual([]);
-  });
-
-  it('when production has no master key or the development one, then it refuses to start', () => {
-    expect(problems({ ...productionBase, TICKETS_MASTER_KEY: undefined })).toEqual([
-      expect.stringMatching(/^TICKETS_MASTER_KEY: must be set/),
-    ]);
-    expect(problems({ ...productionBase, TICKETS_MASTER_KEY: DEV_TICKETS_MASTER_KEY })).toEqual([
-      expect.stringMatching(/^TICKETS_MASTER_KEY: must be set/),
-    ]);
-  });
-
-  it('when production has no SMTP_URL, then it refuses to start rather than write emails to a folder', () => {
-    expect(problems({ ...productionBase, SMTP_URL: undefined })).toEqual([
-      expect.stringMatching(/^SMTP_URL: must be set/),
-    ]);
-  });
-
-  it('when production keeps the local sender address, then it refuses to start', () => {
-    expect(problems({ ...productionBase, MAIL_FROM: undefined })).toEqual([
-      expect.stringMatching(/^MAIL_FROM: must be a sender of your own domain/),
-    ]);
-  });
-
-  it('when the master key is not 32 bytes of base64 or SMTP_URL is not smtp://, then the value is refused without being echoed', () => {
-    const p = problems({ TICKETS_MASTER_KEY: Buffer.alloc(16).toString('base64'), SMTP_URL: 'http://mail' });
-    expect(p).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^TICKETS_MASTER_KEY: must be 32 bytes.*\(got "\*\*\*"\)$/),
-        expect.stringMatching(/^SMTP_URL: must be an smtp/),
-      ]),
+  it('when only PORT is set, then the public URL follows it', () => {
+    expect(loadConfig({ PORT: '3900' }).PUBLIC_URL).toBe('http://localhost:3900');
+    expect(loadConfig({ PORT: '3900', PUBLIC_URL: 'https://tickets.example' }).PUBLIC_URL).toBe(
+      'https://tickets.example',
     );
   });
+
+  it('when values are invalid, then one error lists every bad variable by name', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      DATABASE_URL: 'mysql://x',
+      LOG_LEVEL: 'loud',
+      MIGRATE_ON_START: 'maybe',
+    });
+    expect(problems).toHaveLength(4);
+    expect(problems.find((p) => p.startsWith('PORT:'))).toContain('"abc"');
+    expect(problems.find((p) => p.startsWith('DATABASE_URL:'))).toContain('postgresql://');
+    expect(problems.some((p) => p.startsWith('LOG_LEVEL:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('MIGRATE_ON_START:'))).toBe(true);
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/Invalid configuration:\n {2}- PORT: /);
+  });
+
+  it('when a secret is invalid, then its value is not echoed', () => {
+    const [problem] = problemsOf({ SESSION_SECRET: 'short-secret' });
+    expect(problem).toMatch(/^SESSION_SECRET: /);
+    expect(problem).not.toContain('short-secret');
+  });
+
+  it('when NODE_ENV is production with default or missing secrets and URLs, then it refuses', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    for (const name of ['SESSION_SECRET', 'DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'PUBLIC_URL']) {
+      expect(problems.some((p) => p.startsWith(`${name}:`))).toBe(true);
+    }
+    // Every other production setting is right (test/support/production-env.ts): only the session secret is wrong.
+    const full = { ...productionEnv };
+    expect(problemsOf({ ...full, SESSION_SECRET: 'dev-only-session-secret-change-me-0123456789' })).toEqual([
+      'SESSION_SECRET: must be set to a secret of your own in production',
+    ]);
+    expect(loadConfig({ ...full, SESSION_SECRET: 'a-real-secret-that-is-long-enough-000000' }).NODE_ENV).toBe(
+      'production',
+    );
+  });
+
+  it('when the web process starts with PORT=abc, then it exits 1 naming PORT', async () => {
+    const { code, stderr } = await run('src/server.ts', { PORT: 'abc' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('Invalid configuration');
+    expect(stderr).toMatch(/PORT: .*"abc"/);
+  }, 40_000);
+
+  it('when a worker starts in production with the default session secret, then it exits 1 naming SESSION_SECRET', async () => {
+    const { code, stderr } = await run('workers/relay/main.ts', {
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'dev-only-session-secret-change-me-0123456789',
+      PUBLIC_URL: 'https://tickets.example',
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain('SESSION_SECRET: must be set to a secret of your own in production');
+  }, 40_000);
+
+  it('when the web process starts in production without secrets, then it exits 1 listing them', async () => {
+    const { code, stderr } = await run('src/server.ts', {
+      NODE_ENV: 'production',
+      SESSION_SECRET: '',
+      PUBLIC_URL: '',
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain('SESSION_SECRET');
+    expect(stderr).toContain('PUBLIC_URL');
+  }, 40_000);
 });

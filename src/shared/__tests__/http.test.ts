@@ -1,5 +1,9 @@
+import { Router } from 'express';
+import { body, param } from 'express-validator';
 import request from 'supertest';
 import { createTestPlatform, startApp, type RunningApp } from '../../../test/support/platform';
+import { webModules } from '../../modules/registry';
+import { validate, validated } from '../http/validate';
 import type { Platform } from '../platform';
 
 describe('HTTP conventions', () => {
@@ -7,16 +11,43 @@ describe('HTTP conventions', () => {
   let app: RunningApp;
 
   beforeAll(async () => {
-    platform = await createTestPlatform({ BODY_LIMIT: '1kb', RATE_LIMIT_MAX: '5', RATE_LIMIT_WINDOW_MS: '60000' });
+    platform = await createTestPlatform({
+      BODY_LIMIT: '1kb',
+      RATE_LIMIT_MAX: '5',
+      RATE_LIMIT_WINDOW_MS: '60000',
+    });
+    // A module route validating its input the way every module route does.
+    webModules.push(() => {
+      const router = Router();
+      router.post(
+        '/:campaignId',
+        validate(
+          param('campaignId').isUUID(),
+          body('quantity').isInt({ min: 1, max: 10 }).toInt(),
+          body('email').isEmail(),
+        ),
+        (req, res) => {
+          res.status(201).json({ received: validated(req) });
+        },
+      );
+      return {
+        name: 'validation-probe',
+        api: [{ name: 'validation-probe', prefix: '/api/v1/probe', router, paths: {} }],
+      };
+    });
     app = await startApp(platform);
   });
   afterAll(async () => {
+    webModules.pop();
     await app.close();
     await platform.close();
   });
 
   it('when the JSON body is malformed, then 400 MALFORMED_JSON', async () => {
-    const res = await request(app.url).post('/api/v1/anything').set('Content-Type', 'application/json').send('{"a":');
+    const res = await request(app.url)
+      .post('/api/v1/anything')
+      .set('Content-Type', 'application/json')
+      .send('{"a":');
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: { code: 'MALFORMED_JSON', message: expect.any(String), details: [] } });
   });
@@ -65,5 +96,48 @@ describe('HTTP conventions', () => {
     expect(statuses[6]).toBe(429);
     expect(last!.body.error.code).toBe('RATE_LIMITED');
     expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('when input fails validation, then 400 VALIDATION_FAILED with one detail per bad field', async () => {
+    const res = await request(app.url)
+      .post('/api/v1/probe/not-a-uuid')
+      .set('X-Forwarded-For', '10.0.0.2')
+      .send({ quantity: 0, email: 'nope', extra: 'ignored' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(
+      res.body.error.details.map((d: { field: string; location: string }) => [d.field, d.location]).sort(),
+    ).toEqual([
+      ['campaignId', 'params'],
+      ['email', 'body'],
+      ['quantity', 'body'],
+    ]);
+  });
+
+  it('when input is valid, then the handler sees only the declared, sanitised fields', async () => {
+    const id = '6f1c7c43-3a8e-4f4e-9d5e-3b0d2f3f8a11';
+    const res = await request(app.url)
+      .post(`/api/v1/probe/${id}`)
+      .set('X-Forwarded-For', '10.0.0.3')
+      .send({ quantity: '3', email: 'a@example.com', role: 'SUPER_ADMIN' });
+    expect(res.status).toBe(201);
+    expect(res.body.received).toEqual({ campaignId: id, quantity: 3, email: 'a@example.com' });
+  });
+
+  it('when requests are served, then /metrics has the request histogram by route and status', async () => {
+    await request(app.url).get('/health');
+    await request(app.url).get('/api/v1/no-such-route').set('X-Forwarded-For', '10.0.0.4');
+    const res = await request(app.url).get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toMatch(
+      /^http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} [1-9]/m,
+    );
+    expect(res.text).toMatch(
+      /^http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/health",status="200"\} /m,
+    );
+    expect(res.text).toMatch(
+      /^http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} [1-9]/m,
+    );
   });
 });

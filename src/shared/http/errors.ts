@@ -22,7 +22,10 @@ export function notFound(): RequestHandler {
  * become MALFORMED_JSON (400) and PAYLOAD_TOO_LARGE (413); anything else is a 500 with a
  * generic message, logged with the request id.
  */
-export function errorHandler(logger: Logger, render?: (res: Response, status: number, err: AppError) => void): ErrorRequestHandler {
+export function errorHandler(
+  logger: Logger,
+  render?: (res: Response, status: number, err: AppError) => void,
+): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const appError = toAppError(err);

@@ -68,16 +68,36 @@ export function buildOpenApi(modules: ApiModule[], info: { version: string; serv
   };
 }
 
-/** Lists the routes an Express router really has, as OpenAPI paths (`/x/:id` → `/x/{id}`). */
+interface RouterLayer {
+  route?: { path: unknown; methods: Record<string, boolean> };
+  handle?: { stack?: RouterLayer[] };
+  /** The path the layer was mounted at (router 2.x, which Express 5 uses). */
+  rawPath?: unknown;
+}
+
+/**
+ * Lists the routes an Express router really has, as OpenAPI paths (`/x/:id` → `/x/{id}`),
+ * including routes of routers nested with `router.use('/sub', other)`. A RegExp path is listed
+ * as its source text, which no document path matches, so a completeness check names it.
+ */
 export function listRoutes(prefix: string, router: Router): Array<{ method: string; path: string }> {
   const out: Array<{ method: string; path: string }> = [];
-  for (const layer of (router as unknown as { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> })
-    .stack) {
-    if (!layer.route) continue;
-    const full = `${prefix}${layer.route.path === '/' ? '' : layer.route.path}` || '/';
-    for (const [method, on] of Object.entries(layer.route.methods)) {
-      if (on && method !== '_all') out.push({ method, path: full.replace(/:(\w+)/g, '{$1}') });
+  const join = (base: string, p: string) => `${base}${p === '/' ? '' : p}`;
+  const paths = (raw: unknown): string[] => (Array.isArray(raw) ? raw.flat(Infinity) : [raw]).map(String);
+  const walk = (base: string, stack: RouterLayer[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const p of paths(layer.route.path)) {
+          const full = (join(base, p) || '/').replace(/:(\w+)/g, '{$1}');
+          for (const [method, on] of Object.entries(layer.route.methods)) {
+            if (on && method !== '_all') out.push({ method, path: full });
+          }
+        }
+      } else if (layer.handle?.stack) {
+        for (const p of paths(layer.rawPath ?? '/')) walk(join(base, p), layer.handle.stack);
+      }
     }
-  }
+  };
+  walk(prefix, (router as unknown as { stack: RouterLayer[] }).stack);
   return out;
 }

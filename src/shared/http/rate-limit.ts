@@ -8,7 +8,7 @@ export interface RateLimitOptions {
   name: string;
   windowMs: number;
   limit: number;
-  /** Key for the caller; defaults to the signed-in user, else the client IP. */
+  /** Key for the caller; defaults to the signed-in user (req.actor), else the client IP. */
   key?: (req: Request) => string;
 }
 

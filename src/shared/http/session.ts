@@ -27,10 +27,22 @@ export const SESSION_COOKIE = 'tm.sid';
 export function sessions(config: Config, redis: RedisClient, clock: Clock = systemClock): RequestHandler {
   const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
   const absoluteMs = config.SESSION_ABSOLUTE_HOURS * 3_600_000;
+  const store = new RedisStore({
+    client: redis,
+    prefix: `${config.REDIS_PREFIX}sess:`,
+    ttl: Math.ceil(idleMs / 1000),
+  });
+  // Stamp the creation time on a session's first save (including the fresh session a sign-in
+  // regenerates), so the absolute lifetime below has something to count from.
+  const save = store.set.bind(store);
+  store.set = (sid, sess, cb) => {
+    sess.createdAt ??= Date.now();
+    return save(sid, sess, cb);
+  };
   const middleware = session({
     name: SESSION_COOKIE,
     secret: config.SESSION_SECRET,
-    store: new RedisStore({ client: redis, prefix: `${config.REDIS_PREFIX}sess:`, ttl: Math.ceil(idleMs / 1000) }),
+    store,
     resave: false,
     saveUninitialized: false,
     rolling: true,

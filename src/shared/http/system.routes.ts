@@ -31,7 +31,9 @@ export function systemRoutes(platform: Platform, metrics: Metrics): ApiModule {
   router.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  const plain = (summary: string) => ({ get: { summary, tags: ['system'], responses: { '200': { description: 'OK' } } } });
+  const plain = (summary: string) => ({
+    get: { summary, tags: ['system'], responses: { '200': { description: 'OK' } } },
+  });
   return {
     name: 'system',
     prefix: '',
@@ -42,7 +44,10 @@ export function systemRoutes(platform: Platform, metrics: Metrics): ApiModule {
         get: {
           summary: 'PostgreSQL, Redis and RabbitMQ are reachable',
           tags: ['system'],
-          responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is unreachable (named in details)' } },
+          responses: {
+            '200': { description: 'Ready' },
+            '503': { description: 'A dependency is unreachable (named in details)' },
+          },
         },
       },
       '/metrics': plain('Prometheus metrics (text format)'),

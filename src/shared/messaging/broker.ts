@@ -20,6 +20,10 @@ export function createBroker(opts: { url: string; exchange: string; name: string
     retryLow: 200,
     retryHigh: 5000,
     connectionTimeout: 5000,
+    // How long opening a channel waits for a reconnect (default 20 s). Consumer setup and
+    // close() wait on it, so while RabbitMQ is down it must stay well under
+    // SHUTDOWN_TIMEOUT_MS, or a worker cannot stop cleanly during an outage.
+    acquireTimeout: 5000,
     heartbeat: 15,
   });
   let lastError = '';
@@ -42,7 +46,15 @@ export function createBroker(opts: { url: string; exchange: string; name: string
     exchange: opts.exchange,
     publisher,
     async close() {
-      await publisher.close();
+      // While RabbitMQ is unreachable a publisher waits for a channel (up to acquireTimeout)
+      // and closing it would wait too; closing the connection first ends that wait at once.
+      // The publisher's close then rejects, which must not skip closing the connection.
+      if (!connection.ready) {
+        await connection.close();
+        await publisher.close().catch(() => undefined);
+        return;
+      }
+      await publisher.close().catch(() => undefined);
       await connection.close();
     },
   };

@@ -3,6 +3,7 @@ import { requestContext } from '../context';
 import type { Db, Tx } from '../db';
 import { PermanentError } from '../errors';
 import type { Logger } from '../logger';
+import type { Platform } from '../platform';
 import type { Broker } from './broker';
 import type { SharedCounters } from './counters';
 import type { DomainEvent } from './events';
@@ -31,10 +32,28 @@ export interface ConsumerDeps {
   counters: SharedCounters;
   maxAttempts: number;
   retryBaseMs: number;
+  /** Messages RabbitMQ may hand a consumer before it acks (AMQP_PREFETCH); default 2 × concurrency. */
+  prefetch?: number;
+}
+
+/** The consumer settings of a process's platform: what every worker passes to startConsumer. */
+export function consumerDeps(platform: Platform): ConsumerDeps {
+  const { prisma, broker, logger, counters, config } = platform;
+  return {
+    prisma,
+    broker,
+    logger,
+    counters,
+    maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+    retryBaseMs: config.CONSUMER_RETRY_BASE_MS,
+    prefetch: config.AMQP_PREFETCH,
+  };
 }
 
 export interface RunningConsumer {
   name: string;
+  /** Resolves once the queue, its bindings and the subscription are in place. */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -122,7 +141,16 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
           const queue = retryQueues.get(attempt) as string;
           logger.warn('handler failed, will retry', { eventId: event.id, attempt, err: error.message });
           await retryPublisher.send(
-            { ...envelopeOf(msg), routingKey: queue, exchange: '', headers: { ...msg.headers, 'x-attempt': attempt + 1 } },
+            {
+              ...envelopeOf(msg),
+              routingKey: queue,
+              exchange: '',
+              headers: {
+                ...msg.headers,
+                'x-attempt': attempt + 1,
+                'x-original-routing-key': originalRoutingKey(msg),
+              },
+            },
             msg.body,
           );
         }
@@ -141,7 +169,7 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
           ...msg.headers,
           'x-attempt': attempt,
           'x-error': err.message.slice(0, 1000),
-          'x-original-routing-key': msg.routingKey,
+          'x-original-routing-key': originalRoutingKey(msg),
         },
       },
       msg.body,
@@ -149,25 +177,34 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
     counters.inc('messages_dead_lettered_total', { consumer: spec.name });
   }
 
+  const concurrency = spec.concurrency ?? 4;
   const consumer: Consumer = broker.connection.createConsumer(
     {
       queue: spec.name,
       queueOptions: { durable: true },
-      qos: { prefetchCount: (spec.concurrency ?? 4) * 2 },
-      concurrency: spec.concurrency ?? 4,
+      // Never below the concurrency, or handlers would sit idle waiting for deliveries.
+      qos: { prefetchCount: Math.max(deps.prefetch ?? concurrency * 2, concurrency) },
+      concurrency,
       requeue: true,
       exchanges: [{ exchange: broker.exchange, type: 'topic', durable: true }],
-      queueBindings: spec.events.map((routingKey) => ({ exchange: broker.exchange, routingKey, queue: spec.name })),
+      queueBindings: spec.events.map((routingKey) => ({
+        exchange: broker.exchange,
+        routingKey,
+        queue: spec.name,
+      })),
     },
     onMessage,
   );
   consumer.on('error', (err: Error) => logger.warn('consumer error', { err: err.message }));
+  const ready = new Promise<void>((resolve) => consumer.once('ready', () => resolve()));
 
   return {
     name: spec.name,
+    ready,
     async close() {
       await consumer.close();
-      await retryPublisher.close();
+      // Rejects when its channel set-up was cut short by an outage; nothing is left to flush then.
+      await retryPublisher.close().catch(() => undefined);
     },
   };
 }
@@ -180,6 +217,12 @@ function parseEvent<P extends object>(msg: AsyncMessage): DomainEvent<P> {
   }
   if (!/^[0-9a-f-]{36}$/i.test(e.id)) throw new PermanentError('event id is not a uuid');
   return e as DomainEvent<P>;
+}
+
+/** The event name the message was first published with: a retry comes back keyed by the queue name. */
+function originalRoutingKey(msg: AsyncMessage): string {
+  const first: unknown = msg.headers?.['x-original-routing-key'];
+  return typeof first === 'string' ? first : msg.routingKey;
 }
 
 function envelopeOf(msg: AsyncMessage) {

@@ -13,6 +13,11 @@ export interface DomainEvent<P extends object = Record<string, unknown>> {
   payload: P;
 }
 
-export function createEvent<P extends object>(name: string, payload: P, clock: Clock, version = 1): DomainEvent<P> {
+export function createEvent<P extends object>(
+  name: string,
+  payload: P,
+  clock: Clock,
+  version = 1,
+): DomainEvent<P> {
   return { id: crypto.randomUUID(), name, occurredAt: clock.now().toISOString(), version, payload };
 }

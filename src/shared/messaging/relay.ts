@@ -40,12 +40,20 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // Catch up as soon as RabbitMQ is back rather than at the end of the back-off.
+    this.opts.broker.connection.on('connection', this.onReconnect);
     void this.listen();
     this.loop = this.run();
   }
 
+  private readonly onReconnect = () => {
+    this.pending = true;
+    this.wake?.();
+  };
+
   async stop(): Promise<void> {
     this.running = false;
+    this.opts.broker.connection.off('connection', this.onReconnect);
     this.wake?.();
     await this.loop;
     await this.listener?.end().catch(() => undefined);
@@ -77,17 +85,25 @@ export class OutboxRelay {
     let backoff = 0;
     while (this.running) {
       this.pending = false;
-      try {
-        await this.drain();
-        backoff = 0;
-      } catch (err) {
-        backoff = Math.min(backoff ? backoff * 2 : 250, 10_000);
-        this.opts.logger.warn('outbox relay pass failed', { err: (err as Error).message, retryInMs: backoff });
+      // While RabbitMQ is unreachable (the broker logs that) there is nothing to try: wait
+      // for the reconnect, which wakes this loop, or the next poll.
+      const connected = this.opts.broker.connection.ready;
+      if (connected) {
+        try {
+          await this.drain();
+          backoff = 0;
+        } catch (err) {
+          backoff = Math.min(backoff ? backoff * 2 : 250, 10_000);
+          this.opts.logger.warn('outbox relay pass failed', {
+            err: (err as Error).message,
+            retryInMs: backoff,
+          });
+        }
       }
       if (!this.running) break;
-      if (this.pending && !backoff) continue;
+      if (connected && this.pending && !backoff) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, backoff || this.opts.pollMs);
+        const timer = setTimeout(resolve, (connected && backoff) || this.opts.pollMs);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -99,6 +115,10 @@ export class OutboxRelay {
 
   private async publishBatch(): Promise<number> {
     const { prisma, broker, counters, batchSize } = this.opts;
+    // While RabbitMQ is down a send waits for a channel (up to rabbitmq-client's
+    // acquireTimeout), holding this transaction's row locks and delaying stop() past the
+    // shutdown deadline. Fail the pass at once instead; the loop backs off and retries.
+    if (!broker.connection.ready) throw new Error('RabbitMQ is not connected');
     return prisma.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<OutboxRow[]>`
@@ -134,7 +154,8 @@ export class OutboxRelay {
           }
         }
         if (failed.length) {
-          const reason = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as Error;
+          const reason = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult)
+            .reason as Error;
           await tx.$executeRaw`UPDATE outbox_messages SET attempts = attempts + 1, last_error = ${reason.message}
             WHERE id = ANY(${failed.map((r) => r.id)}::uuid[])`;
           if (!sent.length) throw reason;
