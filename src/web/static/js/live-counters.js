@@ -1,3 +1,4 @@
+/* global io */
 // Live availability: join the campaign's room and apply absolute counters as they arrive.
 (function () {
   const root = document.querySelector('[data-campaign-id]');

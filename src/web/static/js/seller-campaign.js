@@ -1,3 +1,4 @@
+/* global api, describeError */
 // Seller campaign editor: create/update the campaign, manage ticket types, run transitions.
 (function () {
   const status = document.getElementById('form-status');
