@@ -21,7 +21,8 @@ export interface WebModule {
 
 export type WebModuleFactory = (platform: Platform) => WebModule;
 
+import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
 
 /** Every module of the web process, in mount order. */
-export const webModules: WebModuleFactory[] = [campaignsWebModule];
+export const webModules: WebModuleFactory[] = [campaignsWebModule, bookingsWebModule];

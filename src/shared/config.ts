@@ -54,6 +54,14 @@ const schema = z.object({
   CONSUMER_RETRY_BASE_MS: int(1000, 1),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
   SCHEDULER_TICK_MS: int(15_000, 50),
+
+  // Bookings: how long a PENDING booking holds its tickets, the expiry job's batch size, how
+  // long an Idempotency-Key is remembered, and the per-user cap on reservation requests.
+  BOOKING_HOLD_MINUTES: int(15, 1),
+  BOOKING_EXPIRY_BATCH_SIZE: int(200, 1),
+  IDEMPOTENCY_KEY_TTL_HOURS: int(24, 1),
+  BOOKING_RATE_LIMIT_MAX: int(30, 1),
+  BOOKING_RATE_LIMIT_WINDOW_MS: int(60_000, 1),
 });
 
 export type Config = z.infer<typeof schema>;
