@@ -371,7 +371,7 @@ describe('bookings service', () => {
           jitter(() => expirer.expireDueBookings()),
           jitter(() => svc.confirmBooking(undefined, id, `pay-${round}`)),
           jitter(() => svc.cancelBooking(buyer, id)),
-          jitter(() => (round % 2 ? svc.confirmBooking(undefined, id, `pay-${round}`) : expirer.expireDueBookings())),
+          jitter<unknown>(() => (round % 2 ? svc.confirmBooking(undefined, id, `pay-${round}`) : expirer.expireDueBookings())),
           // A competitor for whatever the losing transition gives back.
           jitter(() => svc.reserveBooking(actor(), key(), order(s, [q]))),
           jitter(() => svc.reserveBooking(actor(), key(), order(s, [q])), 12),
