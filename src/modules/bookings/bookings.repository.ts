@@ -20,7 +20,7 @@ function toBooking(row: BookingRow): BookingRecord {
   };
 }
 
-// ---------------------------------------------------------------- idempotency keys
+// ---------------------------------------------------------------- idempotency keys and the customer lock
 
 export interface StoredResponse {
   requestHash: string;
@@ -29,42 +29,51 @@ export interface StoredResponse {
 }
 
 /**
- * Claims (user, key) for this transaction, or returns the row another request committed.
+ * One statement: takes the customer's lock on the campaign, then claims (user, key) for this
+ * transaction. Returns false when the key was already used (read it with findIdempotencyRecord).
  *
- * Concurrency: the INSERT takes the primary key's index entry. A second transaction inserting
- * the same (user, key) while the first is still open WAITS on it (PostgreSQL's unique-index
- * check blocks on the uncommitted tuple). If the first commits, ON CONFLICT DO NOTHING inserts
- * nothing and the following SELECT (a fresh snapshot in READ COMMITTED) sees the committed row
- * with its final response; if the first rolls back, the second's INSERT succeeds and it does the
- * work itself. So 20 identical requests in parallel run the booking logic exactly once and the
- * other 19 answer the stored response. This relies on READ COMMITTED (Prisma's default here):
- * under REPEATABLE READ the SELECT would not see the row and the claim would fail instead.
+ * The customer lock (transaction-scoped advisory lock on (user, campaign), released at commit
+ * or rollback) serialises one customer's reservations on one campaign, so two parallel requests
+ * cannot both count the customer's tickets, both see room under the per-customer maximum and
+ * both commit. Key collisions between different pairs only cost a little waiting. It is taken
+ * first (the INSERT reads from the CTE that takes it), so the lock order is always customer lock
+ * → key row → ticket type rows, and the limit check in insertBooking, a later statement, sees
+ * every booking committed before the lock was granted (READ COMMITTED: a new snapshot per
+ * statement).
+ *
+ * Idempotency: the INSERT takes the key's primary-key entry. A second transaction with the
+ * same (user, key) waits (on the customer lock when the body names the same campaign, else on
+ * the uncommitted index entry). If the first commits, ON CONFLICT DO NOTHING inserts nothing and
+ * the caller's next statement sees the committed row with its final response; if the first rolls
+ * back, the second's INSERT succeeds and it does the work itself. So 20 identical requests in
+ * parallel run the booking logic exactly once and the other 19 answer the stored response. This
+ * relies on READ COMMITTED (Prisma's default here); under REPEATABLE READ the later read would
+ * not see the row.
  */
-export async function claimIdempotencyKey(
+export async function lockCustomerAndClaimKey(
   tx: Tx,
   userId: string,
+  campaignId: string,
   key: string,
   requestHash: string,
   now: Date,
-): Promise<{ claimed: true } | { claimed: false; stored: StoredResponse }> {
+): Promise<boolean> {
   const inserted = await tx.$executeRaw`
+    WITH customer_lock AS (SELECT pg_advisory_xact_lock(hashtext('bookings.customer'), hashtext(${userId} || ':' || ${campaignId})))
     INSERT INTO booking_idempotency_keys (user_id, key, request_hash, created_at)
-    VALUES (${userId}::uuid, ${key}, ${requestHash}, ${now})
+    SELECT ${userId}::uuid, ${key}, ${requestHash}, ${now} FROM customer_lock
     ON CONFLICT (user_id, key) DO NOTHING`;
-  if (inserted === 1) return { claimed: true };
-  const row = await tx.bookingIdempotencyKey.findUnique({ where: { userId_key: { userId, key } } });
-  // The conflicting row was deleted (TTL clean-up) between the two statements: let the caller retry.
-  if (!row) throw new IdempotencyRace();
-  return { claimed: false, stored: { requestHash: row.requestHash, responseStatus: row.responseStatus, responseBody: row.responseBody } };
+  return inserted === 1;
 }
 
-export class IdempotencyRace extends Error {}
+export async function findIdempotencyRecord(tx: Tx, userId: string, key: string): Promise<StoredResponse | null> {
+  const row = await tx.bookingIdempotencyKey.findUnique({ where: { userId_key: { userId, key } } });
+  return row ? { requestHash: row.requestHash, responseStatus: row.responseStatus, responseBody: row.responseBody } : null;
+}
 
 export async function saveIdempotentResponse(tx: Tx, userId: string, key: string, status: number, body: unknown): Promise<void> {
-  await tx.bookingIdempotencyKey.update({
-    where: { userId_key: { userId, key } },
-    data: { responseStatus: status, responseBody: body as Prisma.InputJsonValue },
-  });
+  await tx.$executeRaw`UPDATE booking_idempotency_keys SET response_status = ${status}, response_body = ${JSON.stringify(body)}::jsonb
+    WHERE user_id = ${userId}::uuid AND key = ${key}`;
 }
 
 /** Forgets keys older than `cutoff`, at most `limit` per call. Returns how many went. */
@@ -73,14 +82,7 @@ export async function deleteIdempotencyKeysBefore(db: Client, cutoff: Date, limi
     SELECT ctid FROM booking_idempotency_keys WHERE created_at < ${cutoff} LIMIT ${limit})`;
 }
 
-// ---------------------------------------------------------------- per-customer limit
-
-/**
- * Serialises one customer's booking transactions on one campaign (transaction-scoped advisory
- * lock, released at commit/rollback). Without it two parallel requests could each count the
- * customer's tickets, each see room under the per-customer maximum, and both commit. Key
- * collisions between different (user, campaign) pairs only cost a little extra waiting.
- */
+/** The same customer lock, for paths that did not claim a key (a late confirmation). */
 export async function lockCustomerOnCampaign(tx: Tx, userId: string, campaignId: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('bookings.customer'), hashtext(${userId} || ':' || ${campaignId}))`;
 }
@@ -110,21 +112,54 @@ export interface NewBooking {
   items: Array<Omit<BookingItemRecord, 'bookingId'>>;
 }
 
-/** Inserts a booking and its items with a fresh unique reference (retried on the rare clash). */
-export async function insertBooking(tx: Tx, b: NewBooking, now: Date): Promise<string> {
+export type InsertOutcome = { inserted: true; reference: string } | { inserted: false; held: number };
+
+/**
+ * In ONE statement (this is the hot path, and every statement costs a round trip): counts the
+ * customer's PENDING + CONFIRMED tickets for the campaign and, only if `maxPerCustomer` still
+ * allows this booking, inserts it with its items under a fresh reference and stores `response`
+ * as the idempotency key's answer. Must run under the customer lock (lockCustomerAndClaimKey).
+ * A reference clash (unique index; ON CONFLICT so the transaction is not aborted) is retried
+ * with a new reference.
+ */
+export async function insertBooking(
+  tx: Tx,
+  b: NewBooking,
+  now: Date,
+  limit: { maxPerCustomer: number },
+  idempotency: { key: string; response: (reference: string) => unknown },
+): Promise<InsertOutcome> {
+  const requested = b.items.reduce((n, i) => n + i.quantity, 0);
   for (let attempt = 0; ; attempt++) {
     const reference = newReference();
-    // ON CONFLICT instead of catching the unique violation: an error would abort the transaction.
-    const n = await tx.$executeRaw`
-      INSERT INTO bookings (id, reference, user_id, campaign_id, seller_id, status, issuance, currency, total_minor,
-        expires_at, confirmed_at, created_at, updated_at)
-      VALUES (${b.id}::uuid, ${reference}, ${b.userId}::uuid, ${b.campaignId}::uuid, ${b.sellerId}::uuid, ${b.status},
-        ${b.issuance}, ${b.currency}, ${b.totalMinor}, ${b.expiresAt}, ${b.confirmedAt}, ${now}, ${now})
-      ON CONFLICT (reference) DO NOTHING`;
-    if (n === 1) {
-      await tx.bookingItem.createMany({ data: b.items.map((i) => ({ ...i, bookingId: b.id, lineTotalMinor: BigInt(i.lineTotalMinor) })) });
-      return reference;
-    }
+    const rows = await tx.$queryRaw<Array<{ held: number; inserted: number }>>`
+      WITH held AS (
+        SELECT COALESCE(SUM(i.quantity), 0)::int AS n FROM bookings x JOIN booking_items i ON i.booking_id = x.id
+        WHERE x.campaign_id = ${b.campaignId}::uuid AND x.user_id = ${b.userId}::uuid AND x.status IN ('PENDING', 'CONFIRMED')
+      ), booking AS (
+        INSERT INTO bookings (id, reference, user_id, campaign_id, seller_id, status, issuance, currency, total_minor,
+          expires_at, confirmed_at, created_at, updated_at)
+        SELECT ${b.id}::uuid, ${reference}, ${b.userId}::uuid, ${b.campaignId}::uuid, ${b.sellerId}::uuid, ${b.status},
+          ${b.issuance}, ${b.currency}, ${b.totalMinor}, ${b.expiresAt}, ${b.confirmedAt}, ${now}, ${now}
+        FROM held WHERE held.n + ${requested} <= ${limit.maxPerCustomer}
+        ON CONFLICT (reference) DO NOTHING
+        RETURNING id
+      ), items AS (
+        INSERT INTO booking_items (id, booking_id, ticket_type_id, ticket_type_name, unit_price_minor, quantity, entries_per_ticket, line_total_minor)
+        SELECT i.id, booking.id, i.ticket_type_id, i.name, i.price, i.quantity, i.entries, i.line_total
+        FROM booking, unnest(${b.items.map((i) => i.id)}::uuid[], ${b.items.map((i) => i.ticketTypeId)}::uuid[],
+          ${b.items.map((i) => i.ticketTypeName)}::text[], ${b.items.map((i) => i.unitPriceMinor)}::int[],
+          ${b.items.map((i) => i.quantity)}::int[], ${b.items.map((i) => i.entriesPerTicket)}::int[],
+          ${b.items.map((i) => String(i.lineTotalMinor))}::bigint[])
+          AS i(id, ticket_type_id, name, price, quantity, entries, line_total)
+      ), response AS (
+        UPDATE booking_idempotency_keys SET response_status = 201, response_body = ${JSON.stringify(idempotency.response(reference))}::jsonb
+        WHERE user_id = ${b.userId}::uuid AND key = ${idempotency.key} AND EXISTS (SELECT 1 FROM booking)
+      )
+      SELECT (SELECT n FROM held) AS held, (SELECT count(*) FROM booking)::int AS inserted`;
+    const row = rows[0]!;
+    if (row.inserted === 1) return { inserted: true, reference };
+    if (row.held + requested > limit.maxPerCustomer) return { inserted: false, held: row.held };
     if (attempt >= 5) throw new Error('bookings: could not draw a unique reference');
   }
 }

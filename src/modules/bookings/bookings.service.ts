@@ -105,6 +105,9 @@ export function requestHash(input: ReserveInput): string {
   return crypto.createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
+/** The key's row vanished between claim and read (TTL purge): the attempt is retried. */
+class IdempotencyRace extends Error {}
+
 function errorBody(err: AppError) {
   return { error: { code: err.code, message: err.message, details: err.details } };
 }
@@ -138,12 +141,12 @@ export function createBookingsService(deps: BookingDeps) {
   }
 
   /**
-   * Checks a booking request against the campaign as it is now and prices it. Holds the
-   * customer's advisory lock from here to the end of the transaction, so the per-customer count
-   * cannot be raced by the same customer's parallel requests. Throws an AppError for any refusal.
+   * Checks a booking request against the campaign as it is now and prices it, without writing.
+   * Also refuses at once when a plain read already shows too few tickets left: under a rush for
+   * the last tickets most requests end here, cheaply. That read is only a shortcut; the
+   * conditional UPDATE in reserveStock remains what decides. Throws an AppError for a refusal.
    */
-  async function planBooking(tx: Tx, actor: Actor, input: ReserveInput, now: Date): Promise<Omit<BookingRecord, 'reference' | 'status'> & { status: 'PENDING' | 'CONFIRMED' }> {
-    await repo.lockCustomerOnCampaign(tx, actor.userId, input.campaignId);
+  async function planBooking(tx: Tx, actor: Actor, input: ReserveInput, now: Date) {
     const sale = await getCampaignForSale(tx, input.campaignId, input.items.map((i) => i.ticketTypeId));
     if (!sale || sale.campaign.status === 'DRAFT') throw BookingErrors.campaignNotFound();
     const c = sale.campaign;
@@ -167,6 +170,8 @@ export function createBookingsService(deps: BookingDeps) {
       if (i.quantity < t.minPerOrder || i.quantity > t.maxPerOrder) {
         throw BookingErrors.quantityOutOfRange(t.name, t.id, t.minPerOrder, t.maxPerOrder);
       }
+      const left = t.capacity - t.sold - t.reserved;
+      if (left < i.quantity) throw BookingErrors.soldOut(t.name, t.id, Math.max(0, left));
       return {
         id: crypto.randomUUID(),
         bookingId: id,
@@ -179,15 +184,14 @@ export function createBookingsService(deps: BookingDeps) {
         lineTotalMinor: t.priceMinor * i.quantity,
       };
     });
-
     const requested = items.reduce((n, i) => n + i.quantity, 0);
-    const held = await repo.ticketsHeldByCustomer(tx, actor.userId, c.id);
-    if (held + requested > c.maxTicketsPerCustomer) throw BookingErrors.customerLimit(c.maxTicketsPerCustomer, held);
+    // Checked again, race-free, when inserting (insertBooking); this only spares a write.
+    if (requested > c.maxTicketsPerCustomer) throw BookingErrors.customerLimit(c.maxTicketsPerCustomer, 0);
 
     const totalMinor = items.reduce((n, i) => n + i.lineTotalMinor, 0);
     if (!Number.isSafeInteger(totalMinor)) throw BookingErrors.tooLarge();
     const free = totalMinor === 0;
-    return {
+    const booking: Omit<BookingRecord, 'reference'> & { status: 'PENDING' | 'CONFIRMED' } = {
       id,
       userId: actor.userId,
       campaignId: c.id,
@@ -206,43 +210,48 @@ export function createBookingsService(deps: BookingDeps) {
       updatedAt: now,
       items: items.sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1)),
     };
+    return { booking, maxPerCustomer: c.maxTicketsPerCustomer };
   }
 
   /**
-   * One attempt of a reservation inside its transaction. The idempotency key is claimed first
-   * (see claimIdempotencyKey for why parallel duplicates run this once). The booking work runs
-   * under a savepoint: a business refusal (SOLD_OUT, limits…) rolls back to it, so no booking,
-   * item, event or counter change survives, and the refusal is stored as the key's response
-   * in the same transaction, so one key always answers one outcome. An unexpected error rolls
-   * back the whole transaction, key included: a retry with the same key then runs afresh.
+   * One attempt of a reservation inside its transaction, as few statements as it can be (each
+   * is a round trip on the hot path):
+   *   1. customer lock + idempotency key claim (lockCustomerAndClaimKey explains both);
+   *   2. the campaign and its types (campaigns' public API), checks, no writes;
+   *   3. SAVEPOINT, then the booking, its items and the key's 201 response in one statement,
+   *      guarded by the per-customer maximum; then the events (outbox);
+   *   4. the stock: reserveStock's conditional UPDATE, LAST, so that the ticket type row (the
+   *      hot spot every buyer of the type queues on) stays locked only for that statement and
+   *      the COMMIT. Its WHERE (sold + reserved + q <= capacity) is re-checked on the latest row
+   *      version after any wait, which is what makes overselling impossible.
+   * A business refusal rolls back to the savepoint (no booking, item, event or counter change
+   * survives) and is stored as the key's response in the same transaction, so one key always
+   * answers one outcome. An unexpected error rolls back everything, key included: a retry with
+   * the same key then runs afresh.
    */
   async function reserveOnce(tx: Tx, actor: Actor, key: string, hash: string, input: ReserveInput): Promise<ReserveResult> {
     const now = clock.now();
-    const claim = await repo.claimIdempotencyKey(tx, actor.userId, key, hash, now);
-    if (!claim.claimed) {
-      if (claim.stored.requestHash !== hash) throw BookingErrors.idempotencyKeyReused();
-      if (claim.stored.responseStatus === null) throw new Error('bookings: an idempotency key was committed without its response');
-      return { status: claim.stored.responseStatus, body: claim.stored.responseBody, replayed: true };
+    if (!(await repo.lockCustomerAndClaimKey(tx, actor.userId, input.campaignId, key, hash, now))) {
+      const stored = await repo.findIdempotencyRecord(tx, actor.userId, key);
+      // Deleted by the TTL purge between the two statements: the caller retries, and claims it.
+      if (!stored) throw new IdempotencyRace();
+      if (stored.requestHash !== hash) throw BookingErrors.idempotencyKeyReused();
+      if (stored.responseStatus === null) throw new Error('bookings: an idempotency key was committed without its response');
+      return { status: stored.responseStatus, body: stored.responseBody, replayed: true };
     }
 
-    await tx.$executeRaw`SAVEPOINT reserve_booking`;
+    let savepoint = false;
     try {
-      const plan = await planBooking(tx, actor, input, now);
-      const reference = await repo.insertBooking(tx, plan, now);
-      const booking: BookingRecord = { ...plan, reference };
+      const { booking: planned, maxPerCustomer } = await planBooking(tx, actor, input, now);
+      await tx.$executeRaw`SAVEPOINT reserve_booking`;
+      savepoint = true;
+      const inserted = await repo.insertBooking(tx, planned, now, { maxPerCustomer }, { key, response: (reference) => bookingDto({ ...planned, reference }) });
+      if (!inserted.inserted) throw BookingErrors.customerLimit(maxPerCustomer, inserted.held);
+      const booking: BookingRecord = { ...planned, reference: inserted.reference };
       const events = [event(BookingEvents.reserved, booking, null)];
       if (booking.status === 'CONFIRMED') events.push(event(BookingEvents.confirmed, booking, null));
       await enqueue(tx, events);
-      const body = bookingDto(booking);
-      await repo.saveIdempotentResponse(tx, actor.userId, key, 201, body);
 
-      /*
-       * Stock last. The ticket type row is the hot spot every buyer of that type queues on; its
-       * row lock is taken by this conditional UPDATE and held until COMMIT, so doing every other
-       * write first keeps that window to this statement plus the commit. The UPDATE's WHERE
-       * (sold + reserved + q <= capacity) is re-checked on the latest row version after any wait,
-       * which is what makes overselling impossible (see campaigns.repository.ts).
-       */
       const stock = stockOf(booking);
       const short = await reserveStock(tx, stock);
       if (short) {
@@ -250,10 +259,10 @@ export function createBookingsService(deps: BookingDeps) {
         throw BookingErrors.soldOut(item?.ticketTypeName ?? 'This ticket type', short.ticketTypeId, short.available);
       }
       if (booking.status === 'CONFIRMED') await commitStock(tx, stock);
-      return { status: 201, body, replayed: false };
+      return { status: 201, body: bookingDto(booking), replayed: false };
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      await tx.$executeRaw`ROLLBACK TO SAVEPOINT reserve_booking`;
+      if (savepoint) await tx.$executeRaw`ROLLBACK TO SAVEPOINT reserve_booking`;
       const body = errorBody(err);
       await repo.saveIdempotentResponse(tx, actor.userId, key, err.status, body);
       return { status: err.status, body, replayed: false };
@@ -279,7 +288,7 @@ export function createBookingsService(deps: BookingDeps) {
         try {
           return await prisma.$transaction((tx) => reserveOnce(tx, actor, idempotencyKey, hash, input), TX_OPTIONS);
         } catch (err) {
-          if (err instanceof repo.IdempotencyRace && attempt < 3) continue;
+          if (err instanceof IdempotencyRace && attempt < 3) continue;
           throw err;
         }
       }

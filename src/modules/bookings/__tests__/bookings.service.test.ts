@@ -103,6 +103,38 @@ describe('bookings service', () => {
     expect(c[s.types[1]!.id]).toMatchObject({ reserved: 2, available: 1 });
   });
 
+  it('when the stock goes between the check and the conditional UPDATE, then SOLD_OUT and the other type it already took is given back', async () => {
+    const s = await sale({ types: [{ capacity: 10 }, { capacity: 4 }] });
+    // The type locked by id order second is the one that runs out.
+    const [first, second] = [...s.types].sort((a, b) => (a.id < b.id ? -1 : 1));
+    let release!: () => void;
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const blocker = platform.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM ticket_types WHERE id = ${second!.id}::uuid FOR UPDATE`;
+      locked();
+      await new Promise<void>((r) => (release = r));
+      // Someone else takes every ticket of the second type and commits.
+      await tx.$executeRaw`UPDATE ticket_types SET reserved = capacity WHERE id = ${second!.id}::uuid`;
+    });
+    await isLocked;
+    const buyer = actor();
+    const pendingReservation = reserve(buyer, { campaignId: s.campaign.id, items: [{ ticketTypeId: first!.id, quantity: 3 }, { ticketTypeId: second!.id, quantity: 2 }], issuance: 'SINGLE' });
+    // Give the reservation time to pass its checks, take the first type and queue on the second.
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await blocker;
+    const result = await pendingReservation;
+    expect(result.status).toBe(409);
+    expect((result.body as ErrorBody).error.details[0]).toMatchObject({ ticketTypeId: second!.id, available: 0 });
+    const c = await counters(s);
+    expect(c[first!.id]).toMatchObject({ reserved: 0, available: first!.capacity });
+    expect(await platform.prisma.booking.count({ where: { userId: buyer.userId } })).toBe(0);
+    expect(await platform.prisma.outboxMessage.count({ where: { payload: { path: ['payload', 'userId'], equals: buyer.userId } } })).toBe(0);
+    // Undo the blocker's direct write so the invariant holds for the rest of the suite.
+    await platform.prisma.$executeRaw`UPDATE ticket_types SET reserved = 0 WHERE id = ${second!.id}::uuid`;
+  });
+
   it('when the campaign or a ticket type is not on sale, then the reservation is refused with the rule broken', async () => {
     const campaigns = createCampaignsService({ prisma: platform.prisma, clock });
     const paused = await sale();
