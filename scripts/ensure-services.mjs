@@ -105,6 +105,26 @@ const services = [
 if (process.env.SKIP_SERVICE_CHECK === '1') process.exit(0);
 
 let failed = false;
+
+// `--test-tools`: the command-line tools the tests drive (poppler rasterises ticket PDFs, zbar
+// decodes their QR codes), installed with apt-get when missing.
+const testTools = [
+  { command: 'pdftoppm', pkg: 'poppler-utils' },
+  { command: 'pdffonts', pkg: 'poppler-utils' },
+  { command: 'zbarimg', pkg: 'zbar-tools' },
+];
+if (process.argv.includes('--test-tools')) {
+  const missing = [...new Set(testTools.filter((t) => !has(t.command)).map((t) => t.pkg))];
+  if (missing.length) {
+    try {
+      aptInstall(missing);
+    } catch (err) {
+      console.error(`[services] ${err.message}`);
+      failed = true;
+    }
+  }
+}
+
 for (const s of services) {
   if (await probe(s.host, s.port)) continue;
   if (!s.local) {

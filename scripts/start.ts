@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, getConfig, loadDotEnv } from '../src/shared/config';
+import { ConfigError, getConfig, loadDotEnv, usesFlutterwaveSimulator } from '../src/shared/config';
 import { migrateDatabase } from '../src/shared/migrate';
 import { Supervisor, type ChildSpec } from '../src/shared/supervisor';
 
@@ -20,6 +20,18 @@ async function main(): Promise<void> {
     { name: 'scheduler', script: 'workers/scheduler/main.ts' },
     { name: 'realtime', script: 'workers/realtime/main.ts' },
   ];
+  if (usesFlutterwaveSimulator(config)) {
+    // No Flutterwave keys configured: run the local simulator (the client's default base URL).
+    children.push({ name: 'flutterwave-sim', script: 'tools/flutterwave-sim/main.ts' });
+    console.log(
+      `[start] no Flutterwave keys configured: payments go to the simulator at ${config.FLUTTERWAVE_BASE_URL}`,
+    );
+  }
+  // No Google client configured: run the local OpenID provider the sign-in strategy then points at.
+  if (config.GOOGLE_LOCAL_PROVIDER) {
+    children.push({ name: 'oidc', script: 'tools/oidc-provider/main.ts' });
+    console.log(`[start] no GOOGLE_CLIENT_ID: sign-in uses the local OpenID provider at ${config.LOCAL_OIDC_URL}`);
+  }
   const supervisor = new Supervisor(children, {
     root,
     env: { ...process.env, MIGRATE_ON_START: 'false' },

@@ -61,7 +61,7 @@ export function buildApp(platform: Platform): BuiltApp {
 
   app.use(express.json({ limit: config.BODY_LIMIT }));
   app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
-  app.use(sessions(config, platform.redis));
+  app.use(sessions(config, platform.redis, platform.clock));
 
   const apiLimiter = createRateLimit(platform.redis, config.REDIS_PREFIX, {
     name: 'api',

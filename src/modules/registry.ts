@@ -3,6 +3,10 @@ import type { Server } from 'socket.io';
 import type { ApiModule } from '../shared/http/openapi';
 import type { Platform } from '../shared/platform';
 import type { NavItem } from '../web/views';
+import { authModule } from './auth';
+import { bookingsWebModule } from './bookings';
+import { campaignsWebModule } from './campaigns';
+import { paymentsWebModule } from './payments';
 
 /**
  * What a module contributes to the web process. `middleware` runs for every request after
@@ -21,8 +25,5 @@ export interface WebModule {
 
 export type WebModuleFactory = (platform: Platform) => WebModule;
 
-import { bookingsWebModule } from './bookings';
-import { campaignsWebModule } from './campaigns';
-
 /** Every module of the web process, in mount order. */
-export const webModules: WebModuleFactory[] = [campaignsWebModule, bookingsWebModule];
+export const webModules: WebModuleFactory[] = [authModule, campaignsWebModule, bookingsWebModule, paymentsWebModule];

@@ -1,20 +1,34 @@
 import crypto from 'node:crypto';
+import type { Clock } from './clock';
+import { currentContext } from './context';
 import type { Db, Tx } from './db';
 
+/**
+ * The audit log is shared infrastructure, like the outbox: any module that lets a person make
+ * a decision about someone else's data (approving a seller, a withdrawal, a refund) records it
+ * here in the decision's own transaction, so the log holds a row exactly when the decision
+ * committed. It lives in shared/ rather than in one module because it has no owner's rules:
+ * every module writes it the same way and an admin reads it across modules.
+ */
 export interface AuditEntry {
+  /** The user who decided; null for the system (a scheduler, a webhook). */
   actorId: string | null;
+  /** `<module>.<thing>.<verb>`, e.g. `seller_application.approve`. */
   action: string;
   targetType: string;
   targetId: string;
-  before?: unknown;
-  after?: unknown;
+  before: unknown;
+  after: unknown;
 }
 
-/**
- * Appends to the audit log on the caller's transaction: the entry exists exactly when the
- * decision it records committed. Never updated or deleted.
- */
-export async function recordAudit(tx: Tx, entry: AuditEntry, at: Date): Promise<void> {
+export interface AuditRecord extends AuditEntry {
+  id: string;
+  requestId: string | null;
+  occurredAt: Date;
+}
+
+/** Records one decision on the caller's transaction (a Tx, never the root client). */
+export async function recordAudit(tx: Tx, clock: Clock, entry: AuditEntry): Promise<void> {
   await tx.auditLog.create({
     data: {
       id: crypto.randomUUID(),
@@ -22,13 +36,27 @@ export async function recordAudit(tx: Tx, entry: AuditEntry, at: Date): Promise<
       action: entry.action,
       targetType: entry.targetType,
       targetId: entry.targetId,
-      before: entry.before === undefined ? undefined : (JSON.parse(JSON.stringify(entry.before)) as object),
-      after: entry.after === undefined ? undefined : (JSON.parse(JSON.stringify(entry.after)) as object),
-      createdAt: at,
+      before: toJson(entry.before),
+      after: toJson(entry.after),
+      requestId: currentContext()?.requestId ?? null,
+      occurredAt: clock.now(),
     },
   });
 }
 
-export async function listAudit(db: Db, targetType: string, targetId: string) {
-  return db.auditLog.findMany({ where: { targetType, targetId }, orderBy: { createdAt: 'asc' } });
+/** The audit trail of one target, oldest first. */
+export async function listAudit(
+  db: Db | Tx,
+  target: { targetType: string; targetId: string },
+): Promise<AuditRecord[]> {
+  return db.auditLog.findMany({
+    where: { targetType: target.targetType, targetId: target.targetId },
+    orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+  });
+}
+
+function toJson(value: unknown): object | undefined {
+  if (value === null || value === undefined) return undefined;
+  // Dates and other class instances become their JSON form, as an API would show them.
+  return JSON.parse(JSON.stringify(value)) as object;
 }

@@ -7,12 +7,29 @@ import { z } from 'zod';
  */
 
 const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789';
+// 32 bytes, base64. Encrypts campaign signing keys in a local run only; production refuses it.
+export const DEV_TICKETS_MASTER_KEY = Buffer.from('dev-only-tickets-master-key-0000').toString('base64');
+
+/**
+ * Flutterwave credentials of the local simulator (tools/flutterwave-sim). With these defaults the
+ * platform talks to the simulator; production refuses them (see loadConfig).
+ */
+export const FLUTTERWAVE_DEV_DEFAULTS = {
+  FLUTTERWAVE_SECRET_KEY: 'FLWSECK_TEST-local-simulator-secret-key-X',
+  FLUTTERWAVE_PUBLIC_KEY: 'FLWPUBK_TEST-local-simulator-public-key-X',
+  FLUTTERWAVE_SECRET_HASH: 'dev-only-flutterwave-webhook-hash',
+} as const;
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const url = (def: string) => z.url().default(def);
+const base64Key32 = z
+  .string()
+  .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, {
+    message: 'must be 32 bytes encoded in base64 (e.g. `openssl rand -base64 32`)',
+  });
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -40,6 +57,30 @@ const schema = z.object({
   AMQP_PREFETCH: int(16, 1),
 
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_SESSION_SECRET),
+  // Google sign-in. Without GOOGLE_CLIENT_ID the same strategy talks to the local OpenID
+  // provider (tools/oidc-provider) that `npm start` runs; production refuses that.
+  GOOGLE_CLIENT_ID: z.string().optional(),
+  GOOGLE_CLIENT_SECRET: z.string().optional(),
+  GOOGLE_AUTHORIZATION_URL: z.url().optional(),
+  GOOGLE_TOKEN_URL: z.url().optional(),
+  GOOGLE_USERINFO_URL: z.url().optional(),
+  /** Absolute callback URL registered with Google; default: PUBLIC_URL's in production, else the request's own host. */
+  GOOGLE_CALLBACK_URL: z.url().optional(),
+  LOCAL_OIDC_URL: url('http://127.0.0.1:4010'),
+  /** Comma-separated emails that are SUPER_ADMIN (granted, and revoked when removed, at sign-in). */
+  ADMIN_EMAILS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  SIGN_IN_RATE_LIMIT_MAX: int(60, 1),
+  SIGN_IN_RATE_LIMIT_WINDOW_MS: int(10 * 60_000, 1),
+  APPLY_RATE_LIMIT_MAX: int(10, 1),
+  APPLY_RATE_LIMIT_WINDOW_MS: int(60 * 60_000, 1),
   SESSION_IDLE_MINUTES: int(60 * 24, 1),
   SESSION_ABSOLUTE_HOURS: int(24 * 14, 1),
   TRUST_PROXY: z.string().default('loopback'),
@@ -62,9 +103,67 @@ const schema = z.object({
   IDEMPOTENCY_KEY_TTL_HOURS: int(24, 1),
   BOOKING_RATE_LIMIT_MAX: int(30, 1),
   BOOKING_RATE_LIMIT_WINDOW_MS: int(60_000, 1),
+
+  // Flutterwave v3. Without a base URL the client talks to the local simulator on its port.
+  FLUTTERWAVE_BASE_URL: z.url().optional(),
+  FLUTTERWAVE_SECRET_KEY: z.string().min(1).default(FLUTTERWAVE_DEV_DEFAULTS.FLUTTERWAVE_SECRET_KEY),
+  FLUTTERWAVE_PUBLIC_KEY: z.string().min(1).default(FLUTTERWAVE_DEV_DEFAULTS.FLUTTERWAVE_PUBLIC_KEY),
+  FLUTTERWAVE_SECRET_HASH: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .default(FLUTTERWAVE_DEV_DEFAULTS.FLUTTERWAVE_SECRET_HASH),
+  FLUTTERWAVE_TIMEOUT_MS: int(10_000, 1),
+  FLUTTERWAVE_MAX_RETRIES: int(2, 0),
+  FLUTTERWAVE_RETRY_BASE_MS: int(250, 1),
+  FLUTTERWAVE_SIM_PORT: int(3102, 0),
+  FLUTTERWAVE_SIM_PUBLIC_URL: z.url().optional(),
+  FLUTTERWAVE_SIM_WEBHOOK_URL: z.url().optional(),
+  FLUTTERWAVE_SIM_CONTROL: bool.default(false),
+
+  // Tickets: AES-256-GCM key that encrypts every campaign's Ed25519 private key at rest.
+  TICKETS_MASTER_KEY: base64Key32.default(DEV_TICKETS_MASTER_KEY),
+  // Local folder behind the storage interface (ticket PDFs), relative to the working directory.
+  STORAGE_DIR: z.string().min(1).default('var/storage'),
+
+  // Email: SMTP when SMTP_URL is set (smtp:// or smtps://, credentials in the URL); otherwise
+  // every message is written as an .eml file to MAIL_OUTBOX_DIR (local runs only).
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Ticketing <no-reply@localhost>'),
+  MAIL_OUTBOX_DIR: z.string().min(1).default('var/mail-outbox'),
+  SMTP_TIMEOUT_MS: int(30_000, 100),
 });
 
-export type Config = z.infer<typeof schema>;
+/** Local OpenID provider client, used only when no Google client id is configured (never in production). */
+export const LOCAL_OIDC_CLIENT = { id: 'local-dev-client', secret: 'local-dev-client-secret' } as const;
+
+const GOOGLE_ENDPOINTS = {
+  authorization: 'https://accounts.google.com/o/oauth2/v2/auth',
+  token: 'https://oauth2.googleapis.com/token',
+  // An OpenID userinfo URL (path ends in /userinfo) is parsed by the strategy as standard claims.
+  userinfo: 'https://openidconnect.googleapis.com/v1/userinfo',
+};
+
+const configSchema = schema.transform((c) => {
+  const local = !c.GOOGLE_CLIENT_ID;
+  const base = c.LOCAL_OIDC_URL.replace(/\/$/, '');
+  return {
+    ...c,
+    // Without a base URL the Flutterwave client talks to the local simulator on its port.
+    FLUTTERWAVE_BASE_URL: c.FLUTTERWAVE_BASE_URL ?? `http://127.0.0.1:${c.FLUTTERWAVE_SIM_PORT}`,
+    /** True when sign-in goes to the local OpenID provider instead of Google. */
+    GOOGLE_LOCAL_PROVIDER: local,
+    GOOGLE_CLIENT_ID: c.GOOGLE_CLIENT_ID ?? LOCAL_OIDC_CLIENT.id,
+    GOOGLE_CLIENT_SECRET: c.GOOGLE_CLIENT_SECRET ?? (local ? LOCAL_OIDC_CLIENT.secret : ''),
+    GOOGLE_AUTHORIZATION_URL: c.GOOGLE_AUTHORIZATION_URL ?? (local ? `${base}/authorize` : GOOGLE_ENDPOINTS.authorization),
+    GOOGLE_TOKEN_URL: c.GOOGLE_TOKEN_URL ?? (local ? `${base}/token` : GOOGLE_ENDPOINTS.token),
+    GOOGLE_USERINFO_URL: c.GOOGLE_USERINFO_URL ?? (local ? `${base}/userinfo` : GOOGLE_ENDPOINTS.userinfo),
+  };
+});
+
+export type Config = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -76,7 +175,7 @@ export class ConfigError extends Error {
 /** Parses an environment into a Config, or throws one ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(input);
+  const parsed = configSchema.safeParse(input);
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -95,9 +194,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!env.REDIS_URL) problems.push('REDIS_URL: must be set in production');
     if (!env.AMQP_URL) problems.push('AMQP_URL: must be set in production');
     if (!env.PUBLIC_URL) problems.push('PUBLIC_URL: must be set in production');
+    for (const [name, devValue] of Object.entries(FLUTTERWAVE_DEV_DEFAULTS)) {
+      if (!env[name] || config[name as keyof typeof FLUTTERWAVE_DEV_DEFAULTS] === devValue) {
+        problems.push(`${name}: must be set to your Flutterwave account's value in production`);
+      }
+    }
+    if (!env.FLUTTERWAVE_BASE_URL) {
+      problems.push('FLUTTERWAVE_BASE_URL: must be set in production (https://api.flutterwave.com)');
+    } else if (!config.FLUTTERWAVE_BASE_URL.startsWith('https://')) {
+      problems.push('FLUTTERWAVE_BASE_URL: must be an https:// URL in production');
+    }
+    if (!env.TICKETS_MASTER_KEY || config.TICKETS_MASTER_KEY === DEV_TICKETS_MASTER_KEY) {
+      problems.push('TICKETS_MASTER_KEY: must be set to a key of your own in production');
+    }
+    // The .eml outbox is for local runs: in production it would silently keep every email.
+    if (!env.SMTP_URL) problems.push('SMTP_URL: must be set in production');
+    if (/@localhost>?\s*$/i.test(config.MAIL_FROM)) problems.push('MAIL_FROM: must be a sender of your own domain in production');
+    // The local provider signs anyone in as any email: it must never guard a real deployment.
+    if (config.GOOGLE_LOCAL_PROVIDER) problems.push('GOOGLE_CLIENT_ID: must be set in production (the local sign-in provider is for development)');
+    else if (!config.GOOGLE_CLIENT_SECRET) problems.push('GOOGLE_CLIENT_SECRET: must be set with GOOGLE_CLIENT_ID');
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * True when the platform runs against the local Flutterwave simulator (no real keys configured):
+ * `npm start` then starts the simulator and pages show the sandbox badge.
+ */
+export function usesFlutterwaveSimulator(config: Config): boolean {
+  return config.FLUTTERWAVE_SECRET_KEY === FLUTTERWAVE_DEV_DEFAULTS.FLUTTERWAVE_SECRET_KEY;
 }
 
 function redactValue(name: string, value: string): string {

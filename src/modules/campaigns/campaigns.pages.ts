@@ -1,16 +1,18 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../shared/errors';
-import { hasRole } from '../../shared/http/authorize';
+import { hasRole, signInUrl } from '../../shared/http/authorize';
 import type { Platform } from '../../shared/platform';
 import { renderPage } from '../../web/views';
 import { campaignDto, ticketTypeDto } from './campaigns.dto';
 import type { CampaignsService } from './campaigns.service';
 import { CAMPAIGN_KINDS } from './campaigns.types';
 import { recordView, visitorKey, viewsByDay } from './campaigns.views';
+import { publicMediaType } from './campaigns.images';
+import type { Storage } from '../../shared/storage';
 
 function requireSellerPage(req: Request, res: Response): boolean {
   if (!req.actor) {
-    res.redirect(`/api/v1/auth/google?returnTo=${encodeURIComponent(req.originalUrl)}`);
+    res.redirect(signInUrl(req.originalUrl));
     return false;
   }
   if (!hasRole(req.actor, 'SELLER', 'SUPER_ADMIN')) throw AppError.forbidden('FORBIDDEN', 'Only sellers can manage campaigns. Apply to sell from your profile.');
@@ -20,8 +22,18 @@ function requireSellerPage(req: Request, res: Response): boolean {
 const isUuid = (s: string) => /^[0-9a-f-]{36}$/i.test(s);
 
 /** Public campaign list and page; the seller's dashboard and campaign editor. */
-export function campaignsPages(platform: Platform, service: CampaignsService): Router {
+export function campaignsPages(platform: Platform, service: CampaignsService, storage: Storage): Router {
   const router = Router();
+
+  router.get('/media/campaigns/:campaignId/:file', async (req, res) => {
+    const key = `campaigns/${String(req.params.campaignId)}/${String(req.params.file)}`;
+    const type = publicMediaType(key);
+    const data = type ? await storage.get(key) : null;
+    if (!type || !data) throw AppError.notFound('MEDIA_NOT_FOUND', 'No such image');
+    // Keys carry the content hash: the bytes behind a URL never change.
+    res.set({ 'Content-Type': type, 'Cache-Control': 'public, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' });
+    res.send(data);
+  });
   const { redis, config, clock, prisma } = platform;
 
   router.get('/campaigns', async (req, res) => {

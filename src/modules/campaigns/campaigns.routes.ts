@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import express, { Router, type Request } from 'express';
 import { body, param, query, type ValidationChain } from 'express-validator';
 import { AppError } from '../../shared/errors';
 import { actorOf, requireRole } from '../../shared/http/authorize';
@@ -9,6 +9,8 @@ import { campaignDto, ticketTypeDto } from './campaigns.dto';
 import type { CampaignInput, CampaignPatch, CampaignsService, TicketTypeInput, TicketTypePatch } from './campaigns.service';
 import { CAMPAIGN_KINDS } from './campaigns.types';
 import { recordView, visitorKey } from './campaigns.views';
+import { inspectCoverImage, MAX_COVER_BYTES } from './campaigns.images';
+import type { Storage } from '../../shared/storage';
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone').concat(['UTC']));
@@ -114,7 +116,7 @@ function decodeCursor(cursor: string): { key: Date; id: string } {
   }
 }
 
-export function campaignsRoutes(platform: Platform, service: CampaignsService): ApiModule {
+export function campaignsRoutes(platform: Platform, service: CampaignsService, storage: Storage): ApiModule {
   const router = Router();
   const { redis, config, clock } = platform;
 
@@ -203,6 +205,22 @@ export function campaignsRoutes(platform: Platform, service: CampaignsService): 
     },
   );
 
+  router.put(
+    '/:id/cover',
+    requireRole('SELLER'),
+    express.raw({ type: () => true, limit: MAX_COVER_BYTES }),
+    validate(uuidParam('id')),
+    async (req, res) => {
+      const id = String(req.params.id);
+      // Ownership first: a stranger's upload is refused before anything is stored.
+      await service.getManagedCampaign(actorOf(req), id);
+      const data = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const { key } = inspectCoverImage(id, data);
+      await storage.put(key, data);
+      res.json(campaignDto(await service.setCoverImage(actorOf(req), id, key)));
+    },
+  );
+
   router.get('/:id/ticket-types', requireRole('SELLER', 'MANAGER', 'FINANCE'), validate(uuidParam('id')), async (req, res) => {
     const { campaign, ticketTypes } = await service.getManagedCampaign(actorOf(req), String(req.params.id));
     res.json({ items: ticketTypes.map((t) => ticketTypeDto(t, campaign.currency, { manager: true })), nextCursor: null });
@@ -268,6 +286,16 @@ const openapi: OpenApiPaths = {
   '/api/v1/campaigns/{id}/pause': { post: { summary: 'ACTIVE → PAUSED', tags: tag, ...sellerOnly, parameters: [id], responses: { '200': ok('The campaign'), ...common, '422': errorResponse('INVALID_TRANSITION') } } },
   '/api/v1/campaigns/{id}/resume': { post: { summary: 'PAUSED → ACTIVE', tags: tag, ...sellerOnly, parameters: [id], responses: { '200': ok('The campaign'), ...common, '422': errorResponse('INVALID_TRANSITION') } } },
   '/api/v1/campaigns/{id}/cancel': { post: { summary: 'Cancel with a reason (refunds follow)', tags: tag, ...sellerOnly, parameters: [id], requestBody: { content: { 'application/json': {} } }, responses: { '200': ok('The campaign'), ...common, '422': errorResponse('INVALID_TRANSITION') } } },
+  '/api/v1/campaigns/{id}/cover': {
+    put: {
+      summary: 'Upload the cover image (JPEG, PNG or WebP, at most 5 MB, checked by content) as the raw body',
+      tags: tag,
+      ...sellerOnly,
+      parameters: [id],
+      requestBody: { content: { 'image/jpeg': {}, 'image/png': {}, 'image/webp': {} } },
+      responses: { '200': ok('The campaign with coverImageUrl'), ...common, '413': errorResponse('PAYLOAD_TOO_LARGE'), '422': errorResponse('CAMPAIGN_CLOSED') },
+    },
+  },
   '/api/v1/campaigns/{id}/ticket-types': {
     get: { summary: 'Ticket types with counters (seller and team)', tags: tag, ...sellerOnly, parameters: [id], responses: { '200': ok('{ items, nextCursor }'), ...common } },
     post: { summary: 'Add a ticket type', tags: tag, ...sellerOnly, parameters: [id], requestBody: { content: { 'application/json': {} } }, responses: { '201': ok('The ticket type'), ...common, '409': errorResponse('TICKET_TYPE_CODE_TAKEN'), '422': errorResponse('CAMPAIGN_CLOSED') } },

@@ -150,11 +150,7 @@ export function createCampaignsService(deps: CampaignDeps) {
       const extra = await prepare(tx, c);
       const updated = await repo.transitionCampaign(tx, id, from, to, extra, now);
       if (!updated) throw CampaignErrors.invalidTransition(c.status, to);
-      await recordAudit(
-        tx,
-        { actorId: actor.userId, action: `campaign.${to.toLowerCase()}`, targetType: 'campaign', targetId: id, before: { status: c.status }, after: { status: to, ...extra } },
-        now,
-      );
+      await recordAudit(tx, clock, { actorId: actor.userId, action: event, targetType: 'campaign', targetId: id, before: { status: c.status }, after: { status: to, ...extra } });
       await enqueue(tx, createEvent(event, { campaignId: id, sellerId: c.sellerId, ...extraPayload }, clock));
       return updated;
     });
@@ -197,7 +193,7 @@ export function createCampaignsService(deps: CampaignDeps) {
         try {
           return await prisma.$transaction(async (tx) => {
             const c = await repo.insertCampaign(tx, data, now);
-            await recordAudit(tx, { actorId: actor.userId, action: 'campaign.created', targetType: 'campaign', targetId: c.id, after: { status: 'DRAFT' } }, now);
+            await recordAudit(tx, clock, { actorId: actor.userId, action: 'campaign.created', targetType: 'campaign', targetId: c.id, before: null, after: { status: 'DRAFT' } });
             return c;
           });
         } catch (err) {
@@ -297,7 +293,7 @@ export function createCampaignsService(deps: CampaignDeps) {
           for (const id of ids) {
             const ended = await repo.transitionCampaign(tx, id, ['ACTIVE', 'PAUSED'], 'ENDED', { endedAt: now }, now);
             if (!ended) continue;
-            await recordAudit(tx, { actorId: null, action: 'campaign.ended', targetType: 'campaign', targetId: id, after: { status: 'ENDED' } }, now);
+            await recordAudit(tx, clock, { actorId: null, action: 'campaign.ended', targetType: 'campaign', targetId: id, before: null, after: { status: 'ENDED' } });
             await enqueue(tx, createEvent(CampaignEvents.ended, { campaignId: id, sellerId: ended.sellerId }, clock));
           }
           return ids.length;
@@ -423,6 +419,15 @@ export function createCampaignsService(deps: CampaignDeps) {
           throw CampaignErrors.ticketTypeInUse();
         }
         if (!(await repo.deleteUnbookedTicketType(tx, id))) throw CampaignErrors.ticketTypeInUse();
+      });
+    },
+
+    /** Points the campaign at an uploaded cover image (already stored under `key`). */
+    async setCoverImage(actor: Actor, id: string, key: string): Promise<CampaignRecord> {
+      return prisma.$transaction(async (tx) => {
+        const c = await lockForOwner(tx, actor, id);
+        if (c.status === 'ENDED' || c.status === 'CANCELLED') throw CampaignErrors.closed(c.status);
+        return repo.updateCampaignFields(tx, id, { coverImageKey: key }, clock.now());
       });
     },
 

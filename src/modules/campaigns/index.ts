@@ -4,6 +4,7 @@ import { registerCounterSockets } from './campaigns.live';
 import { campaignsPages } from './campaigns.pages';
 import { campaignsRoutes } from './campaigns.routes';
 import { createCampaignsService } from './campaigns.service';
+import { createStorage } from '../../shared/storage';
 
 /*
  * Campaigns module: campaigns, ticket types and their inventory counters, browse, live counters.
@@ -31,10 +32,11 @@ export type { CampaignRecord, TicketTypeRecord, CounterSnapshot, StockItem, Camp
 
 export function campaignsWebModule(platform: Platform): WebModule {
   const service = createCampaignsService(platform);
+  const storage = createStorage(platform.config);
   return {
     name: 'campaigns',
-    api: [campaignsRoutes(platform, service)],
-    pages: campaignsPages(platform, service),
+    api: [campaignsRoutes(platform, service, storage)],
+    pages: campaignsPages(platform, service, storage),
     nav: [
       { label: 'Events', href: '/campaigns' },
       { label: 'My campaigns', href: '/seller/campaigns', when: (u) => Boolean(u && (u as { roles?: string[] }).roles?.some((r) => r === 'SELLER' || r === 'SUPER_ADMIN')) },

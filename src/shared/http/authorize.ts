@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppError } from '../errors';
 
 /**
@@ -52,16 +52,61 @@ export function actsForSeller(actor: Actor, sellerId: string, role?: Membership[
   return actor.memberships.some((m) => m.sellerId === sellerId && (!role || m.role === role));
 }
 
-/** 401 unless signed in. */
+/**
+ * True when the actor may scan tickets of `campaign` at the gate: the seller who owns it, or a
+ * MANAGER of that seller assigned to it. Both the seller and the campaign id must match: a
+ * seller can write any campaign id into an assignment, so the id alone proves nothing.
+ */
+export function canScanCampaign(actor: Actor, campaign: { id: string; sellerId: string }): boolean {
+  if (actor.userId === campaign.sellerId && actor.roles.includes('SELLER')) return true;
+  return actor.memberships.some(
+    (m) => m.sellerId === campaign.sellerId && m.role === 'MANAGER' && m.campaignIds.includes(campaign.id),
+  );
+}
+
+/** Where a person is sent to sign in; `returnTo` brings them back. */
+export const SIGN_IN_PATH = '/api/v1/auth/google';
+
+export function signInUrl(returnTo?: string): string {
+  return returnTo ? `${SIGN_IN_PATH}?returnTo=${encodeURIComponent(returnTo)}` : SIGN_IN_PATH;
+}
+
+/** 401 unless signed in. A person opening a page is sent to sign in and brought back instead. */
 export function requireSignIn(): RequestHandler {
-  return (req, _res, next) => next(req.actor ? undefined : AppError.unauthenticated());
+  return (req, res, next) => {
+    if (req.actor) return next();
+    unauthenticated(req, res, next);
+  };
 }
 
 /** 401 unless signed in; 403 unless the actor has one of the roles (SUPER_ADMIN always passes). */
 export function requireRole(...roles: Role[]): RequestHandler {
-  return (req, _res, next) => {
-    if (!req.actor) return next(AppError.unauthenticated());
+  return (req, res, next) => {
+    if (!req.actor) return unauthenticated(req, res, next);
     if (!hasRole(req.actor, ...roles, 'SUPER_ADMIN')) return next(AppError.forbidden('FORBIDDEN', 'Your role does not allow this'));
     next();
   };
+}
+
+/**
+ * Like requireRole, but the actor must hold the role itself (no SUPER_ADMIN pass): for routes
+ * that act on the actor's own account as that role, e.g. a seller's own team. An admin who is
+ * not a seller has no team to manage.
+ */
+export function requireOwnRole(...roles: Role[]): RequestHandler {
+  return (req, res, next) => {
+    if (!req.actor) return unauthenticated(req, res, next);
+    if (!hasRole(req.actor, ...roles)) return next(AppError.forbidden('FORBIDDEN', 'Your role does not allow this'));
+    next();
+  };
+}
+
+function unauthenticated(req: Request, res: Response, next: NextFunction): void {
+  // req.originalUrl, not req.path: inside a mounted router req.path has lost its prefix.
+  const isPageView =
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    !req.originalUrl.startsWith('/api/') &&
+    req.accepts(['json', 'html']) === 'html';
+  if (isPageView) return res.redirect(303, signInUrl(req.originalUrl));
+  next(AppError.unauthenticated());
 }

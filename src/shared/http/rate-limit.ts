@@ -25,8 +25,8 @@ export function createRateLimit(redis: RedisClient, prefix: string, opts: RateLi
     keyGenerator:
       opts.key ??
       ((req) => {
-        const user = (req as { user?: { id?: string } }).user;
-        return user?.id ? `u:${user.id}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+        const userId = req.actor?.userId;
+        return userId ? `u:${userId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
       }),
     store: new RedisStore({
       prefix: `${prefix}rl:${opts.name}:`,

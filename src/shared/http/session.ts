@@ -1,6 +1,7 @@
 import { RedisStore } from 'connect-redis';
 import type { Request, RequestHandler } from 'express';
 import session from 'express-session';
+import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import type { RedisClient } from '../redis';
 
@@ -23,7 +24,7 @@ export const SESSION_COOKIE = 'tm.sid';
  * outlive a restart. Idle lifetime rolls with each request; the absolute lifetime is enforced
  * here from the session's creation time.
  */
-export function sessions(config: Config, redis: RedisClient): RequestHandler {
+export function sessions(config: Config, redis: RedisClient, clock: Clock = systemClock): RequestHandler {
   const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
   const absoluteMs = config.SESSION_ABSOLUTE_HOURS * 3_600_000;
   const middleware = session({
@@ -44,7 +45,7 @@ export function sessions(config: Config, redis: RedisClient): RequestHandler {
   return (req, res, next) => {
     middleware(req, res, () => {
       const created = req.session?.createdAt;
-      if (created && Date.now() - created > absoluteMs) {
+      if (created && clock.now().getTime() - created > absoluteMs) {
         return req.session.regenerate((err) => next(err));
       }
       next();

@@ -55,6 +55,23 @@
     }),
   );
 
+  const cover = document.getElementById('cover-file');
+  if (cover) {
+    cover.addEventListener('change', async () => {
+      const file = cover.files && cover.files[0];
+      if (!file) return;
+      const token = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') || '';
+      const res = await fetch(`/api/v1/campaigns/${id}/cover`, {
+        method: 'PUT',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-CSRF-Token': token, Accept: 'application/json' },
+        body: file,
+      });
+      if (res.ok) window.location.reload();
+      else say(((await res.json().catch(() => null)) || {}).error?.message || 'Upload failed', true);
+    });
+  }
+
   const ttForm = document.getElementById('ticket-type-form');
   if (ttForm) {
     ttForm.addEventListener('submit', async (e) => {

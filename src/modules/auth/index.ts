@@ -1,0 +1,34 @@
+/**
+ * The auth module's public API. Other modules use these functions and events; they never
+ * read the users, seller_applications or team_members tables.
+ *
+ * Authorization itself lives in src/shared/http/authorize.ts (req.actor, requireSignIn,
+ * requireRole, actsForSeller, canScanCampaign), filled in by this module's middleware.
+ */
+export { authModule, type ViewUser } from './auth.module';
+export {
+  getSellerProfile,
+  getUserSummaries,
+  loadActor,
+  type SellerPublicProfile,
+  type UserSummary,
+} from './auth.service';
+export {
+  AUTH_EVENTS,
+  type ApplicationDecidedPayload,
+  type ApplicationSubmittedPayload,
+  type MemberInvitedPayload,
+  type MemberRemovedPayload,
+  type SellerApprovedPayload,
+  type UserRegisteredPayload,
+} from './auth.events';
+export {
+  ADMIN_APPLICATIONS_PREFIX,
+  AUTH_PREFIX,
+  BUSINESS_TYPES,
+  GOOGLE_CALLBACK_PATH,
+  GOOGLE_SIGN_IN_PATH,
+  TEAM_PREFIX,
+  type BusinessType,
+  type TeamRole,
+} from './auth.constants';

@@ -1,0 +1,160 @@
+/**
+ * Email templates: each turns typed data into a subject, a plain-text part and an HTML part.
+ * Every value interpolated into HTML goes through `esc`. Wording is plain and short: these are
+ * transactional messages, read on phones.
+ */
+
+export interface TemplateData {
+  'tickets-issued': {
+    buyerName: string;
+    campaignTitle: string;
+    bookingReference: string;
+    ticketCount: number;
+    /** When and where, already formatted for the campaign's time zone. */
+    when: string;
+    venue: string;
+    ticketsUrl: string;
+  };
+  'booking-expired': {
+    buyerName: string;
+    campaignTitle: string;
+    bookingReference: string;
+    campaignUrl: string;
+  };
+  'refund-completed': {
+    buyerName: string;
+    campaignTitle: string;
+    bookingReference: string;
+    amountMinor: number;
+    currency: string;
+  };
+  'seller-application-decided': {
+    applicantName: string;
+    businessName: string;
+    approved: boolean;
+    reason?: string;
+    dashboardUrl: string;
+  };
+}
+
+export type TemplateName = keyof TemplateData;
+export const TEMPLATE_NAMES = [
+  'tickets-issued',
+  'booking-expired',
+  'refund-completed',
+  'seller-application-decided',
+] as const;
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export function esc(value: unknown): string {
+  return String(value).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+}
+
+/**
+ * "NGN 12,500.00" from 1250000 NGN: integer minor units to a display string without floats
+ * (the decimal point is placed in the digit string, and Intl formats that exact decimal).
+ */
+export function formatMoney(amountMinor: number, currency: string): string {
+  if (!Number.isSafeInteger(amountMinor)) throw new Error('amountMinor must be an integer');
+  const nf = new Intl.NumberFormat('en', { style: 'currency', currency });
+  const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
+  const abs = String(Math.abs(amountMinor)).padStart(digits + 1, '0');
+  const decimal = digits ? `${abs.slice(0, -digits)}.${abs.slice(-digits)}` : abs;
+  return nf.format(`${amountMinor < 0 ? '-' : ''}${decimal}` as unknown as number);
+}
+
+function layout(title: string, bodyHtml: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head>
+<body style="margin:0;padding:0;background:#f4f5f7;font-family:Arial,Helvetica,sans-serif;color:#1d1d1f">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px 12px">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;background:#ffffff;border-radius:8px">
+<tr><td style="padding:24px 28px;font-size:15px;line-height:1.5">
+${bodyHtml}
+</td></tr></table>
+<p style="font-size:12px;color:#5f6368">You receive this email because of an action on your account.</p>
+</td></tr></table></body></html>`;
+}
+
+function button(url: string, label: string): string {
+  return `<p><a href="${esc(url)}" style="display:inline-block;background:#0b5cad;color:#ffffff;text-decoration:none;padding:10px 18px;border-radius:6px">${esc(label)}</a></p>`;
+}
+
+const templates: { [K in TemplateName]: (d: TemplateData[K]) => RenderedEmail } = {
+  'tickets-issued': (d) => {
+    const count = d.ticketCount === 1 ? 'Your ticket is' : `Your ${d.ticketCount} tickets are`;
+    return {
+      subject: `Your tickets for ${d.campaignTitle} (booking ${d.bookingReference})`,
+      text:
+        `Hello ${d.buyerName},\n\n${count} attached to this email as a PDF.\n\n` +
+        `${d.campaignTitle}\n${d.when}\n${d.venue}\nBooking: ${d.bookingReference}\n\n` +
+        `Show the QR code at the entrance, printed or on your phone. You can also open your tickets here:\n${d.ticketsUrl}\n`,
+      html: layout(
+        d.campaignTitle,
+        `<p>Hello ${esc(d.buyerName)},</p><p>${esc(count)} attached to this email as a PDF.</p>` +
+          `<p><strong>${esc(d.campaignTitle)}</strong><br>${esc(d.when)}<br>${esc(d.venue)}<br>Booking: ${esc(d.bookingReference)}</p>` +
+          `<p>Show the QR code at the entrance, printed or on your phone.</p>${button(d.ticketsUrl, 'Open my tickets')}`,
+      ),
+    };
+  },
+  'booking-expired': (d) => ({
+    subject: `Your booking ${d.bookingReference} for ${d.campaignTitle} has expired`,
+    text:
+      `Hello ${d.buyerName},\n\nWe held your booking ${d.bookingReference} for ${d.campaignTitle}, but no payment ` +
+      `reached us in time, so the tickets were released. Nothing was charged for this booking.\n\n` +
+      `If you still want to go, you can book again here:\n${d.campaignUrl}\n`,
+    html: layout(
+      d.campaignTitle,
+      `<p>Hello ${esc(d.buyerName)},</p><p>We held your booking <strong>${esc(d.bookingReference)}</strong> for ` +
+        `${esc(d.campaignTitle)}, but no payment reached us in time, so the tickets were released. ` +
+        `Nothing was charged for this booking.</p>${button(d.campaignUrl, 'Book again')}`,
+    ),
+  }),
+  'refund-completed': (d) => {
+    const amount = formatMoney(d.amountMinor, d.currency);
+    return {
+      subject: `Refund of ${amount} for booking ${d.bookingReference}`,
+      text:
+        `Hello ${d.buyerName},\n\nWe have refunded ${amount} for your booking ${d.bookingReference} (${d.campaignTitle}). ` +
+        `Depending on your bank or mobile money provider, it can take a few days to show on your statement.\n\n` +
+        `The tickets of this booking are no longer valid.\n`,
+      html: layout(
+        d.campaignTitle,
+        `<p>Hello ${esc(d.buyerName)},</p><p>We have refunded <strong>${esc(amount)}</strong> for your booking ` +
+          `${esc(d.bookingReference)} (${esc(d.campaignTitle)}). Depending on your bank or mobile money provider, ` +
+          `it can take a few days to show on your statement.</p><p>The tickets of this booking are no longer valid.</p>`,
+      ),
+    };
+  },
+  'seller-application-decided': (d) => {
+    const subject = d.approved
+      ? `${d.businessName} is approved to sell tickets`
+      : `Your seller application for ${d.businessName}`;
+    const decision = d.approved
+      ? 'Your application to sell tickets has been approved. You can create your first campaign now.'
+      : 'Your application to sell tickets was not approved.';
+    const reason = d.reason ? `Reason: ${d.reason}` : '';
+    return {
+      subject,
+      text: `Hello ${d.applicantName},\n\n${decision}\n${reason ? `${reason}\n` : ''}\n${d.dashboardUrl}\n`,
+      html: layout(
+        subject,
+        `<p>Hello ${esc(d.applicantName)},</p><p>${esc(decision)}</p>${reason ? `<p>${esc(reason)}</p>` : ''}` +
+          button(d.dashboardUrl, d.approved ? 'Open my dashboard' : 'See my application'),
+      ),
+    };
+  },
+};
+
+/** Renders a template with its data. */
+export function renderEmail<K extends TemplateName>(template: K, data: TemplateData[K]): RenderedEmail {
+  return (templates[template] as (d: TemplateData[K]) => RenderedEmail)(data);
+}

@@ -1,0 +1,90 @@
+import { timingSafeEqual } from 'node:crypto';
+import { tryFromMajor, type CurrencyCode } from '../../shared/money';
+import type {
+  FlwChargeCompletedEvent,
+  FlwTransaction,
+  FlwTransferCompletedEvent,
+  FlwWebhookEvent,
+} from './flutterwave.types';
+
+/** What we expect a payment to be, from our own database (never from the buyer or the webhook). */
+export interface ExpectedPayment {
+  txRef: string;
+  amountMinor: number;
+  currency: CurrencyCode;
+}
+
+export type PaymentVerdict =
+  /** status successful, same tx_ref and currency, amount at least what we asked: confirm. */
+  | { outcome: 'PAID'; transactionId: number; paidMinor: number; overpaidMinor: number }
+  /** The provider says the charge failed: nothing to confirm. */
+  | { outcome: 'FAILED'; transactionId: number; reason: string }
+  /** Not finished yet (pending, or a status we do not know): ask again later. */
+  | { outcome: 'PENDING'; transactionId: number; status: string }
+  /** Successful but not the payment we asked for: flag for review, confirm nothing. */
+  | { outcome: 'MISMATCH'; transactionId: number; problems: string[] };
+
+/**
+ * Flutterwave's documented verification, in one place: a payment counts only when the
+ * provider's own record (GET verify, not a webhook or redirect) shows status "successful", our
+ * tx_ref, our currency and an amount at least the expected one. Amounts are compared in
+ * integer minor units; an amount that does not convert exactly is a mismatch, never rounded.
+ */
+export function assessTransaction(tx: FlwTransaction, expected: ExpectedPayment): PaymentVerdict {
+  const transactionId = tx.id;
+  const problems: string[] = [];
+  if (tx.tx_ref !== expected.txRef) problems.push(`tx_ref is "${tx.tx_ref}", expected "${expected.txRef}"`);
+  if (tx.status === 'failed')
+    return { outcome: 'FAILED', transactionId, reason: tx.processor_response || 'failed' };
+  if (tx.status !== 'successful') {
+    return problems.length
+      ? { outcome: 'MISMATCH', transactionId, problems }
+      : { outcome: 'PENDING', transactionId, status: String(tx.status) };
+  }
+  if (tx.currency !== expected.currency)
+    problems.push(`currency is ${tx.currency}, expected ${expected.currency}`);
+  const paidMinor = tx.currency === expected.currency ? tryFromMajor(tx.amount, tx.currency) : undefined;
+  if (tx.currency === expected.currency) {
+    if (paidMinor === undefined)
+      problems.push(`amount ${String(tx.amount)} is not a valid ${tx.currency} amount`);
+    else if (paidMinor < expected.amountMinor) {
+      problems.push(`amount is ${paidMinor} minor units, expected at least ${expected.amountMinor}`);
+    }
+  }
+  if (problems.length || paidMinor === undefined) return { outcome: 'MISMATCH', transactionId, problems };
+  return { outcome: 'PAID', transactionId, paidMinor, overpaidMinor: paidMinor - expected.amountMinor };
+}
+
+/**
+ * Whether a webhook's `verif-hash` header equals our configured secret hash, compared in
+ * constant time (a timing difference would let an attacker guess the hash byte by byte).
+ */
+export function isAuthenticWebhook(header: string | string[] | undefined, secretHash: string): boolean {
+  if (typeof header !== 'string' || !header) return false;
+  const given = Buffer.from(header);
+  const wanted = Buffer.from(secretHash);
+  // timingSafeEqual needs equal lengths; compare against ourselves to spend the same time.
+  if (given.length !== wanted.length) {
+    timingSafeEqual(wanted, wanted);
+    return false;
+  }
+  return timingSafeEqual(given, wanted);
+}
+
+/**
+ * The webhook body as a typed event, or undefined for events we do not handle or bodies that
+ * lack what we need to act on them (an id to re-verify, a tx_ref or transfer reference).
+ */
+export function parseWebhookEvent(body: unknown): FlwWebhookEvent | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const { event, data } = body as { event?: unknown; data?: unknown };
+  if (!data || typeof data !== 'object') return undefined;
+  const d = data as Record<string, unknown>;
+  if (event === 'charge.completed' && typeof d.id === 'number' && typeof d.tx_ref === 'string') {
+    return body as FlwChargeCompletedEvent;
+  }
+  if (event === 'transfer.completed' && typeof d.id === 'number' && typeof d.reference === 'string') {
+    return body as FlwTransferCompletedEvent;
+  }
+  return undefined;
+}

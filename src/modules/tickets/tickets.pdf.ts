@@ -1,0 +1,311 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as fontkit from 'fontkit';
+import PDFDocument from 'pdfkit';
+import QRCode from 'qrcode';
+import { QR_ERROR_CORRECTION, toQrText } from './tickets.qr';
+
+/**
+ * Ticket PDFs: one A4 page per ticket. Text is set in DejaVu Sans (assets/fonts, Bitstream
+ * Vera licence, copied from Debian's fonts-dejavu-core 2.37), embedded and subset by pdfkit,
+ * so the file shows the same on every reader and carries only the glyphs it uses. The QR is
+ * drawn as vector rectangles, so it stays sharp at any zoom and costs a few kilobytes.
+ */
+
+export type CampaignKind = 'EVENT' | 'BAR' | 'SPORTS' | 'HOTEL' | (string & {});
+
+/** What a ticket page shows that the tickets module does not own: passed in by the caller. */
+export interface TicketPdfContext {
+  campaign: {
+    title: string;
+    kind: CampaignKind;
+    startsAt: Date;
+    endsAt?: Date | null;
+    venue: string;
+    /** IANA zone the dates are shown in (the venue's). */
+    timezone?: string;
+    sellerName: string;
+  };
+  ticketTypes: Record<string, { name: string; attributes?: Record<string, unknown> | null }>;
+}
+
+export interface TicketForPdf {
+  id: string;
+  bookingId: string;
+  ticketTypeId: string;
+  serial: number;
+  holderName: string;
+  admits: number;
+  maxScans: number;
+  validFrom: Date;
+  validUntil: Date;
+  qrPayload: Uint8Array;
+  createdAt: Date;
+}
+
+const FONT_REGULAR = 'DejaVuSans.ttf';
+const FONT_BOLD = 'DejaVuSans-Bold.ttf';
+// Parsed once per process and shared by every document: parsing DejaVu's tables costs ~90 ms,
+// more than rendering a page. pdfkit makes its own subset per document from the shared font,
+// and a render runs synchronously between awaits, so sharing is safe.
+type ParsedFont = fontkit.Font;
+let fonts: { regular: ParsedFont; bold: ParsedFont } | undefined;
+
+/** assets/fonts from src/… (tsx, jest) or dist/src/… (built): the nearest ancestor that has it. */
+function fontsDir(): string {
+  let dir = __dirname;
+  for (;;) {
+    const candidate = path.join(dir, 'assets', 'fonts');
+    if (fs.existsSync(path.join(candidate, FONT_REGULAR))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('assets/fonts/DejaVuSans.ttf not found above ' + __dirname);
+    dir = parent;
+  }
+}
+
+function parseFont(file: string): ParsedFont {
+  const font = fontkit.create(fs.readFileSync(file));
+  if (!('layout' in font)) throw new Error(`${file} is a font collection, not a single font`);
+  return font;
+}
+
+function loadFonts(): { regular: ParsedFont; bold: ParsedFont } {
+  if (!fonts) {
+    const dir = fontsDir();
+    fonts = { regular: parseFont(path.join(dir, FONT_REGULAR)), bold: parseFont(path.join(dir, FONT_BOLD)) };
+  }
+  return fonts;
+}
+
+export function formatSerial(serial: number): string {
+  return String(serial).padStart(6, '0');
+}
+
+/** The booking reference printed on tickets and emails: the booking id's first 8 hex digits. */
+export function bookingReference(bookingId: string): string {
+  return bookingId.replace(/-/g, '').slice(0, 8).toUpperCase();
+}
+
+const PAGE = { width: 595.28, height: 841.89, margin: 40 };
+const INK = '#1d1d1f';
+const MUTED = '#5f6368';
+const ACCENT = '#0b5cad';
+const QR_SIZE = 230;
+
+// Building an Intl.DateTimeFormat costs more than drawing a page's text: keep one per zone.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string, withTime: boolean): Intl.DateTimeFormat {
+  const key = `${timeZone}|${withTime}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      dateStyle: 'full',
+      ...(withTime ? { timeStyle: 'short' as const } : {}),
+    });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+function formatDateTime(d: Date, timeZone: string): string {
+  return formatter(timeZone, true).format(d);
+}
+
+function formatDate(d: Date, timeZone: string): string {
+  return formatter(timeZone, false).format(d);
+}
+
+function attr(attributes: Record<string, unknown> | null | undefined, ...names: string[]): unknown {
+  for (const n of names) {
+    const v = attributes?.[n];
+    if (v !== undefined && v !== null && v !== '') return v;
+  }
+  return undefined;
+}
+
+/** Label/value lines that depend on the kind of campaign. */
+function kindDetails(
+  ctx: TicketPdfContext,
+  attributes: Record<string, unknown> | null | undefined,
+): Array<[string, string]> {
+  const { campaign } = ctx;
+  const tz = campaign.timezone ?? 'UTC';
+  const lines: Array<[string, string]> = [];
+  if (campaign.kind === 'HOTEL') {
+    const nights = Number(attr(attributes, 'nights'));
+    const roomType = attr(attributes, 'roomType', 'room_type', 'room');
+    lines.push(['Hotel', campaign.venue]);
+    lines.push(['Check-in', formatDate(campaign.startsAt, tz)]);
+    if (Number.isInteger(nights) && nights > 0) {
+      lines.push(['Nights', String(nights)]);
+      lines.push(['Check-out', formatDate(new Date(campaign.startsAt.getTime() + nights * 86_400_000), tz)]);
+    }
+    if (roomType !== undefined) lines.push(['Room type', String(roomType)]);
+  } else {
+    lines.push(['Date', formatDateTime(campaign.startsAt, tz)]);
+    if (campaign.endsAt) lines.push(['Until', formatDateTime(campaign.endsAt, tz)]);
+    lines.push(['Venue', campaign.venue]);
+    const seat = attr(attributes, 'seatArea', 'seat_area', 'area');
+    if (seat !== undefined) lines.push(['Area', String(seat)]);
+  }
+  const perks = attr(attributes, 'benefits', 'perks');
+  if (Array.isArray(perks) && perks.length) lines.push(['Includes', perks.map(String).join(', ')]);
+  return lines;
+}
+
+function drawQr(doc: PDFKit.PDFDocument, text: string, x: number, y: number, size: number): number {
+  const qr = QRCode.create([{ data: text, mode: 'alphanumeric' }], {
+    errorCorrectionLevel: QR_ERROR_CORRECTION,
+  });
+  const n = qr.modules.size;
+  const quiet = 4;
+  const unit = size / (n + 2 * quiet);
+  doc.save().rect(x, y, size, size).fill('#ffffff');
+  // One rectangle per horizontal run of dark modules: fewer path operators and no hairline
+  // seams between neighbouring modules when a viewer anti-aliases.
+  for (let r = 0; r < n; r++) {
+    let c = 0;
+    while (c < n) {
+      if (!qr.modules.get(r, c)) {
+        c++;
+        continue;
+      }
+      const start = c;
+      while (c < n && qr.modules.get(r, c)) c++;
+      doc.rect(x + (quiet + start) * unit, y + (quiet + r) * unit, (c - start) * unit, unit);
+    }
+  }
+  doc.fill('#000000').restore();
+  return qr.version;
+}
+
+function drawTicketPage(
+  doc: PDFKit.PDFDocument,
+  ticket: TicketForPdf,
+  index: number,
+  count: number,
+  ctx: TicketPdfContext,
+): void {
+  const { campaign } = ctx;
+  const type = ctx.ticketTypes[ticket.ticketTypeId];
+  const left = PAGE.margin;
+  const width = PAGE.width - 2 * PAGE.margin;
+
+  doc.rect(0, 0, PAGE.width, 120).fill(ACCENT);
+  doc
+    .fillColor('#ffffff')
+    .font('Bold')
+    .fontSize(24)
+    .text(campaign.title, left, 34, { width, height: 62, ellipsis: true });
+  doc.font('Regular').fontSize(11).text(`Sold by ${campaign.sellerName}`, left, 96, { width });
+
+  const colWidth = width - QR_SIZE - 24;
+  let y = 150;
+  doc.fillColor(MUTED).font('Regular').fontSize(10).text('TICKET TYPE', left, y, { width: colWidth });
+  y += 14;
+  doc
+    .fillColor(INK)
+    .font('Bold')
+    .fontSize(18)
+    .text(type?.name ?? 'Ticket', left, y, { width: colWidth });
+  y = doc.y + 14;
+
+  const rows: Array<[string, string]> = [
+    ...kindDetails(ctx, type?.attributes),
+    ['Holder', ticket.holderName],
+    ['Admits', ticket.admits === 1 ? '1 person' : `${ticket.admits} people`],
+    ['Entries allowed', String(ticket.maxScans)],
+    ['Serial', formatSerial(ticket.serial)],
+    ['Booking', bookingReference(ticket.bookingId)],
+  ];
+  for (const [label, value] of rows) {
+    doc.fillColor(MUTED).font('Regular').fontSize(9).text(label.toUpperCase(), left, y, { width: colWidth });
+    doc
+      .fillColor(INK)
+      .font('Regular')
+      .fontSize(12)
+      .text(value, left, doc.y + 1, { width: colWidth });
+    y = doc.y + 9;
+  }
+
+  const qrX = PAGE.width - PAGE.margin - QR_SIZE;
+  const qrY = 150;
+  doc
+    .save()
+    .lineWidth(1)
+    .strokeColor('#d0d4d9')
+    .rect(qrX - 6, qrY - 6, QR_SIZE + 12, QR_SIZE + 42)
+    .stroke()
+    .restore();
+  drawQr(doc, toQrText(ticket.qrPayload), qrX, qrY, QR_SIZE);
+  doc
+    .fillColor(MUTED)
+    .font('Regular')
+    .fontSize(9)
+    .text('Show this code at the entrance', qrX, qrY + QR_SIZE + 8, { width: QR_SIZE, align: 'center' });
+  doc.text(`No. ${formatSerial(ticket.serial)}`, qrX, doc.y + 1, { width: QR_SIZE, align: 'center' });
+
+  const footY = PAGE.height - PAGE.margin - 54;
+  doc
+    .moveTo(left, footY)
+    .lineTo(PAGE.width - PAGE.margin, footY)
+    .lineWidth(0.5)
+    .strokeColor('#d0d4d9')
+    .stroke();
+  doc
+    .fillColor(MUTED)
+    .font('Regular')
+    .fontSize(8.5)
+    .text(
+      `Ticket ${index + 1} of ${count} · ID ${ticket.id}\n` +
+        'The code is signed by the organiser and every entry is counted at the gate: a copy of this ticket ' +
+        'admits no one once its entries are used. Do not share it.',
+      left,
+      footY + 8,
+      { width },
+    );
+}
+
+/** Renders one page per ticket; the same tickets and context give the same pages. */
+export async function renderTicketsPdf(tickets: TicketForPdf[], ctx: TicketPdfContext): Promise<Buffer> {
+  if (!tickets.length) throw new Error('no tickets to render');
+  const f = loadFonts();
+  const first = tickets[0]!;
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: PAGE.margin,
+    autoFirstPage: false,
+    compress: true,
+    // Our embedded font as the default keeps pdfkit from referencing an unembedded Helvetica.
+    font: f.regular as unknown as string,
+    info: {
+      Title: `${ctx.campaign.title} – tickets ${bookingReference(first.bookingId)}`,
+      Author: ctx.campaign.sellerName,
+      Creator: 'Ticketing marketplace',
+      CreationDate: first.createdAt,
+    },
+  });
+  doc.registerFont('Regular', f.regular as unknown as string);
+  doc.registerFont('Bold', f.bold as unknown as string);
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  tickets.forEach((t, i) => {
+    doc.addPage({ size: 'A4', margin: PAGE.margin });
+    drawTicketPage(doc, t, i, tickets.length, ctx);
+  });
+  doc.end();
+  return done;
+}
+
+/** The QR version and module count a payload gives (for reports and the benchmark). */
+export function qrDimensions(payload: Uint8Array): { version: number; modules: number } {
+  const qr = QRCode.create([{ data: toQrText(payload), mode: 'alphanumeric' }], {
+    errorCorrectionLevel: QR_ERROR_CORRECTION,
+  });
+  return { version: qr.version, modules: qr.modules.size };
+}

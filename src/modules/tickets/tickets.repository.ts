@@ -1,0 +1,200 @@
+import type { Tx } from '../../shared/db';
+
+/**
+ * The only code that touches the tickets module's tables (ticket_signing_keys, tickets,
+ * ticket_serial_counters). Returns plain objects; the service decides what they mean.
+ * `Tx` is also satisfied by the root Prisma client, for reads outside a transaction.
+ */
+
+export type KeyStatus = 'ACTIVE' | 'ROTATED' | 'RETIRED';
+export type TicketStatus = 'VALID' | 'REVOKED';
+export type RevocationReason = 'CANCELLED' | 'REFUNDED' | 'REISSUED';
+
+export interface SigningKeyRow {
+  id: string;
+  campaignId: string;
+  keyId: number;
+  publicKey: Uint8Array;
+  privateKeyEncrypted: Uint8Array;
+  status: KeyStatus;
+  createdAt: Date;
+  rotatedAt: Date | null;
+  retiredAt: Date | null;
+}
+
+export interface TicketRow {
+  id: string;
+  bookingId: string;
+  bookingPosition: number;
+  campaignId: string;
+  ticketTypeId: string;
+  serial: number;
+  holderName: string;
+  admits: number;
+  maxScans: number;
+  scanCount: number;
+  status: TicketStatus;
+  validFrom: Date;
+  validUntil: Date;
+  keyId: number;
+  qrPayload: Uint8Array;
+  fileKey: string | null;
+  revokedAt: Date | null;
+  revokedReason: RevocationReason | null;
+  createdAt: Date;
+}
+
+// Advisory lock classes (first argument of the two-int form), one per kind of object locked.
+const LOCK_CAMPAIGN_KEYS = 7301;
+const LOCK_BOOKING_ISSUANCE = 7302;
+
+/** Serialises key creation and rotation for one campaign until the transaction ends. */
+export async function lockCampaignKeys(tx: Tx, campaignId: string): Promise<void> {
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock(${LOCK_CAMPAIGN_KEYS}::int, hashtext(${campaignId}))::text AS locked`;
+}
+
+/** Serialises ticket issuance for one booking until the transaction ends. */
+export async function lockBookingIssuance(tx: Tx, bookingId: string): Promise<void> {
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock(${LOCK_BOOKING_ISSUANCE}::int, hashtext(${bookingId}))::text AS locked`;
+}
+
+export async function findActiveKey(db: Tx, campaignId: string): Promise<SigningKeyRow | null> {
+  return (await db.ticketSigningKey.findFirst({
+    where: { campaignId, status: 'ACTIVE' },
+  })) as SigningKeyRow | null;
+}
+
+export async function findKey(db: Tx, campaignId: string, keyId: number): Promise<SigningKeyRow | null> {
+  return (await db.ticketSigningKey.findUnique({
+    where: { campaignId_keyId: { campaignId, keyId } },
+  })) as SigningKeyRow | null;
+}
+
+export async function maxKeyId(tx: Tx, campaignId: string): Promise<number> {
+  const r = await tx.ticketSigningKey.aggregate({ where: { campaignId }, _max: { keyId: true } });
+  return r._max.keyId ?? 0;
+}
+
+export async function insertKey(tx: Tx, row: Omit<SigningKeyRow, 'rotatedAt' | 'retiredAt'>): Promise<void> {
+  await tx.ticketSigningKey.create({
+    data: {
+      ...row,
+      publicKey: Buffer.from(row.publicKey),
+      privateKeyEncrypted: Buffer.from(row.privateKeyEncrypted),
+    },
+  });
+}
+
+/** ACTIVE → ROTATED; returns false when the key was not ACTIVE. */
+export async function markKeyRotated(tx: Tx, id: string, at: Date): Promise<boolean> {
+  const r = await tx.ticketSigningKey.updateMany({
+    where: { id, status: 'ACTIVE' },
+    data: { status: 'ROTATED', rotatedAt: at },
+  });
+  return r.count === 1;
+}
+
+/** ROTATED → RETIRED; returns false when the key was not ROTATED. */
+export async function markKeyRetired(tx: Tx, campaignId: string, keyId: number, at: Date): Promise<boolean> {
+  const r = await tx.ticketSigningKey.updateMany({
+    where: { campaignId, keyId, status: 'ROTATED' },
+    data: { status: 'RETIRED', retiredAt: at },
+  });
+  return r.count === 1;
+}
+
+export async function listKeys(db: Tx, campaignId: string, statuses: KeyStatus[]): Promise<SigningKeyRow[]> {
+  return (await db.ticketSigningKey.findMany({
+    where: { campaignId, status: { in: statuses } },
+    orderBy: { keyId: 'asc' },
+  })) as SigningKeyRow[];
+}
+
+export async function listTicketsByBooking(db: Tx, bookingId: string): Promise<TicketRow[]> {
+  return (await db.ticket.findMany({
+    where: { bookingId },
+    orderBy: { bookingPosition: 'asc' },
+  })) as TicketRow[];
+}
+
+export async function findTicket(db: Tx, id: string): Promise<TicketRow | null> {
+  return (await db.ticket.findUnique({ where: { id } })) as TicketRow | null;
+}
+
+/**
+ * Reserves `count` consecutive serials for a campaign and returns the first. The upsert's row
+ * lock is held until the caller's transaction ends: a concurrent issuer for the same campaign
+ * waits here, then continues from our last serial, so serials never repeat; a rolled-back
+ * issuer releases its serials with its transaction, so there are no gaps either.
+ */
+export async function allocateSerials(tx: Tx, campaignId: string, count: number): Promise<number> {
+  const rows = await tx.$queryRaw<Array<{ last_serial: number }>>`
+    INSERT INTO ticket_serial_counters (campaign_id, last_serial) VALUES (${campaignId}::uuid, ${count})
+    ON CONFLICT (campaign_id) DO UPDATE SET last_serial = ticket_serial_counters.last_serial + EXCLUDED.last_serial
+    RETURNING last_serial`;
+  const last = rows[0]?.last_serial;
+  if (last === undefined) throw new Error('serial allocation returned no row');
+  return last - count + 1;
+}
+
+export async function insertTickets(
+  tx: Tx,
+  rows: Array<Omit<TicketRow, 'scanCount' | 'status' | 'fileKey' | 'revokedAt' | 'revokedReason'>>,
+): Promise<void> {
+  await tx.ticket.createMany({ data: rows.map((r) => ({ ...r, qrPayload: Buffer.from(r.qrPayload) })) });
+}
+
+export async function setBookingFileKey(tx: Tx, bookingId: string, fileKey: string): Promise<void> {
+  await tx.ticket.updateMany({ where: { bookingId }, data: { fileKey } });
+}
+
+/** VALID → REVOKED for a booking's tickets; returns only the tickets this call revoked. */
+export async function revokeBookingTickets(
+  tx: Tx,
+  bookingId: string,
+  reason: RevocationReason,
+  at: Date,
+): Promise<Array<{ id: string; campaignId: string; serial: number }>> {
+  return tx.$queryRaw`
+    UPDATE tickets SET status = 'REVOKED', revoked_at = ${at}, revoked_reason = ${reason}
+    WHERE booking_id = ${bookingId}::uuid AND status = 'VALID'
+    RETURNING id::text AS id, campaign_id::text AS "campaignId", serial`;
+}
+
+export interface RevokedTicket {
+  ticketId: string;
+  serial: number;
+  revokedAt: Date;
+  reason: RevocationReason;
+}
+
+export async function listRevokedTickets(db: Tx, campaignId: string): Promise<RevokedTicket[]> {
+  const rows = await db.ticket.findMany({
+    where: { campaignId, status: 'REVOKED' },
+    select: { id: true, serial: true, revokedAt: true, revokedReason: true },
+    orderBy: [{ revokedAt: 'asc' }, { id: 'asc' }],
+  });
+  return rows.map((r) => ({
+    ticketId: r.id,
+    serial: r.serial,
+    revokedAt: r.revokedAt!,
+    reason: r.revokedReason as RevocationReason,
+  }));
+}
+
+/**
+ * One entry through the gate: `scan_count + 1` only while the ticket is VALID and below its
+ * limit, in one conditional UPDATE, so two gates scanning the same ticket at once can never
+ * admit more than max_scans people (the row lock orders them; the loser re-checks the guard).
+ */
+export async function incrementScanCount(
+  tx: Tx,
+  ticketId: string,
+): Promise<{ scanCount: number; maxScans: number } | null> {
+  const rows = await tx.$queryRaw<Array<{ scan_count: number; max_scans: number }>>`
+    UPDATE tickets SET scan_count = scan_count + 1
+    WHERE id = ${ticketId}::uuid AND status = 'VALID' AND scan_count < max_scans
+    RETURNING scan_count, max_scans`;
+  const r = rows[0];
+  return r ? { scanCount: r.scan_count, maxScans: r.max_scans } : null;
+}

@@ -1,0 +1,165 @@
+/**
+ * Money is an integer count of a currency's minor unit (kobo, cents, pesewas) plus its ISO 4217
+ * code. This file is the one place that turns minor units into the major-unit decimals that
+ * payment providers speak (Flutterwave's `amount: 1500.5` is NGN 1,500.50) and back.
+ *
+ * Invariant: no conversion goes through floating-point arithmetic. Minor → major is done on the
+ * decimal digits of the integer; major → minor parses the decimal text. A provider's number is
+ * read through `String(n)`, which prints the shortest decimal that round-trips to the same double
+ * (ECMAScript Number::toString), i.e. exactly the decimal the provider put on the wire for any
+ * amount below 10^15. If this were done with `Math.round(x * 100)` instead, amounts such as
+ * 1.005 or 4.35 * 100 = 434.99999999999994 would be off by a minor unit.
+ */
+
+/** Digits after the decimal point per ISO 4217 (the currency's minor-unit exponent). */
+export const MINOR_UNIT_EXPONENT = {
+  NGN: 2, // Nigerian naira: kobo
+  GHS: 2, // Ghanaian cedi: pesewas
+  KES: 2, // Kenyan shilling: cents
+  UGX: 0, // Ugandan shilling: no minor unit in use
+  TZS: 2, // Tanzanian shilling: cents
+  RWF: 0, // Rwandan franc
+  ZAR: 2, // South African rand
+  ZMW: 2, // Zambian kwacha
+  MWK: 2, // Malawian kwacha
+  EGP: 2, // Egyptian pound
+  MAD: 2, // Moroccan dirham
+  ETB: 2, // Ethiopian birr
+  XOF: 0, // West African CFA franc
+  XAF: 0, // Central African CFA franc
+  USD: 2,
+  EUR: 2,
+  GBP: 2,
+  CAD: 2,
+} as const;
+
+export type CurrencyCode = keyof typeof MINOR_UNIT_EXPONENT;
+
+export const SUPPORTED_CURRENCIES = Object.keys(MINOR_UNIT_EXPONENT) as CurrencyCode[];
+
+/** An amount in minor units with its currency, the shape money takes everywhere in our code. */
+export interface Money {
+  amountMinor: number;
+  currency: CurrencyCode;
+}
+
+export class MoneyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MoneyError';
+  }
+}
+
+/**
+ * Largest minor-unit magnitude we convert to a provider's decimal number: below 10^15 a decimal
+ * string survives the trip through a JSON number unchanged (doubles hold 15 significant digits).
+ */
+export const MAX_WIRE_MINOR = 10 ** 15 - 1;
+
+export function isCurrencyCode(value: unknown): value is CurrencyCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(MINOR_UNIT_EXPONENT, value);
+}
+
+/** The ISO 4217 exponent of a currency we support; throws MoneyError for any other code. */
+export function minorUnitExponent(currency: string): number {
+  if (!isCurrencyCode(currency)) throw new MoneyError(`Unsupported currency "${currency}"`);
+  return MINOR_UNIT_EXPONENT[currency];
+}
+
+/** Throws unless `amountMinor` is a safe integer (negative allowed: refunds, reversals). */
+export function assertMinorUnits(amountMinor: number): void {
+  if (!Number.isSafeInteger(amountMinor)) {
+    throw new MoneyError(`A minor-unit amount must be a safe integer, got ${String(amountMinor)}`);
+  }
+}
+
+/** Minor units as the exact major-unit decimal text: (150050, 'NGN') → "1500.50"; (5000, 'UGX') → "5000". */
+export function toMajorString(amountMinor: number, currency: string): string {
+  assertMinorUnits(amountMinor);
+  const exponent = minorUnitExponent(currency);
+  const negative = amountMinor < 0;
+  const digits = String(Math.abs(amountMinor)).padStart(exponent + 1, '0');
+  const whole = exponent ? digits.slice(0, -exponent) : digits;
+  const fraction = exponent ? digits.slice(-exponent) : '';
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+}
+
+/**
+ * Minor units as the number a JSON API expects (Flutterwave's `amount`). The number is built
+ * from the exact decimal text, and JSON.stringify prints it back as that same decimal.
+ */
+export function toMajorNumber(amountMinor: number, currency: string): number {
+  assertMinorUnits(amountMinor);
+  if (Math.abs(amountMinor) > MAX_WIRE_MINOR) {
+    throw new MoneyError(`Amount ${amountMinor} is too large to send as a decimal number`);
+  }
+  return Number(toMajorString(amountMinor, currency));
+}
+
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/**
+ * A major-unit decimal (a provider's JSON number or decimal text) as integer minor units:
+ * (1500.5, 'NGN') → 150050. Throws MoneyError when the value has more fraction digits than the
+ * currency allows (UGX 10.5) rather than rounding money silently.
+ */
+export function fromMajor(value: number | string, currency: string): number {
+  const exponent = minorUnitExponent(currency);
+  let text: string;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new MoneyError(`Not a finite amount: ${String(value)}`);
+    text = String(value);
+    if (/e/i.test(text)) text = expandExponent(text);
+  } else {
+    text = value.trim();
+  }
+  const match = DECIMAL.exec(text);
+  if (!match) throw new MoneyError(`Not a decimal amount: "${String(value)}"`);
+  const [, sign, whole = '0', rawFraction = ''] = match;
+  const fraction = rawFraction.replace(/0+$/, '');
+  if (fraction.length > exponent) {
+    throw new MoneyError(`${text} ${currency} has more than ${exponent} decimal place(s)`);
+  }
+  const minorText = `${whole}${fraction.padEnd(exponent, '0')}`.replace(/^0+(?=\d)/, '');
+  const minor = Number(minorText);
+  if (!Number.isSafeInteger(minor)) throw new MoneyError(`Amount ${text} ${currency} is out of range`);
+  return sign && minor !== 0 ? -minor : minor;
+}
+
+/** Same as fromMajor, but returns undefined instead of throwing (for values to be flagged, not trusted). */
+export function tryFromMajor(value: unknown, currency: unknown): number | undefined {
+  if ((typeof value !== 'number' && typeof value !== 'string') || typeof currency !== 'string')
+    return undefined;
+  try {
+    return fromMajor(value, currency);
+  } catch {
+    return undefined;
+  }
+}
+
+/** "1e-7" / "1.5e+21" → plain decimal text, by moving the point in the digit string. */
+function expandExponent(text: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?e([+-]?\d+)$/i.exec(text);
+  if (!m) return text;
+  const [, sign = '', whole = '', fraction = '', exp = '0'] = m;
+  const shift = Number(exp);
+  const digits = whole + fraction;
+  const point = whole.length + shift;
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
+/** For people: (150050, 'NGN') → "NGN 1,500.50" (locale-formatted from the exact decimal text). */
+export function formatMoney(amountMinor: number, currency: string, locale = 'en'): string {
+  const exponent = minorUnitExponent(currency);
+  const format = new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency,
+    currencyDisplay: 'code',
+    minimumFractionDigits: exponent,
+    maximumFractionDigits: exponent,
+  });
+  // Intl formats decimal strings exactly (ECMA-402 NumberFormat v3), no float in between.
+  return format.format(toMajorString(amountMinor, currency) as Intl.StringNumericLiteral);
+}

@@ -1,0 +1,76 @@
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../support/browser-auth';
+import { makeSeller, signIn, startAuthApp, type AuthTestEnv, type TestSession } from '../support/auth';
+import { resetDatabase } from '../support/platform';
+
+/** Gives a Chromium page the session of a user signed in over HTTP (sign-in itself has its own browser test). */
+async function useSession(page: Page, url: string, session: TestSession) {
+  const [name, value] = session.cookie.split(';')[0]!.split('=');
+  await page.context().addCookies([{ name: name!, value: value!, url }]);
+}
+
+describe('campaigns in a browser', () => {
+  let env: AuthTestEnv;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+
+  beforeAll(async () => {
+    env = await startAuthApp();
+    await resetDatabase(env.platform);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+  });
+
+  it('when a seller creates and publishes a campaign with two ticket types, then a buyer finds it in the list', async () => {
+    const seller = await makeSeller(env, 'browser.seller@example.test');
+    const page = await browser.context.newPage();
+    await useSession(page, env.url, seller);
+
+    await page.goto(`${env.url}/seller/campaigns`);
+    await page.getByRole('link', { name: 'New campaign' }).click();
+    await page.getByLabel('Title').fill('Lagoon Jazz Festival');
+    await page.getByLabel('Kind').selectOption('EVENT');
+    await page.getByLabel('Currency').fill('NGN');
+    await page.getByLabel('Venue').fill('Muri Okunola Park');
+    await page.getByLabel('Address').fill('Victoria Island');
+    await page.getByLabel('City').fill('Lagos');
+    await page.getByLabel('Country (ISO code)').fill('NG');
+    const start = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 16);
+    const end = new Date(Date.now() + 20 * 86_400_000 + 5 * 3_600_000).toISOString().slice(0, 16);
+    await page.getByLabel('Starts (UTC)').fill(start);
+    await page.getByLabel('Ends (UTC)').fill(end);
+    await page.getByLabel('Description').fill('Two stages by the water.');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    await page.waitForURL(/\/seller\/campaigns\/[0-9a-f-]{36}$/);
+
+    let rowsBefore = 0;
+    for (const [name, price, capacity] of [['Regular', '500000', '300'], ['VIP', '2500000', '40']] as const) {
+      await page.getByLabel('Name', { exact: true }).fill(name);
+      await page.getByLabel('Price (minor units, e.g. kobo)').fill(price);
+      await page.getByLabel('Capacity', { exact: true }).fill(capacity);
+      await page.getByRole('button', { name: 'Add ticket type' }).click();
+      rowsBefore += 1;
+      await page.waitForFunction((n) => document.querySelectorAll('table.ticket-types tbody tr').length === n, rowsBefore);
+    }
+    expect(await page.locator('table.ticket-types tbody tr').count()).toBe(2);
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.waitForLoadState('load');
+    await page.waitForFunction(() => document.getElementById('campaign-status')?.textContent === 'ACTIVE');
+
+    const buyer = await signIn(env, 'browser.buyer2@example.test');
+    const buyerBrowser = await launchChromium();
+    const buyerPage = await buyerBrowser.context.newPage();
+    await useSession(buyerPage, env.url, buyer);
+    await buyerPage.goto(`${env.url}/campaigns`);
+    await buyerPage.getByLabel('Search').fill('lagoon jazz');
+    await buyerPage.getByRole('button', { name: 'Search' }).click();
+    await buyerPage.getByRole('link', { name: 'Lagoon Jazz Festival' }).click();
+    await buyerPage.waitForURL(/\/campaigns\/lagoon-jazz-festival$/);
+    const rows = await buyerPage.locator('table.ticket-types tbody tr td:first-child strong').allTextContents();
+    expect(rows).toEqual(['Regular', 'VIP']);
+    expect(await buyerPage.locator('[data-counter="available"]').allTextContents()).toEqual(['300', '40']);
+    await buyerBrowser.close();
+  });
+});
