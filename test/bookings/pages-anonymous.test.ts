@@ -30,7 +30,7 @@ describe('checkout pages (signed out)', () => {
   });
 
   it('when a visitor opens my bookings or a booking, then they are sent to sign in and brought back', async () => {
-    const res = await request(app.url).get('/bookings').expect(302);
+    const res = await request(app.url).get('/bookings').set('Accept', 'text/html').expect(303);
     expect(res.headers.location).toMatch(/\/api\/v1\/auth\/google\?returnTo=%2Fbookings$/);
   });
 

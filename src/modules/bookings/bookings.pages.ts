@@ -1,5 +1,6 @@
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { AppError } from '../../shared/errors';
+import { requireSignIn } from '../../shared/http/authorize';
 import type { Platform } from '../../shared/platform';
 import { renderPage } from '../../web/views';
 import { getCampaignsByIds, type CampaignRecord } from '../campaigns';
@@ -7,12 +8,6 @@ import { bookingDto } from './bookings.dto';
 import type { BookingsService } from './bookings.service';
 
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
-
-function signedIn(req: Request, res: Response): boolean {
-  if (req.actor) return true;
-  res.redirect(`/api/v1/auth/google?returnTo=${encodeURIComponent(req.originalUrl)}`);
-  return false;
-}
 
 /** What a booking page shows of its campaign. */
 function campaignSummary(c: CampaignRecord) {
@@ -29,8 +24,8 @@ export function bookingsPages(platform: Platform, service: BookingsService): Rou
     return new Map(rows.map((c) => [c.id, campaignSummary(c)]));
   }
 
-  router.get('/bookings', async (req, res) => {
-    if (!signedIn(req, res)) return;
+  // Signed-out visitors are sent to sign in and brought back (requireSignIn does that for pages).
+  router.get('/bookings', requireSignIn(), async (req, res) => {
     const rows = await service.listMyBookings(req.actor!, 100);
     const campaigns = await campaignsOf(rows.map((b) => b.campaignId));
     renderPage(req, res, 'bookings/list', {
@@ -39,8 +34,7 @@ export function bookingsPages(platform: Platform, service: BookingsService): Rou
     });
   });
 
-  router.get('/bookings/:id', async (req, res) => {
-    if (!signedIn(req, res)) return;
+  router.get('/bookings/:id', requireSignIn(), async (req, res) => {
     const id = String(req.params.id);
     if (!isUuid(id)) throw AppError.notFound('BOOKING_NOT_FOUND', 'No such booking');
     const b = await service.getBookingForActor(req.actor!, id);
