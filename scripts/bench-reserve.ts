@@ -20,13 +20,15 @@
  * Load goes to 127.0.0.1 only and is bounded in time. Environment knobs: BENCH_URL,
  * DATABASE_URL, BENCH_USERS (400), BENCH_DURATION_S (10), BENCH_CONNECTIONS (16,64,256),
  * BENCH_WEB_PROCESSES (1), BENCH_DB_POOL (web DATABASE_POOL_SIZE, 20), BENCH_RAW_POOL
- * (web processes × pool).
+ * (web processes × pool), BENCH_WEB_NODE_ARGS (node flags for the web processes).
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { GOOGLE_CALLBACK_PATH } from '../src/modules/auth';
 import { createCampaignsService } from '../src/modules/campaigns';
 import { systemClock } from '../src/shared/clock';
 import { createPrisma } from '../src/shared/db';
@@ -61,15 +63,46 @@ interface LevelResult {
   raw: { tps: number; p50: number; p95: number; p99: number; errors: number };
   oversold: boolean;
   countersMatch: boolean;
+  heldAfterCutoff: number;
+  /** CPU during the phases: machine % of all cores; processes % of one core. */
+  cpu: { machine: number; loadGen: number; web: number[]; rawMachine: number; rawLoadGen: number };
 }
 
 const log = (msg: string) => console.log(`[bench] ${msg}`);
+
+/** CPU use while `fn` runs: the whole machine (% of all cores) and each given process (% of one core). */
+async function withCpu<T>(pids: number[], fn: () => Promise<T>): Promise<{ result: T; machine: number; procs: number[] }> {
+  const machine = () => {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: f[3]! + f[4]!, total: f.reduce((a, b) => a + b, 0) };
+  };
+  const proc = (pid: number) => {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(f[11]) + Number(f[12]);
+    } catch {
+      return 0;
+    }
+  };
+  const hz = 100;
+  const m0 = machine();
+  const p0 = pids.map(proc);
+  const t0 = Date.now();
+  const result = await fn();
+  const seconds = (Date.now() - t0) / 1000;
+  const m1 = machine();
+  return {
+    result,
+    machine: Math.round((1 - (m1.idle - m0.idle) / (m1.total - m0.total)) * 100),
+    procs: pids.map((pid, i) => Math.round(((proc(pid) - p0[i]!) / hz / seconds) * 100)),
+  };
+}
 
 async function main(): Promise<void> {
   log(`machine: ${os.cpus().length} cores (nproc ${execFileSync('nproc').toString().trim()}), ${os.cpus()[0]?.model ?? ''}, Node ${process.version}`);
   const stops: Array<() => Promise<void>> = [];
   try {
-    const { urls } = settings.url ? { urls: [settings.url] } : await startPlatform(stops);
+    const { urls, pids } = settings.url ? { urls: [settings.url], pids: [] as number[] } : await startPlatform(stops);
     const prisma = createPrisma(settings.databaseUrl, 4);
     stops.push(() => prisma.$disconnect());
 
@@ -95,21 +128,29 @@ async function main(): Promise<void> {
     const results: LevelResult[] = [];
     for (const connections of settings.connections) {
       const before = await counterOf(prisma, hot.id);
-      const ours = await driveApi(urls, users, campaign.id, hot.id, connections, settings.durationS);
+      const oursRun = await withCpu([process.pid, ...pids], () => driveApi(urls, users, campaign.id, hot.id, connections, settings.durationS));
+      const ours = oursRun.result;
+      // Requests in flight when autocannon stopped may still commit: let them land before counting.
+      await new Promise((r) => setTimeout(r, 2000));
       const after = await counterOf(prisma, hot.id);
       const violations = await inventoryViolations(prisma, [campaign.id]);
-      const raw = await driveRaw(settings.databaseUrl, campaign, rawType.id, connections, settings.durationS);
+      const rawRun = await withCpu([process.pid], () => driveRaw(settings.databaseUrl, campaign, rawType.id, connections, settings.durationS));
+      const raw = rawRun.result;
       const r: LevelResult = {
         connections,
         ours,
         raw,
         oversold: after.sold + after.reserved > after.capacity,
-        countersMatch: violations.length === 0 && after.reserved - before.reserved === ours.created,
+        // Every 201 holds its ticket; a few more may be held by requests cut off at the end of the run.
+        countersMatch: violations.length === 0 && after.reserved - before.reserved >= ours.created,
+        heldAfterCutoff: after.reserved - before.reserved - ours.created,
+        cpu: { machine: oursRun.machine, loadGen: oursRun.procs[0]!, web: oursRun.procs.slice(1), rawMachine: rawRun.machine, rawLoadGen: rawRun.procs[0]! },
       };
       results.push(r);
       log(
         `${connections} conns: ours ${ours.rps.toFixed(0)}/s p50 ${ours.p50} p95 ${ours.p95} p99 ${ours.p99} ms (201: ${ours.created}, 409: ${ours.soldOut}, other: ${ours.otherNon2xx}, errors: ${ours.errors}) | ` +
-          `raw ${raw.tps.toFixed(0)}/s p99 ${raw.p99} ms | ratio ${(ours.rps / raw.tps).toFixed(2)} | oversold: ${r.oversold ? 'YES' : 'no'}, counters ${r.countersMatch ? 'exact' : 'MISMATCH'}`,
+          `raw ${raw.tps.toFixed(0)}/s p99 ${raw.p99} ms | ratio ${(ours.rps / raw.tps).toFixed(2)} | oversold: ${r.oversold ? 'YES' : 'no'}, counters ${r.countersMatch ? 'exact' : 'MISMATCH'}` +
+          ` | CPU ours: machine ${r.cpu.machine}%, web ${r.cpu.web.join('+')}%, autocannon ${r.cpu.loadGen}%; raw: machine ${r.cpu.rawMachine}%, client ${r.cpu.rawLoadGen}%`,
       );
     }
     report(results);
@@ -119,7 +160,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function startPlatform(stops: Array<() => Promise<void>>): Promise<{ urls: string[] }> {
+async function startPlatform(stops: Array<() => Promise<void>>): Promise<{ urls: string[]; pids: number[] }> {
   const admin = new pg.Client({ connectionString: new URL('/postgres', settings.databaseUrl).toString() });
   await admin.connect();
   const dbName = new URL(settings.databaseUrl).pathname.slice(1);
@@ -149,13 +190,14 @@ async function startPlatform(stops: Array<() => Promise<void>>): Promise<{ urls:
   };
   const webs: WebProcess[] = [];
   for (let i = 0; i < settings.webProcesses; i++) {
-    const w = await spawnWebProcess(webEnv);
+    // BENCH_WEB_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=var/prof", profiles the web processes.
+    const w = await spawnWebProcess(webEnv, 60_000, env.BENCH_WEB_NODE_ARGS?.split(' ').filter(Boolean) ?? []);
     webs.push(w);
     stops.push(() => w.stop());
-    provider.registerRedirectUri(CLIENT.id, `${w.url}/api/v1/auth/google/callback`);
+    provider.registerRedirectUri(CLIENT.id, `${w.url}${GOOGLE_CALLBACK_PATH}`);
   }
   log(`${webs.length} web process(es): ${webs.map((w) => w.url).join(', ')} (pool ${settings.dbPool} each)`);
-  return { urls: webs.map((w) => w.url) };
+  return { urls: webs.map((w) => w.url), pids: webs.map((w) => w.pid) };
 }
 
 /** The browser's sign-in: app → provider /authorize (login_hint approves at once) → app callback. */

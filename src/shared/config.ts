@@ -100,6 +100,8 @@ const schema = z.object({
   // long an Idempotency-Key is remembered, and the per-user cap on reservation requests.
   BOOKING_HOLD_MINUTES: int(15, 1),
   BOOKING_EXPIRY_BATCH_SIZE: int(200, 1),
+  // Most reservations of one campaign one web process puts in one transaction (see bookings.reserve.ts).
+  BOOKING_BATCH_MAX: int(100, 1),
   IDEMPOTENCY_KEY_TTL_HOURS: int(24, 1),
   BOOKING_RATE_LIMIT_MAX: int(30, 1),
   BOOKING_RATE_LIMIT_WINDOW_MS: int(60_000, 1),

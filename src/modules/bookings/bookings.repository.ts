@@ -1,6 +1,5 @@
 import { Prisma } from '../../generated/prisma/client';
 import type { Db, Tx } from '../../shared/db';
-import { newReference } from './bookings.reference';
 import type { BookingItemRecord, BookingRecord, BookingStatus, Issuance } from './bookings.types';
 
 /** The only code that reads or writes bookings, booking_items and booking_idempotency_keys. */
@@ -20,60 +19,69 @@ function toBooking(row: BookingRow): BookingRecord {
   };
 }
 
-// ---------------------------------------------------------------- idempotency keys and the customer lock
+// ---------------------------------------------------------------- sales lock and idempotency keys
+
+/**
+ * The campaign's sales lock: a transaction-scoped advisory lock on the campaign, released at
+ * commit or rollback. Every transaction that can add tickets to a customer's count on a
+ * campaign (a reservation batch, a late confirmation) holds it, so a customer's count read
+ * under it cannot change before the transaction commits: that is what makes the per-customer
+ * maximum race-free. It also serialises reservation batches of one campaign across web
+ * processes, which costs nothing extra: they would queue on the hot ticket type row anyway.
+ */
+export async function lockCampaignSales(tx: Tx, campaignId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('bookings.sales'), hashtext(${campaignId}))`;
+}
+
+export interface KeyClaim {
+  userId: string;
+  key: string;
+  requestHash: string;
+}
+
+/**
+ * One statement: takes the campaign's sales lock, then claims every (user, key) of the batch.
+ * Returns the claims this transaction won, as `userId key` strings.
+ *
+ * Idempotency: each INSERT takes the key's primary-key entry. A transaction inserting a
+ * (user, key) that another open transaction inserted WAITS for it (PostgreSQL's unique check
+ * blocks on the uncommitted entry). If that one commits, ON CONFLICT DO NOTHING skips the row and
+ * a later statement of ours (READ COMMITTED: a new snapshot per statement) reads the committed
+ * row with its final response; if it rolls back, our INSERT goes through and we do the work. So
+ * identical requests running in parallel, in one process or several, do the work once and the
+ * others answer the stored response. Under REPEATABLE READ the later read would not see the row:
+ * this relies on READ COMMITTED (Prisma's default here).
+ *
+ * The lock is taken before the keys (the INSERT reads from the CTE that takes it). Lock order for
+ * reservations: sales lock → key rows → ticket type rows.
+ */
+export async function lockSalesAndClaimKeys(tx: Tx, campaignId: string, claims: KeyClaim[], now: Date): Promise<Set<string>> {
+  const rows = await tx.$queryRaw<Array<{ user_id: string; key: string }>>`
+    WITH sales_lock AS (SELECT pg_advisory_xact_lock(hashtext('bookings.sales'), hashtext(${campaignId})))
+    INSERT INTO booking_idempotency_keys (user_id, key, request_hash, created_at)
+    SELECT c.user_id, c.key, c.request_hash, ${now} FROM sales_lock,
+      unnest(${claims.map((c) => c.userId)}::uuid[], ${claims.map((c) => c.key)}::text[], ${claims.map((c) => c.requestHash)}::text[])
+        AS c(user_id, key, request_hash)
+    ON CONFLICT (user_id, key) DO NOTHING
+    RETURNING user_id::text, key`;
+  return new Set(rows.map((r) => `${r.user_id} ${r.key}`));
+}
 
 export interface StoredResponse {
+  userId: string;
+  key: string;
   requestHash: string;
   responseStatus: number | null;
   responseBody: unknown;
 }
 
-/**
- * One statement: takes the customer's lock on the campaign, then claims (user, key) for this
- * transaction. Returns false when the key was already used (read it with findIdempotencyRecord).
- *
- * The customer lock (transaction-scoped advisory lock on (user, campaign), released at commit
- * or rollback) serialises one customer's reservations on one campaign, so two parallel requests
- * cannot both count the customer's tickets, both see room under the per-customer maximum and
- * both commit. Key collisions between different pairs only cost a little waiting. It is taken
- * first (the INSERT reads from the CTE that takes it), so the lock order is always customer lock
- * → key row → ticket type rows, and the limit check in insertBooking, a later statement, sees
- * every booking committed before the lock was granted (READ COMMITTED: a new snapshot per
- * statement).
- *
- * Idempotency: the INSERT takes the key's primary-key entry. A second transaction with the
- * same (user, key) waits (on the customer lock when the body names the same campaign, else on
- * the uncommitted index entry). If the first commits, ON CONFLICT DO NOTHING inserts nothing and
- * the caller's next statement sees the committed row with its final response; if the first rolls
- * back, the second's INSERT succeeds and it does the work itself. So 20 identical requests in
- * parallel run the booking logic exactly once and the other 19 answer the stored response. This
- * relies on READ COMMITTED (Prisma's default here); under REPEATABLE READ the later read would
- * not see the row.
- */
-export async function lockCustomerAndClaimKey(
-  tx: Tx,
-  userId: string,
-  campaignId: string,
-  key: string,
-  requestHash: string,
-  now: Date,
-): Promise<boolean> {
-  const inserted = await tx.$executeRaw`
-    WITH customer_lock AS (SELECT pg_advisory_xact_lock(hashtext('bookings.customer'), hashtext(${userId} || ':' || ${campaignId})))
-    INSERT INTO booking_idempotency_keys (user_id, key, request_hash, created_at)
-    SELECT ${userId}::uuid, ${key}, ${requestHash}, ${now} FROM customer_lock
-    ON CONFLICT (user_id, key) DO NOTHING`;
-  return inserted === 1;
-}
-
-export async function findIdempotencyRecord(tx: Tx, userId: string, key: string): Promise<StoredResponse | null> {
-  const row = await tx.bookingIdempotencyKey.findUnique({ where: { userId_key: { userId, key } } });
-  return row ? { requestHash: row.requestHash, responseStatus: row.responseStatus, responseBody: row.responseBody } : null;
-}
-
-export async function saveIdempotentResponse(tx: Tx, userId: string, key: string, status: number, body: unknown): Promise<void> {
-  await tx.$executeRaw`UPDATE booking_idempotency_keys SET response_status = ${status}, response_body = ${JSON.stringify(body)}::jsonb
-    WHERE user_id = ${userId}::uuid AND key = ${key}`;
+export async function findIdempotencyRecords(tx: Tx, pairs: Array<{ userId: string; key: string }>): Promise<StoredResponse[]> {
+  if (!pairs.length) return [];
+  return tx.$queryRaw<StoredResponse[]>`
+    SELECT k.user_id::text AS "userId", k.key, k.request_hash AS "requestHash", k.response_status AS "responseStatus", k.response_body AS "responseBody"
+    FROM booking_idempotency_keys k
+    JOIN unnest(${pairs.map((p) => p.userId)}::uuid[], ${pairs.map((p) => p.key)}::text[]) AS p(user_id, key)
+      ON k.user_id = p.user_id AND k.key = p.key`;
 }
 
 /** Forgets keys older than `cutoff`, at most `limit` per call. Returns how many went. */
@@ -82,24 +90,21 @@ export async function deleteIdempotencyKeysBefore(db: Client, cutoff: Date, limi
     SELECT ctid FROM booking_idempotency_keys WHERE created_at < ${cutoff} LIMIT ${limit})`;
 }
 
-/** The same customer lock, for paths that did not claim a key (a late confirmation). */
-export async function lockCustomerOnCampaign(tx: Tx, userId: string, campaignId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('bookings.customer'), hashtext(${userId} || ':' || ${campaignId}))`;
-}
-
-/** Tickets the customer holds or bought for the campaign (PENDING + CONFIRMED), excluding one booking. */
-export async function ticketsHeldByCustomer(tx: Client, userId: string, campaignId: string, exceptBookingId?: string): Promise<number> {
-  const rows = await tx.$queryRaw<Array<{ n: number }>>`
-    SELECT COALESCE(SUM(i.quantity), 0)::int AS n FROM bookings b JOIN booking_items i ON i.booking_id = b.id
-    WHERE b.campaign_id = ${campaignId}::uuid AND b.user_id = ${userId}::uuid AND b.status IN ('PENDING', 'CONFIRMED')
-      AND b.id <> ${exceptBookingId ?? '00000000-0000-0000-0000-000000000000'}::uuid`;
-  return rows[0]?.n ?? 0;
+/** Tickets each customer holds or bought for the campaign (PENDING + CONFIRMED). Read under the sales lock. */
+export async function ticketsHeldByCustomers(tx: Client, campaignId: string, userIds: string[], exceptBookingId?: string): Promise<Map<string, number>> {
+  const rows = await tx.$queryRaw<Array<{ user_id: string; n: number }>>`
+    SELECT b.user_id::text, SUM(i.quantity)::int AS n FROM bookings b JOIN booking_items i ON i.booking_id = b.id
+    WHERE b.campaign_id = ${campaignId}::uuid AND b.user_id = ANY(${userIds}::uuid[]) AND b.status IN ('PENDING', 'CONFIRMED')
+      AND b.id <> ${exceptBookingId ?? '00000000-0000-0000-0000-000000000000'}::uuid
+    GROUP BY b.user_id`;
+  return new Map(rows.map((r) => [r.user_id, r.n]));
 }
 
 // ---------------------------------------------------------------- bookings
 
 export interface NewBooking {
   id: string;
+  reference: string;
   userId: string;
   campaignId: string;
   sellerId: string;
@@ -112,56 +117,55 @@ export interface NewBooking {
   items: Array<Omit<BookingItemRecord, 'bookingId'>>;
 }
 
-export type InsertOutcome = { inserted: true; reference: string } | { inserted: false; held: number };
+export interface KeyResponse {
+  userId: string;
+  key: string;
+  status: number;
+  body: unknown;
+  /** For a 201: the booking it announces; the response is stored only if that booking was inserted. */
+  bookingId?: string;
+}
 
 /**
- * In ONE statement (this is the hot path, and every statement costs a round trip): counts the
- * customer's PENDING + CONFIRMED tickets for the campaign and, only if `maxPerCustomer` still
- * allows this booking, inserts it with its items under a fresh reference and stores `response`
- * as the idempotency key's answer. Must run under the customer lock (lockCustomerAndClaimKey).
- * A reference clash (unique index; ON CONFLICT so the transaction is not aborted) is retried
- * with a new reference.
+ * In ONE statement (every statement is a round trip on the hot path): inserts the bookings and
+ * their items, and stores each key's response: a 201 only together with its booking, a refusal
+ * as is. A booking whose reference clashes with an existing one (unique index; ON CONFLICT so
+ * the transaction is not aborted) is left out, with its items and response: the caller retries
+ * it with a new reference. Returns the ids inserted.
  */
-export async function insertBooking(
-  tx: Tx,
-  b: NewBooking,
-  now: Date,
-  limit: { maxPerCustomer: number },
-  idempotency: { key: string; response: (reference: string) => unknown },
-): Promise<InsertOutcome> {
-  const requested = b.items.reduce((n, i) => n + i.quantity, 0);
-  for (let attempt = 0; ; attempt++) {
-    const reference = newReference();
-    const rows = await tx.$queryRaw<Array<{ held: number; inserted: number }>>`
-      WITH held AS (
-        SELECT COALESCE(SUM(i.quantity), 0)::int AS n FROM bookings x JOIN booking_items i ON i.booking_id = x.id
-        WHERE x.campaign_id = ${b.campaignId}::uuid AND x.user_id = ${b.userId}::uuid AND x.status IN ('PENDING', 'CONFIRMED')
-      ), booking AS (
-        INSERT INTO bookings (id, reference, user_id, campaign_id, seller_id, status, issuance, currency, total_minor,
-          expires_at, confirmed_at, created_at, updated_at)
-        SELECT ${b.id}::uuid, ${reference}, ${b.userId}::uuid, ${b.campaignId}::uuid, ${b.sellerId}::uuid, ${b.status},
-          ${b.issuance}, ${b.currency}, ${b.totalMinor}, ${b.expiresAt}, ${b.confirmedAt}, ${now}, ${now}
-        FROM held WHERE held.n + ${requested} <= ${limit.maxPerCustomer}
-        ON CONFLICT (reference) DO NOTHING
-        RETURNING id
-      ), items AS (
-        INSERT INTO booking_items (id, booking_id, ticket_type_id, ticket_type_name, unit_price_minor, quantity, entries_per_ticket, line_total_minor)
-        SELECT i.id, booking.id, i.ticket_type_id, i.name, i.price, i.quantity, i.entries, i.line_total
-        FROM booking, unnest(${b.items.map((i) => i.id)}::uuid[], ${b.items.map((i) => i.ticketTypeId)}::uuid[],
-          ${b.items.map((i) => i.ticketTypeName)}::text[], ${b.items.map((i) => i.unitPriceMinor)}::int[],
-          ${b.items.map((i) => i.quantity)}::int[], ${b.items.map((i) => i.entriesPerTicket)}::int[],
-          ${b.items.map((i) => String(i.lineTotalMinor))}::bigint[])
-          AS i(id, ticket_type_id, name, price, quantity, entries, line_total)
-      ), response AS (
-        UPDATE booking_idempotency_keys SET response_status = 201, response_body = ${JSON.stringify(idempotency.response(reference))}::jsonb
-        WHERE user_id = ${b.userId}::uuid AND key = ${idempotency.key} AND EXISTS (SELECT 1 FROM booking)
-      )
-      SELECT (SELECT n FROM held) AS held, (SELECT count(*) FROM booking)::int AS inserted`;
-    const row = rows[0]!;
-    if (row.inserted === 1) return { inserted: true, reference };
-    if (row.held + requested > limit.maxPerCustomer) return { inserted: false, held: row.held };
-    if (attempt >= 5) throw new Error('bookings: could not draw a unique reference');
-  }
+export async function insertBookings(tx: Tx, bookings: NewBooking[], responses: KeyResponse[], now: Date): Promise<Set<string>> {
+  const items = bookings.flatMap((b) => b.items.map((i) => ({ ...i, bookingId: b.id })));
+  const json = (v: unknown) => JSON.stringify(v);
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+    WITH booking AS (
+      INSERT INTO bookings (id, reference, user_id, campaign_id, seller_id, status, issuance, currency, total_minor,
+        expires_at, confirmed_at, created_at, updated_at)
+      SELECT b.id, b.reference, b.user_id, b.campaign_id, b.seller_id, b.status, b.issuance, b.currency, b.total_minor,
+        b.expires_at, b.confirmed_at, ${now}, ${now}
+      FROM unnest(${bookings.map((b) => b.id)}::uuid[], ${bookings.map((b) => b.reference)}::text[], ${bookings.map((b) => b.userId)}::uuid[],
+        ${bookings.map((b) => b.campaignId)}::uuid[], ${bookings.map((b) => b.sellerId)}::uuid[], ${bookings.map((b) => b.status)}::text[],
+        ${bookings.map((b) => b.issuance)}::text[], ${bookings.map((b) => b.currency)}::text[], ${bookings.map((b) => String(b.totalMinor))}::bigint[],
+        ${bookings.map((b) => b.expiresAt.toISOString())}::timestamptz[], ${bookings.map((b) => b.confirmedAt?.toISOString() ?? null)}::timestamptz[])
+        AS b(id, reference, user_id, campaign_id, seller_id, status, issuance, currency, total_minor, expires_at, confirmed_at)
+      ON CONFLICT (reference) DO NOTHING
+      RETURNING id
+    ), item AS (
+      INSERT INTO booking_items (id, booking_id, ticket_type_id, ticket_type_name, unit_price_minor, quantity, entries_per_ticket, line_total_minor)
+      SELECT i.id, i.booking_id, i.ticket_type_id, i.name, i.price, i.quantity, i.entries, i.line_total
+      FROM unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.bookingId)}::uuid[], ${items.map((i) => i.ticketTypeId)}::uuid[],
+        ${items.map((i) => i.ticketTypeName)}::text[], ${items.map((i) => i.unitPriceMinor)}::int[], ${items.map((i) => i.quantity)}::int[],
+        ${items.map((i) => i.entriesPerTicket)}::int[], ${items.map((i) => String(i.lineTotalMinor))}::bigint[])
+        AS i(id, booking_id, ticket_type_id, name, price, quantity, entries, line_total)
+      JOIN booking ON booking.id = i.booking_id
+    ), response AS (
+      UPDATE booking_idempotency_keys k SET response_status = r.status, response_body = r.body
+      FROM unnest(${responses.map((r) => r.userId)}::uuid[], ${responses.map((r) => r.key)}::text[], ${responses.map((r) => r.status)}::int[],
+        ${responses.map((r) => json(r.body))}::jsonb[], ${responses.map((r) => r.bookingId ?? null)}::uuid[])
+        AS r(user_id, key, status, body, booking_id)
+      WHERE k.user_id = r.user_id AND k.key = r.key AND (r.booking_id IS NULL OR r.booking_id IN (SELECT id FROM booking))
+    )
+    SELECT id::text FROM booking`;
+  return new Set(rows.map((r) => r.id));
 }
 
 export async function findBooking(db: Client, id: string): Promise<BookingRecord | null> {

@@ -8,17 +8,15 @@ import { createEvent } from '../../shared/messaging/events';
 import { enqueue } from '../../shared/outbox';
 import {
   commitStock,
-  getCampaignForSale,
   getCampaignsByIds,
   releaseStock,
-  reserveStock,
   sellStock,
   unsellStock,
   type StockItem,
 } from '../campaigns';
-import { bookingDto } from './bookings.dto';
 import { BookingErrors } from './bookings.errors';
 import { BookingEvents, type BookingEventPayload } from './bookings.events';
+import { createReservations, TX_OPTIONS, type ReserveResult } from './bookings.reserve';
 import * as repo from './bookings.repository';
 import type { BookingRecord, BookingStatus, ReserveInput } from './bookings.types';
 
@@ -47,24 +45,19 @@ import type { BookingRecord, BookingStatus, ReserveInput } from './bookings.type
  * sold + reserved ≤ capacity (also a CHECK constraint on ticket_types).
  *
  * Lock order, the same everywhere so that no two transactions wait on each other in a cycle:
- * idempotency key row → booking row → customer advisory lock → ticket type rows (in id order,
- * inside the campaigns inventory functions). The expiry job skips locked booking rows instead of
- * waiting on them.
+ * booking row → campaign sales lock (advisory) → idempotency key rows → ticket type rows (in id
+ * order, inside the campaigns inventory functions). Reservation batches never wait on a booking
+ * row; the expiry job skips locked booking rows instead of waiting on them.
+ * Reservations themselves run in group transactions: see bookings.reserve.ts.
  */
 
 export interface BookingDeps {
   prisma: Db;
   clock: Clock;
-  config: Pick<Config, 'BOOKING_HOLD_MINUTES' | 'BOOKING_EXPIRY_BATCH_SIZE' | 'IDEMPOTENCY_KEY_TTL_HOURS'>;
+  config: Pick<Config, 'BOOKING_HOLD_MINUTES' | 'BOOKING_EXPIRY_BATCH_SIZE' | 'IDEMPOTENCY_KEY_TTL_HOURS' | 'BOOKING_BATCH_MAX'>;
 }
 
-export interface ReserveResult {
-  status: number;
-  body: unknown;
-  /** True when this is the stored answer to an earlier request with the same key. */
-  replayed: boolean;
-}
-
+export type { ReserveResult };
 export type RefundReason = 'SOLD_OUT' | 'DUPLICATE_PAYMENT' | 'ALREADY_REFUNDED' | 'CAMPAIGN_CLOSED' | 'CUSTOMER_LIMIT';
 export type ConfirmResult =
   | { outcome: 'CONFIRMED'; booking: BookingRecord; late: boolean }
@@ -86,10 +79,6 @@ export interface BookingForPayment {
   paymentRef: string | null;
 }
 
-// Under a burst every request of a web process queues for one of its pool's connections; the
-// default 2 s wait would turn a queue into 500s. The transaction itself is short.
-const TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
-
 const stockOf = (b: Pick<BookingRecord, 'items'>): StockItem[] => b.items.map((i) => ({ ticketTypeId: i.ticketTypeId, quantity: i.quantity }));
 
 /** Same request ⇔ same hash: the semantic content of the body, item order ignored. */
@@ -103,13 +92,6 @@ export function requestHash(input: ReserveInput): string {
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
   };
   return crypto.createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
-}
-
-/** The key's row vanished between claim and read (TTL purge): the attempt is retried. */
-class IdempotencyRace extends Error {}
-
-function errorBody(err: AppError) {
-  return { error: { code: err.code, message: err.message, details: err.details } };
 }
 
 export function createBookingsService(deps: BookingDeps) {
@@ -140,134 +122,13 @@ export function createBookingsService(deps: BookingDeps) {
     return tx ? fn(tx) : prisma.$transaction(fn, TX_OPTIONS);
   }
 
-  /**
-   * Checks a booking request against the campaign as it is now and prices it, without writing.
-   * Also refuses at once when a plain read already shows too few tickets left: under a rush for
-   * the last tickets most requests end here, cheaply. That read is only a shortcut; the
-   * conditional UPDATE in reserveStock remains what decides. Throws an AppError for a refusal.
-   */
-  async function planBooking(tx: Tx, actor: Actor, input: ReserveInput, now: Date) {
-    const sale = await getCampaignForSale(tx, input.campaignId, input.items.map((i) => i.ticketTypeId));
-    if (!sale || sale.campaign.status === 'DRAFT') throw BookingErrors.campaignNotFound();
-    const c = sale.campaign;
-    if (c.status !== 'ACTIVE') throw BookingErrors.notOnSale(c.status);
-    if (c.saleStartsAt && now < c.saleStartsAt) throw BookingErrors.saleNotStarted(c.saleStartsAt);
-    if (now >= (c.saleEndsAt ?? c.endsAt)) throw BookingErrors.saleEnded();
-
-    const types = new Map(sale.ticketTypes.map((t) => [t.id, t]));
-    // A hidden type is sold only through its link; without the code it does not exist for the buyer.
-    const unavailable = input.items.filter((i) => {
-      const t = types.get(i.ticketTypeId);
-      return !t || (t.hidden && (input.accessCode === undefined || t.accessCode !== input.accessCode));
-    });
-    if (unavailable.length) throw BookingErrors.ticketTypeUnavailable(unavailable.map((i) => i.ticketTypeId));
-
-    const id = crypto.randomUUID();
-    const items = input.items.map((i) => {
-      const t = types.get(i.ticketTypeId)!;
-      if (t.saleStartsAt && now < t.saleStartsAt) throw BookingErrors.typeSaleNotStarted(t.name, t.id, t.saleStartsAt);
-      if (t.saleEndsAt && now >= t.saleEndsAt) throw BookingErrors.typeSaleEnded(t.name, t.id);
-      if (i.quantity < t.minPerOrder || i.quantity > t.maxPerOrder) {
-        throw BookingErrors.quantityOutOfRange(t.name, t.id, t.minPerOrder, t.maxPerOrder);
-      }
-      const left = t.capacity - t.sold - t.reserved;
-      if (left < i.quantity) throw BookingErrors.soldOut(t.name, t.id, Math.max(0, left));
-      return {
-        id: crypto.randomUUID(),
-        bookingId: id,
-        ticketTypeId: t.id,
-        ticketTypeName: t.name,
-        // The price is fixed here: a later price change applies to new bookings only.
-        unitPriceMinor: t.priceMinor,
-        quantity: i.quantity,
-        entriesPerTicket: t.entriesPerTicket,
-        lineTotalMinor: t.priceMinor * i.quantity,
-      };
-    });
-    const requested = items.reduce((n, i) => n + i.quantity, 0);
-    // Checked again, race-free, when inserting (insertBooking); this only spares a write.
-    if (requested > c.maxTicketsPerCustomer) throw BookingErrors.customerLimit(c.maxTicketsPerCustomer, 0);
-
-    const totalMinor = items.reduce((n, i) => n + i.lineTotalMinor, 0);
-    if (!Number.isSafeInteger(totalMinor)) throw BookingErrors.tooLarge();
-    const free = totalMinor === 0;
-    const booking: Omit<BookingRecord, 'reference'> & { status: 'PENDING' | 'CONFIRMED' } = {
-      id,
-      userId: actor.userId,
-      campaignId: c.id,
-      sellerId: c.sellerId,
-      status: free ? 'CONFIRMED' : 'PENDING',
-      issuance: input.issuance,
-      currency: c.currency,
-      totalMinor,
-      expiresAt: new Date(now.getTime() + holdMs),
-      paymentRef: null,
-      confirmedAt: free ? now : null,
-      expiredAt: null,
-      cancelledAt: null,
-      refundedAt: null,
-      createdAt: now,
-      updatedAt: now,
-      items: items.sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1)),
-    };
-    return { booking, maxPerCustomer: c.maxTicketsPerCustomer };
-  }
-
-  /**
-   * One attempt of a reservation inside its transaction, as few statements as it can be (each
-   * is a round trip on the hot path):
-   *   1. customer lock + idempotency key claim (lockCustomerAndClaimKey explains both);
-   *   2. the campaign and its types (campaigns' public API), checks, no writes;
-   *   3. SAVEPOINT, then the booking, its items and the key's 201 response in one statement,
-   *      guarded by the per-customer maximum; then the events (outbox);
-   *   4. the stock: reserveStock's conditional UPDATE, LAST, so that the ticket type row (the
-   *      hot spot every buyer of the type queues on) stays locked only for that statement and
-   *      the COMMIT. Its WHERE (sold + reserved + q <= capacity) is re-checked on the latest row
-   *      version after any wait, which is what makes overselling impossible.
-   * A business refusal rolls back to the savepoint (no booking, item, event or counter change
-   * survives) and is stored as the key's response in the same transaction, so one key always
-   * answers one outcome. An unexpected error rolls back everything, key included: a retry with
-   * the same key then runs afresh.
-   */
-  async function reserveOnce(tx: Tx, actor: Actor, key: string, hash: string, input: ReserveInput): Promise<ReserveResult> {
-    const now = clock.now();
-    if (!(await repo.lockCustomerAndClaimKey(tx, actor.userId, input.campaignId, key, hash, now))) {
-      const stored = await repo.findIdempotencyRecord(tx, actor.userId, key);
-      // Deleted by the TTL purge between the two statements: the caller retries, and claims it.
-      if (!stored) throw new IdempotencyRace();
-      if (stored.requestHash !== hash) throw BookingErrors.idempotencyKeyReused();
-      if (stored.responseStatus === null) throw new Error('bookings: an idempotency key was committed without its response');
-      return { status: stored.responseStatus, body: stored.responseBody, replayed: true };
-    }
-
-    let savepoint = false;
-    try {
-      const { booking: planned, maxPerCustomer } = await planBooking(tx, actor, input, now);
-      await tx.$executeRaw`SAVEPOINT reserve_booking`;
-      savepoint = true;
-      const inserted = await repo.insertBooking(tx, planned, now, { maxPerCustomer }, { key, response: (reference) => bookingDto({ ...planned, reference }) });
-      if (!inserted.inserted) throw BookingErrors.customerLimit(maxPerCustomer, inserted.held);
-      const booking: BookingRecord = { ...planned, reference: inserted.reference };
-      const events = [event(BookingEvents.reserved, booking, null)];
-      if (booking.status === 'CONFIRMED') events.push(event(BookingEvents.confirmed, booking, null));
-      await enqueue(tx, events);
-
-      const stock = stockOf(booking);
-      const short = await reserveStock(tx, stock);
-      if (short) {
-        const item = booking.items.find((i) => i.ticketTypeId === short.ticketTypeId);
-        throw BookingErrors.soldOut(item?.ticketTypeName ?? 'This ticket type', short.ticketTypeId, short.available);
-      }
-      if (booking.status === 'CONFIRMED') await commitStock(tx, stock);
-      return { status: 201, body: bookingDto(booking), replayed: false };
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      if (savepoint) await tx.$executeRaw`ROLLBACK TO SAVEPOINT reserve_booking`;
-      const body = errorBody(err);
-      await repo.saveIdempotentResponse(tx, actor.userId, key, err.status, body);
-      return { status: err.status, body, replayed: false };
-    }
-  }
+  const reservations = createReservations({
+    prisma,
+    clock,
+    holdMs,
+    maxBatch: config.BOOKING_BATCH_MAX,
+    eventsFor: (b) => [event(BookingEvents.reserved, b, null), ...(b.status === 'CONFIRMED' ? [event(BookingEvents.confirmed, b, null)] : [])],
+  });
 
   return {
     /**
@@ -283,15 +144,7 @@ export function createBookingsService(deps: BookingDeps) {
         }
         seen.add(i.ticketTypeId);
       }
-      const hash = requestHash(input);
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await prisma.$transaction((tx) => reserveOnce(tx, actor, idempotencyKey, hash, input), TX_OPTIONS);
-        } catch (err) {
-          if (err instanceof IdempotencyRace && attempt < 3) continue;
-          throw err;
-        }
-      }
+      return reservations.submit(actor, idempotencyKey, requestHash(input), input);
     },
 
     /** PENDING → CANCELLED by its owner, releasing the held stock. Cancelling twice answers the cancelled booking. */
@@ -350,8 +203,9 @@ export function createBookingsService(deps: BookingDeps) {
 
         // EXPIRED or CANCELLED: the hold is gone; selling again must pass the same checks as a new sale.
         if (campaign.status !== 'ACTIVE') return { outcome: 'REFUND_REQUIRED', reason: 'CAMPAIGN_CLOSED', booking: b };
-        await repo.lockCustomerOnCampaign(tx, b.userId, b.campaignId);
-        const held = await repo.ticketsHeldByCustomer(tx, b.userId, b.campaignId, b.id);
+        // The same sales lock as reservation batches: the customer's count cannot move under us.
+        await repo.lockCampaignSales(tx, b.campaignId);
+        const held = (await repo.ticketsHeldByCustomers(tx, b.campaignId, [b.userId], b.id)).get(b.userId) ?? 0;
         const quantity = b.items.reduce((n, i) => n + i.quantity, 0);
         if (held + quantity > campaign.maxTicketsPerCustomer) return { outcome: 'REFUND_REQUIRED', reason: 'CUSTOMER_LIMIT', booking: b };
         // sellStock may move some types before finding one short: the savepoint undoes those.

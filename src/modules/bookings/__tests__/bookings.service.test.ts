@@ -196,6 +196,31 @@ describe('bookings service', () => {
     await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
   });
 
+  it('when one request of a group transaction fails unexpectedly, then the others still get their bookings and only it fails', async () => {
+    const s = await sale({ types: [{ capacity: 50 }] });
+    // PostgreSQL refuses a NUL byte in text: this key makes the group's first statement fail.
+    const results = await Promise.allSettled([
+      reserve(actor(), order(s, [1])),
+      ...Array.from({ length: 6 }, (_, n) => reserve(actor(), order(s, [1]), n === 3 ? 'bad\u0000key' : key())),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled' && r.value.status === 201)).toHaveLength(6);
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect((await counters(s))[s.types[0]!.id]).toMatchObject({ reserved: 6 });
+    await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
+  });
+
+  it('when requests arrive together, then they share transactions: far fewer transactions than bookings', async () => {
+    const s = await sale({ types: [{ capacity: 500 }] });
+    const results = await Promise.all(Array.from({ length: 120 }, () => reserve(actor(), order(s, [1]))));
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    // Rows written by one transaction share its id (xmin). The first request starts a batch
+    // alone; the 119 that queued behind it go in batches of at most BOOKING_BATCH_MAX (100).
+    const rows = await platform.prisma.$queryRaw<Array<{ n: number }>>`
+      SELECT count(DISTINCT xmin::text)::int AS n FROM bookings WHERE campaign_id = ${s.campaign.id}::uuid`;
+    expect(rows[0]!.n).toBe(3);
+    await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
+  });
+
   describe('idempotency', () => {
     it('when the same key comes back with the same body, then the first response is replayed and nothing new is written', async () => {
       const s = await sale({ types: [{ capacity: 10 }] });
