@@ -36,7 +36,7 @@ describe('bookings service', () => {
     ...extra,
   });
   const key = () => crypto.randomUUID();
-  const reserve = (who: ReturnType<typeof actor>, input: ReserveInput, k = key()) => service.reserveBooking(who, k, input);
+  const reserve = (who: ReturnType<typeof actor>, input: ReserveInput, k: string = key()) => service.reserveBooking(who, k, input);
   const counters = async (s: Sale) => Object.fromEntries((await getCounters(platform.prisma, s.campaign.id)).map((c) => [c.ticketTypeId, c]));
   const outbox = (bookingId: string) =>
     platform.prisma.outboxMessage.findMany({ where: { payload: { path: ['payload', 'bookingId'], equals: bookingId } }, orderBy: { createdAt: 'asc' } });
