@@ -62,6 +62,9 @@ export async function lockSalesAndClaimKeys(tx: Tx, campaignId: string, claims: 
     SELECT c.user_id, c.key, c.request_hash, ${now} FROM sales_lock,
       unnest(${claims.map((c) => c.userId)}::uuid[], ${claims.map((c) => c.key)}::text[], ${claims.map((c) => c.requestHash)}::text[])
         AS c(user_id, key, request_hash)
+    -- Claims in one global order: two batches (of different campaigns, so not serialised by the
+    -- sales lock) sharing keys then wait on each other one way only, never in a cycle.
+    ORDER BY c.user_id, c.key
     ON CONFLICT (user_id, key) DO NOTHING
     RETURNING user_id::text, key`;
   return new Set(rows.map((r) => `${r.user_id} ${r.key}`));
