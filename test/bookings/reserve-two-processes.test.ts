@@ -24,7 +24,7 @@ describe('reservations across two web processes', () => {
     platform = await createTestPlatform();
     await resetDatabase(platform);
     provider = await startOidcProvider();
-    const env = { ...authOverrides(provider), BOOKING_RATE_LIMIT_MAX: '1000', LOG_LEVEL: 'info' };
+    const env = { ...authOverrides(provider), LOG_LEVEL: 'info' };
     const [a, b] = await Promise.all([spawnWebProcess(env), spawnWebProcess(env)]);
     webs.push(a!, b!);
     for (const w of webs) provider.registerRedirectUri('test-client', `${w.url}${GOOGLE_CALLBACK_PATH}`);
