@@ -8,19 +8,21 @@
  *     real web processes (`node --import tsx src/server.ts`; one autocannon per process).
  *  2. Makes an ACTIVE campaign with two ticket types of large capacity (one for the API, one for
  *     the raw baseline) and signs BENCH_USERS users in through the real sign-in redirects.
- *  3. For each of 16, 64 and 256 connections: drives POST /api/v1/bookings with autocannon for
- *     BENCH_DURATION_S seconds (each connection is one signed-in user; every request has a new
- *     Idempotency-Key), then checks in SQL that nothing was oversold and that the counters match
- *     the bookings; then runs the raw baseline with node-postgres (the same number of concurrent
- *     clients over a pool as large as the web tier's, each running BEGIN; conditional UPDATE;
- *     INSERT booking + item; COMMIT) for the same time.
+ *  3. For each of 16, 64 and 256 connections, in BENCH_ROUNDS rounds (so that a change in the
+ *     machine's background load hits both sides alike): drives POST /api/v1/bookings with
+ *     autocannon for BENCH_DURATION_S seconds (each connection is one signed-in user; every
+ *     request has a new Idempotency-Key), then the raw baseline for as long: node-postgres, the
+ *     same number of concurrent clients over a pool as large as the web tier's, each looping
+ *     BEGIN; the conditional UPDATE; INSERT booking + item; COMMIT. Then checks in SQL that
+ *     nothing was oversold and that the counters equal the bookings.
  *  4. Prints reservations/s, p50/p95/p99, error counts and our/raw per level, as a table and as
  *     Markdown rows for docs/benchmarks.md.
  *
  * Load goes to 127.0.0.1 only and is bounded in time. Environment knobs: BENCH_URL,
- * DATABASE_URL, BENCH_USERS (400), BENCH_DURATION_S (10), BENCH_CONNECTIONS (16,64,256),
- * BENCH_WEB_PROCESSES (1), BENCH_DB_POOL (web DATABASE_POOL_SIZE, 20), BENCH_RAW_POOL
- * (web processes × pool), BENCH_WEB_NODE_ARGS (node flags for the web processes).
+ * DATABASE_URL, BENCH_USERS (400), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (2),
+ * BENCH_CONNECTIONS (16,64,256), BENCH_WEB_PROCESSES (1), BENCH_DB_POOL (the web processes'
+ * DATABASE_POOL_SIZE, 20), BENCH_RAW_POOL (web processes × pool), BENCH_WEB_NODE_ARGS (node
+ * flags for the web processes, e.g. "--cpu-prof --cpu-prof-dir=var/prof").
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -48,6 +50,7 @@ const settings = {
   connections: (env.BENCH_CONNECTIONS ?? '16,64,256').split(',').map((s) => Number.parseInt(s, 10)),
   webProcesses: int(env.BENCH_WEB_PROCESSES, 1),
   dbPool: int(env.BENCH_DB_POOL, 20),
+  rounds: int(env.BENCH_ROUNDS, 2),
 };
 const rawPool = int(env.BENCH_RAW_POOL, settings.webProcesses * settings.dbPool);
 const CLIENT = { id: 'bench-client', secret: 'bench-client-secret-0123456789abcdef' };
@@ -64,6 +67,8 @@ interface LevelResult {
   oversold: boolean;
   countersMatch: boolean;
   heldAfterCutoff: number;
+  /** The machine's 1-minute load average when the level started (other work on the box shows here). */
+  loadAverage: number;
   /** CPU during the phases: machine % of all cores; processes % of one core. */
   cpu: { machine: number; loadGen: number; web: number[]; rawMachine: number; rawLoadGen: number };
 }
@@ -127,15 +132,28 @@ async function main(): Promise<void> {
 
     const results: LevelResult[] = [];
     for (const connections of settings.connections) {
+      // Alternate ours and raw in rounds, so that a change in the machine's background load hits both alike.
       const before = await counterOf(prisma, hot.id);
-      const oursRun = await withCpu([process.pid, ...pids], () => driveApi(urls, users, campaign.id, hot.id, connections, settings.durationS));
-      const ours = oursRun.result;
-      // Requests in flight when autocannon stopped may still commit: let them land before counting.
-      await new Promise((r) => setTimeout(r, 2000));
+      const apiRuns: ApiSamples[] = [];
+      const rawRuns: RawSamples[] = [];
+      const cpuOurs: Array<Awaited<ReturnType<typeof withCpu>>> = [];
+      const cpuRaw: Array<Awaited<ReturnType<typeof withCpu>>> = [];
+      const load = os.loadavg()[0]!;
+      for (let round = 0; round < settings.rounds; round++) {
+        const o = await withCpu([process.pid, ...pids], () => driveApi(urls, users, campaign.id, hot.id, connections, settings.durationS));
+        apiRuns.push(o.result);
+        cpuOurs.push(o);
+        // Requests in flight when autocannon stopped may still commit: let them land.
+        await new Promise((r) => setTimeout(r, 1000));
+        const w = await withCpu([process.pid], () => driveRaw(settings.databaseUrl, campaign, rawType.id, connections, settings.durationS));
+        rawRuns.push(w.result);
+        cpuRaw.push(w);
+      }
+      const ours = summariseApi(apiRuns);
+      const raw = summariseRaw(rawRuns);
       const after = await counterOf(prisma, hot.id);
       const violations = await inventoryViolations(prisma, [campaign.id]);
-      const rawRun = await withCpu([process.pid], () => driveRaw(settings.databaseUrl, campaign, rawType.id, connections, settings.durationS));
-      const raw = rawRun.result;
+      const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
       const r: LevelResult = {
         connections,
         ours,
@@ -144,13 +162,20 @@ async function main(): Promise<void> {
         // Every 201 holds its ticket; a few more may be held by requests cut off at the end of the run.
         countersMatch: violations.length === 0 && after.reserved - before.reserved >= ours.created,
         heldAfterCutoff: after.reserved - before.reserved - ours.created,
-        cpu: { machine: oursRun.machine, loadGen: oursRun.procs[0]!, web: oursRun.procs.slice(1), rawMachine: rawRun.machine, rawLoadGen: rawRun.procs[0]! },
+        cpu: {
+          machine: avg(cpuOurs.map((c) => c.machine)),
+          loadGen: avg(cpuOurs.map((c) => c.procs[0]!)),
+          web: pids.map((_, i) => avg(cpuOurs.map((c) => c.procs[i + 1]!))),
+          rawMachine: avg(cpuRaw.map((c) => c.machine)),
+          rawLoadGen: avg(cpuRaw.map((c) => c.procs[0]!)),
+        },
+        loadAverage: load,
       };
       results.push(r);
       log(
         `${connections} conns: ours ${ours.rps.toFixed(0)}/s p50 ${ours.p50} p95 ${ours.p95} p99 ${ours.p99} ms (201: ${ours.created}, 409: ${ours.soldOut}, other: ${ours.otherNon2xx}, errors: ${ours.errors}) | ` +
           `raw ${raw.tps.toFixed(0)}/s p99 ${raw.p99} ms | ratio ${(ours.rps / raw.tps).toFixed(2)} | oversold: ${r.oversold ? 'YES' : 'no'}, counters ${r.countersMatch ? 'exact' : 'MISMATCH'}` +
-          ` | CPU ours: machine ${r.cpu.machine}%, web ${r.cpu.web.join('+')}%, autocannon ${r.cpu.loadGen}%; raw: machine ${r.cpu.rawMachine}%, client ${r.cpu.rawLoadGen}%`,
+          ` | load ${r.loadAverage.toFixed(1)} | CPU ours: machine ${r.cpu.machine}%, web ${r.cpu.web.join('+')}%, autocannon ${r.cpu.loadGen}%; raw: machine ${r.cpu.rawMachine}%, client ${r.cpu.rawLoadGen}%`,
       );
     }
     report(results);
@@ -239,7 +264,7 @@ async function signInUsers(url: string, n: number): Promise<User[]> {
 }
 
 /** autocannon on POST /api/v1/bookings; each connection is one user, each request a new Idempotency-Key. */
-async function driveApi(urls: string[], users: User[], campaignId: string, ticketTypeId: string, connections: number, durationS: number): Promise<LevelResult['ours']> {
+async function driveApi(urls: string[], users: User[], campaignId: string, ticketTypeId: string, connections: number, durationS: number): Promise<ApiSamples> {
   const body = JSON.stringify({ campaignId, items: [{ ticketTypeId, quantity: 1 }], issuance: 'SINGLE' });
   let nextUser = 0;
   const perProcess = urls.map((url, i) => Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0));
@@ -280,12 +305,32 @@ async function driveApi(urls: string[], users: User[], campaignId: string, ticke
       });
     })),
   );
+  return { latencies, statuses, errors: runs.reduce((n, r) => n + r.errors, 0), timeouts: runs.reduce((n, r) => n + r.timeouts, 0), seconds: durationS };
+}
+
+interface ApiSamples {
+  latencies: number[];
+  statuses: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+}
+interface RawSamples {
+  latencies: number[];
+  errors: number;
+  seconds: number;
+}
+
+function summariseApi(runs: ApiSamples[]): LevelResult['ours'] {
+  const statuses: Record<string, number> = {};
+  for (const r of runs) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
   const created = statuses['201'] ?? 0;
   const soldOut = statuses['409'] ?? 0;
   const total = Object.values(statuses).reduce((a, b) => a + b, 0);
+  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
   return {
-    rps: created / durationS,
-    ...percentiles(latencies),
+    rps: created / seconds,
+    ...percentiles(runs.flatMap((r) => r.latencies)),
     created,
     soldOut,
     otherNon2xx: total - created - soldOut,
@@ -293,6 +338,11 @@ async function driveApi(urls: string[], users: User[], campaignId: string, ticke
     timeouts: runs.reduce((n, r) => n + r.timeouts, 0),
     statuses,
   };
+}
+
+function summariseRaw(runs: RawSamples[]): LevelResult['raw'] {
+  const latencies = runs.flatMap((r) => r.latencies);
+  return { tps: latencies.length / runs.reduce((n, r) => n + r.seconds, 0), ...percentiles(latencies), errors: runs.reduce((n, r) => n + r.errors, 0) };
 }
 
 function percentiles(latencies: number[]) {
@@ -305,7 +355,7 @@ function percentiles(latencies: number[]) {
  * The raw baseline: `connections` concurrent clients over a node-postgres pool as large as the
  * web tier's, each looping BEGIN; the same conditional UPDATE; INSERT booking + item; COMMIT.
  */
-async function driveRaw(databaseUrl: string, campaign: { id: string; sellerId: string }, ticketTypeId: string, connections: number, durationS: number): Promise<LevelResult['raw']> {
+async function driveRaw(databaseUrl: string, campaign: { id: string; sellerId: string }, ticketTypeId: string, connections: number, durationS: number): Promise<RawSamples> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: Math.min(rawPool, connections) });
   const latencies: number[] = [];
   let errors = 0;
@@ -341,7 +391,7 @@ async function driveRaw(databaseUrl: string, campaign: { id: string; sellerId: s
     }),
   );
   await pool.end();
-  return { tps: latencies.length / durationS, ...percentiles(latencies), errors };
+  return { latencies, errors, seconds: durationS };
 }
 
 async function counterOf(prisma: ReturnType<typeof createPrisma>, id: string) {
@@ -350,20 +400,21 @@ async function counterOf(prisma: ReturnType<typeof createPrisma>, id: string) {
 }
 
 function report(results: LevelResult[]): void {
-  console.log('\nconns | ours res/s | p50 | p95 | p99 (ms) | 201 | 409 | other | errors | raw tx/s | raw p50 | raw p95 | raw p99 | our/raw | oversold | counters');
+  console.log('\nconns | ours res/s | p50 | p95 | p99 (ms) | 201 | 409 | other | errors | raw tx/s | raw p50 | raw p95 | raw p99 | our/raw | oversold | counters | load | CPU machine/web');
   for (const r of results) {
     console.log(
       [r.connections, r.ours.rps.toFixed(0), r.ours.p50, r.ours.p95, r.ours.p99, r.ours.created, r.ours.soldOut, r.ours.otherNon2xx, r.ours.errors + r.ours.timeouts,
-        r.raw.tps.toFixed(0), r.raw.p50, r.raw.p95, r.raw.p99, (r.ours.rps / r.raw.tps).toFixed(2), r.oversold ? 'YES' : 'no', r.countersMatch ? 'exact' : 'MISMATCH'].join(' | '),
+        r.raw.tps.toFixed(0), r.raw.p50, r.raw.p95, r.raw.p99, (r.ours.rps / r.raw.tps).toFixed(2), r.oversold ? 'YES' : 'no', r.countersMatch ? 'exact' : 'MISMATCH',
+        r.loadAverage.toFixed(1), `${r.cpu.machine}%/${r.cpu.web.join('+')}%`].join(' | '),
     );
   }
   console.log('\nMarkdown rows for docs/benchmarks.md:');
-  console.log('| connections | ours (reservations/s) | p50 / p95 / p99 (ms) | 201 / 409 / other / errors | raw (tx/s) | raw p50 / p95 / p99 (ms) | our/raw | oversold |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| connections | ours (reservations/s) | p50 / p95 / p99 (ms) | 201 / 409 / other / errors | raw (tx/s) | raw p50 / p95 / p99 (ms) | our/raw | oversold | load avg | CPU machine / web |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(
       `| ${r.connections} | ${r.ours.rps.toFixed(0)} | ${r.ours.p50} / ${r.ours.p95} / ${r.ours.p99} | ${r.ours.created} / ${r.ours.soldOut} / ${r.ours.otherNon2xx} / ${r.ours.errors + r.ours.timeouts} | ` +
-        `${r.raw.tps.toFixed(0)} | ${r.raw.p50} / ${r.raw.p95} / ${r.raw.p99} | ${(r.ours.rps / r.raw.tps).toFixed(2)} | ${r.oversold ? 'YES' : 'no'} |`,
+        `${r.raw.tps.toFixed(0)} | ${r.raw.p50} / ${r.raw.p95} / ${r.raw.p99} | ${(r.ours.rps / r.raw.tps).toFixed(2)} | ${r.oversold ? 'YES' : 'no'} | ${r.loadAverage.toFixed(1)} | ${r.cpu.machine}% / ${r.cpu.web.join('+')}% |`,
     );
   }
 }
