@@ -4,6 +4,7 @@ import type { ApiModule } from '../shared/http/openapi';
 import type { Platform } from '../shared/platform';
 import type { NavItem } from '../web/views';
 import { authModule } from './auth';
+import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
 import { paymentsWebModule } from './payments';
 
@@ -25,4 +26,4 @@ export interface WebModule {
 export type WebModuleFactory = (platform: Platform) => WebModule;
 
 /** Every module of the web process, in mount order. */
-export const webModules: WebModuleFactory[] = [authModule, campaignsWebModule, paymentsWebModule];
+export const webModules: WebModuleFactory[] = [authModule, campaignsWebModule, bookingsWebModule, paymentsWebModule];

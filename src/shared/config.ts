@@ -99,6 +99,16 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
   SCHEDULER_TICK_MS: int(15_000, 50),
 
+  // Bookings: how long a PENDING booking holds its tickets, the expiry job's batch size, how
+  // long an Idempotency-Key is remembered, and the per-user cap on reservation requests.
+  BOOKING_HOLD_MINUTES: int(15, 1),
+  BOOKING_EXPIRY_BATCH_SIZE: int(200, 1),
+  // Most reservations of one campaign one web process puts in one transaction (see bookings.reserve.ts).
+  BOOKING_BATCH_MAX: int(100, 1),
+  IDEMPOTENCY_KEY_TTL_HOURS: int(24, 1),
+  BOOKING_RATE_LIMIT_MAX: int(30, 1),
+  BOOKING_RATE_LIMIT_WINDOW_MS: int(60_000, 1),
+
   // Flutterwave v3. Without a base URL the client talks to the local simulator on its port.
   FLUTTERWAVE_BASE_URL: z.url().optional(),
   FLUTTERWAVE_SECRET_KEY: z.string().min(1).default(FLUTTERWAVE_DEV_DEFAULTS.FLUTTERWAVE_SECRET_KEY),

@@ -1,3 +1,4 @@
+import { createBookingsService } from '../../src/modules/bookings';
 import { createCampaignsService, flushViews } from '../../src/modules/campaigns';
 import { runWorkerProcess } from '../../src/shared/worker';
 
@@ -7,6 +8,7 @@ import { runWorkerProcess } from '../../src/shared/worker';
  */
 runWorkerProcess('scheduler', (platform) => {
   const campaigns = createCampaignsService(platform);
+  const bookings = createBookingsService(platform);
   const every = platform.config.SCHEDULER_TICK_MS;
   return {
     jobs: [
@@ -16,6 +18,8 @@ runWorkerProcess('scheduler', (platform) => {
         everyMs: every * 4,
         run: () => flushViews(platform.redis, platform.config.REDIS_PREFIX, platform.prisma),
       },
+      { name: 'bookings.expire-holds', everyMs: every, run: () => bookings.expireDueBookings() },
+      { name: 'bookings.purge-idempotency-keys', everyMs: every * 40, run: () => bookings.purgeIdempotencyKeys() },
     ],
   };
 });

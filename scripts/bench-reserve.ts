@@ -1,0 +1,425 @@
+/**
+ * `npm run bench:reserve`: how fast POST /api/v1/bookings reserves on ONE hot ticket type, next
+ * to the raw database doing the same conditional UPDATE + INSERT, in the same run.
+ *
+ * What it does:
+ *  1. Uses a running platform (BENCH_URL, with DATABASE_URL pointing at its database), or starts
+ *     one: a fresh `ticketing_bench` database, a local OpenID provider and BENCH_WEB_PROCESSES
+ *     real web processes (`node --import tsx src/server.ts`; one autocannon per process).
+ *  2. Makes an ACTIVE campaign with two ticket types of large capacity (one for the API, one for
+ *     the raw baseline) and signs BENCH_USERS users in through the real sign-in redirects.
+ *  3. For each of 16, 64 and 256 connections, in BENCH_ROUNDS rounds (so that a change in the
+ *     machine's background load hits both sides alike): drives POST /api/v1/bookings with
+ *     autocannon for BENCH_DURATION_S seconds (each connection is one signed-in user; every
+ *     request has a new Idempotency-Key), then the raw baseline for as long: node-postgres, the
+ *     same number of concurrent clients over a pool as large as the web tier's, each looping
+ *     BEGIN; the conditional UPDATE; INSERT booking + item; COMMIT. Then checks in SQL that
+ *     nothing was oversold and that the counters equal the bookings.
+ *  4. Prints reservations/s, p50/p95/p99, error counts and our/raw per level, as a table and as
+ *     Markdown rows for docs/benchmarks.md.
+ *
+ * Load goes to 127.0.0.1 only and is bounded in time. Environment knobs: BENCH_URL,
+ * DATABASE_URL, BENCH_USERS (400), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (2),
+ * BENCH_CONNECTIONS (16,64,256), BENCH_WEB_PROCESSES (1), BENCH_DB_POOL (the web processes'
+ * DATABASE_POOL_SIZE, 20), BENCH_RAW_POOL (web processes × pool), BENCH_WEB_NODE_ARGS (node
+ * flags for the web processes, e.g. "--cpu-prof --cpu-prof-dir=var/prof").
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { GOOGLE_CALLBACK_PATH } from '../src/modules/auth';
+import { createCampaignsService } from '../src/modules/campaigns';
+import { systemClock } from '../src/shared/clock';
+import { createPrisma } from '../src/shared/db';
+import { migrateDatabase } from '../src/shared/migrate';
+import { createOidcProvider, type OidcProvider } from '../tools/oidc-provider/provider';
+import { newReference } from '../src/modules/bookings/bookings.reference';
+import { inventoryViolations } from '../test/support/inventory-invariant';
+import { spawnWebProcess, type WebProcess } from '../test/support/web-process';
+
+const env = process.env;
+const int = (v: string | undefined, d: number) => (v ? Number.parseInt(v, 10) : d);
+const settings = {
+  url: env.BENCH_URL,
+  databaseUrl: env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ticketing_bench',
+  users: int(env.BENCH_USERS, 400),
+  durationS: int(env.BENCH_DURATION_S, 10),
+  connections: (env.BENCH_CONNECTIONS ?? '16,64,256').split(',').map((s) => Number.parseInt(s, 10)),
+  webProcesses: int(env.BENCH_WEB_PROCESSES, 1),
+  dbPool: int(env.BENCH_DB_POOL, 20),
+  rounds: int(env.BENCH_ROUNDS, 2),
+};
+const rawPool = int(env.BENCH_RAW_POOL, settings.webProcesses * settings.dbPool);
+const CLIENT = { id: 'bench-client', secret: 'bench-client-secret-0123456789abcdef' };
+
+interface User {
+  cookie: string;
+  csrfToken: string;
+}
+
+interface LevelResult {
+  connections: number;
+  ours: { rps: number; p50: number; p95: number; p99: number; created: number; soldOut: number; otherNon2xx: number; errors: number; timeouts: number; statuses: Record<string, number> };
+  raw: { tps: number; p50: number; p95: number; p99: number; errors: number };
+  oversold: boolean;
+  countersMatch: boolean;
+  heldAfterCutoff: number;
+  /** The machine's 1-minute load average when the level started (other work on the box shows here). */
+  loadAverage: number;
+  /** CPU during the phases: machine % of all cores; processes % of one core. */
+  cpu: { machine: number; loadGen: number; web: number[]; rawMachine: number; rawLoadGen: number };
+}
+
+const log = (msg: string) => console.log(`[bench] ${msg}`);
+
+/** CPU use while `fn` runs: the whole machine (% of all cores) and each given process (% of one core). */
+async function withCpu<T>(pids: number[], fn: () => Promise<T>): Promise<{ result: T; machine: number; procs: number[] }> {
+  const machine = () => {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: f[3]! + f[4]!, total: f.reduce((a, b) => a + b, 0) };
+  };
+  const proc = (pid: number) => {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(f[11]) + Number(f[12]);
+    } catch {
+      return 0;
+    }
+  };
+  const hz = 100;
+  const m0 = machine();
+  const p0 = pids.map(proc);
+  const t0 = Date.now();
+  const result = await fn();
+  const seconds = (Date.now() - t0) / 1000;
+  const m1 = machine();
+  return {
+    result,
+    machine: Math.round((1 - (m1.idle - m0.idle) / (m1.total - m0.total)) * 100),
+    procs: pids.map((pid, i) => Math.round(((proc(pid) - p0[i]!) / hz / seconds) * 100)),
+  };
+}
+
+async function main(): Promise<void> {
+  log(`machine: ${os.cpus().length} cores (nproc ${execFileSync('nproc').toString().trim()}), ${os.cpus()[0]?.model ?? ''}, Node ${process.version}`);
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    const { urls, pids } = settings.url ? { urls: [settings.url], pids: [] as number[] } : await startPlatform(stops);
+    const prisma = createPrisma(settings.databaseUrl, 4);
+    stops.push(() => prisma.$disconnect());
+
+    // The sale: made through the campaigns service (its rules), not the measured path.
+    const campaigns = createCampaignsService({ prisma, clock: systemClock });
+    const seller = { userId: crypto.randomUUID(), email: 'bench-seller@example.test', name: 'Bench seller', roles: ['CUSTOMER' as const, 'SELLER' as const], memberships: [] };
+    const startsAt = new Date(Date.now() + 30 * 86_400_000);
+    const draft = await campaigns.createCampaign(seller, {
+      kind: 'EVENT', title: `Bench ${new Date().toISOString()}`, venueName: 'Bench Arena', venueAddress: '1 Loopback Road', city: 'Lagos', country: 'NG',
+      startsAt, endsAt: new Date(startsAt.getTime() + 6 * 3_600_000), timezone: 'Africa/Lagos', currency: 'NGN', maxTicketsPerCustomer: 1_000_000,
+    });
+    const hot = await campaigns.createTicketType(seller, draft.id, { name: 'Hot', priceMinor: 500_000, capacity: 10_000_000, maxPerOrder: 10 });
+    const rawType = await campaigns.createTicketType(seller, draft.id, { name: 'Raw baseline', priceMinor: 500_000, capacity: 10_000_000, maxPerOrder: 10 });
+    const campaign = await campaigns.publishCampaign(seller, draft.id);
+    log(`campaign ${campaign.id}, hot type ${hot.id}`);
+
+    const users = await signInUsers(urls[0]!, settings.users);
+    log(`${users.length} users signed in`);
+
+    // Warm-up: JIT, pools, prepared statements.
+    await driveApi(urls, users, campaign.id, hot.id, 16, 3);
+
+    const results: LevelResult[] = [];
+    for (const connections of settings.connections) {
+      // Alternate ours and raw in rounds, so that a change in the machine's background load hits both alike.
+      const before = await counterOf(prisma, hot.id);
+      const apiRuns: ApiSamples[] = [];
+      const rawRuns: RawSamples[] = [];
+      const cpuOurs: Array<Awaited<ReturnType<typeof withCpu>>> = [];
+      const cpuRaw: Array<Awaited<ReturnType<typeof withCpu>>> = [];
+      const load = os.loadavg()[0]!;
+      for (let round = 0; round < settings.rounds; round++) {
+        const o = await withCpu([process.pid, ...pids], () => driveApi(urls, users, campaign.id, hot.id, connections, settings.durationS));
+        apiRuns.push(o.result);
+        cpuOurs.push(o);
+        // Requests in flight when autocannon stopped may still commit: let them land.
+        await new Promise((r) => setTimeout(r, 1000));
+        const w = await withCpu([process.pid], () => driveRaw(settings.databaseUrl, campaign, rawType.id, connections, settings.durationS));
+        rawRuns.push(w.result);
+        cpuRaw.push(w);
+      }
+      const ours = summariseApi(apiRuns);
+      const raw = summariseRaw(rawRuns);
+      const after = await counterOf(prisma, hot.id);
+      const violations = await inventoryViolations(prisma, [campaign.id]);
+      const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
+      const r: LevelResult = {
+        connections,
+        ours,
+        raw,
+        oversold: after.sold + after.reserved > after.capacity,
+        // Every 201 holds its ticket; a few more may be held by requests cut off at the end of the run.
+        countersMatch: violations.length === 0 && after.reserved - before.reserved >= ours.created,
+        heldAfterCutoff: after.reserved - before.reserved - ours.created,
+        cpu: {
+          machine: avg(cpuOurs.map((c) => c.machine)),
+          loadGen: avg(cpuOurs.map((c) => c.procs[0]!)),
+          web: pids.map((_, i) => avg(cpuOurs.map((c) => c.procs[i + 1]!))),
+          rawMachine: avg(cpuRaw.map((c) => c.machine)),
+          rawLoadGen: avg(cpuRaw.map((c) => c.procs[0]!)),
+        },
+        loadAverage: load,
+      };
+      results.push(r);
+      log(
+        `${connections} conns: ours ${ours.rps.toFixed(0)}/s p50 ${ours.p50} p95 ${ours.p95} p99 ${ours.p99} ms (201: ${ours.created}, 409: ${ours.soldOut}, other: ${ours.otherNon2xx}, errors: ${ours.errors}) | ` +
+          `raw ${raw.tps.toFixed(0)}/s p99 ${raw.p99} ms | ratio ${(ours.rps / raw.tps).toFixed(2)} | oversold: ${r.oversold ? 'YES' : 'no'}, counters ${r.countersMatch ? 'exact' : 'MISMATCH'}` +
+          ` | load ${r.loadAverage.toFixed(1)} | CPU ours: machine ${r.cpu.machine}%, web ${r.cpu.web.join('+')}%, autocannon ${r.cpu.loadGen}%; raw: machine ${r.cpu.rawMachine}%, client ${r.cpu.rawLoadGen}%`,
+      );
+    }
+    report(results);
+    if (results.some((r) => r.oversold || !r.countersMatch)) process.exitCode = 1;
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
+
+async function startPlatform(stops: Array<() => Promise<void>>): Promise<{ urls: string[]; pids: number[] }> {
+  const admin = new pg.Client({ connectionString: new URL('/postgres', settings.databaseUrl).toString() });
+  await admin.connect();
+  const dbName = new URL(settings.databaseUrl).pathname.slice(1);
+  await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(dbName)} WITH (FORCE)`);
+  await admin.end();
+  await migrateDatabase(settings.databaseUrl);
+  log(`fresh database ${dbName}`);
+
+  const provider: OidcProvider = createOidcProvider({ clients: [{ clientId: CLIENT.id, clientSecret: CLIENT.secret, redirectUris: [] }] });
+  await provider.listen(0, '127.0.0.1');
+  stops.push(() => provider.close());
+
+  const webEnv = {
+    DATABASE_URL: settings.databaseUrl,
+    DATABASE_POOL_SIZE: String(settings.dbPool),
+    REDIS_PREFIX: `bench:${process.pid}:`,
+    NODE_ENV: 'development',
+    GOOGLE_CLIENT_ID: CLIENT.id,
+    GOOGLE_CLIENT_SECRET: CLIENT.secret,
+    GOOGLE_AUTHORIZATION_URL: `${provider.url}/authorize`,
+    GOOGLE_TOKEN_URL: `${provider.url}/token`,
+    GOOGLE_USERINFO_URL: `${provider.url}/userinfo`,
+    // The benchmark measures reservations, not the limiters.
+    RATE_LIMIT_MAX: '100000000',
+    BOOKING_RATE_LIMIT_MAX: '100000000',
+    SIGN_IN_RATE_LIMIT_MAX: '100000000',
+  };
+  const webs: WebProcess[] = [];
+  for (let i = 0; i < settings.webProcesses; i++) {
+    // BENCH_WEB_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=var/prof", profiles the web processes.
+    const w = await spawnWebProcess(webEnv, 60_000, env.BENCH_WEB_NODE_ARGS?.split(' ').filter(Boolean) ?? []);
+    webs.push(w);
+    stops.push(() => w.stop());
+    provider.registerRedirectUri(CLIENT.id, `${w.url}${GOOGLE_CALLBACK_PATH}`);
+  }
+  log(`${webs.length} web process(es): ${webs.map((w) => w.url).join(', ')} (pool ${settings.dbPool} each)`);
+  return { urls: webs.map((w) => w.url), pids: webs.map((w) => w.pid) };
+}
+
+/** The browser's sign-in: app → provider /authorize (login_hint approves at once) → app callback. */
+async function signIn(url: string, email: string): Promise<User> {
+  const jar = new Map<string, string>();
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const absorb = (res: Response) => {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const i = pair!.indexOf('=');
+      jar.set(pair!.slice(0, i).trim(), pair!.slice(i + 1).trim());
+    }
+  };
+  const next = (res: Response) => {
+    const location = res.headers.get('location');
+    if (res.status < 300 || res.status >= 400 || !location) throw new Error(`sign-in of ${email}: expected a redirect, got ${res.status}`);
+    return new URL(location, res.url).toString();
+  };
+  const start = await fetch(`${url}/api/v1/auth/google?login_hint=${encodeURIComponent(email)}`, { redirect: 'manual' });
+  absorb(start);
+  const authorize = await fetch(next(start), { redirect: 'manual' });
+  const callback = await fetch(next(authorize), { redirect: 'manual', headers: { cookie: cookie() } });
+  absorb(callback);
+  const csrf = await fetch(`${url}/api/v1/auth/csrf`, { headers: { cookie: cookie() } });
+  if (!csrf.ok) throw new Error(`csrf for ${email}: ${csrf.status}`);
+  return { cookie: cookie(), csrfToken: ((await csrf.json()) as { csrfToken: string }).csrfToken };
+}
+
+async function signInUsers(url: string, n: number): Promise<User[]> {
+  const users: User[] = [];
+  const run = `${Date.now().toString(36)}`;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let i = next++; i < n; i = next++) users.push(await signIn(url, `bench-${run}-${i}@example.test`));
+    }),
+  );
+  return users;
+}
+
+/** autocannon on POST /api/v1/bookings; each connection is one user, each request a new Idempotency-Key. */
+async function driveApi(urls: string[], users: User[], campaignId: string, ticketTypeId: string, connections: number, durationS: number): Promise<ApiSamples> {
+  const body = JSON.stringify({ campaignId, items: [{ ticketTypeId, quantity: 1 }], issuance: 'SINGLE' });
+  let nextUser = 0;
+  const perProcess = urls.map((url, i) => Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0));
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const runs = await Promise.all(
+    urls.map((url, i) => new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon({
+        url,
+        connections: perProcess[i]!,
+        duration: durationS,
+        timeout: 10,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/v1/bookings',
+            setupRequest: (req, context) => {
+              const ctx = context as { user?: User };
+              ctx.user ??= users[nextUser++ % users.length]!;
+              return {
+                ...req,
+                headers: {
+                  'content-type': 'application/json',
+                  cookie: ctx.user.cookie,
+                  'x-csrf-token': ctx.user.csrfToken,
+                  'idempotency-key': crypto.randomUUID(),
+                },
+                body,
+              };
+            },
+          },
+        ],
+      }, (err, result) => (err ? reject(err) : resolve(result)));
+      // Every response's latency, so that percentiles are exact across processes.
+      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+        latencies.push(responseTime);
+        statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+      });
+    })),
+  );
+  return { latencies, statuses, errors: runs.reduce((n, r) => n + r.errors, 0), timeouts: runs.reduce((n, r) => n + r.timeouts, 0), seconds: durationS };
+}
+
+interface ApiSamples {
+  latencies: number[];
+  statuses: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+}
+interface RawSamples {
+  latencies: number[];
+  errors: number;
+  seconds: number;
+}
+
+function summariseApi(runs: ApiSamples[]): LevelResult['ours'] {
+  const statuses: Record<string, number> = {};
+  for (const r of runs) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  const created = statuses['201'] ?? 0;
+  const soldOut = statuses['409'] ?? 0;
+  const total = Object.values(statuses).reduce((a, b) => a + b, 0);
+  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
+  return {
+    rps: created / seconds,
+    ...percentiles(runs.flatMap((r) => r.latencies)),
+    created,
+    soldOut,
+    otherNon2xx: total - created - soldOut,
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    timeouts: runs.reduce((n, r) => n + r.timeouts, 0),
+    statuses,
+  };
+}
+
+function summariseRaw(runs: RawSamples[]): LevelResult['raw'] {
+  const latencies = runs.flatMap((r) => r.latencies);
+  return { tps: latencies.length / runs.reduce((n, r) => n + r.seconds, 0), ...percentiles(latencies), errors: runs.reduce((n, r) => n + r.errors, 0) };
+}
+
+function percentiles(latencies: number[]) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const pct = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 10) / 10;
+  return { p50: pct(50), p95: pct(95), p99: pct(99) };
+}
+
+/**
+ * The raw baseline: `connections` concurrent clients over a node-postgres pool as large as the
+ * web tier's, each looping BEGIN; the same conditional UPDATE; INSERT booking + item; COMMIT.
+ */
+async function driveRaw(databaseUrl: string, campaign: { id: string; sellerId: string }, ticketTypeId: string, connections: number, durationS: number): Promise<RawSamples> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: Math.min(rawPool, connections) });
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = Date.now() + durationS * 1000;
+  const user = crypto.randomUUID();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < deadline) {
+        const t0 = performance.now();
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const up = await client.query('UPDATE ticket_types SET reserved = reserved + 1, has_bookings = true WHERE id = $1 AND sold + reserved + 1 <= capacity', [ticketTypeId]);
+          if (up.rowCount !== 1) throw new Error('sold out');
+          const now = new Date();
+          await client.query(
+            `WITH b AS (
+               INSERT INTO bookings (id, reference, user_id, campaign_id, seller_id, status, issuance, currency, total_minor, expires_at, created_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, 'PENDING', 'SINGLE', 'NGN', 500000, $6, $7, $7) RETURNING id)
+             INSERT INTO booking_items (id, booking_id, ticket_type_id, ticket_type_name, unit_price_minor, quantity, entries_per_ticket, line_total_minor)
+             SELECT $8, b.id, $9, 'Raw baseline', 500000, 1, 1, 500000 FROM b`,
+            [crypto.randomUUID(), newReference(), user, campaign.id, campaign.sellerId, new Date(now.getTime() + 15 * 60_000), now, crypto.randomUUID(), ticketTypeId],
+          );
+          await client.query('COMMIT');
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors++;
+          await client.query('ROLLBACK').catch(() => undefined);
+        } finally {
+          client.release();
+        }
+      }
+    }),
+  );
+  await pool.end();
+  return { latencies, errors, seconds: durationS };
+}
+
+async function counterOf(prisma: ReturnType<typeof createPrisma>, id: string) {
+  const rows = await prisma.$queryRaw<Array<{ capacity: number; sold: number; reserved: number }>>`SELECT capacity, sold, reserved FROM ticket_types WHERE id = ${id}::uuid`;
+  return rows[0]!;
+}
+
+function report(results: LevelResult[]): void {
+  console.log('\nconns | ours res/s | p50 | p95 | p99 (ms) | 201 | 409 | other | errors | raw tx/s | raw p50 | raw p95 | raw p99 | our/raw | oversold | counters | load | CPU machine/web');
+  for (const r of results) {
+    console.log(
+      [r.connections, r.ours.rps.toFixed(0), r.ours.p50, r.ours.p95, r.ours.p99, r.ours.created, r.ours.soldOut, r.ours.otherNon2xx, r.ours.errors + r.ours.timeouts,
+        r.raw.tps.toFixed(0), r.raw.p50, r.raw.p95, r.raw.p99, (r.ours.rps / r.raw.tps).toFixed(2), r.oversold ? 'YES' : 'no', r.countersMatch ? 'exact' : 'MISMATCH',
+        r.loadAverage.toFixed(1), `${r.cpu.machine}%/${r.cpu.web.join('+')}%`].join(' | '),
+    );
+  }
+  console.log('\nMarkdown rows for docs/benchmarks.md:');
+  console.log('| connections | ours (reservations/s) | p50 / p95 / p99 (ms) | 201 / 409 / other / errors | raw (tx/s) | raw p50 / p95 / p99 (ms) | our/raw | oversold | load avg | CPU machine / web |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    console.log(
+      `| ${r.connections} | ${r.ours.rps.toFixed(0)} | ${r.ours.p50} / ${r.ours.p95} / ${r.ours.p99} | ${r.ours.created} / ${r.ours.soldOut} / ${r.ours.otherNon2xx} / ${r.ours.errors + r.ours.timeouts} | ` +
+        `${r.raw.tps.toFixed(0)} | ${r.raw.p50} / ${r.raw.p95} / ${r.raw.p99} | ${(r.ours.rps / r.raw.tps).toFixed(2)} | ${r.oversold ? 'YES' : 'no'} | ${r.loadAverage.toFixed(1)} | ${r.cpu.machine}% / ${r.cpu.web.join('+')}% |`,
+    );
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench failed: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});

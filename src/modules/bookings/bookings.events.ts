@@ -1,0 +1,33 @@
+import type { BookingStatus } from './bookings.types';
+
+/**
+ * Events the bookings module publishes (routing key = name). Every payload carries
+ * `campaignId` and the ticket type ids, so the realtime worker can push that campaign's
+ * counters. A refund is `booking.cancelled` with `status: 'REFUNDED'` and
+ * `previousStatus: 'CONFIRMED'` (tickets to revoke); a hold cancelled by its owner has
+ * `previousStatus: 'PENDING'` (nothing was issued).
+ */
+export const BookingEvents = {
+  reserved: 'booking.reserved',
+  confirmed: 'booking.confirmed',
+  expired: 'booking.expired',
+  cancelled: 'booking.cancelled',
+} as const;
+
+// A type alias (not an interface) so it fits the outbox's Record<string, unknown> payloads.
+export type BookingEventPayload = {
+  bookingId: string;
+  reference: string;
+  campaignId: string;
+  sellerId: string;
+  userId: string;
+  status: BookingStatus;
+  previousStatus: BookingStatus | null;
+  ticketTypeIds: string[];
+  items: Array<{ ticketTypeId: string; quantity: number }>;
+  totalMinor: number;
+  currency: string;
+  paymentRef: string | null;
+  /** booking.confirmed: true when the payment landed after the hold had lapsed and stock was taken again. */
+  late?: boolean;
+};

@@ -1,0 +1,253 @@
+import { Prisma } from '../../generated/prisma/client';
+import type { Db, Tx } from '../../shared/db';
+import type { BookingItemRecord, BookingRecord, BookingStatus, Issuance } from './bookings.types';
+
+/** The only code that reads or writes bookings, booking_items and booking_idempotency_keys. */
+type Client = Db | Tx;
+
+type BookingRow = Prisma.BookingGetPayload<{ include: { items: true } }>;
+
+function toBooking(row: BookingRow): BookingRecord {
+  return {
+    ...row,
+    status: row.status as BookingStatus,
+    issuance: row.issuance as Issuance,
+    totalMinor: Number(row.totalMinor),
+    items: row.items
+      .map((i) => ({ ...i, lineTotalMinor: Number(i.lineTotalMinor) }))
+      .sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1)),
+  };
+}
+
+// ---------------------------------------------------------------- sales lock and idempotency keys
+
+/**
+ * The campaign's sales lock: a transaction-scoped advisory lock on the campaign, released at
+ * commit or rollback. Every transaction that can add tickets to a customer's count on a
+ * campaign (a reservation batch, a late confirmation) holds it, so a customer's count read
+ * under it cannot change before the transaction commits: that is what makes the per-customer
+ * maximum race-free. It also serialises reservation batches of one campaign across web
+ * processes, which costs nothing extra: they would queue on the hot ticket type row anyway.
+ */
+export async function lockCampaignSales(tx: Tx, campaignId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('bookings.sales'), hashtext(${campaignId}))`;
+}
+
+export interface KeyClaim {
+  userId: string;
+  key: string;
+  requestHash: string;
+}
+
+/**
+ * One statement: takes the campaign's sales lock, then claims every (user, key) of the batch.
+ * Returns the claims this transaction won, as `userId key` strings.
+ *
+ * Idempotency: each INSERT takes the key's primary-key entry. A transaction inserting a
+ * (user, key) that another open transaction inserted WAITS for it (PostgreSQL's unique check
+ * blocks on the uncommitted entry). If that one commits, ON CONFLICT DO NOTHING skips the row and
+ * a later statement of ours (READ COMMITTED: a new snapshot per statement) reads the committed
+ * row with its final response; if it rolls back, our INSERT goes through and we do the work. So
+ * identical requests running in parallel, in one process or several, do the work once and the
+ * others answer the stored response. Under REPEATABLE READ the later read would not see the row:
+ * this relies on READ COMMITTED (Prisma's default here).
+ *
+ * The lock is taken before the keys (the INSERT reads from the CTE that takes it). Lock order for
+ * reservations: sales lock → key rows → ticket type rows.
+ */
+export async function lockSalesAndClaimKeys(tx: Tx, campaignId: string, claims: KeyClaim[], now: Date): Promise<Set<string>> {
+  const rows = await tx.$queryRaw<Array<{ user_id: string; key: string }>>`
+    WITH sales_lock AS (SELECT pg_advisory_xact_lock(hashtext('bookings.sales'), hashtext(${campaignId})))
+    INSERT INTO booking_idempotency_keys (user_id, key, request_hash, created_at)
+    SELECT c.user_id, c.key, c.request_hash, ${now} FROM sales_lock,
+      unnest(${claims.map((c) => c.userId)}::uuid[], ${claims.map((c) => c.key)}::text[], ${claims.map((c) => c.requestHash)}::text[])
+        AS c(user_id, key, request_hash)
+    -- Claims in one global order: two batches (of different campaigns, so not serialised by the
+    -- sales lock) sharing keys then wait on each other one way only, never in a cycle.
+    ORDER BY c.user_id, c.key
+    ON CONFLICT (user_id, key) DO NOTHING
+    RETURNING user_id::text, key`;
+  return new Set(rows.map((r) => `${r.user_id} ${r.key}`));
+}
+
+export interface StoredResponse {
+  userId: string;
+  key: string;
+  requestHash: string;
+  responseStatus: number | null;
+  responseBody: unknown;
+}
+
+export async function findIdempotencyRecords(tx: Tx, pairs: Array<{ userId: string; key: string }>): Promise<StoredResponse[]> {
+  if (!pairs.length) return [];
+  return tx.$queryRaw<StoredResponse[]>`
+    SELECT k.user_id::text AS "userId", k.key, k.request_hash AS "requestHash", k.response_status AS "responseStatus", k.response_body AS "responseBody"
+    FROM booking_idempotency_keys k
+    JOIN unnest(${pairs.map((p) => p.userId)}::uuid[], ${pairs.map((p) => p.key)}::text[]) AS p(user_id, key)
+      ON k.user_id = p.user_id AND k.key = p.key`;
+}
+
+/** Forgets keys older than `cutoff`, at most `limit` per call. Returns how many went. */
+export async function deleteIdempotencyKeysBefore(db: Client, cutoff: Date, limit: number): Promise<number> {
+  return db.$executeRaw`DELETE FROM booking_idempotency_keys WHERE ctid IN (
+    SELECT ctid FROM booking_idempotency_keys WHERE created_at < ${cutoff} LIMIT ${limit})`;
+}
+
+/** Tickets each customer holds or bought for the campaign (PENDING + CONFIRMED). Read under the sales lock. */
+export async function ticketsHeldByCustomers(tx: Client, campaignId: string, userIds: string[], exceptBookingId?: string): Promise<Map<string, number>> {
+  const rows = await tx.$queryRaw<Array<{ user_id: string; n: number }>>`
+    SELECT b.user_id::text, SUM(i.quantity)::int AS n FROM bookings b JOIN booking_items i ON i.booking_id = b.id
+    WHERE b.campaign_id = ${campaignId}::uuid AND b.user_id = ANY(${userIds}::uuid[]) AND b.status IN ('PENDING', 'CONFIRMED')
+      AND b.id <> ${exceptBookingId ?? '00000000-0000-0000-0000-000000000000'}::uuid
+    GROUP BY b.user_id`;
+  return new Map(rows.map((r) => [r.user_id, r.n]));
+}
+
+// ---------------------------------------------------------------- bookings
+
+export interface NewBooking {
+  id: string;
+  reference: string;
+  userId: string;
+  campaignId: string;
+  sellerId: string;
+  status: 'PENDING' | 'CONFIRMED';
+  issuance: Issuance;
+  currency: string;
+  totalMinor: number;
+  expiresAt: Date;
+  confirmedAt: Date | null;
+  items: Array<Omit<BookingItemRecord, 'bookingId'>>;
+}
+
+export interface KeyResponse {
+  userId: string;
+  key: string;
+  status: number;
+  body: unknown;
+  /** For a 201: the booking it announces; the response is stored only if that booking was inserted. */
+  bookingId?: string;
+}
+
+/**
+ * In ONE statement (every statement is a round trip on the hot path): inserts the bookings and
+ * their items, and stores each key's response: a 201 only together with its booking, a refusal
+ * as is. A booking whose reference clashes with an existing one (unique index; ON CONFLICT so
+ * the transaction is not aborted) is left out, with its items and response: the caller retries
+ * it with a new reference. Returns the ids inserted.
+ */
+export async function insertBookings(tx: Tx, bookings: NewBooking[], responses: KeyResponse[], now: Date): Promise<Set<string>> {
+  const items = bookings.flatMap((b) => b.items.map((i) => ({ ...i, bookingId: b.id })));
+  const json = (v: unknown) => JSON.stringify(v);
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+    WITH booking AS (
+      INSERT INTO bookings (id, reference, user_id, campaign_id, seller_id, status, issuance, currency, total_minor,
+        expires_at, confirmed_at, created_at, updated_at)
+      SELECT b.id, b.reference, b.user_id, b.campaign_id, b.seller_id, b.status, b.issuance, b.currency, b.total_minor,
+        b.expires_at, b.confirmed_at, ${now}, ${now}
+      FROM unnest(${bookings.map((b) => b.id)}::uuid[], ${bookings.map((b) => b.reference)}::text[], ${bookings.map((b) => b.userId)}::uuid[],
+        ${bookings.map((b) => b.campaignId)}::uuid[], ${bookings.map((b) => b.sellerId)}::uuid[], ${bookings.map((b) => b.status)}::text[],
+        ${bookings.map((b) => b.issuance)}::text[], ${bookings.map((b) => b.currency)}::text[], ${bookings.map((b) => String(b.totalMinor))}::bigint[],
+        ${bookings.map((b) => b.expiresAt.toISOString())}::timestamptz[], ${bookings.map((b) => b.confirmedAt?.toISOString() ?? null)}::timestamptz[])
+        AS b(id, reference, user_id, campaign_id, seller_id, status, issuance, currency, total_minor, expires_at, confirmed_at)
+      ON CONFLICT (reference) DO NOTHING
+      RETURNING id
+    ), item AS (
+      INSERT INTO booking_items (id, booking_id, ticket_type_id, ticket_type_name, unit_price_minor, quantity, entries_per_ticket, line_total_minor)
+      SELECT i.id, i.booking_id, i.ticket_type_id, i.name, i.price, i.quantity, i.entries, i.line_total
+      FROM unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.bookingId)}::uuid[], ${items.map((i) => i.ticketTypeId)}::uuid[],
+        ${items.map((i) => i.ticketTypeName)}::text[], ${items.map((i) => i.unitPriceMinor)}::int[], ${items.map((i) => i.quantity)}::int[],
+        ${items.map((i) => i.entriesPerTicket)}::int[], ${items.map((i) => String(i.lineTotalMinor))}::bigint[])
+        AS i(id, booking_id, ticket_type_id, name, price, quantity, entries, line_total)
+      JOIN booking ON booking.id = i.booking_id
+    ), response AS (
+      UPDATE booking_idempotency_keys k SET response_status = r.status, response_body = r.body
+      FROM unnest(${responses.map((r) => r.userId)}::uuid[], ${responses.map((r) => r.key)}::text[], ${responses.map((r) => r.status)}::int[],
+        ${responses.map((r) => json(r.body))}::jsonb[], ${responses.map((r) => r.bookingId ?? null)}::uuid[])
+        AS r(user_id, key, status, body, booking_id)
+      WHERE k.user_id = r.user_id AND k.key = r.key AND (r.booking_id IS NULL OR r.booking_id IN (SELECT id FROM booking))
+    )
+    SELECT id::text FROM booking`;
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function findBooking(db: Client, id: string): Promise<BookingRecord | null> {
+  const row = await db.booking.findUnique({ where: { id }, include: { items: true } });
+  return row ? toBooking(row) : null;
+}
+
+/** Locks the booking row until the end of the transaction (serialises transitions on it). */
+export async function lockBooking(tx: Tx, id: string): Promise<BookingRecord | null> {
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM bookings WHERE id = ${id}::uuid FOR UPDATE`;
+  return rows.length ? findBooking(tx, id) : null;
+}
+
+export interface TransitionFields {
+  paymentRef?: string | null;
+  confirmedAt?: Date;
+  expiredAt?: Date;
+  cancelledAt?: Date;
+  refundedAt?: Date;
+}
+
+/**
+ * Guarded status transition: `UPDATE … WHERE id = $1 AND status IN (from)`. Returns true only if
+ * this call moved the row. Two transactions racing on the same booking (expiry vs confirm vs
+ * cancel) both try; the second waits on the row lock, re-checks the WHERE against the committed
+ * row and updates nothing, so exactly one transition wins and only its caller moves counters.
+ */
+export async function transitionBooking(
+  tx: Tx,
+  id: string,
+  from: BookingStatus[],
+  to: BookingStatus,
+  fields: TransitionFields,
+  now: Date,
+  ownerId?: string,
+): Promise<boolean> {
+  const result = await tx.booking.updateMany({
+    where: { id, status: { in: from }, ...(ownerId ? { userId: ownerId } : {}) },
+    data: { status: to, ...fields, updatedAt: now },
+  });
+  return result.count === 1;
+}
+
+/** PENDING bookings whose hold has lapsed, oldest first, locked without waiting on rows others hold. */
+export async function lockDueToExpire(tx: Tx, now: Date, limit: number): Promise<string[]> {
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT id::text FROM bookings WHERE status = 'PENDING' AND expires_at <= ${now}
+    ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+  return rows.map((r) => r.id);
+}
+
+/** Guarded PENDING → EXPIRED for a batch; returns the bookings this call moved (with items). */
+export async function expireBookings(tx: Tx, ids: string[], now: Date): Promise<BookingRecord[]> {
+  if (!ids.length) return [];
+  const moved = await tx.$queryRaw<Array<{ id: string }>>`
+    UPDATE bookings SET status = 'EXPIRED', expired_at = ${now}, updated_at = ${now}
+    WHERE id = ANY(${ids}::uuid[]) AND status = 'PENDING' RETURNING id::text`;
+  if (!moved.length) return [];
+  const rows = await tx.booking.findMany({ where: { id: { in: moved.map((r) => r.id) } }, include: { items: true } });
+  return rows.map(toBooking);
+}
+
+/** A user's bookings, newest first, keyset-paginated on (created_at, id). */
+export async function listUserBookings(
+  db: Client,
+  userId: string,
+  limit: number,
+  after?: { createdAt: Date; id: string },
+): Promise<BookingRecord[]> {
+  const rows = await db.booking.findMany({
+    where: {
+      userId,
+      ...(after
+        ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
+        : {}),
+    },
+    include: { items: true },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit,
+  });
+  return rows.map(toBooking);
+}

@@ -1,0 +1,306 @@
+import crypto from 'node:crypto';
+import type { Clock } from '../../shared/clock';
+import type { Db, Tx } from '../../shared/db';
+import { AppError } from '../../shared/errors';
+import type { Actor } from '../../shared/http/authorize';
+import type { DomainEvent } from '../../shared/messaging/events';
+import { enqueue } from '../../shared/outbox';
+import { commitStock, getCampaignForSale, reserveStock, type CampaignForSale, type StockItem } from '../campaigns';
+import { bookingDto } from './bookings.dto';
+import { BookingErrors } from './bookings.errors';
+import { newReference } from './bookings.reference';
+import * as repo from './bookings.repository';
+import type { BookingRecord, ReserveInput } from './bookings.types';
+
+/*
+ * Reservations, in group transactions.
+ *
+ * Why: every reservation of a ticket type queues on that type's row (the conditional UPDATE
+ * holds its lock until COMMIT, and the COMMIT waits for the WAL flush), and every SQL statement
+ * is a round trip. Done one per transaction, a hot type sells at most one booking per commit.
+ * So requests for the same campaign that arrive while a transaction for it is running wait in a
+ * queue and go together in the next one: one lock, one read of the campaign, one INSERT for all
+ * bookings, items and idempotency responses, one outbox write, one conditional UPDATE per ticket
+ * type, one COMMIT. Under no load a batch holds one request and nothing waits; under load the
+ * batch grows with the queue. Each request keeps its own outcome, exactly as if it ran alone in
+ * the order of the batch.
+ *
+ * The transaction of a batch, in order:
+ *  1. the campaign's sales lock + the idempotency key claims (lockSalesAndClaimKeys explains
+ *     why parallel duplicates do the work once); keys already used answer their stored response;
+ *  2. the customers' ticket counts for the per-customer maximum (stable under the sales lock);
+ *  3. SAVEPOINT; read the campaign and its types; check and price each request in order against
+ *     what is left (a plain read: refusing SOLD_OUT from it is the same as having arrived a
+ *     moment earlier), insert the accepted bookings with every key's response, the events, then
+ *     the stock: reserveStock's conditional UPDATE of the SUM per type, LAST so the hot rows stay
+ *     locked only for that statement and the COMMIT. Its WHERE (sold + reserved + q <= capacity)
+ *     is re-checked on the latest row version after any wait: overselling is impossible whatever
+ *     the read said. If stock went meanwhile (a late payment sold some), ROLLBACK TO SAVEPOINT
+ *     (which also drops the row locks taken after it) and go again from the fresh numbers.
+ * A refusal (SOLD_OUT, limits, sale closed…) writes nothing but the key's stored answer. An
+ * unexpected error rolls back the batch: its requests are then retried one per transaction, so
+ * one bad request cannot fail the others.
+ */
+
+export interface ReserveResult {
+  status: number;
+  body: unknown;
+  /** True when this is the stored answer to an earlier request with the same key. */
+  replayed: boolean;
+}
+
+interface Request {
+  actor: Actor;
+  key: string;
+  hash: string;
+  input: ReserveInput;
+}
+type Outcome = { ok: ReserveResult } | { err: unknown } | { retry: true };
+
+// Under a burst every batch of a web process queues for one of its pool's connections and for the
+// campaign's sales lock; the default 2 s wait would turn a queue into 500s. A batch itself is short.
+export const TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
+const MAX_STOCK_ROUNDS = 5;
+
+const claimOf = (r: Request) => `${r.actor.userId} ${r.key}`;
+
+export function errorBody(err: AppError) {
+  return { error: { code: err.code, message: err.message, details: err.details } };
+}
+
+export interface ReservationDeps {
+  prisma: Db;
+  clock: Clock;
+  holdMs: number;
+  maxBatch: number;
+  /** Builds the outbox events of a new booking (booking.reserved, and booking.confirmed when free). */
+  eventsFor(booking: BookingRecord): DomainEvent[];
+}
+
+export function createReservations(deps: ReservationDeps) {
+  const { prisma, clock, holdMs, maxBatch } = deps;
+  const queues = new Map<string, Array<Request & { done(o: Outcome): void }>>();
+
+  /**
+   * Checks one request against the campaign as read, in batch order, and prices it. `left`
+   * (tickets left per type) and `held` (tickets per customer) include the requests accepted
+   * before it in the batch. Throws an AppError for a refusal.
+   */
+  function planBooking(sale: CampaignForSale | null, r: Request, now: Date, left: Map<string, number>, held: Map<string, number>): repo.NewBooking {
+    const { input, actor } = r;
+    if (!sale || sale.campaign.status === 'DRAFT') throw BookingErrors.campaignNotFound();
+    const c = sale.campaign;
+    if (c.status !== 'ACTIVE') throw BookingErrors.notOnSale(c.status);
+    if (c.saleStartsAt && now < c.saleStartsAt) throw BookingErrors.saleNotStarted(c.saleStartsAt);
+    if (now >= (c.saleEndsAt ?? c.endsAt)) throw BookingErrors.saleEnded();
+
+    const types = new Map(sale.ticketTypes.map((t) => [t.id, t]));
+    // A hidden type is sold only through its link; without the code it does not exist for the buyer.
+    const unavailable = input.items.filter((i) => {
+      const t = types.get(i.ticketTypeId);
+      return !t || (t.hidden && (input.accessCode === undefined || t.accessCode !== input.accessCode));
+    });
+    if (unavailable.length) throw BookingErrors.ticketTypeUnavailable(unavailable.map((i) => i.ticketTypeId));
+
+    const id = crypto.randomUUID();
+    const items = input.items.map((i) => {
+      const t = types.get(i.ticketTypeId)!;
+      if (t.saleStartsAt && now < t.saleStartsAt) throw BookingErrors.typeSaleNotStarted(t.name, t.id, t.saleStartsAt);
+      if (t.saleEndsAt && now >= t.saleEndsAt) throw BookingErrors.typeSaleEnded(t.name, t.id);
+      if (i.quantity < t.minPerOrder || i.quantity > t.maxPerOrder) throw BookingErrors.quantityOutOfRange(t.name, t.id, t.minPerOrder, t.maxPerOrder);
+      const remaining = left.get(t.id) ?? 0;
+      if (remaining < i.quantity) throw BookingErrors.soldOut(t.name, t.id, Math.max(0, remaining));
+      return {
+        id: crypto.randomUUID(),
+        ticketTypeId: t.id,
+        ticketTypeName: t.name,
+        // The price is fixed here: a later price change applies to new bookings only.
+        unitPriceMinor: t.priceMinor,
+        quantity: i.quantity,
+        entriesPerTicket: t.entriesPerTicket,
+        lineTotalMinor: t.priceMinor * i.quantity,
+      };
+    });
+    const requested = items.reduce((n, i) => n + i.quantity, 0);
+    const already = held.get(actor.userId) ?? 0;
+    if (already + requested > c.maxTicketsPerCustomer) throw BookingErrors.customerLimit(c.maxTicketsPerCustomer, already);
+    const totalMinor = items.reduce((n, i) => n + i.lineTotalMinor, 0);
+    if (!Number.isSafeInteger(totalMinor)) throw BookingErrors.tooLarge();
+
+    for (const i of items) left.set(i.ticketTypeId, (left.get(i.ticketTypeId) ?? 0) - i.quantity);
+    held.set(actor.userId, already + requested);
+    const free = totalMinor === 0;
+    return {
+      id,
+      reference: newReference(),
+      userId: actor.userId,
+      campaignId: c.id,
+      sellerId: c.sellerId,
+      status: free ? 'CONFIRMED' : 'PENDING',
+      issuance: input.issuance,
+      currency: c.currency,
+      totalMinor,
+      expiresAt: new Date(now.getTime() + holdMs),
+      confirmedAt: free ? now : null,
+      items: items.sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1)),
+    };
+  }
+
+  const recordOf = (b: repo.NewBooking, now: Date): BookingRecord => ({
+    ...b,
+    paymentRef: null,
+    expiredAt: null,
+    cancelledAt: null,
+    refundedAt: null,
+    createdAt: now,
+    updatedAt: now,
+    items: b.items.map((i) => ({ ...i, bookingId: b.id })),
+  });
+
+  /** One batch (requests for one campaign, distinct keys) in one transaction; see the file comment. */
+  async function reserveBatch(tx: Tx, campaignId: string, requests: Request[]): Promise<Map<Request, Outcome>> {
+    const now = clock.now();
+    const outcomes = new Map<Request, Outcome>();
+    const claimed = await repo.lockSalesAndClaimKeys(tx, campaignId, requests.map((r) => ({ userId: r.actor.userId, key: r.key, requestHash: r.hash })), now);
+    const fresh = requests.filter((r) => claimed.has(claimOf(r)));
+    const used = requests.filter((r) => !claimed.has(claimOf(r)));
+    if (used.length) {
+      const stored = new Map((await repo.findIdempotencyRecords(tx, used.map((r) => ({ userId: r.actor.userId, key: r.key })))).map((s) => [`${s.userId} ${s.key}`, s]));
+      for (const r of used) {
+        const s = stored.get(claimOf(r));
+        if (!s) outcomes.set(r, { retry: true }); // deleted by the TTL purge since our INSERT: claim it again
+        else if (s.requestHash !== r.hash) outcomes.set(r, { err: BookingErrors.idempotencyKeyReused() });
+        else if (s.responseStatus === null) outcomes.set(r, { err: new Error('bookings: an idempotency key was committed without its response') });
+        else outcomes.set(r, { ok: { status: s.responseStatus, body: s.responseBody, replayed: true } });
+      }
+    }
+    if (!fresh.length) return outcomes;
+
+    const heldBefore = await repo.ticketsHeldByCustomers(tx, campaignId, [...new Set(fresh.map((r) => r.actor.userId))]);
+    const typeIds = [...new Set(fresh.flatMap((r) => r.input.items.map((i) => i.ticketTypeId)))];
+    await tx.$executeRaw`SAVEPOINT reserve_batch`;
+    for (let round = 1; ; round++) {
+      const sale = await getCampaignForSale(tx, campaignId, typeIds);
+      const left = new Map((sale?.ticketTypes ?? []).map((t) => [t.id, t.capacity - t.sold - t.reserved]));
+      const held = new Map(heldBefore);
+      const accepted: repo.NewBooking[] = [];
+      const requestOf = new Map<string, Request>();
+      const responses: repo.KeyResponse[] = [];
+      const results = new Map<Request, ReserveResult>();
+      const accept = (r: Request, b: repo.NewBooking): repo.KeyResponse => {
+        const body = bookingDto(recordOf(b, now));
+        results.set(r, { status: 201, body, replayed: false });
+        return { userId: r.actor.userId, key: r.key, status: 201, body, bookingId: b.id };
+      };
+      for (const r of fresh) {
+        try {
+          const b = planBooking(sale, r, now, left, held);
+          accepted.push(b);
+          requestOf.set(b.id, r);
+          responses.push(accept(r, b));
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          const body = errorBody(err);
+          responses.push({ userId: r.actor.userId, key: r.key, status: err.status, body });
+          results.set(r, { status: err.status, body, replayed: false });
+        }
+      }
+
+      // A reference that clashes with an existing booking's: those draw again (rare).
+      let toInsert = accepted;
+      let toRespond = responses;
+      for (let attempt = 0; toInsert.length || toRespond.length; attempt++) {
+        const inserted = await repo.insertBookings(tx, toInsert, toRespond, now);
+        toInsert = toInsert.filter((b) => !inserted.has(b.id));
+        if (toInsert.length && attempt >= 5) throw new Error('bookings: could not draw unique references');
+        for (const b of toInsert) b.reference = newReference();
+        toRespond = toInsert.map((b) => accept(requestOf.get(b.id)!, b));
+      }
+
+      const records = accepted.map((b) => recordOf(b, now));
+      await enqueue(tx, records.flatMap((b) => deps.eventsFor(b)));
+      const totals = new Map<string, number>();
+      for (const b of accepted) for (const i of b.items) totals.set(i.ticketTypeId, (totals.get(i.ticketTypeId) ?? 0) + i.quantity);
+      const stock: StockItem[] = [...totals].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity }));
+      const short = stock.length ? await reserveStock(tx, stock) : null;
+      if (short) {
+        if (round >= MAX_STOCK_ROUNDS) throw new Error('bookings: stock kept moving under a reservation batch');
+        await tx.$executeRaw`ROLLBACK TO SAVEPOINT reserve_batch`;
+        continue;
+      }
+      const free = accepted.filter((b) => b.status === 'CONFIRMED');
+      if (free.length) await commitStock(tx, free.flatMap((b) => b.items.map((i) => ({ ticketTypeId: i.ticketTypeId, quantity: i.quantity }))));
+      for (const [r, result] of results) outcomes.set(r, { ok: result });
+      return outcomes;
+    }
+  }
+
+  async function run(campaignId: string, batch: Request[]): Promise<Map<Request, Outcome>> {
+    try {
+      return await prisma.$transaction((tx) => reserveBatch(tx, campaignId, batch), TX_OPTIONS);
+    } catch (err) {
+      if (batch.length === 1) return new Map([[batch[0]!, { err }]]);
+      // Isolate the failure: each request alone.
+      const outcomes = new Map<Request, Outcome>();
+      for (const r of batch) {
+        const one = await run(campaignId, [r]);
+        outcomes.set(r, one.get(r)!);
+      }
+      return outcomes;
+    }
+  }
+
+  async function drain(campaignId: string): Promise<void> {
+    for (;;) {
+      const queue = queues.get(campaignId);
+      if (!queue?.length) {
+        queues.delete(campaignId);
+        return;
+      }
+      const batch = queue.splice(0, maxBatch);
+      // The same (user, key) twice in one batch: the first leads, the others take its answer.
+      const leaders = new Map<string, (typeof batch)[number]>();
+      const followers: Array<[(typeof batch)[number], (typeof batch)[number]]> = [];
+      for (const r of batch) {
+        const leader = leaders.get(claimOf(r));
+        if (leader) followers.push([r, leader]);
+        else leaders.set(claimOf(r), r);
+      }
+      const outcomes = await run(campaignId, [...leaders.values()]).catch((err: unknown) => new Map<Request, Outcome>([...leaders.values()].map((r) => [r, { err }])));
+      for (const r of leaders.values()) {
+        const o = outcomes.get(r) ?? { err: new Error('bookings: no outcome for a request') };
+        if ('retry' in o) queue.push(r);
+        else r.done(o);
+      }
+      for (const [r, leader] of followers) {
+        const o = outcomes.get(leader);
+        if (!o || 'retry' in o) queue.push(r);
+        else if (r.hash !== leader.hash) r.done({ err: BookingErrors.idempotencyKeyReused() });
+        else r.done('ok' in o ? { ok: { ...o.ok, replayed: true } } : o);
+      }
+    }
+  }
+
+  return {
+    /** Queues the request for its campaign's next batch and answers its own outcome. */
+    submit(actor: Actor, key: string, hash: string, input: ReserveInput): Promise<ReserveResult> {
+      return new Promise<ReserveResult>((resolve, reject) => {
+        const queue = queues.get(input.campaignId);
+        const request = {
+          actor,
+          key,
+          hash,
+          input,
+          done: (o: Outcome) => ('ok' in o ? resolve(o.ok) : reject('err' in o ? o.err : new Error('bookings: unresolved request'))),
+        };
+        if (queue) {
+          queue.push(request);
+          return;
+        }
+        // No batch running for this campaign in this process: start one now.
+        queues.set(input.campaignId, [request]);
+        void drain(input.campaignId);
+      });
+    },
+  };
+}

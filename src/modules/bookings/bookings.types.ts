@@ -1,0 +1,46 @@
+export const BOOKING_STATUSES = ['PENDING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED'] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+export const ISSUANCES = ['SINGLE', 'SEPARATE'] as const;
+export type Issuance = (typeof ISSUANCES)[number];
+
+/** One ticket type of a booking, with the unit price and entries as they were when it was made. */
+export interface BookingItemRecord {
+  id: string;
+  bookingId: string;
+  ticketTypeId: string;
+  ticketTypeName: string;
+  unitPriceMinor: number;
+  quantity: number;
+  entriesPerTicket: number;
+  lineTotalMinor: number;
+}
+
+/** A booking as the repository returns it: plain data, no Prisma types. */
+export interface BookingRecord {
+  id: string;
+  reference: string;
+  userId: string;
+  campaignId: string;
+  sellerId: string;
+  status: BookingStatus;
+  issuance: Issuance;
+  currency: string;
+  totalMinor: number;
+  expiresAt: Date;
+  paymentRef: string | null;
+  confirmedAt: Date | null;
+  expiredAt: Date | null;
+  cancelledAt: Date | null;
+  refundedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  items: BookingItemRecord[];
+}
+
+export interface ReserveInput {
+  campaignId: string;
+  items: Array<{ ticketTypeId: string; quantity: number }>;
+  issuance: Issuance;
+  /** The access code of a hidden ticket type's link, when the booking includes one. */
+  accessCode?: string;
+}

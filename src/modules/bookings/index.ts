@@ -1,0 +1,35 @@
+import type { WebModule } from '../registry';
+import type { Platform } from '../../shared/platform';
+import { bookingsPages } from './bookings.pages';
+import { bookingsRoutes } from './bookings.routes';
+import { createBookingsService } from './bookings.service';
+
+/*
+ * Bookings module: reservations that hold stock, their lifecycle and idempotent requests.
+ * Public API: the service (reserve, cancel, and for the payments module confirmBooking,
+ * refundBooking, getBookingForPayment; getBooking for tickets), the scheduler jobs
+ * (expireDueBookings, purgeIdempotencyKeys) and the events it publishes.
+ */
+export {
+  createBookingsService,
+  requestHash,
+  type BookingsService,
+  type BookingForPayment,
+  type ConfirmResult,
+  type RefundResult,
+  type RefundReason,
+  type ReserveResult,
+} from './bookings.service';
+export { BookingEvents, type BookingEventPayload } from './bookings.events';
+export { bookingDto, type BookingDto } from './bookings.dto';
+export type { BookingRecord, BookingItemRecord, BookingStatus, Issuance, ReserveInput } from './bookings.types';
+
+export function bookingsWebModule(platform: Platform): WebModule {
+  const service = createBookingsService(platform);
+  return {
+    name: 'bookings',
+    api: [bookingsRoutes(platform, service)],
+    pages: bookingsPages(platform, service),
+    nav: [{ label: 'My bookings', href: '/bookings', when: (u) => Boolean(u) }],
+  };
+}
