@@ -3,6 +3,7 @@ import type { Server } from 'socket.io';
 import type { ApiModule } from '../shared/http/openapi';
 import type { Platform } from '../shared/platform';
 import type { NavItem } from '../web/views';
+import { analyticsWebModuleWith } from './analytics';
 import { authModule } from './auth';
 import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
@@ -26,4 +27,10 @@ export interface WebModule {
 export type WebModuleFactory = (platform: Platform) => WebModule;
 
 /** Every module of the web process, in mount order. */
-export const webModules: WebModuleFactory[] = [authModule, campaignsWebModule, bookingsWebModule, paymentsWebModule];
+export const webModules: WebModuleFactory[] = [
+  authModule,
+  campaignsWebModule,
+  bookingsWebModule,
+  paymentsWebModule,
+  analyticsWebModuleWith(),
+];

@@ -251,3 +251,31 @@ export async function listUserBookings(
   });
   return rows.map(toBooking);
 }
+
+export interface SalesStats {
+  byTicketType: Array<{ ticketTypeId: string; name: string; bookings: number; tickets: number; revenueMinor: number }>;
+  byDay: Array<{ day: string; bookings: number; tickets: number; revenueMinor: number }>;
+  bookingsStarted: number;
+}
+
+/** Confirmed sales of one campaign by ticket type and by day (UTC), plus every booking started. */
+export async function campaignSalesStats(db: Client, campaignId: string): Promise<SalesStats> {
+  const byType = await db.$queryRaw<Array<{ ticket_type_id: string; name: string; bookings: bigint; tickets: bigint; revenue: bigint }>>`
+    SELECT i.ticket_type_id::text, min(i.ticket_type_name) AS name, count(DISTINCT b.id) AS bookings,
+           sum(i.quantity) AS tickets, sum(i.line_total_minor) AS revenue
+    FROM bookings b JOIN booking_items i ON i.booking_id = b.id
+    WHERE b.campaign_id = ${campaignId}::uuid AND b.status = 'CONFIRMED'
+    GROUP BY i.ticket_type_id ORDER BY name`;
+  const byDay = await db.$queryRaw<Array<{ day: string; bookings: bigint; tickets: bigint; revenue: bigint }>>`
+    SELECT to_char(date_trunc('day', b.confirmed_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
+           count(DISTINCT b.id) AS bookings, sum(i.quantity) AS tickets, sum(i.line_total_minor) AS revenue
+    FROM bookings b JOIN booking_items i ON i.booking_id = b.id
+    WHERE b.campaign_id = ${campaignId}::uuid AND b.status = 'CONFIRMED'
+    GROUP BY 1 ORDER BY 1`;
+  const started = await db.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM bookings WHERE campaign_id = ${campaignId}::uuid`;
+  return {
+    byTicketType: byType.map((r) => ({ ticketTypeId: r.ticket_type_id, name: r.name, bookings: Number(r.bookings), tickets: Number(r.tickets), revenueMinor: Number(r.revenue) })),
+    byDay: byDay.map((r) => ({ day: r.day, bookings: Number(r.bookings), tickets: Number(r.tickets), revenueMinor: Number(r.revenue) })),
+    bookingsStarted: Number(started[0]?.n ?? 0),
+  };
+}

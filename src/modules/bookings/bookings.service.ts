@@ -295,6 +295,11 @@ export function createBookingsService(deps: BookingDeps) {
     },
 
     /** A booking with its items, for other modules (tickets, payments). */
+    /** Confirmed sales of a campaign by ticket type and day, and how many bookings were started (for seller analytics). */
+    getCampaignSalesStats(campaignId: string) {
+      return repo.campaignSalesStats(prisma, campaignId);
+    },
+
     getBooking(bookingId: string, db: Db | Tx = prisma): Promise<BookingRecord | null> {
       return repo.findBooking(db, bookingId);
     },

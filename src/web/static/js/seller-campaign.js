@@ -119,4 +119,51 @@
       }
     });
   });
+
+  const analytics = document.getElementById('analytics');
+  if (analytics) {
+    const currency = analytics.dataset.currency;
+    const money = (minor) => {
+      const nf = new Intl.NumberFormat(undefined, { style: 'currency', currency });
+      return nf.format(minor / 10 ** (nf.resolvedOptions().maximumFractionDigits ?? 2));
+    };
+    api('GET', `/api/v1/campaigns/${id}/analytics`)
+      .then((a) => {
+        const conv = a.conversion === null ? '—' : `${(a.conversion * 100).toFixed(1)}%`;
+        document.getElementById('analytics-summary').textContent =
+          `${a.ticketsSold} tickets sold in ${a.bookingsConfirmed} bookings, ${money(a.revenueMinor)} revenue, ` +
+          `${a.views} visitors, conversion ${conv}, ${a.checkIns} check-ins.`;
+        const body = document.getElementById('analytics-types');
+        for (const t of a.byTicketType) {
+          const tr = document.createElement('tr');
+          for (const v of [t.name, String(t.tickets), money(t.revenueMinor)]) {
+            const td = document.createElement('td');
+            td.textContent = v;
+            tr.appendChild(td);
+          }
+          body.appendChild(tr);
+        }
+        const svg = document.getElementById('analytics-chart');
+        const days = a.byDay;
+        const max = Math.max(1, ...days.map((d) => d.tickets));
+        svg.setAttribute('viewBox', `0 0 ${Math.max(1, days.length) * 40} 120`);
+        const ns = 'http://www.w3.org/2000/svg';
+        days.forEach((d, i) => {
+          const h = Math.round((d.tickets / max) * 100);
+          const rect = document.createElementNS(ns, 'rect');
+          Object.entries({ x: i * 40 + 8, y: 105 - h, width: 24, height: h, fill: '#1d6b35' }).forEach(([k, v]) => rect.setAttribute(k, String(v)));
+          const title = document.createElementNS(ns, 'title');
+          title.textContent = `${d.day}: ${d.tickets} tickets, ${money(d.revenueMinor)}`;
+          rect.appendChild(title);
+          svg.appendChild(rect);
+          const label = document.createElementNS(ns, 'text');
+          Object.entries({ x: i * 40 + 20, y: 118, 'font-size': 8, 'text-anchor': 'middle' }).forEach(([k, v]) => label.setAttribute(k, String(v)));
+          label.textContent = d.day.slice(5);
+          svg.appendChild(label);
+        });
+      })
+      .catch((err) => {
+        document.getElementById('analytics-summary').textContent = describeError(err);
+      });
+  }
 })();
