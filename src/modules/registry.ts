@@ -7,6 +7,7 @@ import { authModule } from './auth';
 import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
 import { paymentsWebModule } from './payments';
+import { campaignKeyOnPublish, ticketsWebModule } from './tickets';
 
 /**
  * What a module contributes to the web process. `middleware` runs for every request after
@@ -26,4 +27,11 @@ export interface WebModule {
 export type WebModuleFactory = (platform: Platform) => WebModule;
 
 /** Every module of the web process, in mount order. */
-export const webModules: WebModuleFactory[] = [authModule, campaignsWebModule, bookingsWebModule, paymentsWebModule];
+export const webModules: WebModuleFactory[] = [
+  authModule,
+  // A campaign gets its ticket signing key in the same transaction that publishes it.
+  (platform) => campaignsWebModule(platform, { onPublish: campaignKeyOnPublish(platform) }),
+  bookingsWebModule,
+  paymentsWebModule,
+  ticketsWebModule,
+];

@@ -26,6 +26,8 @@ export interface TicketRow {
   id: string;
   bookingId: string;
   bookingPosition: number;
+  /** The buyer (auth module's user id): the only person who may see or download the ticket. */
+  userId: string;
   campaignId: string;
   ticketTypeId: string;
   serial: number;
@@ -119,6 +121,30 @@ export async function listTicketsByBooking(db: Tx, bookingId: string): Promise<T
 
 export async function findTicket(db: Tx, id: string): Promise<TicketRow | null> {
   return (await db.ticket.findUnique({ where: { id } })) as TicketRow | null;
+}
+
+/**
+ * A user's tickets, newest booking first and a booking's tickets in order, `take` at a time.
+ * `afterId` is the last ticket of the previous page: Prisma's cursor compares every orderBy
+ * column with that row's values, so mixed directions page correctly. The cursor row must be
+ * the user's own (checked here), or a page could start from a stranger's position.
+ */
+export async function listTicketsByUser(
+  db: Tx,
+  userId: string,
+  take: number,
+  afterId?: string,
+): Promise<TicketRow[]> {
+  if (afterId) {
+    const owner = await db.ticket.findUnique({ where: { id: afterId }, select: { userId: true } });
+    if (owner?.userId !== userId) return [];
+  }
+  return (await db.ticket.findMany({
+    where: { userId },
+    orderBy: [{ createdAt: 'desc' }, { bookingId: 'asc' }, { bookingPosition: 'asc' }],
+    take,
+    ...(afterId ? { cursor: { id: afterId }, skip: 1 } : {}),
+  })) as TicketRow[];
 }
 
 /**
