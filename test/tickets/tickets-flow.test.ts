@@ -13,6 +13,7 @@ import { makeSeller, makeTeamMember, signIn, signInAdmin, type TestSession } fro
 import { expectInventoryInvariant } from '../support/inventory-invariant';
 import { decodeHeader, leafParts, parseMime, type MimePart } from '../support/mime';
 import { waitFor } from '../support/platform';
+import { queueState } from '../support/queues';
 import { createHttpSale, startTicketsEnv, type HttpSale, type TicketsTestEnv } from '../support/tickets-env';
 
 /**
@@ -342,5 +343,18 @@ describe('revocation', () => {
     expect(subjectOf(parsed)).toBe(`Your booking ${booking.reference} for ${sale.title} has expired`);
     expect(pdfAttachment(parsed)).toBeUndefined();
     expect(await ticketsOf(buyer)).toEqual([]);
+  });
+});
+
+describe('poisoned messages', () => {
+  it('when an event names a booking that does not exist or lacks what its email needs, then it is dead-lettered at once, not retried', async () => {
+    const ghost = createEvent('booking.confirmed', { bookingId: crypto.randomUUID(), campaignId: sale.campaignId }, { now: () => new Date() });
+    const refund = createEvent('refund.completed', { refundId: crypto.randomUUID(), bookingId: crypto.randomUUID() }, { now: () => new Date() });
+    await env.platform.prisma.$transaction((tx) => enqueue(tx, [ghost, refund]));
+    await waitFor(async () => (await queueState(env.workers.broker, 'tickets.issue.dlq')).messageCount === 1, 15_000, 'tickets.issue.dlq');
+    await waitFor(async () => (await queueState(env.workers.broker, 'email.refund-completed.dlq')).messageCount === 1, 15_000, 'email.refund-completed.dlq');
+    const dead = await env.workers.broker.connection.basicGet({ queue: 'email.refund-completed.dlq', noAck: true });
+    expect(dead?.headers?.['x-attempt']).toBe(1);
+    expect(String(dead?.headers?.['x-error'])).toContain('amountMinor must be a positive integer');
   });
 });
