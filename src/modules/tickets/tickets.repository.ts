@@ -119,6 +119,13 @@ export async function listTicketsByBooking(db: Tx, bookingId: string): Promise<T
   })) as TicketRow[];
 }
 
+/** The campaign of a booking's tickets, or null when it has none yet: the cheap "issued already?" check. */
+export async function findBookingTicketsCampaign(db: Tx, bookingId: string): Promise<string | null> {
+  const rows = await db.$queryRaw<Array<{ campaign_id: string }>>`
+    SELECT campaign_id::text AS campaign_id FROM tickets WHERE booking_id = ${bookingId}::uuid LIMIT 1`;
+  return rows[0]?.campaign_id ?? null;
+}
+
 export async function findTicket(db: Tx, id: string): Promise<TicketRow | null> {
   return (await db.ticket.findUnique({ where: { id } })) as TicketRow | null;
 }
@@ -166,8 +173,9 @@ export async function allocateSerials(tx: Tx, campaignId: string, count: number)
 export async function insertTickets(
   tx: Tx,
   rows: Array<Omit<TicketRow, 'scanCount' | 'status' | 'fileKey' | 'revokedAt' | 'revokedReason'>>,
+  fileKey: string | null = null,
 ): Promise<void> {
-  await tx.ticket.createMany({ data: rows.map((r) => ({ ...r, qrPayload: Buffer.from(r.qrPayload) })) });
+  await tx.ticket.createMany({ data: rows.map((r) => ({ ...r, fileKey, qrPayload: Buffer.from(r.qrPayload) })) });
 }
 
 export async function setBookingFileKey(tx: Tx, bookingId: string, fileKey: string): Promise<void> {

@@ -302,14 +302,27 @@ export function createTicketsService(deps: TicketsDeps) {
     tx: Tx,
     input: IssueTicketsInput,
   ): Promise<{ tickets: Ticket[]; created: boolean }> {
+    return issueOnce(tx, input, null);
+  }
+
+  /**
+   * issueTicketsForBooking, with the PDF's storage key written on the new rows when the caller
+   * stores the PDF before its transaction commits (issueBookingTickets): then a committed
+   * file_key always names a stored file, and no second UPDATE is needed.
+   */
+  async function issueOnce(
+    tx: Tx,
+    input: IssueTicketsInput,
+    fileKey: string | null,
+  ): Promise<{ tickets: Ticket[]; created: boolean }> {
     const planned = planTickets(input);
     const bookingId = input.bookingId.toLowerCase();
     const campaignId = input.campaignId.toLowerCase();
     await repo.lockBookingIssuance(tx, bookingId);
-    const existing = await repo.listTicketsByBooking(tx, bookingId);
-    if (existing.length) {
-      if (existing[0]!.campaignId !== campaignId) throw TicketsErrors.bookingCampaignMismatch();
-      return { tickets: existing.map(toTicket), created: false };
+    const issuedFor = await repo.findBookingTicketsCampaign(tx, bookingId);
+    if (issuedFor) {
+      if (issuedFor !== campaignId) throw TicketsErrors.bookingCampaignMismatch();
+      return { tickets: (await repo.listTicketsByBooking(tx, bookingId)).map(toTicket), created: false };
     }
     const key = await ensureActiveKeyRow(tx, campaignId);
     const privateKey = decryptPrivateKey(masterKey, key.privateKeyEncrypted, campaignId, key.keyId);
@@ -350,8 +363,19 @@ export function createTicketsService(deps: TicketsDeps) {
         createdAt: now,
       };
     });
-    await repo.insertTickets(tx, rows);
-    return { tickets: (await repo.listTicketsByBooking(tx, bookingId)).map(toTicket), created: true };
+    await repo.insertTickets(tx, rows, fileKey);
+    // What the insert wrote, with the columns' defaults: no need to read it back.
+    const tickets = rows.map((r) =>
+      toTicket({
+        ...r,
+        scanCount: 0,
+        status: 'VALID',
+        fileKey,
+        revokedAt: null,
+        revokedReason: null,
+      }),
+    );
+    return { tickets, created: true };
   }
 
   /**
@@ -373,9 +397,9 @@ export function createTicketsService(deps: TicketsDeps) {
     created: boolean;
     event?: DomainEvent<TicketsIssuedPayload>;
   }> {
-    const { tickets, created } = await issueTicketsForBooking(tx, input);
+    const fileKey = bookingTicketsFileKey(input.campaignId, input.bookingId);
+    const { tickets, created } = await issueOnce(tx, input, fileKey);
     const first = tickets[0]!;
-    const fileKey = bookingTicketsFileKey(first.campaignId, first.bookingId);
     // Revoked tickets never get a PDF again (revokeTicketsForBooking deleted theirs).
     const revoked = tickets.some((t) => t.status === 'REVOKED');
     if (!revoked && (created || first.fileKey !== fileKey || !(await storage.exists(fileKey)))) {

@@ -33,6 +33,11 @@ export interface TicketsWorkflowDeps {
   clock: Clock;
   config: Config;
   storage: Storage;
+  /**
+   * How long the tickets worker may reuse a campaign's presentation (title, venue, seller name,
+   * ticket type names) for further bookings of it; 0 = read it for every PDF. See pdfContextFor.
+   */
+  presentationCacheMs?: number;
 }
 
 /*
@@ -106,6 +111,18 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
     ticketsDepsFromConfig(deps.config, { prisma: deps.prisma, clock: deps.clock, storage: deps.storage }),
   );
   const bookings = createBookingsService(deps);
+  /*
+   * Under a rush every booking of a campaign needs the same seller and ticket type rows (three
+   * to four queries, a third of a job). The worker keeps them for presentationCacheMs, so a PDF
+   * issued just after the seller renames a ticket type may still print the old name. Only what is
+   * printed is cached, never what is signed: the campaign (whose dates make the QR's validity
+   * window), the booking, its status, lines and buyer are read for every job.
+   */
+  const cacheMs = deps.presentationCacheMs ?? 0;
+  const presentation = new Map<
+    string,
+    { until: number; sellerName: string; ticketTypes: TicketPdfContext['ticketTypes'] }
+  >();
 
   /**
    * Everything a ticket page shows that the tickets module does not own: the campaign, its
@@ -117,12 +134,36 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
     ticketTypeIds: string[],
     bookingReference?: string,
   ): Promise<TicketPdfContext | null> {
+    // Always read: its dates become the validity window signed into the QR codes.
     const [campaign] = await getCampaignsByIds(db, [campaignId]);
     if (!campaign) return null;
-    const types = await getTicketTypesByIds(db, [...new Set(ticketTypeIds)]);
-    const seller = await getSellerProfile(db, campaign.sellerId);
-    const sellerName =
-      seller?.businessName ?? (await getUserSummaries(db, [campaign.sellerId]))[0]?.name ?? 'The organiser';
+    const ids = [...new Set(ticketTypeIds)].sort();
+    const cacheKey = `${campaignId}|${ids.join(',')}`;
+    const now = deps.clock.now().getTime();
+    let printed = cacheMs > 0 ? presentation.get(cacheKey) : undefined;
+    if (!printed || printed.until <= now) {
+      const types = await getTicketTypesByIds(db, ids);
+      const seller = await getSellerProfile(db, campaign.sellerId);
+      const sellerName =
+        seller?.businessName ?? (await getUserSummaries(db, [campaign.sellerId]))[0]?.name ?? 'The organiser';
+      printed = {
+        until: now + cacheMs,
+        sellerName,
+        ticketTypes: Object.fromEntries(types.map((t) => [t.id, { name: t.name, attributes: t.attributes }])),
+      };
+      if (cacheMs > 0) {
+        if (presentation.size >= 1000) presentation.clear();
+        presentation.set(cacheKey, printed);
+      }
+    }
+    return { ...buildContext(campaign, printed.sellerName, printed.ticketTypes), bookingReference };
+  }
+
+  function buildContext(
+    campaign: CampaignRecord,
+    sellerName: string,
+    ticketTypes: TicketPdfContext['ticketTypes'],
+  ): TicketPdfContext {
     return {
       campaign: {
         title: campaign.title,
@@ -133,8 +174,7 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
         timezone: campaign.timezone,
         sellerName,
       },
-      ticketTypes: Object.fromEntries(types.map((t) => [t.id, { name: t.name, attributes: t.attributes }])),
-      bookingReference,
+      ticketTypes,
     };
   }
 
