@@ -9,6 +9,7 @@ import { actor } from '../../../../test/support/factories';
 import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
 import { createSale, type Sale } from '../../../../test/support/sale';
 import { createBookingsService, type BookingsService } from '../../bookings';
+import { createCampaignsService } from '../../campaigns';
 import { bookingTicketsFileKey, createTicketsWorkflows, type TicketsWorkflows } from '../index';
 
 /**
@@ -138,4 +139,24 @@ it('when revocation runs again, or for a booking that still stands, then it revo
   expect(await platform.prisma.$transaction((tx) => flows.revokeForBooking(tx, crypto.randomUUID()))).toEqual({
     outcome: 'BOOKING_NOT_FOUND',
   });
+});
+
+it('when the worker caches printed presentation, then a date change still reaches the next QR at once and a renamed type shows after the cache time', async () => {
+  const cached = createTicketsWorkflows({ ...platform, clock, storage, presentationCacheMs: 10_000 });
+  const campaigns = createCampaignsService({ prisma: platform.prisma, clock });
+  const before = await cached.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]);
+  expect(before!.ticketTypes[sale.types[0]!.id]!.name).toBe('Free');
+
+  const startsAt = new Date(sale.campaign.startsAt.getTime() + 86_400_000);
+  await campaigns.updateCampaign(sale.seller, sale.campaign.id, { startsAt, endsAt: new Date(startsAt.getTime() + 6 * 3_600_000) });
+  await campaigns.updateTicketType(sale.seller, sale.campaign.id, sale.types[0]!.id, { name: 'Gratis' });
+  const bookingId = await confirmedBooking(1, 'SINGLE');
+  const result = await platform.prisma.$transaction((tx) => cached.issueForConfirmedBooking(tx, bookingId));
+  if (result.outcome !== 'ISSUED') throw new Error(result.outcome);
+  expect(result.tickets[0]!.validFrom.getTime()).toBe(Math.floor((startsAt.getTime() - 12 * 3_600_000) / 1000) * 1000);
+  expect((await cached.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]))!.ticketTypes[sale.types[0]!.id]!.name).toBe('Free');
+
+  clock.advance(10_001);
+  expect((await cached.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]))!.ticketTypes[sale.types[0]!.id]!.name).toBe('Gratis');
+  expect((await flows.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]))!.ticketTypes[sale.types[0]!.id]!.name).toBe('Gratis');
 });
