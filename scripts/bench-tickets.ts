@@ -22,7 +22,13 @@ import path from 'node:path';
 import pg from 'pg';
 import { createBookingsService } from '../src/modules/bookings';
 import { createCampaignsService } from '../src/modules/campaigns';
-import { campaignKeyOnPublish, createTicketsWorkflows, qrDimensions, renderTicketsPdf, type TicketPdfContext } from '../src/modules/tickets';
+import {
+  campaignKeyOnPublish,
+  createTicketsWorkflows,
+  qrDimensions,
+  renderTicketsPdf,
+  type TicketPdfContext,
+} from '../src/modules/tickets';
 // A measuring tool for the module's own internals (signing), not a module client.
 import { generateSigningKeyPair } from '../src/modules/tickets/tickets.crypto';
 import { signTicketPayload } from '../src/modules/tickets/tickets.qr';
@@ -43,7 +49,8 @@ function arg(name: string, fallback: number): number {
 const BOOKINGS = arg('bookings', 200);
 const SECONDS = arg('seconds', 5);
 const WRITE = process.argv.includes('--write');
-const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ticketing_bench_tickets';
+const DATABASE_URL =
+  process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ticketing_bench_tickets';
 const VHOST = `ticketing-bench-${process.pid}`;
 const log = (m: string) => console.log(`[bench] ${m}`);
 
@@ -58,7 +65,9 @@ interface QueueResult {
 async function freshDatabase(): Promise<void> {
   const admin = new pg.Client({ connectionString: new URL('/postgres', DATABASE_URL).toString() });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(new URL(DATABASE_URL).pathname.slice(1))} WITH (FORCE)`);
+  await admin.query(
+    `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(new URL(DATABASE_URL).pathname.slice(1))} WITH (FORCE)`,
+  );
   await admin.end();
   await migrateDatabase(DATABASE_URL);
 }
@@ -67,37 +76,88 @@ function rabbit(...args: string[]): void {
   execFileSync('rabbitmqctl', ['-q', ...args], { stdio: 'ignore' });
 }
 
-async function queueHalf(platform: Platform, storageDir: string, env: Record<string, string>): Promise<QueueResult> {
+async function queueHalf(
+  platform: Platform,
+  storageDir: string,
+  env: Record<string, string>,
+): Promise<QueueResult> {
   const { prisma, clock } = platform;
   const campaigns = createCampaignsService(platform);
-  const seller = { userId: crypto.randomUUID(), email: 'bench-seller@example.test', name: 'Bench seller', roles: ['CUSTOMER' as const, 'SELLER' as const], memberships: [] };
+  const seller = {
+    userId: crypto.randomUUID(),
+    email: 'bench-seller@example.test',
+    name: 'Bench seller',
+    roles: ['CUSTOMER' as const, 'SELLER' as const],
+    memberships: [],
+  };
   const startsAt = new Date(Date.now() + 30 * 86_400_000);
   const draft = await campaigns.createCampaign(seller, {
-    kind: 'EVENT', title: 'Lagos Jazz Night 2026', venueName: 'Eko Hotel, Victoria Island', venueAddress: '1 Adetokunbo Ademola St', city: 'Lagos',
-    country: 'NG', startsAt, endsAt: new Date(startsAt.getTime() + 6 * 3_600_000), timezone: 'Africa/Lagos', currency: 'NGN', maxTicketsPerCustomer: 10,
+    kind: 'EVENT',
+    title: 'Lagos Jazz Night 2026',
+    venueName: 'Eko Hotel, Victoria Island',
+    venueAddress: '1 Adetokunbo Ademola St',
+    city: 'Lagos',
+    country: 'NG',
+    startsAt,
+    endsAt: new Date(startsAt.getTime() + 6 * 3_600_000),
+    timezone: 'Africa/Lagos',
+    currency: 'NGN',
+    maxTicketsPerCustomer: 10,
   });
   const type = await campaigns.createTicketType(seller, draft.id, {
-    name: 'VIP Table', priceMinor: 0, capacity: 1_000_000, maxPerOrder: 10, attributes: { benefits: ['Welcome drink', 'Front row'] },
+    name: 'VIP Table',
+    priceMinor: 0,
+    capacity: 1_000_000,
+    maxPerOrder: 10,
+    attributes: { benefits: ['Welcome drink', 'Front row'] },
   });
   const campaign = await campaigns.publishCampaign(seller, draft.id, campaignKeyOnPublish(platform));
 
   // The queue the worker consumes, declared as its consumer declares it, so that every event the
   // relay publishes waits there for the worker.
   const queue = 'tickets.issue';
-  await platform.broker.connection.exchangeDeclare({ exchange: platform.broker.exchange, type: 'topic', durable: true });
+  await platform.broker.connection.exchangeDeclare({
+    exchange: platform.broker.exchange,
+    type: 'topic',
+    durable: true,
+  });
   await platform.broker.connection.queueDeclare({ queue, durable: true });
-  await platform.broker.connection.queueBind({ queue, exchange: platform.broker.exchange, routingKey: 'booking.confirmed' });
+  await platform.broker.connection.queueBind({
+    queue,
+    exchange: platform.broker.exchange,
+    routingKey: 'booking.confirmed',
+  });
 
   const bookings = createBookingsService(platform);
   for (let i = 0; i < BOOKINGS; i++) {
-    const buyer = { userId: crypto.randomUUID(), email: `buyer${i}@example.test`, name: `Buyer ${i}`, roles: ['CUSTOMER' as const], memberships: [] };
-    const r = await bookings.reserveBooking(buyer, crypto.randomUUID(), { campaignId: campaign.id, items: [{ ticketTypeId: type.id, quantity: 1 }], issuance: 'SINGLE' });
-    if ((r.body as { status?: string }).status !== 'CONFIRMED') throw new Error(`booking ${i} was not confirmed: ${JSON.stringify(r.body)}`);
+    const buyer = {
+      userId: crypto.randomUUID(),
+      email: `buyer${i}@example.test`,
+      name: `Buyer ${i}`,
+      roles: ['CUSTOMER' as const],
+      memberships: [],
+    };
+    const r = await bookings.reserveBooking(buyer, crypto.randomUUID(), {
+      campaignId: campaign.id,
+      items: [{ ticketTypeId: type.id, quantity: 1 }],
+      issuance: 'SINGLE',
+    });
+    if ((r.body as { status?: string }).status !== 'CONFIRMED')
+      throw new Error(`booking ${i} was not confirmed: ${JSON.stringify(r.body)}`);
   }
-  const relay = new OutboxRelay({ prisma, broker: platform.broker, databaseUrl: platform.config.DATABASE_URL, logger: platform.logger, counters: platform.counters, batchSize: 500, pollMs: 1000 });
+  const relay = new OutboxRelay({
+    prisma,
+    broker: platform.broker,
+    databaseUrl: platform.config.DATABASE_URL,
+    logger: platform.logger,
+    counters: platform.counters,
+    batchSize: 500,
+    pollMs: 1000,
+  });
   await relay.drain();
   const waiting = await platform.broker.connection.queueDeclare({ queue, passive: true });
-  if (waiting.messageCount !== BOOKINGS) throw new Error(`expected ${BOOKINGS} messages waiting, found ${waiting.messageCount}`);
+  if (waiting.messageCount !== BOOKINGS)
+    throw new Error(`expected ${BOOKINGS} messages waiting, found ${waiting.messageCount}`);
   log(`${BOOKINGS} confirmed bookings; ${waiting.messageCount} booking.confirmed waiting in ${queue}`);
 
   const worker = await spawnWorkerProcess('tickets', env);
@@ -110,7 +170,16 @@ async function queueHalf(platform: Platform, storageDir: string, env: Record<str
       await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (performance.now() - start) / 1000;
-    const tickets = await prisma.ticket.findMany({ select: { fileKey: true, ticketTypeId: true, holderName: true, validFrom: true, validUntil: true, campaignId: true } });
+    const tickets = await prisma.ticket.findMany({
+      select: {
+        fileKey: true,
+        ticketTypeId: true,
+        holderName: true,
+        validFrom: true,
+        validUntil: true,
+        campaignId: true,
+      },
+    });
     const storage = new LocalStorage(storageDir);
     const sizes: number[] = [];
     for (const t of tickets) {
@@ -118,9 +187,12 @@ async function queueHalf(platform: Platform, storageDir: string, env: Record<str
       if (!pdf) throw new Error(`missing PDF ${t.fileKey}`);
       sizes.push(pdf.length);
     }
-    if (tickets.length !== BOOKINGS || sizes.length !== BOOKINGS) throw new Error(`expected ${BOOKINGS} tickets and files, got ${tickets.length} and ${sizes.length}`);
+    if (tickets.length !== BOOKINGS || sizes.length !== BOOKINGS)
+      throw new Error(`expected ${BOOKINGS} tickets and files, got ${tickets.length} and ${sizes.length}`);
     const flows = createTicketsWorkflows({ ...platform, storage });
-    const first = (await flows.tickets.listUserTickets((await prisma.ticket.findFirstOrThrow()).userId, 1))[0]!;
+    const first = (
+      await flows.tickets.listUserTickets((await prisma.ticket.findFirstOrThrow()).userId, 1)
+    )[0]!;
     return {
       seconds,
       ticketsPerSecond: BOOKINGS / seconds,
@@ -139,9 +211,28 @@ async function plainLoop(ctx: TicketPdfContext, sample: QueueResult['sample'], p
   const ticket = (serial: number) => {
     const id = crypto.randomUUID();
     return {
-      id, bookingId: crypto.randomUUID(), ticketTypeId: sample.ticketTypeId, serial, holderName: sample.holderName, admits: 1, maxScans: 1,
-      validFrom: sample.validFrom, validUntil: sample.validUntil, createdAt: new Date(),
-      qrPayload: signTicketPayload({ ticketId: id, campaignId: sample.campaignId, ticketTypeId: sample.ticketTypeId, maxScans: 1, validFrom: sample.validFrom, validUntil: sample.validUntil, keyId: 1 }, key.privateKey),
+      id,
+      bookingId: crypto.randomUUID(),
+      ticketTypeId: sample.ticketTypeId,
+      serial,
+      holderName: sample.holderName,
+      admits: 1,
+      maxScans: 1,
+      validFrom: sample.validFrom,
+      validUntil: sample.validUntil,
+      createdAt: new Date(),
+      qrPayload: signTicketPayload(
+        {
+          ticketId: id,
+          campaignId: sample.campaignId,
+          ticketTypeId: sample.ticketTypeId,
+          maxScans: 1,
+          validFrom: sample.validFrom,
+          validUntil: sample.validUntil,
+          keyId: 1,
+        },
+        key.privateKey,
+      ),
     };
   };
   await renderTicketsPdf([ticket(1)], ctx); // warm-up: fonts are parsed once per process
@@ -149,11 +240,21 @@ async function plainLoop(ctx: TicketPdfContext, sample: QueueResult['sample'], p
   let size = 0;
   const start = performance.now();
   while (performance.now() - start < SECONDS * 1000) {
-    size = (await renderTicketsPdf(Array.from({ length: perPdf }, (_, i) => ticket(i + 1)), ctx)).length;
+    size = (
+      await renderTicketsPdf(
+        Array.from({ length: perPdf }, (_, i) => ticket(i + 1)),
+        ctx,
+      )
+    ).length;
     count++;
   }
   const elapsed = (performance.now() - start) / 1000;
-  return { pdfsPerSecond: count / elapsed, ticketsPerSecond: (count * perPdf) / elapsed, msEach: (elapsed * 1000) / count, size };
+  return {
+    pdfsPerSecond: count / elapsed,
+    ticketsPerSecond: (count * perPdf) / elapsed,
+    msEach: (elapsed * 1000) / count,
+    size,
+  };
 }
 
 function writeDocs(section: string): void {
@@ -162,10 +263,13 @@ function writeDocs(section: string): void {
   const end = '<!-- bench:tickets:end -->';
   const block = `${begin}\n${section.trim()}\n${end}`;
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  let doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures measured on this project\'s machines; each section belongs to one benchmark script and is rewritten only by it.\n';
+  let doc = fs.existsSync(file)
+    ? fs.readFileSync(file, 'utf8')
+    : "# Benchmarks\n\nFigures measured on this project's machines; each section belongs to one benchmark script and is rewritten only by it.\n";
   const i = doc.indexOf(begin);
   const j = doc.indexOf(end);
-  doc = i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${block}\n`;
+  doc =
+    i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${block}\n`;
   fs.writeFileSync(file, doc);
   log(`wrote the tickets section of ${path.relative(process.cwd(), file)}`);
 }
@@ -191,7 +295,10 @@ async function main(): Promise<void> {
     await freshDatabase();
     log(`fresh database ${new URL(DATABASE_URL).pathname.slice(1)}, vhost ${VHOST}`);
     const config = loadConfig({ ...process.env, ...env, LOG_LEVEL: 'warn' });
-    platform = await createPlatform(config, { service: 'bench', logger: createLogger({ level: 'warn', service: 'bench' }) });
+    platform = await createPlatform(config, {
+      service: 'bench',
+      logger: createLogger({ level: 'warn', service: 'bench' }),
+    });
 
     const q = await queueHalf(platform, storageDir, env);
     log(`queue: ${BOOKINGS} bookings (1 ticket each) by one worker process in ${q.seconds.toFixed(2)} s`);

@@ -41,11 +41,17 @@ describe('My tickets in a browser', () => {
   });
 
   it('when a buyer opens My tickets, then each ticket shows a QR that decodes to a payload the campaign key verifies, with its status and entries', async () => {
-    const buyer = await signIn(env, `buyer-${crypto.randomBytes(3).toString('hex')}@example.test`, { name: 'Chinedu Eze' });
+    const buyer = await signIn(env, `buyer-${crypto.randomBytes(3).toString('hex')}@example.test`, {
+      name: 'Chinedu Eze',
+    });
     const booked = await buyer
       .post('/api/v1/bookings')
       .set('Idempotency-Key', crypto.randomUUID())
-      .send({ campaignId: sale.campaignId, items: [{ ticketTypeId: sale.freeTypeId, quantity: 2 }], issuance: 'SEPARATE' })
+      .send({
+        campaignId: sale.campaignId,
+        items: [{ ticketTypeId: sale.freeTypeId, quantity: 2 }],
+        issuance: 'SEPARATE',
+      })
       .expect(201);
     const bookingId = (booked.body as { id: string }).id;
     type Item = { id: string; qrText: string; serial: number };
@@ -57,7 +63,8 @@ describe('My tickets in a browser', () => {
       20_000,
       'the issued tickets',
     ))!;
-    const keys = (await seller.get(`/api/v1/campaigns/${sale.campaignId}/keys`).expect(200)).body.items as VerificationKey[];
+    const keys = (await seller.get(`/api/v1/campaigns/${sale.campaignId}/keys`).expect(200)).body
+      .items as VerificationKey[];
 
     const page = await browser.context.newPage();
     await page.setViewportSize({ width: 390, height: 844 }); // a phone
@@ -74,7 +81,9 @@ describe('My tickets in a browser', () => {
       expect(await card.getAttribute('data-ticket-id')).toBe(ticket.id);
       expect((await card.locator('[data-ticket-status]').textContent())?.trim()).toBe('Valid');
       expect((await card.locator('[data-entries]').textContent())?.trim()).toBe('0 of 1');
-      expect(await card.getByRole('link', { name: 'Download PDF' }).getAttribute('href')).toBe(`/api/v1/tickets/${ticket.id}/pdf`);
+      expect(await card.getByRole('link', { name: 'Download PDF' }).getAttribute('href')).toBe(
+        `/api/v1/tickets/${ticket.id}/pdf`,
+      );
 
       const img = card.locator('img[data-qr]');
       const box = (await img.boundingBox())!;
@@ -82,10 +91,15 @@ describe('My tickets in a browser', () => {
       expect(box.width).toBeGreaterThanOrEqual(57 * 5);
       const shot = path.join(workDir, `${ticket.id}.png`);
       await img.screenshot({ path: shot });
-      const decoded = execFileSync('zbarimg', ['--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', shot]).toString().trim();
+      const decoded = execFileSync('zbarimg', ['--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', shot])
+        .toString()
+        .trim();
       expect(decoded).toBe(ticket.qrText);
       const verified = verifyTicketQr(decoded, keys, during);
-      expect(verified).toMatchObject({ status: 'VALID', claims: { ticketId: ticket.id, campaignId: sale.campaignId, maxScans: 1 } });
+      expect(verified).toMatchObject({
+        status: 'VALID',
+        claims: { ticketId: ticket.id, campaignId: sale.campaignId, maxScans: 1 },
+      });
     }
 
     // The page's PDF download is the buyer's (the browser sends the session cookie).
@@ -96,7 +110,9 @@ describe('My tickets in a browser', () => {
     // "Email them to me again" goes through the API with the page's CSRF token.
     await page.locator(`[data-resend="${bookingId}"]`).click();
     await page.locator('[data-tickets-message]').filter({ hasText: 'On its way' }).waitFor();
-    const requests = await env.platform.prisma.outboxMessage.count({ where: { eventName: 'tickets.resend.requested' } });
+    const requests = await env.platform.prisma.outboxMessage.count({
+      where: { eventName: 'tickets.resend.requested' },
+    });
     expect(requests).toBe(1);
     await page.close();
   });

@@ -20,7 +20,10 @@ export async function waitForConsumers(broker: Broker, queues: string[], timeout
 }
 
 /** Messages ready in a queue and consumers attached to it (not counting unacknowledged ones). */
-export async function queueState(broker: Broker, queue: string): Promise<{ messageCount: number; consumerCount: number }> {
+export async function queueState(
+  broker: Broker,
+  queue: string,
+): Promise<{ messageCount: number; consumerCount: number }> {
   const ok = await broker.connection.queueDeclare({ queue, passive: true });
   return { messageCount: ok.messageCount, consumerCount: ok.consumerCount };
 }

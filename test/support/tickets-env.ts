@@ -19,7 +19,12 @@ import type { TestSession } from './auth';
 type Overrides = Partial<Record<keyof Config, string>>;
 
 export const TICKETS_QUEUES = ['tickets.issue', 'tickets.revoke'];
-export const EMAIL_QUEUES = ['email.tickets', 'email.booking-expired', 'email.refund-completed', 'email.seller-application'];
+export const EMAIL_QUEUES = [
+  'email.tickets',
+  'email.booking-expired',
+  'email.refund-completed',
+  'email.seller-application',
+];
 
 export interface TicketsTestEnv extends AuthTestEnv {
   smtp: LocalSmtp;
@@ -114,16 +119,23 @@ export async function createHttpSale(
   const created = await seller
     .post('/api/v1/campaigns')
     .send(json(campaignBody(new Date(), { maxTicketsPerCustomer: 1000, ...opts.campaign })));
-  if (created.status !== 201) throw new Error(`create campaign answered ${created.status}: ${JSON.stringify(created.body)}`);
+  if (created.status !== 201)
+    throw new Error(`create campaign answered ${created.status}: ${JSON.stringify(created.body)}`);
   const campaign = created.body as { id: string; title: string };
   const type = async (body: Record<string, unknown>) => {
     const res = await seller.post(`/api/v1/campaigns/${campaign.id}/ticket-types`).send(body);
-    if (res.status !== 201) throw new Error(`create ticket type answered ${res.status}: ${JSON.stringify(res.body)}`);
+    if (res.status !== 201)
+      throw new Error(`create ticket type answered ${res.status}: ${JSON.stringify(res.body)}`);
     return (res.body as { id: string }).id;
   };
-  const freeTypeId = await type(ticketTypeBody({ name: 'Free entry', priceMinor: 0, capacity: 5000, maxPerOrder: 1000, ...opts.free }));
-  const paidTypeId = await type(ticketTypeBody({ name: 'VIP', priceMinor: 500_000, capacity: 100, maxPerOrder: 10 }));
+  const freeTypeId = await type(
+    ticketTypeBody({ name: 'Free entry', priceMinor: 0, capacity: 5000, maxPerOrder: 1000, ...opts.free }),
+  );
+  const paidTypeId = await type(
+    ticketTypeBody({ name: 'VIP', priceMinor: 500_000, capacity: 100, maxPerOrder: 10 }),
+  );
   const published = await seller.post(`/api/v1/campaigns/${campaign.id}/publish`);
-  if (published.status !== 200) throw new Error(`publish answered ${published.status}: ${JSON.stringify(published.body)}`);
+  if (published.status !== 200)
+    throw new Error(`publish answered ${published.status}: ${JSON.stringify(published.body)}`);
   return { campaignId: campaign.id, title: campaign.title, freeTypeId, paidTypeId };
 }

@@ -39,11 +39,17 @@ describe('email worker process without SMTP', () => {
     expect(worker.output()).toContain(`emails are written as .eml files to ${outbox}`);
     const seller = await makeSeller(env, `seller-${crypto.randomBytes(3).toString('hex')}@example.test`);
     const sale = await createHttpSale(seller);
-    const buyer = await signIn(env, `buyer-${crypto.randomBytes(3).toString('hex')}@example.test`, { name: 'Amaka' });
+    const buyer = await signIn(env, `buyer-${crypto.randomBytes(3).toString('hex')}@example.test`, {
+      name: 'Amaka',
+    });
     const res = await buyer
       .post('/api/v1/bookings')
       .set('Idempotency-Key', crypto.randomUUID())
-      .send({ campaignId: sale.campaignId, items: [{ ticketTypeId: sale.freeTypeId, quantity: 1 }], issuance: 'SINGLE' })
+      .send({
+        campaignId: sale.campaignId,
+        items: [{ ticketTypeId: sale.freeTypeId, quantity: 1 }],
+        issuance: 'SINGLE',
+      })
       .expect(201);
     const reference = (res.body as { reference: string }).reference;
 
@@ -59,11 +65,17 @@ describe('email worker process without SMTP', () => {
     );
     const mail = parseMime(fs.readFileSync(file!));
     expect(mail.headers.get('to')).toBe(buyer.email.toLowerCase());
-    expect(decodeHeader(mail.headers.get('subject')!)).toBe(`Your tickets for ${sale.title} (booking ${reference})`);
+    expect(decodeHeader(mail.headers.get('subject')!)).toBe(
+      `Your tickets for ${sale.title} (booking ${reference})`,
+    );
     const pdf = leafParts(mail).find((p) => p.contentType === 'application/pdf');
     expect(pdf?.body.subarray(0, 5).toString()).toBe('%PDF-');
     // The seller's approval went the same way.
-    expect(fs.readdirSync(outbox).some((f) => fs.readFileSync(path.join(outbox, f), 'latin1').includes('approved to sell tickets'))).toBe(true);
+    expect(
+      fs
+        .readdirSync(outbox)
+        .some((f) => fs.readFileSync(path.join(outbox, f), 'latin1').includes('approved to sell tickets')),
+    ).toBe(true);
     expect(env.smtp.messages).toEqual([]);
   });
 });

@@ -95,9 +95,13 @@ function decodePdfQrs(pdf: Buffer): string[] {
   fs.writeFileSync(file, pdf);
   const prefix = file.replace(/\.pdf$/, '');
   execFileSync('pdftoppm', ['-r', '100', '-png', file, prefix]);
-  const pages = fs.readdirSync(workDir).filter((f) => f.startsWith(path.basename(prefix)) && f.endsWith('.png'));
+  const pages = fs
+    .readdirSync(workDir)
+    .filter((f) => f.startsWith(path.basename(prefix)) && f.endsWith('.png'));
   return pages.sort().map((p) =>
-    execFileSync('zbarimg', ['--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', path.join(workDir, p)]).toString().trim(),
+    execFileSync('zbarimg', ['--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', path.join(workDir, p)])
+      .toString()
+      .trim(),
   );
 }
 
@@ -111,14 +115,22 @@ async function consumed(consumer: string): Promise<number> {
 
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 describe('publication', () => {
   it('when a seller publishes a campaign, then it has one ACTIVE Ed25519 key, which only its gate staff can download', async () => {
     const keys = await gateKeys();
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatchObject({ campaignId: sale.campaignId, keyId: 1, algorithm: 'Ed25519', status: 'ACTIVE' });
+    expect(keys[0]).toMatchObject({
+      campaignId: sale.campaignId,
+      keyId: 1,
+      algorithm: 'Ed25519',
+      status: 'ACTIVE',
+    });
     expect(Buffer.from(keys[0]!.publicKey as string, 'base64url')).toHaveLength(32);
 
     const manager = await makeTeamMember(env, seller, email('gate'), 'MANAGER', [sale.campaignId]);
@@ -139,9 +151,18 @@ describe('publication', () => {
   it('when a publication is refused, then no signing key is left behind', async () => {
     const created = await seller
       .post('/api/v1/campaigns')
-      .send({ kind: 'EVENT', title: 'No types yet', venueName: 'Hall', venueAddress: '1 Road', city: 'Lagos', country: 'NG',
-        startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(), endsAt: new Date(Date.now() + 31 * 86_400_000).toISOString(),
-        timezone: 'Africa/Lagos', currency: 'NGN' })
+      .send({
+        kind: 'EVENT',
+        title: 'No types yet',
+        venueName: 'Hall',
+        venueAddress: '1 Road',
+        city: 'Lagos',
+        country: 'NG',
+        startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        endsAt: new Date(Date.now() + 31 * 86_400_000).toISOString(),
+        timezone: 'Africa/Lagos',
+        currency: 'NGN',
+      })
       .expect(201);
     const id = (created.body as { id: string }).id;
     await seller.post(`/api/v1/campaigns/${id}/publish`).expect(422);
@@ -153,7 +174,11 @@ describe('publication', () => {
     const mail = (await waitFor(() => mailsTo(seller.email)[0], 15_000, 'the approval email'))!;
     const parsed = parseMime(mail.raw);
     expect(subjectOf(parsed)).toMatch(/is approved to sell tickets$/);
-    expect(leafParts(parsed).find((p) => p.contentType === 'text/plain')!.body.toString()).toContain('http://tickets.test/seller/campaigns');
+    expect(
+      leafParts(parsed)
+        .find((p) => p.contentType === 'text/plain')!
+        .body.toString(),
+    ).toContain('http://tickets.test/seller/campaigns');
   });
 });
 
@@ -178,7 +203,9 @@ describe('issuance and email', () => {
 
     const tickets = await ticketsOf(buyer);
     expect(tickets).toHaveLength(2);
-    expect(tickets.map((t) => [t.bookingId, t.status, t.scanCount, t.maxScans, t.holderName, t.ticketTypeName])).toEqual([
+    expect(
+      tickets.map((t) => [t.bookingId, t.status, t.scanCount, t.maxScans, t.holderName, t.ticketTypeName]),
+    ).toEqual([
       [booking.id, 'VALID', 0, 1, 'Ada Obi', 'Free entry'],
       [booking.id, 'VALID', 0, 1, 'Ada Obi', 'Free entry'],
     ]);
@@ -192,13 +219,19 @@ describe('issuance and email', () => {
     expect(decoded).toEqual(tickets.map((t) => t.qrText));
     const during = new Date(Date.now() + 30 * 86_400_000 + 3_600_000);
     for (const text of decoded) {
-      expect(verifyTicketQr(text, keys, during)).toMatchObject({ status: 'VALID', claims: { campaignId: sale.campaignId, maxScans: 1 } });
+      expect(verifyTicketQr(text, keys, during)).toMatchObject({
+        status: 'VALID',
+        claims: { campaignId: sale.campaignId, maxScans: 1 },
+      });
     }
   });
 
   it('when booking.confirmed is delivered twice (same event id), then the duplicate is skipped: same tickets, one file, one email', async () => {
     const row = await env.workers.prisma.outboxMessage.findFirstOrThrow({
-      where: { eventName: 'booking.confirmed', payload: { path: ['payload', 'bookingId'], equals: booking.id } },
+      where: {
+        eventName: 'booking.confirmed',
+        payload: { path: ['payload', 'bookingId'], equals: booking.id },
+      },
     });
     const event = row.payload as unknown as DomainEvent;
     const before = await consumed('tickets.issue');
@@ -207,29 +240,52 @@ describe('issuance and email', () => {
     const statBefore = fs.statSync(file);
 
     await env.workers.broker.publisher.send(
-      { exchange: env.workers.broker.exchange, routingKey: event.name, messageId: event.id, durable: true, contentType: 'application/json' },
+      {
+        exchange: env.workers.broker.exchange,
+        routingKey: event.name,
+        messageId: event.id,
+        durable: true,
+        contentType: 'application/json',
+      },
       event,
     );
-    await waitFor(async () => (await consumed('tickets.issue')) > before, 15_000, 'the duplicate to be consumed');
+    await waitFor(
+      async () => (await consumed('tickets.issue')) > before,
+      15_000,
+      'the duplicate to be consumed',
+    );
 
     expect(await ticketsOf(buyer)).toEqual(ticketsBefore);
     expect(filesUnder(path.join(env.storageDir, 'tickets', sale.campaignId))).toEqual([file]);
     expect(fs.statSync(file).mtimeMs).toBe(statBefore.mtimeMs);
-    expect(await env.workers.prisma.outboxMessage.count({ where: { eventName: 'tickets.issued', payload: { path: ['payload', 'bookingId'], equals: booking.id } } })).toBe(1);
+    expect(
+      await env.workers.prisma.outboxMessage.count({
+        where: {
+          eventName: 'tickets.issued',
+          payload: { path: ['payload', 'bookingId'], equals: booking.id },
+        },
+      }),
+    ).toBe(1);
     await new Promise((r) => setTimeout(r, 500));
     expect(mailsTo(buyer.email)).toHaveLength(1);
   });
 
   it('when booking.confirmed for the same booking comes again as a new event, then the handler issues nothing new and keeps the one file', async () => {
     const row = await env.workers.prisma.outboxMessage.findFirstOrThrow({
-      where: { eventName: 'booking.confirmed', payload: { path: ['payload', 'bookingId'], equals: booking.id } },
+      where: {
+        eventName: 'booking.confirmed',
+        payload: { path: ['payload', 'bookingId'], equals: booking.id },
+      },
     });
     const original = row.payload as unknown as DomainEvent<Record<string, unknown>>;
     const again = createEvent(original.name, original.payload, { now: () => new Date() });
     const ticketsBefore = await ticketsOf(buyer);
     await env.workers.prisma.$transaction((tx) => enqueue(tx, again));
     await waitFor(
-      async () => (await env.workers.prisma.inboxMessage.count({ where: { consumer: 'tickets.issue', messageId: again.id } })) === 1,
+      async () =>
+        (await env.workers.prisma.inboxMessage.count({
+          where: { consumer: 'tickets.issue', messageId: again.id },
+        })) === 1,
       15_000,
       'the second event to be processed',
     );
@@ -237,7 +293,14 @@ describe('issuance and email', () => {
     expect(filesUnder(path.join(env.storageDir, 'tickets', sale.campaignId))).toEqual([
       path.join(env.storageDir, bookingTicketsFileKey(sale.campaignId, booking.id)),
     ]);
-    expect(await env.workers.prisma.outboxMessage.count({ where: { eventName: 'tickets.issued', payload: { path: ['payload', 'bookingId'], equals: booking.id } } })).toBe(1);
+    expect(
+      await env.workers.prisma.outboxMessage.count({
+        where: {
+          eventName: 'tickets.issued',
+          payload: { path: ['payload', 'bookingId'], equals: booking.id },
+        },
+      }),
+    ).toBe(1);
   });
 
   it('when anyone but the buyer asks for a PDF, then 404 as for a ticket that does not exist; the buyer gets it', async () => {
@@ -247,8 +310,16 @@ describe('issuance and email', () => {
     expect(own.headers['cache-control']).toBe('private, no-store');
     expect((own.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');
     expect(decodePdfQrs(own.body as Buffer)).toEqual([ticket!.qrText]);
-    const all = await buyer.get(`/api/v1/bookings/${booking.id}/tickets.pdf`).responseType('blob').expect(200);
-    expect(Buffer.compare(all.body as Buffer, (await env.storage.get(bookingTicketsFileKey(sale.campaignId, booking.id)))!)).toBe(0);
+    const all = await buyer
+      .get(`/api/v1/bookings/${booking.id}/tickets.pdf`)
+      .responseType('blob')
+      .expect(200);
+    expect(
+      Buffer.compare(
+        all.body as Buffer,
+        (await env.storage.get(bookingTicketsFileKey(sale.campaignId, booking.id)))!,
+      ),
+    ).toBe(0);
 
     const stranger = await signIn(env, email('stranger'));
     const admin = await signInAdmin(env);
@@ -282,7 +353,10 @@ describe('issuance and email', () => {
     expect(ids[1]).toContain((first.body as { requestId: string }).requestId);
     for (const m of mails) expect(pdfAttachment(m)).toBeDefined();
     // A cookie session without its CSRF token is refused before the route runs.
-    const forged = await buyer.post(`/api/v1/bookings/${booking.id}/resend-tickets`).set('X-CSRF-Token', 'forged').expect(403);
+    const forged = await buyer
+      .post(`/api/v1/bookings/${booking.id}/resend-tickets`)
+      .set('X-CSRF-Token', 'forged')
+      .expect(403);
     expect(forged.body.error.code).toBe('CSRF_INVALID');
   });
 });
@@ -298,19 +372,41 @@ describe('revocation', () => {
     await buyer.get(`/api/v1/tickets/${ticket!.id}/pdf`).expect(200);
     const before = await seller.get(`/api/v1/campaigns/${sale.campaignId}/revocations`).expect(200);
     const etag = before.headers.etag as string;
-    await seller.get(`/api/v1/campaigns/${sale.campaignId}/revocations`).set('If-None-Match', etag).expect(304);
+    await seller
+      .get(`/api/v1/campaigns/${sale.campaignId}/revocations`)
+      .set('If-None-Match', etag)
+      .expect(304);
 
     // What the payments module does once the money went back.
     const bookings = createBookingsService(env.platform);
     await bookings.refundBooking(undefined, booking.id);
-    const refund = createEvent('refund.completed', { refundId: crypto.randomUUID(), bookingId: booking.id, userId: buyer.userId, amountMinor: 250_000, currency: 'NGN' }, { now: () => new Date() });
+    const refund = createEvent(
+      'refund.completed',
+      {
+        refundId: crypto.randomUUID(),
+        bookingId: booking.id,
+        userId: buyer.userId,
+        amountMinor: 250_000,
+        currency: 'NGN',
+      },
+      { now: () => new Date() },
+    );
     await env.platform.prisma.$transaction((tx) => enqueue(tx, refund));
 
-    const revoked = await waitFor(async () => (await ticketsOf(buyer)).find((t) => t.status === 'REVOKED'), 20_000, 'the revocation');
+    const revoked = await waitFor(
+      async () => (await ticketsOf(buyer)).find((t) => t.status === 'REVOKED'),
+      20_000,
+      'the revocation',
+    );
     expect(revoked).toMatchObject({ id: ticket!.id, revokedReason: 'REFUNDED', qrText: null, pdfUrl: null });
-    const list = await seller.get(`/api/v1/campaigns/${sale.campaignId}/revocations`).set('If-None-Match', etag).expect(200);
+    const list = await seller
+      .get(`/api/v1/campaigns/${sale.campaignId}/revocations`)
+      .set('If-None-Match', etag)
+      .expect(200);
     expect(list.headers.etag).not.toBe(etag);
-    expect(list.body.items).toEqual([{ ticketId: ticket!.id, serial: ticket!.serial, revokedAt: expect.any(String), reason: 'REFUNDED' }]);
+    expect(list.body.items).toEqual([
+      { ticketId: ticket!.id, serial: ticket!.serial, revokedAt: expect.any(String), reason: 'REFUNDED' },
+    ]);
 
     const gone = await buyer.get(`/api/v1/tickets/${ticket!.id}/pdf`).expect(422);
     expect(gone.body.error.code).toBe('TICKET_REVOKED');
@@ -319,11 +415,16 @@ describe('revocation', () => {
     expect(await env.storage.exists(fileKey)).toBe(false);
 
     const refundMail = (await waitFor(
-      () => mailsTo(buyer.email).map((m) => parseMime(m.raw)).find((m) => subjectOf(m).startsWith('Refund of')),
+      () =>
+        mailsTo(buyer.email)
+          .map((m) => parseMime(m.raw))
+          .find((m) => subjectOf(m).startsWith('Refund of')),
       15_000,
       'the refund email',
     ))!;
-    expect(subjectOf(refundMail)).toMatch(new RegExp(`^Refund of \\S*\\s?2,500\\.00 for booking ${booking.reference}$`));
+    expect(subjectOf(refundMail)).toMatch(
+      new RegExp(`^Refund of \\S*\\s?2,500\\.00 for booking ${booking.reference}$`),
+    );
   });
 
   it('when a hold expires, then the buyer is told by email', async () => {
@@ -331,7 +432,11 @@ describe('revocation', () => {
     const res = await buyer
       .post('/api/v1/bookings')
       .set('Idempotency-Key', crypto.randomUUID())
-      .send({ campaignId: sale.campaignId, items: [{ ticketTypeId: sale.paidTypeId, quantity: 1 }], issuance: 'SINGLE' })
+      .send({
+        campaignId: sale.campaignId,
+        items: [{ ticketTypeId: sale.paidTypeId, quantity: 1 }],
+        issuance: 'SINGLE',
+      })
       .expect(201);
     const booking = res.body as { id: string; reference: string; status: string };
     expect(booking.status).toBe('PENDING');
@@ -348,12 +453,31 @@ describe('revocation', () => {
 
 describe('poisoned messages', () => {
   it('when an event names a booking that does not exist or lacks what its email needs, then it is dead-lettered at once, not retried', async () => {
-    const ghost = createEvent('booking.confirmed', { bookingId: crypto.randomUUID(), campaignId: sale.campaignId }, { now: () => new Date() });
-    const refund = createEvent('refund.completed', { refundId: crypto.randomUUID(), bookingId: crypto.randomUUID() }, { now: () => new Date() });
+    const ghost = createEvent(
+      'booking.confirmed',
+      { bookingId: crypto.randomUUID(), campaignId: sale.campaignId },
+      { now: () => new Date() },
+    );
+    const refund = createEvent(
+      'refund.completed',
+      { refundId: crypto.randomUUID(), bookingId: crypto.randomUUID() },
+      { now: () => new Date() },
+    );
     await env.platform.prisma.$transaction((tx) => enqueue(tx, [ghost, refund]));
-    await waitFor(async () => (await queueState(env.workers.broker, 'tickets.issue.dlq')).messageCount === 1, 15_000, 'tickets.issue.dlq');
-    await waitFor(async () => (await queueState(env.workers.broker, 'email.refund-completed.dlq')).messageCount === 1, 15_000, 'email.refund-completed.dlq');
-    const dead = await env.workers.broker.connection.basicGet({ queue: 'email.refund-completed.dlq', noAck: true });
+    await waitFor(
+      async () => (await queueState(env.workers.broker, 'tickets.issue.dlq')).messageCount === 1,
+      15_000,
+      'tickets.issue.dlq',
+    );
+    await waitFor(
+      async () => (await queueState(env.workers.broker, 'email.refund-completed.dlq')).messageCount === 1,
+      15_000,
+      'email.refund-completed.dlq',
+    );
+    const dead = await env.workers.broker.connection.basicGet({
+      queue: 'email.refund-completed.dlq',
+      noAck: true,
+    });
     expect(dead?.headers?.['x-attempt']).toBe(1);
     expect(String(dead?.headers?.['x-error'])).toContain('amountMinor must be a positive integer');
   });

@@ -39,23 +39,38 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function uuidField(event: DomainEvent<Record<string, unknown>>, field: string): string {
   const v = event.payload?.[field];
-  if (typeof v !== 'string' || !UUID.test(v)) throw new PermanentError(`${event.name} ${event.id}: ${field} is not a uuid`);
+  if (typeof v !== 'string' || !UUID.test(v))
+    throw new PermanentError(`${event.name} ${event.id}: ${field} is not a uuid`);
   return v.toLowerCase();
 }
 
 /** "Tuesday, 1 December 2026 at 20:00" in the campaign's own time zone. */
 function formatWhen(c: CampaignRecord): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: c.timezone, dateStyle: 'full', timeStyle: 'short' }).format(c.startsAt);
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: c.timezone,
+    dateStyle: 'full',
+    timeStyle: 'short',
+  }).format(c.startsAt);
 }
 
 function venueOf(c: CampaignRecord): string {
   return [c.venueName, c.city].filter(Boolean).join(', ');
 }
 
-function logOutcome(logger: Logger, event: DomainEvent<object>, template: string, outcome: SendEmailOutcome): void {
+function logOutcome(
+  logger: Logger,
+  event: DomainEvent<object>,
+  template: string,
+  outcome: SendEmailOutcome,
+): void {
   const meta = { eventId: event.id, event: event.name, template, status: outcome.status };
   // FAILED is final and recorded (sent_emails, email_failed_addresses): a warning, not a retry.
-  if (outcome.status === 'FAILED') logger.warn('email refused for good', { ...meta, error: outcome.error, addressFailed: outcome.addressFailed });
+  if (outcome.status === 'FAILED')
+    logger.warn('email refused for good', {
+      ...meta,
+      error: outcome.error,
+      addressFailed: outcome.addressFailed,
+    });
   else logger.info('email handled', meta);
 }
 
@@ -79,7 +94,9 @@ export function emailConsumers(
   const { prisma, config } = platform;
   const notifications =
     services.notifications ??
-    createNotificationsService(notificationsDepsFromConfig(config, { prisma, clock: platform.clock, mailer: deps.mailer }));
+    createNotificationsService(
+      notificationsDepsFromConfig(config, { prisma, clock: platform.clock, mailer: deps.mailer }),
+    );
   const flows = services.flows ?? createTicketsWorkflows({ ...platform, storage: deps.storage });
   const bookings = createBookingsService(platform);
   const base = config.PUBLIC_URL.replace(/\/$/, '');
@@ -99,7 +116,8 @@ export function emailConsumers(
 
   async function userOf(event: DomainEvent<object>, userId: string) {
     const [user] = await getUserSummaries(prisma, [userId]);
-    if (!user?.email) throw new PermanentError(`${event.name} ${event.id}: user ${userId} has no email address`);
+    if (!user?.email)
+      throw new PermanentError(`${event.name} ${event.id}: user ${userId} has no email address`);
     return user;
   }
 
@@ -110,7 +128,8 @@ export function emailConsumers(
       async handle(event, { logger }) {
         const bookingId = uuidField(event, 'bookingId');
         const tickets = await flows.tickets.listBookingTickets(bookingId);
-        if (!tickets.length) throw new PermanentError(`${event.name} ${event.id}: booking ${bookingId} has no tickets`);
+        if (!tickets.length)
+          throw new PermanentError(`${event.name} ${event.id}: booking ${bookingId} has no tickets`);
         if (tickets.some((t) => t.status === 'REVOKED')) {
           logger.info('tickets were revoked meanwhile: not emailed', { bookingId, eventId: event.id });
           return;
@@ -119,7 +138,10 @@ export function emailConsumers(
         const campaign = await campaignOf(event, booking.campaignId);
         const buyer = await userOf(event, tickets[0]!.userId);
         // The stored PDF, or the same document rendered again if the file has gone (derived data).
-        const pdf = await flows.tickets.getBookingTicketsPdf(bookingId, await flows.pdfContextForTickets(tickets));
+        const pdf = await flows.tickets.getBookingTicketsPdf(
+          bookingId,
+          await flows.pdfContextForTickets(tickets),
+        );
         if (!pdf) throw new PermanentError(`${event.name} ${event.id}: booking ${bookingId} has no tickets`);
         const outcome = await notifications.sendEmailOnce({
           eventId: event.id,
@@ -134,7 +156,9 @@ export function emailConsumers(
             venue: venueOf(campaign),
             ticketsUrl: `${base}/tickets`,
           },
-          attachments: [{ filename: `tickets-${booking.reference}.pdf`, content: pdf, contentType: 'application/pdf' }],
+          attachments: [
+            { filename: `tickets-${booking.reference}.pdf`, content: pdf, contentType: 'application/pdf' },
+          ],
         });
         logOutcome(logger, event, 'tickets-issued', outcome);
       },
@@ -146,7 +170,10 @@ export function emailConsumers(
         const booking = await bookingOf(event);
         // A payment that landed late may have confirmed it again: then "expired" would be wrong.
         if (booking.status !== 'EXPIRED') {
-          logger.info('booking is not expired any more: no email', { bookingId: booking.id, status: booking.status });
+          logger.info('booking is not expired any more: no email', {
+            bookingId: booking.id,
+            status: booking.status,
+          });
           return;
         }
         const campaign = await campaignOf(event, booking.campaignId);
@@ -201,10 +228,13 @@ export function emailConsumers(
       async handle(event, { logger }) {
         const applicationId = uuidField(event, 'applicationId');
         const application = await getSellerApplication(prisma, applicationId);
-        if (!application) throw new PermanentError(`${event.name} ${event.id}: application ${applicationId} does not exist`);
+        if (!application)
+          throw new PermanentError(`${event.name} ${event.id}: application ${applicationId} does not exist`);
         // Decisions are final (PENDING → APPROVED | REJECTED once), so the current status is the decision.
         if (application.status === 'PENDING') {
-          throw new PermanentError(`${event.name} ${event.id}: application ${applicationId} is still pending`);
+          throw new PermanentError(
+            `${event.name} ${event.id}: application ${applicationId} is still pending`,
+          );
         }
         const approved = application.status === 'APPROVED';
         const applicant = await userOf(event, application.userId);

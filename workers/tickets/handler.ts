@@ -13,13 +13,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The booking id an event names, or a PermanentError: a retry cannot fix a malformed payload. */
 export function bookingIdOf(event: DomainEvent<Partial<BookingEventPayload>>): string {
   const id = event.payload?.bookingId;
-  if (typeof id !== 'string' || !UUID.test(id)) throw new PermanentError(`${event.name} ${event.id} has no valid bookingId`);
+  if (typeof id !== 'string' || !UUID.test(id))
+    throw new PermanentError(`${event.name} ${event.id} has no valid bookingId`);
   return id.toLowerCase();
 }
 
 /** A refusal of our own input (AppError 400, e.g. INVALID_TICKET_ISSUE) is permanent; anything else may pass on retry. */
 function classify(err: unknown): unknown {
-  if (err instanceof AppError && err.kind === 'validation') return new PermanentError(err.message, { cause: err });
+  if (err instanceof AppError && err.kind === 'validation')
+    return new PermanentError(err.message, { cause: err });
   return err;
 }
 
@@ -31,7 +33,11 @@ function classify(err: unknown): unknown {
 export function ticketsConsumers(
   platform: Platform,
   storage: Storage,
-  flows: TicketsWorkflows = createTicketsWorkflows({ ...platform, storage, presentationCacheMs: PRESENTATION_CACHE_MS }),
+  flows: TicketsWorkflows = createTicketsWorkflows({
+    ...platform,
+    storage,
+    presentationCacheMs: PRESENTATION_CACHE_MS,
+  }),
 ): ConsumerSpec<Partial<BookingEventPayload>>[] {
   return [
     {
@@ -48,13 +54,20 @@ export function ticketsConsumers(
         });
         switch (result.outcome) {
           case 'ISSUED':
-            logger.info('tickets issued', { bookingId, tickets: result.tickets.length, fileKey: result.fileKey });
+            logger.info('tickets issued', {
+              bookingId,
+              tickets: result.tickets.length,
+              fileKey: result.fileKey,
+            });
             return;
           case 'ALREADY_ISSUED':
             logger.info('tickets were already issued', { bookingId, tickets: result.tickets.length });
             return;
           case 'NOT_CONFIRMED':
-            logger.info('booking is not confirmed any more: no tickets', { bookingId, status: result.status });
+            logger.info('booking is not confirmed any more: no tickets', {
+              bookingId,
+              status: result.status,
+            });
             return;
           case 'BOOKING_NOT_FOUND':
             throw new PermanentError(`booking ${bookingId} of ${event.name} ${event.id} does not exist`);
@@ -73,7 +86,11 @@ export function ticketsConsumers(
           throw new PermanentError(`booking ${bookingId} of ${event.name} ${event.id} does not exist`);
         }
         if (result.outcome === 'REVOKED') {
-          logger.info('tickets revoked', { bookingId, reason: result.reason, revoked: result.ticketIds.length });
+          logger.info('tickets revoked', {
+            bookingId,
+            reason: result.reason,
+            revoked: result.ticketIds.length,
+          });
         } else {
           logger.info('booking still stands: nothing revoked', { bookingId, status: result.status });
         }

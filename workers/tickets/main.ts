@@ -7,4 +7,6 @@ import { ticketsConsumers } from './handler';
  * booking.cancelled (refund or cancellation). Run as many copies as rendering needs: the inbox
  * and the per-booking issuance lock keep every booking's tickets and file single.
  */
-runWorkerProcess('tickets', (platform) => ({ consumers: ticketsConsumers(platform, createStorage(platform.config)) }));
+runWorkerProcess('tickets', (platform) => ({
+  consumers: ticketsConsumers(platform, createStorage(platform.config)),
+}));

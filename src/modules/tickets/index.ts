@@ -71,7 +71,9 @@ export {
  * the publish transaction, so a published campaign always has one (and a failed publication
  * leaves none behind).
  */
-export function campaignKeyOnPublish(platform: Platform): (tx: Tx, campaign: CampaignRecord) => Promise<void> {
+export function campaignKeyOnPublish(
+  platform: Platform,
+): (tx: Tx, campaign: CampaignRecord) => Promise<void> {
   const { tickets } = createTicketsWorkflows({ ...platform, storage: createStorage(platform.config) });
   return async (tx, campaign) => {
     await tickets.ensureCampaignKey(tx, campaign.id);

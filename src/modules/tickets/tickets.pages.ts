@@ -30,7 +30,8 @@ export function ticketsPages(_platform: Platform, flows: TicketsWorkflows): Rout
 
   router.get('/tickets', requireSignIn(), async (req, res) => {
     const cursor = typeof req.query.after === 'string' ? req.query.after : undefined;
-    if (cursor !== undefined && !UUID.test(cursor)) throw AppError.notFound('PAGE_NOT_FOUND', 'No such page of tickets');
+    if (cursor !== undefined && !UUID.test(cursor))
+      throw AppError.notFound('PAGE_NOT_FOUND', 'No such page of tickets');
     const rows = await flows.listTicketsOf(req.actor!.userId, PAGE_SIZE + 1, cursor);
     const page = rows.slice(0, PAGE_SIZE);
     const groups: BookingGroup[] = [];

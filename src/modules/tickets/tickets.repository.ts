@@ -175,7 +175,9 @@ export async function insertTickets(
   rows: Array<Omit<TicketRow, 'scanCount' | 'status' | 'fileKey' | 'revokedAt' | 'revokedReason'>>,
   fileKey: string | null = null,
 ): Promise<void> {
-  await tx.ticket.createMany({ data: rows.map((r) => ({ ...r, fileKey, qrPayload: Buffer.from(r.qrPayload) })) });
+  await tx.ticket.createMany({
+    data: rows.map((r) => ({ ...r, fileKey, qrPayload: Buffer.from(r.qrPayload) })),
+  });
 }
 
 export async function setBookingFileKey(tx: Tx, bookingId: string, fileKey: string): Promise<void> {

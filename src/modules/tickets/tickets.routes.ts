@@ -63,7 +63,10 @@ export function ticketsRoutes(platform: Platform, flows: TicketsWorkflows): ApiM
       );
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
-      res.json({ items: page.map(ticketDto), nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null });
+      res.json({
+        items: page.map(ticketDto),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+      });
     },
   );
   tickets.get('/:id/pdf', requireSignIn(), validate(uuidParam('id')), async (req, res) => {
@@ -84,10 +87,19 @@ export function ticketsRoutes(platform: Platform, flows: TicketsWorkflows): ApiM
     limit: config.TICKETS_RESEND_RATE_LIMIT_MAX,
     key: (req) => `u:${req.actor?.userId ?? 'anonymous'}`,
   });
-  bookings.post('/:id/resend-tickets', requireSignIn(), resendLimit, validate(uuidParam('id')), async (req, res) => {
-    const { requestId } = await flows.tickets.requestTicketsResend(actorOf(req).userId, String(req.params.id));
-    res.status(202).json({ requestId });
-  });
+  bookings.post(
+    '/:id/resend-tickets',
+    requireSignIn(),
+    resendLimit,
+    validate(uuidParam('id')),
+    async (req, res) => {
+      const { requestId } = await flows.tickets.requestTicketsResend(
+        actorOf(req).userId,
+        String(req.params.id),
+      );
+      res.status(202).json({ requestId });
+    },
+  );
 
   const campaigns = Router();
   campaigns.get('/:id/revocations', requireSignIn(), validate(uuidParam('id')), async (req, res) => {
@@ -176,8 +188,19 @@ const ticketsPaths: OpenApiPaths = {
       tags: tag,
       ...signedIn,
       parameters: [
-        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
-        { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+        },
+        {
+          name: 'cursor',
+          in: 'query',
+          required: false,
+          schema: { type: 'string' },
+          description: 'nextCursor of the previous page',
+        },
       ],
       responses: {
         '200': {
@@ -186,7 +209,10 @@ const ticketsPaths: OpenApiPaths = {
             'application/json': {
               schema: {
                 type: 'object',
-                properties: { items: { type: 'array', items: ticketSchema }, nextCursor: { type: ['string', 'null'] } },
+                properties: {
+                  items: { type: 'array', items: ticketSchema },
+                  nextCursor: { type: ['string', 'null'] },
+                },
               },
             },
           },
@@ -201,7 +227,7 @@ const ticketsPaths: OpenApiPaths = {
       summary: "One ticket's PDF (its buyer only)",
       description:
         'A one-page PDF with the signed QR code. Anyone but the buyer gets 404, as for a ticket that does not exist. ' +
-        "A revoked ticket (its booking was cancelled or refunded) has no PDF: 422 TICKET_REVOKED; a document that looks " +
+        'A revoked ticket (its booking was cancelled or refunded) has no PDF: 422 TICKET_REVOKED; a document that looks ' +
         'valid but admits no one would only help someone resell it.',
       tags: tag,
       ...signedIn,
@@ -250,7 +276,11 @@ const bookingPaths: OpenApiPaths = {
           description: 'Queued; the email worker sends it',
           content: {
             'application/json': {
-              schema: { type: 'object', required: ['requestId'], properties: { requestId: { type: 'string', format: 'uuid' } } },
+              schema: {
+                type: 'object',
+                required: ['requestId'],
+                properties: { requestId: { type: 'string', format: 'uuid' } },
+              },
             },
           },
         },
@@ -278,7 +308,10 @@ const gatePaths: OpenApiPaths = {
         '304 with no body.',
       tags: tag,
       ...signedIn,
-      parameters: [id('Campaign id'), { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } }],
+      parameters: [
+        id('Campaign id'),
+        { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } },
+      ],
       responses: {
         '200': {
           description: 'The revocation list',
@@ -319,7 +352,7 @@ const gatePaths: OpenApiPaths = {
       summary: "The campaign's Ed25519 public keys, to verify ticket QR codes offline",
       description:
         `${gateDescription} ACTIVE signs new tickets; ROTATED still verifies tickets signed before a rotation. The QR ` +
-        "payload names its key id; the signature covers \"TMQR\" + the 61 claim bytes.",
+        'payload names its key id; the signature covers "TMQR" + the 61 claim bytes.',
       tags: tag,
       ...signedIn,
       parameters: [id('Campaign id')],

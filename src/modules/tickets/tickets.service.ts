@@ -446,10 +446,18 @@ export function createTicketsService(deps: TicketsDeps) {
       const key = ticket.fileKey ?? bookingTicketsFileKey(ticket.campaignId, ticket.bookingId);
       return storedOrRendered(key, [ticket], pdf);
     }
-    return storedOrRendered(singleTicketFileKey(ticket.campaignId, ticket.bookingId, ticket.id), [ticket], pdf);
+    return storedOrRendered(
+      singleTicketFileKey(ticket.campaignId, ticket.bookingId, ticket.id),
+      [ticket],
+      pdf,
+    );
   }
 
-  async function storedOrRendered(fileKey: string, tickets: Ticket[], pdf: TicketPdfContext): Promise<Buffer> {
+  async function storedOrRendered(
+    fileKey: string,
+    tickets: Ticket[],
+    pdf: TicketPdfContext,
+  ): Promise<Buffer> {
     const stored = await storage.get(fileKey);
     if (stored) return stored;
     const rendered = await renderTicketsPdf(tickets, pdf);

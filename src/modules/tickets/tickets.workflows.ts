@@ -179,7 +179,11 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
   }
 
   /** The issuance request for a confirmed booking: its lines, issuance and the campaign's window. */
-  function issueInputFor(booking: BookingRecord, campaign: TicketPdfContext['campaign'], holderName: string): IssueTicketsInput {
+  function issueInputFor(
+    booking: BookingRecord,
+    campaign: TicketPdfContext['campaign'],
+    holderName: string,
+  ): IssueTicketsInput {
     const endsAt = campaign.endsAt ?? campaign.startsAt;
     return {
       bookingId: booking.id,
@@ -268,7 +272,10 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
   }
 
   /** One ticket's PDF for its buyer (TICKET_NOT_FOUND for anyone else, TICKET_REVOKED when revoked). */
-  async function getTicketPdfForOwner(userId: string, ticketId: string): Promise<{ ticket: Ticket; pdf: Buffer }> {
+  async function getTicketPdfForOwner(
+    userId: string,
+    ticketId: string,
+  ): Promise<{ ticket: Ticket; pdf: Buffer }> {
     const ticket = await getOwnTicket(userId, ticketId);
     const pdf = await tickets.getTicketPdf(ticket, await pdfContextForTickets([ticket]));
     return { ticket, pdf };
@@ -291,10 +298,16 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
     const list = await tickets.listUserTickets(userId, take, afterId);
     if (!list.length) return [];
     const campaigns = new Map(
-      (await getCampaignsByIds(deps.prisma, [...new Set(list.map((t) => t.campaignId))])).map((c) => [c.id, c]),
+      (await getCampaignsByIds(deps.prisma, [...new Set(list.map((t) => t.campaignId))])).map((c) => [
+        c.id,
+        c,
+      ]),
     );
     const types = new Map(
-      (await getTicketTypesByIds(deps.prisma, [...new Set(list.map((t) => t.ticketTypeId))])).map((t) => [t.id, t]),
+      (await getTicketTypesByIds(deps.prisma, [...new Set(list.map((t) => t.ticketTypeId))])).map((t) => [
+        t.id,
+        t,
+      ]),
     );
     return list.map((t) => {
       const c = campaigns.get(t.campaignId);

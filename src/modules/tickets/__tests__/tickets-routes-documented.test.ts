@@ -19,7 +19,9 @@ describe('tickets API documentation', () => {
     expect(mine).toHaveLength(3);
     const all: string[] = [];
     for (const m of mine) {
-      const routes = listRoutes(m.prefix, m.router).map((r) => `${r.method} ${r.path}`).sort();
+      const routes = listRoutes(m.prefix, m.router)
+        .map((r) => `${r.method} ${r.path}`)
+        .sort();
       const documented = Object.entries(m.paths)
         .flatMap(([p, ops]) => Object.keys(ops).map((method) => `${method} ${p}`))
         .sort();

@@ -37,7 +37,14 @@ beforeAll(async () => {
     {
       campaign: { maxTicketsPerCustomer: 50, kind: 'HOTEL' },
       types: [
-        { name: 'Free', priceMinor: 0, capacity: 500, maxPerOrder: 20, entriesPerTicket: 2, attributes: { nights: 2 } },
+        {
+          name: 'Free',
+          priceMinor: 0,
+          capacity: 500,
+          maxPerOrder: 20,
+          entriesPerTicket: 2,
+          attributes: { nights: 2 },
+        },
       ],
     },
   );
@@ -67,9 +74,19 @@ it('when a SINGLE booking of 3 with 2 entries each is issued, then one ticket ad
   expect(result.tickets).toHaveLength(1);
   const [t] = result.tickets;
   const booking = (await bookings.getBooking(bookingId))!;
-  expect(t).toMatchObject({ admits: 3, maxScans: 6, userId: booking.userId, status: 'VALID', holderName: 'Ticket holder' });
-  expect(t!.validFrom.getTime()).toBe(Math.floor((sale.campaign.startsAt.getTime() - 12 * 3_600_000) / 1000) * 1000);
-  expect(t!.validUntil.getTime()).toBe(Math.floor((sale.campaign.endsAt.getTime() + 12 * 3_600_000) / 1000) * 1000);
+  expect(t).toMatchObject({
+    admits: 3,
+    maxScans: 6,
+    userId: booking.userId,
+    status: 'VALID',
+    holderName: 'Ticket holder',
+  });
+  expect(t!.validFrom.getTime()).toBe(
+    Math.floor((sale.campaign.startsAt.getTime() - 12 * 3_600_000) / 1000) * 1000,
+  );
+  expect(t!.validUntil.getTime()).toBe(
+    Math.floor((sale.campaign.endsAt.getTime() + 12 * 3_600_000) / 1000) * 1000,
+  );
   expect(result.fileKey).toBe(bookingTicketsFileKey(sale.campaign.id, bookingId));
   expect(await storage.exists(result.fileKey)).toBe(true);
   expect(result.event).toMatchObject({ name: 'tickets.issued', payload: { bookingId, ticketIds: [t!.id] } });
@@ -116,7 +133,11 @@ it('when a booking is refunded while its tickets are being issued, then the revo
   const revoked = await revoke;
   expect(issuedResult.outcome).toBe('ISSUED');
   if (issuedResult.outcome !== 'ISSUED') return;
-  expect(revoked).toEqual({ outcome: 'REVOKED', reason: 'REFUNDED', ticketIds: issuedResult.tickets.map((t) => t.id) });
+  expect(revoked).toEqual({
+    outcome: 'REVOKED',
+    reason: 'REFUNDED',
+    ticketIds: issuedResult.tickets.map((t) => t.id),
+  });
   const after = await flows.tickets.listBookingTickets(bookingId);
   expect(after.map((t) => t.status)).toEqual(['REVOKED', 'REVOKED']);
   expect(await storage.exists(bookingTicketsFileKey(sale.campaign.id, bookingId))).toBe(false);
@@ -136,9 +157,11 @@ it('when revocation runs again, or for a booking that still stands, then it revo
   const second = await platform.prisma.$transaction((tx) => flows.revokeForBooking(tx, standing));
   expect(first).toMatchObject({ outcome: 'REVOKED', ticketIds: [expect.any(String)] });
   expect(second).toEqual({ outcome: 'REVOKED', reason: 'REFUNDED', ticketIds: [] });
-  expect(await platform.prisma.$transaction((tx) => flows.revokeForBooking(tx, crypto.randomUUID()))).toEqual({
-    outcome: 'BOOKING_NOT_FOUND',
-  });
+  expect(await platform.prisma.$transaction((tx) => flows.revokeForBooking(tx, crypto.randomUUID()))).toEqual(
+    {
+      outcome: 'BOOKING_NOT_FOUND',
+    },
+  );
 });
 
 it('when the worker caches printed presentation, then a date change still reaches the next QR at once and a renamed type shows after the cache time', async () => {
@@ -148,15 +171,32 @@ it('when the worker caches printed presentation, then a date change still reache
   expect(before!.ticketTypes[sale.types[0]!.id]!.name).toBe('Free');
 
   const startsAt = new Date(sale.campaign.startsAt.getTime() + 86_400_000);
-  await campaigns.updateCampaign(sale.seller, sale.campaign.id, { startsAt, endsAt: new Date(startsAt.getTime() + 6 * 3_600_000) });
+  await campaigns.updateCampaign(sale.seller, sale.campaign.id, {
+    startsAt,
+    endsAt: new Date(startsAt.getTime() + 6 * 3_600_000),
+  });
   await campaigns.updateTicketType(sale.seller, sale.campaign.id, sale.types[0]!.id, { name: 'Gratis' });
   const bookingId = await confirmedBooking(1, 'SINGLE');
   const result = await platform.prisma.$transaction((tx) => cached.issueForConfirmedBooking(tx, bookingId));
   if (result.outcome !== 'ISSUED') throw new Error(result.outcome);
-  expect(result.tickets[0]!.validFrom.getTime()).toBe(Math.floor((startsAt.getTime() - 12 * 3_600_000) / 1000) * 1000);
-  expect((await cached.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]))!.ticketTypes[sale.types[0]!.id]!.name).toBe('Free');
+  expect(result.tickets[0]!.validFrom.getTime()).toBe(
+    Math.floor((startsAt.getTime() - 12 * 3_600_000) / 1000) * 1000,
+  );
+  expect(
+    (await cached.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]))!.ticketTypes[
+      sale.types[0]!.id
+    ]!.name,
+  ).toBe('Free');
 
   clock.advance(10_001);
-  expect((await cached.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]))!.ticketTypes[sale.types[0]!.id]!.name).toBe('Gratis');
-  expect((await flows.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]))!.ticketTypes[sale.types[0]!.id]!.name).toBe('Gratis');
+  expect(
+    (await cached.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]))!.ticketTypes[
+      sale.types[0]!.id
+    ]!.name,
+  ).toBe('Gratis');
+  expect(
+    (await flows.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]))!.ticketTypes[
+      sale.types[0]!.id
+    ]!.name,
+  ).toBe('Gratis');
 });
