@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     { name: 'relay', script: 'workers/relay/main.ts' },
     { name: 'scheduler', script: 'workers/scheduler/main.ts' },
     { name: 'realtime', script: 'workers/realtime/main.ts' },
+    { name: 'tickets', script: 'workers/tickets/main.ts' },
+    { name: 'email', script: 'workers/email/main.ts' },
   ];
   if (usesFlutterwaveSimulator(config)) {
     // No Flutterwave keys configured: run the local simulator (the client's default base URL).

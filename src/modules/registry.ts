@@ -8,6 +8,7 @@ import { authModule } from './auth';
 import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
 import { paymentsWebModule } from './payments';
+import { campaignKeyOnPublish, getCampaignCheckIns, ticketsWebModule } from './tickets';
 
 /**
  * What a module contributes to the web process. `middleware` runs for every request after
@@ -29,8 +30,10 @@ export type WebModuleFactory = (platform: Platform) => WebModule;
 /** Every module of the web process, in mount order. */
 export const webModules: WebModuleFactory[] = [
   authModule,
-  campaignsWebModule,
+  // A campaign gets its ticket signing key in the same transaction that publishes it.
+  (platform) => campaignsWebModule(platform, { onPublish: campaignKeyOnPublish(platform) }),
   bookingsWebModule,
   paymentsWebModule,
-  analyticsWebModuleWith(),
+  ticketsWebModule,
+  analyticsWebModuleWith(getCampaignCheckIns),
 ];

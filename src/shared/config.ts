@@ -129,6 +129,9 @@ const schema = z.object({
   TICKETS_MASTER_KEY: base64Key32.default(DEV_TICKETS_MASTER_KEY),
   // Local folder behind the storage interface (ticket PDFs), relative to the working directory.
   STORAGE_DIR: z.string().min(1).default('var/storage'),
+  // POST /api/v1/bookings/:id/resend-tickets per user (every resend is an email to their address).
+  TICKETS_RESEND_RATE_LIMIT_MAX: int(5, 1),
+  TICKETS_RESEND_RATE_LIMIT_WINDOW_MS: int(60 * 60_000, 1),
 
   // Email: SMTP when SMTP_URL is set (smtp:// or smtps://, credentials in the URL); otherwise
   // every message is written as an .eml file to MAIL_OUTBOX_DIR (local runs only).

@@ -5,8 +5,11 @@ import type { Platform } from '../../shared/platform';
 import { createBookingsService } from '../bookings';
 import { createCampaignsService, viewsByDay } from '../campaigns';
 
+import type { Db } from '../../shared/db';
+
+/** Gate entries of a campaign (the tickets module's getCampaignCheckIns). */
 export interface CheckInSource {
-  (campaignId: string): Promise<{ checkIns: number; ticketsCheckedIn: number }>;
+  (db: Db, campaignId: string): Promise<{ checkIns: number; ticketsCheckedIn: number }>;
 }
 
 /**
@@ -25,7 +28,7 @@ export function createAnalyticsService(platform: Platform, checkIns?: CheckInSou
       const [sales, views, entries] = await Promise.all([
         bookings.getCampaignSalesStats(campaignId),
         viewsByDay(platform.redis, platform.config.REDIS_PREFIX, platform.prisma, campaignId, platform.clock.now()),
-        checkIns ? checkIns(campaignId) : Promise.resolve({ checkIns: 0, ticketsCheckedIn: 0 }),
+        checkIns ? checkIns(platform.prisma, campaignId) : Promise.resolve({ checkIns: 0, ticketsCheckedIn: 0 }),
       ]);
       const totalViews = views.reduce((n, d) => n + d.views, 0);
       const confirmed = sales.byDay.reduce((n, d) => n + d.bookings, 0);

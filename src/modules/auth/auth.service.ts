@@ -180,3 +180,27 @@ export async function getSellerProfile(db: Db | Tx, sellerId: string): Promise<S
     description: application.description,
   };
 }
+
+/** A seller application's decision as its applicant is told it (for the decision email). */
+export interface SellerApplicationSummary {
+  id: string;
+  userId: string;
+  businessName: string;
+  status: ApplicationStatus;
+  rejectionReason: string | null;
+  decidedAt: Date | null;
+}
+
+/** One seller application by id, or null. No authorization: for other modules' workers. */
+export async function getSellerApplication(db: Db | Tx, applicationId: string): Promise<SellerApplicationSummary | null> {
+  const a = await repo.findApplication(db, applicationId);
+  if (!a) return null;
+  return {
+    id: a.id,
+    userId: a.userId,
+    businessName: a.businessName,
+    status: a.status,
+    rejectionReason: a.rejectionReason,
+    decidedAt: a.decidedAt,
+  };
+}

@@ -7,9 +7,11 @@
  */
 export { authModule, type ViewUser } from './auth.module';
 export {
+  getSellerApplication,
   getSellerProfile,
   getUserSummaries,
   loadActor,
+  type SellerApplicationSummary,
   type SellerPublicProfile,
   type UserSummary,
 } from './auth.service';

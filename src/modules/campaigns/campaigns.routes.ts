@@ -6,7 +6,7 @@ import { errorResponse, type ApiModule, type OpenApiPaths } from '../../shared/h
 import { validate, validated } from '../../shared/http/validate';
 import type { Platform } from '../../shared/platform';
 import { campaignDto, ticketTypeDto } from './campaigns.dto';
-import type { CampaignInput, CampaignPatch, CampaignsService, TicketTypeInput, TicketTypePatch } from './campaigns.service';
+import type { CampaignHooks, CampaignInput, CampaignPatch, CampaignsService, TicketTypeInput, TicketTypePatch } from './campaigns.service';
 import { CAMPAIGN_KINDS } from './campaigns.types';
 import { recordView, visitorKey } from './campaigns.views';
 import { inspectCoverImage, MAX_COVER_BYTES } from './campaigns.images';
@@ -116,7 +116,7 @@ function decodeCursor(cursor: string): { key: Date; id: string } {
   }
 }
 
-export function campaignsRoutes(platform: Platform, service: CampaignsService, storage: Storage): ApiModule {
+export function campaignsRoutes(platform: Platform, service: CampaignsService, storage: Storage, hooks: CampaignHooks = {}): ApiModule {
   const router = Router();
   const { redis, config, clock } = platform;
 
@@ -187,7 +187,7 @@ export function campaignsRoutes(platform: Platform, service: CampaignsService, s
   });
 
   router.post('/:id/publish', requireRole('SELLER'), validate(uuidParam('id')), async (req, res) => {
-    res.json(campaignDto(await service.publishCampaign(actorOf(req), String(req.params.id))));
+    res.json(campaignDto(await service.publishCampaign(actorOf(req), String(req.params.id), hooks.onPublish)));
   });
   router.post('/:id/pause', requireRole('SELLER'), validate(uuidParam('id')), async (req, res) => {
     res.json(campaignDto(await service.pauseCampaign(actorOf(req), String(req.params.id))));

@@ -43,6 +43,12 @@ export interface CampaignInput {
 
 export type CampaignPatch = Partial<CampaignInput>;
 
+/** What other modules do inside a campaign's own transitions (wired in the module registry). */
+export interface CampaignHooks {
+  /** Runs in the publish transaction, after the checks: a failure rolls the publication back. */
+  onPublish?: (tx: Tx, campaign: CampaignRecord) => Promise<void>;
+}
+
 /** Fields a seller may change, by campaign state. Everything else is refused with 400. */
 export const EDITABLE_CAMPAIGN_FIELDS: Record<CampaignStatus, ReadonlyArray<keyof CampaignInput>> = {
   DRAFT: [

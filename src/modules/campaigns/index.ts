@@ -5,13 +5,14 @@ import { campaignsPages } from './campaigns.pages';
 import { campaignsRoutes } from './campaigns.routes';
 import { createCampaignsService } from './campaigns.service';
 import { createStorage } from '../../shared/storage';
+import type { CampaignHooks } from './campaigns.service';
 
 /*
  * Campaigns module: campaigns, ticket types and their inventory counters, browse, live counters.
  * Public API: the service (for the web), the inventory functions (for bookings, inside the
  * booking's transaction), the live-counters consumer and the scheduler jobs (for workers).
  */
-export { createCampaignsService, type CampaignsService } from './campaigns.service';
+export { createCampaignsService, type CampaignsService, type CampaignHooks } from './campaigns.service';
 export {
   commitStock,
   getCampaignForSale,
@@ -30,12 +31,12 @@ export { CampaignEvents } from './campaigns.events';
 export type { CampaignEventPayload, CampaignCancelledPayload, CampaignUpdatedPayload } from './campaigns.events';
 export type { CampaignRecord, TicketTypeRecord, CounterSnapshot, StockItem, CampaignKind } from './campaigns.types';
 
-export function campaignsWebModule(platform: Platform): WebModule {
+export function campaignsWebModule(platform: Platform, hooks: CampaignHooks = {}): WebModule {
   const service = createCampaignsService(platform);
   const storage = createStorage(platform.config);
   return {
     name: 'campaigns',
-    api: [campaignsRoutes(platform, service, storage)],
+    api: [campaignsRoutes(platform, service, storage, hooks)],
     pages: campaignsPages(platform, service, storage),
     nav: [
       { label: 'Events', href: '/campaigns' },

@@ -1,5 +1,7 @@
 /** Events the tickets module publishes (through the outbox). */
 export const TICKETS_ISSUED = 'tickets.issued';
+/** The buyer asked for their tickets by email again (POST /api/v1/bookings/:id/resend-tickets). */
+export const TICKETS_RESEND_REQUESTED = 'tickets.resend.requested';
 
 /** A booking's tickets exist and their PDF is stored under `fileKey`. */
 export type TicketsIssuedPayload = {
@@ -7,4 +9,11 @@ export type TicketsIssuedPayload = {
   campaignId: string;
   ticketIds: string[];
   fileKey: string;
+};
+
+/** The event's own id keys the email it causes, so every request is a new email. */
+export type TicketsResendRequestedPayload = {
+  bookingId: string;
+  campaignId: string;
+  userId: string;
 };

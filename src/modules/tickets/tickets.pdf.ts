@@ -27,6 +27,8 @@ export interface TicketPdfContext {
     sellerName: string;
   };
   ticketTypes: Record<string, { name: string; attributes?: Record<string, unknown> | null }>;
+  /** The booking's reference as the buyer knows it (the bookings module's); default: from the booking id. */
+  bookingReference?: string;
 }
 
 export interface TicketForPdf {
@@ -217,7 +219,7 @@ function drawTicketPage(
     ['Admits', ticket.admits === 1 ? '1 person' : `${ticket.admits} people`],
     ['Entries allowed', String(ticket.maxScans)],
     ['Serial', formatSerial(ticket.serial)],
-    ['Booking', bookingReference(ticket.bookingId)],
+    ['Booking', ctx.bookingReference ?? bookingReference(ticket.bookingId)],
   ];
   for (const [label, value] of rows) {
     doc.fillColor(MUTED).font('Regular').fontSize(9).text(label.toUpperCase(), left, y, { width: colWidth });
@@ -280,7 +282,7 @@ export async function renderTicketsPdf(tickets: TicketForPdf[], ctx: TicketPdfCo
     // Our embedded font as the default keeps pdfkit from referencing an unembedded Helvetica.
     font: f.regular as unknown as string,
     info: {
-      Title: `${ctx.campaign.title} – tickets ${bookingReference(first.bookingId)}`,
+      Title: `${ctx.campaign.title} – tickets ${ctx.bookingReference ?? bookingReference(first.bookingId)}`,
       Author: ctx.campaign.sellerName,
       Creator: 'Ticketing marketplace',
       CreationDate: first.createdAt,

@@ -1,4 +1,4 @@
-import type { Tx } from '../../shared/db';
+import type { Db, Tx } from '../../shared/db';
 
 /**
  * The only code that touches the tickets module's tables (ticket_signing_keys, tickets,
@@ -26,6 +26,8 @@ export interface TicketRow {
   id: string;
   bookingId: string;
   bookingPosition: number;
+  /** The buyer (auth module's user id): the only person who may see or download the ticket. */
+  userId: string;
   campaignId: string;
   ticketTypeId: string;
   serial: number;
@@ -117,8 +119,39 @@ export async function listTicketsByBooking(db: Tx, bookingId: string): Promise<T
   })) as TicketRow[];
 }
 
+/** The campaign of a booking's tickets, or null when it has none yet: the cheap "issued already?" check. */
+export async function findBookingTicketsCampaign(db: Tx, bookingId: string): Promise<string | null> {
+  const rows = await db.$queryRaw<Array<{ campaign_id: string }>>`
+    SELECT campaign_id::text AS campaign_id FROM tickets WHERE booking_id = ${bookingId}::uuid LIMIT 1`;
+  return rows[0]?.campaign_id ?? null;
+}
+
 export async function findTicket(db: Tx, id: string): Promise<TicketRow | null> {
   return (await db.ticket.findUnique({ where: { id } })) as TicketRow | null;
+}
+
+/**
+ * A user's tickets, newest booking first and a booking's tickets in order, `take` at a time.
+ * `afterId` is the last ticket of the previous page: Prisma's cursor compares every orderBy
+ * column with that row's values, so mixed directions page correctly. The cursor row must be
+ * the user's own (checked here), or a page could start from a stranger's position.
+ */
+export async function listTicketsByUser(
+  db: Tx,
+  userId: string,
+  take: number,
+  afterId?: string,
+): Promise<TicketRow[]> {
+  if (afterId) {
+    const owner = await db.ticket.findUnique({ where: { id: afterId }, select: { userId: true } });
+    if (owner?.userId !== userId) return [];
+  }
+  return (await db.ticket.findMany({
+    where: { userId },
+    orderBy: [{ createdAt: 'desc' }, { bookingId: 'asc' }, { bookingPosition: 'asc' }],
+    take,
+    ...(afterId ? { cursor: { id: afterId }, skip: 1 } : {}),
+  })) as TicketRow[];
 }
 
 /**
@@ -140,8 +173,11 @@ export async function allocateSerials(tx: Tx, campaignId: string, count: number)
 export async function insertTickets(
   tx: Tx,
   rows: Array<Omit<TicketRow, 'scanCount' | 'status' | 'fileKey' | 'revokedAt' | 'revokedReason'>>,
+  fileKey: string | null = null,
 ): Promise<void> {
-  await tx.ticket.createMany({ data: rows.map((r) => ({ ...r, qrPayload: Buffer.from(r.qrPayload) })) });
+  await tx.ticket.createMany({
+    data: rows.map((r) => ({ ...r, fileKey, qrPayload: Buffer.from(r.qrPayload) })),
+  });
 }
 
 export async function setBookingFileKey(tx: Tx, bookingId: string, fileKey: string): Promise<void> {
@@ -197,4 +233,12 @@ export async function incrementScanCount(
     RETURNING scan_count, max_scans`;
   const r = rows[0];
   return r ? { scanCount: r.scan_count, maxScans: r.max_scans } : null;
+}
+
+/** Gate entries of a campaign: total entries recorded and tickets used at least once. */
+export async function campaignCheckIns(db: Db | Tx, campaignId: string): Promise<{ checkIns: number; ticketsCheckedIn: number }> {
+  const rows = await db.$queryRaw<Array<{ entries: bigint | null; used: bigint }>>`
+    SELECT sum(scan_count) AS entries, count(*) FILTER (WHERE scan_count > 0) AS used
+    FROM tickets WHERE campaign_id = ${campaignId}::uuid`;
+  return { checkIns: Number(rows[0]?.entries ?? 0), ticketsCheckedIn: Number(rows[0]?.used ?? 0) };
 }

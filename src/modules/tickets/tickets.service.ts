@@ -13,7 +13,12 @@ import {
   parseMasterKey,
 } from './tickets.crypto';
 import { TicketsErrors } from './tickets.errors';
-import { TICKETS_ISSUED, type TicketsIssuedPayload } from './tickets.events';
+import {
+  TICKETS_ISSUED,
+  TICKETS_RESEND_REQUESTED,
+  type TicketsIssuedPayload,
+  type TicketsResendRequestedPayload,
+} from './tickets.events';
 import { renderTicketsPdf, type TicketPdfContext } from './tickets.pdf';
 import { MAX_SCANS_LIMIT, signTicketPayload, toQrText } from './tickets.qr';
 import * as repo from './tickets.repository';
@@ -64,6 +69,8 @@ export interface IssueTicketsItem {
 export interface IssueTicketsInput {
   bookingId: string;
   campaignId: string;
+  /** The buyer: the only user who may see and download these tickets. */
+  userId: string;
   holderName: string;
   issuance: Issuance;
   validFrom: Date;
@@ -75,6 +82,7 @@ export interface Ticket {
   id: string;
   bookingId: string;
   bookingPosition: number;
+  userId: string;
   campaignId: string;
   ticketTypeId: string;
   serial: number;
@@ -135,6 +143,11 @@ export function bookingTicketsFileKey(campaignId: string, bookingId: string): st
   return `tickets/${campaignId.toLowerCase()}/${bookingId.toLowerCase()}.pdf`;
 }
 
+/** Where one ticket's own PDF (a single page) is kept once asked for; derived like the booking's. */
+export function singleTicketFileKey(campaignId: string, bookingId: string, ticketId: string): string {
+  return `tickets/${campaignId.toLowerCase()}/${bookingId.toLowerCase()}/${ticketId.toLowerCase()}.pdf`;
+}
+
 interface PlannedTicket {
   ticketTypeId: string;
   admits: number;
@@ -151,6 +164,7 @@ function planTickets(input: IssueTicketsInput): PlannedTicket[] {
   };
   check(UUID.test(input.bookingId), 'bookingId', 'must be a uuid');
   check(UUID.test(input.campaignId), 'campaignId', 'must be a uuid');
+  check(UUID.test(input.userId), 'userId', 'must be a uuid');
   check(
     typeof input.holderName === 'string' &&
       input.holderName.trim().length > 0 &&
@@ -288,14 +302,27 @@ export function createTicketsService(deps: TicketsDeps) {
     tx: Tx,
     input: IssueTicketsInput,
   ): Promise<{ tickets: Ticket[]; created: boolean }> {
+    return issueOnce(tx, input, null);
+  }
+
+  /**
+   * issueTicketsForBooking, with the PDF's storage key written on the new rows when the caller
+   * stores the PDF before its transaction commits (issueBookingTickets): then a committed
+   * file_key always names a stored file, and no second UPDATE is needed.
+   */
+  async function issueOnce(
+    tx: Tx,
+    input: IssueTicketsInput,
+    fileKey: string | null,
+  ): Promise<{ tickets: Ticket[]; created: boolean }> {
     const planned = planTickets(input);
     const bookingId = input.bookingId.toLowerCase();
     const campaignId = input.campaignId.toLowerCase();
     await repo.lockBookingIssuance(tx, bookingId);
-    const existing = await repo.listTicketsByBooking(tx, bookingId);
-    if (existing.length) {
-      if (existing[0]!.campaignId !== campaignId) throw TicketsErrors.bookingCampaignMismatch();
-      return { tickets: existing.map(toTicket), created: false };
+    const issuedFor = await repo.findBookingTicketsCampaign(tx, bookingId);
+    if (issuedFor) {
+      if (issuedFor !== campaignId) throw TicketsErrors.bookingCampaignMismatch();
+      return { tickets: (await repo.listTicketsByBooking(tx, bookingId)).map(toTicket), created: false };
     }
     const key = await ensureActiveKeyRow(tx, campaignId);
     const privateKey = decryptPrivateKey(masterKey, key.privateKeyEncrypted, campaignId, key.keyId);
@@ -322,6 +349,7 @@ export function createTicketsService(deps: TicketsDeps) {
         id,
         bookingId,
         bookingPosition: i + 1,
+        userId: input.userId.toLowerCase(),
         campaignId,
         ticketTypeId: p.ticketTypeId,
         serial: firstSerial + i,
@@ -335,8 +363,19 @@ export function createTicketsService(deps: TicketsDeps) {
         createdAt: now,
       };
     });
-    await repo.insertTickets(tx, rows);
-    return { tickets: (await repo.listTicketsByBooking(tx, bookingId)).map(toTicket), created: true };
+    await repo.insertTickets(tx, rows, fileKey);
+    // What the insert wrote, with the columns' defaults: no need to read it back.
+    const tickets = rows.map((r) =>
+      toTicket({
+        ...r,
+        scanCount: 0,
+        status: 'VALID',
+        fileKey,
+        revokedAt: null,
+        revokedReason: null,
+      }),
+    );
+    return { tickets, created: true };
   }
 
   /**
@@ -358,10 +397,12 @@ export function createTicketsService(deps: TicketsDeps) {
     created: boolean;
     event?: DomainEvent<TicketsIssuedPayload>;
   }> {
-    const { tickets, created } = await issueTicketsForBooking(tx, input);
+    const fileKey = bookingTicketsFileKey(input.campaignId, input.bookingId);
+    const { tickets, created } = await issueOnce(tx, input, fileKey);
     const first = tickets[0]!;
-    const fileKey = bookingTicketsFileKey(first.campaignId, first.bookingId);
-    if (created || first.fileKey !== fileKey || !(await storage.exists(fileKey))) {
+    // Revoked tickets never get a PDF again (revokeTicketsForBooking deleted theirs).
+    const revoked = tickets.some((t) => t.status === 'REVOKED');
+    if (!revoked && (created || first.fileKey !== fileKey || !(await storage.exists(fileKey)))) {
       await storage.put(fileKey, await renderTicketsPdf(tickets, pdf));
       if (first.fileKey !== fileKey) await repo.setBookingFileKey(tx, first.bookingId, fileKey);
     }
@@ -380,12 +421,43 @@ export function createTicketsService(deps: TicketsDeps) {
     return { tickets: tickets.map((t) => ({ ...t, fileKey })), fileKey, created, event };
   }
 
-  /** The stored PDF of a booking's tickets, re-rendered and re-stored if the file has gone. */
+  /**
+   * The stored PDF of a booking's tickets, re-rendered and re-stored if the file has gone; null
+   * when the booking has no tickets. Refuses revoked tickets (TICKET_REVOKED): see ticketPdfOf.
+   */
   async function getBookingTicketsPdf(bookingId: string, pdf: TicketPdfContext): Promise<Buffer | null> {
     const tickets = (await repo.listTicketsByBooking(prisma, bookingId.toLowerCase())).map(toTicket);
     const first = tickets[0];
     if (!first) return null;
+    if (tickets.some((t) => t.status === 'REVOKED')) throw TicketsErrors.ticketRevoked();
     const fileKey = first.fileKey ?? bookingTicketsFileKey(first.campaignId, first.bookingId);
+    return storedOrRendered(fileKey, tickets, pdf);
+  }
+
+  /**
+   * One ticket's PDF (a single page), kept in storage once made. A booking of one ticket reuses
+   * the booking's file. A revoked ticket has no PDF (TICKET_REVOKED): a document that looks
+   * valid but admits no one only helps someone resell it to a buyer who cannot tell.
+   */
+  async function getTicketPdf(ticket: Ticket, pdf: TicketPdfContext): Promise<Buffer> {
+    if (ticket.status === 'REVOKED') throw TicketsErrors.ticketRevoked();
+    const siblings = await repo.listTicketsByBooking(prisma, ticket.bookingId);
+    if (siblings.length === 1) {
+      const key = ticket.fileKey ?? bookingTicketsFileKey(ticket.campaignId, ticket.bookingId);
+      return storedOrRendered(key, [ticket], pdf);
+    }
+    return storedOrRendered(
+      singleTicketFileKey(ticket.campaignId, ticket.bookingId, ticket.id),
+      [ticket],
+      pdf,
+    );
+  }
+
+  async function storedOrRendered(
+    fileKey: string,
+    tickets: Ticket[],
+    pdf: TicketPdfContext,
+  ): Promise<Buffer> {
     const stored = await storage.get(fileKey);
     if (stored) return stored;
     const rendered = await renderTicketsPdf(tickets, pdf);
@@ -403,8 +475,59 @@ export function createTicketsService(deps: TicketsDeps) {
     bookingId: string,
     reason: RevocationReason,
   ): Promise<string[]> {
-    const rows = await repo.revokeBookingTickets(tx, bookingId.toLowerCase(), reason, clock.now());
+    const id = bookingId.toLowerCase();
+    // The issuance lock: a revocation waits for an issuance of the same booking in progress and
+    // then revokes what it made (see lockBookingForIssuance).
+    await repo.lockBookingIssuance(tx, id);
+    const rows = await repo.revokeBookingTickets(tx, id, reason, clock.now());
+    if (rows.length) {
+      // Their PDFs go too. Deleted before our commit: if the transaction then rolls back, the
+      // tickets are still valid and the PDF routes render the missing files again on demand.
+      const campaignId = rows[0]!.campaignId;
+      await storage.delete(bookingTicketsFileKey(campaignId, id));
+      for (const r of rows) await storage.delete(singleTicketFileKey(campaignId, id, r.id));
+    }
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Takes the booking's issuance lock until `tx` ends. Callers that decide whether to issue from
+   * another module's state (the booking's status) take it BEFORE reading that state: issuance
+   * and revocation of one booking then run one after the other, and whichever runs second sees
+   * what the first committed. Without it, an issuer could read CONFIRMED, a refund and its
+   * revocation could commit meanwhile (revoking nothing yet), and the issuer would then commit
+   * valid tickets for a refunded booking. Advisory locks are re-entrant within a session, so
+   * issueBookingTickets taking it again is harmless.
+   */
+  async function lockBookingForIssuance(tx: Tx, bookingId: string): Promise<void> {
+    await repo.lockBookingIssuance(tx, bookingId.toLowerCase());
+  }
+
+  /** A user's tickets, newest booking first (keyset pagination on the last ticket id seen). */
+  async function listUserTickets(userId: string, take: number, afterId?: string): Promise<Ticket[]> {
+    if (afterId !== undefined && !UUID.test(afterId)) throw TicketsErrors.invalidCursor();
+    return (await repo.listTicketsByUser(prisma, userId, take, afterId?.toLowerCase())).map(toTicket);
+  }
+
+  /**
+   * Asks for the booking's tickets to be emailed again to its buyer: one tickets.resend.requested
+   * event (outbox) whose own id keys the new email, so the first send's record does not block
+   * it. Only the buyer may ask (anyone else: TICKETS_NOT_FOUND, as if there were none); revoked
+   * tickets are not sent (TICKET_REVOKED).
+   */
+  async function requestTicketsResend(userId: string, bookingId: string): Promise<{ requestId: string }> {
+    if (!UUID.test(bookingId)) throw TicketsErrors.bookingTicketsNotFound();
+    const tickets = await repo.listTicketsByBooking(prisma, bookingId.toLowerCase());
+    const first = tickets[0];
+    if (!first || first.userId !== userId) throw TicketsErrors.bookingTicketsNotFound();
+    if (tickets.some((t) => t.status === 'REVOKED')) throw TicketsErrors.ticketRevoked();
+    const event = createEvent<TicketsResendRequestedPayload>(
+      TICKETS_RESEND_REQUESTED,
+      { bookingId: first.bookingId, campaignId: first.campaignId, userId },
+      clock,
+    );
+    await prisma.$transaction((tx) => enqueue(tx, event));
+    return { requestId: event.id };
   }
 
   /** Every revoked ticket of a campaign, for gate devices to check offline scans against. */
@@ -453,7 +576,11 @@ export function createTicketsService(deps: TicketsDeps) {
     issueTicketsForBooking,
     issueBookingTickets,
     getBookingTicketsPdf,
+    getTicketPdf,
     revokeTicketsForBooking,
+    lockBookingForIssuance,
+    listUserTickets,
+    requestTicketsResend,
     getRevocationList,
     recordTicketEntry,
     listBookingTickets,

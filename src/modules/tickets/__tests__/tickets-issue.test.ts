@@ -40,6 +40,7 @@ function input(over: Partial<IssueTicketsInput> = {}): IssueTicketsInput {
   return {
     bookingId: crypto.randomUUID(),
     campaignId: crypto.randomUUID(),
+    userId: crypto.randomUUID(),
     holderName: 'Ada Obi',
     issuance: 'SEPARATE',
     validFrom,

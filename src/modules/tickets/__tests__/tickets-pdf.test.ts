@@ -59,6 +59,7 @@ function hotelBooking(): { input: IssueTicketsInput; pdf: TicketPdfContext } {
     input: {
       bookingId: crypto.randomUUID(),
       campaignId,
+      userId: crypto.randomUUID(),
       holderName: 'Adéwálé Ọlọ́run',
       issuance: 'SEPARATE',
       validFrom: new Date('2026-12-04T12:00:00Z'),

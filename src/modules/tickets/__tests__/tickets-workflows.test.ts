@@ -1,0 +1,202 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fixedClock } from '../../../shared/clock';
+import type { Platform } from '../../../shared/platform';
+import { LocalStorage } from '../../../shared/storage';
+import { actor } from '../../../../test/support/factories';
+import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
+import { createSale, type Sale } from '../../../../test/support/sale';
+import { createBookingsService, type BookingsService } from '../../bookings';
+import { createCampaignsService } from '../../campaigns';
+import { bookingTicketsFileKey, createTicketsWorkflows, type TicketsWorkflows } from '../index';
+
+/**
+ * The tickets workflows against real bookings and campaigns (their public APIs): what a booking
+ * turns into, and the rule that issuance and revocation of one booking never interleave.
+ */
+
+let platform: Platform;
+let flows: TicketsWorkflows;
+let bookings: BookingsService;
+let storage: LocalStorage;
+let storageDir: string;
+let sale: Sale;
+const clock = fixedClock(new Date());
+
+beforeAll(async () => {
+  platform = await createTestPlatform();
+  await resetDatabase(platform);
+  storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-flows-'));
+  storage = new LocalStorage(storageDir);
+  flows = createTicketsWorkflows({ ...platform, clock, storage });
+  bookings = createBookingsService({ ...platform, clock });
+  sale = await createSale(
+    { prisma: platform.prisma, clock },
+    {
+      campaign: { maxTicketsPerCustomer: 50, kind: 'HOTEL' },
+      types: [
+        {
+          name: 'Free',
+          priceMinor: 0,
+          capacity: 500,
+          maxPerOrder: 20,
+          entriesPerTicket: 2,
+          attributes: { nights: 2 },
+        },
+      ],
+    },
+  );
+});
+
+afterAll(async () => {
+  await platform.close();
+  fs.rmSync(storageDir, { recursive: true, force: true });
+});
+
+async function confirmedBooking(quantity: number, issuance: 'SINGLE' | 'SEPARATE'): Promise<string> {
+  const res = await bookings.reserveBooking(actor(), crypto.randomUUID(), {
+    campaignId: sale.campaign.id,
+    items: [{ ticketTypeId: sale.types[0]!.id, quantity }],
+    issuance,
+  });
+  const body = res.body as { id: string; status: string };
+  expect(body.status).toBe('CONFIRMED');
+  return body.id;
+}
+
+it('when a SINGLE booking of 3 with 2 entries each is issued, then one ticket admits 3 with 6 entries, valid from 12 h before the start to 12 h after the end', async () => {
+  const bookingId = await confirmedBooking(3, 'SINGLE');
+  const result = await platform.prisma.$transaction((tx) => flows.issueForConfirmedBooking(tx, bookingId));
+  expect(result.outcome).toBe('ISSUED');
+  if (result.outcome !== 'ISSUED') return;
+  expect(result.tickets).toHaveLength(1);
+  const [t] = result.tickets;
+  const booking = (await bookings.getBooking(bookingId))!;
+  expect(t).toMatchObject({
+    admits: 3,
+    maxScans: 6,
+    userId: booking.userId,
+    status: 'VALID',
+    holderName: 'Ticket holder',
+  });
+  expect(t!.validFrom.getTime()).toBe(
+    Math.floor((sale.campaign.startsAt.getTime() - 12 * 3_600_000) / 1000) * 1000,
+  );
+  expect(t!.validUntil.getTime()).toBe(
+    Math.floor((sale.campaign.endsAt.getTime() + 12 * 3_600_000) / 1000) * 1000,
+  );
+  expect(result.fileKey).toBe(bookingTicketsFileKey(sale.campaign.id, bookingId));
+  expect(await storage.exists(result.fileKey)).toBe(true);
+  expect(result.event).toMatchObject({ name: 'tickets.issued', payload: { bookingId, ticketIds: [t!.id] } });
+});
+
+it('when the booking was refunded before the worker ran, then nothing is issued', async () => {
+  const bookingId = await confirmedBooking(2, 'SEPARATE');
+  await bookings.refundBooking(undefined, bookingId);
+  const result = await platform.prisma.$transaction((tx) => flows.issueForConfirmedBooking(tx, bookingId));
+  expect(result).toEqual({ outcome: 'NOT_CONFIRMED', status: 'REFUNDED' });
+  expect(await flows.tickets.listBookingTickets(bookingId)).toEqual([]);
+  expect(await storage.exists(bookingTicketsFileKey(sale.campaign.id, bookingId))).toBe(false);
+});
+
+it('when a booking is refunded while its tickets are being issued, then the revocation waits for the issuance and revokes what it made', async () => {
+  const bookingId = await confirmedBooking(2, 'SEPARATE');
+  let issued!: () => void;
+  const issuing = new Promise<void>((r) => (issued = r));
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+
+  // The worker's transaction: it has read CONFIRMED and written the tickets, not committed yet.
+  const issue = platform.prisma.$transaction(
+    async (tx) => {
+      const r = await flows.issueForConfirmedBooking(tx, bookingId);
+      issued();
+      await released;
+      return r;
+    },
+    { timeout: 30_000 },
+  );
+  await issuing;
+  // The payments module refunds meanwhile (commits), and booking.cancelled reaches the revoker.
+  await bookings.refundBooking(undefined, bookingId);
+  let revokeDone = false;
+  const revoke = platform.prisma
+    .$transaction((tx) => flows.revokeForBooking(tx, bookingId), { timeout: 30_000 })
+    .finally(() => (revokeDone = true));
+  await new Promise((r) => setTimeout(r, 400));
+  expect(revokeDone).toBe(false); // waiting on the booking's issuance lock
+
+  release();
+  const issuedResult = await issue;
+  const revoked = await revoke;
+  expect(issuedResult.outcome).toBe('ISSUED');
+  if (issuedResult.outcome !== 'ISSUED') return;
+  expect(revoked).toEqual({
+    outcome: 'REVOKED',
+    reason: 'REFUNDED',
+    ticketIds: issuedResult.tickets.map((t) => t.id),
+  });
+  const after = await flows.tickets.listBookingTickets(bookingId);
+  expect(after.map((t) => t.status)).toEqual(['REVOKED', 'REVOKED']);
+  expect(await storage.exists(bookingTicketsFileKey(sale.campaign.id, bookingId))).toBe(false);
+  const list = await flows.tickets.getRevocationList(sale.campaign.id);
+  expect(list.items.map((i) => i.ticketId)).toEqual(expect.arrayContaining(after.map((t) => t.id)));
+});
+
+it('when revocation runs again, or for a booking that still stands, then it revokes nothing', async () => {
+  const standing = await confirmedBooking(1, 'SINGLE');
+  await platform.prisma.$transaction((tx) => flows.issueForConfirmedBooking(tx, standing));
+  expect(await platform.prisma.$transaction((tx) => flows.revokeForBooking(tx, standing))).toEqual({
+    outcome: 'NOT_REVOCABLE',
+    status: 'CONFIRMED',
+  });
+  await bookings.refundBooking(undefined, standing);
+  const first = await platform.prisma.$transaction((tx) => flows.revokeForBooking(tx, standing));
+  const second = await platform.prisma.$transaction((tx) => flows.revokeForBooking(tx, standing));
+  expect(first).toMatchObject({ outcome: 'REVOKED', ticketIds: [expect.any(String)] });
+  expect(second).toEqual({ outcome: 'REVOKED', reason: 'REFUNDED', ticketIds: [] });
+  expect(await platform.prisma.$transaction((tx) => flows.revokeForBooking(tx, crypto.randomUUID()))).toEqual(
+    {
+      outcome: 'BOOKING_NOT_FOUND',
+    },
+  );
+});
+
+it('when the worker caches printed presentation, then a date change still reaches the next QR at once and a renamed type shows after the cache time', async () => {
+  const cached = createTicketsWorkflows({ ...platform, clock, storage, presentationCacheMs: 10_000 });
+  const campaigns = createCampaignsService({ prisma: platform.prisma, clock });
+  const before = await cached.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]);
+  expect(before!.ticketTypes[sale.types[0]!.id]!.name).toBe('Free');
+
+  const startsAt = new Date(sale.campaign.startsAt.getTime() + 86_400_000);
+  await campaigns.updateCampaign(sale.seller, sale.campaign.id, {
+    startsAt,
+    endsAt: new Date(startsAt.getTime() + 6 * 3_600_000),
+  });
+  await campaigns.updateTicketType(sale.seller, sale.campaign.id, sale.types[0]!.id, { name: 'Gratis' });
+  const bookingId = await confirmedBooking(1, 'SINGLE');
+  const result = await platform.prisma.$transaction((tx) => cached.issueForConfirmedBooking(tx, bookingId));
+  if (result.outcome !== 'ISSUED') throw new Error(result.outcome);
+  expect(result.tickets[0]!.validFrom.getTime()).toBe(
+    Math.floor((startsAt.getTime() - 12 * 3_600_000) / 1000) * 1000,
+  );
+  expect(
+    (await cached.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]))!.ticketTypes[
+      sale.types[0]!.id
+    ]!.name,
+  ).toBe('Free');
+
+  clock.advance(10_001);
+  expect(
+    (await cached.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]))!.ticketTypes[
+      sale.types[0]!.id
+    ]!.name,
+  ).toBe('Gratis');
+  expect(
+    (await flows.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]))!.ticketTypes[
+      sale.types[0]!.id
+    ]!.name,
+  ).toBe('Gratis');
+});

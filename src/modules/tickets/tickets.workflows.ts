@@ -1,0 +1,361 @@
+import type { Clock } from '../../shared/clock';
+import type { Config } from '../../shared/config';
+import type { Db, Tx } from '../../shared/db';
+import { canScanCampaign, isAdmin, type Actor } from '../../shared/http/authorize';
+import type { DomainEvent } from '../../shared/messaging/events';
+import type { Storage } from '../../shared/storage';
+import { getSellerProfile, getUserSummaries } from '../auth';
+import { createBookingsService, type BookingRecord } from '../bookings';
+import { getCampaignsByIds, getTicketTypesByIds, type CampaignRecord } from '../campaigns';
+import { TicketsErrors } from './tickets.errors';
+import type { TicketsIssuedPayload } from './tickets.events';
+import type { TicketPdfContext } from './tickets.pdf';
+import type { RevocationReason } from './tickets.repository';
+import {
+  createTicketsService,
+  ticketsDepsFromConfig,
+  type CampaignPublicKey,
+  type IssueTicketsInput,
+  type RevocationList,
+  type Ticket,
+  type TicketsService,
+} from './tickets.service';
+
+/**
+ * The flows that join tickets to the modules around them, through their public APIs only:
+ * bookings (who bought what, and whether it still stands), campaigns (what the ticket is for)
+ * and auth (the buyer's and the seller's names). The tickets worker, the email worker and the
+ * web routes use these; tickets.service.ts stays free of other modules.
+ */
+
+export interface TicketsWorkflowDeps {
+  prisma: Db;
+  clock: Clock;
+  config: Config;
+  storage: Storage;
+  /**
+   * How long the tickets worker may reuse a campaign's presentation (title, venue, seller name,
+   * ticket type names) for further bookings of it; 0 = read it for every PDF. See pdfContextFor.
+   */
+  presentationCacheMs?: number;
+}
+
+/*
+ * Validity window signed into every QR code: from 12 hours before the campaign starts (doors,
+ * early check-in, wristband collection the day before an early start) to 12 hours after it
+ * ends (late exits, night events, hotel check-out mornings). A gate checks it offline.
+ */
+const VALID_BEFORE_START_MS = 12 * 3_600_000;
+const VALID_AFTER_END_MS = 12 * 3_600_000;
+
+export type IssueOutcome =
+  | {
+      outcome: 'ISSUED' | 'ALREADY_ISSUED';
+      tickets: Ticket[];
+      fileKey: string;
+      event?: DomainEvent<TicketsIssuedPayload>;
+    }
+  /** The booking is no longer (or not yet) CONFIRMED: nothing to issue. */
+  | { outcome: 'NOT_CONFIRMED'; status: BookingRecord['status'] }
+  | { outcome: 'BOOKING_NOT_FOUND' }
+  | { outcome: 'CAMPAIGN_NOT_FOUND'; campaignId: string };
+
+export type RevokeOutcome =
+  | { outcome: 'REVOKED'; ticketIds: string[]; reason: RevocationReason }
+  /** The booking still stands (or is already handled): nothing revoked. */
+  | { outcome: 'NOT_REVOCABLE'; status: BookingRecord['status'] }
+  | { outcome: 'BOOKING_NOT_FOUND' };
+
+/** What a ticket list shows of its campaign. */
+export interface TicketCampaignSummary {
+  id: string;
+  title: string;
+  slug: string;
+  kind: string;
+  startsAt: Date;
+  endsAt: Date;
+  venueName: string;
+  city: string;
+  timezone: string;
+}
+
+export interface TicketView extends Ticket {
+  campaign: TicketCampaignSummary | null;
+  ticketTypeName: string;
+}
+
+function summary(c: CampaignRecord): TicketCampaignSummary {
+  return {
+    id: c.id,
+    title: c.title,
+    slug: c.slug,
+    kind: c.kind,
+    startsAt: c.startsAt,
+    endsAt: c.endsAt,
+    venueName: c.venueName,
+    city: c.city,
+    timezone: c.timezone,
+  };
+}
+
+/** The buyer's name as printed on the ticket: their account name, else their email's local part. */
+function holderNameOf(user: { name: string; email: string } | undefined): string {
+  const name = user?.name?.trim();
+  if (name) return name.slice(0, 200);
+  return user?.email?.split('@')[0]?.slice(0, 200) || 'Ticket holder';
+}
+
+/** The tickets service and its cross-module flows for one process. */
+export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
+  const tickets: TicketsService = createTicketsService(
+    ticketsDepsFromConfig(deps.config, { prisma: deps.prisma, clock: deps.clock, storage: deps.storage }),
+  );
+  const bookings = createBookingsService(deps);
+  /*
+   * Under a rush every booking of a campaign needs the same seller and ticket type rows (three
+   * to four queries, a third of a job). The worker keeps them for presentationCacheMs, so a PDF
+   * issued just after the seller renames a ticket type may still print the old name. Only what is
+   * printed is cached, never what is signed: the campaign (whose dates make the QR's validity
+   * window), the booking, its status, lines and buyer are read for every job.
+   */
+  const cacheMs = deps.presentationCacheMs ?? 0;
+  const presentation = new Map<
+    string,
+    { until: number; sellerName: string; ticketTypes: TicketPdfContext['ticketTypes'] }
+  >();
+
+  /**
+   * Everything a ticket page shows that the tickets module does not own: the campaign, its
+   * ticket types (names, attributes) and the seller's public name. Null when the campaign is gone.
+   */
+  async function pdfContextFor(
+    db: Db | Tx,
+    campaignId: string,
+    ticketTypeIds: string[],
+    bookingReference?: string,
+  ): Promise<TicketPdfContext | null> {
+    // Always read: its dates become the validity window signed into the QR codes.
+    const [campaign] = await getCampaignsByIds(db, [campaignId]);
+    if (!campaign) return null;
+    const ids = [...new Set(ticketTypeIds)].sort();
+    const cacheKey = `${campaignId}|${ids.join(',')}`;
+    const now = deps.clock.now().getTime();
+    let printed = cacheMs > 0 ? presentation.get(cacheKey) : undefined;
+    if (!printed || printed.until <= now) {
+      const types = await getTicketTypesByIds(db, ids);
+      const seller = await getSellerProfile(db, campaign.sellerId);
+      const sellerName =
+        seller?.businessName ?? (await getUserSummaries(db, [campaign.sellerId]))[0]?.name ?? 'The organiser';
+      printed = {
+        until: now + cacheMs,
+        sellerName,
+        ticketTypes: Object.fromEntries(types.map((t) => [t.id, { name: t.name, attributes: t.attributes }])),
+      };
+      if (cacheMs > 0) {
+        if (presentation.size >= 1000) presentation.clear();
+        presentation.set(cacheKey, printed);
+      }
+    }
+    return { ...buildContext(campaign, printed.sellerName, printed.ticketTypes), bookingReference };
+  }
+
+  function buildContext(
+    campaign: CampaignRecord,
+    sellerName: string,
+    ticketTypes: TicketPdfContext['ticketTypes'],
+  ): TicketPdfContext {
+    return {
+      campaign: {
+        title: campaign.title,
+        kind: campaign.kind,
+        startsAt: campaign.startsAt,
+        endsAt: campaign.endsAt,
+        venue: [campaign.venueName, campaign.city].filter(Boolean).join(', '),
+        timezone: campaign.timezone,
+        sellerName,
+      },
+      ticketTypes,
+    };
+  }
+
+  /** The issuance request for a confirmed booking: its lines, issuance and the campaign's window. */
+  function issueInputFor(
+    booking: BookingRecord,
+    campaign: TicketPdfContext['campaign'],
+    holderName: string,
+  ): IssueTicketsInput {
+    const endsAt = campaign.endsAt ?? campaign.startsAt;
+    return {
+      bookingId: booking.id,
+      campaignId: booking.campaignId,
+      userId: booking.userId,
+      holderName,
+      issuance: booking.issuance,
+      validFrom: new Date(campaign.startsAt.getTime() - VALID_BEFORE_START_MS),
+      validUntil: new Date(endsAt.getTime() + VALID_AFTER_END_MS),
+      items: booking.items.map((i) => ({
+        ticketTypeId: i.ticketTypeId,
+        quantity: i.quantity,
+        // As sold: the booking snapshotted the entries per ticket with the price.
+        entriesPerTicket: i.entriesPerTicket,
+      })),
+    };
+  }
+
+  /**
+   * The tickets worker's job for booking.confirmed, in the consumer's transaction: re-reads the
+   * booking under the issuance lock (see lockBookingForIssuance), skips unless it is CONFIRMED,
+   * then issues once, stores the PDF and queues tickets.issued (issueBookingTickets). Run again,
+   * it creates nothing and queues nothing.
+   */
+  async function issueForConfirmedBooking(tx: Tx, bookingId: string): Promise<IssueOutcome> {
+    await tickets.lockBookingForIssuance(tx, bookingId);
+    const booking = await bookings.getBooking(bookingId, tx);
+    if (!booking) return { outcome: 'BOOKING_NOT_FOUND' };
+    if (booking.status !== 'CONFIRMED') return { outcome: 'NOT_CONFIRMED', status: booking.status };
+    const pdf = await pdfContextFor(
+      tx,
+      booking.campaignId,
+      booking.items.map((i) => i.ticketTypeId),
+      booking.reference,
+    );
+    if (!pdf) return { outcome: 'CAMPAIGN_NOT_FOUND', campaignId: booking.campaignId };
+    const [buyer] = await getUserSummaries(tx, [booking.userId]);
+    const input = issueInputFor(booking, pdf.campaign, holderNameOf(buyer));
+    const issued = await tickets.issueBookingTickets(tx, input, pdf);
+    return {
+      outcome: issued.created ? 'ISSUED' : 'ALREADY_ISSUED',
+      tickets: issued.tickets,
+      fileKey: issued.fileKey,
+      event: issued.event,
+    };
+  }
+
+  /**
+   * The tickets worker's job for booking.cancelled: when the booking is now REFUNDED or
+   * CANCELLED, revokes its still-valid tickets (they join the campaign's revocation list) and
+   * deletes their PDFs. Idempotent: a second run revokes nothing.
+   */
+  async function revokeForBooking(tx: Tx, bookingId: string): Promise<RevokeOutcome> {
+    await tickets.lockBookingForIssuance(tx, bookingId);
+    const booking = await bookings.getBooking(bookingId, tx);
+    if (!booking) return { outcome: 'BOOKING_NOT_FOUND' };
+    if (booking.status !== 'REFUNDED' && booking.status !== 'CANCELLED') {
+      return { outcome: 'NOT_REVOCABLE', status: booking.status };
+    }
+    const reason: RevocationReason = booking.status === 'REFUNDED' ? 'REFUNDED' : 'CANCELLED';
+    const ticketIds = await tickets.revokeTicketsForBooking(tx, booking.id, reason);
+    return { outcome: 'REVOKED', ticketIds, reason };
+  }
+
+  /** The PDF context for tickets already issued (web downloads, emails), from their booking. */
+  async function pdfContextForTickets(list: Ticket[]): Promise<TicketPdfContext> {
+    const first = list[0]!;
+    const booking = await bookings.getBooking(first.bookingId);
+    const ctx = await pdfContextFor(
+      deps.prisma,
+      first.campaignId,
+      list.map((t) => t.ticketTypeId),
+      booking?.reference,
+    );
+    // The campaign row is never deleted (campaigns end or are cancelled), so this is a bug.
+    if (!ctx) throw new Error(`campaign ${first.campaignId} of ticket ${first.id} not found`);
+    return ctx;
+  }
+
+  /** The buyer's own ticket, or TICKET_NOT_FOUND for anyone else (as if it did not exist). */
+  async function getOwnTicket(userId: string, ticketId: string): Promise<Ticket> {
+    const ticket = await tickets.getTicket(ticketId);
+    // The same error as a missing ticket: a stranger learns nothing about which ids exist.
+    if (ticket.userId !== userId) throw TicketsErrors.ticketNotFound();
+    return ticket;
+  }
+
+  /** One ticket's PDF for its buyer (TICKET_NOT_FOUND for anyone else, TICKET_REVOKED when revoked). */
+  async function getTicketPdfForOwner(
+    userId: string,
+    ticketId: string,
+  ): Promise<{ ticket: Ticket; pdf: Buffer }> {
+    const ticket = await getOwnTicket(userId, ticketId);
+    const pdf = await tickets.getTicketPdf(ticket, await pdfContextForTickets([ticket]));
+    return { ticket, pdf };
+  }
+
+  /** All of a booking's tickets in one PDF for its buyer (TICKETS_NOT_FOUND for anyone else). */
+  async function getBookingPdfForOwner(
+    userId: string,
+    bookingId: string,
+  ): Promise<{ tickets: Ticket[]; pdf: Buffer }> {
+    const list = await tickets.listBookingTickets(bookingId);
+    if (!list.length || list[0]!.userId !== userId) throw TicketsErrors.bookingTicketsNotFound();
+    const pdf = await tickets.getBookingTicketsPdf(bookingId, await pdfContextForTickets(list));
+    if (!pdf) throw TicketsErrors.bookingTicketsNotFound();
+    return { tickets: list, pdf };
+  }
+
+  /** The user's tickets with what a list shows of their campaign and type, newest booking first. */
+  async function listTicketsOf(userId: string, take: number, afterId?: string): Promise<TicketView[]> {
+    const list = await tickets.listUserTickets(userId, take, afterId);
+    if (!list.length) return [];
+    const campaigns = new Map(
+      (await getCampaignsByIds(deps.prisma, [...new Set(list.map((t) => t.campaignId))])).map((c) => [
+        c.id,
+        c,
+      ]),
+    );
+    const types = new Map(
+      (await getTicketTypesByIds(deps.prisma, [...new Set(list.map((t) => t.ticketTypeId))])).map((t) => [
+        t.id,
+        t,
+      ]),
+    );
+    return list.map((t) => {
+      const c = campaigns.get(t.campaignId);
+      return {
+        ...t,
+        campaign: c ? summary(c) : null,
+        ticketTypeName: types.get(t.ticketTypeId)?.name ?? 'Ticket',
+      };
+    });
+  }
+
+  /**
+   * The campaign, if the actor may equip a gate device for it: its seller, a MANAGER of that
+   * seller assigned to it, or an admin. Anyone else: 403, or 404 for a draft (whose existence
+   * is the seller's business only).
+   */
+  async function authorizeGate(actor: Actor, campaignId: string): Promise<CampaignRecord> {
+    const [campaign] = await getCampaignsByIds(deps.prisma, [campaignId]);
+    if (!campaign) throw TicketsErrors.campaignNotFound();
+    if (isAdmin(actor) || canScanCampaign(actor, campaign)) return campaign;
+    if (campaign.status === 'DRAFT') throw TicketsErrors.campaignNotFound();
+    throw TicketsErrors.notGateStaff();
+  }
+
+  /** The campaign's revocation list, for its gate staff. */
+  async function getRevocationListForGate(actor: Actor, campaignId: string): Promise<RevocationList> {
+    const campaign = await authorizeGate(actor, campaignId);
+    return tickets.getRevocationList(campaign.id);
+  }
+
+  /** The campaign's verification keys (ACTIVE and ROTATED), for its gate staff. */
+  async function getPublicKeysForGate(actor: Actor, campaignId: string): Promise<CampaignPublicKey[]> {
+    const campaign = await authorizeGate(actor, campaignId);
+    return tickets.getCampaignPublicKeys(campaign.id);
+  }
+
+  return {
+    tickets,
+    getRevocationListForGate,
+    getPublicKeysForGate,
+    pdfContextFor,
+    pdfContextForTickets,
+    issueForConfirmedBooking,
+    revokeForBooking,
+    getTicketPdfForOwner,
+    getBookingPdfForOwner,
+    listTicketsOf,
+  };
+}
+
+export type TicketsWorkflows = ReturnType<typeof createTicketsWorkflows>;

@@ -1,0 +1,175 @@
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createBookingsService } from '../../src/modules/bookings';
+import { bookingTicketsFileKey, renderTicketsPdf } from '../../src/modules/tickets';
+import { fixedClock } from '../../src/shared/clock';
+import { OutboxRelay } from '../../src/shared/messaging/relay';
+import type { Platform } from '../../src/shared/platform';
+import { actor } from '../support/factories';
+import { createTestPlatform, resetDatabase, waitFor } from '../support/platform';
+import { waitForConsumers } from '../support/queues';
+import { createSale } from '../support/sale';
+import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
+
+/**
+ * A real tickets worker process (workers/tickets/main.ts, as `npm start` runs it) is killed with
+ * SIGKILL while it renders a large booking's PDF; a second process gets the message again from
+ * RabbitMQ and finishes the job: the tickets exist once, with gapless serials, in one file.
+ */
+
+const TICKETS = 400;
+let platform: Platform;
+let relay: OutboxRelay;
+let storageDir: string;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-crash-'));
+  platform = await createTestPlatform({ STORAGE_DIR: storageDir });
+  await resetDatabase(platform);
+  relay = new OutboxRelay({
+    prisma: platform.prisma,
+    broker: platform.broker,
+    databaseUrl: platform.config.DATABASE_URL,
+    logger: platform.logger,
+    counters: platform.counters,
+    batchSize: 100,
+    pollMs: 50,
+  });
+});
+
+afterAll(async () => {
+  await relay.stop();
+  for (const w of workers) await w.stop();
+  await platform.close();
+  fs.rmSync(storageDir, { recursive: true, force: true });
+});
+
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+/** How long rendering this many pages takes here, so the kill lands inside the render. */
+async function renderMs(count: number): Promise<number> {
+  const typeId = crypto.randomUUID();
+  const tickets = Array.from({ length: count }, (_, i) => ({
+    id: crypto.randomUUID(),
+    bookingId: crypto.randomUUID(),
+    ticketTypeId: typeId,
+    serial: i + 1,
+    holderName: 'Calibration',
+    admits: 1,
+    maxScans: 1,
+    validFrom: new Date('2026-12-01T00:00:00Z'),
+    validUntil: new Date('2026-12-02T00:00:00Z'),
+    qrPayload: crypto.randomBytes(125),
+    createdAt: new Date(),
+  }));
+  const ctx = {
+    campaign: {
+      title: 'Calibration',
+      kind: 'EVENT',
+      startsAt: new Date('2026-12-01T19:00:00Z'),
+      venue: 'Hall',
+      sellerName: 'Seller',
+    },
+    ticketTypes: { [typeId]: { name: 'Free' } },
+  };
+  await renderTicketsPdf(tickets.slice(0, 1), ctx);
+  const start = performance.now();
+  await renderTicketsPdf(tickets, ctx);
+  return performance.now() - start;
+}
+
+it('when the tickets worker is killed mid-render, then the job completes on redelivery with the tickets once and one file', async () => {
+  const clock = fixedClock(new Date());
+  const sale = await createSale(
+    { prisma: platform.prisma, clock },
+    {
+      campaign: { maxTicketsPerCustomer: 1000 },
+      types: [{ name: 'Free', priceMinor: 0, capacity: 5000, maxPerOrder: 1000 }],
+    },
+  );
+  const render = await renderMs(TICKETS);
+  // Well after the issuing log line (rows inserted, payloads signed) and well before the end.
+  const killAfterMs = Math.max(150, Math.round(render * 0.4));
+
+  const first = await spawnWorkerProcess('tickets', { STORAGE_DIR: storageDir });
+  workers.push(first);
+  await waitForConsumers(platform.broker, ['tickets.issue']);
+  relay.start();
+
+  const bookings = createBookingsService({ ...platform, clock });
+  const reserved = await bookings.reserveBooking(actor(), crypto.randomUUID(), {
+    campaignId: sale.campaign.id,
+    items: [{ ticketTypeId: sale.types[0]!.id, quantity: TICKETS }],
+    issuance: 'SEPARATE',
+  });
+  const bookingId = (reserved.body as { id: string; status: string }).id;
+  expect((reserved.body as { status: string }).status).toBe('CONFIRMED');
+
+  await first.waitForOutput(new RegExp(`issuing tickets.*${bookingId}`), 20_000);
+  await new Promise((r) => setTimeout(r, killAfterMs));
+  await first.kill('SIGKILL');
+  expect(first.output()).not.toMatch(/tickets issued/);
+
+  // Nothing of the killed attempt survives: its transaction never committed, and its PDF was
+  // never renamed into place.
+  const campaignDir = path.join(storageDir, 'tickets', sale.campaign.id);
+  const finalFile = path.join(storageDir, bookingTicketsFileKey(sale.campaign.id, bookingId));
+  expect(await platform.prisma.ticket.count({ where: { bookingId } })).toBe(0);
+  expect(fs.existsSync(finalFile)).toBe(false);
+  const leftAfterKill = filesUnder(campaignDir);
+
+  const started = Date.now();
+  const second = await spawnWorkerProcess('tickets', { STORAGE_DIR: storageDir });
+  workers.push(second);
+  await second.waitForOutput(new RegExp(`tickets issued.*${bookingId}`), 60_000);
+  // The log line comes just before the consumer's commit.
+  await waitFor(
+    async () => (await platform.prisma.inboxMessage.count({ where: { consumer: 'tickets.issue' } })) === 1,
+    15_000,
+    'the redelivered job to commit',
+  );
+  const redeliveryMs = Date.now() - started;
+
+  const tickets = await platform.prisma.ticket.findMany({ where: { bookingId }, orderBy: { serial: 'asc' } });
+  expect(tickets).toHaveLength(TICKETS);
+  // Serials allocated by the killed attempt were rolled back with it: no gaps, no repeats.
+  expect(tickets.map((t) => t.serial)).toEqual(Array.from({ length: TICKETS }, (_, i) => i + 1));
+  expect(filesUnder(campaignDir)).toEqual([finalFile]);
+  expect(leftAfterKill).toEqual([]);
+  const pages = /Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [finalFile]).toString())?.[1];
+  expect(Number(pages)).toBe(TICKETS);
+  expect(new Set(tickets.map((t) => t.fileKey))).toEqual(
+    new Set([bookingTicketsFileKey(sale.campaign.id, bookingId)]),
+  );
+  expect(
+    await platform.prisma.outboxMessage.count({
+      where: { eventName: 'tickets.issued', payload: { path: ['payload', 'bookingId'], equals: bookingId } },
+    }),
+  ).toBe(1);
+  expect(await platform.prisma.inboxMessage.count({ where: { consumer: 'tickets.issue' } })).toBe(1);
+
+  // A third delivery (the relay re-publishing after a crash of its own) changes nothing.
+  const consumed = async () =>
+    (await platform.counters.read())
+      .filter((r) => r.metric === 'messages_consumed_total' && r.labels.consumer === 'tickets.issue')
+      .reduce((sum, r) => sum + r.value, 0);
+  const before = await consumed();
+  await platform.prisma
+    .$executeRaw`UPDATE outbox_messages SET published_at = NULL WHERE event_name = 'booking.confirmed'`;
+  await waitFor(async () => (await consumed()) > before, 15_000, 'the re-published event to be consumed');
+  expect(await platform.prisma.ticket.count({ where: { bookingId } })).toBe(TICKETS);
+  expect(filesUnder(campaignDir)).toEqual([finalFile]);
+  console.log(
+    `render of ${TICKETS} pages here: ${render.toFixed(0)} ms; killed ${killAfterMs} ms into the job; redelivery finished in ${redeliveryMs} ms`,
+  );
+}, 180_000);

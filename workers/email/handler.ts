@@ -1,0 +1,257 @@
+import { AUTH_EVENTS, getSellerApplication, getUserSummaries } from '../../src/modules/auth';
+import { BookingEvents, createBookingsService, type BookingRecord } from '../../src/modules/bookings';
+import { getCampaignsByIds, type CampaignRecord } from '../../src/modules/campaigns';
+import {
+  createNotificationsService,
+  notificationsDepsFromConfig,
+  type NotificationsService,
+  type SendEmailOutcome,
+} from '../../src/modules/notifications';
+import {
+  createTicketsWorkflows,
+  TICKETS_ISSUED,
+  TICKETS_RESEND_REQUESTED,
+  type TicketsWorkflows,
+} from '../../src/modules/tickets';
+import { PermanentError } from '../../src/shared/errors';
+import type { ConsumerSpec } from '../../src/shared/messaging/consumer';
+import type { DomainEvent } from '../../src/shared/messaging/events';
+import type { Logger } from '../../src/shared/logger';
+import type { Mailer } from '../../src/shared/mailer';
+import type { Platform } from '../../src/shared/platform';
+import type { Storage } from '../../src/shared/storage';
+
+/**
+ * The payments module publishes this when money went back to the buyer (it is built on another
+ * branch): `{ refundId, bookingId, userId, amountMinor, currency }`. Read defensively: only
+ * bookingId, amountMinor and currency are required here, and everything else is re-read.
+ */
+export const REFUND_COMPLETED = 'refund.completed';
+type RefundCompletedPayload = {
+  refundId?: unknown;
+  bookingId?: unknown;
+  userId?: unknown;
+  amountMinor?: unknown;
+  currency?: unknown;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function uuidField(event: DomainEvent<Record<string, unknown>>, field: string): string {
+  const v = event.payload?.[field];
+  if (typeof v !== 'string' || !UUID.test(v))
+    throw new PermanentError(`${event.name} ${event.id}: ${field} is not a uuid`);
+  return v.toLowerCase();
+}
+
+/** "Tuesday, 1 December 2026 at 20:00" in the campaign's own time zone. */
+function formatWhen(c: CampaignRecord): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: c.timezone,
+    dateStyle: 'full',
+    timeStyle: 'short',
+  }).format(c.startsAt);
+}
+
+function venueOf(c: CampaignRecord): string {
+  return [c.venueName, c.city].filter(Boolean).join(', ');
+}
+
+function logOutcome(
+  logger: Logger,
+  event: DomainEvent<object>,
+  template: string,
+  outcome: SendEmailOutcome,
+): void {
+  const meta = { eventId: event.id, event: event.name, template, status: outcome.status };
+  // FAILED is final and recorded (sent_emails, email_failed_addresses): a warning, not a retry.
+  if (outcome.status === 'FAILED')
+    logger.warn('email refused for good', {
+      ...meta,
+      error: outcome.error,
+      addressFailed: outcome.addressFailed,
+    });
+  else logger.info('email handled', meta);
+}
+
+export interface EmailWorkerDeps {
+  mailer: Mailer;
+  storage: Storage;
+}
+
+/**
+ * The email worker's consumers. Each re-reads what it reports (the booking, its tickets, the
+ * buyer's address, the application) by id at send time and sends through sendEmailOnce, keyed
+ * by (event id, template): a redelivery never sends twice, a resend (its own event) always sends.
+ * A temporary SMTP failure is thrown, so the consumer retries with back-off and dead-letters
+ * after its last attempt; a permanent one is recorded and the message is done.
+ */
+export function emailConsumers(
+  platform: Platform,
+  deps: EmailWorkerDeps,
+  services: { notifications?: NotificationsService; flows?: TicketsWorkflows } = {},
+): ConsumerSpec<Record<string, unknown>>[] {
+  const { prisma, config } = platform;
+  const notifications =
+    services.notifications ??
+    createNotificationsService(
+      notificationsDepsFromConfig(config, { prisma, clock: platform.clock, mailer: deps.mailer }),
+    );
+  const flows = services.flows ?? createTicketsWorkflows({ ...platform, storage: deps.storage });
+  const bookings = createBookingsService(platform);
+  const base = config.PUBLIC_URL.replace(/\/$/, '');
+
+  async function bookingOf(event: DomainEvent<Record<string, unknown>>): Promise<BookingRecord> {
+    const bookingId = uuidField(event, 'bookingId');
+    const booking = await bookings.getBooking(bookingId);
+    if (!booking) throw new PermanentError(`${event.name} ${event.id}: booking ${bookingId} does not exist`);
+    return booking;
+  }
+
+  async function campaignOf(event: DomainEvent<object>, id: string): Promise<CampaignRecord> {
+    const [campaign] = await getCampaignsByIds(prisma, [id]);
+    if (!campaign) throw new PermanentError(`${event.name} ${event.id}: campaign ${id} does not exist`);
+    return campaign;
+  }
+
+  async function userOf(event: DomainEvent<object>, userId: string) {
+    const [user] = await getUserSummaries(prisma, [userId]);
+    if (!user?.email)
+      throw new PermanentError(`${event.name} ${event.id}: user ${userId} has no email address`);
+    return user;
+  }
+
+  return [
+    {
+      name: 'email.tickets',
+      events: [TICKETS_ISSUED, TICKETS_RESEND_REQUESTED],
+      async handle(event, { logger }) {
+        const bookingId = uuidField(event, 'bookingId');
+        const tickets = await flows.tickets.listBookingTickets(bookingId);
+        if (!tickets.length)
+          throw new PermanentError(`${event.name} ${event.id}: booking ${bookingId} has no tickets`);
+        if (tickets.some((t) => t.status === 'REVOKED')) {
+          logger.info('tickets were revoked meanwhile: not emailed', { bookingId, eventId: event.id });
+          return;
+        }
+        const booking = await bookingOf(event);
+        const campaign = await campaignOf(event, booking.campaignId);
+        const buyer = await userOf(event, tickets[0]!.userId);
+        // The stored PDF, or the same document rendered again if the file has gone (derived data).
+        const pdf = await flows.tickets.getBookingTicketsPdf(
+          bookingId,
+          await flows.pdfContextForTickets(tickets),
+        );
+        if (!pdf) throw new PermanentError(`${event.name} ${event.id}: booking ${bookingId} has no tickets`);
+        const outcome = await notifications.sendEmailOnce({
+          eventId: event.id,
+          template: 'tickets-issued',
+          to: buyer.email,
+          data: {
+            buyerName: buyer.name,
+            campaignTitle: campaign.title,
+            bookingReference: booking.reference,
+            ticketCount: tickets.length,
+            when: formatWhen(campaign),
+            venue: venueOf(campaign),
+            ticketsUrl: `${base}/tickets`,
+          },
+          attachments: [
+            { filename: `tickets-${booking.reference}.pdf`, content: pdf, contentType: 'application/pdf' },
+          ],
+        });
+        logOutcome(logger, event, 'tickets-issued', outcome);
+      },
+    },
+    {
+      name: 'email.booking-expired',
+      events: [BookingEvents.expired],
+      async handle(event, { logger }) {
+        const booking = await bookingOf(event);
+        // A payment that landed late may have confirmed it again: then "expired" would be wrong.
+        if (booking.status !== 'EXPIRED') {
+          logger.info('booking is not expired any more: no email', {
+            bookingId: booking.id,
+            status: booking.status,
+          });
+          return;
+        }
+        const campaign = await campaignOf(event, booking.campaignId);
+        const buyer = await userOf(event, booking.userId);
+        const outcome = await notifications.sendEmailOnce({
+          eventId: event.id,
+          template: 'booking-expired',
+          to: buyer.email,
+          data: {
+            buyerName: buyer.name,
+            campaignTitle: campaign.title,
+            bookingReference: booking.reference,
+            campaignUrl: `${base}/campaigns/${encodeURIComponent(campaign.slug)}`,
+          },
+        });
+        logOutcome(logger, event, 'booking-expired', outcome);
+      },
+    },
+    {
+      name: 'email.refund-completed',
+      events: [REFUND_COMPLETED],
+      async handle(event, { logger }) {
+        const p = event.payload as RefundCompletedPayload;
+        if (!Number.isSafeInteger(p.amountMinor) || (p.amountMinor as number) <= 0) {
+          throw new PermanentError(`${event.name} ${event.id}: amountMinor must be a positive integer`);
+        }
+        if (typeof p.currency !== 'string' || !/^[A-Z]{3}$/.test(p.currency)) {
+          throw new PermanentError(`${event.name} ${event.id}: currency must be an ISO 4217 code`);
+        }
+        const booking = await bookingOf(event);
+        const campaign = await campaignOf(event, booking.campaignId);
+        // The booking's buyer is who paid; the payload's userId is only a hint.
+        const buyer = await userOf(event, booking.userId);
+        const outcome = await notifications.sendEmailOnce({
+          eventId: event.id,
+          template: 'refund-completed',
+          to: buyer.email,
+          data: {
+            buyerName: buyer.name,
+            campaignTitle: campaign.title,
+            bookingReference: booking.reference,
+            amountMinor: p.amountMinor as number,
+            currency: p.currency,
+          },
+        });
+        logOutcome(logger, event, 'refund-completed', outcome);
+      },
+    },
+    {
+      name: 'email.seller-application',
+      events: [AUTH_EVENTS.applicationDecided],
+      async handle(event, { logger }) {
+        const applicationId = uuidField(event, 'applicationId');
+        const application = await getSellerApplication(prisma, applicationId);
+        if (!application)
+          throw new PermanentError(`${event.name} ${event.id}: application ${applicationId} does not exist`);
+        // Decisions are final (PENDING → APPROVED | REJECTED once), so the current status is the decision.
+        if (application.status === 'PENDING') {
+          throw new PermanentError(
+            `${event.name} ${event.id}: application ${applicationId} is still pending`,
+          );
+        }
+        const approved = application.status === 'APPROVED';
+        const applicant = await userOf(event, application.userId);
+        const outcome = await notifications.sendEmailOnce({
+          eventId: event.id,
+          template: 'seller-application-decided',
+          to: applicant.email,
+          data: {
+            applicantName: applicant.name,
+            businessName: application.businessName,
+            approved,
+            reason: approved ? undefined : (application.rejectionReason ?? undefined),
+            dashboardUrl: approved ? `${base}/seller/campaigns` : `${base}/become-seller`,
+          },
+        });
+        logOutcome(logger, event, 'seller-application-decided', outcome);
+      },
+    },
+  ];
+}

@@ -1,0 +1,100 @@
+import { BookingEvents, type BookingEventPayload } from '../../src/modules/bookings';
+import { createTicketsWorkflows, type TicketsWorkflows } from '../../src/modules/tickets';
+import { AppError, PermanentError } from '../../src/shared/errors';
+import type { ConsumerSpec } from '../../src/shared/messaging/consumer';
+import type { DomainEvent } from '../../src/shared/messaging/events';
+import type { Platform } from '../../src/shared/platform';
+import type { Storage } from '../../src/shared/storage';
+
+/** How long the worker reuses a campaign's seller name and ticket type names (see pdfContextFor). */
+const PRESENTATION_CACHE_MS = 10_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The booking id an event names, or a PermanentError: a retry cannot fix a malformed payload. */
+export function bookingIdOf(event: DomainEvent<Partial<BookingEventPayload>>): string {
+  const id = event.payload?.bookingId;
+  if (typeof id !== 'string' || !UUID.test(id))
+    throw new PermanentError(`${event.name} ${event.id} has no valid bookingId`);
+  return id.toLowerCase();
+}
+
+/** A refusal of our own input (AppError 400, e.g. INVALID_TICKET_ISSUE) is permanent; anything else may pass on retry. */
+function classify(err: unknown): unknown {
+  if (err instanceof AppError && err.kind === 'validation')
+    return new PermanentError(err.message, { cause: err });
+  return err;
+}
+
+/**
+ * The tickets worker's consumers. Both run in the consumer's transaction (inbox row included),
+ * re-read the booking by id and act only on its current state, so a duplicate, late or
+ * out-of-order delivery changes nothing that should not change.
+ */
+export function ticketsConsumers(
+  platform: Platform,
+  storage: Storage,
+  flows: TicketsWorkflows = createTicketsWorkflows({
+    ...platform,
+    storage,
+    presentationCacheMs: PRESENTATION_CACHE_MS,
+  }),
+): ConsumerSpec<Partial<BookingEventPayload>>[] {
+  return [
+    {
+      name: 'tickets.issue',
+      events: [BookingEvents.confirmed],
+      // Rendering is CPU work and one process renders one PDF at a time; a few jobs in flight keep
+      // it rendering while the others wait on PostgreSQL (measured: 4 is a little faster than 2).
+      concurrency: 4,
+      async handle(event, { tx, logger }) {
+        const bookingId = bookingIdOf(event);
+        logger.info('issuing tickets', { bookingId, eventId: event.id });
+        const result = await flows.issueForConfirmedBooking(tx, bookingId).catch((err: unknown) => {
+          throw classify(err);
+        });
+        switch (result.outcome) {
+          case 'ISSUED':
+            logger.info('tickets issued', {
+              bookingId,
+              tickets: result.tickets.length,
+              fileKey: result.fileKey,
+            });
+            return;
+          case 'ALREADY_ISSUED':
+            logger.info('tickets were already issued', { bookingId, tickets: result.tickets.length });
+            return;
+          case 'NOT_CONFIRMED':
+            logger.info('booking is not confirmed any more: no tickets', {
+              bookingId,
+              status: result.status,
+            });
+            return;
+          case 'BOOKING_NOT_FOUND':
+            throw new PermanentError(`booking ${bookingId} of ${event.name} ${event.id} does not exist`);
+          case 'CAMPAIGN_NOT_FOUND':
+            throw new PermanentError(`campaign ${result.campaignId} of booking ${bookingId} does not exist`);
+        }
+      },
+    },
+    {
+      name: 'tickets.revoke',
+      events: [BookingEvents.cancelled],
+      async handle(event, { tx, logger }) {
+        const bookingId = bookingIdOf(event);
+        const result = await flows.revokeForBooking(tx, bookingId);
+        if (result.outcome === 'BOOKING_NOT_FOUND') {
+          throw new PermanentError(`booking ${bookingId} of ${event.name} ${event.id} does not exist`);
+        }
+        if (result.outcome === 'REVOKED') {
+          logger.info('tickets revoked', {
+            bookingId,
+            reason: result.reason,
+            revoked: result.ticketIds.length,
+          });
+        } else {
+          logger.info('booking still stands: nothing revoked', { bookingId, status: result.status });
+        }
+      },
+    },
+  ];
+}
