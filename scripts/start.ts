@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     { name: 'relay', script: 'workers/relay/main.ts' },
     { name: 'scheduler', script: 'workers/scheduler/main.ts' },
     { name: 'realtime', script: 'workers/realtime/main.ts' },
+    { name: 'payments', script: 'workers/payments/main.ts' },
   ];
   if (usesFlutterwaveSimulator(config)) {
     // No Flutterwave keys configured: run the local simulator (the client's default base URL).

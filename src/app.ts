@@ -63,14 +63,15 @@ export function buildApp(platform: Platform): BuiltApp {
   app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
   app.use(sessions(config, platform.redis, platform.clock));
 
+  const loaded = webModules.map((factory) => factory(platform));
   const apiLimiter = createRateLimit(platform.redis, config.REDIS_PREFIX, {
     name: 'api',
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     limit: config.RATE_LIMIT_MAX,
   });
-  app.use('/api', apiLimiter);
+  const limitExempt = new Set(loaded.flatMap((m) => m.apiRateLimitExempt ?? []));
+  app.use('/api', (req, res, next) => (limitExempt.has(req.originalUrl.split('?')[0]!) ? next() : apiLimiter(req, res, next)));
 
-  const loaded = webModules.map((factory) => factory(platform));
   for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
   const modules: ApiModule[] = [system];
   for (const m of loaded) {

@@ -86,6 +86,11 @@ export interface BookingForPayment {
   paymentRef: string | null;
 }
 
+function forPayment(b: BookingRecord): BookingForPayment {
+  const { id, reference, userId, campaignId, sellerId, status, totalMinor, currency, expiresAt, paymentRef } = b;
+  return { id, reference, userId, campaignId, sellerId, status, totalMinor, currency, expiresAt, paymentRef };
+}
+
 // Under a burst every request of a web process queues for one of its pool's connections; the
 // default 2 s wait would turn a queue into 500s. The transaction itself is short.
 const TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
@@ -448,9 +453,16 @@ export function createBookingsService(deps: BookingDeps) {
     /** Amount, currency, owner, status and hold time of a booking, for starting or checking a payment. */
     async getBookingForPayment(bookingId: string, db: Db | Tx = prisma): Promise<BookingForPayment | null> {
       const b = await repo.findBooking(db, bookingId);
-      if (!b) return null;
-      const { id, reference, userId, campaignId, sellerId, status, totalMinor, currency, expiresAt, paymentRef } = b;
-      return { id, reference, userId, campaignId, sellerId, status, totalMinor, currency, expiresAt, paymentRef };
+      return b ? forPayment(b) : null;
+    },
+
+    /**
+     * A page of a campaign's CONFIRMED bookings in id order, after `afterId` (for the payments
+     * module's refunds when the campaign is cancelled). Pass the last id of a page to get the next.
+     */
+    async listConfirmedBookingsOfCampaign(campaignId: string, opts: { limit: number; afterId?: string }, db: Db | Tx = prisma): Promise<BookingForPayment[]> {
+      const rows = await repo.listConfirmedByCampaign(db, campaignId, opts.limit, opts.afterId);
+      return rows.map(forPayment);
     },
   };
 }
