@@ -36,13 +36,13 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
     limit: config.PAYMENT_RATE_LIMIT_MAX,
     key: (req) => `u:${req.actor?.userId ?? 'anonymous'}`,
   });
-  // Only webhook calls that fail authentication are counted (per client IP): someone guessing
+  // Only webhook calls that fail authentication are counted (per client IP, the default key for a
+  // request without a session): someone guessing
   // the hash is slowed down, while Flutterwave's own deliveries are never throttled.
   const webhookAuthFailures = createRateLimit(redis, config.REDIS_PREFIX, {
     name: 'webhook-auth',
     windowMs: config.WEBHOOK_AUTH_FAILURE_LIMIT_WINDOW_MS,
     limit: config.WEBHOOK_AUTH_FAILURE_LIMIT_MAX,
-    key: (req) => `ip:${req.ip ?? 'unknown'}`,
   });
 
   /** Where Flutterwave sends the buyer back: one registered URL in production, else this host. */
@@ -79,7 +79,7 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
       txRef: view.txRef,
       // Booking details only for its buyer; anyone else holding the tx_ref sees the state alone.
       booking: owner ? { id: payment.bookingId, amountMinor: payment.amountMinor, currency: payment.currency } : null,
-      signInUrl: req.actor ? null : signInUrl(`/bookings/${payment.bookingId}`),
+      signInUrl: req.actor ? null : signInUrl(req.originalUrl),
     });
   });
 
