@@ -88,7 +88,10 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
     try {
       result = await service.receiveWebhook(req.headers['verif-hash'], req.body);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'WEBHOOK_SIGNATURE_INVALID') return webhookAuthFailures(req, res, () => next(err));
+      // Counted as a failure; over the limit the limiter passes on its 429 instead of our 401.
+      if (err instanceof AppError && err.code === 'WEBHOOK_SIGNATURE_INVALID') {
+        return webhookAuthFailures(req, res, (limited?: unknown) => next(limited ?? err));
+      }
       throw err;
     }
     res.status(200).json({ received: true, duplicate: !result.stored && !result.ignored, ignored: result.ignored });
