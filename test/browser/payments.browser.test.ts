@@ -43,7 +43,9 @@ describe('paying for a booking in a browser', () => {
     const counters: CounterSnapshot[] = [];
     socket = connect(t.url, { transports: ['websocket'] });
     socket.on('booking:counter', (c: CounterSnapshot) => counters.push(c));
-    const joined = await new Promise<{ ok: boolean }>((resolve) => socket!.emit('campaign:join', sale.campaign.id, resolve));
+    const joined = await new Promise<{ ok: boolean }>((resolve) =>
+      socket!.emit('campaign:join', sale.campaign.id, resolve),
+    );
     expect(joined.ok).toBe(true);
 
     const page = await browser.context.newPage();
@@ -61,7 +63,11 @@ describe('paying for a booking in a browser', () => {
     await page.waitForURL(/\/bookings\/[0-9a-f-]{36}$/);
     const bookingUrl = page.url();
     expect(await text(page, '[data-booking-status]')).toBe('PENDING');
-    await waitFor(() => counters.some((c) => c.reserved === 2 && c.sold === 0), 10_000, 'live counters: 2 reserved');
+    await waitFor(
+      () => counters.some((c) => c.reserved === 2 && c.sold === 0),
+      10_000,
+      'live counters: 2 reserved',
+    );
 
     // Make the confirmation arrive after the callback page has rendered, so that it must turn live:
     // the webhook comes late and the provider answers the first verification slowly.
@@ -82,32 +88,57 @@ describe('paying for a booking in a browser', () => {
     });
 
     await page.waitForSelector('[data-payment-state="confirmed"]', { timeout: 20_000 });
-    expect(await page.getByRole('heading', { level: 1 }).filter({ visible: true }).textContent()).toBe('Payment confirmed');
+    expect(await page.getByRole('heading', { level: 1 }).filter({ visible: true }).textContent()).toBe(
+      'Payment confirmed',
+    );
     // Turned live, without a reload.
-    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(
+      true,
+    );
 
     // The late webhook arrives after all and changes nothing.
     await t.sim.idle();
-    expect(t.sim.webhooks().map((w) => [w.state, w.deliveries.map((d) => d.status)])).toEqual([['delivered', [200]]]);
+    expect(t.sim.webhooks().map((w) => [w.state, w.deliveries.map((d) => d.status)])).toEqual([
+      ['delivered', [200]],
+    ]);
     const bookingId = bookingUrl.split('/').pop()!;
-    await waitFor(async () => (await t.env.platform.prisma.inboxMessage.count({ where: { consumer: 'payments.verify' } })) === 2, 10_000, 'both verifications handled');
+    await waitFor(
+      async () =>
+        (await t.env.platform.prisma.inboxMessage.count({ where: { consumer: 'payments.verify' } })) === 2,
+      10_000,
+      'both verifications handled',
+    );
     expect(await outboxEvents(t, 'booking.confirmed', 'bookingId', bookingId)).toHaveLength(1);
 
     await page.getByRole('link', { name: 'View your booking' }).click();
     await page.waitForURL(bookingUrl);
     expect(await text(page, '[data-booking-status]')).toBe('CONFIRMED');
-    expect(await getCounters(t.env.platform.prisma, sale.campaign.id)).toEqual([expect.objectContaining({ sold: 2, reserved: 0, available: 8 })]);
-    await waitFor(() => counters.some((c) => c.sold === 2 && c.reserved === 0), 10_000, 'live counters: 2 sold');
+    expect(await getCounters(t.env.platform.prisma, sale.campaign.id)).toEqual([
+      expect.objectContaining({ sold: 2, reserved: 0, available: 8 }),
+    ]);
+    await waitFor(
+      () => counters.some((c) => c.sold === 2 && c.reserved === 0),
+      10_000,
+      'live counters: 2 sold',
+    );
 
     // The policy allows refunds until 48 h before the start: the booking page offers one.
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Cancel and get a refund' }).click();
     await page.waitForSelector('[data-refund-message]:not([hidden])');
-    await waitFor(async () => {
-      await page.reload();
-      return (await text(page, '[data-booking-status]')) === 'REFUNDED';
-    }, 20_000, 'the booking to be REFUNDED');
-    await waitFor(() => counters.some((c) => c.sold === 0 && c.reserved === 0), 10_000, 'live counters: back on sale');
+    await waitFor(
+      async () => {
+        await page.reload();
+        return (await text(page, '[data-booking-status]')) === 'REFUNDED';
+      },
+      20_000,
+      'the booking to be REFUNDED',
+    );
+    await waitFor(
+      () => counters.some((c) => c.sold === 0 && c.reserved === 0),
+      10_000,
+      'live counters: back on sale',
+    );
     await page.close();
   });
 });

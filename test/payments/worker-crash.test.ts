@@ -53,10 +53,19 @@ describe('payments worker killed while handling a message', () => {
     t.sim.injectFaults({ path: '/verify', method: 'GET', delayMs: 60_000, count: 1 });
     await t.sim.pay(txRef);
     await waitFor(() => simLog.includes('fault injected'), 30_000, 'the first worker to call GET verify');
-    const webhookEvent = await t.env.platform.prisma.outboxMessage.findFirst({ where: { eventName: 'payment.webhook.received', payload: { path: ['payload', 'reference'], equals: txRef } } });
+    const webhookEvent = await t.env.platform.prisma.outboxMessage.findFirst({
+      where: {
+        eventName: 'payment.webhook.received',
+        payload: { path: ['payload', 'reference'], equals: txRef },
+      },
+    });
     expect(webhookEvent).not.toBeNull();
     // Mid-handling: nothing committed yet, not even the inbox row.
-    expect(await t.env.platform.prisma.inboxMessage.count({ where: { consumer: 'payments.verify', messageId: webhookEvent!.id } })).toBe(0);
+    expect(
+      await t.env.platform.prisma.inboxMessage.count({
+        where: { consumer: 'payments.verify', messageId: webhookEvent!.id },
+      }),
+    ).toBe(0);
 
     await first.kill();
     expect((await first.exited).signal).toBe('SIGKILL');
@@ -64,15 +73,25 @@ describe('payments worker killed while handling a message', () => {
 
     const second = await spawnWorkerProcess('payments', env);
     children.push(second);
-    await waitFor(async () => (await bookingOf(buyer, booking.id)).status === 'CONFIRMED', 30_000, 'the second worker to confirm');
     await waitFor(
-      async () => (await t.env.platform.prisma.inboxMessage.count({ where: { consumer: 'payments.verify', messageId: webhookEvent!.id } })) === 1,
+      async () => (await bookingOf(buyer, booking.id)).status === 'CONFIRMED',
+      30_000,
+      'the second worker to confirm',
+    );
+    await waitFor(
+      async () =>
+        (await t.env.platform.prisma.inboxMessage.count({
+          where: { consumer: 'payments.verify', messageId: webhookEvent!.id },
+        })) === 1,
       10_000,
       'the redelivered message to be recorded as handled',
     );
     expect(await outboxEvents(t, 'booking.confirmed', 'bookingId', booking.id)).toHaveLength(1);
     expect(await outboxEvents(t, 'payment.succeeded', 'txRef', txRef)).toHaveLength(1);
-    expect(await t.env.platform.prisma.payment.findUnique({ where: { txRef } })).toMatchObject({ status: 'SUCCEEDED', bookingOutcome: 'CONFIRMED' });
+    expect(await t.env.platform.prisma.payment.findUnique({ where: { txRef } })).toMatchObject({
+      status: 'SUCCEEDED',
+      bookingOutcome: 'CONFIRMED',
+    });
     await second.stop();
     expect(second.output()).toContain('payment verification handled');
     await expectInventoryInvariant(t.env.platform.prisma, [sale.campaign.id]);

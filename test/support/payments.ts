@@ -1,7 +1,12 @@
 import crypto from 'node:crypto';
 import type { Connection } from 'rabbitmq-client';
 import { liveCountersConsumer } from '../../src/modules/campaigns';
-import { paymentsServiceFor, paymentsWorker, WEBHOOK_PATH, type PaymentsService } from '../../src/modules/payments';
+import {
+  paymentsServiceFor,
+  paymentsWorker,
+  WEBHOOK_PATH,
+  type PaymentsService,
+} from '../../src/modules/payments';
 import { fixedClock } from '../../src/shared/clock';
 import type { Config } from '../../src/shared/config';
 import type { Actor } from '../../src/shared/http/authorize';
@@ -9,7 +14,11 @@ import { createLogger } from '../../src/shared/logger';
 import { OutboxRelay } from '../../src/shared/messaging/relay';
 import { createPlatform, type Platform } from '../../src/shared/platform';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
-import { createFlutterwaveSimulator, type FlutterwaveSimulator, type FlutterwaveSimulatorOptions } from '../../tools/flutterwave-sim/simulator';
+import {
+  createFlutterwaveSimulator,
+  type FlutterwaveSimulator,
+  type FlutterwaveSimulatorOptions,
+} from '../../tools/flutterwave-sim/simulator';
 import { makeSeller, signIn, startAuthApp, type AuthTestEnv, type TestSession } from './auth';
 import { resetDatabase, waitFor } from './platform';
 import { createSale, type Sale } from './sale';
@@ -26,7 +35,13 @@ export const FLW_TEST_KEYS = {
   FLUTTERWAVE_SECRET_HASH: 'payments-suite-webhook-hash-0123456789',
 } as const;
 
-export const QUEUES = ['payments.verify', 'payments.refunds', 'payments.campaign-cancelled', 'payments.live', 'campaigns.live-counters'];
+export const QUEUES = [
+  'payments.verify',
+  'payments.refunds',
+  'payments.campaign-cancelled',
+  'payments.live',
+  'campaigns.live-counters',
+];
 
 export interface PaymentsTestEnv {
   env: AuthTestEnv;
@@ -53,7 +68,11 @@ export interface PaymentsEnvOptions {
 }
 
 /** Waits until RabbitMQ has every queue (declared by the consumers), so no event is published into the void. */
-export async function waitForQueues(connection: Connection, names: string[], timeoutMs = 15_000): Promise<void> {
+export async function waitForQueues(
+  connection: Connection,
+  names: string[],
+  timeoutMs = 15_000,
+): Promise<void> {
   await waitFor(
     async () => {
       for (const queue of names) await connection.queueDeclare({ queue, passive: true });
@@ -93,7 +112,9 @@ export async function startPaymentsEnv(opts: PaymentsEnvOptions = {}): Promise<P
   let running: RunningWorker | null = null;
   if (opts.startWorker !== false) {
     // Consumers only: tests run the reconciliation job themselves, at the time they choose.
-    running = startWorker(worker, { consumers: [...(paymentsWorker(worker, payments).consumers ?? []), liveCountersConsumer(worker)] });
+    running = startWorker(worker, {
+      consumers: [...(paymentsWorker(worker, payments).consumers ?? []), liveCountersConsumer(worker)],
+    });
     await waitForQueues(worker.broker.connection, QUEUES);
   }
   const relay = new OutboxRelay({
@@ -108,7 +129,13 @@ export async function startPaymentsEnv(opts: PaymentsEnvOptions = {}): Promise<P
   relay.start();
 
   const seller = await makeSeller(env, `seller-${crypto.randomBytes(3).toString('hex')}@example.test`);
-  const sellerActor: Actor = { userId: seller.userId, email: seller.email, name: 'Seller', roles: ['CUSTOMER', 'SELLER'], memberships: [] };
+  const sellerActor: Actor = {
+    userId: seller.userId,
+    email: seller.email,
+    name: 'Seller',
+    roles: ['CUSTOMER', 'SELLER'],
+    memberships: [],
+  };
   return {
     env,
     sim,
@@ -130,10 +157,16 @@ export async function startPaymentsEnv(opts: PaymentsEnvOptions = {}): Promise<P
   };
 }
 
-const FLW_TEST_KEYS_SIM = { secretKey: FLW_TEST_KEYS.FLUTTERWAVE_SECRET_KEY, secretHash: FLW_TEST_KEYS.FLUTTERWAVE_SECRET_HASH };
+const FLW_TEST_KEYS_SIM = {
+  secretKey: FLW_TEST_KEYS.FLUTTERWAVE_SECRET_KEY,
+  secretHash: FLW_TEST_KEYS.FLUTTERWAVE_SECRET_HASH,
+};
 
 /** An ACTIVE campaign of the env's seller, on the env's clock. */
-export function saleFor(t: PaymentsTestEnv, opts: { campaign?: Record<string, unknown>; types?: Array<Record<string, unknown>> } = {}): Promise<Sale> {
+export function saleFor(
+  t: PaymentsTestEnv,
+  opts: { campaign?: Record<string, unknown>; types?: Array<Record<string, unknown>> } = {},
+): Promise<Sale> {
   return createSale({ prisma: t.env.platform.prisma, clock: t.clock }, { seller: t.sellerActor, ...opts });
 }
 
@@ -159,15 +192,26 @@ export interface InitializeBody {
 let buyers = 0;
 /** A newly signed-in buyer. */
 export function newBuyer(t: PaymentsTestEnv, who = 'buyer'): Promise<TestSession> {
-  return signIn(t.env, `${who}-${++buyers}-${crypto.randomBytes(2).toString('hex')}@example.test`, { name: `Buyer ${buyers}` });
+  return signIn(t.env, `${who}-${++buyers}-${crypto.randomBytes(2).toString('hex')}@example.test`, {
+    name: `Buyer ${buyers}`,
+  });
 }
 
 /** POST /api/v1/bookings for `quantity` of the sale's first (or given) type; expects 201. */
-export async function reserve(buyer: TestSession, sale: Sale, quantity = 1, typeIndex = 0): Promise<BookingBody> {
+export async function reserve(
+  buyer: TestSession,
+  sale: Sale,
+  quantity = 1,
+  typeIndex = 0,
+): Promise<BookingBody> {
   const res = await buyer
     .post('/api/v1/bookings')
     .set('Idempotency-Key', crypto.randomUUID())
-    .send({ campaignId: sale.campaign.id, items: [{ ticketTypeId: sale.types[typeIndex]!.id, quantity }], issuance: 'SINGLE' });
+    .send({
+      campaignId: sale.campaign.id,
+      items: [{ ticketTypeId: sale.types[typeIndex]!.id, quantity }],
+      issuance: 'SINGLE',
+    });
   if (res.status !== 201) throw new Error(`reserve answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body as BookingBody;
 }
@@ -175,12 +219,18 @@ export async function reserve(buyer: TestSession, sale: Sale, quantity = 1, type
 /** POST /api/v1/payments/initialize; expects 200/201. */
 export async function initialize(buyer: TestSession, bookingId: string): Promise<InitializeBody> {
   const res = await buyer.post('/api/v1/payments/initialize').send({ bookingId });
-  if (res.status !== 201 && res.status !== 200) throw new Error(`initialize answered ${res.status}: ${JSON.stringify(res.body)}`);
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`initialize answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body as InitializeBody;
 }
 
 /** Outbox events of `name` whose payload has `field` = `value`. */
-export async function outboxEvents(t: PaymentsTestEnv, name: string, field: string, value: string): Promise<Array<Record<string, unknown>>> {
+export async function outboxEvents(
+  t: PaymentsTestEnv,
+  name: string,
+  field: string,
+  value: string,
+): Promise<Array<Record<string, unknown>>> {
   const rows = await t.env.platform.prisma.outboxMessage.findMany({
     where: { eventName: name, payload: { path: ['payload', field], equals: value } },
     orderBy: { createdAt: 'asc' },

@@ -20,7 +20,11 @@ const ROOT = path.resolve(__dirname, '../..');
  * runs) with `env` on top of this test worker's environment (its database, vhost and Redis
  * prefix, see worker-env.ts). Resolves once it logs "<name> worker started".
  */
-export function spawnWorkerProcess(name: string, env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<WorkerProcess> {
+export function spawnWorkerProcess(
+  name: string,
+  env: Record<string, string | undefined>,
+  timeoutMs = 60_000,
+): Promise<WorkerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', `workers/${name}/main.ts`], {
     cwd: ROOT,
     env: { ...process.env, MIGRATE_ON_START: 'false', LOG_LEVEL: 'info', ...env },

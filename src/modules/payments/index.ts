@@ -41,7 +41,12 @@ export {
   type PaymentsService,
   type SettleOutcome,
 } from './payments.service';
-export { PaymentEvents, type PaymentEventPayload, type RefundEventPayload, type WebhookReceivedPayload } from './payments.events';
+export {
+  PaymentEvents,
+  type PaymentEventPayload,
+  type RefundEventPayload,
+  type WebhookReceivedPayload,
+} from './payments.events';
 export { paymentDto, refundDto } from './payments.dto';
 export { PAYMENT_STATUS_EVENT, paymentRoomOf, paymentLiveConsumer } from './payments.live';
 export { CALLBACK_PATH, WEBHOOK_PATH, PAYMENTS_PREFIX } from './payments.routes';

@@ -31,7 +31,10 @@ export function registerPaymentSockets(io: Server, service: PaymentsService): vo
 }
 
 /** Worker side: every event that moves a payment or its refund → its state, to its room (Redis emitter). */
-export function paymentLiveConsumer(platform: Platform, service: PaymentsService): ConsumerSpec<{ txRef?: string }> {
+export function paymentLiveConsumer(
+  platform: Platform,
+  service: PaymentsService,
+): ConsumerSpec<{ txRef?: string }> {
   const emitter = createEmitter(platform.redis, platform.config.REDIS_PREFIX);
   return {
     name: 'payments.live',
@@ -43,7 +46,7 @@ export function paymentLiveConsumer(platform: Platform, service: PaymentsService
       PaymentEvents.refundCompleted,
       PaymentEvents.refundFailed,
     ],
-    concurrency: 8,
+    concurrency: 2,
     async handle(event, { tx }) {
       const txRef = event.payload.txRef;
       if (!txRef) return;

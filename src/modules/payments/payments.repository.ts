@@ -58,7 +58,11 @@ export interface NewPayment {
  * waits on the first's index entry, then inserts nothing). Returns the booking's live attempt,
  * locked, and whether this call created it.
  */
-export async function claimLiveAttempt(tx: Tx, p: NewPayment, now: Date): Promise<{ payment: PaymentRecord; created: boolean }> {
+export async function claimLiveAttempt(
+  tx: Tx,
+  p: NewPayment,
+  now: Date,
+): Promise<{ payment: PaymentRecord; created: boolean }> {
   const inserted = await tx.$executeRaw`
     INSERT INTO payments (id, booking_id, user_id, campaign_id, seller_id, tx_ref, amount_minor, currency, status,
       checkout_expires_at, next_check_at, created_at, updated_at)
@@ -84,12 +88,17 @@ export async function findPaymentByTxRef(db: Client, txRef: string): Promise<Pay
 
 /** Locks the payment row until the end of the transaction: serialises every transition on it. */
 export async function lockPayment(tx: Tx, id: string): Promise<PaymentRecord | null> {
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM payments WHERE id = ${id}::uuid FOR UPDATE`;
+  const rows = await tx.$queryRaw<
+    Array<{ id: string }>
+  >`SELECT id::text FROM payments WHERE id = ${id}::uuid FOR UPDATE`;
   return rows.length ? findPayment(tx, id) : null;
 }
 
 export async function listBookingPayments(db: Client, bookingId: string): Promise<PaymentRecord[]> {
-  const rows = await db.payment.findMany({ where: { bookingId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  const rows = await db.payment.findMany({
+    where: { bookingId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
   return rows.map(toPayment);
 }
 
@@ -138,7 +147,12 @@ export async function transitionPayment(
  * the payment can still be paid. True when the caller should enqueue the verification (in the
  * same transaction): reloading the callback page cannot flood the worker.
  */
-export async function markVerifyRequested(tx: Tx, id: string, now: Date, cooldownMs: number): Promise<boolean> {
+export async function markVerifyRequested(
+  tx: Tx,
+  id: string,
+  now: Date,
+  cooldownMs: number,
+): Promise<boolean> {
   const before = new Date(now.getTime() - cooldownMs);
   const n = await tx.$executeRaw`
     UPDATE payments SET verify_requested_at = ${now}, updated_at = ${now}
@@ -152,7 +166,12 @@ export async function markVerifyRequested(tx: Tx, id: string, now: Date, cooldow
  * the time is the claim, so the provider calls happen outside any transaction and a worker that
  * dies mid-batch only delays those payments to their next turn.
  */
-export async function claimDueForCheck(db: Client, now: Date, nextCheckAt: Date, limit: number): Promise<PaymentRecord[]> {
+export async function claimDueForCheck(
+  db: Client,
+  now: Date,
+  nextCheckAt: Date,
+  limit: number,
+): Promise<PaymentRecord[]> {
   const rows = await db.$queryRaw<Array<{ id: string }>>`
     UPDATE payments SET next_check_at = ${nextCheckAt}
     WHERE id IN (SELECT id FROM payments WHERE status IN ('OPEN', 'FAILED') AND next_check_at <= ${now}
@@ -165,7 +184,9 @@ export async function claimDueForCheck(db: Client, now: Date, nextCheckAt: Date,
 
 /** The SUCCEEDED payment that bought the booking (its tx_ref is the booking's payment_ref), locked. */
 export async function lockPaymentByTxRef(tx: Tx, txRef: string): Promise<PaymentRecord | null> {
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM payments WHERE tx_ref = ${txRef} FOR UPDATE`;
+  const rows = await tx.$queryRaw<
+    Array<{ id: string }>
+  >`SELECT id::text FROM payments WHERE tx_ref = ${txRef} FOR UPDATE`;
   return rows[0] ? findPayment(tx, rows[0].id) : null;
 }
 
@@ -211,14 +232,20 @@ export interface NewRefund {
  * or a redelivered event all end with one refund. Returns the payment's active refund and
  * whether this call created it.
  */
-export async function claimRefund(tx: Tx, r: NewRefund, now: Date): Promise<{ refund: RefundRecord; created: boolean }> {
+export async function claimRefund(
+  tx: Tx,
+  r: NewRefund,
+  now: Date,
+): Promise<{ refund: RefundRecord; created: boolean }> {
   const n = await tx.$executeRaw`
     INSERT INTO refunds (id, payment_id, booking_id, user_id, campaign_id, amount_minor, currency, reason, cancels_booking,
       status, requested_by, created_at, updated_at)
     VALUES (${r.id}::uuid, ${r.paymentId}::uuid, ${r.bookingId}::uuid, ${r.userId}::uuid, ${r.campaignId}::uuid,
       ${r.amountMinor}, ${r.currency}, ${r.reason}, ${r.cancelsBooking}, 'PENDING', ${r.requestedBy}::uuid, ${now}, ${now})
     ON CONFLICT (payment_id) WHERE status IN ('PENDING', 'COMPLETED') DO NOTHING`;
-  const row = await tx.refund.findFirst({ where: { paymentId: r.paymentId, status: { in: ['PENDING', 'COMPLETED'] } } });
+  const row = await tx.refund.findFirst({
+    where: { paymentId: r.paymentId, status: { in: ['PENDING', 'COMPLETED'] } },
+  });
   if (!row) throw new Error(`payments: no active refund for payment ${r.paymentId} after claiming one`);
   return { refund: toRefund(row), created: n === 1 };
 }
@@ -229,18 +256,26 @@ export async function findRefund(db: Client, id: string): Promise<RefundRecord |
 }
 
 export async function lockRefund(tx: Tx, id: string): Promise<RefundRecord | null> {
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM refunds WHERE id = ${id}::uuid FOR UPDATE`;
+  const rows = await tx.$queryRaw<
+    Array<{ id: string }>
+  >`SELECT id::text FROM refunds WHERE id = ${id}::uuid FOR UPDATE`;
   return rows.length ? findRefund(tx, id) : null;
 }
 
 /** The refunds of a payment, newest first. */
 export async function listPaymentRefunds(db: Client, paymentId: string): Promise<RefundRecord[]> {
-  const rows = await db.refund.findMany({ where: { paymentId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  const rows = await db.refund.findMany({
+    where: { paymentId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
   return rows.map(toRefund);
 }
 
 export async function listBookingRefunds(db: Client, bookingId: string): Promise<RefundRecord[]> {
-  const rows = await db.refund.findMany({ where: { bookingId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  const rows = await db.refund.findMany({
+    where: { bookingId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
   return rows.map(toRefund);
 }
 

@@ -17,10 +17,17 @@ export const WEBHOOK_PATH = `${PAYMENTS_PREFIX}/webhook`;
 function onlyFields(...allowed: string[]) {
   return (req: Request, _res: unknown, next: (err?: unknown) => void) => {
     const b: unknown = req.body;
-    if (!b || typeof b !== 'object' || Array.isArray(b)) return next(AppError.validation('The body must be a JSON object'));
+    if (!b || typeof b !== 'object' || Array.isArray(b))
+      return next(AppError.validation('The body must be a JSON object'));
     const unknown = Object.keys(b).filter((k) => !allowed.includes(k));
     if (unknown.length) {
-      return next(AppError.validation(`Unknown fields: ${unknown.join(', ')}`, unknown.map((field) => ({ field, message: 'not allowed here' })), 'FIELD_NOT_ALLOWED'));
+      return next(
+        AppError.validation(
+          `Unknown fields: ${unknown.join(', ')}`,
+          unknown.map((field) => ({ field, message: 'not allowed here' })),
+          'FIELD_NOT_ALLOWED',
+        ),
+      );
     }
     next();
   };
@@ -48,7 +55,9 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
   /** Where Flutterwave sends the buyer back: one registered URL in production, else this host. */
   const redirectUrlFor = (req: Request) =>
     config.PAYMENT_REDIRECT_URL ??
-    (config.NODE_ENV === 'production' ? new URL(CALLBACK_PATH, config.PUBLIC_URL).toString() : `${req.protocol}://${req.get('host')}${CALLBACK_PATH}`);
+    (config.NODE_ENV === 'production'
+      ? new URL(CALLBACK_PATH, config.PUBLIC_URL).toString()
+      : `${req.protocol}://${req.get('host')}${CALLBACK_PATH}`);
 
   router.post(
     '/initialize',
@@ -59,7 +68,9 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
     async (req, res) => {
       const { bookingId } = validated<{ bookingId: string }>(req);
       const result = await service.initializePayment(actorOf(req), bookingId, redirectUrlFor(req));
-      res.status(result.created ? 201 : 200).json({ ...paymentDto(result.payment), link: result.link, reused: !result.created });
+      res
+        .status(result.created ? 201 : 200)
+        .json({ ...paymentDto(result.payment), link: result.link, reused: !result.created });
     },
   );
 
@@ -69,7 +80,13 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
     const found = await service.handleCallback(txRef);
     if (!found) {
       res.status(404);
-      return renderPage(req, res, 'payments/callback', { title: 'Payment not found', state: 'unknown', txRef: '', booking: null, signInUrl: null });
+      return renderPage(req, res, 'payments/callback', {
+        title: 'Payment not found',
+        state: 'unknown',
+        txRef: '',
+        booking: null,
+        signInUrl: null,
+      });
     }
     const { payment, view } = found;
     const owner = req.actor?.userId === payment.userId;
@@ -78,7 +95,9 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
       state: view.state,
       txRef: view.txRef,
       // Booking details only for its buyer; anyone else holding the tx_ref sees the state alone.
-      booking: owner ? { id: payment.bookingId, amountMinor: payment.amountMinor, currency: payment.currency } : null,
+      booking: owner
+        ? { id: payment.bookingId, amountMinor: payment.amountMinor, currency: payment.currency }
+        : null,
       signInUrl: req.actor ? null : signInUrl(req.originalUrl),
     });
   });
@@ -94,7 +113,9 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
       }
       throw err;
     }
-    res.status(200).json({ received: true, duplicate: !result.stored && !result.ignored, ignored: result.ignored });
+    res
+      .status(200)
+      .json({ received: true, duplicate: !result.stored && !result.ignored, ignored: result.ignored });
   });
 
   router.post(
@@ -110,14 +131,24 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
     },
   );
 
-  router.get('/refunds/:id', requireSignIn(), validate(param('id').isUUID().withMessage('not a valid id')), async (req, res) => {
-    res.json(refundDto(await service.getRefundForActor(actorOf(req), String(req.params.id))));
-  });
+  router.get(
+    '/refunds/:id',
+    requireSignIn(),
+    validate(param('id').isUUID().withMessage('not a valid id')),
+    async (req, res) => {
+      res.json(refundDto(await service.getRefundForActor(actorOf(req), String(req.params.id))));
+    },
+  );
 
-  router.get('/:id', requireSignIn(), validate(param('id').isUUID().withMessage('not a valid id')), async (req, res) => {
-    const { payment, refunds } = await service.getPaymentForActor(actorOf(req), String(req.params.id));
-    res.json({ ...paymentDto(payment), refunds: refunds.map(refundDto) });
-  });
+  router.get(
+    '/:id',
+    requireSignIn(),
+    validate(param('id').isUUID().withMessage('not a valid id')),
+    async (req, res) => {
+      const { payment, refunds } = await service.getPaymentForActor(actorOf(req), String(req.params.id));
+      res.json({ ...paymentDto(payment), refunds: refunds.map(refundDto) });
+    },
+  );
 
   return { name: 'payments', prefix: PAYMENTS_PREFIX, router, paths: openapi };
 }
@@ -127,7 +158,15 @@ const signedIn = { security: [{ session: [], csrf: [] }] };
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const bookingIdBody = {
   required: true,
-  content: { 'application/json': { schema: { type: 'object', required: ['bookingId'], properties: { bookingId: { type: 'string', format: 'uuid' } } } } },
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['bookingId'],
+        properties: { bookingId: { type: 'string', format: 'uuid' } },
+      },
+    },
+  },
 };
 const paymentSchema = {
   type: 'object',
@@ -155,7 +194,18 @@ const refundSchema = {
     paymentId: { type: 'string', format: 'uuid' },
     bookingId: { type: 'string', format: 'uuid' },
     status: { type: 'string', enum: ['PENDING', 'COMPLETED', 'FAILED'] },
-    reason: { type: 'string', enum: ['BUYER_REQUEST', 'CAMPAIGN_CANCELLED', 'SOLD_OUT', 'DUPLICATE_PAYMENT', 'ALREADY_REFUNDED', 'CAMPAIGN_CLOSED', 'CUSTOMER_LIMIT'] },
+    reason: {
+      type: 'string',
+      enum: [
+        'BUYER_REQUEST',
+        'CAMPAIGN_CANCELLED',
+        'SOLD_OUT',
+        'DUPLICATE_PAYMENT',
+        'ALREADY_REFUNDED',
+        'CAMPAIGN_CLOSED',
+        'CUSTOMER_LIMIT',
+      ],
+    },
     amountMinor: { type: 'integer' },
     currency: { type: 'string' },
     failureReason: { type: ['string', 'null'] },
@@ -164,7 +214,10 @@ const refundSchema = {
     failedAt: { type: ['string', 'null'], format: 'date-time' },
   },
 };
-const json = (description: string, schema: unknown) => ({ description, content: { 'application/json': { schema } } });
+const json = (description: string, schema: unknown) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 
 const openapi: OpenApiPaths = {
   '/api/v1/payments/initialize': {
@@ -178,11 +231,25 @@ const openapi: OpenApiPaths = {
       ...signedIn,
       requestBody: bookingIdBody,
       responses: {
-        '201': json('A new payment attempt and its checkout link', { ...paymentSchema, properties: { ...paymentSchema.properties, link: { type: 'string', format: 'uri' }, reused: { type: 'boolean' } } }),
-        '200': json('The booking\'s open attempt, reused, with a fresh link', { ...paymentSchema, properties: { ...paymentSchema.properties, link: { type: 'string', format: 'uri' }, reused: { type: 'boolean' } } }),
+        '201': json('A new payment attempt and its checkout link', {
+          ...paymentSchema,
+          properties: {
+            ...paymentSchema.properties,
+            link: { type: 'string', format: 'uri' },
+            reused: { type: 'boolean' },
+          },
+        }),
+        '200': json("The booking's open attempt, reused, with a fresh link", {
+          ...paymentSchema,
+          properties: {
+            ...paymentSchema.properties,
+            link: { type: 'string', format: 'uri' },
+            reused: { type: 'boolean' },
+          },
+        }),
         '400': errorResponse('VALIDATION_FAILED or FIELD_NOT_ALLOWED'),
         '401': errorResponse('Not signed in'),
-        '404': errorResponse('BOOKING_NOT_FOUND (also for another buyer\'s booking)'),
+        '404': errorResponse("BOOKING_NOT_FOUND (also for another buyer's booking)"),
         '409': errorResponse('PAYMENT_UNDER_REVIEW: an earlier payment did not match and is being reviewed'),
         '422': errorResponse('BOOKING_NOT_PAYABLE (not PENDING), HOLD_EXPIRED, UNSUPPORTED_CURRENCY'),
         '429': errorResponse('RATE_LIMITED'),
@@ -201,11 +268,23 @@ const openapi: OpenApiPaths = {
       parameters: [
         { name: 'tx_ref', in: 'query', required: true, schema: { type: 'string' } },
         { name: 'status', in: 'query', required: false, schema: { type: 'string' }, description: 'Ignored' },
-        { name: 'transaction_id', in: 'query', required: false, schema: { type: 'string' }, description: 'Ignored' },
+        {
+          name: 'transaction_id',
+          in: 'query',
+          required: false,
+          schema: { type: 'string' },
+          description: 'Ignored',
+        },
       ],
       responses: {
-        '200': { description: 'HTML page with the payment state', content: { 'text/html': { schema: { type: 'string' } } } },
-        '404': { description: 'HTML page: no payment with this tx_ref', content: { 'text/html': { schema: { type: 'string' } } } },
+        '200': {
+          description: 'HTML page with the payment state',
+          content: { 'text/html': { schema: { type: 'string' } } },
+        },
+        '404': {
+          description: 'HTML page: no payment with this tx_ref',
+          content: { 'text/html': { schema: { type: 'string' } } },
+        },
       },
     },
   },
@@ -219,11 +298,18 @@ const openapi: OpenApiPaths = {
         '(only failed authentications are limited, per IP).',
       tags: tag,
       parameters: [{ name: 'verif-hash', in: 'header', required: true, schema: { type: 'string' } }],
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['event', 'data'] } } } },
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { type: 'object', required: ['event', 'data'] } } },
+      },
       responses: {
         '200': json('Received (also for a duplicate or an event we do not handle)', {
           type: 'object',
-          properties: { received: { type: 'boolean' }, duplicate: { type: 'boolean' }, ignored: { type: 'boolean' } },
+          properties: {
+            received: { type: 'boolean' },
+            duplicate: { type: 'boolean' },
+            ignored: { type: 'boolean' },
+          },
         }),
         '401': errorResponse('WEBHOOK_SIGNATURE_INVALID: nothing was stored'),
         '429': errorResponse('RATE_LIMITED: too many failed authentications from this address'),
@@ -234,7 +320,7 @@ const openapi: OpenApiPaths = {
     post: {
       summary: 'Cancel your CONFIRMED booking for a refund, when the campaign allows it',
       description:
-        "Allowed until `refundDeadlineHours` before the campaign starts (no refunds when that is null), or at any time once the " +
+        'Allowed until `refundDeadlineHours` before the campaign starts (no refunds when that is null), or at any time once the ' +
         'campaign was cancelled. The whole payment goes back through Flutterwave; the booking becomes REFUNDED (tickets ' +
         'revoked, stock back on sale) when the refund completes. Asking again answers the same refund (200).',
       tags: tag,
@@ -246,7 +332,9 @@ const openapi: OpenApiPaths = {
         '400': errorResponse('VALIDATION_FAILED'),
         '401': errorResponse('Not signed in'),
         '404': errorResponse('BOOKING_NOT_FOUND'),
-        '422': errorResponse('BOOKING_NOT_REFUNDABLE, NOTHING_TO_REFUND, REFUNDS_NOT_OFFERED, REFUND_DEADLINE_PASSED'),
+        '422': errorResponse(
+          'BOOKING_NOT_REFUNDABLE, NOTHING_TO_REFUND, REFUNDS_NOT_OFFERED, REFUND_DEADLINE_PASSED',
+        ),
         '429': errorResponse('RATE_LIMITED'),
       },
     },
@@ -257,7 +345,11 @@ const openapi: OpenApiPaths = {
       tags: tag,
       ...signedIn,
       parameters: [id],
-      responses: { '200': json('The refund', refundSchema), '401': errorResponse('Not signed in'), '404': errorResponse('REFUND_NOT_FOUND') },
+      responses: {
+        '200': json('The refund', refundSchema),
+        '401': errorResponse('Not signed in'),
+        '404': errorResponse('REFUND_NOT_FOUND'),
+      },
     },
   },
   '/api/v1/payments/{id}': {
@@ -267,7 +359,10 @@ const openapi: OpenApiPaths = {
       ...signedIn,
       parameters: [id],
       responses: {
-        '200': json('The payment', { ...paymentSchema, properties: { ...paymentSchema.properties, refunds: { type: 'array', items: refundSchema } } }),
+        '200': json('The payment', {
+          ...paymentSchema,
+          properties: { ...paymentSchema.properties, refunds: { type: 'array', items: refundSchema } },
+        }),
         '401': errorResponse('Not signed in'),
         '404': errorResponse('PAYMENT_NOT_FOUND'),
       },

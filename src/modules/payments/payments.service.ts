@@ -160,7 +160,13 @@ export function createPaymentsService(deps: PaymentsDeps) {
   }
 
   /** Records a PENDING refund of the whole payment (once per payment) and asks the worker to carry it out. */
-  async function requestRefundOf(tx: Tx, p: PaymentRecord, reason: RefundReason, cancelsBooking: boolean, requestedBy: string | null) {
+  async function requestRefundOf(
+    tx: Tx,
+    p: PaymentRecord,
+    reason: RefundReason,
+    cancelsBooking: boolean,
+    requestedBy: string | null,
+  ) {
     const now = clock.now();
     const claimed = await repo.claimRefund(
       tx,
@@ -178,7 +184,8 @@ export function createPaymentsService(deps: PaymentsDeps) {
       },
       now,
     );
-    if (claimed.created) await enqueue(tx, await refundEvent(tx, PaymentEvents.refundRequested, claimed.refund, p));
+    if (claimed.created)
+      await enqueue(tx, await refundEvent(tx, PaymentEvents.refundRequested, claimed.refund, p));
     return claimed;
   }
 
@@ -191,7 +198,11 @@ export function createPaymentsService(deps: PaymentsDeps) {
     const now = clock.now();
     const p = await repo.lockPayment(tx, paymentId);
     if (!p || !SETTLEABLE.includes(p.status)) return 'UNCHANGED';
-    const verdict = assessTransaction(flw, { txRef: p.txRef, amountMinor: p.amountMinor, currency: p.currency as never });
+    const verdict = assessTransaction(flw, {
+      txRef: p.txRef,
+      amountMinor: p.amountMinor,
+      currency: p.currency as never,
+    });
 
     switch (verdict.outcome) {
       case 'PENDING':
@@ -200,7 +211,17 @@ export function createPaymentsService(deps: PaymentsDeps) {
       case 'FAILED': {
         // The buyer may try again on the same checkout (same tx_ref), so FAILED is not final:
         // a later successful charge still settles it.
-        if (!(await repo.transitionPayment(tx, p.id, ['OPEN'], 'FAILED', { failureReason: verdict.reason, failedAt: now }, now))) return 'UNCHANGED';
+        if (
+          !(await repo.transitionPayment(
+            tx,
+            p.id,
+            ['OPEN'],
+            'FAILED',
+            { failureReason: verdict.reason, failedAt: now },
+            now,
+          ))
+        )
+          return 'UNCHANGED';
         await enqueue(tx, paymentEvent(PaymentEvents.failed, p, { problems: [verdict.reason] }));
         return 'FAILED';
       }
@@ -224,7 +245,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
           after: { status: 'FLAGGED', transactionId: verdict.transactionId, problems: verdict.problems },
         });
         await enqueue(tx, paymentEvent(PaymentEvents.flagged, p, { problems: verdict.problems }));
-        logger.warn('payment flagged: the provider record does not match', { paymentId: p.id, problems: verdict.problems });
+        logger.warn('payment flagged: the provider record does not match', {
+          paymentId: p.id,
+          problems: verdict.problems,
+        });
         return 'FLAGGED';
       }
 
@@ -250,7 +274,12 @@ export function createPaymentsService(deps: PaymentsDeps) {
           now,
         );
         if (!moved) throw new Error(`payments: guarded settle of locked payment ${p.id} changed nothing`);
-        const settled: PaymentRecord = { ...p, status: 'SUCCEEDED', paidMinor: verdict.paidMinor, flwTransactionId: verdict.transactionId };
+        const settled: PaymentRecord = {
+          ...p,
+          status: 'SUCCEEDED',
+          paidMinor: verdict.paidMinor,
+          flwTransactionId: verdict.transactionId,
+        };
         await enqueue(
           tx,
           paymentEvent(PaymentEvents.succeeded, settled, {
@@ -264,7 +293,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
           // The booking could not be sold to this payment (expired and sold out, paid twice,
           // campaign closed): the whole charge goes back, the booking is not touched.
           await requestRefundOf(tx, settled, result.reason, false, null);
-          logger.info('payment cannot buy its booking: refunding', { paymentId: p.id, reason: result.reason });
+          logger.info('payment cannot buy its booking: refunding', {
+            paymentId: p.id,
+            reason: result.reason,
+          });
           return 'REFUND_REQUIRED';
         }
         return 'CONFIRMED';
@@ -323,7 +355,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
         if (others.some((p) => p.status === 'SUCCEEDED')) throw PaymentErrors.notPayable('paid');
         if (others.some((p) => p.status === 'FLAGGED')) throw PaymentErrors.underReview();
         let live = claimed.payment;
-        if (live.status === 'FAILED' && (await repo.transitionPayment(tx, live.id, ['FAILED'], 'OPEN', { failureReason: null }, now))) {
+        if (
+          live.status === 'FAILED' &&
+          (await repo.transitionPayment(tx, live.id, ['FAILED'], 'OPEN', { failureReason: null }, now))
+        ) {
           live = { ...live, status: 'OPEN', failureReason: null };
         }
         return { payment: live, created: claimed.created };
@@ -356,7 +391,14 @@ export function createPaymentsService(deps: PaymentsDeps) {
       if (!p) return null;
       if (LIVE.includes(p.status)) {
         await prisma.$transaction(async (tx) => {
-          if (await repo.markVerifyRequested(tx, p.id, clock.now(), config.PAYMENT_VERIFY_COOLDOWN_SECONDS * 1000)) {
+          if (
+            await repo.markVerifyRequested(
+              tx,
+              p.id,
+              clock.now(),
+              config.PAYMENT_VERIFY_COOLDOWN_SECONDS * 1000,
+            )
+          ) {
             const payload: VerificationRequestedPayload = { paymentId: p.id, txRef: p.txRef };
             await enqueue(tx, createEvent(PaymentEvents.verificationRequested, payload, clock));
           }
@@ -372,11 +414,17 @@ export function createPaymentsService(deps: PaymentsDeps) {
      * provider event (id + status) with its outbox event in the same transaction; the work is the
      * worker's. Events we do not handle are acknowledged and not stored.
      */
-    async receiveWebhook(verifHash: string | string[] | undefined, body: unknown): Promise<{ stored: boolean; ignored: boolean }> {
-      if (!isAuthenticWebhook(verifHash, config.FLUTTERWAVE_SECRET_HASH)) throw PaymentErrors.webhookUnauthenticated();
+    async receiveWebhook(
+      verifHash: string | string[] | undefined,
+      body: unknown,
+    ): Promise<{ stored: boolean; ignored: boolean }> {
+      if (!isAuthenticWebhook(verifHash, config.FLUTTERWAVE_SECRET_HASH))
+        throw PaymentErrors.webhookUnauthenticated();
       const event = parseWebhookEvent(body);
       if (!event) {
-        logger.warn('authentic webhook ignored: not an event we handle', { event: (body as { event?: unknown } | null)?.event });
+        logger.warn('authentic webhook ignored: not an event we handle', {
+          event: (body as { event?: unknown } | null)?.event,
+        });
         return { stored: false, ignored: true };
       }
       const reference = event.event === 'charge.completed' ? event.data.tx_ref : event.data.reference;
@@ -393,7 +441,12 @@ export function createPaymentsService(deps: PaymentsDeps) {
           receivedAt: clock.now(),
         });
         if (stored) {
-          const payload: WebhookReceivedPayload = { webhookEventId: id, eventType: event.event, flwId: event.data.id, reference };
+          const payload: WebhookReceivedPayload = {
+            webhookEventId: id,
+            eventType: event.event,
+            flwId: event.data.id,
+            reference,
+          };
           await enqueue(tx, createEvent(PaymentEvents.webhookReceived, payload, clock));
         }
         return { stored, ignored: false };
@@ -405,7 +458,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
       if (e.eventType !== 'charge.completed') return 'IGNORED';
       const p = await repo.findPaymentByTxRef(tx, e.reference);
       if (!p) {
-        logger.warn('charge webhook for a tx_ref we never issued', { reference: e.reference, flwId: e.flwId });
+        logger.warn('charge webhook for a tx_ref we never issued', {
+          reference: e.reference,
+          flwId: e.flwId,
+        });
         return 'IGNORED';
       }
       // Settled already: a duplicate or late webhook changes nothing (and costs no API call).
@@ -415,7 +471,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
         flw = await flutterwave.verifyTransaction(e.flwId);
       } catch (err) {
         if (err instanceof FlutterwaveError && err.code === 'PROVIDER_NOT_FOUND') {
-          logger.warn('webhook names a transaction the provider does not know', { paymentId: p.id, flwId: e.flwId });
+          logger.warn('webhook names a transaction the provider does not know', {
+            paymentId: p.id,
+            flwId: e.flwId,
+          });
           return 'IGNORED';
         }
         throw err;
@@ -424,7 +483,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
     },
 
     /** Worker: the buyer came back → GET verify_by_reference → settle (nothing yet when no charge exists). */
-    async handleVerificationRequested(tx: Tx, e: VerificationRequestedPayload): Promise<SettleOutcome | 'IGNORED'> {
+    async handleVerificationRequested(
+      tx: Tx,
+      e: VerificationRequestedPayload,
+    ): Promise<SettleOutcome | 'IGNORED'> {
       const p = await repo.findPayment(tx, e.paymentId);
       if (!p || !SETTLEABLE.includes(p.status)) return 'UNCHANGED';
       const flw = await flutterwave.findTransactionByReference(p.txRef);
@@ -438,11 +500,18 @@ export function createPaymentsService(deps: PaymentsDeps) {
      * each in its own transaction. An attempt with nothing paid long after its checkout closed
      * becomes EXPIRED. Returns what happened.
      */
-    async reconcilePayments(batchSize = config.PAYMENT_RECONCILE_BATCH_SIZE): Promise<{ checked: number; settled: number; expired: number }> {
+    async reconcilePayments(
+      batchSize = config.PAYMENT_RECONCILE_BATCH_SIZE,
+    ): Promise<{ checked: number; settled: number; expired: number }> {
       const totals = { checked: 0, settled: 0, expired: 0 };
       for (;;) {
         const now = clock.now();
-        const due = await repo.claimDueForCheck(prisma, now, new Date(now.getTime() + reconcileEveryMs), batchSize);
+        const due = await repo.claimDueForCheck(
+          prisma,
+          now,
+          new Date(now.getTime() + reconcileEveryMs),
+          batchSize,
+        );
         for (const p of due) {
           totals.checked += 1;
           try {
@@ -450,16 +519,33 @@ export function createPaymentsService(deps: PaymentsDeps) {
             const outcome = await prisma.$transaction(async (tx) => {
               const result = flw ? await settleTransaction(tx, p.id, flw) : 'PENDING';
               const abandonAt = p.checkoutExpiresAt.getTime() + config.PAYMENT_ABANDON_AFTER_MINUTES * 60_000;
-              if ((result === 'PENDING' || result === 'FAILED' || result === 'UNCHANGED') && now.getTime() >= abandonAt) {
-                if (await repo.transitionPayment(tx, p.id, ['OPEN', 'FAILED'], 'EXPIRED', { expiredAt: now }, now)) return 'EXPIRED';
+              if (
+                (result === 'PENDING' || result === 'FAILED' || result === 'UNCHANGED') &&
+                now.getTime() >= abandonAt
+              ) {
+                if (
+                  await repo.transitionPayment(
+                    tx,
+                    p.id,
+                    ['OPEN', 'FAILED'],
+                    'EXPIRED',
+                    { expiredAt: now },
+                    now,
+                  )
+                )
+                  return 'EXPIRED';
               }
               return result;
             }, TX_OPTIONS);
-            if (outcome === 'CONFIRMED' || outcome === 'REFUND_REQUIRED' || outcome === 'FLAGGED') totals.settled += 1;
+            if (outcome === 'CONFIRMED' || outcome === 'REFUND_REQUIRED' || outcome === 'FLAGGED')
+              totals.settled += 1;
             if (outcome === 'EXPIRED') totals.expired += 1;
           } catch (err) {
             // Its next check is already scheduled: one provider hiccup does not stop the batch.
-            logger.warn('payment reconciliation failed for one payment', { paymentId: p.id, err: (err as Error).message });
+            logger.warn('payment reconciliation failed for one payment', {
+              paymentId: p.id,
+              err: (err as Error).message,
+            });
           }
         }
         if (due.length < batchSize) return totals;
@@ -472,7 +558,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
      * campaign was cancelled. Records one PENDING refund per payment (asking twice answers the
      * same refund); the worker returns the money and then the booking becomes REFUNDED.
      */
-    async requestRefund(actor: Actor, bookingId: string): Promise<{ refund: RefundRecord; created: boolean }> {
+    async requestRefund(
+      actor: Actor,
+      bookingId: string,
+    ): Promise<{ refund: RefundRecord; created: boolean }> {
       return prisma.$transaction(async (tx) => {
         const now = clock.now();
         const b = await bookings.getBookingForPayment(bookingId, tx);
@@ -489,7 +578,8 @@ export function createPaymentsService(deps: PaymentsDeps) {
           reason = 'BUYER_REQUEST';
         }
         const p = await repo.lockPaymentByTxRef(tx, b.paymentRef);
-        if (!p || p.status !== 'SUCCEEDED') throw new Error(`payments: confirmed booking ${b.id} has no succeeded payment ${b.paymentRef}`);
+        if (!p || p.status !== 'SUCCEEDED')
+          throw new Error(`payments: confirmed booking ${b.id} has no succeeded payment ${b.paymentRef}`);
         const claimed = await requestRefundOf(tx, p, reason, true, actor.userId);
         if (claimed.created) {
           await recordAudit(tx, clock, {
@@ -498,7 +588,12 @@ export function createPaymentsService(deps: PaymentsDeps) {
             targetType: 'booking',
             targetId: b.id,
             before: { status: b.status },
-            after: { refundId: claimed.refund.id, reason, amountMinor: claimed.refund.amountMinor, currency: claimed.refund.currency },
+            after: {
+              refundId: claimed.refund.id,
+              reason,
+              amountMinor: claimed.refund.amountMinor,
+              currency: claimed.refund.currency,
+            },
           });
         }
         return claimed;
@@ -514,7 +609,11 @@ export function createPaymentsService(deps: PaymentsDeps) {
       let requested = 0;
       let afterId: string | undefined;
       for (;;) {
-        const page: BookingForPayment[] = await bookings.listConfirmedBookingsOfCampaign(campaignId, { limit: CAMPAIGN_PAGE, afterId }, tx);
+        const page: BookingForPayment[] = await bookings.listConfirmedBookingsOfCampaign(
+          campaignId,
+          { limit: CAMPAIGN_PAGE, afterId },
+          tx,
+        );
         for (const b of page) {
           if (b.totalMinor === 0 || !b.paymentRef) {
             await bookings.refundBooking(tx, b.id);
@@ -522,7 +621,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
           }
           const p = await repo.lockPaymentByTxRef(tx, b.paymentRef);
           if (!p || p.status !== 'SUCCEEDED') {
-            logger.error('confirmed booking without its succeeded payment', { bookingId: b.id, paymentRef: b.paymentRef });
+            logger.error('confirmed booking without its succeeded payment', {
+              bookingId: b.id,
+              paymentRef: b.paymentRef,
+            });
             continue;
           }
           if ((await requestRefundOf(tx, p, 'CAMPAIGN_CANCELLED', true, null)).created) requested += 1;
@@ -543,17 +645,25 @@ export function createPaymentsService(deps: PaymentsDeps) {
       const r = await repo.findRefund(tx, refundId);
       if (!r || r.status !== 'PENDING') return 'UNCHANGED';
       const p = await repo.findPayment(tx, r.paymentId);
-      if (!p?.flwTransactionId) throw new PermanentError(`refund ${r.id}: payment ${r.paymentId} has no provider transaction`);
+      if (!p?.flwTransactionId)
+        throw new PermanentError(`refund ${r.id}: payment ${r.paymentId} has no provider transaction`);
 
       let result: { ok: true; providerRefundId: number | null } | { ok: false; message: string };
       try {
-        const refund = await flutterwave.refundTransaction(p.flwTransactionId, { comments: `Tikiti refund ${r.reason.toLowerCase()}` });
-        result = refund.status === 'failed' ? { ok: false, message: 'The provider reported the refund as failed' } : { ok: true, providerRefundId: refund.id };
+        const refund = await flutterwave.refundTransaction(p.flwTransactionId, {
+          comments: `Tikiti refund ${r.reason.toLowerCase()}`,
+        });
+        result =
+          refund.status === 'failed'
+            ? { ok: false, message: 'The provider reported the refund as failed' }
+            : { ok: true, providerRefundId: refund.id };
       } catch (err) {
         if (!(err instanceof FlutterwaveError) || err.info.retryable || err.info.outcomeUnknown) throw err;
         const message = err.info.providerMessage ?? err.message;
         // An earlier attempt whose answer we lost went through.
-        result = ALREADY_REFUNDED.test(message) ? { ok: true, providerRefundId: null } : { ok: false, message };
+        result = ALREADY_REFUNDED.test(message)
+          ? { ok: true, providerRefundId: null }
+          : { ok: false, message };
       }
 
       const now = clock.now();
@@ -562,7 +672,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
       if (result.ok) {
         await repo.finishRefund(tx, r.id, 'COMPLETED', { providerRefundId: result.providerRefundId }, now);
         if (r.cancelsBooking) await bookings.refundBooking(tx, r.bookingId);
-        await enqueue(tx, await refundEvent(tx, PaymentEvents.refundCompleted, { ...locked, status: 'COMPLETED' }, p));
+        await enqueue(
+          tx,
+          await refundEvent(tx, PaymentEvents.refundCompleted, { ...locked, status: 'COMPLETED' }, p),
+        );
         return 'COMPLETED';
       }
       await repo.finishRefund(tx, r.id, 'FAILED', { failureReason: result.message.slice(0, 500) }, now);
@@ -574,7 +687,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
         before: { status: 'PENDING' },
         after: { status: 'FAILED', reason: result.message },
       });
-      await enqueue(tx, await refundEvent(tx, PaymentEvents.refundFailed, { ...locked, status: 'FAILED' }, p, result.message));
+      await enqueue(
+        tx,
+        await refundEvent(tx, PaymentEvents.refundFailed, { ...locked, status: 'FAILED' }, p, result.message),
+      );
       logger.warn('refund failed at the provider', { refundId: r.id, reason: result.message });
       return 'FAILED';
     },
@@ -582,7 +698,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
     getPaymentStatus,
 
     /** A payment for its buyer or an admin; 404 for anyone else. */
-    async getPaymentForActor(actor: Actor, paymentId: string): Promise<{ payment: PaymentRecord; refunds: RefundRecord[] }> {
+    async getPaymentForActor(
+      actor: Actor,
+      paymentId: string,
+    ): Promise<{ payment: PaymentRecord; refunds: RefundRecord[] }> {
       const p = await repo.findPayment(prisma, paymentId);
       if (!p || !(p.userId === actor.userId || isAdmin(actor))) throw PaymentErrors.paymentNotFound();
       return { payment: p, refunds: await repo.listPaymentRefunds(prisma, p.id) };
@@ -596,8 +715,13 @@ export function createPaymentsService(deps: PaymentsDeps) {
     },
 
     /** A booking's payment attempts and refunds, newest first (for its pages). */
-    async listBookingPayments(bookingId: string): Promise<{ payments: PaymentRecord[]; refunds: RefundRecord[] }> {
-      const [payments, refunds] = await Promise.all([repo.listBookingPayments(prisma, bookingId), repo.listBookingRefunds(prisma, bookingId)]);
+    async listBookingPayments(
+      bookingId: string,
+    ): Promise<{ payments: PaymentRecord[]; refunds: RefundRecord[] }> {
+      const [payments, refunds] = await Promise.all([
+        repo.listBookingPayments(prisma, bookingId),
+        repo.listBookingRefunds(prisma, bookingId),
+      ]);
       return { payments, refunds };
     },
   };

@@ -79,7 +79,8 @@ export interface RefundRecord {
  * What the callback page and its live room show about a payment: no amounts, names or ids, only
  * how far it got (anyone holding the unguessable tx_ref may see this much).
  */
-export type PublicPaymentState = 'pending' | 'failed' | 'confirmed' | 'refunding' | 'refunded' | 'refund_failed' | 'review' | 'expired';
+export type PublicPaymentState =
+  'pending' | 'failed' | 'confirmed' | 'refunding' | 'refunded' | 'refund_failed' | 'review' | 'expired';
 
 export interface PaymentStatusView {
   txRef: string;

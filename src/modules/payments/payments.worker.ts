@@ -5,7 +5,12 @@ import { createBookingsService } from '../bookings';
 import { CampaignEvents, type CampaignCancelledPayload } from '../campaigns';
 import { createFlutterwaveClient } from './flutterwave.client';
 import { paymentLiveConsumer } from './payments.live';
-import { PaymentEvents, type RefundEventPayload, type VerificationRequestedPayload, type WebhookReceivedPayload } from './payments.events';
+import {
+  PaymentEvents,
+  type RefundEventPayload,
+  type VerificationRequestedPayload,
+  type WebhookReceivedPayload,
+} from './payments.events';
 import { createPaymentsService, type PaymentsService } from './payments.service';
 
 /** The payments service wired to the platform: its database, clock, Flutterwave client and bookings. */
@@ -24,12 +29,16 @@ export function paymentsServiceFor(platform: Platform): PaymentsService {
  * Verification: stored webhooks (GET verify by transaction id) and callback visits (GET
  * verify_by_reference). Each message is handled in one transaction with its inbox row: a crash
  * mid-way (even during the provider call) rolls everything back and RabbitMQ redelivers it.
+ * That transaction holds a pooled connection during the provider call, so the consumers'
+ * concurrencies together stay near DATABASE_POOL_SIZE (10): more would only queue for connections.
  */
-export function paymentVerificationConsumer(service: PaymentsService): ConsumerSpec<WebhookReceivedPayload | VerificationRequestedPayload> {
+export function paymentVerificationConsumer(
+  service: PaymentsService,
+): ConsumerSpec<WebhookReceivedPayload | VerificationRequestedPayload> {
   return {
     name: 'payments.verify',
     events: [PaymentEvents.webhookReceived, PaymentEvents.verificationRequested],
-    concurrency: 8,
+    concurrency: 4,
     async handle(event, { tx, logger }) {
       const outcome =
         event.name === PaymentEvents.webhookReceived
@@ -45,7 +54,7 @@ export function refundConsumer(service: PaymentsService): ConsumerSpec<RefundEve
   return {
     name: 'payments.refunds',
     events: [PaymentEvents.refundRequested],
-    concurrency: 4,
+    concurrency: 2,
     async handle(event, { tx, logger }) {
       const outcome = await service.performRefund(tx, event.payload.refundId);
       logger.info('refund handled', { refundId: event.payload.refundId, outcome });
@@ -61,13 +70,19 @@ export function campaignCancelledConsumer(service: PaymentsService): ConsumerSpe
     concurrency: 1,
     async handle(event, { tx, logger }) {
       const n = await service.refundCancelledCampaign(tx, event.payload.campaignId);
-      logger.info('campaign cancelled: refunds requested', { campaignId: event.payload.campaignId, refunds: n });
+      logger.info('campaign cancelled: refunds requested', {
+        campaignId: event.payload.campaignId,
+        refunds: n,
+      });
     },
   };
 }
 
 /** Everything the payments worker process runs: its consumers and the reconciliation job. */
-export function paymentsWorker(platform: Platform, service: PaymentsService = paymentsServiceFor(platform)): WorkerDefinition {
+export function paymentsWorker(
+  platform: Platform,
+  service: PaymentsService = paymentsServiceFor(platform),
+): WorkerDefinition {
   return {
     consumers: [
       paymentVerificationConsumer(service),
@@ -75,6 +90,12 @@ export function paymentsWorker(platform: Platform, service: PaymentsService = pa
       campaignCancelledConsumer(service),
       paymentLiveConsumer(platform, service),
     ],
-    jobs: [{ name: 'payments.reconcile', everyMs: platform.config.PAYMENT_RECONCILE_EVERY_MS, run: () => service.reconcilePayments() }],
+    jobs: [
+      {
+        name: 'payments.reconcile',
+        everyMs: platform.config.PAYMENT_RECONCILE_EVERY_MS,
+        run: () => service.reconcilePayments(),
+      },
+    ],
   };
 }
