@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     { name: 'realtime', script: 'workers/realtime/main.ts' },
     { name: 'tickets', script: 'workers/tickets/main.ts' },
     { name: 'email', script: 'workers/email/main.ts' },
+    { name: 'payments', script: 'workers/payments/main.ts' },
   ];
   if (usesFlutterwaveSimulator(config)) {
     // No Flutterwave keys configured: run the local simulator (the client's default base URL).

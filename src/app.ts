@@ -73,7 +73,8 @@ export function buildApp(platform: Platform): BuiltApp {
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     limit: config.RATE_LIMIT_MAX,
   });
-  app.use('/api', apiLimiter);
+  const limitExempt = new Set(loaded.flatMap((m) => m.apiRateLimitExempt ?? []));
+  app.use('/api', (req, res, next) => (limitExempt.has(req.originalUrl.split('?')[0]!) ? next() : apiLimiter(req, res, next)));
   const modules: ApiModule[] = [system];
   for (const m of loaded) {
     for (const api of m.api ?? []) {

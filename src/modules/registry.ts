@@ -23,6 +23,8 @@ export interface WebModule {
   nav?: NavItem[];
   /** Socket.io handlers (rooms to join); called once per web process. */
   sockets?: (io: Server) => void;
+  /** Full paths (e.g. a provider's webhook) the general per-IP /api rate limit does not apply to. */
+  apiRateLimitExempt?: string[];
 }
 
 export type WebModuleFactory = (platform: Platform) => WebModule;

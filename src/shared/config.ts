@@ -125,6 +125,24 @@ const schema = z.object({
   FLUTTERWAVE_SIM_WEBHOOK_URL: z.url().optional(),
   FLUTTERWAVE_SIM_CONTROL: bool.default(false),
 
+  // Payments. The reconciliation job re-verifies OPEN/FAILED payments with verify_by_reference
+  // once they are PAYMENT_RECONCILE_AFTER_MINUTES old, and again every as many minutes, until
+  // PAYMENT_ABANDON_AFTER_MINUTES after the checkout closed with nothing paid (then EXPIRED).
+  PAYMENT_RECONCILE_AFTER_MINUTES: int(10, 0),
+  PAYMENT_RECONCILE_EVERY_MS: int(60_000, 50),
+  PAYMENT_RECONCILE_BATCH_SIZE: int(50, 1),
+  PAYMENT_ABANDON_AFTER_MINUTES: int(60, 0),
+  /** A callback page load asks the worker to verify at most once per this many seconds per payment. */
+  PAYMENT_VERIFY_COOLDOWN_SECONDS: int(5, 0),
+  /** Absolute URL Flutterwave sends the buyer back to; default: PUBLIC_URL's in production, else the request's own host. */
+  PAYMENT_REDIRECT_URL: z.url().optional(),
+  /** Per user: payment initializations and refund requests (each may call Flutterwave). */
+  PAYMENT_RATE_LIMIT_MAX: int(20, 1),
+  PAYMENT_RATE_LIMIT_WINDOW_MS: int(60_000, 1),
+  /** Per client IP: webhook calls with a wrong or missing verif-hash (authentic ones are never limited). */
+  WEBHOOK_AUTH_FAILURE_LIMIT_MAX: int(30, 1),
+  WEBHOOK_AUTH_FAILURE_LIMIT_WINDOW_MS: int(60_000, 1),
+
   // Tickets: AES-256-GCM key that encrypts every campaign's Ed25519 private key at rest.
   TICKETS_MASTER_KEY: base64Key32.default(DEV_TICKETS_MASTER_KEY),
   // Local folder behind the storage interface (ticket PDFs), relative to the working directory.

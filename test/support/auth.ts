@@ -69,6 +69,8 @@ export interface StartAuthAppOptions {
   adminEmails?: string[];
   clock?: Clock;
   service?: string;
+  /** Attach Socket.io (live counters, live payment state) to the app. */
+  realtime?: boolean;
 }
 
 /** A platform + app (buildApp on a free port) whose sign-in goes to the local provider. */
@@ -82,7 +84,7 @@ export async function startAuthApp(opts: StartAuthAppOptions = {}): Promise<Auth
     logger: createLogger({ level: config.LOG_LEVEL, service }),
     clock: opts.clock,
   });
-  const app = await startApp(platform);
+  const app = await startApp(platform, { realtime: opts.realtime });
   provider.registerRedirectUri(TEST_OIDC_CLIENT.id, `${app.url}${GOOGLE_CALLBACK_PATH}`);
   return {
     url: app.url,

@@ -289,15 +289,20 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     return p;
   }
 
+  // A wait cut short by close() must settle (reject), or close() would wait for it forever.
+  const waiting = new Set<() => void>();
   function wait(ms: number): Promise<void> {
     return new Promise((resolve, reject) => {
       if (closed) return reject(new Error('simulator closed'));
+      const cancel = () => reject(new Error('simulator closed'));
       const t = setTimeout(() => {
         timers.delete(t);
+        waiting.delete(cancel);
         if (closed) reject(new Error('simulator closed'));
         else resolve();
       }, ms);
       timers.add(t);
+      waiting.add(cancel);
     });
   }
 
@@ -992,6 +997,8 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       closed = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      for (const cancel of waiting) cancel();
+      waiting.clear();
       for (const a of aborts) a.abort();
       await Promise.allSettled([...inFlight]);
       await new Promise<void>((resolve) => {

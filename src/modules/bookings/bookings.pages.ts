@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors';
 import { requireSignIn } from '../../shared/http/authorize';
 import type { Platform } from '../../shared/platform';
 import { renderPage } from '../../web/views';
-import { getCampaignsByIds, type CampaignRecord } from '../campaigns';
+import { getCampaignsByIds, refundDeadlineOf, type CampaignRecord } from '../campaigns';
 import { bookingDto } from './bookings.dto';
 import type { BookingsService } from './bookings.service';
 
@@ -11,7 +11,18 @@ const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 
 /** What a booking page shows of its campaign. */
 function campaignSummary(c: CampaignRecord) {
-  return { id: c.id, title: c.title, slug: c.slug, startsAt: c.startsAt.toISOString(), timezone: c.timezone, venueName: c.venueName, city: c.city, status: c.status };
+  const refundDeadline = refundDeadlineOf(c);
+  return {
+    id: c.id,
+    title: c.title,
+    slug: c.slug,
+    startsAt: c.startsAt.toISOString(),
+    timezone: c.timezone,
+    venueName: c.venueName,
+    city: c.city,
+    status: c.status,
+    refundDeadline: refundDeadline ? refundDeadline.toISOString() : null,
+  };
 }
 
 /** "My bookings" and a booking's page (hold countdown, cancel). */
@@ -38,13 +49,21 @@ export function bookingsPages(platform: Platform, service: BookingsService): Rou
     const id = String(req.params.id);
     if (!isUuid(id)) throw AppError.notFound('BOOKING_NOT_FOUND', 'No such booking');
     const b = await service.getBookingForActor(req.actor!, id);
-    const campaigns = await campaignsOf([b.campaignId]);
+    const campaign = (await campaignsOf([b.campaignId])).get(b.campaignId) ?? null;
+    const now = platform.clock.now();
+    const isOwner = b.userId === req.actor!.userId;
+    // What the page offers; the payments API checks the same rules again when asked.
+    const refundable =
+      isOwner && b.status === 'CONFIRMED' && b.totalMinor > 0 && campaign !== null &&
+      (campaign.status === 'CANCELLED' || (campaign.refundDeadline !== null && now < new Date(campaign.refundDeadline)));
     renderPage(req, res, 'bookings/show', {
       title: `Booking ${b.reference}`,
       booking: bookingDto(b),
-      campaign: campaigns.get(b.campaignId) ?? null,
-      isOwner: b.userId === req.actor!.userId,
-      now: platform.clock.now().toISOString(),
+      campaign,
+      isOwner,
+      canPay: isOwner && b.status === 'PENDING' && b.totalMinor > 0 && now < b.expiresAt,
+      canRefund: refundable,
+      now: now.toISOString(),
     });
   });
 

@@ -279,3 +279,14 @@ export async function campaignSalesStats(db: Client, campaignId: string): Promis
     bookingsStarted: Number(started[0]?.n ?? 0),
   };
 }
+
+/** CONFIRMED bookings of a campaign in id order, after `afterId` (keyset pages for batch work). */
+export async function listConfirmedByCampaign(db: Client, campaignId: string, limit: number, afterId?: string): Promise<BookingRecord[]> {
+  const rows = await db.booking.findMany({
+    where: { campaignId, status: 'CONFIRMED', ...(afterId ? { id: { gt: afterId } } : {}) },
+    include: { items: true },
+    orderBy: { id: 'asc' },
+    take: limit,
+  });
+  return rows.map(toBooking);
+}

@@ -79,6 +79,12 @@ export interface BookingForPayment {
   paymentRef: string | null;
 }
 
+function forPayment(b: BookingRecord): BookingForPayment {
+  const { id, reference, userId, campaignId, sellerId, status, totalMinor, currency, expiresAt, paymentRef } = b;
+  return { id, reference, userId, campaignId, sellerId, status, totalMinor, currency, expiresAt, paymentRef };
+}
+
+
 const stockOf = (b: Pick<BookingRecord, 'items'>): StockItem[] => b.items.map((i) => ({ ticketTypeId: i.ticketTypeId, quantity: i.quantity }));
 
 /** Same request ⇔ same hash: the semantic content of the body, item order ignored. */
@@ -307,9 +313,16 @@ export function createBookingsService(deps: BookingDeps) {
     /** Amount, currency, owner, status and hold time of a booking, for starting or checking a payment. */
     async getBookingForPayment(bookingId: string, db: Db | Tx = prisma): Promise<BookingForPayment | null> {
       const b = await repo.findBooking(db, bookingId);
-      if (!b) return null;
-      const { id, reference, userId, campaignId, sellerId, status, totalMinor, currency, expiresAt, paymentRef } = b;
-      return { id, reference, userId, campaignId, sellerId, status, totalMinor, currency, expiresAt, paymentRef };
+      return b ? forPayment(b) : null;
+    },
+
+    /**
+     * A page of a campaign's CONFIRMED bookings in id order, after `afterId` (for the payments
+     * module's refunds when the campaign is cancelled). Pass the last id of a page to get the next.
+     */
+    async listConfirmedBookingsOfCampaign(campaignId: string, opts: { limit: number; afterId?: string }, db: Db | Tx = prisma): Promise<BookingForPayment[]> {
+      const rows = await repo.listConfirmedByCampaign(db, campaignId, opts.limit, opts.afterId);
+      return rows.map(forPayment);
     },
   };
 }

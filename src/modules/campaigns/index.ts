@@ -27,6 +27,7 @@ export {
 } from './campaigns.inventory';
 export { liveCountersConsumer, COUNTER_EVENT, roomOf } from './campaigns.live';
 export { flushViews, viewsByDay } from './campaigns.views';
+export { refundDeadlineOf } from './campaigns.policy';
 export { CampaignEvents } from './campaigns.events';
 export type { CampaignEventPayload, CampaignCancelledPayload, CampaignUpdatedPayload } from './campaigns.events';
 export type { CampaignRecord, TicketTypeRecord, CounterSnapshot, StockItem, CampaignKind } from './campaigns.types';

@@ -2,12 +2,15 @@ import type { RequestHandler } from 'express';
 import { usesFlutterwaveSimulator, type Config } from '../../shared/config';
 import type { Platform } from '../../shared/platform';
 import type { WebModule } from '../registry';
+import { registerPaymentSockets } from './payments.live';
+import { paymentsRoutes, WEBHOOK_PATH } from './payments.routes';
+import { paymentsServiceFor } from './payments.worker';
 
 /**
- * The payments module's public API. Today: the Flutterwave v3 client, the checks every payment
- * flow relies on (verification verdict, webhook authentication) and the web module that marks
- * pages as sandbox while the platform talks to the local simulator. The payment routes, tables
- * and worker come with the bookings module.
+ * The payments module's public API: the Flutterwave v3 client and checks (verification verdict,
+ * webhook authentication), the payments service (initialize, callback, webhook, verification,
+ * refunds, reconciliation), the worker definition (workers/payments) and the web module (API
+ * routes, the callback page, the live payment room, the sandbox badge).
  */
 export {
   FlutterwaveClient,
@@ -28,6 +31,33 @@ export {
   type PaymentVerdict,
 } from './flutterwave.checks';
 export type * from './flutterwave.types';
+export {
+  createPaymentsService,
+  newTxRef,
+  publicStateOf,
+  TX_REF_PATTERN,
+  type InitializeResult,
+  type PaymentsDeps,
+  type PaymentsService,
+  type SettleOutcome,
+} from './payments.service';
+export {
+  PaymentEvents,
+  type PaymentEventPayload,
+  type RefundEventPayload,
+  type WebhookReceivedPayload,
+} from './payments.events';
+export { paymentDto, refundDto } from './payments.dto';
+export { PAYMENT_STATUS_EVENT, paymentRoomOf, paymentLiveConsumer } from './payments.live';
+export { CALLBACK_PATH, WEBHOOK_PATH, PAYMENTS_PREFIX } from './payments.routes';
+export {
+  paymentsWorker,
+  paymentsServiceFor,
+  paymentVerificationConsumer,
+  refundConsumer,
+  campaignCancelledConsumer,
+} from './payments.worker';
+export type * from './payments.types';
 
 /** Sets res.locals.sandbox so that the layout shows the "payments are simulated" badge. */
 export function sandboxBadge(config: Config): RequestHandler {
@@ -38,7 +68,20 @@ export function sandboxBadge(config: Config): RequestHandler {
   };
 }
 
-/** The payments web module (routes and pages join it with the payment flows). */
+/**
+ * The payments web module: the API (initialize, callback page, webhook, refunds), the live
+ * payment room for the callback page, and the sandbox badge. The webhook is exempt from the
+ * general per-IP API limit: Flutterwave delivers every merchant's webhooks from a few addresses,
+ * so a busy sale would be throttled into retries and delays; it has its own limit on failed
+ * authentications instead, and an unauthenticated call costs no database work.
+ */
 export function paymentsWebModule(platform: Platform): WebModule {
-  return { name: 'payments', middleware: [sandboxBadge(platform.config)] };
+  const service = paymentsServiceFor(platform);
+  return {
+    name: 'payments',
+    middleware: [sandboxBadge(platform.config)],
+    api: [paymentsRoutes(platform, service)],
+    apiRateLimitExempt: [WEBHOOK_PATH],
+    sockets: (io) => registerPaymentSockets(io, service),
+  };
 }

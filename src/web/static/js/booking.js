@@ -22,6 +22,40 @@
     const handle = setInterval(tick, 1000);
     tick();
   }
+  const showError = (err) => {
+    root.querySelector('[data-booking-error]').textContent = window.describeError(err);
+    root.querySelector('[data-booking-error]').hidden = false;
+  };
+  // Pay: the server makes (or reuses) the booking's payment and answers Flutterwave's hosted page.
+  const pay = root.querySelector('[data-pay]');
+  if (pay) {
+    pay.addEventListener('click', async () => {
+      pay.disabled = true;
+      try {
+        const payment = await window.api('POST', '/api/v1/payments/initialize', { bookingId: id });
+        window.location.assign(payment.link);
+      } catch (err) {
+        showError(err);
+        pay.disabled = false;
+      }
+    });
+  }
+  const refund = root.querySelector('[data-refund]');
+  if (refund) {
+    refund.addEventListener('click', async () => {
+      if (!window.confirm('Cancel this booking and refund the payment? Your tickets will stop working.')) return;
+      refund.disabled = true;
+      try {
+        await window.api('POST', '/api/v1/payments/refunds', { bookingId: id });
+        const msg = root.querySelector('[data-refund-message]');
+        msg.textContent = 'Refund requested. Your booking will show as refunded once the money is on its way back, and we will email you.';
+        msg.hidden = false;
+      } catch (err) {
+        showError(err);
+        refund.disabled = false;
+      }
+    });
+  }
   const cancel = root.querySelector('[data-cancel]');
   if (cancel) {
     cancel.addEventListener('click', async () => {

@@ -1,0 +1,301 @@
+import type { Prisma } from '../../generated/prisma/client';
+import type { Db, Tx } from '../../shared/db';
+import type {
+  BookingOutcome,
+  PaymentRecord,
+  PaymentStatus,
+  RefundReason,
+  RefundRecord,
+  RefundStatus,
+} from './payments.types';
+
+/** The only code that reads or writes payments, webhook_events and refunds. */
+type Client = Db | Tx;
+
+type PaymentRow = Prisma.PaymentGetPayload<object>;
+type RefundRow = Prisma.RefundGetPayload<object>;
+
+function toPayment(row: PaymentRow): PaymentRecord {
+  return {
+    ...row,
+    status: row.status as PaymentStatus,
+    bookingOutcome: row.bookingOutcome as BookingOutcome | null,
+    amountMinor: Number(row.amountMinor),
+    flwTransactionId: row.flwTransactionId === null ? null : Number(row.flwTransactionId),
+    paidMinor: row.paidMinor === null ? null : Number(row.paidMinor),
+    problems: (row.problems as string[] | null) ?? null,
+  };
+}
+
+function toRefund(row: RefundRow): RefundRecord {
+  return {
+    ...row,
+    reason: row.reason as RefundReason,
+    status: row.status as RefundStatus,
+    amountMinor: Number(row.amountMinor),
+    providerRefundId: row.providerRefundId === null ? null : Number(row.providerRefundId),
+  };
+}
+
+// ---------------------------------------------------------------- payments
+
+export interface NewPayment {
+  id: string;
+  bookingId: string;
+  userId: string;
+  campaignId: string;
+  sellerId: string;
+  txRef: string;
+  amountMinor: number;
+  currency: string;
+  checkoutExpiresAt: Date;
+  nextCheckAt: Date;
+}
+
+/**
+ * Inserts the booking's live attempt unless it already has one (the partial unique index
+ * "one OPEN/FAILED payment per booking" decides, also between two requests racing: the second
+ * waits on the first's index entry, then inserts nothing). Returns the booking's live attempt,
+ * locked, and whether this call created it.
+ */
+export async function claimLiveAttempt(
+  tx: Tx,
+  p: NewPayment,
+  now: Date,
+): Promise<{ payment: PaymentRecord; created: boolean }> {
+  const inserted = await tx.$executeRaw`
+    INSERT INTO payments (id, booking_id, user_id, campaign_id, seller_id, tx_ref, amount_minor, currency, status,
+      checkout_expires_at, next_check_at, created_at, updated_at)
+    VALUES (${p.id}::uuid, ${p.bookingId}::uuid, ${p.userId}::uuid, ${p.campaignId}::uuid, ${p.sellerId}::uuid, ${p.txRef},
+      ${p.amountMinor}, ${p.currency}, 'OPEN', ${p.checkoutExpiresAt}, ${p.nextCheckAt}, ${now}, ${now})
+    ON CONFLICT (booking_id) WHERE status IN ('OPEN', 'FAILED') DO NOTHING`;
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT id::text FROM payments WHERE booking_id = ${p.bookingId}::uuid AND status IN ('OPEN', 'FAILED') FOR UPDATE`;
+  const id = rows[0]?.id;
+  if (!id) throw new Error(`payments: no live attempt for booking ${p.bookingId} after claiming one`);
+  return { payment: (await findPayment(tx, id))!, created: inserted === 1 };
+}
+
+export async function findPayment(db: Client, id: string): Promise<PaymentRecord | null> {
+  const row = await db.payment.findUnique({ where: { id } });
+  return row ? toPayment(row) : null;
+}
+
+export async function findPaymentByTxRef(db: Client, txRef: string): Promise<PaymentRecord | null> {
+  const row = await db.payment.findUnique({ where: { txRef } });
+  return row ? toPayment(row) : null;
+}
+
+/** Locks the payment row until the end of the transaction: serialises every transition on it. */
+export async function lockPayment(tx: Tx, id: string): Promise<PaymentRecord | null> {
+  const rows = await tx.$queryRaw<
+    Array<{ id: string }>
+  >`SELECT id::text FROM payments WHERE id = ${id}::uuid FOR UPDATE`;
+  return rows.length ? findPayment(tx, id) : null;
+}
+
+export async function listBookingPayments(db: Client, bookingId: string): Promise<PaymentRecord[]> {
+  const rows = await db.payment.findMany({
+    where: { bookingId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
+  return rows.map(toPayment);
+}
+
+export interface PaymentTransitionFields {
+  bookingOutcome?: BookingOutcome;
+  outcomeReason?: string | null;
+  flwTransactionId?: number;
+  paidMinor?: number;
+  failureReason?: string | null;
+  problems?: string[];
+  succeededAt?: Date;
+  flaggedAt?: Date;
+  failedAt?: Date;
+  expiredAt?: Date;
+}
+
+/**
+ * Guarded transition: `UPDATE … WHERE id = $1 AND status IN (from)`. True only when this call
+ * moved the row; a caller that loses a race changes nothing and emits nothing.
+ */
+export async function transitionPayment(
+  tx: Tx,
+  id: string,
+  from: PaymentStatus[],
+  to: PaymentStatus,
+  fields: PaymentTransitionFields,
+  now: Date,
+): Promise<boolean> {
+  const { flwTransactionId, paidMinor, problems, ...rest } = fields;
+  const result = await tx.payment.updateMany({
+    where: { id, status: { in: from } },
+    data: {
+      status: to,
+      ...rest,
+      ...(flwTransactionId !== undefined ? { flwTransactionId: BigInt(flwTransactionId) } : {}),
+      ...(paidMinor !== undefined ? { paidMinor: BigInt(paidMinor) } : {}),
+      ...(problems !== undefined ? { problems } : {}),
+      updatedAt: now,
+    },
+  });
+  return result.count === 1;
+}
+
+/**
+ * Marks a verification as asked for, at most once per `cooldownMs` per payment, and only while
+ * the payment can still be paid. True when the caller should enqueue the verification (in the
+ * same transaction): reloading the callback page cannot flood the worker.
+ */
+export async function markVerifyRequested(
+  tx: Tx,
+  id: string,
+  now: Date,
+  cooldownMs: number,
+): Promise<boolean> {
+  const before = new Date(now.getTime() - cooldownMs);
+  const n = await tx.$executeRaw`
+    UPDATE payments SET verify_requested_at = ${now}, updated_at = ${now}
+    WHERE id = ${id}::uuid AND status IN ('OPEN', 'FAILED') AND (verify_requested_at IS NULL OR verify_requested_at <= ${before})`;
+  return n === 1;
+}
+
+/**
+ * Claims up to `limit` OPEN/FAILED payments due for a check and pushes their next check to
+ * `nextCheckAt`, in one statement. SKIP LOCKED lets several workers share the queue; pushing
+ * the time is the claim, so the provider calls happen outside any transaction and a worker that
+ * dies mid-batch only delays those payments to their next turn.
+ */
+export async function claimDueForCheck(
+  db: Client,
+  now: Date,
+  nextCheckAt: Date,
+  limit: number,
+): Promise<PaymentRecord[]> {
+  const rows = await db.$queryRaw<Array<{ id: string }>>`
+    UPDATE payments SET next_check_at = ${nextCheckAt}
+    WHERE id IN (SELECT id FROM payments WHERE status IN ('OPEN', 'FAILED') AND next_check_at <= ${now}
+                 ORDER BY next_check_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+    RETURNING id::text`;
+  if (!rows.length) return [];
+  const found = await db.payment.findMany({ where: { id: { in: rows.map((r) => r.id) } } });
+  return found.map(toPayment);
+}
+
+/** The SUCCEEDED payment that bought the booking (its tx_ref is the booking's payment_ref), locked. */
+export async function lockPaymentByTxRef(tx: Tx, txRef: string): Promise<PaymentRecord | null> {
+  const rows = await tx.$queryRaw<
+    Array<{ id: string }>
+  >`SELECT id::text FROM payments WHERE tx_ref = ${txRef} FOR UPDATE`;
+  return rows[0] ? findPayment(tx, rows[0].id) : null;
+}
+
+// ---------------------------------------------------------------- webhook events
+
+export interface NewWebhookEvent {
+  id: string;
+  providerKey: string;
+  eventType: string;
+  flwId: number;
+  reference: string;
+  payload: unknown;
+  receivedAt: Date;
+}
+
+/** Stores the event unless one with the same provider key exists. True when this call stored it. */
+export async function insertWebhookEvent(tx: Tx, e: NewWebhookEvent): Promise<boolean> {
+  const n = await tx.$executeRaw`
+    INSERT INTO webhook_events (id, provider_key, event_type, flw_id, reference, payload, received_at)
+    VALUES (${e.id}::uuid, ${e.providerKey}, ${e.eventType}, ${e.flwId}, ${e.reference}, ${JSON.stringify(e.payload)}::jsonb, ${e.receivedAt})
+    ON CONFLICT (provider_key) DO NOTHING`;
+  return n === 1;
+}
+
+// ---------------------------------------------------------------- refunds
+
+export interface NewRefund {
+  id: string;
+  paymentId: string;
+  bookingId: string;
+  userId: string;
+  campaignId: string;
+  amountMinor: number;
+  currency: string;
+  reason: RefundReason;
+  cancelsBooking: boolean;
+  requestedBy: string | null;
+}
+
+/**
+ * Inserts a PENDING refund unless the payment already has a PENDING or COMPLETED one (partial
+ * unique index): a buyer's double click, a campaign cancellation racing the buyer's own request,
+ * or a redelivered event all end with one refund. Returns the payment's active refund and
+ * whether this call created it.
+ */
+export async function claimRefund(
+  tx: Tx,
+  r: NewRefund,
+  now: Date,
+): Promise<{ refund: RefundRecord; created: boolean }> {
+  const n = await tx.$executeRaw`
+    INSERT INTO refunds (id, payment_id, booking_id, user_id, campaign_id, amount_minor, currency, reason, cancels_booking,
+      status, requested_by, created_at, updated_at)
+    VALUES (${r.id}::uuid, ${r.paymentId}::uuid, ${r.bookingId}::uuid, ${r.userId}::uuid, ${r.campaignId}::uuid,
+      ${r.amountMinor}, ${r.currency}, ${r.reason}, ${r.cancelsBooking}, 'PENDING', ${r.requestedBy}::uuid, ${now}, ${now})
+    ON CONFLICT (payment_id) WHERE status IN ('PENDING', 'COMPLETED') DO NOTHING`;
+  const row = await tx.refund.findFirst({
+    where: { paymentId: r.paymentId, status: { in: ['PENDING', 'COMPLETED'] } },
+  });
+  if (!row) throw new Error(`payments: no active refund for payment ${r.paymentId} after claiming one`);
+  return { refund: toRefund(row), created: n === 1 };
+}
+
+export async function findRefund(db: Client, id: string): Promise<RefundRecord | null> {
+  const row = await db.refund.findUnique({ where: { id } });
+  return row ? toRefund(row) : null;
+}
+
+export async function lockRefund(tx: Tx, id: string): Promise<RefundRecord | null> {
+  const rows = await tx.$queryRaw<
+    Array<{ id: string }>
+  >`SELECT id::text FROM refunds WHERE id = ${id}::uuid FOR UPDATE`;
+  return rows.length ? findRefund(tx, id) : null;
+}
+
+/** The refunds of a payment, newest first. */
+export async function listPaymentRefunds(db: Client, paymentId: string): Promise<RefundRecord[]> {
+  const rows = await db.refund.findMany({
+    where: { paymentId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
+  return rows.map(toRefund);
+}
+
+export async function listBookingRefunds(db: Client, bookingId: string): Promise<RefundRecord[]> {
+  const rows = await db.refund.findMany({
+    where: { bookingId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
+  return rows.map(toRefund);
+}
+
+/** Guarded PENDING → COMPLETED | FAILED. True only when this call moved the row. */
+export async function finishRefund(
+  tx: Tx,
+  id: string,
+  to: 'COMPLETED' | 'FAILED',
+  fields: { providerRefundId?: number | null; failureReason?: string | null },
+  now: Date,
+): Promise<boolean> {
+  const result = await tx.refund.updateMany({
+    where: { id, status: 'PENDING' },
+    data: {
+      status: to,
+      ...(fields.providerRefundId != null ? { providerRefundId: BigInt(fields.providerRefundId) } : {}),
+      ...(fields.failureReason !== undefined ? { failureReason: fields.failureReason } : {}),
+      ...(to === 'COMPLETED' ? { completedAt: now } : { failedAt: now }),
+      updatedAt: now,
+    },
+  });
+  return result.count === 1;
+}

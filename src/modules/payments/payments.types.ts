@@ -1,0 +1,88 @@
+import type { RefundReason as BookingRefundReason } from '../bookings';
+
+/*
+ * Payment attempt states. Every arrow is one guarded UPDATE on the payment row (taken FOR UPDATE
+ * first), so a duplicate or late webhook, the callback's verification and the reconciliation
+ * job can race on one payment: the first to commit wins, the others change nothing.
+ *
+ *   OPEN ──(provider: failed)──► FAILED ──(buyer re-initializes)──► OPEN
+ *    │ │                           │
+ *    │ └──────────┬────────────────┘ verified: successful, our tx_ref, currency, amount ≥ expected
+ *    │            ├──────────────────────────────────────────────► SUCCEEDED (terminal)
+ *    │            │ verified but not what we asked for
+ *    │            └──────────────────────────────────────────────► FLAGGED   (terminal, for review)
+ *    └─(reconciliation: nothing paid, checkout long closed)─────► EXPIRED ──► SUCCEEDED / FLAGGED
+ *                                                                   (a late charge is still credited)
+ */
+export const PAYMENT_STATUSES = ['OPEN', 'FAILED', 'SUCCEEDED', 'FLAGGED', 'EXPIRED'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+/** States a verified charge may still settle from. */
+export const SETTLEABLE: PaymentStatus[] = ['OPEN', 'FAILED', 'EXPIRED'];
+/** States of an attempt the buyer can still pay (the "live" attempt of a booking). */
+export const LIVE: PaymentStatus[] = ['OPEN', 'FAILED'];
+
+export type BookingOutcome = 'CONFIRMED' | 'REFUND_REQUIRED';
+
+export interface PaymentRecord {
+  id: string;
+  bookingId: string;
+  userId: string;
+  campaignId: string;
+  sellerId: string;
+  txRef: string;
+  amountMinor: number;
+  currency: string;
+  status: PaymentStatus;
+  bookingOutcome: BookingOutcome | null;
+  outcomeReason: string | null;
+  flwTransactionId: number | null;
+  paidMinor: number | null;
+  failureReason: string | null;
+  problems: string[] | null;
+  checkoutExpiresAt: Date;
+  nextCheckAt: Date;
+  verifyRequestedAt: Date | null;
+  succeededAt: Date | null;
+  flaggedAt: Date | null;
+  failedAt: Date | null;
+  expiredAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const REFUND_STATUSES = ['PENDING', 'COMPLETED', 'FAILED'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
+/** Why money goes back: a buyer's cancellation, a cancelled campaign, or a payment that could not buy the booking. */
+export type RefundReason = 'BUYER_REQUEST' | 'CAMPAIGN_CANCELLED' | BookingRefundReason;
+
+export interface RefundRecord {
+  id: string;
+  paymentId: string;
+  bookingId: string;
+  userId: string;
+  campaignId: string;
+  amountMinor: number;
+  currency: string;
+  reason: RefundReason;
+  cancelsBooking: boolean;
+  status: RefundStatus;
+  providerRefundId: number | null;
+  failureReason: string | null;
+  requestedBy: string | null;
+  createdAt: Date;
+  completedAt: Date | null;
+  failedAt: Date | null;
+  updatedAt: Date;
+}
+
+/**
+ * What the callback page and its live room show about a payment: no amounts, names or ids, only
+ * how far it got (anyone holding the unguessable tx_ref may see this much).
+ */
+export type PublicPaymentState =
+  'pending' | 'failed' | 'confirmed' | 'refunding' | 'refunded' | 'refund_failed' | 'review' | 'expired';
+
+export interface PaymentStatusView {
+  txRef: string;
+  state: PublicPaymentState;
+}
