@@ -8,7 +8,7 @@ import type { Actor } from '../../shared/http/authorize';
 import { isAdmin } from '../../shared/http/authorize';
 import type { Logger } from '../../shared/logger';
 import { createEvent } from '../../shared/messaging/events';
-import { isCurrencyCode } from '../../shared/money';
+import { isCurrencyCode, type CurrencyCode } from '../../shared/money';
 import { enqueue } from '../../shared/outbox';
 import type { BookingForPayment, BookingsService } from '../bookings';
 import { getCampaignsByIds, refundDeadlineOf } from '../campaigns';
@@ -202,7 +202,8 @@ export function createPaymentsService(deps: PaymentsDeps) {
     const verdict = assessTransaction(flw, {
       txRef: p.txRef,
       amountMinor: p.amountMinor,
-      currency: p.currency as never,
+      // Checked with isCurrencyCode when the attempt was made.
+      currency: p.currency as CurrencyCode,
     });
 
     switch (verdict.outcome) {
