@@ -132,6 +132,8 @@ const schema = z.object({
   PAYMENT_RECONCILE_EVERY_MS: int(60_000, 50),
   PAYMENT_RECONCILE_BATCH_SIZE: int(50, 1),
   PAYMENT_ABANDON_AFTER_MINUTES: int(60, 0),
+  /** A refund still PENDING this long after its last attempt (its message dead-lettered) is tried again. */
+  REFUND_REDRIVE_AFTER_MINUTES: int(30, 1),
   /** A callback page load asks the worker to verify at most once per this many seconds per payment. */
   PAYMENT_VERIFY_COOLDOWN_SECONDS: int(5, 0),
   /** Absolute URL Flutterwave sends the buyer back to; default: PUBLIC_URL's in production, else the request's own host. */

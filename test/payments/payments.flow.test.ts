@@ -659,6 +659,41 @@ describe('payments through the real path (app, Flutterwave simulator, relay, pay
       );
     });
 
+    it('when Flutterwave is down through every retry of a refund, then it stays PENDING (never guessed done or failed), and the redrive job completes it later', async () => {
+      const s = await saleFor(t, {
+        campaign: { refundDeadlineHours: 24 },
+        types: [{ priceMinor: 150_000, capacity: 5 }],
+      });
+      const { buyer, booking, txRef } = await confirmedBooking(s);
+      // The dead-letter queue is declared with its first message.
+      const dlq = async () =>
+        t.worker.broker.connection.queueDeclare({ queue: 'payments.refunds.dlq', passive: true }).then(
+          (q) => q.messageCount,
+          () => 0,
+        );
+      const deadBefore = await dlq();
+      // Every attempt (CONSUMER_MAX_ATTEMPTS = 5) gets a 503: the outcome is unknown each time.
+      t.sim.injectFaults({ path: '/refund', method: 'POST', status: 503, count: 5 });
+      const asked = await buyer.post('/api/v1/payments/refunds').send({ bookingId: booking.id }).expect(202);
+      await waitFor(async () => (await dlq()) > deadBefore, 30_000, 'the refund message to be dead-lettered');
+      expect((await buyer.get(`/api/v1/payments/refunds/${asked.body.id}`).expect(200)).body.status).toBe(
+        'PENDING',
+      );
+      expect((await bookingOf(buyer, booking.id)).status).toBe('CONFIRMED');
+
+      expect(await t.payments.redriveStaleRefunds()).toBe(0); // not stale yet
+      t.clock.advance(31 * 60_000);
+      expect(await t.payments.redriveStaleRefunds()).toBe(1);
+      await waitFor(
+        async () => (await bookingOf(buyer, booking.id)).status === 'REFUNDED',
+        20_000,
+        'REFUNDED',
+      );
+      const row = (await paymentRow(t, txRef))!;
+      expect(t.sim.refunds().filter((r) => r.tx_id === Number(row.flwTransactionId))).toHaveLength(1);
+      expect(await outboxEvents(t, 'refund.completed', 'refundId', asked.body.id)).toHaveLength(1);
+    });
+
     it('when the seller cancels the campaign, then every confirmed booking is refunded and a pending one is left to expire', async () => {
       const s = await saleFor(t, {
         campaign: { refundDeadlineHours: null },

@@ -299,3 +299,24 @@ export async function finishRefund(
   });
   return result.count === 1;
 }
+
+/**
+ * Claims up to `limit` refunds still PENDING since `staleBefore` (their message was
+ * dead-lettered after the provider stayed unreachable) and marks them touched now, so that the
+ * next pass skips them for another period. SKIP LOCKED: several workers share the work.
+ */
+export async function claimStaleRefunds(
+  db: Client,
+  staleBefore: Date,
+  now: Date,
+  limit: number,
+): Promise<RefundRecord[]> {
+  const rows = await db.$queryRaw<Array<{ id: string }>>`
+    UPDATE refunds SET updated_at = ${now}
+    WHERE id IN (SELECT id FROM refunds WHERE status = 'PENDING' AND updated_at <= ${staleBefore}
+                 ORDER BY updated_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+    RETURNING id::text`;
+  if (!rows.length) return [];
+  const found = await db.refund.findMany({ where: { id: { in: rows.map((r) => r.id) } } });
+  return found.map(toRefund);
+}

@@ -8,7 +8,7 @@ import type { Actor } from '../../shared/http/authorize';
 import { isAdmin } from '../../shared/http/authorize';
 import type { Logger } from '../../shared/logger';
 import { createEvent } from '../../shared/messaging/events';
-import { isCurrencyCode } from '../../shared/money';
+import { isCurrencyCode, type CurrencyCode } from '../../shared/money';
 import { enqueue } from '../../shared/outbox';
 import type { BookingForPayment, BookingsService } from '../bookings';
 import { getCampaignsByIds, refundDeadlineOf } from '../campaigns';
@@ -64,6 +64,7 @@ export type PaymentsConfig = Pick<
   | 'PAYMENT_RECONCILE_BATCH_SIZE'
   | 'PAYMENT_ABANDON_AFTER_MINUTES'
   | 'PAYMENT_VERIFY_COOLDOWN_SECONDS'
+  | 'REFUND_REDRIVE_AFTER_MINUTES'
 >;
 
 export interface PaymentsDeps {
@@ -201,7 +202,8 @@ export function createPaymentsService(deps: PaymentsDeps) {
     const verdict = assessTransaction(flw, {
       txRef: p.txRef,
       amountMinor: p.amountMinor,
-      currency: p.currency as never,
+      // Checked with isCurrencyCode when the attempt was made.
+      currency: p.currency as CurrencyCode,
     });
 
     switch (verdict.outcome) {
@@ -693,6 +695,26 @@ export function createPaymentsService(deps: PaymentsDeps) {
       );
       logger.warn('refund failed at the provider', { refundId: r.id, reason: result.message });
       return 'FAILED';
+    },
+
+    /**
+     * Job: refunds still PENDING REFUND_REDRIVE_AFTER_MINUTES after their last attempt (the
+     * provider stayed unreachable through every retry and the message was dead-lettered) are
+     * asked for again. Safe to repeat: performRefund re-reads the refund and the provider refuses
+     * to refund a charge twice. Returns how many were re-requested.
+     */
+    async redriveStaleRefunds(batchSize = 50): Promise<number> {
+      const now = clock.now();
+      const staleBefore = new Date(now.getTime() - config.REFUND_REDRIVE_AFTER_MINUTES * 60_000);
+      return prisma.$transaction(async (tx) => {
+        const stale = await repo.claimStaleRefunds(tx, staleBefore, now, batchSize);
+        for (const r of stale) {
+          const p = await repo.findPayment(tx, r.paymentId);
+          if (p) await enqueue(tx, await refundEvent(tx, PaymentEvents.refundRequested, r, p));
+        }
+        if (stale.length) logger.warn('stale refunds asked for again', { refunds: stale.map((r) => r.id) });
+        return stale.length;
+      }, TX_OPTIONS);
     },
 
     getPaymentStatus,

@@ -96,6 +96,11 @@ export function paymentsWorker(
         everyMs: platform.config.PAYMENT_RECONCILE_EVERY_MS,
         run: () => service.reconcilePayments(),
       },
+      {
+        name: 'payments.redrive-refunds',
+        everyMs: platform.config.PAYMENT_RECONCILE_EVERY_MS,
+        run: () => service.redriveStaleRefunds(),
+      },
     ],
   };
 }
