@@ -194,6 +194,9 @@ const configSchema = schema.transform((c) => {
 
 export type Config = z.infer<typeof configSchema>;
 
+/** Every environment variable the configuration reads (derived values like GOOGLE_LOCAL_PROVIDER are not settings). */
+export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape).sort();
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
