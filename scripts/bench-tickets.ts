@@ -27,11 +27,10 @@ import {
   createTicketsWorkflows,
   qrDimensions,
   renderTicketsPdf,
+  generateSigningKeyPair,
+  signTicketPayload,
   type TicketPdfContext,
 } from '../src/modules/tickets';
-// A measuring tool for the module's own internals (signing), not a module client.
-import { generateSigningKeyPair } from '../src/modules/tickets/tickets.crypto';
-import { signTicketPayload } from '../src/modules/tickets/tickets.qr';
 import { loadConfig } from '../src/shared/config';
 import { createLogger } from '../src/shared/logger';
 import { migrateDatabase } from '../src/shared/migrate';
@@ -81,7 +80,7 @@ async function queueHalf(
   storageDir: string,
   env: Record<string, string>,
 ): Promise<QueueResult> {
-  const { prisma, clock } = platform;
+  const { prisma } = platform;
   const campaigns = createCampaignsService(platform);
   const seller = {
     userId: crypto.randomUUID(),

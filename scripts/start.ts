@@ -36,7 +36,9 @@ async function main(): Promise<void> {
   // No Google client configured: run the local OpenID provider the sign-in strategy then points at.
   if (config.GOOGLE_LOCAL_PROVIDER) {
     children.push({ name: 'oidc', script: 'tools/oidc-provider/main.ts' });
-    console.log(`[start] no GOOGLE_CLIENT_ID: sign-in uses the local OpenID provider at ${config.LOCAL_OIDC_URL}`);
+    console.log(
+      `[start] no GOOGLE_CLIENT_ID: sign-in uses the local OpenID provider at ${config.LOCAL_OIDC_URL}`,
+    );
   }
   const supervisor = new Supervisor(children, {
     root,

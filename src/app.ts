@@ -74,7 +74,9 @@ export function buildApp(platform: Platform): BuiltApp {
     limit: config.RATE_LIMIT_MAX,
   });
   const limitExempt = new Set(loaded.flatMap((m) => m.apiRateLimitExempt ?? []));
-  app.use('/api', (req, res, next) => (limitExempt.has(req.originalUrl.split('?')[0]!) ? next() : apiLimiter(req, res, next)));
+  app.use('/api', (req, res, next) =>
+    limitExempt.has(req.originalUrl.split('?')[0]!) ? next() : apiLimiter(req, res, next),
+  );
   const modules: ApiModule[] = [system];
   for (const m of loaded) {
     for (const api of m.api ?? []) {

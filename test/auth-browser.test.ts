@@ -1,3 +1,4 @@
+import type { Locator } from 'playwright-core';
 import { launchChromium } from './support/browser-auth';
 import { signIn, startAuthApp, type AuthTestEnv } from './support/auth';
 import { resetDatabase } from './support/platform';
@@ -79,7 +80,7 @@ describe('sign-in in a browser', () => {
   });
 });
 
-async function expectText(locator: import('playwright-core').Locator, text: string): Promise<void> {
+async function expectText(locator: Locator, text: string): Promise<void> {
   await locator.waitFor({ timeout: 10_000 });
   expect(await locator.textContent()).toContain(text);
 }

@@ -25,7 +25,7 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 // For the URL settings modules add (provider endpoints); unused until the first one lands.
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
+
 const url = (def: string) => z.url().default(def);
 const base64Key32 = z
   .string()
@@ -186,7 +186,8 @@ const configSchema = schema.transform((c) => {
     GOOGLE_LOCAL_PROVIDER: local,
     GOOGLE_CLIENT_ID: c.GOOGLE_CLIENT_ID ?? LOCAL_OIDC_CLIENT.id,
     GOOGLE_CLIENT_SECRET: c.GOOGLE_CLIENT_SECRET ?? (local ? LOCAL_OIDC_CLIENT.secret : ''),
-    GOOGLE_AUTHORIZATION_URL: c.GOOGLE_AUTHORIZATION_URL ?? (local ? `${base}/authorize` : GOOGLE_ENDPOINTS.authorization),
+    GOOGLE_AUTHORIZATION_URL:
+      c.GOOGLE_AUTHORIZATION_URL ?? (local ? `${base}/authorize` : GOOGLE_ENDPOINTS.authorization),
     GOOGLE_TOKEN_URL: c.GOOGLE_TOKEN_URL ?? (local ? `${base}/token` : GOOGLE_ENDPOINTS.token),
     GOOGLE_USERINFO_URL: c.GOOGLE_USERINFO_URL ?? (local ? `${base}/userinfo` : GOOGLE_ENDPOINTS.userinfo),
   };
@@ -241,10 +242,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     // The .eml outbox is for local runs: in production it would silently keep every email.
     if (!env.SMTP_URL) problems.push('SMTP_URL: must be set in production');
-    if (/@localhost>?\s*$/i.test(config.MAIL_FROM)) problems.push('MAIL_FROM: must be a sender of your own domain in production');
+    if (/@localhost>?\s*$/i.test(config.MAIL_FROM))
+      problems.push('MAIL_FROM: must be a sender of your own domain in production');
     // The local provider signs anyone in as any email: it must never guard a real deployment.
-    if (config.GOOGLE_LOCAL_PROVIDER) problems.push('GOOGLE_CLIENT_ID: must be set in production (the local sign-in provider is for development)');
-    else if (!config.GOOGLE_CLIENT_SECRET) problems.push('GOOGLE_CLIENT_SECRET: must be set with GOOGLE_CLIENT_ID');
+    if (config.GOOGLE_LOCAL_PROVIDER)
+      problems.push(
+        'GOOGLE_CLIENT_ID: must be set in production (the local sign-in provider is for development)',
+      );
+    else if (!config.GOOGLE_CLIENT_SECRET)
+      problems.push('GOOGLE_CLIENT_SECRET: must be set with GOOGLE_CLIENT_ID');
   }
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -72,7 +72,10 @@ export function startWorker(platform: Platform, def: WorkerDefinition): RunningW
 }
 
 /** Process entry for a worker: config, platform, start, graceful shutdown on SIGINT/SIGTERM. */
-export function runWorkerProcess(name: string, build: (platform: Platform) => WorkerDefinition | Promise<WorkerDefinition>): void {
+export function runWorkerProcess(
+  name: string,
+  build: (platform: Platform) => WorkerDefinition | Promise<WorkerDefinition>,
+): void {
   (async () => {
     loadDotEnv();
     const config = getConfig();

@@ -20,7 +20,9 @@ export const fmt = {
   /** A time shown in the campaign's own time zone. */
   date(iso: string | null, timeZone = 'UTC'): string {
     if (!iso) return '';
-    return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(iso));
+    return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(
+      new Date(iso),
+    );
   },
   /** Value for <input type="datetime-local"> in UTC. */
   inputDate(iso: string | null): string {

@@ -46,13 +46,19 @@ describe('campaigns in a browser', () => {
     await page.waitForURL(/\/seller\/campaigns\/[0-9a-f-]{36}$/);
 
     let rowsBefore = 0;
-    for (const [name, price, capacity] of [['Regular', '500000', '300'], ['VIP', '2500000', '40']] as const) {
+    for (const [name, price, capacity] of [
+      ['Regular', '500000', '300'],
+      ['VIP', '2500000', '40'],
+    ] as const) {
       await page.getByLabel('Name', { exact: true }).fill(name);
       await page.getByLabel('Price (minor units, e.g. kobo)').fill(price);
       await page.getByLabel('Capacity', { exact: true }).fill(capacity);
       await page.getByRole('button', { name: 'Add ticket type' }).click();
       rowsBefore += 1;
-      await page.waitForFunction((n) => document.querySelectorAll('table.ticket-types tbody tr').length === n, rowsBefore);
+      await page.waitForFunction(
+        (n) => document.querySelectorAll('table.ticket-types tbody tr').length === n,
+        rowsBefore,
+      );
     }
     expect(await page.locator('table.ticket-types tbody tr').count()).toBe(2);
     await page.getByRole('button', { name: 'Publish' }).click();
@@ -68,7 +74,9 @@ describe('campaigns in a browser', () => {
     await buyerPage.getByRole('button', { name: 'Search' }).click();
     await buyerPage.getByRole('link', { name: 'Lagoon Jazz Festival' }).click();
     await buyerPage.waitForURL(/\/campaigns\/lagoon-jazz-festival$/);
-    const rows = await buyerPage.locator('table.ticket-types tbody tr td:first-child strong').allTextContents();
+    const rows = await buyerPage
+      .locator('table.ticket-types tbody tr td:first-child strong')
+      .allTextContents();
     expect(rows).toEqual(['Regular', 'VIP']);
     expect(await buyerPage.locator('[data-counter="available"]').allTextContents()).toEqual(['300', '40']);
     await buyerBrowser.close();

@@ -289,12 +289,10 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
         .json({ error: 'invalid_grant', error_description: 'The code is invalid, expired or already used' });
     }
     if (body.redirect_uri !== pending.redirectUri) {
-      return res
-        .status(400)
-        .json({
-          error: 'invalid_grant',
-          error_description: 'redirect_uri does not match the authorization request',
-        });
+      return res.status(400).json({
+        error: 'invalid_grant',
+        error_description: 'redirect_uri does not match the authorization request',
+      });
     }
     if (pending.codeChallenge) {
       const verifier = body.code_verifier ?? '';
@@ -386,16 +384,14 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
     }>;
     if (typeof body.email !== 'string' || !EMAIL.test(body.email))
       return res.status(400).json({ error: 'invalid email' });
-    res
-      .status(201)
-      .json(
-        addAccount({
-          email: body.email,
-          name: body.name ?? nameFromEmail(body.email),
-          emailVerified: body.emailVerified !== false,
-          picture: body.picture,
-        }),
-      );
+    res.status(201).json(
+      addAccount({
+        email: body.email,
+        name: body.name ?? nameFromEmail(body.email),
+        emailVerified: body.emailVerified !== false,
+        picture: body.picture,
+      }),
+    );
   });
 
   app.get('/health', (_req, res) => {

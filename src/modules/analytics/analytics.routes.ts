@@ -17,11 +17,19 @@ export function analyticsRoutes(service: ReturnType<typeof createAnalyticsServic
     paths: {
       '/api/v1/campaigns/{id}/analytics': {
         get: {
-          summary: 'Views, bookings, tickets sold and revenue by ticket type and by day, conversion and check-ins (the seller or an admin)',
+          summary:
+            'Views, bookings, tickets sold and revenue by ticket type and by day, conversion and check-ins (the seller or an admin)',
           tags: ['campaigns'],
           security: [{ session: [] }],
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
-          responses: { '200': { description: 'Analytics' }, '401': errorResponse('Not signed in'), '403': errorResponse('Not a seller'), '404': errorResponse('Not your campaign') },
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+          ],
+          responses: {
+            '200': { description: 'Analytics' },
+            '401': errorResponse('Not signed in'),
+            '403': errorResponse('Not a seller'),
+            '404': errorResponse('Not your campaign'),
+          },
         },
       },
     },

@@ -24,17 +24,36 @@ export function createAnalyticsService(platform: Platform, checkIns?: CheckInSou
     async getCampaignAnalytics(actor: Actor, campaignId: string) {
       const { campaign, ticketTypes } = await campaigns.getManagedCampaign(actor, campaignId);
       // Team members manage campaigns but do not see the money.
-      if (!(isAdmin(actor) || actor.userId === campaign.sellerId)) throw AppError.notFound('CAMPAIGN_NOT_FOUND', 'No such campaign');
+      if (!(isAdmin(actor) || actor.userId === campaign.sellerId))
+        throw AppError.notFound('CAMPAIGN_NOT_FOUND', 'No such campaign');
       const [sales, views, entries] = await Promise.all([
         bookings.getCampaignSalesStats(campaignId),
-        viewsByDay(platform.redis, platform.config.REDIS_PREFIX, platform.prisma, campaignId, platform.clock.now()),
-        checkIns ? checkIns(platform.prisma, campaignId) : Promise.resolve({ checkIns: 0, ticketsCheckedIn: 0 }),
+        viewsByDay(
+          platform.redis,
+          platform.config.REDIS_PREFIX,
+          platform.prisma,
+          campaignId,
+          platform.clock.now(),
+        ),
+        checkIns
+          ? checkIns(platform.prisma, campaignId)
+          : Promise.resolve({ checkIns: 0, ticketsCheckedIn: 0 }),
       ]);
       const totalViews = views.reduce((n, d) => n + d.views, 0);
       const confirmed = sales.byDay.reduce((n, d) => n + d.bookings, 0);
-      const days = new Map<string, { day: string; views: number; bookings: number; tickets: number; revenueMinor: number }>();
-      for (const v of views) days.set(v.day, { day: v.day, views: v.views, bookings: 0, tickets: 0, revenueMinor: 0 });
-      for (const d of sales.byDay) days.set(d.day, { ...(days.get(d.day) ?? { day: d.day, views: 0 }), bookings: d.bookings, tickets: d.tickets, revenueMinor: d.revenueMinor });
+      const days = new Map<
+        string,
+        { day: string; views: number; bookings: number; tickets: number; revenueMinor: number }
+      >();
+      for (const v of views)
+        days.set(v.day, { day: v.day, views: v.views, bookings: 0, tickets: 0, revenueMinor: 0 });
+      for (const d of sales.byDay)
+        days.set(d.day, {
+          ...(days.get(d.day) ?? { day: d.day, views: 0 }),
+          bookings: d.bookings,
+          tickets: d.tickets,
+          revenueMinor: d.revenueMinor,
+        });
       return {
         campaignId,
         currency: campaign.currency,
@@ -48,7 +67,16 @@ export function createAnalyticsService(platform: Platform, checkIns?: CheckInSou
         ticketsCheckedIn: entries.ticketsCheckedIn,
         byTicketType: ticketTypes.map((t) => {
           const s = sales.byTicketType.find((x) => x.ticketTypeId === t.id);
-          return { ticketTypeId: t.id, name: t.name, capacity: t.capacity, sold: t.sold, reserved: t.reserved, bookings: s?.bookings ?? 0, tickets: s?.tickets ?? 0, revenueMinor: s?.revenueMinor ?? 0 };
+          return {
+            ticketTypeId: t.id,
+            name: t.name,
+            capacity: t.capacity,
+            sold: t.sold,
+            reserved: t.reserved,
+            bookings: s?.bookings ?? 0,
+            tickets: s?.tickets ?? 0,
+            revenueMinor: s?.revenueMinor ?? 0,
+          };
         }),
         byDay: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
       };

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { Prisma, type Db, type Tx } from '../../shared/db';
+import { type Prisma, type Db, type Tx } from '../../shared/db';
 import type { Membership } from '../../shared/http/authorize';
 import type { ApplicationStatus, BusinessType, GrantedRole, MemberStatus, TeamRole } from './auth.constants';
 

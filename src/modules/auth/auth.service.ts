@@ -192,7 +192,10 @@ export interface SellerApplicationSummary {
 }
 
 /** One seller application by id, or null. No authorization: for other modules' workers. */
-export async function getSellerApplication(db: Db | Tx, applicationId: string): Promise<SellerApplicationSummary | null> {
+export async function getSellerApplication(
+  db: Db | Tx,
+  applicationId: string,
+): Promise<SellerApplicationSummary | null> {
   const a = await repo.findApplication(db, applicationId);
   if (!a) return null;
   return {

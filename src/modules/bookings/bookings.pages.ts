@@ -54,8 +54,12 @@ export function bookingsPages(platform: Platform, service: BookingsService): Rou
     const isOwner = b.userId === req.actor!.userId;
     // What the page offers; the payments API checks the same rules again when asked.
     const refundable =
-      isOwner && b.status === 'CONFIRMED' && b.totalMinor > 0 && campaign !== null &&
-      (campaign.status === 'CANCELLED' || (campaign.refundDeadline !== null && now < new Date(campaign.refundDeadline)));
+      isOwner &&
+      b.status === 'CONFIRMED' &&
+      b.totalMinor > 0 &&
+      campaign !== null &&
+      (campaign.status === 'CANCELLED' ||
+        (campaign.refundDeadline !== null && now < new Date(campaign.refundDeadline)));
     renderPage(req, res, 'bookings/show', {
       title: `Booking ${b.reference}`,
       booking: bookingDto(b),

@@ -21,9 +21,16 @@ export {
   type ReserveResult,
 } from './bookings.service';
 export { BookingEvents, type BookingEventPayload } from './bookings.events';
+export { newReference } from './bookings.reference';
 export { bookingDto, type BookingDto } from './bookings.dto';
 export type { SalesStats } from './bookings.repository';
-export type { BookingRecord, BookingItemRecord, BookingStatus, Issuance, ReserveInput } from './bookings.types';
+export type {
+  BookingRecord,
+  BookingItemRecord,
+  BookingStatus,
+  Issuance,
+  ReserveInput,
+} from './bookings.types';
 
 export function bookingsWebModule(platform: Platform): WebModule {
   const service = createBookingsService(platform);

@@ -19,12 +19,19 @@ export const CampaignErrors = {
     ),
   datesIncoherent: (message: string) => AppError.rule('DATES_INCOHERENT', message),
   slugTaken: () => AppError.conflict('SLUG_TAKEN', 'Another campaign already uses this slug'),
-  codeTaken: () => AppError.conflict('TICKET_TYPE_CODE_TAKEN', 'Another ticket type of this campaign uses this code'),
+  codeTaken: () =>
+    AppError.conflict('TICKET_TYPE_CODE_TAKEN', 'Another ticket type of this campaign uses this code'),
   capacityBelowHeld: (held: number) =>
-    AppError.rule('CAPACITY_BELOW_HELD', `Capacity cannot go below the ${held} tickets already sold or held`, [
-      { field: 'capacity', message: `minimum ${held}`, minimum: held },
-    ]),
+    AppError.rule(
+      'CAPACITY_BELOW_HELD',
+      `Capacity cannot go below the ${held} tickets already sold or held`,
+      [{ field: 'capacity', message: `minimum ${held}`, minimum: held }],
+    ),
   ticketTypeInUse: () =>
-    AppError.rule('TICKET_TYPE_HAS_BOOKINGS', 'This ticket type has bookings: hide it instead of deleting it'),
-  closed: (status: string) => AppError.rule('CAMPAIGN_CLOSED', `A ${status} campaign can no longer be changed`),
+    AppError.rule(
+      'TICKET_TYPE_HAS_BOOKINGS',
+      'This ticket type has bookings: hide it instead of deleting it',
+    ),
+  closed: (status: string) =>
+    AppError.rule('CAMPAIGN_CLOSED', `A ${status} campaign can no longer be changed`),
 };

@@ -4,16 +4,22 @@ import { AppError } from '../../shared/errors';
 export const MAX_COVER_BYTES = 5 * 1024 * 1024;
 
 const TYPES = [
-  { ext: 'jpg', mime: 'image/jpeg', test: (b: Buffer) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
+  {
+    ext: 'jpg',
+    mime: 'image/jpeg',
+    test: (b: Buffer) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  },
   {
     ext: 'png',
     mime: 'image/png',
-    test: (b: Buffer) => b.length > 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+    test: (b: Buffer) =>
+      b.length > 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
   },
   {
     ext: 'webp',
     mime: 'image/webp',
-    test: (b: Buffer) => b.length > 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP',
+    test: (b: Buffer) =>
+      b.length > 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP',
   },
 ] as const;
 
@@ -23,9 +29,11 @@ const TYPES = [
  */
 export function inspectCoverImage(campaignId: string, data: Buffer): { key: string; mime: string } {
   if (!data.length) throw AppError.validation('Send the image as the request body', [], 'IMAGE_REQUIRED');
-  if (data.length > MAX_COVER_BYTES) throw new AppError('payload_too_large', 'PAYLOAD_TOO_LARGE', 'Images are limited to 5 MB');
+  if (data.length > MAX_COVER_BYTES)
+    throw new AppError('payload_too_large', 'PAYLOAD_TOO_LARGE', 'Images are limited to 5 MB');
   const type = TYPES.find((t) => t.test(data));
-  if (!type) throw AppError.validation('Only JPEG, PNG and WebP images are accepted', [], 'UNSUPPORTED_IMAGE_TYPE');
+  if (!type)
+    throw AppError.validation('Only JPEG, PNG and WebP images are accepted', [], 'UNSUPPORTED_IMAGE_TYPE');
   const hash = crypto.createHash('sha256').update(data).digest('hex').slice(0, 16);
   return { key: `campaigns/${campaignId}/cover-${hash}.${type.ext}`, mime: type.mime };
 }

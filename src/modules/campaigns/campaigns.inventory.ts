@@ -41,10 +41,16 @@ export interface CampaignForSale {
 }
 
 /** The campaign and the ticket types a booking asks for (others omitted), read on `db`. */
-export async function getCampaignForSale(db: Db | Tx, campaignId: string, ticketTypeIds: string[]): Promise<CampaignForSale | null> {
+export async function getCampaignForSale(
+  db: Db | Tx,
+  campaignId: string,
+  ticketTypeIds: string[],
+): Promise<CampaignForSale | null> {
   const campaign = await repo.findCampaign(db, campaignId);
   if (!campaign) return null;
-  const types = (await repo.findTicketTypesByIds(db, ticketTypeIds)).filter((t) => t.campaignId === campaignId);
+  const types = (await repo.findTicketTypesByIds(db, ticketTypeIds)).filter(
+    (t) => t.campaignId === campaignId,
+  );
   return { campaign, ticketTypes: types };
 }
 

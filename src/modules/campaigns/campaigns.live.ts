@@ -46,7 +46,8 @@ export function liveCountersConsumer(platform: Platform): ConsumerSpec<{ campaig
     async handle(event, { tx }) {
       const campaignId = event.payload.campaignId;
       if (!campaignId) return;
-      for (const s of await repo.counters(tx, campaignId)) emitter.to(roomOf(campaignId)).emit(COUNTER_EVENT, s);
+      for (const s of await repo.counters(tx, campaignId))
+        emitter.to(roomOf(campaignId)).emit(COUNTER_EVENT, s);
     },
   };
 }

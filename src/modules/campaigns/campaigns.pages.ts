@@ -15,7 +15,11 @@ function requireSellerPage(req: Request, res: Response): boolean {
     res.redirect(signInUrl(req.originalUrl));
     return false;
   }
-  if (!hasRole(req.actor, 'SELLER', 'SUPER_ADMIN')) throw AppError.forbidden('FORBIDDEN', 'Only sellers can manage campaigns. Apply to sell from your profile.');
+  if (!hasRole(req.actor, 'SELLER', 'SUPER_ADMIN'))
+    throw AppError.forbidden(
+      'FORBIDDEN',
+      'Only sellers can manage campaigns. Apply to sell from your profile.',
+    );
   return true;
 }
 
@@ -31,7 +35,11 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
     const data = type ? await storage.get(key) : null;
     if (!type || !data) throw AppError.notFound('MEDIA_NOT_FOUND', 'No such image');
     // Keys carry the content hash: the bytes behind a URL never change.
-    res.set({ 'Content-Type': type, 'Cache-Control': 'public, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' });
+    res.set({
+      'Content-Type': type,
+      'Cache-Control': 'public, max-age=31536000, immutable',
+      'X-Content-Type-Options': 'nosniff',
+    });
     res.send(data);
   });
   const { redis, config, clock, prisma } = platform;
@@ -65,13 +73,28 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
         available: visible.reduce((n, t) => n + t.capacity - t.sold - t.reserved, 0),
       };
     });
-    renderPage(req, res, 'campaigns/list', { title: 'Events', items, filters: { ...q }, kinds: CAMPAIGN_KINDS });
+    renderPage(req, res, 'campaigns/list', {
+      title: 'Events',
+      items,
+      filters: { ...q },
+      kinds: CAMPAIGN_KINDS,
+    });
   });
 
   router.get('/campaigns/:slug', async (req, res) => {
     const code = typeof req.query.code === 'string' ? req.query.code : undefined;
-    const { campaign, ticketTypes } = await service.getPublicCampaign(String(req.params.slug), req.actor, code);
-    void recordView(redis, config.REDIS_PREFIX, campaign.id, visitorKey(req.sessionID, req.ip, req.get('user-agent')), clock.now());
+    const { campaign, ticketTypes } = await service.getPublicCampaign(
+      String(req.params.slug),
+      req.actor,
+      code,
+    );
+    void recordView(
+      redis,
+      config.REDIS_PREFIX,
+      campaign.id,
+      visitorKey(req.sessionID, req.ip, req.get('user-agent')),
+      clock.now(),
+    );
     renderPage(req, res, 'campaigns/show', {
       title: campaign.title,
       campaign: campaignDto(campaign),
@@ -88,7 +111,13 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
 
   router.get('/seller/campaigns/new', (req, res) => {
     if (!requireSellerPage(req, res)) return;
-    renderPage(req, res, 'campaigns/seller-edit', { title: 'New campaign', campaign: null, ticketTypes: [], kinds: CAMPAIGN_KINDS, views: [] });
+    renderPage(req, res, 'campaigns/seller-edit', {
+      title: 'New campaign',
+      campaign: null,
+      ticketTypes: [],
+      kinds: CAMPAIGN_KINDS,
+      views: [],
+    });
   });
 
   router.get('/seller/campaigns/:id', async (req, res) => {

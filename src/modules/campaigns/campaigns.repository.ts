@@ -52,7 +52,9 @@ export async function findCampaignsByIds(db: Client, ids: string[]): Promise<Cam
 
 /** Locks the campaign row for the rest of the transaction (transitions and publication). */
 export async function lockCampaign(tx: Tx, id: string): Promise<CampaignRecord | null> {
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM campaigns WHERE id = ${id}::uuid FOR UPDATE`;
+  const rows = await tx.$queryRaw<
+    Array<{ id: string }>
+  >`SELECT id::text FROM campaigns WHERE id = ${id}::uuid FOR UPDATE`;
   if (!rows.length) return null;
   return findCampaign(tx, id);
 }
@@ -88,7 +90,10 @@ export async function transitionCampaign(
 }
 
 export async function listSellerCampaigns(db: Client, sellerId: string): Promise<CampaignRecord[]> {
-  const rows = await db.campaign.findMany({ where: { sellerId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  const rows = await db.campaign.findMany({
+    where: { sellerId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
   return rows.map(toCampaign);
 }
 
@@ -142,16 +147,26 @@ export async function browseCampaigns(db: Client, f: BrowseFilters): Promise<Cam
     SELECT c.id::text FROM campaigns c WHERE ${Prisma.join(where, ' AND ')}
     ORDER BY ${keyCol} ${order}, c.id ${order} LIMIT ${f.limit}`;
   if (!ids.length) return [];
-  const rows = await findCampaignsByIds(db, ids.map((r) => r.id));
+  const rows = await findCampaignsByIds(
+    db,
+    ids.map((r) => r.id),
+  );
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((r) => byId.get(r.id)).filter((r): r is CampaignRecord => Boolean(r));
 }
 
 // ---------------------------------------------------------------- ticket types
 
-export type TicketTypeWrite = Omit<TicketTypeRecord, 'reserved' | 'sold' | 'hasBookings' | 'createdAt' | 'updatedAt'>;
+export type TicketTypeWrite = Omit<
+  TicketTypeRecord,
+  'reserved' | 'sold' | 'hasBookings' | 'createdAt' | 'updatedAt'
+>;
 
-export async function insertTicketType(db: Client, data: TicketTypeWrite, now: Date): Promise<TicketTypeRecord> {
+export async function insertTicketType(
+  db: Client,
+  data: TicketTypeWrite,
+  now: Date,
+): Promise<TicketTypeRecord> {
   const row = await db.ticketType.create({
     data: { ...data, attributes: data.attributes as Prisma.InputJsonObject, createdAt: now, updatedAt: now },
   });
@@ -159,11 +174,17 @@ export async function insertTicketType(db: Client, data: TicketTypeWrite, now: D
 }
 
 export async function listTicketTypes(db: Client, campaignId: string): Promise<TicketTypeRecord[]> {
-  const rows = await db.ticketType.findMany({ where: { campaignId }, orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }] });
+  const rows = await db.ticketType.findMany({
+    where: { campaignId },
+    orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
+  });
   return rows.map(toTicketType);
 }
 
-export async function listTicketTypesForCampaigns(db: Client, campaignIds: string[]): Promise<TicketTypeRecord[]> {
+export async function listTicketTypesForCampaigns(
+  db: Client,
+  campaignIds: string[],
+): Promise<TicketTypeRecord[]> {
   const rows = await db.ticketType.findMany({
     where: { campaignId: { in: campaignIds } },
     orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
@@ -171,7 +192,11 @@ export async function listTicketTypesForCampaigns(db: Client, campaignIds: strin
   return rows.map(toTicketType);
 }
 
-export async function findTicketType(db: Client, campaignId: string, id: string): Promise<TicketTypeRecord | null> {
+export async function findTicketType(
+  db: Client,
+  campaignId: string,
+  id: string,
+): Promise<TicketTypeRecord | null> {
   const row = await db.ticketType.findFirst({ where: { id, campaignId } });
   return row ? toTicketType(row) : null;
 }
@@ -227,11 +252,16 @@ export async function deleteUnbookedTicketType(db: Client, id: string): Promise<
  */
 
 function byId(items: StockItem[]): StockItem[] {
-  return [...items].sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : a.ticketTypeId > b.ticketTypeId ? 1 : 0));
+  return [...items].sort((a, b) =>
+    a.ticketTypeId < b.ticketTypeId ? -1 : a.ticketTypeId > b.ticketTypeId ? 1 : 0,
+  );
 }
 
 /** reserved += q where there is room. Returns the first ticket type without room, or null. */
-export async function reserve(tx: Tx, items: StockItem[]): Promise<{ ticketTypeId: string; available: number } | null> {
+export async function reserve(
+  tx: Tx,
+  items: StockItem[],
+): Promise<{ ticketTypeId: string; available: number } | null> {
   for (const item of byId(items)) {
     const n = await tx.$executeRaw`UPDATE ticket_types
       SET reserved = reserved + ${item.quantity}, has_bookings = true
@@ -257,14 +287,18 @@ export async function release(tx: Tx, items: StockItem[]): Promise<void> {
 /** reserved -= q, sold += q (a held booking is paid). */
 export async function commit(tx: Tx, items: StockItem[]): Promise<void> {
   for (const item of byId(items)) {
-    const n = await tx.$executeRaw`UPDATE ticket_types SET reserved = reserved - ${item.quantity}, sold = sold + ${item.quantity}
+    const n =
+      await tx.$executeRaw`UPDATE ticket_types SET reserved = reserved - ${item.quantity}, sold = sold + ${item.quantity}
       WHERE id = ${item.ticketTypeId}::uuid AND reserved >= ${item.quantity}`;
     if (n !== 1) throw new Error(`inventory: cannot commit ${item.quantity} of ${item.ticketTypeId}`);
   }
 }
 
 /** sold += q where there is room (a payment landed after its hold expired). */
-export async function sellDirect(tx: Tx, items: StockItem[]): Promise<{ ticketTypeId: string; available: number } | null> {
+export async function sellDirect(
+  tx: Tx,
+  items: StockItem[],
+): Promise<{ ticketTypeId: string; available: number } | null> {
   for (const item of byId(items)) {
     const n = await tx.$executeRaw`UPDATE ticket_types SET sold = sold + ${item.quantity}, has_bookings = true
       WHERE id = ${item.ticketTypeId}::uuid AND sold + reserved + ${item.quantity} <= capacity`;
@@ -304,14 +338,22 @@ export async function counters(db: Client, campaignId: string): Promise<CounterS
 
 // ---------------------------------------------------------------- views
 
-export async function upsertDailyViews(db: Client, campaignId: string, day: string, views: number): Promise<void> {
+export async function upsertDailyViews(
+  db: Client,
+  campaignId: string,
+  day: string,
+  views: number,
+): Promise<void> {
   // A day's distinct-visitor count only grows, so keep the larger of the stored and new value.
   await db.$executeRaw`INSERT INTO campaign_daily_views (campaign_id, day, views)
     VALUES (${campaignId}::uuid, ${day}::date, ${views})
     ON CONFLICT (campaign_id, day) DO UPDATE SET views = GREATEST(campaign_daily_views.views, EXCLUDED.views)`;
 }
 
-export async function dailyViews(db: Client, campaignId: string): Promise<Array<{ day: string; views: number }>> {
+export async function dailyViews(
+  db: Client,
+  campaignId: string,
+): Promise<Array<{ day: string; views: number }>> {
   const rows = await db.campaignDailyView.findMany({ where: { campaignId }, orderBy: { day: 'asc' } });
   return rows.map((r) => ({ day: r.day.toISOString().slice(0, 10), views: r.views }));
 }

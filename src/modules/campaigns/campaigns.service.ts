@@ -52,20 +52,67 @@ export interface CampaignHooks {
 /** Fields a seller may change, by campaign state. Everything else is refused with 400. */
 export const EDITABLE_CAMPAIGN_FIELDS: Record<CampaignStatus, ReadonlyArray<keyof CampaignInput>> = {
   DRAFT: [
-    'kind', 'title', 'slug', 'description', 'venueName', 'venueAddress', 'city', 'country', 'latitude', 'longitude',
-    'startsAt', 'endsAt', 'timezone', 'saleStartsAt', 'saleEndsAt', 'currency', 'tags', 'maxTicketsPerCustomer',
-    'entryMode', 'scansPerTicket', 'refundPolicy', 'refundDeadlineHours',
+    'kind',
+    'title',
+    'slug',
+    'description',
+    'venueName',
+    'venueAddress',
+    'city',
+    'country',
+    'latitude',
+    'longitude',
+    'startsAt',
+    'endsAt',
+    'timezone',
+    'saleStartsAt',
+    'saleEndsAt',
+    'currency',
+    'tags',
+    'maxTicketsPerCustomer',
+    'entryMode',
+    'scansPerTicket',
+    'refundPolicy',
+    'refundDeadlineHours',
   ],
   // After publication: buyers hold prices in this currency, links carry the slug and issued
   // tickets carry their entry rules, so those stay fixed.
   ACTIVE: [
-    'title', 'description', 'venueName', 'venueAddress', 'city', 'country', 'latitude', 'longitude', 'startsAt',
-    'endsAt', 'timezone', 'saleStartsAt', 'saleEndsAt', 'tags', 'maxTicketsPerCustomer', 'refundPolicy',
+    'title',
+    'description',
+    'venueName',
+    'venueAddress',
+    'city',
+    'country',
+    'latitude',
+    'longitude',
+    'startsAt',
+    'endsAt',
+    'timezone',
+    'saleStartsAt',
+    'saleEndsAt',
+    'tags',
+    'maxTicketsPerCustomer',
+    'refundPolicy',
     'refundDeadlineHours',
   ],
   PAUSED: [
-    'title', 'description', 'venueName', 'venueAddress', 'city', 'country', 'latitude', 'longitude', 'startsAt',
-    'endsAt', 'timezone', 'saleStartsAt', 'saleEndsAt', 'tags', 'maxTicketsPerCustomer', 'refundPolicy',
+    'title',
+    'description',
+    'venueName',
+    'venueAddress',
+    'city',
+    'country',
+    'latitude',
+    'longitude',
+    'startsAt',
+    'endsAt',
+    'timezone',
+    'saleStartsAt',
+    'saleEndsAt',
+    'tags',
+    'maxTicketsPerCustomer',
+    'refundPolicy',
     'refundDeadlineHours',
   ],
   ENDED: [],
@@ -89,15 +136,38 @@ export interface TicketTypeInput {
 }
 export type TicketTypePatch = Partial<TicketTypeInput>;
 
-export const EDITABLE_TICKET_TYPE_FIELDS: Record<'DRAFT' | 'PUBLISHED', ReadonlyArray<keyof TicketTypeInput>> = {
+export const EDITABLE_TICKET_TYPE_FIELDS: Record<
+  'DRAFT' | 'PUBLISHED',
+  ReadonlyArray<keyof TicketTypeInput>
+> = {
   DRAFT: [
-    'name', 'code', 'description', 'priceMinor', 'capacity', 'minPerOrder', 'maxPerOrder', 'saleStartsAt',
-    'saleEndsAt', 'entriesPerTicket', 'hidden', 'sortOrder', 'attributes',
+    'name',
+    'code',
+    'description',
+    'priceMinor',
+    'capacity',
+    'minPerOrder',
+    'maxPerOrder',
+    'saleStartsAt',
+    'saleEndsAt',
+    'entriesPerTicket',
+    'hidden',
+    'sortOrder',
+    'attributes',
   ],
   // A new price applies to new bookings only: bookings keep the unit price they were made at.
   PUBLISHED: [
-    'name', 'description', 'priceMinor', 'capacity', 'minPerOrder', 'maxPerOrder', 'saleStartsAt', 'saleEndsAt',
-    'hidden', 'sortOrder', 'attributes',
+    'name',
+    'description',
+    'priceMinor',
+    'capacity',
+    'minPerOrder',
+    'maxPerOrder',
+    'saleStartsAt',
+    'saleEndsAt',
+    'hidden',
+    'sortOrder',
+    'attributes',
   ],
 };
 
@@ -118,7 +188,8 @@ function checkDates(c: Pick<CampaignRecord, 'startsAt' | 'endsAt' | 'saleStartsA
   if (c.saleStartsAt && c.saleEndsAt && c.saleEndsAt <= c.saleStartsAt) {
     throw CampaignErrors.datesIncoherent('saleEndsAt must be after saleStartsAt');
   }
-  if (c.saleEndsAt && c.saleEndsAt > c.endsAt) throw CampaignErrors.datesIncoherent('sales must end by the end of the campaign');
+  if (c.saleEndsAt && c.saleEndsAt > c.endsAt)
+    throw CampaignErrors.datesIncoherent('sales must end by the end of the campaign');
 }
 
 /** The campaign if the actor may manage it (its seller, a team member, an admin); 404 otherwise. */
@@ -145,7 +216,10 @@ export function createCampaignsService(deps: CampaignDeps) {
     id: string,
     from: CampaignStatus[],
     to: CampaignStatus,
-    prepare: (tx: Tx, c: CampaignRecord) => Promise<Partial<Pick<CampaignRecord, 'publishedAt' | 'endedAt' | 'cancelledAt' | 'cancelReason'>>>,
+    prepare: (
+      tx: Tx,
+      c: CampaignRecord,
+    ) => Promise<Partial<Pick<CampaignRecord, 'publishedAt' | 'endedAt' | 'cancelledAt' | 'cancelReason'>>>,
     event: string,
     extraPayload: Record<string, unknown> = {},
   ): Promise<CampaignRecord> {
@@ -156,7 +230,14 @@ export function createCampaignsService(deps: CampaignDeps) {
       const extra = await prepare(tx, c);
       const updated = await repo.transitionCampaign(tx, id, from, to, extra, now);
       if (!updated) throw CampaignErrors.invalidTransition(c.status, to);
-      await recordAudit(tx, clock, { actorId: actor.userId, action: event, targetType: 'campaign', targetId: id, before: { status: c.status }, after: { status: to, ...extra } });
+      await recordAudit(tx, clock, {
+        actorId: actor.userId,
+        action: event,
+        targetType: 'campaign',
+        targetId: id,
+        before: { status: c.status },
+        after: { status: to, ...extra },
+      });
       await enqueue(tx, createEvent(event, { campaignId: id, sellerId: c.sellerId, ...extraPayload }, clock));
       return updated;
     });
@@ -199,7 +280,14 @@ export function createCampaignsService(deps: CampaignDeps) {
         try {
           return await prisma.$transaction(async (tx) => {
             const c = await repo.insertCampaign(tx, data, now);
-            await recordAudit(tx, clock, { actorId: actor.userId, action: 'campaign.created', targetType: 'campaign', targetId: c.id, before: null, after: { status: 'DRAFT' } });
+            await recordAudit(tx, clock, {
+              actorId: actor.userId,
+              action: 'campaign.created',
+              targetType: 'campaign',
+              targetId: c.id,
+              before: null,
+              after: { status: 'DRAFT' },
+            });
             return c;
           });
         } catch (err) {
@@ -237,29 +325,47 @@ export function createCampaignsService(deps: CampaignDeps) {
           throw err;
         }
         if (c.status !== 'DRAFT') {
-          await enqueue(tx, createEvent(CampaignEvents.updated, { campaignId: id, sellerId: c.sellerId, fields: Object.keys(patch) }, clock));
+          await enqueue(
+            tx,
+            createEvent(
+              CampaignEvents.updated,
+              { campaignId: id, sellerId: c.sellerId, fields: Object.keys(patch) },
+              clock,
+            ),
+          );
         }
         return updated;
       });
     },
 
     /** DRAFT → ACTIVE once the campaign is sellable: a visible ticket type, coherent dates and sale windows. */
-    async publishCampaign(actor: Actor, id: string, onPublish?: (tx: Tx, campaign: CampaignRecord) => Promise<void>): Promise<CampaignRecord> {
-      return transition(actor, id, ['DRAFT'], 'ACTIVE', async (tx, c) => {
-        const types = await repo.listTicketTypes(tx, id);
-        const problems: string[] = [];
-        if (!types.length) problems.push('add at least one ticket type');
-        if (c.startsAt <= clock.now()) problems.push('startsAt must be in the future');
-        try {
-          checkDates(c);
-          checkSaleWindows(c, types);
-        } catch (err) {
-          problems.push((err as Error).message);
-        }
-        if (problems.length) throw CampaignErrors.notPublishable(problems);
-        await onPublish?.(tx, c);
-        return { publishedAt: clock.now() };
-      }, CampaignEvents.published);
+    async publishCampaign(
+      actor: Actor,
+      id: string,
+      onPublish?: (tx: Tx, campaign: CampaignRecord) => Promise<void>,
+    ): Promise<CampaignRecord> {
+      return transition(
+        actor,
+        id,
+        ['DRAFT'],
+        'ACTIVE',
+        async (tx, c) => {
+          const types = await repo.listTicketTypes(tx, id);
+          const problems: string[] = [];
+          if (!types.length) problems.push('add at least one ticket type');
+          if (c.startsAt <= clock.now()) problems.push('startsAt must be in the future');
+          try {
+            checkDates(c);
+            checkSaleWindows(c, types);
+          } catch (err) {
+            problems.push((err as Error).message);
+          }
+          if (problems.length) throw CampaignErrors.notPublishable(problems);
+          await onPublish?.(tx, c);
+          return { publishedAt: clock.now() };
+        },
+        CampaignEvents.published,
+      );
     },
 
     /** ACTIVE → PAUSED: sales stop, nothing else changes. */
@@ -297,10 +403,27 @@ export function createCampaignsService(deps: CampaignDeps) {
           const now = clock.now();
           const ids = await repo.lockDueToEnd(tx, now, batchSize);
           for (const id of ids) {
-            const ended = await repo.transitionCampaign(tx, id, ['ACTIVE', 'PAUSED'], 'ENDED', { endedAt: now }, now);
+            const ended = await repo.transitionCampaign(
+              tx,
+              id,
+              ['ACTIVE', 'PAUSED'],
+              'ENDED',
+              { endedAt: now },
+              now,
+            );
             if (!ended) continue;
-            await recordAudit(tx, clock, { actorId: null, action: 'campaign.ended', targetType: 'campaign', targetId: id, before: null, after: { status: 'ENDED' } });
-            await enqueue(tx, createEvent(CampaignEvents.ended, { campaignId: id, sellerId: ended.sellerId }, clock));
+            await recordAudit(tx, clock, {
+              actorId: null,
+              action: 'campaign.ended',
+              targetType: 'campaign',
+              targetId: id,
+              before: null,
+              after: { status: 'ENDED' },
+            });
+            await enqueue(
+              tx,
+              createEvent(CampaignEvents.ended, { campaignId: id, sellerId: ended.sellerId }, clock),
+            );
           }
           return ids.length;
         });
@@ -341,7 +464,11 @@ export function createCampaignsService(deps: CampaignDeps) {
     },
 
     /** Adds a ticket type (DRAFT, ACTIVE or PAUSED campaigns). */
-    async createTicketType(actor: Actor, campaignId: string, input: TicketTypeInput): Promise<TicketTypeRecord> {
+    async createTicketType(
+      actor: Actor,
+      campaignId: string,
+      input: TicketTypeInput,
+    ): Promise<TicketTypeRecord> {
       return prisma.$transaction(async (tx) => {
         const c = await lockForOwner(tx, actor, campaignId);
         if (c.status === 'ENDED' || c.status === 'CANCELLED') throw CampaignErrors.closed(c.status);
@@ -368,7 +495,14 @@ export function createCampaignsService(deps: CampaignDeps) {
         try {
           const t = await repo.insertTicketType(tx, data, clock.now());
           if (c.status !== 'DRAFT') {
-            await enqueue(tx, createEvent(CampaignEvents.updated, { campaignId, sellerId: c.sellerId, fields: ['ticketTypes'], ticketTypeIds: [t.id] }, clock));
+            await enqueue(
+              tx,
+              createEvent(
+                CampaignEvents.updated,
+                { campaignId, sellerId: c.sellerId, fields: ['ticketTypes'], ticketTypeIds: [t.id] },
+                clock,
+              ),
+            );
           }
           return t;
         } catch (err) {
@@ -379,7 +513,12 @@ export function createCampaignsService(deps: CampaignDeps) {
     },
 
     /** Applies an allow-listed patch; capacity can never drop below sold + reserved. */
-    async updateTicketType(actor: Actor, campaignId: string, id: string, patch: TicketTypePatch): Promise<TicketTypeRecord> {
+    async updateTicketType(
+      actor: Actor,
+      campaignId: string,
+      id: string,
+      patch: TicketTypePatch,
+    ): Promise<TicketTypeRecord> {
       return prisma.$transaction(async (tx) => {
         const c = await lockForOwner(tx, actor, campaignId);
         if (c.status === 'ENDED' || c.status === 'CANCELLED') throw CampaignErrors.closed(c.status);
@@ -400,7 +539,8 @@ export function createCampaignsService(deps: CampaignDeps) {
         }
         const data: Partial<repo.TicketTypeWrite> = { ...rest };
         if (rest.code) data.code = merged.code;
-        if (rest.hidden === true && !current.accessCode) data.accessCode = crypto.randomBytes(9).toString('base64url');
+        if (rest.hidden === true && !current.accessCode)
+          data.accessCode = crypto.randomBytes(9).toString('base64url');
         let updated: TicketTypeRecord;
         try {
           updated = await repo.updateTicketTypeFields(tx, id, data, now);
@@ -409,7 +549,19 @@ export function createCampaignsService(deps: CampaignDeps) {
           throw err;
         }
         if (c.status !== 'DRAFT') {
-          await enqueue(tx, createEvent(CampaignEvents.updated, { campaignId, sellerId: c.sellerId, fields: Object.keys(patch).map((f) => `ticketType.${f}`), ticketTypeIds: [id] }, clock));
+          await enqueue(
+            tx,
+            createEvent(
+              CampaignEvents.updated,
+              {
+                campaignId,
+                sellerId: c.sellerId,
+                fields: Object.keys(patch).map((f) => `ticketType.${f}`),
+                ticketTypeIds: [id],
+              },
+              clock,
+            ),
+          );
         }
         return updated;
       });
@@ -444,8 +596,14 @@ export function createCampaignsService(deps: CampaignDeps) {
 
 export type CampaignsService = ReturnType<typeof createCampaignsService>;
 
-function checkTicketType(t: Pick<TicketTypeRecord, 'minPerOrder' | 'maxPerOrder' | 'saleStartsAt' | 'saleEndsAt' | 'capacity' | 'priceMinor'>) {
-  if (t.maxPerOrder < t.minPerOrder) throw CampaignErrors.datesIncoherent('maxPerOrder must be at least minPerOrder');
+function checkTicketType(
+  t: Pick<
+    TicketTypeRecord,
+    'minPerOrder' | 'maxPerOrder' | 'saleStartsAt' | 'saleEndsAt' | 'capacity' | 'priceMinor'
+  >,
+) {
+  if (t.maxPerOrder < t.minPerOrder)
+    throw CampaignErrors.datesIncoherent('maxPerOrder must be at least minPerOrder');
   if (t.saleStartsAt && t.saleEndsAt && t.saleEndsAt <= t.saleStartsAt) {
     throw CampaignErrors.datesIncoherent('a ticket type sale window must end after it starts');
   }
@@ -458,7 +616,9 @@ function checkSaleWindows(
 ): void {
   for (const t of types) {
     if (t.saleStartsAt && c.saleStartsAt && t.saleStartsAt < c.saleStartsAt) {
-      throw CampaignErrors.datesIncoherent(`ticket type "${t.name}" goes on sale before the campaign's sale window`);
+      throw CampaignErrors.datesIncoherent(
+        `ticket type "${t.name}" goes on sale before the campaign's sale window`,
+      );
     }
     const end = c.saleEndsAt ?? c.endsAt;
     if (t.saleEndsAt && t.saleEndsAt > end) {

@@ -12,15 +12,33 @@ import * as repo from './campaigns.repository';
 
 const keyOf = (prefix: string, campaignId: string, day: string) => `${prefix}views:${campaignId}:${day}`;
 
-export function visitorKey(sessionId: string | undefined, ip: string | undefined, userAgent: string | undefined): string {
-  return crypto.createHash('sha256').update(sessionId ?? `${ip ?? ''}|${userAgent ?? ''}`).digest('base64url').slice(0, 16);
+export function visitorKey(
+  sessionId: string | undefined,
+  ip: string | undefined,
+  userAgent: string | undefined,
+): string {
+  return crypto
+    .createHash('sha256')
+    .update(sessionId ?? `${ip ?? ''}|${userAgent ?? ''}`)
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 /** Counts one visitor for today (idempotent per visitor and day). Never throws. */
-export async function recordView(redis: RedisClient, prefix: string, campaignId: string, visitor: string, now: Date): Promise<void> {
+export async function recordView(
+  redis: RedisClient,
+  prefix: string,
+  campaignId: string,
+  visitor: string,
+  now: Date,
+): Promise<void> {
   const key = keyOf(prefix, campaignId, now.toISOString().slice(0, 10));
   try {
-    await redis.multi().pfAdd(key, visitor).expire(key, 3 * 86_400).exec();
+    await redis
+      .multi()
+      .pfAdd(key, visitor)
+      .expire(key, 3 * 86_400)
+      .exec();
   } catch {
     // Counting views must never fail a page.
   }
@@ -42,7 +60,13 @@ export async function flushViews(redis: RedisClient, prefix: string, prisma: Db)
 }
 
 /** Views per day: stored days plus today's live count from Redis. */
-export async function viewsByDay(redis: RedisClient, prefix: string, prisma: Db, campaignId: string, now: Date) {
+export async function viewsByDay(
+  redis: RedisClient,
+  prefix: string,
+  prisma: Db,
+  campaignId: string,
+  now: Date,
+) {
   const stored = await repo.dailyViews(prisma, campaignId);
   const today = now.toISOString().slice(0, 10);
   const live = await redis.pfCount(keyOf(prefix, campaignId, today)).catch(() => 0);

@@ -12,7 +12,13 @@ import type { CampaignHooks } from './campaigns.service';
  * Public API: the service (for the web), the inventory functions (for bookings, inside the
  * booking's transaction), the live-counters consumer and the scheduler jobs (for workers).
  */
-export { createCampaignsService, type CampaignsService, type CampaignHooks } from './campaigns.service';
+export {
+  createCampaignsService,
+  type CampaignHooks,
+  type CampaignInput,
+  type CampaignsService,
+  type TicketTypeInput,
+} from './campaigns.service';
 export {
   commitStock,
   getCampaignForSale,
@@ -29,8 +35,18 @@ export { liveCountersConsumer, COUNTER_EVENT, roomOf } from './campaigns.live';
 export { flushViews, viewsByDay } from './campaigns.views';
 export { refundDeadlineOf } from './campaigns.policy';
 export { CampaignEvents } from './campaigns.events';
-export type { CampaignEventPayload, CampaignCancelledPayload, CampaignUpdatedPayload } from './campaigns.events';
-export type { CampaignRecord, TicketTypeRecord, CounterSnapshot, StockItem, CampaignKind } from './campaigns.types';
+export type {
+  CampaignEventPayload,
+  CampaignCancelledPayload,
+  CampaignUpdatedPayload,
+} from './campaigns.events';
+export type {
+  CampaignRecord,
+  TicketTypeRecord,
+  CounterSnapshot,
+  StockItem,
+  CampaignKind,
+} from './campaigns.types';
 
 export function campaignsWebModule(platform: Platform, hooks: CampaignHooks = {}): WebModule {
   const service = createCampaignsService(platform);
@@ -41,7 +57,12 @@ export function campaignsWebModule(platform: Platform, hooks: CampaignHooks = {}
     pages: campaignsPages(platform, service, storage),
     nav: [
       { label: 'Events', href: '/campaigns' },
-      { label: 'My campaigns', href: '/seller/campaigns', when: (u) => Boolean(u && (u as { roles?: string[] }).roles?.some((r) => r === 'SELLER' || r === 'SUPER_ADMIN')) },
+      {
+        label: 'My campaigns',
+        href: '/seller/campaigns',
+        when: (u) =>
+          Boolean(u && (u as { roles?: string[] }).roles?.some((r) => r === 'SELLER' || r === 'SUPER_ADMIN')),
+      },
     ],
     sockets: (io) => registerCounterSockets(io, platform.prisma),
   };

@@ -7,7 +7,7 @@ import {
   messageIdDomain,
   type MailAttachment,
   type Mailer,
-  MailDeliveryError,
+  type MailDeliveryError,
 } from '../../shared/mailer';
 import * as repo from './notifications.repository';
 import { renderEmail, type TemplateData, type TemplateName } from './notifications.templates';

@@ -49,6 +49,8 @@ export {
   type TicketView,
 } from './tickets.workflows';
 export { qrSvgDataUri } from './tickets.qr-image';
+export { generateSigningKeyPair } from './tickets.crypto';
+export { signTicketPayload } from './tickets.qr';
 export { campaignCheckIns as getCampaignCheckIns } from './tickets.repository';
 export {
   verifyTicketQr,

@@ -236,7 +236,10 @@ export async function incrementScanCount(
 }
 
 /** Gate entries of a campaign: total entries recorded and tickets used at least once. */
-export async function campaignCheckIns(db: Db | Tx, campaignId: string): Promise<{ checkIns: number; ticketsCheckedIn: number }> {
+export async function campaignCheckIns(
+  db: Db | Tx,
+  campaignId: string,
+): Promise<{ checkIns: number; ticketsCheckedIn: number }> {
   const rows = await db.$queryRaw<Array<{ entries: bigint | null; used: bigint }>>`
     SELECT sum(scan_count) AS entries, count(*) FILTER (WHERE scan_count > 0) AS used
     FROM tickets WHERE campaign_id = ${campaignId}::uuid`;

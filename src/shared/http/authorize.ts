@@ -83,7 +83,8 @@ export function requireSignIn(): RequestHandler {
 export function requireRole(...roles: Role[]): RequestHandler {
   return (req, res, next) => {
     if (!req.actor) return unauthenticated(req, res, next);
-    if (!hasRole(req.actor, ...roles, 'SUPER_ADMIN')) return next(AppError.forbidden('FORBIDDEN', 'Your role does not allow this'));
+    if (!hasRole(req.actor, ...roles, 'SUPER_ADMIN'))
+      return next(AppError.forbidden('FORBIDDEN', 'Your role does not allow this'));
     next();
   };
 }
@@ -96,7 +97,8 @@ export function requireRole(...roles: Role[]): RequestHandler {
 export function requireOwnRole(...roles: Role[]): RequestHandler {
   return (req, res, next) => {
     if (!req.actor) return unauthenticated(req, res, next);
-    if (!hasRole(req.actor, ...roles)) return next(AppError.forbidden('FORBIDDEN', 'Your role does not allow this'));
+    if (!hasRole(req.actor, ...roles))
+      return next(AppError.forbidden('FORBIDDEN', 'Your role does not allow this'));
     next();
   };
 }

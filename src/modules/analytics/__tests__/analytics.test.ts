@@ -1,7 +1,15 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
 import { campaignBody, json, ticketTypeBody } from '../../../../test/support/factories';
-import { makeSeller, makeTeamMember, signIn, signInAdmin, startAuthApp, type AuthTestEnv, type TestSession } from '../../../../test/support/auth';
+import {
+  makeSeller,
+  makeTeamMember,
+  signIn,
+  signInAdmin,
+  startAuthApp,
+  type AuthTestEnv,
+  type TestSession,
+} from '../../../../test/support/auth';
 import { resetDatabase } from '../../../../test/support/platform';
 import { createBookingsService } from '../../bookings';
 
@@ -17,10 +25,20 @@ describe('seller analytics', () => {
     await resetDatabase(env.platform);
     const admin = await signInAdmin(env);
     seller = await makeSeller(env, 'analytics.seller@example.test', { admin });
-    const c = await seller.post('/api/v1/campaigns').send(json(campaignBody(new Date(Date.now() - 86_400_000), {}, 10)));
+    const c = await seller
+      .post('/api/v1/campaigns')
+      .send(json(campaignBody(new Date(Date.now() - 86_400_000), {}, 10)));
     campaignId = c.body.id;
-    paidType = (await seller.post(`/api/v1/campaigns/${campaignId}/ticket-types`).send(ticketTypeBody({ name: 'Paid', priceMinor: 150_000 }))).body.id;
-    freeType = (await seller.post(`/api/v1/campaigns/${campaignId}/ticket-types`).send(ticketTypeBody({ name: 'Free', priceMinor: 0 }))).body.id;
+    paidType = (
+      await seller
+        .post(`/api/v1/campaigns/${campaignId}/ticket-types`)
+        .send(ticketTypeBody({ name: 'Paid', priceMinor: 150_000 }))
+    ).body.id;
+    freeType = (
+      await seller
+        .post(`/api/v1/campaigns/${campaignId}/ticket-types`)
+        .send(ticketTypeBody({ name: 'Free', priceMinor: 0 }))
+    ).body.id;
     expect((await seller.post(`/api/v1/campaigns/${campaignId}/publish`)).status).toBe(200);
   });
   afterAll(() => env.close());
@@ -29,13 +47,26 @@ describe('seller analytics', () => {
     const buyers = await Promise.all([1, 2, 3].map((i) => signIn(env, `analytics.buyer${i}@example.test`)));
     for (const b of buyers) expect((await b.get(`/api/v1/campaigns/${campaignId}`)).status).toBe(200);
     // Two free tickets (confirmed at once) and three paid ones, confirmed as the payments module would.
-    const free = await buyers[0]!.post('/api/v1/bookings').set('Idempotency-Key', crypto.randomUUID()).send({ campaignId, items: [{ ticketTypeId: freeType, quantity: 2 }], issuance: 'SINGLE' });
+    const free = await buyers[0]!
+      .post('/api/v1/bookings')
+      .set('Idempotency-Key', crypto.randomUUID())
+      .send({ campaignId, items: [{ ticketTypeId: freeType, quantity: 2 }], issuance: 'SINGLE' });
     expect(free.body.status).toBe('CONFIRMED');
-    const paid = await buyers[1]!.post('/api/v1/bookings').set('Idempotency-Key', crypto.randomUUID()).send({ campaignId, items: [{ ticketTypeId: paidType, quantity: 3 }], issuance: 'SEPARATE' });
+    const paid = await buyers[1]!
+      .post('/api/v1/bookings')
+      .set('Idempotency-Key', crypto.randomUUID())
+      .send({ campaignId, items: [{ ticketTypeId: paidType, quantity: 3 }], issuance: 'SEPARATE' });
     expect(paid.status).toBe(201);
-    const confirmed = await createBookingsService(env.platform).confirmBooking(undefined, paid.body.id, 'TX-analytics-1');
+    const confirmed = await createBookingsService(env.platform).confirmBooking(
+      undefined,
+      paid.body.id,
+      'TX-analytics-1',
+    );
     expect(confirmed.outcome).toBe('CONFIRMED');
-    await buyers[2]!.post('/api/v1/bookings').set('Idempotency-Key', crypto.randomUUID()).send({ campaignId, items: [{ ticketTypeId: paidType, quantity: 1 }], issuance: 'SINGLE' });
+    await buyers[2]!
+      .post('/api/v1/bookings')
+      .set('Idempotency-Key', crypto.randomUUID())
+      .send({ campaignId, items: [{ ticketTypeId: paidType, quantity: 1 }], issuance: 'SINGLE' });
 
     const res = await seller.get(`/api/v1/campaigns/${campaignId}/analytics`);
     expect(res.status).toBe(200);
@@ -49,11 +80,19 @@ describe('seller analytics', () => {
       revenueMinor: 450_000,
       conversion: Number((2 / 3).toFixed(4)),
     });
-    const byType = Object.fromEntries((res.body.byTicketType as Array<{ name: string }>).map((t) => [t.name, t]));
+    const byType = Object.fromEntries(
+      (res.body.byTicketType as Array<{ name: string }>).map((t) => [t.name, t]),
+    );
     expect(byType.Paid).toMatchObject({ tickets: 3, revenueMinor: 450_000, sold: 3, reserved: 1 });
     expect(byType.Free).toMatchObject({ tickets: 2, revenueMinor: 0, sold: 2 });
     const today = new Date().toISOString().slice(0, 10);
-    expect(res.body.byDay).toContainEqual({ day: today, views: 3, bookings: 2, tickets: 5, revenueMinor: 450_000 });
+    expect(res.body.byDay).toContainEqual({
+      day: today,
+      views: 3,
+      bookings: 2,
+      tickets: 5,
+      revenueMinor: 450_000,
+    });
 
     const other = await makeSeller(env, 'analytics.other@example.test');
     expect((await other.get(`/api/v1/campaigns/${campaignId}/analytics`)).status).toBe(404);
@@ -61,6 +100,8 @@ describe('seller analytics', () => {
     expect((await gate.get(`/api/v1/campaigns/${campaignId}/analytics`)).status).toBe(403);
     expect((await buyers[0]!.get(`/api/v1/campaigns/${campaignId}/analytics`)).status).toBe(403);
     expect((await request(env.url).get(`/api/v1/campaigns/${campaignId}/analytics`)).status).toBe(401);
-    expect((await (await signInAdmin(env)).get(`/api/v1/campaigns/${campaignId}/analytics`)).status).toBe(200);
+    expect((await (await signInAdmin(env)).get(`/api/v1/campaigns/${campaignId}/analytics`)).status).toBe(
+      200,
+    );
   });
 });

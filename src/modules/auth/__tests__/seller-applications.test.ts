@@ -1,4 +1,4 @@
-import request from 'supertest';
+import type request from 'supertest';
 import { listAudit } from '../../../shared/audit';
 import {
   makeSeller,
@@ -31,15 +31,13 @@ describe('seller applications', () => {
     const user = await signIn(env, 'apply-approve@example.test');
     await user.get('/api/v1/team/members').expect(403);
 
-    const applied = await user
-      .post('/api/v1/auth/apply-seller')
-      .send(
-        sellerApplication({
-          businessName: 'Kampala Live',
-          contactPhone: '+256 (700) 123-456',
-          country: 'ug',
-        }),
-      );
+    const applied = await user.post('/api/v1/auth/apply-seller').send(
+      sellerApplication({
+        businessName: 'Kampala Live',
+        contactPhone: '+256 (700) 123-456',
+        country: 'ug',
+      }),
+    );
     expect(applied.status).toBe(201);
     expect(applied.body).toMatchObject({
       status: 'PENDING',
@@ -227,15 +225,13 @@ describe('seller applications', () => {
 
   it('when the application has invalid fields, then 400 with one detail per field and nothing stored', async () => {
     const user = await signIn(env, 'apply-invalid@example.test');
-    const res = await user
-      .post('/api/v1/auth/apply-seller')
-      .send({
-        businessName: 'x',
-        businessType: 'casino',
-        contactPhone: '12',
-        country: 'Uganda',
-        description: 'short',
-      });
+    const res = await user.post('/api/v1/auth/apply-seller').send({
+      businessName: 'x',
+      businessType: 'casino',
+      contactPhone: '12',
+      country: 'Uganda',
+      description: 'short',
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
@@ -288,18 +284,14 @@ describe('seller applications', () => {
   describe('pages', () => {
     it('when the become-seller form is sent with errors, then it is shown again with field messages and the typed values', async () => {
       const user = await signIn(env, 'form-errors@example.test');
-      const res = await user
-        .post('/become-seller')
-        .type('form')
-        .set('Accept', 'text/html')
-        .send({
-          _csrf: user.csrfToken,
-          businessName: 'Good Name Ltd',
-          businessType: 'bars',
-          contactPhone: 'call me',
-          country: 'UG',
-          description: 'too short',
-        });
+      const res = await user.post('/become-seller').type('form').set('Accept', 'text/html').send({
+        _csrf: user.csrfToken,
+        businessName: 'Good Name Ltd',
+        businessType: 'bars',
+        contactPhone: 'call me',
+        country: 'UG',
+        description: 'too short',
+      });
       expect(res.status).toBe(400);
       expect(res.text).toContain('value="Good Name Ltd"');
       expect(res.text).toContain('id="contactPhone-error"');

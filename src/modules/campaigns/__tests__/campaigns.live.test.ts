@@ -4,7 +4,13 @@ import { OutboxRelay } from '../../../shared/messaging/relay';
 import type { Platform } from '../../../shared/platform';
 import { startWorker, type RunningWorker } from '../../../shared/worker';
 import { campaignBody, sellerActor, ticketTypeBody } from '../../../../test/support/factories';
-import { createTestPlatform, resetDatabase, startApp, waitFor, type RunningApp } from '../../../../test/support/platform';
+import {
+  createTestPlatform,
+  resetDatabase,
+  startApp,
+  waitFor,
+  type RunningApp,
+} from '../../../../test/support/platform';
 import { liveCountersConsumer } from '../campaigns.live';
 import { createCampaignsService } from '../campaigns.service';
 import type { CampaignInput } from '../campaigns.service';
@@ -59,14 +65,27 @@ describe('live counters', () => {
     const received: CounterSnapshot[] = [];
     socket = connect(app2.url, { transports: ['websocket'] });
     socket.on('booking:counter', (s: CounterSnapshot) => received.push(s));
-    const joined = await new Promise<{ ok: boolean }>((resolve) => socket!.emit('campaign:join', c.id, resolve));
+    const joined = await new Promise<{ ok: boolean }>((resolve) =>
+      socket!.emit('campaign:join', c.id, resolve),
+    );
     expect(joined.ok).toBe(true);
     // The joining client gets the snapshot at once.
     await waitFor(() => received.some((s) => s.ticketTypeId === t.id && s.capacity === 50), 5000, 'snapshot');
 
     // A change made through the API module on web process 1 (capacity 50 → 80).
     await service.updateTicketType(seller, c.id, t.id, { capacity: 80 });
-    const update = await waitFor(() => received.find((s) => s.capacity === 80), 10_000, 'live counter from the worker');
-    expect(update).toEqual({ campaignId: c.id, ticketTypeId: t.id, capacity: 80, sold: 0, reserved: 0, available: 80 });
+    const update = await waitFor(
+      () => received.find((s) => s.capacity === 80),
+      10_000,
+      'live counter from the worker',
+    );
+    expect(update).toEqual({
+      campaignId: c.id,
+      ticketTypeId: t.id,
+      capacity: 80,
+      sold: 0,
+      reserved: 0,
+      available: 80,
+    });
   });
 });

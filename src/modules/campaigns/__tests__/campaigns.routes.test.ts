@@ -1,6 +1,14 @@
 import request from 'supertest';
 import { campaignBody, json, ticketTypeBody } from '../../../../test/support/factories';
-import { makeSeller, makeTeamMember, signIn, signInAdmin, startAuthApp, type AuthTestEnv, type TestSession } from '../../../../test/support/auth';
+import {
+  makeSeller,
+  makeTeamMember,
+  signIn,
+  signInAdmin,
+  startAuthApp,
+  type AuthTestEnv,
+  type TestSession,
+} from '../../../../test/support/auth';
 import { resetDatabase } from '../../../../test/support/platform';
 
 describe('campaigns over HTTP', () => {
@@ -37,22 +45,85 @@ describe('campaigns over HTTP', () => {
     const c = await newCampaign(owner);
     const t = await addType(owner, c.id);
     const routes: Array<{ name: string; call: (s: TestSession | null) => request.Test; owner: number }> = [
-      { name: 'create', call: (s) => (s ? s.post('/api/v1/campaigns') : request(env.url).post('/api/v1/campaigns')).send(json(campaignBody(new Date()))), owner: 201 },
-      { name: 'patch', call: (s) => (s ? s.patch(`/api/v1/campaigns/${c.id}`) : request(env.url).patch(`/api/v1/campaigns/${c.id}`)).send({ title: 'Renamed by someone' }), owner: 200 },
-      { name: 'add type', call: (s) => (s ? s.post(`/api/v1/campaigns/${c.id}/ticket-types`) : request(env.url).post(`/api/v1/campaigns/${c.id}/ticket-types`)).send(ticketTypeBody({ name: `Extra ${Math.random().toString(36).slice(2, 8)}` })), owner: 201 },
-      { name: 'patch type', call: (s) => (s ? s.patch(`/api/v1/campaigns/${c.id}/ticket-types/${t.id}`) : request(env.url).patch(`/api/v1/campaigns/${c.id}/ticket-types/${t.id}`)).send({ priceMinor: 1000 }), owner: 200 },
-      { name: 'list types', call: (s) => (s ? s.get(`/api/v1/campaigns/${c.id}/ticket-types`) : request(env.url).get(`/api/v1/campaigns/${c.id}/ticket-types`)), owner: 200 },
-      { name: 'mine', call: (s) => (s ? s.get('/api/v1/campaigns/mine') : request(env.url).get('/api/v1/campaigns/mine')), owner: 200 },
+      {
+        name: 'create',
+        call: (s) =>
+          (s ? s.post('/api/v1/campaigns') : request(env.url).post('/api/v1/campaigns')).send(
+            json(campaignBody(new Date())),
+          ),
+        owner: 201,
+      },
+      {
+        name: 'patch',
+        call: (s) =>
+          (s
+            ? s.patch(`/api/v1/campaigns/${c.id}`)
+            : request(env.url).patch(`/api/v1/campaigns/${c.id}`)
+          ).send({ title: 'Renamed by someone' }),
+        owner: 200,
+      },
+      {
+        name: 'add type',
+        call: (s) =>
+          (s
+            ? s.post(`/api/v1/campaigns/${c.id}/ticket-types`)
+            : request(env.url).post(`/api/v1/campaigns/${c.id}/ticket-types`)
+          ).send(ticketTypeBody({ name: `Extra ${Math.random().toString(36).slice(2, 8)}` })),
+        owner: 201,
+      },
+      {
+        name: 'patch type',
+        call: (s) =>
+          (s
+            ? s.patch(`/api/v1/campaigns/${c.id}/ticket-types/${t.id}`)
+            : request(env.url).patch(`/api/v1/campaigns/${c.id}/ticket-types/${t.id}`)
+          ).send({ priceMinor: 1000 }),
+        owner: 200,
+      },
+      {
+        name: 'list types',
+        call: (s) =>
+          s
+            ? s.get(`/api/v1/campaigns/${c.id}/ticket-types`)
+            : request(env.url).get(`/api/v1/campaigns/${c.id}/ticket-types`),
+        owner: 200,
+      },
+      {
+        name: 'mine',
+        call: (s) => (s ? s.get('/api/v1/campaigns/mine') : request(env.url).get('/api/v1/campaigns/mine')),
+        owner: 200,
+      },
     ];
     const expected: Record<string, Record<string, number>> = {
-      anonymous: { create: 401, patch: 401, 'add type': 401, 'patch type': 401, 'list types': 401, mine: 401 },
+      anonymous: {
+        create: 401,
+        patch: 401,
+        'add type': 401,
+        'patch type': 401,
+        'list types': 401,
+        mine: 401,
+      },
       customer: { create: 403, patch: 403, 'add type': 403, 'patch type': 403, 'list types': 403, mine: 403 },
-      otherSeller: { create: 201, patch: 404, 'add type': 404, 'patch type': 404, 'list types': 404, mine: 200 },
+      otherSeller: {
+        create: 201,
+        patch: 404,
+        'add type': 404,
+        'patch type': 404,
+        'list types': 404,
+        mine: 200,
+      },
       manager: { create: 403, patch: 403, 'add type': 403, 'patch type': 403, 'list types': 200, mine: 403 },
       owner: Object.fromEntries(routes.map((r) => [r.name, r.owner])),
       admin: { create: 201, patch: 200, 'add type': 201, 'patch type': 200, 'list types': 200, mine: 200 },
     };
-    const who: Record<string, TestSession | null> = { anonymous: null, customer, otherSeller, manager, owner, admin };
+    const who: Record<string, TestSession | null> = {
+      anonymous: null,
+      customer,
+      otherSeller,
+      manager,
+      owner,
+      admin,
+    };
     const actual: Record<string, Record<string, number>> = {};
     for (const [role, session] of Object.entries(who)) {
       actual[role] = {};
@@ -64,12 +135,21 @@ describe('campaigns over HTTP', () => {
   it('when PATCH tries to set sold, reserved, sellerId or status, then 400 FIELD_NOT_ALLOWED and nothing changes', async () => {
     const c = await newCampaign(owner);
     const t = await addType(owner, c.id, { capacity: 10 });
-    for (const body of [{ status: 'ACTIVE' }, { sellerId: otherSeller.userId }, { title: 'Sneaky', sold: 5 }]) {
+    for (const body of [
+      { status: 'ACTIVE' },
+      { sellerId: otherSeller.userId },
+      { title: 'Sneaky', sold: 5 },
+    ]) {
       const res = await owner.patch(`/api/v1/campaigns/${c.id}`).send(body);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('FIELD_NOT_ALLOWED');
     }
-    for (const body of [{ sold: 10 }, { reserved: 3 }, { campaignId: c.id }, { capacity: 20, hasBookings: true }]) {
+    for (const body of [
+      { sold: 10 },
+      { reserved: 3 },
+      { campaignId: c.id },
+      { capacity: 20, hasBookings: true },
+    ]) {
       const res = await owner.patch(`/api/v1/campaigns/${c.id}/ticket-types/${t.id}`).send(body);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('FIELD_NOT_ALLOWED');
@@ -77,7 +157,11 @@ describe('campaigns over HTTP', () => {
     const after = await owner.get(`/api/v1/campaigns/${c.id}/ticket-types`);
     expect(after.body.items[0]).toMatchObject({ capacity: 10, sold: 0, reserved: 0 });
     const campaign = await request(env.url).get(`/api/v1/campaigns/${c.id}`).set('Cookie', owner.cookie);
-    expect(campaign.body).toMatchObject({ status: 'DRAFT', sellerId: owner.userId, title: expect.not.stringMatching('Sneaky') });
+    expect(campaign.body).toMatchObject({
+      status: 'DRAFT',
+      sellerId: owner.userId,
+      title: expect.not.stringMatching('Sneaky'),
+    });
   });
 
   it('when a campaign is published, then the public finds it; drafts and hidden types stay out of sight', async () => {
@@ -97,9 +181,13 @@ describe('campaigns over HTTP', () => {
     const page = await request(env.url).get(`/api/v1/campaigns/${c.slug}`);
     expect(page.body.ticketTypes.map((t: { name: string }) => t.name)).toEqual(['Regular']);
     expect(page.body.ticketTypes[0]).not.toHaveProperty('accessCode');
-    const withCode = await request(env.url).get(`/api/v1/campaigns/${c.slug}`).query({ code: vip.accessCode });
+    const withCode = await request(env.url)
+      .get(`/api/v1/campaigns/${c.slug}`)
+      .query({ code: vip.accessCode });
     expect(withCode.body.ticketTypes.map((t: { name: string }) => t.name).sort()).toEqual(['Regular', 'VIP']);
-    expect((await request(env.url).get('/api/v1/campaigns').query({ cursor: 'garbage' })).body.error.code).toBe('INVALID_CURSOR');
+    expect(
+      (await request(env.url).get('/api/v1/campaigns').query({ cursor: 'garbage' })).body.error.code,
+    ).toBe('INVALID_CURSOR');
   });
 
   it('when a cover image is uploaded, then its content decides: PNG accepted and served cached, a renamed text file refused', async () => {
@@ -117,10 +205,16 @@ describe('campaigns over HTTP', () => {
     expect(img.headers['cache-control']).toContain('immutable');
     expect(Buffer.compare(img.body as Buffer, png)).toBe(0);
 
-    const fake = await owner.put(`/api/v1/campaigns/${c.id}/cover`).set('Content-Type', 'image/png').send(Buffer.from('not an image at all'));
+    const fake = await owner
+      .put(`/api/v1/campaigns/${c.id}/cover`)
+      .set('Content-Type', 'image/png')
+      .send(Buffer.from('not an image at all'));
     expect(fake.status).toBe(400);
     expect(fake.body.error.code).toBe('UNSUPPORTED_IMAGE_TYPE');
-    const stranger = await otherSeller.put(`/api/v1/campaigns/${c.id}/cover`).set('Content-Type', 'image/png').send(png);
+    const stranger = await otherSeller
+      .put(`/api/v1/campaigns/${c.id}/cover`)
+      .set('Content-Type', 'image/png')
+      .send(png);
     expect(stranger.status).toBe(404);
     expect((await request(env.url).get('/media/campaigns/x/../../etc/passwd')).status).toBe(404);
   });
@@ -136,7 +230,9 @@ describe('campaigns over HTTP', () => {
     expect((await owner.post(`/api/v1/campaigns/${c.id}/cancel`).send({})).status).toBe(400);
     const cancelled = await owner.post(`/api/v1/campaigns/${c.id}/cancel`).send({ reason: 'Artist unwell' });
     expect(cancelled.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'Artist unwell' });
-    const forged = await request(env.url).post(`/api/v1/campaigns/${c.id}/resume`).set('Cookie', owner.cookie);
+    const forged = await request(env.url)
+      .post(`/api/v1/campaigns/${c.id}/resume`)
+      .set('Cookie', owner.cookie);
     expect(forged.status).toBe(403);
   });
 });

@@ -1,6 +1,12 @@
 import { fixedClock } from '../../../shared/clock';
 import type { Platform } from '../../../shared/platform';
-import { actor, adminActor, campaignBody, sellerActor, ticketTypeBody } from '../../../../test/support/factories';
+import {
+  actor,
+  adminActor,
+  campaignBody,
+  sellerActor,
+  ticketTypeBody,
+} from '../../../../test/support/factories';
 import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
 import { createCampaignsService, type CampaignsService } from '../campaigns.service';
 import { getCounters, releaseStock, reserveStock, commitStock } from '../campaigns.inventory';
@@ -18,7 +24,11 @@ describe('campaigns service', () => {
   });
   afterAll(() => platform.close());
 
-  async function publishedCampaign(seller = sellerActor(), overrides: Record<string, unknown> = {}, capacity = 100) {
+  async function publishedCampaign(
+    seller = sellerActor(),
+    overrides: Record<string, unknown> = {},
+    capacity = 100,
+  ) {
     const c = await service.createCampaign(seller, campaignBody(clock.now(), overrides) as CampaignInput);
     const t = await service.createTicketType(seller, c.id, ticketTypeBody({ capacity }));
     return { seller, campaign: await service.publishCampaign(seller, c.id), ticketType: t };
@@ -46,20 +56,38 @@ describe('campaigns service', () => {
     const { seller, campaign } = await publishedCampaign();
     expect(campaign.status).toBe('ACTIVE');
     expect((await service.pauseCampaign(seller, campaign.id)).status).toBe('PAUSED');
-    await expect(service.pauseCampaign(seller, campaign.id)).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });
+    await expect(service.pauseCampaign(seller, campaign.id)).rejects.toMatchObject({
+      code: 'INVALID_TRANSITION',
+    });
     expect((await service.resumeCampaign(seller, campaign.id)).status).toBe('ACTIVE');
     const cancelled = await service.cancelCampaign(seller, campaign.id, 'Venue flooded');
     expect(cancelled).toMatchObject({ status: 'CANCELLED', cancelReason: 'Venue flooded' });
-    await expect(service.resumeCampaign(seller, campaign.id)).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });
+    await expect(service.resumeCampaign(seller, campaign.id)).rejects.toMatchObject({
+      code: 'INVALID_TRANSITION',
+    });
     const events = await platform.prisma.outboxMessage.findMany({
       where: { payload: { path: ['payload', 'campaignId'], equals: campaign.id } },
       orderBy: { createdAt: 'asc' },
     });
-    expect(events.map((e) => e.eventName)).toEqual(['campaign.published', 'campaign.paused', 'campaign.resumed', 'campaign.cancelled']);
-    const audit = await platform.prisma.auditLog.findMany({ where: { targetId: campaign.id }, orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }] });
+    expect(events.map((e) => e.eventName)).toEqual([
+      'campaign.published',
+      'campaign.paused',
+      'campaign.resumed',
+      'campaign.cancelled',
+    ]);
+    const audit = await platform.prisma.auditLog.findMany({
+      where: { targetId: campaign.id },
+      orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+    });
     // The clock is fixed, so compare as a set: every decision left exactly one audit row.
     expect(audit.map((a) => a.action).sort()).toEqual(
-      ['campaign.created', 'campaign.published', 'campaign.paused', 'campaign.resumed', 'campaign.cancelled'].sort(),
+      [
+        'campaign.created',
+        'campaign.published',
+        'campaign.paused',
+        'campaign.resumed',
+        'campaign.cancelled',
+      ].sort(),
     );
   });
 
@@ -84,13 +112,20 @@ describe('campaigns service', () => {
     expect(await status(active.id)).toBe('ENDED');
     expect(await status(paused.id)).toBe('ENDED');
     expect(await status(cancelled.id)).toBe('CANCELLED');
-    const ended = await platform.prisma.outboxMessage.count({ where: { eventName: 'campaign.ended', payload: { path: ['payload', 'sellerId'], equals: seller.userId } } });
+    const ended = await platform.prisma.outboxMessage.count({
+      where: {
+        eventName: 'campaign.ended',
+        payload: { path: ['payload', 'sellerId'], equals: seller.userId },
+      },
+    });
     expect(ended).toBe(2);
   });
 
   it('when a published campaign is patched with a fixed field, then FIELD_NOT_ALLOWED and nothing changes', async () => {
     const { seller, campaign } = await publishedCampaign();
-    await expect(service.updateCampaign(seller, campaign.id, { currency: 'USD', title: 'New title' })).rejects.toMatchObject({
+    await expect(
+      service.updateCampaign(seller, campaign.id, { currency: 'USD', title: 'New title' }),
+    ).rejects.toMatchObject({
       code: 'FIELD_NOT_ALLOWED',
       details: [{ field: 'currency', message: expect.any(String) }],
     });
@@ -102,8 +137,12 @@ describe('campaigns service', () => {
 
   it('when another seller or a customer touches a campaign, then it is not found for them', async () => {
     const { campaign } = await publishedCampaign();
-    await expect(service.updateCampaign(sellerActor(), campaign.id, { title: 'Hijack' })).rejects.toMatchObject({ code: 'CAMPAIGN_NOT_FOUND' });
-    await expect(service.pauseCampaign(actor(), campaign.id)).rejects.toMatchObject({ code: 'CAMPAIGN_NOT_FOUND' });
+    await expect(
+      service.updateCampaign(sellerActor(), campaign.id, { title: 'Hijack' }),
+    ).rejects.toMatchObject({ code: 'CAMPAIGN_NOT_FOUND' });
+    await expect(service.pauseCampaign(actor(), campaign.id)).rejects.toMatchObject({
+      code: 'CAMPAIGN_NOT_FOUND',
+    });
     expect((await service.pauseCampaign(adminActor(), campaign.id)).status).toBe('PAUSED');
   });
 
@@ -113,9 +152,15 @@ describe('campaigns service', () => {
       expect(await reserveStock(tx, [{ ticketTypeId: ticketType.id, quantity: 6 }])).toBeNull();
       await commitStock(tx, [{ ticketTypeId: ticketType.id, quantity: 2 }]);
     });
-    await expect(service.updateTicketType(seller, campaign.id, ticketType.id, { capacity: 5 })).rejects.toMatchObject({ code: 'CAPACITY_BELOW_HELD' });
-    expect((await service.updateTicketType(seller, campaign.id, ticketType.id, { capacity: 6 })).capacity).toBe(6);
-    await expect(service.deleteTicketType(seller, campaign.id, ticketType.id)).rejects.toMatchObject({ code: 'TICKET_TYPE_HAS_BOOKINGS' });
+    await expect(
+      service.updateTicketType(seller, campaign.id, ticketType.id, { capacity: 5 }),
+    ).rejects.toMatchObject({ code: 'CAPACITY_BELOW_HELD' });
+    expect(
+      (await service.updateTicketType(seller, campaign.id, ticketType.id, { capacity: 6 })).capacity,
+    ).toBe(6);
+    await expect(service.deleteTicketType(seller, campaign.id, ticketType.id)).rejects.toMatchObject({
+      code: 'TICKET_TYPE_HAS_BOOKINGS',
+    });
   });
 
   it('when 40 buyers race for the last 5 tickets, then exactly 5 reservations succeed', async () => {
@@ -134,28 +179,40 @@ describe('campaigns service', () => {
     expect(results.filter(Boolean)).toHaveLength(5);
     const [counters] = await getCounters(platform.prisma, campaign.id);
     expect(counters).toMatchObject({ capacity: 5, reserved: 5, sold: 0, available: 0 });
-    await platform.prisma.$transaction((tx) => releaseStock(tx, [{ ticketTypeId: ticketType.id, quantity: 5 }]));
-    await expect(platform.prisma.$transaction((tx) => releaseStock(tx, [{ ticketTypeId: ticketType.id, quantity: 1 }]))).rejects.toThrow(/cannot release/);
+    await platform.prisma.$transaction((tx) =>
+      releaseStock(tx, [{ ticketTypeId: ticketType.id, quantity: 5 }]),
+    );
+    await expect(
+      platform.prisma.$transaction((tx) => releaseStock(tx, [{ ticketTypeId: ticketType.id, quantity: 1 }])),
+    ).rejects.toThrow(/cannot release/);
   });
 
   it('when browsing, then only ACTIVE campaigns match the filters, and hidden types need their code', async () => {
     const seller = sellerActor();
     const city = `Accra${Date.now()}`;
     const mk = async (overrides: Record<string, unknown>, publish = true) => {
-      const c = await service.createCampaign(seller, campaignBody(clock.now(), { city, ...overrides }) as CampaignInput);
+      const c = await service.createCampaign(
+        seller,
+        campaignBody(clock.now(), { city, ...overrides }) as CampaignInput,
+      );
       await service.createTicketType(seller, c.id, ticketTypeBody());
       return publish ? service.publishCampaign(seller, c.id) : c;
     };
     const jazz = await mk({ title: 'Jazz by the lagoon', kind: 'EVENT', tags: ['jazz'] });
     const derby = await mk({ title: 'Accra derby', kind: 'SPORTS', tags: ['football'] });
     await mk({ title: 'Draft jazz', tags: ['jazz'] }, false);
-    const ids = async (f: Record<string, unknown>) => (await service.browseCampaigns({ city, sort: 'date', limit: 50, ...f })).map((c) => c.id).sort();
+    const ids = async (f: Record<string, unknown>) =>
+      (await service.browseCampaigns({ city, sort: 'date', limit: 50, ...f })).map((c) => c.id).sort();
     expect(await ids({})).toEqual([jazz.id, derby.id].sort());
     expect(await ids({ q: 'lagoon' })).toEqual([jazz.id]);
     expect(await ids({ kind: 'SPORTS' })).toEqual([derby.id]);
     expect(await ids({ tag: 'jazz' })).toEqual([jazz.id]);
 
-    const hidden = await service.createTicketType(seller, jazz.id, ticketTypeBody({ name: 'VIP', hidden: true }));
+    const hidden = await service.createTicketType(
+      seller,
+      jazz.id,
+      ticketTypeBody({ name: 'VIP', hidden: true }),
+    );
     const open = await service.getPublicCampaign(jazz.slug);
     expect(open.ticketTypes.map((t) => t.id)).not.toContain(hidden.id);
     const withCode = await service.getPublicCampaign(jazz.slug, undefined, hidden.accessCode ?? '');
@@ -167,7 +224,10 @@ describe('campaigns service', () => {
     const city = `Kumasi${Date.now()}`;
     const made: string[] = [];
     const mk = async (days: number) => {
-      const c = await service.createCampaign(seller, campaignBody(clock.now(), { city }, days) as CampaignInput);
+      const c = await service.createCampaign(
+        seller,
+        campaignBody(clock.now(), { city }, days) as CampaignInput,
+      );
       await service.createTicketType(seller, c.id, ticketTypeBody());
       made.push((await service.publishCampaign(seller, c.id)).id);
     };

@@ -6,7 +6,12 @@
     const res = await fetch(url, {
       method,
       credentials: 'same-origin',
-      headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), 'X-CSRF-Token': token(), ...(extraHeaders || {}) },
+      headers: {
+        Accept: 'application/json',
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        'X-CSRF-Token': token(),
+        ...(extraHeaders || {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const data = res.status === 204 ? null : await res.json().catch(() => null);

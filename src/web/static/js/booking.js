@@ -15,8 +15,11 @@
       timer.textContent = `${m}:${String(s).padStart(2, '0')}`;
       if (left <= 0) {
         clearInterval(handle);
-        root.querySelector('[data-hold-message]').textContent = 'Your hold has lapsed: these tickets are going back on sale.';
-        root.querySelectorAll('[data-while-held]').forEach((el) => { el.disabled = true; });
+        root.querySelector('[data-hold-message]').textContent =
+          'Your hold has lapsed: these tickets are going back on sale.';
+        root.querySelectorAll('[data-while-held]').forEach((el) => {
+          el.disabled = true;
+        });
       }
     };
     const handle = setInterval(tick, 1000);
@@ -43,12 +46,14 @@
   const refund = root.querySelector('[data-refund]');
   if (refund) {
     refund.addEventListener('click', async () => {
-      if (!window.confirm('Cancel this booking and refund the payment? Your tickets will stop working.')) return;
+      if (!window.confirm('Cancel this booking and refund the payment? Your tickets will stop working.'))
+        return;
       refund.disabled = true;
       try {
         await window.api('POST', '/api/v1/payments/refunds', { bookingId: id });
         const msg = root.querySelector('[data-refund-message]');
-        msg.textContent = 'Refund requested. Your booking will show as refunded once the money is on its way back, and we will email you.';
+        msg.textContent =
+          'Refund requested. Your booking will show as refunded once the money is on its way back, and we will email you.';
         msg.hidden = false;
       } catch (err) {
         showError(err);

@@ -1,3 +1,4 @@
+/* global io */
 // The callback page: join the payment's live room (keyed by its unguessable tx_ref) and show
 // each state the server pushes. Messages are absolute states, so a lost one is healed by the next.
 (function () {

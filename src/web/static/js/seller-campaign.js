@@ -25,7 +25,10 @@
       timezone: f.get('timezone'),
       saleStartsAt: utc(f.get('saleStartsAt')),
       saleEndsAt: utc(f.get('saleEndsAt')),
-      tags: String(f.get('tags') || '').split(',').map((t) => t.trim()).filter(Boolean),
+      tags: String(f.get('tags') || '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
       maxTicketsPerCustomer: Number(f.get('maxTicketsPerCustomer') || 10),
       refundPolicy: f.get('refundPolicy') || '',
       refundDeadlineHours: f.get('refundDeadlineHours') === '' ? null : Number(f.get('refundDeadlineHours')),
@@ -35,7 +38,9 @@
       body.currency = String(f.get('currency') || '').toUpperCase();
     }
     try {
-      const saved = id ? await api('PATCH', `/api/v1/campaigns/${id}`, body) : await api('POST', '/api/v1/campaigns', body);
+      const saved = id
+        ? await api('PATCH', `/api/v1/campaigns/${id}`, body)
+        : await api('POST', '/api/v1/campaigns', body);
       if (!id) window.location.assign(`/seller/campaigns/${saved.id}`);
       else say('Saved.');
     } catch (err) {
@@ -46,7 +51,8 @@
   document.querySelectorAll('[data-action]').forEach((btn) =>
     btn.addEventListener('click', async () => {
       const action = btn.dataset.action;
-      const body = action === 'cancel' ? { reason: document.getElementById('cancel-reason').value } : undefined;
+      const body =
+        action === 'cancel' ? { reason: document.getElementById('cancel-reason').value } : undefined;
       try {
         await api('POST', `/api/v1/campaigns/${id}/${action}`, body);
         window.location.reload();
@@ -65,7 +71,11 @@
       const res = await fetch(`/api/v1/campaigns/${id}/cover`, {
         method: 'PUT',
         credentials: 'same-origin',
-        headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-CSRF-Token': token, Accept: 'application/json' },
+        headers: {
+          'Content-Type': file.type || 'application/octet-stream',
+          'X-CSRF-Token': token,
+          Accept: 'application/json',
+        },
         body: file,
       });
       if (res.ok) window.location.reload();
@@ -78,7 +88,10 @@
     ttForm.addEventListener('submit', async (e) => {
       e.preventDefault();
       const f = new FormData(ttForm);
-      const benefits = String(f.get('benefits') || '').split(',').map((t) => t.trim()).filter(Boolean);
+      const benefits = String(f.get('benefits') || '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
       try {
         await api('POST', `/api/v1/campaigns/${id}/ticket-types`, {
           name: f.get('name'),
@@ -151,13 +164,17 @@
         days.forEach((d, i) => {
           const h = Math.round((d.tickets / max) * 100);
           const rect = document.createElementNS(ns, 'rect');
-          Object.entries({ x: i * 40 + 8, y: 105 - h, width: 24, height: h, fill: '#1d6b35' }).forEach(([k, v]) => rect.setAttribute(k, String(v)));
+          Object.entries({ x: i * 40 + 8, y: 105 - h, width: 24, height: h, fill: '#1d6b35' }).forEach(
+            ([k, v]) => rect.setAttribute(k, String(v)),
+          );
           const title = document.createElementNS(ns, 'title');
           title.textContent = `${d.day}: ${d.tickets} tickets, ${money(d.revenueMinor)}`;
           rect.appendChild(title);
           svg.appendChild(rect);
           const label = document.createElementNS(ns, 'text');
-          Object.entries({ x: i * 40 + 20, y: 118, 'font-size': 8, 'text-anchor': 'middle' }).forEach(([k, v]) => label.setAttribute(k, String(v)));
+          Object.entries({ x: i * 40 + 20, y: 118, 'font-size': 8, 'text-anchor': 'middle' }).forEach(
+            ([k, v]) => label.setAttribute(k, String(v)),
+          );
           label.textContent = d.day.slice(5);
           svg.appendChild(label);
         });
