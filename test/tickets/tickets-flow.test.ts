@@ -101,7 +101,8 @@ function decodePdfQrs(pdf: Buffer): string[] {
   return pages.sort().map((p) =>
     execFileSync('zbarimg', ['--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', path.join(workDir, p)])
       .toString()
-      .trim(),
+      // Only zbarimg's line end: Base45 text may itself begin or end with a space.
+      .replace(/\n$/, ''),
   );
 }
 
