@@ -62,18 +62,7 @@ interface User {
 
 interface LevelResult {
   connections: number;
-  ours: {
-    rps: number;
-    p50: number;
-    p95: number;
-    p99: number;
-    created: number;
-    soldOut: number;
-    otherNon2xx: number;
-    errors: number;
-    timeouts: number;
-    statuses: Record<string, number>;
-  };
+  ours: { rps: number; p50: number; p95: number; p99: number; created: number; soldOut: number; otherNon2xx: number; errors: number; timeouts: number; statuses: Record<string, number> };
   raw: { tps: number; p50: number; p95: number; p99: number; errors: number };
   oversold: boolean;
   countersMatch: boolean;
@@ -87,10 +76,7 @@ interface LevelResult {
 const log = (msg: string) => console.log(`[bench] ${msg}`);
 
 /** CPU use while `fn` runs: the whole machine (% of all cores) and each given process (% of one core). */
-async function withCpu<T>(
-  pids: number[],
-  fn: () => Promise<T>,
-): Promise<{ result: T; machine: number; procs: number[] }> {
+async function withCpu<T>(pids: number[], fn: () => Promise<T>): Promise<{ result: T; machine: number; procs: number[] }> {
   const machine = () => {
     const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
     return { idle: f[3]! + f[4]!, total: f.reduce((a, b) => a + b, 0) };
@@ -118,52 +104,23 @@ async function withCpu<T>(
 }
 
 async function main(): Promise<void> {
-  log(
-    `machine: ${os.cpus().length} cores (nproc ${execFileSync('nproc').toString().trim()}), ${os.cpus()[0]?.model ?? ''}, Node ${process.version}`,
-  );
+  log(`machine: ${os.cpus().length} cores (nproc ${execFileSync('nproc').toString().trim()}), ${os.cpus()[0]?.model ?? ''}, Node ${process.version}`);
   const stops: Array<() => Promise<void>> = [];
   try {
-    const { urls, pids } = settings.url
-      ? { urls: [settings.url], pids: [] as number[] }
-      : await startPlatform(stops);
+    const { urls, pids } = settings.url ? { urls: [settings.url], pids: [] as number[] } : await startPlatform(stops);
     const prisma = createPrisma(settings.databaseUrl, 4);
     stops.push(() => prisma.$disconnect());
 
     // The sale: made through the campaigns service (its rules), not the measured path.
     const campaigns = createCampaignsService({ prisma, clock: systemClock });
-    const seller = {
-      userId: crypto.randomUUID(),
-      email: 'bench-seller@example.test',
-      name: 'Bench seller',
-      roles: ['CUSTOMER' as const, 'SELLER' as const],
-      memberships: [],
-    };
+    const seller = { userId: crypto.randomUUID(), email: 'bench-seller@example.test', name: 'Bench seller', roles: ['CUSTOMER' as const, 'SELLER' as const], memberships: [] };
     const startsAt = new Date(Date.now() + 30 * 86_400_000);
     const draft = await campaigns.createCampaign(seller, {
-      kind: 'EVENT',
-      title: `Bench ${new Date().toISOString()}`,
-      venueName: 'Bench Arena',
-      venueAddress: '1 Loopback Road',
-      city: 'Lagos',
-      country: 'NG',
-      startsAt,
-      endsAt: new Date(startsAt.getTime() + 6 * 3_600_000),
-      timezone: 'Africa/Lagos',
-      currency: 'NGN',
-      maxTicketsPerCustomer: 1_000_000,
+      kind: 'EVENT', title: `Bench ${new Date().toISOString()}`, venueName: 'Bench Arena', venueAddress: '1 Loopback Road', city: 'Lagos', country: 'NG',
+      startsAt, endsAt: new Date(startsAt.getTime() + 6 * 3_600_000), timezone: 'Africa/Lagos', currency: 'NGN', maxTicketsPerCustomer: 1_000_000,
     });
-    const hot = await campaigns.createTicketType(seller, draft.id, {
-      name: 'Hot',
-      priceMinor: 500_000,
-      capacity: 10_000_000,
-      maxPerOrder: 10,
-    });
-    const rawType = await campaigns.createTicketType(seller, draft.id, {
-      name: 'Raw baseline',
-      priceMinor: 500_000,
-      capacity: 10_000_000,
-      maxPerOrder: 10,
-    });
+    const hot = await campaigns.createTicketType(seller, draft.id, { name: 'Hot', priceMinor: 500_000, capacity: 10_000_000, maxPerOrder: 10 });
+    const rawType = await campaigns.createTicketType(seller, draft.id, { name: 'Raw baseline', priceMinor: 500_000, capacity: 10_000_000, maxPerOrder: 10 });
     const campaign = await campaigns.publishCampaign(seller, draft.id);
     log(`campaign ${campaign.id}, hot type ${hot.id}`);
 
@@ -183,16 +140,12 @@ async function main(): Promise<void> {
       const cpuRaw: Array<Awaited<ReturnType<typeof withCpu>>> = [];
       const load = os.loadavg()[0]!;
       for (let round = 0; round < settings.rounds; round++) {
-        const o = await withCpu([process.pid, ...pids], () =>
-          driveApi(urls, users, campaign.id, hot.id, connections, settings.durationS),
-        );
+        const o = await withCpu([process.pid, ...pids], () => driveApi(urls, users, campaign.id, hot.id, connections, settings.durationS));
         apiRuns.push(o.result);
         cpuOurs.push(o);
         // Requests in flight when autocannon stopped may still commit: let them land.
         await new Promise((r) => setTimeout(r, 1000));
-        const w = await withCpu([process.pid], () =>
-          driveRaw(settings.databaseUrl, campaign, rawType.id, connections, settings.durationS),
-        );
+        const w = await withCpu([process.pid], () => driveRaw(settings.databaseUrl, campaign, rawType.id, connections, settings.durationS));
         rawRuns.push(w.result);
         cpuRaw.push(w);
       }
@@ -241,9 +194,7 @@ async function startPlatform(stops: Array<() => Promise<void>>): Promise<{ urls:
   await migrateDatabase(settings.databaseUrl);
   log(`fresh database ${dbName}`);
 
-  const provider: OidcProvider = createOidcProvider({
-    clients: [{ clientId: CLIENT.id, clientSecret: CLIENT.secret, redirectUris: [] }],
-  });
+  const provider: OidcProvider = createOidcProvider({ clients: [{ clientId: CLIENT.id, clientSecret: CLIENT.secret, redirectUris: [] }] });
   await provider.listen(0, '127.0.0.1');
   stops.push(() => provider.close());
 
@@ -265,11 +216,7 @@ async function startPlatform(stops: Array<() => Promise<void>>): Promise<{ urls:
   const webs: WebProcess[] = [];
   for (let i = 0; i < settings.webProcesses; i++) {
     // BENCH_WEB_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=var/prof", profiles the web processes.
-    const w = await spawnWebProcess(
-      webEnv,
-      60_000,
-      env.BENCH_WEB_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
-    );
+    const w = await spawnWebProcess(webEnv, 60_000, env.BENCH_WEB_NODE_ARGS?.split(' ').filter(Boolean) ?? []);
     webs.push(w);
     stops.push(() => w.stop());
     provider.registerRedirectUri(CLIENT.id, `${w.url}${GOOGLE_CALLBACK_PATH}`);
@@ -291,13 +238,10 @@ async function signIn(url: string, email: string): Promise<User> {
   };
   const next = (res: Response) => {
     const location = res.headers.get('location');
-    if (res.status < 300 || res.status >= 400 || !location)
-      throw new Error(`sign-in of ${email}: expected a redirect, got ${res.status}`);
+    if (res.status < 300 || res.status >= 400 || !location) throw new Error(`sign-in of ${email}: expected a redirect, got ${res.status}`);
     return new URL(location, res.url).toString();
   };
-  const start = await fetch(`${url}/api/v1/auth/google?login_hint=${encodeURIComponent(email)}`, {
-    redirect: 'manual',
-  });
+  const start = await fetch(`${url}/api/v1/auth/google?login_hint=${encodeURIComponent(email)}`, { redirect: 'manual' });
   absorb(start);
   const authorize = await fetch(next(start), { redirect: 'manual' });
   const callback = await fetch(next(authorize), { redirect: 'manual', headers: { cookie: cookie() } });
@@ -320,69 +264,48 @@ async function signInUsers(url: string, n: number): Promise<User[]> {
 }
 
 /** autocannon on POST /api/v1/bookings; each connection is one user, each request a new Idempotency-Key. */
-async function driveApi(
-  urls: string[],
-  users: User[],
-  campaignId: string,
-  ticketTypeId: string,
-  connections: number,
-  durationS: number,
-): Promise<ApiSamples> {
+async function driveApi(urls: string[], users: User[], campaignId: string, ticketTypeId: string, connections: number, durationS: number): Promise<ApiSamples> {
   const body = JSON.stringify({ campaignId, items: [{ ticketTypeId, quantity: 1 }], issuance: 'SINGLE' });
   let nextUser = 0;
-  const perProcess = urls.map(
-    (url, i) => Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0),
-  );
+  const perProcess = urls.map((url, i) => Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0));
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const runs = await Promise.all(
-    urls.map(
-      (url, i) =>
-        new Promise<autocannon.Result>((resolve, reject) => {
-          const instance = autocannon(
-            {
-              url,
-              connections: perProcess[i]!,
-              duration: durationS,
-              timeout: 10,
-              requests: [
-                {
-                  method: 'POST',
-                  path: '/api/v1/bookings',
-                  setupRequest: (req, context) => {
-                    const ctx = context as { user?: User };
-                    ctx.user ??= users[nextUser++ % users.length]!;
-                    return {
-                      ...req,
-                      headers: {
-                        'content-type': 'application/json',
-                        cookie: ctx.user.cookie,
-                        'x-csrf-token': ctx.user.csrfToken,
-                        'idempotency-key': crypto.randomUUID(),
-                      },
-                      body,
-                    };
-                  },
+    urls.map((url, i) => new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon({
+        url,
+        connections: perProcess[i]!,
+        duration: durationS,
+        timeout: 10,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/v1/bookings',
+            setupRequest: (req, context) => {
+              const ctx = context as { user?: User };
+              ctx.user ??= users[nextUser++ % users.length]!;
+              return {
+                ...req,
+                headers: {
+                  'content-type': 'application/json',
+                  cookie: ctx.user.cookie,
+                  'x-csrf-token': ctx.user.csrfToken,
+                  'idempotency-key': crypto.randomUUID(),
                 },
-              ],
+                body,
+              };
             },
-            (err, result) => (err ? reject(err) : resolve(result)),
-          );
-          // Every response's latency, so that percentiles are exact across processes.
-          instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-            latencies.push(responseTime);
-            statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
-          });
-        }),
-    ),
+          },
+        ],
+      }, (err, result) => (err ? reject(err) : resolve(result)));
+      // Every response's latency, so that percentiles are exact across processes.
+      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+        latencies.push(responseTime);
+        statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+      });
+    })),
   );
-  return {
-    latencies,
-    statuses,
-    errors: runs.reduce((n, r) => n + r.errors, 0),
-    timeouts: runs.reduce((n, r) => n + r.timeouts, 0),
-    seconds: durationS,
-  };
+  return { latencies, statuses, errors: runs.reduce((n, r) => n + r.errors, 0), timeouts: runs.reduce((n, r) => n + r.timeouts, 0), seconds: durationS };
 }
 
 interface ApiSamples {
@@ -419,17 +342,12 @@ function summariseApi(runs: ApiSamples[]): LevelResult['ours'] {
 
 function summariseRaw(runs: RawSamples[]): LevelResult['raw'] {
   const latencies = runs.flatMap((r) => r.latencies);
-  return {
-    tps: latencies.length / runs.reduce((n, r) => n + r.seconds, 0),
-    ...percentiles(latencies),
-    errors: runs.reduce((n, r) => n + r.errors, 0),
-  };
+  return { tps: latencies.length / runs.reduce((n, r) => n + r.seconds, 0), ...percentiles(latencies), errors: runs.reduce((n, r) => n + r.errors, 0) };
 }
 
 function percentiles(latencies: number[]) {
   const sorted = [...latencies].sort((a, b) => a - b);
-  const pct = (p: number) =>
-    Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 10) / 10;
+  const pct = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 10) / 10;
   return { p50: pct(50), p95: pct(95), p99: pct(99) };
 }
 
@@ -437,13 +355,7 @@ function percentiles(latencies: number[]) {
  * The raw baseline: `connections` concurrent clients over a node-postgres pool as large as the
  * web tier's, each looping BEGIN; the same conditional UPDATE; INSERT booking + item; COMMIT.
  */
-async function driveRaw(
-  databaseUrl: string,
-  campaign: { id: string; sellerId: string },
-  ticketTypeId: string,
-  connections: number,
-  durationS: number,
-): Promise<RawSamples> {
+async function driveRaw(databaseUrl: string, campaign: { id: string; sellerId: string }, ticketTypeId: string, connections: number, durationS: number): Promise<RawSamples> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: Math.min(rawPool, connections) });
   const latencies: number[] = [];
   let errors = 0;
@@ -456,10 +368,7 @@ async function driveRaw(
         const client = await pool.connect();
         try {
           await client.query('BEGIN');
-          const up = await client.query(
-            'UPDATE ticket_types SET reserved = reserved + 1, has_bookings = true WHERE id = $1 AND sold + reserved + 1 <= capacity',
-            [ticketTypeId],
-          );
+          const up = await client.query('UPDATE ticket_types SET reserved = reserved + 1, has_bookings = true WHERE id = $1 AND sold + reserved + 1 <= capacity', [ticketTypeId]);
           if (up.rowCount !== 1) throw new Error('sold out');
           const now = new Date();
           await client.query(
@@ -468,17 +377,7 @@ async function driveRaw(
                VALUES ($1, $2, $3, $4, $5, 'PENDING', 'SINGLE', 'NGN', 500000, $6, $7, $7) RETURNING id)
              INSERT INTO booking_items (id, booking_id, ticket_type_id, ticket_type_name, unit_price_minor, quantity, entries_per_ticket, line_total_minor)
              SELECT $8, b.id, $9, 'Raw baseline', 500000, 1, 1, 500000 FROM b`,
-            [
-              crypto.randomUUID(),
-              newReference(),
-              user,
-              campaign.id,
-              campaign.sellerId,
-              new Date(now.getTime() + 15 * 60_000),
-              now,
-              crypto.randomUUID(),
-              ticketTypeId,
-            ],
+            [crypto.randomUUID(), newReference(), user, campaign.id, campaign.sellerId, new Date(now.getTime() + 15 * 60_000), now, crypto.randomUUID(), ticketTypeId],
           );
           await client.query('COMMIT');
           latencies.push(performance.now() - t0);
@@ -496,44 +395,21 @@ async function driveRaw(
 }
 
 async function counterOf(prisma: ReturnType<typeof createPrisma>, id: string) {
-  const rows = await prisma.$queryRaw<
-    Array<{ capacity: number; sold: number; reserved: number }>
-  >`SELECT capacity, sold, reserved FROM ticket_types WHERE id = ${id}::uuid`;
+  const rows = await prisma.$queryRaw<Array<{ capacity: number; sold: number; reserved: number }>>`SELECT capacity, sold, reserved FROM ticket_types WHERE id = ${id}::uuid`;
   return rows[0]!;
 }
 
 function report(results: LevelResult[]): void {
-  console.log(
-    '\nconns | ours res/s | p50 | p95 | p99 (ms) | 201 | 409 | other | errors | raw tx/s | raw p50 | raw p95 | raw p99 | our/raw | oversold | counters | load | CPU machine/web',
-  );
+  console.log('\nconns | ours res/s | p50 | p95 | p99 (ms) | 201 | 409 | other | errors | raw tx/s | raw p50 | raw p95 | raw p99 | our/raw | oversold | counters | load | CPU machine/web');
   for (const r of results) {
     console.log(
-      [
-        r.connections,
-        r.ours.rps.toFixed(0),
-        r.ours.p50,
-        r.ours.p95,
-        r.ours.p99,
-        r.ours.created,
-        r.ours.soldOut,
-        r.ours.otherNon2xx,
-        r.ours.errors + r.ours.timeouts,
-        r.raw.tps.toFixed(0),
-        r.raw.p50,
-        r.raw.p95,
-        r.raw.p99,
-        (r.ours.rps / r.raw.tps).toFixed(2),
-        r.oversold ? 'YES' : 'no',
-        r.countersMatch ? 'exact' : 'MISMATCH',
-        r.loadAverage.toFixed(1),
-        `${r.cpu.machine}%/${r.cpu.web.join('+')}%`,
-      ].join(' | '),
+      [r.connections, r.ours.rps.toFixed(0), r.ours.p50, r.ours.p95, r.ours.p99, r.ours.created, r.ours.soldOut, r.ours.otherNon2xx, r.ours.errors + r.ours.timeouts,
+        r.raw.tps.toFixed(0), r.raw.p50, r.raw.p95, r.raw.p99, (r.ours.rps / r.raw.tps).toFixed(2), r.oversold ? 'YES' : 'no', r.countersMatch ? 'exact' : 'MISMATCH',
+        r.loadAverage.toFixed(1), `${r.cpu.machine}%/${r.cpu.web.join('+')}%`].join(' | '),
     );
   }
   console.log('\nMarkdown rows for docs/benchmarks.md:');
-  console.log(
-    '| connections | ours (reservations/s) | p50 / p95 / p99 (ms) | 201 / 409 / other / errors | raw (tx/s) | raw p50 / p95 / p99 (ms) | our/raw | oversold | load avg | CPU machine / web |',
-  );
+  console.log('| connections | ours (reservations/s) | p50 / p95 / p99 (ms) | 201 / 409 / other / errors | raw (tx/s) | raw p50 / p95 / p99 (ms) | our/raw | oversold | load avg | CPU machine / web |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(

@@ -2,15 +2,7 @@ import crypto from 'node:crypto';
 import request from 'supertest';
 import { fixedClock } from '../../src/shared/clock';
 import type { Actor } from '../../src/shared/http/authorize';
-import {
-  makeSeller,
-  makeTeamMember,
-  signIn,
-  signInAdmin,
-  startAuthApp,
-  type AuthTestEnv,
-  type TestSession,
-} from '../support/auth';
+import { makeSeller, makeTeamMember, signIn, signInAdmin, startAuthApp, type AuthTestEnv, type TestSession } from '../support/auth';
 import { expectInventoryInvariant } from '../support/inventory-invariant';
 import { resetDatabase } from '../support/platform';
 import { createSale, type Sale } from '../support/sale';
@@ -36,23 +28,10 @@ describe('bookings API (signed in through the real sign-in)', () => {
     env = await startAuthApp();
     await resetDatabase(env.platform);
     seller = await makeSeller(env, email('seller'));
-    const sellerActor: Actor = {
-      userId: seller.userId,
-      email: seller.email,
-      name: 'Seller',
-      roles: ['CUSTOMER', 'SELLER'],
-      memberships: [],
-    };
+    const sellerActor: Actor = { userId: seller.userId, email: seller.email, name: 'Seller', roles: ['CUSTOMER', 'SELLER'], memberships: [] };
     sale = await createSale(
       { prisma: env.platform.prisma, clock: fixedClock(new Date()) },
-      {
-        seller: sellerActor,
-        campaign: { maxTicketsPerCustomer: 20 },
-        types: [
-          { name: 'Regular', priceMinor: 250_000, capacity: 200 },
-          { name: 'VIP', priceMinor: 1_000_000, capacity: 10 },
-        ],
-      },
+      { seller: sellerActor, campaign: { maxTicketsPerCustomer: 20 }, types: [{ name: 'Regular', priceMinor: 250_000, capacity: 200 }, { name: 'VIP', priceMinor: 1_000_000, capacity: 10 }] },
     );
   }, 60_000);
   afterAll(async () => {
@@ -74,23 +53,14 @@ describe('bookings API (signed in through the real sign-in)', () => {
 
   it('when a buyer reserves, then 201 with the booking in camelCase, money in minor units and expiresAt in UTC', async () => {
     const buyer = await signIn(env, email('buyer'));
-    const res = await reserve(
-      buyer,
-      body([
-        [0, 2],
-        [1, 1],
-      ]),
-    ).expect(201);
+    const res = await reserve(buyer, body([[0, 2], [1, 1]])).expect(201);
     const b = res.body as BookingBody;
     expect(b).toMatchObject({ status: 'PENDING', totalMinor: 1_500_000, currency: 'NGN' });
     expect(b.reference).toMatch(/^[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$/);
     expect(b.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(Date.parse(b.expiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
     expect(b.items).toHaveLength(2);
-    expect((await buyer.get(`/api/v1/bookings/${b.id}`).expect(200)).body).toMatchObject({
-      id: b.id,
-      reference: b.reference,
-    });
+    expect((await buyer.get(`/api/v1/bookings/${b.id}`).expect(200)).body).toMatchObject({ id: b.id, reference: b.reference });
   });
 
   it('when the Idempotency-Key header is missing, then 400 IDEMPOTENCY_KEY_REQUIRED and nothing is written', async () => {
@@ -102,11 +72,7 @@ describe('bookings API (signed in through the real sign-in)', () => {
 
   it('when the CSRF token is missing, then 403 and nothing is written', async () => {
     const buyer = await signIn(env, email('buyer'));
-    const res = await request(env.url)
-      .post('/api/v1/bookings')
-      .set('Cookie', buyer.cookie)
-      .set('Idempotency-Key', crypto.randomUUID())
-      .send(body([[0, 1]]));
+    const res = await request(env.url).post('/api/v1/bookings').set('Cookie', buyer.cookie).set('Idempotency-Key', crypto.randomUUID()).send(body([[0, 1]]));
     expect(res.status).toBe(403);
     expect((await buyer.get('/api/v1/bookings').expect(200)).body.items).toEqual([]);
   });
@@ -116,10 +82,7 @@ describe('bookings API (signed in through the real sign-in)', () => {
     const bad = await reserve(buyer, { ...body([[0, 0]]), issuance: 'BOTH', sold: 5 }).expect(400);
     expect(bad.body.error.code).toBe('FIELD_NOT_ALLOWED');
     const res = await reserve(buyer, { ...body([[0, 0]]), issuance: 'BOTH' }).expect(400);
-    expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
-      'issuance',
-      'items[0].quantity',
-    ]);
+    expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['issuance', 'items[0].quantity']);
   });
 
   it('when the same key is sent again, then the same body comes back (replayed); with another body, 422 IDEMPOTENCY_KEY_REUSED', async () => {
@@ -148,10 +111,7 @@ describe('bookings API (signed in through the real sign-in)', () => {
   it('when there are not enough tickets, then 409 SOLD_OUT names the type and what is left', async () => {
     const buyer = await signIn(env, email('buyer'));
     const res = await reserve(buyer, body([[1, 10]])).expect(409);
-    expect(res.body.error).toMatchObject({
-      code: 'SOLD_OUT',
-      details: [expect.objectContaining({ ticketTypeId: sale.types[1]!.id, name: 'VIP', available: 9 })],
-    });
+    expect(res.body.error).toMatchObject({ code: 'SOLD_OUT', details: [expect.objectContaining({ ticketTypeId: sale.types[1]!.id, name: 'VIP', available: 9 })] });
   });
 
   it('when someone reads a booking, then the buyer, the seller, their team and admins see it and everyone else gets 404', async () => {
@@ -162,9 +122,7 @@ describe('bookings API (signed in through the real sign-in)', () => {
     await finance.get(`/api/v1/bookings/${id}`).expect(200);
     await (await signInAdmin(env)).get(`/api/v1/bookings/${id}`).expect(200);
     const stranger = await signIn(env, email('stranger'));
-    expect((await stranger.get(`/api/v1/bookings/${id}`).expect(404)).body.error.code).toBe(
-      'BOOKING_NOT_FOUND',
-    );
+    expect((await stranger.get(`/api/v1/bookings/${id}`).expect(404)).body.error.code).toBe('BOOKING_NOT_FOUND');
     await stranger.post(`/api/v1/bookings/${id}/cancel`).expect(404);
     await stranger.get(`/api/v1/bookings/not-a-uuid`).expect(400);
   });
@@ -182,20 +140,15 @@ describe('bookings API (signed in through the real sign-in)', () => {
   it('when a buyer lists bookings, then pages of { items, nextCursor } walk through all of them newest first', async () => {
     const buyer = await signIn(env, email('buyer'));
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++)
-      ids.push(((await reserve(buyer, body([[0, 1]])).expect(201)).body as BookingBody).id);
+    for (let i = 0; i < 5; i++) ids.push(((await reserve(buyer, body([[0, 1]])).expect(201)).body as BookingBody).id);
     const first = (await buyer.get('/api/v1/bookings?limit=2').expect(200)).body;
     expect(first.items.map((b: BookingBody) => b.id)).toEqual([ids[4], ids[3]]);
     expect(first.nextCursor).toEqual(expect.any(String));
     const second = (await buyer.get(`/api/v1/bookings?limit=2&cursor=${first.nextCursor}`).expect(200)).body;
     const third = (await buyer.get(`/api/v1/bookings?limit=2&cursor=${second.nextCursor}`).expect(200)).body;
-    expect([...first.items, ...second.items, ...third.items].map((b: BookingBody) => b.id)).toEqual(
-      [...ids].reverse(),
-    );
+    expect([...first.items, ...second.items, ...third.items].map((b: BookingBody) => b.id)).toEqual([...ids].reverse());
     expect(third.nextCursor).toBeNull();
-    expect((await buyer.get('/api/v1/bookings?cursor=garbage').expect(400)).body.error.code).toBe(
-      'INVALID_CURSOR',
-    );
+    expect((await buyer.get('/api/v1/bookings?cursor=garbage').expect(400)).body.error.code).toBe('INVALID_CURSOR');
   });
 
   it('when a signed-in buyer opens the pages, then my bookings lists the booking and its page shows the hold countdown and cancel', async () => {

@@ -19,20 +19,14 @@ describe('checkout pages (signed out)', () => {
   });
 
   it('when a visitor opens a campaign on sale, then the ticket table has quantity inputs, a total and a reserve button asking to sign in', async () => {
-    const s = await createSale(
-      { prisma: platform.prisma, clock: fixedClock(new Date()) },
-      { types: [{ name: 'Early bird', priceMinor: 150_000, capacity: 20, maxPerOrder: 6 }] },
-    );
+    const s = await createSale({ prisma: platform.prisma, clock: fixedClock(new Date()) }, { types: [{ name: 'Early bird', priceMinor: 150_000, capacity: 20, maxPerOrder: 6 }] });
     const res = await request(app.url).get(`/campaigns/${s.campaign.slug}`).expect(200);
     expect(res.text).toContain(`data-quantity-for="${s.types[0]!.id}"`);
     expect(res.text).toMatch(/max="6"/);
     expect(res.text).toContain('data-checkout-total');
     expect(res.text).toContain('Sign in to reserve');
     expect(res.text).toContain('/static/js/checkout.js');
-    await request(app.url)
-      .get('/static/js/checkout.js')
-      .expect(200)
-      .expect('content-type', /javascript/);
+    await request(app.url).get('/static/js/checkout.js').expect(200).expect('content-type', /javascript/);
   });
 
   it('when a visitor opens my bookings or a booking, then they are sent to sign in and brought back', async () => {

@@ -14,27 +14,13 @@ describe('reservation rate limit', () => {
   afterAll(() => env.close());
 
   it('when one buyer sends more reservations than allowed per window, then 429 RATE_LIMITED with Retry-After, per user', async () => {
-    const s = await createSale(
-      { prisma: env.platform.prisma, clock: fixedClock(new Date()) },
-      { campaign: { maxTicketsPerCustomer: 100 } },
-    );
-    const body = {
-      campaignId: s.campaign.id,
-      items: [{ ticketTypeId: s.types[0]!.id, quantity: 1 }],
-      issuance: 'SINGLE',
-    };
+    const s = await createSale({ prisma: env.platform.prisma, clock: fixedClock(new Date()) }, { campaign: { maxTicketsPerCustomer: 100 } });
+    const body = { campaignId: s.campaign.id, items: [{ ticketTypeId: s.types[0]!.id, quantity: 1 }], issuance: 'SINGLE' };
     const buyer = await signIn(env, `busy-${crypto.randomBytes(3).toString('hex')}@example.test`);
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++)
-      statuses.push(
-        (await buyer.post('/api/v1/bookings').set('Idempotency-Key', crypto.randomUUID()).send(body)).status,
-      );
+    for (let i = 0; i < 4; i++) statuses.push((await buyer.post('/api/v1/bookings').set('Idempotency-Key', crypto.randomUUID()).send(body)).status);
     expect(statuses).toEqual([201, 201, 201, 429]);
-    const limited = await buyer
-      .post('/api/v1/bookings')
-      .set('Idempotency-Key', crypto.randomUUID())
-      .send(body)
-      .expect(429);
+    const limited = await buyer.post('/api/v1/bookings').set('Idempotency-Key', crypto.randomUUID()).send(body).expect(429);
     expect(limited.body.error.code).toBe('RATE_LIMITED');
     expect(limited.headers['retry-after']).toBeDefined();
     // Another buyer has their own allowance.

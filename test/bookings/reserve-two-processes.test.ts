@@ -37,66 +37,35 @@ describe('reservations across two web processes', () => {
   });
 
   it('when 500 reservations from 200 signed-in users hit a capacity-100 type at once, then exactly 100 are held, every other one is SOLD_OUT and none fails', async () => {
-    const s = await createSale(
-      { prisma: platform.prisma, clock: fixedClock(new Date()) },
-      { campaign: { maxTicketsPerCustomer: 10 }, types: [{ capacity: 100, name: 'Last call' }] },
-    );
+    const s = await createSale({ prisma: platform.prisma, clock: fixedClock(new Date()) }, { campaign: { maxTicketsPerCustomer: 10 }, types: [{ capacity: 100, name: 'Last call' }] });
     const ticketTypeId = s.types[0]!.id;
 
     // 200 users, signed in through the real OpenID redirects on alternating processes.
     const users: TestSession[] = [];
     const run = crypto.randomBytes(3).toString('hex');
     for (let batch = 0; batch < 200; batch += 20) {
-      users.push(
-        ...(await Promise.all(
-          Array.from({ length: 20 }, (_, i) =>
-            signIn({ url: webs[(batch + i) % 2]!.url, provider }, `buyer-${run}-${batch + i}@example.test`),
-          ),
-        )),
-      );
+      users.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => signIn({ url: webs[(batch + i) % 2]!.url, provider }, `buyer-${run}-${batch + i}@example.test`)))));
     }
     expect(new Set(users.map((u) => u.userId)).size).toBe(200);
 
-    const body = JSON.stringify({
-      campaignId: s.campaign.id,
-      items: [{ ticketTypeId, quantity: 1 }],
-      issuance: 'SINGLE',
-    });
+    const body = JSON.stringify({ campaignId: s.campaign.id, items: [{ ticketTypeId, quantity: 1 }], issuance: 'SINGLE' });
     const responses = await Promise.all(
       Array.from({ length: 500 }, async (_, n) => {
         const user = users[n % users.length]!;
         // A session works on either process (sessions live in Redis).
         const res = await fetch(`${webs[n % 2]!.url}/api/v1/bookings`, {
           method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            cookie: user.cookie,
-            'x-csrf-token': user.csrfToken,
-            'idempotency-key': crypto.randomUUID(),
-          },
+          headers: { 'content-type': 'application/json', cookie: user.cookie, 'x-csrf-token': user.csrfToken, 'idempotency-key': crypto.randomUUID() },
           body,
         });
-        return {
-          status: res.status,
-          body: (await res.json()) as {
-            id?: string;
-            status?: string;
-            error?: { code: string; details: Array<{ available?: number }> };
-          },
-        };
+        return { status: res.status, body: (await res.json()) as { id?: string; status?: string; error?: { code: string; details: Array<{ available?: number }> } } };
       }),
     );
 
-    const byStatus = responses.reduce<Record<number, number>>(
-      (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
-      {},
-    );
+    const byStatus = responses.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
     expect(byStatus).toEqual({ 201: 100, 409: 400 });
     for (const r of responses.filter((x) => x.status === 409)) {
-      expect(r.body.error).toMatchObject({
-        code: 'SOLD_OUT',
-        details: [expect.objectContaining({ ticketTypeId, available: 0 })],
-      });
+      expect(r.body.error).toMatchObject({ code: 'SOLD_OUT', details: [expect.objectContaining({ ticketTypeId, available: 0 })] });
     }
     const held = responses.filter((r) => r.status === 201);
     expect(new Set(held.map((r) => r.body.id)).size).toBe(100);

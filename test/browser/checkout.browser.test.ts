@@ -23,13 +23,7 @@ describe('checkout in a browser', () => {
     browser = await launchChromium();
     sale = await createSale(
       { prisma: env.platform.prisma, clock: fixedClock(new Date()) },
-      {
-        campaign: { title: 'Checkout Night' },
-        types: [
-          { name: 'Regular', priceMinor: 250_000, capacity: 50 },
-          { name: 'VIP', priceMinor: 100_000, capacity: 3 },
-        ],
-      },
+      { campaign: { title: 'Checkout Night' }, types: [{ name: 'Regular', priceMinor: 250_000, capacity: 50 }, { name: 'VIP', priceMinor: 100_000, capacity: 3 }] },
     );
   });
   afterAll(async () => {
@@ -47,40 +41,21 @@ describe('checkout in a browser', () => {
     const [regular, vip] = sale.types;
     await page.getByLabel('Quantity of Regular').fill('2');
     await page.getByLabel('Quantity of VIP').fill('1');
-    await page.waitForFunction(() =>
-      document.querySelector('[data-checkout-total]')?.textContent?.includes('6,000.00'),
-    );
+    await page.waitForFunction(() => document.querySelector('[data-checkout-total]')?.textContent?.includes('6,000.00'));
     await page.getByLabel('One ticket per person').check();
     await page.getByRole('button', { name: 'Reserve 3 tickets' }).click();
 
     await page.waitForURL(/\/bookings\/[0-9a-f-]{36}$/);
     const bookingId = page.url().split('/').pop()!;
     expect(await page.locator('[data-booking-status]').textContent()).toBe('PENDING');
-    await page.waitForFunction(() =>
-      /^1[45]:\d\d$/.test(document.querySelector('[data-countdown]')?.textContent ?? ''),
-    );
-    const booking = await env.platform.prisma.booking.findUnique({
-      where: { id: bookingId },
-      include: { items: true },
-    });
-    expect(booking).toMatchObject({
-      userId: buyer.userId,
-      status: 'PENDING',
-      issuance: 'SEPARATE',
-      totalMinor: 600_000n,
-    });
-    expect(booking!.items.map((i) => [i.ticketTypeId, i.quantity]).sort()).toEqual(
-      [
-        [regular!.id, 2],
-        [vip!.id, 1],
-      ].sort(),
-    );
+    await page.waitForFunction(() => /^1[45]:\d\d$/.test(document.querySelector('[data-countdown]')?.textContent ?? ''));
+    const booking = await env.platform.prisma.booking.findUnique({ where: { id: bookingId }, include: { items: true } });
+    expect(booking).toMatchObject({ userId: buyer.userId, status: 'PENDING', issuance: 'SEPARATE', totalMinor: 600_000n });
+    expect(booking!.items.map((i) => [i.ticketTypeId, i.quantity]).sort()).toEqual([[regular!.id, 2], [vip!.id, 1]].sort());
 
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Cancel booking' }).click();
-    await page.waitForFunction(
-      () => document.querySelector('[data-booking-status]')?.textContent === 'CANCELLED',
-    );
+    await page.waitForFunction(() => document.querySelector('[data-booking-status]')?.textContent === 'CANCELLED');
     expect((await env.platform.prisma.ticketType.findUnique({ where: { id: vip!.id } }))!.reserved).toBe(0);
 
     await page.goto(`${env.url}/bookings`);
@@ -99,11 +74,7 @@ describe('checkout in a browser', () => {
     await rival
       .post('/api/v1/bookings')
       .set('Idempotency-Key', crypto.randomUUID())
-      .send({
-        campaignId: sale.campaign.id,
-        items: [{ ticketTypeId: sale.types[1]!.id, quantity: 3 }],
-        issuance: 'SINGLE',
-      })
+      .send({ campaignId: sale.campaign.id, items: [{ ticketTypeId: sale.types[1]!.id, quantity: 3 }], issuance: 'SINGLE' })
       .expect(201);
 
     await page.getByRole('button', { name: 'Reserve 2 tickets' }).click();

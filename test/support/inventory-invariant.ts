@@ -39,8 +39,6 @@ export async function inventoryViolations(db: Db, campaignIds?: string[]): Promi
 export async function expectInventoryInvariant(db: Db, campaignIds?: string[]): Promise<void> {
   const violations = await inventoryViolations(db, campaignIds);
   if (violations.length) {
-    throw new Error(
-      `inventory invariant broken for ${violations.length} ticket type(s):\n${JSON.stringify(violations, null, 2)}`,
-    );
+    throw new Error(`inventory invariant broken for ${violations.length} ticket type(s):\n${JSON.stringify(violations, null, 2)}`);
   }
 }

@@ -1,11 +1,7 @@
 import type { Clock } from '../../src/shared/clock';
 import type { Db } from '../../src/shared/db';
 import type { Actor } from '../../src/shared/http/authorize';
-import {
-  createCampaignsService,
-  type CampaignRecord,
-  type TicketTypeRecord,
-} from '../../src/modules/campaigns';
+import { createCampaignsService, type CampaignRecord, type TicketTypeRecord } from '../../src/modules/campaigns';
 import type { CampaignInput, TicketTypeInput } from '../../src/modules/campaigns/campaigns.service';
 import { campaignBody, sellerActor, ticketTypeBody } from './factories';
 
@@ -25,19 +21,10 @@ export async function createSale(
 ): Promise<Sale> {
   const service = createCampaignsService(deps);
   const seller = opts.seller ?? sellerActor();
-  const draft = await service.createCampaign(
-    seller,
-    campaignBody(deps.clock.now(), opts.campaign ?? {}) as CampaignInput,
-  );
+  const draft = await service.createCampaign(seller, campaignBody(deps.clock.now(), opts.campaign ?? {}) as CampaignInput);
   const types: TicketTypeRecord[] = [];
   for (const [n, t] of (opts.types ?? [{}]).entries()) {
-    types.push(
-      await service.createTicketType(
-        seller,
-        draft.id,
-        ticketTypeBody({ name: `Type ${n + 1}`, ...t }) as TicketTypeInput,
-      ),
-    );
+    types.push(await service.createTicketType(seller, draft.id, ticketTypeBody({ name: `Type ${n + 1}`, ...t }) as TicketTypeInput));
   }
   const campaign = await service.publishCampaign(seller, draft.id);
   return { seller, campaign, types };

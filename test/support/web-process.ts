@@ -17,21 +17,10 @@ const ROOT = path.resolve(__dirname, '../..');
  * free port chosen by the OS, with `env` on top of this process's environment. Resolves once
  * it logs the port it listens on. `nodeArgs` go to node itself (e.g. --cpu-prof).
  */
-export function spawnWebProcess(
-  env: Record<string, string | undefined>,
-  timeoutMs = 60_000,
-  nodeArgs: string[] = [],
-): Promise<WebProcess> {
+export function spawnWebProcess(env: Record<string, string | undefined>, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<WebProcess> {
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      MIGRATE_ON_START: 'false',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MIGRATE_ON_START: 'false', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -19,11 +19,7 @@ runWorkerProcess('scheduler', (platform) => {
         run: () => flushViews(platform.redis, platform.config.REDIS_PREFIX, platform.prisma),
       },
       { name: 'bookings.expire-holds', everyMs: every, run: () => bookings.expireDueBookings() },
-      {
-        name: 'bookings.purge-idempotency-keys',
-        everyMs: every * 40,
-        run: () => bookings.purgeIdempotencyKeys(),
-      },
+      { name: 'bookings.purge-idempotency-keys', everyMs: every * 40, run: () => bookings.purgeIdempotencyKeys() },
     ],
   };
 });

@@ -3,15 +3,9 @@ import { AppError } from '../../shared/errors';
 export const BookingErrors = {
   notFound: () => AppError.notFound('BOOKING_NOT_FOUND', 'No such booking'),
   campaignNotFound: () => AppError.notFound('CAMPAIGN_NOT_FOUND', 'No such campaign'),
-  notOnSale: (status: string) =>
-    AppError.rule(
-      'CAMPAIGN_NOT_ON_SALE',
-      `This campaign is ${status.toLowerCase()}: tickets are not on sale`,
-    ),
+  notOnSale: (status: string) => AppError.rule('CAMPAIGN_NOT_ON_SALE', `This campaign is ${status.toLowerCase()}: tickets are not on sale`),
   saleNotStarted: (at: Date, what = 'Ticket sales') =>
-    AppError.rule('SALE_NOT_STARTED', `${what} open at ${at.toISOString()}`, [
-      { message: 'sale not started', opensAt: at.toISOString() },
-    ]),
+    AppError.rule('SALE_NOT_STARTED', `${what} open at ${at.toISOString()}`, [{ message: 'sale not started', opensAt: at.toISOString() }]),
   saleEnded: (what = 'Ticket sales') => AppError.rule('SALE_ENDED', `${what} have ended`),
   ticketTypeUnavailable: (ids: string[]) =>
     AppError.rule(
@@ -24,9 +18,7 @@ export const BookingErrors = {
       { field: 'items', message: 'sale not started', ticketTypeId, opensAt: at.toISOString() },
     ]),
   typeSaleEnded: (name: string, ticketTypeId: string) =>
-    AppError.rule('SALE_ENDED', `${name} tickets are no longer on sale`, [
-      { field: 'items', message: 'sale ended', ticketTypeId },
-    ]),
+    AppError.rule('SALE_ENDED', `${name} tickets are no longer on sale`, [{ field: 'items', message: 'sale ended', ticketTypeId }]),
   quantityOutOfRange: (name: string, ticketTypeId: string, min: number, max: number) =>
     AppError.rule('QUANTITY_OUT_OF_RANGE', `${name}: order between ${min} and ${max} tickets`, [
       { field: 'items', message: `between ${min} and ${max}`, ticketTypeId, min, max },
@@ -40,27 +32,17 @@ export const BookingErrors = {
   soldOut: (name: string, ticketTypeId: string, available: number) =>
     AppError.conflict(
       'SOLD_OUT',
-      available > 0
-        ? `Only ${available} ${name} ticket${available === 1 ? '' : 's'} left`
-        : `${name} is sold out`,
+      available > 0 ? `Only ${available} ${name} ticket${available === 1 ? '' : 's'} left` : `${name} is sold out`,
       [{ field: 'items', message: 'not enough tickets left', ticketTypeId, name, available }],
     ),
   idempotencyKeyRequired: () =>
-    AppError.validation(
-      'The Idempotency-Key header is required (a fresh random value per booking attempt, e.g. a UUID)',
-      [{ field: 'Idempotency-Key', message: 'required: 1 to 255 visible ASCII characters' }],
-      'IDEMPOTENCY_KEY_REQUIRED',
-    ),
+    AppError.validation('The Idempotency-Key header is required (a fresh random value per booking attempt, e.g. a UUID)', [
+      { field: 'Idempotency-Key', message: 'required: 1 to 255 visible ASCII characters' },
+    ], 'IDEMPOTENCY_KEY_REQUIRED'),
   idempotencyKeyReused: () =>
-    AppError.rule(
-      'IDEMPOTENCY_KEY_REUSED',
-      'This Idempotency-Key was already used with a different request body; use a new key',
-    ),
+    AppError.rule('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body; use a new key'),
   notCancellable: (status: string) =>
-    AppError.rule('BOOKING_NOT_CANCELLABLE', `A ${status} booking cannot be cancelled here`, [
-      { message: 'status', status },
-    ]),
-  notRefundable: (status: string) =>
-    AppError.rule('BOOKING_NOT_REFUNDABLE', `A ${status} booking cannot be refunded`),
+    AppError.rule('BOOKING_NOT_CANCELLABLE', `A ${status} booking cannot be cancelled here`, [{ message: 'status', status }]),
+  notRefundable: (status: string) => AppError.rule('BOOKING_NOT_REFUNDABLE', `A ${status} booking cannot be refunded`),
   tooLarge: () => AppError.rule('ORDER_TOO_LARGE', 'The order total is too large'),
 };

@@ -11,16 +11,7 @@ const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 
 /** What a booking page shows of its campaign. */
 function campaignSummary(c: CampaignRecord) {
-  return {
-    id: c.id,
-    title: c.title,
-    slug: c.slug,
-    startsAt: c.startsAt.toISOString(),
-    timezone: c.timezone,
-    venueName: c.venueName,
-    city: c.city,
-    status: c.status,
-  };
+  return { id: c.id, title: c.title, slug: c.slug, startsAt: c.startsAt.toISOString(), timezone: c.timezone, venueName: c.venueName, city: c.city, status: c.status };
 }
 
 /** "My bookings" and a booking's page (hold countdown, cancel). */

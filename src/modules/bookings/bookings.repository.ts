@@ -55,12 +55,7 @@ export interface KeyClaim {
  * The lock is taken before the keys (the INSERT reads from the CTE that takes it). Lock order for
  * reservations: sales lock → key rows → ticket type rows.
  */
-export async function lockSalesAndClaimKeys(
-  tx: Tx,
-  campaignId: string,
-  claims: KeyClaim[],
-  now: Date,
-): Promise<Set<string>> {
+export async function lockSalesAndClaimKeys(tx: Tx, campaignId: string, claims: KeyClaim[], now: Date): Promise<Set<string>> {
   const rows = await tx.$queryRaw<Array<{ user_id: string; key: string }>>`
     WITH sales_lock AS (SELECT pg_advisory_xact_lock(hashtext('bookings.sales'), hashtext(${campaignId})))
     INSERT INTO booking_idempotency_keys (user_id, key, request_hash, created_at)
@@ -83,10 +78,7 @@ export interface StoredResponse {
   responseBody: unknown;
 }
 
-export async function findIdempotencyRecords(
-  tx: Tx,
-  pairs: Array<{ userId: string; key: string }>,
-): Promise<StoredResponse[]> {
+export async function findIdempotencyRecords(tx: Tx, pairs: Array<{ userId: string; key: string }>): Promise<StoredResponse[]> {
   if (!pairs.length) return [];
   return tx.$queryRaw<StoredResponse[]>`
     SELECT k.user_id::text AS "userId", k.key, k.request_hash AS "requestHash", k.response_status AS "responseStatus", k.response_body AS "responseBody"
@@ -102,12 +94,7 @@ export async function deleteIdempotencyKeysBefore(db: Client, cutoff: Date, limi
 }
 
 /** Tickets each customer holds or bought for the campaign (PENDING + CONFIRMED). Read under the sales lock. */
-export async function ticketsHeldByCustomers(
-  tx: Client,
-  campaignId: string,
-  userIds: string[],
-  exceptBookingId?: string,
-): Promise<Map<string, number>> {
+export async function ticketsHeldByCustomers(tx: Client, campaignId: string, userIds: string[], exceptBookingId?: string): Promise<Map<string, number>> {
   const rows = await tx.$queryRaw<Array<{ user_id: string; n: number }>>`
     SELECT b.user_id::text, SUM(i.quantity)::int AS n FROM bookings b JOIN booking_items i ON i.booking_id = b.id
     WHERE b.campaign_id = ${campaignId}::uuid AND b.user_id = ANY(${userIds}::uuid[]) AND b.status IN ('PENDING', 'CONFIRMED')
@@ -149,12 +136,7 @@ export interface KeyResponse {
  * the transaction is not aborted) is left out, with its items and response: the caller retries
  * it with a new reference. Returns the ids inserted.
  */
-export async function insertBookings(
-  tx: Tx,
-  bookings: NewBooking[],
-  responses: KeyResponse[],
-  now: Date,
-): Promise<Set<string>> {
+export async function insertBookings(tx: Tx, bookings: NewBooking[], responses: KeyResponse[], now: Date): Promise<Set<string>> {
   const items = bookings.flatMap((b) => b.items.map((i) => ({ ...i, bookingId: b.id })));
   const json = (v: unknown) => JSON.stringify(v);
   const rows = await tx.$queryRaw<Array<{ id: string }>>`
@@ -196,9 +178,7 @@ export async function findBooking(db: Client, id: string): Promise<BookingRecord
 
 /** Locks the booking row until the end of the transaction (serialises transitions on it). */
 export async function lockBooking(tx: Tx, id: string): Promise<BookingRecord | null> {
-  const rows = await tx.$queryRaw<
-    Array<{ id: string }>
-  >`SELECT id::text FROM bookings WHERE id = ${id}::uuid FOR UPDATE`;
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM bookings WHERE id = ${id}::uuid FOR UPDATE`;
   return rows.length ? findBooking(tx, id) : null;
 }
 
@@ -247,10 +227,7 @@ export async function expireBookings(tx: Tx, ids: string[], now: Date): Promise<
     UPDATE bookings SET status = 'EXPIRED', expired_at = ${now}, updated_at = ${now}
     WHERE id = ANY(${ids}::uuid[]) AND status = 'PENDING' RETURNING id::text`;
   if (!moved.length) return [];
-  const rows = await tx.booking.findMany({
-    where: { id: { in: moved.map((r) => r.id) } },
-    include: { items: true },
-  });
+  const rows = await tx.booking.findMany({ where: { id: { in: moved.map((r) => r.id) } }, include: { items: true } });
   return rows.map(toBooking);
 }
 
@@ -265,12 +242,7 @@ export async function listUserBookings(
     where: {
       userId,
       ...(after
-        ? {
-            OR: [
-              { createdAt: { lt: after.createdAt } },
-              { createdAt: after.createdAt, id: { lt: after.id } },
-            ],
-          }
+        ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
         : {}),
     },
     include: { items: true },

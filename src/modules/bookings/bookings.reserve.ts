@@ -5,13 +5,7 @@ import { AppError } from '../../shared/errors';
 import type { Actor } from '../../shared/http/authorize';
 import type { DomainEvent } from '../../shared/messaging/events';
 import { enqueue } from '../../shared/outbox';
-import {
-  commitStock,
-  getCampaignForSale,
-  reserveStock,
-  type CampaignForSale,
-  type StockItem,
-} from '../campaigns';
+import { commitStock, getCampaignForSale, reserveStock, type CampaignForSale, type StockItem } from '../campaigns';
 import { bookingDto } from './bookings.dto';
 import { BookingErrors } from './bookings.errors';
 import { newReference } from './bookings.reference';
@@ -92,13 +86,7 @@ export function createReservations(deps: ReservationDeps) {
    * (tickets left per type) and `held` (tickets per customer) include the requests accepted
    * before it in the batch. Throws an AppError for a refusal.
    */
-  function planBooking(
-    sale: CampaignForSale | null,
-    r: Request,
-    now: Date,
-    left: Map<string, number>,
-    held: Map<string, number>,
-  ): repo.NewBooking {
+  function planBooking(sale: CampaignForSale | null, r: Request, now: Date, left: Map<string, number>, held: Map<string, number>): repo.NewBooking {
     const { input, actor } = r;
     if (!sale || sale.campaign.status === 'DRAFT') throw BookingErrors.campaignNotFound();
     const c = sale.campaign;
@@ -117,11 +105,9 @@ export function createReservations(deps: ReservationDeps) {
     const id = crypto.randomUUID();
     const items = input.items.map((i) => {
       const t = types.get(i.ticketTypeId)!;
-      if (t.saleStartsAt && now < t.saleStartsAt)
-        throw BookingErrors.typeSaleNotStarted(t.name, t.id, t.saleStartsAt);
+      if (t.saleStartsAt && now < t.saleStartsAt) throw BookingErrors.typeSaleNotStarted(t.name, t.id, t.saleStartsAt);
       if (t.saleEndsAt && now >= t.saleEndsAt) throw BookingErrors.typeSaleEnded(t.name, t.id);
-      if (i.quantity < t.minPerOrder || i.quantity > t.maxPerOrder)
-        throw BookingErrors.quantityOutOfRange(t.name, t.id, t.minPerOrder, t.maxPerOrder);
+      if (i.quantity < t.minPerOrder || i.quantity > t.maxPerOrder) throw BookingErrors.quantityOutOfRange(t.name, t.id, t.minPerOrder, t.maxPerOrder);
       const remaining = left.get(t.id) ?? 0;
       if (remaining < i.quantity) throw BookingErrors.soldOut(t.name, t.id, Math.max(0, remaining));
       return {
@@ -137,8 +123,7 @@ export function createReservations(deps: ReservationDeps) {
     });
     const requested = items.reduce((n, i) => n + i.quantity, 0);
     const already = held.get(actor.userId) ?? 0;
-    if (already + requested > c.maxTicketsPerCustomer)
-      throw BookingErrors.customerLimit(c.maxTicketsPerCustomer, already);
+    if (already + requested > c.maxTicketsPerCustomer) throw BookingErrors.customerLimit(c.maxTicketsPerCustomer, already);
     const totalMinor = items.reduce((n, i) => n + i.lineTotalMinor, 0);
     if (!Number.isSafeInteger(totalMinor)) throw BookingErrors.tooLarge();
 
@@ -173,47 +158,25 @@ export function createReservations(deps: ReservationDeps) {
   });
 
   /** One batch (requests for one campaign, distinct keys) in one transaction; see the file comment. */
-  async function reserveBatch(
-    tx: Tx,
-    campaignId: string,
-    requests: Request[],
-  ): Promise<Map<Request, Outcome>> {
+  async function reserveBatch(tx: Tx, campaignId: string, requests: Request[]): Promise<Map<Request, Outcome>> {
     const now = clock.now();
     const outcomes = new Map<Request, Outcome>();
-    const claimed = await repo.lockSalesAndClaimKeys(
-      tx,
-      campaignId,
-      requests.map((r) => ({ userId: r.actor.userId, key: r.key, requestHash: r.hash })),
-      now,
-    );
+    const claimed = await repo.lockSalesAndClaimKeys(tx, campaignId, requests.map((r) => ({ userId: r.actor.userId, key: r.key, requestHash: r.hash })), now);
     const fresh = requests.filter((r) => claimed.has(claimOf(r)));
     const used = requests.filter((r) => !claimed.has(claimOf(r)));
     if (used.length) {
-      const stored = new Map(
-        (
-          await repo.findIdempotencyRecords(
-            tx,
-            used.map((r) => ({ userId: r.actor.userId, key: r.key })),
-          )
-        ).map((s) => [`${s.userId} ${s.key}`, s]),
-      );
+      const stored = new Map((await repo.findIdempotencyRecords(tx, used.map((r) => ({ userId: r.actor.userId, key: r.key })))).map((s) => [`${s.userId} ${s.key}`, s]));
       for (const r of used) {
         const s = stored.get(claimOf(r));
-        if (!s)
-          outcomes.set(r, { retry: true }); // deleted by the TTL purge since our INSERT: claim it again
+        if (!s) outcomes.set(r, { retry: true }); // deleted by the TTL purge since our INSERT: claim it again
         else if (s.requestHash !== r.hash) outcomes.set(r, { err: BookingErrors.idempotencyKeyReused() });
-        else if (s.responseStatus === null)
-          outcomes.set(r, {
-            err: new Error('bookings: an idempotency key was committed without its response'),
-          });
+        else if (s.responseStatus === null) outcomes.set(r, { err: new Error('bookings: an idempotency key was committed without its response') });
         else outcomes.set(r, { ok: { status: s.responseStatus, body: s.responseBody, replayed: true } });
       }
     }
     if (!fresh.length) return outcomes;
 
-    const heldBefore = await repo.ticketsHeldByCustomers(tx, campaignId, [
-      ...new Set(fresh.map((r) => r.actor.userId)),
-    ]);
+    const heldBefore = await repo.ticketsHeldByCustomers(tx, campaignId, [...new Set(fresh.map((r) => r.actor.userId))]);
     const typeIds = [...new Set(fresh.flatMap((r) => r.input.items.map((i) => i.ticketTypeId)))];
     await tx.$executeRaw`SAVEPOINT reserve_batch`;
     for (let round = 1; ; round++) {
@@ -255,27 +218,18 @@ export function createReservations(deps: ReservationDeps) {
       }
 
       const records = accepted.map((b) => recordOf(b, now));
-      await enqueue(
-        tx,
-        records.flatMap((b) => deps.eventsFor(b)),
-      );
+      await enqueue(tx, records.flatMap((b) => deps.eventsFor(b)));
       const totals = new Map<string, number>();
-      for (const b of accepted)
-        for (const i of b.items) totals.set(i.ticketTypeId, (totals.get(i.ticketTypeId) ?? 0) + i.quantity);
+      for (const b of accepted) for (const i of b.items) totals.set(i.ticketTypeId, (totals.get(i.ticketTypeId) ?? 0) + i.quantity);
       const stock: StockItem[] = [...totals].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity }));
       const short = stock.length ? await reserveStock(tx, stock) : null;
       if (short) {
-        if (round >= MAX_STOCK_ROUNDS)
-          throw new Error('bookings: stock kept moving under a reservation batch');
+        if (round >= MAX_STOCK_ROUNDS) throw new Error('bookings: stock kept moving under a reservation batch');
         await tx.$executeRaw`ROLLBACK TO SAVEPOINT reserve_batch`;
         continue;
       }
       const free = accepted.filter((b) => b.status === 'CONFIRMED');
-      if (free.length)
-        await commitStock(
-          tx,
-          free.flatMap((b) => b.items.map((i) => ({ ticketTypeId: i.ticketTypeId, quantity: i.quantity }))),
-        );
+      if (free.length) await commitStock(tx, free.flatMap((b) => b.items.map((i) => ({ ticketTypeId: i.ticketTypeId, quantity: i.quantity }))));
       for (const [r, result] of results) outcomes.set(r, { ok: result });
       return outcomes;
     }
@@ -312,9 +266,7 @@ export function createReservations(deps: ReservationDeps) {
         if (leader) followers.push([r, leader]);
         else leaders.set(claimOf(r), r);
       }
-      const outcomes = await run(campaignId, [...leaders.values()]).catch(
-        (err: unknown) => new Map<Request, Outcome>([...leaders.values()].map((r) => [r, { err }])),
-      );
+      const outcomes = await run(campaignId, [...leaders.values()]).catch((err: unknown) => new Map<Request, Outcome>([...leaders.values()].map((r) => [r, { err }])));
       for (const r of leaders.values()) {
         const o = outcomes.get(r) ?? { err: new Error('bookings: no outcome for a request') };
         if ('retry' in o) queue.push(r);
@@ -339,10 +291,7 @@ export function createReservations(deps: ReservationDeps) {
           key,
           hash,
           input,
-          done: (o: Outcome) =>
-            'ok' in o
-              ? resolve(o.ok)
-              : reject('err' in o ? o.err : new Error('bookings: unresolved request')),
+          done: (o: Outcome) => ('ok' in o ? resolve(o.ok) : reject('err' in o ? o.err : new Error('bookings: unresolved request'))),
         };
         if (queue) {
           queue.push(request);

@@ -17,17 +17,10 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 function onlyFields(req: Request, _res: unknown, next: (err?: unknown) => void) {
   const b: unknown = req.body;
-  if (!b || typeof b !== 'object' || Array.isArray(b))
-    return next(AppError.validation('The body must be a JSON object'));
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return next(AppError.validation('The body must be a JSON object'));
   const unknown = Object.keys(b).filter((k) => !BODY_FIELDS.includes(k));
   if (unknown.length) {
-    return next(
-      AppError.validation(
-        `Unknown fields: ${unknown.join(', ')}`,
-        unknown.map((field) => ({ field, message: 'not a booking field' })),
-        'FIELD_NOT_ALLOWED',
-      ),
-    );
+    return next(AppError.validation(`Unknown fields: ${unknown.join(', ')}`, unknown.map((field) => ({ field, message: 'not a booking field' })), 'FIELD_NOT_ALLOWED'));
   }
   next();
 }
@@ -48,11 +41,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
     if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(v.id)) throw new Error('bad');
     return { createdAt, id: v.id };
   } catch {
-    throw AppError.validation(
-      'The cursor is not valid',
-      [{ field: 'cursor', message: 'use nextCursor from a previous page' }],
-      'INVALID_CURSOR',
-    );
+    throw AppError.validation('The cursor is not valid', [{ field: 'cursor', message: 'use nextCursor from a previous page' }], 'INVALID_CURSOR');
   }
 }
 
@@ -77,9 +66,7 @@ export function bookingsRoutes(platform: Platform, service: BookingsService): Ap
       body('items').isArray({ min: 1, max: 20 }).withMessage('1 to 20 items'),
       body('items.*.ticketTypeId').isUUID().withMessage('a ticket type id'),
       body('items.*.quantity').isInt({ min: 1, max: 1000 }).withMessage('an integer from 1').toInt(),
-      body('issuance')
-        .isIn([...ISSUANCES])
-        .withMessage(`one of ${ISSUANCES.join(', ')}`),
+      body('issuance').isIn([...ISSUANCES]).withMessage(`one of ${ISSUANCES.join(', ')}`),
       body('accessCode').optional().isString().isLength({ min: 1, max: 64 }),
     ),
     async (req, res) => {
@@ -96,44 +83,24 @@ export function bookingsRoutes(platform: Platform, service: BookingsService): Ap
   router.get(
     '/',
     requireSignIn(),
-    validate(
-      query('limit').optional().isInt({ min: 1, max: 50 }).toInt(),
-      query('cursor').optional().isString().isLength({ max: 200 }),
-    ),
+    validate(query('limit').optional().isInt({ min: 1, max: 50 }).toInt(), query('cursor').optional().isString().isLength({ max: 200 })),
     async (req, res) => {
       const q = validated<{ limit?: number; cursor?: string }>(req);
       const limit = q.limit ?? 20;
-      const rows = await service.listMyBookings(
-        actorOf(req),
-        limit + 1,
-        q.cursor ? decodeCursor(q.cursor) : undefined,
-      );
+      const rows = await service.listMyBookings(actorOf(req), limit + 1, q.cursor ? decodeCursor(q.cursor) : undefined);
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
-      res.json({
-        items: page.map(bookingDto),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
-      });
+      res.json({ items: page.map(bookingDto), nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null });
     },
   );
 
-  router.get(
-    '/:id',
-    requireSignIn(),
-    validate(param('id').isUUID().withMessage('not a valid id')),
-    async (req, res) => {
-      res.json(bookingDto(await service.getBookingForActor(actorOf(req), String(req.params.id))));
-    },
-  );
+  router.get('/:id', requireSignIn(), validate(param('id').isUUID().withMessage('not a valid id')), async (req, res) => {
+    res.json(bookingDto(await service.getBookingForActor(actorOf(req), String(req.params.id))));
+  });
 
-  router.post(
-    '/:id/cancel',
-    requireSignIn(),
-    validate(param('id').isUUID().withMessage('not a valid id')),
-    async (req, res) => {
-      res.json(bookingDto(await service.cancelBooking(actorOf(req), String(req.params.id))));
-    },
-  );
+  router.post('/:id/cancel', requireSignIn(), validate(param('id').isUUID().withMessage('not a valid id')), async (req, res) => {
+    res.json(bookingDto(await service.cancelBooking(actorOf(req), String(req.params.id))));
+  });
 
   return { name: 'bookings', prefix: '/api/v1/bookings', router, paths: openapi };
 }
@@ -169,25 +136,19 @@ const bookingSchema = {
     expiresAt: { type: 'string', format: 'date-time' },
   },
 };
-const booking = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: bookingSchema } },
-});
+const booking = (description: string) => ({ description, content: { 'application/json': { schema: bookingSchema } } });
 
 const openapi: OpenApiPaths = {
   '/api/v1/bookings': {
     post: {
-      summary:
-        'Reserve tickets: a PENDING booking holding stock until expiresAt (CONFIRMED at once when free)',
+      summary: 'Reserve tickets: a PENDING booking holding stock until expiresAt (CONFIRMED at once when free)',
       description:
         'Requires an `Idempotency-Key` header (scoped to the user; a new UUID per attempt). The same key with the same body ' +
         'answers the first response (with `Idempotent-Replayed: true`), even for requests sent in parallel; with a different body, ' +
         '422 IDEMPOTENCY_KEY_REUSED. Refusals write nothing.',
       tags: tag,
       ...signedIn,
-      parameters: [
-        { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', maxLength: 255 } },
-      ],
+      parameters: [{ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', maxLength: 255 } }],
       requestBody: {
         required: true,
         content: {
@@ -201,20 +162,10 @@ const openapi: OpenApiPaths = {
                   type: 'array',
                   minItems: 1,
                   maxItems: 20,
-                  items: {
-                    type: 'object',
-                    required: ['ticketTypeId', 'quantity'],
-                    properties: {
-                      ticketTypeId: { type: 'string', format: 'uuid' },
-                      quantity: { type: 'integer', minimum: 1 },
-                    },
-                  },
+                  items: { type: 'object', required: ['ticketTypeId', 'quantity'], properties: { ticketTypeId: { type: 'string', format: 'uuid' }, quantity: { type: 'integer', minimum: 1 } } },
                 },
                 issuance: { type: 'string', enum: ['SINGLE', 'SEPARATE'] },
-                accessCode: {
-                  type: 'string',
-                  description: "A hidden ticket type's access code (from its link)",
-                },
+                accessCode: { type: 'string', description: "A hidden ticket type's access code (from its link)" },
               },
             },
           },
@@ -226,9 +177,7 @@ const openapi: OpenApiPaths = {
         '401': errorResponse('Not signed in'),
         '404': errorResponse('CAMPAIGN_NOT_FOUND'),
         '409': errorResponse('SOLD_OUT: details name the ticket type and how many are left'),
-        '422': errorResponse(
-          'CAMPAIGN_NOT_ON_SALE, SALE_NOT_STARTED, SALE_ENDED, TICKET_TYPE_UNAVAILABLE, QUANTITY_OUT_OF_RANGE, CUSTOMER_LIMIT_REACHED, IDEMPOTENCY_KEY_REUSED',
-        ),
+        '422': errorResponse('CAMPAIGN_NOT_ON_SALE, SALE_NOT_STARTED, SALE_ENDED, TICKET_TYPE_UNAVAILABLE, QUANTITY_OUT_OF_RANGE, CUSTOMER_LIMIT_REACHED, IDEMPOTENCY_KEY_REUSED'),
         '429': errorResponse('RATE_LIMITED'),
       },
     },
@@ -236,17 +185,8 @@ const openapi: OpenApiPaths = {
       summary: "The signed-in user's bookings, newest first",
       tags: tag,
       ...signedIn,
-      parameters: ['limit', 'cursor'].map((name) => ({
-        name,
-        in: 'query',
-        required: false,
-        schema: { type: 'string' },
-      })),
-      responses: {
-        '200': { description: '{ items, nextCursor }', content: { 'application/json': {} } },
-        '400': errorResponse('INVALID_CURSOR'),
-        '401': errorResponse('Not signed in'),
-      },
+      parameters: ['limit', 'cursor'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+      responses: { '200': { description: '{ items, nextCursor }', content: { 'application/json': {} } }, '400': errorResponse('INVALID_CURSOR'), '401': errorResponse('Not signed in') },
     },
   },
   '/api/v1/bookings/{id}': {
@@ -255,11 +195,7 @@ const openapi: OpenApiPaths = {
       tags: tag,
       ...signedIn,
       parameters: [id],
-      responses: {
-        '200': booking('The booking'),
-        '401': errorResponse('Not signed in'),
-        '404': errorResponse('BOOKING_NOT_FOUND'),
-      },
+      responses: { '200': booking('The booking'), '401': errorResponse('Not signed in'), '404': errorResponse('BOOKING_NOT_FOUND') },
     },
   },
   '/api/v1/bookings/{id}/cancel': {
@@ -268,12 +204,7 @@ const openapi: OpenApiPaths = {
       tags: tag,
       ...signedIn,
       parameters: [id],
-      responses: {
-        '200': booking('The cancelled booking'),
-        '401': errorResponse('Not signed in'),
-        '404': errorResponse('BOOKING_NOT_FOUND'),
-        '422': errorResponse('BOOKING_NOT_CANCELLABLE'),
-      },
+      responses: { '200': booking('The cancelled booking'), '401': errorResponse('Not signed in'), '404': errorResponse('BOOKING_NOT_FOUND'), '422': errorResponse('BOOKING_NOT_CANCELLABLE') },
     },
   },
 };

@@ -54,15 +54,11 @@ import type { BookingRecord, BookingStatus, ReserveInput } from './bookings.type
 export interface BookingDeps {
   prisma: Db;
   clock: Clock;
-  config: Pick<
-    Config,
-    'BOOKING_HOLD_MINUTES' | 'BOOKING_EXPIRY_BATCH_SIZE' | 'IDEMPOTENCY_KEY_TTL_HOURS' | 'BOOKING_BATCH_MAX'
-  >;
+  config: Pick<Config, 'BOOKING_HOLD_MINUTES' | 'BOOKING_EXPIRY_BATCH_SIZE' | 'IDEMPOTENCY_KEY_TTL_HOURS' | 'BOOKING_BATCH_MAX'>;
 }
 
 export type { ReserveResult };
-export type RefundReason =
-  'SOLD_OUT' | 'DUPLICATE_PAYMENT' | 'ALREADY_REFUNDED' | 'CAMPAIGN_CLOSED' | 'CUSTOMER_LIMIT';
+export type RefundReason = 'SOLD_OUT' | 'DUPLICATE_PAYMENT' | 'ALREADY_REFUNDED' | 'CAMPAIGN_CLOSED' | 'CUSTOMER_LIMIT';
 export type ConfirmResult =
   | { outcome: 'CONFIRMED'; booking: BookingRecord; late: boolean }
   | { outcome: 'ALREADY_CONFIRMED'; booking: BookingRecord }
@@ -83,8 +79,7 @@ export interface BookingForPayment {
   paymentRef: string | null;
 }
 
-const stockOf = (b: Pick<BookingRecord, 'items'>): StockItem[] =>
-  b.items.map((i) => ({ ticketTypeId: i.ticketTypeId, quantity: i.quantity }));
+const stockOf = (b: Pick<BookingRecord, 'items'>): StockItem[] => b.items.map((i) => ({ ticketTypeId: i.ticketTypeId, quantity: i.quantity }));
 
 /** Same request ⇔ same hash: the semantic content of the body, item order ignored. */
 export function requestHash(input: ReserveInput): string {
@@ -103,12 +98,7 @@ export function createBookingsService(deps: BookingDeps) {
   const { prisma, clock, config } = deps;
   const holdMs = config.BOOKING_HOLD_MINUTES * 60_000;
 
-  function event(
-    name: string,
-    b: BookingRecord,
-    previousStatus: BookingStatus | null,
-    extra: Partial<BookingEventPayload> = {},
-  ) {
+  function event(name: string, b: BookingRecord, previousStatus: BookingStatus | null, extra: Partial<BookingEventPayload> = {}) {
     const payload: BookingEventPayload = {
       bookingId: b.id,
       reference: b.reference,
@@ -137,10 +127,7 @@ export function createBookingsService(deps: BookingDeps) {
     clock,
     holdMs,
     maxBatch: config.BOOKING_BATCH_MAX,
-    eventsFor: (b) => [
-      event(BookingEvents.reserved, b, null),
-      ...(b.status === 'CONFIRMED' ? [event(BookingEvents.confirmed, b, null)] : []),
-    ],
+    eventsFor: (b) => [event(BookingEvents.reserved, b, null), ...(b.status === 'CONFIRMED' ? [event(BookingEvents.confirmed, b, null)] : [])],
   });
 
   return {
@@ -153,9 +140,7 @@ export function createBookingsService(deps: BookingDeps) {
       const seen = new Set<string>();
       for (const i of input.items) {
         if (seen.has(i.ticketTypeId)) {
-          throw AppError.validation('Each ticket type may appear once in items', [
-            { field: 'items', message: 'duplicate ticket type', ticketTypeId: i.ticketTypeId },
-          ]);
+          throw AppError.validation('Each ticket type may appear once in items', [{ field: 'items', message: 'duplicate ticket type', ticketTypeId: i.ticketTypeId }]);
         }
         seen.add(i.ticketTypeId);
       }
@@ -166,15 +151,7 @@ export function createBookingsService(deps: BookingDeps) {
     async cancelBooking(actor: Actor, bookingId: string): Promise<BookingRecord> {
       return prisma.$transaction(async (tx) => {
         const now = clock.now();
-        const moved = await repo.transitionBooking(
-          tx,
-          bookingId,
-          ['PENDING'],
-          'CANCELLED',
-          { cancelledAt: now },
-          now,
-          actor.userId,
-        );
+        const moved = await repo.transitionBooking(tx, bookingId, ['PENDING'], 'CANCELLED', { cancelledAt: now }, now, actor.userId);
         const b = await repo.findBooking(tx, bookingId);
         // Someone else's booking answers 404, like one that does not exist.
         if (!b || b.userId !== actor.userId) throw BookingErrors.notFound();
@@ -205,8 +182,7 @@ export function createBookingsService(deps: BookingDeps) {
             ? { outcome: 'ALREADY_CONFIRMED', booking: b }
             : { outcome: 'REFUND_REQUIRED', reason: 'DUPLICATE_PAYMENT', booking: b };
         }
-        if (b.status === 'REFUNDED')
-          return { outcome: 'REFUND_REQUIRED', reason: 'ALREADY_REFUNDED', booking: b };
+        if (b.status === 'REFUNDED') return { outcome: 'REFUND_REQUIRED', reason: 'ALREADY_REFUNDED', booking: b };
 
         const [campaign] = await getCampaignsByIds(tx, [b.campaignId]);
         // Tickets for a cancelled or finished campaign are worth nothing: the money goes back.
@@ -216,40 +192,22 @@ export function createBookingsService(deps: BookingDeps) {
 
         if (b.status === 'PENDING') {
           // The stock is still held for this booking (even past expiresAt until the job runs), so it can be sold.
-          if (
-            !(await repo.transitionBooking(
-              tx,
-              b.id,
-              ['PENDING'],
-              'CONFIRMED',
-              { paymentRef, confirmedAt: now },
-              now,
-            ))
-          ) {
+          if (!(await repo.transitionBooking(tx, b.id, ['PENDING'], 'CONFIRMED', { paymentRef, confirmedAt: now }, now))) {
             throw new Error(`bookings: guarded confirm of locked booking ${b.id} changed nothing`);
           }
           await commitStock(tx, stockOf(b));
-          const confirmed = {
-            ...b,
-            status: 'CONFIRMED' as const,
-            paymentRef,
-            confirmedAt: now,
-            updatedAt: now,
-          };
+          const confirmed = { ...b, status: 'CONFIRMED' as const, paymentRef, confirmedAt: now, updatedAt: now };
           await enqueue(tx, event(BookingEvents.confirmed, confirmed, 'PENDING', { late: false }));
           return { outcome: 'CONFIRMED', booking: confirmed, late: false };
         }
 
         // EXPIRED or CANCELLED: the hold is gone; selling again must pass the same checks as a new sale.
-        if (campaign.status !== 'ACTIVE')
-          return { outcome: 'REFUND_REQUIRED', reason: 'CAMPAIGN_CLOSED', booking: b };
+        if (campaign.status !== 'ACTIVE') return { outcome: 'REFUND_REQUIRED', reason: 'CAMPAIGN_CLOSED', booking: b };
         // The same sales lock as reservation batches: the customer's count cannot move under us.
         await repo.lockCampaignSales(tx, b.campaignId);
-        const held =
-          (await repo.ticketsHeldByCustomers(tx, b.campaignId, [b.userId], b.id)).get(b.userId) ?? 0;
+        const held = (await repo.ticketsHeldByCustomers(tx, b.campaignId, [b.userId], b.id)).get(b.userId) ?? 0;
         const quantity = b.items.reduce((n, i) => n + i.quantity, 0);
-        if (held + quantity > campaign.maxTicketsPerCustomer)
-          return { outcome: 'REFUND_REQUIRED', reason: 'CUSTOMER_LIMIT', booking: b };
+        if (held + quantity > campaign.maxTicketsPerCustomer) return { outcome: 'REFUND_REQUIRED', reason: 'CUSTOMER_LIMIT', booking: b };
         // sellStock may move some types before finding one short: the savepoint undoes those.
         await tx.$executeRaw`SAVEPOINT late_confirm`;
         const short = await sellStock(tx, stockOf(b));
@@ -257,26 +215,11 @@ export function createBookingsService(deps: BookingDeps) {
           await tx.$executeRaw`ROLLBACK TO SAVEPOINT late_confirm`;
           return { outcome: 'REFUND_REQUIRED', reason: 'SOLD_OUT', booking: b };
         }
-        if (
-          !(await repo.transitionBooking(
-            tx,
-            b.id,
-            [b.status],
-            'CONFIRMED',
-            { paymentRef, confirmedAt: now },
-            now,
-          ))
-        ) {
+        if (!(await repo.transitionBooking(tx, b.id, [b.status], 'CONFIRMED', { paymentRef, confirmedAt: now }, now))) {
           throw new Error(`bookings: guarded late confirm of locked booking ${b.id} changed nothing`);
         }
         await tx.$executeRaw`RELEASE SAVEPOINT late_confirm`;
-        const confirmed = {
-          ...b,
-          status: 'CONFIRMED' as const,
-          paymentRef,
-          confirmedAt: now,
-          updatedAt: now,
-        };
+        const confirmed = { ...b, status: 'CONFIRMED' as const, paymentRef, confirmedAt: now, updatedAt: now };
         await enqueue(tx, event(BookingEvents.confirmed, confirmed, b.status, { late: true }));
         return { outcome: 'CONFIRMED', booking: confirmed, late: true };
       });
@@ -318,18 +261,9 @@ export function createBookingsService(deps: BookingDeps) {
           const moved = await repo.expireBookings(tx, ids, now);
           // One UPDATE per ticket type for the whole batch instead of one per booking.
           const byType = new Map<string, number>();
-          for (const b of moved)
-            for (const i of b.items)
-              byType.set(i.ticketTypeId, (byType.get(i.ticketTypeId) ?? 0) + i.quantity);
-          if (byType.size)
-            await releaseStock(
-              tx,
-              [...byType].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity })),
-            );
-          await enqueue(
-            tx,
-            moved.map((b) => event(BookingEvents.expired, b, 'PENDING')),
-          );
+          for (const b of moved) for (const i of b.items) byType.set(i.ticketTypeId, (byType.get(i.ticketTypeId) ?? 0) + i.quantity);
+          if (byType.size) await releaseStock(tx, [...byType].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity })));
+          await enqueue(tx, moved.map((b) => event(BookingEvents.expired, b, 'PENDING')));
           return { claimed: ids.length, expired: moved.length };
         }, TX_OPTIONS);
         total += expired;
@@ -351,17 +285,12 @@ export function createBookingsService(deps: BookingDeps) {
     /** The booking for its buyer, the campaign's seller or their team, or an admin; 404 for anyone else. */
     async getBookingForActor(actor: Actor, bookingId: string): Promise<BookingRecord> {
       const b = await repo.findBooking(prisma, bookingId);
-      if (!b || !(b.userId === actor.userId || isAdmin(actor) || actsForSeller(actor, b.sellerId)))
-        throw BookingErrors.notFound();
+      if (!b || !(b.userId === actor.userId || isAdmin(actor) || actsForSeller(actor, b.sellerId))) throw BookingErrors.notFound();
       return b;
     },
 
     /** The actor's own bookings, newest first, keyset-paginated. */
-    listMyBookings(
-      actor: Actor,
-      limit: number,
-      after?: { createdAt: Date; id: string },
-    ): Promise<BookingRecord[]> {
+    listMyBookings(actor: Actor, limit: number, after?: { createdAt: Date; id: string }): Promise<BookingRecord[]> {
       return repo.listUserBookings(prisma, actor.userId, limit, after);
     },
 
@@ -374,30 +303,8 @@ export function createBookingsService(deps: BookingDeps) {
     async getBookingForPayment(bookingId: string, db: Db | Tx = prisma): Promise<BookingForPayment | null> {
       const b = await repo.findBooking(db, bookingId);
       if (!b) return null;
-      const {
-        id,
-        reference,
-        userId,
-        campaignId,
-        sellerId,
-        status,
-        totalMinor,
-        currency,
-        expiresAt,
-        paymentRef,
-      } = b;
-      return {
-        id,
-        reference,
-        userId,
-        campaignId,
-        sellerId,
-        status,
-        totalMinor,
-        currency,
-        expiresAt,
-        paymentRef,
-      };
+      const { id, reference, userId, campaignId, sellerId, status, totalMinor, currency, expiresAt, paymentRef } = b;
+      return { id, reference, userId, campaignId, sellerId, status, totalMinor, currency, expiresAt, paymentRef };
     },
   };
 }

@@ -22,13 +22,7 @@ export {
 } from './bookings.service';
 export { BookingEvents, type BookingEventPayload } from './bookings.events';
 export { bookingDto, type BookingDto } from './bookings.dto';
-export type {
-  BookingRecord,
-  BookingItemRecord,
-  BookingStatus,
-  Issuance,
-  ReserveInput,
-} from './bookings.types';
+export type { BookingRecord, BookingItemRecord, BookingStatus, Issuance, ReserveInput } from './bookings.types';
 
 export function bookingsWebModule(platform: Platform): WebModule {
   const service = createBookingsService(platform);

@@ -6,13 +6,7 @@ import type { Platform } from '../../../shared/platform';
 import { startWorker, type RunningWorker } from '../../../shared/worker';
 import { actor } from '../../../../test/support/factories';
 import { expectInventoryInvariant } from '../../../../test/support/inventory-invariant';
-import {
-  createTestPlatform,
-  resetDatabase,
-  startApp,
-  waitFor,
-  type RunningApp,
-} from '../../../../test/support/platform';
+import { createTestPlatform, resetDatabase, startApp, waitFor, type RunningApp } from '../../../../test/support/platform';
 import { createSale } from '../../../../test/support/sale';
 import { liveCountersConsumer, type CounterSnapshot } from '../../campaigns';
 import { createBookingsService } from '../bookings.service';
@@ -61,53 +55,21 @@ describe('bookings → live counters', () => {
     socket = connect(app.url, { transports: ['websocket'] });
     socket.on('booking:counter', (c: CounterSnapshot) => received.push(c));
     await new Promise<{ ok: boolean }>((resolve) => socket!.emit('campaign:join', s.campaign.id, resolve));
-    await waitFor(
-      () => received.some((c) => c.ticketTypeId === t.id && c.available === 30),
-      5000,
-      'snapshot',
-    );
+    await waitFor(() => received.some((c) => c.ticketTypeId === t.id && c.available === 30), 5000, 'snapshot');
 
-    const reserve = (q: number) =>
-      bookings.reserveBooking(actor(), crypto.randomUUID(), {
-        campaignId: s.campaign.id,
-        items: [{ ticketTypeId: t.id, quantity: q }],
-        issuance: 'SINGLE',
-      });
+    const reserve = (q: number) => bookings.reserveBooking(actor(), crypto.randomUUID(), { campaignId: s.campaign.id, items: [{ ticketTypeId: t.id, quantity: q }], issuance: 'SINGLE' });
     const a = (await reserve(4)).body as { id: string };
-    await waitFor(
-      () => received.find((c) => c.reserved === 4 && c.available === 26),
-      10_000,
-      'counter after booking.reserved',
-    );
+    await waitFor(() => received.find((c) => c.reserved === 4 && c.available === 26), 10_000, 'counter after booking.reserved');
 
     await bookings.confirmBooking(undefined, a.id, 'live-pay');
-    await waitFor(
-      () => received.find((c) => c.sold === 4 && c.reserved === 0),
-      10_000,
-      'counter after booking.confirmed',
-    );
+    await waitFor(() => received.find((c) => c.sold === 4 && c.reserved === 0), 10_000, 'counter after booking.confirmed');
 
     await reserve(5);
-    await waitFor(
-      () => received.find((c) => c.reserved === 5 && c.sold === 4),
-      10_000,
-      'counter after the second booking',
-    );
+    await waitFor(() => received.find((c) => c.reserved === 5 && c.sold === 4), 10_000, 'counter after the second booking');
     const mark = received.length;
     clock.advance(16 * 60_000);
     expect(await bookings.expireDueBookings()).toBe(1);
-    const last = await waitFor(
-      () => received.slice(mark).find((c) => c.reserved === 0),
-      10_000,
-      'counter after booking.expired',
-    );
-    expect(last).toEqual({
-      campaignId: s.campaign.id,
-      ticketTypeId: t.id,
-      capacity: 30,
-      sold: 4,
-      reserved: 0,
-      available: 26,
-    });
+    const last = await waitFor(() => received.slice(mark).find((c) => c.reserved === 0), 10_000, 'counter after booking.expired');
+    expect(last).toEqual({ campaignId: s.campaign.id, ticketTypeId: t.id, capacity: 30, sold: 4, reserved: 0, available: 26 });
   });
 });

@@ -10,15 +10,7 @@ import { REFERENCE_ALPHABET } from '../bookings.reference';
 import { createBookingsService, type BookingsService } from '../bookings.service';
 import type { ReserveInput } from '../bookings.types';
 
-type Body = {
-  id: string;
-  reference: string;
-  status: string;
-  totalMinor: number;
-  currency: string;
-  expiresAt: string;
-  items: Array<{ ticketTypeId: string; quantity: number; unitPriceMinor: number }>;
-};
+type Body = { id: string; reference: string; status: string; totalMinor: number; currency: string; expiresAt: string; items: Array<{ ticketTypeId: string; quantity: number; unitPriceMinor: number }> };
 type ErrorBody = { error: { code: string; message: string; details: Array<Record<string, unknown>> } };
 
 describe('bookings service', () => {
@@ -36,61 +28,31 @@ describe('bookings service', () => {
     await platform.close();
   });
 
-  const sale = (opts: Parameters<typeof createSale>[1] = {}) =>
-    createSale({ prisma: platform.prisma, clock }, opts);
+  const sale = (opts: Parameters<typeof createSale>[1] = {}) => createSale({ prisma: platform.prisma, clock }, opts);
   const order = (s: Sale, quantities: number[], extra: Partial<ReserveInput> = {}): ReserveInput => ({
     campaignId: s.campaign.id,
-    items: quantities
-      .map((quantity, n) => ({ ticketTypeId: s.types[n]!.id, quantity }))
-      .filter((i) => i.quantity > 0),
+    items: quantities.map((quantity, n) => ({ ticketTypeId: s.types[n]!.id, quantity })).filter((i) => i.quantity > 0),
     issuance: 'SINGLE',
     ...extra,
   });
   const key = () => crypto.randomUUID();
-  const reserve = (who: ReturnType<typeof actor>, input: ReserveInput, k: string = key()) =>
-    service.reserveBooking(who, k, input);
-  const counters = async (s: Sale) =>
-    Object.fromEntries((await getCounters(platform.prisma, s.campaign.id)).map((c) => [c.ticketTypeId, c]));
+  const reserve = (who: ReturnType<typeof actor>, input: ReserveInput, k: string = key()) => service.reserveBooking(who, k, input);
+  const counters = async (s: Sale) => Object.fromEntries((await getCounters(platform.prisma, s.campaign.id)).map((c) => [c.ticketTypeId, c]));
   const outbox = (bookingId: string) =>
-    platform.prisma.outboxMessage.findMany({
-      where: { payload: { path: ['payload', 'bookingId'], equals: bookingId } },
-      orderBy: { createdAt: 'asc' },
-    });
+    platform.prisma.outboxMessage.findMany({ where: { payload: { path: ['payload', 'bookingId'], equals: bookingId } }, orderBy: { createdAt: 'asc' } });
 
   it('when a customer reserves, then a PENDING booking holds the stock at the prices of the moment and booking.reserved is in the outbox', async () => {
-    const s = await sale({
-      types: [
-        { priceMinor: 250_000, capacity: 10 },
-        { priceMinor: 100_000, capacity: 5, entriesPerTicket: 2 },
-      ],
-    });
+    const s = await sale({ types: [{ priceMinor: 250_000, capacity: 10 }, { priceMinor: 100_000, capacity: 5, entriesPerTicket: 2 }] });
     const buyer = actor();
     const result = await reserve(buyer, order(s, [2, 3], { issuance: 'SEPARATE' }));
     expect(result).toMatchObject({ status: 201, replayed: false });
     const body = result.body as Body;
-    expect(body).toMatchObject({
-      status: 'PENDING',
-      totalMinor: 800_000,
-      currency: 'NGN',
-      expiresAt: '2027-03-01T10:15:00.000Z',
-    });
+    expect(body).toMatchObject({ status: 'PENDING', totalMinor: 800_000, currency: 'NGN', expiresAt: '2027-03-01T10:15:00.000Z' });
     expect(body.reference).toMatch(new RegExp(`^[${REFERENCE_ALPHABET}]{4}-[${REFERENCE_ALPHABET}]{4}$`));
     expect(body.items).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({
-          ticketTypeId: s.types[0]!.id,
-          quantity: 2,
-          unitPriceMinor: 250_000,
-          lineTotalMinor: 500_000,
-          entriesPerTicket: 1,
-        }),
-        expect.objectContaining({
-          ticketTypeId: s.types[1]!.id,
-          quantity: 3,
-          unitPriceMinor: 100_000,
-          lineTotalMinor: 300_000,
-          entriesPerTicket: 2,
-        }),
+        expect.objectContaining({ ticketTypeId: s.types[0]!.id, quantity: 2, unitPriceMinor: 250_000, lineTotalMinor: 500_000, entriesPerTicket: 1 }),
+        expect.objectContaining({ ticketTypeId: s.types[1]!.id, quantity: 3, unitPriceMinor: 100_000, lineTotalMinor: 300_000, entriesPerTicket: 2 }),
       ]),
     );
     const c = await counters(s);
@@ -106,16 +68,8 @@ describe('bookings service', () => {
     });
 
     // A later price change does not touch the booking.
-    await createCampaignsService({ prisma: platform.prisma, clock }).updateTicketType(
-      s.seller,
-      s.campaign.id,
-      s.types[0]!.id,
-      { priceMinor: 999_999 },
-    );
-    expect(
-      (await service.getBooking(body.id))!.items.find((i) => i.ticketTypeId === s.types[0]!.id)!
-        .unitPriceMinor,
-    ).toBe(250_000);
+    await createCampaignsService({ prisma: platform.prisma, clock }).updateTicketType(s.seller, s.campaign.id, s.types[0]!.id, { priceMinor: 999_999 });
+    expect((await service.getBooking(body.id))!.items.find((i) => i.ticketTypeId === s.types[0]!.id)!.unitPriceMinor).toBe(250_000);
     await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
   });
 
@@ -124,20 +78,12 @@ describe('bookings service', () => {
     const body = (await reserve(actor(), order(s, [3]))).body as Body;
     expect(body).toMatchObject({ status: 'CONFIRMED', totalMinor: 0 });
     expect((await counters(s))[s.types[0]!.id]).toMatchObject({ reserved: 0, sold: 3 });
-    expect((await outbox(body.id)).map((e) => e.eventName)).toEqual([
-      'booking.reserved',
-      'booking.confirmed',
-    ]);
+    expect((await outbox(body.id)).map((e) => e.eventName)).toEqual(['booking.reserved', 'booking.confirmed']);
     await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
   });
 
   it('when there are not enough tickets, then SOLD_OUT names the type and what is left, and nothing is written', async () => {
-    const s = await sale({
-      types: [
-        { capacity: 10, name: 'VIP' },
-        { capacity: 3, name: 'Balcony' },
-      ],
-    });
+    const s = await sale({ types: [{ capacity: 10, name: 'VIP' }, { capacity: 3, name: 'Balcony' }] });
     await reserve(actor(), order(s, [0, 2]));
     const before = await platform.prisma.booking.count();
     const outboxBefore = await platform.prisma.outboxMessage.count();
@@ -173,32 +119,18 @@ describe('bookings service', () => {
     });
     await isLocked;
     const buyer = actor();
-    const pendingReservation = reserve(buyer, {
-      campaignId: s.campaign.id,
-      items: [
-        { ticketTypeId: first!.id, quantity: 3 },
-        { ticketTypeId: second!.id, quantity: 2 },
-      ],
-      issuance: 'SINGLE',
-    });
+    const pendingReservation = reserve(buyer, { campaignId: s.campaign.id, items: [{ ticketTypeId: first!.id, quantity: 3 }, { ticketTypeId: second!.id, quantity: 2 }], issuance: 'SINGLE' });
     // Give the reservation time to pass its checks, take the first type and queue on the second.
     await new Promise((r) => setTimeout(r, 300));
     release();
     await blocker;
     const result = await pendingReservation;
     expect(result.status).toBe(409);
-    expect((result.body as ErrorBody).error.details[0]).toMatchObject({
-      ticketTypeId: second!.id,
-      available: 0,
-    });
+    expect((result.body as ErrorBody).error.details[0]).toMatchObject({ ticketTypeId: second!.id, available: 0 });
     const c = await counters(s);
     expect(c[first!.id]).toMatchObject({ reserved: 0, available: first!.capacity });
     expect(await platform.prisma.booking.count({ where: { userId: buyer.userId } })).toBe(0);
-    expect(
-      await platform.prisma.outboxMessage.count({
-        where: { payload: { path: ['payload', 'userId'], equals: buyer.userId } },
-      }),
-    ).toBe(0);
+    expect(await platform.prisma.outboxMessage.count({ where: { payload: { path: ['payload', 'userId'], equals: buyer.userId } } })).toBe(0);
     // Undo the blocker's direct write so the invariant holds for the rest of the suite.
     await platform.prisma.$executeRaw`UPDATE ticket_types SET reserved = 0 WHERE id = ${second!.id}::uuid`;
   });
@@ -207,21 +139,13 @@ describe('bookings service', () => {
     const campaigns = createCampaignsService({ prisma: platform.prisma, clock });
     const paused = await sale();
     await campaigns.pauseCampaign(paused.seller, paused.campaign.id);
-    const code = async (input: ReserveInput, who = actor()) =>
-      ((await reserve(who, input)).body as ErrorBody).error?.code;
+    const code = async (input: ReserveInput, who = actor()) => ((await reserve(who, input)).body as ErrorBody).error?.code;
     expect(await code(order(paused, [1]))).toBe('CAMPAIGN_NOT_ON_SALE');
 
     const later = await sale({ campaign: { saleStartsAt: new Date(clock.now().getTime() + 86_400_000) } });
     expect(await code(order(later, [1]))).toBe('SALE_NOT_STARTED');
 
-    const typeWindow = await sale({
-      types: [
-        {
-          saleEndsAt: new Date(clock.now().getTime() - 1000),
-          saleStartsAt: new Date(clock.now().getTime() - 86_400_000),
-        },
-      ],
-    });
+    const typeWindow = await sale({ types: [{ saleEndsAt: new Date(clock.now().getTime() - 1000), saleStartsAt: new Date(clock.now().getTime() - 86_400_000) }] });
     expect(await code(order(typeWindow, [1]))).toBe('SALE_ENDED');
 
     const limits = await sale({ types: [{ minPerOrder: 2, maxPerOrder: 4 }] });
@@ -230,9 +154,7 @@ describe('bookings service', () => {
     expect((await reserve(actor(), order(limits, [4]))).status).toBe(201);
 
     const other = await sale();
-    expect(
-      await code({ ...order(limits, [2]), items: [{ ticketTypeId: other.types[0]!.id, quantity: 1 }] }),
-    ).toBe('TICKET_TYPE_UNAVAILABLE');
+    expect(await code({ ...order(limits, [2]), items: [{ ticketTypeId: other.types[0]!.id, quantity: 1 }] })).toBe('TICKET_TYPE_UNAVAILABLE');
     expect(await code({ ...order(limits, [2]), campaignId: crypto.randomUUID() })).toBe('CAMPAIGN_NOT_FOUND');
     await expectInventoryInvariant(platform.prisma);
   });
@@ -255,11 +177,7 @@ describe('bookings service', () => {
     expect(results.filter((r) => r.status === 201)).toHaveLength(2);
     const refused = results.filter((r) => r.status !== 201);
     expect(refused).toHaveLength(8);
-    for (const r of refused)
-      expect((r.body as ErrorBody).error).toMatchObject({
-        code: 'CUSTOMER_LIMIT_REACHED',
-        details: [expect.objectContaining({ limit: 4, held: 4 })],
-      });
+    for (const r of refused) expect((r.body as ErrorBody).error).toMatchObject({ code: 'CUSTOMER_LIMIT_REACHED', details: [expect.objectContaining({ limit: 4, held: 4 })] });
     expect((await counters(s))[s.types[0]!.id]).toMatchObject({ reserved: 4 });
     // Another customer is not affected; a cancelled hold frees the customer's allowance.
     expect((await reserve(actor(), order(s, [4]))).status).toBe(201);
@@ -273,9 +191,7 @@ describe('bookings service', () => {
     const s = await sale({ types: [{ capacity: 5 }] });
     const results = await Promise.all(Array.from({ length: 40 }, () => reserve(actor(), order(s, [1]))));
     expect(results.filter((r) => r.status === 201)).toHaveLength(5);
-    expect(
-      results.filter((r) => r.status === 409 && (r.body as ErrorBody).error.code === 'SOLD_OUT'),
-    ).toHaveLength(35);
+    expect(results.filter((r) => r.status === 409 && (r.body as ErrorBody).error.code === 'SOLD_OUT')).toHaveLength(35);
     expect((await counters(s))[s.types[0]!.id]).toMatchObject({ reserved: 5, available: 0 });
     await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
   });
@@ -285,9 +201,7 @@ describe('bookings service', () => {
     // PostgreSQL refuses a NUL byte in text: this key makes the group's first statement fail.
     const results = await Promise.allSettled([
       reserve(actor(), order(s, [1])),
-      ...Array.from({ length: 6 }, (_, n) =>
-        reserve(actor(), order(s, [1]), n === 3 ? 'bad\u0000key' : key()),
-      ),
+      ...Array.from({ length: 6 }, (_, n) => reserve(actor(), order(s, [1]), n === 3 ? 'bad\u0000key' : key())),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled' && r.value.status === 201)).toHaveLength(6);
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
@@ -325,13 +239,8 @@ describe('bookings service', () => {
       const buyer = actor();
       const k = key();
       await reserve(buyer, order(s, [2]), k);
-      await expect(reserve(buyer, order(s, [3]), k)).rejects.toMatchObject({
-        code: 'IDEMPOTENCY_KEY_REUSED',
-        status: 422,
-      });
-      await expect(reserve(buyer, order(s, [2], { issuance: 'SEPARATE' }), k)).rejects.toMatchObject({
-        code: 'IDEMPOTENCY_KEY_REUSED',
-      });
+      await expect(reserve(buyer, order(s, [3]), k)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', status: 422 });
+      await expect(reserve(buyer, order(s, [2], { issuance: 'SEPARATE' }), k)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
       expect(await platform.prisma.booking.count({ where: { userId: buyer.userId } })).toBe(1);
     });
 
@@ -345,11 +254,7 @@ describe('bookings service', () => {
       expect(results.filter((r) => !r.replayed)).toHaveLength(1);
       expect(await platform.prisma.booking.count({ where: { userId: buyer.userId } })).toBe(1);
       expect((await counters(s))[s.types[0]!.id]).toMatchObject({ reserved: 2 });
-      expect(
-        await platform.prisma.outboxMessage.count({
-          where: { payload: { path: ['payload', 'userId'], equals: buyer.userId } },
-        }),
-      ).toBe(1);
+      expect(await platform.prisma.outboxMessage.count({ where: { payload: { path: ['payload', 'userId'], equals: buyer.userId } } })).toBe(1);
       await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
     });
 
@@ -424,35 +329,21 @@ describe('bookings service', () => {
       expect((await outbox(id)).map((e) => e.eventName)).toEqual(['booking.reserved', 'booking.cancelled']);
       const paid = await pending(s, 1);
       await service.confirmBooking(undefined, paid.id, 'pay-1');
-      await expect(service.cancelBooking(paid.buyer, paid.id)).rejects.toMatchObject({
-        code: 'BOOKING_NOT_CANCELLABLE',
-      });
+      await expect(service.cancelBooking(paid.buyer, paid.id)).rejects.toMatchObject({ code: 'BOOKING_NOT_CANCELLABLE' });
     });
 
     it('when a payment confirms a PENDING booking, then reserved moves to sold, and the same payment again changes nothing', async () => {
       const s = await sale({ types: [{ capacity: 10 }] });
       const { id } = await pending(s, 3);
       const first = await service.confirmBooking(undefined, id, 'flw-tx-1');
-      expect(first).toMatchObject({
-        outcome: 'CONFIRMED',
-        late: false,
-        booking: { status: 'CONFIRMED', paymentRef: 'flw-tx-1' },
-      });
+      expect(first).toMatchObject({ outcome: 'CONFIRMED', late: false, booking: { status: 'CONFIRMED', paymentRef: 'flw-tx-1' } });
       expect((await counters(s))[s.types[0]!.id]).toMatchObject({ reserved: 0, sold: 3 });
-      expect(await service.confirmBooking(undefined, id, 'flw-tx-1')).toMatchObject({
-        outcome: 'ALREADY_CONFIRMED',
-      });
-      expect(await service.confirmBooking(undefined, id, 'flw-tx-2')).toMatchObject({
-        outcome: 'REFUND_REQUIRED',
-        reason: 'DUPLICATE_PAYMENT',
-      });
+      expect(await service.confirmBooking(undefined, id, 'flw-tx-1')).toMatchObject({ outcome: 'ALREADY_CONFIRMED' });
+      expect(await service.confirmBooking(undefined, id, 'flw-tx-2')).toMatchObject({ outcome: 'REFUND_REQUIRED', reason: 'DUPLICATE_PAYMENT' });
       expect((await counters(s))[s.types[0]!.id]).toMatchObject({ reserved: 0, sold: 3 });
       const confirmed = (await outbox(id)).filter((e) => e.eventName === 'booking.confirmed');
       expect(confirmed).toHaveLength(1);
-      expect((confirmed[0]!.payload as { payload: Record<string, unknown> }).payload).toMatchObject({
-        paymentRef: 'flw-tx-1',
-        campaignId: s.campaign.id,
-      });
+      expect((confirmed[0]!.payload as { payload: Record<string, unknown> }).payload).toMatchObject({ paymentRef: 'flw-tx-1', campaignId: s.campaign.id });
     });
 
     it("when confirm runs on the payment's transaction and that rolls back, then the booking is still PENDING", async () => {
@@ -478,9 +369,7 @@ describe('bookings service', () => {
       const r = await svc.confirmBooking(undefined, id, 'late-1');
       expect(r).toMatchObject({ outcome: 'CONFIRMED', late: true, booking: { status: 'CONFIRMED' } });
       expect((await counters(s))[s.types[0]!.id]).toMatchObject({ reserved: 0, sold: 2 });
-      expect(await svc.confirmBooking(undefined, id, 'late-1')).toMatchObject({
-        outcome: 'ALREADY_CONFIRMED',
-      });
+      expect(await svc.confirmBooking(undefined, id, 'late-1')).toMatchObject({ outcome: 'ALREADY_CONFIRMED' });
       await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
     });
 
@@ -493,11 +382,7 @@ describe('bookings service', () => {
       await svc.expireDueBookings();
       await svc.reserveBooking(actor(), key(), order(s, [2]));
       const r = await svc.confirmBooking(undefined, body.id, 'late-2');
-      expect(r).toMatchObject({
-        outcome: 'REFUND_REQUIRED',
-        reason: 'SOLD_OUT',
-        booking: { status: 'EXPIRED' },
-      });
+      expect(r).toMatchObject({ outcome: 'REFUND_REQUIRED', reason: 'SOLD_OUT', booking: { status: 'EXPIRED' } });
       expect((await svc.getBooking(body.id))!.status).toBe('EXPIRED');
       const c = await counters(s);
       expect(c[s.types[0]!.id]).toMatchObject({ reserved: 2, sold: 0 });
@@ -508,26 +393,15 @@ describe('bookings service', () => {
     it('when a confirmed booking is refunded, then it is REFUNDED, its tickets go back on sale and booking.cancelled says so', async () => {
       const s = await sale({ types: [{ capacity: 10 }] });
       const { id } = await pending(s, 2);
-      await expect(service.refundBooking(undefined, id)).rejects.toMatchObject({
-        code: 'BOOKING_NOT_REFUNDABLE',
-      });
+      await expect(service.refundBooking(undefined, id)).rejects.toMatchObject({ code: 'BOOKING_NOT_REFUNDABLE' });
       await service.confirmBooking(undefined, id, 'pay-r');
-      expect(await service.refundBooking(undefined, id)).toMatchObject({
-        outcome: 'REFUNDED',
-        booking: { status: 'REFUNDED' },
-      });
+      expect(await service.refundBooking(undefined, id)).toMatchObject({ outcome: 'REFUNDED', booking: { status: 'REFUNDED' } });
       expect(await service.refundBooking(undefined, id)).toMatchObject({ outcome: 'ALREADY_REFUNDED' });
       expect((await counters(s))[s.types[0]!.id]).toMatchObject({ reserved: 0, sold: 0, available: 10 });
       const last = (await outbox(id)).pop()!;
       expect(last.eventName).toBe('booking.cancelled');
-      expect((last.payload as { payload: Record<string, unknown> }).payload).toMatchObject({
-        status: 'REFUNDED',
-        previousStatus: 'CONFIRMED',
-      });
-      expect(await service.confirmBooking(undefined, id, 'pay-r')).toMatchObject({
-        outcome: 'REFUND_REQUIRED',
-        reason: 'ALREADY_REFUNDED',
-      });
+      expect((last.payload as { payload: Record<string, unknown> }).payload).toMatchObject({ status: 'REFUNDED', previousStatus: 'CONFIRMED' });
+      expect(await service.confirmBooking(undefined, id, 'pay-r')).toMatchObject({ outcome: 'REFUND_REQUIRED', reason: 'ALREADY_REFUNDED' });
       await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
     });
 
@@ -535,11 +409,7 @@ describe('bookings service', () => {
       const local = fixedClock(clock.now());
       const svc = createBookingsService({ prisma: platform.prisma, clock: local, config: platform.config });
       const later = fixedClock(new Date(clock.now().getTime() + 16 * 60_000));
-      const expirer = createBookingsService({
-        prisma: platform.prisma,
-        clock: later,
-        config: platform.config,
-      });
+      const expirer = createBookingsService({ prisma: platform.prisma, clock: later, config: platform.config });
       // Small capacity so late confirmations compete for what the others release.
       const s = await sale({ campaign: { maxTicketsPerCustomer: 1000 }, types: [{ capacity: 12 }] });
       const winners: Record<string, number> = {};
@@ -549,36 +419,28 @@ describe('bookings service', () => {
         // Keep the type (nearly) full: refund the oldest paid bookings until this round's tickets fit, so that
         // the competitor below and a late confirmation fight over what expiry or cancel gives back.
         const q = 1 + (round % 3);
-        while ((await counters(s))[s.types[0]!.id]!.available < q)
-          await svc.refundBooking(undefined, paid.shift()!);
+        while ((await counters(s))[s.types[0]!.id]!.available < q) await svc.refundBooking(undefined, paid.shift()!);
         const buyer = actor();
         const { id } = await pending(s, q, buyer, svc);
         // Random jitter so that each transition gets to go first in some rounds.
-        const jitter = <T>(op: () => Promise<T>, ms = 4) =>
-          new Promise((r) => setTimeout(r, Math.random() * ms)).then(op);
+        const jitter = <T>(op: () => Promise<T>, ms = 4) => new Promise((r) => setTimeout(r, Math.random() * ms)).then(op);
         const settled = await Promise.allSettled([
           jitter(() => expirer.expireDueBookings()),
           jitter(() => svc.confirmBooking(undefined, id, `pay-${round}`)),
           jitter(() => svc.cancelBooking(buyer, id)),
-          jitter<unknown>(() =>
-            round % 2 ? svc.confirmBooking(undefined, id, `pay-${round}`) : expirer.expireDueBookings(),
-          ),
+          jitter<unknown>(() => (round % 2 ? svc.confirmBooking(undefined, id, `pay-${round}`) : expirer.expireDueBookings())),
           // A competitor for whatever the losing transition gives back.
           jitter(() => svc.reserveBooking(actor(), key(), order(s, [q]))),
           jitter(() => svc.reserveBooking(actor(), key(), order(s, [q])), 12),
         ]);
-        for (const r of settled)
-          if (r.status === 'rejected')
-            expect((r.reason as { code?: string }).code).toBe('BOOKING_NOT_CANCELLABLE');
+        for (const r of settled) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('BOOKING_NOT_CANCELLABLE');
         const b = (await svc.getBooking(id))!;
         // Which transition left PENDING first: its timestamp is the one set (a late confirm keeps it).
         const winner = b.expiredAt ? 'expire' : b.cancelledAt ? 'cancel' : 'confirm';
         winners[winner] = (winners[winner] ?? 0) + 1;
         finals[b.status] = (finals[b.status] ?? 0) + 1;
         if (b.status === 'CONFIRMED') paid.push(id);
-        expect(b.status === 'CONFIRMED' ? b.paymentRef : null).toBe(
-          b.status === 'CONFIRMED' ? `pay-${round}` : null,
-        );
+        expect(b.status === 'CONFIRMED' ? b.paymentRef : null).toBe(b.status === 'CONFIRMED' ? `pay-${round}` : null);
         expect(await inventoryViolations(platform.prisma, [s.campaign.id])).toEqual([]);
       }
       // Each transition must have won some rounds, or the race did not really happen.
@@ -595,23 +457,10 @@ describe('bookings service', () => {
       const id = ((await reserve(buyer, order(s, [1]))).body as Body).id;
       expect((await service.getBookingForActor(buyer, id)).id).toBe(id);
       expect((await service.getBookingForActor(s.seller, id)).id).toBe(id);
-      expect(
-        (
-          await service.getBookingForActor(
-            actor(['CUSTOMER', 'FINANCE'], {
-              memberships: [{ sellerId: s.seller.userId, role: 'FINANCE', campaignIds: [] }],
-            }),
-            id,
-          )
-        ).id,
-      ).toBe(id);
+      expect((await service.getBookingForActor(actor(['CUSTOMER', 'FINANCE'], { memberships: [{ sellerId: s.seller.userId, role: 'FINANCE', campaignIds: [] }] }), id)).id).toBe(id);
       expect((await service.getBookingForActor(adminActor(), id)).id).toBe(id);
-      await expect(service.getBookingForActor(actor(), id)).rejects.toMatchObject({
-        code: 'BOOKING_NOT_FOUND',
-      });
-      await expect(service.getBookingForActor(sellerActor(), id)).rejects.toMatchObject({
-        code: 'BOOKING_NOT_FOUND',
-      });
+      await expect(service.getBookingForActor(actor(), id)).rejects.toMatchObject({ code: 'BOOKING_NOT_FOUND' });
+      await expect(service.getBookingForActor(sellerActor(), id)).rejects.toMatchObject({ code: 'BOOKING_NOT_FOUND' });
     });
 
     it('when a customer lists bookings, then pages are newest first with no gaps or repeats', async () => {

@@ -15,11 +15,8 @@
       timer.textContent = `${m}:${String(s).padStart(2, '0')}`;
       if (left <= 0) {
         clearInterval(handle);
-        root.querySelector('[data-hold-message]').textContent =
-          'Your hold has lapsed: these tickets are going back on sale.';
-        root.querySelectorAll('[data-while-held]').forEach((el) => {
-          el.disabled = true;
-        });
+        root.querySelector('[data-hold-message]').textContent = 'Your hold has lapsed: these tickets are going back on sale.';
+        root.querySelectorAll('[data-while-held]').forEach((el) => { el.disabled = true; });
       }
     };
     const handle = setInterval(tick, 1000);

@@ -17,9 +17,7 @@
   const newKey = () =>
     window.crypto && typeof window.crypto.randomUUID === 'function'
       ? window.crypto.randomUUID()
-      : Array.from(window.crypto.getRandomValues(new Uint8Array(16)), (b) =>
-          b.toString(16).padStart(2, '0'),
-        ).join('');
+      : Array.from(window.crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 
   function order() {
     const items = [];
@@ -46,19 +44,10 @@
     const { totalMinor, count } = order();
     totalEl.textContent = nf.format(totalMinor / 10 ** digits);
     button.disabled = count === 0;
-    button.textContent =
-      form.dataset.signedIn === 'true'
-        ? count
-          ? `Reserve ${count} ticket${count === 1 ? '' : 's'}`
-          : 'Reserve'
-        : 'Sign in to reserve';
+    button.textContent = form.dataset.signedIn === 'true' ? (count ? `Reserve ${count} ticket${count === 1 ? '' : 's'}` : 'Reserve') : 'Sign in to reserve';
   }
 
-  for (const input of inputs)
-    input.addEventListener('input', () => {
-      showError('');
-      refresh();
-    });
+  for (const input of inputs) input.addEventListener('input', () => { showError(''); refresh(); });
   form.addEventListener('change', refresh);
   // Live counters: cap each quantity input at what is left.
   document.addEventListener('counter', (e) => {
