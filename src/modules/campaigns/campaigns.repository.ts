@@ -257,6 +257,13 @@ function byId(items: StockItem[]): StockItem[] {
   );
 }
 
+/** What is left of a ticket type now (for the SOLD_OUT answer). */
+async function availableOf(tx: Tx, ticketTypeId: string): Promise<number> {
+  const left = await tx.$queryRaw<Array<{ available: number }>>`
+    SELECT (capacity - sold - reserved)::int AS available FROM ticket_types WHERE id = ${ticketTypeId}::uuid`;
+  return left[0]?.available ?? 0;
+}
+
 /** reserved += q where there is room. Returns the first ticket type without room, or null. */
 export async function reserve(
   tx: Tx,
@@ -266,11 +273,8 @@ export async function reserve(
     const n = await tx.$executeRaw`UPDATE ticket_types
       SET reserved = reserved + ${item.quantity}, has_bookings = true
       WHERE id = ${item.ticketTypeId}::uuid AND sold + reserved + ${item.quantity} <= capacity`;
-    if (n === 0) {
-      const left = await tx.$queryRaw<Array<{ available: number }>>`
-        SELECT (capacity - sold - reserved)::int AS available FROM ticket_types WHERE id = ${item.ticketTypeId}::uuid`;
-      return { ticketTypeId: item.ticketTypeId, available: left[0]?.available ?? 0 };
-    }
+    if (n === 0)
+      return { ticketTypeId: item.ticketTypeId, available: await availableOf(tx, item.ticketTypeId) };
   }
   return null;
 }
@@ -302,11 +306,8 @@ export async function sellDirect(
   for (const item of byId(items)) {
     const n = await tx.$executeRaw`UPDATE ticket_types SET sold = sold + ${item.quantity}, has_bookings = true
       WHERE id = ${item.ticketTypeId}::uuid AND sold + reserved + ${item.quantity} <= capacity`;
-    if (n === 0) {
-      const left = await tx.$queryRaw<Array<{ available: number }>>`
-        SELECT (capacity - sold - reserved)::int AS available FROM ticket_types WHERE id = ${item.ticketTypeId}::uuid`;
-      return { ticketTypeId: item.ticketTypeId, available: left[0]?.available ?? 0 };
-    }
+    if (n === 0)
+      return { ticketTypeId: item.ticketTypeId, available: await availableOf(tx, item.ticketTypeId) };
   }
   return null;
 }

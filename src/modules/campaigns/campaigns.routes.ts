@@ -6,13 +6,15 @@ import { errorResponse, type ApiModule, type OpenApiPaths } from '../../shared/h
 import { validate, validated } from '../../shared/http/validate';
 import type { Platform } from '../../shared/platform';
 import { campaignDto, ticketTypeDto } from './campaigns.dto';
-import type {
-  CampaignHooks,
-  CampaignInput,
-  CampaignPatch,
-  CampaignsService,
-  TicketTypeInput,
-  TicketTypePatch,
+import {
+  EDITABLE_CAMPAIGN_FIELDS,
+  EDITABLE_TICKET_TYPE_FIELDS,
+  type CampaignHooks,
+  type CampaignInput,
+  type CampaignPatch,
+  type CampaignsService,
+  type TicketTypeInput,
+  type TicketTypePatch,
 } from './campaigns.service';
 import { CAMPAIGN_KINDS } from './campaigns.types';
 import { recordView, visitorKey } from './campaigns.views';
@@ -22,48 +24,12 @@ import type { Storage } from '../../shared/storage';
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone').concat(['UTC']));
 
-const CAMPAIGN_FIELDS = [
-  'kind',
-  'title',
-  'slug',
-  'description',
-  'venueName',
-  'venueAddress',
-  'city',
-  'country',
-  'latitude',
-  'longitude',
-  'startsAt',
-  'endsAt',
-  'timezone',
-  'saleStartsAt',
-  'saleEndsAt',
-  'currency',
-  'tags',
-  'maxTicketsPerCustomer',
-  'entryMode',
-  'scansPerTicket',
-  'refundPolicy',
-  'refundDeadlineHours',
-];
-const TICKET_TYPE_FIELDS = [
-  'name',
-  'code',
-  'description',
-  'priceMinor',
-  'capacity',
-  'minPerOrder',
-  'maxPerOrder',
-  'saleStartsAt',
-  'saleEndsAt',
-  'entriesPerTicket',
-  'hidden',
-  'sortOrder',
-  'attributes',
-];
+// Every writable field; which of them a campaign's state allows is the service's rule.
+const CAMPAIGN_FIELDS: readonly string[] = EDITABLE_CAMPAIGN_FIELDS.DRAFT;
+const TICKET_TYPE_FIELDS: readonly string[] = EDITABLE_TICKET_TYPE_FIELDS.DRAFT;
 
 /** Refuses any body key that is not a writable field (sold, reserved, sellerId, status…): 400, nothing written. */
-function onlyFields(fields: string[]) {
+function onlyFields(fields: readonly string[]) {
   return (req: Request, _res: unknown, next: (err?: unknown) => void) => {
     const body: unknown = req.body;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {

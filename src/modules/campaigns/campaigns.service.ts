@@ -49,6 +49,28 @@ export interface CampaignHooks {
   onPublish?: (tx: Tx, campaign: CampaignRecord) => Promise<void>;
 }
 
+// After publication: buyers hold prices in this currency, links carry the slug and issued
+// tickets carry their entry rules, so those stay fixed.
+const PUBLISHED_CAMPAIGN_FIELDS: ReadonlyArray<keyof CampaignInput> = [
+  'title',
+  'description',
+  'venueName',
+  'venueAddress',
+  'city',
+  'country',
+  'latitude',
+  'longitude',
+  'startsAt',
+  'endsAt',
+  'timezone',
+  'saleStartsAt',
+  'saleEndsAt',
+  'tags',
+  'maxTicketsPerCustomer',
+  'refundPolicy',
+  'refundDeadlineHours',
+];
+
 /** Fields a seller may change, by campaign state. Everything else is refused with 400. */
 export const EDITABLE_CAMPAIGN_FIELDS: Record<CampaignStatus, ReadonlyArray<keyof CampaignInput>> = {
   DRAFT: [
@@ -77,44 +99,8 @@ export const EDITABLE_CAMPAIGN_FIELDS: Record<CampaignStatus, ReadonlyArray<keyo
   ],
   // After publication: buyers hold prices in this currency, links carry the slug and issued
   // tickets carry their entry rules, so those stay fixed.
-  ACTIVE: [
-    'title',
-    'description',
-    'venueName',
-    'venueAddress',
-    'city',
-    'country',
-    'latitude',
-    'longitude',
-    'startsAt',
-    'endsAt',
-    'timezone',
-    'saleStartsAt',
-    'saleEndsAt',
-    'tags',
-    'maxTicketsPerCustomer',
-    'refundPolicy',
-    'refundDeadlineHours',
-  ],
-  PAUSED: [
-    'title',
-    'description',
-    'venueName',
-    'venueAddress',
-    'city',
-    'country',
-    'latitude',
-    'longitude',
-    'startsAt',
-    'endsAt',
-    'timezone',
-    'saleStartsAt',
-    'saleEndsAt',
-    'tags',
-    'maxTicketsPerCustomer',
-    'refundPolicy',
-    'refundDeadlineHours',
-  ],
+  ACTIVE: PUBLISHED_CAMPAIGN_FIELDS,
+  PAUSED: PUBLISHED_CAMPAIGN_FIELDS,
   ENDED: [],
   CANCELLED: [],
 };
