@@ -52,7 +52,13 @@ describe('npm start (scripts/start.ts)', () => {
         `the URL to be printed; output so far:\n${output}`,
       );
       expect(output).toContain(`Platform running at http://localhost:${port}`);
-      expect(output).toMatch(/\[relay\] .*outbox relay started/);
+      // The relay declares every consumer queue before it starts publishing, so its line may
+      // come after the web process's.
+      await waitFor(
+        () => /\[relay\] .*outbox relay started/.test(output),
+        60_000,
+        `the relay to start; output:\n${output}`,
+      );
       const ready = await fetch(`http://127.0.0.1:${port}/ready`);
       expect(ready.status).toBe(200);
       const home = await fetch(`http://127.0.0.1:${port}/`, { headers: { accept: 'text/html' } });
