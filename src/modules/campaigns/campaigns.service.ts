@@ -73,30 +73,8 @@ const PUBLISHED_CAMPAIGN_FIELDS: ReadonlyArray<keyof CampaignInput> = [
 
 /** Fields a seller may change, by campaign state. Everything else is refused with 400. */
 export const EDITABLE_CAMPAIGN_FIELDS: Record<CampaignStatus, ReadonlyArray<keyof CampaignInput>> = {
-  DRAFT: [
-    'kind',
-    'title',
-    'slug',
-    'description',
-    'venueName',
-    'venueAddress',
-    'city',
-    'country',
-    'latitude',
-    'longitude',
-    'startsAt',
-    'endsAt',
-    'timezone',
-    'saleStartsAt',
-    'saleEndsAt',
-    'currency',
-    'tags',
-    'maxTicketsPerCustomer',
-    'entryMode',
-    'scansPerTicket',
-    'refundPolicy',
-    'refundDeadlineHours',
-  ],
+  // A draft can also change what publication fixes.
+  DRAFT: [...PUBLISHED_CAMPAIGN_FIELDS, 'kind', 'slug', 'currency', 'entryMode', 'scansPerTicket'],
   // After publication: buyers hold prices in this currency, links carry the slug and issued
   // tickets carry their entry rules, so those stay fixed.
   ACTIVE: PUBLISHED_CAMPAIGN_FIELDS,
