@@ -50,8 +50,11 @@ async function main(): Promise<void> {
   supervisor.start();
 
   const url = config.PUBLIC_URL;
-  void waitForHealth(`http://127.0.0.1:${config.PORT}/health`).then((ok) => {
+  // /ready, not /health: the URL is printed once the web process reaches PostgreSQL, Redis and
+  // RabbitMQ, so the first request after it is not answered 503.
+  void waitForReady(`http://127.0.0.1:${config.PORT}/ready`).then((ok) => {
     if (ok) console.log(`\n  Platform running at ${url}  (Ctrl-C stops everything)\n`);
+    else console.log(`[start] the web process is not ready after 60 s: see ${url}/ready`);
   });
 
   let stopping = false;
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-async function waitForHealth(url: string): Promise<boolean> {
+async function waitForReady(url: string): Promise<boolean> {
   for (let i = 0; i < 240; i++) {
     try {
       if ((await fetch(url)).ok) return true;

@@ -59,8 +59,12 @@ describe('npm start (scripts/start.ts)', () => {
         60_000,
         `the relay to start; output:\n${output}`,
       );
+      // The URL is printed only once /ready answers 200.
       const ready = await fetch(`http://127.0.0.1:${port}/ready`);
-      expect(ready.status).toBe(200);
+      expect({ status: ready.status, body: await ready.json() }).toMatchObject({
+        status: 200,
+        body: { status: 'ready' },
+      });
       const home = await fetch(`http://127.0.0.1:${port}/`, { headers: { accept: 'text/html' } });
       expect(home.status).toBe(200);
       const children = childrenOf(child.pid!);
