@@ -9,7 +9,10 @@ import type { SharedCounters } from './counters';
 import type { DomainEvent } from './events';
 
 export interface HandlerContext {
-  /** The transaction that also holds this message's inbox row: commit = processed once. */
+  /**
+   * The transaction that also holds this message's inbox row: commit = processed once. For a
+   * consumer with `inbox: false`, the platform's client (no transaction).
+   */
   tx: Tx;
   attempt: number;
   logger: Logger;
@@ -23,6 +26,13 @@ export interface ConsumerSpec<P extends object = Record<string, unknown>> {
   handle(event: DomainEvent<P>, ctx: HandlerContext): Promise<void>;
   maxAttempts?: number;
   concurrency?: number;
+  /**
+   * false: the handler is idempotent by itself (it re-reads absolute state and writes nothing of
+   * ours, like live counters), so it runs without an inbox row or a transaction: no database
+   * round trips and no commit per message. Everything else (ack after the handler, retries, the
+   * DLQ) is the same.
+   */
+  inbox?: false;
 }
 
 export interface ConsumerDeps {
@@ -108,6 +118,28 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
   });
   void counters.registerQueue(spec.name);
 
+  /**
+   * The handler, once per event id: in one transaction with the inbox row (false when the row was
+   * there already: a duplicate), or on its own for a consumer with `inbox: false`.
+   */
+  const runHandler = async (event: DomainEvent<P>, attempt: number): Promise<boolean> => {
+    if (spec.inbox === false) {
+      await spec.handle(event, { tx: prisma, attempt, logger });
+      return true;
+    }
+    return prisma.$transaction(
+      async (tx) => {
+        const inserted = await tx.$executeRaw`
+          INSERT INTO inbox_messages (consumer, message_id) VALUES (${spec.name}, ${event.id}::uuid)
+          ON CONFLICT DO NOTHING`;
+        if (inserted === 0) return false;
+        await spec.handle(event, { tx, attempt, logger });
+        return true;
+      },
+      { timeout: 120_000, maxWait: 30_000 },
+    );
+  };
+
   const onMessage = async (msg: AsyncMessage): Promise<void> => {
     const attempt = Number(msg.headers?.['x-attempt'] ?? 1);
     let event: DomainEvent<P>;
@@ -119,17 +151,7 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
     }
     await requestContext.run({ requestId: `msg:${event.id}` }, async () => {
       try {
-        const processed = await prisma.$transaction(
-          async (tx) => {
-            const inserted = await tx.$executeRaw`
-              INSERT INTO inbox_messages (consumer, message_id) VALUES (${spec.name}, ${event.id}::uuid)
-              ON CONFLICT DO NOTHING`;
-            if (inserted === 0) return false;
-            await spec.handle(event, { tx, attempt, logger });
-            return true;
-          },
-          { timeout: 120_000, maxWait: 30_000 },
-        );
+        const processed = await runHandler(event, attempt);
         counters.inc('messages_consumed_total', { consumer: spec.name, event: event.name });
         if (!processed) logger.debug('duplicate delivery skipped', { eventId: event.id });
       } catch (err) {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { fixedClock } from '../../../shared/clock';
-import { OutboxRelay } from '../../../shared/messaging/relay';
+import type { OutboxRelay } from '../../../shared/messaging/relay';
 import type { Platform } from '../../../shared/platform';
 import { startWorker, type RunningWorker } from '../../../shared/worker';
 import { actor } from '../../../../test/support/factories';
@@ -16,6 +16,7 @@ import {
 import { createSale } from '../../../../test/support/sale';
 import { liveCountersConsumer, type CounterSnapshot } from '../../campaigns';
 import { createBookingsService } from '../bookings.service';
+import { createRelay } from '../../../../test/support/messaging';
 
 describe('bookings → live counters', () => {
   let web: Platform;
@@ -27,19 +28,11 @@ describe('bookings → live counters', () => {
 
   beforeAll(async () => {
     web = await createTestPlatform({}, 'web');
-    workerPlatform = await createTestPlatform({}, 'realtime');
+    workerPlatform = await createTestPlatform({ LIVE_COUNTERS_INTERVAL_MS: '400' }, 'realtime');
     await resetDatabase(web);
     app = await startApp(web, { realtime: true });
     worker = startWorker(workerPlatform, { consumers: [liveCountersConsumer(workerPlatform)] });
-    relay = new OutboxRelay({
-      prisma: workerPlatform.prisma,
-      broker: workerPlatform.broker,
-      databaseUrl: workerPlatform.config.DATABASE_URL,
-      logger: workerPlatform.logger,
-      counters: workerPlatform.counters,
-      batchSize: 100,
-      pollMs: 50,
-    });
+    relay = createRelay(workerPlatform);
     relay.start();
   });
   afterAll(async () => {
@@ -109,5 +102,46 @@ describe('bookings → live counters', () => {
       reserved: 0,
       available: 26,
     });
+  });
+
+  it('when a burst of bookings lands on one campaign, then its room gets a few broadcasts with the final numbers, not one per booking', async () => {
+    const clock = fixedClock(new Date());
+    const bookings = createBookingsService({ prisma: web.prisma, clock, config: web.config });
+    const s = await createSale({ prisma: web.prisma, clock }, { types: [{ capacity: 100 }] });
+    const t = s.types[0]!;
+    const mine: CounterSnapshot[] = [];
+    const burst = connect(app.url, { transports: ['websocket'] });
+    try {
+      burst.on('booking:counter', (c: CounterSnapshot) => {
+        if (c.ticketTypeId === t.id) mine.push(c);
+      });
+      await new Promise((resolve) => burst.emit('campaign:join', s.campaign.id, resolve));
+      await waitFor(() => mine.some((c) => c.available === 100), 5000, 'snapshot');
+      mine.length = 0;
+
+      const results = await Promise.all(
+        Array.from({ length: 40 }, () =>
+          bookings.reserveBooking(actor(), crypto.randomUUID(), {
+            campaignId: s.campaign.id,
+            items: [{ ticketTypeId: t.id, quantity: 1 }],
+            issuance: 'SINGLE',
+          }),
+        ),
+      );
+      expect(results.every((r) => r.status === 201)).toBe(true);
+      await waitFor(() => mine.some((c) => c.reserved === 40), 10_000, 'the final counters');
+      // 40 booking.reserved events, folded into a handful of refreshes (each the absolute numbers).
+      expect(mine.length).toBeLessThan(10);
+      expect(mine[mine.length - 1]).toMatchObject({ capacity: 100, reserved: 40, sold: 0, available: 60 });
+      const published = await web.prisma.outboxMessage.count({
+        where: {
+          eventName: 'booking.reserved',
+          payload: { path: ['payload', 'campaignId'], equals: s.campaign.id },
+        },
+      });
+      expect(published).toBe(40);
+    } finally {
+      burst.disconnect();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { fixedClock } from '../../../shared/clock';
-import { OutboxRelay } from '../../../shared/messaging/relay';
+import type { OutboxRelay } from '../../../shared/messaging/relay';
 import type { Platform } from '../../../shared/platform';
 import { startWorker, type RunningWorker } from '../../../shared/worker';
 import { campaignBody, sellerActor, ticketTypeBody } from '../../../../test/support/factories';
@@ -15,6 +15,7 @@ import { liveCountersConsumer } from '../campaigns.live';
 import { createCampaignsService } from '../campaigns.service';
 import type { CampaignInput } from '../campaigns.service';
 import type { CounterSnapshot } from '../campaigns.types';
+import { createRelay } from '../../../../test/support/messaging';
 
 describe('live counters', () => {
   let web1: Platform;
@@ -34,15 +35,7 @@ describe('live counters', () => {
     app1 = await startApp(web1, { realtime: true });
     app2 = await startApp(web2, { realtime: true });
     worker = startWorker(workerPlatform, { consumers: [liveCountersConsumer(workerPlatform)] });
-    relay = new OutboxRelay({
-      prisma: workerPlatform.prisma,
-      broker: workerPlatform.broker,
-      databaseUrl: workerPlatform.config.DATABASE_URL,
-      logger: workerPlatform.logger,
-      counters: workerPlatform.counters,
-      batchSize: 100,
-      pollMs: 50,
-    });
+    relay = createRelay(workerPlatform);
     relay.start();
   });
   afterAll(async () => {

@@ -205,6 +205,43 @@ describe('transactional outbox, relay and consumer', () => {
     expect(Number(inbox[0]!.n)).toBe(1);
   });
 
+  it('when a consumer is inbox: false, then each delivery runs the handler with no inbox row, and a failure is retried', async () => {
+    const name = eventName('no-inbox');
+    const queue = `t.noinbox.${name}`;
+    const seen: string[] = [];
+    let failOnce = true;
+    const consumer = startConsumer(consumerDeps(platform), {
+      name: queue,
+      events: [name],
+      inbox: false,
+      async handle(event) {
+        seen.push(event.id);
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('first attempt fails');
+        }
+      },
+    });
+    cleanup.push(() => consumer.close());
+    await consumer.ready;
+    const event = createEvent(name, { n: 1 }, systemClock);
+    const envelope = {
+      exchange: platform.broker.exchange,
+      routingKey: name,
+      messageId: event.id,
+      contentType: 'application/json',
+    };
+    await platform.broker.publisher.send(envelope, event);
+    await waitFor(() => seen.length === 2, 10_000, 'the retry after the failure');
+    // A duplicate delivery runs it again: the handler is idempotent by itself.
+    await platform.broker.publisher.send(envelope, event);
+    await waitFor(() => seen.length === 3, 10_000, 'the duplicate');
+    expect(seen).toEqual([event.id, event.id, event.id]);
+    const inbox = await platform.prisma.$queryRaw<Array<{ n: bigint }>>`
+      SELECT count(*) AS n FROM inbox_messages WHERE consumer = ${queue}`;
+    expect(Number(inbox[0]!.n)).toBe(0);
+  });
+
   it('when two relays drain the outbox at once, then every row is published exactly once', async () => {
     const name = eventName('two-relays');
     const tap = await tapEvents(platform.broker, `tap.${name}`, [name]);
