@@ -6,6 +6,7 @@ import { expectInventoryInvariant } from '../support/inventory-invariant';
 import { waitFor } from '../support/platform';
 import {
   FLW_TEST_KEYS,
+  confirmedBooking as confirmedBookingOf,
   bookingOf,
   initialize,
   newBuyer,
@@ -495,18 +496,7 @@ describe('payments through the real path (app, Flutterwave simulator, relay, pay
   });
 
   describe('refunds', () => {
-    async function confirmedBooking(s: Sale, quantity = 1) {
-      const buyer = await newBuyer(t);
-      const booking = await reserve(buyer, s, quantity);
-      const { txRef } = await initialize(buyer, booking.id);
-      await t.sim.pay(txRef);
-      await waitFor(
-        async () => (await bookingOf(buyer, booking.id)).status === 'CONFIRMED',
-        20_000,
-        'confirmation',
-      );
-      return { buyer, booking, txRef };
-    }
+    const confirmedBooking = (s: Sale, quantity = 1) => confirmedBookingOf(t, s, quantity);
 
     it('when a buyer cancels a confirmed booking within the policy, then the money goes back once, the booking is REFUNDED and its tickets are back on sale', async () => {
       const s = await saleFor(t, {

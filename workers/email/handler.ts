@@ -1,11 +1,13 @@
 import { AUTH_EVENTS, getSellerApplication, getUserSummaries } from '../../src/modules/auth';
 import { BookingEvents, createBookingsService, type BookingRecord } from '../../src/modules/bookings';
 import { getCampaignsByIds, type CampaignRecord } from '../../src/modules/campaigns';
+import { PaymentEvents } from '../../src/modules/payments';
 import {
   createNotificationsService,
   notificationsDepsFromConfig,
   type NotificationsService,
   type SendEmailOutcome,
+  type TemplateData,
 } from '../../src/modules/notifications';
 import {
   createTicketsWorkflows,
@@ -23,8 +25,9 @@ import type { Storage } from '../../src/shared/storage';
 
 /**
  * The payments module publishes this when money went back to the buyer (it is built on another
- * branch): `{ refundId, bookingId, userId, amountMinor, currency }`. Read defensively: only
- * bookingId, amountMinor and currency are required here, and everything else is re-read.
+ * branch): `{ refundId, bookingId, userId, amountMinor, currency, cancelsBooking }`. Read
+ * defensively: only bookingId, amountMinor and currency are required here, and everything else is
+ * re-read.
  */
 export const REFUND_COMPLETED = 'refund.completed';
 type RefundCompletedPayload = {
@@ -33,6 +36,7 @@ type RefundCompletedPayload = {
   userId?: unknown;
   amountMinor?: unknown;
   currency?: unknown;
+  cancelsBooking?: unknown;
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -42,6 +46,16 @@ function uuidField(event: DomainEvent<Record<string, unknown>>, field: string): 
   if (typeof v !== 'string' || !UUID.test(v))
     throw new PermanentError(`${event.name} ${event.id}: ${field} is not a uuid`);
   return v.toLowerCase();
+}
+
+/** A refund event's amount: positive integer minor units and an ISO 4217 code, or a PermanentError. */
+function moneyOf(event: DomainEvent<Record<string, unknown>>): { amountMinor: number; currency: string } {
+  const { amountMinor, currency } = event.payload ?? {};
+  if (typeof amountMinor !== 'number' || !Number.isSafeInteger(amountMinor) || amountMinor <= 0)
+    throw new PermanentError(`${event.name} ${event.id}: amountMinor must be a positive integer`);
+  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency))
+    throw new PermanentError(`${event.name} ${event.id}: currency must be an ISO 4217 code`);
+  return { amountMinor, currency };
 }
 
 /** "Tuesday, 1 December 2026 at 20:00" in the campaign's own time zone. */
@@ -112,6 +126,32 @@ export function emailConsumers(
     const [campaign] = await getCampaignsByIds(prisma, [id]);
     if (!campaign) throw new PermanentError(`${event.name} ${event.id}: campaign ${id} does not exist`);
     return campaign;
+  }
+
+  /**
+   * An email to the buyer of the event's booking (re-read by id; the booking's buyer is who paid,
+   * a payload's userId is only a hint), with the data the template adds to the booking's basics.
+   */
+  async function sendAboutBooking<K extends 'refund-completed' | 'payment-under-review' | 'refund-failed'>(
+    event: DomainEvent<Record<string, unknown>>,
+    logger: Logger,
+    template: K,
+    data: (about: { buyerName: string; campaignTitle: string; bookingReference: string }) => TemplateData[K],
+  ): Promise<void> {
+    const booking = await bookingOf(event);
+    const campaign = await campaignOf(event, booking.campaignId);
+    const buyer = await userOf(event, booking.userId);
+    const outcome = await notifications.sendEmailOnce({
+      eventId: event.id,
+      template,
+      to: buyer.email,
+      data: data({
+        buyerName: buyer.name,
+        campaignTitle: campaign.title,
+        bookingReference: booking.reference,
+      }),
+    });
+    logOutcome(logger, event, template, outcome);
   }
 
   async function userOf(event: DomainEvent<object>, userId: string) {
@@ -197,29 +237,30 @@ export function emailConsumers(
       events: [REFUND_COMPLETED],
       async handle(event, { logger }) {
         const p = event.payload as RefundCompletedPayload;
-        if (!Number.isSafeInteger(p.amountMinor) || (p.amountMinor as number) <= 0) {
-          throw new PermanentError(`${event.name} ${event.id}: amountMinor must be a positive integer`);
-        }
-        if (typeof p.currency !== 'string' || !/^[A-Z]{3}$/.test(p.currency)) {
-          throw new PermanentError(`${event.name} ${event.id}: currency must be an ISO 4217 code`);
-        }
-        const booking = await bookingOf(event);
-        const campaign = await campaignOf(event, booking.campaignId);
-        // The booking's buyer is who paid; the payload's userId is only a hint.
-        const buyer = await userOf(event, booking.userId);
-        const outcome = await notifications.sendEmailOnce({
-          eventId: event.id,
-          template: 'refund-completed',
-          to: buyer.email,
-          data: {
-            buyerName: buyer.name,
-            campaignTitle: campaign.title,
-            bookingReference: booking.reference,
-            amountMinor: p.amountMinor as number,
-            currency: p.currency,
-          },
-        });
-        logOutcome(logger, event, 'refund-completed', outcome);
+        const money = moneyOf(event); // checked before anything is read
+        await sendAboutBooking(event, logger, 'refund-completed', (about) => ({
+          ...about,
+          ...money,
+          // Only an explicit false keeps the tickets: older messages without it cancelled the booking.
+          cancelsBooking: p.cancelsBooking !== false,
+        }));
+      },
+    },
+    {
+      // A charge that did not match: the buyer is told it did not confirm the booking and is reviewed.
+      name: 'email.payment-flagged',
+      events: [PaymentEvents.flagged],
+      async handle(event, { logger }) {
+        await sendAboutBooking(event, logger, 'payment-under-review', (about) => about);
+      },
+    },
+    {
+      // The provider refused a refund: the buyer is told it is delayed (admins retry it from the review queue).
+      name: 'email.refund-failed',
+      events: [PaymentEvents.refundFailed],
+      async handle(event, { logger }) {
+        const money = moneyOf(event);
+        await sendAboutBooking(event, logger, 'refund-failed', (about) => ({ ...about, ...money }));
       },
     },
     {

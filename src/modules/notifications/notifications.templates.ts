@@ -27,6 +27,24 @@ export interface TemplateData {
     bookingReference: string;
     amountMinor: number;
     currency: string;
+    /**
+     * True when the refund cancelled the booking (its tickets stop working). False when the money
+     * never bought it (a second payment, a payment after the tickets sold out, a payment that did
+     * not match): the booking and any tickets it has are not affected.
+     */
+    cancelsBooking: boolean;
+  };
+  'payment-under-review': {
+    buyerName: string;
+    campaignTitle: string;
+    bookingReference: string;
+  };
+  'refund-failed': {
+    buyerName: string;
+    campaignTitle: string;
+    bookingReference: string;
+    amountMinor: number;
+    currency: string;
   };
   'seller-application-decided': {
     applicantName: string;
@@ -42,6 +60,8 @@ export const TEMPLATE_NAMES = [
   'tickets-issued',
   'booking-expired',
   'refund-completed',
+  'payment-under-review',
+  'refund-failed',
   'seller-application-decided',
 ] as const;
 
@@ -120,17 +140,53 @@ const templates: { [K in TemplateName]: (d: TemplateData[K]) => RenderedEmail } 
   }),
   'refund-completed': (d) => {
     const amount = formatMoney(d.amountMinor, d.currency);
+    const effect = d.cancelsBooking
+      ? 'The tickets of this booking are no longer valid.'
+      : 'This was a payment we could not use for the booking, so it went back to you. ' +
+        'Tickets you already have for this booking are not affected.';
     return {
       subject: `Refund of ${amount} for booking ${d.bookingReference}`,
       text:
         `Hello ${d.buyerName},\n\nWe have refunded ${amount} for your booking ${d.bookingReference} (${d.campaignTitle}). ` +
         `Depending on your bank or mobile money provider, it can take a few days to show on your statement.\n\n` +
-        `The tickets of this booking are no longer valid.\n`,
+        `${effect}\n`,
       html: layout(
         d.campaignTitle,
         `<p>Hello ${esc(d.buyerName)},</p><p>We have refunded <strong>${esc(amount)}</strong> for your booking ` +
           `${esc(d.bookingReference)} (${esc(d.campaignTitle)}). Depending on your bank or mobile money provider, ` +
-          `it can take a few days to show on your statement.</p><p>The tickets of this booking are no longer valid.</p>`,
+          `it can take a few days to show on your statement.</p><p>${esc(effect)}</p>`,
+      ),
+    };
+  },
+  'payment-under-review': (d) => ({
+    subject: `Your payment for booking ${d.bookingReference} is being reviewed`,
+    text:
+      `Hello ${d.buyerName},\n\nWe received a payment for your booking ${d.bookingReference} (${d.campaignTitle}), ` +
+      `but it did not match what we asked for (the amount or the currency), so it has not confirmed your booking.\n\n` +
+      `Our team is reviewing it and will send the money back to you. We will email you when it is on its way; ` +
+      `you do not need to do anything.\n`,
+    html: layout(
+      d.campaignTitle,
+      `<p>Hello ${esc(d.buyerName)},</p><p>We received a payment for your booking <strong>${esc(d.bookingReference)}</strong> ` +
+        `(${esc(d.campaignTitle)}), but it did not match what we asked for (the amount or the currency), so it has not ` +
+        `confirmed your booking.</p><p>Our team is reviewing it and will send the money back to you. We will email you ` +
+        `when it is on its way; you do not need to do anything.</p>`,
+    ),
+  }),
+  'refund-failed': (d) => {
+    const amount = formatMoney(d.amountMinor, d.currency);
+    return {
+      subject: `Your refund of ${amount} for booking ${d.bookingReference} is delayed`,
+      text:
+        `Hello ${d.buyerName},\n\nWe tried to refund ${amount} for your booking ${d.bookingReference} (${d.campaignTitle}), ` +
+        `but the payment provider did not accept it this time. Our team has been told and will try again; ` +
+        `you do not need to do anything. We will email you when the money is on its way.\n`,
+      html: layout(
+        d.campaignTitle,
+        `<p>Hello ${esc(d.buyerName)},</p><p>We tried to refund <strong>${esc(amount)}</strong> for your booking ` +
+          `${esc(d.bookingReference)} (${esc(d.campaignTitle)}), but the payment provider did not accept it this time.</p>` +
+          `<p>Our team has been told and will try again; you do not need to do anything. We will email you when the ` +
+          `money is on its way.</p>`,
       ),
     };
   },

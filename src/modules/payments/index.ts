@@ -3,6 +3,7 @@ import { usesFlutterwaveSimulator, type Config } from '../../shared/config';
 import type { Platform } from '../../shared/platform';
 import type { WebModule } from '../registry';
 import { registerPaymentSockets } from './payments.live';
+import { paymentReviewApi, paymentReviewPages, REVIEW_PAGE } from './payments.review';
 import { paymentsRoutes, WEBHOOK_PATH } from './payments.routes';
 import { paymentsServiceFor } from './payments.worker';
 
@@ -50,6 +51,7 @@ export {
 export { paymentDto, refundDto } from './payments.dto';
 export { PAYMENT_STATUS_EVENT, paymentRoomOf, paymentLiveConsumer } from './payments.live';
 export { CALLBACK_PATH, WEBHOOK_PATH, PAYMENTS_PREFIX } from './payments.routes';
+export { REVIEW_PAGE, REVIEW_PREFIX } from './payments.review';
 export {
   paymentsWorker,
   paymentsServiceFor,
@@ -69,7 +71,8 @@ export function sandboxBadge(config: Config): RequestHandler {
 }
 
 /**
- * The payments web module: the API (initialize, callback page, webhook, refunds), the live
+ * The payments web module: the API (initialize, callback page, webhook, refunds), the admins'
+ * review queue (FLAGGED payments, FAILED refunds: API and page), the live
  * payment room for the callback page, and the sandbox badge. The webhook is exempt from the
  * general per-IP API limit: Flutterwave delivers every merchant's webhooks from a few addresses,
  * so a busy sale would be throttled into retries and delays; it has its own limit on failed
@@ -80,7 +83,15 @@ export function paymentsWebModule(platform: Platform): WebModule {
   return {
     name: 'payments',
     middleware: [sandboxBadge(platform.config)],
-    api: [paymentsRoutes(platform, service)],
+    api: [paymentsRoutes(platform, service), paymentReviewApi(service)],
+    pages: paymentReviewPages(service),
+    nav: [
+      {
+        label: 'Payments review',
+        href: REVIEW_PAGE,
+        when: (u) => !!(u as { isAdmin?: boolean } | null)?.isAdmin,
+      },
+    ],
     apiRateLimitExempt: [WEBHOOK_PATH],
     sockets: (io) => registerPaymentSockets(io, service),
   };

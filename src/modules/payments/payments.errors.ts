@@ -31,6 +31,27 @@ export const PaymentErrors = {
     AppError.rule('REFUND_DEADLINE_PASSED', `Refunds for this campaign closed at ${deadline.toISOString()}`, [
       { message: 'deadline passed', deadline: deadline.toISOString() },
     ]),
+  notFlagged: (status: string) =>
+    AppError.conflict(
+      'PAYMENT_NOT_FLAGGED',
+      `Only a FLAGGED payment is refunded from review; this one is ${status}`,
+      [{ message: 'status', status }],
+    ),
+  unreadableCharge: (amount: string, currency: string) =>
+    AppError.conflict(
+      'PROVIDER_RECORD_UNREADABLE',
+      `Flutterwave reports a charge of ${amount} ${currency}, which is not an amount we can refund automatically`,
+    ),
+  notChargedAtProvider: (status: string) =>
+    AppError.conflict(
+      'NOTHING_CHARGED',
+      `Flutterwave reports this charge as ${status}: there is no money to give back`,
+      [{ message: 'provider status', status }],
+    ),
+  refundNotFailed: (status: string) =>
+    AppError.conflict('REFUND_NOT_FAILED', `Only a FAILED refund can be tried again; this one is ${status}`, [
+      { message: 'status', status },
+    ]),
   webhookUnauthenticated: () =>
     new AppError(
       'unauthenticated',

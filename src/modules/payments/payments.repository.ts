@@ -1,4 +1,4 @@
-import type { Prisma } from '../../generated/prisma/client';
+import { Prisma } from '../../generated/prisma/client';
 import type { Db, Tx } from '../../shared/db';
 import type {
   BookingOutcome,
@@ -39,18 +39,20 @@ function toRefund(row: RefundRow): RefundRecord {
 
 // ---------------------------------------------------------------- payments
 
-export interface NewPayment {
-  id: string;
-  bookingId: string;
-  userId: string;
-  campaignId: string;
-  sellerId: string;
-  txRef: string;
-  amountMinor: number;
-  currency: string;
-  checkoutExpiresAt: Date;
-  nextCheckAt: Date;
-}
+/** A new attempt: the record's own fields; its status and times are set when it is stored. */
+export type NewPayment = Pick<
+  PaymentRecord,
+  | 'id'
+  | 'bookingId'
+  | 'userId'
+  | 'campaignId'
+  | 'sellerId'
+  | 'txRef'
+  | 'amountMinor'
+  | 'currency'
+  | 'checkoutExpiresAt'
+  | 'nextCheckAt'
+>;
 
 /**
  * Inserts the booking's live attempt unless it already has one (the partial unique index
@@ -213,18 +215,20 @@ export async function insertWebhookEvent(tx: Tx, e: NewWebhookEvent): Promise<bo
 
 // ---------------------------------------------------------------- refunds
 
-export interface NewRefund {
-  id: string;
-  paymentId: string;
-  bookingId: string;
-  userId: string;
-  campaignId: string;
-  amountMinor: number;
-  currency: string;
-  reason: RefundReason;
-  cancelsBooking: boolean;
-  requestedBy: string | null;
-}
+/** A refund to claim: the record's own fields; status, times and the provider's id come later. */
+export type NewRefund = Pick<
+  RefundRecord,
+  | 'id'
+  | 'paymentId'
+  | 'bookingId'
+  | 'userId'
+  | 'campaignId'
+  | 'amountMinor'
+  | 'currency'
+  | 'reason'
+  | 'cancelsBooking'
+  | 'requestedBy'
+>;
 
 /**
  * Inserts a PENDING refund unless the payment already has a PENDING or COMPLETED one (partial
@@ -319,4 +323,50 @@ export async function claimStaleRefunds(
   if (!rows.length) return [];
   const found = await db.refund.findMany({ where: { id: { in: rows.map((r) => r.id) } } });
   return found.map(toRefund);
+}
+
+// ---------------------------------------------------------------- review
+
+/** FLAGGED payments whose money has not been sent back (no pending or completed refund), oldest first. */
+export async function listFlaggedPaymentsToReview(
+  db: Client,
+  page: { limit: number; after?: { at: Date; id: string } },
+): Promise<PaymentRecord[]> {
+  const after = page.after
+    ? Prisma.sql`AND (p.flagged_at, p.id) > (${page.after.at}, ${page.after.id}::uuid)`
+    : Prisma.empty;
+  const rows = await db.$queryRaw<Array<{ id: string }>>`
+    SELECT p.id::text FROM payments p
+    WHERE p.status = 'FLAGGED'
+      AND NOT EXISTS (SELECT 1 FROM refunds a WHERE a.payment_id = p.id AND a.status IN ('PENDING', 'COMPLETED'))
+      ${after}
+    ORDER BY p.flagged_at, p.id
+    LIMIT ${page.limit}`;
+  if (!rows.length) return [];
+  const found = await db.payment.findMany({ where: { id: { in: rows.map((r) => r.id) } } });
+  const order = new Map(rows.map((r, i) => [r.id, i]));
+  return found.map(toPayment).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+}
+
+/** The latest FAILED refund of each payment that has no pending or completed one since, oldest first. */
+export async function listFailedRefundsToReview(
+  db: Client,
+  page: { limit: number; after?: { at: Date; id: string } },
+): Promise<RefundRecord[]> {
+  const after = page.after
+    ? Prisma.sql`AND (f.failed_at, f.id) > (${page.after.at}, ${page.after.id}::uuid)`
+    : Prisma.empty;
+  const rows = await db.$queryRaw<Array<{ id: string }>>`
+    SELECT f.id::text FROM refunds f
+    WHERE f.status = 'FAILED'
+      AND NOT EXISTS (SELECT 1 FROM refunds a WHERE a.payment_id = f.payment_id AND a.status IN ('PENDING', 'COMPLETED'))
+      AND f.id = (SELECT l.id FROM refunds l WHERE l.payment_id = f.payment_id AND l.status = 'FAILED'
+                  ORDER BY l.created_at DESC, l.id DESC LIMIT 1)
+      ${after}
+    ORDER BY f.failed_at, f.id
+    LIMIT ${page.limit}`;
+  if (!rows.length) return [];
+  const found = await db.refund.findMany({ where: { id: { in: rows.map((r) => r.id) } } });
+  const order = new Map(rows.map((r, i) => [r.id, i]));
+  return found.map(toRefund).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }

@@ -52,6 +52,14 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
     limit: config.WEBHOOK_AUTH_FAILURE_LIMIT_MAX,
   });
 
+  // A signed-in buyer's `{ bookingId }` request that may call Flutterwave: limited per user.
+  const bookingRequest = [
+    requireSignIn(),
+    paymentLimit,
+    onlyFields('bookingId'),
+    validate(body('bookingId').isUUID().withMessage('a booking id')),
+  ];
+
   /** Where Flutterwave sends the buyer back: one registered URL in production, else this host. */
   const redirectUrlFor = (req: Request) =>
     config.PAYMENT_REDIRECT_URL ??
@@ -59,20 +67,13 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
       ? new URL(CALLBACK_PATH, config.PUBLIC_URL).toString()
       : `${req.protocol}://${req.get('host')}${CALLBACK_PATH}`);
 
-  router.post(
-    '/initialize',
-    requireSignIn(),
-    paymentLimit,
-    onlyFields('bookingId'),
-    validate(body('bookingId').isUUID().withMessage('a booking id')),
-    async (req, res) => {
-      const { bookingId } = validated<{ bookingId: string }>(req);
-      const result = await service.initializePayment(actorOf(req), bookingId, redirectUrlFor(req));
-      res
-        .status(result.created ? 201 : 200)
-        .json({ ...paymentDto(result.payment), link: result.link, reused: !result.created });
-    },
-  );
+  router.post('/initialize', ...bookingRequest, async (req, res) => {
+    const { bookingId } = validated<{ bookingId: string }>(req);
+    const result = await service.initializePayment(actorOf(req), bookingId, redirectUrlFor(req));
+    res
+      .status(result.created ? 201 : 200)
+      .json({ ...paymentDto(result.payment), link: result.link, reused: !result.created });
+  });
 
   // Flutterwave's redirect. The query is a hint of which payment to look at, nothing more.
   router.get('/callback', async (req, res) => {
@@ -118,18 +119,11 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
       .json({ received: true, duplicate: !result.stored && !result.ignored, ignored: result.ignored });
   });
 
-  router.post(
-    '/refunds',
-    requireSignIn(),
-    paymentLimit,
-    onlyFields('bookingId'),
-    validate(body('bookingId').isUUID().withMessage('a booking id')),
-    async (req, res) => {
-      const { bookingId } = validated<{ bookingId: string }>(req);
-      const { refund, created } = await service.requestRefund(actorOf(req), bookingId);
-      res.status(created ? 202 : 200).json(refundDto(refund));
-    },
-  );
+  router.post('/refunds', ...bookingRequest, async (req, res) => {
+    const { bookingId } = validated<{ bookingId: string }>(req);
+    const { refund, created } = await service.requestRefund(actorOf(req), bookingId);
+    res.status(created ? 202 : 200).json(refundDto(refund));
+  });
 
   router.get(
     '/refunds/:id',
@@ -199,6 +193,7 @@ const refundSchema = {
       enum: [
         'BUYER_REQUEST',
         'CAMPAIGN_CANCELLED',
+        'FLAGGED_PAYMENT',
         'SOLD_OUT',
         'DUPLICATE_PAYMENT',
         'ALREADY_REFUNDED',

@@ -8,9 +8,10 @@ import type { Actor } from '../../shared/http/authorize';
 import { isAdmin } from '../../shared/http/authorize';
 import type { Logger } from '../../shared/logger';
 import { createEvent } from '../../shared/messaging/events';
-import { isCurrencyCode, type CurrencyCode } from '../../shared/money';
+import { isCurrencyCode, tryFromMajor, type CurrencyCode } from '../../shared/money';
 import { enqueue } from '../../shared/outbox';
 import type { BookingForPayment, BookingsService } from '../bookings';
+import { getUserSummaries } from '../auth';
 import { getCampaignsByIds, refundDeadlineOf } from '../campaigns';
 import { assessTransaction, isAuthenticWebhook, parseWebhookEvent } from './flutterwave.checks';
 import { FlutterwaveError, type FlutterwaveClient } from './flutterwave.client';
@@ -32,6 +33,8 @@ import {
   type PublicPaymentState,
   type RefundReason,
   type RefundRecord,
+  type ReviewContext,
+  type ReviewPage,
 } from './payments.types';
 
 /*
@@ -112,6 +115,10 @@ export function publicStateOf(p: PaymentRecord, latestRefund: RefundRecord | nul
     case 'FAILED':
       return 'failed';
     case 'FLAGGED':
+      // An admin may send a flagged charge back from the review queue.
+      if (latestRefund?.status === 'COMPLETED') return 'refunded';
+      if (latestRefund?.status === 'PENDING') return 'refunding';
+      if (latestRefund?.status === 'FAILED') return 'refund_failed';
       return 'review';
     case 'EXPIRED':
       return 'expired';
@@ -167,6 +174,8 @@ export function createPaymentsService(deps: PaymentsDeps) {
     reason: RefundReason,
     cancelsBooking: boolean,
     requestedBy: string | null,
+    /** What was actually charged, when it is not the payment's own amount and currency (a FLAGGED charge). */
+    charged?: { amountMinor: number; currency: string },
   ) {
     const now = clock.now();
     const claimed = await repo.claimRefund(
@@ -177,8 +186,8 @@ export function createPaymentsService(deps: PaymentsDeps) {
         bookingId: p.bookingId,
         userId: p.userId,
         campaignId: p.campaignId,
-        amountMinor: p.paidMinor ?? p.amountMinor,
-        currency: p.currency,
+        amountMinor: charged?.amountMinor ?? p.paidMinor ?? p.amountMinor,
+        currency: charged?.currency ?? p.currency,
         reason,
         cancelsBooking,
         requestedBy,
@@ -306,6 +315,28 @@ export function createPaymentsService(deps: PaymentsDeps) {
     }
   }
 
+  /** Who and what each review item is about: the booking's reference, the buyer, the campaign's title. */
+  async function reviewContexts(rows: Array<{ userId: string; campaignId: string; bookingId: string }>) {
+    const [users, campaigns, bookingList] = await Promise.all([
+      getUserSummaries(
+        prisma,
+        rows.map((x) => x.userId),
+      ),
+      getCampaignsByIds(prisma, [...new Set(rows.map((x) => x.campaignId))]),
+      Promise.all([...new Set(rows.map((x) => x.bookingId))].map((id) => bookings.getBookingForPayment(id))),
+    ]);
+    const userOf = new Map(users.map((u) => [u.id, { name: u.name, email: u.email }]));
+    const titleOf = new Map(campaigns.map((c) => [c.id, c.title]));
+    const bookingOf = new Map(
+      bookingList.flatMap((b) => (b ? [[b.id, { reference: b.reference, status: b.status }] as const] : [])),
+    );
+    return (x: { userId: string; campaignId: string; bookingId: string }): ReviewContext => ({
+      booking: bookingOf.get(x.bookingId) ?? null,
+      buyer: userOf.get(x.userId) ?? null,
+      campaignTitle: titleOf.get(x.campaignId) ?? null,
+    });
+  }
+
   /** How far the payment with this tx_ref got, for its callback page and live room; null when unknown. */
   async function getPaymentStatus(txRef: string, db: Db | Tx = prisma): Promise<PaymentStatusView | null> {
     if (!TX_REF_PATTERN.test(txRef)) return null;
@@ -355,7 +386,12 @@ export function createPaymentsService(deps: PaymentsDeps) {
         // live attempt's lock is seen here, and the new attempt is rolled back.
         const others = await repo.listBookingPayments(tx, b.id);
         if (others.some((p) => p.status === 'SUCCEEDED')) throw PaymentErrors.notPayable('paid');
-        if (others.some((p) => p.status === 'FLAGGED')) throw PaymentErrors.underReview();
+        // A flagged charge blocks paying again until an admin has sent it back (review queue).
+        for (const f of others.filter((p) => p.status === 'FLAGGED')) {
+          const refunds = await repo.listPaymentRefunds(tx, f.id);
+          if (!refunds.some((r) => r.status === 'PENDING' || r.status === 'COMPLETED'))
+            throw PaymentErrors.underReview();
+        }
         let live = claimed.payment;
         if (
           live.status === 'FAILED' &&
@@ -718,6 +754,97 @@ export function createPaymentsService(deps: PaymentsDeps) {
     },
 
     getPaymentStatus,
+
+    /** Review queue (admins; the route checks the role): FLAGGED payments not sent back, oldest first. */
+    async listFlaggedForReview(page: ReviewPage): Promise<Array<ReviewContext & { payment: PaymentRecord }>> {
+      const payments = await repo.listFlaggedPaymentsToReview(prisma, page);
+      const context = await reviewContexts(payments);
+      return payments.map((payment) => ({ ...context(payment), payment }));
+    },
+
+    /** Review queue (admins): FAILED refunds not tried again, oldest first. */
+    async listFailedRefundsForReview(
+      page: ReviewPage,
+    ): Promise<Array<ReviewContext & { refund: RefundRecord }>> {
+      const refunds = await repo.listFailedRefundsToReview(prisma, page);
+      const context = await reviewContexts(refunds);
+      return refunds.map((refund) => ({ ...context(refund), refund }));
+    },
+
+    /**
+     * Review: an admin sends a FLAGGED charge's money back (it was not what we asked for, so it
+     * never bought the booking, which stays as it is). The provider's record is read first,
+     * outside any transaction, for what was really charged (the refund email and record show that
+     * amount and currency, not ours); then, with the payment locked and still FLAGGED, one
+     * PENDING refund is claimed (a second click finds it and adds none) and the refunds worker
+     * carries it out. Audited.
+     */
+    async refundFlaggedPayment(
+      actor: Actor,
+      paymentId: string,
+    ): Promise<{ refund: RefundRecord; created: boolean }> {
+      const p = await repo.findPayment(prisma, paymentId);
+      if (!p) throw PaymentErrors.paymentNotFound();
+      if (p.status !== 'FLAGGED') throw PaymentErrors.notFlagged(p.status);
+      if (p.flwTransactionId === null) throw PaymentErrors.notChargedAtProvider('unknown');
+      const flw = await flutterwave.verifyTransaction(p.flwTransactionId);
+      if (flw.status !== 'successful') throw PaymentErrors.notChargedAtProvider(String(flw.status));
+      const currency = String(flw.currency);
+      const amountMinor = isCurrencyCode(currency) ? tryFromMajor(flw.amount, currency) : undefined;
+      if (amountMinor === undefined || amountMinor <= 0)
+        throw PaymentErrors.unreadableCharge(String(flw.amount), currency);
+
+      return prisma.$transaction(async (tx) => {
+        const locked = await repo.lockPayment(tx, p.id);
+        if (!locked || locked.status !== 'FLAGGED') throw PaymentErrors.notFlagged(locked?.status ?? 'gone');
+        const claimed = await requestRefundOf(tx, locked, 'FLAGGED_PAYMENT', false, actor.userId, {
+          amountMinor,
+          currency,
+        });
+        if (claimed.created) {
+          await recordAudit(tx, clock, {
+            actorId: actor.userId,
+            action: 'payment.review.refund',
+            targetType: 'payment',
+            targetId: p.id,
+            before: { status: 'FLAGGED', problems: locked.problems },
+            after: { refundId: claimed.refund.id, amountMinor, currency },
+          });
+        }
+        return claimed;
+      }, TX_OPTIONS);
+    },
+
+    /**
+     * Review: an admin tries a FAILED refund again (the provider refused it: a closed account, a
+     * balance too low at the time). The failed refund stays as history; a new PENDING refund of
+     * the same money, reason and effect on the booking is claimed (at most one per payment, so a
+     * second click or the buyer's own new request adds none) and the worker carries it out. Audited.
+     */
+    async retryRefund(actor: Actor, refundId: string): Promise<{ refund: RefundRecord; created: boolean }> {
+      return prisma.$transaction(async (tx) => {
+        const failed = await repo.lockRefund(tx, refundId);
+        if (!failed) throw PaymentErrors.refundNotFound();
+        if (failed.status !== 'FAILED') throw PaymentErrors.refundNotFailed(failed.status);
+        const p = await repo.lockPayment(tx, failed.paymentId);
+        if (!p) throw new Error(`payments: refund ${failed.id} has no payment ${failed.paymentId}`);
+        const claimed = await requestRefundOf(tx, p, failed.reason, failed.cancelsBooking, actor.userId, {
+          amountMinor: failed.amountMinor,
+          currency: failed.currency,
+        });
+        if (claimed.created) {
+          await recordAudit(tx, clock, {
+            actorId: actor.userId,
+            action: 'refund.retry',
+            targetType: 'refund',
+            targetId: failed.id,
+            before: { status: 'FAILED', failureReason: failed.failureReason },
+            after: { refundId: claimed.refund.id, status: 'PENDING' },
+          });
+        }
+        return claimed;
+      }, TX_OPTIONS);
+    },
 
     /** A payment for its buyer or an admin; 404 for anyone else. */
     async getPaymentForActor(

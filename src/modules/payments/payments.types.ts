@@ -52,8 +52,11 @@ export interface PaymentRecord {
 
 export const REFUND_STATUSES = ['PENDING', 'COMPLETED', 'FAILED'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
-/** Why money goes back: a buyer's cancellation, a cancelled campaign, or a payment that could not buy the booking. */
-export type RefundReason = 'BUYER_REQUEST' | 'CAMPAIGN_CANCELLED' | BookingRefundReason;
+/**
+ * Why money goes back: a buyer's cancellation, a cancelled campaign, a payment that could not buy
+ * the booking, or a FLAGGED payment (not what we asked for) that an admin sent back from review.
+ */
+export type RefundReason = 'BUYER_REQUEST' | 'CAMPAIGN_CANCELLED' | 'FLAGGED_PAYMENT' | BookingRefundReason;
 
 export interface RefundRecord {
   id: string;
@@ -73,6 +76,19 @@ export interface RefundRecord {
   completedAt: Date | null;
   failedAt: Date | null;
   updatedAt: Date;
+}
+
+/** Who and what a review item is about, for the person deciding. */
+export interface ReviewContext {
+  booking: { reference: string; status: string } | null;
+  buyer: { name: string; email: string } | null;
+  campaignTitle: string | null;
+}
+
+/** A page of a review list: at most `limit` items after the keyset `after` (time, id). */
+export interface ReviewPage {
+  limit: number;
+  after?: { at: Date; id: string };
 }
 
 /**

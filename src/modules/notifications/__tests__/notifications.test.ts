@@ -198,6 +198,7 @@ describe('sending through SMTP', () => {
         bookingReference: 'R1',
         amountMinor: 1_250_000,
         currency: 'NGN',
+        cancelsBooking: true,
       },
     };
     const connections = smtp.connections();
@@ -404,6 +405,7 @@ describe('templates and error classes', () => {
         bookingReference: 'B1',
         amountMinor: 1_250_000,
         currency: 'NGN',
+        cancelsBooking: true,
       }),
       renderEmail('seller-application-decided', {
         applicantName: evil,
@@ -411,6 +413,18 @@ describe('templates and error classes', () => {
         approved: false,
         reason: 'Missing registration number',
         dashboardUrl: 'http://x/d',
+      }),
+      renderEmail('payment-under-review', {
+        buyerName: evil,
+        campaignTitle: 'Derby',
+        bookingReference: 'B1',
+      }),
+      renderEmail('refund-failed', {
+        buyerName: evil,
+        campaignTitle: 'Derby',
+        bookingReference: 'B1',
+        amountMinor: 1_250_000,
+        currency: 'NGN',
       }),
     ];
     for (const r of rendered) {
@@ -421,6 +435,9 @@ describe('templates and error classes', () => {
     }
     expect(rendered[2]!.text.replace(/\u00a0/g, ' ')).toContain('NGN 12,500.00'); // Intl puts a no-break space after the code
     expect(rendered[3]!.text).toContain('Missing registration number');
+    expect(rendered[5]!.subject.replace(/\u00a0/g, ' ')).toBe(
+      'Your refund of NGN 12,500.00 for booking B1 is delayed',
+    );
     expect(
       renderEmail('seller-application-decided', {
         applicantName: 'A',
@@ -431,6 +448,24 @@ describe('templates and error classes', () => {
     ).toBe('Blue Note is approved to sell tickets');
     expect(formatMoney(5, 'USD')).toBe('$0.05');
     expect(formatMoney(1234, 'JPY')).toBe('¥1,234');
+  });
+
+  it('when a refund cancelled the booking, then the email says its tickets stopped working; when the money never bought it, then that the tickets are not affected', () => {
+    const data = {
+      buyerName: 'Ada',
+      campaignTitle: 'Derby',
+      bookingReference: 'B1',
+      amountMinor: 500_000,
+      currency: 'NGN',
+    };
+    const cancelled = renderEmail('refund-completed', { ...data, cancelsBooking: true });
+    expect(cancelled.text).toContain('The tickets of this booking are no longer valid.');
+    expect(cancelled.html).toContain('no longer valid');
+    // A second payment for a booking already paid: the booking keeps its tickets.
+    const extra = renderEmail('refund-completed', { ...data, cancelsBooking: false });
+    expect(extra.text).not.toContain('no longer valid');
+    expect(extra.text).toContain('Tickets you already have for this booking are not affected.');
+    expect(extra.html).toContain('not affected');
   });
 
   it('when SMTP errors are classified, then 5xx is permanent (recipient or not), 4xx, network and login failures are retryable', () => {

@@ -1,0 +1,243 @@
+import { Router } from 'express';
+import { param, query } from 'express-validator';
+import { actorOf, requireRole } from '../../shared/http/authorize';
+import { decodeCursor, pageOf } from '../../shared/http/cursor';
+import { errorResponse, type ApiModule, type OpenApiPaths } from '../../shared/http/openapi';
+import { validate, validated } from '../../shared/http/validate';
+import { renderPage } from '../../web/views';
+import { paymentDto, refundDto } from './payments.dto';
+import type { PaymentsService } from './payments.service';
+import type { ReviewContext } from './payments.types';
+
+/*
+ * The review queue (SUPER_ADMIN): payments that need a person.
+ * - FLAGGED payments: Flutterwave took money that was not what we asked for (amount, currency,
+ *   tx_ref), so nothing was confirmed. The admin sends it back (a FLAGGED_PAYMENT refund of what
+ *   was really charged); the booking is left as it is.
+ * - FAILED refunds: the provider refused to refund. The admin tries again (a new refund of the
+ *   same money); the failed one stays as history.
+ * Both are one transaction with a guarded claim (one active refund per payment) and an audit row;
+ * the refunds worker moves the money. There is no platform finance role yet, so this is admins'.
+ */
+
+export const REVIEW_PREFIX = '/api/v1/admin/payments';
+export const REVIEW_PAGE = '/admin/payments';
+const PAGE_SIZE = 50;
+
+const withContext = (c: ReviewContext) => ({
+  booking: c.booking,
+  buyer: c.buyer,
+  campaignTitle: c.campaignTitle,
+});
+
+/** One page of FLAGGED payments to review, as `{ items, nextCursor }` (keyset on flaggedAt, id). */
+async function flaggedPage(service: PaymentsService, limit: number, cursor?: string) {
+  const rows = await service.listFlaggedForReview({
+    limit: limit + 1,
+    after: cursor ? decodeCursor(cursor) : undefined,
+  });
+  const page = pageOf(rows, limit, (x) => ({
+    at: x.payment.flaggedAt ?? x.payment.updatedAt,
+    id: x.payment.id,
+  }));
+  return {
+    items: page.items.map((x) => ({
+      ...paymentDto(x.payment),
+      problems: x.payment.problems ?? [],
+      flaggedAt: x.payment.flaggedAt?.toISOString() ?? null,
+      providerTransactionId: x.payment.flwTransactionId,
+      ...withContext(x),
+    })),
+    nextCursor: page.nextCursor,
+  };
+}
+
+/** One page of FAILED refunds to review, as `{ items, nextCursor }` (keyset on failedAt, id). */
+async function failedRefundsPage(service: PaymentsService, limit: number, cursor?: string) {
+  const rows = await service.listFailedRefundsForReview({
+    limit: limit + 1,
+    after: cursor ? decodeCursor(cursor) : undefined,
+  });
+  const page = pageOf(rows, limit, (x) => ({ at: x.refund.failedAt ?? x.refund.updatedAt, id: x.refund.id }));
+  return {
+    items: page.items.map((x) => ({ ...refundDto(x.refund), ...withContext(x) })),
+    nextCursor: page.nextCursor,
+  };
+}
+
+const idParam = validate(param('id').isUUID().withMessage('not a valid id'));
+const listQuery = validate(
+  query('limit').optional().isInt({ min: 1, max: 100 }).toInt(),
+  query('cursor').optional().isString().isLength({ max: 200 }),
+);
+
+export function paymentReviewApi(service: PaymentsService): ApiModule {
+  const router = Router();
+  router.use(requireRole('SUPER_ADMIN'));
+
+  router.get('/flagged', listQuery, async (req, res) => {
+    const q = validated<{ limit?: number; cursor?: string }>(req);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await flaggedPage(service, q.limit ?? PAGE_SIZE, q.cursor));
+  });
+
+  router.get('/failed-refunds', listQuery, async (req, res) => {
+    const q = validated<{ limit?: number; cursor?: string }>(req);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await failedRefundsPage(service, q.limit ?? PAGE_SIZE, q.cursor));
+  });
+
+  router.post('/:id/refund', idParam, async (req, res) => {
+    const { refund, created } = await service.refundFlaggedPayment(actorOf(req), String(req.params.id));
+    res.status(created ? 202 : 200).json(refundDto(refund));
+  });
+
+  router.post('/refunds/:id/retry', idParam, async (req, res) => {
+    const { refund, created } = await service.retryRefund(actorOf(req), String(req.params.id));
+    res.status(created ? 202 : 200).json(refundDto(refund));
+  });
+
+  return { name: 'payment-review', prefix: REVIEW_PREFIX, router, paths: reviewPaths };
+}
+
+/**
+ * The review page: both lists, a button per item (static/js/payment-review.js calls the API),
+ * and a "next page" link per list (`?flagged=` / `?refunds=` carry that list's cursor).
+ */
+export function paymentReviewPages(service: PaymentsService): Router {
+  const router = Router();
+  const cursorOf = (v: unknown) => (typeof v === 'string' && v.length <= 200 ? v : undefined);
+  router.get(REVIEW_PAGE, requireRole('SUPER_ADMIN'), async (req, res) => {
+    const flaggedCursor = cursorOf(req.query.flagged);
+    const refundsCursor = cursorOf(req.query.refunds);
+    const [flagged, refunds] = await Promise.all([
+      flaggedPage(service, PAGE_SIZE, flaggedCursor),
+      failedRefundsPage(service, PAGE_SIZE, refundsCursor),
+    ]);
+    res.setHeader('Cache-Control', 'no-store');
+    renderPage(req, res, 'payments/review', {
+      title: 'Payments to review',
+      flagged,
+      refunds,
+      flaggedCursor: flaggedCursor ?? '',
+      refundsCursor: refundsCursor ?? '',
+    });
+  });
+  return router;
+}
+
+const admin = { tags: ['admin'], security: [{ session: [], csrf: [] }] };
+const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const json = (description: string, schema: unknown) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const context = {
+  booking: {
+    type: ['object', 'null'],
+    properties: { reference: { type: 'string' }, status: { type: 'string' } },
+  },
+  buyer: { type: ['object', 'null'], properties: { name: { type: 'string' }, email: { type: 'string' } } },
+  campaignTitle: { type: ['string', 'null'] },
+};
+const refundRef = {
+  type: 'object',
+  description: 'The refund, as GET /api/v1/payments/refunds/{id} shows it',
+};
+const pageParams = [
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: PAGE_SIZE } },
+  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+];
+const denied = {
+  '401': errorResponse('UNAUTHENTICATED'),
+  '403': errorResponse('FORBIDDEN (not an admin) or CSRF_INVALID'),
+};
+
+/** The responses of a review list: `{ items, nextCursor }` of items with these properties and their context. */
+const reviewList = (properties: Record<string, unknown>) => ({
+  '200': json('{ items, nextCursor }', {
+    type: 'object',
+    properties: {
+      items: { type: 'array', items: { type: 'object', properties: { ...properties, ...context } } },
+      nextCursor: { type: ['string', 'null'] },
+    },
+  }),
+  '400': errorResponse('VALIDATION_FAILED or INVALID_CURSOR'),
+  ...denied,
+});
+
+const reviewPaths: OpenApiPaths = {
+  '/api/v1/admin/payments/flagged': {
+    get: {
+      summary: 'FLAGGED payments whose money has not been sent back, oldest first (SUPER_ADMIN)',
+      ...admin,
+      parameters: pageParams,
+      responses: reviewList({
+        id: { type: 'string', format: 'uuid' },
+        txRef: { type: 'string' },
+        amountMinor: { type: 'integer', description: 'What we asked for' },
+        currency: { type: 'string' },
+        problems: { type: 'array', items: { type: 'string' } },
+        flaggedAt: { type: ['string', 'null'], format: 'date-time' },
+        providerTransactionId: { type: ['integer', 'null'] },
+      }),
+    },
+  },
+  '/api/v1/admin/payments/failed-refunds': {
+    get: {
+      summary: 'FAILED refunds not tried again (the latest per payment), oldest first (SUPER_ADMIN)',
+      ...admin,
+      parameters: pageParams,
+      responses: reviewList({
+        id: { type: 'string', format: 'uuid' },
+        paymentId: { type: 'string', format: 'uuid' },
+        amountMinor: { type: 'integer' },
+        currency: { type: 'string' },
+        reason: { type: 'string' },
+        failureReason: { type: ['string', 'null'] },
+        failedAt: { type: ['string', 'null'], format: 'date-time' },
+      }),
+    },
+  },
+  '/api/v1/admin/payments/{id}/refund': {
+    post: {
+      summary: "Send a FLAGGED payment's money back (SUPER_ADMIN)",
+      description:
+        "Reads Flutterwave's record of the charge, then records one PENDING refund (reason FLAGGED_PAYMENT) of the amount " +
+        'and currency really charged; the refunds worker carries it out and the buyer is emailed. The booking is not ' +
+        'touched. Asking again answers the same refund with 200. Audited (payment.review.refund).',
+      ...admin,
+      parameters: [id],
+      responses: {
+        '202': json('Refund requested', refundRef),
+        '200': json('This payment already had a pending or completed refund: that one', refundRef),
+        '400': errorResponse('VALIDATION_FAILED: not a valid id'),
+        ...denied,
+        '404': errorResponse('PAYMENT_NOT_FOUND'),
+        '409': errorResponse(
+          'PAYMENT_NOT_FLAGGED, NOTHING_CHARGED (the provider reports no successful charge) or PROVIDER_RECORD_UNREADABLE',
+        ),
+        '503': errorResponse('PROVIDER_UNAVAILABLE: Flutterwave could not be reached; nothing was recorded'),
+      },
+    },
+  },
+  '/api/v1/admin/payments/refunds/{id}/retry': {
+    post: {
+      summary: 'Try a FAILED refund again (SUPER_ADMIN)',
+      description:
+        'Records a new PENDING refund with the same amount, currency, reason and effect on the booking; the failed one ' +
+        'stays as history. At most one pending or completed refund per payment: if one exists (a second click, or the ' +
+        "buyer's own new request), it is answered with 200. Audited (refund.retry).",
+      ...admin,
+      parameters: [id],
+      responses: {
+        '202': json('Refund requested again', refundRef),
+        '200': json('The payment already had a pending or completed refund: that one', refundRef),
+        '400': errorResponse('VALIDATION_FAILED: not a valid id'),
+        ...denied,
+        '404': errorResponse('REFUND_NOT_FOUND'),
+        '409': errorResponse('REFUND_NOT_FAILED'),
+      },
+    },
+  },
+};
