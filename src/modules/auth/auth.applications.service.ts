@@ -1,6 +1,7 @@
 import { recordAudit } from '../../shared/audit';
 import { isUniqueViolation } from '../../shared/db';
 import type { Actor } from '../../shared/http/authorize';
+import { decodeCursor, pageOf } from '../../shared/http/cursor';
 import { createEvent, type DomainEvent } from '../../shared/messaging/events';
 import { enqueue } from '../../shared/outbox';
 import type { ApplicationStatus, BusinessType } from './auth.constants';
@@ -70,11 +71,10 @@ export async function listSellerApplications(
   q: { status?: ApplicationStatus; cursor?: string; limit?: number },
 ): Promise<ApplicationPage> {
   const limit = q.limit ?? 50;
-  const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const after = cursor && { createdAt: cursor.at, id: cursor.id };
   const rows = await repo.listApplications(deps.prisma, { status: q.status, after, limit: limit + 1 });
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  return pageOf(rows, limit, (a) => ({ at: a.createdAt, id: a.id }));
 }
 
 /**
@@ -169,15 +169,4 @@ function decisionView(a: repo.ApplicationRow) {
     decidedBy: a.decidedBy,
     decidedAt: a.decidedAt,
   };
-}
-
-function encodeCursor(row: { createdAt: Date; id: string }): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(createdAt.getTime())) throw AuthErrors.badCursor();
-  return { createdAt, id };
 }

@@ -24,6 +24,4 @@ export const AuthErrors = {
   cannotAddSelf: () => AppError.rule('CANNOT_ADD_SELF', 'You cannot add yourself to your own team'),
   memberNotFound: () => AppError.notFound('MEMBER_NOT_FOUND', 'There is no such member in your team'),
   notAManager: () => AppError.rule('NOT_A_MANAGER', 'Only gate managers (MANAGER) are assigned to campaigns'),
-  badCursor: () =>
-    AppError.validation('The cursor is not valid', [{ field: 'cursor', message: 'invalid cursor' }]),
 };

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { body, param, query } from 'express-validator';
 import { AppError } from '../../shared/errors';
+import { decodeCursor, pageOf } from '../../shared/http/cursor';
 import { actorOf, requireSignIn } from '../../shared/http/authorize';
 import { errorResponse, type ApiModule, type OpenApiPaths } from '../../shared/http/openapi';
 import { createRateLimit } from '../../shared/http/rate-limit';
@@ -36,24 +37,6 @@ function idempotencyKeyOf(req: Request): string {
   const key = req.get('idempotency-key');
   if (!key || !IDEMPOTENCY_KEY.test(key)) throw BookingErrors.idempotencyKeyRequired();
   return key;
-}
-
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify({ c: createdAt.toISOString(), id })).toString('base64url');
-}
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { c: string; id: string };
-    const createdAt = new Date(v.c);
-    if (Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(v.id)) throw new Error('bad');
-    return { createdAt, id: v.id };
-  } catch {
-    throw AppError.validation(
-      'The cursor is not valid',
-      [{ field: 'cursor', message: 'use nextCursor from a previous page' }],
-      'INVALID_CURSOR',
-    );
-  }
 }
 
 export function bookingsRoutes(platform: Platform, service: BookingsService): ApiModule {
@@ -103,17 +86,14 @@ export function bookingsRoutes(platform: Platform, service: BookingsService): Ap
     async (req, res) => {
       const q = validated<{ limit?: number; cursor?: string }>(req);
       const limit = q.limit ?? 20;
+      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
       const rows = await service.listMyBookings(
         actorOf(req),
         limit + 1,
-        q.cursor ? decodeCursor(q.cursor) : undefined,
+        after && { createdAt: after.at, id: after.id },
       );
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      res.json({
-        items: page.map(bookingDto),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
-      });
+      const page = pageOf(rows, limit, (b) => ({ at: b.createdAt, id: b.id }));
+      res.json({ items: page.items.map(bookingDto), nextCursor: page.nextCursor });
     },
   );
 

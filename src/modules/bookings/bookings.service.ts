@@ -69,25 +69,34 @@ export type ConfirmResult =
   | { outcome: 'REFUND_REQUIRED'; reason: RefundReason; booking: BookingRecord };
 export type RefundResult = { outcome: 'REFUNDED' | 'ALREADY_REFUNDED'; booking: BookingRecord };
 
+const FOR_PAYMENT = [
+  'id',
+  'reference',
+  'userId',
+  'campaignId',
+  'sellerId',
+  'status',
+  'totalMinor',
+  'currency',
+  'expiresAt',
+  'paymentRef',
+] as const;
+
 /** What the payments module needs to charge for a booking and check the charge against it. */
-export interface BookingForPayment {
-  id: string;
-  reference: string;
-  userId: string;
-  campaignId: string;
-  sellerId: string;
-  status: BookingStatus;
-  totalMinor: number;
-  currency: string;
-  expiresAt: Date;
-  paymentRef: string | null;
-}
+export type BookingForPayment = Pick<BookingRecord, (typeof FOR_PAYMENT)[number]>;
 
 function forPayment(b: BookingRecord): BookingForPayment {
-  const { id, reference, userId, campaignId, sellerId, status, totalMinor, currency, expiresAt, paymentRef } =
-    b;
-  return { id, reference, userId, campaignId, sellerId, status, totalMinor, currency, expiresAt, paymentRef };
+  return Object.fromEntries(FOR_PAYMENT.map((k) => [k, b[k]])) as BookingForPayment;
 }
+
+/** The booking as it is once a guarded confirm by `paymentRef` has committed. */
+const confirmedRecord = (b: BookingRecord, paymentRef: string, now: Date): BookingRecord => ({
+  ...b,
+  status: 'CONFIRMED',
+  paymentRef,
+  confirmedAt: now,
+  updatedAt: now,
+});
 
 const stockOf = (b: Pick<BookingRecord, 'items'>): StockItem[] =>
   b.items.map((i) => ({ ticketTypeId: i.ticketTypeId, quantity: i.quantity }));
@@ -235,13 +244,7 @@ export function createBookingsService(deps: BookingDeps) {
             throw new Error(`bookings: guarded confirm of locked booking ${b.id} changed nothing`);
           }
           await commitStock(tx, stockOf(b));
-          const confirmed = {
-            ...b,
-            status: 'CONFIRMED' as const,
-            paymentRef,
-            confirmedAt: now,
-            updatedAt: now,
-          };
+          const confirmed = confirmedRecord(b, paymentRef, now);
           await enqueue(tx, event(BookingEvents.confirmed, confirmed, 'PENDING', { late: false }));
           return { outcome: 'CONFIRMED', booking: confirmed, late: false };
         }
@@ -276,13 +279,7 @@ export function createBookingsService(deps: BookingDeps) {
           throw new Error(`bookings: guarded late confirm of locked booking ${b.id} changed nothing`);
         }
         await tx.$executeRaw`RELEASE SAVEPOINT late_confirm`;
-        const confirmed = {
-          ...b,
-          status: 'CONFIRMED' as const,
-          paymentRef,
-          confirmedAt: now,
-          updatedAt: now,
-        };
+        const confirmed = confirmedRecord(b, paymentRef, now);
         await enqueue(tx, event(BookingEvents.confirmed, confirmed, b.status, { late: true }));
         return { outcome: 'CONFIRMED', booking: confirmed, late: true };
       });

@@ -6,7 +6,7 @@ import { renderPage } from '../../web/views';
 import { campaignDto, ticketTypeDto } from './campaigns.dto';
 import type { CampaignsService } from './campaigns.service';
 import { CAMPAIGN_KINDS } from './campaigns.types';
-import { recordView, visitorKey, viewsByDay } from './campaigns.views';
+import { recordVisit, viewsByDay } from './campaigns.views';
 import { publicMediaType } from './campaigns.images';
 import type { Storage } from '../../shared/storage';
 
@@ -88,13 +88,7 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
       req.actor,
       code,
     );
-    void recordView(
-      redis,
-      config.REDIS_PREFIX,
-      campaign.id,
-      visitorKey(req.sessionID, req.ip, req.get('user-agent')),
-      clock.now(),
-    );
+    recordVisit(redis, config.REDIS_PREFIX, campaign.id, req, clock.now());
     renderPage(req, res, 'campaigns/show', {
       title: campaign.title,
       campaign: campaignDto(campaign),

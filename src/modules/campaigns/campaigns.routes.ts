@@ -1,6 +1,7 @@
 import express, { Router, type Request } from 'express';
 import { body, param, query, type ValidationChain } from 'express-validator';
 import { AppError } from '../../shared/errors';
+import { decodeCursor, pageOf } from '../../shared/http/cursor';
 import { actorOf, requireRole } from '../../shared/http/authorize';
 import { errorResponse, type ApiModule, type OpenApiPaths } from '../../shared/http/openapi';
 import { validate, validated } from '../../shared/http/validate';
@@ -17,7 +18,7 @@ import {
   type TicketTypePatch,
 } from './campaigns.service';
 import { CAMPAIGN_KINDS } from './campaigns.types';
-import { recordView, visitorKey } from './campaigns.views';
+import { recordVisit } from './campaigns.views';
 import { inspectCoverImage, MAX_COVER_BYTES } from './campaigns.images';
 import type { Storage } from '../../shared/storage';
 
@@ -134,24 +135,6 @@ function ticketTypeChains(create: boolean): ValidationChain[] {
 
 const uuidParam = (name: string) => param(name).isUUID().withMessage('not a valid id');
 
-function encodeCursor(key: Date | null, id: string): string {
-  return Buffer.from(JSON.stringify({ k: key?.toISOString(), id })).toString('base64url');
-}
-function decodeCursor(cursor: string): { key: Date; id: string } {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k: string; id: string };
-    const key = new Date(v.k);
-    if (Number.isNaN(key.getTime()) || !/^[0-9a-f-]{36}$/.test(v.id)) throw new Error('bad');
-    return { key, id: v.id };
-  } catch {
-    throw AppError.validation(
-      'The cursor is not valid',
-      [{ field: 'cursor', message: 'use nextCursor from a previous page' }],
-      'INVALID_CURSOR',
-    );
-  }
-}
-
 export function campaignsRoutes(
   platform: Platform,
   service: CampaignsService,
@@ -192,6 +175,7 @@ export function campaignsRoutes(
       }>(req);
       const sort = q.sort ?? 'date';
       const limit = q.limit ?? 20;
+      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
       const rows = await service.browseCampaigns({
         kind: q.kind,
         q: q.q,
@@ -202,11 +186,14 @@ export function campaignsRoutes(
         availableOnly: q.available,
         sort,
         limit: limit + 1,
-        after: q.cursor ? decodeCursor(q.cursor) : undefined,
+        after: after && { key: after.at, id: after.id },
       });
-      const page = rows.slice(0, limit);
+      // ACTIVE campaigns always have publishedAt; startsAt stands in only to keep the type whole.
+      const { items: page, nextCursor } = pageOf(rows, limit, (c) => ({
+        at: sort === 'date' ? c.startsAt : (c.publishedAt ?? c.startsAt),
+        id: c.id,
+      }));
       const types = await service.ticketTypesFor(page.map((c) => c.id));
-      const last = page[page.length - 1];
       res.json({
         items: page.map((c) => {
           const visible = types.filter((t) => t.campaignId === c.id && !t.hidden);
@@ -216,10 +203,7 @@ export function campaignsRoutes(
             available: visible.reduce((n, t) => n + t.capacity - t.sold - t.reserved, 0),
           };
         }),
-        nextCursor:
-          rows.length > limit && last
-            ? encodeCursor(sort === 'date' ? last.startsAt : last.publishedAt, last.id)
-            : null,
+        nextCursor,
       });
     },
   );
@@ -255,13 +239,7 @@ export function campaignsRoutes(
       const manager = Boolean(
         req.actor && (req.actor.roles.includes('SUPER_ADMIN') || req.actor.userId === campaign.sellerId),
       );
-      void recordView(
-        redis,
-        config.REDIS_PREFIX,
-        campaign.id,
-        visitorKey(req.sessionID, req.ip, req.get('user-agent')),
-        clock.now(),
-      );
+      recordVisit(redis, config.REDIS_PREFIX, campaign.id, req, clock.now());
       res.json({
         ...campaignDto(campaign),
         ticketTypes: ticketTypes.map((t) => ticketTypeDto(t, campaign.currency, { manager })),

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Request } from 'express';
 import type { Db } from '../../shared/db';
 import type { RedisClient } from '../../shared/redis';
 import * as repo from './campaigns.repository';
@@ -42,6 +43,17 @@ export async function recordView(
   } catch {
     // Counting views must never fail a page.
   }
+}
+
+/** Counts the visitor behind an HTTP request (session, else IP and user agent); fire and forget. */
+export function recordVisit(
+  redis: RedisClient,
+  prefix: string,
+  campaignId: string,
+  req: Pick<Request, 'sessionID' | 'ip' | 'get'>,
+  now: Date,
+): void {
+  void recordView(redis, prefix, campaignId, visitorKey(req.sessionID, req.ip, req.get('user-agent')), now);
 }
 
 /** Copies every campaign's per-day counts still in Redis into PostgreSQL. Returns keys copied. */

@@ -28,7 +28,6 @@ import type {
   RevokedTicket,
   SigningKeyRow,
   TicketRow,
-  TicketStatus,
 } from './tickets.repository';
 
 export type Issuance = 'SINGLE' | 'SEPARATE';
@@ -78,29 +77,11 @@ export interface IssueTicketsInput {
   items: IssueTicketsItem[];
 }
 
-export interface Ticket {
-  id: string;
-  bookingId: string;
-  bookingPosition: number;
-  userId: string;
-  campaignId: string;
-  ticketTypeId: string;
-  serial: number;
-  holderName: string;
-  admits: number;
-  maxScans: number;
-  scanCount: number;
-  status: TicketStatus;
-  validFrom: Date;
-  validUntil: Date;
-  keyId: number;
+/** A ticket as the module hands it out: the stored row, with its QR code's text. */
+export interface Ticket extends Omit<TicketRow, 'qrPayload'> {
   /** The signed payload's bytes, and the text its QR code carries. */
   qrPayload: Buffer;
   qrText: string;
-  fileKey: string | null;
-  revokedAt: Date | null;
-  revokedReason: RevocationReason | null;
-  createdAt: Date;
 }
 
 export interface RevocationList {
