@@ -4,8 +4,10 @@
  *
  * What it does:
  *  1. Uses a running platform (BENCH_URL, with DATABASE_URL pointing at its database), or starts
- *     one: a fresh `ticketing_bench` database, a local OpenID provider and BENCH_WEB_PROCESSES
- *     real web processes (`node --import tsx src/server.ts`; one autocannon per process).
+ *     one: a fresh database of its own (`ticketing_bench_<pid>`, dropped at the end, so two runs
+ *     never share one), a Redis prefix of its own (its keys deleted at the end), a local OpenID
+ *     provider and BENCH_WEB_PROCESSES real web processes (`node --import tsx src/server.ts`;
+ *     one autocannon per process).
  *  2. Makes an ACTIVE campaign with two ticket types of large capacity (one for the API, one for
  *     the raw baseline) and signs BENCH_USERS users in through the real sign-in redirects.
  *  3. For each of 16, 64 and 256 connections, in BENCH_ROUNDS rounds (so that a change in the
@@ -18,8 +20,11 @@
  *  4. Prints reservations/s, p50/p95/p99, error counts and our/raw per level; with `--write`
  *     (`npm run bench:reserve -- --write`) rewrites its own section of docs/benchmarks.md.
  *
+ * With BENCH_URL, start the platform with the limits raised (RATE_LIMIT_MAX, BOOKING_RATE_LIMIT_MAX,
+ * SIGN_IN_RATE_LIMIT_MAX), or sign-ins and bookings are refused with 429.
+ *
  * Load goes to 127.0.0.1 only and is bounded in time. Environment knobs: BENCH_URL,
- * DATABASE_URL, BENCH_USERS (400), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (2),
+ * DATABASE_URL, REDIS_URL, BENCH_KEEP_DATABASE (keep the run's database), BENCH_USERS (400), BENCH_DURATION_S (10, per round), BENCH_ROUNDS (2),
  * BENCH_CONNECTIONS (16,64,256), BENCH_WEB_PROCESSES (1), BENCH_DB_POOL (the web processes'
  * DATABASE_POOL_SIZE, 20), BENCH_RAW_POOL (web processes × pool), BENCH_WEB_NODE_ARGS (node
  * flags for the web processes, e.g. "--cpu-prof --cpu-prof-dir=var/prof").
@@ -27,7 +32,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -35,17 +39,21 @@ import { GOOGLE_CALLBACK_PATH } from '../src/modules/auth';
 import { createCampaignsService } from '../src/modules/campaigns';
 import { systemClock } from '../src/shared/clock';
 import { createPrisma } from '../src/shared/db';
+import { createRedis } from '../src/shared/redis';
 import { migrateDatabase } from '../src/shared/migrate';
 import { createOidcProvider, type OidcProvider } from '../tools/oidc-provider/provider';
 import { newReference } from '../src/modules/bookings';
 import { inventoryViolations } from '../test/support/inventory-invariant';
 import { spawnWebProcess, type WebProcess } from '../test/support/web-process';
+import { writeBenchmarkSection } from './bench-docs';
+import { campaignBody, sellerActor } from '../test/support/factories';
 
 const env = process.env;
 const int = (v: string | undefined, d: number) => (v ? Number.parseInt(v, 10) : d);
 const settings = {
   url: env.BENCH_URL,
-  databaseUrl: env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ticketing_bench',
+  databaseUrl: env.DATABASE_URL ?? `postgresql://postgres@127.0.0.1:5432/ticketing_bench_${process.pid}`,
+  redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   users: int(env.BENCH_USERS, 400),
   durationS: int(env.BENCH_DURATION_S, 10),
   connections: (env.BENCH_CONNECTIONS ?? '16,64,256').split(',').map((s) => Number.parseInt(s, 10)),
@@ -132,27 +140,14 @@ async function main(): Promise<void> {
 
     // The sale: made through the campaigns service (its rules), not the measured path.
     const campaigns = createCampaignsService({ prisma, clock: systemClock });
-    const seller = {
-      userId: crypto.randomUUID(),
-      email: 'bench-seller@example.test',
-      name: 'Bench seller',
-      roles: ['CUSTOMER' as const, 'SELLER' as const],
-      memberships: [],
-    };
-    const startsAt = new Date(Date.now() + 30 * 86_400_000);
-    const draft = await campaigns.createCampaign(seller, {
-      kind: 'EVENT',
-      title: `Bench ${new Date().toISOString()}`,
-      venueName: 'Bench Arena',
-      venueAddress: '1 Loopback Road',
-      city: 'Lagos',
-      country: 'NG',
-      startsAt,
-      endsAt: new Date(startsAt.getTime() + 6 * 3_600_000),
-      timezone: 'Africa/Lagos',
-      currency: 'NGN',
-      maxTicketsPerCustomer: 1_000_000,
-    });
+    const seller = sellerActor({ email: 'bench-seller@example.test', name: 'Bench seller' });
+    const draft = await campaigns.createCampaign(
+      seller,
+      campaignBody(new Date(), {
+        title: `Bench ${new Date().toISOString()}`,
+        maxTicketsPerCustomer: 1_000_000,
+      }),
+    );
     const hot = await campaigns.createTicketType(seller, draft.id, {
       name: 'Hot',
       priceMinor: 500_000,
@@ -235,13 +230,36 @@ async function main(): Promise<void> {
 }
 
 async function startPlatform(stops: Array<() => Promise<void>>): Promise<{ urls: string[]; pids: number[] }> {
-  const admin = new pg.Client({ connectionString: new URL('/postgres', settings.databaseUrl).toString() });
-  await admin.connect();
   const dbName = new URL(settings.databaseUrl).pathname.slice(1);
-  await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(dbName)} WITH (FORCE)`);
-  await admin.end();
+  const dropDatabase = async () => {
+    const admin = new pg.Client({ connectionString: new URL('/postgres', settings.databaseUrl).toString() });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(dbName)} WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+  };
+  await dropDatabase();
   await migrateDatabase(settings.databaseUrl);
-  log(`fresh database ${dbName}`);
+  // Registered first, so it runs last: after the web processes and our own client have let go.
+  if (!env.BENCH_KEEP_DATABASE) stops.push(dropDatabase);
+  log(`fresh database ${dbName}${env.BENCH_KEEP_DATABASE ? ' (kept afterwards)' : ' (dropped afterwards)'}`);
+
+  // Sessions, CSRF secrets, rate-limit counters and view counters of this run: deleted at the end.
+  const redisPrefix = `bench:${process.pid}:`;
+  stops.push(async () => {
+    const redis = await createRedis(settings.redisUrl, 'bench-cleanup');
+    try {
+      let deleted = 0;
+      for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}*`, COUNT: 1000 })) {
+        if (keys.length) deleted += await redis.del(keys);
+      }
+      log(`deleted ${deleted} Redis keys under ${redisPrefix}`);
+    } finally {
+      redis.destroy();
+    }
+  });
 
   const provider: OidcProvider = createOidcProvider({
     clients: [{ clientId: CLIENT.id, clientSecret: CLIENT.secret, redirectUris: [] }],
@@ -252,7 +270,8 @@ async function startPlatform(stops: Array<() => Promise<void>>): Promise<{ urls:
   const webEnv = {
     DATABASE_URL: settings.databaseUrl,
     DATABASE_POOL_SIZE: String(settings.dbPool),
-    REDIS_PREFIX: `bench:${process.pid}:`,
+    REDIS_URL: settings.redisUrl,
+    REDIS_PREFIX: redisPrefix,
     NODE_ENV: 'development',
     GOOGLE_CLIENT_ID: CLIENT.id,
     GOOGLE_CLIENT_SECRET: CLIENT.secret,
@@ -572,25 +591,15 @@ function section(results: LevelResult[], users: number): string {
       'in the next one (src/modules/bookings/bookings.reserve.ts), so one commit carries many bookings and the hot row is not what limits ' +
       'them. What limits them is the web process: HTTP parsing, the session and actor load, CSRF, two rate limiters and validation cost ' +
       'more CPU per request than the booking itself, and one Node process uses one core. More web processes (they are stateless) raise ' +
-      'the figure until PostgreSQL or the cores run out; `BENCH_WEB_PROCESSES=2` measures that.',
+      'the figure until PostgreSQL or the cores run out; `BENCH_WEB_PROCESSES=2` measures that. With `BENCH_URL` the script ' +
+      'measures a whole running platform (`npm start` with the rate limits raised): there the outbox relay and the realtime ' +
+      'worker (live counters, folded per campaign) share the same cores as the web process, so on a small machine the ' +
+      'figure is lower than for the web tier alone.',
   ].join('\n');
 }
 
 function writeDocs(text: string): void {
-  const file = path.resolve(__dirname, '../docs/benchmarks.md');
-  const begin = '<!-- bench:reserve:start -->';
-  const end = '<!-- bench:reserve:end -->';
-  const block = `${begin}\n${text.trim()}\n${end}`;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  let doc = fs.existsSync(file)
-    ? fs.readFileSync(file, 'utf8')
-    : "# Benchmarks\n\nFigures measured on this project's machines; each section belongs to one benchmark script and is rewritten only by it.\n";
-  const i = doc.indexOf(begin);
-  const j = doc.indexOf(end);
-  doc =
-    i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${block}\n`;
-  fs.writeFileSync(file, doc);
-  log(`wrote the reservations section of ${path.relative(process.cwd(), file)}`);
+  log(`wrote the reservations section of ${writeBenchmarkSection('reserve', text)}`);
 }
 
 main().catch((err) => {

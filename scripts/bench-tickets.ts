@@ -38,6 +38,8 @@ import { OutboxRelay } from '../src/shared/messaging/relay';
 import { createPlatform, type Platform } from '../src/shared/platform';
 import { LocalStorage } from '../src/shared/storage';
 import { spawnWorkerProcess } from '../test/support/worker-process';
+import { writeBenchmarkSection } from './bench-docs';
+import { campaignBody, sellerActor } from '../test/support/factories';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -82,27 +84,16 @@ async function queueHalf(
 ): Promise<QueueResult> {
   const { prisma } = platform;
   const campaigns = createCampaignsService(platform);
-  const seller = {
-    userId: crypto.randomUUID(),
-    email: 'bench-seller@example.test',
-    name: 'Bench seller',
-    roles: ['CUSTOMER' as const, 'SELLER' as const],
-    memberships: [],
-  };
-  const startsAt = new Date(Date.now() + 30 * 86_400_000);
-  const draft = await campaigns.createCampaign(seller, {
-    kind: 'EVENT',
-    title: 'Lagos Jazz Night 2026',
-    venueName: 'Eko Hotel, Victoria Island',
-    venueAddress: '1 Adetokunbo Ademola St',
-    city: 'Lagos',
-    country: 'NG',
-    startsAt,
-    endsAt: new Date(startsAt.getTime() + 6 * 3_600_000),
-    timezone: 'Africa/Lagos',
-    currency: 'NGN',
-    maxTicketsPerCustomer: 10,
-  });
+  const seller = sellerActor({ email: 'bench-seller@example.test', name: 'Bench seller' });
+  const draft = await campaigns.createCampaign(
+    seller,
+    campaignBody(new Date(), {
+      title: 'Lagos Jazz Night 2026',
+      venueName: 'Eko Hotel, Victoria Island',
+      venueAddress: '1 Adetokunbo Ademola St',
+      maxTicketsPerCustomer: 10,
+    }),
+  );
   const type = await campaigns.createTicketType(seller, draft.id, {
     name: 'VIP Table',
     priceMinor: 0,
@@ -257,20 +248,7 @@ async function plainLoop(ctx: TicketPdfContext, sample: QueueResult['sample'], p
 }
 
 function writeDocs(section: string): void {
-  const file = path.resolve(__dirname, '../docs/benchmarks.md');
-  const begin = '<!-- bench:tickets:start -->';
-  const end = '<!-- bench:tickets:end -->';
-  const block = `${begin}\n${section.trim()}\n${end}`;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  let doc = fs.existsSync(file)
-    ? fs.readFileSync(file, 'utf8')
-    : "# Benchmarks\n\nFigures measured on this project's machines; each section belongs to one benchmark script and is rewritten only by it.\n";
-  const i = doc.indexOf(begin);
-  const j = doc.indexOf(end);
-  doc =
-    i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${block}\n`;
-  fs.writeFileSync(file, doc);
-  log(`wrote the tickets section of ${path.relative(process.cwd(), file)}`);
+  log(`wrote the tickets section of ${writeBenchmarkSection('tickets', section)}`);
 }
 
 async function main(): Promise<void> {

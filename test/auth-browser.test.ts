@@ -1,17 +1,19 @@
-import type { Locator } from 'playwright-core';
-import { launchChromium } from './support/browser-auth';
+import type { BrowserContext, Locator } from 'playwright-core';
+import { launchBrowser, type TestBrowser } from './support/browser';
 import { signIn, startAuthApp, type AuthTestEnv } from './support/auth';
 import { resetDatabase } from './support/platform';
 
 /** The sign-in a person does: real Chromium, our pages, the provider's account chooser, the real strategy. */
 describe('sign-in in a browser', () => {
   let env: AuthTestEnv;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: TestBrowser;
+  let context: BrowserContext;
 
   beforeAll(async () => {
     env = await startAuthApp();
     await resetDatabase(env.platform);
-    browser = await launchChromium();
+    browser = await launchBrowser();
+    context = await browser.newContext(env.url);
   });
   afterAll(async () => {
     await browser?.close();
@@ -19,7 +21,7 @@ describe('sign-in in a browser', () => {
   });
 
   it('when a person clicks Sign in, picks an account at the chooser and comes back, then they are signed in; Sign out ends it', async () => {
-    const page = await browser.context.newPage();
+    const page = await context.newPage();
     await page.goto(`${env.url}/`);
     await page.getByRole('link', { name: 'Sign in' }).click();
 
@@ -31,7 +33,7 @@ describe('sign-in in a browser', () => {
 
     await page.waitForURL(`${env.url}/`);
     await expectText(page.getByTestId('nav-user'), 'Browser Buyer');
-    const cookies = await browser.context.cookies(env.url);
+    const cookies = await context.cookies(env.url);
     const sid = cookies.find((c) => c.name === 'tm.sid');
     expect(sid).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
 
@@ -60,7 +62,7 @@ describe('sign-in in a browser', () => {
   it('when a signed-out person opens a protected page, then they sign in and land back on that page', async () => {
     // Seed an account at the provider so the chooser offers it (the "Continue as" button).
     await signIn(env, 'returning@example.test', { name: 'Returning Person' });
-    const page = await browser.context.newPage();
+    const page = await context.newPage();
     await page.goto(`${env.url}/become-seller`);
     await page.waitForURL(`${env.provider.url}/authorize**`);
     await page.getByRole('button', { name: /Returning Person/ }).click();

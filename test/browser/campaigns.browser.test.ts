@@ -1,22 +1,19 @@
-import type { Page } from 'playwright-core';
-import { launchChromium } from '../support/browser-auth';
-import { makeSeller, signIn, startAuthApp, type AuthTestEnv, type TestSession } from '../support/auth';
+import type { BrowserContext } from 'playwright-core';
+import { launchBrowser, useSession, type TestBrowser } from '../support/browser';
+import { makeSeller, signIn, startAuthApp, type AuthTestEnv } from '../support/auth';
 import { resetDatabase } from '../support/platform';
 
 /** Gives a Chromium page the session of a user signed in over HTTP (sign-in itself has its own browser test). */
-async function useSession(page: Page, url: string, session: TestSession) {
-  const [name, value] = session.cookie.split(';')[0]!.split('=');
-  await page.context().addCookies([{ name: name!, value: value!, url }]);
-}
-
 describe('campaigns in a browser', () => {
   let env: AuthTestEnv;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: TestBrowser;
+  let context: BrowserContext;
 
   beforeAll(async () => {
     env = await startAuthApp();
     await resetDatabase(env.platform);
-    browser = await launchChromium();
+    browser = await launchBrowser();
+    context = await browser.newContext(env.url);
   });
   afterAll(async () => {
     await browser?.close();
@@ -25,7 +22,7 @@ describe('campaigns in a browser', () => {
 
   it('when a seller creates and publishes a campaign with two ticket types, then a buyer finds it in the list', async () => {
     const seller = await makeSeller(env, 'browser.seller@example.test');
-    const page = await browser.context.newPage();
+    const page = await context.newPage();
     await useSession(page, env.url, seller);
 
     await page.goto(`${env.url}/seller/campaigns`);
@@ -66,8 +63,9 @@ describe('campaigns in a browser', () => {
     await page.waitForFunction(() => document.getElementById('campaign-status')?.textContent === 'ACTIVE');
 
     const buyer = await signIn(env, 'browser.buyer2@example.test');
-    const buyerBrowser = await launchChromium();
-    const buyerPage = await buyerBrowser.context.newPage();
+    // A second context: the buyer's own cookies, as in another browser.
+    const buyerContext = await browser.newContext(env.url);
+    const buyerPage = await buyerContext.newPage();
     await useSession(buyerPage, env.url, buyer);
     await buyerPage.goto(`${env.url}/campaigns`);
     await buyerPage.getByLabel('Search').fill('lagoon jazz');
@@ -79,6 +77,6 @@ describe('campaigns in a browser', () => {
       .allTextContents();
     expect(rows).toEqual(['Regular', 'VIP']);
     expect(await buyerPage.locator('[data-counter="available"]').allTextContents()).toEqual(['300', '40']);
-    await buyerBrowser.close();
+    await buyerContext.close();
   });
 });

@@ -1,26 +1,23 @@
 import crypto from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { fixedClock } from '../../src/shared/clock';
-import { launchChromium } from '../support/browser-auth';
-import { signIn, startAuthApp, type AuthTestEnv, type TestSession } from '../support/auth';
+import { launchBrowser, useSession, type TestBrowser } from '../support/browser';
+import { signIn, startAuthApp, type AuthTestEnv } from '../support/auth';
 import { expectInventoryInvariant } from '../support/inventory-invariant';
 import { resetDatabase } from '../support/platform';
 import { createSale, type Sale } from '../support/sale';
 
-async function useSession(page: Page, url: string, session: TestSession) {
-  const [name, value] = session.cookie.split(';')[0]!.split('=');
-  await page.context().addCookies([{ name: name!, value: value!, url }]);
-}
-
 describe('checkout in a browser', () => {
   let env: AuthTestEnv;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: TestBrowser;
+  let context: BrowserContext;
   let sale: Sale;
 
   beforeAll(async () => {
     env = await startAuthApp();
     await resetDatabase(env.platform);
-    browser = await launchChromium();
+    browser = await launchBrowser();
+    context = await browser.newContext(env.url);
     sale = await createSale(
       { prisma: env.platform.prisma, clock: fixedClock(new Date()) },
       {
@@ -40,7 +37,7 @@ describe('checkout in a browser', () => {
 
   it('when a buyer picks quantities and reserves, then the total runs, the booking page counts the hold down, and cancel releases it', async () => {
     const buyer = await signIn(env, `checkout-${crypto.randomBytes(3).toString('hex')}@example.test`);
-    const page = await browser.context.newPage();
+    const page = await context.newPage();
     await useSession(page, env.url, buyer);
     await page.goto(`${env.url}/campaigns/${sale.campaign.slug}`);
 
@@ -89,7 +86,7 @@ describe('checkout in a browser', () => {
 
   it('when the tickets are gone by the time the buyer reserves, then the page says so and nothing is booked', async () => {
     const buyer = await signIn(env, `late-${crypto.randomBytes(3).toString('hex')}@example.test`);
-    const page = await browser.context.newPage();
+    const page = await context.newPage();
     await useSession(page, env.url, buyer);
     await page.goto(`${env.url}/campaigns/${sale.campaign.slug}`);
     await page.getByLabel('Quantity of VIP').fill('2');

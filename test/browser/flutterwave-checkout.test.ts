@@ -1,8 +1,8 @@
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { FlutterwaveClient } from '../../src/modules/payments';
 import { createLogger } from '../../src/shared/logger';
 import { createFlutterwaveSimulator, type FlutterwaveSimulator } from '../../tools/flutterwave-sim/simulator';
-import { launchChromium, type LaunchedBrowser } from '../support/browser-sim';
+import { launchBrowser, type TestBrowser } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { HttpReceiver } from '../support/http-receiver';
 
@@ -17,7 +17,8 @@ const SECRET_HASH = 'browser-test-webhook-hash-42';
 describe('Flutterwave simulator checkout in Chromium', () => {
   let sim: FlutterwaveSimulator;
   let merchant: HttpReceiver;
-  let chromium: LaunchedBrowser;
+  let chromium: TestBrowser;
+  let context: BrowserContext;
   let page: Page;
   let client: FlutterwaveClient;
 
@@ -44,7 +45,8 @@ describe('Flutterwave simulator checkout in Chromium', () => {
       logger: createLogger({ level: 'error' }),
       timeoutMs: 5000,
     });
-    chromium = await launchChromium();
+    chromium = await launchBrowser();
+    context = await chromium.newContext(sim.url);
   });
   afterAll(async () => {
     await chromium?.close();
@@ -53,7 +55,7 @@ describe('Flutterwave simulator checkout in Chromium', () => {
   });
   beforeEach(async () => {
     merchant.requests.length = 0;
-    page = await chromium.context.newPage();
+    page = await context.newPage();
   });
   afterEach(async () => {
     await page.close();

@@ -3,10 +3,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { verifyTicketQr, type VerificationKey } from '../../src/modules/tickets';
 import { makeSeller, signIn, type TestSession } from '../support/auth';
-import { launchChromium } from '../support/browser-auth';
+import { launchBrowser, useSession, type TestBrowser } from '../support/browser';
 import { waitFor } from '../support/platform';
 import { createHttpSale, startTicketsEnv, type HttpSale, type TicketsTestEnv } from '../support/tickets-env';
 
@@ -16,14 +16,10 @@ import { createHttpSale, startTicketsEnv, type HttpSale, type TicketsTestEnv } f
  * campaign's public key alone, the way a gate device does offline.
  */
 
-async function useSession(page: Page, url: string, session: TestSession) {
-  const [name, value] = session.cookie.split(';')[0]!.split('=');
-  await page.context().addCookies([{ name: name!, value: value!, url }]);
-}
-
 describe('My tickets in a browser', () => {
   let env: TicketsTestEnv;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: TestBrowser;
+  let context: BrowserContext;
   let seller: TestSession;
   let sale: HttpSale;
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'my-tickets-'));
@@ -32,7 +28,8 @@ describe('My tickets in a browser', () => {
     env = await startTicketsEnv({ workers: ['tickets'] });
     seller = await makeSeller(env, `seller-${crypto.randomBytes(3).toString('hex')}@example.test`);
     sale = await createHttpSale(seller);
-    browser = await launchChromium();
+    browser = await launchBrowser();
+    context = await browser.newContext(env.url);
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
@@ -66,7 +63,7 @@ describe('My tickets in a browser', () => {
     const keys = (await seller.get(`/api/v1/campaigns/${sale.campaignId}/keys`).expect(200)).body
       .items as VerificationKey[];
 
-    const page = await browser.context.newPage();
+    const page = await context.newPage();
     await page.setViewportSize({ width: 390, height: 844 }); // a phone
     await useSession(page, env.url, buyer);
     await page.goto(`${env.url}/tickets`);
@@ -120,7 +117,7 @@ describe('My tickets in a browser', () => {
 
   it('when another user opens My tickets, then they see none of these tickets', async () => {
     const other = await signIn(env, `other-${crypto.randomBytes(3).toString('hex')}@example.test`);
-    const page = await browser.context.newPage();
+    const page = await context.newPage();
     await useSession(page, env.url, other);
     await page.goto(`${env.url}/tickets`);
     await page.getByText('No tickets yet.').waitFor();

@@ -1,7 +1,7 @@
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { io as connect, type Socket } from 'socket.io-client';
 import { getCounters, type CounterSnapshot } from '../../src/modules/campaigns';
-import { launchChromium } from '../support/browser-auth';
+import { launchBrowser, type TestBrowser } from '../support/browser';
 import { expectInventoryInvariant } from '../support/inventory-invariant';
 import { waitFor } from '../support/platform';
 import { outboxEvents, saleFor, startPaymentsEnv, type PaymentsTestEnv } from '../support/payments';
@@ -16,7 +16,8 @@ import type { Sale } from '../support/sale';
 describe('paying for a booking in a browser', () => {
   let t: PaymentsTestEnv;
   let sale: Sale;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: TestBrowser;
+  let context: BrowserContext;
   let socket: Socket | undefined;
 
   beforeAll(async () => {
@@ -25,7 +26,8 @@ describe('paying for a booking in a browser', () => {
       campaign: { title: 'Lagos Jazz Night', refundDeadlineHours: 48 },
       types: [{ name: 'Regular', priceMinor: 500_000, capacity: 10 }],
     });
-    browser = await launchChromium();
+    browser = await launchBrowser();
+    context = await browser.newContext(t.env.url);
   }, 120_000);
   afterAll(async () => {
     socket?.disconnect();
@@ -48,7 +50,7 @@ describe('paying for a booking in a browser', () => {
     );
     expect(joined.ok).toBe(true);
 
-    const page = await browser.context.newPage();
+    const page = await context.newPage();
     await page.goto(`${t.url}/campaigns/${sale.campaign.slug}`);
     await page.getByLabel('Quantity of Regular').fill('2');
     await page.getByRole('button', { name: 'Sign in to reserve' }).click();

@@ -115,3 +115,9 @@ export async function launchBrowser(opts: { args?: string[] } = {}): Promise<Tes
     },
   };
 }
+
+/** Puts a signed-in test session's cookie into the page's context, as if the person had signed in there. */
+export async function useSession(page: Page, url: string, session: { cookie: string }): Promise<void> {
+  const [name, value] = session.cookie.split(';')[0]!.split('=');
+  await page.context().addCookies([{ name: name!, value: value!, url }]);
+}

@@ -25,7 +25,7 @@ const DAY = 86_400_000;
 export function campaignBody(now: Date, overrides: Record<string, unknown> = {}, inDays = 30) {
   const startsAt = new Date(now.getTime() + inDays * DAY);
   return {
-    kind: 'EVENT',
+    kind: 'EVENT' as const,
     title: `Afrobeats Night ${crypto.randomBytes(2).toString('hex')}`,
     description: 'Live music all night long.',
     venueName: 'Eko Hall',

@@ -11,7 +11,7 @@ import { fixedClock } from '../../src/shared/clock';
 import type { Config } from '../../src/shared/config';
 import type { Actor } from '../../src/shared/http/authorize';
 import { createLogger } from '../../src/shared/logger';
-import { OutboxRelay } from '../../src/shared/messaging/relay';
+import type { OutboxRelay } from '../../src/shared/messaging/relay';
 import { createPlatform, type Platform } from '../../src/shared/platform';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
 import {
@@ -22,6 +22,7 @@ import {
 import { makeSeller, signIn, startAuthApp, type AuthTestEnv, type TestSession } from './auth';
 import { resetDatabase, waitFor } from './platform';
 import { createSale, type Sale } from './sale';
+import { createRelay } from './messaging';
 
 /**
  * The payment flows end to end, in one test process: the app (real sign-in, real routes), the
@@ -117,15 +118,7 @@ export async function startPaymentsEnv(opts: PaymentsEnvOptions = {}): Promise<P
     });
     await waitForQueues(worker.broker.connection, QUEUES);
   }
-  const relay = new OutboxRelay({
-    prisma: worker.prisma,
-    broker: worker.broker,
-    databaseUrl: worker.config.DATABASE_URL,
-    logger: worker.logger,
-    counters: worker.counters,
-    batchSize: 100,
-    pollMs: 50,
-  });
+  const relay = createRelay(worker);
   relay.start();
 
   const seller = await makeSeller(env, `seller-${crypto.randomBytes(3).toString('hex')}@example.test`);
@@ -246,4 +239,18 @@ export async function bookingOf(buyer: TestSession, id: string): Promise<Booking
 /** The payment row as stored (test-only read). */
 export async function paymentRow(t: PaymentsTestEnv, txRef: string) {
   return t.env.platform.prisma.payment.findUnique({ where: { txRef } });
+}
+
+/** A new buyer's booking of `quantity` tickets, paid on the simulator and CONFIRMED. */
+export async function confirmedBooking(t: PaymentsTestEnv, sale: Sale, quantity = 1) {
+  const buyer = await newBuyer(t);
+  const booking = await reserve(buyer, sale, quantity);
+  const { txRef, id: paymentId } = await initialize(buyer, booking.id);
+  await t.sim.pay(txRef);
+  await waitFor(
+    async () => (await bookingOf(buyer, booking.id)).status === 'CONFIRMED',
+    20_000,
+    'confirmation',
+  );
+  return { buyer, booking, txRef, paymentId };
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../src/shared/config';
 import { createMailer, type Mailer } from '../../src/shared/mailer';
-import { OutboxRelay } from '../../src/shared/messaging/relay';
+import type { OutboxRelay } from '../../src/shared/messaging/relay';
 import type { Platform } from '../../src/shared/platform';
 import { LocalStorage } from '../../src/shared/storage';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
@@ -15,6 +15,7 @@ import { createTestPlatform, resetDatabase } from './platform';
 import { waitForConsumers } from './queues';
 import { startLocalSmtp, type LocalSmtp } from './smtp-server';
 import type { TestSession } from './auth';
+import { createRelay } from './messaging';
 
 type Overrides = Partial<Record<keyof Config, string>>;
 
@@ -23,6 +24,8 @@ export const EMAIL_QUEUES = [
   'email.tickets',
   'email.booking-expired',
   'email.refund-completed',
+  'email.payment-flagged',
+  'email.refund-failed',
   'email.seller-application',
 ];
 
@@ -72,15 +75,7 @@ export async function startTicketsEnv(
     ...(kinds.includes('tickets') ? TICKETS_QUEUES : []),
     ...(kinds.includes('email') ? EMAIL_QUEUES : []),
   ]);
-  const relay = new OutboxRelay({
-    prisma: workers.prisma,
-    broker: workers.broker,
-    databaseUrl: workers.config.DATABASE_URL,
-    logger: workers.logger,
-    counters: workers.counters,
-    batchSize: 100,
-    pollMs: 50,
-  });
+  const relay = createRelay(workers);
   relay.start();
   return {
     ...env,

@@ -56,16 +56,28 @@ afterAll(async () => {
   fs.rmSync(workDir, { recursive: true, force: true });
 });
 
-async function bookFree(buyer: TestSession, quantity: number, issuance: 'SINGLE' | 'SEPARATE' = 'SEPARATE') {
+async function book(
+  buyer: TestSession,
+  ticketTypeId: string,
+  quantity: number,
+  issuance: 'SINGLE' | 'SEPARATE',
+) {
   const res = await buyer
     .post('/api/v1/bookings')
     .set('Idempotency-Key', crypto.randomUUID())
-    .send({ campaignId: sale.campaignId, items: [{ ticketTypeId: sale.freeTypeId, quantity }], issuance })
+    .send({ campaignId: sale.campaignId, items: [{ ticketTypeId, quantity }], issuance })
     .expect(201);
-  const booking = res.body as { id: string; reference: string; status: string };
+  return res.body as { id: string; reference: string; status: string };
+}
+
+async function bookFree(buyer: TestSession, quantity: number, issuance: 'SINGLE' | 'SEPARATE' = 'SEPARATE') {
+  const booking = await book(buyer, sale.freeTypeId, quantity, issuance);
   expect(booking.status).toBe('CONFIRMED');
   return booking;
 }
+
+/** One paid ticket, held (PENDING) until paid or expired. */
+const bookPaid = (buyer: TestSession) => book(buyer, sale.paidTypeId, 1, 'SINGLE');
 
 async function ticketsOf(who: TestSession): Promise<TicketBody[]> {
   const res = await who.get('/api/v1/tickets').expect(200);
@@ -360,6 +372,54 @@ describe('issuance and email', () => {
       .expect(403);
     expect(forged.body.error.code).toBe('CSRF_INVALID');
   });
+
+  it('when a payment is flagged or a refund fails, then the buyer is told by email (under review; refund delayed)', async () => {
+    const buyer = await signIn(env, email('reviewed'));
+    const booking = await bookPaid(buyer);
+    // What the payments module publishes (payment.flagged, refund.failed), through the outbox.
+    const common = {
+      bookingId: booking.id,
+      userId: buyer.userId,
+      campaignId: sale.campaignId,
+      currency: 'NGN',
+    };
+    const flagged = createEvent(
+      'payment.flagged',
+      {
+        ...common,
+        paymentId: crypto.randomUUID(),
+        txRef: 'tm_x',
+        amountMinor: 250_000,
+        problems: ['amount'],
+      },
+      { now: () => new Date() },
+    );
+    const refundFailed = createEvent(
+      'refund.failed',
+      { ...common, refundId: crypto.randomUUID(), amountMinor: 250_000, failure: 'Insufficient balance' },
+      { now: () => new Date() },
+    );
+    await env.platform.prisma.$transaction((tx) => enqueue(tx, [flagged, refundFailed]));
+    await waitFor(() => mailsTo(buyer.email).length >= 2, 15_000, 'the two emails');
+    const subjects = mailsTo(buyer.email)
+      .map((m) => subjectOf(parseMime(m.raw)))
+      .sort();
+    expect(subjects).toEqual([
+      `Your payment for booking ${booking.reference} is being reviewed`,
+      expect.stringMatching(
+        new RegExp(`^Your refund of \\S*\\s?2,500\\.00 for booking ${booking.reference} is delayed$`),
+      ),
+    ]);
+    const review = mailsTo(buyer.email)
+      .map((m) => parseMime(m.raw))
+      .find((m) => subjectOf(m).includes('being reviewed'))!;
+    expect(
+      leafParts(review)
+        .find((p) => p.contentType === 'text/plain')!
+        .body.toString(),
+    ).toContain('it has not confirmed your booking');
+    expect(mailsTo(buyer.email)).toHaveLength(2);
+  });
 });
 
 describe('revocation', () => {
@@ -389,6 +449,7 @@ describe('revocation', () => {
         userId: buyer.userId,
         amountMinor: 250_000,
         currency: 'NGN',
+        cancelsBooking: true,
       },
       { now: () => new Date() },
     );
@@ -426,20 +487,16 @@ describe('revocation', () => {
     expect(subjectOf(refundMail)).toMatch(
       new RegExp(`^Refund of \\S*\\s?2,500\\.00 for booking ${booking.reference}$`),
     );
+    expect(
+      leafParts(refundMail)
+        .find((p) => p.contentType === 'text/plain')!
+        .body.toString(),
+    ).toContain('The tickets of this booking are no longer valid.');
   });
 
   it('when a hold expires, then the buyer is told by email', async () => {
     const buyer = await signIn(env, email('late'));
-    const res = await buyer
-      .post('/api/v1/bookings')
-      .set('Idempotency-Key', crypto.randomUUID())
-      .send({
-        campaignId: sale.campaignId,
-        items: [{ ticketTypeId: sale.paidTypeId, quantity: 1 }],
-        issuance: 'SINGLE',
-      })
-      .expect(201);
-    const booking = res.body as { id: string; reference: string; status: string };
+    const booking = await bookPaid(buyer);
     expect(booking.status).toBe('PENDING');
     const later = fixedClock(new Date(Date.now() + 16 * 60_000));
     const bookings = createBookingsService({ ...env.platform, clock: later });

@@ -6,13 +6,14 @@ import path from 'node:path';
 import { createBookingsService } from '../../src/modules/bookings';
 import { bookingTicketsFileKey } from '../../src/modules/tickets';
 import { fixedClock } from '../../src/shared/clock';
-import { OutboxRelay } from '../../src/shared/messaging/relay';
+import type { OutboxRelay } from '../../src/shared/messaging/relay';
 import type { Platform } from '../../src/shared/platform';
 import { actor } from '../support/factories';
 import { createTestPlatform, resetDatabase, waitFor } from '../support/platform';
 import { waitForConsumers } from '../support/queues';
 import { createSale } from '../support/sale';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { createRelay } from '../support/messaging';
 
 /**
  * A real tickets worker process (workers/tickets/main.ts, as `npm start` runs it) is killed with
@@ -30,15 +31,7 @@ beforeAll(async () => {
   storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-crash-'));
   platform = await createTestPlatform({ STORAGE_DIR: storageDir });
   await resetDatabase(platform);
-  relay = new OutboxRelay({
-    prisma: platform.prisma,
-    broker: platform.broker,
-    databaseUrl: platform.config.DATABASE_URL,
-    logger: platform.logger,
-    counters: platform.counters,
-    batchSize: 100,
-    pollMs: 50,
-  });
+  relay = createRelay(platform);
 });
 
 afterAll(async () => {
