@@ -281,6 +281,40 @@ describe('payments through the real path (app, Flutterwave simulator, relay, pay
       expect(await outboxEvents(t, 'payment.succeeded', 'txRef', txRef)).toHaveLength(1);
     });
 
+    it.each([['successful'], ['failed']])(
+      "when a signed webhook names one payment's tx_ref with a %s charge of another, then the first is not touched (never FLAGGED) and the charge settles its own payment",
+      async (status) => {
+        const [first, second] = [await newBuyer(t), await newBuyer(t)];
+        const firstBooking = await reserve(first, sale, 1);
+        const secondBooking = await reserve(second, sale, 1);
+        const firstPay = await initialize(first, firstBooking.id);
+        const secondPay = await initialize(second, secondBooking.id);
+        t.sim.steerWebhooks({ action: 'drop' });
+        await t.sim.pay(secondPay.txRef, { status: status as 'successful' | 'failed' });
+        const real = t.sim.webhooks().find((w) => w.key === secondPay.txRef)!.body;
+        const mixedUp = { ...real, data: { ...real.data, tx_ref: firstPay.txRef } };
+
+        await webhook(mixedUp, FLW_TEST_KEYS.FLUTTERWAVE_SECRET_HASH).expect(200);
+        const expected = status === 'successful' ? 'SUCCEEDED' : 'FAILED';
+        await waitFor(
+          async () => (await paymentRow(t, secondPay.txRef))!.status === expected,
+          20_000,
+          `the second payment to be ${expected}`,
+        );
+        await settled(firstPay.txRef);
+        expect((await paymentRow(t, firstPay.txRef))!).toMatchObject({
+          status: 'OPEN',
+          problems: null,
+          flwTransactionId: null,
+        });
+        expect(await outboxEvents(t, 'payment.flagged', 'txRef', firstPay.txRef)).toHaveLength(0);
+        expect((await bookingOf(first, firstBooking.id)).status).toBe('PENDING');
+        expect((await bookingOf(second, secondBooking.id)).status).toBe(
+          status === 'successful' ? 'CONFIRMED' : 'PENDING',
+        );
+      },
+    );
+
     it('when a card is declined and the buyer retries in order, then FAILED, then SUCCEEDED with the booking confirmed', async () => {
       const buyer = await newBuyer(t);
       const booking = await reserve(buyer, sale, 1);

@@ -22,7 +22,12 @@ export type PaymentVerdict =
   /** Not finished yet (pending, or a status we do not know): ask again later. */
   | { outcome: 'PENDING'; transactionId: number; status: string }
   /** Successful but not the payment we asked for: flag for review, confirm nothing. */
-  | { outcome: 'MISMATCH'; transactionId: number; problems: string[] };
+  | { outcome: 'MISMATCH'; transactionId: number; problems: string[] }
+  /**
+   * The record is of another tx_ref: it says nothing about this payment (its money, if any, is
+   * that tx_ref's), so it must neither settle nor flag this one.
+   */
+  | { outcome: 'OTHER_PAYMENT'; transactionId: number; txRef: string };
 
 /**
  * Flutterwave's documented verification, in one place: a payment counts only when the
@@ -32,15 +37,11 @@ export type PaymentVerdict =
  */
 export function assessTransaction(tx: FlwTransaction, expected: ExpectedPayment): PaymentVerdict {
   const transactionId = tx.id;
-  const problems: string[] = [];
-  if (tx.tx_ref !== expected.txRef) problems.push(`tx_ref is "${tx.tx_ref}", expected "${expected.txRef}"`);
+  if (tx.tx_ref !== expected.txRef) return { outcome: 'OTHER_PAYMENT', transactionId, txRef: tx.tx_ref };
   if (tx.status === 'failed')
     return { outcome: 'FAILED', transactionId, reason: tx.processor_response || 'failed' };
-  if (tx.status !== 'successful') {
-    return problems.length
-      ? { outcome: 'MISMATCH', transactionId, problems }
-      : { outcome: 'PENDING', transactionId, status: String(tx.status) };
-  }
+  if (tx.status !== 'successful') return { outcome: 'PENDING', transactionId, status: String(tx.status) };
+  const problems: string[] = [];
   if (tx.currency !== expected.currency)
     problems.push(`currency is ${tx.currency}, expected ${expected.currency}`);
   const paidMinor = tx.currency === expected.currency ? tryFromMajor(tx.amount, tx.currency) : undefined;

@@ -219,6 +219,16 @@ export function createPaymentsService(deps: PaymentsDeps) {
       case 'PENDING':
         return 'PENDING';
 
+      case 'OTHER_PAYMENT':
+        // Another tx_ref's record (a mixed-up or replayed webhook): its money is not this
+        // payment's, so flagging this one would later send another charge back from review.
+        logger.warn('provider record of another tx_ref ignored for this payment', {
+          paymentId: p.id,
+          transactionId: verdict.transactionId,
+          recordTxRef: verdict.txRef,
+        });
+        return 'UNCHANGED';
+
       case 'FAILED': {
         // The buyer may try again on the same checkout (same tx_ref), so FAILED is not final:
         // a later successful charge still settles it.
@@ -516,6 +526,18 @@ export function createPaymentsService(deps: PaymentsDeps) {
           return 'IGNORED';
         }
         throw err;
+      }
+      if (flw.tx_ref !== p.txRef) {
+        // The webhook named one tx_ref and a transaction of another. The provider's record
+        // decides whose charge it is: settle that payment, if it is one of ours.
+        const owner = await repo.findPaymentByTxRef(tx, flw.tx_ref);
+        logger.warn("webhook's transaction belongs to another tx_ref", {
+          paymentId: p.id,
+          flwId: e.flwId,
+          recordTxRef: flw.tx_ref,
+          ours: Boolean(owner),
+        });
+        return owner ? settleTransaction(tx, owner.id, flw) : 'IGNORED';
       }
       return settleTransaction(tx, p.id, flw);
     },

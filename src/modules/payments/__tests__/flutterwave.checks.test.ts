@@ -53,12 +53,14 @@ describe('payment verification verdict', () => {
     expect(assessTransaction(tx({ amount: 1500.49 }), expected)).toMatchObject({ outcome: 'MISMATCH' });
   });
 
-  it('when the record belongs to another tx_ref, then MISMATCH even if everything else matches', () => {
-    expect(assessTransaction(tx({ tx_ref: 'tx-2' }), expected)).toEqual({
-      outcome: 'MISMATCH',
-      transactionId: 42,
-      problems: ['tx_ref is "tx-2", expected "tx-1"'],
-    });
+  it("when the record belongs to another tx_ref, then OTHER_PAYMENT whatever its status: it is not this payment's", () => {
+    for (const status of ['successful', 'failed', 'pending']) {
+      expect(assessTransaction(tx({ tx_ref: 'tx-2', status }), expected)).toEqual({
+        outcome: 'OTHER_PAYMENT',
+        transactionId: 42,
+        txRef: 'tx-2',
+      });
+    }
   });
 
   it('when the currency differs, then MISMATCH without comparing amounts across currencies', () => {
