@@ -26,6 +26,7 @@ export const EMAIL_QUEUES = [
   'email.refund-completed',
   'email.payment-flagged',
   'email.refund-failed',
+  'email.admin-review',
   'email.seller-application',
 ];
 

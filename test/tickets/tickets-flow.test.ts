@@ -9,7 +9,14 @@ import { bookingTicketsFileKey, verifyTicketQr, type VerificationKey } from '../
 import { fixedClock } from '../../src/shared/clock';
 import { createEvent, type DomainEvent } from '../../src/shared/messaging/events';
 import { enqueue } from '../../src/shared/outbox';
-import { makeSeller, makeTeamMember, signIn, signInAdmin, type TestSession } from '../support/auth';
+import {
+  TEST_ADMIN_EMAIL,
+  makeSeller,
+  makeTeamMember,
+  signIn,
+  signInAdmin,
+  type TestSession,
+} from '../support/auth';
 import { expectInventoryInvariant } from '../support/inventory-invariant';
 import { decodeHeader, leafParts, parseMime, type MimePart } from '../support/mime';
 import { waitFor } from '../support/platform';
@@ -38,15 +45,24 @@ type TicketBody = {
 };
 
 let env: TicketsTestEnv;
+let admin: TestSession;
 let seller: TestSession & { applicationId: string };
 let sale: HttpSale;
 let n = 0;
 const email = (who: string) => `${who}-${++n}-${crypto.randomBytes(2).toString('hex')}@example.test`;
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-flow-'));
+/** A second platform admin, signed in only for the review alerts test. */
+const OPS_ADMIN_EMAIL = 'ops-admin@example.test';
 
 beforeAll(async () => {
-  env = await startTicketsEnv({ overrides: { TICKETS_RESEND_RATE_LIMIT_MAX: '2' } });
-  seller = await makeSeller(env, email('seller'), { name: 'Blue Note Events' });
+  env = await startTicketsEnv({
+    overrides: {
+      TICKETS_RESEND_RATE_LIMIT_MAX: '2',
+      ADMIN_EMAILS: `${TEST_ADMIN_EMAIL},${OPS_ADMIN_EMAIL}`,
+    },
+  });
+  admin = await signInAdmin(env);
+  seller = await makeSeller(env, email('seller'), { name: 'Blue Note Events', admin });
   sale = await createHttpSale(seller);
 }, 90_000);
 
@@ -192,6 +208,26 @@ describe('publication', () => {
         .find((p) => p.contentType === 'text/plain')!
         .body.toString(),
     ).toContain('http://tickets.test/seller/campaigns');
+  });
+
+  it('when someone applies to sell, then the platform admins of that moment are emailed to review it', async () => {
+    const mail = await waitFor(
+      () => mailsTo(TEST_ADMIN_EMAIL).find((m) => subjectOf(parseMime(m.raw)).includes('seller application')),
+      15_000,
+      "the admin's review email",
+    );
+    const parsed = parseMime(mail!.raw);
+    const { businessName } = await env.platform.prisma.sellerApplication.findUniqueOrThrow({
+      where: { id: seller.applicationId },
+    });
+    expect(subjectOf(parsed)).toBe(`Review needed: A seller application from ${businessName}`);
+    const text = leafParts(parsed)
+      .find((p) => p.contentType === 'text/plain')!
+      .body.toString();
+    expect(text).toContain(`Applicant: Blue Note Events <${seller.email}>`);
+    expect(text).toContain('http://tickets.test/admin/seller-applications');
+    // The second admin had never signed in: not an admin yet, so not told.
+    expect(mailsTo(OPS_ADMIN_EMAIL)).toEqual([]);
   });
 });
 
@@ -373,9 +409,18 @@ describe('issuance and email', () => {
     expect(forged.body.error.code).toBe('CSRF_INVALID');
   });
 
-  it('when a payment is flagged or a refund fails, then the buyer is told by email (under review; refund delayed)', async () => {
-    const buyer = await signIn(env, email('reviewed'));
+  it('when a payment is flagged or a refund fails, then the buyer is told by email (under review; refund delayed) and each admin is asked to review it', async () => {
+    const buyer = await signIn(env, email('reviewed'), { name: 'Ada Reviewed' });
     const booking = await bookPaid(buyer);
+    await signIn(env, OPS_ADMIN_EMAIL, { name: 'Ops Admin' });
+    // The second admin's mailbox refuses for now (451): the first admin is not held back by it.
+    env.smtp.setRcptReply(OPS_ADMIN_EMAIL, 451);
+    const reviewMailsTo = (address: string) =>
+      mailsTo(address)
+        .map((m) => parseMime(m.raw))
+        .filter(
+          (m) => subjectOf(m).startsWith('Review needed:') && !subjectOf(m).includes('seller application'),
+        );
     // What the payments module publishes (payment.flagged, refund.failed), through the outbox.
     const common = {
       bookingId: booking.id,
@@ -419,6 +464,36 @@ describe('issuance and email', () => {
         .body.toString(),
     ).toContain('it has not confirmed your booking');
     expect(mailsTo(buyer.email)).toHaveLength(2);
+
+    await waitFor(() => reviewMailsTo(TEST_ADMIN_EMAIL).length >= 2, 15_000, "the first admin's two alerts");
+    expect(reviewMailsTo(OPS_ADMIN_EMAIL)).toEqual([]);
+    env.smtp.setRcptReply(OPS_ADMIN_EMAIL, null);
+    await waitFor(
+      () => reviewMailsTo(OPS_ADMIN_EMAIL).length >= 2,
+      30_000,
+      "the second admin's alerts, retried",
+    );
+    for (const address of [TEST_ADMIN_EMAIL, OPS_ADMIN_EMAIL]) {
+      const alerts = reviewMailsTo(address);
+      // The retry sent only what had not gone out: one alert per event and admin.
+      expect(alerts.map(subjectOf).sort()).toEqual([
+        `Review needed: A payment did not match for booking ${booking.reference}`,
+        expect.stringMatching(
+          new RegExp(
+            `^Review needed: A refund of \\S*\\s?2,500\\.00 failed for booking ${booking.reference}$`,
+          ),
+        ),
+      ]);
+      const texts = alerts.map((m) =>
+        leafParts(m)
+          .find((p) => p.contentType === 'text/plain')!
+          .body.toString(),
+      );
+      expect(texts.join('\n')).toContain(`Buyer: Ada Reviewed <${buyer.email}>`);
+      expect(texts.join('\n')).toContain('Problem: amount');
+      expect(texts.join('\n')).toContain('The provider said: Insufficient balance');
+      for (const text of texts) expect(text).toContain('http://tickets.test/admin/payments');
+    }
   });
 });
 

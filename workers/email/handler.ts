@@ -1,10 +1,17 @@
-import { AUTH_EVENTS, getSellerApplication, getUserSummaries } from '../../src/modules/auth';
+import {
+  AUTH_EVENTS,
+  getSellerApplication,
+  getUserSummaries,
+  listPlatformAdmins,
+} from '../../src/modules/auth';
 import { BookingEvents, createBookingsService, type BookingRecord } from '../../src/modules/bookings';
 import { getCampaignsByIds, type CampaignRecord } from '../../src/modules/campaigns';
 import { PaymentEvents } from '../../src/modules/payments';
 import {
   createNotificationsService,
+  formatMoney,
   notificationsDepsFromConfig,
+  recipientEventId,
   type NotificationsService,
   type SendEmailOutcome,
   type TemplateData,
@@ -161,6 +168,50 @@ export function emailConsumers(
     return user;
   }
 
+  /** What an admin is told about an event that put something in a review queue. */
+  async function reviewNoticeOf(
+    event: DomainEvent<Record<string, unknown>>,
+  ): Promise<{ headline: string; facts: string[]; reviewUrl: string }> {
+    if (event.name === AUTH_EVENTS.applicationSubmitted) {
+      const applicationId = uuidField(event, 'applicationId');
+      const application = await getSellerApplication(prisma, applicationId);
+      if (!application)
+        throw new PermanentError(`${event.name} ${event.id}: application ${applicationId} does not exist`);
+      const applicant = await userOf(event, application.userId);
+      return {
+        headline: `A seller application from ${application.businessName}`,
+        facts: [
+          `Applicant: ${applicant.name} <${applicant.email}>`,
+          `Business: ${application.businessName} (${application.businessType}, ${application.country})`,
+        ],
+        reviewUrl: `${base}/admin/seller-applications`,
+      };
+    }
+    const booking = await bookingOf(event);
+    const campaign = await campaignOf(event, booking.campaignId);
+    const buyer = await userOf(event, booking.userId);
+    const about = [
+      `Booking: ${booking.reference} (${campaign.title})`,
+      `Buyer: ${buyer.name} <${buyer.email}>`,
+    ];
+    const reviewUrl = `${base}/admin/payments`;
+    if (event.name === PaymentEvents.flagged) {
+      const problems = Array.isArray(event.payload.problems) ? event.payload.problems.map(String) : [];
+      return {
+        headline: `A payment did not match for booking ${booking.reference}`,
+        facts: [...about, ...problems.map((p) => `Problem: ${p}`)],
+        reviewUrl,
+      };
+    }
+    const { amountMinor, currency } = moneyOf(event);
+    const failure = typeof event.payload.failure === 'string' ? event.payload.failure : 'not given';
+    return {
+      headline: `A refund of ${formatMoney(amountMinor, currency)} failed for booking ${booking.reference}`,
+      facts: [...about, `The provider said: ${failure}`],
+      reviewUrl,
+    };
+  }
+
   return [
     {
       name: 'email.tickets',
@@ -261,6 +312,34 @@ export function emailConsumers(
       async handle(event, { logger }) {
         const money = moneyOf(event);
         await sendAboutBooking(event, logger, 'refund-failed', (about) => ({ ...about, ...money }));
+      },
+    },
+    {
+      // Every platform admin (as they are now) is told that something waits in a review queue:
+      // one email each, with its own id, so one admin's bad address does not hold back the others.
+      name: 'email.admin-review',
+      events: [PaymentEvents.flagged, PaymentEvents.refundFailed, AUTH_EVENTS.applicationSubmitted],
+      async handle(event, { logger }) {
+        const notice = await reviewNoticeOf(event);
+        const admins = await listPlatformAdmins(prisma);
+        if (!admins.length) logger.warn('no platform admin to tell about a review', { event: event.name });
+        let retry: unknown;
+        for (const admin of admins) {
+          try {
+            const outcome = await notifications.sendEmailOnce({
+              eventId: recipientEventId(event.id, admin.id),
+              template: 'admin-review-needed',
+              to: admin.email,
+              data: { adminName: admin.name, ...notice },
+            });
+            logOutcome(logger, event, 'admin-review-needed', outcome);
+          } catch (err) {
+            // A temporary failure (a permanent one is a FAILED outcome): the others are still
+            // tried, then the message is retried; who got theirs already is not sent it again.
+            retry ??= err;
+          }
+        }
+        if (retry) throw retry;
       },
     },
     {

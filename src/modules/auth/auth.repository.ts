@@ -94,6 +94,15 @@ export async function findUsers(db: Client, ids: string[]): Promise<UserRow[]> {
   return rows.map(toUser);
 }
 
+/** Users holding a granted role, oldest account first. */
+export async function findUsersWithRole(db: Client, role: GrantedRole): Promise<UserRow[]> {
+  const rows = await db.user.findMany({
+    where: { roles: { has: role } },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+  return rows.map(toUser);
+}
+
 export interface ActorRow {
   id: string;
   email: string;

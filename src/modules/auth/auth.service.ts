@@ -155,7 +155,16 @@ export interface UserSummary {
  */
 export async function getUserSummaries(db: Db | Tx, ids: string[]): Promise<UserSummary[]> {
   const rows = await repo.findUsers(db, [...new Set(ids)]);
-  return rows.map((u) => ({ id: u.id, name: u.name, email: u.email, pictureUrl: u.pictureUrl }));
+  return rows.map(summaryOf);
+}
+
+function summaryOf(u: repo.UserRow): UserSummary {
+  return { id: u.id, name: u.name, email: u.email, pictureUrl: u.pictureUrl };
+}
+
+/** The platform admins (SUPER_ADMIN) as they are now: who is told when something needs review. */
+export async function listPlatformAdmins(db: Db | Tx): Promise<UserSummary[]> {
+  return (await repo.findUsersWithRole(db, 'SUPER_ADMIN')).map(summaryOf);
 }
 
 export interface SellerPublicProfile {
@@ -186,6 +195,8 @@ export interface SellerApplicationSummary {
   id: string;
   userId: string;
   businessName: string;
+  businessType: BusinessType;
+  country: string;
   status: ApplicationStatus;
   rejectionReason: string | null;
   decidedAt: Date | null;
@@ -202,6 +213,8 @@ export async function getSellerApplication(
     id: a.id,
     userId: a.userId,
     businessName: a.businessName,
+    businessType: a.businessType,
+    country: a.country,
     status: a.status,
     rejectionReason: a.rejectionReason,
     decidedAt: a.decidedAt,

@@ -10,6 +10,7 @@ export {
   getSellerApplication,
   getSellerProfile,
   getUserSummaries,
+  listPlatformAdmins,
   loadActor,
   type SellerApplicationSummary,
   type SellerPublicProfile,

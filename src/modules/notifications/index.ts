@@ -8,6 +8,7 @@ export {
   createNotificationsService,
   notificationsDepsFromConfig,
   normaliseAddress,
+  recipientEventId,
   EmailInFlightError,
   type NotificationsService,
   type NotificationsDeps,

@@ -25,8 +25,27 @@ export interface NotificationsDeps {
   claimLeaseMs: number;
 }
 
+/**
+ * The email id of one recipient of an event sent to several people (every admin, say): a
+ * name-based (version 5 layout) UUID of the event id and the recipient's user id, so that each
+ * recipient's email is its own (event id, template) claim, sent once, with its own retries.
+ */
+export function recipientEventId(eventId: string, recipientId: string): string {
+  const h = crypto
+    .createHash('sha1')
+    .update(`${eventId.toLowerCase()}/${recipientId.toLowerCase()}`)
+    .digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
 export interface SendEmailRequest<K extends TemplateName> {
-  /** The domain event that causes this email: with the template, the email's identity. */
+  /**
+   * The domain event that causes this email: with the template, the email's identity. For an
+   * event sent to several people, each one's recipientEventId.
+   */
   eventId: string;
   template: K;
   to: string;

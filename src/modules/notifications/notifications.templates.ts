@@ -46,6 +46,15 @@ export interface TemplateData {
     amountMinor: number;
     currency: string;
   };
+  /** To each platform admin: something waits in a review queue (a flagged payment, a failed refund, an application). */
+  'admin-review-needed': {
+    adminName: string;
+    /** One line: what happened, e.g. "A refund failed: NGN 2,500.00 for booking K7M2QX". */
+    headline: string;
+    /** The facts the admin decides on, one per line (plain text; escaped in HTML). */
+    facts: string[];
+    reviewUrl: string;
+  };
   'seller-application-decided': {
     applicantName: string;
     businessName: string;
@@ -62,6 +71,7 @@ export const TEMPLATE_NAMES = [
   'refund-completed',
   'payment-under-review',
   'refund-failed',
+  'admin-review-needed',
   'seller-application-decided',
 ] as const;
 
@@ -190,6 +200,18 @@ const templates: { [K in TemplateName]: (d: TemplateData[K]) => RenderedEmail } 
       ),
     };
   },
+  'admin-review-needed': (d) => ({
+    subject: `Review needed: ${d.headline}`,
+    text:
+      `Hello ${d.adminName},\n\n${d.headline}.\n\n${d.facts.map((f) => `- ${f}`).join('\n')}\n\n` +
+      `It waits in the review queue:\n${d.reviewUrl}\n`,
+    html: layout(
+      'Review needed',
+      `<p>Hello ${esc(d.adminName)},</p><p><strong>${esc(d.headline)}.</strong></p>` +
+        `<ul>${d.facts.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` +
+        `<p>It waits in the review queue.</p>${button(d.reviewUrl, 'Open the review queue')}`,
+    ),
+  }),
   'seller-application-decided': (d) => {
     const subject = d.approved
       ? `${d.businessName} is approved to sell tickets`

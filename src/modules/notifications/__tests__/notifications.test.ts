@@ -13,6 +13,7 @@ import {
   createNotificationsService,
   EmailInFlightError,
   formatMoney,
+  recipientEventId,
   renderEmail,
   type NotificationsService,
   type TemplateData,
@@ -388,6 +389,18 @@ describe('the .eml outbox (default local run)', () => {
   });
 });
 
+describe('recipientEventId', () => {
+  it('when one event goes to several people, then each gets a stable UUID of their own', () => {
+    const event = crypto.randomUUID();
+    const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+    const idA = recipientEventId(event, a);
+    expect(idA).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(recipientEventId(event.toUpperCase(), a)).toBe(idA);
+    expect(recipientEventId(event, b)).not.toBe(idA);
+    expect(recipientEventId(crypto.randomUUID(), a)).not.toBe(idA);
+  });
+});
+
 describe('templates and error classes', () => {
   it('when each template is rendered, then it has a subject, a text part and an escaped HTML part', () => {
     const evil = '<img src=x onerror=alert(1)>';
@@ -426,6 +439,12 @@ describe('templates and error classes', () => {
         amountMinor: 1_250_000,
         currency: 'NGN',
       }),
+      renderEmail('admin-review-needed', {
+        adminName: evil,
+        headline: `A seller application from ${evil}`,
+        facts: [`Business: ${evil}`],
+        reviewUrl: 'http://x/admin/seller-applications',
+      }),
     ];
     for (const r of rendered) {
       expect(r.subject.length).toBeGreaterThan(5);
@@ -446,6 +465,9 @@ describe('templates and error classes', () => {
         dashboardUrl: 'http://x/d',
       }).subject,
     ).toBe('Blue Note is approved to sell tickets');
+    expect(rendered[6]!.subject).toBe(`Review needed: A seller application from ${evil}`);
+    expect(rendered[6]!.text).toContain(`- Business: ${evil}\n`);
+    expect(rendered[6]!.html).toContain('href="http://x/admin/seller-applications"');
     expect(formatMoney(5, 'USD')).toBe('$0.05');
     expect(formatMoney(1234, 'JPY')).toBe('¥1,234');
   });
