@@ -11,8 +11,8 @@ import type { ReviewContext } from './payments.types';
 
 /*
  * The review queue (SUPER_ADMIN): payments that need a person.
- * - FLAGGED payments: Flutterwave took money that was not what we asked for (amount, currency,
- *   tx_ref), so nothing was confirmed. The admin sends it back (a FLAGGED_PAYMENT refund of what
+ * - FLAGGED payments: Flutterwave took money for our tx_ref that was not what we asked for (too
+ *   little, another currency, an amount that is not exact), so nothing was confirmed. The admin sends it back (a FLAGGED_PAYMENT refund of what
  *   was really charged); the booking is left as it is.
  * - FAILED refunds: the provider refused to refund. The admin tries again (a new refund of the
  *   same money); the failed one stays as history.
