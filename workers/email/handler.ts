@@ -212,7 +212,7 @@ export function emailConsumers(
     };
   }
 
-  return [
+  const specs: ConsumerSpec<Record<string, unknown>>[] = [
     {
       name: 'email.tickets',
       events: [TICKETS_ISSUED, TICKETS_RESEND_REQUESTED],
@@ -374,4 +374,10 @@ export function emailConsumers(
       },
     },
   ];
+  // sendEmailOnce is the idempotency (one claim per event id and template), so no inbox row and
+  // no transaction is held while a handler runs. Holding one would pin a pooled connection for
+  // the whole SMTP conversation while the handler needs a second one for its own reads and its
+  // claim: with more handlers in flight than the pool has connections (eight queues, four
+  // each), a burst of events left every connection held by a transaction waiting for another.
+  return specs.map((spec) => ({ ...spec, inbox: false as const }));
 }
