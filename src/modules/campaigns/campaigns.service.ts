@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { recordAudit } from '../../shared/audit';
 import type { Clock } from '../../shared/clock';
-import { isUniqueViolation, type Db, type Tx } from '../../shared/db';
+import { isUniqueViolation, unlessUniqueViolation, type Db, type Tx } from '../../shared/db';
 import type { Actor } from '../../shared/http/authorize';
 import { actsForSeller, isAdmin } from '../../shared/http/authorize';
 import { createEvent } from '../../shared/messaging/events';
@@ -281,13 +281,10 @@ export function createCampaignsService(deps: CampaignDeps) {
           checkSaleWindows({ ...c, ...data }, types);
         }
         const now = clock.now();
-        let updated: CampaignRecord;
-        try {
-          updated = await repo.updateCampaignFields(tx, id, data, now);
-        } catch (err) {
-          if (isUniqueViolation(err)) throw CampaignErrors.slugTaken();
-          throw err;
-        }
+        const updated = await unlessUniqueViolation(
+          repo.updateCampaignFields(tx, id, data, now),
+          CampaignErrors.slugTaken,
+        );
         if (c.status !== 'DRAFT') {
           await enqueue(
             tx,
@@ -505,13 +502,10 @@ export function createCampaignsService(deps: CampaignDeps) {
         if (rest.code) data.code = merged.code;
         if (rest.hidden === true && !current.accessCode)
           data.accessCode = crypto.randomBytes(9).toString('base64url');
-        let updated: TicketTypeRecord;
-        try {
-          updated = await repo.updateTicketTypeFields(tx, id, data, now);
-        } catch (err) {
-          if (isUniqueViolation(err)) throw CampaignErrors.codeTaken();
-          throw err;
-        }
+        const updated = await unlessUniqueViolation(
+          repo.updateTicketTypeFields(tx, id, data, now),
+          CampaignErrors.codeTaken,
+        );
         if (c.status !== 'DRAFT') {
           await enqueue(
             tx,

@@ -135,6 +135,32 @@ describe('campaigns service', () => {
     expect((await service.updateCampaign(seller, campaign.id, { title: 'Renamed' })).title).toBe('Renamed');
   });
 
+  it("when a draft takes another campaign's slug or a type takes a sibling's code, then 409 and nothing changes", async () => {
+    const seller = sellerActor();
+    const a = await service.createCampaign(seller, campaignBody(clock.now()) as CampaignInput);
+    const b = await service.createCampaign(seller, campaignBody(clock.now()) as CampaignInput);
+    await expect(service.updateCampaign(seller, b.id, { slug: a.slug })).rejects.toMatchObject({
+      code: 'SLUG_TAKEN',
+    });
+    expect((await service.getManagedCampaign(seller, b.id)).campaign.slug).toBe(b.slug);
+
+    const first = await service.createTicketType(
+      seller,
+      a.id,
+      ticketTypeBody({ name: 'Gold', code: 'GOLD' }),
+    );
+    const second = await service.createTicketType(
+      seller,
+      a.id,
+      ticketTypeBody({ name: 'Silver', code: 'SILVER' }),
+    );
+    await expect(
+      service.updateTicketType(seller, a.id, second.id, { code: first.code }),
+    ).rejects.toMatchObject({ code: 'TICKET_TYPE_CODE_TAKEN' });
+    const types = (await service.getManagedCampaign(seller, a.id)).ticketTypes;
+    expect(types.find((t) => t.id === second.id)?.code).toBe('SILVER');
+  });
+
   it('when another seller or a customer touches a campaign, then it is not found for them', async () => {
     const { campaign } = await publishedCampaign();
     await expect(
