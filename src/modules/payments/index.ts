@@ -20,10 +20,22 @@ export {
   type CallOptions,
   type ClientLogger,
   type CreatePaymentParams,
-  type CreateTransferParams,
   type FlutterwaveClientOptions,
   type RefundParams,
 } from './flutterwave.client';
+export {
+  FlutterwaveTransfers,
+  assessTransfer,
+  decimalText,
+  toProviderTransfer,
+  type CreateTransferParams,
+  type ExpectedTransfer,
+  type ProviderBalance,
+  type ProviderFee,
+  type ProviderTransfer,
+  type TransferState,
+  type TransferVerdict,
+} from './flutterwave.transfers';
 export {
   assessTransaction,
   isAuthenticWebhook,
