@@ -456,15 +456,17 @@ export function createTransferDesk(opts: TransferDeskOptions): TransferDesk {
 
   router.get('/transfers', (req, res) => {
     const reference = typeof req.query.reference === 'string' ? req.query.reference : undefined;
-    const list = [...transfers.values()]
+    const page = Math.max(1, Number(req.query.page) || 1);
+    const all = [...transfers.values()]
       .filter((t) => reference === undefined || t.reference === reference)
-      .sort((a, b) => b.id - a.id)
-      .map(wire);
+      .sort((a, b) => b.id - a.id);
+    const pageSize = 10; // Flutterwave's list pages hold 10 transfers (newest first)
+    const totalPages = Math.max(1, Math.ceil(all.length / pageSize));
     res.status(200).json({
       status: 'success',
       message: 'Transfers fetched',
-      meta: { page_info: { total: list.length, current_page: 1, total_pages: 1 } },
-      data: list,
+      meta: { page_info: { total: all.length, current_page: page, total_pages: totalPages } },
+      data: all.slice((page - 1) * pageSize, page * pageSize).map(wire),
     });
   });
 

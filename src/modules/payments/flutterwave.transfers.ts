@@ -272,6 +272,17 @@ export class FlutterwaveTransfers {
       .map(toProviderTransfer);
   }
 
+  /** One page of every transfer on our account, newest first (an empty page: past the last one). */
+  async listTransfers(page: number, call: CallOptions = {}): Promise<ProviderTransfer[]> {
+    const data = await this.client.request<unknown>({
+      method: 'GET',
+      path: `/v3/transfers?page=${Math.max(1, Math.floor(page))}`,
+      retry: 'idempotent',
+      ...call,
+    });
+    return (Array.isArray(data) ? data : []).filter(isTransferRecord).map(toProviderTransfer);
+  }
+
   /** Flutterwave's fee for a payout of this amount (shown to the approver; nothing is charged). */
   async transferFee(
     params: { amountMinor: number; currency: CurrencyCode; type: 'account' | 'mobilemoney' },
