@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     { name: 'tickets', script: 'workers/tickets/main.ts' },
     { name: 'email', script: 'workers/email/main.ts' },
     { name: 'payments', script: 'workers/payments/main.ts' },
+    { name: 'finance', script: 'workers/finance/main.ts' },
     { name: 'payouts', script: 'workers/payouts/main.ts' },
   ];
   if (usesFlutterwaveSimulator(config)) {

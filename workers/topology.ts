@@ -5,6 +5,7 @@ import { topologyOf, type QueueTopology } from '../src/shared/messaging/topology
 import type { Platform } from '../src/shared/platform';
 import { createStorage } from '../src/shared/storage';
 import { emailConsumers } from './email/handler';
+import { financeWorker } from './finance/handler';
 import { ticketsConsumers } from './tickets/handler';
 
 /**
@@ -19,6 +20,7 @@ export function platformTopology(platform: Platform): QueueTopology[] {
       ...ticketsConsumers(platform, storage),
       ...emailConsumers(platform, { mailer, storage }),
       ...(paymentsWorker(platform).consumers ?? []),
+      ...(financeWorker(platform).consumers ?? []),
       liveCountersConsumer(platform),
     ]);
   } finally {

@@ -1,5 +1,6 @@
 import { createBookingsService } from '../../src/modules/bookings';
 import { createCampaignsService, flushViews } from '../../src/modules/campaigns';
+import { financeServiceFor } from '../../src/modules/finance';
 import { runWorkerProcess } from '../../src/shared/worker';
 
 /**
@@ -9,6 +10,7 @@ import { runWorkerProcess } from '../../src/shared/worker';
 runWorkerProcess('scheduler', (platform) => {
   const campaigns = createCampaignsService(platform);
   const bookings = createBookingsService(platform);
+  const finance = financeServiceFor(platform);
   const every = platform.config.SCHEDULER_TICK_MS;
   return {
     jobs: [
@@ -18,6 +20,8 @@ runWorkerProcess('scheduler', (platform) => {
         everyMs: every * 4,
         run: () => flushViews(platform.redis, platform.config.REDIS_PREFIX, platform.prisma),
       },
+      // Ended campaigns' money: pending → available once SETTLEMENT_DELAY_HOURS have passed.
+      { name: 'finance.settle-campaigns', everyMs: every * 4, run: () => finance.settleDueCampaigns() },
       { name: 'bookings.expire-holds', everyMs: every, run: () => bookings.expireDueBookings() },
       {
         name: 'bookings.purge-idempotency-keys',

@@ -141,6 +141,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
       bookingId: p.bookingId,
       userId: p.userId,
       campaignId: p.campaignId,
+      sellerId: p.sellerId,
       amountMinor: p.amountMinor,
       currency: p.currency,
       ...extra,
@@ -158,6 +159,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
       bookingReference: booking?.reference ?? '',
       userId: r.userId,
       campaignId: r.campaignId,
+      sellerId: p.sellerId,
       amountMinor: r.amountMinor,
       currency: r.currency,
       reason: r.reason,
@@ -308,6 +310,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
             outcome: confirmed ? 'CONFIRMED' : 'REFUND_REQUIRED',
             reason,
             late: result.outcome === 'CONFIRMED' ? result.late : false,
+            ticketCount: result.booking.items.reduce((n, i) => n + i.quantity, 0),
           }),
         );
         if (result.outcome === 'REFUND_REQUIRED') {

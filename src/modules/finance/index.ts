@@ -1,0 +1,47 @@
+import type { Platform } from '../../shared/platform';
+import { createFinanceService, type FinanceDeps, type FinanceService } from './finance.service';
+
+/**
+ * The finance module's public API: the seller ledger (postings, settlement, balances,
+ * statements), payout methods, withdrawals with maker-checker approval, and the transfer
+ * transitions the payouts worker calls (docs/finance.md describes them). Other code never reads
+ * the finance_* tables.
+ */
+export {
+  createFinanceService,
+  feeMinorOrNull,
+  withdrawalRequestHash,
+  type AccountResolver,
+  type ApprovalView,
+  type FinanceConfig,
+  type FinanceDeps,
+  type FinanceService,
+  type NewPayoutMethod,
+  type SellerOverview,
+  type TransferFeeQuoter,
+  type WithdrawalInput,
+  type WithdrawalResult,
+} from './finance.service';
+export { causeKeys, feeScheduleOf, platformFeeOf, type PostingOutcome } from './finance.ledger';
+export { maskLast4 } from './finance.crypto';
+export {
+  FinanceEvents,
+  type PayoutMethodChangedPayload,
+  type WithdrawalEventPayload,
+} from './finance.events';
+export { FinanceErrors } from './finance.errors';
+export type * from './finance.types';
+
+/** The finance service wired to a platform (its database, clock, configuration and logger). */
+export function financeServiceFor(
+  platform: Platform,
+  extra: Pick<FinanceDeps, 'accountResolver' | 'transferFees'> = {},
+): FinanceService {
+  return createFinanceService({
+    prisma: platform.prisma,
+    clock: platform.clock,
+    config: platform.config,
+    logger: platform.logger,
+    ...extra,
+  });
+}
