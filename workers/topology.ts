@@ -6,6 +6,7 @@ import type { Platform } from '../src/shared/platform';
 import { createStorage } from '../src/shared/storage';
 import { emailConsumers } from './email/handler';
 import { financeWorker } from './finance/handler';
+import { PAYOUTS_SEND_QUEUE, PAYOUTS_WEBHOOK_QUEUE } from './payouts/handler';
 import { ticketsConsumers } from './tickets/handler';
 
 /**
@@ -21,6 +22,8 @@ export function platformTopology(platform: Platform): QueueTopology[] {
       ...emailConsumers(platform, { mailer, storage }),
       ...(paymentsWorker(platform).consumers ?? []),
       ...(financeWorker(platform).consumers ?? []),
+      { name: PAYOUTS_SEND_QUEUE.name, events: [...PAYOUTS_SEND_QUEUE.events] },
+      { name: PAYOUTS_WEBHOOK_QUEUE.name, events: [...PAYOUTS_WEBHOOK_QUEUE.events] },
       liveCountersConsumer(platform),
     ]);
   } finally {

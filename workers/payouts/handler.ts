@@ -3,18 +3,24 @@ import type { Config } from '../../src/shared/config';
 import type { Db, Tx } from '../../src/shared/db';
 import { AppError, PermanentError } from '../../src/shared/errors';
 import type { Logger } from '../../src/shared/logger';
+import type { Platform } from '../../src/shared/platform';
+import type { WorkerDefinition } from '../../src/shared/worker';
+import { TransferMarks, UNFINISHED_STATUSES } from './marks';
+import { reconcilePayouts } from './reconcile';
 import { isCurrencyCode, type CurrencyCode } from '../../src/shared/money';
 import {
   FlutterwaveError,
+  FlutterwaveTransfers,
   PaymentEvents,
+  createFlutterwaveClient,
   assessTransfer,
   type CreateTransferParams,
-  type FlutterwaveTransfers,
   type ProviderTransfer,
   type WebhookReceivedPayload,
 } from '../../src/modules/payments';
 import {
   FinanceEvents,
+  financeServiceFor,
   type FinanceService,
   type PayoutInstruction,
   type TransferRecord,
@@ -85,34 +91,8 @@ export interface PayoutsDeps {
   logger: Logger;
 }
 
-/** Our own markers in finance_transfers.provider_status besides Flutterwave's NEW/PENDING/SUCCESSFUL/FAILED. */
-export const TransferMarks = {
-  notSent: 'NOT_SENT',
-  /** An attempt was counted and the call may have reached Flutterwave. */
-  sending: 'SENDING',
-  /** The call had no clear answer and the lookup by reference found nothing (yet). */
-  unknown: 'UNKNOWN',
-} as const;
-
-/** Rows the re-check job looks at once they have not been touched for PAYOUT_RECHECK_AFTER_MINUTES. */
-export const UNFINISHED_STATUSES = [
-  TransferMarks.notSent,
-  TransferMarks.sending,
-  TransferMarks.unknown,
-  'NEW',
-  'PENDING',
-];
-
 export type PayoutOutcome =
-  | 'SKIPPED'
-  | 'SENT'
-  | 'DEFERRED'
-  | 'PENDING'
-  | 'PAID'
-  | 'FAILED'
-  | 'REVERSED'
-  | 'UNCHANGED'
-  | 'MISMATCH';
+  'SKIPPED' | 'SENT' | 'DEFERRED' | 'PENDING' | 'PAID' | 'FAILED' | 'REVERSED' | 'UNCHANGED' | 'MISMATCH';
 
 const TX = { maxWait: 10_000, timeout: 20_000 };
 
@@ -131,7 +111,8 @@ function updateOf(t: ProviderTransfer): TransferUpdate {
 
 /** The POST /v3/transfers body for an instruction (bank account or mobile money). */
 export function transferRequestOf(i: PayoutInstruction, config: PayoutsConfig): CreateTransferParams {
-  if (!isCurrencyCode(i.currency)) throw new PermanentError(`withdrawal ${i.withdrawalId}: unsupported currency`);
+  if (!isCurrencyCode(i.currency))
+    throw new PermanentError(`withdrawal ${i.withdrawalId}: unsupported currency`);
   const base = {
     account_bank: i.accountBank,
     amountMinor: i.amountMinor,
@@ -173,7 +154,10 @@ export function createPayouts(deps: PayoutsDeps) {
   const inTx = <T>(fn: (tx: Tx) => Promise<T>) => prisma.$transaction(fn, TX);
 
   /** Records what a lookup found (one transfer) or that it found nothing (UNKNOWN). */
-  async function recordLookup(w: WithdrawalRecord, found: ProviderTransfer[]): Promise<ProviderTransfer | null> {
+  async function recordLookup(
+    w: WithdrawalRecord,
+    found: ProviderTransfer[],
+  ): Promise<ProviderTransfer | null> {
     if (found.length > 1) {
       // Paid more than once under one reference: never hidden, never posted twice (one transition).
       logger.error('several provider transfers carry one withdrawal reference', {
@@ -193,7 +177,11 @@ export function createPayouts(deps: PayoutsDeps) {
     }
     const first = [...found].sort((a, b) => a.id - b.id)[0] ?? null;
     await inTx((tx) =>
-      finance.recordTransferUpdate(tx, w.id, first ? updateOf(first) : { providerStatus: TransferMarks.unknown }),
+      finance.recordTransferUpdate(
+        tx,
+        w.id,
+        first ? updateOf(first) : { providerStatus: TransferMarks.unknown },
+      ),
     );
     return first;
   }
@@ -226,7 +214,8 @@ export function createPayouts(deps: PayoutsDeps) {
             ? finance.markWithdrawalReversed(tx, w.id, verdict.reason, update)
             : finance.markWithdrawalFailed(tx, w.id, verdict.reason, update),
         );
-        if (r !== 'UNCHANGED') logger.warn(`withdrawal ${r.toLowerCase()}`, { withdrawalId: w.id, providerTransferId: t.id });
+        if (r !== 'UNCHANGED')
+          logger.warn(`withdrawal ${r.toLowerCase()}`, { withdrawalId: w.id, providerTransferId: t.id });
         return r;
       }
       case 'MISMATCH':
@@ -279,7 +268,9 @@ export function createPayouts(deps: PayoutsDeps) {
       if (!(err instanceof FlutterwaveError)) {
         if (err instanceof AppError) {
           // Refused before sending (an amount the currency cannot carry): nothing left us.
-          await inTx((tx) => finance.recordTransferUpdate(tx, withdrawalId, { providerStatus: TransferMarks.notSent }));
+          await inTx((tx) =>
+            finance.recordTransferUpdate(tx, withdrawalId, { providerStatus: TransferMarks.notSent }),
+          );
           throw new PermanentError(`withdrawal ${withdrawalId}: ${err.message}`);
         }
         throw err;
@@ -303,7 +294,9 @@ export function createPayouts(deps: PayoutsDeps) {
         );
       }
       // Provably not sent (connection refused) or refused our key: nothing happened; retry later.
-      await inTx((tx) => finance.recordTransferUpdate(tx, withdrawalId, { providerStatus: TransferMarks.notSent }));
+      await inTx((tx) =>
+        finance.recordTransferUpdate(tx, withdrawalId, { providerStatus: TransferMarks.notSent }),
+      );
       throw new RetryLater(`transfer not sent (${err.code}): will retry`);
     }
     logger.info('transfer created', { withdrawalId, providerTransferId: created.id, status: created.state });
@@ -313,7 +306,11 @@ export function createPayouts(deps: PayoutsDeps) {
   }
 
   /** Where a withdrawal's payout stands, and the one next step for it. */
-  async function advance(w: WithdrawalRecord, transfer: TransferRecord | null, now: Date): Promise<PayoutOutcome> {
+  async function advance(
+    w: WithdrawalRecord,
+    transfer: TransferRecord | null,
+    now: Date,
+  ): Promise<PayoutOutcome> {
     if (transfer?.providerTransferId) return verifyAndApply(w.id, transfer.providerTransferId);
     if (w.status !== 'APPROVED' && w.status !== 'PROCESSING') return 'SKIPPED';
     if (!transfer || transfer.providerStatus === TransferMarks.notSent)
@@ -335,9 +332,12 @@ export function createPayouts(deps: PayoutsDeps) {
      * A stored transfer.completed webhook: GET the transfer by the provider's id; the record's own
      * reference (not the webhook's) says which withdrawal it is; then apply.
      */
-    async applyTransferWebhook(e: Pick<WebhookReceivedPayload, 'flwId' | 'reference'>): Promise<PayoutOutcome> {
+    async applyTransferWebhook(
+      e: Pick<WebhookReceivedPayload, 'flwId' | 'reference'>,
+    ): Promise<PayoutOutcome> {
       const known = await finance.getTransferByProviderId(prisma, e.flwId);
-      const byReference = !known && UUID.test(e.reference) ? await finance.getTransfer(prisma, e.reference) : null;
+      const byReference =
+        !known && UUID.test(e.reference) ? await finance.getTransfer(prisma, e.reference) : null;
       if (!known && !byReference) {
         logger.warn('transfer webhook for a transfer we do not know', { flwId: e.flwId });
         return 'SKIPPED';
@@ -398,9 +398,15 @@ export function createPayouts(deps: PayoutsDeps) {
 export type Payouts = ReturnType<typeof createPayouts>;
 
 /** Queue of approved withdrawals (one transfer each). */
-export const PAYOUTS_SEND_QUEUE = { name: 'payouts.send', events: [FinanceEvents.withdrawalApproved] } as const;
+export const PAYOUTS_SEND_QUEUE = {
+  name: 'payouts.send',
+  events: [FinanceEvents.withdrawalApproved],
+} as const;
 /** Queue of stored Flutterwave webhooks; only transfer.completed ones are ours. */
-export const PAYOUTS_WEBHOOK_QUEUE = { name: 'payouts.webhooks', events: [PaymentEvents.webhookReceived] } as const;
+export const PAYOUTS_WEBHOOK_QUEUE = {
+  name: 'payouts.webhooks',
+  events: [PaymentEvents.webhookReceived],
+} as const;
 
 /** Permanent vs retryable: only a PermanentError dead-letters at once; everything else is retried. */
 export function classifyPayoutError(err: unknown): Error {
@@ -442,4 +448,42 @@ export function payoutConsumers(payouts: Payouts) {
       },
     },
   ];
+}
+
+/** The payouts worker: its two consumers, the re-check job and the daily reconciliation. */
+export function payoutsWorker(platform: Platform): WorkerDefinition {
+  const { config, logger } = platform;
+  const finance = financeServiceFor(platform);
+  const transfers = new FlutterwaveTransfers(createFlutterwaveClient(config, logger));
+  const payouts = createPayouts({
+    prisma: platform.prisma,
+    clock: platform.clock,
+    config,
+    finance,
+    transfers,
+    logger,
+  });
+  return {
+    consumers: payoutConsumers(payouts),
+    jobs: [
+      {
+        name: 'payouts.recheck',
+        everyMs: config.PAYOUT_RECHECK_EVERY_MS,
+        run: () => payouts.recheckUnfinished(),
+      },
+      {
+        name: 'payouts.reconcile',
+        everyMs: config.PAYOUT_RECONCILE_EVERY_MS,
+        run: () =>
+          reconcilePayouts({
+            prisma: platform.prisma,
+            clock: platform.clock,
+            finance,
+            transfers,
+            logger,
+            recheckAfterMinutes: config.PAYOUT_RECHECK_AFTER_MINUTES,
+          }),
+      },
+    ],
+  };
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../../src/shared/logger';
 import { isCurrencyCode, toMajorString } from '../../src/shared/money';
 import type { FlutterwaveTransfers, ProviderTransfer } from '../../src/modules/payments';
 import type { FinanceService, NewReconciliationDifference } from '../../src/modules/finance';
-import { UNFINISHED_STATUSES } from './handler';
+import { UNFINISHED_STATUSES } from './marks';
 
 /*
  * The daily reconciliation: the ledger's PROVIDER_CLEARING account (money we believe Flutterwave
@@ -111,7 +111,8 @@ export async function reconcilePayouts(deps: ReconcileDeps, runKey?: string): Pr
       });
     }
     for (const t of list) {
-      if (t.fee !== null && t.state !== 'FAILED') feesByCurrency.set(t.currency, [...(feesByCurrency.get(t.currency) ?? []), t.fee]);
+      if (t.fee !== null && t.state !== 'FAILED')
+        feesByCurrency.set(t.currency, [...(feesByCurrency.get(t.currency) ?? []), t.fee]);
       const mismatch = t.currency !== withdrawal.currency || t.amountMinor !== withdrawal.amountMinor;
       if (mismatch) {
         diff({
