@@ -7,6 +7,7 @@ import { analyticsWebModuleWith } from './analytics';
 import { authModule } from './auth';
 import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
+import { financeWebModule } from './finance';
 import { paymentsWebModule } from './payments';
 import { campaignKeyOnPublish, getCampaignCheckIns, ticketsWebModule } from './tickets';
 
@@ -38,4 +39,5 @@ export const webModules: WebModuleFactory[] = [
   paymentsWebModule,
   ticketsWebModule,
   analyticsWebModuleWith(getCampaignCheckIns),
+  financeWebModule,
 ];

@@ -170,6 +170,11 @@ export async function listPlatformAdmins(db: Db | Tx): Promise<UserSummary[]> {
   return (await repo.findUsersWithRole(db, 'SUPER_ADMIN')).map(summaryOf);
 }
 
+/** The platform finance staff (PLATFORM_FINANCE) as they are now: who is told when a withdrawal waits. */
+export async function listPlatformFinance(db: Db | Tx): Promise<UserSummary[]> {
+  return (await repo.findUsersWithRole(db, 'PLATFORM_FINANCE')).map(summaryOf);
+}
+
 export interface SellerPublicProfile {
   sellerId: string;
   businessName: string;

@@ -757,6 +757,15 @@ export function createFinanceService(deps: FinanceDeps) {
     },
 
     getWithdrawalById: (db: Db | Tx, withdrawalId: string) => repo.findWithdrawal(db, withdrawalId),
+    /** A withdrawal and its payout method (masked record, no destination): what an email about it says. */
+    async getWithdrawalWithMethod(
+      db: Db | Tx,
+      withdrawalId: string,
+    ): Promise<{ withdrawal: WithdrawalRecord; method: PayoutMethodRecord } | null> {
+      const w = await repo.findWithdrawal(db, withdrawalId);
+      const m = w && (await repo.findMethod(db, w.methodId));
+      return w && m ? { withdrawal: w, method: m } : null;
+    },
     getTransfer: (db: Db | Tx, withdrawalId: string) => repo.findTransfer(db, withdrawalId),
     getTransferByProviderId: (db: Db | Tx, providerTransferId: number) =>
       repo.findTransferByProviderId(db, providerTransferId),

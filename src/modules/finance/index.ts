@@ -1,4 +1,7 @@
 import type { Platform } from '../../shared/platform';
+import type { WebModule } from '../registry';
+import { financePages, PLATFORM_FINANCE_PAGE, SELLER_FINANCE_PAGE } from './finance.pages';
+import { financeRoutes } from './finance.routes';
 import { createFinanceService, type FinanceDeps, type FinanceService } from './finance.service';
 
 /**
@@ -30,6 +33,8 @@ export {
   type WithdrawalEventPayload,
 } from './finance.events';
 export { FinanceErrors } from './finance.errors';
+export { FINANCE_PREFIX } from './finance.routes';
+export { PLATFORM_FINANCE_PAGE, SELLER_FINANCE_PAGE } from './finance.pages';
 export type * from './finance.types';
 
 /** The finance service wired to a platform (its database, clock, configuration and logger). */
@@ -44,4 +49,34 @@ export function financeServiceFor(
     logger: platform.logger,
     ...extra,
   });
+}
+
+/**
+ * The finance web module: the API (sellers' money, payout methods, withdrawals; platform finance
+ * approvals and reconciliation) and the two finance pages.
+ */
+export function financeWebModule(platform: Platform): WebModule {
+  const service = financeServiceFor(platform);
+  return {
+    name: 'finance',
+    api: [financeRoutes(platform, service)],
+    pages: financePages(platform, service),
+    nav: [
+      {
+        label: 'Finance',
+        href: SELLER_FINANCE_PAGE,
+        when: (u) =>
+          Boolean(
+            u &&
+              ((u as { roles?: string[] }).roles?.includes('SELLER') ||
+                (u as { roles?: string[] }).roles?.includes('FINANCE')),
+          ),
+      },
+      {
+        label: 'Payouts',
+        href: PLATFORM_FINANCE_PAGE,
+        when: (u) => Boolean(u && (u as { roles?: string[] }).roles?.includes('PLATFORM_FINANCE')),
+      },
+    ],
+  };
 }
