@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { decodeHeader, leafParts, parseMime } from '../support/mime';
 import { waitFor } from '../support/platform';
 import { FLW_TEST_KEYS } from '../support/payments';
 import {
@@ -23,7 +24,10 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
   let methodId: string;
 
   beforeAll(async () => {
-    t = await startPayoutsEnv({ overrides: { FLUTTERWAVE_TIMEOUT_MS: '800', FLUTTERWAVE_MAX_RETRIES: '2' } });
+    t = await startPayoutsEnv({
+      smtp: true,
+      overrides: { FLUTTERWAVE_TIMEOUT_MS: '800', FLUTTERWAVE_MAX_RETRIES: '2' },
+    });
     methodId = (await bankMethod(t)).id;
     await fundSeller(t, { priceMinor: 5_000_000 });
   }, 120_000);
@@ -161,6 +165,8 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
   it('when the create call times out after Flutterwave made the transfer, then one transfer, no resend, one posting', async () => {
     t.sim.setDuplicateReferences('accept'); // only our lookup-first rule stands between us and a second payout
     t.sim.timeoutNextTransfer({ holdMs: 3000 });
+    // No webhook: only the worker's own lookup after the time-out can find and pay it.
+    t.sim.steerWebhooks({ action: 'drop', event: 'transfer.completed' });
     const w = await approvedWithdrawal(t, { amountMinor: 60_000, methodId });
     await finalStatus(w.id, 'PAID');
     expect(t.sim.transfersWithReference(w.id)).toHaveLength(1);
@@ -168,11 +174,26 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
   });
 
-  it('when the create call answers 5xx after doing the work, then the lookup finds it and it is paid once', async () => {
+  it('when the create call answers 5xx after doing the work, then the lookup records the transfer and it is paid once', async () => {
     t.sim.setDuplicateReferences('accept');
     t.sim.failNextTransferWith5xx({ status: 502, processed: true });
+    t.sim.steerWebhooks({ action: 'drop', event: 'transfer.completed' });
     const w = await approvedWithdrawal(t, { amountMinor: 70_000, methodId });
-    await finalStatus(w.id, 'PAID');
+    // Neither the 502 nor a webhook told us the id: only the lookup by reference can have.
+    const made = await waitFor(
+      () => t.sim.transfersWithReference(w.id)[0],
+      15_000,
+      'the transfer at Flutterwave',
+    );
+    await waitFor(
+      async () => (await t.finance.getTransfer(t.env.platform.prisma, w.id))?.providerTransferId === made.id,
+      15_000,
+      'the lookup to record the provider id',
+    );
+    await waitFor(() => t.sim.transfersWithReference(w.id)[0]?.status === 'SUCCESSFUL', 15_000, 'settled');
+    t.clock.advance(16 * 60_000);
+    await t.payouts.recheckUnfinished();
+    expect(await withdrawalStatus(t, w.id)).toBe('PAID');
     expect(t.sim.transfersWithReference(w.id)).toEqual([expect.objectContaining({ createCalls: 1 })]);
     expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
   });
@@ -195,7 +216,7 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
   });
 
-  it('when the transfer fails at Flutterwave, then FAILED, the hold goes back to available, and the balance is restored', async () => {
+  it('when the transfer fails at Flutterwave, then FAILED, the hold goes back to available, the balance is restored and the seller is emailed', async () => {
     const before = await available(t);
     t.sim.failNextTransfer({ message: 'DISBURSE FAILED: Account not found (simulated)' });
     const w = await approvedWithdrawal(t, { amountMinor: 90_000, methodId });
@@ -205,6 +226,24 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     expect(await t.finance.getWithdrawalById(t.env.platform.prisma, w.id)).toMatchObject({
       failureReason: 'DISBURSE FAILED: Account not found (simulated)',
     });
+    const mail = await waitFor(
+      () =>
+        t.smtp!.messages.find(
+          (m) =>
+            m.to.includes(t.seller.email) &&
+            /Withdrawal of .*900\.00 failed/.test(
+              decodeHeader(parseMime(m.raw).headers.get('subject') ?? ''),
+            ),
+        ),
+      15_000,
+      'the failure email to the seller',
+    );
+    const text = leafParts(parseMime(mail!.raw))
+      .map((p) => p.body.toString('utf8'))
+      .join('\n');
+    expect(text).toContain('back in your available balance');
+    expect(text).toContain('Account not found');
+    expect(text).not.toContain('0690000040');
   });
 
   it('when a paid transfer is reversed by the bank later, then REVERSED with its own reversing journal', async () => {

@@ -5,7 +5,12 @@ import type { Actor } from '../../src/shared/http/authorize';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
 import { financeWorker } from '../../workers/finance/handler';
 import { createPayouts, payoutConsumers, type Payouts } from '../../workers/payouts/handler';
+import { createMailer } from '../../src/shared/mailer';
+import { createStorage } from '../../src/shared/storage';
+import { emailConsumers } from '../../workers/email/handler';
+import { ledgerViolations } from './ledger-invariant';
 import { waitFor } from './platform';
+import { startLocalSmtp, type LocalSmtp } from './smtp-server';
 import {
   confirmedBooking,
   saleFor,
@@ -29,14 +34,17 @@ export interface PayoutsTestEnv extends PaymentsTestEnv {
   transfers: FlutterwaveTransfers;
   /** A platform finance person (never the requester). */
   approver: Actor;
+  /** The SMTP server the withdrawal emails go to (with `smtp: true`). */
+  smtp: LocalSmtp | null;
   closePayouts(): Promise<void>;
 }
 
 export const PAYOUT_QUEUES = ['payouts.send', 'payouts.webhooks', 'finance.payments', 'finance.refunds'];
 
 export async function startPayoutsEnv(
-  opts: PaymentsEnvOptions & { payoutsConsumers?: boolean } = {},
+  opts: PaymentsEnvOptions & { payoutsConsumers?: boolean; smtp?: boolean } = {},
 ): Promise<PayoutsTestEnv> {
+  const smtp = opts.smtp ? await startLocalSmtp() : null;
   const t = await startPaymentsEnv({
     ...opts,
     sim: { transferPendingMs: 50, transferSettleMs: 150, ...opts.sim },
@@ -44,6 +52,7 @@ export async function startPayoutsEnv(
       SETTLEMENT_DELAY_HOURS: '0',
       FINANCE_METHOD_COOLING_OFF_HOURS: '0',
       PAYOUT_RECHECK_AFTER_MINUTES: '15',
+      ...(smtp && { SMTP_URL: smtp.url }),
       ...opts.overrides,
     },
   });
@@ -63,10 +72,17 @@ export async function startPayoutsEnv(
   ];
   if (opts.payoutsConsumers !== false)
     running.push(startWorker(worker, { consumers: payoutConsumers(payouts) }));
-  await waitForQueues(
-    worker.broker.connection,
-    opts.payoutsConsumers === false ? ['finance.payments', 'finance.refunds'] : PAYOUT_QUEUES,
-  );
+  const mailer = smtp ? createMailer(worker.config) : null;
+  if (mailer) {
+    const withdrawalEmails = emailConsumers(worker, { mailer, storage: createStorage(worker.config) }).filter(
+      (c) => c.name === 'email.withdrawals',
+    );
+    running.push(startWorker(worker, { consumers: withdrawalEmails }));
+  }
+  await waitForQueues(worker.broker.connection, [
+    ...(opts.payoutsConsumers === false ? ['finance.payments', 'finance.refunds'] : PAYOUT_QUEUES),
+    ...(smtp ? ['email.withdrawals'] : []),
+  ]);
   const approver: Actor = {
     userId: crypto.randomUUID(),
     email: 'platform-finance@example.test',
@@ -81,9 +97,12 @@ export async function startPayoutsEnv(
     payouts,
     transfers,
     approver,
+    smtp,
     async closePayouts() {
       for (const r of running) await r.stop();
       await close();
+      await mailer?.close();
+      await smtp?.close();
     },
   };
 }
@@ -163,16 +182,7 @@ export async function withdrawalJournals(t: PayoutsTestEnv, id: string): Promise
   return rows.map((r) => r.cause_key.slice(`withdrawal:${id}:`.length));
 }
 
-/**
- * The ledger's SQL invariants after a test: every journal sums to zero per currency, and every
- * account's cached balance equals the sum of its entries.
- */
+/** The ledger's SQL invariants (test/support/ledger-invariant.ts) hold after a payouts test. */
 export async function expectLedgerInvariant(t: PayoutsTestEnv): Promise<void> {
-  const db = t.env.platform.prisma;
-  const unbalanced = await db.$queryRaw<Array<{ journal_id: string }>>`
-    SELECT journal_id FROM finance_entries GROUP BY journal_id, currency HAVING SUM(amount_minor) <> 0`;
-  const drifted = await db.$queryRaw<Array<{ id: string }>>`
-    SELECT a.id FROM finance_accounts a LEFT JOIN finance_entries e ON e.account_id = a.id
-    GROUP BY a.id, a.balance_minor HAVING a.balance_minor <> COALESCE(SUM(e.amount_minor), 0)`;
-  expect({ unbalanced, drifted }).toEqual({ unbalanced: [], drifted: [] });
+  expect(await ledgerViolations(t.env.platform.prisma)).toEqual([]);
 }
