@@ -64,6 +64,7 @@ export function buildApp(platform: Platform): BuiltApp {
   app.use(sessions(config, platform.redis, platform.clock));
 
   const loaded = webModules.map((factory) => factory(platform));
+  for (const m of loaded) m.metrics?.(metrics.registry);
   for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
 
   // After the modules' middleware, so that a signed-in caller (req.actor, set by the auth

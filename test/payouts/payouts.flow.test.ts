@@ -186,7 +186,7 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
       'the transfer at Flutterwave',
     );
     await waitFor(
-      async () => (await t.finance.getTransfer(t.env.platform.prisma, w.id))?.providerTransferId === made.id,
+      async () => (await t.finance.getTransfer(t.env.platform.prisma, w.id))?.providerTransferId === made!.id,
       15_000,
       'the lookup to record the provider id',
     );

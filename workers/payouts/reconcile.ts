@@ -83,7 +83,11 @@ export async function reconcilePayouts(deps: ReconcileDeps, runKey?: string): Pr
   const byReference = new Map<string, ProviderTransfer[]>();
   for (const t of provider) byReference.set(t.reference, [...(byReference.get(t.reference) ?? []), t]);
 
+  // Fees of every transfer the wallet paid (a failed one's fee came back with its amount).
   const feesByCurrency = new Map<string, string[]>();
+  for (const t of provider)
+    if (t.fee !== null && t.state !== 'FAILED')
+      feesByCurrency.set(t.currency, [...(feesByCurrency.get(t.currency) ?? []), t.fee]);
   for (const [reference, list] of byReference) {
     const withdrawal = UUID.test(reference) ? await finance.getWithdrawalById(prisma, reference) : null;
     if (!withdrawal) {
@@ -111,8 +115,6 @@ export async function reconcilePayouts(deps: ReconcileDeps, runKey?: string): Pr
       });
     }
     for (const t of list) {
-      if (t.fee !== null && t.state !== 'FAILED')
-        feesByCurrency.set(t.currency, [...(feesByCurrency.get(t.currency) ?? []), t.fee]);
       const mismatch = t.currency !== withdrawal.currency || t.amountMinor !== withdrawal.amountMinor;
       if (mismatch) {
         diff({

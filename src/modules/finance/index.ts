@@ -1,5 +1,7 @@
 import type { Platform } from '../../shared/platform';
+import { FlutterwaveTransfers, createFlutterwaveClient, payoutProviderHooks } from '../payments';
 import type { WebModule } from '../registry';
+import { registerReconciliationGauge } from './finance.metrics';
 import { financePages, PLATFORM_FINANCE_PAGE, SELLER_FINANCE_PAGE } from './finance.pages';
 import { financeRoutes } from './finance.routes';
 import { createFinanceService, type FinanceDeps, type FinanceService } from './finance.service';
@@ -56,9 +58,11 @@ export function financeServiceFor(
  * approvals and reconciliation) and the two finance pages.
  */
 export function financeWebModule(platform: Platform): WebModule {
-  const service = financeServiceFor(platform);
+  const transfers = new FlutterwaveTransfers(createFlutterwaveClient(platform.config, platform.logger));
+  const service = financeServiceFor(platform, payoutProviderHooks(transfers));
   return {
     name: 'finance',
+    metrics: (registry) => registerReconciliationGauge(registry, service),
     api: [financeRoutes(platform, service)],
     pages: financePages(platform, service),
     nav: [
@@ -68,8 +72,8 @@ export function financeWebModule(platform: Platform): WebModule {
         when: (u) =>
           Boolean(
             u &&
-              ((u as { roles?: string[] }).roles?.includes('SELLER') ||
-                (u as { roles?: string[] }).roles?.includes('FINANCE')),
+            ((u as { roles?: string[] }).roles?.includes('SELLER') ||
+              (u as { roles?: string[] }).roles?.includes('FINANCE')),
           ),
       },
       {

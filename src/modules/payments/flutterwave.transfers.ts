@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors';
-import { tryFromMajor, type CurrencyCode } from '../../shared/money';
+import { isCurrencyCode, tryFromMajor, type CurrencyCode } from '../../shared/money';
 import { FlutterwaveError, wireAmount, type CallOptions, type FlutterwaveClient } from './flutterwave.client';
 import type {
   FlwBalance,
@@ -331,4 +331,41 @@ export class FlutterwaveTransfers {
       ledgerMinor: tryFromMajor(ledger, currency) ?? null,
     };
   }
+}
+
+/**
+ * The finance module's provider hooks over these calls: the account holder's name (null when
+ * Flutterwave cannot resolve the account: a 4xx) and the approver's fee quote (exact decimal
+ * text; null when Flutterwave quotes in another currency than asked).
+ */
+export function payoutProviderHooks(transfers: FlutterwaveTransfers) {
+  return {
+    accountResolver: {
+      async resolveAccountName(q: { accountNumber: string; bankCode: string; country: string }) {
+        try {
+          return (await transfers.resolveAccount({ accountNumber: q.accountNumber, bankCode: q.bankCode }))
+            .account_name;
+        } catch (err) {
+          if (
+            err instanceof FlutterwaveError &&
+            (err.code === 'PROVIDER_REJECTED' || err.code === 'PROVIDER_NOT_FOUND')
+          )
+            return null;
+          throw err;
+        }
+      },
+    },
+    transferFees: {
+      async quoteTransferFee(q: { amountMinor: number; currency: string; type: 'account' | 'mobilemoney' }) {
+        if (!isCurrencyCode(q.currency)) return null;
+        const fees = await transfers.transferFee({
+          amountMinor: q.amountMinor,
+          currency: q.currency,
+          type: q.type,
+        });
+        const fee = fees.find((f) => f.currency === q.currency && f.feeType === 'value');
+        return fee ? { fee: fee.fee, currency: fee.currency } : null;
+      },
+    },
+  };
 }

@@ -27,6 +27,7 @@ export {
   FlutterwaveTransfers,
   assessTransfer,
   decimalText,
+  payoutProviderHooks,
   toProviderTransfer,
   type CreateTransferParams,
   type ExpectedTransfer,
