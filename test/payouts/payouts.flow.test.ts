@@ -47,24 +47,22 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
       .webhooks()
       .filter((w) => w.event === 'transfer.completed' && w.key === reference && w.state === 'delivered');
   /**
-   * Every stored webhook's event handled by the payouts consumer: its shared consumed counter has
-   * caught up with the payment.webhook.received events in the outbox (inbox: false, so counted
-   * once per delivery; the relay delivers each once here).
+   * Every event of `eventName` in the outbox handled by `consumer`: its shared consumed counter
+   * has caught up (inbox: false, so counted once per delivery; the relay delivers each once here).
    */
-  const allWebhooksHandled = () =>
+  const allHandled = (consumer: string, eventName: string) =>
     waitFor(
       async () => {
         const consumed = (await t.worker.counters.read())
-          .filter((c) => c.metric === 'messages_consumed_total' && c.labels.consumer === 'payouts.webhooks')
+          .filter((c) => c.metric === 'messages_consumed_total' && c.labels.consumer === consumer)
           .reduce((n, c) => n + c.value, 0);
-        const stored = await t.env.platform.prisma.outboxMessage.count({
-          where: { eventName: 'payment.webhook.received' },
-        });
+        const stored = await t.env.platform.prisma.outboxMessage.count({ where: { eventName } });
         return consumed >= stored;
       },
       15_000,
-      'every stored webhook handled',
+      `every ${eventName} handled by ${consumer}`,
     );
+  const allWebhooksHandled = () => allHandled('payouts.webhooks', 'payment.webhook.received');
   const finalStatus = async (id: string, status: string) =>
     waitFor(async () => (await withdrawalStatus(t, id)) === status, 20_000, `withdrawal ${status}`);
 
@@ -171,6 +169,20 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     await finalStatus(w.id, 'PAID');
     expect(t.sim.transfersWithReference(w.id)).toHaveLength(1);
     expect(t.sim.transfersWithReference(w.id)[0]).toMatchObject({ createCalls: 1, status: 'SUCCESSFUL' });
+    expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
+  });
+
+  it('when the webhook pays the transfer before the slow create answer arrives, then the late NEW does not move it back', async () => {
+    t.sim.timeoutNextTransfer({ holdMs: 600, answer: true });
+    const w = await approvedWithdrawal(t, { amountMinor: 35_000, methodId });
+    await finalStatus(w.id, 'PAID');
+    // The send consumer has finished: it got the slow answer (NEW) and recorded what it could.
+    await allHandled('payouts.send', 'withdrawal.approved');
+    expect(await t.finance.getTransfer(t.env.platform.prisma, w.id)).toMatchObject({
+      providerStatus: 'SUCCESSFUL',
+    });
+    t.clock.advance(16 * 60_000);
+    expect(await t.payouts.recheckUnfinished()).toMatchObject({ checked: 0 });
     expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
   });
 

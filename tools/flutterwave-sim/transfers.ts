@@ -69,6 +69,8 @@ export interface TransferTimeout {
   count?: number;
   /** The transfer is created at once, but the answer is held this long and then the connection is cut. */
   holdMs?: number;
+  /** Answer normally once holdMs has passed instead of cutting the connection (a slow answer). */
+  answer?: boolean;
 }
 
 export interface TransferOutage {
@@ -248,7 +250,7 @@ export function createTransferDesk(opts: TransferDeskOptions): TransferDesk {
   const wallet = new Map<string, number>();
   let duplicateReferences = opts.duplicateReferences ?? 'refuse';
   let failures: Array<{ remaining: number; message: string; at: 'settlement' | 'request' }> = [];
-  let timeouts: Array<{ remaining: number; holdMs: number }> = [];
+  let timeouts: Array<{ remaining: number; holdMs: number; answer: boolean }> = [];
   let outages: Array<{ remaining: number; status: number; processed: boolean }> = [];
   let holding = false;
 
@@ -436,8 +438,10 @@ export function createTransferDesk(opts: TransferDeskOptions): TransferDesk {
     if (timeout) {
       // Created, but the caller never hears so: held, then the connection is cut.
       log('transfer answer withheld (steered time-out)', { reference: t.reference, holdMs: timeout.holdMs });
+      const answer = wire(t); // as it stood when it was created (NEW)
       void wait(timeout.holdMs).then(
-        () => req.socket.destroy(),
+        () =>
+          timeout.answer ? envelope(res, 200, 'Transfer Queued Successfully', answer) : req.socket.destroy(),
         () => req.socket.destroy(),
       );
       return;
@@ -506,7 +510,11 @@ export function createTransferDesk(opts: TransferDeskOptions): TransferDesk {
   });
   controlRouter.post('/timeout-next', (req, res) => {
     const b = body(req);
-    desk.timeoutNextTransfer({ count: num(b.count, 1), holdMs: num(b.hold_ms, 30_000) });
+    desk.timeoutNextTransfer({
+      count: num(b.count, 1),
+      holdMs: num(b.hold_ms, 30_000),
+      answer: b.answer === true,
+    });
     res.status(204).end();
   });
   controlRouter.post('/outage-next', (req, res) => {
@@ -583,7 +591,7 @@ export function createTransferDesk(opts: TransferDeskOptions): TransferDesk {
       });
     },
     timeoutNextTransfer(t = {}) {
-      timeouts.push({ remaining: t.count ?? 1, holdMs: t.holdMs ?? 30_000 });
+      timeouts.push({ remaining: t.count ?? 1, holdMs: t.holdMs ?? 30_000, answer: t.answer ?? false });
     },
     failNextTransferWith5xx(o = {}) {
       outages.push({ remaining: o.count ?? 1, status: o.status ?? 503, processed: o.processed ?? false });
