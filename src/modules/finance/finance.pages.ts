@@ -3,12 +3,25 @@ import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../shared/errors';
 import { actorOf, requireOwnRole, requireSignIn } from '../../shared/http/authorize';
 import { flash } from '../../shared/http/session';
-import { formatMoney, fromMajor, minorUnitExponent, MoneyError, SUPPORTED_CURRENCIES } from '../../shared/money';
+import {
+  formatMoney,
+  fromMajor,
+  minorUnitExponent,
+  MoneyError,
+  SUPPORTED_CURRENCIES,
+} from '../../shared/money';
 import type { Platform } from '../../shared/platform';
 import { renderPage } from '../../web/views';
 import { approvalViewDto, differenceDto, overviewDto, statementLineDto, withdrawalDto } from './finance.dto';
 import { newMethodOf } from './finance.routes';
-import { idParam, parseOr400, payoutMethodSchema, rejectSchema, sellerQuery, withdrawalSchema } from './finance.schemas';
+import {
+  idParam,
+  parseOr400,
+  payoutMethodSchema,
+  rejectSchema,
+  sellerQuery,
+  withdrawalSchema,
+} from './finance.schemas';
 import type { FinanceService } from './finance.service';
 
 export const SELLER_FINANCE_PAGE = '/finance';
@@ -26,7 +39,8 @@ function formFields(req: Request): Record<string, unknown> {
 
 /** A major-unit amount typed by a person ("1,500.50") in minor units, or a 400. */
 function amountFromForm(value: unknown, currency: string): number {
-  if (typeof value !== 'string') throw AppError.validation('Enter an amount', [{ field: 'amount', message: 'required' }]);
+  if (typeof value !== 'string')
+    throw AppError.validation('Enter an amount', [{ field: 'amount', message: 'required' }]);
   try {
     return fromMajor(value.replace(/[,\s]/g, ''), currency);
   } catch (err) {
@@ -39,14 +53,24 @@ function amountFromForm(value: unknown, currency: string): number {
 }
 
 /** Runs a form's action; success or a refusal (400/404/409/422) becomes a flash message and a redirect. */
-async function formAction(req: Request, res: Response, back: string, action: () => Promise<string>): Promise<void> {
+async function formAction(
+  req: Request,
+  res: Response,
+  back: string,
+  action: () => Promise<string>,
+): Promise<void> {
   try {
     flash(req, 'success', await action());
   } catch (err) {
     // Authorization failures keep their error page; only business refusals become a message.
-    if (!(err instanceof AppError) || err.status >= 500 || err.status === 401 || err.status === 403) throw err;
+    if (!(err instanceof AppError) || err.status >= 500 || err.status === 401 || err.status === 403)
+      throw err;
     const detail = err.details.map((d) => (d.field ? `${d.field}: ${d.message}` : '')).filter(Boolean);
-    flash(req, 'error', detail.length && err.status === 400 ? `${err.message} (${detail.join('; ')})` : err.message);
+    flash(
+      req,
+      'error',
+      detail.length && err.status === 400 ? `${err.message} (${detail.join('; ')})` : err.message,
+    );
   }
   res.redirect(303, back);
 }
@@ -68,7 +92,11 @@ export function financePages(platform: Platform, service: FinanceService): Route
     const actor = actorOf(req);
     const q = parseOr400(sellerQuery, req.query, 'query');
     const sellers = service.sellersOf(actor);
-    if (!sellers.length) throw AppError.forbidden('NOT_SELLER_FINANCE', 'Only sellers and their finance team members have a finance page');
+    if (!sellers.length)
+      throw AppError.forbidden(
+        'NOT_SELLER_FINANCE',
+        'Only sellers and their finance team members have a finance page',
+      );
     const overview = await service.getSellerOverview(actor, q.sellerId);
     const statement = await service.getStatement(actor, { sellerId: overview.sellerId, limit: 100 });
     res.setHeader('Cache-Control', 'no-store');
@@ -88,7 +116,11 @@ export function financePages(platform: Platform, service: FinanceService): Route
     const q = parseOr400(sellerQuery, req.query, 'query');
     await formAction(req, res, sellerPage(q.sellerId), async () => {
       const fields = formFields(req);
-      if (fields.type === 'MOBILE_MONEY' && fields.operator && String(fields.operator).toUpperCase() === 'MPS') {
+      if (
+        fields.type === 'MOBILE_MONEY' &&
+        fields.operator &&
+        String(fields.operator).toUpperCase() === 'MPS'
+      ) {
         fields.mpesa = {
           sender: fields.mpesaSender,
           senderCountry: fields.mpesaSenderCountry,
@@ -118,10 +150,17 @@ export function financePages(platform: Platform, service: FinanceService): Route
       // The currency is the chosen method's: the form only names the method.
       const methods = await service.listPayoutMethods(actorOf(req), q.sellerId);
       const method = methods.find((m) => m.id === f.methodId);
-      if (!method) throw AppError.validation('Choose a payout method', [{ field: 'methodId', message: 'required' }]);
+      if (!method)
+        throw AppError.validation('Choose a payout method', [{ field: 'methodId', message: 'required' }]);
       const currency = method.currency;
-      const key = typeof f.idempotencyKey === 'string' && /^[\x21-\x7e]{1,255}$/.test(f.idempotencyKey) ? f.idempotencyKey : null;
-      if (!key) throw AppError.validation('Reload the page and try again', [{ field: 'idempotencyKey', message: 'missing' }]);
+      const key =
+        typeof f.idempotencyKey === 'string' && /^[\x21-\x7e]{1,255}$/.test(f.idempotencyKey)
+          ? f.idempotencyKey
+          : null;
+      if (!key)
+        throw AppError.validation('Reload the page and try again', [
+          { field: 'idempotencyKey', message: 'missing' },
+        ]);
       const body = parseOr400(
         withdrawalSchema,
         { amountMinor: amountFromForm(f.amount, currency), currency, methodId: f.methodId },

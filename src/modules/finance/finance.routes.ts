@@ -213,7 +213,8 @@ function openapi(): OpenApiPaths {
     name: 'sellerId',
     in: 'query',
     required: false,
-    description: 'The seller whose money to show (default: your own, or the seller you are a FINANCE member of)',
+    description:
+      'The seller whose money to show (default: your own, or the seller you are a FINANCE member of)',
     schema: { type: 'string', format: 'uuid' },
   };
   const idPath = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
@@ -226,12 +227,15 @@ function openapi(): OpenApiPaths {
   const errors = {
     '400': errorResponse('Invalid input'),
     '401': errorResponse('Not signed in'),
-    '403': errorResponse('Not the seller or one of its FINANCE members (NOT_SELLER_FINANCE), or MAKER_CHECKER'),
+    '403': errorResponse(
+      'Not the seller or one of its FINANCE members (NOT_SELLER_FINANCE), or MAKER_CHECKER',
+    ),
   };
   return {
     '/api/v1/finance/overview': {
       get: {
-        summary: "A seller's balances per currency (pending, available, on hold, paid out), payout methods (masked), withdrawals and fee rule",
+        summary:
+          "A seller's balances per currency (pending, available, on hold, paid out), payout methods (masked), withdrawals and fee rule",
         tags,
         security,
         parameters: [sellerParam],
@@ -253,7 +257,10 @@ function openapi(): OpenApiPaths {
         tags,
         security,
         parameters: statementParams,
-        responses: { '200': { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, ...errors },
+        responses: {
+          '200': { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } },
+          ...errors,
+        },
       },
     },
     '/api/v1/finance/payout-methods': {
@@ -265,7 +272,8 @@ function openapi(): OpenApiPaths {
         responses: { '200': list('Payout methods'), ...errors },
       },
       post: {
-        summary: 'Add a bank account or mobile money wallet (usable after the cooling-off period; the seller is emailed)',
+        summary:
+          'Add a bank account or mobile money wallet (usable after the cooling-off period; the seller is emailed)',
         tags,
         security,
         parameters: [sellerParam],
@@ -284,16 +292,26 @@ function openapi(): OpenApiPaths {
         tags,
         security,
         parameters: [idPath],
-        responses: { '200': ok('The removed method'), ...errors, '404': errorResponse('PAYOUT_METHOD_NOT_FOUND') },
+        responses: {
+          '200': ok('The removed method'),
+          ...errors,
+          '404': errorResponse('PAYOUT_METHOD_NOT_FOUND'),
+        },
       },
     },
     '/api/v1/finance/withdrawals': {
       post: {
-        summary: 'Request a withdrawal: holds the amount from the available balance until a platform finance person decides',
+        summary:
+          'Request a withdrawal: holds the amount from the available balance until a platform finance person decides',
         tags,
         security,
         parameters: [
-          { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 } },
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: true,
+            schema: { type: 'string', minLength: 1, maxLength: 255 },
+          },
         ],
         requestBody: body(jsonSchemaOf(withdrawalSchema)),
         responses: {
@@ -318,7 +336,8 @@ function openapi(): OpenApiPaths {
     },
     '/api/v1/finance/fees': {
       get: {
-        summary: "The platform's fee rule: basis points of each payment plus a fixed amount per ticket per currency",
+        summary:
+          "The platform's fee rule: basis points of each payment plus a fixed amount per ticket per currency",
         tags,
         security,
         responses: { '200': ok('{ basisPoints, perTicketMinor }'), '401': errorResponse('Not signed in') },
@@ -326,7 +345,8 @@ function openapi(): OpenApiPaths {
     },
     '/api/v1/finance/admin/withdrawals': {
       get: {
-        summary: 'Platform finance: withdrawals waiting for a decision (view=queue) or decided (view=history)',
+        summary:
+          'Platform finance: withdrawals waiting for a decision (view=queue) or decided (view=history)',
         tags,
         security,
         parameters: [{ name: 'view', in: 'query', schema: { type: 'string', enum: ['queue', 'history'] } }],
@@ -335,16 +355,22 @@ function openapi(): OpenApiPaths {
     },
     '/api/v1/finance/admin/withdrawals/{id}': {
       get: {
-        summary: "Platform finance: a withdrawal with the seller's balances and history, the method's age and the transfer fee",
+        summary:
+          "Platform finance: a withdrawal with the seller's balances and history, the method's age and the transfer fee",
         tags,
         security,
         parameters: [idPath],
-        responses: { '200': ok('The approval view'), ...errors, '404': errorResponse('WITHDRAWAL_NOT_FOUND') },
+        responses: {
+          '200': ok('The approval view'),
+          ...errors,
+          '404': errorResponse('WITHDRAWAL_NOT_FOUND'),
+        },
       },
     },
     '/api/v1/finance/admin/withdrawals/{id}/approve': {
       post: {
-        summary: 'Platform finance: approve (never your own request, nor one of a seller you act for); the transfer is sent',
+        summary:
+          'Platform finance: approve (never your own request, nor one of a seller you act for); the transfer is sent',
         tags,
         security,
         parameters: [idPath],
@@ -387,7 +413,11 @@ function openapi(): OpenApiPaths {
         security,
         parameters: [idPath],
         requestBody: body(jsonSchemaOf(resolveSchema)),
-        responses: { '204': { description: 'Resolved' }, ...errors, '404': errorResponse('DIFFERENCE_NOT_FOUND') },
+        responses: {
+          '204': { description: 'Resolved' },
+          ...errors,
+          '404': errorResponse('DIFFERENCE_NOT_FOUND'),
+        },
       },
     },
   };

@@ -23,13 +23,11 @@ const currency = z.enum(SUPPORTED_CURRENCIES as [string, ...string[]]);
 const country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 country code such as NG, KE, GH');
 const digits = (min: number, max: number) =>
   z.string().regex(new RegExp(`^\\d{${min},${max}}$`), `${min} to ${max} digits`);
-const providerCode = z.string().regex(/^[A-Za-z0-9_-]{2,20}$/, 'a bank code or operator (e.g. 044, MPS, MTN)');
+const providerCode = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{2,20}$/, 'a bank code or operator (e.g. 044, MPS, MTN)');
 
-export const amountMinor = z
-  .number()
-  .int('an integer number of minor units')
-  .positive()
-  .max(MAX_WIRE_MINOR);
+export const amountMinor = z.number().int('an integer number of minor units').positive().max(MAX_WIRE_MINOR);
 
 export const bankMethodSchema = z.strictObject({
   type: z.literal('BANK_ACCOUNT'),
@@ -93,14 +91,22 @@ export const differencesQuery = z.object({ open: z.enum(['true', 'false']).optio
 export const idParam = z.object({ id: uuid });
 
 /** Parses `value` with `schema` or throws 400 VALIDATION_FAILED with one detail per problem. */
-export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'params'): z.infer<T> {
+export function parseOr400<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  where: 'body' | 'query' | 'params',
+): z.infer<T> {
   if (where === 'body' && (!value || typeof value !== 'object' || Array.isArray(value)))
     throw AppError.validation('The body must be a JSON object');
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   throw AppError.validation(
     'The request has invalid fields',
-    r.error.issues.map((i) => ({ field: i.path.join('.') || undefined, location: where, message: i.message })),
+    r.error.issues.map((i) => ({
+      field: i.path.join('.') || undefined,
+      location: where,
+      message: i.message,
+    })),
   );
 }
 

@@ -68,8 +68,8 @@ export function financeWebModule(platform: Platform): WebModule {
         when: (u) =>
           Boolean(
             u &&
-              ((u as { roles?: string[] }).roles?.includes('SELLER') ||
-                (u as { roles?: string[] }).roles?.includes('FINANCE')),
+            ((u as { roles?: string[] }).roles?.includes('SELLER') ||
+              (u as { roles?: string[] }).roles?.includes('FINANCE')),
           ),
       },
       {
