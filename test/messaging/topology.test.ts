@@ -42,7 +42,7 @@ describe('consumer topology', () => {
   });
 
   it('when the platform topology is built, then it names every worker queue with its bindings', () => {
-    const topology = platformTopology(platform);
+    const topology = platformTopology();
     const names = topology.map((q) => q.name);
     expect(names).toEqual(expect.arrayContaining(['tickets.issue', 'campaigns.live-counters']));
     expect(new Set(names).size).toBe(names.length);

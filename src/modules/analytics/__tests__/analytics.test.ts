@@ -11,7 +11,7 @@ import {
   type TestSession,
 } from '../../../../test/support/auth';
 import { resetDatabase } from '../../../../test/support/platform';
-import { createBookingsService } from '../../bookings';
+import { createModules } from '../../container';
 
 describe('seller analytics', () => {
   let env: AuthTestEnv;
@@ -57,7 +57,7 @@ describe('seller analytics', () => {
       .set('Idempotency-Key', crypto.randomUUID())
       .send({ campaignId, items: [{ ticketTypeId: paidType, quantity: 3 }], issuance: 'SEPARATE' });
     expect(paid.status).toBe(201);
-    const confirmed = await createBookingsService(env.platform).confirmBooking(
+    const confirmed = await createModules(env.platform).bookings.confirmBooking(
       undefined,
       paid.body.id,
       'TX-analytics-1',

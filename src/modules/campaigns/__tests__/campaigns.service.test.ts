@@ -8,7 +8,8 @@ import {
   ticketTypeBody,
 } from '../../../../test/support/factories';
 import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
-import { createCampaignsService, type CampaignsService } from '../campaigns.service';
+import { createModules } from '../../container';
+import type { CampaignsService } from '../campaigns.service';
 import { getCounters, releaseStock, reserveStock, commitStock } from '../campaigns.inventory';
 import type { CampaignInput } from '../campaigns.service';
 
@@ -20,7 +21,7 @@ describe('campaigns service', () => {
   beforeAll(async () => {
     platform = await createTestPlatform();
     await resetDatabase(platform);
-    service = createCampaignsService({ prisma: platform.prisma, clock });
+    service = createModules({ ...platform, clock }).campaigns;
   });
   afterAll(() => platform.close());
 
@@ -93,7 +94,7 @@ describe('campaigns service', () => {
 
   it('when ends_at passes, then the scheduler job ends ACTIVE and PAUSED campaigns once, and leaves others', async () => {
     const local = fixedClock('2027-01-10T10:00:00Z');
-    const svc = createCampaignsService({ prisma: platform.prisma, clock: local });
+    const svc = createModules({ ...platform, clock: local }).campaigns;
     const seller = sellerActor();
     const mk = async () => {
       const c = await svc.createCampaign(seller, campaignBody(local.now(), {}, 1) as CampaignInput);
