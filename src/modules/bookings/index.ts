@@ -22,7 +22,6 @@ export {
 } from './bookings.service';
 export { BookingEvents, type BookingEventPayload } from './bookings.events';
 export { newReference } from './bookings.reference';
-export { bookingDto, type BookingDto } from './bookings.dto';
 export type { SalesStats } from './bookings.repository';
 export type {
   BookingRecord,

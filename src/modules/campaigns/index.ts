@@ -14,7 +14,6 @@ import type { CampaignsService } from './campaigns.service';
  */
 export {
   createCampaignsService,
-  type CampaignDeps,
   type CampaignInput,
   type CampaignsService,
   type TicketTypeInput,

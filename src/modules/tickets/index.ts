@@ -20,9 +20,7 @@ export {
   createTicketsService,
   ticketsDepsFromConfig,
   bookingTicketsFileKey,
-  singleTicketFileKey,
   type TicketsService,
-  type TicketsDeps,
   type Ticket,
   type Issuance,
   type IssueTicketsInput,
@@ -58,7 +56,6 @@ export {
 } from './tickets.qr';
 export {
   renderTicketsPdf,
-  formatSerial,
   bookingReference,
   qrDimensions,
   type TicketPdfContext,

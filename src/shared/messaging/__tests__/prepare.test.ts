@@ -194,8 +194,8 @@ describe('a consumer with a prepare step', () => {
       10_000,
       'the dead letter',
     );
-    expect(dead.messageId).toBe(event.id);
-    expect(String(dead.headers?.['x-error'])).toContain('does not exist');
+    expect(dead?.messageId).toBe(event.id);
+    expect(String(dead?.headers?.['x-error'])).toContain('does not exist');
     expect(prepares).toBe(1);
     expect(handles).toBe(0);
   });
