@@ -1,7 +1,7 @@
 import { PaymentsQueues } from '../src/modules/payments';
 import { topologyOf, type QueueTopology } from '../src/shared/messaging/topology';
 import { EmailQueues } from './email/handler';
-import { RealtimeQueues } from './realtime/live-counters';
+import { RealtimeQueues } from './realtime/handler';
 import { TicketsQueues } from './tickets/handler';
 
 /**

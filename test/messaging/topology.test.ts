@@ -8,7 +8,7 @@ import { createModules } from '../../src/modules/container';
 import { paymentsWorker } from '../../src/modules/payments';
 import { createMailer } from '../../src/shared/mailer';
 import { emailConsumers } from '../../workers/email/handler';
-import { liveCountersConsumer } from '../../workers/realtime/live-counters';
+import { liveCountersConsumer } from '../../workers/realtime/handler';
 import { ticketsConsumers } from '../../workers/tickets/handler';
 import { platformTopology } from '../../workers/topology';
 

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/shared/logger';
 import type { OutboxRelay } from '../../src/shared/messaging/relay';
 import { createPlatform, type Platform } from '../../src/shared/platform';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
-import { liveCountersConsumer } from '../../workers/realtime/live-counters';
+import { liveCountersConsumer } from '../../workers/realtime/handler';
 import {
   createFlutterwaveSimulator,
   type FlutterwaveSimulator,

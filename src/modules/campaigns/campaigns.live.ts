@@ -4,7 +4,7 @@ import * as repo from './campaigns.repository';
 
 /*
  * Live counters, web side (the consumer that broadcasts them runs in the realtime worker,
- * workers/realtime/live-counters.ts). Browsers join the room `campaign:<id>` and receive
+ * workers/realtime/handler.ts). Browsers join the room `campaign:<id>` and receive
  * `booking:counter` with ABSOLUTE numbers per ticket type: a message that is lost or arrives out
  * of order is healed by the next one, and a client that joins gets the current snapshot at once.
  * The numbers come from PostgreSQL (the source of truth); Redis only carries them.

@@ -52,17 +52,20 @@ interface ConsumerOptions<P extends object, R> extends QueueSpec {
    * connection is held while it awaits, so a slow provider cannot drain the pool, and the
    * consumers' concurrency need not be sized to DATABASE_POOL_SIZE.
    *
-   * Why a stale answer is harmless: `prepare` only looks; everything it decides is re-checked by
-   * `handle` inside the transaction, which re-reads the rows by id and applies the answer with
-   * guarded transitions (`UPDATE … WHERE status = 'PENDING'`). If another copy, a webhook or the
-   * reconciliation job moved the row meanwhile, the guard matches nothing and the answer is
-   * dropped; if the row still stands, the provider's answer is a fact about money that already
-   * moved, which is exactly what the guarded transition records. The inbox row is inserted in the
-   * same transaction, so a duplicate that raced past the pre-check below is still applied once.
+   * What `handle` re-checks, and why a stale answer is harmless: `prepare` only looks (reads,
+   * and provider calls that are safe to repeat); `handle` decides. Inside the transaction it
+   * re-reads the rows by id and applies the answer with guarded transitions (`UPDATE … WHERE
+   * status = 'PENDING'`). If another copy, a webhook or the reconciliation job moved the row
+   * between the two steps, the guard matches nothing and the answer is dropped; if the row still
+   * stands, the answer is a fact about money that already moved, which is what the transition
+   * records. An answer that was true but is now out of date (PENDING that has since succeeded)
+   * moves nothing and the next webhook, retry or reconciliation run asks again. The inbox row is
+   * inserted in the same transaction, so a duplicate that raced past the pre-check in
+   * startConsumer is still applied once.
    * A throw in `prepare` retries (or dead-letters, for a PermanentError) exactly like a throw in
    * `handle`, and every redelivery prepares again: an answer is never reused across attempts.
-   * `prepare` must therefore be safe to repeat: reads and idempotent provider calls only (a
-   * refund or transfer carries our own reference, so the provider refuses a second one).
+   * So a call that moves money must carry our own reference, stored before the call, and an
+   * unclear answer is looked up rather than re-sent (ARCHITECTURE.md, Money).
    */
   prepare?(event: DomainEvent<P>, ctx: PrepareContext): Promise<R>;
 }
@@ -93,7 +96,10 @@ export interface NoInboxConsumerSpec<
 export type ConsumerSpec<P extends object = Record<string, unknown>, R = undefined> =
   InboxConsumerSpec<P, R> | NoInboxConsumerSpec<P, R>;
 
-/** A spec with `R` inferred from its `prepare` (annotating ConsumerSpec<P> alone fixes R = undefined). */
+/**
+ * A spec whose prepared answer has a type: `defineConsumer<Payload, Answer>({ prepare, handle })`
+ * (a plain `ConsumerSpec<P>` annotation fixes R = undefined, so `handle` gets no answer).
+ */
 export function defineConsumer<P extends object, R = undefined>(
   spec: ConsumerSpec<P, R>,
 ): ConsumerSpec<P, R> {

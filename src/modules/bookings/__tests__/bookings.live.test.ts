@@ -14,7 +14,7 @@ import {
   type RunningApp,
 } from '../../../../test/support/platform';
 import { createSale } from '../../../../test/support/sale';
-import { liveCountersConsumer } from '../../../../workers/realtime/live-counters';
+import { liveCountersConsumer } from '../../../../workers/realtime/handler';
 import type { CounterSnapshot } from '../../campaigns';
 import { createModules } from '../../container';
 import { createRelay } from '../../../../test/support/messaging';

@@ -11,7 +11,7 @@ import {
   waitFor,
   type RunningApp,
 } from '../../../../test/support/platform';
-import { liveCountersConsumer } from '../../../../workers/realtime/live-counters';
+import { liveCountersConsumer } from '../../../../workers/realtime/handler';
 import { createModules } from '../../container';
 import type { CampaignInput } from '../campaigns.service';
 import type { CounterSnapshot } from '../campaigns.types';
