@@ -19,7 +19,7 @@ describe('checkout in a browser', () => {
     browser = await launchBrowser();
     context = await browser.newContext(env.url);
     sale = await createSale(
-      { prisma: env.platform.prisma, clock: fixedClock(new Date()) },
+      { ...env.platform, clock: fixedClock(new Date()) },
       {
         campaign: { title: 'Checkout Night' },
         types: [

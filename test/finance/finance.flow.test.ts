@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { financeServiceFor, type FinanceService } from '../../src/modules/finance';
+import { createModules } from '../../src/modules/container';
+import type { FinanceService } from '../../src/modules/finance';
 import { createMailer, type Mailer } from '../../src/shared/mailer';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
-import { createStorage } from '../../src/shared/storage';
 import { emailConsumers } from '../../workers/email/handler';
 import { financeWorker } from '../../workers/finance/handler';
 import { makeTeamMember, signIn, type TestSession } from '../support/auth';
@@ -57,14 +57,13 @@ describe('finance: from a ticket sale to an approved withdrawal', () => {
         SESSION_ABSOLUTE_HOURS: '10000',
       },
     });
-    finance = financeServiceFor(t.worker);
     mailer = createMailer({ ...t.worker.config, SMTP_URL: undefined, MAIL_OUTBOX_DIR: outbox });
+    const modules = createModules(t.worker, { mailer });
+    finance = modules.finance;
     workers = startWorker(t.worker, {
       consumers: [
-        ...(financeWorker(t.worker, finance).consumers ?? []),
-        ...emailConsumers(t.worker, { mailer, storage: createStorage(t.worker.config) }).filter((c) =>
-          FINANCE_QUEUES.includes(c.name),
-        ),
+        ...(financeWorker(finance).consumers ?? []),
+        ...emailConsumers(t.worker, modules).filter((c) => FINANCE_QUEUES.includes(c.name)),
       ],
     });
     await waitForQueues(t.worker.broker.connection, FINANCE_QUEUES);

@@ -1,5 +1,5 @@
 import {
-  AUTH_EVENTS,
+  AuthEvents,
   getSellerApplication,
   getUserSummaries,
   listPlatformAdmins,
@@ -7,37 +7,29 @@ import {
 } from '../../src/modules/auth';
 import {
   FinanceEvents,
-  financeServiceFor,
   maskLast4,
   PLATFORM_FINANCE_PAGE,
   SELLER_FINANCE_PAGE,
+  type FinanceService,
   type PayoutMethodChangedPayload,
 } from '../../src/modules/finance';
-import { BookingEvents, createBookingsService, type BookingRecord } from '../../src/modules/bookings';
+import { BookingEvents, type BookingRecord, type BookingsService } from '../../src/modules/bookings';
 import { getCampaignsByIds, type CampaignRecord } from '../../src/modules/campaigns';
 import { PaymentEvents } from '../../src/modules/payments';
 import {
-  createNotificationsService,
   formatMoney,
-  notificationsDepsFromConfig,
   recipientEventId,
   type NotificationsService,
   type SendEmailOutcome,
   type TemplateData,
 } from '../../src/modules/notifications';
-import {
-  createTicketsWorkflows,
-  TICKETS_ISSUED,
-  TICKETS_RESEND_REQUESTED,
-  type TicketsWorkflows,
-} from '../../src/modules/tickets';
+import { TicketEvents, type TicketsWorkflows } from '../../src/modules/tickets';
 import { PermanentError } from '../../src/shared/errors';
-import type { ConsumerSpec } from '../../src/shared/messaging/consumer';
+import type { NoInboxConsumerSpec } from '../../src/shared/messaging/consumer';
 import type { DomainEvent } from '../../src/shared/messaging/events';
 import type { Logger } from '../../src/shared/logger';
-import type { Mailer } from '../../src/shared/mailer';
+import type { QueueTopology } from '../../src/shared/messaging/topology';
 import type { Platform } from '../../src/shared/platform';
-import type { Storage } from '../../src/shared/storage';
 
 /**
  * The payments module publishes this when money went back to the buyer (it is built on another
@@ -104,9 +96,37 @@ function logOutcome(
   else logger.info('email handled', meta);
 }
 
-export interface EmailWorkerDeps {
-  mailer: Mailer;
-  storage: Storage;
+/** The email worker's queues: the relay declares them from this constant (workers/topology.ts). */
+export const EmailQueues = {
+  tickets: { name: 'email.tickets', events: [TicketEvents.issued, TicketEvents.resendRequested] },
+  bookingExpired: { name: 'email.booking-expired', events: [BookingEvents.expired] },
+  refundCompleted: { name: 'email.refund-completed', events: [REFUND_COMPLETED] },
+  paymentFlagged: { name: 'email.payment-flagged', events: [PaymentEvents.flagged] },
+  refundFailed: { name: 'email.refund-failed', events: [PaymentEvents.refundFailed] },
+  adminReview: {
+    name: 'email.admin-review',
+    events: [PaymentEvents.flagged, PaymentEvents.refundFailed, AuthEvents.applicationSubmitted],
+  },
+  sellerApplication: { name: 'email.seller-application', events: [AuthEvents.applicationDecided] },
+  withdrawals: {
+    name: 'email.withdrawals',
+    events: [
+      FinanceEvents.withdrawalRequested,
+      FinanceEvents.withdrawalApproved,
+      FinanceEvents.withdrawalRejected,
+      FinanceEvents.withdrawalCompleted,
+      FinanceEvents.withdrawalFailed,
+    ],
+  },
+  payoutMethodChanged: { name: 'email.payout-method-changed', events: [FinanceEvents.payoutMethodChanged] },
+} as const satisfies Record<string, QueueTopology>;
+
+/** The services the email consumers use (the email worker's container, built with its mailer). */
+export interface EmailServices {
+  notifications: NotificationsService;
+  tickets: TicketsWorkflows;
+  bookings: BookingsService;
+  finance: FinanceService;
 }
 
 /**
@@ -118,18 +138,11 @@ export interface EmailWorkerDeps {
  */
 export function emailConsumers(
   platform: Platform,
-  deps: EmailWorkerDeps,
-  services: { notifications?: NotificationsService; flows?: TicketsWorkflows } = {},
-): ConsumerSpec<Record<string, unknown>>[] {
+  services: EmailServices,
+): NoInboxConsumerSpec<Record<string, unknown>>[] {
   const { prisma, config } = platform;
-  const notifications =
-    services.notifications ??
-    createNotificationsService(
-      notificationsDepsFromConfig(config, { prisma, clock: platform.clock, mailer: deps.mailer }),
-    );
-  const flows = services.flows ?? createTicketsWorkflows({ ...platform, storage: deps.storage });
-  const bookings = createBookingsService(platform);
-  const finance = financeServiceFor(platform);
+  const { notifications, bookings, finance } = services;
+  const flows = services.tickets;
   const base = config.PUBLIC_URL.replace(/\/$/, '');
 
   async function bookingOf(event: DomainEvent<Record<string, unknown>>): Promise<BookingRecord> {
@@ -182,7 +195,7 @@ export function emailConsumers(
   async function reviewNoticeOf(
     event: DomainEvent<Record<string, unknown>>,
   ): Promise<{ headline: string; facts: string[]; reviewUrl: string }> {
-    if (event.name === AUTH_EVENTS.applicationSubmitted) {
+    if (event.name === AuthEvents.applicationSubmitted) {
       const applicationId = uuidField(event, 'applicationId');
       const application = await getSellerApplication(prisma, applicationId);
       if (!application)
@@ -222,10 +235,9 @@ export function emailConsumers(
     };
   }
 
-  const specs: ConsumerSpec<Record<string, unknown>>[] = [
+  const specs: Array<Omit<NoInboxConsumerSpec<Record<string, unknown>>, 'inbox'>> = [
     {
-      name: 'email.tickets',
-      events: [TICKETS_ISSUED, TICKETS_RESEND_REQUESTED],
+      ...EmailQueues.tickets,
       async handle(event, { logger }) {
         const bookingId = uuidField(event, 'bookingId');
         const tickets = await flows.tickets.listBookingTickets(bookingId);
@@ -265,8 +277,7 @@ export function emailConsumers(
       },
     },
     {
-      name: 'email.booking-expired',
-      events: [BookingEvents.expired],
+      ...EmailQueues.bookingExpired,
       async handle(event, { logger }) {
         const booking = await bookingOf(event);
         // A payment that landed late may have confirmed it again: then "expired" would be wrong.
@@ -294,8 +305,7 @@ export function emailConsumers(
       },
     },
     {
-      name: 'email.refund-completed',
-      events: [REFUND_COMPLETED],
+      ...EmailQueues.refundCompleted,
       async handle(event, { logger }) {
         const p = event.payload as RefundCompletedPayload;
         const money = moneyOf(event); // checked before anything is read
@@ -309,16 +319,14 @@ export function emailConsumers(
     },
     {
       // A charge that did not match: the buyer is told it did not confirm the booking and is reviewed.
-      name: 'email.payment-flagged',
-      events: [PaymentEvents.flagged],
+      ...EmailQueues.paymentFlagged,
       async handle(event, { logger }) {
         await sendAboutBooking(event, logger, 'payment-under-review', (about) => about);
       },
     },
     {
       // The provider refused a refund: the buyer is told it is delayed (admins retry it from the review queue).
-      name: 'email.refund-failed',
-      events: [PaymentEvents.refundFailed],
+      ...EmailQueues.refundFailed,
       async handle(event, { logger }) {
         const money = moneyOf(event);
         await sendAboutBooking(event, logger, 'refund-failed', (about) => ({ ...about, ...money }));
@@ -327,8 +335,7 @@ export function emailConsumers(
     {
       // Every platform admin (as they are now) is told that something waits in a review queue:
       // one email each, with its own id, so one admin's bad address does not hold back the others.
-      name: 'email.admin-review',
-      events: [PaymentEvents.flagged, PaymentEvents.refundFailed, AUTH_EVENTS.applicationSubmitted],
+      ...EmailQueues.adminReview,
       async handle(event, { logger }) {
         const notice = await reviewNoticeOf(event);
         const admins = await listPlatformAdmins(prisma);
@@ -355,18 +362,12 @@ export function emailConsumers(
     {
       // A withdrawal's every step, to the seller and (when someone else asked) to the requester:
       // the amount and the masked destination re-read by id, one email per recipient and event.
-      name: 'email.withdrawals',
-      events: [
-        FinanceEvents.withdrawalRequested,
-        FinanceEvents.withdrawalApproved,
-        FinanceEvents.withdrawalRejected,
-        FinanceEvents.withdrawalCompleted,
-        FinanceEvents.withdrawalFailed,
-      ],
+      ...EmailQueues.withdrawals,
       async handle(event, { logger }) {
         const withdrawalId = uuidField(event, 'withdrawalId');
         const found = await finance.getWithdrawalWithMethod(prisma, withdrawalId);
-        if (!found) throw new PermanentError(`${event.name} ${event.id}: withdrawal ${withdrawalId} does not exist`);
+        if (!found)
+          throw new PermanentError(`${event.name} ${event.id}: withdrawal ${withdrawalId} does not exist`);
         const { withdrawal: w, method } = found;
         const stage =
           event.name === FinanceEvents.withdrawalRequested
@@ -420,8 +421,7 @@ export function emailConsumers(
       },
     },
     {
-      name: 'email.payout-method-changed',
-      events: [FinanceEvents.payoutMethodChanged],
+      ...EmailQueues.payoutMethodChanged,
       async handle(event, { logger }) {
         const p = event.payload as Partial<PayoutMethodChangedPayload>;
         const sellerId = uuidField(event, 'sellerId');
@@ -450,8 +450,7 @@ export function emailConsumers(
       },
     },
     {
-      name: 'email.seller-application',
-      events: [AUTH_EVENTS.applicationDecided],
+      ...EmailQueues.sellerApplication,
       async handle(event, { logger }) {
         const applicationId = uuidField(event, 'applicationId');
         const application = await getSellerApplication(prisma, applicationId);

@@ -1,3 +1,4 @@
+import { createModules } from '../../src/modules/container';
 import { paymentsWorker } from '../../src/modules/payments';
 import { runWorkerProcess } from '../../src/shared/worker';
 
@@ -6,4 +7,4 @@ import { runWorkerProcess } from '../../src/shared/worker';
  * callback visits), refunds, campaign-cancellation refunds, live payment state for the callback
  * page, and the reconciliation job for payments whose webhook never came. Any number of copies.
  */
-runWorkerProcess('payments', (platform) => paymentsWorker(platform));
+runWorkerProcess('payments', (platform) => paymentsWorker(platform, createModules(platform).payments));

@@ -3,9 +3,9 @@ import { param } from 'express-validator';
 import { actorOf, requireRole } from '../../shared/http/authorize';
 import { errorResponse, type ApiModule } from '../../shared/http/openapi';
 import { validate } from '../../shared/http/validate';
-import type { createAnalyticsService } from './analytics.service';
+import type { AnalyticsService } from './analytics.service';
 
-export function analyticsRoutes(service: ReturnType<typeof createAnalyticsService>): ApiModule {
+export function analyticsRoutes(service: AnalyticsService): ApiModule {
   const router = Router();
   router.get('/:id/analytics', requireRole('SELLER'), validate(param('id').isUUID()), async (req, res) => {
     res.json(await service.getCampaignAnalytics(actorOf(req), String(req.params.id)));

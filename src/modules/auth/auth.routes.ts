@@ -312,7 +312,10 @@ const authPaths: OpenApiPaths = {
               },
               roles: {
                 type: 'array',
-                items: { type: 'string', enum: ['CUSTOMER', 'SELLER', 'MANAGER', 'FINANCE', 'PLATFORM_FINANCE', 'SUPER_ADMIN'] },
+                items: {
+                  type: 'string',
+                  enum: ['CUSTOMER', 'SELLER', 'MANAGER', 'FINANCE', 'PLATFORM_FINANCE', 'SUPER_ADMIN'],
+                },
               },
               memberships: { type: 'array', items: membershipSchema },
               pendingInvitations: {

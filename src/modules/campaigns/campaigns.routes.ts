@@ -10,7 +10,6 @@ import { campaignDto, ticketTypeDto } from './campaigns.dto';
 import {
   EDITABLE_CAMPAIGN_FIELDS,
   EDITABLE_TICKET_TYPE_FIELDS,
-  type CampaignHooks,
   type CampaignInput,
   type CampaignPatch,
   type CampaignsService,
@@ -135,12 +134,7 @@ function ticketTypeChains(create: boolean): ValidationChain[] {
 
 const uuidParam = (name: string) => param(name).isUUID().withMessage('not a valid id');
 
-export function campaignsRoutes(
-  platform: Platform,
-  service: CampaignsService,
-  storage: Storage,
-  hooks: CampaignHooks = {},
-): ApiModule {
+export function campaignsRoutes(platform: Platform, service: CampaignsService, storage: Storage): ApiModule {
   const router = Router();
   const { redis, config, clock } = platform;
 
@@ -259,9 +253,7 @@ export function campaignsRoutes(
   );
 
   router.post('/:id/publish', requireRole('SELLER'), validate(uuidParam('id')), async (req, res) => {
-    res.json(
-      campaignDto(await service.publishCampaign(actorOf(req), String(req.params.id), hooks.onPublish)),
-    );
+    res.json(campaignDto(await service.publishCampaign(actorOf(req), String(req.params.id))));
   });
   router.post('/:id/pause', requireRole('SELLER'), validate(uuidParam('id')), async (req, res) => {
     res.json(campaignDto(await service.pauseCampaign(actorOf(req), String(req.params.id))));

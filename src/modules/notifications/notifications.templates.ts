@@ -277,7 +277,9 @@ const templates: { [K in TemplateName]: (d: TemplateData[K]) => RenderedEmail } 
   },
   'payout-method-changed': (d) => {
     const subject =
-      d.change === 'ADDED' ? `A payout method was added: ${d.destination}` : `A payout method was removed: ${d.destination}`;
+      d.change === 'ADDED'
+        ? `A payout method was added: ${d.destination}`
+        : `A payout method was removed: ${d.destination}`;
     const body =
       d.change === 'ADDED'
         ? `${d.changedBy} added ${d.destination} as a payout method of your account. It can receive withdrawals from ${d.usableFrom ?? 'the end of its cooling-off period'}.`

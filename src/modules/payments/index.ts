@@ -5,7 +5,7 @@ import type { WebModule } from '../registry';
 import { registerPaymentSockets } from './payments.live';
 import { paymentReviewApi, paymentReviewPages, REVIEW_PAGE } from './payments.review';
 import { paymentsRoutes, WEBHOOK_PATH } from './payments.routes';
-import { paymentsServiceFor } from './payments.worker';
+import type { PaymentsService } from './payments.service';
 
 /**
  * The payments module's public API: the Flutterwave v3 client and checks (verification verdict,
@@ -54,7 +54,7 @@ export { CALLBACK_PATH, WEBHOOK_PATH, PAYMENTS_PREFIX } from './payments.routes'
 export { REVIEW_PAGE, REVIEW_PREFIX } from './payments.review';
 export {
   paymentsWorker,
-  paymentsServiceFor,
+  PaymentsQueues,
   paymentVerificationConsumer,
   refundConsumer,
   campaignCancelledConsumer,
@@ -78,8 +78,7 @@ export function sandboxBadge(config: Config): RequestHandler {
  * so a busy sale would be throttled into retries and delays; it has its own limit on failed
  * authentications instead, and an unauthenticated call costs no database work.
  */
-export function paymentsWebModule(platform: Platform): WebModule {
-  const service = paymentsServiceFor(platform);
+export function paymentsWebModule(platform: Platform, service: PaymentsService): WebModule {
   return {
     name: 'payments',
     middleware: [sandboxBadge(platform.config)],

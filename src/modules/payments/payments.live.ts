@@ -30,6 +30,16 @@ export function registerPaymentSockets(io: Server, service: PaymentsService): vo
   });
 }
 
+/** Every event that moves a payment or its refund (the payments.live queue's bindings). */
+export const PAYMENT_LIVE_EVENTS = [
+  PaymentEvents.succeeded,
+  PaymentEvents.failed,
+  PaymentEvents.flagged,
+  PaymentEvents.refundRequested,
+  PaymentEvents.refundCompleted,
+  PaymentEvents.refundFailed,
+] as const;
+
 /** Worker side: every event that moves a payment or its refund → its state, to its room (Redis emitter). */
 export function paymentLiveConsumer(
   platform: Platform,
@@ -38,14 +48,7 @@ export function paymentLiveConsumer(
   const emitter = createEmitter(platform.redis, platform.config.REDIS_PREFIX);
   return {
     name: 'payments.live',
-    events: [
-      PaymentEvents.succeeded,
-      PaymentEvents.failed,
-      PaymentEvents.flagged,
-      PaymentEvents.refundRequested,
-      PaymentEvents.refundCompleted,
-      PaymentEvents.refundFailed,
-    ],
+    events: PAYMENT_LIVE_EVENTS,
     concurrency: 2,
     async handle(event, { tx }) {
       const txRef = event.payload.txRef;

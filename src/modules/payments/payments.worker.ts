@@ -1,29 +1,27 @@
 import type { Platform } from '../../shared/platform';
 import type { ConsumerSpec } from '../../shared/messaging/consumer';
+import type { QueueTopology } from '../../shared/messaging/topology';
 import type { WorkerDefinition } from '../../shared/worker';
-import { createBookingsService } from '../bookings';
 import { CampaignEvents, type CampaignCancelledPayload } from '../campaigns';
-import { createFlutterwaveClient } from './flutterwave.client';
-import { paymentLiveConsumer } from './payments.live';
+import { PAYMENT_LIVE_EVENTS, paymentLiveConsumer } from './payments.live';
 import {
   PaymentEvents,
   type RefundEventPayload,
   type VerificationRequestedPayload,
   type WebhookReceivedPayload,
 } from './payments.events';
-import { createPaymentsService, type PaymentsService } from './payments.service';
+import type { PaymentsService } from './payments.service';
 
-/** The payments service wired to the platform: its database, clock, Flutterwave client and bookings. */
-export function paymentsServiceFor(platform: Platform): PaymentsService {
-  return createPaymentsService({
-    prisma: platform.prisma,
-    clock: platform.clock,
-    config: platform.config,
-    flutterwave: createFlutterwaveClient(platform.config, platform.logger),
-    bookings: createBookingsService(platform),
-    logger: platform.logger,
-  });
-}
+/** The payments worker's queues: the relay declares them from this constant (workers/topology.ts). */
+export const PaymentsQueues = {
+  verify: {
+    name: 'payments.verify',
+    events: [PaymentEvents.webhookReceived, PaymentEvents.verificationRequested],
+  },
+  refunds: { name: 'payments.refunds', events: [PaymentEvents.refundRequested] },
+  campaignCancelled: { name: 'payments.campaign-cancelled', events: [CampaignEvents.cancelled] },
+  live: { name: 'payments.live', events: PAYMENT_LIVE_EVENTS },
+} as const satisfies Record<string, QueueTopology>;
 
 /**
  * Verification: stored webhooks (GET verify by transaction id) and callback visits (GET
@@ -36,8 +34,7 @@ export function paymentVerificationConsumer(
   service: PaymentsService,
 ): ConsumerSpec<WebhookReceivedPayload | VerificationRequestedPayload> {
   return {
-    name: 'payments.verify',
-    events: [PaymentEvents.webhookReceived, PaymentEvents.verificationRequested],
+    ...PaymentsQueues.verify,
     concurrency: 4,
     async handle(event, { tx, logger }) {
       const outcome =
@@ -52,8 +49,7 @@ export function paymentVerificationConsumer(
 /** Refunds through Flutterwave, one message per refund. */
 export function refundConsumer(service: PaymentsService): ConsumerSpec<RefundEventPayload> {
   return {
-    name: 'payments.refunds',
-    events: [PaymentEvents.refundRequested],
+    ...PaymentsQueues.refunds,
     concurrency: 2,
     async handle(event, { tx, logger }) {
       const outcome = await service.performRefund(tx, event.payload.refundId);
@@ -65,8 +61,7 @@ export function refundConsumer(service: PaymentsService): ConsumerSpec<RefundEve
 /** A seller cancelled a campaign: refund every confirmed booking of it. */
 export function campaignCancelledConsumer(service: PaymentsService): ConsumerSpec<CampaignCancelledPayload> {
   return {
-    name: 'payments.campaign-cancelled',
-    events: [CampaignEvents.cancelled],
+    ...PaymentsQueues.campaignCancelled,
     concurrency: 1,
     async handle(event, { tx, logger }) {
       const n = await service.refundCancelledCampaign(tx, event.payload.campaignId);
@@ -79,10 +74,7 @@ export function campaignCancelledConsumer(service: PaymentsService): ConsumerSpe
 }
 
 /** Everything the payments worker process runs: its consumers and the reconciliation job. */
-export function paymentsWorker(
-  platform: Platform,
-  service: PaymentsService = paymentsServiceFor(platform),
-): WorkerDefinition {
+export function paymentsWorker(platform: Platform, service: PaymentsService): WorkerDefinition {
   return {
     consumers: [
       paymentVerificationConsumer(service),

@@ -1,24 +1,20 @@
 import type { Clock } from '../../shared/clock';
-import type { Config } from '../../shared/config';
 import type { Db, Tx } from '../../shared/db';
 import { canScanCampaign, isAdmin, type Actor } from '../../shared/http/authorize';
 import type { DomainEvent } from '../../shared/messaging/events';
-import type { Storage } from '../../shared/storage';
 import { getSellerProfile, getUserSummaries } from '../auth';
-import { createBookingsService, type BookingRecord } from '../bookings';
+import type { BookingRecord, BookingsService } from '../bookings';
 import { getCampaignsByIds, getTicketTypesByIds, type CampaignRecord } from '../campaigns';
 import { TicketsErrors } from './tickets.errors';
 import type { TicketsIssuedPayload } from './tickets.events';
 import type { TicketPdfContext } from './tickets.pdf';
 import type { RevocationReason } from './tickets.repository';
-import {
-  createTicketsService,
-  ticketsDepsFromConfig,
-  type CampaignPublicKey,
-  type IssueTicketsInput,
-  type RevocationList,
-  type Ticket,
-  type TicketsService,
+import type {
+  CampaignPublicKey,
+  IssueTicketsInput,
+  RevocationList,
+  Ticket,
+  TicketsService,
 } from './tickets.service';
 
 /**
@@ -31,8 +27,9 @@ import {
 export interface TicketsWorkflowDeps {
   prisma: Db;
   clock: Clock;
-  config: Config;
-  storage: Storage;
+  /** This process's tickets service and bookings service (built once, in the container). */
+  tickets: TicketsService;
+  bookings: BookingsService;
   /**
    * How long the tickets worker may reuse a campaign's presentation (title, venue, seller name,
    * ticket type names) for further bookings of it; 0 = read it for every PDF. See pdfContextFor.
@@ -105,12 +102,9 @@ function holderNameOf(user: { name: string; email: string } | undefined): string
   return user?.email?.split('@')[0]?.slice(0, 200) || 'Ticket holder';
 }
 
-/** The tickets service and its cross-module flows for one process. */
+/** The tickets service's cross-module flows for one process (`tickets` is the service itself). */
 export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
-  const tickets: TicketsService = createTicketsService(
-    ticketsDepsFromConfig(deps.config, { prisma: deps.prisma, clock: deps.clock, storage: deps.storage }),
-  );
-  const bookings = createBookingsService(deps);
+  const { tickets, bookings } = deps;
   /*
    * Under a rush every booking of a campaign needs the same seller and ticket type rows (three
    * to four queries, a third of a job). The worker keeps them for presentationCacheMs, so a PDF

@@ -5,9 +5,10 @@ import { actor, adminActor, sellerActor } from '../../../../test/support/factori
 import { expectInventoryInvariant, inventoryViolations } from '../../../../test/support/inventory-invariant';
 import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
 import { createSale, type Sale } from '../../../../test/support/sale';
-import { createCampaignsService, getCounters } from '../../campaigns';
+import { getCounters } from '../../campaigns';
+import { createModules } from '../../container';
 import { REFERENCE_ALPHABET } from '../bookings.reference';
-import { createBookingsService, type BookingsService } from '../bookings.service';
+import type { BookingsService } from '../bookings.service';
 import type { ReserveInput } from '../bookings.types';
 
 type Body = {
@@ -29,15 +30,14 @@ describe('bookings service', () => {
   beforeAll(async () => {
     platform = await createTestPlatform();
     await resetDatabase(platform);
-    service = createBookingsService({ prisma: platform.prisma, clock, config: platform.config });
+    service = createModules({ ...platform, clock }).bookings;
   });
   afterAll(async () => {
     await expectInventoryInvariant(platform.prisma);
     await platform.close();
   });
 
-  const sale = (opts: Parameters<typeof createSale>[1] = {}) =>
-    createSale({ prisma: platform.prisma, clock }, opts);
+  const sale = (opts: Parameters<typeof createSale>[1] = {}) => createSale({ ...platform, clock }, opts);
   const order = (s: Sale, quantities: number[], extra: Partial<ReserveInput> = {}): ReserveInput => ({
     campaignId: s.campaign.id,
     items: quantities
@@ -106,7 +106,7 @@ describe('bookings service', () => {
     });
 
     // A later price change does not touch the booking.
-    await createCampaignsService({ prisma: platform.prisma, clock }).updateTicketType(
+    await createModules({ ...platform, clock }).campaigns.updateTicketType(
       s.seller,
       s.campaign.id,
       s.types[0]!.id,
@@ -204,7 +204,7 @@ describe('bookings service', () => {
   });
 
   it('when the campaign or a ticket type is not on sale, then the reservation is refused with the rule broken', async () => {
-    const campaigns = createCampaignsService({ prisma: platform.prisma, clock });
+    const campaigns = createModules({ ...platform, clock }).campaigns;
     const paused = await sale();
     await campaigns.pauseCampaign(paused.seller, paused.campaign.id);
     const code = async (input: ReserveInput, who = actor()) =>
@@ -381,7 +381,7 @@ describe('bookings service', () => {
       const buyer = actor();
       const k = key();
       const local = fixedClock(clock.now());
-      const svc = createBookingsService({ prisma: platform.prisma, clock: local, config: platform.config });
+      const svc = createModules({ ...platform, clock: local }).bookings;
       await svc.reserveBooking(buyer, k, order(s, [1]));
       local.advance((platform.config.IDEMPOTENCY_KEY_TTL_HOURS + 1) * 3_600_000);
       expect(await svc.purgeIdempotencyKeys()).toBeGreaterThanOrEqual(1);
@@ -398,7 +398,7 @@ describe('bookings service', () => {
 
     it('when a hold lapses, then the expiry job expires it once, releases the stock and emits booking.expired', async () => {
       const local = fixedClock(clock.now());
-      const svc = createBookingsService({ prisma: platform.prisma, clock: local, config: platform.config });
+      const svc = createModules({ ...platform, clock: local }).bookings;
       const s = await sale({ types: [{ capacity: 10 }] });
       const a = await pending(s, 2, actor(), svc);
       local.advance(10 * 60_000);
@@ -470,7 +470,7 @@ describe('bookings service', () => {
 
     it('when a payment lands after expiry and stock remains, then the booking is confirmed straight into sold', async () => {
       const local = fixedClock(clock.now());
-      const svc = createBookingsService({ prisma: platform.prisma, clock: local, config: platform.config });
+      const svc = createModules({ ...platform, clock: local }).bookings;
       const s = await sale({ types: [{ capacity: 10 }] });
       const { id } = await pending(s, 2, actor(), svc);
       local.advance(20 * 60_000);
@@ -486,7 +486,7 @@ describe('bookings service', () => {
 
     it('when a payment lands after expiry and the tickets are gone, then REFUND_REQUIRED and nothing changes', async () => {
       const local = fixedClock(clock.now());
-      const svc = createBookingsService({ prisma: platform.prisma, clock: local, config: platform.config });
+      const svc = createModules({ ...platform, clock: local }).bookings;
       const s = await sale({ types: [{ capacity: 3 }, { capacity: 10 }] });
       const body = (await svc.reserveBooking(actor(), key(), order(s, [2, 2]))).body as Body;
       local.advance(20 * 60_000);
@@ -533,13 +533,9 @@ describe('bookings service', () => {
 
     it('when expiry, confirm and cancel race on the same booking 60 times, then exactly one wins each time and the counters stay exact', async () => {
       const local = fixedClock(clock.now());
-      const svc = createBookingsService({ prisma: platform.prisma, clock: local, config: platform.config });
+      const svc = createModules({ ...platform, clock: local }).bookings;
       const later = fixedClock(new Date(clock.now().getTime() + 16 * 60_000));
-      const expirer = createBookingsService({
-        prisma: platform.prisma,
-        clock: later,
-        config: platform.config,
-      });
+      const expirer = createModules({ ...platform, clock: later }).bookings;
       // Small capacity so late confirmations compete for what the others release.
       const s = await sale({ campaign: { maxTicketsPerCustomer: 1000 }, types: [{ capacity: 12 }] });
       const winners: Record<string, number> = {};
@@ -616,7 +612,7 @@ describe('bookings service', () => {
 
     it('when a customer lists bookings, then pages are newest first with no gaps or repeats', async () => {
       const local = fixedClock(clock.now());
-      const svc = createBookingsService({ prisma: platform.prisma, clock: local, config: platform.config });
+      const svc = createModules({ ...platform, clock: local }).bookings;
       const s = await sale({ campaign: { maxTicketsPerCustomer: 100 } });
       const buyer = actor();
       const ids: string[] = [];

@@ -11,7 +11,7 @@ import { LocalStorage } from '../../../shared/storage';
 import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
 import {
   createTicketsService,
-  TICKETS_ISSUED,
+  TicketEvents,
   verifyTicketQr,
   type IssueTicketsInput,
   type TicketPdfContext,
@@ -121,10 +121,12 @@ describe('ticket PDFs', () => {
     expect(result.created).toBe(true);
     expect(result.fileKey).toBe(`tickets/${input.campaignId}/${input.bookingId}.pdf`);
     expect(result.event).toMatchObject({
-      name: TICKETS_ISSUED,
+      name: TicketEvents.issued,
       payload: { bookingId: input.bookingId, fileKey: result.fileKey },
     });
-    const outbox = await platform.prisma.outboxMessage.findMany({ where: { eventName: TICKETS_ISSUED } });
+    const outbox = await platform.prisma.outboxMessage.findMany({
+      where: { eventName: TicketEvents.issued },
+    });
     expect(outbox.map((o) => o.id)).toEqual([result.event!.id]);
 
     const bytes = fs.readFileSync(path.join(storageDir, result.fileKey));
@@ -204,7 +206,7 @@ describe('ticket PDFs', () => {
     expect(
       await platform.prisma.outboxMessage.count({
         where: {
-          eventName: TICKETS_ISSUED,
+          eventName: TicketEvents.issued,
           payload: { path: ['payload', 'bookingId'], equals: input.bookingId },
         },
       }),

@@ -8,9 +8,9 @@ import { LocalStorage } from '../../../shared/storage';
 import { actor } from '../../../../test/support/factories';
 import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
 import { createSale, type Sale } from '../../../../test/support/sale';
-import { createBookingsService, type BookingsService } from '../../bookings';
-import { createCampaignsService } from '../../campaigns';
-import { bookingTicketsFileKey, createTicketsWorkflows, type TicketsWorkflows } from '../index';
+import type { BookingsService } from '../../bookings';
+import { createModules } from '../../container';
+import { bookingTicketsFileKey, type TicketsWorkflows } from '../index';
 
 /**
  * The tickets workflows against real bookings and campaigns (their public APIs): what a booking
@@ -30,10 +30,9 @@ beforeAll(async () => {
   await resetDatabase(platform);
   storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-flows-'));
   storage = new LocalStorage(storageDir);
-  flows = createTicketsWorkflows({ ...platform, clock, storage });
-  bookings = createBookingsService({ ...platform, clock });
+  ({ tickets: flows, bookings } = createModules({ ...platform, clock }, { storage }));
   sale = await createSale(
-    { prisma: platform.prisma, clock },
+    { ...platform, clock },
     {
       campaign: { maxTicketsPerCustomer: 50, kind: 'HOTEL' },
       types: [
@@ -165,8 +164,10 @@ it('when revocation runs again, or for a booking that still stands, then it revo
 });
 
 it('when the worker caches printed presentation, then a date change still reaches the next QR at once and a renamed type shows after the cache time', async () => {
-  const cached = createTicketsWorkflows({ ...platform, clock, storage, presentationCacheMs: 10_000 });
-  const campaigns = createCampaignsService({ prisma: platform.prisma, clock });
+  const { tickets: cached, campaigns } = createModules(
+    { ...platform, clock },
+    { storage, presentationCacheMs: 10_000 },
+  );
   const before = await cached.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]);
   expect(before!.ticketTypes[sale.types[0]!.id]!.name).toBe('Free');
 

@@ -6,7 +6,7 @@ import { systemClock } from '../../clock';
 import { enqueue } from '../../outbox';
 import type { Platform } from '../../platform';
 import { createBroker, type Broker } from '../broker';
-import { startConsumer, type ConsumerSpec, type RunningConsumer } from '../consumer';
+import { startConsumer, type InboxConsumerSpec, type RunningConsumer } from '../consumer';
 import { createEvent, type DomainEvent } from '../events';
 
 /** A promise the test opens when it wants a blocked handler to carry on. */
@@ -59,7 +59,7 @@ describe('consumer shutdown and lost connections', () => {
   }
 
   function consumer(
-    spec: Omit<ConsumerSpec, 'handle'> & Partial<Pick<ConsumerSpec, 'handle'>>,
+    spec: Omit<InboxConsumerSpec, 'handle'> & Partial<Pick<InboxConsumerSpec, 'handle'>>,
     broker?: Broker,
   ) {
     const c: RunningConsumer = startConsumer(consumerDeps(platform, broker ? { broker } : {}), {
