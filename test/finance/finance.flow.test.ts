@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import winston from 'winston';
 import { createModules } from '../../src/modules/container';
 import type { FinanceService } from '../../src/modules/finance';
 import { createMailer, type Mailer } from '../../src/shared/mailer';
@@ -44,6 +46,7 @@ describe('finance: from a ticket sale to an approved withdrawal', () => {
   let mailer: Mailer;
   let sale: Sale;
   const outbox = fs.mkdtempSync(path.join(os.tmpdir(), 'finance-mail-'));
+  const logs: string[] = [];
 
   beforeAll(async () => {
     t = await startPaymentsEnv({
@@ -57,6 +60,18 @@ describe('finance: from a ticket sale to an approved withdrawal', () => {
         SESSION_ABSOLUTE_HOURS: '10000',
       },
     });
+    // Every line the app's and the workers' loggers write, at every level.
+    for (const logger of [t.env.platform.logger, t.worker.logger]) {
+      const stream = new Writable({
+        objectMode: true,
+        write(info: Record<string, unknown>, _enc, done) {
+          logs.push(JSON.stringify(info));
+          done();
+        },
+      });
+      logger.add(new winston.transports.Stream({ stream, level: 'debug' }));
+      logger.level = 'debug';
+    }
     mailer = createMailer({ ...t.worker.config, SMTP_URL: undefined, MAIL_OUTBOX_DIR: outbox });
     const modules = createModules(t.worker, { mailer });
     finance = modules.finance;
@@ -175,5 +190,10 @@ describe('finance: from a ticket sale to an approved withdrawal', () => {
       subjects.filter((s) => /^Review needed: A withdrawal of .* waits for approval$/.test(s)),
     ).toHaveLength(1);
     for (const m of mails()) expect(m.raw).not.toContain(WALLET);
+
+    // The payout details never reached a log line (the capture did see the postings and emails).
+    expect(logs.some((l) => l.includes('payment posted to the ledger'))).toBe(true);
+    expect(logs.some((l) => l.includes('withdrawal-status'))).toBe(true);
+    expect(logs.filter((l) => l.includes(WALLET) || l.includes('Wanjiru'))).toEqual([]);
   });
 });
