@@ -11,9 +11,10 @@ import {
   SUPPORTED_CURRENCIES,
 } from '../../shared/money';
 import type { Platform } from '../../shared/platform';
+import { getUserSummaries } from '../auth';
 import { renderPage } from '../../web/views';
 import { approvalViewDto, differenceDto, overviewDto, statementLineDto, withdrawalDto } from './finance.dto';
-import { newMethodOf } from './finance.routes';
+import { MOBILE_MONEY_OPERATORS, newMethodOf } from './finance.routes';
 import {
   idParam,
   parseOr400,
@@ -85,6 +86,11 @@ export function financePages(platform: Platform, service: FinanceService): Route
   const router = Router();
   const { clock } = platform;
   const platformFinance = requireOwnRole('PLATFORM_FINANCE');
+  /** Who the ids are, for the people deciding: name and email per user id. */
+  const peopleOf = async (ids: string[]) =>
+    Object.fromEntries(
+      (await getUserSummaries(platform.prisma, ids)).map((u) => [u.id, { name: u.name, email: u.email }]),
+    );
   const sellerPage = (sellerId: string | undefined) =>
     sellerId ? `${SELLER_FINANCE_PAGE}?sellerId=${encodeURIComponent(sellerId)}` : SELLER_FINANCE_PAGE;
 
@@ -108,6 +114,7 @@ export function financePages(platform: Platform, service: FinanceService): Route
       currencies: SUPPORTED_CURRENCIES,
       idempotencyKey: crypto.randomUUID(),
       selfSeller: overview.sellerId === actor.userId,
+      operators: MOBILE_MONEY_OPERATORS,
       money,
     });
   });
@@ -182,6 +189,7 @@ export function financePages(platform: Platform, service: FinanceService): Route
     res.setHeader('Cache-Control', 'no-store');
     renderPage(req, res, 'finance/platform', {
       title: 'Payouts',
+      people: await peopleOf([...queue, ...history].flatMap((w) => [w.sellerId, w.requestedBy])),
       queue: queue.map(withdrawalDto),
       history: history.map(withdrawalDto),
       differences: differences.map(differenceDto),
@@ -196,6 +204,7 @@ export function financePages(platform: Platform, service: FinanceService): Route
     res.setHeader('Cache-Control', 'no-store');
     renderPage(req, res, 'finance/approval', {
       title: 'Withdrawal',
+      people: await peopleOf([view.withdrawal.sellerId, view.withdrawal.requestedBy]),
       v: view,
       mine: view.withdrawal.requestedBy === actorOf(req).userId,
       money,

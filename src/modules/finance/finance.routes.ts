@@ -40,6 +40,25 @@ function idempotencyKeyOf(req: Request): string {
   return key;
 }
 
+/** Display names of Flutterwave's mobile money operator codes (used when the body names none). */
+export const MOBILE_MONEY_OPERATORS: Record<string, string> = {
+  MPS: 'M-Pesa',
+  MTN: 'MTN MoMo',
+  AIRTEL: 'Airtel Money',
+  AIRTELTIGO: 'AirtelTigo Money',
+  VODAFONE: 'Telecel Cash',
+  TIGO: 'Tigo Pesa',
+  HALOPESA: 'HaloPesa',
+  VODACOM: 'Vodacom M-Pesa',
+  ORANGEMONEY: 'Orange Money',
+  ORANGE: 'Orange Money',
+  MOOV: 'Moov Money',
+  WAVE: 'Wave',
+  FMM: 'Mobile money',
+  AMOLEMONEY: 'Amole',
+  AIRTELMW: 'Airtel Money',
+};
+
 /** The service's input from a validated payout method body: the secret fields go into `destination`. */
 export function newMethodOf(b: PayoutMethodBody): NewPayoutMethod {
   if (b.type === 'BANK_ACCOUNT') {
@@ -62,7 +81,8 @@ export function newMethodOf(b: PayoutMethodBody): NewPayoutMethod {
     country: b.country,
     currency: b.currency,
     providerCode: b.operator.toUpperCase(),
-    providerName: b.operatorName ?? b.operator.toUpperCase(),
+    providerName:
+      b.operatorName ?? MOBILE_MONEY_OPERATORS[b.operator.toUpperCase()] ?? b.operator.toUpperCase(),
     destination: {
       type: 'MOBILE_MONEY',
       phoneNumber: b.phoneNumber,
