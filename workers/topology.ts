@@ -1,10 +1,10 @@
 import { liveCountersConsumer } from '../src/modules/campaigns';
-import { paymentsWorker } from '../src/modules/payments';
 import { createMailer } from '../src/shared/mailer';
 import { topologyOf, type QueueTopology } from '../src/shared/messaging/topology';
 import type { Platform } from '../src/shared/platform';
 import { createStorage } from '../src/shared/storage';
 import { emailConsumers } from './email/handler';
+import { PaymentQueues } from './payments/queues';
 import { ticketsConsumers } from './tickets/handler';
 
 /**
@@ -18,7 +18,7 @@ export function platformTopology(platform: Platform): QueueTopology[] {
     return topologyOf([
       ...ticketsConsumers(platform, storage),
       ...emailConsumers(platform, { mailer, storage }),
-      ...(paymentsWorker(platform).consumers ?? []),
+      ...Object.values(PaymentQueues),
       liveCountersConsumer(platform),
     ]);
   } finally {

@@ -1,5 +1,5 @@
-import { paymentsWorker } from '../../src/modules/payments';
 import { runWorkerProcess } from '../../src/shared/worker';
+import { paymentsWorker } from './handler';
 
 /**
  * Payments: verifies every charge with Flutterwave before a booking is confirmed (webhooks and

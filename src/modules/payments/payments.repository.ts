@@ -213,6 +213,17 @@ export async function insertWebhookEvent(tx: Tx, e: NewWebhookEvent): Promise<bo
   return n === 1;
 }
 
+/**
+ * The Flutterwave transaction id of the latest stored charge webhook for a tx_ref, or null. Only a
+ * hint of which transaction to ask Flutterwave about: the body itself is never believed.
+ */
+export async function latestChargeWebhookId(db: Client, txRef: string): Promise<number | null> {
+  const rows = await db.$queryRaw<Array<{ flw_id: bigint | number }>>`
+    SELECT flw_id FROM webhook_events WHERE reference = ${txRef} AND event_type = 'charge.completed'
+    ORDER BY received_at DESC LIMIT 1`;
+  return rows[0] ? Number(rows[0].flw_id) : null;
+}
+
 // ---------------------------------------------------------------- refunds
 
 /** A refund to claim: the record's own fields; status, times and the provider's id come later. */
