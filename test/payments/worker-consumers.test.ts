@@ -81,9 +81,9 @@ describe('payments worker consumers (one pooled connection)', () => {
    * applied anything yet (`stillWaiting`), so the answer came while the call was in flight.
    */
   async function expectPoolFreeDuringCall(stillWaiting: () => Promise<boolean>) {
-    const [{ pid }] = await worker.prisma.$queryRaw<Array<{ pid: number }>>`SELECT pg_backend_pid() AS pid`;
+    const [own] = await worker.prisma.$queryRaw<Array<{ pid: number }>>`SELECT pg_backend_pid() AS pid`;
     const [activity] = await t.env.platform.prisma.$queryRaw<Array<{ state: string; xact: Date | null }>>`
-      SELECT state, xact_start AS xact FROM pg_stat_activity WHERE pid = ${pid}`;
+      SELECT state, xact_start AS xact FROM pg_stat_activity WHERE pid = ${own!.pid}`;
     expect(activity).toEqual({ state: 'idle', xact: null });
     expect(await stillWaiting()).toBe(true);
   }
@@ -105,8 +105,10 @@ describe('payments worker consumers (one pooled connection)', () => {
     );
   });
 
-  it('when Flutterwave takes seconds to answer a refund, then the worker holds no pooled connection meanwhile, and the refund completes after', async () => {
+  it('when Flutterwave takes seconds to answer a refund, then the worker holds no pooled connection meanwhile, a second delivery does not call too, and the refund completes once', async () => {
     const { buyer, booking, txRef } = await confirmedBooking(t, sale);
+    const charge = Number((await paymentRow(t, txRef))!.flwTransactionId);
+    const refundsOfCharge = () => t.sim.refunds().filter((r) => r.tx_id === charge);
     const before = faultsInjected();
     t.sim.injectFaults({ path: '/refund', method: 'POST', delayMs: 8_000, count: 1 });
     const asked = await buyer.post('/api/v1/payments/refunds').send({ bookingId: booking.id }).expect(202);
@@ -116,13 +118,20 @@ describe('payments worker consumers (one pooled connection)', () => {
       const refund = await buyer.get(`/api/v1/payments/refunds/${asked.body.id}`).expect(200);
       return refund.body.status === 'PENDING';
     });
+    // A second delivery of the same refund while the first call is in flight: it does not call
+    // (the refund's attempt is claimed), it fails retryably and finds the refund done later.
+    await expect(t.payments.fetchRefund(asked.body.id)).rejects.toThrow('refund attempt in flight');
+    expect(refundsOfCharge()).toHaveLength(0);
     await waitFor(
       async () => (await bookingOf(buyer, booking.id)).status === 'REFUNDED',
       30_000,
       'the refund once Flutterwave answers',
     );
-    const charge = Number((await paymentRow(t, txRef))!.flwTransactionId);
-    expect(t.sim.refunds().filter((r) => r.tx_id === charge)).toHaveLength(1);
+    expect(refundsOfCharge()).toHaveLength(1);
+    expect(await t.payments.fetchRefund(asked.body.id)).toEqual({
+      outcome: 'UNCHANGED',
+      refundId: asked.body.id,
+    });
   });
 
   it('when a verification names a payment we do not have, or a refund we never recorded, then each is dead-lettered on its first attempt', async () => {

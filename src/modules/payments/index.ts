@@ -58,7 +58,7 @@ export { WEBHOOK_PATH } from './payments.routes';
 export type * from './payments.types';
 
 /** Sets res.locals.sandbox so that the layout shows the "payments are simulated" badge. */
-export function sandboxBadge(config: Config): RequestHandler {
+function sandboxBadge(config: Config): RequestHandler {
   const sandbox = usesFlutterwaveSimulator(config);
   return (_req, res, next) => {
     res.locals.sandbox = sandbox;

@@ -9,6 +9,8 @@ import type { FlutterwaveClient } from './flutterwave.client';
 export type PaymentsConfig = Pick<
   Config,
   | 'FLUTTERWAVE_SECRET_HASH'
+  | 'FLUTTERWAVE_TIMEOUT_MS'
+  | 'FLUTTERWAVE_MAX_RETRIES'
   | 'PAYMENT_RECONCILE_AFTER_MINUTES'
   | 'PAYMENT_RECONCILE_BATCH_SIZE'
   | 'PAYMENT_ABANDON_AFTER_MINUTES'

@@ -29,16 +29,20 @@ import type { PaymentRecord, RefundReason, RefundRecord } from './payments.types
  *   twice, and its answer is read as COMPLETED.
  * - the client never re-sends a refund whose request may have reached Flutterwave (retry policy
  *   'unsent-only'); the consumer's retry is the repeat, and it meets the refusal above.
+ * - one attempt calls at a time: before the call the refund row is claimed with a lease
+ *   (attempt_started_at, claimRefundAttempt; released when the call fails without an answer). A
+ *   second delivery of the same refund meanwhile (a redelivery while the first copy still calls,
+ *   the redrive job) does not call: it is retried later. Without this, the first call could be
+ *   accepted and the second refused for another reason, and that refusal recorded as FAILED for
+ *   money that went back. After a crash mid-call the lease runs out and the retry calls again
+ *   (or, once its retries are spent, the redrive job does).
  * If we ever send partial refunds, this rule breaks (a second partial refund would be accepted):
  * the refund must then be looked up at the provider (GET /v3/refunds) before sending it again.
  *
  * The call is made with no transaction open (fetchRefund), and its answer applied in the
  * consumer's transaction (applyRefund) only while the refund is still PENDING (row locked). A
- * stale answer is harmless: a refund that another delivery finished meanwhile is left as it is.
- * Known gap: two deliveries of one refund in flight at once (a redelivery while the first copy is
- * still calling) where the first is accepted and the second refused for another reason (not
- * "already refunded") could record FAILED for money that went back; an admin then sees it in
- * the review queue, and retrying it meets "already refunded" and completes it.
+ * stale answer is harmless: a refund that another delivery finished meanwhile is left as it is,
+ * and a crash between the call and the commit leaves it PENDING for the retry described above.
  */
 
 /** Flutterwave's answer when a refund is asked again for a transaction already refunded in full. */
@@ -62,6 +66,11 @@ export type RefundOutcome = 'COMPLETED' | 'FAILED' | 'UNCHANGED' | 'REFUND_NOT_F
 
 export function createRefunds(deps: PaymentsDeps) {
   const { prisma, clock, config, flutterwave, bookings, logger } = deps;
+  /**
+   * How long one attempt may call Flutterwave before another delivery of the same refund may call
+   * too: longer than the client's slowest refund call (one time-out, retries only when unsent).
+   */
+  const attemptLeaseMs = (config.FLUTTERWAVE_MAX_RETRIES + 1) * config.FLUTTERWAVE_TIMEOUT_MS + 30_000;
 
   async function refundEvent(tx: Tx, name: string, r: RefundRecord, p: PaymentRecord, failure?: string) {
     const booking = await bookings.getBookingForPayment(r.bookingId, tx);
@@ -212,6 +221,13 @@ export function createRefunds(deps: PaymentsDeps) {
       const p = await repo.findPayment(prisma, r.paymentId);
       if (!p?.flwTransactionId)
         throw new PermanentError(`refund ${r.id}: payment ${r.paymentId} has no provider transaction`);
+      const startedAt = clock.now();
+      if (!(await repo.claimRefundAttempt(prisma, r.id, startedAt, attemptLeaseMs))) {
+        const current = await repo.findRefund(prisma, r.id);
+        if (current?.status !== 'PENDING') return { outcome: 'UNCHANGED', refundId };
+        // Retryable: the other attempt's answer is applied meanwhile, or its lease runs out.
+        throw new Error(`refund ${r.id}: another attempt is calling Flutterwave (refund attempt in flight)`);
+      }
       try {
         const refund = await flutterwave.refundTransaction(p.flwTransactionId, {
           comments: `Tikiti refund ${r.reason.toLowerCase()}`,
@@ -222,7 +238,11 @@ export function createRefunds(deps: PaymentsDeps) {
             : ({ ok: true, providerRefundId: refund.id } as const);
         return { outcome: 'ANSWERED', refund: r, payment: p, result };
       } catch (err) {
-        if (!(err instanceof FlutterwaveError) || err.info.retryable || err.info.outcomeUnknown) throw err;
+        if (!(err instanceof FlutterwaveError) || err.info.retryable || err.info.outcomeUnknown) {
+          // No answer: the retry may call again at once (and meets "already refunded" if this went through).
+          await repo.releaseRefundAttempt(prisma, r.id, startedAt).catch(() => undefined);
+          throw err;
+        }
         const message = err.info.providerMessage ?? err.message;
         // An earlier attempt whose answer we lost went through.
         const result = ALREADY_REFUNDED.test(message)

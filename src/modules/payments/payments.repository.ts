@@ -316,6 +316,32 @@ export async function finishRefund(
 }
 
 /**
+ * Claims the right to call Flutterwave for a PENDING refund: stamps `attempt_started_at` unless
+ * another attempt stamped it less than `leaseMs` ago. True when this caller may call. The lease
+ * must outlast the longest refund call; if it did not, two calls could be in flight at once
+ * (still not two refunds: see payments.refunds.ts), and a refusal of the second could be
+ * recorded over the success of the first.
+ */
+export async function claimRefundAttempt(
+  db: Client,
+  id: string,
+  now: Date,
+  leaseMs: number,
+): Promise<boolean> {
+  const before = new Date(now.getTime() - leaseMs);
+  const n = await db.$executeRaw`
+    UPDATE refunds SET attempt_started_at = ${now}
+    WHERE id = ${id}::uuid AND status = 'PENDING' AND (attempt_started_at IS NULL OR attempt_started_at <= ${before})`;
+  return n === 1;
+}
+
+/** Gives up this caller's claim (its call failed), so that a retry may call at once. */
+export async function releaseRefundAttempt(db: Client, id: string, startedAt: Date): Promise<void> {
+  await db.$executeRaw`
+    UPDATE refunds SET attempt_started_at = NULL WHERE id = ${id}::uuid AND attempt_started_at = ${startedAt}`;
+}
+
+/**
  * Claims up to `limit` refunds still PENDING since `staleBefore` (their message was
  * dead-lettered after the provider stayed unreachable) and marks them touched now, so that the
  * next pass skips them for another period. SKIP LOCKED: several workers share the work.
