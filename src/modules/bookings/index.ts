@@ -21,6 +21,7 @@ export {
   type ReserveResult,
 } from './bookings.service';
 export { BookingEvents, type BookingEventPayload } from './bookings.events';
+export { bookingDto, type BookingDto } from './bookings.dto';
 export { newReference } from './bookings.reference';
 export type { SalesStats } from './bookings.repository';
 export type {

@@ -7,6 +7,7 @@ import { createRateLimit } from '../../shared/http/rate-limit';
 import { validate, validated } from '../../shared/http/validate';
 import type { Platform } from '../../shared/platform';
 import { renderPage } from '../../web/views';
+import { paymentRateLimit } from './payments.confirm';
 import { paymentDto, refundDto } from './payments.dto';
 import type { PaymentsService } from './payments.service';
 
@@ -37,12 +38,7 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
   const router = Router();
   const { config, redis } = platform;
   // Each of these may call Flutterwave: per user, across every web process.
-  const paymentLimit = createRateLimit(redis, config.REDIS_PREFIX, {
-    name: 'payments',
-    windowMs: config.PAYMENT_RATE_LIMIT_WINDOW_MS,
-    limit: config.PAYMENT_RATE_LIMIT_MAX,
-    key: (req) => `u:${req.actor?.userId ?? 'anonymous'}`,
-  });
+  const paymentLimit = paymentRateLimit(platform);
   // Only webhook calls that fail authentication are counted (per client IP, the default key for a
   // request without a session): someone guessing
   // the hash is slowed down, while Flutterwave's own deliveries are never throttled.
