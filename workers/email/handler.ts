@@ -9,7 +9,6 @@ import { getCampaignsByIds, type CampaignRecord } from '../../src/modules/campai
 import { PaymentEvents } from '../../src/modules/payments';
 import {
   createNotificationsService,
-  formatMoney,
   notificationsDepsFromConfig,
   recipientEventId,
   type NotificationsService,
@@ -27,14 +26,15 @@ import type { ConsumerSpec } from '../../src/shared/messaging/consumer';
 import type { DomainEvent } from '../../src/shared/messaging/events';
 import type { Logger } from '../../src/shared/logger';
 import type { Mailer } from '../../src/shared/mailer';
+import { formatMoney } from '../../src/shared/money';
 import type { Platform } from '../../src/shared/platform';
 import type { Storage } from '../../src/shared/storage';
 
 /**
- * The payments module publishes this when money went back to the buyer (it is built on another
- * branch): `{ refundId, bookingId, userId, amountMinor, currency, cancelsBooking }`. Read
- * defensively: only bookingId, amountMinor and currency are required here, and everything else is
- * re-read.
+ * The payments module publishes this when money went back to the buyer (PaymentEvents.refundCompleted,
+ * payload RefundEventPayload): `{ refundId, bookingId, userId, amountMinor, currency, cancelsBooking, … }`.
+ * Read defensively: only bookingId, amountMinor and currency are required here, and everything else
+ * is re-read.
  */
 export const REFUND_COMPLETED = 'refund.completed';
 type RefundCompletedPayload = {
@@ -206,7 +206,7 @@ export function emailConsumers(
     const { amountMinor, currency } = moneyOf(event);
     const failure = typeof event.payload.failure === 'string' ? event.payload.failure : 'not given';
     return {
-      headline: `A refund of ${formatMoney(amountMinor, currency)} failed for booking ${booking.reference}`,
+      headline: `A refund of ${formatMoney(amountMinor, currency, { display: 'code' })} failed for booking ${booking.reference}`,
       facts: [...about, `The provider said: ${failure}`],
       reviewUrl,
     };
