@@ -21,7 +21,7 @@ export {
   type ReserveResult,
 } from './bookings.service';
 export { BookingEvents, type BookingEventPayload } from './bookings.events';
-export { newReference } from './bookings.reference';
+export { newReference, parseBookingReference } from './bookings.reference';
 export { bookingDto, type BookingDto } from './bookings.dto';
 export type { SalesStats } from './bookings.repository';
 export type {

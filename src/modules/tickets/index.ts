@@ -63,7 +63,6 @@ export {
 export {
   renderTicketsPdf,
   formatSerial,
-  bookingReference,
   qrDimensions,
   type TicketPdfContext,
   type CampaignKind,

@@ -67,6 +67,7 @@ async function makePdf(): Promise<Buffer> {
         sellerName: 'Blue Note',
       },
       ticketTypes: { [typeId]: { name: 'Regular' } },
+      bookingReference: 'K7D4-QX9M',
     },
   );
 }

@@ -81,6 +81,7 @@ function hotelBooking(): { input: IssueTicketsInput; pdf: TicketPdfContext } {
           attributes: { nights: 3, roomType: 'Double, sea view', benefits: ['Breakfast'] },
         },
       },
+      bookingReference: 'K7D4-QX9M',
     },
   };
 }
@@ -177,6 +178,7 @@ describe('ticket PDFs', () => {
       'ENTRIES ALLOWED',
       String(result.tickets[0]!.serial).padStart(6, '0'),
       'Breakfast',
+      'K7D4-QX9M', // the booking's reference as the site shows it, never a slice of its id
     ]) {
       expect(text).toContain(expected);
     }
