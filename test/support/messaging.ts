@@ -1,6 +1,11 @@
+import crypto from 'node:crypto';
 import type { AsyncMessage } from 'rabbitmq-client';
 import type { Broker } from '../../src/shared/messaging/broker';
-import { consumerDeps as platformConsumerDeps, type ConsumerDeps } from '../../src/shared/messaging/consumer';
+import {
+  consumerDeps as platformConsumerDeps,
+  retryDelayMs,
+  type ConsumerDeps,
+} from '../../src/shared/messaging/consumer';
 import { OutboxRelay } from '../../src/shared/messaging/relay';
 import type { Platform } from '../../src/shared/platform';
 
@@ -26,6 +31,14 @@ export interface Tap {
   /** Every message the tap has received, in order (raw deliveries, no de-duplication). */
   messages: AsyncMessage[];
   ids(): string[];
+  /**
+   * Resolves once every message RabbitMQ had routed to the tap's queue before this call has
+   * reached the tap: a confirmed marker goes to the tap's own routing key and the tap waits for
+   * it. A queue delivers in order, so "nothing more arrived" is then a fact, not a sleep's hope.
+   * Only messages whose publish was confirmed before the call are covered (the relay marks a row
+   * published after its confirm). The marker is not kept in `messages`.
+   */
+  settle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,14 +48,22 @@ export interface Tap {
  */
 export async function tapEvents(broker: Broker, queue: string, routingKeys: string[]): Promise<Tap> {
   const messages: AsyncMessage[] = [];
+  const markerKey = `test-tap-marker.${queue}`;
+  const markers = new Map<string, () => void>();
   const consumer = broker.connection.createConsumer(
     {
       queue,
       queueOptions: { exclusive: true, autoDelete: true },
       exchanges: [{ exchange: broker.exchange, type: 'topic', durable: true }],
-      queueBindings: routingKeys.map((routingKey) => ({ exchange: broker.exchange, routingKey, queue })),
+      queueBindings: [...routingKeys, markerKey].map((routingKey) => ({
+        exchange: broker.exchange,
+        routingKey,
+        queue,
+      })),
     },
     (msg) => {
+      const marker = msg.routingKey === markerKey ? markers.get(String(msg.messageId)) : undefined;
+      if (marker) return marker();
       messages.push(msg);
     },
   );
@@ -53,6 +74,24 @@ export async function tapEvents(broker: Broker, queue: string, routingKeys: stri
   return {
     messages,
     ids: () => messages.map((m) => String(m.messageId)),
+    async settle(timeoutMs = 10_000) {
+      const id = crypto.randomUUID();
+      let timer: NodeJS.Timeout | undefined;
+      const arrived = new Promise<void>((resolve, reject) => {
+        markers.set(id, resolve);
+        timer = setTimeout(
+          () => reject(new Error(`tap ${queue}: marker not back in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+      try {
+        await broker.publisher.send({ exchange: broker.exchange, routingKey: markerKey, messageId: id }, {});
+        await arrived;
+      } finally {
+        clearTimeout(timer);
+        markers.delete(id);
+      }
+    },
     close: () => consumer.close(),
   };
 }
@@ -63,3 +102,37 @@ export function ready(emitter: { once(event: 'ready', fn: () => void): unknown }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A queue's ready (not unacked) messages and its consumers, as RabbitMQ counts them now. */
+export async function queueState(
+  broker: Broker,
+  queue: string,
+): Promise<{ ready: number; consumers: number }> {
+  const ok = await broker.connection.queueDeclare({ queue, passive: true });
+  return { ready: ok.messageCount, consumers: ok.consumerCount };
+}
+
+/** A consumer's work queue and its delay queues (named as startConsumer names them). */
+export function consumerQueues(name: string, retryBaseMs: number, maxAttempts: number): string[] {
+  const retries = Array.from(
+    { length: maxAttempts - 1 },
+    (_, i) => `${name}.retry.${retryDelayMs(retryBaseMs, i + 1)}ms`,
+  );
+  return [name, ...retries];
+}
+
+/**
+ * Closes a consumer (its in-flight handlers finish, what it held unacked goes back to its queue)
+ * and answers how many messages still wait in `queues`. 0 means no further delivery can come:
+ * the fact a sleep-then-count only hopes for.
+ */
+export async function closeAndCountLeft(
+  consumer: { close(): Promise<void> },
+  broker: Broker,
+  queues: string[],
+): Promise<number> {
+  await consumer.close();
+  let left = 0;
+  for (const queue of queues) left += (await queueState(broker, queue)).ready;
+  return left;
+}
