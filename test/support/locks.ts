@@ -7,6 +7,13 @@ export async function backendPid(db: Pick<Db, '$queryRaw'>): Promise<number> {
   return row!.pid;
 }
 
+/** Whether some other session is waiting right now for a lock the session `holderPid` holds. */
+export async function isBlockedBy(db: Pick<Db, '$queryRaw'>, holderPid: number): Promise<boolean> {
+  const [row] = await db.$queryRaw<Array<{ waiting: number }>>`
+    SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE ${holderPid}::int = ANY(pg_blocking_pids(pid))`;
+  return row!.waiting > 0;
+}
+
 /**
  * Resolves once some other session is waiting for a lock that the session `holderPid` holds
  * (PostgreSQL's own pg_blocking_pids), i.e. a racing transaction has reached the locked row.
@@ -19,11 +26,7 @@ export async function waitUntilBlockedBy(
   timeoutMs = 10_000,
 ): Promise<void> {
   await waitFor(
-    async () => {
-      const [row] = await db.$queryRaw<Array<{ waiting: number }>>`
-        SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE ${holderPid}::int = ANY(pg_blocking_pids(pid))`;
-      return row!.waiting > 0;
-    },
+    () => isBlockedBy(db, holderPid),
     timeoutMs,
     `a session waiting for a lock held by backend ${holderPid}`,
   );

@@ -1,11 +1,7 @@
 import crypto from 'node:crypto';
 import type { AsyncMessage } from 'rabbitmq-client';
 import type { Broker } from '../../src/shared/messaging/broker';
-import {
-  consumerDeps as platformConsumerDeps,
-  retryDelayMs,
-  type ConsumerDeps,
-} from '../../src/shared/messaging/consumer';
+import { consumerDeps as platformConsumerDeps, type ConsumerDeps } from '../../src/shared/messaging/consumer';
 import { OutboxRelay } from '../../src/shared/messaging/relay';
 import type { Platform } from '../../src/shared/platform';
 
@@ -102,37 +98,3 @@ export function ready(emitter: { once(event: 'ready', fn: () => void): unknown }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A queue's ready (not unacked) messages and its consumers, as RabbitMQ counts them now. */
-export async function queueState(
-  broker: Broker,
-  queue: string,
-): Promise<{ ready: number; consumers: number }> {
-  const ok = await broker.connection.queueDeclare({ queue, passive: true });
-  return { ready: ok.messageCount, consumers: ok.consumerCount };
-}
-
-/** A consumer's work queue and its delay queues (named as startConsumer names them). */
-export function consumerQueues(name: string, retryBaseMs: number, maxAttempts: number): string[] {
-  const retries = Array.from(
-    { length: maxAttempts - 1 },
-    (_, i) => `${name}.retry.${retryDelayMs(retryBaseMs, i + 1)}ms`,
-  );
-  return [name, ...retries];
-}
-
-/**
- * Closes a consumer (its in-flight handlers finish, what it held unacked goes back to its queue)
- * and answers how many messages still wait in `queues`. 0 means no further delivery can come:
- * the fact a sleep-then-count only hopes for.
- */
-export async function closeAndCountLeft(
-  consumer: { close(): Promise<void> },
-  broker: Broker,
-  queues: string[],
-): Promise<number> {
-  await consumer.close();
-  let left = 0;
-  for (const queue of queues) left += (await queueState(broker, queue)).ready;
-  return left;
-}

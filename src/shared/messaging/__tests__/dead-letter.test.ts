@@ -1,11 +1,7 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
-import {
-  closeAndCountLeft,
-  consumerDeps,
-  consumerQueues,
-  createRelay,
-} from '../../../../test/support/messaging';
+import { consumerDeps, createRelay } from '../../../../test/support/messaging';
+import { closeAndCountLeft, consumerQueues } from '../../../../test/support/queues';
 import {
   createTestPlatform,
   resetDatabase,

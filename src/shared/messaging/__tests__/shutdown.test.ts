@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { closeAndCountLeft, consumerDeps, createRelay, queueState } from '../../../../test/support/messaging';
+import { consumerDeps, createRelay } from '../../../../test/support/messaging';
+import { closeAndCountLeft, queueState } from '../../../../test/support/queues';
 import { createTestPlatform, resetDatabase, waitFor } from '../../../../test/support/platform';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
 import { systemClock } from '../../clock';
@@ -92,7 +93,7 @@ describe('consumer shutdown and lost connections', () => {
     await waitFor(() => started.length === 1, 5_000, 'the first message to be in flight');
     // The second one has left the queue for the consumer's prefetch buffer.
     await waitFor(
-      async () => (await queueState(platform.broker, n.queue)).ready <= 1,
+      async () => (await queueState(platform.broker, n.queue)).messageCount <= 1,
       5_000,
       'the second message to be prefetched',
     );
@@ -101,7 +102,7 @@ describe('consumer shutdown and lost connections', () => {
     const closing = first.close().then(() => (closed = true));
     // close() has cancelled the subscription (RabbitMQ counts no consumer) and now waits.
     await waitFor(
-      async () => (await queueState(platform.broker, n.queue)).consumers === 0,
+      async () => (await queueState(platform.broker, n.queue)).consumerCount === 0,
       5_000,
       'the subscription to be cancelled',
     );
