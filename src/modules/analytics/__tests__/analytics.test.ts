@@ -6,11 +6,10 @@ import {
   makeTeamMember,
   signIn,
   signInAdmin,
-  startAuthApp,
+  startSellerApp,
   type AuthTestEnv,
   type TestSession,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
 import { createBookingsService } from '../../bookings';
 
 describe('seller analytics', () => {
@@ -21,10 +20,7 @@ describe('seller analytics', () => {
   let freeType: string;
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
-    const admin = await signInAdmin(env);
-    seller = await makeSeller(env, 'analytics.seller@example.test', { admin });
+    ({ env, seller } = await startSellerApp('analytics.seller@example.test'));
     const c = await seller
       .post('/api/v1/campaigns')
       .send(json(campaignBody(new Date(Date.now() - 86_400_000), {}, 10)));
