@@ -22,7 +22,7 @@ export {
 } from './bookings.service';
 export { BookingEvents, type BookingEventPayload } from './bookings.events';
 export { bookingDto, type BookingDto } from './bookings.dto';
-export { newReference } from './bookings.reference';
+export { newReference, parseBookingReference } from './bookings.reference';
 export type { SalesStats } from './bookings.repository';
 export type {
   BookingRecord,

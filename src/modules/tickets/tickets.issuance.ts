@@ -280,6 +280,18 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
     );
   }
 
+  /*
+   * A missing file is rendered again (derived data), and stored only if its tickets are still
+   * valid when it is stored. The re-check and the write run under the booking's issuance lock in
+   * shared mode (re-renders do not wait for each other), which a revocation holds exclusively
+   * around its VALID → REVOKED update and file deletion (revokeTicketsForBooking). So either the
+   * revocation commits first and the re-check sees REVOKED (nothing stored, TICKET_REVOKED), or
+   * the write comes first and the revocation, waiting for it, deletes the file.
+   * Without the lock a download or the email worker that read VALID just before a refund wrote
+   * the PDF back after the revocation had deleted it: a revoked ticket had a file again (the
+   * tickets-flow refund test saw it once). Rendering runs before the transaction, so the pooled
+   * connection is held only for a status read and a local file write.
+   */
   async function storedOrRendered(
     fileKey: string,
     tickets: Ticket[],
@@ -288,7 +300,14 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
     const stored = await storage.get(fileKey);
     if (stored) return stored;
     const rendered = await renderTicketsPdf(tickets, pdf);
-    await storage.put(fileKey, rendered);
+    const bookingId = tickets[0]!.bookingId;
+    const ids = new Set(tickets.map((t) => t.id));
+    await prisma.$transaction(async (tx) => {
+      await repo.lockBookingIssuanceShared(tx, bookingId);
+      const current = await repo.listTicketsByBooking(tx, bookingId);
+      if (current.some((t) => ids.has(t.id) && t.status === 'REVOKED')) throw TicketsErrors.ticketRevoked();
+      await storage.put(fileKey, rendered);
+    });
     return rendered;
   }
 

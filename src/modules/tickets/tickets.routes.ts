@@ -7,7 +7,6 @@ import { createRateLimit } from '../../shared/http/rate-limit';
 import { validate, validated } from '../../shared/http/validate';
 import type { Platform } from '../../shared/platform';
 import { publicKeyDto, revocationListDto, ticketDto } from './tickets.dto';
-import { bookingReference } from './tickets.pdf';
 import type { TicketsWorkflows } from './tickets.workflows';
 
 const uuidParam = (name: string) => param(name).isUUID().withMessage('not a valid id');
@@ -77,8 +76,8 @@ export function ticketsRoutes(platform: Platform, flows: TicketsWorkflows): ApiM
   const bookings = Router();
   bookings.get('/:id/tickets.pdf', requireSignIn(), validate(uuidParam('id')), async (req, res) => {
     const id = String(req.params.id);
-    const { pdf } = await flows.getBookingPdfForOwner(actorOf(req).userId, id);
-    sendPdf(res, pdf, `tickets-${bookingReference(id)}.pdf`);
+    const { pdf, bookingReference } = await flows.getBookingPdfForOwner(actorOf(req).userId, id);
+    sendPdf(res, pdf, `tickets-${bookingReference}.pdf`);
   });
   // Per user across every web process: each resend is an email to the buyer's own address.
   const resendLimit = createRateLimit(redis, config.REDIS_PREFIX, {

@@ -5,11 +5,10 @@ import {
   makeTeamMember,
   signIn,
   signInAdmin,
-  startAuthApp,
+  startFreshAuthApp,
   type AuthTestEnv,
   type TestSession,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
 
 describe('campaigns over HTTP', () => {
   let env: AuthTestEnv;
@@ -31,8 +30,7 @@ describe('campaigns over HTTP', () => {
   };
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
+    env = await startFreshAuthApp();
     admin = await signInAdmin(env);
     owner = await makeSeller(env, 'owner@example.test', { admin });
     otherSeller = await makeSeller(env, 'other-seller@example.test', { admin });
