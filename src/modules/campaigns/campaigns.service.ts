@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { recordAudit } from '../../shared/audit';
+import { AppError } from '../../shared/errors';
 import type { Clock } from '../../shared/clock';
 import { isUniqueViolation, unlessUniqueViolation, type Db, type Tx } from '../../shared/db';
 import type { Actor } from '../../shared/http/authorize';
@@ -82,6 +83,45 @@ export const EDITABLE_CAMPAIGN_FIELDS: Record<CampaignStatus, ReadonlyArray<keyo
   ENDED: [],
   CANCELLED: [],
 };
+
+/** What a field left out of a PUT becomes (as createCampaign defaults it); the slug is kept. */
+const CAMPAIGN_DEFAULTS: CampaignPatch = {
+  description: '',
+  latitude: null,
+  longitude: null,
+  saleStartsAt: null,
+  saleEndsAt: null,
+  tags: [],
+  maxTicketsPerCustomer: 10,
+  entryMode: 'SINGLE',
+  scansPerTicket: 1,
+  refundPolicy: '',
+  refundDeadlineHours: null,
+};
+
+/**
+ * The patch a PUT amounts to for a campaign in `status`: every field the state allows, from the
+ * input or its default. Fields the state does not allow come first as FIELD_NOT_ALLOWED; then an
+ * allowed field with no default that was left out is VALIDATION_FAILED.
+ */
+export function replacementPatch(status: CampaignStatus, input: CampaignPatch): CampaignPatch {
+  const allowed = EDITABLE_CAMPAIGN_FIELDS[status];
+  const refused = Object.keys(input).filter((k) => !allowed.includes(k as keyof CampaignInput));
+  if (refused.length) throw CampaignErrors.fieldsNotAllowed(refused, status);
+  const missing = allowed.filter((f) => input[f] === undefined && f !== 'slug' && !(f in CAMPAIGN_DEFAULTS));
+  if (missing.length) {
+    throw AppError.validation(
+      `A PUT replaces the campaign: these fields are required: ${missing.join(', ')}`,
+      missing.map((field) => ({ field, location: 'body', message: 'is required' })),
+    );
+  }
+  const patch: Record<string, unknown> = {};
+  for (const f of allowed) {
+    if (input[f] !== undefined) patch[f] = input[f];
+    else if (f in CAMPAIGN_DEFAULTS) patch[f] = CAMPAIGN_DEFAULTS[f];
+  }
+  return patch as CampaignPatch;
+}
 
 export interface TicketTypeInput {
   name: string;
@@ -207,6 +247,48 @@ export function createCampaignsService(deps: CampaignDeps) {
     });
   }
 
+  /** updateCampaign and replaceCampaign: the patch is made from the locked row. */
+  async function updateCampaignWith(
+    actor: Actor,
+    id: string,
+    toPatch: (c: CampaignRecord) => CampaignPatch,
+  ): Promise<CampaignRecord> {
+    return prisma.$transaction(async (tx) => {
+      const c = await lockForOwner(tx, actor, id);
+      const allowed = EDITABLE_CAMPAIGN_FIELDS[c.status];
+      if (!allowed.length) throw CampaignErrors.closed(c.status);
+      const patch = toPatch(c);
+      const refused = Object.keys(patch).filter((k) => !allowed.includes(k as keyof CampaignInput));
+      if (refused.length) throw CampaignErrors.fieldsNotAllowed(refused, c.status);
+      const data: Partial<repo.CampaignWrite> = { ...patch };
+      if (patch.country) data.country = patch.country.toUpperCase();
+      if (patch.currency) data.currency = patch.currency.toUpperCase();
+      if (patch.tags) data.tags = [...new Set(patch.tags.map((t) => t.toLowerCase()))];
+      if (patch.entryMode === 'SINGLE') data.scansPerTicket = 1;
+      checkDates({ ...c, ...data });
+      if (c.status !== 'DRAFT') {
+        const types = await repo.listTicketTypes(tx, id);
+        checkSaleWindows({ ...c, ...data }, types);
+      }
+      const now = clock.now();
+      const updated = await unlessUniqueViolation(
+        repo.updateCampaignFields(tx, id, data, now),
+        CampaignErrors.slugTaken,
+      );
+      if (c.status !== 'DRAFT') {
+        await enqueue(
+          tx,
+          createEvent(
+            CampaignEvents.updated,
+            { campaignId: id, sellerId: c.sellerId, fields: Object.keys(patch) },
+            clock,
+          ),
+        );
+      }
+      return updated;
+    });
+}
+
   return {
     /** Creates a DRAFT campaign owned by the signed-in seller; the slug is made unique. */
     async createCampaign(actor: Actor, input: CampaignInput): Promise<CampaignRecord> {
@@ -264,39 +346,16 @@ export function createCampaignsService(deps: CampaignDeps) {
 
     /** Applies an allow-listed patch for the campaign's state; anything else is refused, nothing written. */
     async updateCampaign(actor: Actor, id: string, patch: CampaignPatch): Promise<CampaignRecord> {
-      return prisma.$transaction(async (tx) => {
-        const c = await lockForOwner(tx, actor, id);
-        const allowed = EDITABLE_CAMPAIGN_FIELDS[c.status];
-        if (!allowed.length) throw CampaignErrors.closed(c.status);
-        const refused = Object.keys(patch).filter((k) => !allowed.includes(k as keyof CampaignInput));
-        if (refused.length) throw CampaignErrors.fieldsNotAllowed(refused, c.status);
-        const data: Partial<repo.CampaignWrite> = { ...patch };
-        if (patch.country) data.country = patch.country.toUpperCase();
-        if (patch.currency) data.currency = patch.currency.toUpperCase();
-        if (patch.tags) data.tags = [...new Set(patch.tags.map((t) => t.toLowerCase()))];
-        if (patch.entryMode === 'SINGLE') data.scansPerTicket = 1;
-        checkDates({ ...c, ...data });
-        if (c.status !== 'DRAFT') {
-          const types = await repo.listTicketTypes(tx, id);
-          checkSaleWindows({ ...c, ...data }, types);
-        }
-        const now = clock.now();
-        const updated = await unlessUniqueViolation(
-          repo.updateCampaignFields(tx, id, data, now),
-          CampaignErrors.slugTaken,
-        );
-        if (c.status !== 'DRAFT') {
-          await enqueue(
-            tx,
-            createEvent(
-              CampaignEvents.updated,
-              { campaignId: id, sellerId: c.sellerId, fields: Object.keys(patch) },
-              clock,
-            ),
-          );
-        }
-        return updated;
-      });
+      return updateCampaignWith(actor, id, () => patch);
+    },
+
+    /**
+     * Replaces every field the campaign's state allows (PUT): one left out goes back to its
+     * default, or is refused when it has none; fields the state does not allow are refused as in
+     * updateCampaign. Decided on the locked row, so a concurrent transition cannot widen it.
+     */
+    async replaceCampaign(actor: Actor, id: string, input: CampaignPatch): Promise<CampaignRecord> {
+      return updateCampaignWith(actor, id, (c) => replacementPatch(c.status, input));
     },
 
     /** DRAFT → ACTIVE once the campaign is sellable: a visible ticket type, coherent dates and sale windows. */

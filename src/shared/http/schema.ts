@@ -144,7 +144,7 @@ export const jsonObject = (maxBytes: number, message = `must be a JSON object of
 /** `?limit=` and `?cursor=` of a keyset-paginated list. */
 export const pageQuery = (maxLimit: number) => ({
   limit: queryInt(1, maxLimit).optional(),
-  cursor: text({ min: 1, max: 200, message: 'use nextCursor from a previous page' }).optional(),
+  cursor: text({ max: 200, message: 'use nextCursor from a previous page' }).optional(),
 });
 
 // ---------------------------------------------------------------- parsing
