@@ -51,9 +51,7 @@ const campaignFields = z.strictObject({
   longitude: num(-180, 180).nullable().optional(),
   startsAt: time,
   endsAt: time,
-  timezone: z
-    .string()
-    .refine((v) => TIMEZONES.has(v), { error: 'an IANA time zone such as Africa/Lagos' }),
+  timezone: z.string().refine((v) => TIMEZONES.has(v), { error: 'an IANA time zone such as Africa/Lagos' }),
   saleStartsAt: nullableTime,
   saleEndsAt: nullableTime,
   currency: z
@@ -202,7 +200,11 @@ export function campaignsRoutes(
       responses: { 200: 'The campaign', 404: 'CAMPAIGN_NOT_FOUND' },
     },
     async ({ params, query }, req, res) => {
-      const { campaign, ticketTypes } = await service.getPublicCampaign(params.idOrSlug, req.actor, query.code);
+      const { campaign, ticketTypes } = await service.getPublicCampaign(
+        params.idOrSlug,
+        req.actor,
+        query.code,
+      );
       const manager = Boolean(
         req.actor && (req.actor.roles.includes('SUPER_ADMIN') || req.actor.userId === campaign.sellerId),
       );
@@ -253,7 +255,13 @@ export function campaignsRoutes(
   const transition = (action: 'publish' | 'pause' | 'resume', summary: string, e422: string) =>
     api.post(
       `/:id/${action}`,
-      { summary, security: 'csrf', use: seller, params: byId, responses: { 200: 'The campaign', ...common, 422: e422 } },
+      {
+        summary,
+        security: 'csrf',
+        use: seller,
+        params: byId,
+        responses: { 200: 'The campaign', ...common, 422: e422 },
+      },
       async ({ params }, req, res) => {
         const actor = actorOf(req);
         const c =

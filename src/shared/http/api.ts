@@ -1,11 +1,6 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
-import {
-  errorResponse,
-  type ApiModule,
-  type OpenApiOperation,
-  type OpenApiPaths,
-} from './openapi';
+import { errorResponse, type ApiModule, type OpenApiOperation, type OpenApiPaths } from './openapi';
 import { jsonSchemaOf, parseRequest } from './schema';
 
 /*
@@ -42,7 +37,7 @@ export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema>
   /** 'session': a signed-in cookie session; 'csrf': that and the X-CSRF-Token header. */
   security?: 'session' | 'csrf';
   /** Middleware run before validation: authorisation first, then rate limits, body parsers. */
-  use?: RequestHandler[];
+  use?: readonly RequestHandler[];
   params?: P;
   query?: Q;
   body?: B;
@@ -58,6 +53,7 @@ export type RouteHandler<P, Q, B> = (
   input: RouteInput<P, Q, B>,
   req: Request,
   res: Response,
+  next: NextFunction,
 ) => unknown | Promise<unknown>;
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -76,7 +72,10 @@ export interface Api extends Record<Method, Define> {
 const isZod = (s: unknown): s is z.ZodType => Boolean(s && typeof s === 'object' && '_zod' in s);
 
 function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
-  return ((schema as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {}) as Record<string, z.ZodType>;
+  return ((schema as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {}) as Record<
+    string,
+    z.ZodType
+  >;
 }
 
 function parametersOf(where: 'path' | 'query', schema: Schema): unknown[] {
@@ -133,9 +132,13 @@ export function defineApi(o: { name: string; prefix: string; tags: string[]; rou
     (method: Method): Define =>
     (path, spec, handler) => {
       const schemas = { params: spec.params, query: spec.query, body: spec.body };
-      router[method](path, ...(spec.use ?? []), async (req: Request, res: Response) => {
-        const input = parseRequest(schemas, { params: req.params, query: req.query, body: req.body as unknown });
-        await handler(input as never, req, res);
+      router[method](path, ...(spec.use ?? []), async (req: Request, res: Response, next: NextFunction) => {
+        const input = parseRequest(schemas, {
+          params: req.params,
+          query: req.query,
+          body: req.body as unknown,
+        });
+        await handler(input as never, req, res, next);
       });
       const docPath = `${o.prefix}${path === '/' ? '' : path}`.replace(/:(\w+)/g, '{$1}') || '/';
       paths[docPath] = { ...(paths[docPath] ?? {}), [method]: operationOf(spec as never, o.tags) };
