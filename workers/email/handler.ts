@@ -29,6 +29,7 @@ import type { Logger } from '../../src/shared/logger';
 import type { Mailer } from '../../src/shared/mailer';
 import type { Platform } from '../../src/shared/platform';
 import type { Storage } from '../../src/shared/storage';
+import { isUuid } from '../../src/shared/uuid';
 
 /**
  * The payments module publishes this when money went back to the buyer (it is built on another
@@ -46,11 +47,9 @@ type RefundCompletedPayload = {
   cancelsBooking?: unknown;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function uuidField(event: DomainEvent<Record<string, unknown>>, field: string): string {
   const v = event.payload?.[field];
-  if (typeof v !== 'string' || !UUID.test(v))
+  if (typeof v !== 'string' || !isUuid(v))
     throw new PermanentError(`${event.name} ${event.id}: ${field} is not a uuid`);
   return v.toLowerCase();
 }

@@ -4,6 +4,7 @@ import type { ConsumerSpec } from '../../shared/messaging/consumer';
 import { createEmitter } from '../../shared/realtime';
 import type { Platform } from '../../shared/platform';
 import * as repo from './campaigns.repository';
+import { isUuid } from '../../shared/uuid';
 
 /*
  * Live counters. Browsers join the room `campaign:<id>` and receive `booking:counter` with
@@ -14,13 +15,12 @@ import * as repo from './campaigns.repository';
 
 export const COUNTER_EVENT = 'booking:counter';
 export const roomOf = (campaignId: string) => `campaign:${campaignId}`;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Web side: join/leave a campaign's room; the joining socket gets the snapshot. */
 export function registerCounterSockets(io: Server, prisma: Db): void {
   io.on('connection', (socket) => {
     socket.on('campaign:join', async (campaignId: unknown, ack?: (r: { ok: boolean }) => void) => {
-      if (typeof campaignId !== 'string' || !UUID.test(campaignId)) return ack?.({ ok: false });
+      if (typeof campaignId !== 'string' || !isUuid(campaignId)) return ack?.({ ok: false });
       await socket.join(roomOf(campaignId));
       const snapshot = await repo.counters(prisma, campaignId).catch(() => []);
       for (const s of snapshot) socket.emit(COUNTER_EVENT, s);
@@ -76,7 +76,7 @@ export function liveCountersConsumer(platform: Platform): ConsumerSpec<{ campaig
     inbox: false,
     async handle(event, { tx }) {
       const campaignId = event.payload.campaignId;
-      if (!campaignId || !UUID.test(campaignId)) return;
+      if (!campaignId || !isUuid(campaignId)) return;
       if (intervalMs === 0) await broadcast(tx, campaignId);
       else schedule(campaignId);
     },

@@ -224,7 +224,7 @@ export function ticketsRoutes(platform: Platform, flows: TicketsWorkflows): ApiM
     async ({ params }, req, res) => {
       const keys = await flows.getPublicKeysForGate(actorOf(req), params.id);
       res.set('Cache-Control', 'private, no-cache');
-      res.json({ campaignId: params.id.toLowerCase(), items: keys.map(publicKeyDto) });
+      res.json({ campaignId: params.id, items: keys.map(publicKeyDto) });
     },
   );
 

@@ -29,6 +29,7 @@ import type {
   SigningKeyRow,
   TicketRow,
 } from './tickets.repository';
+import { isUuid } from '../../shared/uuid';
 
 export type Issuance = 'SINGLE' | 'SEPARATE';
 
@@ -100,7 +101,6 @@ export type EntryResult =
       maxScans?: number;
     };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TICKETS_PER_BOOKING = 1000;
 
 function toTicket(r: TicketRow): Ticket {
@@ -143,9 +143,9 @@ function planTickets(input: IssueTicketsInput): PlannedTicket[] {
   const check = (ok: boolean, field: string, message: string) => {
     if (!ok) problems.push({ field, message });
   };
-  check(UUID.test(input.bookingId), 'bookingId', 'must be a uuid');
-  check(UUID.test(input.campaignId), 'campaignId', 'must be a uuid');
-  check(UUID.test(input.userId), 'userId', 'must be a uuid');
+  check(isUuid(input.bookingId), 'bookingId', 'must be a uuid');
+  check(isUuid(input.campaignId), 'campaignId', 'must be a uuid');
+  check(isUuid(input.userId), 'userId', 'must be a uuid');
   check(
     typeof input.holderName === 'string' &&
       input.holderName.trim().length > 0 &&
@@ -165,7 +165,7 @@ function planTickets(input: IssueTicketsInput): PlannedTicket[] {
     const issuance = item.issuance ?? input.issuance;
     const validFrom = item.validFrom ?? input.validFrom;
     const validUntil = item.validUntil ?? input.validUntil;
-    check(UUID.test(item.ticketTypeId), f('ticketTypeId'), 'must be a uuid');
+    check(isUuid(item.ticketTypeId), f('ticketTypeId'), 'must be a uuid');
     check(Number.isInteger(item.quantity) && item.quantity >= 1, f('quantity'), 'must be a positive integer');
     check(
       Number.isInteger(item.entriesPerTicket) && item.entriesPerTicket >= 1,
@@ -486,7 +486,7 @@ export function createTicketsService(deps: TicketsDeps) {
 
   /** A user's tickets, newest booking first (keyset pagination on the last ticket id seen). */
   async function listUserTickets(userId: string, take: number, afterId?: string): Promise<Ticket[]> {
-    if (afterId !== undefined && !UUID.test(afterId)) throw TicketsErrors.invalidCursor();
+    if (afterId !== undefined && !isUuid(afterId)) throw TicketsErrors.invalidCursor();
     return (await repo.listTicketsByUser(prisma, userId, take, afterId?.toLowerCase())).map(toTicket);
   }
 
@@ -497,7 +497,7 @@ export function createTicketsService(deps: TicketsDeps) {
    * tickets are not sent (TICKET_REVOKED).
    */
   async function requestTicketsResend(userId: string, bookingId: string): Promise<{ requestId: string }> {
-    if (!UUID.test(bookingId)) throw TicketsErrors.bookingTicketsNotFound();
+    if (!isUuid(bookingId)) throw TicketsErrors.bookingTicketsNotFound();
     const tickets = await repo.listTicketsByBooking(prisma, bookingId.toLowerCase());
     const first = tickets[0];
     if (!first || first.userId !== userId) throw TicketsErrors.bookingTicketsNotFound();
@@ -543,7 +543,7 @@ export function createTicketsService(deps: TicketsDeps) {
 
   /** One ticket, or a TICKET_NOT_FOUND error. */
   async function getTicket(ticketId: string): Promise<Ticket> {
-    if (!UUID.test(ticketId)) throw TicketsErrors.ticketNotFound();
+    if (!isUuid(ticketId)) throw TicketsErrors.ticketNotFound();
     const row = await repo.findTicket(prisma, ticketId.toLowerCase());
     if (!row) throw TicketsErrors.ticketNotFound();
     return toTicket(row);

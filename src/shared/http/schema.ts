@@ -10,8 +10,9 @@ import { UUID_PATTERN } from '../uuid';
  * - integers are JSON integers within stated bounds (no 1e20, no 1.5, no "5" in a JSON body);
  * - dates are ISO 8601 with a four-digit year, 0001-01-01 to 9999-12-31 (what PostgreSQL and
  *   every client prints; `+275760-09-13` is a 400, never reaches the driver);
- * - no string anywhere in the input (keys included) holds NUL or a lone surrogate: checked once
- *   for the whole input in parseInput, so free-form JSON (ticket type attributes) is covered too.
+ * - no string anywhere in the input (keys included) holds NUL or a lone surrogate, and nothing
+ *   nests deeper than MAX_INPUT_DEPTH: checked once for the whole input in parseInput, so
+ *   free-form JSON (ticket type attributes) is covered too.
  * Unknown body fields are refused where the schema is a `z.strictObject` (FIELD_NOT_ALLOWED).
  */
 
@@ -41,12 +42,19 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output' = 'input'
   return json;
 }
 
-/** A UUID (any version, either case), as a path parameter or a field. */
+/**
+ * A UUID (any version, either case), as a path parameter or a field, answered in lowercase:
+ * services compare ids as strings with what PostgreSQL returns (lowercase), so an upper-case id
+ * from a client must not become "another" campaign or ticket type.
+ */
 export const uuid = (message = 'must be a UUID') =>
-  documented(z.string({ error: message }).regex(UUID_PATTERN, { error: message }), {
-    type: 'string',
-    format: 'uuid',
-  });
+  documented(
+    z
+      .string({ error: message })
+      .regex(UUID_PATTERN, { error: message })
+      .transform((s) => s.toLowerCase()),
+    { type: 'string', format: 'uuid' },
+  );
 
 /** A string of `min` to `max` characters (after trimming when `trim`), optionally matching a pattern. */
 export function text(o: { max: number; min?: number; trim?: boolean; pattern?: RegExp; message?: string }) {
@@ -136,7 +144,10 @@ export const date = (message = 'must be an ISO 8601 time (years 0001 to 9999)') 
   );
 
 /** A JSON object (not an array, not null) of at most `maxBytes` when serialised. */
-export const jsonObject = (maxBytes: number, message = `must be a JSON object of at most ${maxBytes} bytes`) =>
+export const jsonObject = (
+  maxBytes: number,
+  message = `must be a JSON object of at most ${maxBytes} bytes`,
+) =>
   z
     .record(z.string(), z.unknown(), { error: message })
     .refine((v) => JSON.stringify(v).length <= maxBytes, { error: message });
@@ -160,23 +171,40 @@ function fieldOf(path: ReadonlyArray<PropertyKey>): string {
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** How deep any request input may nest (objects and arrays); deeper is refused before parsing. */
+export const MAX_INPUT_DEPTH = 32;
+
 /**
- * The first string (value or key) holding NUL or an unpaired surrogate, as a field path.
- * Iterative: a deeply nested body cannot overflow the stack.
+ * The first problem in an input that no schema should have to think about: a string (value or
+ * key) holding NUL or an unpaired surrogate, or nesting deeper than MAX_INPUT_DEPTH. Iterative,
+ * linear in the input's size (a path is built only for the value it names), so a hostile body
+ * cannot overflow the stack or cost quadratic time.
  */
-export function findUnsafeText(value: unknown): string | undefined {
+export function findUnsafeInput(value: unknown): { field: string; message: string } | undefined {
+  type Node = { v: unknown; key?: PropertyKey; parent?: Node; depth: number };
   const bad = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s);
-  const stack: Array<{ v: unknown; path: PropertyKey[] }> = [{ v: value, path: [] }];
+  const pathOf = (n: Node, last?: PropertyKey) => {
+    const path: PropertyKey[] = last === undefined ? [] : [last];
+    for (let at: Node | undefined = n; at?.parent; at = at.parent) path.unshift(at.key!);
+    return fieldOf(path) || '(root)';
+  };
+  const text = 'must not contain NUL characters or unpaired surrogates';
+  const stack: Node[] = [{ v: value, depth: 0 }];
   while (stack.length) {
-    const { v, path } = stack.pop()!;
+    const node = stack.pop()!;
+    const { v, depth } = node;
     if (typeof v === 'string') {
-      if (bad(v)) return fieldOf(path) || '(root)';
-    } else if (Array.isArray(v)) {
-      v.forEach((item, i) => stack.push({ v: item, path: [...path, i] }));
+      if (bad(v)) return { field: pathOf(node), message: text };
     } else if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
-      for (const [k, item] of Object.entries(v)) {
-        if (bad(k)) return fieldOf([...path, k]);
-        stack.push({ v: item, path: [...path, k] });
+      if (depth >= MAX_INPUT_DEPTH)
+        return { field: pathOf(node), message: `nests deeper than ${MAX_INPUT_DEPTH} levels` };
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) stack.push({ v: v[i], key: i, parent: node, depth: depth + 1 });
+      } else {
+        for (const [k, item] of Object.entries(v)) {
+          if (bad(k)) return { field: pathOf(node, k), message: text };
+          stack.push({ v: item, key: k, parent: node, depth: depth + 1 });
+        }
       }
     }
   }
@@ -194,13 +222,13 @@ function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
  * VALIDATION_FAILED carries one detail per bad field (`{ field, location, message }`);
  * unknown fields of a strict body are FIELD_NOT_ALLOWED, naming each.
  */
-export function parseInput<S extends z.ZodType>(location: InputLocation, schema: S, input: unknown): z.output<S> {
-  const unsafe = findUnsafeText(input);
-  if (unsafe) {
-    throw AppError.validation('The request has invalid fields', [
-      { field: unsafe, location, message: 'must not contain NUL characters or unpaired surrogates' },
-    ]);
-  }
+export function parseInput<S extends z.ZodType>(
+  location: InputLocation,
+  schema: S,
+  input: unknown,
+): z.output<S> {
+  const unsafe = findUnsafeInput(input);
+  if (unsafe) throw AppError.validation('The request has invalid fields', [{ ...unsafe, location }]);
   const value = location === 'body' && input === undefined ? {} : input;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -208,7 +236,9 @@ export function parseInput<S extends z.ZodType>(location: InputLocation, schema:
   if (issues.some((i) => i.path.length === 0 && i.code === 'invalid_type')) {
     throw AppError.validation(`The ${location === 'body' ? 'body' : location} must be a JSON object`);
   }
-  const unknown = issues.flatMap((i) => (i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys : []));
+  const unknown = issues.flatMap((i) =>
+    i.code === 'unrecognized_keys' && i.path.length === 0 ? i.keys : [],
+  );
   if (unknown.length) {
     throw AppError.validation(
       `These fields cannot be set: ${unknown.join(', ')}`,
