@@ -287,7 +287,7 @@ export function createCampaignsService(deps: CampaignDeps) {
       }
       return updated;
     });
-}
+  }
 
   return {
     /** Creates a DRAFT campaign owned by the signed-in seller; the slug is made unique. */

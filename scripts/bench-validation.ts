@@ -1,0 +1,91 @@
+/*
+ * Microbenchmark: validating the booking request body (POST /api/v1/bookings) with the
+ * express-validator chain the route used before (plus its onlyFields check) against the zod
+ * schema it uses now (through parseRequest, as the route runs it, NUL/depth scan included).
+ * Prints ops/s for a valid and an invalid body. Runs about 8 s on one core: `npx tsx scripts/bench-validation.ts`.
+ */
+import crypto from 'node:crypto';
+import { body, matchedData, validationResult } from 'express-validator';
+import { reserveBody } from '../src/modules/bookings/bookings.routes';
+import { ISSUANCES } from '../src/modules/bookings/bookings.types';
+import { parseRequest, z } from '../src/shared/http/schema';
+
+const BODY_FIELDS = ['campaignId', 'items', 'issuance', 'accessCode'];
+const chains = [
+  body('campaignId').isUUID().withMessage('a campaign id'),
+  body('items').isArray({ min: 1, max: 20 }).withMessage('1 to 20 items'),
+  body('items.*.ticketTypeId').isUUID().withMessage('a ticket type id'),
+  body('items.*.quantity').isInt({ min: 1, max: 1000 }).withMessage('an integer from 1').toInt(),
+  body('issuance')
+    .isIn([...ISSUANCES])
+    .withMessage(`one of ${ISSUANCES.join(', ')}`),
+  body('accessCode').optional().isString().isLength({ min: 1, max: 64 }),
+];
+
+/** The old route's work: onlyFields, the chains, validationResult and matchedData. */
+async function oldValidate(b: Record<string, unknown>): Promise<boolean> {
+  const req = { body: b, params: {}, query: {}, headers: {}, cookies: {} };
+  if (Object.keys(req.body).some((k) => !BODY_FIELDS.includes(k))) return false;
+  for (const chain of chains) await chain.run(req);
+  if (!validationResult(req).isEmpty()) return false;
+  matchedData(req, { includeOptionals: false });
+  return true;
+}
+
+function newValidate(b: Record<string, unknown>, schema: z.ZodType = reserveBody): boolean {
+  try {
+    parseRequest({ body: schema }, { body: b, params: {}, query: {} });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const valid = {
+  campaignId: crypto.randomUUID(),
+  items: [
+    { ticketTypeId: crypto.randomUUID(), quantity: 2 },
+    { ticketTypeId: crypto.randomUUID(), quantity: 1 },
+  ],
+  issuance: 'SINGLE',
+};
+const invalid = { ...valid, items: [{ ticketTypeId: 'nope', quantity: 1.5 }], issuance: 'BOTH' };
+
+async function opsPerSecond(name: string, fn: () => unknown, ms = 1500): Promise<number> {
+  for (let i = 0; i < 2000; i++) await fn(); // warm-up
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms) * 1_000_000n;
+  while (process.hrtime.bigint() < end) {
+    for (let i = 0; i < 200; i++) await fn();
+    n += 200;
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const ops = n / seconds;
+  console.log(`${name.padEnd(48)} ${Math.round(ops).toLocaleString('en').padStart(10)} ops/s`);
+  return ops;
+}
+
+async function main() {
+  const compiled = (z as unknown as { compile?: (s: z.ZodType) => z.ZodType }).compile?.(reserveBody);
+  if (
+    !(await oldValidate(valid)) ||
+    !newValidate(valid) ||
+    (await oldValidate(invalid)) ||
+    newValidate(invalid)
+  ) {
+    throw new Error('the two validators disagree on the sample bodies');
+  }
+  console.log(`Booking body validation, Node ${process.version}, ${new Date().toISOString()}`);
+  const oldOk = await opsPerSecond('express-validator chain, valid body', () => oldValidate(valid));
+  const newOk = await opsPerSecond('zod schema (parseRequest), valid body', () => newValidate(valid));
+  const oldBad = await opsPerSecond('express-validator chain, invalid body', () => oldValidate(invalid));
+  const newBad = await opsPerSecond('zod schema (parseRequest), invalid body', () => newValidate(invalid));
+  if (compiled)
+    await opsPerSecond('zod z.compile(schema), valid body (not used)', () => newValidate(valid, compiled));
+  console.log(
+    `ratio zod / express-validator: valid ${(newOk / oldOk).toFixed(1)}x, invalid ${(newBad / oldBad).toFixed(1)}x`,
+  );
+}
+
+void main();
