@@ -1,17 +1,10 @@
-import { countryCode, oneOf, queryInt, text, uuid, z } from '../../shared/http/schema';
+import { countryCode, email, oneOf, queryInt, text, uuid, z } from '../../shared/http/schema';
 import { APPLICATION_STATUSES, BUSINESS_TYPES, TEAM_ROLES } from './auth.constants';
 
 /**
  * Input schemas shared by the JSON API and the page forms. Not strict: forms post their CSRF
  * token (`_csrf`) in the body, and only the declared fields reach a service.
  */
-
-const email = (message = 'must be an email address') =>
-  z
-    .string({ error: message })
-    .trim()
-    .max(254, { error: message })
-    .pipe(z.email({ error: message }));
 
 export const signInQuery = z.object({
   login_hint: email().optional(),

@@ -65,6 +65,21 @@ export function text(o: { max: number; min?: number; trim?: boolean; pattern?: R
   return o.pattern ? s.regex(o.pattern, { error }) : s;
 }
 
+/** An email address (trimmed, at most 254 characters). */
+export const email = (message = 'must be an email address') =>
+  documented(
+    z
+      .string({ error: message })
+      .trim()
+      .max(254, { error: message })
+      .pipe(z.email({ error: message })),
+    {
+      type: 'string',
+      format: 'email',
+      maxLength: 254,
+    },
+  );
+
 /** A JSON integer from min to max (a safe integer: no floats, no 1e20, no numeric strings). */
 export const int = (min: number, max: number, message = `must be an integer from ${min} to ${max}`) =>
   z.int({ error: message }).min(min, { error: message }).max(max, { error: message });
