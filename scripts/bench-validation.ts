@@ -6,11 +6,11 @@
  */
 import crypto from 'node:crypto';
 import { body, matchedData, validationResult } from 'express-validator';
-import { reserveBody } from '../src/modules/bookings/bookings.routes';
-import { ISSUANCES } from '../src/modules/bookings/bookings.types';
+import { reserveBody } from '../src/modules/bookings';
 import { parseRequest, z } from '../src/shared/http/schema';
 
 const BODY_FIELDS = ['campaignId', 'items', 'issuance', 'accessCode'];
+const ISSUANCES = ['SINGLE', 'SEPARATE'];
 const chains = [
   body('campaignId').isUUID().withMessage('a campaign id'),
   body('items').isArray({ min: 1, max: 20 }).withMessage('1 to 20 items'),

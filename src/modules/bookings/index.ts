@@ -23,6 +23,8 @@ export {
 export { BookingEvents, type BookingEventPayload } from './bookings.events';
 export { newReference } from './bookings.reference';
 export { bookingDto, type BookingDto } from './bookings.dto';
+/** The request schema of POST /api/v1/bookings (scripts/bench-validation.ts measures it). */
+export { reserveBody } from './bookings.routes';
 export type { SalesStats } from './bookings.repository';
 export type {
   BookingRecord,
