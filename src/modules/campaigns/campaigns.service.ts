@@ -104,7 +104,7 @@ const CAMPAIGN_DEFAULTS: CampaignPatch = {
  * input or its default. Fields the state does not allow come first as FIELD_NOT_ALLOWED; then an
  * allowed field with no default that was left out is VALIDATION_FAILED.
  */
-export function replacementPatch(status: CampaignStatus, input: CampaignPatch): CampaignPatch {
+function replacementPatch(status: CampaignStatus, input: CampaignPatch): CampaignPatch {
   const allowed = EDITABLE_CAMPAIGN_FIELDS[status];
   const refused = Object.keys(input).filter((k) => !allowed.includes(k as keyof CampaignInput));
   if (refused.length) throw CampaignErrors.fieldsNotAllowed(refused, status);
