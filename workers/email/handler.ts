@@ -21,6 +21,7 @@ import type { Logger } from '../../src/shared/logger';
 import type { QueueTopology } from '../../src/shared/messaging/topology';
 import { formatMoney } from '../../src/shared/money';
 import type { Platform } from '../../src/shared/platform';
+import { isUuid } from '../../src/shared/uuid';
 
 /**
  * PaymentEvents.refundCompleted's payload (RefundEventPayload): `{ refundId, bookingId, userId,
@@ -36,11 +37,9 @@ type RefundCompletedPayload = {
   cancelsBooking?: unknown;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function uuidField(event: DomainEvent<Record<string, unknown>>, field: string): string {
   const v = event.payload?.[field];
-  if (typeof v !== 'string' || !UUID.test(v))
+  if (typeof v !== 'string' || !isUuid(v))
     throw new PermanentError(`${event.name} ${event.id}: ${field} is not a uuid`);
   return v.toLowerCase();
 }

@@ -23,6 +23,8 @@ export {
 export { BookingEvents, type BookingEventPayload } from './bookings.events';
 export { bookingDto, type BookingDto } from './bookings.dto';
 export { newReference, parseBookingReference } from './bookings.reference';
+/** The request schema of POST /api/v1/bookings (scripts/bench-validation.ts measures it). */
+export { reserveBody } from './bookings.routes';
 export type { SalesStats } from './bookings.repository';
 export type {
   BookingRecord,

@@ -1,9 +1,8 @@
-import { Router } from 'express';
-import { param } from 'express-validator';
+import { defineApi } from '../../shared/http/api';
 import { actorOf, requireSignIn } from '../../shared/http/authorize';
-import { errorResponse, type ApiModule, type OpenApiPaths } from '../../shared/http/openapi';
+import type { ApiModule } from '../../shared/http/openapi';
 import { createRateLimit } from '../../shared/http/rate-limit';
-import { validate } from '../../shared/http/validate';
+import { uuid, z } from '../../shared/http/schema';
 import type { Platform } from '../../shared/platform';
 import { bookingDto } from '../bookings';
 import type { PaymentsService } from './payments.service';
@@ -29,23 +28,10 @@ export function paymentRateLimit({ config, redis }: Pick<Platform, 'config' | 'r
 }
 
 export function confirmPaymentApi(platform: Platform, service: PaymentsService): ApiModule {
-  const router = Router();
-  const paymentLimit = paymentRateLimit(platform);
-  router.post(
+  const api = defineApi({ name: 'payments-confirm', prefix: BOOKINGS_PREFIX, tags: ['payments'] });
+  api.post(
     '/:id/confirm',
-    requireSignIn(),
-    paymentLimit,
-    validate(param('id').isUUID().withMessage('not a valid id')),
-    async (req, res) => {
-      res.json(bookingDto(await service.confirmBookingPayment(actorOf(req), String(req.params.id))));
-    },
-  );
-  return { name: 'payments-confirm', prefix: BOOKINGS_PREFIX, router, paths: openapi };
-}
-
-const openapi: OpenApiPaths = {
-  '/api/v1/bookings/{id}/confirm': {
-    post: {
+    {
       summary: "Confirm payment: verify the buyer's open payment for this booking with Flutterwave now",
       description:
         "For the booking's buyer. The booking's open payment is verified with Flutterwave at once (by transaction id when " +
@@ -53,41 +39,37 @@ const openapi: OpenApiPaths = {
         'Flutterwave reports a successful charge of the amount and currency asked for. Answers the booking as it is ' +
         'afterwards (still PENDING when nothing was paid). A booking whose payment settled already is answered as it is. ' +
         'No request body.',
-      tags: ['payments'],
-      security: [{ session: [], csrf: [] }],
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+      security: 'csrf',
+      use: [requireSignIn(), paymentRateLimit(platform)],
+      params: z.object({ id: uuid('not a valid id') }),
       responses: {
-        '200': {
-          description: 'The booking after verification',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                description: 'The booking, as GET /api/v1/bookings/{id} shows it',
-                required: ['id', 'reference', 'status', 'totalMinor', 'currency'],
-                properties: {
-                  id: { type: 'string', format: 'uuid' },
-                  reference: { type: 'string' },
-                  status: {
-                    type: 'string',
-                    enum: ['PENDING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED'],
-                  },
-                  totalMinor: { type: 'integer' },
-                  currency: { type: 'string' },
-                  confirmedAt: { type: ['string', 'null'], format: 'date-time' },
-                },
-              },
-            },
-          },
-        },
-        '400': errorResponse('VALIDATION_FAILED: not a valid id'),
-        '401': errorResponse('UNAUTHENTICATED'),
-        '403': errorResponse('CSRF_INVALID'),
-        '404': errorResponse("BOOKING_NOT_FOUND (also for another buyer's booking)"),
-        '409': errorResponse('NO_PAYMENT_TO_VERIFY: the booking was never sent to the checkout'),
-        '429': errorResponse('RATE_LIMITED'),
-        '503': errorResponse('PROVIDER_UNAVAILABLE: Flutterwave did not answer; nothing changed, try again'),
+        200: { description: 'The booking after verification', schema: confirmedBookingSchema },
+        400: 'VALIDATION_FAILED: not a valid id',
+        401: 'UNAUTHENTICATED',
+        403: 'CSRF_INVALID',
+        404: "BOOKING_NOT_FOUND (also for another buyer's booking)",
+        409: 'NO_PAYMENT_TO_VERIFY: the booking was never sent to the checkout',
+        429: 'RATE_LIMITED',
+        503: 'PROVIDER_UNAVAILABLE: Flutterwave did not answer; nothing changed, try again',
       },
     },
+    async ({ params }, req, res) => {
+      res.json(bookingDto(await service.confirmBookingPayment(actorOf(req), params.id)));
+    },
+  );
+  return api.module();
+}
+
+const confirmedBookingSchema = {
+  type: 'object',
+  description: 'The booking, as GET /api/v1/bookings/{id} shows it',
+  required: ['id', 'reference', 'status', 'totalMinor', 'currency'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    reference: { type: 'string' },
+    status: { type: 'string', enum: ['PENDING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED'] },
+    totalMinor: { type: 'integer' },
+    currency: { type: 'string' },
+    confirmedAt: { type: ['string', 'null'], format: 'date-time' },
   },
 };

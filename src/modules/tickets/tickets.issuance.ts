@@ -17,8 +17,8 @@ import { MAX_SCANS_LIMIT, signTicketPayload, toQrText } from './tickets.qr';
 import * as repo from './tickets.repository';
 import type { RevocationReason, TicketRow } from './tickets.repository';
 import type { IssueTicketsInput, Ticket } from './tickets.service';
+import { isUuid } from '../../shared/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TICKETS_PER_BOOKING = 1000;
 
 function toTicket(r: TicketRow): Ticket {
@@ -50,9 +50,9 @@ function planTickets(input: IssueTicketsInput): PlannedTicket[] {
   const check = (ok: boolean, field: string, message: string) => {
     if (!ok) problems.push({ field, message });
   };
-  check(UUID.test(input.bookingId), 'bookingId', 'must be a uuid');
-  check(UUID.test(input.campaignId), 'campaignId', 'must be a uuid');
-  check(UUID.test(input.userId), 'userId', 'must be a uuid');
+  check(isUuid(input.bookingId), 'bookingId', 'must be a uuid');
+  check(isUuid(input.campaignId), 'campaignId', 'must be a uuid');
+  check(isUuid(input.userId), 'userId', 'must be a uuid');
   check(
     typeof input.holderName === 'string' &&
       input.holderName.trim().length > 0 &&
@@ -72,7 +72,7 @@ function planTickets(input: IssueTicketsInput): PlannedTicket[] {
     const issuance = item.issuance ?? input.issuance;
     const validFrom = item.validFrom ?? input.validFrom;
     const validUntil = item.validUntil ?? input.validUntil;
-    check(UUID.test(item.ticketTypeId), f('ticketTypeId'), 'must be a uuid');
+    check(isUuid(item.ticketTypeId), f('ticketTypeId'), 'must be a uuid');
     check(Number.isInteger(item.quantity) && item.quantity >= 1, f('quantity'), 'must be a positive integer');
     check(
       Number.isInteger(item.entriesPerTicket) && item.entriesPerTicket >= 1,
@@ -351,7 +351,7 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
 
   /** A user's tickets, newest booking first (keyset pagination on the last ticket id seen). */
   async function listUserTickets(userId: string, take: number, afterId?: string): Promise<Ticket[]> {
-    if (afterId !== undefined && !UUID.test(afterId)) throw TicketsErrors.invalidCursor();
+    if (afterId !== undefined && !isUuid(afterId)) throw TicketsErrors.invalidCursor();
     return (await repo.listTicketsByUser(prisma, userId, take, afterId?.toLowerCase())).map(toTicket);
   }
 
@@ -362,7 +362,7 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
    * tickets are not sent (TICKET_REVOKED).
    */
   async function requestTicketsResend(userId: string, bookingId: string): Promise<{ requestId: string }> {
-    if (!UUID.test(bookingId)) throw TicketsErrors.bookingTicketsNotFound();
+    if (!isUuid(bookingId)) throw TicketsErrors.bookingTicketsNotFound();
     const tickets = await repo.listTicketsByBooking(prisma, bookingId.toLowerCase());
     const first = tickets[0];
     if (!first || first.userId !== userId) throw TicketsErrors.bookingTicketsNotFound();
@@ -383,7 +383,7 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
 
   /** One ticket, or a TICKET_NOT_FOUND error. */
   async function getTicket(ticketId: string): Promise<Ticket> {
-    if (!UUID.test(ticketId)) throw TicketsErrors.ticketNotFound();
+    if (!isUuid(ticketId)) throw TicketsErrors.ticketNotFound();
     const row = await repo.findTicket(prisma, ticketId.toLowerCase());
     if (!row) throw TicketsErrors.ticketNotFound();
     return toTicket(row);
