@@ -1,4 +1,4 @@
-import { PaymentsQueues } from '../src/modules/payments';
+import { PaymentQueues } from './payments/queues';
 import { topologyOf, type QueueTopology } from '../src/shared/messaging/topology';
 import { EmailQueues } from './email/handler';
 import { FinanceQueues } from './finance/handler';
@@ -14,7 +14,7 @@ export function platformTopology(): QueueTopology[] {
   return topologyOf([
     ...Object.values(TicketsQueues),
     ...Object.values(EmailQueues),
-    ...Object.values(PaymentsQueues),
+    ...Object.values(PaymentQueues),
     ...Object.values(FinanceQueues),
     ...Object.values(RealtimeQueues),
   ]);

@@ -5,7 +5,7 @@ import { startWorker } from '../../src/shared/worker';
 import type { Platform } from '../../src/shared/platform';
 import { createTestPlatform, waitFor } from '../support/platform';
 import { createModules } from '../../src/modules/container';
-import { paymentsWorker } from '../../src/modules/payments';
+import { paymentsWorker } from '../../workers/payments/handler';
 import { createMailer } from '../../src/shared/mailer';
 import { emailConsumers } from '../../workers/email/handler';
 import { financeWorker } from '../../workers/finance/handler';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Connection } from 'rabbitmq-client';
 import { createModules } from '../../src/modules/container';
-import { paymentsWorker, WEBHOOK_PATH, type PaymentsService } from '../../src/modules/payments';
+import { WEBHOOK_PATH, type PaymentsService } from '../../src/modules/payments';
 import { fixedClock } from '../../src/shared/clock';
 import type { Config } from '../../src/shared/config';
 import type { Actor } from '../../src/shared/http/authorize';
@@ -19,6 +19,7 @@ import { makeSeller, signIn, startAuthApp, type AuthTestEnv, type TestSession } 
 import { resetDatabase, waitFor } from './platform';
 import { createSale, type Sale } from './sale';
 import { createRelay } from './messaging';
+import { paymentsWorker } from '../../workers/payments/handler';
 
 /**
  * The payment flows end to end, in one test process: the app (real sign-in, real routes), the

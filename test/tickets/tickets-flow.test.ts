@@ -315,7 +315,15 @@ describe('issuance and email', () => {
         },
       }),
     ).toBe(1);
-    await new Promise((r) => setTimeout(r, 500));
+    // A second email could only come from an event for the email worker: every outbox row is
+    // published and nothing waits in its queue, so none is on its way.
+    await waitFor(
+      async () =>
+        (await env.workers.prisma.outboxMessage.count({ where: { publishedAt: null } })) === 0 &&
+        (await queueState(env.workers.broker, 'email.tickets')).messageCount === 0,
+      15_000,
+      'the outbox and the email queue to be drained',
+    );
     expect(mailsTo(buyer.email)).toHaveLength(1);
   });
 

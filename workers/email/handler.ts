@@ -17,7 +17,6 @@ import { BookingEvents, type BookingRecord, type BookingsService } from '../../s
 import { getCampaignsByIds, type CampaignRecord } from '../../src/modules/campaigns';
 import { PaymentEvents } from '../../src/modules/payments';
 import {
-  formatMoney,
   recipientEventId,
   type NotificationsService,
   type SendEmailOutcome,
@@ -29,15 +28,15 @@ import type { NoInboxConsumerSpec } from '../../src/shared/messaging/consumer';
 import type { DomainEvent } from '../../src/shared/messaging/events';
 import type { Logger } from '../../src/shared/logger';
 import type { QueueTopology } from '../../src/shared/messaging/topology';
+import { formatMoney } from '../../src/shared/money';
 import type { Platform } from '../../src/shared/platform';
+import { isUuid } from '../../src/shared/uuid';
 
 /**
- * The payments module publishes this when money went back to the buyer (it is built on another
- * branch): `{ refundId, bookingId, userId, amountMinor, currency, cancelsBooking }`. Read
- * defensively: only bookingId, amountMinor and currency are required here, and everything else is
- * re-read.
+ * PaymentEvents.refundCompleted's payload (RefundEventPayload): `{ refundId, bookingId, userId,
+ * amountMinor, currency, cancelsBooking, … }`. Read defensively: only bookingId, amountMinor and
+ * currency are required here, and everything else is re-read.
  */
-export const REFUND_COMPLETED = 'refund.completed';
 type RefundCompletedPayload = {
   refundId?: unknown;
   bookingId?: unknown;
@@ -47,11 +46,9 @@ type RefundCompletedPayload = {
   cancelsBooking?: unknown;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function uuidField(event: DomainEvent<Record<string, unknown>>, field: string): string {
   const v = event.payload?.[field];
-  if (typeof v !== 'string' || !UUID.test(v))
+  if (typeof v !== 'string' || !isUuid(v))
     throw new PermanentError(`${event.name} ${event.id}: ${field} is not a uuid`);
   return v.toLowerCase();
 }
@@ -100,7 +97,7 @@ function logOutcome(
 export const EmailQueues = {
   tickets: { name: 'email.tickets', events: [TicketEvents.issued, TicketEvents.resendRequested] },
   bookingExpired: { name: 'email.booking-expired', events: [BookingEvents.expired] },
-  refundCompleted: { name: 'email.refund-completed', events: [REFUND_COMPLETED] },
+  refundCompleted: { name: 'email.refund-completed', events: [PaymentEvents.refundCompleted] },
   paymentFlagged: { name: 'email.payment-flagged', events: [PaymentEvents.flagged] },
   refundFailed: { name: 'email.refund-failed', events: [PaymentEvents.refundFailed] },
   adminReview: {
@@ -229,7 +226,7 @@ export function emailConsumers(
     const { amountMinor, currency } = moneyOf(event);
     const failure = typeof event.payload.failure === 'string' ? event.payload.failure : 'not given';
     return {
-      headline: `A refund of ${formatMoney(amountMinor, currency)} failed for booking ${booking.reference}`,
+      headline: `A refund of ${formatMoney(amountMinor, currency, { display: 'code' })} failed for booking ${booking.reference}`,
       facts: [...about, `The provider said: ${failure}`],
       reviewUrl,
     };

@@ -1,6 +1,6 @@
 import { createModules } from '../../src/modules/container';
-import { paymentsWorker } from '../../src/modules/payments';
 import { runWorkerProcess } from '../../src/shared/worker';
+import { paymentsWorker } from './handler';
 
 /**
  * Payments: verifies every charge with Flutterwave before a booking is confirmed (webhooks and

@@ -4,8 +4,7 @@ import type { ConsumerSpec } from '../../src/shared/messaging/consumer';
 import type { QueueTopology } from '../../src/shared/messaging/topology';
 import type { Platform } from '../../src/shared/platform';
 import { createEmitter } from '../../src/shared/realtime';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../src/shared/uuid';
 
 /** The realtime worker's queues (declared by the relay from this constant; see workers/topology.ts). */
 export const RealtimeQueues = {
@@ -57,7 +56,7 @@ export function liveCountersConsumer(platform: Platform): ConsumerSpec<{ campaig
     inbox: false,
     async handle(event, { db }) {
       const campaignId = event.payload.campaignId;
-      if (!campaignId || !UUID.test(campaignId)) return;
+      if (!campaignId || !isUuid(campaignId)) return;
       if (intervalMs === 0) await broadcast(db, campaignId);
       else schedule(campaignId);
     },

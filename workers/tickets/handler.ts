@@ -4,6 +4,7 @@ import { AppError, PermanentError } from '../../src/shared/errors';
 import type { ConsumerSpec } from '../../src/shared/messaging/consumer';
 import type { DomainEvent } from '../../src/shared/messaging/events';
 import type { QueueTopology } from '../../src/shared/messaging/topology';
+import { isUuid } from '../../src/shared/uuid';
 
 /** How long the worker reuses a campaign's seller name and ticket type names (see pdfContextFor). */
 export const PRESENTATION_CACHE_MS = 10_000;
@@ -13,12 +14,11 @@ export const TicketsQueues = {
   issue: { name: 'tickets.issue', events: [BookingEvents.confirmed] },
   revoke: { name: 'tickets.revoke', events: [BookingEvents.cancelled] },
 } as const satisfies Record<string, QueueTopology>;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The booking id an event names, or a PermanentError: a retry cannot fix a malformed payload. */
 export function bookingIdOf(event: DomainEvent<Partial<BookingEventPayload>>): string {
   const id = event.payload?.bookingId;
-  if (typeof id !== 'string' || !UUID.test(id))
+  if (typeof id !== 'string' || !isUuid(id))
     throw new PermanentError(`${event.name} ${event.id} has no valid bookingId`);
   return id.toLowerCase();
 }

@@ -21,7 +21,10 @@ export {
   type ReserveResult,
 } from './bookings.service';
 export { BookingEvents, type BookingEventPayload } from './bookings.events';
-export { newReference } from './bookings.reference';
+export { bookingDto, type BookingDto } from './bookings.dto';
+export { newReference, parseBookingReference } from './bookings.reference';
+/** The request schema of POST /api/v1/bookings (scripts/bench-validation.ts measures it). */
+export { reserveBody } from './bookings.routes';
 export type { SalesStats } from './bookings.repository';
 export type {
   BookingRecord,

@@ -15,6 +15,7 @@ import {
   checkSaleWindows,
   EDITABLE_CAMPAIGN_FIELDS,
   lockForOwner,
+  replacementPatch,
   slugify,
   type CampaignInput,
   type CampaignPatch,
@@ -63,6 +64,48 @@ export function createCampaignLifecycle(deps: CampaignDeps) {
         after: { status: to, ...extra },
       });
       await enqueue(tx, createEvent(event, { campaignId: id, sellerId: c.sellerId, ...extraPayload }, clock));
+      return updated;
+    });
+  }
+
+  /** updateCampaign and replaceCampaign: the patch is made from the locked row. */
+  async function updateCampaignWith(
+    actor: Actor,
+    id: string,
+    toPatch: (c: CampaignRecord) => CampaignPatch,
+  ): Promise<CampaignRecord> {
+    return prisma.$transaction(async (tx) => {
+      const c = await lockForOwner(tx, actor, id);
+      const allowed = EDITABLE_CAMPAIGN_FIELDS[c.status];
+      if (!allowed.length) throw CampaignErrors.closed(c.status);
+      const patch = toPatch(c);
+      const refused = Object.keys(patch).filter((k) => !allowed.includes(k as keyof CampaignInput));
+      if (refused.length) throw CampaignErrors.fieldsNotAllowed(refused, c.status);
+      const data: Partial<repo.CampaignWrite> = { ...patch };
+      if (patch.country) data.country = patch.country.toUpperCase();
+      if (patch.currency) data.currency = patch.currency.toUpperCase();
+      if (patch.tags) data.tags = [...new Set(patch.tags.map((t) => t.toLowerCase()))];
+      if (patch.entryMode === 'SINGLE') data.scansPerTicket = 1;
+      checkDates({ ...c, ...data });
+      if (c.status !== 'DRAFT') {
+        const types = await repo.listTicketTypes(tx, id);
+        checkSaleWindows({ ...c, ...data }, types);
+      }
+      const now = clock.now();
+      const updated = await unlessUniqueViolation(
+        repo.updateCampaignFields(tx, id, data, now),
+        CampaignErrors.slugTaken,
+      );
+      if (c.status !== 'DRAFT') {
+        await enqueue(
+          tx,
+          createEvent(
+            CampaignEvents.updated,
+            { campaignId: id, sellerId: c.sellerId, fields: Object.keys(patch) },
+            clock,
+          ),
+        );
+      }
       return updated;
     });
   }
@@ -124,39 +167,16 @@ export function createCampaignLifecycle(deps: CampaignDeps) {
 
     /** Applies an allow-listed patch for the campaign's state; anything else is refused, nothing written. */
     async updateCampaign(actor: Actor, id: string, patch: CampaignPatch): Promise<CampaignRecord> {
-      return prisma.$transaction(async (tx) => {
-        const c = await lockForOwner(tx, actor, id);
-        const allowed = EDITABLE_CAMPAIGN_FIELDS[c.status];
-        if (!allowed.length) throw CampaignErrors.closed(c.status);
-        const refused = Object.keys(patch).filter((k) => !allowed.includes(k as keyof CampaignInput));
-        if (refused.length) throw CampaignErrors.fieldsNotAllowed(refused, c.status);
-        const data: Partial<repo.CampaignWrite> = { ...patch };
-        if (patch.country) data.country = patch.country.toUpperCase();
-        if (patch.currency) data.currency = patch.currency.toUpperCase();
-        if (patch.tags) data.tags = [...new Set(patch.tags.map((t) => t.toLowerCase()))];
-        if (patch.entryMode === 'SINGLE') data.scansPerTicket = 1;
-        checkDates({ ...c, ...data });
-        if (c.status !== 'DRAFT') {
-          const types = await repo.listTicketTypes(tx, id);
-          checkSaleWindows({ ...c, ...data }, types);
-        }
-        const now = clock.now();
-        const updated = await unlessUniqueViolation(
-          repo.updateCampaignFields(tx, id, data, now),
-          CampaignErrors.slugTaken,
-        );
-        if (c.status !== 'DRAFT') {
-          await enqueue(
-            tx,
-            createEvent(
-              CampaignEvents.updated,
-              { campaignId: id, sellerId: c.sellerId, fields: Object.keys(patch) },
-              clock,
-            ),
-          );
-        }
-        return updated;
-      });
+      return updateCampaignWith(actor, id, () => patch);
+    },
+
+    /**
+     * Replaces every field the campaign's state allows (PUT): one left out goes back to its
+     * default, or is refused when it has none; fields the state does not allow are refused as in
+     * updateCampaign. Decided on the locked row, so a concurrent transition cannot widen it.
+     */
+    async replaceCampaign(actor: Actor, id: string, input: CampaignPatch): Promise<CampaignRecord> {
+      return updateCampaignWith(actor, id, (c) => replacementPatch(c.status, input));
     },
 
     /**

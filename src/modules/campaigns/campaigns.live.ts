@@ -1,6 +1,7 @@
 import type { Server } from 'socket.io';
 import type { Db } from '../../shared/db';
 import * as repo from './campaigns.repository';
+import { isUuid } from '../../shared/uuid';
 
 /*
  * Live counters, web side (the consumer that broadcasts them runs in the realtime worker,
@@ -12,13 +13,12 @@ import * as repo from './campaigns.repository';
 
 export const COUNTER_EVENT = 'booking:counter';
 export const roomOf = (campaignId: string) => `campaign:${campaignId}`;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Web side: join/leave a campaign's room; the joining socket gets the snapshot. */
 export function registerCounterSockets(io: Server, prisma: Db): void {
   io.on('connection', (socket) => {
     socket.on('campaign:join', async (campaignId: unknown, ack?: (r: { ok: boolean }) => void) => {
-      if (typeof campaignId !== 'string' || !UUID.test(campaignId)) return ack?.({ ok: false });
+      if (typeof campaignId !== 'string' || !isUuid(campaignId)) return ack?.({ ok: false });
       await socket.join(roomOf(campaignId));
       const snapshot = await repo.counters(prisma, campaignId).catch(() => []);
       for (const s of snapshot) socket.emit(COUNTER_EVENT, s);

@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../../shared/db';
 import { actsForSeller, isAdmin, type Actor } from '../../shared/http/authorize';
+import { AppError } from '../../shared/errors';
 import { CampaignErrors } from './campaigns.errors';
 import * as repo from './campaigns.repository';
 import type { CampaignRecord, CampaignStatus, TicketTypeRecord } from './campaigns.types';
@@ -70,6 +71,45 @@ export const EDITABLE_CAMPAIGN_FIELDS: Record<CampaignStatus, ReadonlyArray<keyo
   ENDED: [],
   CANCELLED: [],
 };
+
+/** What a field left out of a PUT becomes (as createCampaign defaults it); the slug is kept. */
+const CAMPAIGN_DEFAULTS: CampaignPatch = {
+  description: '',
+  latitude: null,
+  longitude: null,
+  saleStartsAt: null,
+  saleEndsAt: null,
+  tags: [],
+  maxTicketsPerCustomer: 10,
+  entryMode: 'SINGLE',
+  scansPerTicket: 1,
+  refundPolicy: '',
+  refundDeadlineHours: null,
+};
+
+/**
+ * The patch a PUT amounts to for a campaign in `status`: every field the state allows, from the
+ * input or its default. Fields the state does not allow come first as FIELD_NOT_ALLOWED; then an
+ * allowed field with no default that was left out is VALIDATION_FAILED.
+ */
+export function replacementPatch(status: CampaignStatus, input: CampaignPatch): CampaignPatch {
+  const allowed = EDITABLE_CAMPAIGN_FIELDS[status];
+  const refused = Object.keys(input).filter((k) => !allowed.includes(k as keyof CampaignInput));
+  if (refused.length) throw CampaignErrors.fieldsNotAllowed(refused, status);
+  const missing = allowed.filter((f) => input[f] === undefined && f !== 'slug' && !(f in CAMPAIGN_DEFAULTS));
+  if (missing.length) {
+    throw AppError.validation(
+      `A PUT replaces the campaign: these fields are required: ${missing.join(', ')}`,
+      missing.map((field) => ({ field, location: 'body', message: 'is required' })),
+    );
+  }
+  const patch: Record<string, unknown> = {};
+  for (const f of allowed) {
+    if (input[f] !== undefined) patch[f] = input[f];
+    else if (f in CAMPAIGN_DEFAULTS) patch[f] = CAMPAIGN_DEFAULTS[f];
+  }
+  return patch as CampaignPatch;
+}
 
 export interface TicketTypeInput {
   name: string;

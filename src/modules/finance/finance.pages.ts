@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../shared/errors';
 import { actorOf, requireOwnRole, requireSignIn } from '../../shared/http/authorize';
+import { parseInput } from '../../shared/http/schema';
 import { flash } from '../../shared/http/session';
 import {
   formatMoney,
@@ -15,14 +16,7 @@ import { getUserSummaries } from '../auth';
 import { renderPage } from '../../web/views';
 import { approvalViewDto, differenceDto, overviewDto, statementLineDto, withdrawalDto } from './finance.dto';
 import { MOBILE_MONEY_OPERATORS, newMethodOf } from './finance.routes';
-import {
-  idParam,
-  parseOr400,
-  payoutMethodSchema,
-  rejectSchema,
-  sellerQuery,
-  withdrawalSchema,
-} from './finance.schemas';
+import { idParam, payoutMethodSchema, rejectSchema, sellerQuery, withdrawalSchema } from './finance.schemas';
 import type { FinanceService } from './finance.service';
 
 export const SELLER_FINANCE_PAGE = '/finance';
@@ -96,7 +90,7 @@ export function financePages(platform: Platform, service: FinanceService): Route
 
   router.get(SELLER_FINANCE_PAGE, requireSignIn(), async (req, res) => {
     const actor = actorOf(req);
-    const q = parseOr400(sellerQuery, req.query, 'query');
+    const q = parseInput('query', sellerQuery, req.query);
     const sellers = service.sellersOf(actor);
     if (!sellers.length)
       throw AppError.forbidden(
@@ -120,7 +114,7 @@ export function financePages(platform: Platform, service: FinanceService): Route
   });
 
   router.post(`${SELLER_FINANCE_PAGE}/payout-methods`, requireSignIn(), async (req, res) => {
-    const q = parseOr400(sellerQuery, req.query, 'query');
+    const q = parseInput('query', sellerQuery, req.query);
     await formAction(req, res, sellerPage(q.sellerId), async () => {
       const fields = formFields(req);
       if (
@@ -135,23 +129,23 @@ export function financePages(platform: Platform, service: FinanceService): Route
         };
       }
       for (const k of ['mpesaSender', 'mpesaSenderCountry', 'mpesaMobileNumber']) delete fields[k];
-      const body = parseOr400(payoutMethodSchema, fields, 'body');
+      const body = parseInput('body', payoutMethodSchema, fields);
       const m = await service.addPayoutMethod(actorOf(req), newMethodOf(body), q.sellerId);
       return `Payout method ${m.providerName} •••• ${m.last4} added. It can receive withdrawals from ${m.usableFrom.toISOString().slice(0, 16).replace('T', ' ')} UTC.`;
     });
   });
 
   router.post(`${SELLER_FINANCE_PAGE}/payout-methods/:id/remove`, requireSignIn(), async (req, res) => {
-    const q = parseOr400(sellerQuery, req.query, 'query');
+    const q = parseInput('query', sellerQuery, req.query);
     await formAction(req, res, sellerPage(q.sellerId), async () => {
-      const { id } = parseOr400(idParam, req.params, 'params');
+      const { id } = parseInput('params', idParam, req.params);
       const m = await service.removePayoutMethod(actorOf(req), id);
       return `Payout method •••• ${m.last4} removed.`;
     });
   });
 
   router.post(`${SELLER_FINANCE_PAGE}/withdrawals`, requireSignIn(), async (req, res) => {
-    const q = parseOr400(sellerQuery, req.query, 'query');
+    const q = parseInput('query', sellerQuery, req.query);
     await formAction(req, res, sellerPage(q.sellerId), async () => {
       const f = formFields(req);
       // The currency is the chosen method's: the form only names the method.
@@ -168,11 +162,11 @@ export function financePages(platform: Platform, service: FinanceService): Route
         throw AppError.validation('Reload the page and try again', [
           { field: 'idempotencyKey', message: 'missing' },
         ]);
-      const body = parseOr400(
-        withdrawalSchema,
-        { amountMinor: amountFromForm(f.amount, currency), currency, methodId: f.methodId },
-        'body',
-      );
+      const body = parseInput('body', withdrawalSchema, {
+        amountMinor: amountFromForm(f.amount, currency),
+        currency,
+        methodId: f.methodId,
+      });
       const r = await service.requestWithdrawal(actorOf(req), key, body);
       return r.replayed
         ? `That withdrawal was already requested (${r.withdrawal.status}).`
@@ -199,7 +193,7 @@ export function financePages(platform: Platform, service: FinanceService): Route
   });
 
   router.get(`${PLATFORM_FINANCE_PAGE}/withdrawals/:id`, platformFinance, async (req, res) => {
-    const { id } = parseOr400(idParam, req.params, 'params');
+    const { id } = parseInput('params', idParam, req.params);
     const view = approvalViewDto(await service.getApprovalView(id), clock.now());
     res.setHeader('Cache-Control', 'no-store');
     renderPage(req, res, 'finance/approval', {
@@ -212,7 +206,7 @@ export function financePages(platform: Platform, service: FinanceService): Route
   });
 
   router.post(`${PLATFORM_FINANCE_PAGE}/withdrawals/:id/approve`, platformFinance, async (req, res) => {
-    const { id } = parseOr400(idParam, req.params, 'params');
+    const { id } = parseInput('params', idParam, req.params);
     await formAction(req, res, PLATFORM_FINANCE_PAGE, async () => {
       const w = await service.approveWithdrawal(actorOf(req), id);
       return `Approved ${money(w.amountMinor, w.currency)}: the transfer is being sent.`;
@@ -220,9 +214,9 @@ export function financePages(platform: Platform, service: FinanceService): Route
   });
 
   router.post(`${PLATFORM_FINANCE_PAGE}/withdrawals/:id/reject`, platformFinance, async (req, res) => {
-    const { id } = parseOr400(idParam, req.params, 'params');
+    const { id } = parseInput('params', idParam, req.params);
     await formAction(req, res, PLATFORM_FINANCE_PAGE, async () => {
-      const { reason } = parseOr400(rejectSchema, formFields(req), 'body');
+      const { reason } = parseInput('body', rejectSchema, formFields(req));
       const w = await service.rejectWithdrawal(actorOf(req), id, reason);
       return `Rejected ${money(w.amountMinor, w.currency)}; the seller's money is available again.`;
     });

@@ -54,13 +54,7 @@ export {
   type TicketVerification,
   type VerificationKey,
 } from './tickets.qr';
-export {
-  renderTicketsPdf,
-  bookingReference,
-  qrDimensions,
-  type TicketPdfContext,
-  type CampaignKind,
-} from './tickets.pdf';
+export { renderTicketsPdf, qrDimensions, type TicketPdfContext, type CampaignKind } from './tickets.pdf';
 
 /** "My tickets" page, the buyer's PDFs and resends, and the gate devices' keys and revocation list. */
 export function ticketsWebModule(platform: Platform, flows: TicketsWorkflows): WebModule {

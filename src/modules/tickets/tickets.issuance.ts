@@ -17,8 +17,8 @@ import { MAX_SCANS_LIMIT, signTicketPayload, toQrText } from './tickets.qr';
 import * as repo from './tickets.repository';
 import type { RevocationReason, TicketRow } from './tickets.repository';
 import type { IssueTicketsInput, Ticket } from './tickets.service';
+import { isUuid } from '../../shared/uuid';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_TICKETS_PER_BOOKING = 1000;
 
 function toTicket(r: TicketRow): Ticket {
@@ -50,9 +50,9 @@ function planTickets(input: IssueTicketsInput): PlannedTicket[] {
   const check = (ok: boolean, field: string, message: string) => {
     if (!ok) problems.push({ field, message });
   };
-  check(UUID.test(input.bookingId), 'bookingId', 'must be a uuid');
-  check(UUID.test(input.campaignId), 'campaignId', 'must be a uuid');
-  check(UUID.test(input.userId), 'userId', 'must be a uuid');
+  check(isUuid(input.bookingId), 'bookingId', 'must be a uuid');
+  check(isUuid(input.campaignId), 'campaignId', 'must be a uuid');
+  check(isUuid(input.userId), 'userId', 'must be a uuid');
   check(
     typeof input.holderName === 'string' &&
       input.holderName.trim().length > 0 &&
@@ -72,7 +72,7 @@ function planTickets(input: IssueTicketsInput): PlannedTicket[] {
     const issuance = item.issuance ?? input.issuance;
     const validFrom = item.validFrom ?? input.validFrom;
     const validUntil = item.validUntil ?? input.validUntil;
-    check(UUID.test(item.ticketTypeId), f('ticketTypeId'), 'must be a uuid');
+    check(isUuid(item.ticketTypeId), f('ticketTypeId'), 'must be a uuid');
     check(Number.isInteger(item.quantity) && item.quantity >= 1, f('quantity'), 'must be a positive integer');
     check(
       Number.isInteger(item.entriesPerTicket) && item.entriesPerTicket >= 1,
@@ -280,6 +280,18 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
     );
   }
 
+  /*
+   * A missing file is rendered again (derived data), and stored only if its tickets are still
+   * valid when it is stored. The re-check and the write run under the booking's issuance lock in
+   * shared mode (re-renders do not wait for each other), which a revocation holds exclusively
+   * around its VALID → REVOKED update and file deletion (revokeTicketsForBooking). So either the
+   * revocation commits first and the re-check sees REVOKED (nothing stored, TICKET_REVOKED), or
+   * the write comes first and the revocation, waiting for it, deletes the file.
+   * Without the lock a download or the email worker that read VALID just before a refund wrote
+   * the PDF back after the revocation had deleted it: a revoked ticket had a file again (the
+   * tickets-flow refund test saw it once). Rendering runs before the transaction, so the pooled
+   * connection is held only for a status read and a local file write.
+   */
   async function storedOrRendered(
     fileKey: string,
     tickets: Ticket[],
@@ -288,7 +300,14 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
     const stored = await storage.get(fileKey);
     if (stored) return stored;
     const rendered = await renderTicketsPdf(tickets, pdf);
-    await storage.put(fileKey, rendered);
+    const bookingId = tickets[0]!.bookingId;
+    const ids = new Set(tickets.map((t) => t.id));
+    await prisma.$transaction(async (tx) => {
+      await repo.lockBookingIssuanceShared(tx, bookingId);
+      const current = await repo.listTicketsByBooking(tx, bookingId);
+      if (current.some((t) => ids.has(t.id) && t.status === 'REVOKED')) throw TicketsErrors.ticketRevoked();
+      await storage.put(fileKey, rendered);
+    });
     return rendered;
   }
 
@@ -332,7 +351,7 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
 
   /** A user's tickets, newest booking first (keyset pagination on the last ticket id seen). */
   async function listUserTickets(userId: string, take: number, afterId?: string): Promise<Ticket[]> {
-    if (afterId !== undefined && !UUID.test(afterId)) throw TicketsErrors.invalidCursor();
+    if (afterId !== undefined && !isUuid(afterId)) throw TicketsErrors.invalidCursor();
     return (await repo.listTicketsByUser(prisma, userId, take, afterId?.toLowerCase())).map(toTicket);
   }
 
@@ -343,7 +362,7 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
    * tickets are not sent (TICKET_REVOKED).
    */
   async function requestTicketsResend(userId: string, bookingId: string): Promise<{ requestId: string }> {
-    if (!UUID.test(bookingId)) throw TicketsErrors.bookingTicketsNotFound();
+    if (!isUuid(bookingId)) throw TicketsErrors.bookingTicketsNotFound();
     const tickets = await repo.listTicketsByBooking(prisma, bookingId.toLowerCase());
     const first = tickets[0];
     if (!first || first.userId !== userId) throw TicketsErrors.bookingTicketsNotFound();
@@ -364,7 +383,7 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
 
   /** One ticket, or a TICKET_NOT_FOUND error. */
   async function getTicket(ticketId: string): Promise<Ticket> {
-    if (!UUID.test(ticketId)) throw TicketsErrors.ticketNotFound();
+    if (!isUuid(ticketId)) throw TicketsErrors.ticketNotFound();
     const row = await repo.findTicket(prisma, ticketId.toLowerCase());
     if (!row) throw TicketsErrors.ticketNotFound();
     return toTicket(row);

@@ -8,6 +8,9 @@ import { getCampaignsByIds, getTicketTypesByIds, type CampaignRecord } from '../
 import { TicketsErrors } from './tickets.errors';
 import type { TicketsIssuedPayload } from './tickets.events';
 import type { TicketPdfContext } from './tickets.pdf';
+
+/** What a ticket page shows of its campaign, shared by every booking of it (cached). */
+type CampaignPdfContext = Omit<TicketPdfContext, 'bookingReference'>;
 import type { RevocationReason } from './tickets.repository';
 import type {
   CampaignPublicKey,
@@ -126,8 +129,7 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
     db: Db | Tx,
     campaignId: string,
     ticketTypeIds: string[],
-    bookingReference?: string,
-  ): Promise<TicketPdfContext | null> {
+  ): Promise<CampaignPdfContext | null> {
     // Always read: its dates become the validity window signed into the QR codes.
     const [campaign] = await getCampaignsByIds(db, [campaignId]);
     if (!campaign) return null;
@@ -150,14 +152,14 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
         presentation.set(cacheKey, printed);
       }
     }
-    return { ...buildContext(campaign, printed.sellerName, printed.ticketTypes), bookingReference };
+    return buildContext(campaign, printed.sellerName, printed.ticketTypes);
   }
 
   function buildContext(
     campaign: CampaignRecord,
     sellerName: string,
     ticketTypes: TicketPdfContext['ticketTypes'],
-  ): TicketPdfContext {
+  ): CampaignPdfContext {
     return {
       campaign: {
         title: campaign.title,
@@ -207,13 +209,13 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
     const booking = await bookings.getBooking(bookingId, tx);
     if (!booking) return { outcome: 'BOOKING_NOT_FOUND' };
     if (booking.status !== 'CONFIRMED') return { outcome: 'NOT_CONFIRMED', status: booking.status };
-    const pdf = await pdfContextFor(
+    const printed = await pdfContextFor(
       tx,
       booking.campaignId,
       booking.items.map((i) => i.ticketTypeId),
-      booking.reference,
     );
-    if (!pdf) return { outcome: 'CAMPAIGN_NOT_FOUND', campaignId: booking.campaignId };
+    if (!printed) return { outcome: 'CAMPAIGN_NOT_FOUND', campaignId: booking.campaignId };
+    const pdf: TicketPdfContext = { ...printed, bookingReference: booking.reference };
     const [buyer] = await getUserSummaries(tx, [booking.userId]);
     const input = issueInputFor(booking, pdf.campaign, holderNameOf(buyer));
     const issued = await tickets.issueBookingTickets(tx, input, pdf);
@@ -246,15 +248,15 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
   async function pdfContextForTickets(list: Ticket[]): Promise<TicketPdfContext> {
     const first = list[0]!;
     const booking = await bookings.getBooking(first.bookingId);
+    // Bookings and campaigns are never deleted (they end, expire or are cancelled): a bug if gone.
+    if (!booking) throw new Error(`booking ${first.bookingId} of ticket ${first.id} not found`);
     const ctx = await pdfContextFor(
       deps.prisma,
       first.campaignId,
       list.map((t) => t.ticketTypeId),
-      booking?.reference,
     );
-    // The campaign row is never deleted (campaigns end or are cancelled), so this is a bug.
     if (!ctx) throw new Error(`campaign ${first.campaignId} of ticket ${first.id} not found`);
-    return ctx;
+    return { ...ctx, bookingReference: booking.reference };
   }
 
   /** The buyer's own ticket, or TICKET_NOT_FOUND for anyone else (as if it did not exist). */
@@ -279,12 +281,13 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
   async function getBookingPdfForOwner(
     userId: string,
     bookingId: string,
-  ): Promise<{ tickets: Ticket[]; pdf: Buffer }> {
+  ): Promise<{ tickets: Ticket[]; pdf: Buffer; bookingReference: string }> {
     const list = await tickets.listBookingTickets(bookingId);
     if (!list.length || list[0]!.userId !== userId) throw TicketsErrors.bookingTicketsNotFound();
-    const pdf = await tickets.getBookingTicketsPdf(bookingId, await pdfContextForTickets(list));
+    const ctx = await pdfContextForTickets(list);
+    const pdf = await tickets.getBookingTicketsPdf(bookingId, ctx);
     if (!pdf) throw TicketsErrors.bookingTicketsNotFound();
-    return { tickets: list, pdf };
+    return { tickets: list, pdf, bookingReference: ctx.bookingReference };
   }
 
   /** The user's tickets with what a list shows of their campaign and type, newest booking first. */

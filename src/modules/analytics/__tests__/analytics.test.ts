@@ -9,11 +9,10 @@ import {
   makeTeamMember,
   signIn,
   signInAdmin,
-  startAuthApp,
+  startSellerApp,
   type AuthTestEnv,
   type TestSession,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
 import { LocalStorage } from '../../../shared/storage';
 import { createModules } from '../../container';
 
@@ -25,10 +24,7 @@ describe('seller analytics', () => {
   let freeType: string;
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
-    const admin = await signInAdmin(env);
-    seller = await makeSeller(env, 'analytics.seller@example.test', { admin });
+    ({ env, seller } = await startSellerApp('analytics.seller@example.test'));
     const c = await seller
       .post('/api/v1/campaigns')
       .send(json(campaignBody(new Date(Date.now() - 86_400_000), {}, 10)));

@@ -6,6 +6,7 @@ import { fixedClock } from '../../../shared/clock';
 import type { Platform } from '../../../shared/platform';
 import { LocalStorage } from '../../../shared/storage';
 import { actor } from '../../../../test/support/factories';
+import { backendPid, waitUntilBlockedBy } from '../../../../test/support/locks';
 import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
 import { createSale, type Sale } from '../../../../test/support/sale';
 import type { BookingsService } from '../../bookings';
@@ -102,8 +103,8 @@ it('when the booking was refunded before the worker ran, then nothing is issued'
 
 it('when a booking is refunded while its tickets are being issued, then the revocation waits for the issuance and revokes what it made', async () => {
   const bookingId = await confirmedBooking(2, 'SEPARATE');
-  let issued!: () => void;
-  const issuing = new Promise<void>((r) => (issued = r));
+  let issued!: (pid: number) => void;
+  const issuing = new Promise<number>((r) => (issued = r));
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
 
@@ -111,20 +112,20 @@ it('when a booking is refunded while its tickets are being issued, then the revo
   const issue = platform.prisma.$transaction(
     async (tx) => {
       const r = await flows.issueForConfirmedBooking(tx, bookingId);
-      issued();
+      issued(await backendPid(tx));
       await released;
       return r;
     },
     { timeout: 30_000 },
   );
-  await issuing;
+  const issuerPid = await issuing;
   // The payments module refunds meanwhile (commits), and booking.cancelled reaches the revoker.
   await bookings.refundBooking(undefined, bookingId);
   let revokeDone = false;
   const revoke = platform.prisma
     .$transaction((tx) => flows.revokeForBooking(tx, bookingId), { timeout: 30_000 })
     .finally(() => (revokeDone = true));
-  await new Promise((r) => setTimeout(r, 400));
+  await waitUntilBlockedBy(platform.prisma, issuerPid);
   expect(revokeDone).toBe(false); // waiting on the booking's issuance lock
 
   release();
