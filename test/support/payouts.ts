@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
-import { financeServiceFor, type FinanceService, type WithdrawalRecord } from '../../src/modules/finance';
-import { FlutterwaveTransfers, createFlutterwaveClient } from '../../src/modules/payments';
+import { createModules } from '../../src/modules/container';
+import type { FinanceService, WithdrawalRecord } from '../../src/modules/finance';
+import type { FlutterwaveTransfers } from '../../src/modules/payments';
 import type { Actor } from '../../src/shared/http/authorize';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
 import { financeWorker } from '../../workers/finance/handler';
 import { createPayouts, payoutConsumers, type Payouts } from '../../workers/payouts/handler';
 import { createMailer } from '../../src/shared/mailer';
-import { createStorage } from '../../src/shared/storage';
 import { emailConsumers } from '../../workers/email/handler';
 import { ledgerViolations } from './ledger-invariant';
 import { waitFor } from './platform';
@@ -57,8 +57,11 @@ export async function startPayoutsEnv(
     },
   });
   const { worker } = t;
-  const finance = financeServiceFor(worker);
-  const transfers = new FlutterwaveTransfers(createFlutterwaveClient(worker.config, worker.logger));
+  // One container for what this env adds (the payments env built its own for the payments consumers).
+  const mailer = smtp ? createMailer(worker.config) : null;
+  const withMail = mailer ? createModules(worker, { mailer }) : null;
+  const modules = withMail ?? createModules(worker);
+  const { finance, transfers } = modules;
   const payouts = createPayouts({
     prisma: worker.prisma,
     clock: t.clock,
@@ -68,15 +71,12 @@ export async function startPayoutsEnv(
     logger: worker.logger,
   });
   const running: RunningWorker[] = [
-    startWorker(worker, { consumers: [...(financeWorker(worker).consumers ?? [])] }),
+    startWorker(worker, { consumers: [...(financeWorker(finance).consumers ?? [])] }),
   ];
   if (opts.payoutsConsumers !== false)
     running.push(startWorker(worker, { consumers: payoutConsumers(payouts) }));
-  const mailer = smtp ? createMailer(worker.config) : null;
-  if (mailer) {
-    const withdrawalEmails = emailConsumers(worker, { mailer, storage: createStorage(worker.config) }).filter(
-      (c) => c.name === 'email.withdrawals',
-    );
+  if (withMail) {
+    const withdrawalEmails = emailConsumers(worker, withMail).filter((c) => c.name === 'email.withdrawals');
     running.push(startWorker(worker, { consumers: withdrawalEmails }));
   }
   await waitForQueues(worker.broker.connection, [

@@ -203,6 +203,8 @@ export interface FlutterwaveSimulator {
   settleTransfers(): Promise<void>;
   /** Resolves when no webhook delivery, delayed payment or transfer timer is in flight. */
   idle(): Promise<void>;
+  /** Resolves once every request held back by an injected delay has been processed (or dropped). */
+  delayedRequestsDone(): Promise<void>;
   reset(): void;
 
   webhooks(): WebhookRecord[];
@@ -268,6 +270,8 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   let faults: Array<FaultRule & { remaining: number }> = [];
 
   const inFlight = new Set<Promise<unknown>>();
+  /** Requests held by an injected delay (the route runs when the promise settles). */
+  const delayed = new Set<Promise<unknown>>();
   const timers = new Set<NodeJS.Timeout>();
   const aborts = new Set<AbortController>();
   let closed = false;
@@ -649,7 +653,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     merchant: checkout.customizations?.title || opts.merchantName,
     description: checkout.customizations?.description,
     logo: checkout.customizations?.logo,
-    amountText: formatMoney(checkout.amountMinor, checkout.currency),
+    amountText: formatMoney(checkout.amountMinor, checkout.currency, { display: 'code' }),
     currency: checkout.currency,
     txRef: checkout.txRef,
     customerEmail: checkout.customer.email,
@@ -726,7 +730,9 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       next();
     };
     if (rule.delayMs) {
-      wait(rule.delayMs).then(act, () => req.socket.destroy());
+      const held = wait(rule.delayMs).then(act, () => req.socket.destroy());
+      delayed.add(held);
+      void held.finally(() => delayed.delete(held));
     } else act();
   });
   api.use(requireKey);
@@ -966,6 +972,9 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     },
     async idle() {
       while (inFlight.size) await Promise.allSettled([...inFlight]);
+    },
+    async delayedRequestsDone() {
+      while (delayed.size) await Promise.allSettled([...delayed]);
     },
     reset() {
       checkouts.clear();

@@ -3,6 +3,8 @@ import type { Config } from '../../src/shared/config';
 import type { Db, Tx } from '../../src/shared/db';
 import { AppError, PermanentError } from '../../src/shared/errors';
 import type { Logger } from '../../src/shared/logger';
+import type { Modules } from '../../src/modules/container';
+import type { QueueTopology } from '../../src/shared/messaging/topology';
 import type { Platform } from '../../src/shared/platform';
 import type { WorkerDefinition } from '../../src/shared/worker';
 import { TransferMarks, UNFINISHED_STATUSES } from './marks';
@@ -10,17 +12,15 @@ import { reconcilePayouts } from './reconcile';
 import { isCurrencyCode, type CurrencyCode } from '../../src/shared/money';
 import {
   FlutterwaveError,
-  FlutterwaveTransfers,
   PaymentEvents,
-  createFlutterwaveClient,
   assessTransfer,
   type CreateTransferParams,
+  type FlutterwaveTransfers,
   type ProviderTransfer,
   type WebhookReceivedPayload,
 } from '../../src/modules/payments';
 import {
   FinanceEvents,
-  financeServiceFor,
   type FinanceService,
   type PayoutInstruction,
   type TransferRecord,
@@ -397,16 +397,14 @@ export function createPayouts(deps: PayoutsDeps) {
 
 export type Payouts = ReturnType<typeof createPayouts>;
 
-/** Queue of approved withdrawals (one transfer each). */
-export const PAYOUTS_SEND_QUEUE = {
-  name: 'payouts.send',
-  events: [FinanceEvents.withdrawalApproved],
-} as const;
-/** Queue of stored Flutterwave webhooks; only transfer.completed ones are ours. */
-export const PAYOUTS_WEBHOOK_QUEUE = {
-  name: 'payouts.webhooks',
-  events: [PaymentEvents.webhookReceived],
-} as const;
+/**
+ * The payouts worker's queues: approved withdrawals (one transfer each), and stored Flutterwave
+ * webhooks (only transfer.completed ones are ours; charge webhooks are skipped without a query).
+ */
+export const PayoutQueues: Record<'send' | 'webhooks', QueueTopology> = {
+  send: { name: 'payouts.send', events: [FinanceEvents.withdrawalApproved] },
+  webhooks: { name: 'payouts.webhooks', events: [PaymentEvents.webhookReceived] },
+};
 
 /** Permanent vs retryable: only a PermanentError dead-letters at once; everything else is retried. */
 export function classifyPayoutError(err: unknown): Error {
@@ -419,8 +417,7 @@ export function classifyPayoutError(err: unknown): Error {
 export function payoutConsumers(payouts: Payouts) {
   return [
     {
-      ...PAYOUTS_SEND_QUEUE,
-      events: [...PAYOUTS_SEND_QUEUE.events],
+      ...PayoutQueues.send,
       inbox: false as const,
       concurrency: 4,
       async handle(event: { id: string; payload: WithdrawalEventPayload }, ctx: { logger: Logger }) {
@@ -433,8 +430,7 @@ export function payoutConsumers(payouts: Payouts) {
       },
     },
     {
-      ...PAYOUTS_WEBHOOK_QUEUE,
-      events: [...PAYOUTS_WEBHOOK_QUEUE.events],
+      ...PayoutQueues.webhooks,
       inbox: false as const,
       concurrency: 4,
       async handle(event: { id: string; payload: WebhookReceivedPayload }, ctx: { logger: Logger }) {
@@ -451,10 +447,12 @@ export function payoutConsumers(payouts: Payouts) {
 }
 
 /** The payouts worker: its two consumers, the re-check job and the daily reconciliation. */
-export function payoutsWorker(platform: Platform): WorkerDefinition {
+export function payoutsWorker(
+  platform: Platform,
+  modules: Pick<Modules, 'finance' | 'transfers'>,
+): WorkerDefinition {
   const { config, logger } = platform;
-  const finance = financeServiceFor(platform);
-  const transfers = new FlutterwaveTransfers(createFlutterwaveClient(config, logger));
+  const { finance, transfers } = modules;
   const payouts = createPayouts({
     prisma: platform.prisma,
     clock: platform.clock,

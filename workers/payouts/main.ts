@@ -1,3 +1,4 @@
+import { createModules } from '../../src/modules/container';
 import { runWorkerProcess } from '../../src/shared/worker';
 import { payoutsWorker } from './handler';
 
@@ -7,4 +8,4 @@ import { payoutsWorker } from './handler';
  * answer, and reconciles the clearing account with Flutterwave daily. Any number of copies: every
  * step is a guarded transition (see handler.ts).
  */
-runWorkerProcess('payouts', (platform) => payoutsWorker(platform));
+runWorkerProcess('payouts', (platform) => payoutsWorker(platform, createModules(platform)));

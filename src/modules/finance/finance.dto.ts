@@ -113,12 +113,27 @@ export function differenceDto(d: ReconciliationDifference) {
 }
 
 /** CSV of statement lines (RFC 4180 quoting; text starting with =,+,-,@ is prefixed with ' so a spreadsheet never runs it). */
-export function statementCsv(lines: StatementLine[], major: (minor: number, currency: string) => string): string {
+export function statementCsv(
+  lines: StatementLine[],
+  major: (minor: number, currency: string) => string,
+): string {
   const cell = (v: string) => {
     const safe = /^[=+\-@\t\r]/.test(v) && !/^-?\d+(\.\d+)?$/.test(v) ? `'${v}` : v;
     return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
-  const rows = [['date', 'kind', 'account', 'memo', 'currency', 'amount', 'balance_after', 'campaign_id', 'withdrawal_id']];
+  const rows = [
+    [
+      'date',
+      'kind',
+      'account',
+      'memo',
+      'currency',
+      'amount',
+      'balance_after',
+      'campaign_id',
+      'withdrawal_id',
+    ],
+  ];
   for (const l of lines) {
     rows.push([
       l.at.toISOString(),

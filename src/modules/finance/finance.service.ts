@@ -147,6 +147,20 @@ const HOUR = 3_600_000;
 /** Statuses a withdrawal may still be paid or failed from. */
 const IN_FLIGHT: WithdrawalStatus[] = ['APPROVED', 'PROCESSING'];
 const FEE_DECIMAL = /^\d{1,17}(\.\d{1,6})?$/;
+/** The currency a mobile money wallet of each supported country holds (Flutterwave's transfer list). */
+const MOBILE_MONEY_CURRENCY: Record<string, string> = {
+  KE: 'KES',
+  GH: 'GHS',
+  UG: 'UGX',
+  TZ: 'TZS',
+  RW: 'RWF',
+  ZM: 'ZMW',
+  CM: 'XAF',
+  CI: 'XOF',
+  SN: 'XOF',
+  ET: 'ETB',
+  MW: 'MWK',
+};
 
 /** A stable hash of a withdrawal request's fields (what an Idempotency-Key replay must match). */
 export function withdrawalRequestHash(input: WithdrawalInput): string {
@@ -293,6 +307,17 @@ export function createFinanceService(deps: FinanceDeps) {
       sellerId?: string,
     ): Promise<PayoutMethodRecord> {
       const id = sellerFor(actor, sellerId);
+      if (!isCurrencyCode(input.currency))
+        throw FinanceErrors.unsupportedDestination(`${input.currency} is not supported`);
+      if (input.type === 'MOBILE_MONEY') {
+        const expected = MOBILE_MONEY_CURRENCY[input.country.toUpperCase()];
+        if (!expected)
+          throw FinanceErrors.unsupportedDestination(`Mobile money payouts do not go to ${input.country}`);
+        if (expected !== input.currency)
+          throw FinanceErrors.unsupportedDestination(
+            `A mobile money wallet in ${input.country} receives ${expected}`,
+          );
+      }
       let destination = input.destination;
       if (destination.type === 'BANK_ACCOUNT' && deps.accountResolver) {
         const name = await deps.accountResolver.resolveAccountName({
@@ -303,8 +328,6 @@ export function createFinanceService(deps: FinanceDeps) {
         if (!name) throw FinanceErrors.accountNotResolved();
         destination = { ...destination, accountName: name };
       }
-      if (!isCurrencyCode(input.currency))
-        throw FinanceErrors.unsupportedDestination(`${input.currency} is not supported`);
       const number = numberOf(destination);
       const methodId = crypto.randomUUID();
       const now = clock.now();

@@ -1,10 +1,9 @@
 import type { Platform } from '../../shared/platform';
-import { FlutterwaveTransfers, createFlutterwaveClient, payoutProviderHooks } from '../payments';
 import type { WebModule } from '../registry';
 import { registerReconciliationGauge } from './finance.metrics';
 import { financePages, PLATFORM_FINANCE_PAGE, SELLER_FINANCE_PAGE } from './finance.pages';
 import { financeRoutes } from './finance.routes';
-import { createFinanceService, type FinanceDeps, type FinanceService } from './finance.service';
+import type { FinanceService } from './finance.service';
 
 /**
  * The finance module's public API: the seller ledger (postings, settlement, balances,
@@ -39,27 +38,11 @@ export { FINANCE_PREFIX } from './finance.routes';
 export { PLATFORM_FINANCE_PAGE, SELLER_FINANCE_PAGE } from './finance.pages';
 export type * from './finance.types';
 
-/** The finance service wired to a platform (its database, clock, configuration and logger). */
-export function financeServiceFor(
-  platform: Platform,
-  extra: Pick<FinanceDeps, 'accountResolver' | 'transferFees'> = {},
-): FinanceService {
-  return createFinanceService({
-    prisma: platform.prisma,
-    clock: platform.clock,
-    config: platform.config,
-    logger: platform.logger,
-    ...extra,
-  });
-}
-
 /**
  * The finance web module: the API (sellers' money, payout methods, withdrawals; platform finance
  * approvals and reconciliation) and the two finance pages.
  */
-export function financeWebModule(platform: Platform): WebModule {
-  const transfers = new FlutterwaveTransfers(createFlutterwaveClient(platform.config, platform.logger));
-  const service = financeServiceFor(platform, payoutProviderHooks(transfers));
+export function financeWebModule(platform: Platform, service: FinanceService): WebModule {
   return {
     name: 'finance',
     metrics: (registry) => registerReconciliationGauge(registry, service),

@@ -3,6 +3,7 @@
  * Every value interpolated into HTML goes through `esc`. Wording is plain and short: these are
  * transactional messages, read on phones.
  */
+import { formatMoney } from '../../shared/money';
 
 export interface TemplateData {
   'tickets-issued': {
@@ -109,19 +110,6 @@ export function esc(value: unknown): string {
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
-}
-
-/**
- * "NGN 12,500.00" from 1250000 NGN: integer minor units to a display string without floats
- * (the decimal point is placed in the digit string, and Intl formats that exact decimal).
- */
-export function formatMoney(amountMinor: number, currency: string): string {
-  if (!Number.isSafeInteger(amountMinor)) throw new Error('amountMinor must be an integer');
-  const nf = new Intl.NumberFormat('en', { style: 'currency', currency });
-  const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
-  const abs = String(Math.abs(amountMinor)).padStart(digits + 1, '0');
-  const decimal = digits ? `${abs.slice(0, -digits)}.${abs.slice(-digits)}` : abs;
-  return nf.format(`${amountMinor < 0 ? '-' : ''}${decimal}` as unknown as number);
 }
 
 function layout(title: string, bodyHtml: string): string {
@@ -277,7 +265,9 @@ const templates: { [K in TemplateName]: (d: TemplateData[K]) => RenderedEmail } 
   },
   'payout-method-changed': (d) => {
     const subject =
-      d.change === 'ADDED' ? `A payout method was added: ${d.destination}` : `A payout method was removed: ${d.destination}`;
+      d.change === 'ADDED'
+        ? `A payout method was added: ${d.destination}`
+        : `A payout method was removed: ${d.destination}`;
     const body =
       d.change === 'ADDED'
         ? `${d.changedBy} added ${d.destination} as a payout method of your account. It can receive withdrawals from ${d.usableFrom ?? 'the end of its cooling-off period'}.`

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { AppError } from '../errors';
+import { AppError, errorBody } from '../errors';
 import type { Logger } from '../logger';
 
 export function wantsHtml(req: Request): boolean {
@@ -7,7 +7,7 @@ export function wantsHtml(req: Request): boolean {
 }
 
 export function sendError(res: Response, err: AppError): void {
-  res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
+  res.status(err.status).json(errorBody(err));
 }
 
 /** Unknown routes: JSON 404 for the API, the HTML page for people. */
@@ -32,10 +32,9 @@ export function errorHandler(
     if (!appError) {
       logger.error('unhandled error', { err, method: req.method, path: req.path });
     }
-    const final = appError ?? new AppError('unavailable', 'INTERNAL', 'Something went wrong on our side');
-    const status = appError ? appError.status : 500;
-    if (render && wantsHtml(req)) return render(res.status(status), status, final);
-    res.status(status).json({ error: { code: final.code, message: final.message, details: final.details } });
+    const final = appError ?? AppError.internal();
+    if (render && wantsHtml(req)) return render(res.status(final.status), final.status, final);
+    sendError(res, final);
   };
 }
 

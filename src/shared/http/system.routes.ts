@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Metrics } from '../metrics';
 import type { Platform } from '../platform';
+import { errorBody } from '../errors';
 import { checkReadiness } from '../health';
 import type { ApiModule } from './openapi';
 
@@ -18,11 +19,11 @@ export function systemRoutes(platform: Platform, metrics: Metrics): ApiModule {
       res.status(503).json({
         status: 'unavailable',
         checks,
-        error: {
+        ...errorBody({
           code: 'DEPENDENCY_UNAVAILABLE',
           message: `Not ready: ${failing.map((c) => c.name).join(', ')} unreachable`,
           details: failing.map((c) => ({ field: c.name, message: c.error ?? 'unreachable' })),
-        },
+        }),
       });
       return;
     }

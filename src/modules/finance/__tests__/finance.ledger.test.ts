@@ -35,7 +35,11 @@ describe('finance ledger', () => {
   afterAll(() => platform.close());
 
   async function campaignOf(seller = sellerActor()) {
-    const campaigns = createCampaignsService({ prisma: platform.prisma, clock });
+    const campaigns = createCampaignsService({
+      prisma: platform.prisma,
+      clock,
+      ensureSigningKey: async () => undefined as unknown as { keyId: number },
+    });
     const c = await campaigns.createCampaign(seller, campaignBody(clock.now(), {}, 2) as CampaignInput);
     return { seller, campaign: c };
   }
