@@ -158,8 +158,14 @@ const schema = z.object({
   PAYOUT_RECONCILE_EVERY_MS: int(24 * 60 * 60_000, 50),
   /** The sender M-Pesa (KES) transfers must name in meta (sender, sender_country, mobile_number). */
   PAYOUT_SENDER_NAME: z.string().min(1).default('Tikiti'),
-  PAYOUT_SENDER_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code').default('NG'),
-  PAYOUT_SENDER_MOBILE: z.string().regex(/^\d{6,15}$/, 'digits with the country code').default('2340000000000'),
+  PAYOUT_SENDER_COUNTRY: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code')
+    .default('NG'),
+  PAYOUT_SENDER_MOBILE: z
+    .string()
+    .regex(/^\d{6,15}$/, 'digits with the country code')
+    .default('2340000000000'),
 
   // Payments. The reconciliation job re-verifies OPEN/FAILED payments with verify_by_reference
   // once they are PAYMENT_RECONCILE_AFTER_MINUTES old, and again every as many minutes, until
