@@ -52,6 +52,9 @@ describe('payouts worker killed during a transfer', () => {
     children.push(first);
 
     t.sim.timeoutNextTransfer({ holdMs: 60_000 });
+    // The transfer stays PENDING (no webhook) until the second worker runs: nothing but the
+    // redelivered message can tell that worker about it.
+    t.sim.holdTransfers();
     const w = await approvedWithdrawal(t, { amountMinor: 500_000, methodId: method.id });
     await waitFor(
       () => simLog.includes('transfer answer withheld (steered time-out)'),
@@ -71,6 +74,12 @@ describe('payouts worker killed during a transfer', () => {
 
     const second = await spawnWorkerProcess('payouts', env);
     children.push(second);
+    await waitFor(
+      async () => (await t.finance.getTransfer(t.env.platform.prisma, w.id))?.providerTransferId,
+      30_000,
+      'the second worker to find the transfer by reference',
+    );
+    t.sim.releaseTransfers();
     await waitFor(
       async () => (await withdrawalStatus(t, w.id)) === 'PAID',
       30_000,

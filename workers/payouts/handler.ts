@@ -4,6 +4,7 @@ import type { Db, Tx } from '../../src/shared/db';
 import { AppError, PermanentError } from '../../src/shared/errors';
 import type { Logger } from '../../src/shared/logger';
 import type { Modules } from '../../src/modules/container';
+import { defineConsumer } from '../../src/shared/messaging/consumer';
 import type { QueueTopology } from '../../src/shared/messaging/topology';
 import type { Platform } from '../../src/shared/platform';
 import type { WorkerDefinition } from '../../src/shared/worker';
@@ -68,9 +69,11 @@ import {
  * message and the re-check job racing each other find the transition done and post nothing. A
  * FAILED answer for a PAID withdrawal is the provider reversing it: its own reversing journal.
  *
- * No pooled connection is held across a Flutterwave call: read by id (each query returns its
- * connection), call, then apply the answer in a short transaction. The consumers therefore run
- * with `inbox: false`: every step above is idempotent by itself.
+ * No pooled connection is held across a Flutterwave call. The send consumer runs `inbox: false`
+ * and works in steps: read by id (each query returns its connection), commit the attempt, call,
+ * then apply the answer in a short transaction; it cannot be one prepare + one transaction,
+ * because the attempt must be committed before the call. The webhook consumer is an inbox
+ * consumer: `prepare` does the GET, `handle` applies the verdict inside the inbox transaction.
  */
 
 export type PayoutsConfig = Pick<
@@ -95,6 +98,12 @@ export type PayoutOutcome =
   'SKIPPED' | 'SENT' | 'DEFERRED' | 'PENDING' | 'PAID' | 'FAILED' | 'REVERSED' | 'UNCHANGED' | 'MISMATCH';
 
 const TX = { maxWait: 10_000, timeout: 20_000 };
+
+/** A transfer as Flutterwave reports it (GET by id), and the withdrawal its reference names. */
+export interface VerifiedTransfer {
+  withdrawalId: string;
+  transfer: ProviderTransfer;
+}
 
 /** Thrown to have the message retried later (nothing was sent; the provider or our key failed). */
 class RetryLater extends Error {}
@@ -151,7 +160,8 @@ export function createPayouts(deps: PayoutsDeps) {
   const { prisma, clock, config, finance, transfers, logger } = deps;
   const recheckAfterMs = config.PAYOUT_RECHECK_AFTER_MINUTES * 60_000;
 
-  const inTx = <T>(fn: (tx: Tx) => Promise<T>) => prisma.$transaction(fn, TX);
+  const inOwnTx = <T>(fn: (tx: Tx) => Promise<T>) => prisma.$transaction(fn, TX);
+  const inTx = inOwnTx;
 
   /** Records what a lookup found (one transfer) or that it found nothing (UNKNOWN). */
   async function recordLookup(
@@ -192,8 +202,10 @@ export function createPayouts(deps: PayoutsDeps) {
     return applyVerified(withdrawalId, t);
   }
 
-  async function applyVerified(withdrawalId: string, t: ProviderTransfer): Promise<PayoutOutcome> {
-    const w = await finance.getWithdrawalById(prisma, withdrawalId);
+  /** Applies a verified record; inside `tx` when given (the webhook consumer's inbox transaction). */
+  async function applyVerified(withdrawalId: string, t: ProviderTransfer, tx?: Tx): Promise<PayoutOutcome> {
+    const inTx = <T>(fn: (tx: Tx) => Promise<T>) => (tx ? fn(tx) : inOwnTx(fn));
+    const w = await finance.getWithdrawalById(tx ?? prisma, withdrawalId);
     if (!w) return 'SKIPPED';
     if (!isCurrencyCode(w.currency)) throw new PermanentError(`withdrawal ${w.id}: unsupported currency`);
     const verdict = assessTransfer(t, { reference: w.id, amountMinor: w.amountMinor, currency: w.currency });
@@ -329,18 +341,19 @@ export function createPayouts(deps: PayoutsDeps) {
     },
 
     /**
-     * A stored transfer.completed webhook: GET the transfer by the provider's id; the record's own
-     * reference (not the webhook's) says which withdrawal it is; then apply.
+     * A stored transfer.completed webhook, before any transaction: GET the transfer by the
+     * provider's id; the record's own reference (not the webhook's) says which withdrawal it is.
+     * Null when it is none of ours (or Flutterwave does not know the id).
      */
-    async applyTransferWebhook(
+    async fetchTransferWebhook(
       e: Pick<WebhookReceivedPayload, 'flwId' | 'reference'>,
-    ): Promise<PayoutOutcome> {
+    ): Promise<VerifiedTransfer | null> {
       const known = await finance.getTransferByProviderId(prisma, e.flwId);
       const byReference =
         !known && UUID.test(e.reference) ? await finance.getTransfer(prisma, e.reference) : null;
       if (!known && !byReference) {
         logger.warn('transfer webhook for a transfer we do not know', { flwId: e.flwId });
-        return 'SKIPPED';
+        return null;
       }
       let t: ProviderTransfer;
       try {
@@ -348,7 +361,7 @@ export function createPayouts(deps: PayoutsDeps) {
       } catch (err) {
         if (err instanceof FlutterwaveError && err.code === 'PROVIDER_NOT_FOUND') {
           logger.warn('transfer webhook names a transfer Flutterwave does not know', { flwId: e.flwId });
-          return 'SKIPPED';
+          return null;
         }
         throw err;
       }
@@ -358,10 +371,13 @@ export function createPayouts(deps: PayoutsDeps) {
         logger.warn("transfer webhook's record carries a reference that is not one of our withdrawals", {
           flwId: e.flwId,
         });
-        return 'SKIPPED';
+        return null;
       }
-      return applyVerified(withdrawalId, t);
+      return { withdrawalId, transfer: t };
     },
+
+    /** The verified record applied in the caller's transaction, with guarded transitions. */
+    applyVerifiedTransfer: (tx: Tx, v: VerifiedTransfer) => applyVerified(v.withdrawalId, v.transfer, tx),
 
     /**
      * Transfers with no final answer for PAYOUT_RECHECK_AFTER_MINUTES: re-verified by id, or
@@ -413,14 +429,14 @@ export function classifyPayoutError(err: unknown): Error {
   return err as Error;
 }
 
-/** The payouts worker's consumers, `inbox: false` (see the top of this file). */
+/** The payouts worker's consumers (see the top of this file for why they differ). */
 export function payoutConsumers(payouts: Payouts) {
   return [
-    {
+    defineConsumer<WithdrawalEventPayload>({
       ...PayoutQueues.send,
-      inbox: false as const,
+      inbox: false,
       concurrency: 4,
-      async handle(event: { id: string; payload: WithdrawalEventPayload }, ctx: { logger: Logger }) {
+      async handle(event, ctx) {
         try {
           const outcome = await payouts.payWithdrawal(event.payload.withdrawalId);
           ctx.logger.info('payout handled', { withdrawalId: event.payload.withdrawalId, outcome });
@@ -428,21 +444,25 @@ export function payoutConsumers(payouts: Payouts) {
           throw classifyPayoutError(err);
         }
       },
-    },
-    {
+    }),
+    defineConsumer<WebhookReceivedPayload, VerifiedTransfer | null>({
       ...PayoutQueues.webhooks,
-      inbox: false as const,
       concurrency: 4,
-      async handle(event: { id: string; payload: WebhookReceivedPayload }, ctx: { logger: Logger }) {
-        if (event.payload.eventType !== 'transfer.completed') return;
+      // The GET happens here, before the inbox transaction opens (no pooled connection held).
+      async prepare(event) {
+        if (event.payload.eventType !== 'transfer.completed') return null;
         try {
-          const outcome = await payouts.applyTransferWebhook(event.payload);
-          ctx.logger.info('transfer webhook handled', { flwId: event.payload.flwId, outcome });
+          return await payouts.fetchTransferWebhook(event.payload);
         } catch (err) {
           throw classifyPayoutError(err);
         }
       },
-    },
+      async handle(event, { tx, logger }, verified) {
+        if (!verified) return;
+        const outcome = await payouts.applyVerifiedTransfer(tx, verified);
+        logger.info('transfer webhook handled', { flwId: event.payload.flwId, outcome });
+      },
+    }),
   ];
 }
 
