@@ -268,7 +268,9 @@ export function usesFlutterwaveSimulator(config: Config): boolean {
 }
 
 function redactValue(name: string, value: string): string {
-  return /SECRET|KEY|PASSWORD|TOKEN|HASH/i.test(name) ? '***' : value;
+  if (/SECRET|KEY|PASSWORD|TOKEN|HASH/i.test(name)) return '***';
+  // Connection URLs carry their password (DATABASE_URL, REDIS_URL, AMQP_URL, SMTP_URL).
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*):[^\s/?#@]*@/i, '$1:***@');
 }
 
 let cached: Config | undefined;
