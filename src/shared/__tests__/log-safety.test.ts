@@ -46,7 +46,9 @@ describe('when database errors and connection URLs are logged', () => {
       lastSignInAt: at,
     };
     await platform.prisma.user.create({ data: { id: crypto.randomUUID(), ...user } });
-    return platform.prisma.user.create({ data: { id: crypto.randomUUID(), ...user } }).catch((e: unknown) => e);
+    return platform.prisma.user
+      .create({ data: { id: crypto.randomUUID(), ...user } })
+      .catch((e: unknown) => e);
   }
 
   for (const json of [true, false]) {
