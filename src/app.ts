@@ -10,12 +10,15 @@ import { sessions } from './shared/http/session';
 import { systemRoutes } from './shared/http/system.routes';
 import { createMetrics, type Metrics } from './shared/metrics';
 import type { Platform } from './shared/platform';
+import { createModules, type Modules } from './modules/container';
 import { webModules, type WebModule } from './modules/registry';
 import { addNavItem, renderError, renderPage } from './web/views';
 
 export interface BuiltApp {
   app: Express;
   webModules: WebModule[];
+  /** The process's module services (the container's), for server.ts and tests. */
+  services: Modules;
   metrics: Metrics;
   modules: ApiModule[];
   openapi: ReturnType<typeof buildOpenApi>;
@@ -27,8 +30,11 @@ const VERSION = '0.1.0';
 const PRIVATE_PATHS =
   /^\/(api|bookings|tickets|profile|seller|admin|team|finance|gate|become-seller|payments)(\/|$)/;
 
-/** The Express app with every module mounted; no listen (server.ts and tests do that). */
-export function buildApp(platform: Platform): BuiltApp {
+/**
+ * The Express app with every module mounted; no listen (server.ts and tests do that). The
+ * module services come from the container, built here unless the caller built them already.
+ */
+export function buildApp(platform: Platform, services: Modules = createModules(platform)): BuiltApp {
   const { config, logger } = platform;
   const app = express();
   const metrics = createMetrics(platform);
@@ -76,7 +82,7 @@ export function buildApp(platform: Platform): BuiltApp {
   app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
   app.use(sessions(config, platform.redis, platform.clock));
 
-  const loaded = webModules.map((factory) => factory(platform));
+  const loaded = webModules.map((factory) => factory(platform, services));
   for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
 
   // After the modules' middleware, so that a signed-in caller (req.actor, set by the auth
@@ -139,7 +145,7 @@ export function buildApp(platform: Platform): BuiltApp {
   app.use((req, _res, next) => next(AppError.notFound('PAGE_NOT_FOUND', `There is no page at ${req.path}`)));
 
   app.use(errorHandler(logger, (res, status, err) => renderError(res, status, err.message, err.code)));
-  return { app, webModules: loaded, metrics, modules, openapi };
+  return { app, webModules: loaded, services, metrics, modules, openapi };
 }
 
 /**

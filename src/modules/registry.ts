@@ -3,12 +3,13 @@ import type { Server } from 'socket.io';
 import type { ApiModule } from '../shared/http/openapi';
 import type { Platform } from '../shared/platform';
 import type { NavItem } from '../web/views';
-import { analyticsWebModuleWith } from './analytics';
-import { authModule } from './auth';
+import { analyticsWebModule } from './analytics';
+import { authWebModule } from './auth';
 import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
+import type { Modules } from './container';
 import { paymentsWebModule } from './payments';
-import { campaignKeyOnPublish, getCampaignCheckIns, ticketsWebModule } from './tickets';
+import { ticketsWebModule } from './tickets';
 
 /**
  * What a module contributes to the web process. `middleware` runs for every request after
@@ -27,15 +28,15 @@ export interface WebModule {
   apiRateLimitExempt?: string[];
 }
 
-export type WebModuleFactory = (platform: Platform) => WebModule;
+/** Mounts a module on the web process, from the process's services (built once, in the container). */
+export type WebModuleFactory = (platform: Platform, modules: Modules) => WebModule;
 
 /** Every module of the web process, in mount order. */
 export const webModules: WebModuleFactory[] = [
-  authModule,
-  // A campaign gets its ticket signing key in the same transaction that publishes it.
-  (platform) => campaignsWebModule(platform, { onPublish: campaignKeyOnPublish(platform) }),
-  bookingsWebModule,
-  paymentsWebModule,
-  ticketsWebModule,
-  analyticsWebModuleWith(getCampaignCheckIns),
+  (platform) => authWebModule(platform),
+  (platform, m) => campaignsWebModule(platform, m.campaigns, m.storage),
+  (platform, m) => bookingsWebModule(platform, m.bookings),
+  (platform, m) => paymentsWebModule(platform, m.payments),
+  (platform, m) => ticketsWebModule(platform, m.tickets),
+  (_platform, m) => analyticsWebModule(m.analytics),
 ];

@@ -9,8 +9,8 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   business_rule: 422,
   rate_limited: 429,
-  unavailable: 503,
   internal: 500,
+  unavailable: 503,
 } as const;
 
 export type ErrorKind = keyof typeof ERROR_STATUS;
@@ -55,6 +55,20 @@ export class AppError extends Error {
   static rule(code: string, message: string, details: ErrorDetail[] = []) {
     return new AppError('business_rule', code, message, details);
   }
+  /** What an unexpected failure answers: no detail of it reaches the client (it is logged). */
+  static internal() {
+    return new AppError('internal', 'INTERNAL', 'Something went wrong on our side');
+  }
+}
+
+/** The JSON body of every error answer (ARCHITECTURE.md, HTTP surface). */
+export interface ErrorBody {
+  error: { code: string; message: string; details: ErrorDetail[] };
+}
+
+/** Builds `{ error: { code, message, details } }`: the one place that shape is written. */
+export function errorBody(err: Pick<AppError, 'code' | 'message' | 'details'>): ErrorBody {
+  return { error: { code: err.code, message: err.message, details: err.details } };
 }
 
 /** Raised by message handlers for failures that a retry cannot fix: dead-lettered at once. */

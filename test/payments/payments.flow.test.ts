@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createBookingsService } from '../../src/modules/bookings';
+import { createModules } from '../../src/modules/container';
 import { getCounters } from '../../src/modules/campaigns';
 import { listAudit } from '../../src/shared/audit';
 import { expectInventoryInvariant } from '../support/inventory-invariant';
@@ -453,7 +453,7 @@ describe('payments through the real path (app, Flutterwave simulator, relay, pay
   });
 
   describe('late payments', () => {
-    const bookings = () => createBookingsService(t.worker);
+    const bookings = () => createModules(t.worker).bookings;
 
     it('when a payment lands after the hold expired and stock remains, then the booking is confirmed again (late)', async () => {
       const buyer = await newBuyer(t);

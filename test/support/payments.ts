@@ -1,12 +1,7 @@
 import crypto from 'node:crypto';
 import type { Connection } from 'rabbitmq-client';
-import { liveCountersConsumer } from '../../src/modules/campaigns';
-import {
-  paymentsServiceFor,
-  paymentsWorker,
-  WEBHOOK_PATH,
-  type PaymentsService,
-} from '../../src/modules/payments';
+import { createModules } from '../../src/modules/container';
+import { WEBHOOK_PATH, type PaymentsService } from '../../src/modules/payments';
 import { fixedClock } from '../../src/shared/clock';
 import type { Config } from '../../src/shared/config';
 import type { Actor } from '../../src/shared/http/authorize';
@@ -14,6 +9,7 @@ import { createLogger } from '../../src/shared/logger';
 import type { OutboxRelay } from '../../src/shared/messaging/relay';
 import { createPlatform, type Platform } from '../../src/shared/platform';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
+import { liveCountersConsumer } from '../../workers/realtime/handler';
 import {
   createFlutterwaveSimulator,
   type FlutterwaveSimulator,
@@ -23,6 +19,7 @@ import { makeSeller, signIn, startAuthApp, type AuthTestEnv, type TestSession } 
 import { resetDatabase, waitFor } from './platform';
 import { createSale, type Sale } from './sale';
 import { createRelay } from './messaging';
+import { paymentsWorker } from '../../workers/payments/handler';
 
 /**
  * The payment flows end to end, in one test process: the app (real sign-in, real routes), the
@@ -109,7 +106,7 @@ export async function startPaymentsEnv(opts: PaymentsEnvOptions = {}): Promise<P
     logger: createLogger({ level: env.platform.config.LOG_LEVEL, service: 'payments-worker' }),
     clock,
   });
-  const payments = paymentsServiceFor(worker);
+  const { payments } = createModules(worker);
   let running: RunningWorker | null = null;
   if (opts.startWorker !== false) {
     // Consumers only: tests run the reconciliation job themselves, at the time they choose.
@@ -160,7 +157,7 @@ export function saleFor(
   t: PaymentsTestEnv,
   opts: { campaign?: Record<string, unknown>; types?: Array<Record<string, unknown>> } = {},
 ): Promise<Sale> {
-  return createSale({ prisma: t.env.platform.prisma, clock: t.clock }, { seller: t.sellerActor, ...opts });
+  return createSale({ ...t.env.platform, clock: t.clock }, { seller: t.sellerActor, ...opts });
 }
 
 export interface BookingBody {

@@ -197,6 +197,8 @@ export interface FlutterwaveSimulator {
   settleTransfers(): Promise<void>;
   /** Resolves when no webhook delivery, delayed payment or transfer timer is in flight. */
   idle(): Promise<void>;
+  /** Resolves once every request held back by an injected delay has been processed (or dropped). */
+  delayedRequestsDone(): Promise<void>;
   reset(): void;
 
   webhooks(): WebhookRecord[];
@@ -276,6 +278,8 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   let faults: Array<FaultRule & { remaining: number }> = [];
 
   const inFlight = new Set<Promise<unknown>>();
+  /** Requests held by an injected delay (the route runs when the promise settles). */
+  const delayed = new Set<Promise<unknown>>();
   const timers = new Set<NodeJS.Timeout>();
   const aborts = new Set<AbortController>();
   let closed = false;
@@ -733,7 +737,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     merchant: checkout.customizations?.title || opts.merchantName,
     description: checkout.customizations?.description,
     logo: checkout.customizations?.logo,
-    amountText: formatMoney(checkout.amountMinor, checkout.currency),
+    amountText: formatMoney(checkout.amountMinor, checkout.currency, { display: 'code' }),
     currency: checkout.currency,
     txRef: checkout.txRef,
     customerEmail: checkout.customer.email,
@@ -810,7 +814,9 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       next();
     };
     if (rule.delayMs) {
-      wait(rule.delayMs).then(act, () => req.socket.destroy());
+      const held = wait(rule.delayMs).then(act, () => req.socket.destroy());
+      delayed.add(held);
+      void held.finally(() => delayed.delete(held));
     } else act();
   });
   api.use(requireKey);
@@ -1068,6 +1074,9 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     },
     async idle() {
       while (inFlight.size) await Promise.allSettled([...inFlight]);
+    },
+    async delayedRequestsDone() {
+      while (delayed.size) await Promise.allSettled([...delayed]);
     },
     reset() {
       checkouts.clear();

@@ -1,5 +1,5 @@
-import { liveCountersConsumer } from '../../src/modules/campaigns';
 import { runWorkerProcess } from '../../src/shared/worker';
+import { liveCountersConsumer } from './handler';
 
 /** Realtime: turns domain events into live counters pushed to browsers (Redis emitter). */
 runWorkerProcess('realtime', (platform) => ({ consumers: [liveCountersConsumer(platform)] }));

@@ -3,6 +3,7 @@
  * Every value interpolated into HTML goes through `esc`. Wording is plain and short: these are
  * transactional messages, read on phones.
  */
+import { formatMoney } from '../../shared/money';
 
 export interface TemplateData {
   'tickets-issued': {
@@ -86,19 +87,6 @@ export function esc(value: unknown): string {
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
-}
-
-/**
- * "NGN 12,500.00" from 1250000 NGN: integer minor units to a display string without floats
- * (the decimal point is placed in the digit string, and Intl formats that exact decimal).
- */
-export function formatMoney(amountMinor: number, currency: string): string {
-  if (!Number.isSafeInteger(amountMinor)) throw new Error('amountMinor must be an integer');
-  const nf = new Intl.NumberFormat('en', { style: 'currency', currency });
-  const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
-  const abs = String(Math.abs(amountMinor)).padStart(digits + 1, '0');
-  const decimal = digits ? `${abs.slice(0, -digits)}.${abs.slice(-digits)}` : abs;
-  return nf.format(`${amountMinor < 0 ? '-' : ''}${decimal}` as unknown as number);
 }
 
 function layout(title: string, bodyHtml: string): string {

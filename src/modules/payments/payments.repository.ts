@@ -213,6 +213,17 @@ export async function insertWebhookEvent(tx: Tx, e: NewWebhookEvent): Promise<bo
   return n === 1;
 }
 
+/**
+ * The Flutterwave transaction id of the latest stored charge webhook for a tx_ref, or null. Only a
+ * hint of which transaction to ask Flutterwave about: the body itself is never believed.
+ */
+export async function latestChargeWebhookId(db: Client, txRef: string): Promise<number | null> {
+  const rows = await db.$queryRaw<Array<{ flw_id: bigint | number }>>`
+    SELECT flw_id FROM webhook_events WHERE reference = ${txRef} AND event_type = 'charge.completed'
+    ORDER BY received_at DESC LIMIT 1`;
+  return rows[0] ? Number(rows[0].flw_id) : null;
+}
+
 // ---------------------------------------------------------------- refunds
 
 /** A refund to claim: the record's own fields; status, times and the provider's id come later. */
@@ -302,6 +313,32 @@ export async function finishRefund(
     },
   });
   return result.count === 1;
+}
+
+/**
+ * Claims the right to call Flutterwave for a PENDING refund: stamps `attempt_started_at` unless
+ * another attempt stamped it less than `leaseMs` ago. True when this caller may call. The lease
+ * must outlast the longest refund call; if it did not, two calls could be in flight at once
+ * (still not two refunds: see payments.refunds.ts), and a refusal of the second could be
+ * recorded over the success of the first.
+ */
+export async function claimRefundAttempt(
+  db: Client,
+  id: string,
+  now: Date,
+  leaseMs: number,
+): Promise<boolean> {
+  const before = new Date(now.getTime() - leaseMs);
+  const n = await db.$executeRaw`
+    UPDATE refunds SET attempt_started_at = ${now}
+    WHERE id = ${id}::uuid AND status = 'PENDING' AND (attempt_started_at IS NULL OR attempt_started_at <= ${before})`;
+  return n === 1;
+}
+
+/** Gives up this caller's claim (its call failed), so that a retry may call at once. */
+export async function releaseRefundAttempt(db: Client, id: string, startedAt: Date): Promise<void> {
+  await db.$executeRaw`
+    UPDATE refunds SET attempt_started_at = NULL WHERE id = ${id}::uuid AND attempt_started_at = ${startedAt}`;
 }
 
 /**

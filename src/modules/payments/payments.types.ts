@@ -75,6 +75,8 @@ export interface RefundRecord {
   createdAt: Date;
   completedAt: Date | null;
   failedAt: Date | null;
+  /** While the worker is asking Flutterwave for it (a lease; see claimRefundAttempt). */
+  attemptStartedAt: Date | null;
   updatedAt: Date;
 }
 

@@ -1,7 +1,13 @@
-/** Events the tickets module publishes (through the outbox). */
-export const TICKETS_ISSUED = 'tickets.issued';
-/** The buyer asked for their tickets by email again (POST /api/v1/bookings/:id/resend-tickets). */
-export const TICKETS_RESEND_REQUESTED = 'tickets.resend.requested';
+/**
+ * Events the tickets module publishes (through the outbox).
+ * - tickets.issued: a booking's tickets exist and their PDF is stored.
+ * - tickets.resend.requested: the buyer asked for their tickets by email again
+ *   (POST /api/v1/bookings/:id/resend-tickets).
+ */
+export const TicketEvents = {
+  issued: 'tickets.issued',
+  resendRequested: 'tickets.resend.requested',
+} as const;
 
 /** A booking's tickets exist and their PDF is stored under `fileKey`. */
 export type TicketsIssuedPayload = {

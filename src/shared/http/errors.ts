@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { AppError, dependencyUnavailable, isDependencyUnavailable } from '../errors';
+import { AppError, dependencyUnavailable, errorBody, isDependencyUnavailable } from '../errors';
 import type { Logger } from '../logger';
 
 export function wantsHtml(req: Request): boolean {
@@ -7,7 +7,7 @@ export function wantsHtml(req: Request): boolean {
 }
 
 export function sendError(res: Response, err: AppError): void {
-  res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
+  res.status(err.status).json(errorBody(err));
 }
 
 /** Unknown routes: JSON 404 for the API, the HTML page for people. */
@@ -40,13 +40,11 @@ export function errorHandler(
     }
     if (!final) {
       logger.error('unhandled error', { err, method: req.method, path: req.path });
-      final = new AppError('internal', 'INTERNAL', 'Something went wrong on our side');
+      final = AppError.internal();
     }
     if (final.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     if (render && wantsHtml(req)) return render(res.status(final.status), final.status, final);
-    res
-      .status(final.status)
-      .json({ error: { code: final.code, message: final.message, details: final.details } });
+    sendError(res, final);
   };
 }
 

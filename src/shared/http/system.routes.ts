@@ -3,6 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import { AppError } from '../errors';
 import type { Metrics } from '../metrics';
 import type { Platform } from '../platform';
+import { errorBody } from '../errors';
 import { checkReadiness } from '../health';
 import type { ApiModule } from './openapi';
 
@@ -20,11 +21,11 @@ export function systemRoutes(platform: Platform, metrics: Metrics): ApiModule {
       res.status(503).json({
         status: 'unavailable',
         checks,
-        error: {
+        ...errorBody({
           code: 'DEPENDENCY_UNAVAILABLE',
           message: `Not ready: ${failing.map((c) => c.name).join(', ')} unreachable`,
           details: failing.map((c) => ({ field: c.name, message: c.error ?? 'unreachable' })),
-        },
+        }),
       });
       return;
     }

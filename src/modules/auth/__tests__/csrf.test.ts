@@ -4,11 +4,10 @@ import {
   sellerApplication,
   signIn,
   signInAdmin,
-  startAuthApp,
+  startFreshAuthApp,
   type AuthTestEnv,
   type TestSession,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
 
 describe('CSRF protection of cookie sessions', () => {
   let env: AuthTestEnv;
@@ -18,8 +17,7 @@ describe('CSRF protection of cookie sessions', () => {
   let seller: TestSession;
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
+    env = await startFreshAuthApp();
     [buyer, other, admin] = await Promise.all([
       signIn(env, 'csrf-buyer@example.test'),
       signIn(env, 'csrf-other@example.test'),

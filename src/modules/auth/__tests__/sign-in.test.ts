@@ -3,19 +3,18 @@ import {
   oauthDance,
   signIn,
   startAuthApp,
+  startFreshAuthApp,
   TEST_ADMIN_EMAIL,
   TEST_OIDC_CLIENT,
   type AuthTestEnv,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
 import { SESSION_COOKIE } from '../../../shared/http/session';
 
 describe('Google sign-in through the local OpenID provider (HTTP)', () => {
   let env: AuthTestEnv;
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
+    env = await startFreshAuthApp();
   });
   afterAll(async () => {
     await env.close();
@@ -224,10 +223,9 @@ describe('sign-in rate limit', () => {
 describe('apply-seller rate limit', () => {
   let env: AuthTestEnv;
   beforeAll(async () => {
-    env = await startAuthApp({
+    env = await startFreshAuthApp({
       overrides: { APPLY_RATE_LIMIT_MAX: '2', REDIS_PREFIX: `${process.env.REDIS_PREFIX}apply-limit:` },
     });
-    await resetDatabase(env.platform);
   });
   afterAll(async () => {
     await env.close();

@@ -495,7 +495,8 @@ describe('Flutterwave client against the simulator over HTTP', () => {
         reference: 'wd_overtaken',
       });
       expect(transfer.reference).toBe('wd_overtaken');
-      await new Promise((r) => setTimeout(r, 500));
+      // The slow first attempt has reached the transfer route by now (and was refused there).
+      await sim.delayedRequestsDone();
       expect(sim.transfers().filter((t) => t.reference === 'wd_overtaken')).toHaveLength(1);
     });
 
