@@ -6,6 +6,7 @@ import type {
   FlwTransferCompletedEvent,
   FlwWebhookEvent,
 } from './flutterwave.types';
+import { findUnsafeInput } from '../../shared/http/schema';
 
 /** What we expect a payment to be, from our own database (never from the buyer or the webhook). */
 export interface ExpectedPayment {
@@ -78,14 +79,24 @@ export function isAuthenticWebhook(header: string | string[] | undefined, secret
  */
 export function parseWebhookEvent(body: unknown): FlwWebhookEvent | undefined {
   if (!body || typeof body !== 'object') return undefined;
+  // Stored as JSONB and used in queries: PostgreSQL refuses NUL and lone surrogates, so a body
+  // carrying them (authentic or not) is not an event we can take, never a 500 the provider retries.
+  if (findUnsafeInput(body)) return undefined;
   const { event, data } = body as { event?: unknown; data?: unknown };
-  if (!data || typeof data !== 'object') return undefined;
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return undefined;
   const d = data as Record<string, unknown>;
-  if (event === 'charge.completed' && typeof d.id === 'number' && typeof d.tx_ref === 'string') {
-    return body as FlwChargeCompletedEvent;
-  }
-  if (event === 'transfer.completed' && typeof d.id === 'number' && typeof d.reference === 'string') {
-    return body as FlwTransferCompletedEvent;
-  }
+  // Flutterwave's transaction and transfer ids are positive integers; 1.5, 1e20 or 2^63 would
+  // not fit our BIGINT column or the verify URL, so they are refused here, not by the database.
+  if (!isProviderId(d.id)) return undefined;
+  if (event === 'charge.completed' && isReference(d.tx_ref)) return body as FlwChargeCompletedEvent;
+  if (event === 'transfer.completed' && isReference(d.reference)) return body as FlwTransferCompletedEvent;
   return undefined;
+}
+
+function isProviderId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+}
+
+function isReference(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= 200;
 }
