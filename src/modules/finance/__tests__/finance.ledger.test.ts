@@ -213,7 +213,7 @@ describe('finance ledger', () => {
     expect(Number(settlements[0]!.n)).toBe(3);
   });
 
-  it('when a buyer is refunded after settlement, then available pays it and may go below zero through that refund', async () => {
+  it('when a buyer is refunded after settlement, then available pays it and may go below zero through that refund, which blocks withdrawals', async () => {
     const { seller, campaign } = await campaignOf();
     const p1 = paymentPayload(seller.userId, campaign.id);
     await post(p1);
@@ -251,6 +251,24 @@ describe('finance ledger', () => {
     );
     await refund(refundOf(p1));
     expect(await balanceOf(seller)).toMatchObject({ availableMinor: 25_000 - 930_000, holdMinor: 1_000_000 });
+
+    // Below zero, withdrawals are refused until sales bring it back above zero.
+    const method = await finance.addPayoutMethod(seller, {
+      type: 'BANK_ACCOUNT',
+      country: 'NG',
+      currency: 'NGN',
+      providerCode: '044',
+      providerName: 'Access Bank',
+      destination: { type: 'BANK_ACCOUNT', accountNumber: '0690000040', accountName: 'Ada Obi' },
+    });
+    clock.advance(25 * HOUR);
+    await expect(
+      finance.requestWithdrawal(seller, crypto.randomUUID(), {
+        amountMinor: 1,
+        currency: 'NGN',
+        methodId: method.id,
+      }),
+    ).rejects.toMatchObject({ code: 'BALANCE_NEGATIVE' });
   });
 
   it('when code tries an unbalanced journal, a negative pending, or edits a balance, then PostgreSQL refuses and nothing is written', async () => {
