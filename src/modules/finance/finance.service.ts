@@ -50,7 +50,9 @@ import type {
  * requested_by whatever this code does.
  *
  * Invariant (no over-withdrawal): the hold journal debits the seller's available account in the
- * same transaction that checked its balance, after SELECT … FOR UPDATE on that account row. Two
+ * same transaction that checked its balance, after SELECT … FOR UPDATE on the seller's available
+ * and hold rows (in account-id order, the order every journal locks accounts in, so a hold and a
+ * concurrent release of the same seller cannot deadlock). Two
  * requests for the same seller and currency therefore run one after the other, the second
  * seeing the first's debit; 50 parallel requests against a balance that covers 3 hold exactly 3.
  * If the lock were not taken, both could read the same balance and together hold more than it;
@@ -482,13 +484,12 @@ export function createFinanceService(deps: FinanceDeps) {
       try {
         return await prisma.$transaction(async (tx) => {
           const now = clock.now();
-          // The seller's available account row, locked: every request for this seller and
-          // currency queues here (see the invariant at the top of this file).
-          const available = await repo.lockAccountBalance(
-            tx,
-            accountsOf.seller(method.sellerId, 'SELLER_AVAILABLE', input.currency),
-            now,
-          );
+          // The seller's available (and hold) account rows, locked in id order: every request for
+          // this seller and currency queues here (see the invariant at the top of this file).
+          const availableRef = accountsOf.seller(method.sellerId, 'SELLER_AVAILABLE', input.currency);
+          const holdRef = accountsOf.seller(method.sellerId, 'SELLER_HOLD', input.currency);
+          const locked = await repo.lockAccountBalances(tx, [availableRef, holdRef], now);
+          const available = locked.get(repo.accountKeyOf(availableRef))!;
           // A request with the same key that held the lock before us has committed by now.
           const again = await replay(tx);
           if (again) return again;
