@@ -52,9 +52,8 @@ import type {
  * Invariant (no over-withdrawal): the hold journal debits the seller's available account in the
  * same transaction that checked its balance, after SELECT … FOR UPDATE on the seller's available
  * and hold rows (in account-id order, the order every journal locks accounts in, so a hold and a
- * concurrent release of the same seller cannot deadlock). Two
- * requests for the same seller and currency therefore run one after the other, the second
- * seeing the first's debit; 50 parallel requests against a balance that covers 3 hold exactly 3.
+ * concurrent release of the same seller cannot deadlock). Two requests for the same seller and
+ * currency therefore run one after the other, the second seeing the first's debit; 50 parallel requests against a balance that covers 3 hold exactly 3.
  * If the lock were not taken, both could read the same balance and together hold more than it;
  * the entries trigger would still refuse an available balance below zero (defence in depth).
  *
