@@ -31,8 +31,10 @@ export {
   assessTransaction,
   isAuthenticWebhook,
   parseWebhookEvent,
+  phoneNumberOf,
   type ExpectedPayment,
   type PaymentVerdict,
+  type WebhookHint,
 } from './flutterwave.checks';
 export type * from './flutterwave.types';
 export {
@@ -90,6 +92,8 @@ export function paymentsWebModule(platform: Platform): WebModule {
       },
     ],
     apiRateLimitExempt: [WEBHOOK_PATH],
+    // Stored with each event, so that a signature over the body can be checked (payments.settlement.ts).
+    rawBodyPaths: [WEBHOOK_PATH],
     sockets: (io) => registerPaymentSockets(io, service),
   };
 }

@@ -6,6 +6,7 @@ import { errorResponse, type ApiModule, type OpenApiPaths } from '../../shared/h
 import { createRateLimit } from '../../shared/http/rate-limit';
 import { validate, validated } from '../../shared/http/validate';
 import type { Platform } from '../../shared/platform';
+import { rawBodyOf } from '../../shared/http/raw-body';
 import { renderPage } from '../../web/views';
 import { paymentRateLimit } from './payments.confirm';
 import { paymentDto, refundDto } from './payments.dto';
@@ -74,7 +75,11 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
   // Flutterwave's redirect. The query is a hint of which payment to look at, nothing more.
   router.get('/callback', async (req, res) => {
     const txRef = typeof req.query.tx_ref === 'string' ? req.query.tx_ref : '';
-    const found = await service.handleCallback(txRef);
+    // Only a hint of which transaction to verify by id: digits that make a safe integer, else none.
+    const rawId = req.query.transaction_id;
+    const transactionId =
+      typeof rawId === 'string' && /^[1-9][0-9]{0,14}$/.test(rawId) ? Number(rawId) : null;
+    const found = await service.handleCallback(txRef, transactionId);
     if (!found) {
       res.status(404);
       return renderPage(req, res, 'payments/callback', {
@@ -102,7 +107,7 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
   router.post('/webhook', async (req, res, next) => {
     let result: Awaited<ReturnType<PaymentsService['receiveWebhook']>>;
     try {
-      result = await service.receiveWebhook(req.headers['verif-hash'], req.body);
+      result = await service.receiveWebhook(req.headers['verif-hash'], req.body, rawBodyOf(req));
     } catch (err) {
       // Counted as a failure; over the limit the limiter passes on its 429 instead of our 401.
       if (err instanceof AppError && err.code === 'WEBHOOK_SIGNATURE_INVALID') {
@@ -190,6 +195,7 @@ const refundSchema = {
         'BUYER_REQUEST',
         'CAMPAIGN_CANCELLED',
         'FLAGGED_PAYMENT',
+        'OVERPAYMENT',
         'SOLD_OUT',
         'DUPLICATE_PAYMENT',
         'ALREADY_REFUNDED',
@@ -264,7 +270,7 @@ const openapi: OpenApiPaths = {
           in: 'query',
           required: false,
           schema: { type: 'string' },
-          description: 'Ignored',
+          description: 'A hint: verified by id with Flutterwave, never believed (digits only, else ignored)',
         },
       ],
       responses: {
@@ -281,17 +287,20 @@ const openapi: OpenApiPaths = {
   },
   '/api/v1/payments/webhook': {
     post: {
-      summary: "Flutterwave's webhook (charge.completed, transfer.completed)",
+      summary:
+        "Flutterwave's webhook (charge.completed, transfer.completed, and the older top-level charge body)",
       description:
-        'Authenticated by the `verif-hash` header (your Flutterwave secret hash), compared in constant time. The event is ' +
-        'stored once per Flutterwave event and answered at once; the payments worker verifies the charge with Flutterwave ' +
+        'Authenticated by the `verif-hash` header (your Flutterwave secret hash), compared in constant time. Both charge ' +
+        'shapes are accepted: `{ event, data }` and the older top-level body (`{ id, txRef, status, ... }` with `event.type` ' +
+        'such as CARD_TRANSACTION). The event is stored once per Flutterwave event, with its raw body, and answered at ' +
+        'once; the payments worker verifies the charge with Flutterwave by id ' +
         'before anything is confirmed. Carries no session cookie, so no CSRF token; exempt from the general API rate limit ' +
         '(only failed authentications are limited, per IP).',
       tags: tag,
       parameters: [{ name: 'verif-hash', in: 'header', required: true, schema: { type: 'string' } }],
       requestBody: {
         required: true,
-        content: { 'application/json': { schema: { type: 'object', required: ['event', 'data'] } } },
+        content: { 'application/json': { schema: { type: 'object' } } },
       },
       responses: {
         '200': json('Received (also for a duplicate or an event we do not handle)', {
