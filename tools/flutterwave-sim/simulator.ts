@@ -141,6 +141,8 @@ export interface FaultRule {
   delayMs?: number;
   /** Destroy the connection without an answer: a network error for the client. */
   drop?: boolean;
+  /** Handle the request (money may move), then destroy the connection instead of answering: a lost answer. */
+  loseAnswer?: boolean;
 }
 
 export interface TransferFailure {
@@ -940,6 +942,13 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     const act = () => {
       if (rule.drop) return req.socket.destroy();
       if (rule.status) return envelope(res, rule.status, `Simulated provider failure (HTTP ${rule.status})`);
+      if (rule.loseAnswer) {
+        // Processed like any request; only the answer never reaches the caller.
+        res.json = () => {
+          req.socket.destroy();
+          return res;
+        };
+      }
       next();
     };
     if (rule.delayMs) {
@@ -1132,6 +1141,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
         status: typeof b.status === 'number' ? b.status : undefined,
         delayMs: typeof b.delay_ms === 'number' ? b.delay_ms : undefined,
         drop: b.drop === true,
+        loseAnswer: b.lose_answer === true,
       });
       res.status(204).end();
     });

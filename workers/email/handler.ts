@@ -44,6 +44,7 @@ type RefundCompletedPayload = {
   amountMinor?: unknown;
   currency?: unknown;
   cancelsBooking?: unknown;
+  reason?: unknown;
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -294,6 +295,7 @@ export function emailConsumers(
           ...money,
           // Only an explicit false keeps the tickets: older messages without it cancelled the booking.
           cancelsBooking: p.cancelsBooking !== false,
+          ...(typeof p.reason === 'string' ? { reason: p.reason } : {}),
         }));
       },
     },
