@@ -423,14 +423,18 @@ export function createRefunds(deps: PaymentsDeps) {
     const from = day(r.createdAt.getTime() - DAY_MS);
     const to = day(clock.now().getTime() + DAY_MS);
     const matches: FlwRefund[] = [];
+    const seen = new Set<number>();
     for (let page = 1; ; page++) {
       if (page > LOOKUP_MAX_PAGES)
         throw new Error(
           `refund ${r.id}: the provider's refunds did not fit ${LOOKUP_MAX_PAGES} pages: not sent`,
         );
       const items = await flutterwave.listRefunds({ from, to, page });
-      if (!items.length) break;
-      for (const item of items) {
+      // Past the last page: an empty one, or (some list APIs) the last one again.
+      const fresh = items.filter((item) => !seen.has(item.id));
+      if (!fresh.length) break;
+      for (const item of fresh) {
+        seen.add(item.id);
         if (Number(item.tx_id) !== r.flwTransactionId || !isCurrencyCode(r.currency)) continue;
         if (tryFromMajor(item.amount_refunded, r.currency) === r.amountMinor && item.status !== 'failed')
           matches.push(item);
