@@ -359,7 +359,7 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
    * transaction (the first successful charge of our tx_ref wins; a declined one says nothing about
    * the others), then by reference. PENDING when no charge exists at all for the tx_ref.
    */
-  async function fetchByReference(p: PaymentRecord): Promise<FetchedVerification> {
+  async function fetchVerification(p: PaymentRecord): Promise<FetchedVerification> {
     for (const id of await knownTransactionIds(p)) {
       const flw = await verifyById(id);
       if (flw && flw.tx_ref === p.txRef && flw.status === 'successful')
@@ -493,7 +493,7 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
           return { outcome: 'RECORD', paymentId: p.id, flw, by: 'id' };
       }
       if (!SETTLEABLE.includes(p.status)) return { outcome: 'UNCHANGED' };
-      return fetchByReference(p);
+      return fetchVerification(p);
     },
 
     /**
@@ -515,7 +515,7 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
         attempts.find((x) => LIVE.includes(x.status)) ?? attempts.find((x) => SETTLEABLE.includes(x.status));
       if (p) {
         // Every known transaction id first (a declined attempt says nothing about a later one), then by reference.
-        const fetched = await fetchByReference(p);
+        const fetched = await fetchVerification(p);
         const outcome = await prisma.$transaction((tx) => applyVerification(tx, fetched), TX_OPTIONS);
         logger.info('payment verified at the buyer’s request', { paymentId: p.id, outcome });
       }
@@ -549,7 +549,7 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
         for (const p of due) {
           totals.checked += 1;
           try {
-            const fetched = await fetchByReference(p);
+            const fetched = await fetchVerification(p);
             const outcome = await prisma.$transaction(async (tx) => {
               const result = await applyVerification(tx, fetched);
               const abandonAt = p.checkoutExpiresAt.getTime() + config.PAYMENT_ABANDON_AFTER_MINUTES * 60_000;
