@@ -190,6 +190,11 @@ describe('payments against Flutterwave as it really behaves', () => {
     });
     expect(await paymentRow(t, txRef)).toMatchObject({ status: 'SUCCEEDED', paidMinor: 525_050n });
     expect(simRefundsOf(paid.transactionId!).map((r) => r.amount_refunded)).toEqual([250.5]);
+    expect((await buyer.get(`/api/v1/payments/${paymentId}`).expect(200)).body).toMatchObject({
+      status: 'SUCCEEDED',
+      paidMinor: 525_050,
+      refunds: [{ reason: 'OVERPAYMENT', portion: 'EXCESS', amountMinor: 25_050, status: 'COMPLETED' }],
+    });
     const mail = await waitForValue(
       async () => mailsTo(buyer.email).find((m) => m.text.includes('more than the price')),
       20_000,

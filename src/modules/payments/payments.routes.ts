@@ -203,6 +203,12 @@ const refundSchema = {
         'CUSTOMER_LIMIT',
       ],
     },
+    portion: {
+      type: 'string',
+      enum: ['CHARGE', 'EXCESS'],
+      description:
+        'CHARGE: what the charge paid for (all of it, or the price); EXCESS: what it paid beyond the price',
+    },
     amountMinor: { type: 'integer' },
     currency: { type: 'string' },
     failureReason: { type: ['string', 'null'] },
