@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import { AppError } from './shared/errors';
 import { errorHandler, notFound } from './shared/http/errors';
 import { buildOpenApi, type ApiModule } from './shared/http/openapi';
+import { keepRawBodyFor } from './shared/http/raw-body';
 import { createRateLimit } from './shared/http/rate-limit';
 import { requestId } from './shared/http/request-id';
 import { sessions } from './shared/http/session';
@@ -78,11 +79,14 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
   const system = systemRoutes(platform, metrics);
   app.use(system.router);
 
-  app.use(express.json({ limit: config.BODY_LIMIT }));
+  // Filled from the modules below, before any request is served.
+  const rawBodyPaths = new Set<string>();
+  app.use(express.json({ limit: config.BODY_LIMIT, verify: keepRawBodyFor(rawBodyPaths) }));
   app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
   app.use(sessions(config, platform.redis, platform.clock));
 
   const loaded = webModules.map((factory) => factory(platform, services));
+  for (const m of loaded) for (const p of m.rawBodyPaths ?? []) rawBodyPaths.add(p);
   for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
 
   // After the modules' middleware, so that a signed-in caller (req.actor, set by the auth

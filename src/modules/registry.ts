@@ -27,6 +27,8 @@ export interface WebModule {
   sockets?: (io: Server) => void;
   /** Full paths (e.g. a provider's webhook) the general per-IP /api rate limit does not apply to. */
   apiRateLimitExempt?: string[];
+  /** Paths whose JSON body's raw bytes are kept for the route (rawBodyOf), e.g. a provider's webhook. */
+  rawBodyPaths?: string[];
 }
 
 /** Mounts a module on the web process, from the process's services (built once, in the container). */
