@@ -166,6 +166,21 @@ export async function findJournalByCause(db: Client, causeKey: string): Promise<
   };
 }
 
+/**
+ * What the ledger still holds of one payment: Σ of every journal of the payment (its PAYMENT
+ * journal and the REFUND journals so far) per account kind. Locks the payment's ledger first
+ * (a transaction-scoped advisory lock on its id), so two refunds of one payment post one after
+ * the other and each sees what the other took.
+ */
+export async function lockPaymentRemainder(tx: Tx, paymentId: string): Promise<Record<string, number>> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`finance-payment:${paymentId}`}, 0))`;
+  const rows = await tx.$queryRaw<Array<{ kind: string; total: bigint }>>`
+    SELECT a.kind, SUM(e.amount_minor) AS total
+    FROM finance_journals j JOIN finance_entries e ON e.journal_id = j.id JOIN finance_accounts a ON a.id = e.account_id
+    WHERE j.payment_id = ${paymentId}::uuid GROUP BY a.kind`;
+  return Object.fromEntries(rows.map((r) => [r.kind, n(r.total)]));
+}
+
 /** A seller's balances per currency (cached balances; paid out = Σ hold debits of WITHDRAWAL_PAID journals). */
 export async function sellerBalances(db: Client, sellerId: string): Promise<SellerBalance[]> {
   const rows = await db.$queryRaw<
