@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import { AppError } from './shared/errors';
 import { errorHandler, notFound } from './shared/http/errors';
 import { buildOpenApi, type ApiModule } from './shared/http/openapi';
+import { keepRawBodyFor } from './shared/http/raw-body';
 import { createRateLimit } from './shared/http/rate-limit';
 import { requestId } from './shared/http/request-id';
 import { sessions } from './shared/http/session';
@@ -25,6 +26,10 @@ export interface BuiltApp {
 }
 
 const VERSION = '0.1.0';
+
+/** The API, and the pages that show a person's own bookings, tickets, profile, sales or money. */
+const PRIVATE_PATHS =
+  /^\/(api|bookings|tickets|profile|seller|admin|team|finance|gate|become-seller|payments)(\/|$)/;
 
 /**
  * The Express app with every module mounted; no listen (server.ts and tests do that). The
@@ -52,8 +57,9 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
         directives: {
           'img-src': ["'self'", 'data:', 'blob:'],
           'connect-src': ["'self'", 'ws:', 'wss:'],
-          // Allow forms to post to the payment provider's hosted checkout page.
-          'form-action': null,
+          // Every form posts to us (checkout goes to the provider by navigation, not a form post),
+          // so an injected form cannot send what people type to another site.
+          'form-action': ["'self'"],
           'upgrade-insecure-requests': config.NODE_ENV === 'production' ? [] : null,
         },
       },
@@ -62,15 +68,26 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
   );
   app.use('/static', express.static(path.join(__dirname, 'web', 'static'), { maxAge: '1h', index: false }));
 
+  // Answers with personal data, tickets' QR payloads or money must never sit in a shared cache
+  // or the browser's disk cache: the API and the signed-in pages are no-store unless a route
+  // says otherwise (public keys and revocation lists revalidate with their ETag).
+  app.use((req, res, next) => {
+    if (PRIVATE_PATHS.test(req.path)) res.set('Cache-Control', 'no-store');
+    next();
+  });
+
   const system = systemRoutes(platform, metrics);
   app.use(system.router);
 
-  app.use(express.json({ limit: config.BODY_LIMIT }));
+  // Filled from the modules below, before any request is served.
+  const rawBodyPaths = new Set<string>();
+  app.use(express.json({ limit: config.BODY_LIMIT, verify: keepRawBodyFor(rawBodyPaths) }));
   app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
   app.use(sessions(config, platform.redis, platform.clock));
 
   const loaded = webModules.map((factory) => factory(platform, services));
   for (const m of loaded) m.metrics?.(metrics.registry);
+  for (const m of loaded) for (const p of m.rawBodyPaths ?? []) rawBodyPaths.add(p);
   for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
 
   // After the modules' middleware, so that a signed-in caller (req.actor, set by the auth

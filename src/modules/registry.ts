@@ -30,6 +30,8 @@ export interface WebModule {
   apiRateLimitExempt?: string[];
   /** Registers the module's own figures on the web process's /metrics registry. */
   metrics?: (registry: Registry) => void;
+  /** Paths whose JSON body's raw bytes are kept for the route (rawBodyOf), e.g. a provider's webhook. */
+  rawBodyPaths?: string[];
 }
 
 /** Mounts a module on the web process, from the process's services (built once, in the container). */

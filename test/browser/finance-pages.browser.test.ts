@@ -12,6 +12,7 @@ import {
   type TestSession,
 } from '../support/auth';
 import { launchBrowser, type TestBrowser } from '../support/browser';
+import { campaignBody } from '../support/factories';
 import { expectLedgerInvariant } from '../support/ledger-invariant';
 import { resetDatabase } from '../support/platform';
 
@@ -42,11 +43,14 @@ describe('finance pages in a browser', () => {
   beforeAll(async () => {
     env = await startAuthApp({
       clock,
+      // The campaign editor page loads Socket.io (live counters).
+      realtime: true,
       overrides: {
         FINANCE_EMAILS: 'payouts@example.test',
         SESSION_IDLE_MINUTES: '100000',
         SESSION_ABSOLUTE_HOURS: '10000',
         FINANCE_WITHDRAWAL_MIN_MINOR: 'KES:10000',
+        FINANCE_FEE_PER_TICKET_MINOR: 'KES:10000',
       },
     });
     await resetDatabase(env.platform);
@@ -197,6 +201,28 @@ describe('finance pages in a browser', () => {
     await expectUsable(sellerPage, 1280);
     await browser.screenshot(sellerPage, 'finance-seller-1280');
     await sellerContext.close();
+    await context.close();
+  });
+
+  it('when a seller opens a draft campaign, then the platform fee and the settlement delay are shown before publishing', async () => {
+    const draft = await seller
+      .post('/api/v1/campaigns')
+      .send(
+        campaignBody(clock.now(), {
+          currency: 'KES',
+          country: 'KE',
+          timezone: 'Africa/Nairobi',
+          city: 'Nairobi',
+        }),
+      );
+    expect(draft.status).toBe(201);
+    const context = await as(seller, PHONE_390);
+    const page = await context.newPage();
+    await page.goto(`/seller/campaigns/${draft.body.id}`);
+    expect(await text(page.locator('[data-testid=fee-notice]'))).toBe(
+      'Platform fee: 5 % of each sale plus KES 100.00 per ticket. Your earnings become available 72 hours after the campaign ends.',
+    );
+    await expectUsable(page, 390);
     await context.close();
   });
 

@@ -2,15 +2,19 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type {
-  FlwChargeCompletedEvent,
-  FlwCustomizations,
-  FlwMeta,
-  FlwPaymentCustomer,
-  FlwRefund,
-  FlwTransaction,
-  FlwTransactionCustomer,
-} from '../../src/modules/payments';
+// The simulator's own shapes, written from Flutterwave's documentation (never the client's types).
+import {
+  webhookEventOf,
+  type FlwMeta,
+  type WireChargeCompletedEvent as FlwChargeCompletedEvent,
+  type WireCustomizations as FlwCustomizations,
+  type WireLegacyChargeEvent,
+  type WirePaymentCustomer as FlwPaymentCustomer,
+  type WireRefund as FlwRefund,
+  type WireTransaction as FlwTransaction,
+  type WireTransactionCustomer as FlwTransactionCustomer,
+  type WireWebhookBody as FlwWebhookEvent,
+} from './wire';
 import {
   MoneyError,
   formatMoney,
@@ -33,8 +37,7 @@ import {
 export type { SimTransferCompletedEvent, SimTransferView, TransferFailure, TransferOutage, TransferTimeout };
 
 /** Every webhook body the simulator sends (transfer shapes are its own: see transfers.ts). */
-export type WebhookBody = FlwChargeCompletedEvent | SimTransferCompletedEvent;
-type WebhookEventName = WebhookBody['event'];
+export type WebhookBody = FlwWebhookEvent;
 
 /**
  * A local stand-in for Flutterwave's v3 API: the same endpoints, the same Bearer secret-key auth
@@ -112,6 +115,28 @@ export interface WebhookRecord {
   deliveries: WebhookDelivery[];
 }
 
+export type WebhookEventName = 'charge.completed' | 'transfer.completed';
+
+/**
+ * Which charge webhook body the simulator sends: the current `{ event, data }`, the older
+ * top-level body (`{ id, txRef, status, ... }` with `event.type`), or both (one of each).
+ */
+export type ChargeWebhookShape = 'current' | 'legacy' | 'both';
+
+/** How the simulator answers refund calls (set per test with answerRefunds). */
+export interface RefundAnswerRule {
+  /** How many refund calls this rule answers (default 1). */
+  count?: number;
+  /**
+   * `pending`: accepted, then read back as pending by GET /v3/refunds/:id until `polls` reads
+   * have been made (default 1), then `then` (default completed). `failed`: answered 200 with
+   * status failed (no money moves).
+   */
+  status: 'pending' | 'failed';
+  polls?: number;
+  then?: 'completed' | 'failed';
+}
+
 export type WebhookSteer =
   { action: 'drop' } | { action: 'duplicate'; times: number } | { action: 'delay'; delayMs: number };
 
@@ -134,6 +159,8 @@ export interface FaultRule {
   delayMs?: number;
   /** Destroy the connection without an answer: a network error for the client. */
   drop?: boolean;
+  /** Handle the request (money may move), then destroy the connection instead of answering: a lost answer. */
+  loseAnswer?: boolean;
 }
 
 interface Checkout {
@@ -198,6 +225,14 @@ export interface FlutterwaveSimulator {
   setBalance(currency: string, amountMajor: number | string): void;
   balance(currency: string): { available: number; ledger: number };
   failNextRefund(opts?: { count?: number; message?: string }): void;
+  /** Answer the next refund calls with `pending` (settled by later reads) or `failed` instead of `completed`. */
+  answerRefunds(rule: RefundAnswerRule): void;
+  /** Accept another successful charge on a paid tx_ref (Flutterwave does not promise to refuse one); '*' for every tx_ref. */
+  acceptRepeatCharges(txRef: string): void;
+  /** What verify_by_reference returns for a tx_ref with several attempts ('*' for every tx_ref): the latest (default) or the oldest. */
+  verifyByReferenceReturns(txRef: string, which: 'latest' | 'oldest'): void;
+  /** The body shape of charge webhooks sent from now on (default current). */
+  setChargeWebhookShape(shape: ChargeWebhookShape): void;
   injectFaults(rule: FaultRule): void;
   /** Finishes every NEW/PENDING transfer now (instead of waiting for its timers). */
   settleTransfers(): Promise<void>;
@@ -262,6 +297,14 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   const refunds: FlwRefund[] = [];
   const webhookLog: WebhookRecord[] = [];
   const overrides = new Map<string, VerificationOverride>();
+  // ---------- charges, refunds, webhooks as Flutterwave really behaves (per test) ----------
+  const attemptsByRef = new Map<string, number[]>(); // every attempt of a tx_ref, oldest first
+  const repeatCharges = new Set<string>();
+  const byReferenceOldest = new Set<string>();
+  let chargeWebhookShape: ChargeWebhookShape = 'current';
+  let refundAnswers: Array<RefundAnswerRule & { remaining: number }> = [];
+  /** Refunds accepted as pending: reads left before they finish, and how. */
+  const pendingRefunds = new Map<number, { polls: number; then: 'completed' | 'failed' }>();
 
   let steering: Array<WebhookSteer & { remaining: number; event?: string }> = [];
   let holding = false;
@@ -365,7 +408,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   function emitWebhook(body: WebhookBody, key: string): WebhookRecord {
     const record: WebhookRecord = {
       id: nextWebhookId++,
-      event: body.event,
+      event: webhookEventOf(body),
       key,
       body,
       createdAt: now().toISOString(),
@@ -374,7 +417,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       deliveries: [],
     };
     webhookLog.push(record);
-    const rule = steering.find((r) => r.remaining > 0 && (!r.event || r.event === body.event));
+    const rule = steering.find((r) => r.remaining > 0 && (!r.event || r.event === record.event));
     if (rule) rule.remaining -= 1;
     steering = steering.filter((r) => r.remaining > 0);
     if (rule?.action === 'drop') {
@@ -467,7 +510,8 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     const created: FlwTransactionCustomer = {
       id: nextCustomerId++,
       name: c.name ?? 'Anonymous customer',
-      phone_number: c.phonenumber ?? null,
+      // Flutterwave answers "N/A" when the customer gave no phone number.
+      phone_number: c.phonenumber ?? 'N/A',
       email: c.email,
       created_at: now().toISOString(),
     };
@@ -486,7 +530,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   function completeCheckout(txRef: string, status: PayOutcome, amountPaid?: number): PayResult {
     const checkout = checkouts.get(txRef);
     if (!checkout) throw new SimError(404, `No checkout for tx_ref ${txRef}`);
-    if (checkout.paid) {
+    if (checkout.paid && !acceptsRepeatCharge(txRef)) {
       // A second click or a replayed form: the same redirect, no second charge.
       const id = latestByRef.get(txRef);
       return {
@@ -523,16 +567,62 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     latestByRef.set(txRef, tx.id);
     if (status === 'successful')
       desk.credit(tx.currency, toMajorString(amountMinor - tx.appFeeMinor, tx.currency));
+    attemptsByRef.set(txRef, [...(attemptsByRef.get(txRef) ?? []), tx.id]);
     if (status === 'successful') checkout.paid = true;
     else checkout.lastFailure = 'Your last attempt was declined. You can try again.';
     log('charge completed', { txRef, id: tx.id, status });
-    const event: FlwChargeCompletedEvent = {
-      event: 'charge.completed',
-      data: wireTransaction(tx, false),
+    emitChargeWebhooks(tx);
+    return { status, txRef, transactionId: tx.id, redirectTo: redirectFor(checkout, status, tx.id) };
+  }
+
+  function acceptsRepeatCharge(txRef: string): boolean {
+    return repeatCharges.has(txRef) || repeatCharges.has('*');
+  }
+
+  /** The older top-level charge webhook body, as Flutterwave still sends it to some merchants. */
+  function legacyChargeBody(tx: SimTransaction): WireLegacyChargeEvent {
+    return {
+      id: tx.id,
+      txRef: tx.txRef,
+      flwRef: tx.flwRef,
+      orderRef: `URF_${tx.id}`,
+      paymentPlan: null,
+      createdAt: tx.createdAt,
+      amount: toMajorNumber(tx.amountMinor, tx.currency),
+      charged_amount: toMajorNumber(tx.amountMinor, tx.currency),
+      status: tx.status,
+      IP: '127.0.0.1',
+      currency: tx.currency,
+      appfee: toMajorNumber(tx.appFeeMinor, tx.currency),
+      merchantfee: 0,
+      merchantbearsfee: 1,
+      customer: {
+        id: tx.customer.id,
+        phone: tx.customer.phone_number === 'N/A' ? null : tx.customer.phone_number,
+        fullName: tx.customer.name,
+        customertoken: null,
+        email: tx.customer.email,
+        createdAt: tx.customer.created_at,
+        updatedAt: tx.customer.created_at,
+        deletedAt: null,
+        AccountId: 17321,
+      },
+      entity: { card6: '553188', card_last4: '2950', card_country_iso: 'NG', createdAt: tx.createdAt },
       'event.type': 'CARD_TRANSACTION',
     };
-    emitWebhook(event, txRef);
-    return { status, txRef, transactionId: tx.id, redirectTo: redirectFor(checkout, status, tx.id) };
+  }
+
+  /** The charge.completed webhook(s) of a finished attempt, in the shape(s) set with setChargeWebhookShape. */
+  function emitChargeWebhooks(tx: SimTransaction): void {
+    if (chargeWebhookShape !== 'legacy') {
+      const event: FlwChargeCompletedEvent = {
+        event: 'charge.completed',
+        data: wireTransaction(tx, false),
+        'event.type': 'CARD_TRANSACTION',
+      };
+      emitWebhook(event, tx.txRef);
+    }
+    if (chargeWebhookShape !== 'current') emitWebhook(legacyChargeBody(tx), tx.txRef);
   }
 
   function createCheckout(body: Record<string, unknown>): string {
@@ -560,7 +650,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       throw new SimError(400, 'customer.email is required');
     }
     const existing = checkouts.get(txRef);
-    if (existing?.paid)
+    if (existing?.paid && !acceptsRepeatCharge(txRef))
       throw new SimError(400, 'This transaction reference has already been used for a successful payment');
     const sessionMinutes =
       typeof body.session_duration === 'number' ? Math.min(body.session_duration, 1440) : undefined;
@@ -608,8 +698,15 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     if (remaining <= 0) throw new SimError(400, 'This transaction has already been fully refunded');
     if (amountMinor > remaining)
       throw new SimError(400, 'Refund amount exceeds the refundable balance of this transaction');
-    tx.refundedMinor += amountMinor;
-    desk.credit(tx.currency, toMajorString(-amountMinor, tx.currency));
+    const answer = refundAnswers.find((a) => a.remaining > 0);
+    if (answer) {
+      answer.remaining -= 1;
+      refundAnswers = refundAnswers.filter((a) => a.remaining > 0);
+    }
+    // A refund answered failed moves no money; a pending one holds its amount until it finishes.
+    if (answer?.status !== 'failed') tx.refundedMinor += amountMinor;
+    // The wallet pays what the refund takes (given back below if a pending one fails).
+    if (answer?.status !== 'failed') desk.credit(tx.currency, toMajorString(-amountMinor, tx.currency));
     const record: FlwRefund = {
       id: nextRefundId++,
       account_id: 17321,
@@ -617,14 +714,56 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       flw_ref: `URF_${Date.now()}_${randomBytes(3).toString('hex')}`,
       wallet_id: 74639,
       amount_refunded: toMajorNumber(amountMinor, tx.currency),
-      status: 'completed',
+      status: answer?.status ?? 'completed',
       destination: 'payment_source',
       meta: { source: 'availablebalance' },
       created_at: now().toISOString(),
     };
+    if (answer?.status === 'pending')
+      pendingRefunds.set(record.id, {
+        polls: Math.max(1, answer.polls ?? 1),
+        then: answer.then ?? 'completed',
+      });
     refunds.push(record);
-    log('refund completed', { txRef: tx.txRef, id: tx.id, amountMinor });
-    return record;
+    log(`refund ${record.status}`, { txRef: tx.txRef, id: tx.id, amountMinor });
+    return { ...record };
+  }
+
+  /** GET /v3/refunds/:id: a pending refund finishes once it has been read the set number of times. */
+  function readRefund(id: number): FlwRefund {
+    const record = refunds.find((r) => r.id === id);
+    if (!record) throw new SimError(404, 'Refund not found');
+    const pending = pendingRefunds.get(id);
+    if (pending) {
+      pending.polls -= 1;
+      if (pending.polls <= 0) {
+        pendingRefunds.delete(id);
+        record.status = pending.then;
+        if (pending.then === 'failed') {
+          const tx = transactions.get(record.tx_id);
+          const currency = tx?.currency;
+          if (tx && currency) {
+            tx.refundedMinor -= fromMajor(record.amount_refunded, currency);
+            desk.credit(currency, String(record.amount_refunded));
+          }
+        }
+        log(`refund ${record.status}`, { id });
+      }
+    }
+    return { ...record };
+  }
+
+  /** GET /v3/refunds?from&to&page: the account's refunds created on those days (UTC), 10 a page, oldest first. */
+  function listRefunds(query: Record<string, unknown>): FlwRefund[] {
+    const day = /^\d{4}-\d{2}-\d{2}$/;
+    const from = typeof query.from === 'string' && day.test(query.from) ? query.from : '0000-00-00';
+    const to = typeof query.to === 'string' && day.test(query.to) ? query.to : '9999-99-99';
+    const page = Math.max(1, Number.parseInt(String(query.page ?? '1'), 10) || 1);
+    const inRange = refunds.filter((r) => {
+      const d = r.created_at.slice(0, 10);
+      return d >= from && d <= to;
+    });
+    return inRange.slice((page - 1) * 10, page * 10).map((r) => ({ ...r }));
   }
 
   // ---------- HTTP ----------
@@ -727,6 +866,13 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     const act = () => {
       if (rule.drop) return req.socket.destroy();
       if (rule.status) return envelope(res, rule.status, `Simulated provider failure (HTTP ${rule.status})`);
+      if (rule.loseAnswer) {
+        // Processed like any request; only the answer never reaches the caller.
+        res.json = () => {
+          req.socket.destroy();
+          return res;
+        };
+      }
       next();
     };
     if (rule.delayMs) {
@@ -745,7 +891,9 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   api.get('/transactions/verify_by_reference', (req, res) => {
     const txRef = req.query.tx_ref;
     if (typeof txRef !== 'string' || !txRef) throw new SimError(400, 'tx_ref is required');
-    const id = latestByRef.get(txRef);
+    // Flutterwave does not document which attempt this returns when a tx_ref has several.
+    const oldest = byReferenceOldest.has(txRef) || byReferenceOldest.has('*');
+    const id = oldest ? attemptsByRef.get(txRef)?.[0] : latestByRef.get(txRef);
     const tx = id === undefined ? undefined : transactions.get(id);
     if (!tx) throw new SimError(400, 'No transaction was found for this id');
     envelope(res, 200, 'Transaction fetched successfully', wireTransaction(tx, true));
@@ -760,6 +908,14 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   api.post('/transactions/:id/refund', (req, res) => {
     const record = refund(Number(req.params.id), (req.body ?? {}) as Record<string, unknown>);
     envelope(res, 200, 'Transaction refund initiated', record);
+  });
+
+  api.get('/refunds', (req, res) => {
+    envelope(res, 200, 'Refunds fetched', listRefunds(req.query as Record<string, unknown>));
+  });
+
+  api.get('/refunds/:id', (req, res) => {
+    envelope(res, 200, 'Refund fetched', readRefund(Number(req.params.id)));
   });
 
   api.use(desk.router);
@@ -834,6 +990,37 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       });
       res.status(204).end();
     });
+    r.post('/refunds/answer', (req, res) => {
+      const b = body(req);
+      if (b.status !== 'pending' && b.status !== 'failed')
+        throw new SimError(400, 'status must be pending or failed');
+      sim.answerRefunds({
+        status: b.status,
+        count: num(b.count, 1),
+        polls: num(b.polls, 1),
+        then: b.then === 'failed' ? 'failed' : 'completed',
+      });
+      res.status(204).end();
+    });
+    r.post('/charges/repeat', (req, res) => {
+      const b = body(req);
+      if (typeof b.tx_ref !== 'string') throw new SimError(400, 'tx_ref is required');
+      sim.acceptRepeatCharges(b.tx_ref);
+      res.status(204).end();
+    });
+    r.post('/verification/by-reference', (req, res) => {
+      const b = body(req);
+      if (typeof b.tx_ref !== 'string') throw new SimError(400, 'tx_ref is required');
+      sim.verifyByReferenceReturns(b.tx_ref, b.returns === 'oldest' ? 'oldest' : 'latest');
+      res.status(204).end();
+    });
+    r.post('/webhooks/shape', (req, res) => {
+      const shape = body(req).shape;
+      if (shape !== 'current' && shape !== 'legacy' && shape !== 'both')
+        throw new SimError(400, 'shape must be current, legacy or both');
+      sim.setChargeWebhookShape(shape);
+      res.status(204).end();
+    });
     r.post('/pay', async (req, res) => {
       const b = body(req);
       if (typeof b.tx_ref !== 'string') throw new SimError(400, 'tx_ref is required');
@@ -859,6 +1046,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
         status: typeof b.status === 'number' ? b.status : undefined,
         delayMs: typeof b.delay_ms === 'number' ? b.delay_ms : undefined,
         drop: b.drop === true,
+        loseAnswer: b.lose_answer === true,
       });
       res.status(204).end();
     });
@@ -963,6 +1151,19 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
         message: f.message ?? 'Insufficient balance to process this refund (simulated)',
       });
     },
+    answerRefunds(rule) {
+      refundAnswers.push({ ...rule, remaining: rule.count ?? 1 });
+    },
+    acceptRepeatCharges(txRef) {
+      repeatCharges.add(txRef);
+    },
+    verifyByReferenceReturns(txRef, which) {
+      if (which === 'oldest') byReferenceOldest.add(txRef);
+      else byReferenceOldest.delete(txRef);
+    },
+    setChargeWebhookShape(shape) {
+      chargeWebhookShape = shape;
+    },
     injectFaults(rule) {
       faults.push({ ...rule, remaining: rule.count ?? 1 });
     },
@@ -990,6 +1191,12 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       held = [];
       refundFailures = [];
       faults = [];
+      attemptsByRef.clear();
+      repeatCharges.clear();
+      byReferenceOldest.clear();
+      chargeWebhookShape = 'current';
+      refundAnswers = [];
+      pendingRefunds.clear();
     },
 
     webhooks: () => webhookLog.map((w) => ({ ...w, deliveries: [...w.deliveries] })),
@@ -1001,7 +1208,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     },
     transfers: () => desk.transfers(),
     transfersWithReference: (reference) => desk.transfersWithReference(reference),
-    refunds: () => [...refunds],
+    refunds: () => refunds.map((r) => ({ ...r })),
     checkoutLink(txRef) {
       const c = checkouts.get(txRef);
       return c && `${publicUrl}/v3/hosted/pay/${c.token}`;

@@ -44,6 +44,7 @@ type RefundCompletedPayload = {
   amountMinor?: unknown;
   currency?: unknown;
   cancelsBooking?: unknown;
+  reason?: unknown;
 };
 
 function uuidField(event: DomainEvent<Record<string, unknown>>, field: string): string {
@@ -311,6 +312,7 @@ export function emailConsumers(
           ...money,
           // Only an explicit false keeps the tickets: older messages without it cancelled the booking.
           cancelsBooking: p.cancelsBooking !== false,
+          ...(typeof p.reason === 'string' ? { reason: p.reason } : {}),
         }));
       },
     },

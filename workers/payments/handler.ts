@@ -63,6 +63,16 @@ function webhookPayloadOf(event: DomainEvent<object>): WebhookReceivedPayload {
   return p as WebhookReceivedPayload;
 }
 
+function requestedVerificationOf(event: DomainEvent<object>): VerificationRequestedPayload {
+  const p = event.payload as Partial<VerificationRequestedPayload>;
+  const transactionId = Number.isSafeInteger(p.transactionId) ? p.transactionId : undefined;
+  return {
+    paymentId: uuidOf(event, 'paymentId'),
+    txRef: String(p.txRef ?? ''),
+    ...(transactionId !== undefined ? { transactionId } : {}),
+  };
+}
+
 /**
  * A consumer that calls Flutterwave: `fetch` makes the call with no transaction open (it may read
  * by id with one short query first), `apply` writes the answer inside the transaction that holds
@@ -114,10 +124,7 @@ export function paymentVerificationConsumer(
       const fetched =
         event.name === PaymentEvents.webhookReceived
           ? await service.fetchWebhookVerification(webhookPayloadOf(event))
-          : await service.fetchRequestedVerification({
-              paymentId: uuidOf(event, 'paymentId'),
-              txRef: String((event.payload as VerificationRequestedPayload).txRef ?? ''),
-            });
+          : await service.fetchRequestedVerification(requestedVerificationOf(event));
       if (fetched.outcome === 'PAYMENT_NOT_FOUND')
         throw new PermanentError(`payment ${fetched.paymentId} of ${event.name} ${event.id} does not exist`);
       return fetched;
@@ -213,6 +220,13 @@ export function paymentsWorker(platform: Platform, service: PaymentsService): Wo
         name: 'payments.redrive-refunds',
         everyMs: platform.config.PAYMENT_RECONCILE_EVERY_MS,
         run: () => service.redriveStaleRefunds(),
+      },
+      {
+        // Claims refunds Flutterwave answered `pending` whose read is due, then reads each back
+        // (GET /v3/refunds/:id) with no transaction open, until it is completed or failed.
+        name: 'payments.poll-refunds',
+        everyMs: platform.config.PAYMENT_RECONCILE_EVERY_MS,
+        run: () => service.pollPendingRefunds(),
       },
     ],
   };

@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock';
 import type { Config } from '../../shared/config';
 import type { Db, Tx } from '../../shared/db';
+import { PermanentError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { getCampaignsByIds, type CampaignRecord } from '../campaigns';
 import type { PaymentEventPayload, RefundEventPayload } from '../payments';
@@ -9,7 +10,7 @@ import type { AccountRef, JournalLine, NewJournal } from './finance.types';
 
 /*
  * Ledger postings. Every journal balances to zero per currency and carries a unique cause key;
- * the database enforces both (migration 20261201100000_finance), so the code below can only
+ * the database enforces both (migration 20261201120000_finance), so the code below can only
  * fail to post, never post half or twice.
  *
  *   payment.succeeded (booking bought):  clearing −paid │ seller pending +net │ fees +fee │ refunds due +excess
@@ -159,11 +160,15 @@ export function createLedger(deps: LedgerDeps) {
     },
 
     /**
-     * refund.completed → the money leaves clearing again. A refund of the whole charge reverses
-     * the payment's journal line by line, the seller's part from pending or, once the campaign
-     * has settled, from available (which may then go below zero: the only way it can). A smaller
-     * refund is paid from what the payment left owed back (an overpayment's excess). A refund of
-     * a payment that never entered the ledger (a FLAGGED charge sent back) posts nothing.
+     * refund.completed → the money leaves clearing again, taken from what the ledger still holds
+     * of that payment (its journal and the refunds posted so far):
+     * - what it left owed back (an overpayment's excess, a charge that could not buy its booking)
+     *   pays an OVERPAYMENT refund, or any refund of a payment that never reached the seller;
+     * - a refund of the price (or of everything that is left) reverses the sale: the seller's part
+     *   from pending, or from available once the campaign has settled (which may then go below
+     *   zero: the only way it can), and the platform fee;
+     * - a refund of money that never entered the ledger posts nothing: a FLAGGED charge sent back,
+     *   or a second charge on a payment that already bought its booking (DUPLICATE_PAYMENT).
      */
     async postRefund(tx: Tx, r: RefundEventPayload): Promise<PostingOutcome> {
       const original = await repo.findJournalByCause(tx, causeKeys.payment(r.paymentId));
@@ -173,22 +178,26 @@ export function createLedger(deps: LedgerDeps) {
         // retrying later is right; posting now would debit money the ledger never received.
         throw new Error(`finance: refund ${r.refundId} arrived before payment ${r.paymentId} was posted`);
       }
-      const sum = (kind: string) =>
-        original.lines.filter((l) => l.kind === kind).reduce((t, l) => t + l.amountMinor, 0);
-      const paid = -sum('PROVIDER_CLEARING');
-      const owedBack = sum('REFUNDS_DUE');
-      const sellerPart = sum('SELLER_PENDING') + sum('SELLER_AVAILABLE');
-      const fee = sum('PLATFORM_FEES');
+      if (await repo.findJournalByCause(tx, causeKeys.refund(r.refundId))) return 'ALREADY_POSTED';
+      const left = await repo.lockPaymentRemainder(tx, r.paymentId);
+      const owedBack = left.REFUNDS_DUE ?? 0;
+      const sellerPart = (left.SELLER_PENDING ?? 0) + (left.SELLER_AVAILABLE ?? 0);
+      const fee = left.PLATFORM_FEES ?? 0;
+      const sold = sellerPart + fee;
       const currency = r.currency;
       const sellerId = r.sellerId ?? original.lines.find((l) => l.ownerType === 'SELLER')?.ownerId ?? null;
+      if (r.reason === 'DUPLICATE_PAYMENT' && sold > 0) return 'NOT_IN_LEDGER';
+
       const lines: JournalLine[] = [
         { account: platform('PROVIDER_CLEARING', currency), amountMinor: r.amountMinor },
       ];
-      if (r.amountMinor === paid) {
-        lines.push(
-          { account: platform('REFUNDS_DUE', currency), amountMinor: -owedBack },
-          { account: platform('PLATFORM_FEES', currency), amountMinor: -fee },
-        );
+      const fromOwedBack = r.reason === 'OVERPAYMENT' || sold === 0;
+      if (fromOwedBack && r.amountMinor > 0 && r.amountMinor <= owedBack) {
+        lines.push({ account: platform('REFUNDS_DUE', currency), amountMinor: -r.amountMinor });
+      } else if (sold > 0 && (r.amountMinor === sold || r.amountMinor === sold + owedBack)) {
+        if (r.amountMinor !== sold)
+          lines.push({ account: platform('REFUNDS_DUE', currency), amountMinor: -owedBack });
+        lines.push({ account: platform('PLATFORM_FEES', currency), amountMinor: -fee });
         if (sellerPart && sellerId) {
           const settled = await campaignSettled(tx, r.campaignId, currency, sellerId);
           lines.push({
@@ -197,17 +206,15 @@ export function createLedger(deps: LedgerDeps) {
             campaignId: r.campaignId,
           });
         }
-      } else if (r.amountMinor > 0 && r.amountMinor <= owedBack) {
-        lines.push({ account: platform('REFUNDS_DUE', currency), amountMinor: -r.amountMinor });
       } else {
-        throw new Error(
-          `finance: refund ${r.refundId} of ${r.amountMinor} ${currency} matches neither payment ${r.paymentId} (${paid}) nor what it left owed (${owedBack})`,
+        throw new PermanentError(
+          `finance: refund ${r.refundId} (${r.reason}) of ${r.amountMinor} ${currency} matches neither the sale (${sold}) nor what payment ${r.paymentId} left owed back (${owedBack})`,
         );
       }
       return post(tx, {
         causeKey: causeKeys.refund(r.refundId),
         kind: 'REFUND',
-        memo: 'Refund to buyer',
+        memo: r.reason === 'OVERPAYMENT' ? 'Overpayment returned to buyer' : 'Refund to buyer',
         sellerId,
         campaignId: r.campaignId,
         paymentId: r.paymentId,

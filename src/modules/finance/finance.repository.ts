@@ -55,16 +55,23 @@ export function accountKeyOf(ref: AccountRef): string {
   return refKey(ref);
 }
 
-/** Locks an account row (FOR UPDATE) and answers its cached balance, creating the account if missing. */
-export async function lockAccountBalance(
+/**
+ * Locks these accounts (creating the missing ones) FOR UPDATE in account-id order, the order every
+ * journal's entries lock them in, and answers their cached balances by ref key. A use case that
+ * must read a balance before posting (a withdrawal hold) locks every account its journal will
+ * touch here first, so it never holds one account while waiting for another out of order.
+ */
+export async function lockAccountBalances(
   tx: Tx,
-  ref: AccountRef,
+  refs: AccountRef[],
   now: Date,
-): Promise<{ id: string; balanceMinor: number }> {
-  const id = (await ensureAccounts(tx, [ref], now)).get(refKey(ref))!;
-  const rows = await tx.$queryRaw<Array<{ balance: bigint }>>`
-    SELECT balance_minor AS balance FROM finance_accounts WHERE id = ${id}::uuid FOR UPDATE`;
-  return { id, balanceMinor: n(rows[0]?.balance) };
+): Promise<Map<string, { id: string; balanceMinor: number }>> {
+  const ids = await ensureAccounts(tx, refs, now);
+  const rows = await tx.$queryRaw<Array<{ id: string; balance: bigint }>>`
+    SELECT id::text, balance_minor AS balance FROM finance_accounts
+    WHERE id = ANY(${[...ids.values()]}::uuid[]) ORDER BY id FOR UPDATE`;
+  const byId = new Map(rows.map((r) => [r.id, n(r.balance)]));
+  return new Map([...ids.entries()].map(([key, id]) => [key, { id, balanceMinor: byId.get(id) ?? 0 }]));
 }
 
 /**
@@ -157,6 +164,21 @@ export async function findJournalByCause(db: Client, causeKey: string): Promise<
       campaignId: r.campaign_id,
     })),
   };
+}
+
+/**
+ * What the ledger still holds of one payment: Σ of every journal of the payment (its PAYMENT
+ * journal and the REFUND journals so far) per account kind. Locks the payment's ledger first
+ * (a transaction-scoped advisory lock on its id), so two refunds of one payment post one after
+ * the other and each sees what the other took.
+ */
+export async function lockPaymentRemainder(tx: Tx, paymentId: string): Promise<Record<string, number>> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`finance-payment:${paymentId}`}, 0))`;
+  const rows = await tx.$queryRaw<Array<{ kind: string; total: bigint }>>`
+    SELECT a.kind, SUM(e.amount_minor) AS total
+    FROM finance_journals j JOIN finance_entries e ON e.journal_id = j.id JOIN finance_accounts a ON a.id = e.account_id
+    WHERE j.payment_id = ${paymentId}::uuid GROUP BY a.kind`;
+  return Object.fromEntries(rows.map((r) => [r.kind, n(r.total)]));
 }
 
 /** A seller's balances per currency (cached balances; paid out = Σ hold debits of WITHDRAWAL_PAID journals). */

@@ -50,9 +50,10 @@ import type {
  * requested_by whatever this code does.
  *
  * Invariant (no over-withdrawal): the hold journal debits the seller's available account in the
- * same transaction that checked its balance, after SELECT … FOR UPDATE on that account row. Two
- * requests for the same seller and currency therefore run one after the other, the second
- * seeing the first's debit; 50 parallel requests against a balance that covers 3 hold exactly 3.
+ * same transaction that checked its balance, after SELECT … FOR UPDATE on the seller's available
+ * and hold rows (in account-id order, the order every journal locks accounts in, so a hold and a
+ * concurrent release of the same seller cannot deadlock). Two requests for the same seller and
+ * currency therefore run one after the other, the second seeing the first's debit; 50 parallel requests against a balance that covers 3 hold exactly 3.
  * If the lock were not taken, both could read the same balance and together hold more than it;
  * the entries trigger would still refuse an available balance below zero (defence in depth).
  *
@@ -223,6 +224,38 @@ export function createFinanceService(deps: FinanceDeps) {
     return w;
   }
 
+  /** A platform finance decision on a REQUESTED withdrawal, with its audit row and event, in one transaction. */
+  function decide(
+    actor: Actor,
+    withdrawalId: string,
+    to: 'APPROVED' | 'REJECTED',
+    reason: string | null,
+  ): Promise<WithdrawalRecord> {
+    return prisma.$transaction(async (tx) => {
+      const now = clock.now();
+      const w = await lockForDecision(tx, actor, withdrawalId);
+      const decided = { decidedBy: actor.userId, decidedAt: now, decisionReason: reason };
+      await repo.transitionWithdrawal(tx, w.id, ['REQUESTED'], to, decided, now);
+      if (to === 'APPROVED') await repo.insertTransfer(tx, w.id, now);
+      else await releaseHold(tx, w, 'Withdrawal rejected');
+      await recordAudit(tx, clock, {
+        actorId: actor.userId,
+        action: to === 'APPROVED' ? 'withdrawal.approve' : 'withdrawal.reject',
+        targetType: 'withdrawal',
+        targetId: w.id,
+        before: { status: w.status },
+        after: { status: to, ...(reason ? { reason } : {}) },
+      });
+      const result: WithdrawalRecord = { ...w, ...decided, status: to };
+      const name = to === 'APPROVED' ? FinanceEvents.withdrawalApproved : FinanceEvents.withdrawalRejected;
+      await enqueue(
+        tx,
+        withdrawalEvent(name, result, { decidedBy: actor.userId, ...(reason ? { reason } : {}) }),
+      );
+      return result;
+    }, TX_OPTIONS);
+  }
+
   /** hold → available for a withdrawal that will not be paid (rejected or failed). */
   async function releaseHold(tx: Tx, w: WithdrawalRecord, memo: string) {
     await ledger.post(tx, {
@@ -244,6 +277,18 @@ export function createFinanceService(deps: FinanceDeps) {
   function checkTransferUpdate(u: TransferUpdate | undefined) {
     if (u?.fee != null && !FEE_DECIMAL.test(u.fee))
       throw new Error(`finance: transfer fee "${u.fee}" is not a decimal`);
+  }
+
+  /** The withdrawal, locked, when it is in one of `from` (a provider outcome may apply); null otherwise. */
+  async function lockForOutcome(
+    tx: Tx,
+    withdrawalId: string,
+    from: WithdrawalStatus[],
+    update?: TransferUpdate,
+  ) {
+    checkTransferUpdate(update);
+    const w = await lockInFlight(tx, withdrawalId);
+    return from.includes(w.status) ? w : null;
   }
 
   return {
@@ -438,13 +483,12 @@ export function createFinanceService(deps: FinanceDeps) {
       try {
         return await prisma.$transaction(async (tx) => {
           const now = clock.now();
-          // The seller's available account row, locked: every request for this seller and
-          // currency queues here (see the invariant at the top of this file).
-          const available = await repo.lockAccountBalance(
-            tx,
-            accountsOf.seller(method.sellerId, 'SELLER_AVAILABLE', input.currency),
-            now,
-          );
+          // The seller's available (and hold) account rows, locked in id order: every request for
+          // this seller and currency queues here (see the invariant at the top of this file).
+          const availableRef = accountsOf.seller(method.sellerId, 'SELLER_AVAILABLE', input.currency);
+          const holdRef = accountsOf.seller(method.sellerId, 'SELLER_HOLD', input.currency);
+          const locked = await repo.lockAccountBalances(tx, [availableRef, holdRef], now);
+          const available = locked.get(repo.accountKeyOf(availableRef))!;
           // A request with the same key that held the lock before us has committed by now.
           const again = await replay(tx);
           if (again) return again;
@@ -542,72 +586,11 @@ export function createFinanceService(deps: FinanceDeps) {
      * its seller; writes the transfer row (reference = withdrawal id) and withdrawal.approved, on
      * which the payouts worker sends the transfer.
      */
-    async approveWithdrawal(actor: Actor, withdrawalId: string): Promise<WithdrawalRecord> {
-      return prisma.$transaction(async (tx) => {
-        const now = clock.now();
-        const w = await lockForDecision(tx, actor, withdrawalId);
-        await repo.transitionWithdrawal(
-          tx,
-          w.id,
-          ['REQUESTED'],
-          'APPROVED',
-          { decidedBy: actor.userId, decidedAt: now },
-          now,
-        );
-        await repo.insertTransfer(tx, w.id, now);
-        const approved = { ...w, status: 'APPROVED' as const, decidedBy: actor.userId, decidedAt: now };
-        await recordAudit(tx, clock, {
-          actorId: actor.userId,
-          action: 'withdrawal.approve',
-          targetType: 'withdrawal',
-          targetId: w.id,
-          before: { status: w.status },
-          after: { status: 'APPROVED' },
-        });
-        await enqueue(
-          tx,
-          withdrawalEvent(FinanceEvents.withdrawalApproved, approved, { decidedBy: actor.userId }),
-        );
-        return approved;
-      }, TX_OPTIONS);
-    },
+    approveWithdrawal: (actor: Actor, withdrawalId: string) => decide(actor, withdrawalId, 'APPROVED', null),
 
     /** REQUESTED → REJECTED with a reason (same maker-checker rule); the hold goes back to available. */
-    async rejectWithdrawal(actor: Actor, withdrawalId: string, reason: string): Promise<WithdrawalRecord> {
-      return prisma.$transaction(async (tx) => {
-        const now = clock.now();
-        const w = await lockForDecision(tx, actor, withdrawalId);
-        await repo.transitionWithdrawal(
-          tx,
-          w.id,
-          ['REQUESTED'],
-          'REJECTED',
-          { decidedBy: actor.userId, decidedAt: now, decisionReason: reason },
-          now,
-        );
-        await releaseHold(tx, w, 'Withdrawal rejected');
-        const rejected = {
-          ...w,
-          status: 'REJECTED' as const,
-          decidedBy: actor.userId,
-          decidedAt: now,
-          decisionReason: reason,
-        };
-        await recordAudit(tx, clock, {
-          actorId: actor.userId,
-          action: 'withdrawal.reject',
-          targetType: 'withdrawal',
-          targetId: w.id,
-          before: { status: w.status },
-          after: { status: 'REJECTED', reason },
-        });
-        await enqueue(
-          tx,
-          withdrawalEvent(FinanceEvents.withdrawalRejected, rejected, { decidedBy: actor.userId, reason }),
-        );
-        return rejected;
-      }, TX_OPTIONS);
-    },
+    rejectWithdrawal: (actor: Actor, withdrawalId: string, reason: string) =>
+      decide(actor, withdrawalId, 'REJECTED', reason),
 
     // ------------------------------------------------------------ transfers (payouts worker)
 
@@ -687,10 +670,9 @@ export function createFinanceService(deps: FinanceDeps) {
       withdrawalId: string,
       update?: TransferUpdate,
     ): Promise<'PAID' | 'UNCHANGED'> {
-      checkTransferUpdate(update);
       const now = clock.now();
-      const w = await lockInFlight(tx, withdrawalId);
-      if (!IN_FLIGHT.includes(w.status)) return 'UNCHANGED';
+      const w = await lockForOutcome(tx, withdrawalId, IN_FLIGHT, update);
+      if (!w) return 'UNCHANGED';
       await repo.transitionWithdrawal(tx, w.id, IN_FLIGHT, 'PAID', { paidAt: now }, now);
       await repo.insertTransfer(tx, w.id, now);
       await repo.updateTransfer(tx, w.id, { providerStatus: 'SUCCESSFUL', ...update, checkedAt: now }, now);
@@ -716,10 +698,9 @@ export function createFinanceService(deps: FinanceDeps) {
       reason: string,
       update?: TransferUpdate,
     ): Promise<'FAILED' | 'UNCHANGED'> {
-      checkTransferUpdate(update);
       const now = clock.now();
-      const w = await lockInFlight(tx, withdrawalId);
-      if (!IN_FLIGHT.includes(w.status)) return 'UNCHANGED';
+      const w = await lockForOutcome(tx, withdrawalId, IN_FLIGHT, update);
+      if (!w) return 'UNCHANGED';
       const why = reason.slice(0, 500);
       await repo.transitionWithdrawal(
         tx,
@@ -749,10 +730,9 @@ export function createFinanceService(deps: FinanceDeps) {
       reason: string,
       update?: TransferUpdate,
     ): Promise<'REVERSED' | 'UNCHANGED'> {
-      checkTransferUpdate(update);
       const now = clock.now();
-      const w = await lockInFlight(tx, withdrawalId);
-      if (w.status !== 'PAID') return 'UNCHANGED';
+      const w = await lockForOutcome(tx, withdrawalId, ['PAID'], update);
+      if (!w) return 'UNCHANGED';
       const why = reason.slice(0, 500);
       await repo.transitionWithdrawal(
         tx,

@@ -1,6 +1,6 @@
 /*
  * The finance module's records. Money is integer minor units with its currency; a ledger amount is
- * signed, CREDIT POSITIVE (see the migration 20261201100000_finance): a seller's balances are
+ * signed, CREDIT POSITIVE (see the migration 20261201120000_finance): a seller's balances are
  * positive when the platform owes the seller, the provider clearing account is negative.
  */
 

@@ -34,6 +34,11 @@ export interface TemplateData {
      * not match): the booking and any tickets it has are not affected.
      */
     cancelsBooking: boolean;
+    /**
+     * Why, when the buyer needs it to make sense of the email: DUPLICATE_PAYMENT (a second charge
+     * for one payment) and OVERPAYMENT (what was paid beyond the price) have their own wording.
+     */
+    reason?: string;
   };
   'payment-under-review': {
     buyerName: string;
@@ -163,8 +168,14 @@ const templates: { [K in TemplateName]: (d: TemplateData[K]) => RenderedEmail } 
     const amount = formatMoney(d.amountMinor, d.currency);
     const effect = d.cancelsBooking
       ? 'The tickets of this booking are no longer valid.'
-      : 'This was a payment we could not use for the booking, so it went back to you. ' +
-        'Tickets you already have for this booking are not affected.';
+      : d.reason === 'DUPLICATE_PAYMENT'
+        ? 'You were charged twice for this booking: this second charge went back to you. ' +
+          'Your booking and its tickets are not affected.'
+        : d.reason === 'OVERPAYMENT'
+          ? 'You paid more than the price of this booking: the difference went back to you. ' +
+            'Your booking and its tickets are not affected.'
+          : 'This was a payment we could not use for the booking, so it went back to you. ' +
+            'Tickets you already have for this booking are not affected.';
     return {
       subject: `Refund of ${amount} for booking ${d.bookingReference}`,
       text:

@@ -44,8 +44,10 @@ export {
   assessTransaction,
   isAuthenticWebhook,
   parseWebhookEvent,
+  phoneNumberOf,
   type ExpectedPayment,
   type PaymentVerdict,
+  type WebhookHint,
 } from './flutterwave.checks';
 export type * from './flutterwave.types';
 export {
@@ -101,6 +103,8 @@ export function paymentsWebModule(platform: Platform, service: PaymentsService):
       },
     ],
     apiRateLimitExempt: [WEBHOOK_PATH],
+    // Stored with each event, so that a signature over the body can be checked (payments.settlement.ts).
+    rawBodyPaths: [WEBHOOK_PATH],
     sockets: (io) => registerPaymentSockets(io, service),
   };
 }

@@ -105,8 +105,8 @@ export function createAdminReview(deps: PaymentsDeps, refunds: Refunds) {
     /**
      * Review: an admin tries a FAILED refund again (the provider refused it: a closed account, a
      * balance too low at the time). The failed refund stays as history; a new PENDING refund of
-     * the same money, reason and effect on the booking is claimed (at most one per payment, so a
-     * second click or the buyer's own new request adds none) and the worker carries it out. Audited.
+     * the same money, charge, portion, reason and effect on the booking is claimed (at most one per
+     * portion of a charge, so a second click or the buyer's own new request adds none) and the worker carries it out. Audited.
      */
     async retryRefund(actor: Actor, refundId: string): Promise<{ refund: RefundRecord; created: boolean }> {
       return prisma.$transaction(async (tx) => {
@@ -121,7 +121,12 @@ export function createAdminReview(deps: PaymentsDeps, refunds: Refunds) {
           failed.reason,
           failed.cancelsBooking,
           actor.userId,
-          { amountMinor: failed.amountMinor, currency: failed.currency },
+          {
+            amountMinor: failed.amountMinor,
+            currency: failed.currency,
+            flwTransactionId: failed.flwTransactionId,
+            portion: failed.portion,
+          },
         );
         if (claimed.created) {
           await recordAudit(tx, clock, {

@@ -35,6 +35,18 @@ export function newTxRef(): string {
 }
 export const TX_REF_PATTERN = /^tm_[0-9a-f]{32}$/;
 
+/**
+ * The latest refund of what the payment's own charge paid for (portion CHARGE): the refund that
+ * decides its public state. An excess refund, or a duplicate charge's, does not make a confirmed
+ * booking "refunded".
+ */
+export function chargeRefundOf(p: PaymentRecord, refundsNewestFirst: RefundRecord[]): RefundRecord | null {
+  return (
+    refundsNewestFirst.find((r) => r.flwTransactionId === p.flwTransactionId && r.portion === 'CHARGE') ??
+    null
+  );
+}
+
 /** The state a payment shows on its callback page and live room. */
 export function publicStateOf(p: PaymentRecord, latestRefund: RefundRecord | null): PublicPaymentState {
   switch (p.status) {
@@ -66,8 +78,8 @@ export function createCheckout(deps: PaymentsDeps) {
     if (!TX_REF_PATTERN.test(txRef)) return null;
     const p = await repo.findPaymentByTxRef(db, txRef);
     if (!p) return null;
-    const [latest] = await repo.listPaymentRefunds(db, p.id);
-    return { txRef: p.txRef, state: publicStateOf(p, latest ?? null) };
+    const refunds = await repo.listPaymentRefunds(db, p.id);
+    return { txRef: p.txRef, state: publicStateOf(p, chargeRefundOf(p, refunds)) };
   }
 
   return {
@@ -77,7 +89,8 @@ export function createCheckout(deps: PaymentsDeps) {
      * Starts (or resumes) paying the actor's own PENDING, unexpired booking: the amount and
      * currency come from the booking, never from the caller. The booking's live attempt is
      * reused with its tx_ref, so a second click, a reload or a second tab lead to the same
-     * checkout, and Flutterwave accepts at most one successful charge for that tx_ref.
+     * checkout. Flutterwave does not promise to refuse a second successful charge for that
+     * tx_ref: one that happens anyway is refunded automatically (see payments.settlement.ts).
      */
     async initializePayment(actor: Actor, bookingId: string, redirectUrl: string): Promise<InitializeResult> {
       const now = clock.now();
@@ -112,8 +125,8 @@ export function createCheckout(deps: PaymentsDeps) {
         if (others.some((p) => p.status === 'SUCCEEDED')) throw PaymentErrors.notPayable('paid');
         // A flagged charge blocks paying again until an admin has sent it back (review queue).
         for (const f of others.filter((p) => p.status === 'FLAGGED')) {
-          const refunds = await repo.listPaymentRefunds(tx, f.id);
-          if (!refunds.some((r) => r.status === 'PENDING' || r.status === 'COMPLETED'))
+          const sentBack = chargeRefundOf(f, await repo.listPaymentRefunds(tx, f.id));
+          if (sentBack?.status !== 'PENDING' && sentBack?.status !== 'COMPLETED')
             throw PaymentErrors.underReview();
         }
         let live = claimed.payment;
@@ -143,15 +156,22 @@ export function createCheckout(deps: PaymentsDeps) {
     },
 
     /**
-     * The buyer is back from the checkout with a tx_ref in the query. That proves nothing, so it
-     * only asks the worker to verify the payment with Flutterwave (at most once per cooldown),
-     * and answers what we know now. Null when no payment has this tx_ref.
+     * The buyer is back from the checkout with a tx_ref (and usually a transaction_id) in the
+     * query. That proves nothing, so it only asks the worker to verify the payment with
+     * Flutterwave (at most once per cooldown), and answers what we know now. The transaction_id is
+     * kept as a hint to verify by id (also on a settled payment, when it names another
+     * transaction: it may be a second charge). Null when no payment has this tx_ref.
      */
-    async handleCallback(txRef: string): Promise<{ payment: PaymentRecord; view: PaymentStatusView } | null> {
+    async handleCallback(
+      txRef: string,
+      transactionIdHint: number | null = null,
+    ): Promise<{ payment: PaymentRecord; view: PaymentStatusView } | null> {
       if (!TX_REF_PATTERN.test(txRef)) return null;
       const p = await repo.findPaymentByTxRef(prisma, txRef);
       if (!p) return null;
-      if (LIVE.includes(p.status)) {
+      const hint =
+        transactionIdHint !== null && transactionIdHint !== p.flwTransactionId ? transactionIdHint : null;
+      if (LIVE.includes(p.status) || hint !== null) {
         await prisma.$transaction(async (tx) => {
           if (
             await repo.markVerifyRequested(
@@ -159,9 +179,14 @@ export function createCheckout(deps: PaymentsDeps) {
               p.id,
               clock.now(),
               config.PAYMENT_VERIFY_COOLDOWN_SECONDS * 1000,
+              hint,
             )
           ) {
-            const payload: VerificationRequestedPayload = { paymentId: p.id, txRef: p.txRef };
+            const payload: VerificationRequestedPayload = {
+              paymentId: p.id,
+              txRef: p.txRef,
+              ...(hint !== null ? { transactionId: hint } : {}),
+            };
             await enqueue(tx, createEvent(PaymentEvents.verificationRequested, payload, clock));
           }
         });

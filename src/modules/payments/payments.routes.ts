@@ -5,6 +5,7 @@ import { defineApi } from '../../shared/http/api';
 import type { ApiModule } from '../../shared/http/openapi';
 import { createRateLimit } from '../../shared/http/rate-limit';
 import { text, uuid, z } from '../../shared/http/schema';
+import { rawBodyOf } from '../../shared/http/raw-body';
 import type { Platform } from '../../shared/platform';
 import { renderPage } from '../../web/views';
 import { paymentRateLimit } from './payments.confirm';
@@ -99,7 +100,12 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
       query: z.object({
         tx_ref: text({ max: 200 }).optional(),
         status: text({ max: 200 }).optional().meta({ description: 'Ignored' }),
-        transaction_id: text({ max: 200 }).optional().meta({ description: 'Ignored' }),
+        transaction_id: text({ max: 200 })
+          .optional()
+          .meta({
+            description:
+              'A hint: verified by id with Flutterwave, never believed (digits only, else ignored)',
+          }),
       }),
       responses: {
         200: htmlPage('HTML page with the payment state'),
@@ -107,7 +113,10 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
       },
     },
     async ({ query }, req, res) => {
-      const found = await service.handleCallback(query.tx_ref ?? '');
+      // Only a hint of which transaction to verify by id: digits that make a safe integer, else none.
+      const rawId = query.transaction_id;
+      const transactionId = rawId && /^[1-9][0-9]{0,14}$/.test(rawId) ? Number(rawId) : null;
+      const found = await service.handleCallback(query.tx_ref ?? '', transactionId);
       if (!found) {
         res.status(404);
         return renderPage(req, res, 'payments/callback', {
@@ -137,16 +146,18 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
   api.post(
     '/webhook',
     {
-      summary: "Flutterwave's webhook (charge.completed, transfer.completed)",
+      summary:
+        "Flutterwave's webhook (charge.completed, transfer.completed, and the older top-level charge body)",
       description:
-        'Authenticated by the `verif-hash` header (your Flutterwave secret hash), compared in constant time. The event is ' +
-        'stored once per Flutterwave event and answered at once; the payments worker verifies the charge with Flutterwave ' +
-        'before anything is confirmed. Carries no session cookie, so no CSRF token; exempt from the general API rate limit ' +
+        'Authenticated by the `verif-hash` header (your Flutterwave secret hash), compared in constant time. Both charge ' +
+        'shapes are accepted: `{ event, data }` and the older top-level body (`{ id, txRef, status, ... }` with `event.type` ' +
+        'such as CARD_TRANSACTION). The event is stored once per Flutterwave event, with its raw body, and answered at ' +
+        'once; the payments worker verifies the charge with Flutterwave by id before anything is confirmed. Carries no session cookie, so no CSRF token; exempt from the general API rate limit ' +
         '(only failed authentications are limited, per IP).',
       parameters: [{ name: 'verif-hash', in: 'header', required: true, schema: { type: 'string' } }],
       requestBody: {
         required: true,
-        content: { 'application/json': { schema: { type: 'object', required: ['event', 'data'] } } },
+        content: { 'application/json': { schema: { type: 'object' } } },
       },
       responses: {
         200: {
@@ -167,7 +178,7 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
     async (_input, req, res) => {
       let result: Awaited<ReturnType<PaymentsService['receiveWebhook']>>;
       try {
-        result = await service.receiveWebhook(req.headers['verif-hash'], req.body);
+        result = await service.receiveWebhook(req.headers['verif-hash'], req.body, rawBodyOf(req));
       } catch (err) {
         // Counted as a failure; over the limit the limiter passes on its 429 instead of our 401.
         if (err instanceof AppError && err.code === 'WEBHOOK_SIGNATURE_INVALID') {
@@ -287,12 +298,19 @@ const refundSchema = {
         'BUYER_REQUEST',
         'CAMPAIGN_CANCELLED',
         'FLAGGED_PAYMENT',
+        'OVERPAYMENT',
         'SOLD_OUT',
         'DUPLICATE_PAYMENT',
         'ALREADY_REFUNDED',
         'CAMPAIGN_CLOSED',
         'CUSTOMER_LIMIT',
       ],
+    },
+    portion: {
+      type: 'string',
+      enum: ['CHARGE', 'EXCESS'],
+      description:
+        'CHARGE: what the charge paid for (all of it, or the price); EXCESS: what it paid beyond the price',
     },
     amountMinor: { type: 'integer' },
     currency: { type: 'string' },

@@ -19,7 +19,7 @@ export type { FetchedRefund, RefundOutcome } from './payments.refunds';
  * against the amount and currency stored in OUR payment row when the attempt was made
  * (assessTransaction: status successful, same tx_ref, same currency, amount ≥ expected).
  *
- * Exactly-once crediting rests on three things, each in the database:
+ * Exactly-once crediting rests on these, each in the database:
  * - the webhook event is stored once (unique provider key) and its outbox event is written in
  *   that same transaction, so five deliveries of one webhook make one message;
  * - every consumer de-duplicates by event id (inbox row in the transaction that applies it);
@@ -28,6 +28,10 @@ export type { FetchedRefund, RefundOutcome } from './payments.refunds';
  *   verification of the same charge (callback + webhook + reconciliation, or a redelivery after
  *   a crash) finds SUCCEEDED and changes nothing. If this were false, a booking could be
  *   confirmed by one charge and "confirmed" again, or a refund requested twice.
+ * - every verified successful charge is recorded once (payment_charges, unique provider
+ *   transaction id): another successful charge of the same tx_ref on a settled payment is a
+ *   duplicate, refunded once (see payments.settlement.ts); each portion of a charge is refunded at
+ *   most once (one active refund per charge and portion; see payments.refunds.ts).
  *
  * No transaction is open during a provider call: each worker use case is a fetch… step (short
  * reads by id, then the call) and an apply… step (the transaction, re-checking state under row

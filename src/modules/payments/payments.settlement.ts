@@ -3,7 +3,7 @@ import { recordAudit } from '../../shared/audit';
 import type { Tx } from '../../shared/db';
 import type { Actor } from '../../shared/http/authorize';
 import { createEvent } from '../../shared/messaging/events';
-import type { CurrencyCode } from '../../shared/money';
+import { isCurrencyCode, tryFromMajor, type CurrencyCode } from '../../shared/money';
 import { enqueue } from '../../shared/outbox';
 import type { BookingRecord } from '../bookings';
 import { assessTransaction, isAuthenticWebhook, parseWebhookEvent } from './flutterwave.checks';
@@ -19,7 +19,7 @@ import {
 } from './payments.events';
 import * as repo from './payments.repository';
 import type { Refunds } from './payments.refunds';
-import { LIVE, SETTLEABLE, type PaymentRecord } from './payments.types';
+import { LIVE, SETTLEABLE, type ChargeRole, type PaymentRecord } from './payments.types';
 
 /*
  * Settlement: a charge's provider record → our payment (and through bookings.confirmBooking, the
@@ -39,6 +39,23 @@ import { LIVE, SETTLEABLE, type PaymentRecord } from './payments.types';
  * path applied meets a payment that is no longer SETTLEABLE. A crash between the call and the
  * commit writes nothing; the redelivered message (or the next reconciliation) verifies again,
  * which is only a read at Flutterwave.
+ *
+ * More than one charge on one tx_ref. Flutterwave documents a tx_ref as unique per transaction, not
+ * that it refuses a second successful charge for it (a second tab, a retried mobile-money prompt).
+ * So every verified successful charge is recorded (payment_charges, unique by provider transaction
+ * id) in the transaction that acts on it: the one that settles the payment is SETTLED (or FLAGGED),
+ * and a verified successful charge of our tx_ref with another transaction id, on a payment that has
+ * settled already, is a DUPLICATE: refunded whole automatically (DUPLICATE_PAYMENT), the booking not
+ * touched. The unique id makes this once per charge whichever path sees it first (webhook, the
+ * redirect's transaction_id, a redelivery). A charge that overpays a confirmed booking has its
+ * excess refunded automatically (OVERPAYMENT, a partial refund of exactly the excess).
+ *
+ * Which record to believe. Verify by transaction id wherever one is known (the payment's own, the
+ * redirect's transaction_id, ids from stored webhooks): that record is exactly that transaction.
+ * verify_by_reference is not documented to return the latest of several attempts on one tx_ref (a
+ * declined card, then a success), so a by-reference answer that says failed or pending is ambiguous:
+ * it may move OPEN → FAILED (not final) but never expires a payment; reconciliation looks again
+ * later. Only "no transaction at all for this tx_ref", long after the checkout closed, expires one.
  */
 
 export type SettleOutcome =
@@ -47,6 +64,8 @@ export type SettleOutcome =
   | 'FAILED'
   | 'FLAGGED'
   | 'PENDING'
+  /** A second successful charge on a settled payment: recorded and refunded whole (DUPLICATE_PAYMENT). */
+  | 'DUPLICATE'
   /** The payment had already settled (duplicate or out-of-order delivery): nothing changed. */
   | 'UNCHANGED';
 
@@ -60,12 +79,24 @@ export type FetchedVerification =
   | { outcome: 'UNCHANGED' }
   /** No charge exists yet for the payment's tx_ref. */
   | { outcome: 'PENDING' }
-  | { outcome: 'RECORD'; paymentId: string; flw: FlwTransaction };
+  /**
+   * A provider record: `by` says how it was found. One found by reference that did not pay is
+   * ambiguous (maybe an older attempt), and must not expire the payment.
+   */
+  | { outcome: 'RECORD'; paymentId: string; flw: FlwTransaction; by?: 'id' | 'reference' };
 
 export type VerificationOutcome = SettleOutcome | 'IGNORED' | 'PAYMENT_NOT_FOUND';
 
+const DAY_MS = 86_400_000;
+
 export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
   const { prisma, clock, config, flutterwave, bookings, logger } = deps;
+
+  /** Whether a transaction id is neither the payment's settling one nor a charge recorded already. */
+  async function isUnseenCharge(p: PaymentRecord, transactionId: number): Promise<boolean> {
+    if (transactionId === p.flwTransactionId) return false;
+    return !(await repo.findCharge(prisma, transactionId));
+  }
 
   function paymentEvent(name: string, p: PaymentRecord, extra: Partial<PaymentEventPayload> = {}) {
     const payload: PaymentEventPayload = {
@@ -90,7 +121,8 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
   async function settleTransaction(tx: Tx, paymentId: string, flw: FlwTransaction): Promise<SettleOutcome> {
     const now = clock.now();
     const p = await repo.lockPayment(tx, paymentId);
-    if (!p || !SETTLEABLE.includes(p.status)) return 'UNCHANGED';
+    if (!p) return 'UNCHANGED';
+    if (!SETTLEABLE.includes(p.status)) return refundIfDuplicate(tx, p, flw);
     const verdict = assessTransaction(flw, {
       txRef: p.txRef,
       amountMinor: p.amountMinor,
@@ -140,6 +172,8 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
           now,
         );
         if (!moved) return 'UNCHANGED';
+        const charged = chargedMinorOf(flw);
+        if (charged) await recordCharge(tx, p.id, verdict.transactionId, charged, 'FLAGGED');
         await recordAudit(tx, clock, {
           actorId: null,
           action: 'payment.flag',
@@ -178,9 +212,17 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
           now,
         );
         if (!moved) throw new Error(`payments: guarded settle of locked payment ${p.id} changed nothing`);
+        await recordCharge(
+          tx,
+          p.id,
+          verdict.transactionId,
+          { amountMinor: verdict.paidMinor, currency: p.currency },
+          'SETTLED',
+        );
         const settled: PaymentRecord = {
           ...p,
           status: 'SUCCEEDED',
+          bookingOutcome: confirmed ? 'CONFIRMED' : 'REFUND_REQUIRED',
           paidMinor: verdict.paidMinor,
           flwTransactionId: verdict.transactionId,
         };
@@ -204,15 +246,129 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
           });
           return 'REFUND_REQUIRED';
         }
+        if (verdict.overpaidMinor > 0) {
+          /*
+           * Money: the booking is sold for our price (amount_minor), so what the charge paid
+           * beyond it is not ours. It goes back as a partial refund of exactly the excess, claimed
+           * here in the transaction that confirmed the booking (once per charge: portion EXCESS),
+           * and a later refund of this booking (CHARGE) gives back the price only. If this were not
+           * claimed here, a crash after the commit would keep the excess for good.
+           */
+          await refunds.requestRefundOf(tx, settled, 'OVERPAYMENT', false, null, {
+            portion: 'EXCESS',
+            amountMinor: verdict.overpaidMinor,
+          });
+          logger.info('payment overpaid its booking: refunding the excess', {
+            paymentId: p.id,
+            overpaidMinor: verdict.overpaidMinor,
+          });
+        }
         return 'CONFIRMED';
       }
     }
   }
 
-  /** verify_by_reference for a payment read just before: the latest attempt for its tx_ref, or PENDING when none. */
-  async function fetchByReference(p: PaymentRecord): Promise<FetchedVerification> {
+  /** What a record says was charged, in our terms; undefined when its amount or currency is unreadable. */
+  function chargedMinorOf(flw: FlwTransaction): { amountMinor: number; currency: string } | undefined {
+    const currency = String(flw.currency);
+    const amountMinor = isCurrencyCode(currency) ? tryFromMajor(flw.amount, currency) : undefined;
+    return amountMinor !== undefined && amountMinor > 0 ? { amountMinor, currency } : undefined;
+  }
+
+  async function recordCharge(
+    tx: Tx,
+    paymentId: string,
+    flwTransactionId: number,
+    charged: { amountMinor: number; currency: string },
+    role: ChargeRole,
+  ): Promise<boolean> {
+    const recorded = await repo.insertCharge(tx, {
+      id: crypto.randomUUID(),
+      paymentId,
+      flwTransactionId,
+      ...charged,
+      role,
+      verifiedAt: clock.now(),
+    });
+    if (!recorded && role !== 'DUPLICATE')
+      logger.error('settling charge was recorded before', { paymentId, flwTransactionId, role });
+    return recorded;
+  }
+
+  /**
+   * A record on a payment that settled already (SUCCEEDED or FLAGGED, row locked): if it is a
+   * verified successful charge of the payment's tx_ref with another transaction id, it is a second
+   * charge. Recorded once (the charge's unique id: a second look at it changes nothing) and
+   * refunded whole with reason DUPLICATE_PAYMENT; the booking is not touched (the refund does not
+   * cancel it), and the buyer is told when the money is back (refund.completed → email).
+   */
+  async function refundIfDuplicate(tx: Tx, p: PaymentRecord, flw: FlwTransaction): Promise<SettleOutcome> {
+    if (p.status !== 'SUCCEEDED' && p.status !== 'FLAGGED') return 'UNCHANGED';
+    if (flw.tx_ref !== p.txRef || flw.status !== 'successful' || flw.id === p.flwTransactionId)
+      return 'UNCHANGED';
+    const charged = chargedMinorOf(flw);
+    if (!charged) {
+      // Cannot be sent back automatically without a readable amount: left for a person to see.
+      logger.error('second charge on a settled payment has an unreadable amount: not refunded', {
+        paymentId: p.id,
+        transactionId: flw.id,
+      });
+      return 'UNCHANGED';
+    }
+    if (!(await recordCharge(tx, p.id, flw.id, charged, 'DUPLICATE'))) return 'UNCHANGED';
+    const claimed = await refunds.requestRefundOf(tx, p, 'DUPLICATE_PAYMENT', false, null, {
+      flwTransactionId: flw.id,
+      portion: 'CHARGE',
+      ...charged,
+    });
+    await recordAudit(tx, clock, {
+      actorId: null,
+      action: 'payment.duplicate-charge',
+      targetType: 'payment',
+      targetId: p.id,
+      before: { status: p.status, transactionId: p.flwTransactionId },
+      after: { duplicateTransactionId: flw.id, refundId: claimed.refund.id, ...charged },
+    });
+    logger.warn('second successful charge on one tx_ref: refunding it', {
+      paymentId: p.id,
+      transactionId: flw.id,
+    });
+    return 'DUPLICATE';
+  }
+
+  /** GET verify by id; null when the provider does not know the transaction (a hint is only a hint). */
+  async function verifyById(id: number): Promise<FlwTransaction | null> {
+    try {
+      return await flutterwave.verifyTransaction(id);
+    } catch (err) {
+      if (err instanceof FlutterwaveError && err.code === 'PROVIDER_NOT_FOUND') return null;
+      throw err;
+    }
+  }
+
+  /** The transaction ids we know for a payment, each once: its own, the redirect's hint, stored webhooks'. */
+  async function knownTransactionIds(p: PaymentRecord): Promise<number[]> {
+    const ids = [
+      p.flwTransactionId,
+      p.hintedTransactionId,
+      ...(await repo.chargeWebhookIds(prisma, p.txRef)),
+    ];
+    return [...new Set(ids.filter((id): id is number => id !== null))];
+  }
+
+  /**
+   * Every verification of a settleable payment read just before: first by id, each known
+   * transaction (the first successful charge of our tx_ref wins; a declined one says nothing about
+   * the others), then by reference. PENDING when no charge exists at all for the tx_ref.
+   */
+  async function fetchVerification(p: PaymentRecord): Promise<FetchedVerification> {
+    for (const id of await knownTransactionIds(p)) {
+      const flw = await verifyById(id);
+      if (flw && flw.tx_ref === p.txRef && flw.status === 'successful')
+        return { outcome: 'RECORD', paymentId: p.id, flw, by: 'id' };
+    }
     const flw = await flutterwave.findTransactionByReference(p.txRef);
-    return flw ? { outcome: 'RECORD', paymentId: p.id, flw } : { outcome: 'PENDING' };
+    return flw ? { outcome: 'RECORD', paymentId: p.id, flw, by: 'reference' } : { outcome: 'PENDING' };
   }
 
   /** Step 2 of every verification, in the caller's transaction: settles a record, passes anything else through. */
@@ -227,42 +383,55 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
 
     /**
      * Flutterwave's webhook. Authenticated by the verif-hash header (constant-time compare);
-     * otherwise WEBHOOK_SIGNATURE_INVALID and nothing is stored. The raw event is stored once per
-     * provider event (id + status) with its outbox event in the same transaction; the work is the
+     * otherwise WEBHOOK_SIGNATURE_INVALID and nothing is stored. Both charge shapes (`{ event,
+     * data }` and the older top-level body with `event.type`) become the same hint, so either is
+     * re-verified by id on the same path. The event is stored once per provider event (id +
+     * status) with its raw body and its outbox event in the same transaction; the work is the
      * worker's. Events we do not handle are acknowledged and not stored.
+     *
+     * The newer `flutterwave-signature` header is not checked (nor accepted instead of verif-hash):
+     * its algorithm could not be confirmed from Flutterwave's own documentation. The pages we could
+     * read disagree (a copy of Flutterwave's webhook page compares it verbatim with the secret
+     * hash, like verif-hash; third-party SDKs compute a base64 HMAC-SHA256 of the raw body keyed by
+     * the secret hash; Flutterwave's own v3 pages document verif-hash only). Accepting a guessed
+     * scheme would either reject genuine webhooks or accept forged ones. The raw body is stored
+     * with every event so that, once the scheme is confirmed, it can be checked (and checked
+     * against what we stored).
      */
     async receiveWebhook(
       verifHash: string | string[] | undefined,
       body: unknown,
+      rawBody: Buffer | null = null,
     ): Promise<{ stored: boolean; ignored: boolean }> {
       if (!isAuthenticWebhook(verifHash, config.FLUTTERWAVE_SECRET_HASH))
         throw PaymentErrors.webhookUnauthenticated();
-      const event = parseWebhookEvent(body);
-      if (!event) {
+      const hint = parseWebhookEvent(body);
+      if (!hint) {
+        const b = body as Record<string, unknown> | null;
         logger.warn('authentic webhook ignored: not an event we handle', {
-          event: (body as { event?: unknown } | null)?.event,
+          event: b?.event ?? b?.['event.type'],
         });
         return { stored: false, ignored: true };
       }
-      const reference = event.event === 'charge.completed' ? event.data.tx_ref : event.data.reference;
-      const providerKey = `${event.event}:${event.data.id}:${String(event.data.status).toLowerCase()}`;
+      const providerKey = `${hint.event}:${hint.flwId}:${hint.status}`;
       return prisma.$transaction(async (tx) => {
         const id = crypto.randomUUID();
         const stored = await repo.insertWebhookEvent(tx, {
           id,
           providerKey,
-          eventType: event.event,
-          flwId: event.data.id,
-          reference,
+          eventType: hint.event,
+          flwId: hint.flwId,
+          reference: hint.reference,
           payload: body,
+          rawBody,
           receivedAt: clock.now(),
         });
         if (stored) {
           const payload: WebhookReceivedPayload = {
             webhookEventId: id,
-            eventType: event.event,
-            flwId: event.data.id,
-            reference,
+            eventType: hint.event,
+            flwId: hint.flwId,
+            reference: hint.reference,
           };
           await enqueue(tx, createEvent(PaymentEvents.webhookReceived, payload, clock));
         }
@@ -286,22 +455,19 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
         });
         return { outcome: 'IGNORED' };
       }
-      // Settled already: a duplicate or late webhook changes nothing (and costs no API call).
-      if (!SETTLEABLE.includes(p.status)) return { outcome: 'UNCHANGED' };
-      let flw: FlwTransaction;
-      try {
-        flw = await flutterwave.verifyTransaction(e.flwId);
-      } catch (err) {
-        if (err instanceof FlutterwaveError && err.code === 'PROVIDER_NOT_FOUND') {
-          logger.warn('webhook names a transaction the provider does not know', {
-            paymentId: p.id,
-            flwId: e.flwId,
-          });
-          return { outcome: 'IGNORED' };
-        }
-        throw err;
+      // Settled already by this very transaction, or it was recorded: a duplicate or late webhook
+      // changes nothing (and costs no API call). Another transaction may be a second charge.
+      if (!SETTLEABLE.includes(p.status) && !(await isUnseenCharge(p, e.flwId)))
+        return { outcome: 'UNCHANGED' };
+      const flw = await verifyById(e.flwId);
+      if (!flw) {
+        logger.warn('webhook names a transaction the provider does not know', {
+          paymentId: p.id,
+          flwId: e.flwId,
+        });
+        return { outcome: 'IGNORED' };
       }
-      if (flw.tx_ref === p.txRef) return { outcome: 'RECORD', paymentId: p.id, flw };
+      if (flw.tx_ref === p.txRef) return { outcome: 'RECORD', paymentId: p.id, flw, by: 'id' };
       // The webhook named one tx_ref and a transaction of another. The provider's record
       // decides whose charge it is: settle that payment, if it is one of ours.
       const owner = await repo.findPaymentByTxRef(prisma, flw.tx_ref);
@@ -314,19 +480,29 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
       return owner ? { outcome: 'RECORD', paymentId: owner.id, flw } : { outcome: 'IGNORED' };
     },
 
-    /** Worker, on the buyer's return, step 1 of 2 (no transaction): GET verify_by_reference (PENDING when no charge exists). */
+    /**
+     * Worker, on the buyer's return, step 1 of 2 (no transaction): GET verify by the redirect's
+     * transaction_id when it names one we have not seen (on a settled payment too: it may be a
+     * second charge), else the known ids and verify_by_reference (PENDING when no charge exists).
+     */
     async fetchRequestedVerification(e: VerificationRequestedPayload): Promise<FetchedVerification> {
       const p = await repo.findPayment(prisma, e.paymentId);
       if (!p) return { outcome: 'PAYMENT_NOT_FOUND', paymentId: e.paymentId };
+      const hinted = Number.isSafeInteger(e.transactionId) ? e.transactionId! : null;
+      if (hinted !== null && (await isUnseenCharge(p, hinted))) {
+        const flw = await verifyById(hinted);
+        if (flw && flw.tx_ref === p.txRef && (flw.status === 'successful' || !SETTLEABLE.includes(p.status)))
+          return { outcome: 'RECORD', paymentId: p.id, flw, by: 'id' };
+      }
       if (!SETTLEABLE.includes(p.status)) return { outcome: 'UNCHANGED' };
-      return fetchByReference(p);
+      return fetchVerification(p);
     },
 
     /**
      * "Confirm payment" (the buyer, POST /api/v1/bookings/:id/confirm): verifies the booking's
-     * open payment with Flutterwave now, by transaction id when one is known (the payment's, or
-     * the latest stored charge webhook's), falling back to the tx_ref's latest attempt when that
-     * record does not pay it; then settles it like the worker would. Answers the booking as it is
+     * open payment with Flutterwave now, by transaction id when one is known (the payment's, the
+     * redirect's, the stored charge webhooks'), falling back to verify_by_reference when none of
+     * them pays it; then settles it like the worker would. Answers the booking as it is
      * afterwards: CONFIRMED only if a verified successful charge confirmed it. A booking whose
      * payments all settled already is answered as it is, without a call. Someone else's booking
      * is BOOKING_NOT_FOUND; a booking never sent to the checkout is NO_PAYMENT_TO_VERIFY.
@@ -340,18 +516,8 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
       const p =
         attempts.find((x) => LIVE.includes(x.status)) ?? attempts.find((x) => SETTLEABLE.includes(x.status));
       if (p) {
-        let fetched: FetchedVerification | null = null;
-        const transactionId = p.flwTransactionId ?? (await repo.latestChargeWebhookId(prisma, p.txRef));
-        if (transactionId !== null) {
-          const flw = await flutterwave.verifyTransaction(transactionId).catch((err: unknown) => {
-            if (err instanceof FlutterwaveError && err.code === 'PROVIDER_NOT_FOUND') return null;
-            throw err;
-          });
-          // A record of another attempt (declined, then paid) or of another tx_ref: ask by reference.
-          if (flw && flw.tx_ref === p.txRef && flw.status === 'successful')
-            fetched = { outcome: 'RECORD', paymentId: p.id, flw };
-        }
-        fetched ??= await fetchByReference(p);
+        // Every known transaction id first (a declined attempt says nothing about a later one), then by reference.
+        const fetched = await fetchVerification(p);
         const outcome = await prisma.$transaction((tx) => applyVerification(tx, fetched), TX_OPTIONS);
         logger.info('payment verified at the buyer’s request', { paymentId: p.id, outcome });
       }
@@ -363,9 +529,12 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
     /**
      * Reconciliation (the webhook may never come, the buyer may never come back): OPEN/FAILED
      * payments whose check is due are claimed (SKIP LOCKED; pushing their next check is the claim,
-     * committed before any call), verified by reference with no transaction open, and settled,
-     * each in its own short transaction. An attempt with nothing paid long after its checkout
-     * closed becomes EXPIRED. Returns what happened.
+     * committed before any call), verified with no transaction open (every known transaction id,
+     * then by reference), and settled, each in its own short transaction. An attempt becomes
+     * EXPIRED only when Flutterwave has no transaction at all for its tx_ref long after its
+     * checkout closed; a by-reference answer that did not pay (maybe an older attempt) is
+     * ambiguous: the payment stays as it is and is looked at again later, less and less often.
+     * Returns what happened.
      */
     async reconcilePayments(
       batchSize = config.PAYMENT_RECONCILE_BATCH_SIZE,
@@ -382,14 +551,19 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
         for (const p of due) {
           totals.checked += 1;
           try {
-            const fetched = await fetchByReference(p);
+            const fetched = await fetchVerification(p);
             const outcome = await prisma.$transaction(async (tx) => {
               const result = await applyVerification(tx, fetched);
               const abandonAt = p.checkoutExpiresAt.getTime() + config.PAYMENT_ABANDON_AFTER_MINUTES * 60_000;
-              if (
-                (result === 'PENDING' || result === 'FAILED' || result === 'UNCHANGED') &&
-                now.getTime() >= abandonAt
-              ) {
+              if (now.getTime() < abandonAt) return result;
+              /*
+               * Money: EXPIRED stops reconciliation, so a paid payment wrongly expired would keep
+               * the buyer's money without the booking if its webhook never comes. Only "no
+               * transaction at all for this tx_ref" is proof that nothing was paid; a failed or
+               * pending answer by reference may be an older attempt (Flutterwave does not document
+               * which attempt verify_by_reference returns), so it only pushes the next look.
+               */
+              if (fetched.outcome === 'PENDING') {
                 if (
                   await repo.transitionPayment(
                     tx,
@@ -401,6 +575,9 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
                   )
                 )
                   return 'EXPIRED';
+              } else if (result === 'FAILED' || result === 'PENDING' || result === 'UNCHANGED') {
+                const gap = Math.min(Math.max(now.getTime() - abandonAt, reconcileEveryMs(config)), DAY_MS);
+                await repo.scheduleCheck(tx, p.id, new Date(now.getTime() + gap));
               }
               return result;
             }, TX_OPTIONS);

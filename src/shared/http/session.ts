@@ -56,7 +56,10 @@ export function sessions(config: Config, redis: RedisClient, clock: Clock = syst
     },
   });
   return (req, res, next) => {
-    middleware(req, res, () => {
+    // express-session hands a store failure (Redis down) to this callback: pass it on, so the
+    // error handler answers 503, instead of going on as if the visitor had no session.
+    middleware(req, res, (err?: unknown) => {
+      if (err) return next(err);
       const created = req.session?.createdAt;
       if (created && clock.now().getTime() - created > absoluteMs) {
         return req.session.regenerate((err) => next(err));

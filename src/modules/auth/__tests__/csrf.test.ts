@@ -41,6 +41,20 @@ describe('CSRF protection of cookie sessions', () => {
     expect(await applications()).toBe(0);
   });
 
+  it('when the session cookie is sent with spaces around its name or value (which the session layer trims), then the CSRF check still applies', async () => {
+    const [name, ...rest] = buyer.cookie.split(';')[0]!.split('=');
+    const value = rest.join('=');
+    for (const cookie of [`${name} =${value}`, ` ${name}= ${value}`, `other=1; ${name}  =  ${value}`]) {
+      const res = await request(env.url)
+        .post('/api/v1/auth/apply-seller')
+        .set('Cookie', cookie)
+        .send(sellerApplication());
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('CSRF_INVALID');
+    }
+    expect(await applications()).toBe(0);
+  });
+
   it('when the token is wrong or belongs to another session, then 403 and nothing changes', async () => {
     const oneCharOff = `${buyer.csrfToken[0] === 'A' ? 'B' : 'A'}${buyer.csrfToken.slice(1)}`;
     for (const token of ['x', oneCharOff, other.csrfToken]) {

@@ -587,7 +587,8 @@ describe('bookings service', () => {
       expect(Object.keys(winners).sort()).toEqual(['cancel', 'confirm', 'expire']);
       expect(finals.CONFIRMED).toBeGreaterThan(0);
       await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
-    });
+      // 60 rounds of three racing transactions: minutes, not seconds, on a loaded 2-core machine.
+    }, 180_000);
   });
 
   describe('reading', () => {

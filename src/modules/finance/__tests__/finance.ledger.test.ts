@@ -126,19 +126,36 @@ describe('finance ledger', () => {
     await post(p);
     expect(await balanceOf(seller)).toBeUndefined();
     expect((await platformBalance('REFUNDS_DUE')) - dueBefore).toBe(1_000_000);
-    expect(await refund(refundOf(p))).toBe('POSTED');
+    // A second payment of an already paid booking is refunded with reason DUPLICATE_PAYMENT.
+    expect(await refund({ ...refundOf(p), reason: 'DUPLICATE_PAYMENT' })).toBe('POSTED');
     expect(await platformBalance('REFUNDS_DUE')).toBe(dueBefore);
   });
 
-  it('when an overpayment is posted, then the excess is owed back, and refunding the excess leaves the sale alone', async () => {
+  it('when a second charge on a payment that bought its booking is refunded, then the ledger is untouched (that money never entered it)', async () => {
+    const { seller, campaign } = await campaignOf();
+    const p = paymentPayload(seller.userId, campaign.id);
+    await post(p);
+    const before = await balanceOf(seller);
+    const clearing = await platformBalance('PROVIDER_CLEARING');
+    expect(await refund({ ...refundOf(p), reason: 'DUPLICATE_PAYMENT' })).toBe('NOT_IN_LEDGER');
+    expect(await balanceOf(seller)).toEqual(before);
+    expect(await platformBalance('PROVIDER_CLEARING')).toBe(clearing);
+  });
+
+  it('when an overpayment is posted, then the excess is owed back, refunding it leaves the sale alone, and a later refund of the price reverses the sale', async () => {
     const { seller, campaign } = await campaignOf();
     const p = paymentPayload(seller.userId, campaign.id, { paidMinor: 1_200_000 });
     const dueBefore = await platformBalance('REFUNDS_DUE');
     await post(p);
     expect((await platformBalance('REFUNDS_DUE')) - dueBefore).toBe(200_000);
-    await refund(refundOf(p, 200_000));
+    await refund({ ...refundOf(p, 200_000), reason: 'OVERPAYMENT' });
     expect(await platformBalance('REFUNDS_DUE')).toBe(dueBefore);
     expect((await balanceOf(seller))?.pendingMinor).toBe(1_000_000 - 70_000);
+    // The buyer later cancels: the refund gives back the price, which reverses the sale.
+    expect(await refund(refundOf(p, 1_000_000))).toBe('POSTED');
+    expect(await balanceOf(seller)).toMatchObject({ pendingMinor: 0, availableMinor: 0 });
+    // Nothing more can come back from this payment.
+    await expect(refund(refundOf(p, 1_000))).rejects.toThrow(/matches neither/);
   });
 
   it('when a refund completes before settlement, then the sale is reversed from pending, fee included, once', async () => {
@@ -213,7 +230,7 @@ describe('finance ledger', () => {
     expect(Number(settlements[0]!.n)).toBe(3);
   });
 
-  it('when a buyer is refunded after settlement, then available pays it and may go below zero through that refund', async () => {
+  it('when a buyer is refunded after settlement, then available pays it and may go below zero through that refund, which blocks withdrawals', async () => {
     const { seller, campaign } = await campaignOf();
     const p1 = paymentPayload(seller.userId, campaign.id);
     await post(p1);
@@ -251,6 +268,24 @@ describe('finance ledger', () => {
     );
     await refund(refundOf(p1));
     expect(await balanceOf(seller)).toMatchObject({ availableMinor: 25_000 - 930_000, holdMinor: 1_000_000 });
+
+    // Below zero, withdrawals are refused until sales bring it back above zero.
+    const method = await finance.addPayoutMethod(seller, {
+      type: 'BANK_ACCOUNT',
+      country: 'NG',
+      currency: 'NGN',
+      providerCode: '044',
+      providerName: 'Access Bank',
+      destination: { type: 'BANK_ACCOUNT', accountNumber: '0690000040', accountName: 'Ada Obi' },
+    });
+    clock.advance(25 * HOUR);
+    await expect(
+      finance.requestWithdrawal(seller, crypto.randomUUID(), {
+        amountMinor: 1,
+        currency: 'NGN',
+        methodId: method.id,
+      }),
+    ).rejects.toMatchObject({ code: 'BALANCE_NEGATIVE' });
   });
 
   it('when code tries an unbalanced journal, a negative pending, or edits a balance, then PostgreSQL refuses and nothing is written', async () => {

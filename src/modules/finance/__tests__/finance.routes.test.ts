@@ -427,6 +427,10 @@ describe('finance API', () => {
     expect(noCsrf.status).toBe(403);
     const anonymous = await fetch(`${env.url}/api/v1/finance/overview`);
     expect(anonymous.status).toBe(401);
+    // A gate manager of the seller is on its team but has no say over its money.
+    const gate = await makeTeamMember(env, seller, 'gate@example.test', 'MANAGER');
+    expect((await gate.get(`/api/v1/finance/overview?sellerId=${seller.userId}`)).status).toBe(403);
+    expect((await gate.get('/api/v1/finance/overview')).status).toBe(403);
     const customer = await signIn(env, 'just-a-buyer@example.test');
     expect((await customer.get('/api/v1/finance/overview')).status).toBe(403);
     expect((await customer.get('/api/v1/finance/admin/withdrawals')).status).toBe(403);
