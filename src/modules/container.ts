@@ -4,6 +4,7 @@ import { createStorage, type Storage } from '../shared/storage';
 import { createAnalyticsService, type AnalyticsService } from './analytics';
 import { createBookingsService, type BookingsService } from './bookings';
 import { createCampaignsService, type CampaignsService } from './campaigns';
+import { createFinanceService, type FinanceDeps, type FinanceService } from './finance';
 import {
   createNotificationsService,
   notificationsDepsFromConfig,
@@ -48,6 +49,12 @@ export interface ModuleExtras {
    * sets it; see TicketsWorkflowDeps.presentationCacheMs). Default 0: read for every PDF.
    */
   presentationCacheMs?: number;
+  /**
+   * Flutterwave's account resolve and transfer fee for the finance module (the Flutterwave
+   * client provides them once it has those calls); without them the confirmed account name is
+   * stored as entered and the approver sees the fee as unknown.
+   */
+  finance?: Pick<FinanceDeps, 'accountResolver' | 'transferFees'>;
 }
 
 /** One process's module services. */
@@ -59,6 +66,7 @@ export interface Modules {
   tickets: TicketsWorkflows;
   payments: PaymentsService;
   analytics: AnalyticsService;
+  finance: FinanceService;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -104,7 +112,8 @@ export function createModules(
     bookings,
     checkIns: (campaignId) => ticketsService.getCampaignCheckIns(campaignId),
   });
-  const modules: Modules = { storage, campaigns, bookings, tickets, payments, analytics };
+  const finance = createFinanceService({ prisma, clock, config, logger, ...extras.finance });
+  const modules: Modules = { storage, campaigns, bookings, tickets, payments, analytics, finance };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(
     notificationsDepsFromConfig(config, { prisma, clock, mailer: extras.mailer }),
