@@ -205,16 +205,14 @@ describe('finance pages in a browser', () => {
   });
 
   it('when a seller opens a draft campaign, then the platform fee and the settlement delay are shown before publishing', async () => {
-    const draft = await seller
-      .post('/api/v1/campaigns')
-      .send(
-        campaignBody(clock.now(), {
-          currency: 'KES',
-          country: 'KE',
-          timezone: 'Africa/Nairobi',
-          city: 'Nairobi',
-        }),
-      );
+    const draft = await seller.post('/api/v1/campaigns').send(
+      campaignBody(clock.now(), {
+        currency: 'KES',
+        country: 'KE',
+        timezone: 'Africa/Nairobi',
+        city: 'Nairobi',
+      }),
+    );
     expect(draft.status).toBe(201);
     const context = await as(seller, PHONE_390);
     const page = await context.newPage();

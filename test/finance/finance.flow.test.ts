@@ -14,8 +14,12 @@ import { makeTeamMember, signIn, type TestSession } from '../support/auth';
 import { expectLedgerInvariant } from '../support/ledger-invariant';
 import { decodeHeader, parseMime } from '../support/mime';
 import {
+  bookingOf,
   confirmedBooking,
+  initialize,
+  newBuyer,
   outboxEvents,
+  reserve,
   saleFor,
   startPaymentsEnv,
   waitForQueues,
@@ -195,5 +199,57 @@ describe('finance: from a ticket sale to an approved withdrawal', () => {
     expect(logs.some((l) => l.includes('payment posted to the ledger'))).toBe(true);
     expect(logs.some((l) => l.includes('withdrawal-status'))).toBe(true);
     expect(logs.filter((l) => l.includes(WALLET) || l.includes('Wanjiru'))).toEqual([]);
+  });
+
+  it('when a charge overpays and a second charge lands on the same tx_ref, then the seller gets the price net of fees once, the excess and the second charge go back without touching the seller', async () => {
+    const other = await saleFor(t, {
+      campaign: {
+        refundDeadlineHours: 1,
+        currency: 'KES',
+        country: 'KE',
+        city: 'Mombasa',
+        timezone: 'Africa/Nairobi',
+      },
+    });
+    const price = other.types[0]!.priceMinor;
+    const pendingBefore = (await overview(t.seller)).balances[0]!.pendingMinor;
+    const payments = await journals('PAYMENT');
+    const refunds = await journals('REFUND');
+    const buyer = await newBuyer(t);
+    const booking = await reserve(buyer, other, 1);
+    const { txRef } = await initialize(buyer, booking.id);
+    t.sim.acceptRepeatCharges(txRef);
+    await t.sim.pay(txRef, { amount: price / 100 + 250.5 }); // KES 250.50 more than asked
+    await waitFor(
+      async () => (await bookingOf(buyer, booking.id)).status === 'CONFIRMED',
+      20_000,
+      'confirmation',
+    );
+    await waitFor(async () => (await journals('REFUND')) === refunds + 1, 20_000, 'the excess refund posted');
+    await t.sim.pay(txRef); // a second successful charge: refunded whole, never the seller's
+    await waitFor(
+      async () => (await outboxEvents(t, 'refund.completed', 'bookingId', booking.id)).length === 2,
+      20_000,
+      'both refunds completed',
+    );
+    // The finance worker handled both refund.completed events (one inbox row each): the excess
+    // posted a journal, the second charge's refund posted none.
+    await waitFor(
+      async () =>
+        Number(
+          (
+            await t.env.platform.prisma.$queryRawUnsafe<Array<{ n: bigint }>>(
+              `SELECT COUNT(*) AS n FROM inbox_messages WHERE consumer = 'finance.refunds'`,
+            )
+          )[0]!.n,
+        ) >=
+        refunds + 2,
+      20_000,
+      'the finance worker saw both refunds',
+    );
+    expect(await journals('PAYMENT')).toBe(payments + 1);
+    expect(await journals('REFUND')).toBe(refunds + 1);
+    const net = price - Math.floor((price * 500) / 10_000) - 10_000;
+    expect((await overview(t.seller)).balances[0]!.pendingMinor).toBe(pendingBefore + net);
   });
 });

@@ -100,12 +100,9 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
       query: z.object({
         tx_ref: text({ max: 200 }).optional(),
         status: text({ max: 200 }).optional().meta({ description: 'Ignored' }),
-        transaction_id: text({ max: 200 })
-          .optional()
-          .meta({
-            description:
-              'A hint: verified by id with Flutterwave, never believed (digits only, else ignored)',
-          }),
+        transaction_id: text({ max: 200 }).optional().meta({
+          description: 'A hint: verified by id with Flutterwave, never believed (digits only, else ignored)',
+        }),
       }),
       responses: {
         200: htmlPage('HTML page with the payment state'),
