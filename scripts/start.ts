@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     { name: 'email', script: 'workers/email/main.ts' },
     { name: 'payments', script: 'workers/payments/main.ts' },
     { name: 'finance', script: 'workers/finance/main.ts' },
+    { name: 'payouts', script: 'workers/payouts/main.ts' },
   ];
   if (usesFlutterwaveSimulator(config)) {
     // No Flutterwave keys configured: run the local simulator (the client's default base URL).

@@ -86,6 +86,7 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
   app.use(sessions(config, platform.redis, platform.clock));
 
   const loaded = webModules.map((factory) => factory(platform, services));
+  for (const m of loaded) m.metrics?.(metrics.registry);
   for (const m of loaded) for (const p of m.rawBodyPaths ?? []) rawBodyPaths.add(p);
   for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
 

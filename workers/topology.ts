@@ -2,6 +2,7 @@ import { PaymentQueues } from './payments/queues';
 import { topologyOf, type QueueTopology } from '../src/shared/messaging/topology';
 import { EmailQueues } from './email/handler';
 import { FinanceQueues } from './finance/handler';
+import { PayoutQueues } from './payouts/handler';
 import { RealtimeQueues } from './realtime/handler';
 import { TicketsQueues } from './tickets/handler';
 
@@ -16,6 +17,7 @@ export function platformTopology(): QueueTopology[] {
     ...Object.values(EmailQueues),
     ...Object.values(PaymentQueues),
     ...Object.values(FinanceQueues),
+    ...Object.values(PayoutQueues),
     ...Object.values(RealtimeQueues),
   ]);
 }

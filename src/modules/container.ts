@@ -11,8 +11,10 @@ import {
   type NotificationsService,
 } from './notifications';
 import {
+  FlutterwaveTransfers,
   createFlutterwaveClient,
   createPaymentsService,
+  payoutProviderHooks,
   type FlutterwaveClient,
   type PaymentsService,
 } from './payments';
@@ -50,9 +52,8 @@ export interface ModuleExtras {
    */
   presentationCacheMs?: number;
   /**
-   * Flutterwave's account resolve and transfer fee for the finance module (the Flutterwave
-   * client provides them once it has those calls); without them the confirmed account name is
-   * stored as entered and the approver sees the fee as unknown.
+   * Flutterwave's account resolve and transfer fee for the finance module; default: both from
+   * the Flutterwave transfers calls (payoutProviderHooks).
    */
   finance?: Pick<FinanceDeps, 'accountResolver' | 'transferFees'>;
 }
@@ -67,6 +68,8 @@ export interface Modules {
   payments: PaymentsService;
   analytics: AnalyticsService;
   finance: FinanceService;
+  /** Flutterwave's payout calls (banks, account resolve, transfers, fees, balances), same client as payments. */
+  transfers: FlutterwaveTransfers;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -98,11 +101,13 @@ export function createModules(
     bookings,
     presentationCacheMs: extras.presentationCacheMs,
   });
+  const flutterwave = extras.flutterwave ?? createFlutterwaveClient(config, logger);
+  const transfers = new FlutterwaveTransfers(flutterwave);
   const payments = createPaymentsService({
     prisma,
     clock,
     config,
-    flutterwave: extras.flutterwave ?? createFlutterwaveClient(config, logger),
+    flutterwave,
     bookings,
     logger,
   });
@@ -112,8 +117,14 @@ export function createModules(
     bookings,
     checkIns: (campaignId) => ticketsService.getCampaignCheckIns(campaignId),
   });
-  const finance = createFinanceService({ prisma, clock, config, logger, ...extras.finance });
-  const modules: Modules = { storage, campaigns, bookings, tickets, payments, analytics, finance };
+  const finance = createFinanceService({
+    prisma,
+    clock,
+    config,
+    logger,
+    ...(extras.finance ?? payoutProviderHooks(transfers)),
+  });
+  const modules: Modules = { storage, campaigns, bookings, tickets, payments, analytics, finance, transfers };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(
     notificationsDepsFromConfig(config, { prisma, clock, mailer: extras.mailer }),

@@ -1,4 +1,5 @@
 import type { RequestHandler, Router } from 'express';
+import type { Registry } from 'prom-client';
 import type { Server } from 'socket.io';
 import type { ApiModule } from '../shared/http/openapi';
 import type { Platform } from '../shared/platform';
@@ -27,6 +28,8 @@ export interface WebModule {
   sockets?: (io: Server) => void;
   /** Full paths (e.g. a provider's webhook) the general per-IP /api rate limit does not apply to. */
   apiRateLimitExempt?: string[];
+  /** Registers the module's own figures on the web process's /metrics registry. */
+  metrics?: (registry: Registry) => void;
   /** Paths whose JSON body's raw bytes are kept for the route (rawBodyOf), e.g. a provider's webhook. */
   rawBodyPaths?: string[];
 }

@@ -151,6 +151,24 @@ const schema = z.object({
   FLUTTERWAVE_SIM_WEBHOOK_URL: z.url().optional(),
   FLUTTERWAVE_SIM_CONTROL: bool.default(false),
 
+  // Payouts (workers/payouts). A transfer still NEW/PENDING (or sent with no clear answer) this
+  // long after its last look is re-verified with Flutterwave; the daily reconciliation compares
+  // the ledger's clearing account with Flutterwave's transfers and balance.
+  PAYOUT_RECHECK_AFTER_MINUTES: int(15, 0),
+  PAYOUT_RECHECK_EVERY_MS: int(60_000, 50),
+  PAYOUT_RECHECK_BATCH_SIZE: int(50, 1),
+  PAYOUT_RECONCILE_EVERY_MS: int(24 * 60 * 60_000, 50),
+  /** The sender M-Pesa (KES) transfers must name in meta (sender, sender_country, mobile_number). */
+  PAYOUT_SENDER_NAME: z.string().min(1).default('Tikiti'),
+  PAYOUT_SENDER_COUNTRY: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code')
+    .default('NG'),
+  PAYOUT_SENDER_MOBILE: z
+    .string()
+    .regex(/^\d{6,15}$/, 'digits with the country code')
+    .default('2340000000000'),
+
   // Payments. The reconciliation job re-verifies OPEN/FAILED payments with verify_by_reference
   // once they are PAYMENT_RECONCILE_AFTER_MINUTES old, and again every as many minutes, until
   // PAYMENT_ABANDON_AFTER_MINUTES after the checkout closed with nothing paid (then EXPIRED).

@@ -9,6 +9,7 @@ import { paymentsWorker } from '../../workers/payments/handler';
 import { createMailer } from '../../src/shared/mailer';
 import { emailConsumers } from '../../workers/email/handler';
 import { financeWorker } from '../../workers/finance/handler';
+import { payoutsWorker } from '../../workers/payouts/handler';
 import { liveCountersConsumer } from '../../workers/realtime/handler';
 import { ticketsConsumers } from '../../workers/tickets/handler';
 import { platformTopology } from '../../workers/topology';
@@ -66,6 +67,7 @@ describe('consumer topology', () => {
         ...emailConsumers(platform, modules),
         ...(paymentsWorker(platform, modules.payments).consumers ?? []),
         ...(financeWorker(modules.finance).consumers ?? []),
+        ...(payoutsWorker(platform, modules).consumers ?? []),
         liveCountersConsumer(platform),
       ];
       const asDeclared = (qs: Array<{ name: string; events: readonly string[] }>) =>

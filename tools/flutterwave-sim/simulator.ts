@@ -13,8 +13,6 @@ import {
   type WireRefund as FlwRefund,
   type WireTransaction as FlwTransaction,
   type WireTransactionCustomer as FlwTransactionCustomer,
-  type WireTransfer as FlwTransfer,
-  type WireTransferCompletedEvent as FlwTransferCompletedEvent,
   type WireWebhookBody as FlwWebhookEvent,
 } from './wire';
 import {
@@ -23,9 +21,23 @@ import {
   fromMajor,
   isCurrencyCode,
   toMajorNumber,
+  toMajorString,
   type CurrencyCode,
 } from '../../src/shared/money';
 import { renderCheckoutPage, renderNotFoundPage } from './checkout-page';
+import {
+  createTransferDesk,
+  type SimTransferCompletedEvent,
+  type SimTransferView,
+  type TransferFailure,
+  type TransferOutage,
+  type TransferTimeout,
+} from './transfers';
+
+export type { SimTransferCompletedEvent, SimTransferView, TransferFailure, TransferOutage, TransferTimeout };
+
+/** Every webhook body the simulator sends (transfer shapes are its own: see transfers.ts). */
+export type WebhookBody = FlwWebhookEvent;
 
 /**
  * A local stand-in for Flutterwave's v3 API: the same endpoints, the same Bearer secret-key auth
@@ -62,6 +74,12 @@ export interface FlutterwaveSimulatorOptions {
   /** Transfer NEW → PENDING after this long, then SUCCESSFUL/FAILED after transferSettleMs more. */
   transferPendingMs?: number;
   transferSettleMs?: number;
+  /** Opening wallet balances in major units (charges credit the wallet, transfers debit it). */
+  balances?: Record<string, number>;
+  /** Refuse transfers the wallet cannot cover (default false). */
+  enforceBalance?: boolean;
+  /** A reused transfer reference: refused (default, 400) or accepted as a second transfer. */
+  duplicateReferences?: 'refuse' | 'accept';
   log?: (message: string, meta?: Record<string, unknown>) => void;
   now?: () => Date;
 }
@@ -90,7 +108,7 @@ export interface WebhookRecord {
   event: WebhookEventName;
   /** tx_ref for charges, our reference for transfers. */
   key: string;
-  body: FlwWebhookEvent;
+  body: WebhookBody;
   createdAt: string;
   state: 'scheduled' | 'held' | 'delivering' | 'delivered' | 'failed' | 'dropped' | 'no-url';
   copies: number;
@@ -145,13 +163,6 @@ export interface FaultRule {
   loseAnswer?: boolean;
 }
 
-export interface TransferFailure {
-  count?: number;
-  message?: string;
-  /** 'settlement' (default): accepted as NEW, then FAILED with a webhook; 'request': refused with 400. */
-  at?: 'settlement' | 'request';
-}
-
 interface Checkout {
   token: string;
   txRef: string;
@@ -181,25 +192,6 @@ interface SimTransaction {
   refundedMinor: number;
 }
 
-interface SimTransfer {
-  id: number;
-  reference: string;
-  accountBank: string;
-  accountNumber: string;
-  bankName: string;
-  fullName: string;
-  amountMinor: number;
-  currency: CurrencyCode;
-  debitCurrency: string;
-  feeMinor: number;
-  status: 'NEW' | 'PENDING' | 'SUCCESSFUL' | 'FAILED';
-  narration: string;
-  meta: FlwTransfer['meta'];
-  completeMessage: string;
-  createdAt: string;
-  failWith?: string;
-}
-
 export interface FlutterwaveSimulator {
   /** Base URL (http://host:port), set once started. */
   readonly url: string;
@@ -218,6 +210,20 @@ export interface FlutterwaveSimulator {
   overrideVerification(txRef: string, override: VerificationOverride): void;
   clearVerificationOverride(txRef: string): void;
   failNextTransfer(failure?: TransferFailure): void;
+  /** The next transfer is created, but its answer is held and the connection cut: a client time-out. */
+  timeoutNextTransfer(timeout?: TransferTimeout): void;
+  /** The next POST /v3/transfers answers 5xx; with `processed` the transfer exists all the same. */
+  failNextTransferWith5xx(outage?: TransferOutage): void;
+  /** New transfers stay PENDING (no webhook) until settleTransfers() or releaseTransfers(). */
+  holdTransfers(): void;
+  releaseTransfers(): void;
+  /** A SUCCESSFUL transfer is returned by the bank: it turns FAILED with a second webhook. */
+  reverseTransfer(idOrReference: number | string, message?: string): SimTransferView;
+  setDuplicateReferences(mode: 'refuse' | 'accept'): void;
+  /** What POST /v3/accounts/resolve answers for this account. */
+  registerAccount(bankCode: string, accountNumber: string, accountName: string): void;
+  setBalance(currency: string, amountMajor: number | string): void;
+  balance(currency: string): { available: number; ledger: number };
   failNextRefund(opts?: { count?: number; message?: string }): void;
   /** Answer the next refund calls with `pending` (settled by later reads) or `failed` instead of `completed`. */
   answerRefunds(rule: RefundAnswerRule): void;
@@ -239,22 +245,12 @@ export interface FlutterwaveSimulator {
   webhooks(): WebhookRecord[];
   transactions(): FlwTransaction[];
   transaction(idOrTxRef: number | string): FlwTransaction | undefined;
-  transfers(): FlwTransfer[];
+  transfers(): SimTransferView[];
+  /** Every transfer made under a reference (more than one only with duplicateReferences 'accept'). */
+  transfersWithReference(reference: string): SimTransferView[];
   refunds(): FlwRefund[];
   checkoutLink(txRef: string): string | undefined;
 }
-
-const BANK_NAMES: Record<string, string> = {
-  '044': 'ACCESS BANK NIGERIA',
-  '058': 'GTBANK PLC',
-  '011': 'FIRST BANK OF NIGERIA',
-  '033': 'UNITED BANK FOR AFRICA',
-  '057': 'ZENITH BANK PLC',
-  MPS: 'M-PESA',
-  MTN: 'MTN MOBILE MONEY',
-  ATL: 'AIRTEL MONEY',
-  VOD: 'VODAFONE CASH',
-};
 
 class SimError extends Error {
   constructor(
@@ -289,7 +285,6 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   // platform has already stored (webhook events are de-duplicated by Flutterwave id).
   const seed = Math.floor(Date.now() / 1000) * 1000;
   let nextTransactionId = seed;
-  let nextTransferId = seed;
   let nextRefundId = seed;
   let nextCustomerId = seed;
   let nextWebhookId = 1;
@@ -299,8 +294,6 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   const transactions = new Map<number, SimTransaction>();
   const latestByRef = new Map<string, number>();
   const customers = new Map<string, FlwTransactionCustomer>();
-  const transfers = new Map<number, SimTransfer>();
-  const transferRefs = new Map<string, number>();
   const refunds: FlwRefund[] = [];
   const webhookLog: WebhookRecord[] = [];
   const overrides = new Map<string, VerificationOverride>();
@@ -316,7 +309,6 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   let steering: Array<WebhookSteer & { remaining: number; event?: string }> = [];
   let holding = false;
   let held: WebhookRecord[] = [];
-  let transferFailures: Array<{ remaining: number; message: string; at: 'settlement' | 'request' }> = [];
   let refundFailures: Array<{ remaining: number; message: string }> = [];
   let faults: Array<FaultRule & { remaining: number }> = [];
 
@@ -360,6 +352,19 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     }, ms);
     timers.add(t);
   }
+  const desk = createTransferDesk({
+    now,
+    log,
+    later,
+    wait,
+    emitWebhook: (body, key) => void emitWebhook(body, key),
+    pendingMs: opts.transferPendingMs,
+    settleMs: opts.transferSettleMs,
+    firstId: seed,
+    balances: opts.balances,
+    enforceBalance: opts.enforceBalance,
+    duplicateReferences: opts.duplicateReferences,
+  });
 
   // ---------- records → Flutterwave shapes ----------
 
@@ -398,34 +403,9 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     };
   }
 
-  function wireTransfer(t: SimTransfer, shape: 'create' | 'read'): FlwTransfer {
-    const common = {
-      id: t.id,
-      account_number: t.accountNumber,
-      bank_code: t.accountBank,
-      bank_name: t.bankName,
-      created_at: t.createdAt,
-      currency: t.currency,
-      debit_currency: t.debitCurrency,
-      amount: toMajorNumber(t.amountMinor, t.currency),
-      fee: toMajorNumber(t.feeMinor, t.currency),
-      status: t.status,
-      reference: t.reference,
-      meta: t.meta,
-      narration: t.narration,
-      complete_message: t.completeMessage,
-      requires_approval: 0,
-      is_approved: 1,
-    };
-    // Flutterwave's create answer says full_name; reads and webhooks say fullname (+ approver).
-    return shape === 'create'
-      ? { ...common, full_name: t.fullName }
-      : { ...common, fullname: t.fullName, approver: null };
-  }
-
   // ---------- webhooks ----------
 
-  function emitWebhook(body: FlwWebhookEvent, key: string): WebhookRecord {
+  function emitWebhook(body: WebhookBody, key: string): WebhookRecord {
     const record: WebhookRecord = {
       id: nextWebhookId++,
       event: webhookEventOf(body),
@@ -585,6 +565,8 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     };
     transactions.set(tx.id, tx);
     latestByRef.set(txRef, tx.id);
+    if (status === 'successful')
+      desk.credit(tx.currency, toMajorString(amountMinor - tx.appFeeMinor, tx.currency));
     attemptsByRef.set(txRef, [...(attemptsByRef.get(txRef) ?? []), tx.id]);
     if (status === 'successful') checkout.paid = true;
     else checkout.lastFailure = 'Your last attempt was declined. You can try again.';
@@ -723,6 +705,8 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     }
     // A refund answered failed moves no money; a pending one holds its amount until it finishes.
     if (answer?.status !== 'failed') tx.refundedMinor += amountMinor;
+    // The wallet pays what the refund takes (given back below if a pending one fails).
+    if (answer?.status !== 'failed') desk.credit(tx.currency, toMajorString(-amountMinor, tx.currency));
     const record: FlwRefund = {
       id: nextRefundId++,
       account_id: 17321,
@@ -758,7 +742,10 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
         if (pending.then === 'failed') {
           const tx = transactions.get(record.tx_id);
           const currency = tx?.currency;
-          if (tx && currency) tx.refundedMinor -= fromMajor(record.amount_refunded, currency);
+          if (tx && currency) {
+            tx.refundedMinor -= fromMajor(record.amount_refunded, currency);
+            desk.credit(currency, String(record.amount_refunded));
+          }
         }
         log(`refund ${record.status}`, { id });
       }
@@ -777,73 +764,6 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       return d >= from && d <= to;
     });
     return inRange.slice((page - 1) * 10, page * 10).map((r) => ({ ...r }));
-  }
-
-  // ---------- transfers ----------
-
-  function createTransfer(body: Record<string, unknown>): SimTransfer {
-    const { account_bank: bank, account_number: number, currency } = body;
-    if (typeof bank !== 'string' || !bank) throw new SimError(400, 'account_bank is required');
-    if (typeof number !== 'string' || !number) throw new SimError(400, 'account_number is required');
-    if (!isCurrencyCode(currency)) throw new SimError(400, 'Invalid currency');
-    let amountMinor: number;
-    try {
-      amountMinor = fromMajor(body.amount as number | string, currency);
-    } catch {
-      throw new SimError(400, 'Invalid amount');
-    }
-    if (amountMinor <= 0) throw new SimError(400, 'Invalid amount');
-    const reference =
-      typeof body.reference === 'string' && body.reference
-        ? body.reference
-        : `sim-${randomBytes(8).toString('hex')}`;
-    // Flutterwave keeps transfer references unique per account: the same reference twice is refused.
-    if (transferRefs.has(reference)) throw new SimError(400, 'A transfer with this reference already exists');
-    const failure = transferFailures.find((f) => f.remaining > 0);
-    if (failure) {
-      failure.remaining -= 1;
-      transferFailures = transferFailures.filter((f) => f.remaining > 0);
-      if (failure.at === 'request') throw new SimError(400, failure.message);
-    }
-    const transfer: SimTransfer = {
-      id: nextTransferId++,
-      reference,
-      accountBank: bank,
-      accountNumber: number,
-      bankName: BANK_NAMES[bank] ?? 'SIMULATED BANK',
-      fullName: typeof body.beneficiary_name === 'string' ? body.beneficiary_name : 'Simulated Beneficiary',
-      amountMinor,
-      currency,
-      debitCurrency: typeof body.debit_currency === 'string' ? body.debit_currency : currency,
-      feeMinor: currency === 'NGN' ? 1075 : 0,
-      status: 'NEW',
-      narration: typeof body.narration === 'string' ? body.narration : '',
-      meta: (body.meta as FlwTransfer['meta']) ?? null,
-      completeMessage: '',
-      createdAt: now().toISOString(),
-      failWith: failure?.message,
-    };
-    transfers.set(transfer.id, transfer);
-    transferRefs.set(reference, transfer.id);
-    log('transfer queued', { reference, id: transfer.id, amountMinor, currency });
-    later(opts.transferPendingMs, () => {
-      if (transfer.status === 'NEW') transfer.status = 'PENDING';
-      later(opts.transferSettleMs, () => finishTransfer(transfer));
-    });
-    return transfer;
-  }
-
-  function finishTransfer(transfer: SimTransfer): void {
-    if (transfer.status === 'SUCCESSFUL' || transfer.status === 'FAILED') return;
-    transfer.status = transfer.failWith ? 'FAILED' : 'SUCCESSFUL';
-    transfer.completeMessage = transfer.failWith ?? 'Successful';
-    log('transfer finished', { reference: transfer.reference, id: transfer.id, status: transfer.status });
-    const event: FlwTransferCompletedEvent = {
-      event: 'transfer.completed',
-      'event.type': 'Transfer',
-      data: wireTransfer(transfer, 'read'),
-    };
-    emitWebhook(event, transfer.reference);
   }
 
   // ---------- HTTP ----------
@@ -998,16 +918,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     envelope(res, 200, 'Refund fetched', readRefund(Number(req.params.id)));
   });
 
-  api.post('/transfers', (req, res) => {
-    const transfer = createTransfer((req.body ?? {}) as Record<string, unknown>);
-    envelope(res, 200, 'Transfer Queued Successfully', wireTransfer(transfer, 'create'));
-  });
-
-  api.get('/transfers/:id', (req, res) => {
-    const transfer = transfers.get(Number(req.params.id));
-    if (!transfer) throw new SimError(404, 'Transfer not found');
-    envelope(res, 200, 'Transfer fetched', wireTransfer(transfer, 'read'));
-  });
+  api.use(desk.router);
 
   app.use('/v3', api);
   app.use((_req, res) => envelope(res, 404, 'Route not found'));
@@ -1070,19 +981,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       sim.clearVerificationOverride(req.params.txRef);
       res.status(204).end();
     });
-    r.post('/transfers/fail-next', (req, res) => {
-      const b = body(req);
-      sim.failNextTransfer({
-        count: num(b.count, 1),
-        message: typeof b.message === 'string' ? b.message : undefined,
-        at: b.at === 'request' ? 'request' : 'settlement',
-      });
-      res.status(204).end();
-    });
-    r.post('/transfers/settle', async (_req, res) => {
-      await sim.settleTransfers();
-      res.status(204).end();
-    });
+    r.use('/transfers', desk.controlRouter);
     r.post('/refunds/fail-next', (req, res) => {
       const b = body(req);
       sim.failNextRefund({
@@ -1236,13 +1135,16 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     clearVerificationOverride(txRef) {
       overrides.delete(txRef);
     },
-    failNextTransfer(failure = {}) {
-      transferFailures.push({
-        remaining: failure.count ?? 1,
-        message: failure.message ?? 'DISBURSE FAILED: Insufficient wallet balance (simulated)',
-        at: failure.at ?? 'settlement',
-      });
-    },
+    failNextTransfer: (failure) => desk.failNextTransfer(failure),
+    timeoutNextTransfer: (timeout) => desk.timeoutNextTransfer(timeout),
+    failNextTransferWith5xx: (outage) => desk.failNextTransferWith5xx(outage),
+    holdTransfers: () => desk.holdTransfers(),
+    releaseTransfers: () => desk.releaseTransfers(),
+    reverseTransfer: (idOrReference, message) => desk.reverseTransfer(idOrReference, message),
+    setDuplicateReferences: (mode) => desk.setDuplicateReferences(mode),
+    registerAccount: (bank, number, name) => desk.registerAccount(bank, number, name),
+    setBalance: (currency, amount) => desk.setBalance(currency, amount),
+    balance: (currency) => desk.balance(currency),
     failNextRefund(f = {}) {
       refundFailures.push({
         remaining: f.count ?? 1,
@@ -1266,7 +1168,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       faults.push({ ...rule, remaining: rule.count ?? 1 });
     },
     async settleTransfers() {
-      for (const t of transfers.values()) finishTransfer(t);
+      desk.settleTransfers();
       await sim.idle();
     },
     async idle() {
@@ -1280,15 +1182,13 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       tokens.clear();
       transactions.clear();
       latestByRef.clear();
-      transfers.clear();
-      transferRefs.clear();
+      desk.reset();
       refunds.length = 0;
       webhookLog.length = 0;
       overrides.clear();
       steering = [];
       holding = false;
       held = [];
-      transferFailures = [];
       refundFailures = [];
       faults = [];
       attemptsByRef.clear();
@@ -1306,7 +1206,8 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       const tx = id === undefined ? undefined : transactions.get(id);
       return tx && wireTransaction(tx, false);
     },
-    transfers: () => [...transfers.values()].map((t) => wireTransfer(t, 'read')),
+    transfers: () => desk.transfers(),
+    transfersWithReference: (reference) => desk.transfersWithReference(reference),
     refunds: () => refunds.map((r) => ({ ...r })),
     checkoutLink(txRef) {
       const c = checkouts.get(txRef);

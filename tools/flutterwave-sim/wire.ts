@@ -1,3 +1,5 @@
+import type { SimTransferCompletedEvent } from './transfers';
+
 /**
  * Flutterwave v3 wire shapes as the simulator speaks them, written from Flutterwave's published
  * documentation (developer.flutterwave.com: Standard checkout, transaction verification, refunds,
@@ -81,29 +83,6 @@ export interface WireRefund {
   created_at: string;
 }
 
-/** `data` of POST /v3/transfers (`full_name`) and of reads and webhooks (`fullname`, `approver`). */
-export interface WireTransfer {
-  id: number;
-  account_number: string;
-  bank_code: string;
-  bank_name: string;
-  full_name?: string;
-  fullname?: string;
-  created_at: string;
-  currency: string;
-  debit_currency: string;
-  amount: number;
-  fee: number;
-  status: string;
-  reference: string;
-  meta: FlwMeta | FlwMeta[] | null;
-  narration: string;
-  approver?: string | null;
-  complete_message: string;
-  requires_approval: number;
-  is_approved: number;
-}
-
 /** The current charge webhook body. */
 export interface WireChargeCompletedEvent {
   event: 'charge.completed';
@@ -145,13 +124,8 @@ export interface WireLegacyChargeEvent {
   'event.type': string;
 }
 
-export interface WireTransferCompletedEvent {
-  event: 'transfer.completed';
-  data: WireTransfer;
-  'event.type'?: string;
-}
-
-export type WireWebhookBody = WireChargeCompletedEvent | WireLegacyChargeEvent | WireTransferCompletedEvent;
+/** Every webhook body the simulator sends; the transfer shapes are in transfers.ts (the payout side). */
+export type WireWebhookBody = WireChargeCompletedEvent | WireLegacyChargeEvent | SimTransferCompletedEvent;
 
 /** Which event a webhook body reports ('charge.completed' for both charge shapes). */
 export function webhookEventOf(body: WireWebhookBody): 'charge.completed' | 'transfer.completed' {

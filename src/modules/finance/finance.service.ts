@@ -640,7 +640,13 @@ export function createFinanceService(deps: FinanceDeps) {
       return { status: 'PROCESSING', attempt: transfer.attempts, transfer };
     },
 
-    /** Stores what Flutterwave said about a transfer (id, status, fee) without changing the withdrawal. */
+    /**
+     * Stores what Flutterwave said about a transfer (id, status, fee) without changing the
+     * withdrawal. Under the withdrawal's row lock (the same the transitions take): once it is
+     * final, its transfer keeps the status that transition wrote, so a late answer (the create
+     * call's NEW arriving after the webhook's SUCCESSFUL) cannot move it back to unfinished,
+     * where the re-check job would chase it forever.
+     */
     async recordTransferUpdate(
       tx: Tx,
       withdrawalId: string,
@@ -648,8 +654,11 @@ export function createFinanceService(deps: FinanceDeps) {
     ): Promise<TransferRecord> {
       checkTransferUpdate(update);
       const now = clock.now();
+      const w = await lockInFlight(tx, withdrawalId);
       await repo.insertTransfer(tx, withdrawalId, now);
-      return repo.updateTransfer(tx, withdrawalId, { ...update, checkedAt: now }, now);
+      const { providerStatus, completeMessage, ...facts } = update;
+      const u = IN_FLIGHT.includes(w.status) ? { ...facts, providerStatus, completeMessage } : facts;
+      return repo.updateTransfer(tx, withdrawalId, { ...u, checkedAt: now }, now);
     },
 
     /**

@@ -1,5 +1,6 @@
 import type { Platform } from '../../shared/platform';
 import type { WebModule } from '../registry';
+import { registerReconciliationGauge } from './finance.metrics';
 import { financePages, PLATFORM_FINANCE_PAGE, SELLER_FINANCE_PAGE } from './finance.pages';
 import { financeRoutes } from './finance.routes';
 import type { FinanceService } from './finance.service';
@@ -44,6 +45,7 @@ export type * from './finance.types';
 export function financeWebModule(platform: Platform, service: FinanceService): WebModule {
   return {
     name: 'finance',
+    metrics: (registry) => registerReconciliationGauge(registry, service),
     api: [financeRoutes(platform, service)],
     pages: financePages(platform, service),
     nav: [

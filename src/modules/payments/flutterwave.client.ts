@@ -3,13 +3,11 @@ import { AppError, type ErrorKind } from '../../shared/errors';
 import { MoneyError, isCurrencyCode, toMajorNumber, type CurrencyCode } from '../../shared/money';
 import type {
   FlwCreatePaymentRequest,
-  FlwCreateTransferRequest,
   FlwEnvelope,
   FlwHostedLink,
   FlwRefund,
   FlwRefundRequest,
   FlwTransaction,
-  FlwTransfer,
 } from './flutterwave.types';
 
 /**
@@ -30,10 +28,10 @@ import type {
  *   the buyer pays on the page. A retried call at worst yields a second link for the same
  *   tx_ref, and a payment is credited only after verify shows that tx_ref with the expected
  *   amount and currency, once per tx_ref (the payments table keeps tx_ref unique).
- * - POST /v3/transfers carries our `reference`, which Flutterwave keeps unique per account: if an
- *   earlier attempt was accepted but its answer was lost, the retry is refused as a duplicate
- *   (PROVIDER_DUPLICATE_REFERENCE, 409) instead of paying out again; the outcome then arrives
- *   with the transfer.completed webhook, which carries the same reference.
+ * - POST /v3/transfers (flutterwave.transfers.ts) is retried only when the request provably never
+ *   left: Flutterwave documents the reference as ours to identify the transfer, not as a guard
+ *   against a second one, so after a time-out or 5xx the caller looks the transfer up by
+ *   reference before deciding anything (see workers/payouts/handler.ts).
  * - POST /v3/transactions/:id/refund has no reference of ours, so it is retried only when the
  *   request provably never left (connection refused, DNS failure); after a time-out or 5xx the
  *   caller gets `outcomeUnknown: true` and must check before refunding again.
@@ -72,12 +70,6 @@ export type CreatePaymentParams = Omit<FlwCreatePaymentRequest, 'amount' | 'curr
   currency: CurrencyCode;
 };
 
-/** POST /v3/transfers input in our terms. */
-export type CreateTransferParams = Omit<FlwCreateTransferRequest, 'amount' | 'currency'> & {
-  amountMinor: number;
-  currency: CurrencyCode;
-};
-
 /** Refund input: omit amountMinor for a full refund. */
 export interface RefundParams {
   amountMinor?: number;
@@ -109,15 +101,19 @@ export class FlutterwaveError extends AppError {
   }
 }
 
-type RetryPolicy = 'idempotent' | 'unsent-only';
+/** 'idempotent': retried after any network trouble or 5xx; 'unsent-only': only if it never left. */
+export type RetryPolicy = 'idempotent' | 'unsent-only';
 
-interface Attempt {
+export interface ProviderRequest {
   method: 'GET' | 'POST';
+  /** Path and query string, e.g. `/v3/transfers?reference=wd_1`. */
   path: string;
   body?: unknown;
   retry: RetryPolicy;
   signal?: AbortSignal;
 }
+
+type Attempt = ProviderRequest;
 
 /** Connection failures that happen before the request is written: safe to retry anything. */
 const NOT_SENT_CODES = new Set([
@@ -231,27 +227,12 @@ export class FlutterwaveClient {
     return data ?? [];
   }
 
-  /** Queues a payout under our unique reference; a retry can never pay twice (see above). */
-  async createTransfer(params: CreateTransferParams, call: CallOptions = {}): Promise<FlwTransfer> {
-    const { amountMinor, currency, ...rest } = params;
-    if (!rest.reference)
-      throw AppError.validation('A transfer needs our reference', [], 'PROVIDER_BAD_REQUEST');
-    if (!(amountMinor > 0))
-      throw AppError.validation('The amount must be positive', [], 'PROVIDER_BAD_REQUEST');
-    const body: FlwCreateTransferRequest = { ...rest, amount: wireAmount(amountMinor, currency), currency };
-    return this.send<FlwTransfer>({
-      method: 'POST',
-      path: '/v3/transfers',
-      body,
-      retry: 'idempotent',
-      ...call,
-    });
-  }
-
-  /** The provider's current record of a transfer. */
-  async getTransfer(id: number | string, call: CallOptions = {}): Promise<FlwTransfer> {
-    const path = `/v3/transfers/${encodeURIComponent(String(id))}`;
-    return this.send<FlwTransfer>({ method: 'GET', path, retry: 'idempotent', ...call });
+  /**
+   * One call with this client's time-out, retry policy, envelope parsing and error mapping: for
+   * the module's other endpoint files (flutterwave.transfers.ts). Answers the envelope's `data`.
+   */
+  request<T>(req: ProviderRequest): Promise<T> {
+    return this.send<T>(req);
   }
 
   private async send<T>(req: Attempt): Promise<T> {
@@ -457,7 +438,8 @@ export function createFlutterwaveClient(
   });
 }
 
-function wireAmount(amountMinor: number, currency: string): number {
+/** Minor units → the major-unit number Flutterwave takes, exactly (4xx AppError otherwise). */
+export function wireAmount(amountMinor: number, currency: string): number {
   if (!isCurrencyCode(currency))
     throw AppError.validation(`Unsupported currency ${currency}`, [], 'UNSUPPORTED_CURRENCY');
   try {

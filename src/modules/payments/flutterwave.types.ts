@@ -1,8 +1,9 @@
 /**
  * Flutterwave v3 wire shapes (snake_case, amounts in major-unit decimals), as documented at
  * developer.flutterwave.com for Standard checkout, transaction verification, refunds, transfers
- * and webhooks. Only the client and the simulator use these; the rest of our code sees minor
- * units through src/shared/money.ts.
+ * (with banks, account resolution, fees and balances) and webhooks. Only the client uses these (the
+ * simulator writes its own from the same documentation); the rest of our code sees minor units
+ * through src/shared/money.ts.
  */
 
 /** Every v3 answer is wrapped in this envelope; errors carry `status: "error"` and `data: null`. */
@@ -128,48 +129,92 @@ export interface FlwRefund {
   created_at: string;
 }
 
+/** `data` of GET /v3/banks/:country (NG, GH, KE, UG, TZ, ...): banks and mobile-money operators. */
+export interface FlwBank {
+  id: number;
+  /** What POST /v3/transfers takes as account_bank ("044", "MPS"). */
+  code: string;
+  name: string;
+}
+
+/** POST /v3/accounts/resolve (Nigerian bank accounts): the account holder's name. */
+export interface FlwResolveAccountRequest {
+  account_number: string;
+  account_bank: string;
+}
+
+/** `data` of POST /v3/accounts/resolve. */
+export interface FlwResolvedAccount {
+  account_number: string;
+  account_name: string;
+}
+
 /** POST /v3/transfers (bank account or mobile money payout). */
 export interface FlwCreateTransferRequest {
-  /** Bank code ("044") or mobile-money network code ("MPS", "MTN"). */
+  /** Bank code ("044") or mobile-money operator code ("MPS", "MTN"). */
   account_bank: string;
+  /** Account number, or for mobile money the number with its country code ("254700000000"). */
   account_number: string;
   amount: number;
   currency: string;
   narration?: string;
-  /** Our unique reference: Flutterwave refuses a second transfer with the same one. */
+  /** Our reference (the withdrawal id); Flutterwave generates one when it is missing. */
   reference: string;
   callback_url?: string;
   debit_currency?: string;
+  /** Required for mobile money (Flutterwave lists it among the beneficiaries). */
   beneficiary_name?: string;
+  /** Required for bank transfers in Ghana, Uganda and Tanzania (the branch's code). */
+  destination_branch_code?: string;
+  /** M-Pesa (KES) requires { sender, sender_country, mobile_number } here. */
   meta?: FlwMeta | FlwMeta[];
 }
 
 export type FlwTransferStatus = 'NEW' | 'PENDING' | 'SUCCESSFUL' | 'FAILED' | (string & {});
 
 /**
- * `data` of POST /v3/transfers, GET /v3/transfers/:id and the transfer webhook. Flutterwave
- * names the beneficiary `full_name` in the create answer and `fullname` elsewhere.
+ * `data` of POST /v3/transfers and GET /v3/transfers/:id, and each item of GET /v3/transfers:
+ * the beneficiary is `full_name` here ("N/A" when Flutterwave has none) and `fullname` in the
+ * webhook. `fee` is in major units with up to three decimals (26.875 NGN): it is not a valid
+ * minor-unit amount and must never go through the converter.
  */
 export interface FlwTransfer {
   id: number;
   account_number: string;
   bank_code: string;
-  bank_name: string;
-  full_name?: string;
-  fullname?: string;
+  full_name: string;
   created_at: string;
   currency: string;
-  debit_currency: string;
+  debit_currency: string | null;
   amount: number;
   fee: number;
   status: FlwTransferStatus;
   reference: string;
   meta: FlwMeta | FlwMeta[] | null;
-  narration: string;
+  narration: string | null;
   approver?: string | null;
   complete_message: string;
   requires_approval: number;
   is_approved: number;
+  bank_name: string;
+}
+
+/** `data` of the transfer.completed webhook: the same record, the beneficiary spelt `fullname`. */
+export type FlwTransferWebhookData = Omit<FlwTransfer, 'full_name'> & { fullname: string };
+
+/** GET /v3/transfers/fee?amount=&currency=&type=account|mobilemoney answers a list of these. */
+export interface FlwTransferFee {
+  currency: string;
+  /** "value": `fee` is an amount; "percentage": `fee` is a percentage of the amount. */
+  fee_type: 'value' | 'percentage' | (string & {});
+  fee: number;
+}
+
+/** `data` of GET /v3/balances/:currency (major units, as Flutterwave reports them). */
+export interface FlwBalance {
+  currency: string;
+  available_balance: number;
+  ledger_balance: number;
 }
 
 /**
@@ -203,7 +248,7 @@ export interface FlwChargeCompletedEvent {
 /** Webhook body for a finished transfer (status SUCCESSFUL or FAILED). */
 export interface FlwTransferCompletedEvent {
   event: 'transfer.completed';
-  data: FlwTransfer;
+  data: FlwTransferWebhookData;
   'event.type'?: string;
 }
 

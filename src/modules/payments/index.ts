@@ -23,10 +23,23 @@ export {
   type CallOptions,
   type ClientLogger,
   type CreatePaymentParams,
-  type CreateTransferParams,
   type FlutterwaveClientOptions,
   type RefundParams,
 } from './flutterwave.client';
+export {
+  FlutterwaveTransfers,
+  assessTransfer,
+  decimalText,
+  payoutProviderHooks,
+  toProviderTransfer,
+  type CreateTransferParams,
+  type ExpectedTransfer,
+  type ProviderBalance,
+  type ProviderFee,
+  type ProviderTransfer,
+  type TransferState,
+  type TransferVerdict,
+} from './flutterwave.transfers';
 export {
   assessTransaction,
   isAuthenticWebhook,

@@ -9,6 +9,10 @@ import {
 } from '../../../../test/support/auth';
 import { expectLedgerInvariant } from '../../../../test/support/ledger-invariant';
 import { resetDatabase } from '../../../../test/support/platform';
+import {
+  createFlutterwaveSimulator,
+  type FlutterwaveSimulator,
+} from '../../../../tools/flutterwave-sim/simulator';
 import { fixedClock } from '../../../shared/clock';
 import { createFinanceService, type FinanceService } from '../finance.service';
 
@@ -24,12 +28,20 @@ describe('finance API', () => {
   let member: TestSession;
   let otherSeller: TestSession;
   let approver: TestSession;
+  let sim: FlutterwaveSimulator;
   const clock = fixedClock(new Date());
 
   beforeAll(async () => {
+    // The web process resolves bank account names (and quotes fees) with Flutterwave.
+    const FLW_KEY = 'FLWSECK_TEST-finance-routes-key-X';
+    sim = createFlutterwaveSimulator({ secretKey: FLW_KEY, secretHash: 'finance-routes-webhook-hash-01' });
+    await sim.start();
+    for (const number of [ACCOUNT_NUMBER, '0123456789']) sim.registerAccount('044', number, 'Ada Obi');
     env = await startAuthApp({
       clock,
       overrides: {
+        FLUTTERWAVE_BASE_URL: sim.url,
+        FLUTTERWAVE_SECRET_KEY: FLW_KEY,
         FINANCE_EMAILS: PLATFORM_FINANCE.join(','),
         FINANCE_METHOD_COOLING_OFF_HOURS: '24',
         FINANCE_WITHDRAWAL_MIN_MINOR: 'NGN:10000',
@@ -52,7 +64,10 @@ describe('finance API', () => {
     approver = await signIn(env, PLATFORM_FINANCE[0]!);
   });
   afterEach(() => expectLedgerInvariant(env.platform.prisma));
-  afterAll(() => env.close());
+  afterAll(async () => {
+    await env.close();
+    await sim.close();
+  });
 
   /** Credits the seller's available balance as a sale after settlement would. */
   async function credit(sellerId: string, amountMinor: number, currency = 'NGN') {

@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { HttpReceiver } from '../../../../test/support/http-receiver';
-import { eventually } from '../../../../test/support/eventually';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
 import {
   createFlutterwaveSimulator,
@@ -285,8 +284,8 @@ describe('Flutterwave client against the simulator over HTTP', () => {
     });
 
     it('when every attempt times out, then PROVIDER_UNAVAILABLE', async () => {
-      sim.injectFaults({ path: '/v3/transfers/', delayMs: 400, count: 3 });
-      const err = await expectProviderError(client({ timeoutMs: 100, maxRetries: 1 }).getTransfer(1));
+      sim.injectFaults({ path: '/v3/transactions/1/verify', delayMs: 400, count: 3 });
+      const err = await expectProviderError(client({ timeoutMs: 100, maxRetries: 1 }).verifyTransaction(1));
       expect(err.info).toMatchObject({ retryable: true, outcomeUnknown: false, attempts: 2 });
     });
 
@@ -310,10 +309,12 @@ describe('Flutterwave client against the simulator over HTTP', () => {
     });
 
     it('when the caller aborts, then the call stops at once without retries', async () => {
-      sim.injectFaults({ path: '/v3/transfers/', delayMs: 500, count: 1 });
+      sim.injectFaults({ path: '/v3/transactions/1/verify', delayMs: 500, count: 1 });
       const controller = new AbortController();
       setTimeout(() => controller.abort(new Error('caller gave up')), 50);
-      await expect(client().getTransfer(1, { signal: controller.signal })).rejects.toThrow('caller gave up');
+      await expect(client().verifyTransaction(1, { signal: controller.signal })).rejects.toThrow(
+        'caller gave up',
+      );
       expect(calls).toHaveLength(1);
     });
   });
@@ -405,117 +406,7 @@ describe('Flutterwave client against the simulator over HTTP', () => {
     });
   });
 
-  describe('transfers', () => {
-    it('when a transfer is created, then it is NEW, later SUCCESSFUL, and a signed webhook says so', async () => {
-      const c = client();
-      const created = await c.createTransfer({
-        account_bank: '044',
-        account_number: '0690000040',
-        amountMinor: 2500075,
-        currency: 'NGN',
-        narration: 'Payout wd_1',
-        reference: 'wd_1_attempt_1',
-        beneficiary_name: 'Seller Ltd',
-      });
-      expect(created).toMatchObject({
-        status: 'NEW',
-        amount: 25000.75,
-        reference: 'wd_1_attempt_1',
-        bank_name: 'ACCESS BANK NIGERIA',
-        full_name: 'Seller Ltd',
-      });
-      const done = await eventually(async () => {
-        const t = await c.getTransfer(created.id);
-        return t.status === 'SUCCESSFUL' && t;
-      });
-      expect(done).toMatchObject({ fullname: 'Seller Ltd', complete_message: 'Successful' });
-      const hook = await eventually(() =>
-        merchant
-          .received('/webhook')
-          .find((r) => (r.body as { event: string }).event === 'transfer.completed'),
-      );
-      expect(hook.headers['verif-hash']).toBe(SECRET_HASH);
-      expect(hook.body).toMatchObject({
-        event: 'transfer.completed',
-        'event.type': 'Transfer',
-        data: { id: created.id, reference: 'wd_1_attempt_1', status: 'SUCCESSFUL' },
-      });
-    });
-
-    it('when the next transfer is set to fail, then it ends FAILED with the provider message', async () => {
-      const c = client();
-      sim.failNextTransfer({ message: 'DISBURSE FAILED: Insufficient wallet balance' });
-      const created = await c.createTransfer({
-        account_bank: 'MPS',
-        account_number: '254700000000',
-        amountMinor: 100000,
-        currency: 'KES',
-        reference: 'wd_2',
-      });
-      const failed = await eventually(async () => {
-        const t = await c.getTransfer(created.id);
-        return t.status === 'FAILED' && t;
-      });
-      expect(failed.complete_message).toBe('DISBURSE FAILED: Insufficient wallet balance');
-    });
-
-    it('when a reference is reused, then PROVIDER_DUPLICATE_REFERENCE 409 and no second payout', async () => {
-      const c = client();
-      const params = {
-        account_bank: '058',
-        account_number: '0123456789',
-        amountMinor: 100,
-        currency: 'NGN' as const,
-        reference: 'wd_dup',
-      };
-      await c.createTransfer(params);
-      const err = await expectProviderError(c.createTransfer(params));
-      expect(err).toMatchObject({ code: 'PROVIDER_DUPLICATE_REFERENCE', status: 409 });
-      expect(sim.transfers()).toHaveLength(1);
-    });
-
-    it('when the first attempt times out after Flutterwave took it, then the retry cannot pay twice', async () => {
-      // Attempt 1 is handled at 250 ms, after our 150 ms time-out; the retry comes at 450 ms or later.
-      const c = client({ timeoutMs: 150, retryBaseMs: 300 });
-      sim.injectFaults({ method: 'POST', path: '/v3/transfers', delayMs: 250, count: 1 });
-      const err = await expectProviderError(
-        c.createTransfer({
-          account_bank: '044',
-          account_number: '0690000040',
-          amountMinor: 500000,
-          currency: 'NGN',
-          reference: 'wd_ambiguous',
-        }),
-      );
-      // The slow first attempt was processed after we gave up; the retry hit the reference guard.
-      expect(err).toMatchObject({ code: 'PROVIDER_DUPLICATE_REFERENCE' });
-      expect(err.info.outcomeUnknown).toBe(true);
-      expect(calls.length).toBeGreaterThanOrEqual(2);
-      expect(sim.transfers().filter((t) => t.reference === 'wd_ambiguous')).toHaveLength(1);
-      const hook = await eventually(() =>
-        merchant
-          .received('/webhook')
-          .find((r) => (r.body as { data: { reference?: string } }).data.reference === 'wd_ambiguous'),
-      );
-      expect(hook.body).toMatchObject({ data: { status: 'SUCCESSFUL' } });
-    });
-
-    it('when the retry overtakes a slow first attempt, then the retry pays and the late one is refused', async () => {
-      const c = client({ timeoutMs: 150 });
-      sim.injectFaults({ method: 'POST', path: '/v3/transfers', delayMs: 500, count: 1 });
-      const transfer = await c.createTransfer({
-        account_bank: '044',
-        account_number: '0690000040',
-        amountMinor: 700,
-        currency: 'NGN',
-        reference: 'wd_overtaken',
-      });
-      expect(transfer.reference).toBe('wd_overtaken');
-      // The slow first attempt has reached the transfer route by now (and was refused there).
-      await sim.delayedRequestsDone();
-      expect(sim.transfers().filter((t) => t.reference === 'wd_overtaken')).toHaveLength(1);
-    });
-
+  describe('retries of a creating call', () => {
     it('when a hosted-payment POST is retried after a time-out, then the same checkout comes back', async () => {
       const c = client({ timeoutMs: 150 });
       sim.injectFaults({ method: 'POST', path: '/v3/payments', delayMs: 300, count: 1 });
