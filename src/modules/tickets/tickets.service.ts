@@ -94,7 +94,8 @@ export interface RevocationList {
 }
 
 export type EntryResult =
-  | { admitted: true; scanCount: number; maxScans: number }
+  /** Counted; with what a gate shows of the ticket, so the caller need not read it first. */
+  | { admitted: true; scanCount: number; maxScans: number; serial: number; holderName: string }
   | {
       admitted: false;
       reason: 'NOT_FOUND' | 'REVOKED' | 'NO_ENTRIES_LEFT';
@@ -575,7 +576,7 @@ export function createTicketsService(deps: TicketsDeps) {
   async function entryOutcome(
     tx: Tx,
     ticketId: string,
-    updated: { scanCount: number; maxScans: number } | null,
+    updated: repo.CounterMove | null,
   ): Promise<EntryResult> {
     if (updated) return { admitted: true, ...updated };
     const ticket = await repo.findTicket(tx, ticketId);

@@ -233,7 +233,10 @@ export function createValidationService(deps: ValidationDeps) {
       const device = await repo.findDeviceByTokenHash(prisma, hashSecret(secret));
       if (!device) throw ValidationErrors.deviceUnknown();
       if (device.revokedAt) throw ValidationErrors.deviceRevoked();
-      await repo.touchDevice(prisma, device.id, clock.now(), SEEN_THROTTLE_MS);
+      const now = clock.now();
+      // At most one write per device per interval (the row just read says whether one is due).
+      if (!device.lastSeenAt || now.getTime() - device.lastSeenAt.getTime() >= SEEN_THROTTLE_MS)
+        await repo.touchDevice(prisma, device.id, now, SEEN_THROTTLE_MS);
       return device;
     },
 
