@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { decodeBase45, encodeBase45 } from './tickets.base45';
 import { publicKeyFromRaw, signBytes, verifyBytes } from './tickets.crypto';
+import { isUuid } from '../../shared/uuid';
 
 /**
  * The signed QR payload, version 1: 61 bytes of claims followed by a 64-byte Ed25519 signature.
@@ -38,7 +39,6 @@ const SIGNATURE_BYTES = 64;
 export const SIGNED_PAYLOAD_BYTES = CLAIMS_BYTES + SIGNATURE_BYTES;
 export const MAX_SCANS_LIMIT = 0xffff;
 const UINT32_MAX = 0xffffffff;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TicketClaims {
   ticketId: string;
@@ -52,7 +52,7 @@ export interface TicketClaims {
 }
 
 function uuidToBytes(id: string): Buffer {
-  if (!UUID.test(id)) throw new Error(`not a uuid: ${id}`);
+  if (!isUuid(id)) throw new Error(`not a uuid: ${id}`);
   return Buffer.from(id.replace(/-/g, ''), 'hex');
 }
 

@@ -63,6 +63,11 @@ export async function lockBookingIssuance(tx: Tx, bookingId: string): Promise<vo
   await tx.$queryRaw`SELECT pg_advisory_xact_lock(${LOCK_BOOKING_ISSUANCE}::int, hashtext(${bookingId}))::text AS locked`;
 }
 
+/** The same lock in shared mode: holders do not wait for each other, only for an exclusive holder. */
+export async function lockBookingIssuanceShared(tx: Tx, bookingId: string): Promise<void> {
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock_shared(${LOCK_BOOKING_ISSUANCE}::int, hashtext(${bookingId}))::text AS locked`;
+}
+
 export async function findActiveKey(db: Tx, campaignId: string): Promise<SigningKeyRow | null> {
   return (await db.ticketSigningKey.findFirst({
     where: { campaignId, status: 'ACTIVE' },

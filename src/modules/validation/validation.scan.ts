@@ -9,7 +9,7 @@ import { getCampaignsByIds } from '../campaigns';
 import { verifyTicketQr, type Ticket, type TicketsService } from '../tickets';
 import type { Scanner } from './validation.auth';
 import { ValidationErrors } from './validation.errors';
-import { TICKET_SCANNED, type TicketScannedPayload } from './validation.events';
+import { ValidationEvents, type TicketScannedPayload } from './validation.events';
 import * as repo from './validation.repository';
 import type { GateRow, ScanResult, ScanType } from './validation.repository';
 import type { ScanInput, ScanReason } from './validation.schemas';
@@ -380,7 +380,7 @@ export function createScanService(deps: ScanDeps) {
           await enqueue(
             tx,
             createEvent<TicketScannedPayload>(
-              TICKET_SCANNED,
+              ValidationEvents.scanned,
               {
                 scanId: input.scanId,
                 campaignId,

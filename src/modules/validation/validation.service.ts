@@ -366,6 +366,11 @@ export function createValidationService(deps: ValidationDeps) {
       };
     },
 
+    /** Gate entries of a campaign for analytics: counted entry scans, and tickets used at least once. */
+    getCampaignCheckIns(campaignId: string): Promise<{ checkIns: number; ticketsCheckedIn: number }> {
+      return repo.checkIns(prisma, campaignId);
+    },
+
     /** The campaign's scans where a device's offline decision and the server's differ, newest first. */
     async listConflicts(actor: Actor, campaignId: string) {
       const campaign = await authorizeStaff(actor, campaignId);
