@@ -8,7 +8,7 @@ import { createModules } from '../../src/modules/container';
 import { paymentsWorker } from '../../workers/payments/handler';
 import { createMailer } from '../../src/shared/mailer';
 import { emailConsumers } from '../../workers/email/handler';
-import { liveCountersConsumer } from '../../workers/realtime/handler';
+import { gateLiveConsumer, liveCountersConsumer } from '../../workers/realtime/handler';
 import { ticketsConsumers } from '../../workers/tickets/handler';
 import { platformTopology } from '../../workers/topology';
 
@@ -65,6 +65,7 @@ describe('consumer topology', () => {
         ...emailConsumers(platform, modules),
         ...(paymentsWorker(platform, modules.payments).consumers ?? []),
         liveCountersConsumer(platform),
+        gateLiveConsumer(platform),
       ];
       const asDeclared = (qs: Array<{ name: string; events: readonly string[] }>) =>
         qs
