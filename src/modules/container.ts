@@ -24,6 +24,7 @@ import {
   ticketsDepsFromConfig,
   type TicketsWorkflows,
 } from './tickets';
+import { createValidationModule, type ValidationModule } from './validation';
 
 /*
  * The composition root: every module service of a process is built here, once, and handed to
@@ -34,8 +35,8 @@ import {
  * platform's database (see src/modules/auth/index.ts).
  *
  * Build order follows the dependencies: tickets (signing keys) before campaigns (publication
- * needs a key), bookings before tickets' workflows and payments, campaigns, bookings and tickets
- * before analytics.
+ * needs a key), bookings before tickets' workflows and payments, tickets and campaigns before
+ * validation, and validation (check-ins), campaigns and bookings before analytics.
  */
 
 /** What a process may add to, or replace in, what the platform gives the modules. */
@@ -70,6 +71,8 @@ export interface Modules {
   finance: FinanceService;
   /** Flutterwave's payout calls (banks, account resolve, transfers, fees, balances), same client as payments. */
   transfers: FlutterwaveTransfers;
+  /** Gates, devices and scans (`validation.service`), and the scan decision (`validation.scans`). */
+  validation: ValidationModule;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -111,11 +114,13 @@ export function createModules(
     bookings,
     logger,
   });
+  const validation = createValidationModule({ prisma, clock, config, tickets: ticketsService, campaigns });
   const analytics = createAnalyticsService({
     platform,
     campaigns,
     bookings,
-    checkIns: (campaignId) => ticketsService.getCampaignCheckIns(campaignId),
+    // Check-ins are the validation module's counted entry scans.
+    checkIns: (campaignId) => validation.service.getCampaignCheckIns(campaignId),
   });
   const finance = createFinanceService({
     prisma,
@@ -124,7 +129,17 @@ export function createModules(
     logger,
     ...(extras.finance ?? payoutProviderHooks(transfers)),
   });
-  const modules: Modules = { storage, campaigns, bookings, tickets, payments, analytics, finance, transfers };
+  const modules: Modules = {
+    storage,
+    campaigns,
+    bookings,
+    tickets,
+    payments,
+    analytics,
+    finance,
+    transfers,
+    validation,
+  };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(
     notificationsDepsFromConfig(config, { prisma, clock, mailer: extras.mailer }),

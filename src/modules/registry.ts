@@ -12,6 +12,7 @@ import { financeWebModule } from './finance';
 import type { Modules } from './container';
 import { paymentsWebModule } from './payments';
 import { ticketsWebModule } from './tickets';
+import { validationWebModule } from './validation';
 
 /**
  * What a module contributes to the web process. `middleware` runs for every request after
@@ -44,6 +45,7 @@ export const webModules: WebModuleFactory[] = [
   (platform, m) => bookingsWebModule(platform, m.bookings),
   (platform, m) => paymentsWebModule(platform, m.payments),
   (platform, m) => ticketsWebModule(platform, m.tickets),
+  (platform, m) => validationWebModule(platform, m.validation),
   (_platform, m) => analyticsWebModule(m.analytics),
   (platform, m) => financeWebModule(platform, m.finance),
 ];

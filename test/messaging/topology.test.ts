@@ -10,7 +10,7 @@ import { createMailer } from '../../src/shared/mailer';
 import { emailConsumers } from '../../workers/email/handler';
 import { financeWorker } from '../../workers/finance/handler';
 import { payoutsWorker } from '../../workers/payouts/handler';
-import { liveCountersConsumer } from '../../workers/realtime/handler';
+import { gateLiveConsumer, liveCountersConsumer } from '../../workers/realtime/handler';
 import { ticketsConsumers } from '../../workers/tickets/handler';
 import { platformTopology } from '../../workers/topology';
 
@@ -69,6 +69,7 @@ describe('consumer topology', () => {
         ...(financeWorker(modules.finance).consumers ?? []),
         ...(payoutsWorker(platform, modules).consumers ?? []),
         liveCountersConsumer(platform),
+        gateLiveConsumer(platform),
       ];
       const asDeclared = (qs: Array<{ name: string; events: readonly string[] }>) =>
         qs

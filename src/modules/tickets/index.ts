@@ -10,8 +10,10 @@ import type { TicketsWorkflows } from './tickets.workflows';
  * - Campaign signing keys: ensureCampaignKey (the container hands it to campaigns, which calls it
  *   in the publish transaction), rotateCampaignKey, retireCampaignKey, getCampaignPublicKeys.
  * - Issuance: issueBookingTickets (tickets worker, on booking.confirmed), issueTicketsForBooking,
- *   revokeTicketsForBooking (on cancellation/refund).
- * - Entries: getRevocationList, recordTicketEntry, getCampaignCheckIns (for analytics).
+ *   revokeTicketsForBooking (on cancellation/refund; numbers each revocation and queues
+ *   ticket.revoked).
+ * - Entries: getRevocationList, getRevocationsAfter (the devices' cursor), findTicketById, and
+ *   for the validation module's scan transaction recordTicketEntry / recordTicketExit.
  * - Workflows (createTicketsWorkflows): the same joined to bookings, campaigns and auth, for the
  *   tickets worker (issueForConfirmedBooking, revokeForBooking), the email worker and the web.
  * - The QR codec (verifyTicketQr) runs with public keys alone, on the server or a gate device.
@@ -32,6 +34,7 @@ export {
 export type { RevocationReason, RevokedTicket, TicketStatus, KeyStatus } from './tickets.repository';
 export {
   TicketEvents,
+  type TicketRevokedPayload,
   type TicketsIssuedPayload,
   type TicketsResendRequestedPayload,
 } from './tickets.events';

@@ -8,6 +8,7 @@ import type { Storage } from '../../shared/storage';
 import { TicketsErrors } from './tickets.errors';
 import {
   TicketEvents,
+  type TicketRevokedPayload,
   type TicketsIssuedPayload,
   type TicketsResendRequestedPayload,
 } from './tickets.events';
@@ -21,7 +22,7 @@ import { isUuid } from '../../shared/uuid';
 
 const MAX_TICKETS_PER_BOOKING = 1000;
 
-function toTicket(r: TicketRow): Ticket {
+export function toTicket(r: TicketRow): Ticket {
   const qrPayload = Buffer.from(r.qrPayload);
   return { ...r, qrPayload, qrText: toQrText(qrPayload) };
 }
@@ -314,7 +315,9 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
   /**
    * Revokes every still-valid ticket of a booking (cancelled, refunded, re-issued) and returns
    * the ids revoked by this call; a second call revokes nothing. Guarded transition
-   * VALID → REVOKED, so it races safely with a concurrent revoke or gate entry.
+   * VALID → REVOKED, so it races safely with a concurrent revoke or gate entry. Each revoked
+   * ticket gets the campaign's next revocation number (see revokeBookingTickets), and one
+   * ticket.revoked event (outbox) carries them to connected gate devices.
    */
   async function revokeTicketsForBooking(
     tx: Tx,
@@ -325,8 +328,23 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
     // The issuance lock: a revocation waits for an issuance of the same booking in progress and
     // then revokes what it made (see lockBookingForIssuance).
     await repo.lockBookingIssuance(tx, id);
-    const rows = await repo.revokeBookingTickets(tx, id, reason, clock.now());
+    const at = clock.now();
+    const rows = await repo.revokeBookingTickets(tx, id, reason, at);
     if (rows.length) {
+      await enqueue(
+        tx,
+        createEvent<TicketRevokedPayload>(
+          TicketEvents.revoked,
+          {
+            campaignId: rows[0]!.campaignId,
+            bookingId: id,
+            reason,
+            revokedAt: at.toISOString(),
+            tickets: rows.map((r) => ({ ticketId: r.id, serial: r.serial, seq: r.seq })),
+          },
+          clock,
+        ),
+      );
       // Their PDFs go too. Deleted before our commit: if the transaction then rolls back, the
       // tickets are still valid and the PDF routes render the missing files again on demand.
       const campaignId = rows[0]!.campaignId;

@@ -72,7 +72,8 @@ export interface RevocationList {
 }
 
 export type EntryResult =
-  | { admitted: true; scanCount: number; maxScans: number }
+  /** Counted; with what a gate shows of the ticket, so the caller need not read it first. */
+  | { admitted: true; scanCount: number; maxScans: number; serial: number; holderName: string }
   | {
       admitted: false;
       reason: 'NOT_FOUND' | 'REVOKED' | 'NO_ENTRIES_LEFT';
