@@ -46,6 +46,8 @@ export function buildApp(platform: Platform): BuiltApp {
         directives: {
           'img-src': ["'self'", 'data:', 'blob:'],
           'connect-src': ["'self'", 'ws:', 'wss:'],
+          // The gate page's QR decoder is WebAssembly (zxing, served from /static/build).
+          'script-src': ["'self'", "'wasm-unsafe-eval'"],
           // Allow forms to post to the payment provider's hosted checkout page.
           'form-action': null,
           'upgrade-insecure-requests': config.NODE_ENV === 'production' ? [] : null,
@@ -54,7 +56,17 @@ export function buildApp(platform: Platform): BuiltApp {
       hsts: config.NODE_ENV === 'production',
     }),
   );
-  app.use('/static', express.static(path.join(__dirname, 'web', 'static'), { maxAge: '1h', index: false }));
+  app.use(
+    '/static',
+    express.static(path.join(__dirname, 'web', 'static'), {
+      maxAge: '1h',
+      index: false,
+      // The gate page's service worker lives with its bundle but controls /gate.
+      setHeaders: (res, file) => {
+        if (path.basename(file) === 'gate-sw.js') res.set('Service-Worker-Allowed', '/gate');
+      },
+    }),
+  );
 
   const system = systemRoutes(platform, metrics);
   app.use(system.router);
