@@ -1,6 +1,6 @@
 import { ApiError, NetworkError, request } from './api';
 import { decideLocally } from './decide';
-import type { GateStore, ScanRow } from './store';
+import type { GateStore, KeyRow, ScanRow } from './store';
 import type { Bootstrap, Decision, GateData, ScanRequest, ScanType } from './types';
 import { verifyTicketQr } from './verify';
 
@@ -41,6 +41,8 @@ export class GateApp {
   type: ScanType = 'entry';
   gateId: string | null;
   private csrfToken: string;
+  /** The stored public keys, held in memory: read again after each bootstrap. */
+  private keys: KeyRow[] = [];
   private uploading: Promise<void> | undefined;
   private timer: number | undefined;
 
@@ -57,6 +59,7 @@ export class GateApp {
   /** Loads what the device holds, then tries the server: bootstrap and the queue's upload. */
   async start(): Promise<void> {
     this.bootstrap = await this.store.getMeta<Bootstrap>('bootstrap');
+    this.keys = await this.store.keys();
     if (this.bootstrap) this.events.onBootstrap(this.bootstrap);
     const since = await this.store.getMeta<string>('offlineSince');
     if (since || !navigator.onLine) await this.goOffline(since);
@@ -84,6 +87,7 @@ export class GateApp {
     try {
       const b = await request<Bootstrap>('GET', this.data.bootstrapUrl);
       await this.store.saveBootstrap(b);
+      this.keys = await this.store.keys();
       this.bootstrap = (await this.store.getMeta<Bootstrap>('bootstrap')) ?? b;
       if (!this.gateId && b.gate) this.gateId = b.gate.id;
       this.events.onBootstrap(this.bootstrap);
@@ -184,7 +188,7 @@ export class GateApp {
     };
     // Verified on the device every time (it takes about a millisecond): the claims name the
     // ticket for the log even when the server answers, and are the decision offline.
-    const verification = await verifyTicketQr(qr, await this.store.keys(), scannedAt);
+    const verification = await verifyTicketQr(qr, this.keys, scannedAt);
     const claims = 'claims' in verification ? verification.claims : undefined;
     let decision: Decision | undefined;
     if (this.state.kind !== 'offline' && qr.length <= 1000) {
