@@ -56,10 +56,12 @@ const shell = [
   '/static/gate/manifest.webmanifest',
   '/static/app.css',
   '/static/favicon.svg',
-  '/socket.io/socket.io.js',
 ];
+// Cached when the server has it (a web process without Socket.io answers 404): the page works
+// without live pushes, catching up through its revocation sync.
+const optional = ['/socket.io/socket.io.js'];
 const hash = crypto.createHash('sha256');
-for (const url of shell) {
+for (const url of [...shell, ...optional]) {
   const file = url.startsWith('/static/')
     ? path.join(root, 'src/web', url)
     : // What the socket.io server answers at /socket.io/socket.io.js (serveClient).
@@ -73,7 +75,11 @@ await esbuild.build({
   entryPoints: { 'gate-sw': path.join(src, 'sw.ts') },
   outdir: out,
   format: 'iife',
-  define: { __SHELL_VERSION__: JSON.stringify(version), __SHELL_FILES__: JSON.stringify(shell) },
+  define: {
+    __SHELL_VERSION__: JSON.stringify(version),
+    __SHELL_FILES__: JSON.stringify(shell),
+    __SHELL_OPTIONAL__: JSON.stringify(optional),
+  },
 });
 
 console.log(`[build-web] gate page built into src/web/static/build (shell ${version})`);

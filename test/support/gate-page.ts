@@ -5,6 +5,16 @@ import type { TestSession } from './auth';
 
 /** Helpers for the gate page's browser tests: a fake camera showing a QR code, an enrolled phone. */
 
+/** A campaign starting in an hour (Lagos time): its tickets are valid now (from 12 h before the start). */
+export function tonight(): Record<string, unknown> {
+  const startsAt = new Date(Date.now() + 3_600_000);
+  return {
+    startsAt: startsAt.toISOString(),
+    endsAt: new Date(startsAt.getTime() + 6 * 3_600_000).toISOString(),
+    timezone: 'Africa/Lagos',
+  };
+}
+
 /**
  * Writes a .y4m video (what Chromium's `--use-file-for-fake-video-capture` plays, looped) of a
  * QR code holding `text` exactly, in black on white, centred. Written directly (4:2:0, the
@@ -12,7 +22,11 @@ import type { TestSession } from './auth';
  * no video tool. The QR is made the way tickets are: error correction M, Base45 text in
  * alphanumeric mode.
  */
-export function writeQrVideo(file: string, text: string, opts: { width?: number; height?: number; frames?: number } = {}) {
+export function writeQrVideo(
+  file: string,
+  text: string,
+  opts: { width?: number; height?: number; frames?: number } = {},
+) {
   const width = opts.width ?? 640;
   const height = opts.height ?? 480;
   const frames = opts.frames ?? 10;
@@ -57,7 +71,8 @@ export async function enrolPhone(
   const made = await staff
     .post(`/api/v1/validation/campaigns/${campaignId}/devices`)
     .send({ name: opts.name, ...(opts.gateId ? { gateId: opts.gateId } : {}) });
-  if (made.status !== 201) throw new Error(`create device answered ${made.status}: ${JSON.stringify(made.body)}`);
+  if (made.status !== 201)
+    throw new Error(`create device answered ${made.status}: ${JSON.stringify(made.body)}`);
   const body = made.body as { device: { id: string }; enrolment: { url: string } };
   const page = await context.newPage();
   await page.goto(`${baseUrl}${new URL(body.enrolment.url).pathname}`);

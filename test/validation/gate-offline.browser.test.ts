@@ -3,7 +3,7 @@ import { createBookingsService } from '../../src/modules/bookings';
 import { makeSeller, signIn, type TestSession } from '../support/auth';
 import { launchBrowser, type TestBrowser } from '../support/browser';
 import { buyFreeTickets, createGate } from '../support/gate';
-import { enrolPhone, nextResult } from '../support/gate-page';
+import { enrolPhone, nextResult, tonight } from '../support/gate-page';
 import { waitFor } from '../support/platform';
 import { createHttpSale, startTicketsEnv, type HttpSale, type TicketsTestEnv } from '../support/tickets-env';
 
@@ -34,9 +34,9 @@ describe('Gate page offline', () => {
   let gateId: string;
 
   beforeAll(async () => {
-    env = await startTicketsEnv({ workers: ['tickets'] });
+    env = await startTicketsEnv({ workers: ['tickets'], realtime: true });
     seller = await makeSeller(env, `seller-${crypto.randomBytes(3).toString('hex')}@example.test`);
-    sale = await createHttpSale(seller);
+    sale = await createHttpSale(seller, { campaign: tonight() });
     gateId = await createGate(seller, sale.campaignId, 'South gate');
     browser = await launchBrowser();
   }, 120_000);
@@ -68,7 +68,11 @@ describe('Gate page offline', () => {
     // and the revocation list (t3's refund among it, before going offline).
     await page.locator('[data-gate-app][data-offline-ready="true"]').waitFor({ timeout: 30_000 });
     await waitFor(
-      () => page.evaluate((id) => (window as never as GateWindow).gateApp.store.revocation(id).then(Boolean), t3!.id),
+      () =>
+        page.evaluate(
+          (id) => (window as never as GateWindow).gateApp.store.revocation(id).then(Boolean),
+          t3!.id,
+        ),
       20_000,
       'the revocation on the phone',
     );
@@ -111,13 +115,22 @@ describe('Gate page offline', () => {
     await banner.waitFor({ state: 'hidden', timeout: 30_000 });
     const uploaded = await waitFor(
       async () => {
-        const all = await Promise.all(tickets.map(historyOf));
+        const all = await Promise.all(tickets.map((t) => historyOf(t.id)));
         return all.every((h) => h.length === 1) ? all.map((h) => h[0]!) : undefined;
       },
       20_000,
       'the uploaded scans',
     );
-    expect(uploaded.map((s) => [s.result, s.reason ?? null, s.deviceResult, s.deviceReason ?? null, s.offline, s.conflict])).toEqual([
+    expect(
+      uploaded.map((s) => [
+        s.result,
+        s.reason ?? null,
+        s.deviceResult,
+        s.deviceReason ?? null,
+        s.offline,
+        s.conflict,
+      ]),
+    ).toEqual([
       ['ok', null, 'ok', null, true, false],
       ['ok', null, 'ok', null, true, false],
       ['refused', 'revoked', 'refused', 'revoked', true, false],
@@ -133,7 +146,9 @@ describe('Gate page offline', () => {
     await page.locator('[data-gate-app][data-ready="true"][data-state="online"]').waitFor();
     expect(await page.evaluate(() => (window as never as GateWindow).gateApp.store.queueLength())).toBe(0);
     for (const t of tickets) expect(await historyOf(t.id)).toHaveLength(1);
-    expect(browser.errorsOf(page).filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|socket\.io/.test(e))).toEqual([]);
+    expect(
+      browser.errorsOf(page).filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|socket\.io/.test(e)),
+    ).toEqual([]);
   });
 });
 

@@ -5,8 +5,9 @@
  *
  * - /gate itself: network first (the server's page has the current CSRF token and campaigns),
  *   the cached copy when the network fails or takes more than 3 s;
- * - the shell files (__SHELL_FILES__, listed by scripts/build-web.mjs): from the cache, which
- *   a new build replaces as a whole (the cache name carries a hash of their contents).
+ * - the shell files (__SHELL_FILES__ and, when the server has them, __SHELL_OPTIONAL__, listed
+ *   by scripts/build-web.mjs): from the cache, which a new build replaces as a whole (the cache
+ *   name carries a hash of their contents).
  *
  * API calls are never answered from a cache: the page must know when the server was not
  * reached, to decide offline and say so. Setup links (/gate/enrol/...) go to the network only.
@@ -14,6 +15,7 @@
 
 declare const __SHELL_VERSION__: string;
 declare const __SHELL_FILES__: string[];
+declare const __SHELL_OPTIONAL__: string[];
 
 interface ExtendableEvent extends Event {
   waitUntil(p: Promise<unknown>): void;
@@ -40,6 +42,8 @@ sw.addEventListener('install', (event) => {
     (async () => {
       const cache = await caches.open(CACHE);
       await cache.addAll(__SHELL_FILES__.map((url) => new Request(url, { cache: 'reload' })));
+      for (const url of __SHELL_OPTIONAL__)
+        await cache.add(new Request(url, { cache: 'reload' })).catch(() => undefined);
       // The page as this device sees it (its cookies go along); skipped when it is not a
       // 200 (e.g. signed out), and cached at the next successful visit instead.
       const page = await fetch(new Request(PAGE, { cache: 'reload', credentials: 'same-origin' })).catch(
@@ -88,7 +92,7 @@ sw.addEventListener('fetch', (event) => {
     event.respondWith(pageFromNetwork(request));
     return;
   }
-  if (__SHELL_FILES__.includes(url.pathname) && !url.search) {
+  if ((__SHELL_FILES__.includes(url.pathname) || __SHELL_OPTIONAL__.includes(url.pathname)) && !url.search) {
     event.respondWith(
       caches
         .open(CACHE)

@@ -42,7 +42,7 @@ export function createUi(root: HTMLElement) {
   const hideResult = () => {
     window.clearTimeout(hideTimer);
     result.hidden = true;
-    root.dataset.result = '';
+    root.dataset.showing = '';
   };
   result.addEventListener('click', hideResult);
 
@@ -92,7 +92,7 @@ export function createUi(root: HTMLElement) {
           ? 'Conflict: the server decided differently'
           : '';
       result.hidden = false;
-      root.dataset.result = colour;
+      root.dataset.showing = colour;
       result.focus({ preventScroll: true });
       beep(d.result === 'ok');
       window.clearTimeout(hideTimer);
