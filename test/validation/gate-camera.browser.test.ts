@@ -96,6 +96,12 @@ describe('Gate page with a camera', () => {
     const second = await nextResult(page, first.scanId, 15_000);
     expect(second).toMatchObject({ colour: 'red', result: 'refused', reason: 'already_used' });
     expect(second.name).toMatch(/^Already used at North gate \d\d:\d\d$/);
+    await browser.screenshot(page, 'gate-camera-already-used-390');
+    await page.locator('[data-result]').click();
+    await page.locator('[data-live-counts]').waitFor();
+    await browser.screenshot(page, 'gate-scanner-390');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await browser.screenshot(page, 'gate-scanner-1280');
 
     const history = await historyOf(ticket!.id);
     expect(

@@ -135,18 +135,17 @@ export function createUi(root: HTMLElement) {
       const box = $(root, '[data-live-counts]');
       box.hidden = false;
       $(root, '[data-live-inside]').textContent = String(counts.totals.inside);
-      const body = $(root, '[data-live-gates]');
-      body.replaceChildren(
-        ...counts.gates.map((g) => {
-          const tr = document.createElement('tr');
-          for (const v of [g.name || 'No gate', g.entries, g.exits, g.inside]) {
-            const td = document.createElement('td');
-            td.textContent = String(v);
-            tr.append(td);
-          }
-          return tr;
-        }),
-      );
+      const row = (name: string, c: { entries: number; exits: number; inside: number }) => {
+        const li = document.createElement('li');
+        const strong = document.createElement('strong');
+        strong.textContent = name;
+        const figures = document.createElement('span');
+        figures.textContent = `${c.entries} in · ${c.exits} out · ${c.inside} inside`;
+        li.append(strong, figures);
+        return li;
+      };
+      $(root, '[data-live-gates]').replaceChildren(...counts.gates.map((g) => row(g.name || 'No gate', g)));
+      $(root, '[data-live-types]').replaceChildren(...counts.ticketTypes.map((t) => row(t.name, t)));
     },
   };
 }
