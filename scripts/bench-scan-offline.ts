@@ -16,12 +16,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
-import * as esbuild from 'esbuild';
 import { generateSigningKeyPair, signTicketPayload, toQrText } from '../src/modules/tickets';
 import { launchBrowser } from '../test/support/browser';
+import { gateModulesScript, securePageWith } from '../test/support/gate-page';
 import { writeBenchmarkSection } from './bench-docs';
 
 export interface OfflineBenchFigures {
@@ -39,23 +37,9 @@ export interface OfflineBenchResult {
 }
 
 const N = 1000;
-const GATE_DIR = path.resolve(__dirname, '../src/web/static/gate');
 
 export async function runOfflineVerificationBench(n = N): Promise<OfflineBenchResult> {
-  const bundle = await esbuild.build({
-    stdin: {
-      contents: "export * from './bench';",
-      resolveDir: GATE_DIR,
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'iife',
-    globalName: 'gateBench',
-    target: 'es2022',
-    minify: true,
-    write: false,
-  });
-  const script = bundle.outputFiles[0]!.text;
+  const script = await gateModulesScript("export * from './bench';", 'gateBench');
 
   const campaignId = randomUUID();
   const ticketTypeId = randomUUID();
@@ -79,17 +63,9 @@ export async function runOfflineVerificationBench(n = N): Promise<OfflineBenchRe
   );
   const publicKey = key.publicKey.toString('base64url');
 
-  // A secure context (WebCrypto's Ed25519 needs one): a page on 127.0.0.1.
-  const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>bench</title>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
   const browser = await launchBrowser();
   try {
-    const page = await browser.newPage(`http://127.0.0.1:${port}`);
-    await page.goto('/');
-    await page.addScriptTag({ content: script });
+    const { page } = await securePageWith(browser, script);
     const chromium = await page.evaluate(
       () => navigator.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? 'unknown',
     );
@@ -109,7 +85,6 @@ export async function runOfflineVerificationBench(n = N): Promise<OfflineBenchRe
     return { chromium, figures, defaultEngine };
   } finally {
     await browser.close();
-    server.close();
   }
 }
 

@@ -1,7 +1,11 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
 import QRCode from 'qrcode';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { TestSession } from './auth';
+import type { TestBrowser } from './browser';
 
 /** Helpers for the gate page's browser tests: a fake camera showing a QR code, an enrolled phone. */
 
@@ -102,5 +106,45 @@ export async function nextResult(page: Page, previousScanId = '', timeout = 20_0
     name: (await result.locator('[data-result-name]').textContent())?.trim(),
     detail: (await result.locator('[data-result-detail]').textContent())?.trim(),
     entries: (await result.locator('[data-result-entries]').textContent())?.trim(),
+  };
+}
+
+const GATE_DIR = path.resolve(__dirname, '../../src/web/static/gate');
+
+/**
+ * The gate page's own modules (src/web/static/gate), bundled by esbuild as the build does, as
+ * one script exposing `entry`'s exports on `window[globalName]`. For tests and the benchmark
+ * that call them in a real browser without the whole page.
+ */
+export async function gateModulesScript(entry: string, globalName: string): Promise<string> {
+  const out = await esbuild.build({
+    stdin: { contents: entry, resolveDir: GATE_DIR, loader: 'ts' },
+    bundle: true,
+    format: 'iife',
+    globalName,
+    target: 'es2022',
+    write: false,
+  });
+  return out.outputFiles[0]!.text;
+}
+
+/**
+ * A blank page on 127.0.0.1 (a secure context: WebCrypto's Ed25519 needs one) with `script`
+ * loaded. close() stops its little server.
+ */
+export async function securePageWith(browser: TestBrowser, script: string) {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>gate modules</title>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const page = await browser.newPage(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+  await page.goto('/');
+  await page.addScriptTag({ content: script });
+  return {
+    page,
+    close: async () => {
+      await page.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

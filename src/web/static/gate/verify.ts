@@ -19,12 +19,13 @@ import {
 
 export type Ed25519Engine = 'webcrypto' | 'noble';
 
-let engine: Promise<Ed25519Engine> | undefined;
+let detected: Promise<Ed25519Engine> | undefined;
+let forced: Ed25519Engine | undefined;
 const importedKeys = new Map<string, Promise<CryptoKey>>();
 
-/** Which Ed25519 implementation this browser uses (decided once, by trying WebCrypto). */
-export function ed25519Engine(): Promise<Ed25519Engine> {
-  engine ??= (async (): Promise<Ed25519Engine> => {
+/** What this browser offers: WebCrypto when it verifies an RFC 8032 test vector correctly (probed once). */
+export function detectEd25519Engine(): Promise<Ed25519Engine> {
+  detected ??= (async (): Promise<Ed25519Engine> => {
     try {
       if (!globalThis.crypto?.subtle) return 'noble';
       // RFC 8032 test vector 1: a browser that imports Ed25519 keys but verifies wrongly (or
@@ -43,12 +44,17 @@ export function ed25519Engine(): Promise<Ed25519Engine> {
       return 'noble';
     }
   })();
-  return engine;
+  return detected;
+}
+
+/** The Ed25519 implementation verifications use: the detected one unless one was forced. */
+export async function ed25519Engine(): Promise<Ed25519Engine> {
+  return forced ?? detectEd25519Engine();
 }
 
 /** Forces an engine (tests, the benchmark); the next verification uses it. */
 export function useEd25519Engine(which: Ed25519Engine): void {
-  engine = Promise.resolve(which);
+  forced = which;
 }
 
 const RFC8032_PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
