@@ -1,4 +1,7 @@
-/** The network could not be reached (no connection, time-out, or a 5xx from a broken proxy). */
+/**
+ * The server could not be asked now: no connection, a time-out, a 5xx (a proxy or a database
+ * down) or 429 (slow down). The page decides offline and uploads later.
+ */
 export class NetworkError extends Error {}
 
 /** The server answered with an error for the request itself (4xx). */
@@ -44,7 +47,7 @@ export async function request<T>(
   }
   const data = (await res.json().catch(() => null)) as
     (T & { error?: { code?: string; message?: string } }) | null;
-  if (res.status >= 500) throw new NetworkError(`server answered ${res.status}`);
+  if (res.status >= 500 || res.status === 429) throw new NetworkError(`server answered ${res.status}`);
   if (!res.ok) {
     throw new ApiError(
       res.status,

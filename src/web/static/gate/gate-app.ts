@@ -30,6 +30,8 @@ export interface GateEvents {
   onState(s: SyncState): void;
   onBootstrap(b: Bootstrap): void;
   onCounters(): void;
+  /** The server refused the request itself (not a ticket decision): shown, nothing recorded. */
+  onError(message: string): void;
 }
 
 const RETRY_OFFLINE_MS = 10_000;
@@ -89,7 +91,7 @@ export class GateApp {
       await this.store.saveBootstrap(b);
       this.keys = await this.store.keys();
       this.bootstrap = (await this.store.getMeta<Bootstrap>('bootstrap')) ?? b;
-      if (!this.gateId && b.gate) this.gateId = b.gate.id;
+      if (b.gate && (this.data.mode === 'device' || !this.gateId)) this.gateId = b.gate.id;
       this.events.onBootstrap(this.bootstrap);
       await this.store.setMeta('offlineSince', undefined);
       await this.setState({ kind: 'online', syncedAt: this.now().toISOString() });
@@ -184,7 +186,9 @@ export class GateApp {
       scanId: crypto.randomUUID(),
       type: this.type,
       scannedAt: scannedAt.toISOString(),
-      ...(this.gateId ? { gateId: this.gateId } : {}),
+      // A device scans at its own gate, which the organiser may change at any time: the server
+      // knows it. A person says where they stand.
+      ...(this.data.mode === 'user' && this.gateId ? { gateId: this.gateId } : {}),
     };
     // Verified on the device every time (it takes about a millisecond): the claims name the
     // ticket for the log even when the server answers, and are the decision offline.
@@ -196,7 +200,10 @@ export class GateApp {
         decision = toDecision(await this.post(body), false);
       } catch (err) {
         if (await this.handleAuthError(err)) return undefined;
-        if (!(err instanceof NetworkError)) throw err;
+        if (err instanceof ApiError) {
+          this.events.onError(err.message);
+          return undefined;
+        }
         await this.goOffline();
       }
     }

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       joinRooms(b);
     },
     onCounters: () => void app.counters().then(ui.showCounters),
+    onError: (message) => ui.showError(message),
   });
   (window as unknown as { gateApp: GateApp }).gateApp = app;
 
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
     inFlight = code;
     try {
       await app.scan(code);
+    } catch (err) {
+      ui.showError(`This code could not be checked: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       inFlight = undefined;
       lastCode = code;

@@ -101,6 +101,22 @@ export function createUi(root: HTMLElement) {
 
     hideResult,
 
+    showError(message: string) {
+      result.dataset.colour = 'red';
+      result.dataset.resultState = 'error';
+      result.dataset.offline = 'false';
+      result.dataset.reason = '';
+      $(root, '[data-result-word]').textContent = 'Not checked';
+      $(root, '[data-result-name]').textContent = message;
+      for (const sel of ['[data-result-detail]', '[data-result-entries]', '[data-result-note]'])
+        $(root, sel).textContent = '';
+      result.hidden = false;
+      root.dataset.showing = 'red';
+      beep(false);
+      window.clearTimeout(hideTimer);
+      hideTimer = window.setTimeout(hideResult, 8000);
+    },
+
     showState(s: SyncState, timeZone: string | undefined) {
       root.dataset.state = s.kind;
       stopped.hidden = s.kind !== 'stopped';
