@@ -1,5 +1,6 @@
 import { liveCountersConsumer } from '../src/modules/campaigns';
 import { paymentsWorker } from '../src/modules/payments';
+import { gateLiveConsumer } from '../src/modules/validation';
 import { createMailer } from '../src/shared/mailer';
 import { topologyOf, type QueueTopology } from '../src/shared/messaging/topology';
 import type { Platform } from '../src/shared/platform';
@@ -20,6 +21,7 @@ export function platformTopology(platform: Platform): QueueTopology[] {
       ...emailConsumers(platform, { mailer, storage }),
       ...(paymentsWorker(platform).consumers ?? []),
       liveCountersConsumer(platform),
+      gateLiveConsumer(platform),
     ]);
   } finally {
     void mailer.close();

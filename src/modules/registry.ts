@@ -8,7 +8,8 @@ import { authModule } from './auth';
 import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
 import { paymentsWebModule } from './payments';
-import { campaignKeyOnPublish, getCampaignCheckIns, ticketsWebModule } from './tickets';
+import { campaignKeyOnPublish, ticketsWebModule } from './tickets';
+import { getCampaignCheckIns, validationWebModule } from './validation';
 
 /**
  * What a module contributes to the web process. `middleware` runs for every request after
@@ -37,5 +38,7 @@ export const webModules: WebModuleFactory[] = [
   bookingsWebModule,
   paymentsWebModule,
   ticketsWebModule,
+  validationWebModule,
+  // Check-ins are the validation module's counted entry scans.
   analyticsWebModuleWith(getCampaignCheckIns),
 ];

@@ -111,6 +111,10 @@ const schema = z.object({
   IDEMPOTENCY_KEY_TTL_HOURS: int(24, 1),
   BOOKING_RATE_LIMIT_MAX: int(30, 1),
   BOOKING_RATE_LIMIT_WINDOW_MS: int(60_000, 1),
+  // Gate scans per device (or signed-in person) per window: a busy lane scans one ticket a
+  // second; phones behind one venue NAT each have their own bucket.
+  SCAN_RATE_LIMIT_MAX: int(600, 1),
+  SCAN_RATE_LIMIT_WINDOW_MS: int(60_000, 1),
 
   // Flutterwave v3. Without a base URL the client talks to the local simulator on its port.
   FLUTTERWAVE_BASE_URL: z.url().optional(),

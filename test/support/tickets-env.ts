@@ -50,7 +50,7 @@ export interface TicketsTestEnv extends AuthTestEnv {
  * platform, a real SMTP server on loopback and a private storage folder.
  */
 export async function startTicketsEnv(
-  opts: { overrides?: Overrides; workers?: Array<'tickets' | 'email'> } = {},
+  opts: { overrides?: Overrides; workers?: Array<'tickets' | 'email'>; realtime?: boolean } = {},
 ): Promise<TicketsTestEnv> {
   const smtp = await startLocalSmtp();
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-e2e-'));
@@ -61,7 +61,7 @@ export async function startTicketsEnv(
     PUBLIC_URL: 'http://tickets.test',
     ...opts.overrides,
   };
-  const env = await startAuthApp({ overrides });
+  const env = await startAuthApp({ overrides, realtime: opts.realtime });
   await resetDatabase(env.platform);
   const workers = await createTestPlatform(overrides, 'workers');
   const storage = new LocalStorage(storageDir);

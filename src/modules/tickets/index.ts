@@ -13,7 +13,9 @@ import { createTicketsWorkflows } from './tickets.workflows';
  * - Campaign signing keys: ensureCampaignKey (at publication: campaignKeyOnPublish),
  *   rotateCampaignKey, retireCampaignKey, getCampaignPublicKeys (for gate devices).
  * - Issuance: issueBookingTickets (tickets worker, on booking.confirmed), issueTicketsForBooking,
- *   revokeTicketsForBooking (on cancellation/refund), getRevocationList, recordTicketEntry.
+ *   revokeTicketsForBooking (on cancellation/refund; numbers each revocation and queues
+ *   ticket.revoked), getRevocationList, getRevocationsAfter (the devices' cursor).
+ * - Gate entries (validation module, in its scan transaction): recordTicketEntry, recordTicketExit.
  * - Workflows (createTicketsWorkflows): the same joined to bookings, campaigns and auth, for the
  *   tickets worker (issueForConfirmedBooking, revokeForBooking), the email worker and the web.
  * - The QR codec (verifyTicketQr) runs with public keys alone, on the server or a gate device.
@@ -35,8 +37,10 @@ export {
 } from './tickets.service';
 export type { RevocationReason, RevokedTicket, TicketStatus, KeyStatus } from './tickets.repository';
 export {
+  TICKET_REVOKED,
   TICKETS_ISSUED,
   TICKETS_RESEND_REQUESTED,
+  type TicketRevokedPayload,
   type TicketsIssuedPayload,
   type TicketsResendRequestedPayload,
 } from './tickets.events';

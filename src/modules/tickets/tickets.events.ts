@@ -1,5 +1,7 @@
 /** Events the tickets module publishes (through the outbox). */
 export const TICKETS_ISSUED = 'tickets.issued';
+/** A booking's tickets were revoked (cancelled, refunded, re-issued): gate devices refuse them. */
+export const TICKET_REVOKED = 'ticket.revoked';
 /** The buyer asked for their tickets by email again (POST /api/v1/bookings/:id/resend-tickets). */
 export const TICKETS_RESEND_REQUESTED = 'tickets.resend.requested';
 
@@ -16,4 +18,13 @@ export type TicketsResendRequestedPayload = {
   bookingId: string;
   campaignId: string;
   userId: string;
+};
+
+/** One event per revoking transaction (a booking's tickets); `seq` is each ticket's revocation number. */
+export type TicketRevokedPayload = {
+  campaignId: string;
+  bookingId: string;
+  reason: 'CANCELLED' | 'REFUNDED' | 'REISSUED';
+  revokedAt: string;
+  tickets: Array<{ ticketId: string; serial: number; seq: number }>;
 };

@@ -46,6 +46,9 @@ export interface TicketRow {
   createdAt: Date;
 }
 
+/** Columns a TicketRow does not carry (the revocation number is read only by the revocation lists). */
+const OMIT_INTERNAL = { revocationSeq: true } as const;
+
 // Advisory lock classes (first argument of the two-int form), one per kind of object locked.
 const LOCK_CAMPAIGN_KEYS = 7301;
 const LOCK_BOOKING_ISSUANCE = 7302;
@@ -115,6 +118,7 @@ export async function listKeys(db: Tx, campaignId: string, statuses: KeyStatus[]
 export async function listTicketsByBooking(db: Tx, bookingId: string): Promise<TicketRow[]> {
   return (await db.ticket.findMany({
     where: { bookingId },
+    omit: OMIT_INTERNAL,
     orderBy: { bookingPosition: 'asc' },
   })) as TicketRow[];
 }
@@ -127,7 +131,7 @@ export async function findBookingTicketsCampaign(db: Tx, bookingId: string): Pro
 }
 
 export async function findTicket(db: Tx, id: string): Promise<TicketRow | null> {
-  return (await db.ticket.findUnique({ where: { id } })) as TicketRow | null;
+  return (await db.ticket.findUnique({ where: { id }, omit: OMIT_INTERNAL })) as TicketRow | null;
 }
 
 /**
@@ -148,6 +152,7 @@ export async function listTicketsByUser(
   }
   return (await db.ticket.findMany({
     where: { userId },
+    omit: OMIT_INTERNAL,
     orderBy: [{ createdAt: 'desc' }, { bookingId: 'asc' }, { bookingPosition: 'asc' }],
     take,
     ...(afterId ? { cursor: { id: afterId }, skip: 1 } : {}),
@@ -184,20 +189,46 @@ export async function setBookingFileKey(tx: Tx, bookingId: string, fileKey: stri
   await tx.ticket.updateMany({ where: { bookingId }, data: { fileKey } });
 }
 
-/** VALID → REVOKED for a booking's tickets; returns only the tickets this call revoked. */
+/**
+ * VALID → REVOKED for a booking's tickets; returns only the tickets this call revoked, each with
+ * its revocation sequence number. The caller holds the booking's issuance lock, so the set of
+ * VALID tickets read first is the set the UPDATE then revokes (FOR UPDATE keeps gate entries,
+ * the only other writers of these rows, from slipping between the two).
+ *
+ * Sequence numbers come from the campaign's counter row, updated here and so locked until the
+ * caller's transaction ends: revocations of one campaign are numbered in commit order, and a
+ * device that has seen seq N has seen every lower one (see the migration). What breaks if the
+ * lock were not held to commit: a device could sync N+1 before N commits and never ask for N.
+ */
 export async function revokeBookingTickets(
   tx: Tx,
   bookingId: string,
   reason: RevocationReason,
   at: Date,
-): Promise<Array<{ id: string; campaignId: string; serial: number }>> {
-  return tx.$queryRaw`
-    UPDATE tickets SET status = 'REVOKED', revoked_at = ${at}, revoked_reason = ${reason}
+): Promise<Array<{ id: string; campaignId: string; serial: number; seq: number }>> {
+  const targets = await tx.$queryRaw<Array<{ id: string; campaign_id: string }>>`
+    SELECT id::text AS id, campaign_id::text AS campaign_id FROM tickets
     WHERE booking_id = ${bookingId}::uuid AND status = 'VALID'
-    RETURNING id::text AS id, campaign_id::text AS "campaignId", serial`;
+    ORDER BY booking_position FOR UPDATE`;
+  if (!targets.length) return [];
+  const campaignId = targets[0]!.campaign_id;
+  const counter = await tx.$queryRaw<Array<{ last_seq: bigint }>>`
+    INSERT INTO ticket_revocation_counters (campaign_id, last_seq) VALUES (${campaignId}::uuid, ${targets.length})
+    ON CONFLICT (campaign_id) DO UPDATE SET last_seq = ticket_revocation_counters.last_seq + EXCLUDED.last_seq
+    RETURNING last_seq`;
+  const first = Number(counter[0]!.last_seq) - targets.length + 1;
+  const ids = targets.map((t) => t.id);
+  const seqs = targets.map((_, i) => first + i);
+  return tx.$queryRaw`
+    UPDATE tickets t SET status = 'REVOKED', revoked_at = ${at}, revoked_reason = ${reason}, revocation_seq = v.seq
+    FROM unnest(${ids}::uuid[], ${seqs}::bigint[]) AS v(id, seq)
+    WHERE t.id = v.id AND t.status = 'VALID'
+    RETURNING t.id::text AS id, t.campaign_id::text AS "campaignId", t.serial, t.revocation_seq::int AS seq`;
 }
 
 export interface RevokedTicket {
+  /** Per-campaign revocation sequence number: devices sync with `after=<seq>`. */
+  seq: number;
   ticketId: string;
   serial: number;
   revokedAt: Date;
@@ -207,10 +238,33 @@ export interface RevokedTicket {
 export async function listRevokedTickets(db: Tx, campaignId: string): Promise<RevokedTicket[]> {
   const rows = await db.ticket.findMany({
     where: { campaignId, status: 'REVOKED' },
-    select: { id: true, serial: true, revokedAt: true, revokedReason: true },
+    select: { id: true, serial: true, revokedAt: true, revokedReason: true, revocationSeq: true },
     orderBy: [{ revokedAt: 'asc' }, { id: 'asc' }],
   });
   return rows.map((r) => ({
+    seq: Number(r.revocationSeq),
+    ticketId: r.id,
+    serial: r.serial,
+    revokedAt: r.revokedAt!,
+    reason: r.revokedReason as RevocationReason,
+  }));
+}
+
+/** A campaign's revocations numbered above `after`, in number order, at most `limit`. */
+export async function listRevocationsAfter(
+  db: Tx,
+  campaignId: string,
+  after: number,
+  limit: number,
+): Promise<RevokedTicket[]> {
+  const rows = await db.ticket.findMany({
+    where: { campaignId, revocationSeq: { gt: after } },
+    select: { id: true, serial: true, revokedAt: true, revokedReason: true, revocationSeq: true },
+    orderBy: { revocationSeq: 'asc' },
+    take: limit,
+  });
+  return rows.map((r) => ({
+    seq: Number(r.revocationSeq),
     ticketId: r.id,
     serial: r.serial,
     revokedAt: r.revokedAt!,
@@ -230,6 +284,22 @@ export async function incrementScanCount(
   const rows = await tx.$queryRaw<Array<{ scan_count: number; max_scans: number }>>`
     UPDATE tickets SET scan_count = scan_count + 1
     WHERE id = ${ticketId}::uuid AND status = 'VALID' AND scan_count < max_scans
+    RETURNING scan_count, max_scans`;
+  const r = rows[0];
+  return r ? { scanCount: r.scan_count, maxScans: r.max_scans } : null;
+}
+
+/**
+ * One exit through the gate: frees an entry (`scan_count - 1`) while the ticket is VALID and
+ * someone is inside on it. The same row lock as incrementScanCount orders it against entries.
+ */
+export async function decrementScanCount(
+  tx: Tx,
+  ticketId: string,
+): Promise<{ scanCount: number; maxScans: number } | null> {
+  const rows = await tx.$queryRaw<Array<{ scan_count: number; max_scans: number }>>`
+    UPDATE tickets SET scan_count = scan_count - 1
+    WHERE id = ${ticketId}::uuid AND status = 'VALID' AND scan_count > 0
     RETURNING scan_count, max_scans`;
   const r = rows[0];
   return r ? { scanCount: r.scan_count, maxScans: r.max_scans } : null;

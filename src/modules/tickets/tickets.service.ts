@@ -14,8 +14,10 @@ import {
 } from './tickets.crypto';
 import { TicketsErrors } from './tickets.errors';
 import {
+  TICKET_REVOKED,
   TICKETS_ISSUED,
   TICKETS_RESEND_REQUESTED,
+  type TicketRevokedPayload,
   type TicketsIssuedPayload,
   type TicketsResendRequestedPayload,
 } from './tickets.events';
@@ -449,7 +451,9 @@ export function createTicketsService(deps: TicketsDeps) {
   /**
    * Revokes every still-valid ticket of a booking (cancelled, refunded, re-issued) and returns
    * the ids revoked by this call; a second call revokes nothing. Guarded transition
-   * VALID → REVOKED, so it races safely with a concurrent revoke or gate entry.
+   * VALID → REVOKED, so it races safely with a concurrent revoke or gate entry. Each revoked
+   * ticket gets the campaign's next revocation number, and one ticket.revoked event (outbox)
+   * carries them to connected gate devices.
    */
   async function revokeTicketsForBooking(
     tx: Tx,
@@ -460,8 +464,23 @@ export function createTicketsService(deps: TicketsDeps) {
     // The issuance lock: a revocation waits for an issuance of the same booking in progress and
     // then revokes what it made (see lockBookingForIssuance).
     await repo.lockBookingIssuance(tx, id);
-    const rows = await repo.revokeBookingTickets(tx, id, reason, clock.now());
+    const at = clock.now();
+    const rows = await repo.revokeBookingTickets(tx, id, reason, at);
     if (rows.length) {
+      await enqueue(
+        tx,
+        createEvent<TicketRevokedPayload>(
+          TICKET_REVOKED,
+          {
+            campaignId: rows[0]!.campaignId,
+            bookingId: id,
+            reason,
+            revokedAt: at.toISOString(),
+            tickets: rows.map((r) => ({ ticketId: r.id, serial: r.serial, seq: r.seq })),
+          },
+          clock,
+        ),
+      );
       // Their PDFs go too. Deleted before our commit: if the transaction then rolls back, the
       // tickets are still valid and the PDF routes render the missing files again on demand.
       const campaignId = rows[0]!.campaignId;
@@ -520,9 +539,44 @@ export function createTicketsService(deps: TicketsDeps) {
     return { campaignId: campaignId.toLowerCase(), version: `${items.length}-${latest}`, items };
   }
 
+  /**
+   * A campaign's revocations numbered above `after` (at most `limit`, in number order): the
+   * monotonic cursor gate devices sync with. See revokeBookingTickets for why no number is skipped.
+   */
+  async function getRevocationsAfter(
+    campaignId: string,
+    after: number,
+    limit: number,
+  ): Promise<RevokedTicket[]> {
+    return repo.listRevocationsAfter(prisma, campaignId.toLowerCase(), after, limit);
+  }
+
+  /**
+   * Frees one entry of a ticket (an exit scan), in the caller's transaction: `scan_count - 1`
+   * while the ticket is VALID and at least one entry is in use (atomic; see decrementScanCount).
+   */
+  async function recordTicketExit(tx: Tx, ticketId: string): Promise<EntryResult> {
+    return entryOutcome(tx, ticketId, await repo.decrementScanCount(tx, ticketId));
+  }
+
+  /** One ticket as stored, read in the caller's transaction (or the root client); null when none. */
+  async function findTicketById(db: Tx, ticketId: string): Promise<Ticket | null> {
+    if (!UUID.test(ticketId)) return null;
+    const row = await repo.findTicket(db, ticketId.toLowerCase());
+    return row ? toTicket(row) : null;
+  }
+
   /** Counts one entry through the gate if the ticket is valid and has entries left (atomic; see incrementScanCount). */
   async function recordTicketEntry(tx: Tx, ticketId: string): Promise<EntryResult> {
-    const updated = await repo.incrementScanCount(tx, ticketId);
+    return entryOutcome(tx, ticketId, await repo.incrementScanCount(tx, ticketId));
+  }
+
+  /** What a guarded counter move means: done, or why not (the row re-read in the same transaction). */
+  async function entryOutcome(
+    tx: Tx,
+    ticketId: string,
+    updated: { scanCount: number; maxScans: number } | null,
+  ): Promise<EntryResult> {
     if (updated) return { admitted: true, ...updated };
     const ticket = await repo.findTicket(tx, ticketId);
     if (!ticket) return { admitted: false, reason: 'NOT_FOUND' };
@@ -563,7 +617,10 @@ export function createTicketsService(deps: TicketsDeps) {
     listUserTickets,
     requestTicketsResend,
     getRevocationList,
+    getRevocationsAfter,
     recordTicketEntry,
+    recordTicketExit,
+    findTicketById,
     listBookingTickets,
     getTicket,
   };

@@ -41,6 +41,8 @@ export function errorHandler(
 
 function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
+  // Express's router could not percent-decode a path parameter (`/x/%FF`).
+  if (err instanceof URIError) return AppError.validation('The URL is not valid', [], 'MALFORMED_URL');
   const e = err as { type?: string; status?: number; message?: string } | null;
   switch (e?.type) {
     case 'entity.parse.failed':

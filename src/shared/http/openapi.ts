@@ -63,6 +63,7 @@ export function buildOpenApi(modules: ApiModule[], info: { version: string; serv
       securitySchemes: {
         session: { type: 'apiKey', in: 'cookie', name: 'tm.sid' },
         csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token' },
+        device: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Device <token>' },
       },
     },
   };

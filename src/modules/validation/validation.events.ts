@@ -1,0 +1,24 @@
+/** Events the validation module publishes (through the outbox). */
+export const TICKET_SCANNED = 'ticket.scanned';
+
+/**
+ * One decided scan (ok or refused, online or an uploaded offline one). `counted` says the
+ * ticket's entry counter moved; `conflict` that the device's own decision differed.
+ */
+export type TicketScannedPayload = {
+  scanId: string;
+  campaignId: string;
+  ticketId: string | null;
+  ticketTypeId: string | null;
+  gateId: string | null;
+  deviceId: string | null;
+  userId: string | null;
+  type: 'entry' | 'exit';
+  result: 'ok' | 'refused';
+  reason: string | null;
+  counted: boolean;
+  conflict: boolean;
+  offline: boolean;
+  scannedAt: string;
+  receivedAt: string;
+};

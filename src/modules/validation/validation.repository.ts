@@ -1,0 +1,325 @@
+import type { Db, Tx } from '../../shared/db';
+
+/** A SHA-256 hash of a device secret or setup token. */
+type Hash = Uint8Array<ArrayBuffer>;
+
+/**
+ * The only code that touches the validation module's tables (validation_gates,
+ * validation_devices, validation_scans). Returns plain objects. `Tx` is also satisfied by the
+ * root Prisma client, for reads outside a transaction.
+ */
+
+export type ScanType = 'entry' | 'exit';
+export type ScanResult = 'ok' | 'refused';
+
+export interface GateRow {
+  id: string;
+  campaignId: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface DeviceRow {
+  id: string;
+  campaignId: string;
+  gateId: string | null;
+  name: string;
+  enrolExpiresAt: Date | null;
+  enrolledAt: Date | null;
+  lastSeenAt: Date | null;
+  lastSyncAt: Date | null;
+  revokedAt: Date | null;
+  createdBy: string;
+  createdAt: Date;
+  /** True while an unused setup link exists. */
+  enrolPending: boolean;
+  /** True once the device has a secret (it was enrolled). */
+  hasToken: boolean;
+}
+
+export interface ScanRow {
+  id: string;
+  scanId: string;
+  campaignId: string | null;
+  ticketId: string | null;
+  ticketTypeId: string | null;
+  deviceId: string | null;
+  userId: string | null;
+  gateId: string | null;
+  type: ScanType;
+  scannedAt: Date;
+  receivedAt: Date;
+  offline: boolean;
+  deviceResult: ScanResult | null;
+  deviceReason: string | null;
+  result: ScanResult;
+  reason: string | null;
+  counted: boolean;
+  conflict: boolean;
+  answer: Record<string, unknown>;
+}
+
+const deviceSelect = {
+  id: true,
+  campaignId: true,
+  gateId: true,
+  name: true,
+  enrolExpiresAt: true,
+  enrolledAt: true,
+  lastSeenAt: true,
+  lastSyncAt: true,
+  revokedAt: true,
+  createdBy: true,
+  createdAt: true,
+  enrolTokenHash: true,
+  tokenHash: true,
+} as const;
+
+function toDevice(r: {
+  enrolTokenHash: Uint8Array | null;
+  tokenHash: Uint8Array | null;
+  [k: string]: unknown;
+}): DeviceRow {
+  const { enrolTokenHash, tokenHash, ...rest } = r;
+  return {
+    ...(rest as Omit<DeviceRow, 'enrolPending' | 'hasToken'>),
+    enrolPending: !!enrolTokenHash,
+    hasToken: !!tokenHash,
+  };
+}
+
+// ---------------------------------------------------------------- gates
+
+export async function insertGate(db: Tx, row: GateRow): Promise<void> {
+  await db.validationGate.create({ data: row });
+}
+
+export async function listGates(db: Tx, campaignId: string): Promise<GateRow[]> {
+  return db.validationGate.findMany({
+    where: { campaignId },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+}
+
+export async function findGate(db: Tx, id: string): Promise<GateRow | null> {
+  return db.validationGate.findUnique({ where: { id } });
+}
+
+// ---------------------------------------------------------------- devices
+
+export async function insertDevice(
+  db: Tx,
+  row: {
+    id: string;
+    campaignId: string;
+    gateId: string | null;
+    name: string;
+    enrolTokenHash: Hash;
+    enrolExpiresAt: Date;
+    createdBy: string;
+    createdAt: Date;
+  },
+): Promise<void> {
+  await db.validationDevice.create({ data: row });
+}
+
+export async function findDevice(db: Tx, id: string): Promise<DeviceRow | null> {
+  const r = await db.validationDevice.findUnique({ where: { id }, select: deviceSelect });
+  return r ? toDevice(r) : null;
+}
+
+export async function findDeviceByTokenHash(db: Tx, tokenHash: Hash): Promise<DeviceRow | null> {
+  const r = await db.validationDevice.findUnique({ where: { tokenHash }, select: deviceSelect });
+  return r ? toDevice(r) : null;
+}
+
+export async function listDevices(db: Tx, campaignId: string): Promise<DeviceRow[]> {
+  const rows = await db.validationDevice.findMany({
+    where: { campaignId },
+    select: deviceSelect,
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+  return rows.map(toDevice);
+}
+
+/** A new single-use setup link for a device that is not revoked (the old link stops working). */
+export async function setEnrolToken(db: Tx, id: string, hash: Hash, expiresAt: Date): Promise<boolean> {
+  const r = await db.validationDevice.updateMany({
+    where: { id, revokedAt: null },
+    data: { enrolTokenHash: hash, enrolExpiresAt: expiresAt },
+  });
+  return r.count === 1;
+}
+
+/**
+ * Uses a setup link once: the guarded UPDATE clears the link and sets the device's secret in
+ * one statement, so two phones opening the same link at once cannot both become the device
+ * (the second finds no row). Expired links and revoked devices match nothing.
+ */
+export async function consumeEnrolToken(
+  db: Tx,
+  enrolHash: Hash,
+  tokenHash: Hash,
+  at: Date,
+): Promise<DeviceRow | null> {
+  const rows = await db.$queryRaw<Array<{ id: string }>>`
+    UPDATE validation_devices
+    SET enrol_token_hash = NULL, enrol_expires_at = NULL, token_hash = ${tokenHash}, enrolled_at = ${at}, last_seen_at = ${at}
+    WHERE enrol_token_hash = ${enrolHash} AND enrol_expires_at > ${at} AND revoked_at IS NULL
+    RETURNING id::text AS id`;
+  const id = rows[0]?.id;
+  return id ? findDevice(db, id) : null;
+}
+
+export async function updateDevice(
+  db: Tx,
+  id: string,
+  data: { name?: string; gateId?: string | null },
+): Promise<boolean> {
+  const r = await db.validationDevice.updateMany({ where: { id, revokedAt: null }, data });
+  return r.count === 1;
+}
+
+/**
+ * Revokes a device and drops any setup link. The secret's hash stays, so the device is told
+ * DEVICE_REVOKED (not "unknown") and its page can say so; revoked_at refuses it on every lookup.
+ */
+export async function revokeDevice(db: Tx, id: string, at: Date): Promise<boolean> {
+  const r = await db.validationDevice.updateMany({
+    where: { id, revokedAt: null },
+    data: { revokedAt: at, enrolTokenHash: null, enrolExpiresAt: null },
+  });
+  return r.count === 1;
+}
+
+/** Marks the device seen; skipped when it was seen within `throttleMs` (one write per device per interval, not per scan). */
+export async function touchDevice(db: Tx, id: string, at: Date, throttleMs: number): Promise<void> {
+  const before = new Date(at.getTime() - throttleMs);
+  await db.$executeRaw`
+    UPDATE validation_devices SET last_seen_at = ${at}
+    WHERE id = ${id}::uuid AND (last_seen_at IS NULL OR last_seen_at < ${before})`;
+}
+
+export async function markDeviceSynced(db: Tx, id: string, at: Date): Promise<void> {
+  await db.validationDevice.updateMany({ where: { id }, data: { lastSyncAt: at, lastSeenAt: at } });
+}
+
+// ---------------------------------------------------------------- scans
+
+/**
+ * Claims a scan id for this transaction: inserts a 'pending' row, or nothing when the id is
+ * taken. A concurrent claimer of the same id blocks on the unique index until the first
+ * transaction ends, then sees the conflict (first committed) or inserts (first rolled back).
+ */
+export async function claimScan(
+  tx: Tx,
+  row: {
+    id: string;
+    scanId: string;
+    deviceId: string | null;
+    userId: string | null;
+    type: ScanType;
+    scannedAt: Date;
+    receivedAt: Date;
+    offline: boolean;
+    deviceResult: ScanResult | null;
+    deviceReason: string | null;
+  },
+): Promise<boolean> {
+  const n = await tx.$executeRaw`
+    INSERT INTO validation_scans (id, scan_id, device_id, user_id, type, scanned_at, received_at, offline, device_result, device_reason, result, answer)
+    VALUES (${row.id}::uuid, ${row.scanId}::uuid, ${row.deviceId}::uuid, ${row.userId}::uuid, ${row.type}, ${row.scannedAt}, ${row.receivedAt},
+            ${row.offline}, ${row.deviceResult}, ${row.deviceReason}, 'pending', '{}'::jsonb)
+    ON CONFLICT (scan_id) DO NOTHING`;
+  return n === 1;
+}
+
+/** Writes the decision onto a claimed scan row. */
+export async function decideScan(
+  tx: Tx,
+  id: string,
+  d: {
+    campaignId: string | null;
+    ticketId: string | null;
+    ticketTypeId: string | null;
+    gateId: string | null;
+    result: ScanResult;
+    reason: string | null;
+    counted: boolean;
+    conflict: boolean;
+    answer: Record<string, unknown>;
+  },
+): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE validation_scans SET campaign_id = ${d.campaignId}::uuid, ticket_id = ${d.ticketId}::uuid,
+      ticket_type_id = ${d.ticketTypeId}::uuid, gate_id = ${d.gateId}::uuid, result = ${d.result}, reason = ${d.reason},
+      counted = ${d.counted}, conflict = ${d.conflict}, answer = ${JSON.stringify(d.answer)}::jsonb
+    WHERE id = ${id}::uuid`;
+}
+
+export async function findScanByScanId(db: Tx, scanId: string): Promise<ScanRow | null> {
+  return (await db.validationScan.findUnique({ where: { scanId } })) as ScanRow | null;
+}
+
+export async function listTicketScans(db: Tx, ticketId: string): Promise<ScanRow[]> {
+  return (await db.validationScan.findMany({
+    where: { ticketId },
+    orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
+    take: 1000,
+  })) as ScanRow[];
+}
+
+/** The first counted entry of a ticket: when and at which gate it was first used. */
+export async function firstCountedEntry(
+  db: Tx,
+  ticketId: string,
+): Promise<{ scannedAt: Date; gateId: string | null } | null> {
+  return db.validationScan.findFirst({
+    where: { ticketId, type: 'entry', counted: true },
+    orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }],
+    select: { scannedAt: true, gateId: true },
+  });
+}
+
+export async function listConflicts(db: Tx, campaignId: string, take: number): Promise<ScanRow[]> {
+  return (await db.validationScan.findMany({
+    where: { campaignId, conflict: true },
+    orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+    take,
+  })) as ScanRow[];
+}
+
+export interface CountRow {
+  gateId: string | null;
+  ticketTypeId: string | null;
+  entries: number;
+  exits: number;
+}
+
+/** Counted entries and exits of a campaign, per gate and ticket type. */
+export async function countScans(db: Db | Tx, campaignId: string): Promise<CountRow[]> {
+  const rows = await db.$queryRaw<
+    Array<{ gate_id: string | null; ticket_type_id: string | null; entries: bigint; exits: bigint }>
+  >`
+    SELECT gate_id::text AS gate_id, ticket_type_id::text AS ticket_type_id,
+      count(*) FILTER (WHERE type = 'entry') AS entries, count(*) FILTER (WHERE type = 'exit') AS exits
+    FROM validation_scans WHERE campaign_id = ${campaignId}::uuid AND counted
+    GROUP BY gate_id, ticket_type_id`;
+  return rows.map((r) => ({
+    gateId: r.gate_id,
+    ticketTypeId: r.ticket_type_id,
+    entries: Number(r.entries),
+    exits: Number(r.exits),
+  }));
+}
+
+/** Check-ins of a campaign for analytics: counted entries, and tickets with at least one. */
+export async function checkIns(
+  db: Db | Tx,
+  campaignId: string,
+): Promise<{ checkIns: number; ticketsCheckedIn: number }> {
+  const rows = await db.$queryRaw<Array<{ entries: bigint; tickets: bigint }>>`
+    SELECT count(*) AS entries, count(DISTINCT ticket_id) AS tickets
+    FROM validation_scans WHERE campaign_id = ${campaignId}::uuid AND counted AND type = 'entry'`;
+  return { checkIns: Number(rows[0]?.entries ?? 0), ticketsCheckedIn: Number(rows[0]?.tickets ?? 0) };
+}

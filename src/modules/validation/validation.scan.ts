@@ -1,0 +1,355 @@
+import crypto from 'node:crypto';
+import type { Clock } from '../../shared/clock';
+import type { Db, Tx } from '../../shared/db';
+import { canScanCampaign, isAdmin } from '../../shared/http/authorize';
+import { createEvent } from '../../shared/messaging/events';
+import { enqueue } from '../../shared/outbox';
+import type { CampaignRecord, CampaignsService, TicketTypeRecord } from '../campaigns';
+import { getCampaignsByIds } from '../campaigns';
+import { verifyTicketQr, type Ticket, type TicketsService } from '../tickets';
+import type { Scanner } from './validation.auth';
+import { ValidationErrors } from './validation.errors';
+import { TICKET_SCANNED, type TicketScannedPayload } from './validation.events';
+import * as repo from './validation.repository';
+import type { GateRow, ScanResult, ScanType } from './validation.repository';
+import type { ScanInput, ScanReason } from './validation.schemas';
+import { allowsReentry, SCANNABLE_STATUSES } from './validation.service';
+
+/*
+ * Scanning: the decision for one scan, applied exactly once.
+ *
+ * Invariants (checked after every concurrency test by test/support/scan-invariant.ts):
+ *   1. One row per scan_id (UNIQUE). The row and the ticket's counter change commit together.
+ *   2. For every ticket: scan_count = (counted entries) - (counted exits), and
+ *      0 <= scan_count <= max_scans (the latter also a CHECK on tickets).
+ *
+ * How:
+ *   - The transaction first claims the scan id (INSERT ... ON CONFLICT DO NOTHING). A second
+ *     request with the same id blocks on the unique index until the first commits, then finds
+ *     the id taken and answers the first request's stored answer, unchanged. So ten copies of a
+ *     scan at once make one row and ten identical answers; a re-uploaded offline queue changes
+ *     nothing. If the first rolls back, the second claims the id and decides afresh (nothing of
+ *     the first survived, so nothing is counted twice).
+ *   - Only then does it move the counter, through the tickets module in the same transaction:
+ *     one conditional UPDATE (`scan_count < max_scans` for an entry, `> 0` for an exit, both
+ *     `status = 'VALID'`). The ticket row's lock orders concurrent scans of one ticket and the
+ *     loser re-evaluates the guard on the committed row, so 50 gates scanning a single-entry
+ *     ticket at once admit exactly one; a refund (VALID → REVOKED) racing a scan is ordered by
+ *     the same lock.
+ *   - Lock order: the scan id's index entry, then the ticket row, then the outbox insert; every
+ *     scan takes them in this order, so scans cannot deadlock each other. A revocation locks
+ *     ticket rows of one booking and no scan ids, so it cannot deadlock with a scan either.
+ *   What breaks if an assumption is false: counting before claiming would let two copies of one
+ *   scan both count; a counter update outside this transaction could count a scan whose row
+ *   then failed to commit (or the reverse), and invariant 2 would drift.
+ *
+ * Everything decided before the transaction (decoding, the signature, the campaign and ticket
+ * type) is immutable for the scan's purpose or only as fresh as a read can be: the counter and
+ * the revoked status, the two facts that race, are re-decided by the guarded UPDATE inside it.
+ *
+ * Multi-entry and re-entry (the rule):
+ *   - max_scans is people × entries per person: a SINGLE ticket for 4 admits 4 entries, a
+ *     SEPARATE ticket admits its one holder's entries. Each entry scan uses one.
+ *   - An exit scan is allowed only when the ticket's type allows re-entry (`reentry: true` in
+ *     the type's attributes). It frees one entry (scan_count - 1) and lowers "inside"; the next
+ *     entry uses it again, under the same `< max_scans` guard. So at most max_scans people are
+ *     inside on one ticket at any time, however often they go out and in.
+ *   - Without re-entry an exit is refused (`reentry_not_allowed`): whoever leaves has used
+ *     their entry. With re-entry but nobody inside on the ticket: `not_inside`.
+ *
+ * Offline uploads are facts, not requests: the device already let someone in (or not). The
+ * server stores the device's decision and its own and flags `conflict` where they differ. A
+ * device "ok" is counted only if the guard still allows it (never beyond max_scans); when it
+ * does not, the scan is recorded, refused by the server and flagged, and shown to the seller.
+ * A device "refused" is never counted (nobody went in), but if the server would have admitted
+ * the ticket it is flagged too. Offline scans are judged against the validity window at the
+ * device's scannedAt (bounded by the server's time of receipt).
+ */
+
+export interface ScanAnswer {
+  scanId: string;
+  result: ScanResult;
+  reason?: ScanReason;
+  type: ScanType;
+  ticket: {
+    id: string;
+    serial: number;
+    typeName: string;
+    holderName: string;
+    entriesUsed: number;
+    maxEntries: number;
+  } | null;
+  firstScannedAt?: string;
+  firstGate?: string;
+  revokedAt?: string;
+  revokedReason?: string;
+  conflict?: boolean;
+  offline?: boolean;
+  receivedAt: string;
+}
+
+export interface ScanDeps {
+  prisma: Db;
+  clock: Clock;
+  tickets: TicketsService;
+  campaigns: Pick<CampaignsService, 'ticketTypesFor'>;
+}
+
+/** A device clock this far ahead of ours is not believed for the validity window. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+type Assessed =
+  | {
+      kind: 'refused';
+      reason: ScanReason;
+      campaignId: string | null;
+      ticket?: Ticket;
+      type?: TicketTypeRecord;
+    }
+  | { kind: 'candidate'; campaign: CampaignRecord; ticket: Ticket; type: TicketTypeRecord | undefined };
+
+export function createScanService(deps: ScanDeps) {
+  const { prisma, clock, tickets, campaigns } = deps;
+
+  function scannerIds(scanner: Scanner) {
+    return scanner.kind === 'device'
+      ? { deviceId: scanner.device.id, userId: null }
+      : { deviceId: null, userId: scanner.actor.userId };
+  }
+
+  /** May this scanner scan the campaign's tickets? */
+  function inScope(scanner: Scanner, campaign: CampaignRecord): boolean {
+    if (scanner.kind === 'device') return scanner.device.campaignId === campaign.id;
+    return isAdmin(scanner.actor) || canScanCampaign(scanner.actor, campaign);
+  }
+
+  /** Everything about the scan that does not race: the code, its signature, scope, window and status. */
+  async function assess(
+    scanner: Scanner,
+    input: ScanInput,
+    gate: GateRow | null,
+    at: Date,
+  ): Promise<Assessed> {
+    const refused = (reason: ScanReason, campaignId: string | null = null): Assessed => ({
+      kind: 'refused',
+      reason,
+      campaignId,
+    });
+    // The claimed campaign tells which keys to try; nothing in it is trusted before the signature.
+    const probe = verifyTicketQr(input.qr, [], at);
+    if (probe.status === 'INVALID' && probe.reason !== 'UNKNOWN_KEY') return refused('invalid_code');
+    if (probe.status !== 'INVALID') return refused('invalid_code');
+    const claimed = probe.unverified.campaignId;
+    const keys = await tickets.getCampaignPublicKeys(claimed);
+    const verified = verifyTicketQr(input.qr, keys, at);
+    if (verified.status === 'INVALID') {
+      switch (verified.reason) {
+        case 'BAD_SIGNATURE':
+          return refused('invalid_signature');
+        case 'UNKNOWN_KEY':
+          return refused('unknown_key');
+        default:
+          return refused('invalid_code');
+      }
+    }
+    const { claims } = verified;
+    const [campaign] = await getCampaignsByIds(prisma, [claims.campaignId]);
+    if (!campaign || !inScope(scanner, campaign) || (gate && gate.campaignId !== campaign.id))
+      return refused('wrong_campaign', scanner.kind === 'device' ? scanner.device.campaignId : null);
+    const ticket = await tickets.findTicketById(prisma, claims.ticketId);
+    // A valid signature over a ticket we never stored: a leaked key or a wiped database.
+    if (!ticket || ticket.campaignId !== campaign.id) return refused('invalid_code', campaign.id);
+    const type = (await campaigns.ticketTypesFor([campaign.id])).find((t) => t.id === ticket.ticketTypeId);
+    const withTicket = (reason: ScanReason): Assessed => ({
+      kind: 'refused',
+      reason,
+      campaignId: campaign.id,
+      ticket,
+      type,
+    });
+    if (!SCANNABLE_STATUSES.has(campaign.status)) return withTicket('campaign_not_active');
+    if (verified.status === 'NOT_YET_VALID') return withTicket('not_yet_valid');
+    if (verified.status === 'EXPIRED') return withTicket('expired');
+    if (ticket.status === 'REVOKED') return withTicket('revoked');
+    if (input.type === 'exit' && !allowsReentry(type)) return withTicket('reentry_not_allowed');
+    return { kind: 'candidate', campaign, ticket, type };
+  }
+
+  async function firstEntryOf(db: Tx, ticketId: string) {
+    const first = await repo.firstCountedEntry(db, ticketId);
+    if (!first) return {};
+    const gate = first.gateId ? await repo.findGate(db, first.gateId) : null;
+    return { firstScannedAt: first.scannedAt.toISOString(), ...(gate ? { firstGate: gate.name } : {}) };
+  }
+
+  /**
+   * Decides one scan and applies it exactly once (see the block above): the same scanId always
+   * gets the first answer. Never throws for anything the QR text holds; only a bad gate (404)
+   * or a scan id another scanner used (409) is an error.
+   */
+  async function scanTicket(scanner: Scanner, input: ScanInput): Promise<ScanAnswer> {
+    const ids = scannerIds(scanner);
+    const replay = async (): Promise<ScanAnswer> => {
+      const row = await repo.findScanByScanId(prisma, input.scanId);
+      if (!row) throw new Error(`scan ${input.scanId} was claimed but is not stored`);
+      if (row.deviceId !== ids.deviceId || row.userId !== ids.userId) throw ValidationErrors.scanIdTaken();
+      return row.answer as unknown as ScanAnswer;
+    };
+    const seen = await repo.findScanByScanId(prisma, input.scanId);
+    if (seen) return replay();
+
+    const gateId = input.gateId ?? (scanner.kind === 'device' ? scanner.device.gateId : null);
+    const gate = gateId ? await repo.findGate(prisma, gateId) : null;
+    if (gateId && !gate) throw ValidationErrors.gateNotFound();
+    if (gate && scanner.kind === 'device' && gate.campaignId !== scanner.device.campaignId)
+      throw ValidationErrors.gateNotFound();
+
+    const receivedAt = clock.now();
+    const offline = input.offline === true;
+    const judgedAt =
+      offline && input.scannedAt.getTime() <= receivedAt.getTime() + MAX_CLOCK_SKEW_MS
+        ? input.scannedAt
+        : receivedAt;
+    const assessed = await assess(scanner, input, gate, judgedAt);
+
+    const outcome = await prisma.$transaction(async (tx) => {
+      const rowId = crypto.randomUUID();
+      const claimed = await repo.claimScan(tx, {
+        id: rowId,
+        scanId: input.scanId,
+        ...ids,
+        type: input.type,
+        scannedAt: input.scannedAt,
+        receivedAt,
+        offline,
+        deviceResult: input.deviceResult ?? null,
+        deviceReason: input.deviceReason ?? null,
+      });
+      if (!claimed) return null;
+
+      let result: ScanResult = 'refused';
+      let reason: ScanReason | undefined;
+      let counted = false;
+      let ticket: Ticket | undefined;
+      let type: TicketTypeRecord | undefined;
+      let entriesUsed = 0;
+      let extra: Partial<ScanAnswer> = {};
+      if (assessed.kind === 'refused') {
+        reason = assessed.reason;
+        ticket = assessed.ticket;
+        type = assessed.type;
+        entriesUsed = ticket?.scanCount ?? 0;
+        if (ticket && reason === 'revoked')
+          extra = {
+            revokedAt: ticket.revokedAt?.toISOString(),
+            revokedReason: ticket.revokedReason ?? undefined,
+          };
+      } else {
+        ticket = assessed.ticket;
+        type = assessed.type;
+        if (offline && input.deviceResult === 'refused') {
+          // Nobody went in: nothing is counted; the server only says what it would have decided.
+          const now = await tickets.findTicketById(tx, ticket.id);
+          entriesUsed = now?.scanCount ?? ticket.scanCount;
+          const would =
+            now?.status === 'REVOKED'
+              ? 'revoked'
+              : input.type === 'entry'
+                ? entriesUsed < ticket.maxScans
+                  ? null
+                  : 'already_used'
+                : entriesUsed > 0
+                  ? null
+                  : 'not_inside';
+          result = would ? 'refused' : 'ok';
+          reason = would ?? undefined;
+        } else {
+          const moved =
+            input.type === 'entry'
+              ? await tickets.recordTicketEntry(tx, ticket.id)
+              : await tickets.recordTicketExit(tx, ticket.id);
+          entriesUsed = moved.scanCount ?? ticket.scanCount;
+          if (moved.admitted) {
+            result = 'ok';
+            counted = true;
+          } else if (moved.reason === 'REVOKED') {
+            reason = 'revoked';
+            const now = await tickets.findTicketById(tx, ticket.id);
+            extra = {
+              revokedAt: now?.revokedAt?.toISOString(),
+              revokedReason: now?.revokedReason ?? undefined,
+            };
+          } else if (moved.reason === 'NOT_FOUND') {
+            reason = 'invalid_code';
+          } else {
+            reason = input.type === 'entry' ? 'already_used' : 'not_inside';
+          }
+        }
+        if (reason === 'already_used') extra = await firstEntryOf(tx, ticket.id);
+      }
+      const conflict = offline && input.deviceResult !== undefined && input.deviceResult !== result;
+      const campaignId = assessed.kind === 'refused' ? assessed.campaignId : assessed.campaign.id;
+      const answer: ScanAnswer = {
+        scanId: input.scanId,
+        result,
+        ...(reason ? { reason } : {}),
+        type: input.type,
+        ticket: ticket
+          ? {
+              id: ticket.id,
+              serial: ticket.serial,
+              typeName: type?.name ?? 'Ticket',
+              holderName: ticket.holderName,
+              entriesUsed,
+              maxEntries: ticket.maxScans,
+            }
+          : null,
+        ...extra,
+        ...(offline ? { offline: true, conflict } : {}),
+        receivedAt: receivedAt.toISOString(),
+      };
+      await repo.decideScan(tx, rowId, {
+        campaignId,
+        ticketId: ticket?.id ?? null,
+        ticketTypeId: ticket?.ticketTypeId ?? null,
+        gateId: gate?.id ?? null,
+        result,
+        reason: reason ?? null,
+        counted,
+        conflict,
+        answer: answer as unknown as Record<string, unknown>,
+      });
+      if (campaignId) {
+        await enqueue(
+          tx,
+          createEvent<TicketScannedPayload>(
+            TICKET_SCANNED,
+            {
+              scanId: input.scanId,
+              campaignId,
+              ticketId: ticket?.id ?? null,
+              ticketTypeId: ticket?.ticketTypeId ?? null,
+              gateId: gate?.id ?? null,
+              ...ids,
+              type: input.type,
+              result,
+              reason: reason ?? null,
+              counted,
+              conflict,
+              offline,
+              scannedAt: input.scannedAt.toISOString(),
+              receivedAt: receivedAt.toISOString(),
+            },
+            clock,
+          ),
+        );
+      }
+      return answer;
+    });
+    return outcome ?? replay();
+  }
+
+  return { scanTicket };
+}
+
+export type ScanService = ReturnType<typeof createScanService>;
