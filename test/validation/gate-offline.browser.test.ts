@@ -1,10 +1,14 @@
 import crypto from 'node:crypto';
 import { createBookingsService } from '../../src/modules/bookings';
+import { gateLiveConsumer } from '../../src/modules/validation';
+import type { Platform } from '../../src/shared/platform';
+import { startWorker, type RunningWorker } from '../../src/shared/worker';
 import { makeSeller, signIn, type TestSession } from '../support/auth';
 import { launchBrowser, type TestBrowser } from '../support/browser';
 import { buyFreeTickets, createGate } from '../support/gate';
 import { enrolPhone, nextResult, tonight } from '../support/gate-page';
-import { waitFor } from '../support/platform';
+import { createTestPlatform, waitFor } from '../support/platform';
+import { waitForConsumers } from '../support/queues';
 import { createHttpSale, startTicketsEnv, type HttpSale, type TicketsTestEnv } from '../support/tickets-env';
 
 /**
@@ -32,9 +36,22 @@ describe('Gate page offline', () => {
   let seller: TestSession;
   let sale: HttpSale;
   let gateId: string;
+  let realtime: Platform;
+  let live: RunningWorker;
 
   beforeAll(async () => {
-    env = await startTicketsEnv({ workers: ['tickets'], realtime: true });
+    env = await startTicketsEnv({
+      workers: ['tickets'],
+      realtime: true,
+      overrides: { LIVE_COUNTERS_INTERVAL_MS: '0' },
+    });
+    // The realtime worker's gate consumer: pushes revocations and gate counts to the phones.
+    realtime = await createTestPlatform(
+      { ...env.overrides, REDIS_PREFIX: env.platform.config.REDIS_PREFIX },
+      'realtime',
+    );
+    live = startWorker(realtime, { consumers: [gateLiveConsumer(realtime)] });
+    await waitForConsumers(realtime.broker, ['validation.live-gates']);
     seller = await makeSeller(env, `seller-${crypto.randomBytes(3).toString('hex')}@example.test`);
     sale = await createHttpSale(seller, { campaign: tonight() });
     gateId = await createGate(seller, sale.campaignId, 'South gate');
@@ -42,6 +59,8 @@ describe('Gate page offline', () => {
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
+    await live?.stop();
+    await realtime?.close();
     await env?.close();
   });
 
@@ -149,6 +168,66 @@ describe('Gate page offline', () => {
     expect(
       browser.errorsOf(page).filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|socket\.io/.test(e)),
     ).toEqual([]);
+  });
+
+  it('when a ticket is refunded while the gate page is open, then Socket.io brings the revocation (and the gate counts) to the phone, which then refuses it offline', async () => {
+    const buyer = await signIn(env, `buyer-${crypto.randomBytes(3).toString('hex')}@example.test`);
+    const [admitted] = await buyFreeTickets(buyer, sale.campaignId, sale.freeTypeId, 1, 'SEPARATE');
+    const [refunded] = await buyFreeTickets(buyer, sale.campaignId, sale.freeTypeId, 1, 'SEPARATE');
+    const context = await browser.newContext(env.url, { viewport: { width: 390, height: 844 } });
+    const { page } = await enrolPhone(context, env.url, seller, sale.campaignId, {
+      name: 'Live phone',
+      gateId,
+    });
+    await page.locator('[data-live-counts]').waitFor(); // joined: the room sends its counts at once
+
+    // An entry anywhere moves the phone's "inside now" to the server's figure, pushed.
+    await page.locator('[data-manual-input]').fill(admitted!.qrText);
+    await page.locator('[data-manual-input]').press('Enter');
+    expect(await nextResult(page)).toMatchObject({ colour: 'green', offline: false });
+    const counts = await waitFor(
+      async () => {
+        const server = (
+          await seller.get(`/api/v1/validation/campaigns/${sale.campaignId}/counts`).expect(200)
+        ).body as { totals: { inside: number } };
+        const shown = await page.locator('[data-live-inside]').textContent();
+        return server.totals.inside > 0 && shown === String(server.totals.inside) ? shown : undefined;
+      },
+      15_000,
+      'the pushed gate counts',
+    );
+    expect(Number(counts)).toBeGreaterThan(0);
+
+    const polled: string[] = [];
+    page.on('request', (r) => {
+      if (/\/api\/v1\/validation\/(bootstrap|campaigns\/[^/]+\/revocations)/.test(r.url()))
+        polled.push(r.url());
+    });
+    await createBookingsService(env.platform).refundBooking(undefined, refunded!.bookingId);
+    await waitFor(
+      () =>
+        page.evaluate(
+          (id) => (window as never as GateWindow).gateApp.store.revocation(id).then(Boolean),
+          refunded!.id,
+        ),
+      20_000,
+      'the pushed revocation on the phone',
+    );
+    expect(polled).toEqual([]); // it came over the socket, not from a sync
+
+    await context.setOffline(true);
+    await page.locator('[data-gate-app][data-state="offline"]').waitFor();
+    await page.locator('[data-manual-input]').fill(refunded!.qrText);
+    await page.locator('[data-manual-input]').press('Enter');
+    const shown = await nextResult(page);
+    expect(shown).toMatchObject({ colour: 'red', reason: 'revoked', offline: true });
+    expect(shown.name).toMatch(/^Refunded on /);
+    await context.setOffline(false);
+    await page.locator('[data-gate-app][data-state="online"]').waitFor({ timeout: 30_000 });
+    expect((await historyOf(refunded!.id)).map((s) => [s.result, s.reason, s.offline])).toEqual([
+      ['refused', 'revoked', true],
+    ]);
+    await context.close();
   });
 });
 
