@@ -6,8 +6,8 @@ import { createBookingsService } from '../../src/modules/bookings';
 import { makeSeller, signIn, type TestSession } from '../support/auth';
 import { launchBrowser, type TestBrowser } from '../support/browser';
 import { buyFreeTickets, createGate, type BoughtTicket } from '../support/gate';
+import { eventually } from '../support/eventually';
 import { enrolPhone, nextResult, tonight, writeQrVideo } from '../support/gate-page';
-import { waitFor } from '../support/platform';
 import { createHttpSale, startTicketsEnv, type HttpSale, type TicketsTestEnv } from '../support/tickets-env';
 
 /**
@@ -120,7 +120,7 @@ describe('Gate page with a camera', () => {
   it('when the camera sees a refunded ticket, then the page shows red with "Refunded on <date>, <time>"', async () => {
     const [ticket] = await buyFreeTickets(buyer, sale.campaignId, sale.freeTypeId, 1, 'SEPARATE');
     await createBookingsService(env.platform).refundBooking(undefined, ticket!.bookingId);
-    const revoked = await waitFor(
+    const revoked = await eventually(
       async () => {
         const items = (await buyer.get('/api/v1/tickets?limit=100').expect(200)).body.items as Array<{
           id: string;

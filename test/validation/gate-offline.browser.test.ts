@@ -6,6 +6,7 @@ import { startWorker, type RunningWorker } from '../../src/shared/worker';
 import { makeSeller, signIn, type TestSession } from '../support/auth';
 import { launchBrowser, type TestBrowser } from '../support/browser';
 import { buyFreeTickets, createGate } from '../support/gate';
+import { eventually } from '../support/eventually';
 import { enrolPhone, nextResult, tonight } from '../support/gate-page';
 import { createTestPlatform, waitFor } from '../support/platform';
 import { waitForConsumers } from '../support/queues';
@@ -132,7 +133,7 @@ describe('Gate page offline', () => {
     await context.setOffline(false);
     await page.locator('[data-gate-app][data-state="online"]').waitFor({ timeout: 30_000 });
     await banner.waitFor({ state: 'hidden', timeout: 30_000 });
-    const uploaded = await waitFor(
+    const uploaded = await eventually(
       async () => {
         const all = await Promise.all(tickets.map((t) => historyOf(t.id)));
         return all.every((h) => h.length === 1) ? all.map((h) => h[0]!) : undefined;
