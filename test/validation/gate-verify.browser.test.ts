@@ -37,7 +37,13 @@ describe('Gate page verification in Chromium', () => {
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    page = await securePageWith(browser, await gateModulesScript("export * from './verify';", 'gateVerify'));
+    page = await securePageWith(
+      browser,
+      await gateModulesScript(
+        "export * from './verify'; export { decideLocally, reasonText } from './decide';",
+        'gateVerify',
+      ),
+    );
   }, 60_000);
   afterAll(async () => {
     await page?.close();
@@ -127,10 +133,93 @@ describe('Gate page verification in Chromium', () => {
     });
     expect(chosen).toBe('webcrypto');
   });
+  it('when the phone decides offline, then it follows the server order: campaign open (ACTIVE, PAUSED, ENDED), window, revocation, re-entry, entries', async () => {
+    const key = generateSigningKeyPair();
+    const keys = [{ campaignId, keyId: 1, publicKey: key.publicKey.toString('base64url') }];
+    const typeId = crypto.randomUUID();
+    const code = (over: Partial<TicketClaims> = {}) =>
+      toQrText(signTicketPayload(claims({ ticketTypeId: typeId, maxScans: 2, ...over }), key.privateKey));
+    const late = code({
+      validUntil: new Date(now.getTime() - 1000),
+      validFrom: new Date(now.getTime() - 9000),
+    });
+    const revocation = {
+      seq: 1,
+      ticketId: '',
+      serial: 9,
+      revokedAt: '2026-12-01T17:40:00Z',
+      reason: 'REFUNDED',
+    };
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['ok', { qr: code() }],
+      ['ok', { qr: code(), status: 'PAUSED' }],
+      ['ok', { qr: code(), status: 'ENDED' }],
+      ['campaign_not_active', { qr: code(), status: 'CANCELLED' }],
+      ['expired', { qr: late, revoked: true }],
+      ['revoked', { qr: code(), revoked: true }],
+      ['reentry_not_allowed', { qr: code(), type: 'exit', entriesUsed: 1 }],
+      ['not_inside', { qr: code(), type: 'exit', reentry: true }],
+      ['ok', { qr: code(), type: 'exit', reentry: true, entriesUsed: 1 }],
+      ['already_used', { qr: code(), entriesUsed: 2 }],
+      [
+        'wrong_campaign',
+        { qr: toQrText(signTicketPayload(claims({ campaignId: crypto.randomUUID() }), key.privateKey)) },
+      ],
+      ['unknown_key', { qr: code({ keyId: 3 }) }],
+      [
+        'invalid_signature',
+        { qr: toQrText(signTicketPayload(claims(), generateSigningKeyPair().privateKey)) },
+      ],
+      ['invalid_code', { qr: 'NOT A TICKET' }],
+    ];
+    const got = await page.page.evaluate(
+      async ({ cases, keys, now, campaignId, typeId, revocation }) => {
+        const g = (window as never as { gateVerify: GateVerify }).gateVerify;
+        const out: Array<[string | undefined, string]> = [];
+        for (const [, c] of cases) {
+          const v = (await g.verifyTicketQr(c.qr as string, keys, new Date(now))) as {
+            claims?: { ticketId: string };
+          };
+          const d = g.decideLocally({
+            scanId: globalThis.crypto.randomUUID(),
+            type: (c.type as string) ?? 'entry',
+            verification: v,
+            campaigns: [
+              {
+                id: campaignId,
+                status: (c.status as string) ?? 'ACTIVE',
+                ticketTypes: [{ id: typeId, name: 'Day pass', reentry: Boolean(c.reentry) }],
+              },
+            ],
+            revocation: c.revoked ? { ...revocation, ticketId: v.claims?.ticketId } : undefined,
+            ticket: c.entriesUsed
+              ? {
+                  ticketId: v.claims?.ticketId,
+                  entriesUsed: c.entriesUsed,
+                  maxEntries: 2,
+                  firstGate: 'North gate',
+                  firstScannedAt: '2026-12-01T18:02:00Z',
+                }
+              : undefined,
+          }) as { result: string; reason?: string };
+          out.push([d.reason, g.reasonText(d, 'Africa/Lagos')]);
+        }
+        return out;
+      },
+      { cases, keys, now: now.toISOString(), campaignId, typeId, revocation },
+    );
+    expect(got.map(([r]) => r ?? 'ok')).toEqual(cases.map(([want]) => want));
+    const text = Object.fromEntries(got.map(([r, t]) => [r ?? 'ok', t]));
+    expect(text.revoked).toBe('Refunded on 1 Dec, 18:40');
+    expect(text.already_used).toBe('All 2 entries used, first at North gate 19:02');
+    expect(text.expired).toMatch(/^Expired on 1 Dec, \d\d:\d\d$/);
+  });
 });
 
 interface GateVerify {
   useEd25519Engine(e: 'webcrypto' | 'noble'): void;
   detectEd25519Engine(): Promise<string>;
   verifyTicketQr(code: string, keys: unknown[], now: Date): Promise<unknown>;
+  decideLocally(ctx: unknown): unknown;
+  reasonText(d: unknown, timeZone?: string): string;
 }

@@ -1,12 +1,13 @@
 import type { TicketVerification } from '../../../modules/tickets/browser';
+import { SCANNABLE_CAMPAIGN_STATUSES } from '../../../modules/validation/browser';
 import type { RevocationRow, TicketRow } from './store';
 import type { BootstrapCampaign, Decision, Reason, ScanType } from './types';
 
 /**
  * The device's own decision when the server cannot be asked. The signature, layout and window
  * come from the shared verifier; campaign, revocation and entry rules follow the server's order
- * (docs/validation-api.md): not authentic → another campaign → campaign not open → revoked →
- * outside the window → entries. What the device cannot know offline: entries made on other
+ * (validation.scan.ts): not authentic → another campaign → campaign not open → outside the
+ * window → revoked → no re-entry → entries. What the device cannot know offline: entries made on other
  * devices since its last answer from the server (the banner says so); the server flags a
  * conflict when it uploads.
  */
@@ -52,15 +53,16 @@ export function decideLocally(ctx: LocalContext): Decision {
     maxEntries: claims.maxScans,
   };
   const window = { validFrom: claims.validFrom.toISOString(), validUntil: claims.validUntil.toISOString() };
-  if (campaign.status !== 'ACTIVE') return refused('campaign_not_active', { ticket, ...window });
+  if (!(SCANNABLE_CAMPAIGN_STATUSES as readonly string[]).includes(campaign.status))
+    return refused('campaign_not_active', { ticket, ...window });
+  if (v.status === 'NOT_YET_VALID') return refused('not_yet_valid', { ticket, ...window });
+  if (v.status === 'EXPIRED') return refused('expired', { ticket, ...window });
   if (ctx.revocation)
     return refused('revoked', {
       ticket,
       revokedAt: ctx.revocation.revokedAt,
       revokedReason: ctx.revocation.reason,
     });
-  if (v.status === 'NOT_YET_VALID') return refused('not_yet_valid', { ticket, ...window });
-  if (v.status === 'EXPIRED') return refused('expired', { ticket, ...window });
   if (type === 'exit') {
     if (!ticketType?.reentry) return refused('reentry_not_allowed', { ticket });
     if (ticket.entriesUsed <= 0) return refused('not_inside', { ticket });
