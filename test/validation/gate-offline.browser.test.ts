@@ -171,12 +171,12 @@ describe('Gate page offline', () => {
     ).toEqual([]);
   });
 
-  it('when a ticket is refunded while the gate page is open, then Socket.io brings the revocation (and the gate counts) to the phone, which then refuses it offline', async () => {
+  it('when a ticket is refunded while the gate page is open, then Socket.io brings the revocation (and the gate counts) to the phone, which then refuses it offline; a removed phone stops', async () => {
     const buyer = await signIn(env, `buyer-${crypto.randomBytes(3).toString('hex')}@example.test`);
     const [admitted] = await buyFreeTickets(buyer, sale.campaignId, sale.freeTypeId, 1, 'SEPARATE');
     const [refunded] = await buyFreeTickets(buyer, sale.campaignId, sale.freeTypeId, 1, 'SEPARATE');
     const context = await browser.newContext(env.url, { viewport: { width: 390, height: 844 } });
-    const { page } = await enrolPhone(context, env.url, seller, sale.campaignId, {
+    const { page, deviceId } = await enrolPhone(context, env.url, seller, sale.campaignId, {
       name: 'Live phone',
       gateId,
     });
@@ -228,6 +228,17 @@ describe('Gate page offline', () => {
     expect((await historyOf(refunded!.id)).map((s) => [s.result, s.reason, s.offline])).toEqual([
       ['refused', 'revoked', true],
     ]);
+
+    // The organiser removes the phone: its next scan is refused and the page stops scanning.
+    await seller.post(`/api/v1/validation/devices/${deviceId}/revoke`).expect(200);
+    await page.locator('[data-manual-input]').fill(admitted!.qrText);
+    await page.locator('[data-manual-input]').press('Enter');
+    await page.locator('[data-gate-app][data-state="stopped"]').waitFor();
+    expect(await page.locator('[data-stopped]').textContent()).toBe(
+      'This device was removed by the organiser. Ask them for a new setup link.',
+    );
+    expect((await historyOf(admitted!.id)).length).toBe(1);
+    await browser.screenshot(page, 'gate-device-removed-390');
     await context.close();
   });
 });
