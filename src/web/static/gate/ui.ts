@@ -120,7 +120,10 @@ export function createUi(root: HTMLElement) {
     showState(s: SyncState, timeZone: string | undefined) {
       root.dataset.state = s.kind;
       stopped.hidden = s.kind !== 'stopped';
-      if (s.kind === 'stopped') stopped.textContent = s.message;
+      if (s.kind === 'stopped') {
+        stopped.textContent = s.message;
+        hideResult();
+      }
       if (s.kind === 'offline') {
         banner.hidden = false;
         const n = s.waiting;
