@@ -222,6 +222,26 @@ describe('scanning online', () => {
   }, 60_000);
 });
 
+describe('check-ins', () => {
+  it("when tickets are scanned, then the seller's analytics count the validation module's counted entries", async () => {
+    const counted = async () =>
+      Number(
+        (
+          await env.platform.prisma.$queryRaw<Array<{ n: bigint }>>`
+            SELECT count(*) AS n FROM validation_scans WHERE campaign_id = ${sale.campaignId}::uuid AND counted AND type = 'entry'`
+        )[0]!.n,
+      );
+    const ticket = await oneTicket(3, 'SINGLE');
+    const before = (await seller.get(`/api/v1/campaigns/${sale.campaignId}/analytics`).expect(200)).body;
+    await scanAs(env.url, device, { qr: ticket.qrText }).expect(200);
+    await scanAs(env.url, device, { qr: ticket.qrText }).expect(200);
+    const after = (await seller.get(`/api/v1/campaigns/${sale.campaignId}/analytics`).expect(200)).body;
+    expect(after.checkIns).toBe(before.checkIns + 2);
+    expect(after.ticketsCheckedIn).toBe(before.ticketsCheckedIn + 1);
+    expect(after.checkIns).toBe(await counted());
+  }, 60_000);
+});
+
 describe('offline uploads', () => {
   it('when two offline devices both admitted one single-entry ticket, then after both sync one entry counts and one conflict is listed', async () => {
     const ticket = await oneTicket(1, 'SINGLE');

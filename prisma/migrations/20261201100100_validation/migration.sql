@@ -63,7 +63,7 @@ CREATE TABLE "validation_scans" (
     CONSTRAINT "validation_scans_device_id_fkey" FOREIGN KEY ("device_id") REFERENCES "validation_devices"("id"),
     CONSTRAINT "validation_scans_gate_id_fkey" FOREIGN KEY ("gate_id") REFERENCES "validation_gates"("id"),
     CONSTRAINT "validation_scans_type_check" CHECK ("type" IN ('entry', 'exit')),
-    CONSTRAINT "validation_scans_result_check" CHECK ("result" IN ('ok', 'refused', 'pending')),
+    CONSTRAINT "validation_scans_result_check" CHECK ("result" IN ('ok', 'refused')),
     CONSTRAINT "validation_scans_device_result_check" CHECK ("device_result" IS NULL OR "device_result" IN ('ok', 'refused')),
     CONSTRAINT "validation_scans_actor_check" CHECK ("device_id" IS NOT NULL OR "user_id" IS NOT NULL),
     CONSTRAINT "validation_scans_counted_check" CHECK (NOT "counted" OR ("result" = 'ok' AND "ticket_id" IS NOT NULL))

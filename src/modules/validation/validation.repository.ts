@@ -207,54 +207,23 @@ export async function markDeviceSynced(db: Tx, id: string, at: Date): Promise<vo
 // ---------------------------------------------------------------- scans
 
 /**
- * Claims a scan id for this transaction: inserts a 'pending' row, or nothing when the id is
- * taken. A concurrent claimer of the same id blocks on the unique index until the first
- * transaction ends, then sees the conflict (first committed) or inserts (first rolled back).
+ * Stores a decided scan, or nothing when its scan id is already stored (returns false). A
+ * concurrent insert of the same id makes this wait on the unique index until that transaction
+ * ends, then conflict (it committed) or insert (it rolled back).
  */
-export async function claimScan(
+export async function insertScan(
   tx: Tx,
-  row: {
-    id: string;
-    scanId: string;
-    deviceId: string | null;
-    userId: string | null;
-    type: ScanType;
-    scannedAt: Date;
-    receivedAt: Date;
-    offline: boolean;
-    deviceResult: ScanResult | null;
-    deviceReason: string | null;
-  },
+  row: Omit<ScanRow, 'answer'> & { answer: Record<string, unknown> },
 ): Promise<boolean> {
   const n = await tx.$executeRaw`
-    INSERT INTO validation_scans (id, scan_id, device_id, user_id, type, scanned_at, received_at, offline, device_result, device_reason, result, answer)
-    VALUES (${row.id}::uuid, ${row.scanId}::uuid, ${row.deviceId}::uuid, ${row.userId}::uuid, ${row.type}, ${row.scannedAt}, ${row.receivedAt},
-            ${row.offline}, ${row.deviceResult}, ${row.deviceReason}, 'pending', '{}'::jsonb)
+    INSERT INTO validation_scans (id, scan_id, campaign_id, ticket_id, ticket_type_id, device_id, user_id, gate_id, type,
+      scanned_at, received_at, offline, device_result, device_reason, result, reason, counted, conflict, answer)
+    VALUES (${row.id}::uuid, ${row.scanId}::uuid, ${row.campaignId}::uuid, ${row.ticketId}::uuid, ${row.ticketTypeId}::uuid,
+      ${row.deviceId}::uuid, ${row.userId}::uuid, ${row.gateId}::uuid, ${row.type}, ${row.scannedAt}, ${row.receivedAt},
+      ${row.offline}, ${row.deviceResult}, ${row.deviceReason}, ${row.result}, ${row.reason}, ${row.counted}, ${row.conflict},
+      ${JSON.stringify(row.answer)}::jsonb)
     ON CONFLICT (scan_id) DO NOTHING`;
   return n === 1;
-}
-
-/** Writes the decision onto a claimed scan row. */
-export async function decideScan(
-  tx: Tx,
-  id: string,
-  d: {
-    campaignId: string | null;
-    ticketId: string | null;
-    ticketTypeId: string | null;
-    gateId: string | null;
-    result: ScanResult;
-    reason: string | null;
-    counted: boolean;
-    conflict: boolean;
-    answer: Record<string, unknown>;
-  },
-): Promise<void> {
-  await tx.$executeRaw`
-    UPDATE validation_scans SET campaign_id = ${d.campaignId}::uuid, ticket_id = ${d.ticketId}::uuid,
-      ticket_type_id = ${d.ticketTypeId}::uuid, gate_id = ${d.gateId}::uuid, result = ${d.result}, reason = ${d.reason},
-      counted = ${d.counted}, conflict = ${d.conflict}, answer = ${JSON.stringify(d.answer)}::jsonb
-    WHERE id = ${id}::uuid`;
 }
 
 export async function findScanByScanId(db: Tx, scanId: string): Promise<ScanRow | null> {

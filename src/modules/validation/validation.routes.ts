@@ -93,10 +93,11 @@ export function validationRoutes(
     name: 'scan',
     windowMs: config.SCAN_RATE_LIMIT_WINDOW_MS,
     limit: config.SCAN_RATE_LIMIT_MAX,
+    // resolveScanner ran first: every request here has a scanner.
     key: (req) =>
       req.scanner?.kind === 'device'
         ? `d:${req.scanner.device.id}`
-        : `u:${req.scanner?.actor.userId ?? req.ip}`,
+        : `u:${req.scanner?.actor.userId ?? 'none'}`,
   });
   // Enrolment tokens are 256-bit secrets; this only keeps guessing from costing us queries.
   const enrolLimit = createRateLimit(redis, config.REDIS_PREFIX, {

@@ -23,25 +23,25 @@ import { allowsReentry, SCANNABLE_STATUSES } from './validation.service';
  *   2. For every ticket: scan_count = (counted entries) - (counted exits), and
  *      0 <= scan_count <= max_scans (the latter also a CHECK on tickets).
  *
- * How:
- *   - The transaction first claims the scan id (INSERT ... ON CONFLICT DO NOTHING). A second
- *     request with the same id blocks on the unique index until the first commits, then finds
- *     the id taken and answers the first request's stored answer, unchanged. So ten copies of a
- *     scan at once make one row and ten identical answers; a re-uploaded offline queue changes
- *     nothing. If the first rolls back, the second claims the id and decides afresh (nothing of
- *     the first survived, so nothing is counted twice).
- *   - Only then does it move the counter, through the tickets module in the same transaction:
- *     one conditional UPDATE (`scan_count < max_scans` for an entry, `> 0` for an exit, both
- *     `status = 'VALID'`). The ticket row's lock orders concurrent scans of one ticket and the
- *     loser re-evaluates the guard on the committed row, so 50 gates scanning a single-entry
- *     ticket at once admit exactly one; a refund (VALID → REVOKED) racing a scan is ordered by
- *     the same lock.
- *   - Lock order: the scan id's index entry, then the ticket row, then the outbox insert; every
- *     scan takes them in this order, so scans cannot deadlock each other. A revocation locks
- *     ticket rows of one booking and no scan ids, so it cannot deadlock with a scan either.
- *   What breaks if an assumption is false: counting before claiming would let two copies of one
- *   scan both count; a counter update outside this transaction could count a scan whose row
- *   then failed to commit (or the reverse), and invariant 2 would drift.
+ * How (one transaction per scan):
+ *   - The counter moves first, through the tickets module in our transaction: one conditional
+ *     UPDATE (`scan_count < max_scans` for an entry, `> 0` for an exit, both `status = 'VALID'`).
+ *     The ticket row's lock orders concurrent scans of one ticket and the loser re-evaluates the
+ *     guard on the committed row, so 50 gates scanning a single-entry ticket at once admit
+ *     exactly one; a refund (VALID → REVOKED) racing a scan is ordered by the same lock.
+ *   - Then the scan row is inserted with its decision, ON CONFLICT (scan_id) DO NOTHING. When
+ *     the id is taken (a copy of this scan got there first; a concurrent copy's insert makes us
+ *     wait on the unique index until it commits), we roll back — undoing our counter move — and
+ *     answer the stored answer, unchanged. So ten copies of a scan at once make one row, one
+ *     counter move and ten identical answers; a re-uploaded offline queue changes nothing.
+ *   - The ticket.scanned outbox row is written in the same transaction, after the scan row.
+ *   - Lock order: the ticket row, then the scan id. A transaction waits on another only at the
+ *     UPDATE (for the ticket) and at the INSERT (for the scan id), and takes no ticket lock
+ *     after its INSERT, so two scans can never wait on each other in a cycle. A revocation
+ *     locks ticket rows of one booking and no scan ids, so it cannot close a cycle either.
+ *   What breaks if an assumption is false: a counter update outside this transaction could
+ *   count a scan whose row then failed to commit (or the reverse), and invariant 2 would drift;
+ *   a scan row without the UNIQUE index would let two copies of one scan both count.
  *
  * Everything decided before the transaction (decoding, the signature, the campaign and ticket
  * type) is immutable for the scan's purpose or only as fresh as a read can be: the counter and
@@ -95,6 +95,9 @@ export interface ScanDeps {
   campaigns: Pick<CampaignsService, 'ticketTypesFor'>;
 }
 
+/** Thrown inside the scan transaction to roll it back when the scan id is already stored. */
+const DUPLICATE = new Error('scan id already decided');
+
 /** A device clock this far ahead of ours is not believed for the validity window. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -108,8 +111,38 @@ type Assessed =
     }
   | { kind: 'candidate'; campaign: CampaignRecord; ticket: Ticket; type: TicketTypeRecord | undefined };
 
+/*
+ * What every scan of a campaign reads and almost never changes (the campaign, its verification
+ * keys, its ticket types, a gate) is kept per process for REFERENCE_TTL_MS. The price: a
+ * campaign cancelled, a key retired or a ticket type's re-entry switched takes up to that long
+ * to reach the gates of a web process. What must never lag is not cached: the ticket (its
+ * counter and revocation are decided by the guarded UPDATE) and the device (a revoked device is
+ * refused on its next request).
+ */
+const REFERENCE_TTL_MS = 5_000;
+const REFERENCE_MAX = 1_000;
+
+function ttlCache<K, V>(now: () => number) {
+  const entries = new Map<K, { until: number; value: Promise<V> }>();
+  return async (key: K, load: () => Promise<V>, fresh = false): Promise<V> => {
+    const hit = entries.get(key);
+    if (hit && hit.until > now() && !fresh) return hit.value;
+    if (entries.size >= REFERENCE_MAX) entries.clear();
+    const value = load();
+    entries.set(key, { until: now() + REFERENCE_TTL_MS, value });
+    // A failed read is not remembered.
+    value.catch(() => entries.delete(key));
+    return value;
+  };
+}
+
 export function createScanService(deps: ScanDeps) {
   const { prisma, clock, tickets, campaigns } = deps;
+  const now = () => clock.now().getTime();
+  const keysOf = ttlCache<string, Awaited<ReturnType<TicketsService['getCampaignPublicKeys']>>>(now);
+  const campaignOf = ttlCache<string, CampaignRecord | undefined>(now);
+  const typesOf = ttlCache<string, TicketTypeRecord[]>(now);
+  const gateById = ttlCache<string, GateRow | null>(now);
 
   function scannerIds(scanner: Scanner) {
     return scanner.kind === 'device'
@@ -140,7 +173,7 @@ export function createScanService(deps: ScanDeps) {
     if (probe.status === 'INVALID' && probe.reason !== 'UNKNOWN_KEY') return refused('invalid_code');
     if (probe.status !== 'INVALID') return refused('invalid_code');
     const claimed = probe.unverified.campaignId;
-    const keys = await tickets.getCampaignPublicKeys(claimed);
+    const keys = await keysOf(claimed, () => tickets.getCampaignPublicKeys(claimed));
     const verified = verifyTicketQr(input.qr, keys, at);
     if (verified.status === 'INVALID') {
       switch (verified.reason) {
@@ -153,13 +186,20 @@ export function createScanService(deps: ScanDeps) {
       }
     }
     const { claims } = verified;
-    const [campaign] = await getCampaignsByIds(prisma, [claims.campaignId]);
+    const campaign = await campaignOf(
+      claims.campaignId,
+      async () => (await getCampaignsByIds(prisma, [claims.campaignId]))[0],
+    );
     if (!campaign || !inScope(scanner, campaign) || (gate && gate.campaignId !== campaign.id))
       return refused('wrong_campaign', scanner.kind === 'device' ? scanner.device.campaignId : null);
     const ticket = await tickets.findTicketById(prisma, claims.ticketId);
     // A valid signature over a ticket we never stored: a leaked key or a wiped database.
     if (!ticket || ticket.campaignId !== campaign.id) return refused('invalid_code', campaign.id);
-    const type = (await campaigns.ticketTypesFor([campaign.id])).find((t) => t.id === ticket.ticketTypeId);
+    const loadTypes = () => campaigns.ticketTypesFor([campaign.id]);
+    // A type added since the list was kept is read at once, not after the TTL.
+    const type =
+      (await typesOf(campaign.id, loadTypes)).find((t) => t.id === ticket.ticketTypeId) ??
+      (await typesOf(campaign.id, loadTypes, true)).find((t) => t.id === ticket.ticketTypeId);
     const withTicket = (reason: ScanReason): Assessed => ({
       kind: 'refused',
       reason,
@@ -195,11 +235,8 @@ export function createScanService(deps: ScanDeps) {
       if (row.deviceId !== ids.deviceId || row.userId !== ids.userId) throw ValidationErrors.scanIdTaken();
       return row.answer as unknown as ScanAnswer;
     };
-    const seen = await repo.findScanByScanId(prisma, input.scanId);
-    if (seen) return replay();
-
     const gateId = input.gateId ?? (scanner.kind === 'device' ? scanner.device.gateId : null);
-    const gate = gateId ? await repo.findGate(prisma, gateId) : null;
+    const gate = gateId ? await gateById(gateId, () => repo.findGate(prisma, gateId)) : null;
     if (gateId && !gate) throw ValidationErrors.gateNotFound();
     if (gate && scanner.kind === 'device' && gate.campaignId !== scanner.device.campaignId)
       throw ValidationErrors.gateNotFound();
@@ -212,140 +249,142 @@ export function createScanService(deps: ScanDeps) {
         : receivedAt;
     const assessed = await assess(scanner, input, gate, judgedAt);
 
-    const outcome = await prisma.$transaction(async (tx) => {
-      const rowId = crypto.randomUUID();
-      const claimed = await repo.claimScan(tx, {
-        id: rowId,
-        scanId: input.scanId,
-        ...ids,
-        type: input.type,
-        scannedAt: input.scannedAt,
-        receivedAt,
-        offline,
-        deviceResult: input.deviceResult ?? null,
-        deviceReason: input.deviceReason ?? null,
-      });
-      if (!claimed) return null;
-
-      let result: ScanResult = 'refused';
-      let reason: ScanReason | undefined;
-      let counted = false;
-      let ticket: Ticket | undefined;
-      let type: TicketTypeRecord | undefined;
-      let entriesUsed = 0;
-      let extra: Partial<ScanAnswer> = {};
-      if (assessed.kind === 'refused') {
-        reason = assessed.reason;
-        ticket = assessed.ticket;
-        type = assessed.type;
-        entriesUsed = ticket?.scanCount ?? 0;
-        if (ticket && reason === 'revoked')
-          extra = {
-            revokedAt: ticket.revokedAt?.toISOString(),
-            revokedReason: ticket.revokedReason ?? undefined,
-          };
-      } else {
-        ticket = assessed.ticket;
-        type = assessed.type;
-        if (offline && input.deviceResult === 'refused') {
-          // Nobody went in: nothing is counted; the server only says what it would have decided.
-          const now = await tickets.findTicketById(tx, ticket.id);
-          entriesUsed = now?.scanCount ?? ticket.scanCount;
-          const would =
-            now?.status === 'REVOKED'
-              ? 'revoked'
-              : input.type === 'entry'
-                ? entriesUsed < ticket.maxScans
-                  ? null
-                  : 'already_used'
-                : entriesUsed > 0
-                  ? null
-                  : 'not_inside';
-          result = would ? 'refused' : 'ok';
-          reason = would ?? undefined;
-        } else {
-          const moved =
-            input.type === 'entry'
-              ? await tickets.recordTicketEntry(tx, ticket.id)
-              : await tickets.recordTicketExit(tx, ticket.id);
-          entriesUsed = moved.scanCount ?? ticket.scanCount;
-          if (moved.admitted) {
-            result = 'ok';
-            counted = true;
-          } else if (moved.reason === 'REVOKED') {
-            reason = 'revoked';
-            const now = await tickets.findTicketById(tx, ticket.id);
+    const outcome = await prisma
+      .$transaction(async (tx) => {
+        let result: ScanResult = 'refused';
+        let reason: ScanReason | undefined;
+        let counted = false;
+        let ticket: Ticket | undefined;
+        let type: TicketTypeRecord | undefined;
+        let entriesUsed = 0;
+        let extra: Partial<ScanAnswer> = {};
+        if (assessed.kind === 'refused') {
+          reason = assessed.reason;
+          ticket = assessed.ticket;
+          type = assessed.type;
+          entriesUsed = ticket?.scanCount ?? 0;
+          if (ticket && reason === 'revoked')
             extra = {
-              revokedAt: now?.revokedAt?.toISOString(),
-              revokedReason: now?.revokedReason ?? undefined,
+              revokedAt: ticket.revokedAt?.toISOString(),
+              revokedReason: ticket.revokedReason ?? undefined,
             };
-          } else if (moved.reason === 'NOT_FOUND') {
-            reason = 'invalid_code';
+        } else {
+          ticket = assessed.ticket;
+          type = assessed.type;
+          if (offline && input.deviceResult === 'refused') {
+            // Nobody went in: nothing is counted; the server only says what it would have decided.
+            const now = await tickets.findTicketById(tx, ticket.id);
+            entriesUsed = now?.scanCount ?? ticket.scanCount;
+            const would =
+              now?.status === 'REVOKED'
+                ? 'revoked'
+                : input.type === 'entry'
+                  ? entriesUsed < ticket.maxScans
+                    ? null
+                    : 'already_used'
+                  : entriesUsed > 0
+                    ? null
+                    : 'not_inside';
+            result = would ? 'refused' : 'ok';
+            reason = would ?? undefined;
           } else {
-            reason = input.type === 'entry' ? 'already_used' : 'not_inside';
-          }
-        }
-        if (reason === 'already_used') extra = await firstEntryOf(tx, ticket.id);
-      }
-      const conflict = offline && input.deviceResult !== undefined && input.deviceResult !== result;
-      const campaignId = assessed.kind === 'refused' ? assessed.campaignId : assessed.campaign.id;
-      const answer: ScanAnswer = {
-        scanId: input.scanId,
-        result,
-        ...(reason ? { reason } : {}),
-        type: input.type,
-        ticket: ticket
-          ? {
-              id: ticket.id,
-              serial: ticket.serial,
-              typeName: type?.name ?? 'Ticket',
-              holderName: ticket.holderName,
-              entriesUsed,
-              maxEntries: ticket.maxScans,
+            const moved =
+              input.type === 'entry'
+                ? await tickets.recordTicketEntry(tx, ticket.id)
+                : await tickets.recordTicketExit(tx, ticket.id);
+            entriesUsed = moved.scanCount ?? ticket.scanCount;
+            if (moved.admitted) {
+              result = 'ok';
+              counted = true;
+            } else if (moved.reason === 'REVOKED') {
+              reason = 'revoked';
+              const now = await tickets.findTicketById(tx, ticket.id);
+              extra = {
+                revokedAt: now?.revokedAt?.toISOString(),
+                revokedReason: now?.revokedReason ?? undefined,
+              };
+            } else if (moved.reason === 'NOT_FOUND') {
+              reason = 'invalid_code';
+            } else {
+              reason = input.type === 'entry' ? 'already_used' : 'not_inside';
             }
-          : null,
-        ...extra,
-        ...(offline ? { offline: true, conflict } : {}),
-        receivedAt: receivedAt.toISOString(),
-      };
-      await repo.decideScan(tx, rowId, {
-        campaignId,
-        ticketId: ticket?.id ?? null,
-        ticketTypeId: ticket?.ticketTypeId ?? null,
-        gateId: gate?.id ?? null,
-        result,
-        reason: reason ?? null,
-        counted,
-        conflict,
-        answer: answer as unknown as Record<string, unknown>,
+          }
+          if (reason === 'already_used') extra = await firstEntryOf(tx, ticket.id);
+        }
+        const conflict = offline && input.deviceResult !== undefined && input.deviceResult !== result;
+        const campaignId = assessed.kind === 'refused' ? assessed.campaignId : assessed.campaign.id;
+        const answer: ScanAnswer = {
+          scanId: input.scanId,
+          result,
+          ...(reason ? { reason } : {}),
+          type: input.type,
+          ticket: ticket
+            ? {
+                id: ticket.id,
+                serial: ticket.serial,
+                typeName: type?.name ?? 'Ticket',
+                holderName: ticket.holderName,
+                entriesUsed,
+                maxEntries: ticket.maxScans,
+              }
+            : null,
+          ...extra,
+          ...(offline ? { offline: true, conflict } : {}),
+          receivedAt: receivedAt.toISOString(),
+        };
+        const stored = await repo.insertScan(tx, {
+          id: crypto.randomUUID(),
+          scanId: input.scanId,
+          ...ids,
+          type: input.type,
+          scannedAt: input.scannedAt,
+          receivedAt,
+          offline,
+          deviceResult: input.deviceResult ?? null,
+          deviceReason: input.deviceReason ?? null,
+          campaignId,
+          ticketId: ticket?.id ?? null,
+          ticketTypeId: ticket?.ticketTypeId ?? null,
+          gateId: gate?.id ?? null,
+          result,
+          reason: reason ?? null,
+          counted,
+          conflict,
+          answer: answer as unknown as Record<string, unknown>,
+        });
+        // The scan id was decided by another transaction: undo our counter move with ours.
+        if (!stored) throw DUPLICATE;
+        if (campaignId) {
+          await enqueue(
+            tx,
+            createEvent<TicketScannedPayload>(
+              TICKET_SCANNED,
+              {
+                scanId: input.scanId,
+                campaignId,
+                ticketId: ticket?.id ?? null,
+                ticketTypeId: ticket?.ticketTypeId ?? null,
+                gateId: gate?.id ?? null,
+                ...ids,
+                type: input.type,
+                result,
+                reason: reason ?? null,
+                counted,
+                conflict,
+                offline,
+                scannedAt: input.scannedAt.toISOString(),
+                receivedAt: receivedAt.toISOString(),
+              },
+              clock,
+            ),
+          );
+        }
+        return answer;
+      })
+      .catch((err: unknown) => {
+        if (err === DUPLICATE) return null;
+        throw err;
       });
-      if (campaignId) {
-        await enqueue(
-          tx,
-          createEvent<TicketScannedPayload>(
-            TICKET_SCANNED,
-            {
-              scanId: input.scanId,
-              campaignId,
-              ticketId: ticket?.id ?? null,
-              ticketTypeId: ticket?.ticketTypeId ?? null,
-              gateId: gate?.id ?? null,
-              ...ids,
-              type: input.type,
-              result,
-              reason: reason ?? null,
-              counted,
-              conflict,
-              offline,
-              scannedAt: input.scannedAt.toISOString(),
-              receivedAt: receivedAt.toISOString(),
-            },
-            clock,
-          ),
-        );
-      }
-      return answer;
-    });
     return outcome ?? replay();
   }
 
