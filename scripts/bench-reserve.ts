@@ -36,9 +36,10 @@ import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { GOOGLE_CALLBACK_PATH } from '../src/modules/auth';
-import { createCampaignsService } from '../src/modules/campaigns';
-import { systemClock } from '../src/shared/clock';
+import { createModules } from '../src/modules/container';
+import { loadConfig } from '../src/shared/config';
 import { createPrisma } from '../src/shared/db';
+import { createPlatform } from '../src/shared/platform';
 import { createRedis } from '../src/shared/redis';
 import { migrateDatabase } from '../src/shared/migrate';
 import { createOidcProvider, type OidcProvider } from '../tools/oidc-provider/provider';
@@ -138,8 +139,19 @@ async function main(): Promise<void> {
     const prisma = createPrisma(settings.databaseUrl, 4);
     stops.push(() => prisma.$disconnect());
 
-    // The sale: made through the campaigns service (its rules), not the measured path.
-    const campaigns = createCampaignsService({ prisma, clock: systemClock });
+    // The sale: made through the campaigns service (its rules: publication makes the signing
+    // key), not the measured path.
+    const platform = await createPlatform(
+      loadConfig({
+        ...env,
+        DATABASE_URL: settings.databaseUrl,
+        REDIS_URL: settings.redisUrl,
+        DATABASE_POOL_SIZE: '2',
+      }),
+      { service: 'bench-setup' },
+    );
+    stops.push(() => platform.close());
+    const { campaigns } = createModules(platform);
     const seller = sellerActor({ email: 'bench-seller@example.test', name: 'Bench seller' });
     const draft = await campaigns.createCampaign(
       seller,

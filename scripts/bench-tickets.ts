@@ -20,11 +20,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createBookingsService } from '../src/modules/bookings';
-import { createCampaignsService } from '../src/modules/campaigns';
+import { createModules } from '../src/modules/container';
 import {
-  campaignKeyOnPublish,
-  createTicketsWorkflows,
   qrDimensions,
   renderTicketsPdf,
   generateSigningKeyPair,
@@ -83,7 +80,7 @@ async function queueHalf(
   env: Record<string, string>,
 ): Promise<QueueResult> {
   const { prisma } = platform;
-  const campaigns = createCampaignsService(platform);
+  const { campaigns, bookings } = createModules(platform);
   const seller = sellerActor({ email: 'bench-seller@example.test', name: 'Bench seller' });
   const draft = await campaigns.createCampaign(
     seller,
@@ -101,7 +98,7 @@ async function queueHalf(
     maxPerOrder: 10,
     attributes: { benefits: ['Welcome drink', 'Front row'] },
   });
-  const campaign = await campaigns.publishCampaign(seller, draft.id, campaignKeyOnPublish(platform));
+  const campaign = await campaigns.publishCampaign(seller, draft.id);
 
   // The queue the worker consumes, declared as its consumer declares it, so that every event the
   // relay publishes waits there for the worker.
@@ -118,7 +115,6 @@ async function queueHalf(
     routingKey: 'booking.confirmed',
   });
 
-  const bookings = createBookingsService(platform);
   for (let i = 0; i < BOOKINGS; i++) {
     const buyer = {
       userId: crypto.randomUUID(),
@@ -179,7 +175,7 @@ async function queueHalf(
     }
     if (tickets.length !== BOOKINGS || sizes.length !== BOOKINGS)
       throw new Error(`expected ${BOOKINGS} tickets and files, got ${tickets.length} and ${sizes.length}`);
-    const flows = createTicketsWorkflows({ ...platform, storage });
+    const flows = createModules(platform, { storage }).tickets;
     const first = (
       await flows.tickets.listUserTickets((await prisma.ticket.findFirstOrThrow()).userId, 1)
     )[0]!;

@@ -4,18 +4,22 @@ import helmet from 'helmet';
 import { AppError } from './shared/errors';
 import { errorHandler, notFound } from './shared/http/errors';
 import { buildOpenApi, type ApiModule } from './shared/http/openapi';
+import { keepRawBodyFor } from './shared/http/raw-body';
 import { createRateLimit } from './shared/http/rate-limit';
 import { requestId } from './shared/http/request-id';
 import { sessions } from './shared/http/session';
 import { systemRoutes } from './shared/http/system.routes';
 import { createMetrics, type Metrics } from './shared/metrics';
 import type { Platform } from './shared/platform';
+import { createModules, type Modules } from './modules/container';
 import { webModules, type WebModule } from './modules/registry';
 import { addNavItem, renderError, renderPage } from './web/views';
 
 export interface BuiltApp {
   app: Express;
   webModules: WebModule[];
+  /** The process's module services (the container's), for server.ts and tests. */
+  services: Modules;
   metrics: Metrics;
   modules: ApiModule[];
   openapi: ReturnType<typeof buildOpenApi>;
@@ -23,8 +27,15 @@ export interface BuiltApp {
 
 const VERSION = '0.1.0';
 
-/** The Express app with every module mounted; no listen (server.ts and tests do that). */
-export function buildApp(platform: Platform): BuiltApp {
+/** The API, and the pages that show a person's own bookings, tickets, profile, sales or money. */
+const PRIVATE_PATHS =
+  /^\/(api|bookings|tickets|profile|seller|admin|team|finance|gate|become-seller|payments)(\/|$)/;
+
+/**
+ * The Express app with every module mounted; no listen (server.ts and tests do that). The
+ * module services come from the container, built here unless the caller built them already.
+ */
+export function buildApp(platform: Platform, services: Modules = createModules(platform)): BuiltApp {
   const { config, logger } = platform;
   const app = express();
   const metrics = createMetrics(platform);
@@ -48,8 +59,9 @@ export function buildApp(platform: Platform): BuiltApp {
           'connect-src': ["'self'", 'ws:', 'wss:'],
           // The gate page's QR decoder is WebAssembly (zxing, served from /static/build).
           'script-src': ["'self'", "'wasm-unsafe-eval'"],
-          // Allow forms to post to the payment provider's hosted checkout page.
-          'form-action': null,
+          // Every form posts to us (checkout goes to the provider by navigation, not a form post),
+          // so an injected form cannot send what people type to another site.
+          'form-action': ["'self'"],
           'upgrade-insecure-requests': config.NODE_ENV === 'production' ? [] : null,
         },
       },
@@ -68,14 +80,25 @@ export function buildApp(platform: Platform): BuiltApp {
     }),
   );
 
+  // Answers with personal data, tickets' QR payloads or money must never sit in a shared cache
+  // or the browser's disk cache: the API and the signed-in pages are no-store unless a route
+  // says otherwise (public keys and revocation lists revalidate with their ETag).
+  app.use((req, res, next) => {
+    if (PRIVATE_PATHS.test(req.path)) res.set('Cache-Control', 'no-store');
+    next();
+  });
+
   const system = systemRoutes(platform, metrics);
   app.use(system.router);
 
-  app.use(express.json({ limit: config.BODY_LIMIT }));
+  // Filled from the modules below, before any request is served.
+  const rawBodyPaths = new Set<string>();
+  app.use(express.json({ limit: config.BODY_LIMIT, verify: keepRawBodyFor(rawBodyPaths) }));
   app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
   app.use(sessions(config, platform.redis, platform.clock));
 
-  const loaded = webModules.map((factory) => factory(platform));
+  const loaded = webModules.map((factory) => factory(platform, services));
+  for (const m of loaded) for (const p of m.rawBodyPaths ?? []) rawBodyPaths.add(p);
   for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
 
   // After the modules' middleware, so that a signed-in caller (req.actor, set by the auth
@@ -138,7 +161,7 @@ export function buildApp(platform: Platform): BuiltApp {
   app.use((req, _res, next) => next(AppError.notFound('PAGE_NOT_FOUND', `There is no page at ${req.path}`)));
 
   app.use(errorHandler(logger, (res, status, err) => renderError(res, status, err.message, err.code)));
-  return { app, webModules: loaded, metrics, modules, openapi };
+  return { app, webModules: loaded, services, metrics, modules, openapi };
 }
 
 /**

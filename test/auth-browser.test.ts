@@ -1,7 +1,6 @@
 import type { BrowserContext, Locator } from 'playwright-core';
-import { launchBrowser, type TestBrowser } from './support/browser';
-import { signIn, startAuthApp, type AuthTestEnv } from './support/auth';
-import { resetDatabase } from './support/platform';
+import { startBrowserApp, type TestBrowser } from './support/browser';
+import { signIn, type AuthTestEnv } from './support/auth';
 
 /** The sign-in a person does: real Chromium, our pages, the provider's account chooser, the real strategy. */
 describe('sign-in in a browser', () => {
@@ -10,10 +9,7 @@ describe('sign-in in a browser', () => {
   let context: BrowserContext;
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
-    browser = await launchBrowser();
-    context = await browser.newContext(env.url);
+    ({ env, browser, context } = await startBrowserApp());
   });
   afterAll(async () => {
     await browser?.close();

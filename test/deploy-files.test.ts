@@ -93,7 +93,13 @@ describe('deploy and configuration files', () => {
   it('when npm start runs a process, then docker-compose.yml runs its compiled entry too', () => {
     const { services } = parseCompose(read('docker-compose.yml'));
     const processes = startedProcesses();
-    expect(processes.map((p) => p.name)).toEqual(expect.arrayContaining(['web', 'relay']));
+    // The web process and every worker in workers/ (each folder with a main.ts), none forgotten.
+    const workers = fs
+      .readdirSync(path.join(root, 'workers'), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, 'workers', d.name, 'main.ts')))
+      .map((d) => `workers/${d.name}/main.ts`);
+    expect(workers.length).toBeGreaterThanOrEqual(6);
+    expect(processes.map((p) => p.script).sort()).toEqual(['src/server.ts', ...workers].sort());
     for (const p of processes) {
       const compiled = `dist/${p.script.replace(/\.ts$/, '.js')}`;
       expect(fs.existsSync(path.join(root, p.script))).toBe(true);

@@ -1,29 +1,19 @@
-import { liveCountersConsumer } from '../src/modules/campaigns';
-import { paymentsWorker } from '../src/modules/payments';
-import { gateLiveConsumer } from '../src/modules/validation';
-import { createMailer } from '../src/shared/mailer';
+import { PaymentQueues } from './payments/queues';
 import { topologyOf, type QueueTopology } from '../src/shared/messaging/topology';
-import type { Platform } from '../src/shared/platform';
-import { createStorage } from '../src/shared/storage';
-import { emailConsumers } from './email/handler';
-import { ticketsConsumers } from './tickets/handler';
+import { EmailQueues } from './email/handler';
+import { RealtimeQueues } from './realtime/handler';
+import { TicketsQueues } from './tickets/handler';
 
 /**
- * Every worker's consumer queues and their bindings, built from the same specs the workers
- * run (so the list cannot drift from them). The relay declares these before publishing.
+ * Every worker's consumer queues and their bindings, from the same constants the consumers
+ * spread into their specs (so the list cannot drift from them), without building a service,
+ * a Flutterwave client or a mailer. The relay declares these before publishing.
  */
-export function platformTopology(platform: Platform): QueueTopology[] {
-  const storage = createStorage(platform.config);
-  const mailer = createMailer(platform.config);
-  try {
-    return topologyOf([
-      ...ticketsConsumers(platform, storage),
-      ...emailConsumers(platform, { mailer, storage }),
-      ...(paymentsWorker(platform).consumers ?? []),
-      liveCountersConsumer(platform),
-      gateLiveConsumer(platform),
-    ]);
-  } finally {
-    void mailer.close();
-  }
+export function platformTopology(): QueueTopology[] {
+  return topologyOf([
+    ...Object.values(TicketsQueues),
+    ...Object.values(EmailQueues),
+    ...Object.values(PaymentQueues),
+    ...Object.values(RealtimeQueues),
+  ]);
 }

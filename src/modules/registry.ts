@@ -3,13 +3,14 @@ import type { Server } from 'socket.io';
 import type { ApiModule } from '../shared/http/openapi';
 import type { Platform } from '../shared/platform';
 import type { NavItem } from '../web/views';
-import { analyticsWebModuleWith } from './analytics';
-import { authModule } from './auth';
+import { analyticsWebModule } from './analytics';
+import { authWebModule } from './auth';
 import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
+import type { Modules } from './container';
 import { paymentsWebModule } from './payments';
-import { campaignKeyOnPublish, ticketsWebModule } from './tickets';
-import { getCampaignCheckIns, validationWebModule } from './validation';
+import { ticketsWebModule } from './tickets';
+import { validationWebModule } from './validation';
 
 /**
  * What a module contributes to the web process. `middleware` runs for every request after
@@ -26,19 +27,20 @@ export interface WebModule {
   sockets?: (io: Server) => void;
   /** Full paths (e.g. a provider's webhook) the general per-IP /api rate limit does not apply to. */
   apiRateLimitExempt?: string[];
+  /** Paths whose JSON body's raw bytes are kept for the route (rawBodyOf), e.g. a provider's webhook. */
+  rawBodyPaths?: string[];
 }
 
-export type WebModuleFactory = (platform: Platform) => WebModule;
+/** Mounts a module on the web process, from the process's services (built once, in the container). */
+export type WebModuleFactory = (platform: Platform, modules: Modules) => WebModule;
 
 /** Every module of the web process, in mount order. */
 export const webModules: WebModuleFactory[] = [
-  authModule,
-  // A campaign gets its ticket signing key in the same transaction that publishes it.
-  (platform) => campaignsWebModule(platform, { onPublish: campaignKeyOnPublish(platform) }),
-  bookingsWebModule,
-  paymentsWebModule,
-  ticketsWebModule,
-  validationWebModule,
-  // Check-ins are the validation module's counted entry scans.
-  analyticsWebModuleWith(getCampaignCheckIns),
+  (platform) => authWebModule(platform),
+  (platform, m) => campaignsWebModule(platform, m.campaigns, m.storage),
+  (platform, m) => bookingsWebModule(platform, m.bookings),
+  (platform, m) => paymentsWebModule(platform, m.payments),
+  (platform, m) => ticketsWebModule(platform, m.tickets),
+  (platform, m) => validationWebModule(platform, m.validation),
+  (_platform, m) => analyticsWebModule(m.analytics),
 ];

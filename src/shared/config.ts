@@ -58,6 +58,8 @@ const schema = z.object({
     .default('amqp://guest:guest@127.0.0.1:5672'),
   AMQP_EXCHANGE: z.string().min(1).default('domain'),
   AMQP_PREFETCH: int(16, 1),
+  /** When set, GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (required in production). */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_SESSION_SECRET),
   // Google sign-in. Without GOOGLE_CLIENT_ID the same strategy talks to the local OpenID
@@ -229,7 +231,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.NODE_ENV === 'production') {
     if (!env.SESSION_SECRET || config.SESSION_SECRET === DEV_SESSION_SECRET) {
       problems.push('SESSION_SECRET: must be set to a secret of your own in production');
+    } else if (estimatedEntropyBits(config.SESSION_SECRET) < MIN_SECRET_BITS) {
+      problems.push(
+        `SESSION_SECRET: looks guessable (about ${Math.floor(estimatedEntropyBits(config.SESSION_SECRET))} bits); use 32+ random characters, e.g. \`openssl rand -base64 48\``,
+      );
     }
+    if (!env.METRICS_TOKEN)
+      problems.push('METRICS_TOKEN: must be set in production (Prometheus sends it as a bearer token)');
+    for (const name of HTTPS_IN_PRODUCTION) {
+      const value = config[name];
+      if (typeof value === 'string' && !isSecureUrl(value))
+        problems.push(`${name}: must be an https:// URL in production (http:// only for localhost)`);
+    }
+    if (config.GOOGLE_CLIENT_ID === LOCAL_OIDC_CLIENT.id)
+      problems.push('GOOGLE_CLIENT_ID: the local sign-in client is for development only');
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: must be set in production');
     if (!env.REDIS_URL) problems.push('REDIS_URL: must be set in production');
     if (!env.AMQP_URL) problems.push('AMQP_URL: must be set in production');
@@ -271,8 +286,61 @@ export function usesFlutterwaveSimulator(config: Config): boolean {
   return config.FLUTTERWAVE_SECRET_KEY === FLUTTERWAVE_DEV_DEFAULTS.FLUTTERWAVE_SECRET_KEY;
 }
 
+/** URLs people's browsers or our servers follow: plain http in production leaks sessions, tokens and payments. */
+const HTTPS_IN_PRODUCTION = [
+  'PUBLIC_URL',
+  'GOOGLE_AUTHORIZATION_URL',
+  'GOOGLE_TOKEN_URL',
+  'GOOGLE_USERINFO_URL',
+  'GOOGLE_CALLBACK_URL',
+  'PAYMENT_REDIRECT_URL',
+] as const;
+
+function isSecureUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'https:') return true;
+    // A trial of the production build on one's own machine (docker compose up on localhost).
+    return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The estimate below reads 32 random hex digits (128 real bits) as about 114 bits, so the bar
+ * sits under that; what it is for is refusing the usual mistakes, which score far lower.
+ */
+const MIN_SECRET_BITS = 96;
+
+/**
+ * A rough upper bound of a secret's entropy: the length of its shortest repeating unit times
+ * the Shannon entropy of that unit's characters. It cannot prove a secret random, but it
+ * refuses the usual mistakes (one character repeated, `0123456789` or a word typed over and
+ * over) that a length check lets through.
+ */
+export function estimatedEntropyBits(secret: string): number {
+  const chars = [...secret];
+  let period = chars.length;
+  for (let p = 1; p < chars.length; p++) {
+    if (chars.every((ch, i) => i < p || ch === chars[i - p])) {
+      period = p;
+      break;
+    }
+  }
+  const unit = chars.slice(0, period);
+  const counts = new Map<string, number>();
+  for (const ch of unit) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const n = unit.length;
+  let perChar = 0;
+  for (const c of counts.values()) perChar -= (c / n) * Math.log2(c / n);
+  return perChar * n;
+}
+
 function redactValue(name: string, value: string): string {
-  return /SECRET|KEY|PASSWORD|TOKEN|HASH/i.test(name) ? '***' : value;
+  if (/SECRET|KEY|PASSWORD|TOKEN|HASH/i.test(name)) return '***';
+  // Connection URLs carry their password (DATABASE_URL, REDIS_URL, AMQP_URL, SMTP_URL).
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*):[^\s/?#@]*@/i, '$1:***@');
 }
 
 let cached: Config | undefined;

@@ -6,8 +6,10 @@ export const ERROR_STATUS = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   business_rule: 422,
   rate_limited: 429,
+  internal: 500,
   unavailable: 503,
 } as const;
 
@@ -53,6 +55,20 @@ export class AppError extends Error {
   static rule(code: string, message: string, details: ErrorDetail[] = []) {
     return new AppError('business_rule', code, message, details);
   }
+  /** What an unexpected failure answers: no detail of it reaches the client (it is logged). */
+  static internal() {
+    return new AppError('internal', 'INTERNAL', 'Something went wrong on our side');
+  }
+}
+
+/** The JSON body of every error answer (ARCHITECTURE.md, HTTP surface). */
+export interface ErrorBody {
+  error: { code: string; message: string; details: ErrorDetail[] };
+}
+
+/** Builds `{ error: { code, message, details } }`: the one place that shape is written. */
+export function errorBody(err: Pick<AppError, 'code' | 'message' | 'details'>): ErrorBody {
+  return { error: { code: err.code, message: err.message, details: err.details } };
 }
 
 /** Raised by message handlers for failures that a retry cannot fix: dead-lettered at once. */
@@ -61,4 +77,98 @@ export class PermanentError extends Error {
     super(message, options);
     this.name = 'PermanentError';
   }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/** Prisma's codes for "the database cannot be reached or has no connection to spare". */
+const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/** SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart) and 53300 (too many connections). */
+const PG_UNAVAILABLE = /^(08\d{3}|57P0[1-4]|53300)$/;
+const DRIVER_MESSAGES =
+  /Connection terminated|connection (?:is )?(?:closed|ended)|timeout exceeded when trying to connect|Can't reach database server|Client has encountered a connection error|The client is (?:closed|offline)|Socket closed unexpectedly|Connection timeout/i;
+const DEPENDENCY_ERROR_NAMES =
+  /^(ClientClosedError|ClientOfflineError|ConnectionTimeoutError|SocketClosedUnexpectedlyError|ReconnectStrategyError|PrismaClientInitializationError|AMQPConnectionError|AMQPChannelError)$/;
+
+/**
+ * True when an error says a dependency (PostgreSQL, Redis, RabbitMQ) could not be reached,
+ * wherever in the cause chain it sits: such a failure is 503 with Retry-After (the request can
+ * succeed once the service is back), never a 500 that blames the request or our code.
+ */
+export function isDependencyUnavailable(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth++) {
+    const e = current as {
+      name?: unknown;
+      code?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    if (code && (NETWORK_CODES.has(code) || PRISMA_UNAVAILABLE.has(code) || PG_UNAVAILABLE.test(code)))
+      return true;
+    if (typeof e.name === 'string' && DEPENDENCY_ERROR_NAMES.test(e.name)) return true;
+    if (typeof e.message === 'string' && DRIVER_MESSAGES.test(e.message)) return true;
+    // AggregateError (e.g. a connect attempt to both ::1 and 127.0.0.1) carries its causes in `errors`.
+    if (Array.isArray(e.errors) && e.errors.some((x) => isDependencyUnavailable(x))) return true;
+    current = e.cause;
+  }
+  return false;
+}
+
+/** The 503 a request gets while a dependency is down (see isDependencyUnavailable). */
+export function dependencyUnavailable(): AppError {
+  return new AppError(
+    'unavailable',
+    'DEPENDENCY_UNAVAILABLE',
+    'The service is briefly unavailable; please try again in a few seconds',
+  );
+}
+
+export interface LoggableError {
+  name: string;
+  code?: string;
+  message: string;
+  stack?: string;
+}
+
+/**
+ * What of an error may reach a log line. Prisma and PostgreSQL messages quote the arguments of
+ * the failing query (emails, names, payout details), so for those only the error's name, code
+ * and the names of the constraint/table/column involved are kept; other errors keep their message.
+ * The stack keeps its frames, with the first line rebuilt from the safe message.
+ */
+export function loggableError(err: unknown): LoggableError {
+  if (!(err instanceof Error)) return { name: typeof err, message: String(err).slice(0, 200) };
+  const e = err as Error & { code?: unknown; constraint?: unknown; table?: unknown; column?: unknown };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const fromDatabase =
+    e.name.startsWith('PrismaClient') ||
+    e.name === 'DriverAdapterError' ||
+    e.name === 'DatabaseError' ||
+    (code !== undefined && /^[0-9A-Z]{5}$/.test(code) && 'severity' in e);
+  let message = e.message;
+  if (fromDatabase) {
+    const where = (['constraint', 'table', 'column'] as const)
+      .filter((k) => typeof e[k] === 'string')
+      .map((k) => `${k} ${String(e[k])}`);
+    message = [`database error${code ? ` ${code}` : ''}`, ...where].join(', ');
+  }
+  const frames = e.stack?.split('\n').filter((line) => /^\s+at /.test(line));
+  return {
+    name: e.name,
+    ...(code ? { code } : {}),
+    message,
+    ...(frames?.length ? { stack: [`${e.name}: ${message}`, ...frames].join('\n') } : {}),
+  };
 }

@@ -1,3 +1,4 @@
+import { redactUrlCredentials } from './logger';
 import type { Logger } from './logger';
 
 /**
@@ -38,6 +39,6 @@ export function onShutdown(logger: Logger, timeoutMs: number, stop: () => Promis
 
 /** Logs and exits on start-up failure (bad configuration, unreachable dependency). */
 export function exitOnStartupError(err: unknown, log: (msg: string) => void = console.error): never {
-  log(err instanceof Error ? err.message : String(err));
+  log(redactUrlCredentials(err instanceof Error ? err.message : String(err)));
   process.exit(1);
 }

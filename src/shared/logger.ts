@@ -1,5 +1,6 @@
 import winston from 'winston';
 import { currentContext } from './context';
+import { loggableError } from './errors';
 
 /**
  * Keys whose values never reach a log line, wherever they appear in a logged object.
@@ -9,9 +10,22 @@ const SECRET_KEY =
   /pass(word)?|secret|token|authorization|cookie|session|api[-_]?key|verif-hash|card|cvv|cvc|expiry|pan$|pin$|otp/i;
 const REDACTED = '[redacted]';
 
+/** `scheme://user:password@host` → `scheme://user:***@host`, anywhere in a text (URLs in errors and settings). */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*):[^\s/?#@]*@/gi, '$1:***@');
+}
+
 export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.includes('://') ? redactUrlCredentials(value) : value;
   if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  if (value instanceof Error) {
+    const e = loggableError(value);
+    return {
+      ...e,
+      message: redactUrlCredentials(e.message),
+      stack: e.stack && redactUrlCredentials(e.stack),
+    };
+  }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
@@ -21,6 +35,8 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 const redactFormat = winston.format((info) => {
+  if (typeof info.message === 'string' && info.message.includes('://'))
+    info.message = redactUrlCredentials(info.message);
   for (const key of Object.keys(info)) {
     if (key === 'level' || key === 'message') continue;
     info[key] = SECRET_KEY.test(key) ? REDACTED : redact(info[key]);

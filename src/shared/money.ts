@@ -75,13 +75,7 @@ export function assertMinorUnits(amountMinor: number): void {
 
 /** Minor units as the exact major-unit decimal text: (150050, 'NGN') → "1500.50"; (5000, 'UGX') → "5000". */
 export function toMajorString(amountMinor: number, currency: string): string {
-  assertMinorUnits(amountMinor);
-  const exponent = minorUnitExponent(currency);
-  const negative = amountMinor < 0;
-  const digits = String(Math.abs(amountMinor)).padStart(exponent + 1, '0');
-  const whole = exponent ? digits.slice(0, -exponent) : digits;
-  const fraction = exponent ? digits.slice(-exponent) : '';
-  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+  return minorToDecimal(amountMinor, minorUnitExponent(currency));
 }
 
 /**
@@ -150,16 +144,76 @@ function expandExponent(text: string): string {
   return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
-/** For people: (150050, 'NGN') → "NGN 1,500.50" (locale-formatted from the exact decimal text). */
-export function formatMoney(amountMinor: number, currency: string, locale = 'en'): string {
-  const exponent = minorUnitExponent(currency);
-  const format = new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency,
-    currencyDisplay: 'code',
-    minimumFractionDigits: exponent,
-    maximumFractionDigits: exponent,
-  });
+/**
+ * Digits after the decimal point of any ISO 4217 currency: ours from the table above, and for a
+ * code we do not take payments in (campaigns may be priced in any currency Intl knows), the
+ * digits Intl (CLDR) gives it, which is how such prices were entered. Throws MoneyError for a
+ * code that is not a currency at all.
+ */
+export function currencyDigits(currency: string): number {
+  if (isCurrencyCode(currency)) return MINOR_UNIT_EXPONENT[currency];
+  let digits: number | undefined;
+  try {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+      .maximumFractionDigits;
+  } catch {
+    throw new MoneyError(`Unknown currency "${currency}"`);
+  }
+  if (digits === undefined) throw new MoneyError(`Unknown currency "${currency}"`);
+  return digits;
+}
+
+/**
+ * Minor units (a safe integer or a bigint, for sums that outgrow 2^53) as exact decimal text with
+ * `digits` places: (150050n, 2) → "1500.50". The point is placed in the digit string.
+ */
+export function minorToDecimal(amountMinor: number | bigint, digits: number): string {
+  if (typeof amountMinor === 'number') assertMinorUnits(amountMinor);
+  const value = BigInt(amountMinor);
+  const negative = value < 0n;
+  const text = (negative ? -value : value).toString().padStart(digits + 1, '0');
+  const whole = digits ? text.slice(0, -digits) : text;
+  const fraction = digits ? `.${text.slice(-digits)}` : '';
+  return `${negative ? '-' : ''}${whole}${fraction}`;
+}
+
+export interface FormatMoneyOptions {
+  /**
+   * 'symbol' (default, for buyers: "₦5,000.00", "$0.05", "UGX 5,000" where a currency has no
+   * symbol of its own) or 'code' ("NGN 5,000.00", unambiguous between dollars, for staff).
+   */
+  display?: 'symbol' | 'code';
+  locale?: string;
+}
+
+// An Intl.NumberFormat costs more to build than to use: one per (locale, currency, display).
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * The one formatter for money shown to people (pages, PDFs, emails): (500000, 'NGN') →
+ * "₦5,000.00", (5000, 'UGX') → "UGX 5,000". Exact for any amount: Intl is handed the decimal
+ * text of the integer minor units, never a float made by dividing by a power of ten, so
+ * 9007199254740993n kobo prints every digit.
+ */
+export function formatMoney(
+  amountMinor: number | bigint,
+  currency: string,
+  options: FormatMoneyOptions = {},
+): string {
+  const { display = 'symbol', locale = 'en' } = options;
+  const digits = currencyDigits(currency);
+  const key = `${locale}|${currency}|${display}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      currencyDisplay: display === 'code' ? 'code' : 'narrowSymbol',
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    moneyFormats.set(key, format);
+  }
   // Intl formats decimal strings exactly (ECMA-402 NumberFormat v3), no float in between.
-  return format.format(toMajorString(amountMinor, currency) as Intl.StringNumericLiteral);
+  return format.format(minorToDecimal(amountMinor, digits) as Intl.StringNumericLiteral);
 }

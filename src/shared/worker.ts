@@ -1,6 +1,6 @@
 import { getConfig, loadDotEnv } from './config';
 import { exitOnStartupError, onShutdown } from './lifecycle';
-import { startConsumer, type ConsumerSpec, type RunningConsumer } from './messaging/consumer';
+import { consumerDeps, startConsumer, type ConsumerSpec, type RunningConsumer } from './messaging/consumer';
 import { createPlatform, type Platform } from './platform';
 
 export interface PeriodicJob {
@@ -11,7 +11,7 @@ export interface PeriodicJob {
 
 export interface WorkerDefinition {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  consumers?: Array<ConsumerSpec<any>>;
+  consumers?: Array<ConsumerSpec<any, any>>;
   jobs?: PeriodicJob[];
   close?(): Promise<void>;
 }
@@ -28,15 +28,9 @@ export interface RunningWorker {
  * SKIP LOCKED (they all do). stop() stops timers, waits for running jobs, closes consumers.
  */
 export function startWorker(platform: Platform, def: WorkerDefinition): RunningWorker {
-  const { config, logger } = platform;
-  const deps = {
-    prisma: platform.prisma,
-    broker: platform.broker,
-    logger,
-    counters: platform.counters,
-    maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
-    retryBaseMs: config.CONSUMER_RETRY_BASE_MS,
-  };
+  const { logger } = platform;
+  // The one place consumer settings come from (AMQP_PREFETCH included).
+  const deps = consumerDeps(platform);
   const consumers = (def.consumers ?? []).map((spec) => startConsumer(deps, spec));
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<Promise<unknown>>();

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import { takeFlash } from '../shared/http/session';
+import { currencyDigits, formatMoney } from '../shared/money';
 
 const eta = new Eta({
   views: path.join(__dirname, 'views'),
@@ -11,11 +12,13 @@ const eta = new Eta({
 
 /** Formatting helpers every template gets as `it.fmt`. */
 export const fmt = {
-  /** Integer minor units → "₦12,500.00" using the currency's own number of decimals. */
+  /** Integer minor units → "₦12,500.00" (src/shared/money.ts: exact, the currency's own decimals). */
   money(minor: number, currency: string): string {
-    const nf = new Intl.NumberFormat('en', { style: 'currency', currency });
-    const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
-    return nf.format(minor / 10 ** digits);
+    return formatMoney(minor, currency);
+  },
+  /** The currency's decimals, for pages whose scripts format totals (static/js/money.js). */
+  currencyDigits(currency: string): number {
+    return currencyDigits(currency);
   },
   /** A time shown in the campaign's own time zone. */
   date(iso: string | null, timeZone = 'UTC'): string {

@@ -44,7 +44,7 @@ describe('bookings API (signed in through the real sign-in)', () => {
       memberships: [],
     };
     sale = await createSale(
-      { prisma: env.platform.prisma, clock: fixedClock(new Date()) },
+      { ...env.platform, clock: fixedClock(new Date()) },
       {
         seller: sellerActor,
         campaign: { maxTicketsPerCustomer: 20 },

@@ -20,7 +20,7 @@ describe('checkout pages (signed out)', () => {
 
   it('when a visitor opens a campaign on sale, then the ticket table has quantity inputs, a total and a reserve button asking to sign in', async () => {
     const s = await createSale(
-      { prisma: platform.prisma, clock: fixedClock(new Date()) },
+      { ...platform, clock: fixedClock(new Date()) },
       { types: [{ name: 'Early bird', priceMinor: 150_000, capacity: 20, maxPerOrder: 6 }] },
     );
     const res = await request(app.url).get(`/campaigns/${s.campaign.slug}`).expect(200);

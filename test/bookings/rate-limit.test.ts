@@ -15,7 +15,7 @@ describe('reservation rate limit', () => {
 
   it('when one buyer sends more reservations than allowed per window, then 429 RATE_LIMITED with Retry-After, per user', async () => {
     const s = await createSale(
-      { prisma: env.platform.prisma, clock: fixedClock(new Date()) },
+      { ...env.platform, clock: fixedClock(new Date()) },
       { campaign: { maxTicketsPerCustomer: 100 } },
     );
     const body = {

@@ -38,7 +38,7 @@ describe('reservations across two web processes', () => {
 
   it('when 500 reservations from 200 signed-in users hit a capacity-100 type at once, then exactly 100 are held, every other one is SOLD_OUT and none fails', async () => {
     const s = await createSale(
-      { prisma: platform.prisma, clock: fixedClock(new Date()) },
+      { ...platform, clock: fixedClock(new Date()) },
       { campaign: { maxTicketsPerCustomer: 10 }, types: [{ capacity: 100, name: 'Last call' }] },
     );
     const ticketTypeId = s.types[0]!.id;

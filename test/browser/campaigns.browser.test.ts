@@ -1,7 +1,6 @@
 import type { BrowserContext } from 'playwright-core';
-import { launchBrowser, useSession, type TestBrowser } from '../support/browser';
-import { makeSeller, signIn, startAuthApp, type AuthTestEnv } from '../support/auth';
-import { resetDatabase } from '../support/platform';
+import { startBrowserApp, useSession, type TestBrowser } from '../support/browser';
+import { makeSeller, signIn, type AuthTestEnv } from '../support/auth';
 
 /** Gives a Chromium page the session of a user signed in over HTTP (sign-in itself has its own browser test). */
 describe('campaigns in a browser', () => {
@@ -10,10 +9,7 @@ describe('campaigns in a browser', () => {
   let context: BrowserContext;
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
-    browser = await launchBrowser();
-    context = await browser.newContext(env.url);
+    ({ env, browser, context } = await startBrowserApp());
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,10 +1,9 @@
 import crypto from 'node:crypto';
 import type { BrowserContext } from 'playwright-core';
 import { fixedClock } from '../../src/shared/clock';
-import { launchBrowser, useSession, type TestBrowser } from '../support/browser';
-import { signIn, startAuthApp, type AuthTestEnv } from '../support/auth';
+import { startBrowserApp, useSession, type TestBrowser } from '../support/browser';
+import { signIn, type AuthTestEnv } from '../support/auth';
 import { expectInventoryInvariant } from '../support/inventory-invariant';
-import { resetDatabase } from '../support/platform';
 import { createSale, type Sale } from '../support/sale';
 
 describe('checkout in a browser', () => {
@@ -14,12 +13,9 @@ describe('checkout in a browser', () => {
   let sale: Sale;
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
-    browser = await launchBrowser();
-    context = await browser.newContext(env.url);
+    ({ env, browser, context } = await startBrowserApp());
     sale = await createSale(
-      { prisma: env.platform.prisma, clock: fixedClock(new Date()) },
+      { ...env.platform, clock: fixedClock(new Date()) },
       {
         campaign: { title: 'Checkout Night' },
         types: [

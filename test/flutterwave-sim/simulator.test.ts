@@ -342,7 +342,7 @@ describe('Flutterwave simulator', () => {
         await checkout(ref);
         await sim.pay(ref);
       }
-      await new Promise((r) => setTimeout(r, 50));
+      // Each pay() has recorded its webhook by the time it resolves: held ones are the real state.
       expect(hooks()).toHaveLength(0);
       expect(sim.webhooks().every((w) => w.state === 'held')).toBe(true);
       await sim.releaseWebhooks('reverse');
@@ -511,6 +511,136 @@ describe('Flutterwave simulator', () => {
         webhooks: unknown[];
       };
       expect(state).toMatchObject({ transactions: [], webhooks: [] });
+    });
+  });
+
+  describe('as Flutterwave really behaves (set per test)', () => {
+    const data = async <T>(res: Response) => ((await res.json()) as { data: T }).data;
+
+    it('when refunds are answered pending, then the refund reads back pending until the set reads, then completed; GET /v3/refunds lists it by day and page', async () => {
+      await checkout('tx-pending');
+      const { transactionId } = await sim.pay('tx-pending');
+      expect((await control('/refunds/answer', { status: 'pending', polls: 2 })).status).toBe(204);
+      const refund = await data<{ id: number; status: string }>(
+        await api(`/v3/transactions/${transactionId}/refund`, { body: { comments: 'x' } }),
+      );
+      expect(refund.status).toBe('pending');
+      expect((await data<{ status: string }>(await api(`/v3/refunds/${refund.id}`))).status).toBe('pending');
+      expect((await data<{ status: string }>(await api(`/v3/refunds/${refund.id}`))).status).toBe(
+        'completed',
+      );
+      expect((await data<{ status: string }>(await api(`/v3/refunds/${refund.id}`))).status).toBe(
+        'completed',
+      );
+      const today = new Date().toISOString().slice(0, 10);
+      const page1 = await data<Array<{ id: number; tx_id: number }>>(
+        await api(`/v3/refunds?from=${today}&to=${today}&page=1`),
+      );
+      expect(page1).toEqual([expect.objectContaining({ id: refund.id, tx_id: transactionId })]);
+      expect(await data(await api(`/v3/refunds?from=${today}&to=${today}&page=2`))).toEqual([]);
+      expect(await data(await api('/v3/refunds?from=2000-01-01&to=2000-01-02&page=1'))).toEqual([]);
+      expect((await api('/v3/refunds/999')).status).toBe(404);
+    });
+
+    it('when a refund is answered failed, then 200 with status failed and no money moves (a full refund still works after)', async () => {
+      await checkout('tx-refund-failed');
+      const { transactionId } = await sim.pay('tx-refund-failed');
+      sim.answerRefunds({ status: 'failed' });
+      const failed = await data<{ status: string }>(
+        await api(`/v3/transactions/${transactionId}/refund`, { body: {} }),
+      );
+      expect(failed.status).toBe('failed');
+      const again = await data<{ status: string; amount_refunded: number }>(
+        await api(`/v3/transactions/${transactionId}/refund`, { body: {} }),
+      );
+      expect(again).toMatchObject({ status: 'completed', amount_refunded: 2500 });
+    });
+
+    it('when set to accept repeat charges, then a paid tx_ref can be charged again: two successful transactions, two webhooks', async () => {
+      await checkout('tx-twice');
+      expect((await control('/charges/repeat', { tx_ref: 'tx-twice' })).status).toBe(204);
+      const first = await sim.pay('tx-twice');
+      await checkout('tx-twice'); // a second tab re-initialises the paid tx_ref
+      const second = await sim.pay('tx-twice');
+      expect(second.transactionId).not.toBe(first.transactionId);
+      expect(
+        sim
+          .transactions()
+          .filter((t) => t.tx_ref === 'tx-twice')
+          .map((t) => t.status),
+      ).toEqual(['successful', 'successful']);
+      await eventually(() => chargeHooks().length === 2);
+      // Without it, the same tx_ref is not charged twice.
+      await checkout('tx-once');
+      const once = await sim.pay('tx-once');
+      expect((await sim.pay('tx-once')).transactionId).toBe(once.transactionId);
+    });
+
+    it('when set to answer the oldest attempt by reference, then verify_by_reference returns the declined try while verify by id has the success', async () => {
+      await checkout('tx-attempts');
+      await sim.pay('tx-attempts', { status: 'failed' });
+      const paid = await sim.pay('tx-attempts');
+      const byRef = () => api('/v3/transactions/verify_by_reference?tx_ref=tx-attempts');
+      expect((await data<{ status: string }>(await byRef())).status).toBe('successful');
+      await control('/verification/by-reference', { tx_ref: 'tx-attempts', returns: 'oldest' });
+      expect((await data<{ status: string }>(await byRef())).status).toBe('failed');
+      expect(
+        (await data<{ status: string }>(await api(`/v3/transactions/${paid.transactionId}/verify`))).status,
+      ).toBe('successful');
+    });
+
+    it('when set to the legacy webhook shape (or both), then the charge is POSTed as the older top-level body (or once in each shape)', async () => {
+      await control('/webhooks/shape', { shape: 'legacy' });
+      await checkout('tx-legacy');
+      const paid = await sim.pay('tx-legacy');
+      await eventually(() => hooks().length === 1);
+      const body = hooks()[0]!.body as Record<string, unknown>;
+      expect(body).toMatchObject({
+        id: paid.transactionId,
+        txRef: 'tx-legacy',
+        status: 'successful',
+        amount: 2500,
+        currency: 'NGN',
+        'event.type': 'CARD_TRANSACTION',
+      });
+      expect(body).not.toHaveProperty('event');
+      expect(body).not.toHaveProperty('data');
+      expect(hooks()[0]!.headers['verif-hash']).toBe(SECRET_HASH);
+
+      sim.setChargeWebhookShape('both');
+      await checkout('tx-both');
+      await sim.pay('tx-both');
+      await eventually(() => hooks().length === 3);
+      expect(
+        hooks()
+          .slice(1)
+          .map((h) => ('event' in (h.body as object) ? 'current' : 'legacy')),
+      ).toEqual(['current', 'legacy']);
+    });
+
+    it('when the customer gave no phone number, then verify says "N/A"', async () => {
+      await api('/v3/payments', {
+        body: {
+          tx_ref: 'tx-nophone',
+          amount: 100,
+          currency: 'NGN',
+          redirect_url: `${merchant.url}/return`,
+          customer: { email: 'nophone@example.com' },
+        },
+      });
+      const { transactionId } = await sim.pay('tx-nophone');
+      const tx = await data<{ customer: { phone_number: string } }>(
+        await api(`/v3/transactions/${transactionId}/verify`),
+      );
+      expect(tx.customer.phone_number).toBe('N/A');
+    });
+
+    it('when an answer is set to be lost, then the request is processed but the caller gets no answer', async () => {
+      await checkout('tx-lost');
+      const { transactionId } = await sim.pay('tx-lost');
+      await control('/faults', { path: '/refund', method: 'POST', lose_answer: true });
+      await expect(api(`/v3/transactions/${transactionId}/refund`, { body: {} })).rejects.toThrow();
+      expect(sim.refunds()).toEqual([expect.objectContaining({ tx_id: transactionId, status: 'completed' })]);
     });
   });
 });

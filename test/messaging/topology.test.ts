@@ -4,6 +4,12 @@ import { systemClock } from '../../src/shared/clock';
 import { startWorker } from '../../src/shared/worker';
 import type { Platform } from '../../src/shared/platform';
 import { createTestPlatform, waitFor } from '../support/platform';
+import { createModules } from '../../src/modules/container';
+import { paymentsWorker } from '../../workers/payments/handler';
+import { createMailer } from '../../src/shared/mailer';
+import { emailConsumers } from '../../workers/email/handler';
+import { liveCountersConsumer } from '../../workers/realtime/handler';
+import { ticketsConsumers } from '../../workers/tickets/handler';
 import { platformTopology } from '../../workers/topology';
 
 describe('consumer topology', () => {
@@ -42,11 +48,31 @@ describe('consumer topology', () => {
   });
 
   it('when the platform topology is built, then it names every worker queue with its bindings', () => {
-    const topology = platformTopology(platform);
+    const topology = platformTopology();
     const names = topology.map((q) => q.name);
     expect(names).toEqual(expect.arrayContaining(['tickets.issue', 'campaigns.live-counters']));
     expect(new Set(names).size).toBe(names.length);
     expect(topology.find((q) => q.name === 'tickets.issue')?.events).toContain('booking.confirmed');
     expect(topology.every((q) => q.events.length > 0)).toBe(true);
+  });
+
+  it('when the workers build their consumers, then each consumes exactly a queue the topology declares, with the same bindings', async () => {
+    const mailer = createMailer(platform.config);
+    try {
+      const modules = createModules(platform, { mailer });
+      const specs = [
+        ...ticketsConsumers(modules),
+        ...emailConsumers(platform, modules),
+        ...(paymentsWorker(platform, modules.payments).consumers ?? []),
+        liveCountersConsumer(platform),
+      ];
+      const asDeclared = (qs: Array<{ name: string; events: readonly string[] }>) =>
+        qs
+          .map((q) => ({ name: q.name, events: [...q.events].sort() }))
+          .sort((a, b) => a.name.localeCompare(b.name));
+      expect(asDeclared(specs)).toEqual(asDeclared(platformTopology()));
+    } finally {
+      mailer.close();
+    }
   });
 });

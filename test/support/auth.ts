@@ -6,7 +6,7 @@ import type { Config } from '../../src/shared/config';
 import { createLogger } from '../../src/shared/logger';
 import { createPlatform, type Platform } from '../../src/shared/platform';
 import { createOidcProvider, type OidcProvider } from '../../tools/oidc-provider/provider';
-import { startApp, testConfig, type RunningApp } from './platform';
+import { resetDatabase, startApp, testConfig, type RunningApp } from './platform';
 
 /**
  * Sign-in for tests, through the real path: the app's Google strategy talks to our local
@@ -258,6 +258,24 @@ export async function makeSeller(
   if (approved.status !== 200)
     throw new Error(`approve answered ${approved.status}: ${JSON.stringify(approved.body)}`);
   return Object.assign(user, { applicationId });
+}
+
+/** startAuthApp on an emptied database: how most HTTP test files begin. */
+export async function startFreshAuthApp(opts: StartAuthAppOptions = {}): Promise<AuthTestEnv> {
+  const env = await startAuthApp(opts);
+  await resetDatabase(env.platform);
+  return env;
+}
+
+/** startFreshAuthApp with a signed-in platform admin and one seller that admin approved. */
+export async function startSellerApp(
+  sellerEmail: string,
+  seller: { name?: string } = {},
+  opts: StartAuthAppOptions = {},
+): Promise<{ env: AuthTestEnv; admin: TestSession; seller: TestSession & { applicationId: string } }> {
+  const env = await startFreshAuthApp(opts);
+  const admin = await signInAdmin(env);
+  return { env, admin, seller: await makeSeller(env, sellerEmail, { ...seller, admin }) };
 }
 
 /**

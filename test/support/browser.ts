@@ -8,6 +8,7 @@ import {
   type BrowserContextOptions,
   type Page,
 } from 'playwright-core';
+import { startFreshAuthApp, type AuthTestEnv, type StartAuthAppOptions } from './auth';
 
 /**
  * Browser tests drive Debian's Chromium through playwright-core (never `npx playwright
@@ -120,4 +121,16 @@ export async function launchBrowser(opts: { args?: string[] } = {}): Promise<Tes
 export async function useSession(page: Page, url: string, session: { cookie: string }): Promise<void> {
   const [name, value] = session.cookie.split(';')[0]!.split('=');
   await page.context().addCookies([{ name: name!, value: value!, url }]);
+}
+
+/**
+ * How the page tests begin: the app on an emptied database, Chromium, and one context on the
+ * app (close the browser, then env, in afterAll).
+ */
+export async function startBrowserApp(
+  opts: StartAuthAppOptions = {},
+): Promise<{ env: AuthTestEnv; browser: TestBrowser; context: BrowserContext }> {
+  const env = await startFreshAuthApp(opts);
+  const browser = await launchBrowser();
+  return { env, browser, context: await browser.newContext(env.url) };
 }

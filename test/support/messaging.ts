@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { AsyncMessage } from 'rabbitmq-client';
 import type { Broker } from '../../src/shared/messaging/broker';
 import { consumerDeps as platformConsumerDeps, type ConsumerDeps } from '../../src/shared/messaging/consumer';
@@ -26,6 +27,14 @@ export interface Tap {
   /** Every message the tap has received, in order (raw deliveries, no de-duplication). */
   messages: AsyncMessage[];
   ids(): string[];
+  /**
+   * Resolves once every message RabbitMQ had routed to the tap's queue before this call has
+   * reached the tap: a confirmed marker goes to the tap's own routing key and the tap waits for
+   * it. A queue delivers in order, so "nothing more arrived" is then a fact, not a sleep's hope.
+   * Only messages whose publish was confirmed before the call are covered (the relay marks a row
+   * published after its confirm). The marker is not kept in `messages`.
+   */
+  settle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,14 +44,22 @@ export interface Tap {
  */
 export async function tapEvents(broker: Broker, queue: string, routingKeys: string[]): Promise<Tap> {
   const messages: AsyncMessage[] = [];
+  const markerKey = `test-tap-marker.${queue}`;
+  const markers = new Map<string, () => void>();
   const consumer = broker.connection.createConsumer(
     {
       queue,
       queueOptions: { exclusive: true, autoDelete: true },
       exchanges: [{ exchange: broker.exchange, type: 'topic', durable: true }],
-      queueBindings: routingKeys.map((routingKey) => ({ exchange: broker.exchange, routingKey, queue })),
+      queueBindings: [...routingKeys, markerKey].map((routingKey) => ({
+        exchange: broker.exchange,
+        routingKey,
+        queue,
+      })),
     },
     (msg) => {
+      const marker = msg.routingKey === markerKey ? markers.get(String(msg.messageId)) : undefined;
+      if (marker) return marker();
       messages.push(msg);
     },
   );
@@ -53,6 +70,24 @@ export async function tapEvents(broker: Broker, queue: string, routingKeys: stri
   return {
     messages,
     ids: () => messages.map((m) => String(m.messageId)),
+    async settle(timeoutMs = 10_000) {
+      const id = crypto.randomUUID();
+      let timer: NodeJS.Timeout | undefined;
+      const arrived = new Promise<void>((resolve, reject) => {
+        markers.set(id, resolve);
+        timer = setTimeout(
+          () => reject(new Error(`tap ${queue}: marker not back in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+      try {
+        await broker.publisher.send({ exchange: broker.exchange, routingKey: markerKey, messageId: id }, {});
+        await arrived;
+      } finally {
+        clearTimeout(timer);
+        markers.delete(id);
+      }
+    },
     close: () => consumer.close(),
   };
 }

@@ -1,19 +1,23 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Connection } from 'rabbitmq-client';
-import { liveCountersConsumer } from '../../src/modules/campaigns';
-import {
-  paymentsServiceFor,
-  paymentsWorker,
-  WEBHOOK_PATH,
-  type PaymentsService,
-} from '../../src/modules/payments';
+import { createModules } from '../../src/modules/container';
+import { WEBHOOK_PATH, type PaymentsService } from '../../src/modules/payments';
 import { fixedClock } from '../../src/shared/clock';
 import type { Config } from '../../src/shared/config';
 import type { Actor } from '../../src/shared/http/authorize';
 import { createLogger } from '../../src/shared/logger';
+import { createMailer } from '../../src/shared/mailer';
+import { LocalStorage } from '../../src/shared/storage';
+import { emailConsumers } from '../../workers/email/handler';
+import { startLocalSmtp, type LocalSmtp } from './smtp-server';
+import { EMAIL_QUEUES } from './tickets-env';
 import type { OutboxRelay } from '../../src/shared/messaging/relay';
 import { createPlatform, type Platform } from '../../src/shared/platform';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
+import { liveCountersConsumer } from '../../workers/realtime/handler';
 import {
   createFlutterwaveSimulator,
   type FlutterwaveSimulator,
@@ -23,6 +27,7 @@ import { makeSeller, signIn, startAuthApp, type AuthTestEnv, type TestSession } 
 import { resetDatabase, waitFor } from './platform';
 import { createSale, type Sale } from './sale';
 import { createRelay } from './messaging';
+import { paymentsWorker } from '../../workers/payments/handler';
 
 /**
  * The payment flows end to end, in one test process: the app (real sign-in, real routes), the
@@ -57,6 +62,8 @@ export interface PaymentsTestEnv {
   seller: TestSession & { applicationId: string };
   sellerActor: Actor;
   url: string;
+  /** The SMTP server the email worker sends to (only with `email: true`). */
+  smtp: LocalSmtp | null;
   close(): Promise<void>;
 }
 
@@ -66,6 +73,8 @@ export interface PaymentsEnvOptions {
   /** Run the payments worker's consumers in-process (default true). */
   startWorker?: boolean;
   sim?: Partial<FlutterwaveSimulatorOptions>;
+  /** Also run the email worker's consumers, sending to a local SMTP server (env.smtp). */
+  email?: boolean;
 }
 
 /** Waits until RabbitMQ has every queue (declared by the consumers), so no event is published into the void. */
@@ -88,6 +97,8 @@ export async function startPaymentsEnv(opts: PaymentsEnvOptions = {}): Promise<P
   const clock = fixedClock(new Date());
   const sim = createFlutterwaveSimulator({ ...FLW_TEST_KEYS_SIM, webhookRetryDelayMs: 100, ...opts.sim });
   await sim.start();
+  const smtp = opts.email ? await startLocalSmtp() : null;
+  const storageDir = opts.email ? fs.mkdtempSync(path.join(os.tmpdir(), 'payments-mail-')) : null;
   const env = await startAuthApp({
     clock,
     realtime: opts.realtime,
@@ -98,6 +109,9 @@ export async function startPaymentsEnv(opts: PaymentsEnvOptions = {}): Promise<P
       FLUTTERWAVE_RETRY_BASE_MS: '20',
       PAYMENT_VERIFY_COOLDOWN_SECONDS: '0',
       PAYMENT_RATE_LIMIT_MAX: '100000',
+      ...(smtp && storageDir
+        ? { SMTP_URL: smtp.url, STORAGE_DIR: storageDir, MAIL_FROM: 'Tikiti <no-reply@payments.test>' }
+        : {}),
       ...opts.overrides,
     },
   });
@@ -109,14 +123,23 @@ export async function startPaymentsEnv(opts: PaymentsEnvOptions = {}): Promise<P
     logger: createLogger({ level: env.platform.config.LOG_LEVEL, service: 'payments-worker' }),
     clock,
   });
-  const payments = paymentsServiceFor(worker);
+  const { payments } = createModules(worker);
   let running: RunningWorker | null = null;
+  const mailer = smtp ? createMailer(worker.config) : null;
   if (opts.startWorker !== false) {
     // Consumers only: tests run the reconciliation job themselves, at the time they choose.
+    const email =
+      mailer && storageDir
+        ? emailConsumers(worker, createModules(worker, { mailer, storage: new LocalStorage(storageDir) }))
+        : [];
     running = startWorker(worker, {
-      consumers: [...(paymentsWorker(worker, payments).consumers ?? []), liveCountersConsumer(worker)],
+      consumers: [
+        ...(paymentsWorker(worker, payments).consumers ?? []),
+        liveCountersConsumer(worker),
+        ...email,
+      ],
     });
-    await waitForQueues(worker.broker.connection, QUEUES);
+    await waitForQueues(worker.broker.connection, [...QUEUES, ...(email.length ? EMAIL_QUEUES : [])]);
   }
   const relay = createRelay(worker);
   relay.start();
@@ -140,12 +163,16 @@ export async function startPaymentsEnv(opts: PaymentsEnvOptions = {}): Promise<P
     seller,
     sellerActor,
     url: env.url,
+    smtp,
     async close() {
       await relay.stop();
       await running?.stop();
+      mailer?.close();
       await sim.close();
       await env.close();
       await worker.close();
+      await smtp?.close();
+      if (storageDir) fs.rmSync(storageDir, { recursive: true, force: true });
     },
   };
 }
@@ -160,7 +187,7 @@ export function saleFor(
   t: PaymentsTestEnv,
   opts: { campaign?: Record<string, unknown>; types?: Array<Record<string, unknown>> } = {},
 ): Promise<Sale> {
-  return createSale({ prisma: t.env.platform.prisma, clock: t.clock }, { seller: t.sellerActor, ...opts });
+  return createSale({ ...t.env.platform, clock: t.clock }, { seller: t.sellerActor, ...opts });
 }
 
 export interface BookingBody {

@@ -16,6 +16,7 @@ export const productionSecrets = {
   FLUTTERWAVE_SECRET_KEY: 'FLWSECK-live-0123456789abcdef-X',
   FLUTTERWAVE_PUBLIC_KEY: 'FLWPUBK-live-0123456789abcdef-X',
   FLUTTERWAVE_SECRET_HASH: 'a-webhook-hash-of-our-own-choosing',
+  METRICS_TOKEN: 'a-metrics-scrape-token-of-our-own',
 } as const;
 
 /** A complete production environment with external service URLs. */

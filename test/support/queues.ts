@@ -1,4 +1,5 @@
 import type { Broker } from '../../src/shared/messaging/broker';
+import { retryDelayMs } from '../../src/shared/messaging/consumer';
 import { waitFor } from './platform';
 
 /**
@@ -26,4 +27,29 @@ export async function queueState(
 ): Promise<{ messageCount: number; consumerCount: number }> {
   const ok = await broker.connection.queueDeclare({ queue, passive: true });
   return { messageCount: ok.messageCount, consumerCount: ok.consumerCount };
+}
+
+/** A consumer's work queue and its delay queues (named as startConsumer names them). */
+export function consumerQueues(name: string, retryBaseMs: number, maxAttempts: number): string[] {
+  const retries = Array.from(
+    { length: maxAttempts - 1 },
+    (_, i) => `${name}.retry.${retryDelayMs(retryBaseMs, i + 1)}ms`,
+  );
+  return [name, ...retries];
+}
+
+/**
+ * Closes a consumer (its in-flight handlers finish, what it held unacked goes back to its queue)
+ * and answers how many messages still wait in `queues`. 0 means no further delivery can come:
+ * the fact a sleep-then-count only hopes for.
+ */
+export async function closeAndCountLeft(
+  consumer: { close(): Promise<void> },
+  broker: Broker,
+  queues: string[],
+): Promise<number> {
+  await consumer.close();
+  let left = 0;
+  for (const queue of queues) left += (await queueState(broker, queue)).messageCount;
+  return left;
 }

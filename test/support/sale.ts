@@ -1,12 +1,11 @@
-import type { Clock } from '../../src/shared/clock';
-import type { Db } from '../../src/shared/db';
 import type { Actor } from '../../src/shared/http/authorize';
-import {
-  createCampaignsService,
-  type CampaignInput,
-  type CampaignRecord,
-  type TicketTypeInput,
-  type TicketTypeRecord,
+import { createModules } from '../../src/modules/container';
+import type { Platform } from '../../src/shared/platform';
+import type {
+  CampaignInput,
+  CampaignRecord,
+  TicketTypeInput,
+  TicketTypeRecord,
 } from '../../src/modules/campaigns';
 import { campaignBody, sellerActor, ticketTypeBody } from './factories';
 
@@ -17,14 +16,16 @@ export interface Sale {
 }
 
 /**
- * An ACTIVE campaign on sale now, made through the campaigns service (its real rules), with
- * the given ticket types (default: one "Regular" type of capacity 100).
+ * An ACTIVE campaign on sale now, made through the campaigns service of the container (its real
+ * rules: publication gives it its signing key), with the given ticket types (default: one
+ * "Regular" type of capacity 100). `platform` carries the clock the campaign is dated by.
  */
 export async function createSale(
-  deps: { prisma: Db; clock: Clock },
+  platform: Platform,
   opts: { campaign?: Record<string, unknown>; types?: Array<Record<string, unknown>>; seller?: Actor } = {},
 ): Promise<Sale> {
-  const service = createCampaignsService(deps);
+  const deps = platform;
+  const service = createModules(platform).campaigns;
   const seller = opts.seller ?? sellerActor();
   const draft = await service.createCampaign(
     seller,

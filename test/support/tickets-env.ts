@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createModules } from '../../src/modules/container';
 import type { Config } from '../../src/shared/config';
 import { createMailer, type Mailer } from '../../src/shared/mailer';
 import type { OutboxRelay } from '../../src/shared/messaging/relay';
 import type { Platform } from '../../src/shared/platform';
 import { LocalStorage } from '../../src/shared/storage';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
-import { emailConsumers } from '../../workers/email/handler';
-import { ticketsConsumers } from '../../workers/tickets/handler';
+import { EmailQueues, emailConsumers } from '../../workers/email/handler';
+import { PRESENTATION_CACHE_MS, TicketsQueues, ticketsConsumers } from '../../workers/tickets/handler';
 import { startAuthApp, type AuthTestEnv } from './auth';
 import { campaignBody, json, ticketTypeBody } from './factories';
 import { createTestPlatform, resetDatabase } from './platform';
@@ -19,16 +20,8 @@ import { createRelay } from './messaging';
 
 type Overrides = Partial<Record<keyof Config, string>>;
 
-export const TICKETS_QUEUES = ['tickets.issue', 'tickets.revoke'];
-export const EMAIL_QUEUES = [
-  'email.tickets',
-  'email.booking-expired',
-  'email.refund-completed',
-  'email.payment-flagged',
-  'email.refund-failed',
-  'email.admin-review',
-  'email.seller-application',
-];
+export const TICKETS_QUEUES = Object.values(TicketsQueues).map((q) => q.name);
+export const EMAIL_QUEUES = Object.values(EmailQueues).map((q) => q.name);
 
 export interface TicketsTestEnv extends AuthTestEnv {
   smtp: LocalSmtp;
@@ -67,9 +60,13 @@ export async function startTicketsEnv(
   const storage = new LocalStorage(storageDir);
   const mailer = createMailer(workers.config);
   const kinds = opts.workers ?? ['tickets', 'email'];
+  // Each worker builds its own container, as its own process would (the tickets worker with its
+  // presentation cache, the email worker with its mailer).
   const consumers = [
-    ...(kinds.includes('tickets') ? ticketsConsumers(workers, storage) : []),
-    ...(kinds.includes('email') ? emailConsumers(workers, { mailer, storage }) : []),
+    ...(kinds.includes('tickets')
+      ? ticketsConsumers(createModules(workers, { storage, presentationCacheMs: PRESENTATION_CACHE_MS }))
+      : []),
+    ...(kinds.includes('email') ? emailConsumers(workers, createModules(workers, { storage, mailer })) : []),
   ];
   const running = consumers.length ? startWorker(workers, { consumers }) : undefined;
   await waitForConsumers(workers.broker, [

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { createBookingsService } from '../../src/modules/bookings';
+import { createModules } from '../../src/modules/container';
 import { bookingTicketsFileKey, verifyTicketQr, type VerificationKey } from '../../src/modules/tickets';
 import { fixedClock } from '../../src/shared/clock';
 import { createEvent, type DomainEvent } from '../../src/shared/messaging/events';
@@ -315,7 +315,15 @@ describe('issuance and email', () => {
         },
       }),
     ).toBe(1);
-    await new Promise((r) => setTimeout(r, 500));
+    // A second email could only come from an event for the email worker: every outbox row is
+    // published and nothing waits in its queue, so none is on its way.
+    await waitFor(
+      async () =>
+        (await env.workers.prisma.outboxMessage.count({ where: { publishedAt: null } })) === 0 &&
+        (await queueState(env.workers.broker, 'email.tickets')).messageCount === 0,
+      15_000,
+      'the outbox and the email queue to be drained',
+    );
     expect(mailsTo(buyer.email)).toHaveLength(1);
   });
 
@@ -514,7 +522,7 @@ describe('revocation', () => {
       .expect(304);
 
     // What the payments module does once the money went back.
-    const bookings = createBookingsService(env.platform);
+    const bookings = createModules(env.platform).bookings;
     await bookings.refundBooking(undefined, booking.id);
     const refund = createEvent(
       'refund.completed',
@@ -574,7 +582,7 @@ describe('revocation', () => {
     const booking = await bookPaid(buyer);
     expect(booking.status).toBe('PENDING');
     const later = fixedClock(new Date(Date.now() + 16 * 60_000));
-    const bookings = createBookingsService({ ...env.platform, clock: later });
+    const bookings = createModules({ ...env.platform, clock: later }).bookings;
     expect(await bookings.expireDueBookings()).toBeGreaterThanOrEqual(1);
     const mail = (await waitFor(() => mailsTo(buyer.email)[0], 15_000, 'the expiry email'))!;
     const parsed = parseMime(mail.raw);

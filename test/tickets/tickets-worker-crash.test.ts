@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createBookingsService } from '../../src/modules/bookings';
+import { createModules } from '../../src/modules/container';
 import { bookingTicketsFileKey } from '../../src/modules/tickets';
 import { fixedClock } from '../../src/shared/clock';
 import type { OutboxRelay } from '../../src/shared/messaging/relay';
@@ -52,7 +52,7 @@ function filesUnder(dir: string): string[] {
 it('when the tickets worker is killed mid-render, then the job completes on redelivery with the tickets once and one file', async () => {
   const clock = fixedClock(new Date());
   const sale = await createSale(
-    { prisma: platform.prisma, clock },
+    { ...platform, clock },
     {
       campaign: { maxTicketsPerCustomer: 1000 },
       types: [{ name: 'Free', priceMinor: 0, capacity: 5000, maxPerOrder: 1000 }],
@@ -64,7 +64,7 @@ it('when the tickets worker is killed mid-render, then the job completes on rede
   await waitForConsumers(platform.broker, ['tickets.issue']);
   relay.start();
 
-  const bookings = createBookingsService({ ...platform, clock });
+  const bookings = createModules({ ...platform, clock }).bookings;
   const reserved = await bookings.reserveBooking(actor(), crypto.randomUUID(), {
     campaignId: sale.campaign.id,
     items: [{ ticketTypeId: sale.types[0]!.id, quantity: TICKETS }],

@@ -3,7 +3,8 @@ import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import { createBookingsService } from '../../src/modules/bookings';
 import { generateSigningKeyPair, signTicketPayload, toQrText } from '../../src/modules/tickets';
-import { deviceCsrfToken, gateLiveConsumer } from '../../src/modules/validation';
+import { deviceCsrfToken } from '../../src/modules/validation';
+import { gateLiveConsumer } from '../../workers/realtime/handler';
 import type { Platform } from '../../src/shared/platform';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
 import {

@@ -2,18 +2,21 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type {
-  FlwChargeCompletedEvent,
-  FlwCustomizations,
-  FlwMeta,
-  FlwPaymentCustomer,
-  FlwRefund,
-  FlwTransaction,
-  FlwTransactionCustomer,
-  FlwTransfer,
-  FlwTransferCompletedEvent,
-  FlwWebhookEvent,
-} from '../../src/modules/payments';
+// The simulator's own shapes, written from Flutterwave's documentation (never the client's types).
+import {
+  webhookEventOf,
+  type FlwMeta,
+  type WireChargeCompletedEvent as FlwChargeCompletedEvent,
+  type WireCustomizations as FlwCustomizations,
+  type WireLegacyChargeEvent,
+  type WirePaymentCustomer as FlwPaymentCustomer,
+  type WireRefund as FlwRefund,
+  type WireTransaction as FlwTransaction,
+  type WireTransactionCustomer as FlwTransactionCustomer,
+  type WireTransfer as FlwTransfer,
+  type WireTransferCompletedEvent as FlwTransferCompletedEvent,
+  type WireWebhookBody as FlwWebhookEvent,
+} from './wire';
 import {
   MoneyError,
   formatMoney,
@@ -84,7 +87,7 @@ export interface WebhookDelivery {
 
 export interface WebhookRecord {
   id: number;
-  event: FlwWebhookEvent['event'];
+  event: WebhookEventName;
   /** tx_ref for charges, our reference for transfers. */
   key: string;
   body: FlwWebhookEvent;
@@ -92,6 +95,28 @@ export interface WebhookRecord {
   state: 'scheduled' | 'held' | 'delivering' | 'delivered' | 'failed' | 'dropped' | 'no-url';
   copies: number;
   deliveries: WebhookDelivery[];
+}
+
+export type WebhookEventName = 'charge.completed' | 'transfer.completed';
+
+/**
+ * Which charge webhook body the simulator sends: the current `{ event, data }`, the older
+ * top-level body (`{ id, txRef, status, ... }` with `event.type`), or both (one of each).
+ */
+export type ChargeWebhookShape = 'current' | 'legacy' | 'both';
+
+/** How the simulator answers refund calls (set per test with answerRefunds). */
+export interface RefundAnswerRule {
+  /** How many refund calls this rule answers (default 1). */
+  count?: number;
+  /**
+   * `pending`: accepted, then read back as pending by GET /v3/refunds/:id until `polls` reads
+   * have been made (default 1), then `then` (default completed). `failed`: answered 200 with
+   * status failed (no money moves).
+   */
+  status: 'pending' | 'failed';
+  polls?: number;
+  then?: 'completed' | 'failed';
 }
 
 export type WebhookSteer =
@@ -116,6 +141,8 @@ export interface FaultRule {
   delayMs?: number;
   /** Destroy the connection without an answer: a network error for the client. */
   drop?: boolean;
+  /** Handle the request (money may move), then destroy the connection instead of answering: a lost answer. */
+  loseAnswer?: boolean;
 }
 
 export interface TransferFailure {
@@ -183,7 +210,7 @@ export interface FlutterwaveSimulator {
 
   /** Completes the checkout for txRef as the buyer would (default: a successful card payment). */
   pay(txRef: string, opts?: { status?: PayOutcome; delayMs?: number; amount?: number }): Promise<PayResult>;
-  steerWebhooks(rule: WebhookSteer & { count?: number; event?: FlwWebhookEvent['event'] }): void;
+  steerWebhooks(rule: WebhookSteer & { count?: number; event?: WebhookEventName }): void;
   /** Keeps new webhooks back until releaseWebhooks: with 'reverse' they arrive out of order. */
   holdWebhooks(): void;
   releaseWebhooks(order?: 'fifo' | 'reverse'): Promise<void>;
@@ -192,11 +219,21 @@ export interface FlutterwaveSimulator {
   clearVerificationOverride(txRef: string): void;
   failNextTransfer(failure?: TransferFailure): void;
   failNextRefund(opts?: { count?: number; message?: string }): void;
+  /** Answer the next refund calls with `pending` (settled by later reads) or `failed` instead of `completed`. */
+  answerRefunds(rule: RefundAnswerRule): void;
+  /** Accept another successful charge on a paid tx_ref (Flutterwave does not promise to refuse one); '*' for every tx_ref. */
+  acceptRepeatCharges(txRef: string): void;
+  /** What verify_by_reference returns for a tx_ref with several attempts ('*' for every tx_ref): the latest (default) or the oldest. */
+  verifyByReferenceReturns(txRef: string, which: 'latest' | 'oldest'): void;
+  /** The body shape of charge webhooks sent from now on (default current). */
+  setChargeWebhookShape(shape: ChargeWebhookShape): void;
   injectFaults(rule: FaultRule): void;
   /** Finishes every NEW/PENDING transfer now (instead of waiting for its timers). */
   settleTransfers(): Promise<void>;
   /** Resolves when no webhook delivery, delayed payment or transfer timer is in flight. */
   idle(): Promise<void>;
+  /** Resolves once every request held back by an injected delay has been processed (or dropped). */
+  delayedRequestsDone(): Promise<void>;
   reset(): void;
 
   webhooks(): WebhookRecord[];
@@ -267,6 +304,14 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   const refunds: FlwRefund[] = [];
   const webhookLog: WebhookRecord[] = [];
   const overrides = new Map<string, VerificationOverride>();
+  // ---------- charges, refunds, webhooks as Flutterwave really behaves (per test) ----------
+  const attemptsByRef = new Map<string, number[]>(); // every attempt of a tx_ref, oldest first
+  const repeatCharges = new Set<string>();
+  const byReferenceOldest = new Set<string>();
+  let chargeWebhookShape: ChargeWebhookShape = 'current';
+  let refundAnswers: Array<RefundAnswerRule & { remaining: number }> = [];
+  /** Refunds accepted as pending: reads left before they finish, and how. */
+  const pendingRefunds = new Map<number, { polls: number; then: 'completed' | 'failed' }>();
 
   let steering: Array<WebhookSteer & { remaining: number; event?: string }> = [];
   let holding = false;
@@ -276,6 +321,8 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   let faults: Array<FaultRule & { remaining: number }> = [];
 
   const inFlight = new Set<Promise<unknown>>();
+  /** Requests held by an injected delay (the route runs when the promise settles). */
+  const delayed = new Set<Promise<unknown>>();
   const timers = new Set<NodeJS.Timeout>();
   const aborts = new Set<AbortController>();
   let closed = false;
@@ -381,7 +428,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   function emitWebhook(body: FlwWebhookEvent, key: string): WebhookRecord {
     const record: WebhookRecord = {
       id: nextWebhookId++,
-      event: body.event,
+      event: webhookEventOf(body),
       key,
       body,
       createdAt: now().toISOString(),
@@ -390,7 +437,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       deliveries: [],
     };
     webhookLog.push(record);
-    const rule = steering.find((r) => r.remaining > 0 && (!r.event || r.event === body.event));
+    const rule = steering.find((r) => r.remaining > 0 && (!r.event || r.event === record.event));
     if (rule) rule.remaining -= 1;
     steering = steering.filter((r) => r.remaining > 0);
     if (rule?.action === 'drop') {
@@ -483,7 +530,8 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     const created: FlwTransactionCustomer = {
       id: nextCustomerId++,
       name: c.name ?? 'Anonymous customer',
-      phone_number: c.phonenumber ?? null,
+      // Flutterwave answers "N/A" when the customer gave no phone number.
+      phone_number: c.phonenumber ?? 'N/A',
       email: c.email,
       created_at: now().toISOString(),
     };
@@ -502,7 +550,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   function completeCheckout(txRef: string, status: PayOutcome, amountPaid?: number): PayResult {
     const checkout = checkouts.get(txRef);
     if (!checkout) throw new SimError(404, `No checkout for tx_ref ${txRef}`);
-    if (checkout.paid) {
+    if (checkout.paid && !acceptsRepeatCharge(txRef)) {
       // A second click or a replayed form: the same redirect, no second charge.
       const id = latestByRef.get(txRef);
       return {
@@ -537,16 +585,62 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     };
     transactions.set(tx.id, tx);
     latestByRef.set(txRef, tx.id);
+    attemptsByRef.set(txRef, [...(attemptsByRef.get(txRef) ?? []), tx.id]);
     if (status === 'successful') checkout.paid = true;
     else checkout.lastFailure = 'Your last attempt was declined. You can try again.';
     log('charge completed', { txRef, id: tx.id, status });
-    const event: FlwChargeCompletedEvent = {
-      event: 'charge.completed',
-      data: wireTransaction(tx, false),
+    emitChargeWebhooks(tx);
+    return { status, txRef, transactionId: tx.id, redirectTo: redirectFor(checkout, status, tx.id) };
+  }
+
+  function acceptsRepeatCharge(txRef: string): boolean {
+    return repeatCharges.has(txRef) || repeatCharges.has('*');
+  }
+
+  /** The older top-level charge webhook body, as Flutterwave still sends it to some merchants. */
+  function legacyChargeBody(tx: SimTransaction): WireLegacyChargeEvent {
+    return {
+      id: tx.id,
+      txRef: tx.txRef,
+      flwRef: tx.flwRef,
+      orderRef: `URF_${tx.id}`,
+      paymentPlan: null,
+      createdAt: tx.createdAt,
+      amount: toMajorNumber(tx.amountMinor, tx.currency),
+      charged_amount: toMajorNumber(tx.amountMinor, tx.currency),
+      status: tx.status,
+      IP: '127.0.0.1',
+      currency: tx.currency,
+      appfee: toMajorNumber(tx.appFeeMinor, tx.currency),
+      merchantfee: 0,
+      merchantbearsfee: 1,
+      customer: {
+        id: tx.customer.id,
+        phone: tx.customer.phone_number === 'N/A' ? null : tx.customer.phone_number,
+        fullName: tx.customer.name,
+        customertoken: null,
+        email: tx.customer.email,
+        createdAt: tx.customer.created_at,
+        updatedAt: tx.customer.created_at,
+        deletedAt: null,
+        AccountId: 17321,
+      },
+      entity: { card6: '553188', card_last4: '2950', card_country_iso: 'NG', createdAt: tx.createdAt },
       'event.type': 'CARD_TRANSACTION',
     };
-    emitWebhook(event, txRef);
-    return { status, txRef, transactionId: tx.id, redirectTo: redirectFor(checkout, status, tx.id) };
+  }
+
+  /** The charge.completed webhook(s) of a finished attempt, in the shape(s) set with setChargeWebhookShape. */
+  function emitChargeWebhooks(tx: SimTransaction): void {
+    if (chargeWebhookShape !== 'legacy') {
+      const event: FlwChargeCompletedEvent = {
+        event: 'charge.completed',
+        data: wireTransaction(tx, false),
+        'event.type': 'CARD_TRANSACTION',
+      };
+      emitWebhook(event, tx.txRef);
+    }
+    if (chargeWebhookShape !== 'current') emitWebhook(legacyChargeBody(tx), tx.txRef);
   }
 
   function createCheckout(body: Record<string, unknown>): string {
@@ -574,7 +668,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       throw new SimError(400, 'customer.email is required');
     }
     const existing = checkouts.get(txRef);
-    if (existing?.paid)
+    if (existing?.paid && !acceptsRepeatCharge(txRef))
       throw new SimError(400, 'This transaction reference has already been used for a successful payment');
     const sessionMinutes =
       typeof body.session_duration === 'number' ? Math.min(body.session_duration, 1440) : undefined;
@@ -622,7 +716,13 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     if (remaining <= 0) throw new SimError(400, 'This transaction has already been fully refunded');
     if (amountMinor > remaining)
       throw new SimError(400, 'Refund amount exceeds the refundable balance of this transaction');
-    tx.refundedMinor += amountMinor;
+    const answer = refundAnswers.find((a) => a.remaining > 0);
+    if (answer) {
+      answer.remaining -= 1;
+      refundAnswers = refundAnswers.filter((a) => a.remaining > 0);
+    }
+    // A refund answered failed moves no money; a pending one holds its amount until it finishes.
+    if (answer?.status !== 'failed') tx.refundedMinor += amountMinor;
     const record: FlwRefund = {
       id: nextRefundId++,
       account_id: 17321,
@@ -630,14 +730,53 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       flw_ref: `URF_${Date.now()}_${randomBytes(3).toString('hex')}`,
       wallet_id: 74639,
       amount_refunded: toMajorNumber(amountMinor, tx.currency),
-      status: 'completed',
+      status: answer?.status ?? 'completed',
       destination: 'payment_source',
       meta: { source: 'availablebalance' },
       created_at: now().toISOString(),
     };
+    if (answer?.status === 'pending')
+      pendingRefunds.set(record.id, {
+        polls: Math.max(1, answer.polls ?? 1),
+        then: answer.then ?? 'completed',
+      });
     refunds.push(record);
-    log('refund completed', { txRef: tx.txRef, id: tx.id, amountMinor });
-    return record;
+    log(`refund ${record.status}`, { txRef: tx.txRef, id: tx.id, amountMinor });
+    return { ...record };
+  }
+
+  /** GET /v3/refunds/:id: a pending refund finishes once it has been read the set number of times. */
+  function readRefund(id: number): FlwRefund {
+    const record = refunds.find((r) => r.id === id);
+    if (!record) throw new SimError(404, 'Refund not found');
+    const pending = pendingRefunds.get(id);
+    if (pending) {
+      pending.polls -= 1;
+      if (pending.polls <= 0) {
+        pendingRefunds.delete(id);
+        record.status = pending.then;
+        if (pending.then === 'failed') {
+          const tx = transactions.get(record.tx_id);
+          const currency = tx?.currency;
+          if (tx && currency) tx.refundedMinor -= fromMajor(record.amount_refunded, currency);
+        }
+        log(`refund ${record.status}`, { id });
+      }
+    }
+    return { ...record };
+  }
+
+  /** GET /v3/refunds?from&to&page: the account's refunds created on those days (UTC), 10 a page, oldest first. */
+  function listRefunds(query: Record<string, unknown>): FlwRefund[] {
+    const day = /^\d{4}-\d{2}-\d{2}$/;
+    const from = typeof query.from === 'string' && day.test(query.from) ? query.from : '0000-00-00';
+    const to = typeof query.to === 'string' && day.test(query.to) ? query.to : '9999-99-99';
+    const page = Math.max(1, Number.parseInt(String(query.page ?? '1'), 10) || 1);
+    const inRange = refunds.filter((r) => {
+      const d = r.created_at.slice(0, 10);
+      return d >= from && d <= to;
+    });
+    return inRange.slice((page - 1) * 10, page * 10).map((r) => ({ ...r }));
   }
 
   // ---------- transfers ----------
@@ -733,7 +872,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     merchant: checkout.customizations?.title || opts.merchantName,
     description: checkout.customizations?.description,
     logo: checkout.customizations?.logo,
-    amountText: formatMoney(checkout.amountMinor, checkout.currency),
+    amountText: formatMoney(checkout.amountMinor, checkout.currency, { display: 'code' }),
     currency: checkout.currency,
     txRef: checkout.txRef,
     customerEmail: checkout.customer.email,
@@ -807,10 +946,19 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     const act = () => {
       if (rule.drop) return req.socket.destroy();
       if (rule.status) return envelope(res, rule.status, `Simulated provider failure (HTTP ${rule.status})`);
+      if (rule.loseAnswer) {
+        // Processed like any request; only the answer never reaches the caller.
+        res.json = () => {
+          req.socket.destroy();
+          return res;
+        };
+      }
       next();
     };
     if (rule.delayMs) {
-      wait(rule.delayMs).then(act, () => req.socket.destroy());
+      const held = wait(rule.delayMs).then(act, () => req.socket.destroy());
+      delayed.add(held);
+      void held.finally(() => delayed.delete(held));
     } else act();
   });
   api.use(requireKey);
@@ -823,7 +971,9 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   api.get('/transactions/verify_by_reference', (req, res) => {
     const txRef = req.query.tx_ref;
     if (typeof txRef !== 'string' || !txRef) throw new SimError(400, 'tx_ref is required');
-    const id = latestByRef.get(txRef);
+    // Flutterwave does not document which attempt this returns when a tx_ref has several.
+    const oldest = byReferenceOldest.has(txRef) || byReferenceOldest.has('*');
+    const id = oldest ? attemptsByRef.get(txRef)?.[0] : latestByRef.get(txRef);
     const tx = id === undefined ? undefined : transactions.get(id);
     if (!tx) throw new SimError(400, 'No transaction was found for this id');
     envelope(res, 200, 'Transaction fetched successfully', wireTransaction(tx, true));
@@ -838,6 +988,14 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
   api.post('/transactions/:id/refund', (req, res) => {
     const record = refund(Number(req.params.id), (req.body ?? {}) as Record<string, unknown>);
     envelope(res, 200, 'Transaction refund initiated', record);
+  });
+
+  api.get('/refunds', (req, res) => {
+    envelope(res, 200, 'Refunds fetched', listRefunds(req.query as Record<string, unknown>));
+  });
+
+  api.get('/refunds/:id', (req, res) => {
+    envelope(res, 200, 'Refund fetched', readRefund(Number(req.params.id)));
   });
 
   api.post('/transfers', (req, res) => {
@@ -878,7 +1036,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     r.post('/webhooks/steer', (req, res) => {
       const b = body(req);
       const count = num(b.count, 1);
-      const event = b.event as FlwWebhookEvent['event'] | undefined;
+      const event = b.event as WebhookEventName | undefined;
       if (b.action === 'drop') sim.steerWebhooks({ action: 'drop', count, event });
       else if (b.action === 'duplicate')
         sim.steerWebhooks({ action: 'duplicate', times: num(b.times, 2), count, event });
@@ -933,6 +1091,37 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       });
       res.status(204).end();
     });
+    r.post('/refunds/answer', (req, res) => {
+      const b = body(req);
+      if (b.status !== 'pending' && b.status !== 'failed')
+        throw new SimError(400, 'status must be pending or failed');
+      sim.answerRefunds({
+        status: b.status,
+        count: num(b.count, 1),
+        polls: num(b.polls, 1),
+        then: b.then === 'failed' ? 'failed' : 'completed',
+      });
+      res.status(204).end();
+    });
+    r.post('/charges/repeat', (req, res) => {
+      const b = body(req);
+      if (typeof b.tx_ref !== 'string') throw new SimError(400, 'tx_ref is required');
+      sim.acceptRepeatCharges(b.tx_ref);
+      res.status(204).end();
+    });
+    r.post('/verification/by-reference', (req, res) => {
+      const b = body(req);
+      if (typeof b.tx_ref !== 'string') throw new SimError(400, 'tx_ref is required');
+      sim.verifyByReferenceReturns(b.tx_ref, b.returns === 'oldest' ? 'oldest' : 'latest');
+      res.status(204).end();
+    });
+    r.post('/webhooks/shape', (req, res) => {
+      const shape = body(req).shape;
+      if (shape !== 'current' && shape !== 'legacy' && shape !== 'both')
+        throw new SimError(400, 'shape must be current, legacy or both');
+      sim.setChargeWebhookShape(shape);
+      res.status(204).end();
+    });
     r.post('/pay', async (req, res) => {
       const b = body(req);
       if (typeof b.tx_ref !== 'string') throw new SimError(400, 'tx_ref is required');
@@ -958,6 +1147,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
         status: typeof b.status === 'number' ? b.status : undefined,
         delayMs: typeof b.delay_ms === 'number' ? b.delay_ms : undefined,
         drop: b.drop === true,
+        loseAnswer: b.lose_answer === true,
       });
       res.status(204).end();
     });
@@ -1059,6 +1249,19 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
         message: f.message ?? 'Insufficient balance to process this refund (simulated)',
       });
     },
+    answerRefunds(rule) {
+      refundAnswers.push({ ...rule, remaining: rule.count ?? 1 });
+    },
+    acceptRepeatCharges(txRef) {
+      repeatCharges.add(txRef);
+    },
+    verifyByReferenceReturns(txRef, which) {
+      if (which === 'oldest') byReferenceOldest.add(txRef);
+      else byReferenceOldest.delete(txRef);
+    },
+    setChargeWebhookShape(shape) {
+      chargeWebhookShape = shape;
+    },
     injectFaults(rule) {
       faults.push({ ...rule, remaining: rule.count ?? 1 });
     },
@@ -1068,6 +1271,9 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     },
     async idle() {
       while (inFlight.size) await Promise.allSettled([...inFlight]);
+    },
+    async delayedRequestsDone() {
+      while (delayed.size) await Promise.allSettled([...delayed]);
     },
     reset() {
       checkouts.clear();
@@ -1085,6 +1291,12 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       transferFailures = [];
       refundFailures = [];
       faults = [];
+      attemptsByRef.clear();
+      repeatCharges.clear();
+      byReferenceOldest.clear();
+      chargeWebhookShape = 'current';
+      refundAnswers = [];
+      pendingRefunds.clear();
     },
 
     webhooks: () => webhookLog.map((w) => ({ ...w, deliveries: [...w.deliveries] })),
@@ -1095,7 +1307,7 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
       return tx && wireTransaction(tx, false);
     },
     transfers: () => [...transfers.values()].map((t) => wireTransfer(t, 'read')),
-    refunds: () => [...refunds],
+    refunds: () => refunds.map((r) => ({ ...r })),
     checkoutLink(txRef) {
       const c = checkouts.get(txRef);
       return c && `${publicUrl}/v3/hosted/pay/${c.token}`;

@@ -1,42 +1,33 @@
 import {
-  AUTH_EVENTS,
+  AuthEvents,
   getSellerApplication,
   getUserSummaries,
   listPlatformAdmins,
 } from '../../src/modules/auth';
-import { BookingEvents, createBookingsService, type BookingRecord } from '../../src/modules/bookings';
+import { BookingEvents, type BookingRecord, type BookingsService } from '../../src/modules/bookings';
 import { getCampaignsByIds, type CampaignRecord } from '../../src/modules/campaigns';
 import { PaymentEvents } from '../../src/modules/payments';
 import {
-  createNotificationsService,
-  formatMoney,
-  notificationsDepsFromConfig,
   recipientEventId,
   type NotificationsService,
   type SendEmailOutcome,
   type TemplateData,
 } from '../../src/modules/notifications';
-import {
-  createTicketsWorkflows,
-  TICKETS_ISSUED,
-  TICKETS_RESEND_REQUESTED,
-  type TicketsWorkflows,
-} from '../../src/modules/tickets';
+import { TicketEvents, type TicketsWorkflows } from '../../src/modules/tickets';
 import { PermanentError } from '../../src/shared/errors';
-import type { ConsumerSpec } from '../../src/shared/messaging/consumer';
+import type { NoInboxConsumerSpec } from '../../src/shared/messaging/consumer';
 import type { DomainEvent } from '../../src/shared/messaging/events';
 import type { Logger } from '../../src/shared/logger';
-import type { Mailer } from '../../src/shared/mailer';
+import type { QueueTopology } from '../../src/shared/messaging/topology';
+import { formatMoney } from '../../src/shared/money';
 import type { Platform } from '../../src/shared/platform';
-import type { Storage } from '../../src/shared/storage';
+import { isUuid } from '../../src/shared/uuid';
 
 /**
- * The payments module publishes this when money went back to the buyer (it is built on another
- * branch): `{ refundId, bookingId, userId, amountMinor, currency, cancelsBooking }`. Read
- * defensively: only bookingId, amountMinor and currency are required here, and everything else is
- * re-read.
+ * PaymentEvents.refundCompleted's payload (RefundEventPayload): `{ refundId, bookingId, userId,
+ * amountMinor, currency, cancelsBooking, … }`. Read defensively: only bookingId, amountMinor and
+ * currency are required here, and everything else is re-read.
  */
-export const REFUND_COMPLETED = 'refund.completed';
 type RefundCompletedPayload = {
   refundId?: unknown;
   bookingId?: unknown;
@@ -44,13 +35,12 @@ type RefundCompletedPayload = {
   amountMinor?: unknown;
   currency?: unknown;
   cancelsBooking?: unknown;
+  reason?: unknown;
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function uuidField(event: DomainEvent<Record<string, unknown>>, field: string): string {
   const v = event.payload?.[field];
-  if (typeof v !== 'string' || !UUID.test(v))
+  if (typeof v !== 'string' || !isUuid(v))
     throw new PermanentError(`${event.name} ${event.id}: ${field} is not a uuid`);
   return v.toLowerCase();
 }
@@ -95,9 +85,25 @@ function logOutcome(
   else logger.info('email handled', meta);
 }
 
-export interface EmailWorkerDeps {
-  mailer: Mailer;
-  storage: Storage;
+/** The email worker's queues: the relay declares them from this constant (workers/topology.ts). */
+export const EmailQueues = {
+  tickets: { name: 'email.tickets', events: [TicketEvents.issued, TicketEvents.resendRequested] },
+  bookingExpired: { name: 'email.booking-expired', events: [BookingEvents.expired] },
+  refundCompleted: { name: 'email.refund-completed', events: [PaymentEvents.refundCompleted] },
+  paymentFlagged: { name: 'email.payment-flagged', events: [PaymentEvents.flagged] },
+  refundFailed: { name: 'email.refund-failed', events: [PaymentEvents.refundFailed] },
+  adminReview: {
+    name: 'email.admin-review',
+    events: [PaymentEvents.flagged, PaymentEvents.refundFailed, AuthEvents.applicationSubmitted],
+  },
+  sellerApplication: { name: 'email.seller-application', events: [AuthEvents.applicationDecided] },
+} as const satisfies Record<string, QueueTopology>;
+
+/** The services the email consumers use (the email worker's container, built with its mailer). */
+export interface EmailServices {
+  notifications: NotificationsService;
+  tickets: TicketsWorkflows;
+  bookings: BookingsService;
 }
 
 /**
@@ -109,17 +115,11 @@ export interface EmailWorkerDeps {
  */
 export function emailConsumers(
   platform: Platform,
-  deps: EmailWorkerDeps,
-  services: { notifications?: NotificationsService; flows?: TicketsWorkflows } = {},
-): ConsumerSpec<Record<string, unknown>>[] {
+  services: EmailServices,
+): NoInboxConsumerSpec<Record<string, unknown>>[] {
   const { prisma, config } = platform;
-  const notifications =
-    services.notifications ??
-    createNotificationsService(
-      notificationsDepsFromConfig(config, { prisma, clock: platform.clock, mailer: deps.mailer }),
-    );
-  const flows = services.flows ?? createTicketsWorkflows({ ...platform, storage: deps.storage });
-  const bookings = createBookingsService(platform);
+  const { notifications, bookings } = services;
+  const flows = services.tickets;
   const base = config.PUBLIC_URL.replace(/\/$/, '');
 
   async function bookingOf(event: DomainEvent<Record<string, unknown>>): Promise<BookingRecord> {
@@ -172,7 +172,7 @@ export function emailConsumers(
   async function reviewNoticeOf(
     event: DomainEvent<Record<string, unknown>>,
   ): Promise<{ headline: string; facts: string[]; reviewUrl: string }> {
-    if (event.name === AUTH_EVENTS.applicationSubmitted) {
+    if (event.name === AuthEvents.applicationSubmitted) {
       const applicationId = uuidField(event, 'applicationId');
       const application = await getSellerApplication(prisma, applicationId);
       if (!application)
@@ -206,16 +206,15 @@ export function emailConsumers(
     const { amountMinor, currency } = moneyOf(event);
     const failure = typeof event.payload.failure === 'string' ? event.payload.failure : 'not given';
     return {
-      headline: `A refund of ${formatMoney(amountMinor, currency)} failed for booking ${booking.reference}`,
+      headline: `A refund of ${formatMoney(amountMinor, currency, { display: 'code' })} failed for booking ${booking.reference}`,
       facts: [...about, `The provider said: ${failure}`],
       reviewUrl,
     };
   }
 
-  const specs: ConsumerSpec<Record<string, unknown>>[] = [
+  const specs: Array<Omit<NoInboxConsumerSpec<Record<string, unknown>>, 'inbox'>> = [
     {
-      name: 'email.tickets',
-      events: [TICKETS_ISSUED, TICKETS_RESEND_REQUESTED],
+      ...EmailQueues.tickets,
       async handle(event, { logger }) {
         const bookingId = uuidField(event, 'bookingId');
         const tickets = await flows.tickets.listBookingTickets(bookingId);
@@ -255,8 +254,7 @@ export function emailConsumers(
       },
     },
     {
-      name: 'email.booking-expired',
-      events: [BookingEvents.expired],
+      ...EmailQueues.bookingExpired,
       async handle(event, { logger }) {
         const booking = await bookingOf(event);
         // A payment that landed late may have confirmed it again: then "expired" would be wrong.
@@ -284,8 +282,7 @@ export function emailConsumers(
       },
     },
     {
-      name: 'email.refund-completed',
-      events: [REFUND_COMPLETED],
+      ...EmailQueues.refundCompleted,
       async handle(event, { logger }) {
         const p = event.payload as RefundCompletedPayload;
         const money = moneyOf(event); // checked before anything is read
@@ -294,21 +291,20 @@ export function emailConsumers(
           ...money,
           // Only an explicit false keeps the tickets: older messages without it cancelled the booking.
           cancelsBooking: p.cancelsBooking !== false,
+          ...(typeof p.reason === 'string' ? { reason: p.reason } : {}),
         }));
       },
     },
     {
       // A charge that did not match: the buyer is told it did not confirm the booking and is reviewed.
-      name: 'email.payment-flagged',
-      events: [PaymentEvents.flagged],
+      ...EmailQueues.paymentFlagged,
       async handle(event, { logger }) {
         await sendAboutBooking(event, logger, 'payment-under-review', (about) => about);
       },
     },
     {
       // The provider refused a refund: the buyer is told it is delayed (admins retry it from the review queue).
-      name: 'email.refund-failed',
-      events: [PaymentEvents.refundFailed],
+      ...EmailQueues.refundFailed,
       async handle(event, { logger }) {
         const money = moneyOf(event);
         await sendAboutBooking(event, logger, 'refund-failed', (about) => ({ ...about, ...money }));
@@ -317,8 +313,7 @@ export function emailConsumers(
     {
       // Every platform admin (as they are now) is told that something waits in a review queue:
       // one email each, with its own id, so one admin's bad address does not hold back the others.
-      name: 'email.admin-review',
-      events: [PaymentEvents.flagged, PaymentEvents.refundFailed, AUTH_EVENTS.applicationSubmitted],
+      ...EmailQueues.adminReview,
       async handle(event, { logger }) {
         const notice = await reviewNoticeOf(event);
         const admins = await listPlatformAdmins(prisma);
@@ -343,8 +338,7 @@ export function emailConsumers(
       },
     },
     {
-      name: 'email.seller-application',
-      events: [AUTH_EVENTS.applicationDecided],
+      ...EmailQueues.sellerApplication,
       async handle(event, { logger }) {
         const applicationId = uuidField(event, 'applicationId');
         const application = await getSellerApplication(prisma, applicationId);

@@ -1,5 +1,5 @@
+import { createModules } from '../../src/modules/container';
 import { createMailer } from '../../src/shared/mailer';
-import { createStorage } from '../../src/shared/storage';
 import { runWorkerProcess } from '../../src/shared/worker';
 import { emailConsumers } from './handler';
 
@@ -16,7 +16,7 @@ runWorkerProcess('email', (platform) => {
       : `no SMTP_URL: emails are written as .eml files to ${platform.config.MAIL_OUTBOX_DIR}`,
   );
   return {
-    consumers: emailConsumers(platform, { mailer, storage: createStorage(platform.config) }),
+    consumers: emailConsumers(platform, createModules(platform, { mailer })),
     close: async () => mailer.close(),
   };
 });

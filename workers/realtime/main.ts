@@ -1,6 +1,5 @@
-import { liveCountersConsumer } from '../../src/modules/campaigns';
-import { gateLiveConsumer } from '../../src/modules/validation';
 import { runWorkerProcess } from '../../src/shared/worker';
+import { gateLiveConsumer, liveCountersConsumer } from './handler';
 
 /** Realtime: turns domain events into live counters, gate counts and revocations pushed to browsers (Redis emitter). */
 runWorkerProcess('realtime', (platform) => ({

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   });
   // Every consumer queue exists before the first publish, so no event is dropped for want of
   // a queue (RabbitMQ discards unroutable messages). Waits for RabbitMQ if it is not up yet.
-  const topology = platformTopology(platform);
+  const topology = platformTopology();
   for (let attempt = 1; ; attempt++) {
     try {
       await declareTopology(platform.broker, topology);

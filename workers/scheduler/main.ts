@@ -1,5 +1,5 @@
-import { createBookingsService } from '../../src/modules/bookings';
-import { createCampaignsService, flushViews } from '../../src/modules/campaigns';
+import { flushViews } from '../../src/modules/campaigns';
+import { createModules } from '../../src/modules/container';
 import { runWorkerProcess } from '../../src/shared/worker';
 
 /**
@@ -7,8 +7,7 @@ import { runWorkerProcess } from '../../src/shared/worker';
  * them with guarded transitions, so any number of copies can run.
  */
 runWorkerProcess('scheduler', (platform) => {
-  const campaigns = createCampaignsService(platform);
-  const bookings = createBookingsService(platform);
+  const { campaigns, bookings } = createModules(platform);
   const every = platform.config.SCHEDULER_TICK_MS;
   return {
     jobs: [

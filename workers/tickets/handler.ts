@@ -1,19 +1,24 @@
 import { BookingEvents, type BookingEventPayload } from '../../src/modules/bookings';
-import { createTicketsWorkflows, type TicketsWorkflows } from '../../src/modules/tickets';
+import type { TicketsWorkflows } from '../../src/modules/tickets';
 import { AppError, PermanentError } from '../../src/shared/errors';
 import type { ConsumerSpec } from '../../src/shared/messaging/consumer';
 import type { DomainEvent } from '../../src/shared/messaging/events';
-import type { Platform } from '../../src/shared/platform';
-import type { Storage } from '../../src/shared/storage';
+import type { QueueTopology } from '../../src/shared/messaging/topology';
+import { isUuid } from '../../src/shared/uuid';
 
 /** How long the worker reuses a campaign's seller name and ticket type names (see pdfContextFor). */
-const PRESENTATION_CACHE_MS = 10_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const PRESENTATION_CACHE_MS = 10_000;
+
+/** The tickets worker's queues: the relay declares them from this constant (workers/topology.ts). */
+export const TicketsQueues = {
+  issue: { name: 'tickets.issue', events: [BookingEvents.confirmed] },
+  revoke: { name: 'tickets.revoke', events: [BookingEvents.cancelled] },
+} as const satisfies Record<string, QueueTopology>;
 
 /** The booking id an event names, or a PermanentError: a retry cannot fix a malformed payload. */
 export function bookingIdOf(event: DomainEvent<Partial<BookingEventPayload>>): string {
   const id = event.payload?.bookingId;
-  if (typeof id !== 'string' || !UUID.test(id))
+  if (typeof id !== 'string' || !isUuid(id))
     throw new PermanentError(`${event.name} ${event.id} has no valid bookingId`);
   return id.toLowerCase();
 }
@@ -30,19 +35,13 @@ function classify(err: unknown): unknown {
  * re-read the booking by id and act only on its current state, so a duplicate, late or
  * out-of-order delivery changes nothing that should not change.
  */
-export function ticketsConsumers(
-  platform: Platform,
-  storage: Storage,
-  flows: TicketsWorkflows = createTicketsWorkflows({
-    ...platform,
-    storage,
-    presentationCacheMs: PRESENTATION_CACHE_MS,
-  }),
-): ConsumerSpec<Partial<BookingEventPayload>>[] {
+export function ticketsConsumers(modules: {
+  tickets: TicketsWorkflows;
+}): ConsumerSpec<Partial<BookingEventPayload>>[] {
+  const flows = modules.tickets;
   return [
     {
-      name: 'tickets.issue',
-      events: [BookingEvents.confirmed],
+      ...TicketsQueues.issue,
       // Rendering is CPU work and one process renders one PDF at a time; a few jobs in flight keep
       // it rendering while the others wait on PostgreSQL (measured: 4 is a little faster than 2).
       concurrency: 4,
@@ -77,8 +76,7 @@ export function ticketsConsumers(
       },
     },
     {
-      name: 'tickets.revoke',
-      events: [BookingEvents.cancelled],
+      ...TicketsQueues.revoke,
       async handle(event, { tx, logger }) {
         const bookingId = bookingIdOf(event);
         const result = await flows.revokeForBooking(tx, bookingId);

@@ -1,6 +1,6 @@
-import { createStorage } from '../../src/shared/storage';
+import { createModules } from '../../src/modules/container';
 import { runWorkerProcess } from '../../src/shared/worker';
-import { ticketsConsumers } from './handler';
+import { PRESENTATION_CACHE_MS, ticketsConsumers } from './handler';
 
 /**
  * Tickets worker: issues tickets and their PDF on booking.confirmed, revokes them on
@@ -8,5 +8,5 @@ import { ticketsConsumers } from './handler';
  * and the per-booking issuance lock keep every booking's tickets and file single.
  */
 runWorkerProcess('tickets', (platform) => ({
-  consumers: ticketsConsumers(platform, createStorage(platform.config)),
+  consumers: ticketsConsumers(createModules(platform, { presentationCacheMs: PRESENTATION_CACHE_MS })),
 }));

@@ -1,37 +1,24 @@
-import { Router } from 'express';
-import { param } from 'express-validator';
 import { actorOf, requireRole } from '../../shared/http/authorize';
-import { errorResponse, type ApiModule } from '../../shared/http/openapi';
-import { validate } from '../../shared/http/validate';
-import type { createAnalyticsService } from './analytics.service';
+import { defineApi } from '../../shared/http/api';
+import type { ApiModule } from '../../shared/http/openapi';
+import { uuid, z } from '../../shared/http/schema';
+import type { AnalyticsService } from './analytics.service';
 
-export function analyticsRoutes(service: ReturnType<typeof createAnalyticsService>): ApiModule {
-  const router = Router();
-  router.get('/:id/analytics', requireRole('SELLER'), validate(param('id').isUUID()), async (req, res) => {
-    res.json(await service.getCampaignAnalytics(actorOf(req), String(req.params.id)));
-  });
-  return {
-    name: 'analytics',
-    prefix: '/api/v1/campaigns',
-    router,
-    paths: {
-      '/api/v1/campaigns/{id}/analytics': {
-        get: {
-          summary:
-            'Views, bookings, tickets sold and revenue by ticket type and by day, conversion and check-ins (the seller or an admin)',
-          tags: ['campaigns'],
-          security: [{ session: [] }],
-          parameters: [
-            { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
-          ],
-          responses: {
-            '200': { description: 'Analytics' },
-            '401': errorResponse('Not signed in'),
-            '403': errorResponse('Not a seller'),
-            '404': errorResponse('Not your campaign'),
-          },
-        },
-      },
+export function analyticsRoutes(service: AnalyticsService): ApiModule {
+  const api = defineApi({ name: 'analytics', prefix: '/api/v1/campaigns', tags: ['campaigns'] });
+  api.get(
+    '/:id/analytics',
+    {
+      summary:
+        'Views, bookings, tickets sold and revenue by ticket type and by day, conversion and check-ins (the seller or an admin)',
+      security: 'session',
+      use: [requireRole('SELLER')],
+      params: z.object({ id: uuid('not a valid id') }),
+      responses: { 200: 'Analytics', 401: 'Not signed in', 403: 'Not a seller', 404: 'Not your campaign' },
     },
-  };
+    async ({ params }, req, res) => {
+      res.json(await service.getCampaignAnalytics(actorOf(req), params.id));
+    },
+  );
+  return api.module();
 }

@@ -2,23 +2,28 @@ import type { Actor } from '../../shared/http/authorize';
 import { isAdmin } from '../../shared/http/authorize';
 import { AppError } from '../../shared/errors';
 import type { Platform } from '../../shared/platform';
-import { createBookingsService } from '../bookings';
-import { createCampaignsService, viewsByDay } from '../campaigns';
+import type { BookingsService } from '../bookings';
+import { viewsByDay, type CampaignsService } from '../campaigns';
 
-import type { Db } from '../../shared/db';
-
-/** Gate entries of a campaign (the tickets module's getCampaignCheckIns). */
+/** Gate entries of a campaign (the tickets service's getCampaignCheckIns). */
 export interface CheckInSource {
-  (db: Db, campaignId: string): Promise<{ checkIns: number; ticketsCheckedIn: number }>;
+  (campaignId: string): Promise<{ checkIns: number; ticketsCheckedIn: number }>;
+}
+
+export interface AnalyticsDeps {
+  platform: Pick<Platform, 'prisma' | 'redis' | 'config' | 'clock'>;
+  campaigns: CampaignsService;
+  bookings: BookingsService;
+  /** Required: a missing wire must not read as "nobody came in". */
+  checkIns: CheckInSource;
 }
 
 /**
  * Seller analytics: a read-only orchestration over the campaigns (views, counters), bookings
  * (confirmed sales) and tickets (gate entries) modules' public APIs. It owns no tables.
  */
-export function createAnalyticsService(platform: Platform, checkIns?: CheckInSource) {
-  const campaigns = createCampaignsService(platform);
-  const bookings = createBookingsService(platform);
+export function createAnalyticsService(deps: AnalyticsDeps) {
+  const { platform, campaigns, bookings, checkIns } = deps;
   return {
     /** Views, bookings, tickets and revenue by type and day, conversion and check-ins; the seller or an admin only. */
     async getCampaignAnalytics(actor: Actor, campaignId: string) {
@@ -35,9 +40,7 @@ export function createAnalyticsService(platform: Platform, checkIns?: CheckInSou
           campaignId,
           platform.clock.now(),
         ),
-        checkIns
-          ? checkIns(platform.prisma, campaignId)
-          : Promise.resolve({ checkIns: 0, ticketsCheckedIn: 0 }),
+        checkIns(campaignId),
       ]);
       const totalViews = views.reduce((n, d) => n + d.views, 0);
       const confirmed = sales.byDay.reduce((n, d) => n + d.bookings, 0);
@@ -83,3 +86,5 @@ export function createAnalyticsService(platform: Platform, checkIns?: CheckInSou
     },
   };
 }
+
+export type AnalyticsService = ReturnType<typeof createAnalyticsService>;

@@ -1,14 +1,10 @@
-import type { Platform } from '../../shared/platform';
 import type { WebModule } from '../registry';
 import { analyticsRoutes } from './analytics.routes';
-import { createAnalyticsService, type CheckInSource } from './analytics.service';
+import type { AnalyticsService } from './analytics.service';
 
 /** Seller analytics across campaigns, bookings and tickets (read-only; owns no tables). */
-export { createAnalyticsService } from './analytics.service';
+export { createAnalyticsService, type AnalyticsService, type CheckInSource } from './analytics.service';
 
-export function analyticsWebModuleWith(checkIns?: CheckInSource) {
-  return (platform: Platform): WebModule => ({
-    name: 'analytics',
-    api: [analyticsRoutes(createAnalyticsService(platform, checkIns))],
-  });
+export function analyticsWebModule(service: AnalyticsService): WebModule {
+  return { name: 'analytics', api: [analyticsRoutes(service)] };
 }

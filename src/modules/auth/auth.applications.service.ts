@@ -7,7 +7,7 @@ import { enqueue } from '../../shared/outbox';
 import type { ApplicationStatus, BusinessType } from './auth.constants';
 import { AuthErrors } from './auth.errors';
 import {
-  AUTH_EVENTS,
+  AuthEvents,
   type ApplicationDecidedPayload,
   type ApplicationSubmittedPayload,
   type SellerApprovedPayload,
@@ -47,7 +47,7 @@ export async function applyToSell(
       await enqueue(
         tx,
         createEvent<ApplicationSubmittedPayload>(
-          AUTH_EVENTS.applicationSubmitted,
+          AuthEvents.applicationSubmitted,
           { applicationId: application.id, userId: actor.userId },
           deps.clock,
         ),
@@ -125,7 +125,7 @@ async function decide(
     const after = (await repo.findApplication(tx, applicationId))!;
     const events: DomainEvent[] = [
       createEvent<ApplicationDecidedPayload>(
-        AUTH_EVENTS.applicationDecided,
+        AuthEvents.applicationDecided,
         {
           applicationId,
           userId: after.userId,
@@ -140,7 +140,7 @@ async function decide(
       await repo.grantRole(tx, after.userId, 'SELLER', now);
       events.unshift(
         createEvent<SellerApprovedPayload>(
-          AUTH_EVENTS.sellerApproved,
+          AuthEvents.sellerApproved,
           { userId: after.userId, applicationId },
           deps.clock,
         ),

@@ -4,7 +4,7 @@ import type { ApplicationStatus, TeamRole } from './auth.constants';
  * Events the auth module publishes through the outbox. Payloads carry ids and the few facts a
  * consumer (the email worker, campaigns) needs without calling back, never whole objects.
  */
-export const AUTH_EVENTS = {
+export const AuthEvents = {
   userRegistered: 'user.registered',
   applicationSubmitted: 'seller.application.submitted',
   applicationDecided: 'seller.application.decided',

@@ -26,7 +26,7 @@ type NavUser = ViewUser | null;
  * from PostgreSQL (every request: a removed team member loses access at once), then the actor
  * is exposed as req.actor and res.locals.user.
  */
-export function authModule(platform: Platform): WebModule {
+export function authWebModule(platform: Platform): WebModule {
   const passport = createPassport(platform);
   const limits = authLimiters(platform);
 

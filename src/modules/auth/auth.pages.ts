@@ -1,9 +1,8 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { validationResult, type ValidationChain } from 'express-validator';
 import { AppError } from '../../shared/errors';
 import { actorOf, requireOwnRole, requireRole, requireSignIn } from '../../shared/http/authorize';
 import { SESSION_COOKIE, flash } from '../../shared/http/session';
-import { validated } from '../../shared/http/validate';
+import { parseRequest, type InputLocation, type z } from '../../shared/http/schema';
 import type { Platform } from '../../shared/platform';
 import { renderPage } from '../../web/views';
 import {
@@ -11,14 +10,8 @@ import {
   approveSellerApplication,
   listSellerApplications,
   rejectSellerApplication,
-  type ApplyToSellInput,
 } from './auth.applications.service';
-import {
-  APPLICATION_STATUSES,
-  BUSINESS_TYPES,
-  type ApplicationStatus,
-  type TeamRole,
-} from './auth.constants';
+import { APPLICATION_STATUSES, BUSINESS_TYPES } from './auth.constants';
 import type { authLimiters } from './auth.routes';
 import { getProfile } from './auth.service';
 import {
@@ -28,12 +21,12 @@ import {
   removeTeamMember,
 } from './auth.team.service';
 import {
-  applyChains,
-  campaignsChains,
-  idParam,
-  inviteChains,
-  listApplicationsChains,
-  rejectChains,
+  applyBody,
+  campaignsBody,
+  idParams,
+  inviteBody,
+  listApplicationsQuery,
+  rejectBody,
 } from './auth.validators';
 
 /**
@@ -63,8 +56,8 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
   });
 
   router.post('/become-seller', requireSignIn(), limits.apply, async (req, res) => {
-    const errors = await checkForm(req, applyChains);
-    if (Object.keys(errors).length) {
+    const { input, errors } = checkForm(req, { body: applyBody });
+    if (!input) {
       const profile = await getProfile(platform, actorOf(req));
       res.status(400);
       return renderBecomeSeller(
@@ -76,16 +69,16 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
       );
     }
     await formAction(req, res, '/profile', async () => {
-      await applyToSell(platform, actorOf(req), validated<ApplyToSellInput & Record<string, unknown>>(req));
+      await applyToSell(platform, actorOf(req), input.body);
       return 'Your application was sent. We will review it soon.';
     });
   });
 
   router.get('/admin/seller-applications', requireRole('SUPER_ADMIN'), async (req, res) => {
-    await checkForm(req, listApplicationsChains);
-    const q = validated<{ status?: ApplicationStatus; cursor?: string }>(req);
-    const status = q.status ?? 'PENDING';
-    const page = await listSellerApplications(platform, { status, cursor: q.cursor, limit: 50 });
+    // A bad filter or cursor shows the first page of pending applications.
+    const q = checkForm(req, { query: listApplicationsQuery }).input?.query;
+    const status = q?.status ?? 'PENDING';
+    const page = await listSellerApplications(platform, { status, cursor: q?.cursor, limit: 50 });
     renderPage(req, res, 'auth/admin-applications', {
       title: 'Seller applications',
       page,
@@ -96,17 +89,16 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
 
   router.post('/admin/seller-applications/:id/approve', requireRole('SUPER_ADMIN'), async (req, res) => {
     await formAction(req, res, '/admin/seller-applications', async () => {
-      await requireValid(req, [idParam]);
-      const a = await approveSellerApplication(platform, actorOf(req), validated<{ id: string }>(req).id);
+      const { params } = requireValid(req, { params: idParams });
+      const a = await approveSellerApplication(platform, actorOf(req), params.id);
       return `Approved ${a.businessName}: they can sell now.`;
     });
   });
 
   router.post('/admin/seller-applications/:id/reject', requireRole('SUPER_ADMIN'), async (req, res) => {
     await formAction(req, res, '/admin/seller-applications', async () => {
-      await requireValid(req, rejectChains);
-      const { id, reason } = validated<{ id: string; reason: string }>(req);
-      const a = await rejectSellerApplication(platform, actorOf(req), id, reason);
+      const { params, body } = requireValid(req, { params: idParams, body: rejectBody });
+      const a = await rejectSellerApplication(platform, actorOf(req), params.id, body.reason);
       return `Rejected ${a.businessName}.`;
     });
   });
@@ -118,20 +110,16 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
 
   router.post('/team/members', requireOwnRole('SELLER'), async (req, res) => {
     await formAction(req, res, '/team', async () => {
-      await requireValid(req, inviteChains);
-      const m = await inviteTeamMember(
-        platform,
-        actorOf(req),
-        validated<{ email: string; role: TeamRole }>(req),
-      );
+      const { body } = requireValid(req, { body: inviteBody });
+      const m = await inviteTeamMember(platform, actorOf(req), body);
       return `Invited ${m.email} as ${m.role}.`;
     });
   });
 
   router.post('/team/members/:id/remove', requireOwnRole('SELLER'), async (req, res) => {
     await formAction(req, res, '/team', async () => {
-      await requireValid(req, [idParam]);
-      await removeTeamMember(platform, actorOf(req), validated<{ id: string }>(req).id);
+      const { params } = requireValid(req, { params: idParams });
+      await removeTeamMember(platform, actorOf(req), params.id);
       return 'Member removed; their access has ended.';
     });
   });
@@ -141,9 +129,8 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
       const body = req.body as Record<string, unknown>;
       const text = typeof body.campaignIds === 'string' ? body.campaignIds : '';
       body.campaignIds = text.split(/[\s,]+/).filter(Boolean);
-      await requireValid(req, campaignsChains);
-      const { id, campaignIds } = validated<{ id: string; campaignIds: string[] }>(req);
-      await assignMemberCampaigns(platform, actorOf(req), id, campaignIds);
+      const { params, body: input } = requireValid(req, { params: idParams, body: campaignsBody });
+      await assignMemberCampaigns(platform, actorOf(req), params.id, input.campaignIds);
       return 'Campaigns saved.';
     });
   });
@@ -184,25 +171,34 @@ function renderBecomeSeller(
   });
 }
 
-/** Runs the chains; returns the first error message per field (empty when valid). */
-async function checkForm(req: Request, chains: ValidationChain[]): Promise<Record<string, string>> {
-  for (const chain of chains) await chain.run(req);
-  const errors: Record<string, string> = {};
-  for (const e of validationResult(req).array({ onlyFirstError: true })) {
-    if (e.type === 'field') errors[e.path] ??= String(e.msg);
+type Schemas = Partial<Record<InputLocation, z.ZodType>>;
+type Parsed<S extends Schemas> = { [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : never };
+
+/** The form's input parsed by the API's schemas, or the first error message per field. */
+function checkForm<S extends Schemas>(
+  req: Request,
+  schemas: S,
+): { input?: Parsed<S>; errors: Record<string, string> } {
+  try {
+    return { input: parseRequest(schemas, req) as Parsed<S>, errors: {} };
+  } catch (err) {
+    if (!(err instanceof AppError) || err.kind !== 'validation') throw err;
+    const errors: Record<string, string> = {};
+    for (const d of err.details) errors[d.field ?? ''] ??= d.message;
+    if (!err.details.length) errors[''] = err.message;
+    return { errors };
   }
-  return errors;
 }
 
-async function requireValid(req: Request, chains: ValidationChain[]): Promise<void> {
-  const errors = await checkForm(req, chains);
+/** The parsed input, or a 400 naming each bad field (a flash message on a form). */
+function requireValid<S extends Schemas>(req: Request, schemas: S): Parsed<S> {
+  const { input, errors } = checkForm(req, schemas);
+  if (input) return input;
   const entries = Object.entries(errors);
-  if (entries.length) {
-    throw AppError.validation(
-      entries.map(([f, m]) => `${f} ${m}`).join('; '),
-      entries.map(([field, message]) => ({ field, message })),
-    );
-  }
+  throw AppError.validation(
+    entries.map(([f, m]) => `${f} ${m}`).join('; '),
+    entries.map(([field, message]) => ({ field, message })),
+  );
 }
 
 /** Runs a form's action; success or a refusal (400/404/409/422) becomes a flash message and a redirect. */

@@ -1,11 +1,12 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { actorOf, requireOwnRole, requireRole, requireSignIn } from '../../shared/http/authorize';
+import { defineApi } from '../../shared/http/api';
 import { ensureCsrfToken } from '../../shared/http/csrf';
-import { errorResponse, type ApiModule, type OpenApiPaths } from '../../shared/http/openapi';
+import type { ApiModule } from '../../shared/http/openapi';
 import { createRateLimit } from '../../shared/http/rate-limit';
+import { text, z } from '../../shared/http/schema';
 import { SESSION_COOKIE } from '../../shared/http/session';
-import { validate, validated } from '../../shared/http/validate';
 import type { Platform } from '../../shared/platform';
 import {
   ADMIN_APPLICATIONS_PREFIX,
@@ -14,15 +15,12 @@ import {
   BUSINESS_TYPES,
   TEAM_PREFIX,
   TEAM_ROLES,
-  type ApplicationStatus,
-  type TeamRole,
 } from './auth.constants';
 import {
   applyToSell,
   approveSellerApplication,
   listSellerApplications,
   rejectSellerApplication,
-  type ApplyToSellInput,
 } from './auth.applications.service';
 import type { createPassport } from './auth.passport';
 import { getProfile } from './auth.service';
@@ -33,13 +31,13 @@ import {
   removeTeamMember,
 } from './auth.team.service';
 import {
-  applyChains,
-  campaignsChains,
-  idParam,
-  inviteChains,
-  listApplicationsChains,
-  rejectChains,
-  signInChains,
+  applyBody,
+  campaignsBody,
+  idParams,
+  inviteBody,
+  listApplicationsQuery,
+  rejectBody,
+  signInQuery,
 } from './auth.validators';
 
 type AuthPassport = ReturnType<typeof createPassport>;
@@ -70,112 +68,275 @@ export function authApi(
   auth: AuthPassport,
   limits: ReturnType<typeof authLimiters>,
 ): ApiModule {
-  const router = Router();
+  const api = defineApi({ name: 'auth', prefix: AUTH_PREFIX, tags: ['auth'] });
 
-  router.get('/google', limits.signIn, validate(...signInChains), auth.start);
-  router.get('/google/callback', limits.signIn, auth.callback);
+  api.get(
+    '/google',
+    {
+      summary: 'Start Google sign-in (redirects to the provider)',
+      description:
+        'Redirects (302) to Google, or to the local OpenID provider when no Google client is configured. ' +
+        'With `login_hint` the local provider approves at once, so scripts can sign in with plain redirects. ' +
+        'Rate-limited per client IP.',
+      use: [limits.signIn],
+      query: signInQuery,
+      responses: { 302: 'Redirect to the provider', 400: e400, 429: e429 },
+    },
+    (_input, req, res, next) => auth.start(req, res, next),
+  );
+  api.get(
+    '/google/callback',
+    {
+      summary: 'OAuth callback: signs in on a new session and redirects to returnTo',
+      description:
+        'Verifies state and PKCE, exchanges the code, reads userinfo, upserts the user by Google subject id and regenerates the session id. ' +
+        'An unverified email, a denied consent or a bad state redirects to `/?signInError=CODE` with no session user.',
+      use: [limits.signIn],
+      query: z.object({ code: text({ max: 2048 }).optional(), state: text({ max: 2048 }).optional() }),
+      responses: { 303: 'Signed in (to returnTo) or refused (to /?signInError=...)', 429: e429 },
+    },
+    (_input, req, res, next) => auth.callback(req, res, next),
+  );
 
-  router.post('/logout', (req, res, next) => {
-    req.session.destroy((err) => {
-      if (err) return next(err);
-      res.clearCookie(SESSION_COOKIE, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: platform.config.NODE_ENV === 'production',
+  api.post(
+    '/logout',
+    {
+      summary: 'Sign out: destroys the session',
+      security: 'csrf',
+      responses: { 204: 'Signed out; the old cookie is worthless', 403: e403 },
+    },
+    (_input, req, res, next) => {
+      req.session.destroy((err) => {
+        if (err) return next(err);
+        res.clearCookie(SESSION_COOKIE, {
+          path: '/',
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: platform.config.NODE_ENV === 'production',
+        });
+        res.status(204).end();
       });
-      res.status(204).end();
-    });
-  });
+    },
+  );
 
-  router.get('/csrf', (req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({ csrfToken: ensureCsrfToken(req) });
-  });
+  api.get(
+    '/csrf',
+    {
+      summary: "The session's CSRF token, for the X-CSRF-Token header",
+      responses: {
+        200: {
+          description: 'The token',
+          schema: { type: 'object', properties: { csrfToken: { type: 'string' } }, required: ['csrfToken'] },
+        },
+      },
+    },
+    (_input, req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ csrfToken: ensureCsrfToken(req) });
+    },
+  );
 
-  router.get('/profile', requireSignIn(), async (req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    res.json(await getProfile(platform, actorOf(req)));
-  });
+  api.get(
+    '/profile',
+    {
+      summary: 'The signed-in user, roles, team memberships and seller application',
+      security: 'session',
+      use: [requireSignIn()],
+      responses: { 200: { description: 'The profile', schema: profileSchema }, 401: e401 },
+    },
+    async (_input, req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await getProfile(platform, actorOf(req)));
+    },
+  );
 
-  router.post('/apply-seller', requireSignIn(), limits.apply, validate(...applyChains), async (req, res) => {
-    res
-      .status(201)
-      .json(
-        await applyToSell(platform, actorOf(req), validated<ApplyToSellInput & Record<string, unknown>>(req)),
-      );
-  });
+  api.post(
+    '/apply-seller',
+    {
+      summary: 'Apply to become a seller (one open application per user)',
+      security: 'csrf',
+      use: [requireSignIn(), limits.apply],
+      body: applyBody,
+      responses: {
+        201: { description: 'The PENDING application', schema: applicationSchema },
+        400: e400,
+        401: e401,
+        403: e403,
+        409: 'An application is already open (APPLICATION_ALREADY_OPEN) or already a seller (ALREADY_SELLER)',
+        429: e429,
+      },
+    },
+    async ({ body }, req, res) => {
+      res.status(201).json(await applyToSell(platform, actorOf(req), body));
+    },
+  );
 
-  return { name: 'auth', prefix: AUTH_PREFIX, router, paths: authPaths };
+  return api.module();
 }
 
 /** /api/v1/admin/seller-applications: the admin queue and decisions (SUPER_ADMIN only). */
 export function adminApplicationsApi(platform: Platform): ApiModule {
   const router = Router();
   router.use(requireRole('SUPER_ADMIN'));
-
-  router.get('/', validate(...listApplicationsChains), async (req, res) => {
-    const q = validated<{ status?: ApplicationStatus; cursor?: string; limit?: number }>(req);
-    res.json(await listSellerApplications(platform, q));
+  const api = defineApi({
+    name: 'admin-seller-applications',
+    prefix: ADMIN_APPLICATIONS_PREFIX,
+    tags: ['admin'],
+    router,
+  });
+  const decided = (description: string) => ({
+    200: { description, schema: applicationSchema },
+    400: e400,
+    401: e401,
+    403: e403,
+    404: 'No such application (APPLICATION_NOT_FOUND)',
+    409: 'Already decided (APPLICATION_ALREADY_DECIDED)',
   });
 
-  router.post('/:id/approve', validate(idParam), async (req, res) => {
-    res.json(await approveSellerApplication(platform, actorOf(req), validated<{ id: string }>(req).id));
-  });
+  api.get(
+    '/',
+    {
+      summary: 'Seller applications, oldest first (SUPER_ADMIN)',
+      security: 'session',
+      query: listApplicationsQuery,
+      responses: {
+        200: { description: 'A page of applications', schema: applicationPageSchema },
+        400: e400,
+        401: e401,
+        403: e403,
+      },
+    },
+    async ({ query }, _req, res) => {
+      res.json(await listSellerApplications(platform, query));
+    },
+  );
 
-  router.post('/:id/reject', validate(...rejectChains), async (req, res) => {
-    const { id, reason } = validated<{ id: string; reason: string }>(req);
-    res.json(await rejectSellerApplication(platform, actorOf(req), id, reason));
-  });
+  api.post(
+    '/:id/approve',
+    {
+      summary: 'Approve: grants SELLER, emits seller.approved, audited (SUPER_ADMIN)',
+      security: 'csrf',
+      params: idParams,
+      responses: decided('The APPROVED application'),
+    },
+    async ({ params }, req, res) => {
+      res.json(await approveSellerApplication(platform, actorOf(req), params.id));
+    },
+  );
 
-  return { name: 'admin-seller-applications', prefix: ADMIN_APPLICATIONS_PREFIX, router, paths: adminPaths };
+  api.post(
+    '/:id/reject',
+    {
+      summary: 'Reject with a reason the applicant sees; audited (SUPER_ADMIN)',
+      security: 'csrf',
+      params: idParams,
+      body: rejectBody,
+      responses: decided('The REJECTED application'),
+    },
+    async ({ params, body }, req, res) => {
+      res.json(await rejectSellerApplication(platform, actorOf(req), params.id, body.reason));
+    },
+  );
+
+  return api.module();
 }
 
 /** /api/v1/team: the signed-in seller's team. */
 export function teamApi(platform: Platform): ApiModule {
   const router = Router();
   router.use(requireOwnRole('SELLER'));
+  const api = defineApi({ name: 'team', prefix: TEAM_PREFIX, tags: ['team'], router });
+  const memberNotFound = 'Not a member of your team (MEMBER_NOT_FOUND)';
 
-  router.get('/members', async (req, res) => {
-    res.json({ items: await listTeamMembers(platform, actorOf(req)), nextCursor: null });
-  });
+  api.get(
+    '/members',
+    {
+      summary: "The seller's team members and open invitations (SELLER)",
+      security: 'session',
+      responses: {
+        200: {
+          description: 'The team',
+          schema: {
+            type: 'object',
+            properties: { items: { type: 'array', items: memberSchema }, nextCursor: { type: 'null' } },
+          },
+        },
+        401: e401,
+        403: 'Not a seller (FORBIDDEN, NOT_A_SELLER)',
+      },
+    },
+    async (_input, req, res) => {
+      res.json({ items: await listTeamMembers(platform, actorOf(req)), nextCursor: null });
+    },
+  );
 
-  router.post('/members', validate(...inviteChains), async (req, res) => {
-    res
-      .status(201)
-      .json(
-        await inviteTeamMember(platform, actorOf(req), validated<{ email: string; role: TeamRole }>(req)),
-      );
-  });
+  api.post(
+    '/members',
+    {
+      summary: 'Invite a person by email as MANAGER (gate scanning) or FINANCE (payouts) (SELLER)',
+      security: 'csrf',
+      body: inviteBody,
+      responses: {
+        201: {
+          description: 'The invitation (accepted when that person signs in with that email)',
+          schema: memberSchema,
+        },
+        400: e400,
+        401: e401,
+        403: e403,
+        409: 'Already in the team with that role (MEMBER_EXISTS)',
+        422: 'Cannot add yourself (CANNOT_ADD_SELF)',
+      },
+    },
+    async ({ body }, req, res) => {
+      res.status(201).json(await inviteTeamMember(platform, actorOf(req), body));
+    },
+  );
 
-  router.delete('/members/:id', validate(idParam), async (req, res) => {
-    await removeTeamMember(platform, actorOf(req), validated<{ id: string }>(req).id);
-    res.status(204).end();
-  });
+  api.delete(
+    '/members/:id',
+    {
+      summary: 'Remove a member or withdraw an invitation; their rights end at their next request (SELLER)',
+      security: 'csrf',
+      params: idParams,
+      responses: { 204: 'Removed', 400: e400, 401: e401, 403: e403, 404: memberNotFound },
+    },
+    async ({ params }, req, res) => {
+      await removeTeamMember(platform, actorOf(req), params.id);
+      res.status(204).end();
+    },
+  );
 
-  router.post('/members/:id/campaigns', validate(...campaignsChains), async (req, res) => {
-    const { id, campaignIds } = validated<{ id: string; campaignIds: string[] }>(req);
-    res.json(await assignMemberCampaigns(platform, actorOf(req), id, campaignIds));
-  });
+  api.post(
+    '/members/:id/campaigns',
+    {
+      summary: 'Set the campaigns a gate manager may scan for (replaces the list) (SELLER)',
+      security: 'csrf',
+      params: idParams,
+      body: campaignsBody,
+      responses: {
+        200: { description: 'The member with its campaigns', schema: memberSchema },
+        400: e400,
+        401: e401,
+        403: e403,
+        404: memberNotFound,
+        422: 'Only MANAGER members get campaigns (NOT_A_MANAGER)',
+      },
+    },
+    async ({ params, body }, req, res) => {
+      res.json(await assignMemberCampaigns(platform, actorOf(req), params.id, body.campaignIds));
+    },
+  );
 
-  return { name: 'team', prefix: TEAM_PREFIX, router, paths: teamPaths };
+  return api.module();
 }
 
 // ---------------------------------------------------------------- OpenAPI
 
-const cookieAuth = [{ session: [] }];
-const cookieAndCsrf = [{ session: [], csrf: [] }];
-const json = (schema: object, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
-const e400 = errorResponse('Validation failed (VALIDATION_FAILED), with one detail per field');
-const e401 = errorResponse('Not signed in (UNAUTHENTICATED)');
-const e403 = errorResponse(
-  'Role does not allow this (FORBIDDEN) or missing/invalid CSRF token (CSRF_INVALID)',
-);
-const e429 = errorResponse('Too many requests (RATE_LIMITED)');
+const e400 = 'Validation failed (VALIDATION_FAILED), with one detail per field';
+const e401 = 'Not signed in (UNAUTHENTICATED)';
+const e403 = 'Role does not allow this (FORBIDDEN) or missing/invalid CSRF token (CSRF_INVALID)';
+const e429 = 'Too many requests (RATE_LIMITED)';
 
 const dateTime = { type: 'string', format: 'date-time' };
 const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] });
@@ -232,337 +393,68 @@ const membershipSchema = {
   },
 };
 
-const authPaths: OpenApiPaths = {
-  '/api/v1/auth/google': {
-    get: {
-      summary: 'Start Google sign-in (redirects to the provider)',
-      tags: ['auth'],
-      description:
-        'Redirects (302) to Google, or to the local OpenID provider when no Google client is configured. ' +
-        'With `login_hint` the local provider approves at once, so scripts can sign in with plain redirects. ' +
-        'Rate-limited per client IP.',
-      parameters: [
-        { name: 'login_hint', in: 'query', schema: { type: 'string', format: 'email' } },
-        {
-          name: 'returnTo',
-          in: 'query',
-          description: 'Same-site path to return to after sign-in',
-          schema: { type: 'string', examples: ['/profile'] },
-        },
-      ],
-      responses: { '302': { description: 'Redirect to the provider' }, '400': e400, '429': e429 },
-    },
-  },
-  '/api/v1/auth/google/callback': {
-    get: {
-      summary: 'OAuth callback: signs in on a new session and redirects to returnTo',
-      tags: ['auth'],
-      description:
-        'Verifies state and PKCE, exchanges the code, reads userinfo, upserts the user by Google subject id and regenerates the session id. ' +
-        'An unverified email, a denied consent or a bad state redirects to `/?signInError=CODE` with no session user.',
-      parameters: [
-        { name: 'code', in: 'query', schema: { type: 'string' } },
-        { name: 'state', in: 'query', schema: { type: 'string' } },
-      ],
-      responses: {
-        '303': { description: 'Signed in (to returnTo) or refused (to /?signInError=...)' },
-        '429': e429,
+const profileSchema = {
+  type: 'object',
+  properties: {
+    user: {
+      type: 'object',
+      properties: {
+        id: { type: 'string', format: 'uuid' },
+        email: { type: 'string' },
+        name: { type: 'string' },
+        pictureUrl: nullable({ type: 'string' }),
+        createdAt: dateTime,
       },
     },
-  },
-  '/api/v1/auth/logout': {
-    post: {
-      summary: 'Sign out: destroys the session',
-      tags: ['auth'],
-      security: cookieAndCsrf,
-      responses: { '204': { description: 'Signed out; the old cookie is worthless' }, '403': e403 },
+    roles: {
+      type: 'array',
+      items: { type: 'string', enum: ['CUSTOMER', 'SELLER', 'MANAGER', 'FINANCE', 'SUPER_ADMIN'] },
     },
-  },
-  '/api/v1/auth/csrf': {
-    get: {
-      summary: "The session's CSRF token, for the X-CSRF-Token header",
-      tags: ['auth'],
-      responses: {
-        '200': json(
-          { type: 'object', properties: { csrfToken: { type: 'string' } }, required: ['csrfToken'] },
-          'The token',
-        ),
+    memberships: { type: 'array', items: membershipSchema },
+    pendingInvitations: {
+      type: 'array',
+      items: membershipSchema,
+      description: 'Accepted at the next sign-in with this email',
+    },
+    sellerApplication: nullable({
+      type: 'object',
+      properties: {
+        id: { type: 'string' },
+        status: { type: 'string', enum: [...APPLICATION_STATUSES] },
+        businessName: { type: 'string' },
+        businessType: { type: 'string' },
+        rejectionReason: nullable({ type: 'string' }),
+        createdAt: dateTime,
+        decidedAt: nullable(dateTime),
       },
-    },
+    }),
   },
-  '/api/v1/auth/profile': {
-    get: {
-      summary: 'The signed-in user, roles, team memberships and seller application',
-      tags: ['auth'],
-      security: cookieAuth,
-      responses: {
-        '200': json(
+};
+
+const applicationPageSchema = {
+  type: 'object',
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        allOf: [
+          applicationSchema,
           {
             type: 'object',
             properties: {
-              user: {
-                type: 'object',
-                properties: {
-                  id: { type: 'string', format: 'uuid' },
-                  email: { type: 'string' },
-                  name: { type: 'string' },
-                  pictureUrl: nullable({ type: 'string' }),
-                  createdAt: dateTime,
-                },
-              },
-              roles: {
-                type: 'array',
-                items: { type: 'string', enum: ['CUSTOMER', 'SELLER', 'MANAGER', 'FINANCE', 'SUPER_ADMIN'] },
-              },
-              memberships: { type: 'array', items: membershipSchema },
-              pendingInvitations: {
-                type: 'array',
-                items: membershipSchema,
-                description: 'Accepted at the next sign-in with this email',
-              },
-              sellerApplication: nullable({
+              applicant: {
                 type: 'object',
                 properties: {
                   id: { type: 'string' },
-                  status: { type: 'string', enum: [...APPLICATION_STATUSES] },
-                  businessName: { type: 'string' },
-                  businessType: { type: 'string' },
-                  rejectionReason: nullable({ type: 'string' }),
-                  createdAt: dateTime,
-                  decidedAt: nullable(dateTime),
-                },
-              }),
-            },
-          },
-          'The profile',
-        ),
-        '401': e401,
-      },
-    },
-  },
-  '/api/v1/auth/apply-seller': {
-    post: {
-      summary: 'Apply to become a seller (one open application per user)',
-      tags: ['auth'],
-      security: cookieAndCsrf,
-      requestBody: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              required: ['businessName', 'businessType', 'contactPhone', 'country', 'description'],
-              properties: {
-                businessName: { type: 'string', minLength: 2, maxLength: 120 },
-                businessType: { type: 'string', enum: [...BUSINESS_TYPES] },
-                contactPhone: {
-                  type: 'string',
-                  description: 'International format',
-                  examples: ['+256 700 123456'],
-                },
-                country: { type: 'string', description: 'ISO 3166-1 alpha-2', examples: ['UG'] },
-                description: { type: 'string', minLength: 20, maxLength: 2000 },
-              },
-            },
-          },
-        },
-      },
-      responses: {
-        '201': json(applicationSchema, 'The PENDING application'),
-        '400': e400,
-        '401': e401,
-        '403': e403,
-        '409': errorResponse(
-          'An application is already open (APPLICATION_ALREADY_OPEN) or already a seller (ALREADY_SELLER)',
-        ),
-        '429': e429,
-      },
-    },
-  },
-};
-
-const adminPaths: OpenApiPaths = {
-  '/api/v1/admin/seller-applications': {
-    get: {
-      summary: 'Seller applications, oldest first (SUPER_ADMIN)',
-      tags: ['admin'],
-      security: cookieAuth,
-      parameters: [
-        { name: 'status', in: 'query', schema: { type: 'string', enum: [...APPLICATION_STATUSES] } },
-        { name: 'cursor', in: 'query', schema: { type: 'string' } },
-        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
-      ],
-      responses: {
-        '200': json(
-          {
-            type: 'object',
-            properties: {
-              items: {
-                type: 'array',
-                items: {
-                  allOf: [
-                    applicationSchema,
-                    {
-                      type: 'object',
-                      properties: {
-                        applicant: {
-                          type: 'object',
-                          properties: {
-                            id: { type: 'string' },
-                            email: { type: 'string' },
-                            name: { type: 'string' },
-                          },
-                        },
-                      },
-                    },
-                  ],
+                  email: { type: 'string' },
+                  name: { type: 'string' },
                 },
               },
-              nextCursor: nullable({ type: 'string' }),
             },
           },
-          'A page of applications',
-        ),
-        '400': e400,
-        '401': e401,
-        '403': e403,
+        ],
       },
     },
-  },
-  '/api/v1/admin/seller-applications/{id}/approve': {
-    post: {
-      summary: 'Approve: grants SELLER, emits seller.approved, audited (SUPER_ADMIN)',
-      tags: ['admin'],
-      security: cookieAndCsrf,
-      parameters: [idParameter],
-      responses: {
-        '200': json(applicationSchema, 'The APPROVED application'),
-        '400': e400,
-        '401': e401,
-        '403': e403,
-        '404': errorResponse('No such application (APPLICATION_NOT_FOUND)'),
-        '409': errorResponse('Already decided (APPLICATION_ALREADY_DECIDED)'),
-      },
-    },
-  },
-  '/api/v1/admin/seller-applications/{id}/reject': {
-    post: {
-      summary: 'Reject with a reason the applicant sees; audited (SUPER_ADMIN)',
-      tags: ['admin'],
-      security: cookieAndCsrf,
-      parameters: [idParameter],
-      requestBody: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              required: ['reason'],
-              properties: { reason: { type: 'string', minLength: 3, maxLength: 1000 } },
-            },
-          },
-        },
-      },
-      responses: {
-        '200': json(applicationSchema, 'The REJECTED application'),
-        '400': e400,
-        '401': e401,
-        '403': e403,
-        '404': errorResponse('No such application (APPLICATION_NOT_FOUND)'),
-        '409': errorResponse('Already decided (APPLICATION_ALREADY_DECIDED)'),
-      },
-    },
-  },
-};
-
-const teamPaths: OpenApiPaths = {
-  '/api/v1/team/members': {
-    get: {
-      summary: "The seller's team members and open invitations (SELLER)",
-      tags: ['team'],
-      security: cookieAuth,
-      responses: {
-        '200': json(
-          {
-            type: 'object',
-            properties: { items: { type: 'array', items: memberSchema }, nextCursor: { type: 'null' } },
-          },
-          'The team',
-        ),
-        '401': e401,
-        '403': errorResponse('Not a seller (FORBIDDEN, NOT_A_SELLER)'),
-      },
-    },
-    post: {
-      summary: 'Invite a person by email as MANAGER (gate scanning) or FINANCE (payouts) (SELLER)',
-      tags: ['team'],
-      security: cookieAndCsrf,
-      requestBody: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              required: ['email', 'role'],
-              properties: {
-                email: { type: 'string', format: 'email' },
-                role: { type: 'string', enum: [...TEAM_ROLES] },
-              },
-            },
-          },
-        },
-      },
-      responses: {
-        '201': json(memberSchema, 'The invitation (accepted when that person signs in with that email)'),
-        '400': e400,
-        '401': e401,
-        '403': e403,
-        '409': errorResponse('Already in the team with that role (MEMBER_EXISTS)'),
-        '422': errorResponse('Cannot add yourself (CANNOT_ADD_SELF)'),
-      },
-    },
-  },
-  '/api/v1/team/members/{id}': {
-    delete: {
-      summary: 'Remove a member or withdraw an invitation; their rights end at their next request (SELLER)',
-      tags: ['team'],
-      security: cookieAndCsrf,
-      parameters: [idParameter],
-      responses: {
-        '204': { description: 'Removed' },
-        '400': e400,
-        '401': e401,
-        '403': e403,
-        '404': errorResponse('Not a member of your team (MEMBER_NOT_FOUND)'),
-      },
-    },
-  },
-  '/api/v1/team/members/{id}/campaigns': {
-    post: {
-      summary: 'Set the campaigns a gate manager may scan for (replaces the list) (SELLER)',
-      tags: ['team'],
-      security: cookieAndCsrf,
-      parameters: [idParameter],
-      requestBody: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              required: ['campaignIds'],
-              properties: { campaignIds: { type: 'array', maxItems: 500, items: { type: 'string' } } },
-            },
-          },
-        },
-      },
-      responses: {
-        '200': json(memberSchema, 'The member with its campaigns'),
-        '400': e400,
-        '401': e401,
-        '403': e403,
-        '404': errorResponse('Not a member of your team (MEMBER_NOT_FOUND)'),
-        '422': errorResponse('Only MANAGER members get campaigns (NOT_A_MANAGER)'),
-      },
-    },
+    nextCursor: nullable({ type: 'string' }),
   },
 };

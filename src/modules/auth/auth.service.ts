@@ -7,7 +7,7 @@ import { createEvent } from '../../shared/messaging/events';
 import { enqueue } from '../../shared/outbox';
 import type { ApplicationStatus, BusinessType, GrantedRole } from './auth.constants';
 import { AuthErrors } from './auth.errors';
-import { AUTH_EVENTS, type UserRegisteredPayload } from './auth.events';
+import { AuthEvents, type UserRegisteredPayload } from './auth.events';
 import * as repo from './auth.repository';
 
 /** What the auth services need from the platform. */
@@ -63,7 +63,7 @@ export async function signInWithGoogle(
     if (user.inserted) {
       await enqueue(
         tx,
-        createEvent<UserRegisteredPayload>(AUTH_EVENTS.userRegistered, { userId: user.id }, deps.clock),
+        createEvent<UserRegisteredPayload>(AuthEvents.userRegistered, { userId: user.id }, deps.clock),
       );
     }
     return { userId: user.id, created: user.inserted };

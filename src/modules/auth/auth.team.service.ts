@@ -5,7 +5,7 @@ import { createEvent } from '../../shared/messaging/events';
 import { enqueue } from '../../shared/outbox';
 import type { MemberStatus, TeamRole } from './auth.constants';
 import { AuthErrors } from './auth.errors';
-import { AUTH_EVENTS, type MemberInvitedPayload, type MemberRemovedPayload } from './auth.events';
+import { AuthEvents, type MemberInvitedPayload, type MemberRemovedPayload } from './auth.events';
 import * as repo from './auth.repository';
 import type { AuthDeps } from './auth.service';
 
@@ -75,7 +75,7 @@ export async function inviteTeamMember(
       await enqueue(
         tx,
         createEvent<MemberInvitedPayload>(
-          AUTH_EVENTS.memberInvited,
+          AuthEvents.memberInvited,
           { memberId: member.id, sellerId, email, role: input.role },
           deps.clock,
         ),
@@ -111,7 +111,7 @@ export async function removeTeamMember(deps: AuthDeps, actor: Actor, memberId: s
     await enqueue(
       tx,
       createEvent<MemberRemovedPayload>(
-        AUTH_EVENTS.memberRemoved,
+        AuthEvents.memberRemoved,
         { memberId, sellerId, userId: before.userId, role: before.role },
         deps.clock,
       ),

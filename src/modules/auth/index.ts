@@ -5,7 +5,7 @@
  * Authorization itself lives in src/shared/http/authorize.ts (req.actor, requireSignIn,
  * requireRole, actsForSeller, canScanCampaign), filled in by this module's middleware.
  */
-export { authModule, type ViewUser } from './auth.module';
+export { authWebModule, type ViewUser } from './auth.module';
 export {
   getSellerApplication,
   getSellerProfile,
@@ -17,7 +17,7 @@ export {
   type UserSummary,
 } from './auth.service';
 export {
-  AUTH_EVENTS,
+  AuthEvents,
   type ApplicationDecidedPayload,
   type ApplicationSubmittedPayload,
   type MemberInvitedPayload,

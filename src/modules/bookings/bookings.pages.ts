@@ -6,8 +6,7 @@ import { renderPage } from '../../web/views';
 import { getCampaignsByIds, refundDeadlineOf, type CampaignRecord } from '../campaigns';
 import { bookingDto } from './bookings.dto';
 import type { BookingsService } from './bookings.service';
-
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+import { isUuid } from '../../shared/uuid';
 
 /** What a booking page shows of its campaign. */
 function campaignSummary(c: CampaignRecord) {

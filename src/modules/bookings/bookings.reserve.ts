@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../../shared/clock';
 import type { Db, Tx } from '../../shared/db';
-import { AppError } from '../../shared/errors';
+import { AppError, errorBody } from '../../shared/errors';
 import type { Actor } from '../../shared/http/authorize';
 import type { DomainEvent } from '../../shared/messaging/events';
 import { enqueue } from '../../shared/outbox';
@@ -69,10 +69,6 @@ export const TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
 const MAX_STOCK_ROUNDS = 5;
 
 const claimOf = (r: Request) => `${r.actor.userId} ${r.key}`;
-
-export function errorBody(err: AppError) {
-  return { error: { code: err.code, message: err.message, details: err.details } };
-}
 
 export interface ReservationDeps {
   prisma: Db;

@@ -368,12 +368,12 @@ export function createBookingsService(deps: BookingDeps) {
       return repo.listUserBookings(prisma, actor.userId, limit, after);
     },
 
-    /** A booking with its items, for other modules (tickets, payments). */
     /** Confirmed sales of a campaign by ticket type and day, and how many bookings were started (for seller analytics). */
     getCampaignSalesStats(campaignId: string) {
       return repo.campaignSalesStats(prisma, campaignId);
     },
 
+    /** A booking with its items, for other modules (tickets, payments). */
     getBooking(bookingId: string, db: Db | Tx = prisma): Promise<BookingRecord | null> {
       return repo.findBooking(db, bookingId);
     },

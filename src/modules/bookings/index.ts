@@ -2,7 +2,7 @@ import type { WebModule } from '../registry';
 import type { Platform } from '../../shared/platform';
 import { bookingsPages } from './bookings.pages';
 import { bookingsRoutes } from './bookings.routes';
-import { createBookingsService } from './bookings.service';
+import type { BookingsService } from './bookings.service';
 
 /*
  * Bookings module: reservations that hold stock, their lifecycle and idempotent requests.
@@ -21,8 +21,10 @@ export {
   type ReserveResult,
 } from './bookings.service';
 export { BookingEvents, type BookingEventPayload } from './bookings.events';
-export { newReference } from './bookings.reference';
 export { bookingDto, type BookingDto } from './bookings.dto';
+export { newReference, parseBookingReference } from './bookings.reference';
+/** The request schema of POST /api/v1/bookings (scripts/bench-validation.ts measures it). */
+export { reserveBody } from './bookings.routes';
 export type { SalesStats } from './bookings.repository';
 export type {
   BookingRecord,
@@ -32,8 +34,8 @@ export type {
   ReserveInput,
 } from './bookings.types';
 
-export function bookingsWebModule(platform: Platform): WebModule {
-  const service = createBookingsService(platform);
+/** The bookings API and pages (reserve, cancel, the buyer's bookings). */
+export function bookingsWebModule(platform: Platform, service: BookingsService): WebModule {
   return {
     name: 'bookings',
     api: [bookingsRoutes(platform, service)],

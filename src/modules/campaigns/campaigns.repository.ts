@@ -7,6 +7,7 @@ import type {
   StockItem,
   TicketTypeRecord,
 } from './campaigns.types';
+import { isUuid } from '../../shared/uuid';
 
 /** The only code that reads or writes campaigns, ticket_types and campaign_daily_views. */
 type Client = Db | Tx;
@@ -40,8 +41,9 @@ export async function insertCampaign(db: Client, data: CampaignWrite, now: Date)
 }
 
 export async function findCampaign(db: Client, idOrSlug: string): Promise<CampaignRecord | null> {
-  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrSlug);
-  const row = await db.campaign.findFirst({ where: isUuid ? { id: idOrSlug } : { slug: idOrSlug } });
+  const row = await db.campaign.findFirst({
+    where: isUuid(idOrSlug) ? { id: idOrSlug } : { slug: idOrSlug },
+  });
   return row ? toCampaign(row) : null;
 }
 

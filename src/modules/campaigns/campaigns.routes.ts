@@ -1,22 +1,24 @@
-import express, { Router, type Request } from 'express';
-import { body, param, query, type ValidationChain } from 'express-validator';
-import { AppError } from '../../shared/errors';
+import express from 'express';
 import { decodeCursor, pageOf } from '../../shared/http/cursor';
 import { actorOf, requireRole } from '../../shared/http/authorize';
-import { errorResponse, type ApiModule, type OpenApiPaths } from '../../shared/http/openapi';
-import { validate, validated } from '../../shared/http/validate';
+import { defineApi } from '../../shared/http/api';
+import type { ApiModule } from '../../shared/http/openapi';
+import {
+  countryCode,
+  date,
+  int,
+  jsonObject,
+  num,
+  oneOf,
+  pageQuery,
+  queryBool,
+  text,
+  uuid,
+  z,
+} from '../../shared/http/schema';
 import type { Platform } from '../../shared/platform';
 import { campaignDto, ticketTypeDto } from './campaigns.dto';
-import {
-  EDITABLE_CAMPAIGN_FIELDS,
-  EDITABLE_TICKET_TYPE_FIELDS,
-  type CampaignHooks,
-  type CampaignInput,
-  type CampaignPatch,
-  type CampaignsService,
-  type TicketTypeInput,
-  type TicketTypePatch,
-} from './campaigns.service';
+import type { CampaignsService } from './campaigns.service';
 import { CAMPAIGN_KINDS } from './campaigns.types';
 import { recordVisit } from './campaigns.views';
 import { inspectCoverImage, MAX_COVER_BYTES } from './campaigns.images';
@@ -24,155 +26,103 @@ import type { Storage } from '../../shared/storage';
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone').concat(['UTC']));
+const time = date('an ISO 8601 time');
+const nullableTime = date('must be an ISO 8601 date or null').nullable().optional();
 
-// Every writable field; which of them a campaign's state allows is the service's rule.
-const CAMPAIGN_FIELDS: readonly string[] = EDITABLE_CAMPAIGN_FIELDS.DRAFT;
-const TICKET_TYPE_FIELDS: readonly string[] = EDITABLE_TICKET_TYPE_FIELDS.DRAFT;
+/*
+ * Every writable field; which of them a campaign's state allows is the service's rule
+ * (EDITABLE_CAMPAIGN_FIELDS). Strict: sold, reserved, sellerId, status… are FIELD_NOT_ALLOWED.
+ */
+const campaignFields = z.strictObject({
+  kind: oneOf(CAMPAIGN_KINDS),
+  title: text({ min: 3, max: 140, trim: true, message: '3 to 140 characters' }),
+  slug: text({
+    min: 3,
+    max: 80,
+    pattern: /^[a-z0-9]+(?:-[a-z0-9]+)*$/,
+    message: 'lowercase letters, digits and dashes',
+  }).optional(),
+  description: text({ max: 10_000 }).optional(),
+  venueName: text({ min: 1, max: 200, trim: true }),
+  venueAddress: text({ min: 1, max: 300, trim: true }),
+  city: text({ min: 1, max: 100, trim: true }),
+  country: countryCode('an ISO 3166 country code such as NG'),
+  latitude: num(-90, 90).nullable().optional(),
+  longitude: num(-180, 180).nullable().optional(),
+  startsAt: time,
+  endsAt: time,
+  timezone: z.string().refine((v) => TIMEZONES.has(v), { error: 'an IANA time zone such as Africa/Lagos' }),
+  saleStartsAt: nullableTime,
+  saleEndsAt: nullableTime,
+  currency: z
+    .string()
+    .refine((v) => CURRENCIES.has(v.toUpperCase()), { error: 'an ISO 4217 currency such as NGN' }),
+  tags: z
+    .array(text({ min: 1, max: 30, trim: true }))
+    .max(12, { error: 'at most 12 tags' })
+    .optional(),
+  maxTicketsPerCustomer: int(1, 1000).optional(),
+  entryMode: oneOf(['SINGLE', 'MULTI']).optional(),
+  scansPerTicket: int(1, 100).optional(),
+  refundPolicy: text({ max: 4000 }).optional(),
+  refundDeadlineHours: int(0, 24 * 365, 'hours before the start, or null for no refunds')
+    .nullable()
+    .optional(),
+});
+/** PATCH and PUT: any subset (PUT resets what it leaves out; the service says which is required). */
+const campaignPatch = campaignFields.partial();
 
-/** Refuses any body key that is not a writable field (sold, reserved, sellerId, status…): 400, nothing written. */
-function onlyFields(fields: readonly string[]) {
-  return (req: Request, _res: unknown, next: (err?: unknown) => void) => {
-    const body: unknown = req.body;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      return next(AppError.validation('The body must be a JSON object'));
-    }
-    const unknown = Object.keys(body).filter((k) => !fields.includes(k));
-    if (unknown.length) {
-      return next(
-        AppError.validation(
-          `These fields cannot be set: ${unknown.join(', ')}`,
-          unknown.map((field) => ({ field, message: 'not a writable field' })),
-          'FIELD_NOT_ALLOWED',
-        ),
-      );
-    }
-    next();
-  };
-}
+const ticketTypeFields = z.strictObject({
+  name: text({ min: 1, max: 80, trim: true }),
+  code: text({ min: 1, max: 32, pattern: /^[A-Za-z0-9_]+$/, message: 'letters, digits and _' }).optional(),
+  description: text({ max: 2000 }).optional(),
+  priceMinor: int(0, 2_000_000_000, 'an integer amount in minor units (0 for free)'),
+  capacity: int(0, 10_000_000),
+  minPerOrder: int(1, 1000).optional(),
+  maxPerOrder: int(1, 1000).optional(),
+  saleStartsAt: nullableTime,
+  saleEndsAt: nullableTime,
+  entriesPerTicket: int(1, 100).optional(),
+  hidden: z.boolean({ error: 'true or false' }).optional(),
+  sortOrder: int(-10_000, 10_000).optional(),
+  attributes: jsonObject(8192, 'a JSON object of at most 8 KB').optional(),
+});
 
-const nullableDate = (name: string) =>
-  body(name)
-    .optional({ values: 'undefined' })
-    .custom((v) => v === null || !Number.isNaN(Date.parse(String(v))))
-    .withMessage('must be an ISO 8601 date or null')
-    .customSanitizer((v) => (v === null ? null : new Date(String(v))));
+const browseQuery = z.object({
+  kind: oneOf(CAMPAIGN_KINDS).optional(),
+  q: text({ min: 1, max: 100, trim: true }).optional(),
+  city: text({ min: 1, max: 100, trim: true }).optional(),
+  from: date().optional(),
+  to: date().optional(),
+  tag: text({ max: 100, trim: true }).toLowerCase().optional(),
+  available: queryBool().optional(),
+  sort: oneOf(['date', 'newest']).optional(),
+  ...pageQuery(50),
+});
 
-function campaignChains(create: boolean): ValidationChain[] {
-  const req = (c: ValidationChain) => (create ? c : c.optional());
-  return [
-    req(body('kind'))
-      .isIn([...CAMPAIGN_KINDS])
-      .withMessage(`one of ${CAMPAIGN_KINDS.join(', ')}`),
-    req(body('title')).isString().trim().isLength({ min: 3, max: 140 }).withMessage('3 to 140 characters'),
-    body('slug')
-      .optional()
-      .isString()
-      .matches(/^[a-z0-9]+(?:-[a-z0-9]+)*$/)
-      .isLength({ min: 3, max: 80 })
-      .withMessage('lowercase letters, digits and dashes'),
-    body('description').optional().isString().isLength({ max: 10_000 }),
-    req(body('venueName')).isString().trim().isLength({ min: 1, max: 200 }),
-    req(body('venueAddress')).isString().trim().isLength({ min: 1, max: 300 }),
-    req(body('city')).isString().trim().isLength({ min: 1, max: 100 }),
-    req(body('country')).isISO31661Alpha2().withMessage('an ISO 3166 country code such as NG'),
-    body('latitude').optional({ values: 'null' }).isFloat({ min: -90, max: 90 }).toFloat(),
-    body('longitude').optional({ values: 'null' }).isFloat({ min: -180, max: 180 }).toFloat(),
-    req(body('startsAt')).isISO8601({ strict: true }).withMessage('an ISO 8601 time').toDate(),
-    req(body('endsAt')).isISO8601({ strict: true }).withMessage('an ISO 8601 time').toDate(),
-    req(body('timezone'))
-      .isString()
-      .custom((v: string) => TIMEZONES.has(v))
-      .withMessage('an IANA time zone such as Africa/Lagos'),
-    nullableDate('saleStartsAt'),
-    nullableDate('saleEndsAt'),
-    req(body('currency'))
-      .isString()
-      .custom((v: string) => CURRENCIES.has(v.toUpperCase()))
-      .withMessage('an ISO 4217 currency such as NGN'),
-    body('tags').optional().isArray({ max: 12 }).withMessage('at most 12 tags'),
-    body('tags.*').isString().trim().isLength({ min: 1, max: 30 }),
-    body('maxTicketsPerCustomer').optional().isInt({ min: 1, max: 1000 }).toInt(),
-    body('entryMode').optional().isIn(['SINGLE', 'MULTI']),
-    body('scansPerTicket').optional().isInt({ min: 1, max: 100 }).toInt(),
-    body('refundPolicy').optional().isString().isLength({ max: 4000 }),
-    body('refundDeadlineHours')
-      .optional({ values: 'undefined' })
-      .custom((v) => v === null || (Number.isInteger(v) && v >= 0 && v <= 24 * 365))
-      .withMessage('hours before the start, or null for no refunds'),
-  ];
-}
+const byId = z.object({ id: uuid('not a valid id') });
+const byType = z.object({ id: uuid('not a valid id'), typeId: uuid('not a valid id') });
+const common = {
+  400: 'Invalid input or FIELD_NOT_ALLOWED',
+  401: 'Not signed in',
+  403: 'Not a seller',
+  404: 'Not your campaign',
+};
 
-function ticketTypeChains(create: boolean): ValidationChain[] {
-  const req = (c: ValidationChain) => (create ? c : c.optional());
-  return [
-    req(body('name')).isString().trim().isLength({ min: 1, max: 80 }),
-    body('code')
-      .optional()
-      .isString()
-      .matches(/^[A-Za-z0-9_]{1,32}$/)
-      .withMessage('letters, digits and _'),
-    body('description').optional().isString().isLength({ max: 2000 }),
-    req(body('priceMinor'))
-      .isInt({ min: 0, max: 2_000_000_000 })
-      .withMessage('an integer amount in minor units (0 for free)')
-      .toInt(),
-    req(body('capacity')).isInt({ min: 0, max: 10_000_000 }).toInt(),
-    body('minPerOrder').optional().isInt({ min: 1, max: 1000 }).toInt(),
-    body('maxPerOrder').optional().isInt({ min: 1, max: 1000 }).toInt(),
-    nullableDate('saleStartsAt'),
-    nullableDate('saleEndsAt'),
-    body('entriesPerTicket').optional().isInt({ min: 1, max: 100 }).toInt(),
-    body('hidden').optional().isBoolean({ strict: true }),
-    body('sortOrder').optional().isInt({ min: -10_000, max: 10_000 }).toInt(),
-    body('attributes')
-      .optional()
-      .custom(
-        (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && JSON.stringify(v).length <= 8192,
-      )
-      .withMessage('a JSON object of at most 8 KB'),
-  ];
-}
-
-const uuidParam = (name: string) => param(name).isUUID().withMessage('not a valid id');
-
-export function campaignsRoutes(
-  platform: Platform,
-  service: CampaignsService,
-  storage: Storage,
-  hooks: CampaignHooks = {},
-): ApiModule {
-  const router = Router();
+export function campaignsRoutes(platform: Platform, service: CampaignsService, storage: Storage): ApiModule {
   const { redis, config, clock } = platform;
+  const api = defineApi({ name: 'campaigns', prefix: '/api/v1/campaigns', tags: ['campaigns'] });
+  const seller = [requireRole('SELLER')];
 
-  router.get(
+  api.get(
     '/',
-    validate(
-      query('kind')
-        .optional()
-        .isIn([...CAMPAIGN_KINDS]),
-      query('q').optional().isString().trim().isLength({ min: 1, max: 100 }),
-      query('city').optional().isString().trim().isLength({ min: 1, max: 100 }),
-      query('from').optional().isISO8601().toDate(),
-      query('to').optional().isISO8601().toDate(),
-      query('tag').optional().isString().trim().toLowerCase(),
-      query('available').optional().isBoolean().toBoolean(),
-      query('sort').optional().isIn(['date', 'newest']),
-      query('limit').optional().isInt({ min: 1, max: 50 }).toInt(),
-      query('cursor').optional().isString().isLength({ max: 200 }),
-    ),
-    async (req, res) => {
-      const q = validated<{
-        kind?: string;
-        q?: string;
-        city?: string;
-        from?: Date;
-        to?: Date;
-        tag?: string;
-        available?: boolean;
-        sort?: 'date' | 'newest';
-        limit?: number;
-        cursor?: string;
-      }>(req);
+    {
+      summary:
+        'Browse ACTIVE campaigns (filters: kind, q full-text, city, from, to, tag, available; sort date|newest; cursor pagination)',
+      query: browseQuery,
+      responses: { 200: '{ items, nextCursor }', 400: 'Invalid filter or cursor' },
+    },
+    async ({ query: q }, _req, res) => {
       const sort = q.sort ?? 'date';
       const limit = q.limit ?? 20;
       const after = q.cursor ? decodeCursor(q.cursor) : undefined;
@@ -208,34 +158,48 @@ export function campaignsRoutes(
     },
   );
 
-  router.get('/mine', requireRole('SELLER'), async (req, res) => {
-    const rows = await service.listMyCampaigns(actorOf(req));
-    res.json({ items: rows.map(campaignDto), nextCursor: null });
-  });
-
-  router.post(
-    '/',
-    requireRole('SELLER'),
-    onlyFields(CAMPAIGN_FIELDS),
-    validate(...campaignChains(true)),
-    async (req, res) => {
-      const c = await service.createCampaign(
-        actorOf(req),
-        validated<CampaignInput & Record<string, unknown>>(req),
-      );
-      res.status(201).json(campaignDto(c));
+  api.get(
+    '/mine',
+    {
+      summary: "The signed-in seller's campaigns",
+      security: 'csrf',
+      use: seller,
+      responses: { 200: '{ items, nextCursor }', 401: common[401], 403: common[403] },
+    },
+    async (_input, req, res) => {
+      const rows = await service.listMyCampaigns(actorOf(req));
+      res.json({ items: rows.map(campaignDto), nextCursor: null });
     },
   );
 
-  router.get(
+  api.post(
+    '/',
+    {
+      summary: 'Create a DRAFT campaign (sellers)',
+      security: 'csrf',
+      use: seller,
+      body: campaignFields,
+      responses: { 201: 'The campaign', ...common, 409: 'SLUG_TAKEN', 422: 'DATES_INCOHERENT' },
+    },
+    async ({ body }, req, res) => {
+      res.status(201).json(campaignDto(await service.createCampaign(actorOf(req), body)));
+    },
+  );
+
+  api.get(
     '/:idOrSlug',
-    validate(
-      param('idOrSlug').isString().isLength({ min: 1, max: 80 }),
-      query('code').optional().isString().isLength({ max: 64 }),
-    ),
-    async (req, res) => {
-      const { idOrSlug, code } = validated<{ idOrSlug: string; code?: string }>(req);
-      const { campaign, ticketTypes } = await service.getPublicCampaign(idOrSlug, req.actor, code);
+    {
+      summary: 'A campaign with its ticket types and live availability (hidden types only with ?code=)',
+      params: z.object({ idOrSlug: text({ min: 1, max: 80 }) }),
+      query: z.object({ code: text({ max: 64 }).optional() }),
+      responses: { 200: 'The campaign', 404: 'CAMPAIGN_NOT_FOUND' },
+    },
+    async ({ params, query }, req, res) => {
+      const { campaign, ticketTypes } = await service.getPublicCampaign(
+        params.idOrSlug,
+        req.actor,
+        query.code,
+      );
       const manager = Boolean(
         req.actor && (req.actor.roles.includes('SUPER_ADMIN') || req.actor.userId === campaign.sellerId),
       );
@@ -247,52 +211,100 @@ export function campaignsRoutes(
     },
   );
 
-  router.patch(
+  api.patch(
     '/:id',
-    requireRole('SELLER'),
-    onlyFields(CAMPAIGN_FIELDS),
-    validate(uuidParam('id'), ...campaignChains(false)),
-    async (req, res) => {
-      const { id, ...patch } = validated<CampaignPatch & { id: string }>(req);
-      res.json(campaignDto(await service.updateCampaign(actorOf(req), id, patch)));
+    {
+      summary: "Update allow-listed fields for the campaign's state",
+      security: 'csrf',
+      use: seller,
+      params: byId,
+      body: campaignPatch,
+      responses: { 200: 'The campaign', ...common, 422: 'CAMPAIGN_CLOSED or DATES_INCOHERENT' },
+    },
+    async ({ params, body }, req, res) => {
+      res.json(campaignDto(await service.updateCampaign(actorOf(req), params.id, body)));
     },
   );
 
-  router.post('/:id/publish', requireRole('SELLER'), validate(uuidParam('id')), async (req, res) => {
-    res.json(
-      campaignDto(await service.publishCampaign(actorOf(req), String(req.params.id), hooks.onPublish)),
+  api.put(
+    '/:id',
+    {
+      summary: "Replace the writable fields the campaign's state allows (fields left out are reset)",
+      description:
+        'The same per-state allow-list as PATCH: a field the state does not allow is 400 FIELD_NOT_ALLOWED. Every field the ' +
+        'state allows is replaced: one left out goes back to its default (description, refundPolicy empty; latitude, ' +
+        'longitude, sale window, refundDeadlineHours null; tags empty; maxTicketsPerCustomer 10; entryMode SINGLE), or is ' +
+        '400 VALIDATION_FAILED when it has none (kind, title, venueName, venueAddress, city, country, startsAt, endsAt, ' +
+        'timezone, currency). The slug, made at creation, is kept when left out.',
+      security: 'csrf',
+      use: seller,
+      params: byId,
+      body: campaignPatch,
+      responses: { 200: 'The campaign', ...common, 422: 'CAMPAIGN_CLOSED or DATES_INCOHERENT' },
+    },
+    async ({ params, body }, req, res) => {
+      res.json(campaignDto(await service.replaceCampaign(actorOf(req), params.id, body)));
+    },
+  );
+
+  const transition = (action: 'publish' | 'pause' | 'resume', summary: string, e422: string) =>
+    api.post(
+      `/:id/${action}`,
+      {
+        summary,
+        security: 'csrf',
+        use: seller,
+        params: byId,
+        responses: { 200: 'The campaign', ...common, 422: e422 },
+      },
+      async ({ params }, req, res) => {
+        const actor = actorOf(req);
+        const c =
+          action === 'publish'
+            ? await service.publishCampaign(actor, params.id)
+            : action === 'pause'
+              ? await service.pauseCampaign(actor, params.id)
+              : await service.resumeCampaign(actor, params.id);
+        res.json(campaignDto(c));
+      },
     );
-  });
-  router.post('/:id/pause', requireRole('SELLER'), validate(uuidParam('id')), async (req, res) => {
-    res.json(campaignDto(await service.pauseCampaign(actorOf(req), String(req.params.id))));
-  });
-  router.post('/:id/resume', requireRole('SELLER'), validate(uuidParam('id')), async (req, res) => {
-    res.json(campaignDto(await service.resumeCampaign(actorOf(req), String(req.params.id))));
-  });
-  router.post(
+  transition('publish', 'DRAFT → ACTIVE', 'NOT_PUBLISHABLE or INVALID_TRANSITION');
+  transition('pause', 'ACTIVE → PAUSED', 'INVALID_TRANSITION');
+  transition('resume', 'PAUSED → ACTIVE', 'INVALID_TRANSITION');
+
+  api.post(
     '/:id/cancel',
-    requireRole('SELLER'),
-    validate(
-      uuidParam('id'),
-      body('reason')
-        .isString()
-        .trim()
-        .isLength({ min: 3, max: 1000 })
-        .withMessage('say why (3 to 1000 characters)'),
-    ),
-    async (req, res) => {
-      const { id, reason } = validated<{ id: string; reason: string }>(req);
-      res.json(campaignDto(await service.cancelCampaign(actorOf(req), id, reason)));
+    {
+      summary: 'Cancel with a reason (refunds follow)',
+      security: 'csrf',
+      use: seller,
+      params: byId,
+      body: z.object({
+        reason: text({ min: 3, max: 1000, trim: true, message: 'say why (3 to 1000 characters)' }),
+      }),
+      responses: { 200: 'The campaign', ...common, 422: 'INVALID_TRANSITION' },
+    },
+    async ({ params, body }, req, res) => {
+      res.json(campaignDto(await service.cancelCampaign(actorOf(req), params.id, body.reason)));
     },
   );
 
-  router.put(
+  api.put(
     '/:id/cover',
-    requireRole('SELLER'),
-    express.raw({ type: () => true, limit: MAX_COVER_BYTES }),
-    validate(uuidParam('id')),
-    async (req, res) => {
-      const id = String(req.params.id);
+    {
+      summary: 'Upload the cover image (JPEG, PNG or WebP, at most 5 MB, checked by content) as the raw body',
+      security: 'csrf',
+      use: [...seller, express.raw({ type: () => true, limit: MAX_COVER_BYTES })],
+      params: byId,
+      requestBody: { content: { 'image/jpeg': {}, 'image/png': {}, 'image/webp': {} } },
+      responses: {
+        200: 'The campaign with coverImageUrl',
+        ...common,
+        413: 'PAYLOAD_TOO_LARGE',
+        422: 'CAMPAIGN_CLOSED',
+      },
+    },
+    async ({ params: { id } }, req, res) => {
       // Ownership first: a stranger's upload is refused before anything is stored.
       await service.getManagedCampaign(actorOf(req), id);
       const data = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -302,221 +314,72 @@ export function campaignsRoutes(
     },
   );
 
-  router.get(
+  api.get(
     '/:id/ticket-types',
-    requireRole('SELLER', 'MANAGER', 'FINANCE'),
-    validate(uuidParam('id')),
-    async (req, res) => {
-      const { campaign, ticketTypes } = await service.getManagedCampaign(actorOf(req), String(req.params.id));
+    {
+      summary: 'Ticket types with counters (seller and team)',
+      security: 'csrf',
+      use: [requireRole('SELLER', 'MANAGER', 'FINANCE')],
+      params: byId,
+      responses: { 200: '{ items, nextCursor }', ...common },
+    },
+    async ({ params }, req, res) => {
+      const { campaign, ticketTypes } = await service.getManagedCampaign(actorOf(req), params.id);
       res.json({
         items: ticketTypes.map((t) => ticketTypeDto(t, campaign.currency, { manager: true })),
         nextCursor: null,
       });
     },
   );
-  router.post(
+
+  api.post(
     '/:id/ticket-types',
-    requireRole('SELLER'),
-    onlyFields(TICKET_TYPE_FIELDS),
-    validate(uuidParam('id'), ...ticketTypeChains(true)),
-    async (req, res) => {
-      const { id, ...input } = validated<TicketTypeInput & { id: string }>(req);
-      const t = await service.createTicketType(actorOf(req), id, input);
+    {
+      summary: 'Add a ticket type',
+      security: 'csrf',
+      use: seller,
+      params: byId,
+      body: ticketTypeFields,
+      responses: { 201: 'The ticket type', ...common, 409: 'TICKET_TYPE_CODE_TAKEN', 422: 'CAMPAIGN_CLOSED' },
+    },
+    async ({ params: { id }, body }, req, res) => {
+      const t = await service.createTicketType(actorOf(req), id, body);
       const { campaign } = await service.getManagedCampaign(actorOf(req), id);
       res.status(201).json(ticketTypeDto(t, campaign.currency, { manager: true }));
     },
   );
-  router.patch(
+
+  api.patch(
     '/:id/ticket-types/:typeId',
-    requireRole('SELLER'),
-    onlyFields(TICKET_TYPE_FIELDS),
-    validate(uuidParam('id'), uuidParam('typeId'), ...ticketTypeChains(false)),
-    async (req, res) => {
-      const { id, typeId, ...patch } = validated<TicketTypePatch & { id: string; typeId: string }>(req);
-      const t = await service.updateTicketType(actorOf(req), id, typeId, patch);
+    {
+      summary: 'Update a ticket type (capacity never below sold + reserved)',
+      security: 'csrf',
+      use: seller,
+      params: byType,
+      body: ticketTypeFields.partial(),
+      responses: { 200: 'The ticket type', ...common, 422: 'CAPACITY_BELOW_HELD' },
+    },
+    async ({ params: { id, typeId }, body }, req, res) => {
+      const t = await service.updateTicketType(actorOf(req), id, typeId, body);
       const { campaign } = await service.getManagedCampaign(actorOf(req), id);
       res.json(ticketTypeDto(t, campaign.currency, { manager: true }));
     },
   );
-  router.delete(
+
+  api.delete(
     '/:id/ticket-types/:typeId',
-    requireRole('SELLER'),
-    validate(uuidParam('id'), uuidParam('typeId')),
-    async (req, res) => {
-      await service.deleteTicketType(actorOf(req), String(req.params.id), String(req.params.typeId));
+    {
+      summary: 'Delete a ticket type without bookings',
+      security: 'csrf',
+      use: seller,
+      params: byType,
+      responses: { 204: 'Deleted', ...common, 422: 'TICKET_TYPE_HAS_BOOKINGS' },
+    },
+    async ({ params }, req, res) => {
+      await service.deleteTicketType(actorOf(req), params.id, params.typeId);
       res.status(204).end();
     },
   );
 
-  return { name: 'campaigns', prefix: '/api/v1/campaigns', router, paths: openapi };
+  return api.module();
 }
-
-const tag = ['campaigns'];
-const ok = (description: string) => ({ description, content: { 'application/json': {} } });
-const sellerOnly = { security: [{ session: [], csrf: [] }] };
-const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
-const typeId = { name: 'typeId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
-const common = {
-  '400': errorResponse('Invalid input or FIELD_NOT_ALLOWED'),
-  '401': errorResponse('Not signed in'),
-  '403': errorResponse('Not a seller'),
-  '404': errorResponse('Not your campaign'),
-};
-
-const openapi: OpenApiPaths = {
-  '/api/v1/campaigns': {
-    get: {
-      summary:
-        'Browse ACTIVE campaigns (filters: kind, q full-text, city, from, to, tag, available; sort date|newest; cursor pagination)',
-      tags: tag,
-      parameters: ['kind', 'q', 'city', 'from', 'to', 'tag', 'available', 'sort', 'limit', 'cursor'].map(
-        (name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }),
-      ),
-      responses: { '200': ok('{ items, nextCursor }'), '400': errorResponse('Invalid filter or cursor') },
-    },
-    post: {
-      summary: 'Create a DRAFT campaign (sellers)',
-      tags: tag,
-      ...sellerOnly,
-      requestBody: { content: { 'application/json': {} } },
-      responses: {
-        '201': ok('The campaign'),
-        ...common,
-        '409': errorResponse('SLUG_TAKEN'),
-        '422': errorResponse('DATES_INCOHERENT'),
-      },
-    },
-  },
-  '/api/v1/campaigns/mine': {
-    get: {
-      summary: "The signed-in seller's campaigns",
-      tags: tag,
-      ...sellerOnly,
-      responses: { '200': ok('{ items, nextCursor }'), '401': common['401'], '403': common['403'] },
-    },
-  },
-  '/api/v1/campaigns/{idOrSlug}': {
-    get: {
-      summary: 'A campaign with its ticket types and live availability (hidden types only with ?code=)',
-      tags: tag,
-      parameters: [
-        { name: 'idOrSlug', in: 'path', required: true, schema: { type: 'string' } },
-        { name: 'code', in: 'query', required: false, schema: { type: 'string' } },
-      ],
-      responses: { '200': ok('The campaign'), '404': errorResponse('CAMPAIGN_NOT_FOUND') },
-    },
-  },
-  '/api/v1/campaigns/{id}': {
-    patch: {
-      summary: "Update allow-listed fields for the campaign's state",
-      tags: tag,
-      ...sellerOnly,
-      parameters: [id],
-      requestBody: { content: { 'application/json': {} } },
-      responses: {
-        '200': ok('The campaign'),
-        ...common,
-        '422': errorResponse('CAMPAIGN_CLOSED or DATES_INCOHERENT'),
-      },
-    },
-  },
-  '/api/v1/campaigns/{id}/publish': {
-    post: {
-      summary: 'DRAFT → ACTIVE',
-      tags: tag,
-      ...sellerOnly,
-      parameters: [id],
-      responses: {
-        '200': ok('The campaign'),
-        ...common,
-        '422': errorResponse('NOT_PUBLISHABLE or INVALID_TRANSITION'),
-      },
-    },
-  },
-  '/api/v1/campaigns/{id}/pause': {
-    post: {
-      summary: 'ACTIVE → PAUSED',
-      tags: tag,
-      ...sellerOnly,
-      parameters: [id],
-      responses: { '200': ok('The campaign'), ...common, '422': errorResponse('INVALID_TRANSITION') },
-    },
-  },
-  '/api/v1/campaigns/{id}/resume': {
-    post: {
-      summary: 'PAUSED → ACTIVE',
-      tags: tag,
-      ...sellerOnly,
-      parameters: [id],
-      responses: { '200': ok('The campaign'), ...common, '422': errorResponse('INVALID_TRANSITION') },
-    },
-  },
-  '/api/v1/campaigns/{id}/cancel': {
-    post: {
-      summary: 'Cancel with a reason (refunds follow)',
-      tags: tag,
-      ...sellerOnly,
-      parameters: [id],
-      requestBody: { content: { 'application/json': {} } },
-      responses: { '200': ok('The campaign'), ...common, '422': errorResponse('INVALID_TRANSITION') },
-    },
-  },
-  '/api/v1/campaigns/{id}/cover': {
-    put: {
-      summary: 'Upload the cover image (JPEG, PNG or WebP, at most 5 MB, checked by content) as the raw body',
-      tags: tag,
-      ...sellerOnly,
-      parameters: [id],
-      requestBody: { content: { 'image/jpeg': {}, 'image/png': {}, 'image/webp': {} } },
-      responses: {
-        '200': ok('The campaign with coverImageUrl'),
-        ...common,
-        '413': errorResponse('PAYLOAD_TOO_LARGE'),
-        '422': errorResponse('CAMPAIGN_CLOSED'),
-      },
-    },
-  },
-  '/api/v1/campaigns/{id}/ticket-types': {
-    get: {
-      summary: 'Ticket types with counters (seller and team)',
-      tags: tag,
-      ...sellerOnly,
-      parameters: [id],
-      responses: { '200': ok('{ items, nextCursor }'), ...common },
-    },
-    post: {
-      summary: 'Add a ticket type',
-      tags: tag,
-      ...sellerOnly,
-      parameters: [id],
-      requestBody: { content: { 'application/json': {} } },
-      responses: {
-        '201': ok('The ticket type'),
-        ...common,
-        '409': errorResponse('TICKET_TYPE_CODE_TAKEN'),
-        '422': errorResponse('CAMPAIGN_CLOSED'),
-      },
-    },
-  },
-  '/api/v1/campaigns/{id}/ticket-types/{typeId}': {
-    patch: {
-      summary: 'Update a ticket type (capacity never below sold + reserved)',
-      tags: tag,
-      ...sellerOnly,
-      parameters: [id, typeId],
-      requestBody: { content: { 'application/json': {} } },
-      responses: { '200': ok('The ticket type'), ...common, '422': errorResponse('CAPACITY_BELOW_HELD') },
-    },
-    delete: {
-      summary: 'Delete a ticket type without bookings',
-      tags: tag,
-      ...sellerOnly,
-      parameters: [id, typeId],
-      responses: {
-        '204': { description: 'Deleted' },
-        ...common,
-        '422': errorResponse('TICKET_TYPE_HAS_BOOKINGS'),
-      },
-    },
-  },
-};

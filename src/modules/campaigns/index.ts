@@ -1,20 +1,19 @@
 import type { WebModule } from '../registry';
 import type { Platform } from '../../shared/platform';
+import type { Storage } from '../../shared/storage';
 import { registerCounterSockets } from './campaigns.live';
 import { campaignsPages } from './campaigns.pages';
 import { campaignsRoutes } from './campaigns.routes';
-import { createCampaignsService } from './campaigns.service';
-import { createStorage } from '../../shared/storage';
-import type { CampaignHooks } from './campaigns.service';
+import type { CampaignsService } from './campaigns.service';
 
 /*
  * Campaigns module: campaigns, ticket types and their inventory counters, browse, live counters.
- * Public API: the service (for the web), the inventory functions (for bookings, inside the
- * booking's transaction), the live-counters consumer and the scheduler jobs (for workers).
+ * Public API: the service (built in the container), the inventory functions (for bookings,
+ * inside the booking's transaction), the live-counter room names (for the realtime worker) and
+ * the view counters (for the scheduler and analytics).
  */
 export {
   createCampaignsService,
-  type CampaignHooks,
   type CampaignInput,
   type CampaignsService,
   type TicketTypeInput,
@@ -31,7 +30,7 @@ export {
   unsellStock,
   type CampaignForSale,
 } from './campaigns.inventory';
-export { liveCountersConsumer, COUNTER_EVENT, roomOf } from './campaigns.live';
+export { COUNTER_EVENT, roomOf } from './campaigns.live';
 export { flushViews, viewsByDay } from './campaigns.views';
 export { refundDeadlineOf } from './campaigns.policy';
 export { CampaignEvents } from './campaigns.events';
@@ -48,12 +47,15 @@ export type {
   CampaignKind,
 } from './campaigns.types';
 
-export function campaignsWebModule(platform: Platform, hooks: CampaignHooks = {}): WebModule {
-  const service = createCampaignsService(platform);
-  const storage = createStorage(platform.config);
+/** The campaigns pages and API, the cover images, and the live-counter rooms. */
+export function campaignsWebModule(
+  platform: Platform,
+  service: CampaignsService,
+  storage: Storage,
+): WebModule {
   return {
     name: 'campaigns',
-    api: [campaignsRoutes(platform, service, storage, hooks)],
+    api: [campaignsRoutes(platform, service, storage)],
     pages: campaignsPages(platform, service, storage),
     nav: [
       { label: 'Events', href: '/campaigns' },

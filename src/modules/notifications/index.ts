@@ -17,7 +17,6 @@ export {
 } from './notifications.service';
 export {
   renderEmail,
-  formatMoney,
   TEMPLATE_NAMES,
   type TemplateData,
   type TemplateName,

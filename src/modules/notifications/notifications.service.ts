@@ -11,6 +11,7 @@ import {
 } from '../../shared/mailer';
 import * as repo from './notifications.repository';
 import { renderEmail, type TemplateData, type TemplateName } from './notifications.templates';
+import { isUuid } from '../../shared/uuid';
 
 export interface NotificationsDeps {
   prisma: Db;
@@ -70,8 +71,6 @@ export class EmailInFlightError extends Error {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Lower-cased, trimmed address: the key of the failed-address table. */
 export function normaliseAddress(address: string): string {
   return address.trim().toLowerCase();
@@ -104,7 +103,7 @@ export function createNotificationsService(deps: NotificationsDeps) {
    * would lose tickets emails on every crash during the SMTP conversation.
    */
   async function sendEmailOnce<K extends TemplateName>(req: SendEmailRequest<K>): Promise<SendEmailOutcome> {
-    if (!UUID.test(req.eventId)) throw new Error(`eventId must be a uuid, got "${req.eventId}"`);
+    if (!isUuid(req.eventId)) throw new Error(`eventId must be a uuid, got "${req.eventId}"`);
     const to = normaliseAddress(req.to);
     const now = clock.now();
     const claim = await repo.claimEmail(prisma, {

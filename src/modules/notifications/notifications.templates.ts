@@ -3,6 +3,7 @@
  * Every value interpolated into HTML goes through `esc`. Wording is plain and short: these are
  * transactional messages, read on phones.
  */
+import { formatMoney } from '../../shared/money';
 
 export interface TemplateData {
   'tickets-issued': {
@@ -33,6 +34,11 @@ export interface TemplateData {
      * not match): the booking and any tickets it has are not affected.
      */
     cancelsBooking: boolean;
+    /**
+     * Why, when the buyer needs it to make sense of the email: DUPLICATE_PAYMENT (a second charge
+     * for one payment) and OVERPAYMENT (what was paid beyond the price) have their own wording.
+     */
+    reason?: string;
   };
   'payment-under-review': {
     buyerName: string;
@@ -88,19 +94,6 @@ export function esc(value: unknown): string {
   );
 }
 
-/**
- * "NGN 12,500.00" from 1250000 NGN: integer minor units to a display string without floats
- * (the decimal point is placed in the digit string, and Intl formats that exact decimal).
- */
-export function formatMoney(amountMinor: number, currency: string): string {
-  if (!Number.isSafeInteger(amountMinor)) throw new Error('amountMinor must be an integer');
-  const nf = new Intl.NumberFormat('en', { style: 'currency', currency });
-  const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
-  const abs = String(Math.abs(amountMinor)).padStart(digits + 1, '0');
-  const decimal = digits ? `${abs.slice(0, -digits)}.${abs.slice(-digits)}` : abs;
-  return nf.format(`${amountMinor < 0 ? '-' : ''}${decimal}` as unknown as number);
-}
-
 function layout(title: string, bodyHtml: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title></head>
@@ -152,8 +145,14 @@ const templates: { [K in TemplateName]: (d: TemplateData[K]) => RenderedEmail } 
     const amount = formatMoney(d.amountMinor, d.currency);
     const effect = d.cancelsBooking
       ? 'The tickets of this booking are no longer valid.'
-      : 'This was a payment we could not use for the booking, so it went back to you. ' +
-        'Tickets you already have for this booking are not affected.';
+      : d.reason === 'DUPLICATE_PAYMENT'
+        ? 'You were charged twice for this booking: this second charge went back to you. ' +
+          'Your booking and its tickets are not affected.'
+        : d.reason === 'OVERPAYMENT'
+          ? 'You paid more than the price of this booking: the difference went back to you. ' +
+            'Your booking and its tickets are not affected.'
+          : 'This was a payment we could not use for the booking, so it went back to you. ' +
+            'Tickets you already have for this booking are not affected.';
     return {
       subject: `Refund of ${amount} for booking ${d.bookingReference}`,
       text:

@@ -1,11 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { tryFromMajor, type CurrencyCode } from '../../shared/money';
-import type {
-  FlwChargeCompletedEvent,
-  FlwTransaction,
-  FlwTransferCompletedEvent,
-  FlwWebhookEvent,
-} from './flutterwave.types';
+import type { FlwTransaction } from './flutterwave.types';
+import { findUnsafeInput } from '../../shared/http/schema';
 
 /** What we expect a payment to be, from our own database (never from the buyer or the webhook). */
 export interface ExpectedPayment {
@@ -73,19 +69,75 @@ export function isAuthenticWebhook(header: string | string[] | undefined, secret
 }
 
 /**
- * The webhook body as a typed event, or undefined for events we do not handle or bodies that
- * lack what we need to act on them (an id to re-verify, a tx_ref or transfer reference).
+ * A webhook reduced to what we act on, whichever shape it came in: which provider record to
+ * re-verify (by id), the reference it names (tx_ref for charges, our reference for transfers) and
+ * the status it claims (part of its de-duplication key only; never believed).
  */
-export function parseWebhookEvent(body: unknown): FlwWebhookEvent | undefined {
-  if (!body || typeof body !== 'object') return undefined;
-  const { event, data } = body as { event?: unknown; data?: unknown };
-  if (!data || typeof data !== 'object') return undefined;
+export interface WebhookHint {
+  event: 'charge.completed' | 'transfer.completed';
+  flwId: number;
+  reference: string;
+  status: string;
+  /** `current`: `{ event, data }`; `legacy`: the older top-level charge body with `event.type`. */
+  shape: 'current' | 'legacy';
+}
+
+/** `event.type` values of the older top-level body that are charges (Flutterwave's own plugins match `*_TRANSACTION`). */
+const LEGACY_CHARGE_TYPE = /^[A-Z][A-Z0-9_]*_TRANSACTION$/;
+
+/**
+ * The webhook body as a hint, or undefined for events we do not handle or bodies that lack what
+ * we need to act on them (an id to re-verify, a tx_ref or transfer reference). Both charge shapes
+ * lead to the same hint, so the same charge reported once in each shape is stored once.
+ */
+export function parseWebhookEvent(body: unknown): WebhookHint | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  // Stored as JSONB and used in queries: PostgreSQL refuses NUL and lone surrogates, so a body
+  // carrying them (authentic or not) is not an event we can take, never a 500 the provider retries.
+  if (findUnsafeInput(body)) return undefined;
+  const b = body as Record<string, unknown>;
+  const { event, data } = b;
+  if (event === undefined && data === undefined) {
+    const type = b['event.type'];
+    if (
+      typeof type === 'string' &&
+      LEGACY_CHARGE_TYPE.test(type) &&
+      isProviderId(b.id) &&
+      isReference(b.txRef)
+    ) {
+      return {
+        event: 'charge.completed',
+        flwId: b.id as number,
+        reference: b.txRef,
+        status: String(b.status).toLowerCase(),
+        shape: 'legacy',
+      };
+    }
+    return undefined;
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return undefined;
   const d = data as Record<string, unknown>;
-  if (event === 'charge.completed' && typeof d.id === 'number' && typeof d.tx_ref === 'string') {
-    return body as FlwChargeCompletedEvent;
-  }
-  if (event === 'transfer.completed' && typeof d.id === 'number' && typeof d.reference === 'string') {
-    return body as FlwTransferCompletedEvent;
-  }
+  // Flutterwave's transaction and transfer ids are positive integers; 1.5, 1e20 or 2^63 would
+  // not fit our BIGINT column or the verify URL, so they are refused here, not by the database.
+  if (!isProviderId(d.id)) return undefined;
+  const status = String(d.status).toLowerCase();
+  if (event === 'charge.completed' && isReference(d.tx_ref))
+    return { event, flwId: d.id as number, reference: d.tx_ref, status, shape: 'current' };
+  if (event === 'transfer.completed' && isReference(d.reference))
+    return { event, flwId: d.id as number, reference: d.reference, status, shape: 'current' };
   return undefined;
+}
+
+function isProviderId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+}
+
+function isReference(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= 200;
+}
+
+/** A customer's phone number from a verify answer, or null: Flutterwave sends "N/A" (or null) when there is none. */
+export function phoneNumberOf(tx: Pick<FlwTransaction, 'customer'>): string | null {
+  const phone = tx.customer?.phone_number?.trim();
+  return phone && phone.toUpperCase() !== 'N/A' ? phone : null;
 }

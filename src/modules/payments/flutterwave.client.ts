@@ -205,6 +205,32 @@ export class FlutterwaveClient {
     return this.send<FlwRefund>({ method: 'POST', path, body, retry: 'unsent-only', ...call });
   }
 
+  /** The provider's current record of a refund (GET /v3/refunds/:id): how a `pending` refund is read back. */
+  async getRefund(id: number | string, call: CallOptions = {}): Promise<FlwRefund> {
+    const path = `/v3/refunds/${encodeURIComponent(String(id))}`;
+    return this.send<FlwRefund>({ method: 'GET', path, retry: 'idempotent', ...call });
+  }
+
+  /**
+   * One page of the account's refunds created between two days (GET /v3/refunds?from&to&page, days
+   * as YYYY-MM-DD, pages from 1): how a refund whose answer was lost is looked up before it is
+   * asked for again. An empty page is past the last one.
+   */
+  async listRefunds(
+    query: { from: string; to: string; page: number },
+    call: CallOptions = {},
+  ): Promise<FlwRefund[]> {
+    const qs = new URLSearchParams({ from: query.from, to: query.to, page: String(query.page) });
+    const data = await this.send<FlwRefund[] | null>({
+      method: 'GET',
+      path: `/v3/refunds?${qs.toString()}`,
+      retry: 'idempotent',
+      ...call,
+    });
+    if (data !== null && !Array.isArray(data)) throw malformed('GET /v3/refunds answered without a list');
+    return data ?? [];
+  }
+
   /** Queues a payout under our unique reference; a retry can never pay twice (see above). */
   async createTransfer(params: CreateTransferParams, call: CallOptions = {}): Promise<FlwTransfer> {
     const { amountMinor, currency, ...rest } = params;

@@ -61,7 +61,8 @@ export type FlwTransactionStatus = 'successful' | 'failed' | 'pending' | (string
 
 export interface FlwTransactionCustomer {
   id: number;
-  name: string;
+  name: string | null;
+  /** Often the string "N/A" when the customer gave none (see phoneNumberOf): never a usable number by itself. */
   phone_number: string | null;
   email: string;
   created_at: string;
@@ -81,25 +82,26 @@ export interface FlwCard {
 export interface FlwTransaction {
   id: number;
   tx_ref: string;
-  flw_ref: string;
-  device_fingerprint: string;
+  flw_ref: string | null;
+  /** "N/A" or null when none was captured. */
+  device_fingerprint: string | null;
   amount: number;
   currency: string;
   charged_amount: number;
-  app_fee: number;
-  merchant_fee: number;
-  processor_response: string;
-  auth_model: string;
-  ip: string;
-  narration: string;
+  app_fee: number | null;
+  merchant_fee: number | null;
+  processor_response: string | null;
+  auth_model: string | null;
+  ip: string | null;
+  narration: string | null;
   status: FlwTransactionStatus;
-  payment_type: string;
+  payment_type: string | null;
   created_at: string;
   account_id: number;
-  amount_settled?: number;
+  amount_settled?: number | null;
   meta?: FlwMeta | null;
   customer: FlwTransactionCustomer;
-  card?: FlwCard;
+  card?: FlwCard | null;
 }
 
 /** POST /v3/transactions/:id/refund body: no amount means a full refund. */
@@ -108,17 +110,21 @@ export interface FlwRefundRequest {
   comments?: string;
 }
 
-/** `data` of POST /v3/transactions/:id/refund. */
+/**
+ * `data` of POST /v3/transactions/:id/refund, GET /v3/refunds/:id and each item of GET /v3/refunds.
+ * Only `completed` means the money went back; `failed` that it did not; anything else (`pending`,
+ * or a status we do not know) is not final and is read back later.
+ */
 export interface FlwRefund {
   id: number;
   account_id: number;
   tx_id: number;
-  flw_ref: string;
-  wallet_id: number;
+  flw_ref: string | null;
+  wallet_id: number | null;
   amount_refunded: number;
   status: 'completed' | 'pending' | 'failed' | (string & {});
-  destination: string;
-  meta: { source: string } | null;
+  destination: string | null;
+  meta: { source?: string } | null;
   created_at: string;
 }
 
@@ -166,10 +172,31 @@ export interface FlwTransfer {
   is_approved: number;
 }
 
+/**
+ * The older top-level charge webhook, still sent to some merchants (and handled by Flutterwave's
+ * own WooCommerce plugin): no `event`/`data` wrapper, the transaction's fields at the top with
+ * camelCase `txRef`/`flwRef`, and `event.type` naming the method (CARD_TRANSACTION,
+ * ACCOUNT_TRANSACTION, MPESA_TRANSACTION, BANK_TRANSFER_TRANSACTION, ...). Only the id, tx_ref and
+ * status are read from it: like the current shape it is only a hint to verify by id.
+ */
+export interface FlwLegacyChargeEvent {
+  id: number;
+  txRef: string;
+  flwRef?: string | null;
+  orderRef?: string | null;
+  amount?: number;
+  charged_amount?: number;
+  currency?: string;
+  status: string;
+  'event.type': string;
+  customer?: Record<string, unknown> | null;
+  [field: string]: unknown;
+}
+
 /** Webhook body for a finished charge (successful or failed), sent with the `verif-hash` header. */
 export interface FlwChargeCompletedEvent {
   event: 'charge.completed';
-  data: Omit<FlwTransaction, 'card'> & { card?: FlwCard };
+  data: FlwTransaction;
   'event.type'?: string;
 }
 

@@ -27,6 +27,8 @@ export function refundDto(r: RefundRecord) {
     bookingId: r.bookingId,
     status: r.status,
     reason: r.reason,
+    /** CHARGE: what the charge paid for; EXCESS: the overpaid part of it. */
+    portion: r.portion,
     amountMinor: r.amountMinor,
     currency: r.currency,
     failureReason: r.failureReason,

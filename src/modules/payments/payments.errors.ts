@@ -48,6 +48,11 @@ export const PaymentErrors = {
       `Flutterwave reports this charge as ${status}: there is no money to give back`,
       [{ message: 'provider status', status }],
     ),
+  noPaymentToVerify: () =>
+    AppError.conflict(
+      'NO_PAYMENT_TO_VERIFY',
+      'This booking has no payment to verify: start paying it first (POST /api/v1/payments/initialize)',
+    ),
   refundNotFailed: (status: string) =>
     AppError.conflict('REFUND_NOT_FAILED', `Only a FAILED refund can be tried again; this one is ${status}`, [
       { message: 'status', status },

@@ -29,7 +29,12 @@ export type WebhookReceivedPayload = {
   reference: string;
 };
 
-export type VerificationRequestedPayload = { paymentId: string; txRef: string };
+export type VerificationRequestedPayload = {
+  paymentId: string;
+  txRef: string;
+  /** The redirect's transaction_id, when it named one: a hint of which transaction to verify by id. */
+  transactionId?: number;
+};
 
 export type PaymentEventPayload = {
   paymentId: string;

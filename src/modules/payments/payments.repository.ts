@@ -2,18 +2,22 @@ import { Prisma } from '../../generated/prisma/client';
 import type { Db, Tx } from '../../shared/db';
 import type {
   BookingOutcome,
+  ChargeRecord,
+  ChargeRole,
   PaymentRecord,
   PaymentStatus,
+  RefundPortion,
   RefundReason,
   RefundRecord,
   RefundStatus,
 } from './payments.types';
 
-/** The only code that reads or writes payments, webhook_events and refunds. */
+/** The only code that reads or writes payments, payment_charges, webhook_events and refunds. */
 type Client = Db | Tx;
 
 type PaymentRow = Prisma.PaymentGetPayload<object>;
 type RefundRow = Prisma.RefundGetPayload<object>;
+type ChargeRow = Prisma.PaymentChargeGetPayload<object>;
 
 function toPayment(row: PaymentRow): PaymentRecord {
   return {
@@ -23,7 +27,17 @@ function toPayment(row: PaymentRow): PaymentRecord {
     amountMinor: Number(row.amountMinor),
     flwTransactionId: row.flwTransactionId === null ? null : Number(row.flwTransactionId),
     paidMinor: row.paidMinor === null ? null : Number(row.paidMinor),
+    hintedTransactionId: row.hintedTransactionId === null ? null : Number(row.hintedTransactionId),
     problems: (row.problems as string[] | null) ?? null,
+  };
+}
+
+function toCharge(row: ChargeRow): ChargeRecord {
+  return {
+    ...row,
+    role: row.role as ChargeRole,
+    flwTransactionId: Number(row.flwTransactionId),
+    amountMinor: Number(row.amountMinor),
   };
 }
 
@@ -34,6 +48,8 @@ function toRefund(row: RefundRow): RefundRecord {
     status: row.status as RefundStatus,
     amountMinor: Number(row.amountMinor),
     providerRefundId: row.providerRefundId === null ? null : Number(row.providerRefundId),
+    flwTransactionId: Number(row.flwTransactionId),
+    portion: row.portion as RefundPortion,
   };
 }
 
@@ -154,11 +170,16 @@ export async function markVerifyRequested(
   id: string,
   now: Date,
   cooldownMs: number,
+  /** The redirect's transaction id, kept as a hint for reconciliation (and checked for settled payments too). */
+  hint: number | null = null,
 ): Promise<boolean> {
   const before = new Date(now.getTime() - cooldownMs);
+  const statuses =
+    hint === null ? Prisma.sql`('OPEN', 'FAILED')` : Prisma.sql`('OPEN', 'FAILED', 'SUCCEEDED', 'FLAGGED')`;
   const n = await tx.$executeRaw`
-    UPDATE payments SET verify_requested_at = ${now}, updated_at = ${now}
-    WHERE id = ${id}::uuid AND status IN ('OPEN', 'FAILED') AND (verify_requested_at IS NULL OR verify_requested_at <= ${before})`;
+    UPDATE payments SET verify_requested_at = ${now}, updated_at = ${now},
+      hinted_transaction_id = COALESCE(${hint}::bigint, hinted_transaction_id)
+    WHERE id = ${id}::uuid AND status IN ${statuses} AND (verify_requested_at IS NULL OR verify_requested_at <= ${before})`;
   return n === 1;
 }
 
@@ -184,6 +205,11 @@ export async function claimDueForCheck(
   return found.map(toPayment);
 }
 
+/** Sets when reconciliation looks at a payment next (an ambiguous answer: look again later). */
+export async function scheduleCheck(tx: Tx, id: string, nextCheckAt: Date): Promise<void> {
+  await tx.$executeRaw`UPDATE payments SET next_check_at = ${nextCheckAt} WHERE id = ${id}::uuid`;
+}
+
 /** The SUCCEEDED payment that bought the booking (its tx_ref is the booking's payment_ref), locked. */
 export async function lockPaymentByTxRef(tx: Tx, txRef: string): Promise<PaymentRecord | null> {
   const rows = await tx.$queryRaw<
@@ -201,16 +227,59 @@ export interface NewWebhookEvent {
   flwId: number;
   reference: string;
   payload: unknown;
+  /** The body's bytes as received (null when the route had none, e.g. a service call in a test). */
+  rawBody: Buffer | null;
   receivedAt: Date;
 }
 
 /** Stores the event unless one with the same provider key exists. True when this call stored it. */
 export async function insertWebhookEvent(tx: Tx, e: NewWebhookEvent): Promise<boolean> {
   const n = await tx.$executeRaw`
-    INSERT INTO webhook_events (id, provider_key, event_type, flw_id, reference, payload, received_at)
-    VALUES (${e.id}::uuid, ${e.providerKey}, ${e.eventType}, ${e.flwId}, ${e.reference}, ${JSON.stringify(e.payload)}::jsonb, ${e.receivedAt})
+    INSERT INTO webhook_events (id, provider_key, event_type, flw_id, reference, payload, raw_body, received_at)
+    VALUES (${e.id}::uuid, ${e.providerKey}, ${e.eventType}, ${e.flwId}, ${e.reference}, ${JSON.stringify(e.payload)}::jsonb,
+      ${e.rawBody}, ${e.receivedAt})
     ON CONFLICT (provider_key) DO NOTHING`;
   return n === 1;
+}
+
+/**
+ * The Flutterwave transaction ids of the stored charge webhooks for a tx_ref, newest first (at
+ * most `limit`). Only hints of which transactions to ask Flutterwave about: the bodies are never
+ * believed.
+ */
+export async function chargeWebhookIds(db: Client, txRef: string, limit = 10): Promise<number[]> {
+  const rows = await db.$queryRaw<Array<{ flw_id: bigint | number }>>`
+    SELECT flw_id FROM webhook_events WHERE reference = ${txRef} AND event_type = 'charge.completed'
+    GROUP BY flw_id ORDER BY max(received_at) DESC LIMIT ${limit}`;
+  return rows.map((r) => Number(r.flw_id));
+}
+
+// ---------------------------------------------------------------- charges
+
+/**
+ * Records a verified successful charge of a payment once (its provider transaction id is unique).
+ * True when this call recorded it; false when it was recorded already (by another path, or a
+ * redelivery), in which case the caller must not act on it again.
+ */
+export async function insertCharge(tx: Tx, c: Omit<ChargeRecord, 'id'> & { id: string }): Promise<boolean> {
+  const n = await tx.$executeRaw`
+    INSERT INTO payment_charges (id, payment_id, flw_transaction_id, amount_minor, currency, role, verified_at)
+    VALUES (${c.id}::uuid, ${c.paymentId}::uuid, ${c.flwTransactionId}, ${c.amountMinor}, ${c.currency}, ${c.role}, ${c.verifiedAt})
+    ON CONFLICT (flw_transaction_id) DO NOTHING`;
+  return n === 1;
+}
+
+export async function findCharge(db: Client, flwTransactionId: number): Promise<ChargeRecord | null> {
+  const row = await db.paymentCharge.findUnique({ where: { flwTransactionId: BigInt(flwTransactionId) } });
+  return row ? toCharge(row) : null;
+}
+
+export async function listPaymentCharges(db: Client, paymentId: string): Promise<ChargeRecord[]> {
+  const rows = await db.paymentCharge.findMany({
+    where: { paymentId },
+    orderBy: [{ verifiedAt: 'asc' }, { id: 'asc' }],
+  });
+  return rows.map(toCharge);
 }
 
 // ---------------------------------------------------------------- refunds
@@ -228,13 +297,15 @@ export type NewRefund = Pick<
   | 'reason'
   | 'cancelsBooking'
   | 'requestedBy'
+  | 'flwTransactionId'
+  | 'portion'
 >;
 
 /**
- * Inserts a PENDING refund unless the payment already has a PENDING or COMPLETED one (partial
- * unique index): a buyer's double click, a campaign cancellation racing the buyer's own request,
- * or a redelivered event all end with one refund. Returns the payment's active refund and
- * whether this call created it.
+ * Inserts a PENDING refund unless that portion of that charge already has a PENDING or COMPLETED
+ * one (partial unique index): a buyer's double click, a campaign cancellation racing the buyer's
+ * own request, or a redelivered event all end with one refund. Returns the active refund of that
+ * portion and whether this call created it.
  */
 export async function claimRefund(
   tx: Tx,
@@ -243,14 +314,22 @@ export async function claimRefund(
 ): Promise<{ refund: RefundRecord; created: boolean }> {
   const n = await tx.$executeRaw`
     INSERT INTO refunds (id, payment_id, booking_id, user_id, campaign_id, amount_minor, currency, reason, cancels_booking,
-      status, requested_by, created_at, updated_at)
+      status, requested_by, flw_transaction_id, portion, created_at, updated_at)
     VALUES (${r.id}::uuid, ${r.paymentId}::uuid, ${r.bookingId}::uuid, ${r.userId}::uuid, ${r.campaignId}::uuid,
-      ${r.amountMinor}, ${r.currency}, ${r.reason}, ${r.cancelsBooking}, 'PENDING', ${r.requestedBy}::uuid, ${now}, ${now})
-    ON CONFLICT (payment_id) WHERE status IN ('PENDING', 'COMPLETED') DO NOTHING`;
+      ${r.amountMinor}, ${r.currency}, ${r.reason}, ${r.cancelsBooking}, 'PENDING', ${r.requestedBy}::uuid,
+      ${r.flwTransactionId}, ${r.portion}, ${now}, ${now})
+    ON CONFLICT (flw_transaction_id, portion) WHERE status IN ('PENDING', 'COMPLETED') DO NOTHING`;
   const row = await tx.refund.findFirst({
-    where: { paymentId: r.paymentId, status: { in: ['PENDING', 'COMPLETED'] } },
+    where: {
+      flwTransactionId: BigInt(r.flwTransactionId),
+      portion: r.portion,
+      status: { in: ['PENDING', 'COMPLETED'] },
+    },
   });
-  if (!row) throw new Error(`payments: no active refund for payment ${r.paymentId} after claiming one`);
+  if (!row)
+    throw new Error(
+      `payments: no active refund of charge ${r.flwTransactionId} (${r.portion}) after claiming one`,
+    );
   return { refund: toRefund(row), created: n === 1 };
 }
 
@@ -283,6 +362,61 @@ export async function listBookingRefunds(db: Client, bookingId: string): Promise
   return rows.map(toRefund);
 }
 
+/** The provider refund ids among `ids` that one of our refunds has recorded already. */
+export async function recordedProviderRefundIds(db: Client, ids: number[]): Promise<Set<number>> {
+  if (!ids.length) return new Set();
+  const rows = await db.refund.findMany({
+    where: { providerRefundId: { in: ids.map((i) => BigInt(i)) } },
+    select: { providerRefundId: true },
+  });
+  return new Set(rows.map((r) => Number(r.providerRefundId)));
+}
+
+/**
+ * A refund Flutterwave accepted but has not finished (`pending`, or a status we do not know):
+ * stays PENDING with the provider's id (so it is read back, never sent again), its next read at
+ * `nextPollAt`, and the caller's attempt lease released. False when it was not PENDING any more.
+ */
+export async function markRefundAwaitingProvider(
+  tx: Tx,
+  id: string,
+  providerRefundId: number,
+  nextPollAt: Date,
+  now: Date,
+): Promise<boolean> {
+  const result = await tx.refund.updateMany({
+    where: { id, status: 'PENDING' },
+    data: {
+      providerRefundId: BigInt(providerRefundId),
+      nextPollAt,
+      attemptStartedAt: null,
+      updatedAt: now,
+    },
+  });
+  return result.count === 1;
+}
+
+/**
+ * Claims up to `limit` PENDING refunds that Flutterwave accepted and whose next read is due, and
+ * pushes that read to `nextPollAt`, in one statement (SKIP LOCKED: several workers share them). The
+ * provider calls happen after this commits.
+ */
+export async function claimRefundsToPoll(
+  db: Client,
+  now: Date,
+  nextPollAt: Date,
+  limit: number,
+): Promise<RefundRecord[]> {
+  const rows = await db.$queryRaw<Array<{ id: string }>>`
+    UPDATE refunds SET next_poll_at = ${nextPollAt}, updated_at = ${now}
+    WHERE id IN (SELECT id FROM refunds WHERE status = 'PENDING' AND provider_refund_id IS NOT NULL
+                 AND next_poll_at <= ${now} ORDER BY next_poll_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+    RETURNING id::text`;
+  if (!rows.length) return [];
+  const found = await db.refund.findMany({ where: { id: { in: rows.map((r) => r.id) } } });
+  return found.map(toRefund);
+}
+
 /** Guarded PENDING → COMPLETED | FAILED. True only when this call moved the row. */
 export async function finishRefund(
   tx: Tx,
@@ -302,6 +436,34 @@ export async function finishRefund(
     },
   });
   return result.count === 1;
+}
+
+/**
+ * Claims the right to call Flutterwave for a PENDING refund: stamps `attempt_started_at` unless
+ * another attempt stamped it less than `leaseMs` ago. True when this caller may call. The lease
+ * must outlast the longest refund call; if it did not, two calls could be in flight at once
+ * (still not two refunds: see payments.refunds.ts), and a refusal of the second could be
+ * recorded over the success of the first.
+ */
+export async function claimRefundAttempt(
+  db: Client,
+  id: string,
+  now: Date,
+  leaseMs: number,
+): Promise<{ claimed: false } | { claimed: true; earlierAttempts: number }> {
+  const before = new Date(now.getTime() - leaseMs);
+  // Counted before the call: a call that never left counts too, which only costs a look-up later.
+  const rows = await db.$queryRaw<Array<{ attempts: number }>>`
+    UPDATE refunds SET attempt_started_at = ${now}, attempts = attempts + 1
+    WHERE id = ${id}::uuid AND status = 'PENDING' AND (attempt_started_at IS NULL OR attempt_started_at <= ${before})
+    RETURNING attempts`;
+  return rows[0] ? { claimed: true, earlierAttempts: Number(rows[0].attempts) - 1 } : { claimed: false };
+}
+
+/** Gives up this caller's claim (its call failed), so that a retry may call at once. */
+export async function releaseRefundAttempt(db: Client, id: string, startedAt: Date): Promise<void> {
+  await db.$executeRaw`
+    UPDATE refunds SET attempt_started_at = NULL WHERE id = ${id}::uuid AND attempt_started_at = ${startedAt}`;
 }
 
 /**
@@ -338,7 +500,8 @@ export async function listFlaggedPaymentsToReview(
   const rows = await db.$queryRaw<Array<{ id: string }>>`
     SELECT p.id::text FROM payments p
     WHERE p.status = 'FLAGGED'
-      AND NOT EXISTS (SELECT 1 FROM refunds a WHERE a.payment_id = p.id AND a.status IN ('PENDING', 'COMPLETED'))
+      AND NOT EXISTS (SELECT 1 FROM refunds a WHERE a.flw_transaction_id = p.flw_transaction_id
+                      AND a.portion = 'CHARGE' AND a.status IN ('PENDING', 'COMPLETED'))
       ${after}
     ORDER BY p.flagged_at, p.id
     LIMIT ${page.limit}`;
@@ -348,7 +511,7 @@ export async function listFlaggedPaymentsToReview(
   return found.map(toPayment).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }
 
-/** The latest FAILED refund of each payment that has no pending or completed one since, oldest first. */
+/** The latest FAILED refund of each (charge, portion) that has no pending or completed one since, oldest first. */
 export async function listFailedRefundsToReview(
   db: Client,
   page: { limit: number; after?: { at: Date; id: string } },
@@ -359,8 +522,10 @@ export async function listFailedRefundsToReview(
   const rows = await db.$queryRaw<Array<{ id: string }>>`
     SELECT f.id::text FROM refunds f
     WHERE f.status = 'FAILED'
-      AND NOT EXISTS (SELECT 1 FROM refunds a WHERE a.payment_id = f.payment_id AND a.status IN ('PENDING', 'COMPLETED'))
-      AND f.id = (SELECT l.id FROM refunds l WHERE l.payment_id = f.payment_id AND l.status = 'FAILED'
+      AND NOT EXISTS (SELECT 1 FROM refunds a WHERE a.flw_transaction_id = f.flw_transaction_id
+                      AND a.portion = f.portion AND a.status IN ('PENDING', 'COMPLETED'))
+      AND f.id = (SELECT l.id FROM refunds l WHERE l.flw_transaction_id = f.flw_transaction_id
+                  AND l.portion = f.portion AND l.status = 'FAILED'
                   ORDER BY l.created_at DESC, l.id DESC LIMIT 1)
       ${after}
     ORDER BY f.failed_at, f.id

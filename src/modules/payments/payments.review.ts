@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import { param, query } from 'express-validator';
 import { actorOf, requireRole } from '../../shared/http/authorize';
 import { decodeCursor, pageOf } from '../../shared/http/cursor';
-import { errorResponse, type ApiModule, type OpenApiPaths } from '../../shared/http/openapi';
-import { validate, validated } from '../../shared/http/validate';
+import { defineApi } from '../../shared/http/api';
+import type { ApiModule } from '../../shared/http/openapi';
+import { pageQuery, uuid, z } from '../../shared/http/schema';
 import { renderPage } from '../../web/views';
 import { paymentDto, refundDto } from './payments.dto';
 import type { PaymentsService } from './payments.service';
@@ -65,39 +65,116 @@ async function failedRefundsPage(service: PaymentsService, limit: number, cursor
   };
 }
 
-const idParam = validate(param('id').isUUID().withMessage('not a valid id'));
-const listQuery = validate(
-  query('limit').optional().isInt({ min: 1, max: 100 }).toInt(),
-  query('cursor').optional().isString().isLength({ max: 200 }),
-);
+const byId = z.object({ id: uuid('not a valid id') });
+const pageOfQuery = z.object(pageQuery(100));
 
 export function paymentReviewApi(service: PaymentsService): ApiModule {
   const router = Router();
   router.use(requireRole('SUPER_ADMIN'));
+  const api = defineApi({ name: 'payment-review', prefix: REVIEW_PREFIX, tags: ['admin'], router });
 
-  router.get('/flagged', listQuery, async (req, res) => {
-    const q = validated<{ limit?: number; cursor?: string }>(req);
-    res.setHeader('Cache-Control', 'no-store');
-    res.json(await flaggedPage(service, q.limit ?? PAGE_SIZE, q.cursor));
-  });
+  api.get(
+    '/flagged',
+    {
+      summary: 'FLAGGED payments whose money has not been sent back, oldest first (SUPER_ADMIN)',
+      security: 'csrf',
+      query: pageOfQuery,
+      responses: reviewList({
+        id: { type: 'string', format: 'uuid' },
+        txRef: { type: 'string' },
+        amountMinor: { type: 'integer', description: 'What we asked for' },
+        currency: { type: 'string' },
+        problems: { type: 'array', items: { type: 'string' } },
+        flaggedAt: { type: ['string', 'null'], format: 'date-time' },
+        providerTransactionId: { type: ['integer', 'null'] },
+      }),
+    },
+    async ({ query }, _req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await flaggedPage(service, query.limit ?? PAGE_SIZE, query.cursor));
+    },
+  );
 
-  router.get('/failed-refunds', listQuery, async (req, res) => {
-    const q = validated<{ limit?: number; cursor?: string }>(req);
-    res.setHeader('Cache-Control', 'no-store');
-    res.json(await failedRefundsPage(service, q.limit ?? PAGE_SIZE, q.cursor));
-  });
+  api.get(
+    '/failed-refunds',
+    {
+      summary: 'FAILED refunds not tried again (the latest per payment), oldest first (SUPER_ADMIN)',
+      security: 'csrf',
+      query: pageOfQuery,
+      responses: reviewList({
+        id: { type: 'string', format: 'uuid' },
+        paymentId: { type: 'string', format: 'uuid' },
+        amountMinor: { type: 'integer' },
+        currency: { type: 'string' },
+        reason: { type: 'string' },
+        failureReason: { type: ['string', 'null'] },
+        failedAt: { type: ['string', 'null'], format: 'date-time' },
+      }),
+    },
+    async ({ query }, _req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await failedRefundsPage(service, query.limit ?? PAGE_SIZE, query.cursor));
+    },
+  );
 
-  router.post('/:id/refund', idParam, async (req, res) => {
-    const { refund, created } = await service.refundFlaggedPayment(actorOf(req), String(req.params.id));
-    res.status(created ? 202 : 200).json(refundDto(refund));
-  });
+  api.post(
+    '/:id/refund',
+    {
+      summary: "Send a FLAGGED payment's money back (SUPER_ADMIN)",
+      description:
+        "Reads Flutterwave's record of the charge, then records one PENDING refund (reason FLAGGED_PAYMENT) of the amount " +
+        'and currency really charged; the refunds worker carries it out and the buyer is emailed. The booking is not ' +
+        'touched. Asking again answers the same refund with 200. Audited (payment.review.refund).',
+      security: 'csrf',
+      params: byId,
+      responses: {
+        202: { description: 'Refund requested', schema: refundRef },
+        200: {
+          description: 'This payment already had a pending or completed refund: that one',
+          schema: refundRef,
+        },
+        400: 'VALIDATION_FAILED: not a valid id',
+        ...denied,
+        404: 'PAYMENT_NOT_FOUND',
+        409: 'PAYMENT_NOT_FLAGGED, NOTHING_CHARGED (the provider reports no successful charge) or PROVIDER_RECORD_UNREADABLE',
+        503: 'PROVIDER_UNAVAILABLE: Flutterwave could not be reached; nothing was recorded',
+      },
+    },
+    async ({ params }, req, res) => {
+      const { refund, created } = await service.refundFlaggedPayment(actorOf(req), params.id);
+      res.status(created ? 202 : 200).json(refundDto(refund));
+    },
+  );
 
-  router.post('/refunds/:id/retry', idParam, async (req, res) => {
-    const { refund, created } = await service.retryRefund(actorOf(req), String(req.params.id));
-    res.status(created ? 202 : 200).json(refundDto(refund));
-  });
+  api.post(
+    '/refunds/:id/retry',
+    {
+      summary: 'Try a FAILED refund again (SUPER_ADMIN)',
+      description:
+        'Records a new PENDING refund with the same amount, currency, reason and effect on the booking; the failed one ' +
+        'stays as history. At most one pending or completed refund per payment: if one exists (a second click, or the ' +
+        "buyer's own new request), it is answered with 200. Audited (refund.retry).",
+      security: 'csrf',
+      params: byId,
+      responses: {
+        202: { description: 'Refund requested again', schema: refundRef },
+        200: {
+          description: 'The payment already had a pending or completed refund: that one',
+          schema: refundRef,
+        },
+        400: 'VALIDATION_FAILED: not a valid id',
+        ...denied,
+        404: 'REFUND_NOT_FOUND',
+        409: 'REFUND_NOT_FAILED',
+      },
+    },
+    async ({ params }, req, res) => {
+      const { refund, created } = await service.retryRefund(actorOf(req), params.id);
+      res.status(created ? 202 : 200).json(refundDto(refund));
+    },
+  );
 
-  return { name: 'payment-review', prefix: REVIEW_PREFIX, router, paths: reviewPaths };
+  return api.module();
 }
 
 /**
@@ -126,12 +203,6 @@ export function paymentReviewPages(service: PaymentsService): Router {
   return router;
 }
 
-const admin = { tags: ['admin'], security: [{ session: [], csrf: [] }] };
-const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
-const json = (description: string, schema: unknown) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const context = {
   booking: {
     type: ['object', 'null'],
@@ -144,100 +215,20 @@ const refundRef = {
   type: 'object',
   description: 'The refund, as GET /api/v1/payments/refunds/{id} shows it',
 };
-const pageParams = [
-  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: PAGE_SIZE } },
-  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
-];
-const denied = {
-  '401': errorResponse('UNAUTHENTICATED'),
-  '403': errorResponse('FORBIDDEN (not an admin) or CSRF_INVALID'),
-};
+const denied = { 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN (not an admin) or CSRF_INVALID' };
 
 /** The responses of a review list: `{ items, nextCursor }` of items with these properties and their context. */
 const reviewList = (properties: Record<string, unknown>) => ({
-  '200': json('{ items, nextCursor }', {
-    type: 'object',
-    properties: {
-      items: { type: 'array', items: { type: 'object', properties: { ...properties, ...context } } },
-      nextCursor: { type: ['string', 'null'] },
+  200: {
+    description: '{ items, nextCursor }',
+    schema: {
+      type: 'object',
+      properties: {
+        items: { type: 'array', items: { type: 'object', properties: { ...properties, ...context } } },
+        nextCursor: { type: ['string', 'null'] },
+      },
     },
-  }),
-  '400': errorResponse('VALIDATION_FAILED or INVALID_CURSOR'),
+  },
+  400: 'VALIDATION_FAILED or INVALID_CURSOR',
   ...denied,
 });
-
-const reviewPaths: OpenApiPaths = {
-  '/api/v1/admin/payments/flagged': {
-    get: {
-      summary: 'FLAGGED payments whose money has not been sent back, oldest first (SUPER_ADMIN)',
-      ...admin,
-      parameters: pageParams,
-      responses: reviewList({
-        id: { type: 'string', format: 'uuid' },
-        txRef: { type: 'string' },
-        amountMinor: { type: 'integer', description: 'What we asked for' },
-        currency: { type: 'string' },
-        problems: { type: 'array', items: { type: 'string' } },
-        flaggedAt: { type: ['string', 'null'], format: 'date-time' },
-        providerTransactionId: { type: ['integer', 'null'] },
-      }),
-    },
-  },
-  '/api/v1/admin/payments/failed-refunds': {
-    get: {
-      summary: 'FAILED refunds not tried again (the latest per payment), oldest first (SUPER_ADMIN)',
-      ...admin,
-      parameters: pageParams,
-      responses: reviewList({
-        id: { type: 'string', format: 'uuid' },
-        paymentId: { type: 'string', format: 'uuid' },
-        amountMinor: { type: 'integer' },
-        currency: { type: 'string' },
-        reason: { type: 'string' },
-        failureReason: { type: ['string', 'null'] },
-        failedAt: { type: ['string', 'null'], format: 'date-time' },
-      }),
-    },
-  },
-  '/api/v1/admin/payments/{id}/refund': {
-    post: {
-      summary: "Send a FLAGGED payment's money back (SUPER_ADMIN)",
-      description:
-        "Reads Flutterwave's record of the charge, then records one PENDING refund (reason FLAGGED_PAYMENT) of the amount " +
-        'and currency really charged; the refunds worker carries it out and the buyer is emailed. The booking is not ' +
-        'touched. Asking again answers the same refund with 200. Audited (payment.review.refund).',
-      ...admin,
-      parameters: [id],
-      responses: {
-        '202': json('Refund requested', refundRef),
-        '200': json('This payment already had a pending or completed refund: that one', refundRef),
-        '400': errorResponse('VALIDATION_FAILED: not a valid id'),
-        ...denied,
-        '404': errorResponse('PAYMENT_NOT_FOUND'),
-        '409': errorResponse(
-          'PAYMENT_NOT_FLAGGED, NOTHING_CHARGED (the provider reports no successful charge) or PROVIDER_RECORD_UNREADABLE',
-        ),
-        '503': errorResponse('PROVIDER_UNAVAILABLE: Flutterwave could not be reached; nothing was recorded'),
-      },
-    },
-  },
-  '/api/v1/admin/payments/refunds/{id}/retry': {
-    post: {
-      summary: 'Try a FAILED refund again (SUPER_ADMIN)',
-      description:
-        'Records a new PENDING refund with the same amount, currency, reason and effect on the booking; the failed one ' +
-        'stays as history. At most one pending or completed refund per payment: if one exists (a second click, or the ' +
-        "buyer's own new request), it is answered with 200. Audited (refund.retry).",
-      ...admin,
-      parameters: [id],
-      responses: {
-        '202': json('Refund requested again', refundRef),
-        '200': json('The payment already had a pending or completed refund: that one', refundRef),
-        '400': errorResponse('VALIDATION_FAILED: not a valid id'),
-        ...denied,
-        '404': errorResponse('REFUND_NOT_FOUND'),
-        '409': errorResponse('REFUND_NOT_FAILED'),
-      },
-    },
-  },
-};

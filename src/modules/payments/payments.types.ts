@@ -42,6 +42,8 @@ export interface PaymentRecord {
   checkoutExpiresAt: Date;
   nextCheckAt: Date;
   verifyRequestedAt: Date | null;
+  /** The transaction id the buyer's redirect named: only a hint of which transaction to verify by id. */
+  hintedTransactionId: number | null;
   succeededAt: Date | null;
   flaggedAt: Date | null;
   failedAt: Date | null;
@@ -54,9 +56,31 @@ export const REFUND_STATUSES = ['PENDING', 'COMPLETED', 'FAILED'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
 /**
  * Why money goes back: a buyer's cancellation, a cancelled campaign, a payment that could not buy
- * the booking, or a FLAGGED payment (not what we asked for) that an admin sent back from review.
+ * the booking, a FLAGGED payment (not what we asked for) that an admin sent back from review, a
+ * second successful charge on one tx_ref (DUPLICATE_PAYMENT), or what a charge paid beyond the
+ * price (OVERPAYMENT).
  */
-export type RefundReason = 'BUYER_REQUEST' | 'CAMPAIGN_CANCELLED' | 'FLAGGED_PAYMENT' | BookingRefundReason;
+export type RefundReason =
+  'BUYER_REQUEST' | 'CAMPAIGN_CANCELLED' | 'FLAGGED_PAYMENT' | 'OVERPAYMENT' | BookingRefundReason;
+
+/**
+ * Which part of a charge a refund gives back: CHARGE is what the charge paid for (all of it, or the
+ * price when its excess has its own refund), EXCESS the overpaid part of a confirmed payment's charge.
+ */
+export type RefundPortion = 'CHARGE' | 'EXCESS';
+
+/** What a verified successful charge was to its payment (see the payment_charges migration). */
+export type ChargeRole = 'SETTLED' | 'FLAGGED' | 'DUPLICATE';
+
+export interface ChargeRecord {
+  id: string;
+  paymentId: string;
+  flwTransactionId: number;
+  amountMinor: number;
+  currency: string;
+  role: ChargeRole;
+  verifiedAt: Date;
+}
 
 export interface RefundRecord {
   id: string;
@@ -75,6 +99,15 @@ export interface RefundRecord {
   createdAt: Date;
   completedAt: Date | null;
   failedAt: Date | null;
+  /** While the worker is asking Flutterwave for it (a lease; see claimRefundAttempt). */
+  attemptStartedAt: Date | null;
+  /** The provider transaction the money goes back from. */
+  flwTransactionId: number;
+  portion: RefundPortion;
+  /** Calls for this refund that may have reached Flutterwave (lost answers included). */
+  attempts: number;
+  /** When a refund Flutterwave answered `pending` is read back next. */
+  nextPollAt: Date | null;
   updatedAt: Date;
 }
 

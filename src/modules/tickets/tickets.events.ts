@@ -1,9 +1,16 @@
-/** Events the tickets module publishes (through the outbox). */
-export const TICKETS_ISSUED = 'tickets.issued';
-/** A booking's tickets were revoked (cancelled, refunded, re-issued): gate devices refuse them. */
-export const TICKET_REVOKED = 'ticket.revoked';
-/** The buyer asked for their tickets by email again (POST /api/v1/bookings/:id/resend-tickets). */
-export const TICKETS_RESEND_REQUESTED = 'tickets.resend.requested';
+/**
+ * Events the tickets module publishes (through the outbox).
+ * - tickets.issued: a booking's tickets exist and their PDF is stored.
+ * - tickets.resend.requested: the buyer asked for their tickets by email again
+ *   (POST /api/v1/bookings/:id/resend-tickets).
+ * - ticket.revoked: a booking's tickets were revoked (cancelled, refunded, re-issued); gate
+ *   devices refuse them (the name ARCHITECTURE.md gives it).
+ */
+export const TicketEvents = {
+  issued: 'tickets.issued',
+  resendRequested: 'tickets.resend.requested',
+  revoked: 'ticket.revoked',
+} as const;
 
 /** A booking's tickets exist and their PDF is stored under `fileKey`. */
 export type TicketsIssuedPayload = {

@@ -7,9 +7,9 @@ import { ticketDto, type TicketDto } from './tickets.dto';
 import { formatSerial } from './tickets.pdf';
 import { qrSvgDataUri } from './tickets.qr-image';
 import type { TicketsWorkflows } from './tickets.workflows';
+import { isUuid } from '../../shared/uuid';
 
 const PAGE_SIZE = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface TicketCard extends TicketDto {
   serialLabel: string;
@@ -30,7 +30,7 @@ export function ticketsPages(_platform: Platform, flows: TicketsWorkflows): Rout
 
   router.get('/tickets', requireSignIn(), async (req, res) => {
     const cursor = typeof req.query.after === 'string' ? req.query.after : undefined;
-    if (cursor !== undefined && !UUID.test(cursor))
+    if (cursor !== undefined && !isUuid(cursor))
       throw AppError.notFound('PAGE_NOT_FOUND', 'No such page of tickets');
     const rows = await flows.listTicketsOf(req.actor!.userId, PAGE_SIZE + 1, cursor);
     const page = rows.slice(0, PAGE_SIZE);

@@ -27,8 +27,8 @@ export interface TicketPdfContext {
     sellerName: string;
   };
   ticketTypes: Record<string, { name: string; attributes?: Record<string, unknown> | null }>;
-  /** The booking's reference as the buyer knows it (the bookings module's); default: from the booking id. */
-  bookingReference?: string;
+  /** The booking's reference as the buyer knows it: the bookings module's stored XXXX-XXXX. */
+  bookingReference: string;
 }
 
 export interface TicketForPdf {
@@ -81,11 +81,6 @@ function loadFonts(): { regular: ParsedFont; bold: ParsedFont } {
 
 export function formatSerial(serial: number): string {
   return String(serial).padStart(6, '0');
-}
-
-/** The booking reference printed on tickets and emails: the booking id's first 8 hex digits. */
-export function bookingReference(bookingId: string): string {
-  return bookingId.replace(/-/g, '').slice(0, 8).toUpperCase();
 }
 
 const PAGE = { width: 595.28, height: 841.89, margin: 40 };
@@ -219,7 +214,7 @@ function drawTicketPage(
     ['Admits', ticket.admits === 1 ? '1 person' : `${ticket.admits} people`],
     ['Entries allowed', String(ticket.maxScans)],
     ['Serial', formatSerial(ticket.serial)],
-    ['Booking', ctx.bookingReference ?? bookingReference(ticket.bookingId)],
+    ['Booking', ctx.bookingReference],
   ];
   for (const [label, value] of rows) {
     doc.fillColor(MUTED).font('Regular').fontSize(9).text(label.toUpperCase(), left, y, { width: colWidth });
@@ -282,7 +277,7 @@ export async function renderTicketsPdf(tickets: TicketForPdf[], ctx: TicketPdfCo
     // Our embedded font as the default keeps pdfkit from referencing an unembedded Helvetica.
     font: f.regular as unknown as string,
     info: {
-      Title: `${ctx.campaign.title} – tickets ${ctx.bookingReference ?? bookingReference(first.bookingId)}`,
+      Title: `${ctx.campaign.title} – tickets ${ctx.bookingReference}`,
       Author: ctx.campaign.sellerName,
       Creator: 'Ticketing marketplace',
       CreationDate: first.createdAt,

@@ -1,7 +1,10 @@
+import { isUuid } from '../../shared/uuid';
+
 /**
  * The signed QR payload's layout and codec, written once for the server and the gate page.
  *
- * This file has no imports and uses no Node built-ins (no Buffer): the gate page's bundle
+ * This file imports only the (dependency-free) UUID check and uses no Node built-ins (no
+ * Buffer): the gate page's bundle
  * (src/web/static/gate, built by esbuild) imports it through ./browser.ts and runs the same
  * decoding, key choice and validity-window rules on the phone that tickets.qr.ts runs on the
  * server. Only the Ed25519 call differs (node:crypto here, WebCrypto or @noble/ed25519 there).
@@ -41,7 +44,6 @@ export const MAX_SCANS_LIMIT = 0xffff;
 /** "TMQR": prefixed to the claim bytes before signing and verifying. */
 export const SIGNING_CONTEXT: Uint8Array = new Uint8Array([0x54, 0x4d, 0x51, 0x52]);
 const UINT32_MAX = 0xffffffff;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TicketClaims {
   ticketId: string;
@@ -120,7 +122,7 @@ export function decodeBase45Bytes(text: string): Uint8Array {
 // ---- claims ----
 
 function uuidToBytes(id: string, into: Uint8Array, at: number): void {
-  if (!UUID.test(id)) throw new Error(`not a uuid: ${id}`);
+  if (!isUuid(id)) throw new Error(`not a uuid: ${id}`);
   const hex = id.replace(/-/g, '');
   for (let i = 0; i < 16; i++) into[at + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
 }

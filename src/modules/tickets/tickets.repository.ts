@@ -63,6 +63,11 @@ export async function lockBookingIssuance(tx: Tx, bookingId: string): Promise<vo
   await tx.$queryRaw`SELECT pg_advisory_xact_lock(${LOCK_BOOKING_ISSUANCE}::int, hashtext(${bookingId}))::text AS locked`;
 }
 
+/** The same lock in shared mode: holders do not wait for each other, only for an exclusive holder. */
+export async function lockBookingIssuanceShared(tx: Tx, bookingId: string): Promise<void> {
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock_shared(${LOCK_BOOKING_ISSUANCE}::int, hashtext(${bookingId}))::text AS locked`;
+}
+
 export async function findActiveKey(db: Tx, campaignId: string): Promise<SigningKeyRow | null> {
   return (await db.ticketSigningKey.findFirst({
     where: { campaignId, status: 'ACTIVE' },
@@ -250,6 +255,14 @@ export async function listRevokedTickets(db: Tx, campaignId: string): Promise<Re
   }));
 }
 
+/** A guarded counter move's result: the counter after it, and what a gate shows of the ticket. */
+export interface CounterMove {
+  scanCount: number;
+  maxScans: number;
+  serial: number;
+  holderName: string;
+}
+
 /** A campaign's revocations numbered above `after`, in number order, at most `limit`. */
 export async function listRevocationsAfter(
   db: Tx,
@@ -277,32 +290,34 @@ export async function listRevocationsAfter(
  * limit, in one conditional UPDATE, so two gates scanning the same ticket at once can never
  * admit more than max_scans people (the row lock orders them; the loser re-checks the guard).
  */
-export async function incrementScanCount(
-  tx: Tx,
-  ticketId: string,
-): Promise<{ scanCount: number; maxScans: number } | null> {
-  const rows = await tx.$queryRaw<Array<{ scan_count: number; max_scans: number }>>`
+export async function incrementScanCount(tx: Tx, ticketId: string): Promise<CounterMove | null> {
+  const rows = await tx.$queryRaw<
+    Array<{ scan_count: number; max_scans: number; serial: number; holder_name: string }>
+  >`
     UPDATE tickets SET scan_count = scan_count + 1
     WHERE id = ${ticketId}::uuid AND status = 'VALID' AND scan_count < max_scans
-    RETURNING scan_count, max_scans`;
+    RETURNING scan_count, max_scans, serial, holder_name`;
   const r = rows[0];
-  return r ? { scanCount: r.scan_count, maxScans: r.max_scans } : null;
+  return r
+    ? { scanCount: r.scan_count, maxScans: r.max_scans, serial: r.serial, holderName: r.holder_name }
+    : null;
 }
 
 /**
  * One exit through the gate: frees an entry (`scan_count - 1`) while the ticket is VALID and
  * someone is inside on it. The same row lock as incrementScanCount orders it against entries.
  */
-export async function decrementScanCount(
-  tx: Tx,
-  ticketId: string,
-): Promise<{ scanCount: number; maxScans: number } | null> {
-  const rows = await tx.$queryRaw<Array<{ scan_count: number; max_scans: number }>>`
+export async function decrementScanCount(tx: Tx, ticketId: string): Promise<CounterMove | null> {
+  const rows = await tx.$queryRaw<
+    Array<{ scan_count: number; max_scans: number; serial: number; holder_name: string }>
+  >`
     UPDATE tickets SET scan_count = scan_count - 1
     WHERE id = ${ticketId}::uuid AND status = 'VALID' AND scan_count > 0
-    RETURNING scan_count, max_scans`;
+    RETURNING scan_count, max_scans, serial, holder_name`;
   const r = rows[0];
-  return r ? { scanCount: r.scan_count, maxScans: r.max_scans } : null;
+  return r
+    ? { scanCount: r.scan_count, maxScans: r.max_scans, serial: r.serial, holderName: r.holder_name }
+    : null;
 }
 
 /** Gate entries of a campaign: total entries recorded and tickets used at least once. */

@@ -1,24 +1,23 @@
 import type { Clock } from '../../shared/clock';
-import type { Config } from '../../shared/config';
 import type { Db, Tx } from '../../shared/db';
 import { canScanCampaign, isAdmin, type Actor } from '../../shared/http/authorize';
 import type { DomainEvent } from '../../shared/messaging/events';
-import type { Storage } from '../../shared/storage';
 import { getSellerProfile, getUserSummaries } from '../auth';
-import { createBookingsService, type BookingRecord } from '../bookings';
+import type { BookingRecord, BookingsService } from '../bookings';
 import { getCampaignsByIds, getTicketTypesByIds, type CampaignRecord } from '../campaigns';
 import { TicketsErrors } from './tickets.errors';
 import type { TicketsIssuedPayload } from './tickets.events';
 import type { TicketPdfContext } from './tickets.pdf';
+
+/** What a ticket page shows of its campaign, shared by every booking of it (cached). */
+type CampaignPdfContext = Omit<TicketPdfContext, 'bookingReference'>;
 import type { RevocationReason } from './tickets.repository';
-import {
-  createTicketsService,
-  ticketsDepsFromConfig,
-  type CampaignPublicKey,
-  type IssueTicketsInput,
-  type RevocationList,
-  type Ticket,
-  type TicketsService,
+import type {
+  CampaignPublicKey,
+  IssueTicketsInput,
+  RevocationList,
+  Ticket,
+  TicketsService,
 } from './tickets.service';
 
 /**
@@ -31,8 +30,9 @@ import {
 export interface TicketsWorkflowDeps {
   prisma: Db;
   clock: Clock;
-  config: Config;
-  storage: Storage;
+  /** This process's tickets service and bookings service (built once, in the container). */
+  tickets: TicketsService;
+  bookings: BookingsService;
   /**
    * How long the tickets worker may reuse a campaign's presentation (title, venue, seller name,
    * ticket type names) for further bookings of it; 0 = read it for every PDF. See pdfContextFor.
@@ -105,12 +105,9 @@ function holderNameOf(user: { name: string; email: string } | undefined): string
   return user?.email?.split('@')[0]?.slice(0, 200) || 'Ticket holder';
 }
 
-/** The tickets service and its cross-module flows for one process. */
+/** The tickets service's cross-module flows for one process (`tickets` is the service itself). */
 export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
-  const tickets: TicketsService = createTicketsService(
-    ticketsDepsFromConfig(deps.config, { prisma: deps.prisma, clock: deps.clock, storage: deps.storage }),
-  );
-  const bookings = createBookingsService(deps);
+  const { tickets, bookings } = deps;
   /*
    * Under a rush every booking of a campaign needs the same seller and ticket type rows (three
    * to four queries, a third of a job). The worker keeps them for presentationCacheMs, so a PDF
@@ -132,8 +129,7 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
     db: Db | Tx,
     campaignId: string,
     ticketTypeIds: string[],
-    bookingReference?: string,
-  ): Promise<TicketPdfContext | null> {
+  ): Promise<CampaignPdfContext | null> {
     // Always read: its dates become the validity window signed into the QR codes.
     const [campaign] = await getCampaignsByIds(db, [campaignId]);
     if (!campaign) return null;
@@ -156,14 +152,14 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
         presentation.set(cacheKey, printed);
       }
     }
-    return { ...buildContext(campaign, printed.sellerName, printed.ticketTypes), bookingReference };
+    return buildContext(campaign, printed.sellerName, printed.ticketTypes);
   }
 
   function buildContext(
     campaign: CampaignRecord,
     sellerName: string,
     ticketTypes: TicketPdfContext['ticketTypes'],
-  ): TicketPdfContext {
+  ): CampaignPdfContext {
     return {
       campaign: {
         title: campaign.title,
@@ -213,13 +209,13 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
     const booking = await bookings.getBooking(bookingId, tx);
     if (!booking) return { outcome: 'BOOKING_NOT_FOUND' };
     if (booking.status !== 'CONFIRMED') return { outcome: 'NOT_CONFIRMED', status: booking.status };
-    const pdf = await pdfContextFor(
+    const printed = await pdfContextFor(
       tx,
       booking.campaignId,
       booking.items.map((i) => i.ticketTypeId),
-      booking.reference,
     );
-    if (!pdf) return { outcome: 'CAMPAIGN_NOT_FOUND', campaignId: booking.campaignId };
+    if (!printed) return { outcome: 'CAMPAIGN_NOT_FOUND', campaignId: booking.campaignId };
+    const pdf: TicketPdfContext = { ...printed, bookingReference: booking.reference };
     const [buyer] = await getUserSummaries(tx, [booking.userId]);
     const input = issueInputFor(booking, pdf.campaign, holderNameOf(buyer));
     const issued = await tickets.issueBookingTickets(tx, input, pdf);
@@ -252,15 +248,15 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
   async function pdfContextForTickets(list: Ticket[]): Promise<TicketPdfContext> {
     const first = list[0]!;
     const booking = await bookings.getBooking(first.bookingId);
+    // Bookings and campaigns are never deleted (they end, expire or are cancelled): a bug if gone.
+    if (!booking) throw new Error(`booking ${first.bookingId} of ticket ${first.id} not found`);
     const ctx = await pdfContextFor(
       deps.prisma,
       first.campaignId,
       list.map((t) => t.ticketTypeId),
-      booking?.reference,
     );
-    // The campaign row is never deleted (campaigns end or are cancelled), so this is a bug.
     if (!ctx) throw new Error(`campaign ${first.campaignId} of ticket ${first.id} not found`);
-    return ctx;
+    return { ...ctx, bookingReference: booking.reference };
   }
 
   /** The buyer's own ticket, or TICKET_NOT_FOUND for anyone else (as if it did not exist). */
@@ -285,12 +281,13 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
   async function getBookingPdfForOwner(
     userId: string,
     bookingId: string,
-  ): Promise<{ tickets: Ticket[]; pdf: Buffer }> {
+  ): Promise<{ tickets: Ticket[]; pdf: Buffer; bookingReference: string }> {
     const list = await tickets.listBookingTickets(bookingId);
     if (!list.length || list[0]!.userId !== userId) throw TicketsErrors.bookingTicketsNotFound();
-    const pdf = await tickets.getBookingTicketsPdf(bookingId, await pdfContextForTickets(list));
+    const ctx = await pdfContextForTickets(list);
+    const pdf = await tickets.getBookingTicketsPdf(bookingId, ctx);
     if (!pdf) throw TicketsErrors.bookingTicketsNotFound();
-    return { tickets: list, pdf };
+    return { tickets: list, pdf, bookingReference: ctx.bookingReference };
   }
 
   /** The user's tickets with what a list shows of their campaign and type, newest booking first. */

@@ -1,5 +1,10 @@
-/** Events the validation module publishes (through the outbox). */
-export const TICKET_SCANNED = 'ticket.scanned';
+/**
+ * Events the validation module publishes (through the outbox).
+ * - ticket.scanned: one decided scan (the name ARCHITECTURE.md gives it).
+ */
+export const ValidationEvents = {
+  scanned: 'ticket.scanned',
+} as const;
 
 /**
  * One decided scan (ok or refused, online or an uploaded offline one). `counted` says the

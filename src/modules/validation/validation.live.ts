@@ -1,13 +1,11 @@
 import type { Server } from 'socket.io';
 import type { Clock } from '../../shared/clock';
 import type { Db, Tx } from '../../shared/db';
-import type { ConsumerSpec } from '../../shared/messaging/consumer';
 import type { Platform } from '../../shared/platform';
-import { createEmitter } from '../../shared/realtime';
 import { getTicketTypesByIds } from '../campaigns';
-import { TICKET_REVOKED, type TicketRevokedPayload } from '../tickets';
+import type { TicketRevokedPayload } from '../tickets';
 import { checkRoomToken } from './validation.auth';
-import { TICKET_SCANNED, type TicketScannedPayload } from './validation.events';
+import type { TicketScannedPayload } from './validation.events';
 import * as repo from './validation.repository';
 
 /*
@@ -107,80 +105,35 @@ export function registerGateSockets(io: Server, platform: Platform): void {
   });
 }
 
-/**
- * Worker side (realtime worker): ticket.scanned → the campaign's counts (folded per campaign
- * over LIVE_COUNTERS_INTERVAL_MS, as the sales counters) and, for a conflict, `gate:conflict`;
- * ticket.revoked → one `gate:revocation` per ticket, to every connected device of the campaign.
- */
-export function gateLiveConsumer(
-  platform: Platform,
-): ConsumerSpec<Partial<TicketScannedPayload> & Partial<TicketRevokedPayload>> {
-  const emitter = createEmitter(platform.redis, platform.config.REDIS_PREFIX);
-  const intervalMs = platform.config.LIVE_COUNTERS_INTERVAL_MS;
-  const scheduled = new Set<string>();
-
-  async function broadcast(db: Db | Tx, campaignId: string): Promise<void> {
-    emitter
-      .to(gateRoomOf(campaignId))
-      .emit(GATE_COUNTS_EVENT, await getGateCounts(db, campaignId, platform.clock));
-  }
-
-  function schedule(campaignId: string): void {
-    if (scheduled.has(campaignId)) return;
-    scheduled.add(campaignId);
-    const timer = setTimeout(() => {
-      scheduled.delete(campaignId);
-      broadcast(platform.prisma, campaignId).catch((err: unknown) =>
-        platform.logger.warn('gate counts refresh failed', { campaignId, err: (err as Error).message }),
-      );
-    }, intervalMs);
-    timer.unref();
-  }
-
+/** What `gate:conflict` says about a conflicting scan (for the realtime worker). */
+export async function describeConflict(db: Db, p: Partial<TicketScannedPayload>) {
+  const [gate, device, scan] = await Promise.all([
+    p.gateId ? repo.findGate(db, p.gateId) : null,
+    p.deviceId ? repo.findDevice(db, p.deviceId) : null,
+    p.scanId ? repo.findScanByScanId(db, p.scanId) : null,
+  ]);
+  const ticket = (scan?.answer as { ticket?: { serial?: number } | null } | undefined)?.ticket;
   return {
-    name: 'validation.live-gates',
-    events: [TICKET_SCANNED, TICKET_REVOKED],
-    concurrency: 8,
-    // Counts are absolute and re-read; a pushed revocation or conflict twice is harmless (devices
-    // key revocations by ticket id), so no inbox row is needed.
-    inbox: false,
-    async handle(event, { tx }) {
-      const p = event.payload;
-      const campaignId = p.campaignId;
-      if (!campaignId || !UUID.test(campaignId)) return;
-      const room = emitter.to(gateRoomOf(campaignId));
-      if (event.name === TICKET_REVOKED) {
-        for (const t of p.tickets ?? [])
-          room.emit(GATE_REVOCATION_EVENT, {
-            campaignId,
-            seq: t.seq,
-            ticketId: t.ticketId,
-            serial: t.serial,
-            revokedAt: p.revokedAt,
-            reason: p.reason,
-          });
-        return;
-      }
-      if (p.conflict) {
-        const gate = p.gateId ? await repo.findGate(tx, p.gateId) : null;
-        const device = p.deviceId ? await repo.findDevice(tx, p.deviceId) : null;
-        const scan = p.scanId ? await repo.findScanByScanId(tx, p.scanId) : null;
-        const ticket = (scan?.answer as { ticket?: { serial?: number } } | undefined)?.ticket;
-        room.emit(GATE_CONFLICT_EVENT, {
-          campaignId,
-          scanId: p.scanId,
-          ticketId: p.ticketId,
-          serial: ticket?.serial ?? null,
-          gate: gate ? { id: gate.id, name: gate.name } : null,
-          device: device ? { id: device.id, name: device.name } : null,
-          scannedAt: p.scannedAt,
-          receivedAt: p.receivedAt,
-          reason: p.reason,
-        });
-      }
-      if (!p.counted && !p.conflict) return;
-      if (intervalMs === 0) await broadcast(tx, campaignId);
-      else schedule(campaignId);
-    },
+    campaignId: p.campaignId,
+    scanId: p.scanId,
+    ticketId: p.ticketId,
+    serial: ticket?.serial ?? null,
+    gate: gate ? { id: gate.id, name: gate.name } : null,
+    device: device ? { id: device.id, name: device.name } : null,
+    scannedAt: p.scannedAt,
+    receivedAt: p.receivedAt,
+    reason: p.reason,
   };
+}
+
+/** One `gate:revocation` message per ticket of a ticket.revoked event. */
+export function revocationPushes(p: Partial<TicketRevokedPayload>) {
+  return (p.tickets ?? []).map((t) => ({
+    campaignId: p.campaignId,
+    seq: t.seq,
+    ticketId: t.ticketId,
+    serial: t.serial,
+    revokedAt: p.revokedAt,
+    reason: p.reason,
+  }));
 }

@@ -9,7 +9,7 @@ import { getCampaignsByIds } from '../campaigns';
 import { verifyTicketQr, type Ticket, type TicketsService } from '../tickets';
 import type { Scanner } from './validation.auth';
 import { ValidationErrors } from './validation.errors';
-import { TICKET_SCANNED, type TicketScannedPayload } from './validation.events';
+import { ValidationEvents, type TicketScannedPayload } from './validation.events';
 import * as repo from './validation.repository';
 import type { GateRow, ScanResult, ScanType } from './validation.repository';
 import type { ScanInput, ScanReason } from './validation.schemas';
@@ -101,6 +101,13 @@ const DUPLICATE = new Error('scan id already decided');
 /** A device clock this far ahead of ours is not believed for the validity window. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
+/** The signed claims of a verified code: enough to count an entry without reading the ticket first. */
+interface Claimed {
+  ticketId: string;
+  ticketTypeId: string;
+  maxScans: number;
+}
+
 type Assessed =
   | {
       kind: 'refused';
@@ -109,7 +116,7 @@ type Assessed =
       ticket?: Ticket;
       type?: TicketTypeRecord;
     }
-  | { kind: 'candidate'; campaign: CampaignRecord; ticket: Ticket; type: TicketTypeRecord | undefined };
+  | { kind: 'candidate'; campaign: CampaignRecord; claims: Claimed; type: TicketTypeRecord | undefined };
 
 /*
  * What every scan of a campaign reads and almost never changes (the campaign, its verification
@@ -192,27 +199,27 @@ export function createScanService(deps: ScanDeps) {
     );
     if (!campaign || !inScope(scanner, campaign) || (gate && gate.campaignId !== campaign.id))
       return refused('wrong_campaign', scanner.kind === 'device' ? scanner.device.campaignId : null);
-    const ticket = await tickets.findTicketById(prisma, claims.ticketId);
-    // A valid signature over a ticket we never stored: a leaked key or a wiped database.
-    if (!ticket || ticket.campaignId !== campaign.id) return refused('invalid_code', campaign.id);
     const loadTypes = () => campaigns.ticketTypesFor([campaign.id]);
     // A type added since the list was kept is read at once, not after the TTL.
     const type =
-      (await typesOf(campaign.id, loadTypes)).find((t) => t.id === ticket.ticketTypeId) ??
-      (await typesOf(campaign.id, loadTypes, true)).find((t) => t.id === ticket.ticketTypeId);
-    const withTicket = (reason: ScanReason): Assessed => ({
-      kind: 'refused',
-      reason,
-      campaignId: campaign.id,
-      ticket,
-      type,
-    });
-    if (!SCANNABLE_STATUSES.has(campaign.status)) return withTicket('campaign_not_active');
-    if (verified.status === 'NOT_YET_VALID') return withTicket('not_yet_valid');
-    if (verified.status === 'EXPIRED') return withTicket('expired');
-    if (ticket.status === 'REVOKED') return withTicket('revoked');
-    if (input.type === 'exit' && !allowsReentry(type)) return withTicket('reentry_not_allowed');
-    return { kind: 'candidate', campaign, ticket, type };
+      (await typesOf(campaign.id, loadTypes)).find((t) => t.id === claims.ticketTypeId) ??
+      (await typesOf(campaign.id, loadTypes, true)).find((t) => t.id === claims.ticketTypeId);
+    const pass = !SCANNABLE_STATUSES.has(campaign.status)
+      ? 'campaign_not_active'
+      : verified.status === 'NOT_YET_VALID'
+        ? 'not_yet_valid'
+        : verified.status === 'EXPIRED'
+          ? 'expired'
+          : input.type === 'exit' && !allowsReentry(type)
+            ? 'reentry_not_allowed'
+            : null;
+    // The common case counts straight away: the guarded UPDATE returns what the answer shows,
+    // and whether the ticket exists, is revoked or used up is decided there (see scanTicket).
+    if (!pass) return { kind: 'candidate', campaign, claims, type };
+    const ticket = await tickets.findTicketById(prisma, claims.ticketId);
+    // A valid signature over a ticket we never stored: a leaked key or a wiped database.
+    if (!ticket || ticket.campaignId !== campaign.id) return refused('invalid_code', campaign.id);
+    return { kind: 'refused', reason: pass, campaignId: campaign.id, ticket, type };
   }
 
   async function firstEntryOf(db: Tx, ticketId: string) {
@@ -258,28 +265,37 @@ export function createScanService(deps: ScanDeps) {
         let type: TicketTypeRecord | undefined;
         let entriesUsed = 0;
         let extra: Partial<ScanAnswer> = {};
+        /** What the answer shows of the ticket: the row, or what the counter move returned. */
+        let shown: Pick<Ticket, 'id' | 'ticketTypeId' | 'serial' | 'holderName' | 'maxScans'> | undefined;
         if (assessed.kind === 'refused') {
           reason = assessed.reason;
           ticket = assessed.ticket;
           type = assessed.type;
           entriesUsed = ticket?.scanCount ?? 0;
+          shown = ticket;
           if (ticket && reason === 'revoked')
             extra = {
               revokedAt: ticket.revokedAt?.toISOString(),
               revokedReason: ticket.revokedReason ?? undefined,
             };
         } else {
-          ticket = assessed.ticket;
+          const { claims } = assessed;
           type = assessed.type;
+          const readRow = async () => {
+            const row = await tickets.findTicketById(tx, claims.ticketId);
+            ticket = row ?? undefined;
+            return row;
+          };
           if (offline && input.deviceResult === 'refused') {
             // Nobody went in: nothing is counted; the server only says what it would have decided.
-            const now = await tickets.findTicketById(tx, ticket.id);
-            entriesUsed = now?.scanCount ?? ticket.scanCount;
-            const would =
-              now?.status === 'REVOKED'
+            const now = await readRow();
+            entriesUsed = now?.scanCount ?? 0;
+            const would = !now
+              ? 'invalid_code'
+              : now.status === 'REVOKED'
                 ? 'revoked'
                 : input.type === 'entry'
-                  ? entriesUsed < ticket.maxScans
+                  ? entriesUsed < now.maxScans
                     ? null
                     : 'already_used'
                   : entriesUsed > 0
@@ -290,26 +306,32 @@ export function createScanService(deps: ScanDeps) {
           } else {
             const moved =
               input.type === 'entry'
-                ? await tickets.recordTicketEntry(tx, ticket.id)
-                : await tickets.recordTicketExit(tx, ticket.id);
-            entriesUsed = moved.scanCount ?? ticket.scanCount;
+                ? await tickets.recordTicketEntry(tx, claims.ticketId)
+                : await tickets.recordTicketExit(tx, claims.ticketId);
             if (moved.admitted) {
               result = 'ok';
               counted = true;
-            } else if (moved.reason === 'REVOKED') {
-              reason = 'revoked';
-              const now = await tickets.findTicketById(tx, ticket.id);
-              extra = {
-                revokedAt: now?.revokedAt?.toISOString(),
-                revokedReason: now?.revokedReason ?? undefined,
-              };
-            } else if (moved.reason === 'NOT_FOUND') {
-              reason = 'invalid_code';
+              entriesUsed = moved.scanCount;
+              shown = { id: claims.ticketId, ticketTypeId: claims.ticketTypeId, ...moved };
             } else {
-              reason = input.type === 'entry' ? 'already_used' : 'not_inside';
+              const now = await readRow();
+              entriesUsed = now?.scanCount ?? 0;
+              if (!now || now.campaignId !== assessed.campaign.id) {
+                reason = 'invalid_code';
+                ticket = undefined;
+              } else if (moved.reason === 'REVOKED') {
+                reason = 'revoked';
+                extra = {
+                  revokedAt: now.revokedAt?.toISOString(),
+                  revokedReason: now.revokedReason ?? undefined,
+                };
+              } else {
+                reason = input.type === 'entry' ? 'already_used' : 'not_inside';
+              }
             }
           }
-          if (reason === 'already_used') extra = await firstEntryOf(tx, ticket.id);
+          if (ticket) shown = ticket;
+          if (reason === 'already_used') extra = await firstEntryOf(tx, claims.ticketId);
         }
         const conflict = offline && input.deviceResult !== undefined && input.deviceResult !== result;
         const campaignId = assessed.kind === 'refused' ? assessed.campaignId : assessed.campaign.id;
@@ -318,14 +340,14 @@ export function createScanService(deps: ScanDeps) {
           result,
           ...(reason ? { reason } : {}),
           type: input.type,
-          ticket: ticket
+          ticket: shown
             ? {
-                id: ticket.id,
-                serial: ticket.serial,
+                id: shown.id,
+                serial: shown.serial,
                 typeName: type?.name ?? 'Ticket',
-                holderName: ticket.holderName,
+                holderName: shown.holderName,
                 entriesUsed,
-                maxEntries: ticket.maxScans,
+                maxEntries: shown.maxScans,
               }
             : null,
           ...extra,
@@ -343,8 +365,8 @@ export function createScanService(deps: ScanDeps) {
           deviceResult: input.deviceResult ?? null,
           deviceReason: input.deviceReason ?? null,
           campaignId,
-          ticketId: ticket?.id ?? null,
-          ticketTypeId: ticket?.ticketTypeId ?? null,
+          ticketId: shown?.id ?? null,
+          ticketTypeId: shown?.ticketTypeId ?? null,
           gateId: gate?.id ?? null,
           result,
           reason: reason ?? null,
@@ -358,12 +380,12 @@ export function createScanService(deps: ScanDeps) {
           await enqueue(
             tx,
             createEvent<TicketScannedPayload>(
-              TICKET_SCANNED,
+              ValidationEvents.scanned,
               {
                 scanId: input.scanId,
                 campaignId,
-                ticketId: ticket?.id ?? null,
-                ticketTypeId: ticket?.ticketTypeId ?? null,
+                ticketId: shown?.id ?? null,
+                ticketTypeId: shown?.ticketTypeId ?? null,
                 gateId: gate?.id ?? null,
                 ...ids,
                 type: input.type,

@@ -230,7 +230,10 @@ export function createValidationService(deps: ValidationDeps) {
       const device = await repo.findDeviceByTokenHash(prisma, hashSecret(secret));
       if (!device) throw ValidationErrors.deviceUnknown();
       if (device.revokedAt) throw ValidationErrors.deviceRevoked();
-      await repo.touchDevice(prisma, device.id, clock.now(), SEEN_THROTTLE_MS);
+      const now = clock.now();
+      // At most one write per device per interval (the row just read says whether one is due).
+      if (!device.lastSeenAt || now.getTime() - device.lastSeenAt.getTime() >= SEEN_THROTTLE_MS)
+        await repo.touchDevice(prisma, device.id, now, SEEN_THROTTLE_MS);
       return device;
     },
 
@@ -358,6 +361,11 @@ export function createValidationService(deps: ValidationDeps) {
         },
         scans: scans.map((s) => scanView(s, gates, devices)),
       };
+    },
+
+    /** Gate entries of a campaign for analytics: counted entry scans, and tickets used at least once. */
+    getCampaignCheckIns(campaignId: string): Promise<{ checkIns: number; ticketsCheckedIn: number }> {
+      return repo.checkIns(prisma, campaignId);
     },
 
     /** The campaign's scans where a device's offline decision and the server's differ, newest first. */

@@ -87,6 +87,55 @@ describe('configuration', () => {
     );
   });
 
+  it('when production has a guessable session secret, then it refuses it without echoing it', () => {
+    for (const secret of ['a'.repeat(40), '0123456789'.repeat(4), 'passwordpassword'.repeat(3)]) {
+      const problems = problemsOf({ ...productionEnv, SESSION_SECRET: secret });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^SESSION_SECRET: looks guessable/);
+      expect(problems[0]).not.toContain(secret);
+    }
+    // 32 random hex digits, as `openssl rand -hex 16` makes them, pass.
+    expect(() =>
+      loadConfig({ ...productionEnv, SESSION_SECRET: '826392125e976dc88872cf091832fc17' }),
+    ).not.toThrow();
+  });
+
+  it('when production has a plain http:// public or provider URL, then it refuses (localhost excepted)', () => {
+    const names = [
+      'PUBLIC_URL',
+      'GOOGLE_AUTHORIZATION_URL',
+      'GOOGLE_TOKEN_URL',
+      'GOOGLE_USERINFO_URL',
+      'GOOGLE_CALLBACK_URL',
+      'PAYMENT_REDIRECT_URL',
+    ];
+    for (const name of names) {
+      expect(problemsOf({ ...productionEnv, [name]: 'http://tickets.example.com/x' })).toEqual([
+        `${name}: must be an https:// URL in production (http:// only for localhost)`,
+      ]);
+    }
+    expect(problemsOf({ ...productionEnv, PUBLIC_URL: 'http://localhost:3000' })).toEqual([]);
+  });
+
+  it('when production uses the local sign-in client or has no metrics token, then it refuses', () => {
+    expect(problemsOf({ ...productionEnv, GOOGLE_CLIENT_ID: 'local-dev-client' })).toContain(
+      'GOOGLE_CLIENT_ID: the local sign-in client is for development only',
+    );
+    const { METRICS_TOKEN: _omitted, ...withoutToken } = productionEnv;
+    expect(problemsOf(withoutToken)).toEqual([
+      'METRICS_TOKEN: must be set in production (Prometheus sends it as a bearer token)',
+    ]);
+  });
+
+  it('when a connection URL is invalid, then the error names it without its password', () => {
+    const problems = problemsOf({
+      DATABASE_URL: 'mysql://app:hunter2-db@db/x',
+      AMQP_URL: 'http://mq:rabbit-pw@mq',
+    });
+    expect(problems.join('\n')).toContain('mysql://app:***@db/x');
+    for (const secret of ['hunter2-db', 'rabbit-pw']) expect(problems.join('\n')).not.toContain(secret);
+  });
+
   it('when the web process starts with PORT=abc, then it exits 1 naming PORT', async () => {
     const { code, stderr } = await run('src/server.ts', { PORT: 'abc' });
     expect(code).toBe(1);

@@ -1,9 +1,8 @@
-import { Router } from 'express';
-import { body, param } from 'express-validator';
 import request from 'supertest';
 import { createTestPlatform, startApp, type RunningApp } from '../../../test/support/platform';
 import { webModules } from '../../modules/registry';
-import { validate, validated } from '../http/validate';
+import { defineApi } from '../http/api';
+import { int, text, uuid, z } from '../http/schema';
 import type { Platform } from '../platform';
 
 describe('HTTP conventions', () => {
@@ -18,22 +17,20 @@ describe('HTTP conventions', () => {
     });
     // A module route validating its input the way every module route does.
     webModules.push(() => {
-      const router = Router();
-      router.post(
+      const api = defineApi({ name: 'validation-probe', prefix: '/api/v1/probe', tags: ['probe'] });
+      api.post(
         '/:campaignId',
-        validate(
-          param('campaignId').isUUID(),
-          body('quantity').isInt({ min: 1, max: 10 }).toInt(),
-          body('email').isEmail(),
-        ),
-        (req, res) => {
-          res.status(201).json({ received: validated(req) });
+        {
+          summary: 'Probe',
+          params: z.object({ campaignId: uuid() }),
+          body: z.object({ quantity: int(1, 10), email: text({ max: 254 }).pipe(z.email()) }),
+          responses: { 201: 'Echo' },
+        },
+        ({ params, body }, _req, res) => {
+          res.status(201).json({ received: { ...params, ...body } });
         },
       );
-      return {
-        name: 'validation-probe',
-        api: [{ name: 'validation-probe', prefix: '/api/v1/probe', router, paths: {} }],
-      };
+      return { name: 'validation-probe', api: [api.module()] };
     });
     app = await startApp(platform);
   });
@@ -119,7 +116,7 @@ describe('HTTP conventions', () => {
     const res = await request(app.url)
       .post(`/api/v1/probe/${id}`)
       .set('X-Forwarded-For', '10.0.0.3')
-      .send({ quantity: '3', email: 'a@example.com', role: 'SUPER_ADMIN' });
+      .send({ quantity: 3, email: 'a@example.com', role: 'SUPER_ADMIN' });
     expect(res.status).toBe(201);
     expect(res.body.received).toEqual({ campaignId: id, quantity: 3, email: 'a@example.com' });
   });

@@ -1,8 +1,10 @@
 import {
   MoneyError,
   SUPPORTED_CURRENCIES,
+  currencyDigits,
   formatMoney,
   fromMajor,
+  minorToDecimal,
   minorUnitExponent,
   toMajorNumber,
   toMajorString,
@@ -88,10 +90,38 @@ describe('money: minor units ↔ provider decimals', () => {
     expect(tryFromMajor(null, 'GHS')).toBeUndefined();
   });
 
-  it('when money is shown to people, then it is formatted from the exact decimal with the code', () => {
-    expect(formatMoney(150050, 'NGN')).toBe('NGN\u00a01,500.50');
-    expect(formatMoney(1234567, 'UGX')).toBe('UGX\u00a01,234,567');
-    expect(formatMoney(5, 'USD')).toBe('USD\u00a00.05');
+  it('when money is shown to staff with the code, then it is formatted from the exact decimal with the code', () => {
+    expect(formatMoney(150050, 'NGN', { display: 'code' })).toBe('NGN\u00a01,500.50');
+    expect(formatMoney(1234567, 'UGX', { display: 'code' })).toBe('UGX\u00a01,234,567');
+    expect(formatMoney(5, 'USD', { display: 'code' })).toBe('USD\u00a00.05');
+  });
+
+  it('when money is shown to buyers, then each currency gets its ISO 4217 decimals and its symbol where it has one', () => {
+    expect(formatMoney(5000, 'UGX')).toBe('UGX\u00a05,000');
+    expect(formatMoney(500000, 'NGN')).toBe('₦5,000.00');
+    expect(formatMoney(5, 'NGN')).toBe('₦0.05');
+    expect(formatMoney(-150050, 'NGN')).toBe('-₦1,500.50');
+    expect(formatMoney(250000, 'KES')).toBe('KES\u00a02,500.00');
+    expect(formatMoney(1999, 'GHS')).toBe('GH₵19.99');
+    expect(formatMoney(1999, 'USD')).toBe('$19.99');
+    expect(formatMoney(12500, 'XOF')).toBe('F\u202fCFA\u00a012,500');
+    expect(formatMoney(0, 'NGN')).toBe('₦0.00');
+    // A currency campaigns may use but we take no payments in: Intl's (CLDR) digits.
+    expect(formatMoney(1234, 'JPY')).toBe('¥1,234');
+    expect(formatMoney(1234, 'KWD')).toBe('KWD\u00a01.234');
+    expect(() => formatMoney(1, 'NOPE')).toThrow(MoneyError);
+    expect(() => formatMoney(1.5, 'NGN')).toThrow(/safe integer/);
+  });
+
+  it('when an amount is beyond 2^53, then every digit is printed (a float would round it)', () => {
+    // 9007199254740993 is 2^53 + 1: as a double it is ...992, and / 100 would drift further.
+    expect(formatMoney(9007199254740993n, 'NGN')).toBe('₦90,071,992,547,409.93');
+    expect(formatMoney(9007199254740993n, 'UGX')).toBe('UGX\u00a09,007,199,254,740,993');
+    expect(formatMoney(Number.MAX_SAFE_INTEGER, 'USD')).toBe('$90,071,992,547,409.91');
+    expect(minorToDecimal(-9007199254740993n, 2)).toBe('-90071992547409.93');
+    expect(minorToDecimal(7, 3)).toBe('0.007');
+    expect(currencyDigits('UGX')).toBe(0);
+    expect(currencyDigits('NGN')).toBe(2);
   });
 
   it('when listing supported currencies, then each has an exponent of 0 or 2', () => {

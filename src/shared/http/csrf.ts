@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { parse as parseCookies } from 'cookie';
 import type { Request, RequestHandler } from 'express';
 import { AppError } from '../errors';
 import { SESSION_COOKIE } from './session';
@@ -60,10 +61,16 @@ export function rotateCsrfToken(req: Request): string {
   return req.session.csrfToken;
 }
 
+/**
+ * Whether the request carries our session cookie, read with the parser express-session itself
+ * uses (`cookie` 0.7, pinned to express-session's version): any difference between the two
+ * readings is a bypass. A hand-made match on `tm.sid=` missed `tm.sid =<sid>`, which the
+ * session layer trims and loads, so the request acted for the user without a CSRF check.
+ */
 export function hasSessionCookie(req: Request): boolean {
   const header = req.headers.cookie;
   if (!header) return false;
-  return header.split(';').some((part) => part.trim().startsWith(`${SESSION_COOKIE}=`));
+  return parseCookies(header)[SESSION_COOKIE] !== undefined;
 }
 
 function newToken(): string {

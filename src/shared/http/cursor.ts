@@ -1,4 +1,6 @@
 import { AppError } from '../errors';
+import { isUuid } from '../uuid';
+import { isSaneDate } from './schema';
 
 /*
  * Keyset pagination for `{ items, nextCursor }` lists ordered by (a time, id): the cursor is the
@@ -11,19 +13,18 @@ export interface Keyset {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function encodeCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify({ at: at.toISOString(), id })).toString('base64url');
 }
 
-/** The key a cursor carries; 400 INVALID_CURSOR for anything that is not one of ours. */
+/** The key a cursor carries; 400 INVALID_CURSOR for anything that is not one of ours (or a time out of range). */
 export function decodeCursor(cursor: string): Keyset {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at?: unknown; id?: unknown };
     const at = new Date(typeof v.at === 'string' ? v.at : Number.NaN);
-    if (Number.isNaN(at.getTime()) || typeof v.id !== 'string' || !UUID.test(v.id)) throw new Error('bad');
-    return { at, id: v.id };
+    // A crafted time outside 0001–9999 would reach the SQL driver as a date PostgreSQL refuses.
+    if (!isSaneDate(at) || typeof v.id !== 'string' || !isUuid(v.id)) throw new Error('bad');
+    return { at, id: v.id.toLowerCase() };
   } catch {
     throw AppError.validation(
       'The cursor is not valid',

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { AppError } from '../errors';
+import { AppError, dependencyUnavailable, errorBody, isDependencyUnavailable } from '../errors';
 import type { Logger } from '../logger';
 
 export function wantsHtml(req: Request): boolean {
@@ -7,7 +7,7 @@ export function wantsHtml(req: Request): boolean {
 }
 
 export function sendError(res: Response, err: AppError): void {
-  res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
+  res.status(err.status).json(errorBody(err));
 }
 
 /** Unknown routes: JSON 404 for the API, the HTML page for people. */
@@ -17,10 +17,15 @@ export function notFound(): RequestHandler {
   };
 }
 
+/** Seconds a client is asked to wait while a dependency is down. */
+const RETRY_AFTER_SECONDS = 5;
+
 /**
- * The one error handler. AppErrors answer their own status and code; body-parser's errors
- * become MALFORMED_JSON (400) and PAYLOAD_TOO_LARGE (413); anything else is a 500 with a
- * generic message, logged with the request id.
+ * The one error handler. AppErrors answer their own status and code; the 4xx errors of
+ * body-parser and the router (malformed JSON, bodies too large or undecodable, too many
+ * parameters, broken percent-escapes in a path) keep their status with a JSON code; a
+ * dependency that cannot be reached is 503 with Retry-After; anything else is a 500 with a
+ * generic message, logged with the request id (the logger keeps no query arguments).
  */
 export function errorHandler(
   logger: Logger,
@@ -28,31 +33,58 @@ export function errorHandler(
 ): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
-    const appError = toAppError(err);
-    if (!appError) {
-      logger.error('unhandled error', { err, method: req.method, path: req.path });
+    let final = toAppError(err);
+    if (!final && isDependencyUnavailable(err)) {
+      logger.warn('dependency unavailable', { err, method: req.method, path: req.path });
+      final = dependencyUnavailable();
     }
-    const final = appError ?? new AppError('unavailable', 'INTERNAL', 'Something went wrong on our side');
-    const status = appError ? appError.status : 500;
-    if (render && wantsHtml(req)) return render(res.status(status), status, final);
-    res.status(status).json({ error: { code: final.code, message: final.message, details: final.details } });
+    if (!final) {
+      logger.error('unhandled error', { err, method: req.method, path: req.path });
+      final = AppError.internal();
+    }
+    if (final.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    if (render && wantsHtml(req)) return render(res.status(final.status), final.status, final);
+    sendError(res, final);
   };
 }
 
+/** body-parser error types → our codes; their status is kept as body-parser set it. */
+const BODY_ERRORS: Record<string, { code: string; message: string }> = {
+  'entity.parse.failed': { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' },
+  'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' },
+  'parameters.too.many': { code: 'TOO_MANY_PARAMETERS', message: 'The form has too many fields' },
+  'encoding.unsupported': { code: 'UNSUPPORTED_ENCODING', message: 'Unsupported body encoding' },
+  'charset.unsupported': { code: 'UNSUPPORTED_ENCODING', message: 'Unsupported body character set' },
+  'request.aborted': { code: 'REQUEST_ABORTED', message: 'The request was aborted' },
+  'request.size.invalid': { code: 'MALFORMED_BODY', message: 'The body does not match its Content-Length' },
+  'stream.encoding.set': { code: 'MALFORMED_BODY', message: 'The request body could not be read' },
+};
+
+const KIND_OF_STATUS: Partial<Record<number, ConstructorParameters<typeof AppError>[0]>> = {
+  400: 'validation',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'business_rule',
+  429: 'rate_limited',
+};
+
 function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
-  // Express's router could not percent-decode a path parameter (`/x/%FF`).
-  if (err instanceof URIError) return AppError.validation('The URL is not valid', [], 'MALFORMED_URL');
-  const e = err as { type?: string; status?: number; message?: string } | null;
-  switch (e?.type) {
-    case 'entity.parse.failed':
-      return AppError.validation('The request body is not valid JSON', [], 'MALFORMED_JSON');
-    case 'entity.too.large':
-      return new AppError('payload_too_large', 'PAYLOAD_TOO_LARGE', 'The request body is too large');
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return AppError.validation('Unsupported body encoding', [], 'UNSUPPORTED_ENCODING');
-    default:
-      return undefined;
-  }
+  const e = err as { type?: unknown; status?: unknown; statusCode?: unknown; name?: unknown } | null;
+  if (!e || typeof e !== 'object') return undefined;
+  const status = Number(e.status ?? e.statusCode);
+  if (!Number.isInteger(status) || status < 400 || status > 499) return undefined;
+  const kind = KIND_OF_STATUS[status] ?? 'validation';
+  const known = typeof e.type === 'string' ? BODY_ERRORS[e.type] : undefined;
+  if (known) return new AppError(kind, known.code, known.message);
+  // The router's decodeURIComponent of a path parameter (`/bookings/%E0%A4%A`).
+  if (e.name === 'URIError')
+    return new AppError(kind, 'MALFORMED_URL', 'The address contains a broken %-escape');
+  // body-parser's inflate errors (a gzip/deflate/br Content-Encoding over bytes that are not) have no type.
+  if (status === 400) return new AppError(kind, 'MALFORMED_BODY', 'The request body could not be decoded');
+  return new AppError(kind, 'BAD_REQUEST', 'The request could not be understood');
 }

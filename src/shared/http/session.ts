@@ -33,10 +33,11 @@ export function sessions(config: Config, redis: RedisClient, clock: Clock = syst
     ttl: Math.ceil(idleMs / 1000),
   });
   // Stamp the creation time on a session's first save (including the fresh session a sign-in
-  // regenerates), so the absolute lifetime below has something to count from.
+  // regenerates), so the absolute lifetime below has something to count from. Both sides use
+  // the same clock: a stamp from another clock would make the lifetime depend on their skew.
   const save = store.set.bind(store);
   store.set = (sid, sess, cb) => {
-    sess.createdAt ??= Date.now();
+    sess.createdAt ??= clock.now().getTime();
     return save(sid, sess, cb);
   };
   const middleware = session({
@@ -55,7 +56,10 @@ export function sessions(config: Config, redis: RedisClient, clock: Clock = syst
     },
   });
   return (req, res, next) => {
-    middleware(req, res, () => {
+    // express-session hands a store failure (Redis down) to this callback: pass it on, so the
+    // error handler answers 503, instead of going on as if the visitor had no session.
+    middleware(req, res, (err?: unknown) => {
+      if (err) return next(err);
       const created = req.session?.createdAt;
       if (created && clock.now().getTime() - created > absoluteMs) {
         return req.session.regenerate((err) => next(err));

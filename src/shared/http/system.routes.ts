@@ -1,6 +1,9 @@
-import { Router } from 'express';
+import crypto from 'node:crypto';
+import { Router, type RequestHandler } from 'express';
+import { AppError } from '../errors';
 import type { Metrics } from '../metrics';
 import type { Platform } from '../platform';
+import { errorBody } from '../errors';
 import { checkReadiness } from '../health';
 import type { ApiModule } from './openapi';
 
@@ -18,17 +21,17 @@ export function systemRoutes(platform: Platform, metrics: Metrics): ApiModule {
       res.status(503).json({
         status: 'unavailable',
         checks,
-        error: {
+        ...errorBody({
           code: 'DEPENDENCY_UNAVAILABLE',
           message: `Not ready: ${failing.map((c) => c.name).join(', ')} unreachable`,
           details: failing.map((c) => ({ field: c.name, message: c.error ?? 'unreachable' })),
-        },
+        }),
       });
       return;
     }
     res.json({ status: 'ready', checks });
   });
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', metricsAuth(platform.config.METRICS_TOKEN), async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   const plain = (summary: string) => ({
@@ -50,7 +53,36 @@ export function systemRoutes(platform: Platform, metrics: Metrics): ApiModule {
           },
         },
       },
-      '/metrics': plain('Prometheus metrics (text format)'),
+      '/metrics': {
+        get: {
+          summary:
+            'Prometheus metrics (text format); with METRICS_TOKEN set, only for `Authorization: Bearer <token>`',
+          tags: ['system'],
+          responses: {
+            '200': { description: 'OK' },
+            '401': { description: 'Missing or wrong bearer token' },
+          },
+        },
+      },
     },
+  };
+}
+
+/**
+ * /metrics shows queue depths, outbox lag and traffic: with METRICS_TOKEN set (production
+ * requires it) only a scraper that sends the token sees them. Compared in constant time.
+ */
+function metricsAuth(token: string | undefined): RequestHandler {
+  if (!token) return (_req, _res, next) => next();
+  const expected = crypto.createHash('sha256').update(token).digest();
+  return (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const sent = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const digest = crypto.createHash('sha256').update(sent).digest();
+    if (sent && crypto.timingSafeEqual(digest, expected)) return next();
+    res.set('WWW-Authenticate', 'Bearer realm="metrics"');
+    next(
+      new AppError('unauthenticated', 'METRICS_TOKEN_REQUIRED', 'Send the metrics token as a bearer token'),
+    );
   };
 }

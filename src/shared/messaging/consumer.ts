@@ -8,31 +8,102 @@ import type { Broker } from './broker';
 import type { SharedCounters } from './counters';
 import type { DomainEvent } from './events';
 
-export interface HandlerContext {
-  /**
-   * The transaction that also holds this message's inbox row: commit = processed once. For a
-   * consumer with `inbox: false`, the platform's client (no transaction).
-   */
-  tx: Tx;
+/** What every step of a consumer gets besides the event. */
+interface StepContext {
   attempt: number;
   logger: Logger;
 }
 
-export interface ConsumerSpec<P extends object = Record<string, unknown>> {
+/**
+ * Inside the inbox transaction: `tx` also holds this message's inbox row, so commit = processed
+ * once. There is deliberately no root client here: a write outside `tx` would survive a rollback.
+ */
+export interface HandlerContext extends StepContext {
+  tx: Tx;
+  db?: never;
+}
+
+/** A consumer with `inbox: false` runs without a transaction: the root client, typed as such. */
+export interface NoInboxContext extends StepContext {
+  db: Db;
+  tx?: never;
+}
+
+/**
+ * Before the transaction opens (see `prepare`): the root client, whose every query borrows a
+ * pooled connection and returns it at once; nothing is held across the step's own awaits.
+ */
+export type PrepareContext = NoInboxContext;
+
+/** The queue a consumer reads: its name and the routing keys bound to it (a constant per queue). */
+export interface QueueSpec {
   /** Queue name, also the consumer's identity in the inbox (`tickets.issue`). */
-  name: string;
+  readonly name: string;
   /** Routing keys (event names, `#`/`*` patterns allowed) bound from the domain exchange. */
-  events: string[];
-  handle(event: DomainEvent<P>, ctx: HandlerContext): Promise<void>;
+  readonly events: readonly string[];
+}
+
+interface ConsumerOptions<P extends object, R> extends QueueSpec {
   maxAttempts?: number;
   concurrency?: number;
   /**
-   * false: the handler is idempotent by itself (it re-reads absolute state and writes nothing of
-   * ours, like live counters), so it runs without an inbox row or a transaction: no database
-   * round trips and no commit per message. Everything else (ack after the handler, retries, the
-   * DLQ) is the same.
+   * Optional step that runs BEFORE the inbox transaction opens, for network calls (Flutterwave
+   * verify/refund/transfer, SMTP): its result is handed to `handle` as `prepared`. No pooled
+   * connection is held while it awaits, so a slow provider cannot drain the pool, and the
+   * consumers' concurrency need not be sized to DATABASE_POOL_SIZE.
+   *
+   * What `handle` re-checks, and why a stale answer is harmless: `prepare` only looks (reads,
+   * and provider calls that are safe to repeat); `handle` decides. Inside the transaction it
+   * re-reads the rows by id and applies the answer with guarded transitions (`UPDATE … WHERE
+   * status = 'PENDING'`). If another copy, a webhook or the reconciliation job moved the row
+   * between the two steps, the guard matches nothing and the answer is dropped; if the row still
+   * stands, the answer is a fact about money that already moved, which is what the transition
+   * records. An answer that was true but is now out of date (PENDING that has since succeeded)
+   * moves nothing and the next webhook, retry or reconciliation run asks again. The inbox row is
+   * inserted in the same transaction, so a duplicate that raced past the pre-check in
+   * startConsumer is still applied once.
+   * A throw in `prepare` retries (or dead-letters, for a PermanentError) exactly like a throw in
+   * `handle`, and every redelivery prepares again: an answer is never reused across attempts.
+   * So a call that moves money must carry our own reference, stored before the call, and an
+   * unclear answer is looked up rather than re-sent (ARCHITECTURE.md, Money).
    */
-  inbox?: false;
+  prepare?(event: DomainEvent<P>, ctx: PrepareContext): Promise<R>;
+}
+
+/** The default consumer: `handle` runs in one transaction with the message's inbox row. */
+export interface InboxConsumerSpec<
+  P extends object = Record<string, unknown>,
+  R = undefined,
+> extends ConsumerOptions<P, R> {
+  inbox?: true;
+  handle(event: DomainEvent<P>, ctx: HandlerContext, prepared: R): Promise<void>;
+}
+
+/**
+ * `inbox: false`: the handler is idempotent by itself (it re-reads absolute state and writes
+ * nothing of ours, like live counters, or keys its own side effect, like sendEmailOnce), so it
+ * runs without an inbox row or a transaction: no database round trips and no commit per message.
+ * Everything else (ack after the handler, retries, the DLQ) is the same.
+ */
+export interface NoInboxConsumerSpec<
+  P extends object = Record<string, unknown>,
+  R = undefined,
+> extends ConsumerOptions<P, R> {
+  inbox: false;
+  handle(event: DomainEvent<P>, ctx: NoInboxContext, prepared: R): Promise<void>;
+}
+
+export type ConsumerSpec<P extends object = Record<string, unknown>, R = undefined> =
+  InboxConsumerSpec<P, R> | NoInboxConsumerSpec<P, R>;
+
+/**
+ * A spec whose prepared answer has a type: `defineConsumer<Payload, Answer>({ prepare, handle })`
+ * (a plain `ConsumerSpec<P>` annotation fixes R = undefined, so `handle` gets no answer).
+ */
+export function defineConsumer<P extends object, R = undefined>(
+  spec: ConsumerSpec<P, R>,
+): ConsumerSpec<P, R> {
+  return spec;
 }
 
 export interface ConsumerDeps {
@@ -79,18 +150,23 @@ export function deadLetterQueue(name: string): string {
 }
 
 /**
- * Runs a handler for every event routed to `spec.name`, with these guarantees:
+ * Runs a consumer for every event routed to `spec.name`, with these guarantees:
  * - idempotent: the inbox row (consumer, event id) is inserted in the handler's own
  *   transaction; a second delivery of a processed event finds the row and is acked untouched.
  *   Two copies receiving the same event at once serialise on that row's unique key.
  * - manual ack only after the transaction commits; a crash before that redelivers the message.
+ * - an optional `prepare` step runs before the transaction, holding no pooled connection (see
+ *   ConsumerOptions.prepare for what `handle` re-checks and why a stale answer is harmless).
  * - a failing message is re-published to a delay queue (TTL, then dead-lettered back to the
  *   work queue) with a growing delay, and after maxAttempts, or at once for a PermanentError,
  *   to `<name>.dlq`, where it stays visible until someone looks at it.
  * - close() stops taking messages and waits for in-flight handlers; prefetched messages
  *   return to the queue when the channel closes.
  */
-export function startConsumer<P extends object>(deps: ConsumerDeps, spec: ConsumerSpec<P>): RunningConsumer {
+export function startConsumer<P extends object, R>(
+  deps: ConsumerDeps,
+  spec: ConsumerSpec<P, R>,
+): RunningConsumer {
   const { broker, prisma, counters } = deps;
   const maxAttempts = spec.maxAttempts ?? deps.maxAttempts;
   const logger = deps.logger.child({ consumer: spec.name });
@@ -119,13 +195,22 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
   void counters.registerQueue(spec.name);
 
   /**
-   * The handler, once per event id: in one transaction with the inbox row (false when the row was
-   * there already: a duplicate), or on its own for a consumer with `inbox: false`.
+   * The consumer's steps, once per event id: `prepare` (if any) with no connection held, then
+   * `handle` in one transaction with the inbox row (false when the row was there already: a
+   * duplicate), or on its own for a consumer with `inbox: false`.
    */
   const runHandler = async (event: DomainEvent<P>, attempt: number): Promise<boolean> => {
     if (spec.inbox === false) {
-      await spec.handle(event, { tx: prisma, attempt, logger });
+      const prepared = spec.prepare ? await spec.prepare(event, { db: prisma, attempt, logger }) : undefined;
+      await spec.handle(event, { db: prisma, attempt, logger }, prepared as R);
       return true;
+    }
+    let prepared: R | undefined;
+    if (spec.prepare) {
+      // A processed event is not prepared again (no second provider call for a duplicate). The
+      // check is a plain read on a borrowed connection; the insert below still decides.
+      if (await isInInbox(event.id)) return false;
+      prepared = await spec.prepare(event, { db: prisma, attempt, logger });
     }
     return prisma.$transaction(
       async (tx) => {
@@ -133,12 +218,18 @@ export function startConsumer<P extends object>(deps: ConsumerDeps, spec: Consum
           INSERT INTO inbox_messages (consumer, message_id) VALUES (${spec.name}, ${event.id}::uuid)
           ON CONFLICT DO NOTHING`;
         if (inserted === 0) return false;
-        await spec.handle(event, { tx, attempt, logger });
+        await spec.handle(event, { tx, attempt, logger }, prepared as R);
         return true;
       },
       { timeout: 120_000, maxWait: 30_000 },
     );
   };
+
+  async function isInInbox(eventId: string): Promise<boolean> {
+    const rows = await prisma.$queryRaw<unknown[]>`
+      SELECT 1 FROM inbox_messages WHERE consumer = ${spec.name} AND message_id = ${eventId}::uuid`;
+    return rows.length > 0;
+  }
 
   const onMessage = async (msg: AsyncMessage): Promise<void> => {
     const attempt = Number(msg.headers?.['x-attempt'] ?? 1);

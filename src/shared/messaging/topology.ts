@@ -1,10 +1,8 @@
 import type { Broker } from './broker';
-import type { ConsumerSpec } from './consumer';
+import type { QueueSpec } from './consumer';
 
-export interface QueueTopology {
-  name: string;
-  events: string[];
-}
+/** A queue to declare and its bindings: every consumer's queue is one such constant. */
+export type QueueTopology = QueueSpec;
 
 /**
  * Declares every consumer's durable queue and its bindings on the domain exchange.
@@ -24,7 +22,7 @@ export async function declareTopology(broker: Broker, queues: QueueTopology[]): 
   }
 }
 
-/** The (queue, events) pairs of a list of consumer specs. */
-export function topologyOf(specs: Array<Pick<ConsumerSpec<object>, 'name' | 'events'>>): QueueTopology[] {
+/** The (queue, events) pairs of a list of queue constants or consumer specs. */
+export function topologyOf(specs: readonly QueueSpec[]): QueueTopology[] {
   return specs.map((s) => ({ name: s.name, events: [...s.events] }));
 }

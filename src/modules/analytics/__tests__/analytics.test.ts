@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import { campaignBody, json, ticketTypeBody } from '../../../../test/support/factories';
 import {
@@ -6,12 +9,12 @@ import {
   makeTeamMember,
   signIn,
   signInAdmin,
-  startAuthApp,
+  startSellerApp,
   type AuthTestEnv,
   type TestSession,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
-import { createBookingsService } from '../../bookings';
+import { LocalStorage } from '../../../shared/storage';
+import { createModules } from '../../container';
 
 describe('seller analytics', () => {
   let env: AuthTestEnv;
@@ -21,10 +24,7 @@ describe('seller analytics', () => {
   let freeType: string;
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
-    const admin = await signInAdmin(env);
-    seller = await makeSeller(env, 'analytics.seller@example.test', { admin });
+    ({ env, seller } = await startSellerApp('analytics.seller@example.test'));
     const c = await seller
       .post('/api/v1/campaigns')
       .send(json(campaignBody(new Date(Date.now() - 86_400_000), {}, 10)));
@@ -57,7 +57,7 @@ describe('seller analytics', () => {
       .set('Idempotency-Key', crypto.randomUUID())
       .send({ campaignId, items: [{ ticketTypeId: paidType, quantity: 3 }], issuance: 'SEPARATE' });
     expect(paid.status).toBe(201);
-    const confirmed = await createBookingsService(env.platform).confirmBooking(
+    const confirmed = await createModules(env.platform).bookings.confirmBooking(
       undefined,
       paid.body.id,
       'TX-analytics-1',
@@ -103,5 +103,33 @@ describe('seller analytics', () => {
     expect((await (await signInAdmin(env)).get(`/api/v1/campaigns/${campaignId}/analytics`)).status).toBe(
       200,
     );
+  });
+
+  it('when tickets are let in at the gate, then the analytics count those entries (the check-in counter is wired, not defaulted to 0)', async () => {
+    const buyer = await signIn(env, 'analytics.gatebuyer@example.test');
+    const booking = await buyer
+      .post('/api/v1/bookings')
+      .set('Idempotency-Key', crypto.randomUUID())
+      .send({ campaignId, items: [{ ticketTypeId: freeType, quantity: 2 }], issuance: 'SEPARATE' });
+    expect(booking.body.status).toBe('CONFIRMED');
+    const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'analytics-tickets-'));
+    try {
+      const { tickets } = createModules(env.platform, { storage: new LocalStorage(storageDir) });
+      const issued = await env.platform.prisma.$transaction((tx) =>
+        tickets.issueForConfirmedBooking(tx, booking.body.id),
+      );
+      expect(issued.outcome).toBe('ISSUED');
+      const [first, second] = issued.outcome === 'ISSUED' ? issued.tickets : [];
+      await env.platform.prisma.$transaction(async (tx) => {
+        expect((await tickets.tickets.recordTicketEntry(tx, first!.id)).admitted).toBe(true);
+        expect((await tickets.tickets.recordTicketEntry(tx, second!.id)).admitted).toBe(true);
+      });
+
+      const res = await seller.get(`/api/v1/campaigns/${campaignId}/analytics`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ checkIns: 2, ticketsCheckedIn: 2 });
+    } finally {
+      fs.rmSync(storageDir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,11 +4,10 @@ import {
   sellerApplication,
   signIn,
   signInAdmin,
-  startAuthApp,
+  startFreshAuthApp,
   type AuthTestEnv,
   type TestSession,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
 
 describe('CSRF protection of cookie sessions', () => {
   let env: AuthTestEnv;
@@ -18,8 +17,7 @@ describe('CSRF protection of cookie sessions', () => {
   let seller: TestSession;
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
+    env = await startFreshAuthApp();
     [buyer, other, admin] = await Promise.all([
       signIn(env, 'csrf-buyer@example.test'),
       signIn(env, 'csrf-other@example.test'),
@@ -40,6 +38,20 @@ describe('CSRF protection of cookie sessions', () => {
       .send(sellerApplication());
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('CSRF_INVALID');
+    expect(await applications()).toBe(0);
+  });
+
+  it('when the session cookie is sent with spaces around its name or value (which the session layer trims), then the CSRF check still applies', async () => {
+    const [name, ...rest] = buyer.cookie.split(';')[0]!.split('=');
+    const value = rest.join('=');
+    for (const cookie of [`${name} =${value}`, ` ${name}= ${value}`, `other=1; ${name}  =  ${value}`]) {
+      const res = await request(env.url)
+        .post('/api/v1/auth/apply-seller')
+        .set('Cookie', cookie)
+        .send(sellerApplication());
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('CSRF_INVALID');
+    }
     expect(await applications()).toBe(0);
   });
 

@@ -1,15 +1,12 @@
 import request from 'supertest';
 import {
-  makeSeller,
   makeTeamMember,
   sellerApplication,
   signIn,
-  signInAdmin,
-  startAuthApp,
+  startSellerApp,
   type AuthTestEnv,
   type TestSession,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
 
 /**
  * The permission matrix: every protected route of the auth module × every role → the status
@@ -147,10 +144,9 @@ describe('permission matrix', () => {
   const as: Partial<Record<Who, TestSession>> = {};
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
-    const admin = await signInAdmin(env);
-    const seller = await makeSeller(env, 'matrix-seller@example.test', { admin });
+    const started = await startSellerApp('matrix-seller@example.test');
+    env = started.env;
+    const { admin, seller } = started;
     as.SUPER_ADMIN = admin;
     as.SELLER = seller;
     as.CUSTOMER = await signIn(env, 'matrix-customer@example.test');

@@ -5,17 +5,15 @@ import {
   makeTeamMember,
   signIn,
   signInAdmin,
-  startAuthApp,
+  startFreshAuthApp,
   type AuthTestEnv,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
 import { productionEnv } from '../../../../test/support/production-env';
 
 describe('auth public API (index.ts) for other modules', () => {
   let env: AuthTestEnv;
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
+    env = await startFreshAuthApp();
   });
   afterAll(async () => {
     await env.close();

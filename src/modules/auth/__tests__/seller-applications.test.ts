@@ -5,19 +5,17 @@ import {
   sellerApplication,
   signIn,
   signInAdmin,
-  startAuthApp,
+  startFreshAuthApp,
   type AuthTestEnv,
   type TestSession,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
 
 describe('seller applications', () => {
   let env: AuthTestEnv;
   let admin: TestSession;
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
+    env = await startFreshAuthApp();
     admin = await signInAdmin(env);
   });
   afterAll(async () => {

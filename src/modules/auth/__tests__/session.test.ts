@@ -4,10 +4,10 @@ import {
   sessionFor,
   signIn,
   startAuthApp,
+  startFreshAuthApp,
   startOidcProvider,
   type AuthTestEnv,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
 import { fixedClock } from '../../../shared/clock';
 import type { OidcProvider } from '../../../../tools/oidc-provider/provider';
 import { productionSecrets } from '../../../../test/support/production-env';
@@ -18,8 +18,7 @@ describe('sessions', () => {
 
   beforeAll(async () => {
     provider = await startOidcProvider();
-    env = await startAuthApp({ provider });
-    await resetDatabase(env.platform);
+    env = await startFreshAuthApp({ provider });
   });
   afterAll(async () => {
     await env.close();

@@ -5,12 +5,10 @@ import {
   makeTeamMember,
   oauthDance,
   signIn,
-  signInAdmin,
-  startAuthApp,
+  startSellerApp,
   type AuthTestEnv,
   type TestSession,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
 
 describe('seller teams', () => {
   let env: AuthTestEnv;
@@ -18,10 +16,7 @@ describe('seller teams', () => {
   let seller: TestSession;
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
-    admin = await signInAdmin(env);
-    seller = await makeSeller(env, 'team-seller@example.test', { admin, name: 'Team Seller' });
+    ({ env, admin, seller } = await startSellerApp('team-seller@example.test', { name: 'Team Seller' }));
   });
   afterAll(async () => {
     await env.close();

@@ -14,8 +14,9 @@ import {
   type RunningApp,
 } from '../../../../test/support/platform';
 import { createSale } from '../../../../test/support/sale';
-import { liveCountersConsumer, type CounterSnapshot } from '../../campaigns';
-import { createBookingsService } from '../bookings.service';
+import { liveCountersConsumer } from '../../../../workers/realtime/handler';
+import type { CounterSnapshot } from '../../campaigns';
+import { createModules } from '../../container';
 import { createRelay } from '../../../../test/support/messaging';
 
 describe('bookings → live counters', () => {
@@ -46,8 +47,8 @@ describe('bookings → live counters', () => {
 
   it('when tickets are reserved, expired and confirmed, then browsers in the campaign room get the new absolute counters', async () => {
     const clock = fixedClock(new Date());
-    const bookings = createBookingsService({ prisma: web.prisma, clock, config: web.config });
-    const s = await createSale({ prisma: web.prisma, clock }, { types: [{ capacity: 30 }] });
+    const bookings = createModules({ ...web, clock }).bookings;
+    const s = await createSale({ ...web, clock }, { types: [{ capacity: 30 }] });
     const t = s.types[0]!;
 
     const received: CounterSnapshot[] = [];
@@ -106,8 +107,8 @@ describe('bookings → live counters', () => {
 
   it('when a burst of bookings lands on one campaign, then its room gets a few broadcasts with the final numbers, not one per booking', async () => {
     const clock = fixedClock(new Date());
-    const bookings = createBookingsService({ prisma: web.prisma, clock, config: web.config });
-    const s = await createSale({ prisma: web.prisma, clock }, { types: [{ capacity: 100 }] });
+    const bookings = createModules({ ...web, clock }).bookings;
+    const s = await createSale({ ...web, clock }, { types: [{ capacity: 100 }] });
     const t = s.types[0]!;
     const mine: CounterSnapshot[] = [];
     const burst = connect(app.url, { transports: ['websocket'] });

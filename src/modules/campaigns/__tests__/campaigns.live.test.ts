@@ -11,8 +11,8 @@ import {
   waitFor,
   type RunningApp,
 } from '../../../../test/support/platform';
-import { liveCountersConsumer } from '../campaigns.live';
-import { createCampaignsService } from '../campaigns.service';
+import { liveCountersConsumer } from '../../../../workers/realtime/handler';
+import { createModules } from '../../container';
 import type { CampaignInput } from '../campaigns.service';
 import type { CounterSnapshot } from '../campaigns.types';
 import { createRelay } from '../../../../test/support/messaging';
@@ -49,7 +49,7 @@ describe('live counters', () => {
 
   it('when counters change through web process 1, then a client on web process 2 gets the new absolute numbers', async () => {
     const clock = fixedClock(new Date());
-    const service = createCampaignsService({ prisma: web1.prisma, clock });
+    const service = createModules({ ...web1, clock }).campaigns;
     const seller = sellerActor();
     const c = await service.createCampaign(seller, campaignBody(clock.now()) as CampaignInput);
     const t = await service.createTicketType(seller, c.id, ticketTypeBody({ capacity: 50 }));

@@ -5,11 +5,10 @@ import {
   makeTeamMember,
   signIn,
   signInAdmin,
-  startAuthApp,
+  startFreshAuthApp,
   type AuthTestEnv,
   type TestSession,
 } from '../../../../test/support/auth';
-import { resetDatabase } from '../../../../test/support/platform';
 
 describe('campaigns over HTTP', () => {
   let env: AuthTestEnv;
@@ -31,8 +30,7 @@ describe('campaigns over HTTP', () => {
   };
 
   beforeAll(async () => {
-    env = await startAuthApp();
-    await resetDatabase(env.platform);
+    env = await startFreshAuthApp();
     admin = await signInAdmin(env);
     owner = await makeSeller(env, 'owner@example.test', { admin });
     otherSeller = await makeSeller(env, 'other-seller@example.test', { admin });
@@ -234,5 +232,110 @@ describe('campaigns over HTTP', () => {
       .post(`/api/v1/campaigns/${c.id}/resume`)
       .set('Cookie', owner.cookie);
     expect(forged.status).toBe(403);
+  });
+  describe('PUT /api/v1/campaigns/:id', () => {
+    // Every field without a default, as a PUT must send them (the draft allows all of them).
+    const fullBody = (overrides: Record<string, unknown> = {}) => {
+      const b = json(campaignBody(new Date(), overrides));
+      delete b.description;
+      delete b.tags;
+      return b;
+    };
+
+    it('when the owner PUTs a draft, then the sent fields are replaced and the ones left out go back to their defaults', async () => {
+      const c = await newCampaign(owner, {
+        latitude: 6.45,
+        longitude: 3.4,
+        maxTicketsPerCustomer: 4,
+        refundDeadlineHours: 48,
+        refundPolicy: 'Until two days before',
+      });
+      const res = await owner
+        .put(`/api/v1/campaigns/${c.id}`)
+        .send(fullBody({ title: 'Replaced Night', city: 'Abuja' }));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        id: c.id,
+        slug: c.slug,
+        status: 'DRAFT',
+        title: 'Replaced Night',
+        venue: expect.objectContaining({ city: 'Abuja', latitude: null, longitude: null }),
+        description: '',
+        tags: [],
+        maxTicketsPerCustomer: 10,
+        refundDeadlineHours: null,
+        refundPolicy: '',
+      });
+      const row = await env.platform.prisma.campaign.findUniqueOrThrow({ where: { id: c.id } });
+      expect({ latitude: row.latitude, longitude: row.longitude, title: row.title }).toEqual({
+        latitude: null,
+        longitude: null,
+        title: 'Replaced Night',
+      });
+    });
+
+    it('when a PUT leaves out a field without a default, then 400 VALIDATION_FAILED naming it and nothing changes', async () => {
+      const c = await newCampaign(owner);
+      const body = fullBody({ title: 'Missing Venue' });
+      delete body.venueName;
+      const res = await owner.put(`/api/v1/campaigns/${c.id}`).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [{ field: 'venueName', message: 'is required' }],
+      });
+      expect((await env.platform.prisma.campaign.findUniqueOrThrow({ where: { id: c.id } })).title).not.toBe(
+        'Missing Venue',
+      );
+    });
+
+    it('when a PUT on a published campaign sets a field its state fixes, then 400 FIELD_NOT_ALLOWED; without it, the rest is replaced', async () => {
+      const c = await newCampaign(owner);
+      await addType(owner, c.id);
+      expect((await owner.post(`/api/v1/campaigns/${c.id}/publish`)).status).toBe(200);
+      const refused = await owner
+        .put(`/api/v1/campaigns/${c.id}`)
+        .send(fullBody({ title: 'Other Currency' }));
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.code).toBe('FIELD_NOT_ALLOWED');
+      expect(refused.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
+        'currency',
+        'kind',
+      ]);
+      const body = fullBody({ title: 'Published Replaced' });
+      delete body.currency;
+      delete body.kind;
+      const ok = await owner.put(`/api/v1/campaigns/${c.id}`).send(body);
+      expect(ok.status).toBe(200);
+      expect(ok.body).toMatchObject({
+        status: 'ACTIVE',
+        title: 'Published Replaced',
+        currency: 'NGN',
+        kind: 'EVENT',
+      });
+    });
+
+    it('when a PUT has an unknown field or an array for a scalar, then 400 and nothing changes', async () => {
+      const c = await newCampaign(owner);
+      const before = await env.platform.prisma.campaign.findUniqueOrThrow({ where: { id: c.id } });
+      const unknown = await owner.put(`/api/v1/campaigns/${c.id}`).send({ ...fullBody(), sold: 3 });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error).toMatchObject({ code: 'FIELD_NOT_ALLOWED', details: [{ field: 'sold' }] });
+      const array = await owner.put(`/api/v1/campaigns/${c.id}`).send({ ...fullBody(), title: ['A', 'B'] });
+      expect(array.status).toBe(400);
+      expect(array.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'title' }] });
+      expect(await env.platform.prisma.campaign.findUniqueOrThrow({ where: { id: c.id } })).toEqual(before);
+    });
+
+    it('when another seller, a customer or nobody PUTs, then 404, 403 and 401 and nothing changes', async () => {
+      const c = await newCampaign(owner);
+      const body = fullBody({ title: 'Hijacked' });
+      expect((await otherSeller.put(`/api/v1/campaigns/${c.id}`).send(body)).status).toBe(404);
+      expect((await customer.put(`/api/v1/campaigns/${c.id}`).send(body)).status).toBe(403);
+      expect((await request(env.url).put(`/api/v1/campaigns/${c.id}`).send(body)).status).toBe(401);
+      expect((await env.platform.prisma.campaign.findUniqueOrThrow({ where: { id: c.id } })).title).not.toBe(
+        'Hijacked',
+      );
+    });
   });
 });

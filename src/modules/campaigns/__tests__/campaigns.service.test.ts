@@ -8,6 +8,7 @@ import {
   ticketTypeBody,
 } from '../../../../test/support/factories';
 import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
+import { createModules } from '../../container';
 import { createCampaignsService, type CampaignsService } from '../campaigns.service';
 import { getCounters, releaseStock, reserveStock, commitStock } from '../campaigns.inventory';
 import type { CampaignInput } from '../campaigns.service';
@@ -15,12 +16,14 @@ import type { CampaignInput } from '../campaigns.service';
 describe('campaigns service', () => {
   let platform: Platform;
   let service: CampaignsService;
+  let modules: ReturnType<typeof createModules>;
   const clock = fixedClock('2027-01-10T10:00:00Z');
 
   beforeAll(async () => {
     platform = await createTestPlatform();
     await resetDatabase(platform);
-    service = createCampaignsService({ prisma: platform.prisma, clock });
+    modules = createModules({ ...platform, clock });
+    service = modules.campaigns;
   });
   afterAll(() => platform.close());
 
@@ -49,6 +52,38 @@ describe('campaigns service', () => {
     const seller = sellerActor();
     const c = await service.createCampaign(seller, campaignBody(clock.now()) as CampaignInput);
     await expect(service.publishCampaign(seller, c.id)).rejects.toMatchObject({ code: 'NOT_PUBLISHABLE' });
+    expect((await service.getManagedCampaign(seller, c.id)).campaign.status).toBe('DRAFT');
+  });
+
+  it('when a campaign is published, then it has an ACTIVE signing key made in the same transaction', async () => {
+    const { campaign } = await publishedCampaign();
+    const keys = await modules.tickets.tickets.getCampaignPublicKeys(campaign.id);
+    expect(keys.map((k) => [k.keyId, k.status])).toEqual([[1, 'ACTIVE']]);
+  });
+
+  it('when the signing key cannot be made, then publication fails, the campaign stays DRAFT and no key is left', async () => {
+    const seller = sellerActor();
+    const c = await service.createCampaign(seller, campaignBody(clock.now()) as CampaignInput);
+    await service.createTicketType(seller, c.id, ticketTypeBody());
+    const keyless = createCampaignsService({
+      prisma: platform.prisma,
+      clock,
+      ensureSigningKey: async (tx, campaignId) => {
+        // The key is made, then the key store fails: the rollback must take the key with it.
+        await modules.tickets.tickets.ensureCampaignKey(tx, campaignId);
+        throw new Error('key store unavailable');
+      },
+    });
+    await expect(keyless.publishCampaign(seller, c.id)).rejects.toThrow('key store unavailable');
+    expect((await service.getManagedCampaign(seller, c.id)).campaign.status).toBe('DRAFT');
+    expect(await modules.tickets.tickets.getCampaignPublicKeys(c.id)).toEqual([]);
+
+    const noKey = createCampaignsService({
+      prisma: platform.prisma,
+      clock,
+      ensureSigningKey: async () => undefined as unknown as { keyId: number },
+    });
+    await expect(noKey.publishCampaign(seller, c.id)).rejects.toThrow('got no signing key');
     expect((await service.getManagedCampaign(seller, c.id)).campaign.status).toBe('DRAFT');
   });
 
@@ -93,7 +128,7 @@ describe('campaigns service', () => {
 
   it('when ends_at passes, then the scheduler job ends ACTIVE and PAUSED campaigns once, and leaves others', async () => {
     const local = fixedClock('2027-01-10T10:00:00Z');
-    const svc = createCampaignsService({ prisma: platform.prisma, clock: local });
+    const svc = createModules({ ...platform, clock: local }).campaigns;
     const seller = sellerActor();
     const mk = async () => {
       const c = await svc.createCampaign(seller, campaignBody(local.now(), {}, 1) as CampaignInput);
@@ -106,8 +141,16 @@ describe('campaigns service', () => {
     const cancelled = await mk();
     await svc.cancelCampaign(seller, cancelled.id, 'Called off');
     local.advance(3 * 86_400_000);
+    // Campaigns of earlier tests in this file may be due as well: each must end exactly once.
+    const due = (
+      await platform.prisma.$queryRaw<Array<{ id: string }>>`
+        SELECT id::text FROM campaigns WHERE status IN ('ACTIVE', 'PAUSED') AND ends_at <= ${local.now()}`
+    ).map((r) => r.id);
+    expect(due).toEqual(expect.arrayContaining([active.id, paused.id]));
+    expect(due).not.toContain(cancelled.id);
     const [a, b] = await Promise.all([svc.endDueCampaigns(), svc.endDueCampaigns()]);
-    expect(a + b).toBeGreaterThanOrEqual(2);
+    expect(a + b).toBe(due.length);
+    expect(await svc.endDueCampaigns()).toBe(0);
     const status = async (id: string) => (await svc.getManagedCampaign(seller, id)).campaign.status;
     expect(await status(active.id)).toBe('ENDED');
     expect(await status(paused.id)).toBe('ENDED');

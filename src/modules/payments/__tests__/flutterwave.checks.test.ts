@@ -1,4 +1,10 @@
-import { assessTransaction, isAuthenticWebhook, parseWebhookEvent, type FlwTransaction } from '..';
+import {
+  assessTransaction,
+  isAuthenticWebhook,
+  parseWebhookEvent,
+  phoneNumberOf,
+  type FlwTransaction,
+} from '..';
 
 const expected = { txRef: 'tx-1', amountMinor: 150050, currency: 'NGN' as const };
 
@@ -135,5 +141,57 @@ describe('webhook parsing', () => {
     ]) {
       expect(parseWebhookEvent(body)).toBeUndefined();
     }
+  });
+
+  it('when a charge comes in the older top-level shape, then it is the same hint as the current shape of that charge', () => {
+    const legacy = {
+      id: 4242,
+      txRef: 'tm_abc',
+      flwRef: 'FLW-1',
+      amount: 5000,
+      status: 'successful',
+      'event.type': 'CARD_TRANSACTION',
+    };
+    const current = { event: 'charge.completed', data: { id: 4242, tx_ref: 'tm_abc', status: 'successful' } };
+    const { shape: legacyShape, ...fromLegacy } = parseWebhookEvent(legacy)!;
+    const { shape: currentShape, ...fromCurrent } = parseWebhookEvent(current)!;
+    expect([legacyShape, currentShape]).toEqual(['legacy', 'current']);
+    expect(fromLegacy).toEqual(fromCurrent);
+    expect(fromLegacy).toEqual({
+      event: 'charge.completed',
+      flwId: 4242,
+      reference: 'tm_abc',
+      status: 'successful',
+    });
+    for (const type of ['ACCOUNT_TRANSACTION', 'MPESA_TRANSACTION', 'BANK_TRANSFER_TRANSACTION'])
+      expect(parseWebhookEvent({ ...legacy, 'event.type': type })?.event).toBe('charge.completed');
+  });
+
+  it('when an older top-level body is not a charge or lacks its id or tx_ref, then undefined', () => {
+    const legacy = { id: 1, txRef: 't', status: 'successful', 'event.type': 'CARD_TRANSACTION' };
+    for (const body of [
+      { ...legacy, 'event.type': 'Transfer' },
+      { ...legacy, 'event.type': undefined },
+      { ...legacy, id: '1' },
+      { ...legacy, txRef: '' },
+      { ...legacy, txRef: undefined },
+      [legacy],
+    ]) {
+      expect(parseWebhookEvent(body)).toBeUndefined();
+    }
+  });
+});
+
+describe('customer phone numbers', () => {
+  it('when Flutterwave says "N/A", null or blank, then there is no phone number', () => {
+    const of = (phone_number: string | null) =>
+      phoneNumberOf({ customer: { id: 1, name: null, email: 'a@b.c', created_at: '', phone_number } });
+    expect([of('N/A'), of('n/a'), of(null), of('  '), of('08012345678')]).toEqual([
+      null,
+      null,
+      null,
+      null,
+      '08012345678',
+    ]);
   });
 });

@@ -347,6 +347,22 @@ describe('Flutterwave client against the simulator over HTTP', () => {
       expect(over.info.providerMessage).toMatch(/exceeds the refundable balance/);
     });
 
+    it('when a refund is accepted as pending, then getRefund reads it back until completed, and listRefunds finds it by day', async () => {
+      const c = client();
+      await newCheckout(c, 'tx-refund-read');
+      const { transactionId } = await sim.pay('tx-refund-read');
+      sim.answerRefunds({ status: 'pending', polls: 1 });
+      const refund = await c.refundTransaction(transactionId!, { amountMinor: 50025, currency: 'NGN' });
+      expect(refund).toMatchObject({ status: 'pending', tx_id: transactionId, amount_refunded: 500.25 });
+      expect(await c.getRefund(refund.id)).toMatchObject({ id: refund.id, status: 'completed' });
+      const today = new Date().toISOString().slice(0, 10);
+      expect(await c.listRefunds({ from: today, to: today, page: 1 })).toEqual([
+        expect.objectContaining({ id: refund.id, tx_id: transactionId }),
+      ]);
+      expect(await c.listRefunds({ from: today, to: today, page: 2 })).toEqual([]);
+      expect((await expectProviderError(c.getRefund(987654321))).code).toBe('PROVIDER_NOT_FOUND');
+    });
+
     it('when a refund meets a 5xx, then it is not retried and the outcome is reported unknown', async () => {
       const c = client();
       await newCheckout(c, 'tx-refund-5xx');
@@ -495,7 +511,8 @@ describe('Flutterwave client against the simulator over HTTP', () => {
         reference: 'wd_overtaken',
       });
       expect(transfer.reference).toBe('wd_overtaken');
-      await new Promise((r) => setTimeout(r, 500));
+      // The slow first attempt has reached the transfer route by now (and was refused there).
+      await sim.delayedRequestsDone();
       expect(sim.transfers().filter((t) => t.reference === 'wd_overtaken')).toHaveLength(1);
     });
 

@@ -46,8 +46,8 @@ describe('payments HTTP surface', () => {
     await platform.close();
   });
 
-  it("when the app is built, then every payments route (and the review queue's) is in the OpenAPI document, and nothing documented is missing", () => {
-    expect(expectRoutesDocumented(app, ['payments', 'payment-review'])).toEqual(
+  it("when the app is built, then every payments route (and the review queue's and confirm payment's) is in the OpenAPI document, and nothing documented is missing", () => {
+    expect(expectRoutesDocumented(app, ['payments', 'payment-review', 'payments-confirm'])).toEqual(
       expect.arrayContaining([
         'get /api/v1/payments/callback',
         'post /api/v1/payments/webhook',
@@ -56,6 +56,7 @@ describe('payments HTTP surface', () => {
         'get /api/v1/admin/payments/failed-refunds',
         'post /api/v1/admin/payments/{id}/refund',
         'post /api/v1/admin/payments/refunds/{id}/retry',
+        'post /api/v1/bookings/{id}/confirm',
       ]),
     );
   });

@@ -8,10 +8,11 @@ import { fixedClock } from '../../../shared/clock';
 import type { Tx } from '../../../shared/db';
 import type { Platform } from '../../../shared/platform';
 import { LocalStorage } from '../../../shared/storage';
-import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
+import { backendPid, isBlockedBy } from '../../../../test/support/locks';
+import { createTestPlatform, resetDatabase, waitFor } from '../../../../test/support/platform';
 import {
   createTicketsService,
-  TICKETS_ISSUED,
+  TicketEvents,
   verifyTicketQr,
   type IssueTicketsInput,
   type TicketPdfContext,
@@ -81,6 +82,7 @@ function hotelBooking(): { input: IssueTicketsInput; pdf: TicketPdfContext } {
           attributes: { nights: 3, roomType: 'Double, sea view', benefits: ['Breakfast'] },
         },
       },
+      bookingReference: 'K7D4-QX9M',
     },
   };
 }
@@ -121,10 +123,12 @@ describe('ticket PDFs', () => {
     expect(result.created).toBe(true);
     expect(result.fileKey).toBe(`tickets/${input.campaignId}/${input.bookingId}.pdf`);
     expect(result.event).toMatchObject({
-      name: TICKETS_ISSUED,
+      name: TicketEvents.issued,
       payload: { bookingId: input.bookingId, fileKey: result.fileKey },
     });
-    const outbox = await platform.prisma.outboxMessage.findMany({ where: { eventName: TICKETS_ISSUED } });
+    const outbox = await platform.prisma.outboxMessage.findMany({
+      where: { eventName: TicketEvents.issued },
+    });
     expect(outbox.map((o) => o.id)).toEqual([result.event!.id]);
 
     const bytes = fs.readFileSync(path.join(storageDir, result.fileKey));
@@ -177,6 +181,7 @@ describe('ticket PDFs', () => {
       'ENTRIES ALLOWED',
       String(result.tickets[0]!.serial).padStart(6, '0'),
       'Breakfast',
+      'K7D4-QX9M', // the booking's reference as the site shows it, never a slice of its id
     ]) {
       expect(text).toContain(expected);
     }
@@ -204,7 +209,7 @@ describe('ticket PDFs', () => {
     expect(
       await platform.prisma.outboxMessage.count({
         where: {
-          eventName: TICKETS_ISSUED,
+          eventName: TicketEvents.issued,
           payload: { path: ['payload', 'bookingId'], equals: input.bookingId },
         },
       }),
@@ -238,5 +243,41 @@ describe('ticket PDFs', () => {
     expect(again?.subarray(0, 5).toString()).toBe('%PDF-');
     expect(fs.existsSync(path.join(storageDir, issued.fileKey))).toBe(true);
     expect(await tickets.getBookingTicketsPdf(crypto.randomUUID(), pdf)).toBeNull();
+  });
+
+  it('when a missing PDF is rendered again while the booking is being revoked, then it is not stored back after the revocation', async () => {
+    const { input, pdf } = hotelBooking();
+    const issued = await tx((t) => tickets.issueBookingTickets(t, input, pdf));
+    const file = path.join(storageDir, issued.fileKey);
+    // A refund's revocation in progress: tickets REVOKED and files deleted, not committed yet.
+    let commit!: () => void;
+    const committing = new Promise<void>((r) => (commit = r));
+    let revoking!: (pid: number) => void;
+    const revokerPid = new Promise<number>((r) => (revoking = r));
+    const revocation = tx(async (t) => {
+      await tickets.revokeTicketsForBooking(t, input.bookingId, 'REFUNDED');
+      revoking(await backendPid(t));
+      await committing;
+    });
+    const pid = await revokerPid;
+    expect(fs.existsSync(file)).toBe(false);
+
+    // A download (or the email worker) that still sees the tickets VALID finds no file and renders.
+    let settled = false;
+    const download = tickets.getBookingTicketsPdf(input.bookingId, pdf).then(
+      () => 'stored',
+      (err: { code?: string }) => err.code,
+    );
+    void download.finally(() => (settled = true));
+    await waitFor(
+      async () => settled || (await isBlockedBy(platform.prisma, pid)),
+      10_000,
+      'the re-render to finish or to wait for the revocation',
+    );
+    commit();
+    await revocation;
+
+    expect(await download).toBe('TICKET_REVOKED');
+    expect(fs.existsSync(file)).toBe(false);
   });
 });

@@ -6,11 +6,12 @@ import { fixedClock } from '../../../shared/clock';
 import type { Platform } from '../../../shared/platform';
 import { LocalStorage } from '../../../shared/storage';
 import { actor } from '../../../../test/support/factories';
+import { backendPid, waitUntilBlockedBy } from '../../../../test/support/locks';
 import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
 import { createSale, type Sale } from '../../../../test/support/sale';
-import { createBookingsService, type BookingsService } from '../../bookings';
-import { createCampaignsService } from '../../campaigns';
-import { bookingTicketsFileKey, createTicketsWorkflows, type TicketsWorkflows } from '../index';
+import type { BookingsService } from '../../bookings';
+import { createModules } from '../../container';
+import { bookingTicketsFileKey, type TicketsWorkflows } from '../index';
 
 /**
  * The tickets workflows against real bookings and campaigns (their public APIs): what a booking
@@ -30,10 +31,9 @@ beforeAll(async () => {
   await resetDatabase(platform);
   storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-flows-'));
   storage = new LocalStorage(storageDir);
-  flows = createTicketsWorkflows({ ...platform, clock, storage });
-  bookings = createBookingsService({ ...platform, clock });
+  ({ tickets: flows, bookings } = createModules({ ...platform, clock }, { storage }));
   sale = await createSale(
-    { prisma: platform.prisma, clock },
+    { ...platform, clock },
     {
       campaign: { maxTicketsPerCustomer: 50, kind: 'HOTEL' },
       types: [
@@ -103,8 +103,8 @@ it('when the booking was refunded before the worker ran, then nothing is issued'
 
 it('when a booking is refunded while its tickets are being issued, then the revocation waits for the issuance and revokes what it made', async () => {
   const bookingId = await confirmedBooking(2, 'SEPARATE');
-  let issued!: () => void;
-  const issuing = new Promise<void>((r) => (issued = r));
+  let issued!: (pid: number) => void;
+  const issuing = new Promise<number>((r) => (issued = r));
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
 
@@ -112,20 +112,20 @@ it('when a booking is refunded while its tickets are being issued, then the revo
   const issue = platform.prisma.$transaction(
     async (tx) => {
       const r = await flows.issueForConfirmedBooking(tx, bookingId);
-      issued();
+      issued(await backendPid(tx));
       await released;
       return r;
     },
     { timeout: 30_000 },
   );
-  await issuing;
+  const issuerPid = await issuing;
   // The payments module refunds meanwhile (commits), and booking.cancelled reaches the revoker.
   await bookings.refundBooking(undefined, bookingId);
   let revokeDone = false;
   const revoke = platform.prisma
     .$transaction((tx) => flows.revokeForBooking(tx, bookingId), { timeout: 30_000 })
     .finally(() => (revokeDone = true));
-  await new Promise((r) => setTimeout(r, 400));
+  await waitUntilBlockedBy(platform.prisma, issuerPid);
   expect(revokeDone).toBe(false); // waiting on the booking's issuance lock
 
   release();
@@ -165,8 +165,10 @@ it('when revocation runs again, or for a booking that still stands, then it revo
 });
 
 it('when the worker caches printed presentation, then a date change still reaches the next QR at once and a renamed type shows after the cache time', async () => {
-  const cached = createTicketsWorkflows({ ...platform, clock, storage, presentationCacheMs: 10_000 });
-  const campaigns = createCampaignsService({ prisma: platform.prisma, clock });
+  const { tickets: cached, campaigns } = createModules(
+    { ...platform, clock },
+    { storage, presentationCacheMs: 10_000 },
+  );
   const before = await cached.pdfContextFor(platform.prisma, sale.campaign.id, [sale.types[0]!.id]);
   expect(before!.ticketTypes[sale.types[0]!.id]!.name).toBe('Free');
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
-import { consumerDeps, createRelay, sleep } from '../../../../test/support/messaging';
+import { consumerDeps, createRelay } from '../../../../test/support/messaging';
+import { closeAndCountLeft, consumerQueues } from '../../../../test/support/queues';
 import {
   createTestPlatform,
   resetDatabase,
@@ -114,7 +115,10 @@ describe('a consumer that keeps failing', () => {
     expect(await platform.prisma.$queryRaw`SELECT * FROM inbox_messages WHERE consumer = ${queue}`).toEqual(
       [],
     );
-    await sleep(300);
+    // Nothing left in the work queue or its delay queues: no fourth attempt can ever come.
+    expect(await closeAndCountLeft(consumer, platform.broker, consumerQueues(queue, base, maxAttempts))).toBe(
+      0,
+    );
     expect(attempts).toHaveLength(3);
   });
 
@@ -139,7 +143,8 @@ describe('a consumer that keeps failing', () => {
 
     const depthLine = `rabbitmq_dlq_depth{queue="${deadLetterQueue(queue)}"}`;
     await waitFor(async () => sample(await metrics(), depthLine) === 1, 10_000, 'the DLQ depth to show 1');
-    await sleep(300);
+    const queues = consumerQueues(queue, platform.config.CONSUMER_RETRY_BASE_MS, 5);
+    expect(await closeAndCountLeft(consumer, platform.broker, queues)).toBe(0);
     expect(calls).toBe(1);
   });
 

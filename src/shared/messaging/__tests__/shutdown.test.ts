@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
-import { consumerDeps, createRelay, sleep } from '../../../../test/support/messaging';
+import { consumerDeps, createRelay } from '../../../../test/support/messaging';
+import { closeAndCountLeft, queueState } from '../../../../test/support/queues';
 import { createTestPlatform, resetDatabase, waitFor } from '../../../../test/support/platform';
 import { TcpProxy } from '../../../../test/support/tcp-proxy';
 import { systemClock } from '../../clock';
 import { enqueue } from '../../outbox';
 import type { Platform } from '../../platform';
 import { createBroker, type Broker } from '../broker';
-import { startConsumer, type ConsumerSpec, type RunningConsumer } from '../consumer';
+import { startConsumer, type InboxConsumerSpec, type RunningConsumer } from '../consumer';
 import { createEvent, type DomainEvent } from '../events';
 
 /** A promise the test opens when it wants a blocked handler to carry on. */
@@ -59,7 +60,7 @@ describe('consumer shutdown and lost connections', () => {
   }
 
   function consumer(
-    spec: Omit<ConsumerSpec, 'handle'> & Partial<Pick<ConsumerSpec, 'handle'>>,
+    spec: Omit<InboxConsumerSpec, 'handle'> & Partial<Pick<InboxConsumerSpec, 'handle'>>,
     broker?: Broker,
   ) {
     const c: RunningConsumer = startConsumer(consumerDeps(platform, broker ? { broker } : {}), {
@@ -90,11 +91,21 @@ describe('consumer shutdown and lost connections', () => {
     const events = [1, 2, 3].map((i) => createEvent(n.event, { i }, systemClock));
     for (const e of events) await publish(platform.broker, e);
     await waitFor(() => started.length === 1, 5_000, 'the first message to be in flight');
-    await sleep(200); // let the second one arrive in the prefetch buffer
+    // The second one has left the queue for the consumer's prefetch buffer.
+    await waitFor(
+      async () => (await queueState(platform.broker, n.queue)).messageCount <= 1,
+      5_000,
+      'the second message to be prefetched',
+    );
 
     let closed = false;
     const closing = first.close().then(() => (closed = true));
-    await sleep(500);
+    // close() has cancelled the subscription (RabbitMQ counts no consumer) and now waits.
+    await waitFor(
+      async () => (await queueState(platform.broker, n.queue)).consumerCount === 0,
+      5_000,
+      'the subscription to be cancelled',
+    );
     expect(closed).toBe(false); // still waiting for the in-flight handler
     release.open();
     await closing;
@@ -110,7 +121,7 @@ describe('consumer shutdown and lost connections', () => {
       10_000,
       'every event to be handled',
     );
-    await sleep(300);
+    expect(await closeAndCountLeft(second, platform.broker, [n.queue])).toBe(0);
     expect(await Promise.all(events.map((e) => timesHandled(e.id)))).toEqual([1, 1, 1]);
   });
 
@@ -206,7 +217,8 @@ describe('consumer shutdown and lost connections', () => {
     await waitFor(() => !broker.connection.ready, 5_000, 'the outage to be noticed');
     const event = createEvent(n.event, {}, systemClock);
     await platform.prisma.$transaction((tx) => enqueue(tx, event));
-    await sleep(1_000);
+    // A pass of this relay while RabbitMQ is down fails at once, publishing and holding nothing.
+    await expect(relay.drain()).rejects.toThrow(/not connected/);
 
     let started = Date.now();
     await relay.stop();

@@ -5,8 +5,7 @@
   const form = document.getElementById('checkout');
   if (!form || typeof window.api !== 'function') return;
   const currency = form.dataset.currency;
-  const nf = new Intl.NumberFormat(undefined, { style: 'currency', currency });
-  const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
+  const digits = Number(form.dataset.currencyDigits);
   const totalEl = form.querySelector('[data-checkout-total]');
   const errorEl = form.querySelector('[data-checkout-error]');
   const button = form.querySelector('[data-reserve]');
@@ -44,7 +43,7 @@
 
   function refresh() {
     const { totalMinor, count } = order();
-    totalEl.textContent = nf.format(totalMinor / 10 ** digits);
+    totalEl.textContent = window.formatMoney(totalMinor, currency, digits);
     button.disabled = count === 0;
     button.textContent =
       form.dataset.signedIn === 'true'

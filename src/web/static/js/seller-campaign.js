@@ -136,10 +136,8 @@
   const analytics = document.getElementById('analytics');
   if (analytics) {
     const currency = analytics.dataset.currency;
-    const money = (minor) => {
-      const nf = new Intl.NumberFormat(undefined, { style: 'currency', currency });
-      return nf.format(minor / 10 ** (nf.resolvedOptions().maximumFractionDigits ?? 2));
-    };
+    const digits = Number(analytics.dataset.currencyDigits);
+    const money = (minor) => window.formatMoney(minor, currency, digits);
     api('GET', `/api/v1/campaigns/${id}/analytics`)
       .then((a) => {
         const conv = a.conversion === null ? '—' : `${(a.conversion * 100).toFixed(1)}%`;

@@ -1,0 +1,118 @@
+import type { Mailer } from '../shared/mailer';
+import type { Platform } from '../shared/platform';
+import { createStorage, type Storage } from '../shared/storage';
+import { createAnalyticsService, type AnalyticsService } from './analytics';
+import { createBookingsService, type BookingsService } from './bookings';
+import { createCampaignsService, type CampaignsService } from './campaigns';
+import {
+  createNotificationsService,
+  notificationsDepsFromConfig,
+  type NotificationsService,
+} from './notifications';
+import {
+  createFlutterwaveClient,
+  createPaymentsService,
+  type FlutterwaveClient,
+  type PaymentsService,
+} from './payments';
+import {
+  createTicketsService,
+  createTicketsWorkflows,
+  ticketsDepsFromConfig,
+  type TicketsWorkflows,
+} from './tickets';
+import { createValidationModule, type ValidationModule } from './validation';
+
+/*
+ * The composition root: every module service of a process is built here, once, and handed to
+ * the services that need it as a plain constructor argument. Nothing else constructs a service
+ * (only a unit test of one service may build that service alone). The web process
+ * (src/modules/registry.ts via buildApp), every workers/<name>/main.ts, the benchmarks and the
+ * test support call createModules. Auth is not here: its use cases are plain functions over the
+ * platform's database (see src/modules/auth/index.ts).
+ *
+ * Build order follows the dependencies: tickets (signing keys) before campaigns (publication
+ * needs a key), bookings before tickets' workflows and payments, tickets and campaigns before
+ * validation, and validation (check-ins), campaigns and bookings before analytics.
+ */
+
+/** What a process may add to, or replace in, what the platform gives the modules. */
+export interface ModuleExtras {
+  /** Where ticket PDFs and cover images live; default: from STORAGE_DIR. */
+  storage?: Storage;
+  /** The email worker's transport: when given, `notifications` is built too. */
+  mailer?: Mailer;
+  /** The Flutterwave client; default: the v3 client from the platform's configuration. */
+  flutterwave?: FlutterwaveClient;
+  /**
+   * How long the tickets workflows reuse a campaign's printed presentation (the tickets worker
+   * sets it; see TicketsWorkflowDeps.presentationCacheMs). Default 0: read for every PDF.
+   */
+  presentationCacheMs?: number;
+}
+
+/** One process's module services. */
+export interface Modules {
+  storage: Storage;
+  campaigns: CampaignsService;
+  bookings: BookingsService;
+  /** The tickets service is `tickets.tickets`; the rest are its cross-module flows. */
+  tickets: TicketsWorkflows;
+  payments: PaymentsService;
+  analytics: AnalyticsService;
+  /** Gates, devices and scans (`validation.service`), and the scan decision (`validation.scans`). */
+  validation: ValidationModule;
+}
+
+export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
+
+/** Every module service of one process, each built exactly once and wired to the others. */
+export function createModules(
+  platform: Platform,
+  extras: ModuleExtras & { mailer: Mailer },
+): ModulesWithNotifications;
+export function createModules(platform: Platform, extras?: ModuleExtras): Modules;
+export function createModules(
+  platform: Platform,
+  extras: ModuleExtras = {},
+): Modules | ModulesWithNotifications {
+  const { prisma, clock, config, logger } = platform;
+  const storage = extras.storage ?? createStorage(config);
+
+  const ticketsService = createTicketsService(ticketsDepsFromConfig(config, { prisma, clock, storage }));
+  const campaigns = createCampaignsService({
+    prisma,
+    clock,
+    ensureSigningKey: (tx, campaignId) => ticketsService.ensureCampaignKey(tx, campaignId),
+  });
+  const bookings = createBookingsService({ prisma, clock, config });
+  const tickets = createTicketsWorkflows({
+    prisma,
+    clock,
+    tickets: ticketsService,
+    bookings,
+    presentationCacheMs: extras.presentationCacheMs,
+  });
+  const payments = createPaymentsService({
+    prisma,
+    clock,
+    config,
+    flutterwave: extras.flutterwave ?? createFlutterwaveClient(config, logger),
+    bookings,
+    logger,
+  });
+  const validation = createValidationModule({ prisma, clock, config, tickets: ticketsService, campaigns });
+  const analytics = createAnalyticsService({
+    platform,
+    campaigns,
+    bookings,
+    // Check-ins are the validation module's counted entry scans.
+    checkIns: (campaignId) => validation.service.getCampaignCheckIns(campaignId),
+  });
+  const modules: Modules = { storage, campaigns, bookings, tickets, payments, analytics, validation };
+  if (!extras.mailer) return modules;
+  const notifications = createNotificationsService(
+    notificationsDepsFromConfig(config, { prisma, clock, mailer: extras.mailer }),
+  );
+  return { ...modules, notifications };
+}

@@ -1,0 +1,35 @@
+import type { Clock } from '../../shared/clock';
+import type { Config } from '../../shared/config';
+import type { Db } from '../../shared/db';
+import type { Logger } from '../../shared/logger';
+import type { BookingsService } from '../bookings';
+import type { FlutterwaveClient } from './flutterwave.client';
+
+/** What the payments use cases are built from (createPaymentsService hands the same deps to each). */
+export type PaymentsConfig = Pick<
+  Config,
+  | 'FLUTTERWAVE_SECRET_HASH'
+  | 'FLUTTERWAVE_TIMEOUT_MS'
+  | 'FLUTTERWAVE_MAX_RETRIES'
+  | 'PAYMENT_RECONCILE_AFTER_MINUTES'
+  | 'PAYMENT_RECONCILE_BATCH_SIZE'
+  | 'PAYMENT_ABANDON_AFTER_MINUTES'
+  | 'PAYMENT_VERIFY_COOLDOWN_SECONDS'
+  | 'REFUND_REDRIVE_AFTER_MINUTES'
+>;
+
+export interface PaymentsDeps {
+  prisma: Db;
+  clock: Clock;
+  config: PaymentsConfig;
+  flutterwave: FlutterwaveClient;
+  bookings: BookingsService;
+  logger: Logger;
+}
+
+/** Every payments transaction: no provider call is ever made inside one (see payments.service.ts). */
+export const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
+
+/** How long after one check a payment that has not settled is checked again by reconciliation. */
+export const reconcileEveryMs = (config: PaymentsConfig) =>
+  Math.max(1, config.PAYMENT_RECONCILE_AFTER_MINUTES) * 60_000;
