@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { createBookingsService } from '../../src/modules/bookings';
-import { gateLiveConsumer } from '../../src/modules/validation';
+import { gateLiveConsumer } from '../../workers/realtime/handler';
 import type { Platform } from '../../src/shared/platform';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
 import { makeSeller, signIn, type TestSession } from '../support/auth';
