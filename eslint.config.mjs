@@ -17,8 +17,9 @@ const moduleNames = fs.existsSync(modulesDir)
   : [];
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-// Anything but the module's index (`x`, `x/`, `x/index`, `x/index.js` are the public API).
-const internal = '(?!index(\\.[jt]s)?$)[^/].*';
+// Anything but the module's index (`x`, `x/`, `x/index`, `x/index.js` are the public API) and
+// its dependency-free browser API (`x/browser`), which page bundles import.
+const internal = '(?!(index|browser)(\\.[jt]s)?$)[^/].*';
 const boundaryMessage =
   'Reach another module only through its index.ts (its public API); its other files are internal.';
 
@@ -44,7 +45,16 @@ const noRepositories = {
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
-  { ignores: ['src/generated/**', 'dist/**', 'node_modules/**', 'coverage/**', 'var/**'] },
+  {
+    ignores: [
+      'src/generated/**',
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'var/**',
+      'src/web/static/build/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

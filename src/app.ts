@@ -57,6 +57,8 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
         directives: {
           'img-src': ["'self'", 'data:', 'blob:'],
           'connect-src': ["'self'", 'ws:', 'wss:'],
+          // The gate page's QR decoder is WebAssembly (zxing, served from /static/build).
+          'script-src': ["'self'", "'wasm-unsafe-eval'"],
           // Every form posts to us (checkout goes to the provider by navigation, not a form post),
           // so an injected form cannot send what people type to another site.
           'form-action': ["'self'"],
@@ -66,7 +68,17 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
       hsts: config.NODE_ENV === 'production',
     }),
   );
-  app.use('/static', express.static(path.join(__dirname, 'web', 'static'), { maxAge: '1h', index: false }));
+  app.use(
+    '/static',
+    express.static(path.join(__dirname, 'web', 'static'), {
+      maxAge: '1h',
+      index: false,
+      // The gate page's service worker lives with its bundle but controls /gate.
+      setHeaders: (res, file) => {
+        if (path.basename(file) === 'gate-sw.js') res.set('Service-Worker-Allowed', '/gate');
+      },
+    }),
+  );
 
   // Answers with personal data, tickets' QR payloads or money must never sit in a shared cache
   // or the browser's disk cache: the API and the signed-in pages are no-store unless a route

@@ -12,6 +12,7 @@ const forbidden: Array<[file: string, spec: string, message: string]> = [
   ['src/modules/beta/sub/deep.ts', '../../alpha/alpha.service', 'through its index.ts'],
   ['workers/tickets/main.ts', '../../src/modules/alpha/alpha.service', 'through its index.ts'],
   ['test/flow.test.ts', '../src/modules/alpha/alpha.repository', 'through its index.ts'],
+  ['src/web/static/gate/main.ts', '../../../modules/alpha/alpha.layout', 'through its index.ts'],
   ['workers/tickets/handler.ts', './tickets.repository', 'never a repository'],
 ];
 const allowed: Array<[file: string, spec: string]> = [
@@ -23,6 +24,7 @@ const allowed: Array<[file: string, spec: string]> = [
   ['src/modules/alpha/__tests__/alpha.test.ts', '../alpha.repository'],
   ['workers/email/main.ts', '../../src/modules/alpha/index.js'],
   ['workers/email/handler.ts', '../../src/shared/outbox'],
+  ['src/web/static/gate/verify.ts', '../../../modules/alpha/browser'],
 ];
 
 /**

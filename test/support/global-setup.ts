@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import pg from 'pg';
 import { migrateDatabase } from '../../src/shared/migrate';
 import { isAlive, newRunId, ownerPid, testNames } from './names';
@@ -11,6 +12,10 @@ export const TEST_PG_BASE = process.env.TEST_DATABASE_BASE_URL ?? 'postgresql://
  * runs never see each other's data. The local run's database is never touched.
  */
 export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
+  // The gate page's browser bundle (not committed): what `npm start` and `npm run build` make.
+  execFileSync(process.execPath, [path.resolve(__dirname, '../../scripts/build-web.mjs')], {
+    stdio: 'inherit',
+  });
   const runId = newRunId();
   process.env.TEST_RUN_ID = runId;
   const templateName = testNames(runId, 'template').database;

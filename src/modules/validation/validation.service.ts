@@ -12,6 +12,7 @@ import { hashSecret, newSecret, roomToken, type Scanner } from './validation.aut
 import { ValidationErrors } from './validation.errors';
 import * as repo from './validation.repository';
 import type { DeviceRow, GateRow, ScanRow } from './validation.repository';
+import { SCANNABLE_CAMPAIGN_STATUSES } from './browser';
 
 export interface ValidationDeps {
   prisma: Db;
@@ -27,11 +28,7 @@ export const ENROLMENT_TTL_MS = 30 * 60_000;
 const SEEN_THROTTLE_MS = 30_000;
 const REVOCATIONS_PAGE = 1000;
 /** Statuses in which the gates are open; DRAFT and CANCELLED campaigns admit no one. */
-export const SCANNABLE_STATUSES: ReadonlySet<CampaignRecord['status']> = new Set([
-  'ACTIVE',
-  'PAUSED',
-  'ENDED',
-]);
+export const SCANNABLE_STATUSES: ReadonlySet<CampaignRecord['status']> = new Set(SCANNABLE_CAMPAIGN_STATUSES);
 
 /** A ticket type allows re-entry when the seller set `reentry: true` in its attributes (see validation.scan.ts). */
 export function allowsReentry(type: Pick<TicketTypeRecord, 'attributes'> | undefined): boolean {
