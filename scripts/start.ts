@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     { name: 'tickets', script: 'workers/tickets/main.ts' },
     { name: 'email', script: 'workers/email/main.ts' },
     { name: 'payments', script: 'workers/payments/main.ts' },
+    { name: 'finance', script: 'workers/finance/main.ts' },
   ];
   if (usesFlutterwaveSimulator(config)) {
     // No Flutterwave keys configured: run the local simulator (the client's default base URL).

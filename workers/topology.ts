@@ -1,6 +1,7 @@
 import { PaymentQueues } from './payments/queues';
 import { topologyOf, type QueueTopology } from '../src/shared/messaging/topology';
 import { EmailQueues } from './email/handler';
+import { FinanceQueues } from './finance/handler';
 import { RealtimeQueues } from './realtime/handler';
 import { TicketsQueues } from './tickets/handler';
 
@@ -14,6 +15,7 @@ export function platformTopology(): QueueTopology[] {
     ...Object.values(TicketsQueues),
     ...Object.values(EmailQueues),
     ...Object.values(PaymentQueues),
+    ...Object.values(FinanceQueues),
     ...Object.values(RealtimeQueues),
   ]);
 }

@@ -4,6 +4,7 @@ import { createStorage, type Storage } from '../shared/storage';
 import { createAnalyticsService, type AnalyticsService } from './analytics';
 import { createBookingsService, type BookingsService } from './bookings';
 import { createCampaignsService, type CampaignsService } from './campaigns';
+import { createFinanceService, type FinanceDeps, type FinanceService } from './finance';
 import {
   createNotificationsService,
   notificationsDepsFromConfig,
@@ -49,6 +50,12 @@ export interface ModuleExtras {
    * sets it; see TicketsWorkflowDeps.presentationCacheMs). Default 0: read for every PDF.
    */
   presentationCacheMs?: number;
+  /**
+   * Flutterwave's account resolve and transfer fee for the finance module (the Flutterwave
+   * client provides them once it has those calls); without them the confirmed account name is
+   * stored as entered and the approver sees the fee as unknown.
+   */
+  finance?: Pick<FinanceDeps, 'accountResolver' | 'transferFees'>;
 }
 
 /** One process's module services. */
@@ -62,6 +69,7 @@ export interface Modules {
   analytics: AnalyticsService;
   /** Gates, devices and scans (`validation.service`), and the scan decision (`validation.scans`). */
   validation: ValidationModule;
+  finance: FinanceService;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -109,7 +117,17 @@ export function createModules(
     // Check-ins are the validation module's counted entry scans.
     checkIns: (campaignId) => validation.service.getCampaignCheckIns(campaignId),
   });
-  const modules: Modules = { storage, campaigns, bookings, tickets, payments, analytics, validation };
+  const finance = createFinanceService({ prisma, clock, config, logger, ...extras.finance });
+  const modules: Modules = {
+    storage,
+    campaigns,
+    bookings,
+    tickets,
+    payments,
+    analytics,
+    finance,
+    validation,
+  };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(
     notificationsDepsFromConfig(config, { prisma, clock, mailer: extras.mailer }),

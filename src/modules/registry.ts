@@ -7,6 +7,7 @@ import { analyticsWebModule } from './analytics';
 import { authWebModule } from './auth';
 import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
+import { financeWebModule } from './finance';
 import type { Modules } from './container';
 import { paymentsWebModule } from './payments';
 import { ticketsWebModule } from './tickets';
@@ -43,4 +44,5 @@ export const webModules: WebModuleFactory[] = [
   (platform, m) => ticketsWebModule(platform, m.tickets),
   (platform, m) => validationWebModule(platform, m.validation),
   (_platform, m) => analyticsWebModule(m.analytics),
+  (platform, m) => financeWebModule(platform, m.finance),
 ];

@@ -9,6 +9,9 @@ import { z } from 'zod';
 const DEV_SESSION_SECRET = 'dev-only-session-secret-change-me-0123456789';
 // 32 bytes, base64. Encrypts campaign signing keys in a local run only; production refuses it.
 export const DEV_TICKETS_MASTER_KEY = Buffer.from('dev-only-tickets-master-key-0000').toString('base64');
+// Finance keys of a local run only (payout details at rest, blind index); production refuses them.
+export const DEV_FINANCE_KEYS = `dev1:${Buffer.from('dev-only-finance-master-key-0000').toString('base64')}`;
+export const DEV_FINANCE_BLIND_INDEX_KEY = Buffer.from('dev-only-finance-blind-index-000').toString('base64');
 
 /**
  * Flutterwave credentials of the local simulator (tools/flutterwave-sim). With these defaults the
@@ -27,6 +30,32 @@ const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(d
 // For the URL settings modules add (provider endpoints); unused until the first one lands.
 
 const url = (def: string) => z.url().default(def);
+/** `NGN:10000,KES:500` → { NGN: 10000, KES: 500 }: an amount in minor units per currency. */
+const perCurrencyMinor = z
+  .string()
+  .default('')
+  .refine((s) => s.split(',').every((p) => !p.trim() || /^\s*[A-Z]{3}:\d{1,15}\s*$/.test(p)), {
+    message: 'must be a list like NGN:10000,KES:500 (minor units per currency)',
+  })
+  .transform(
+    (s) =>
+      Object.fromEntries(
+        s
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)
+          .map((p) => [p.slice(0, 3), Number(p.slice(4))] as const),
+      ) as Record<string, number>,
+  );
+const emailList = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((e) => e.trim().toLowerCase())
+      .filter(Boolean),
+  );
 const base64Key32 = z
   .string()
   .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, {
@@ -73,15 +102,7 @@ const schema = z.object({
   GOOGLE_CALLBACK_URL: z.url().optional(),
   LOCAL_OIDC_URL: url('http://127.0.0.1:4010'),
   /** Comma-separated emails that are SUPER_ADMIN (granted, and revoked when removed, at sign-in). */
-  ADMIN_EMAILS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((e) => e.trim().toLowerCase())
-        .filter(Boolean),
-    ),
+  ADMIN_EMAILS: emailList,
   SIGN_IN_RATE_LIMIT_MAX: int(60, 1),
   SIGN_IN_RATE_LIMIT_WINDOW_MS: int(10 * 60_000, 1),
   APPLY_RATE_LIMIT_MAX: int(10, 1),
@@ -161,6 +182,44 @@ const schema = z.object({
   // POST /api/v1/bookings/:id/resend-tickets per user (every resend is an email to their address).
   TICKETS_RESEND_RATE_LIMIT_MAX: int(5, 1),
   TICKETS_RESEND_RATE_LIMIT_WINDOW_MS: int(60 * 60_000, 1),
+
+  // Finance. FINANCE_EMAILS are the platform finance staff (PLATFORM_FINANCE: approve withdrawals,
+  // watch reconciliation), granted and revoked at sign-in like ADMIN_EMAILS.
+  FINANCE_EMAILS: emailList,
+  // AES-256-GCM keys for payout details, `keyId:base64` comma-separated; the first encrypts new ones.
+  FINANCE_KEYS: z
+    .string()
+    .refine(
+      (v) =>
+        v.split(',').every((p) => {
+          const at = p.indexOf(':');
+          return (
+            at > 0 &&
+            /^[\w-]{1,32}$/.test(p.slice(0, at)) &&
+            Buffer.from(p.slice(at + 1), 'base64').length === 32
+          );
+        }),
+      {
+        message:
+          'must be keyId:base64-of-32-bytes entries, comma-separated (e.g. k1:$(openssl rand -base64 32))',
+      },
+    )
+    .default(DEV_FINANCE_KEYS),
+  // HMAC key of the payout methods' blind index (duplicate detection without decrypting); never rotate casually.
+  FINANCE_BLIND_INDEX_KEY: base64Key32.default(DEV_FINANCE_BLIND_INDEX_KEY),
+  // Platform fee on every payment: basis points of the amount, plus a fixed amount per ticket per currency.
+  FINANCE_FEE_BPS: int(500, 0).refine((v) => v <= 10_000, 'at most 10000 (100 %)'),
+  FINANCE_FEE_PER_TICKET_MINOR: perCurrencyMinor,
+  // Seller money becomes available this many hours after its campaign ended.
+  SETTLEMENT_DELAY_HOURS: int(72, 0),
+  SETTLEMENT_BATCH_SIZE: int(100, 1),
+  // A new payout method pays out only after this many hours (a hijacked session cannot redirect a payout at once).
+  FINANCE_METHOD_COOLING_OFF_HOURS: int(24, 0),
+  // Smallest withdrawal per currency in minor units (currencies not listed: 1 minor unit).
+  FINANCE_WITHDRAWAL_MIN_MINOR: perCurrencyMinor,
+  // Per user: finance changes (payout methods, withdrawals, decisions).
+  FINANCE_RATE_LIMIT_MAX: int(30, 1),
+  FINANCE_RATE_LIMIT_WINDOW_MS: int(60_000, 1),
 
   // Email: SMTP when SMTP_URL is set (smtp:// or smtps://, credentials in the URL); otherwise
   // every message is written as an .eml file to MAIL_OUTBOX_DIR (local runs only).
@@ -261,6 +320,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     if (!env.TICKETS_MASTER_KEY || config.TICKETS_MASTER_KEY === DEV_TICKETS_MASTER_KEY) {
       problems.push('TICKETS_MASTER_KEY: must be set to a key of your own in production');
+    }
+    if (!env.FINANCE_KEYS || config.FINANCE_KEYS === DEV_FINANCE_KEYS) {
+      problems.push('FINANCE_KEYS: must be set to keys of your own in production');
+    }
+    if (!env.FINANCE_BLIND_INDEX_KEY || config.FINANCE_BLIND_INDEX_KEY === DEV_FINANCE_BLIND_INDEX_KEY) {
+      problems.push('FINANCE_BLIND_INDEX_KEY: must be set to a key of your own in production');
     }
     // The .eml outbox is for local runs: in production it would silently keep every email.
     if (!env.SMTP_URL) problems.push('SMTP_URL: must be set in production');

@@ -4,10 +4,11 @@ import { loggableError } from './errors';
 
 /**
  * Keys whose values never reach a log line, wherever they appear in a logged object.
- * Card fields are on the list because Flutterwave payloads can carry masked card data.
+ * Card fields are on the list because Flutterwave payloads can carry masked card data; payout
+ * destinations (account numbers, beneficiaries) because a transfer call or answer carries them.
  */
 const SECRET_KEY =
-  /pass(word)?|secret|token|authorization|cookie|session|api[-_]?key|verif-hash|card|cvv|cvc|expiry|pan$|pin$|otp/i;
+  /pass(word)?|secret|token|authorization|cookie|session|api[-_]?key|verif-hash|card|cvv|cvc|expiry|pan$|pin$|otp|account[-_]?number|beneficiary|destination/i;
 const REDACTED = '[redacted]';
 
 /** `scheme://user:password@host` → `scheme://user:***@host`, anywhere in a text (URLs in errors and settings). */

@@ -8,6 +8,7 @@ import { createModules } from '../../src/modules/container';
 import { paymentsWorker } from '../../workers/payments/handler';
 import { createMailer } from '../../src/shared/mailer';
 import { emailConsumers } from '../../workers/email/handler';
+import { financeWorker } from '../../workers/finance/handler';
 import { gateLiveConsumer, liveCountersConsumer } from '../../workers/realtime/handler';
 import { ticketsConsumers } from '../../workers/tickets/handler';
 import { platformTopology } from '../../workers/topology';
@@ -64,6 +65,7 @@ describe('consumer topology', () => {
         ...ticketsConsumers(modules),
         ...emailConsumers(platform, modules),
         ...(paymentsWorker(platform, modules.payments).consumers ?? []),
+        ...(financeWorker(modules.finance).consumers ?? []),
         liveCountersConsumer(platform),
         gateLiveConsumer(platform),
       ];

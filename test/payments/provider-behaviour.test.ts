@@ -1,3 +1,4 @@
+import { formatMoney } from '../../src/shared/money';
 import { getCounters } from '../../src/modules/campaigns';
 import { listAudit } from '../../src/shared/audit';
 import { signInAdmin, type TestSession } from '../support/auth';
@@ -200,7 +201,7 @@ describe('payments against Flutterwave as it really behaves', () => {
       20_000,
       'the excess refund email',
     );
-    expect(mail.subject).toContain('NGN');
+    expect(mail.subject).toContain(formatMoney(25_050, 'NGN'));
     expect((await buyer.get(`/api/v1/payments/callback?tx_ref=${txRef}`).expect(200)).text).toContain(
       'data-payment-state="confirmed"',
     );

@@ -10,6 +10,8 @@ export const productionSecrets = {
   GOOGLE_CLIENT_ID: 'id.apps.googleusercontent.com',
   GOOGLE_CLIENT_SECRET: 'a-google-client-secret',
   TICKETS_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+  FINANCE_KEYS: `k1:${Buffer.alloc(32, 8).toString('base64')}`,
+  FINANCE_BLIND_INDEX_KEY: Buffer.alloc(32, 9).toString('base64'),
   SMTP_URL: 'smtp://user:pw@mail.internal:587',
   MAIL_FROM: 'Tickets <tickets@example.com>',
   FLUTTERWAVE_BASE_URL: 'https://api.flutterwave.com',

@@ -3,7 +3,16 @@ import {
   getSellerApplication,
   getUserSummaries,
   listPlatformAdmins,
+  listPlatformFinance,
 } from '../../src/modules/auth';
+import {
+  FinanceEvents,
+  maskLast4,
+  PLATFORM_FINANCE_PAGE,
+  SELLER_FINANCE_PAGE,
+  type FinanceService,
+  type PayoutMethodChangedPayload,
+} from '../../src/modules/finance';
 import { BookingEvents, type BookingRecord, type BookingsService } from '../../src/modules/bookings';
 import { getCampaignsByIds, type CampaignRecord } from '../../src/modules/campaigns';
 import { PaymentEvents } from '../../src/modules/payments';
@@ -97,6 +106,17 @@ export const EmailQueues = {
     events: [PaymentEvents.flagged, PaymentEvents.refundFailed, AuthEvents.applicationSubmitted],
   },
   sellerApplication: { name: 'email.seller-application', events: [AuthEvents.applicationDecided] },
+  withdrawals: {
+    name: 'email.withdrawals',
+    events: [
+      FinanceEvents.withdrawalRequested,
+      FinanceEvents.withdrawalApproved,
+      FinanceEvents.withdrawalRejected,
+      FinanceEvents.withdrawalCompleted,
+      FinanceEvents.withdrawalFailed,
+    ],
+  },
+  payoutMethodChanged: { name: 'email.payout-method-changed', events: [FinanceEvents.payoutMethodChanged] },
 } as const satisfies Record<string, QueueTopology>;
 
 /** The services the email consumers use (the email worker's container, built with its mailer). */
@@ -104,6 +124,7 @@ export interface EmailServices {
   notifications: NotificationsService;
   tickets: TicketsWorkflows;
   bookings: BookingsService;
+  finance: FinanceService;
 }
 
 /**
@@ -118,7 +139,7 @@ export function emailConsumers(
   services: EmailServices,
 ): NoInboxConsumerSpec<Record<string, unknown>>[] {
   const { prisma, config } = platform;
-  const { notifications, bookings } = services;
+  const { notifications, bookings, finance } = services;
   const flows = services.tickets;
   const base = config.PUBLIC_URL.replace(/\/$/, '');
 
@@ -335,6 +356,96 @@ export function emailConsumers(
           }
         }
         if (retry) throw retry;
+      },
+    },
+    {
+      // A withdrawal's every step, to the seller and (when someone else asked) to the requester:
+      // the amount and the masked destination re-read by id, one email per recipient and event.
+      ...EmailQueues.withdrawals,
+      async handle(event, { logger }) {
+        const withdrawalId = uuidField(event, 'withdrawalId');
+        const found = await finance.getWithdrawalWithMethod(prisma, withdrawalId);
+        if (!found)
+          throw new PermanentError(`${event.name} ${event.id}: withdrawal ${withdrawalId} does not exist`);
+        const { withdrawal: w, method } = found;
+        const stage =
+          event.name === FinanceEvents.withdrawalRequested
+            ? 'REQUESTED'
+            : event.name === FinanceEvents.withdrawalApproved
+              ? 'APPROVED'
+              : event.name === FinanceEvents.withdrawalRejected
+                ? 'REJECTED'
+                : event.name === FinanceEvents.withdrawalCompleted
+                  ? 'PAID'
+                  : event.payload.reversed === true
+                    ? 'REVERSED'
+                    : 'FAILED';
+        const reason = typeof event.payload.reason === 'string' ? event.payload.reason : undefined;
+        const recipients = [...new Set([w.sellerId, w.requestedBy])];
+        for (const id of recipients) {
+          const user = await userOf(event, id);
+          const outcome = await notifications.sendEmailOnce({
+            eventId: recipientEventId(event.id, id),
+            template: 'withdrawal-status',
+            to: user.email,
+            data: {
+              recipientName: user.name,
+              stage,
+              amountMinor: w.amountMinor,
+              currency: w.currency,
+              destination: `${method.providerName} ${maskLast4(method.last4)}`,
+              reason,
+              financeUrl: `${base}${SELLER_FINANCE_PAGE}`,
+            },
+          });
+          logOutcome(logger, event, 'withdrawal-status', outcome);
+        }
+        if (stage !== 'REQUESTED') return;
+        // The platform finance staff are told that a withdrawal waits for a decision.
+        for (const staff of await listPlatformFinance(prisma)) {
+          if (staff.id === w.requestedBy) continue;
+          const outcome = await notifications.sendEmailOnce({
+            eventId: recipientEventId(event.id, staff.id),
+            template: 'admin-review-needed',
+            to: staff.email,
+            data: {
+              adminName: staff.name,
+              headline: `A withdrawal of ${formatMoney(w.amountMinor, w.currency)} waits for approval`,
+              facts: [`To: ${method.providerName} ${maskLast4(method.last4)}`, `Seller: ${w.sellerId}`],
+              reviewUrl: `${base}${PLATFORM_FINANCE_PAGE}/withdrawals/${w.id}`,
+            },
+          });
+          logOutcome(logger, event, 'admin-review-needed', outcome);
+        }
+      },
+    },
+    {
+      ...EmailQueues.payoutMethodChanged,
+      async handle(event, { logger }) {
+        const p = event.payload as Partial<PayoutMethodChangedPayload>;
+        const sellerId = uuidField(event, 'sellerId');
+        const changedById = uuidField(event, 'changedBy');
+        if (p.change !== 'ADDED' && p.change !== 'REMOVED')
+          throw new PermanentError(`${event.name} ${event.id}: change must be ADDED or REMOVED`);
+        const seller = await userOf(event, sellerId);
+        const [by] = await getUserSummaries(prisma, [changedById]);
+        const outcome = await notifications.sendEmailOnce({
+          eventId: event.id,
+          template: 'payout-method-changed',
+          to: seller.email,
+          data: {
+            sellerName: seller.name,
+            change: p.change,
+            destination: `${String(p.providerName ?? 'Payout method')} ${maskLast4(String(p.last4 ?? '????'))}`,
+            changedBy: changedById === sellerId ? 'You' : (by?.name ?? 'A team member'),
+            usableFrom:
+              p.change === 'ADDED' && typeof p.usableFrom === 'string'
+                ? `${p.usableFrom.slice(0, 16).replace('T', ' ')} UTC`
+                : undefined,
+            financeUrl: `${base}${SELLER_FINANCE_PAGE}`,
+          },
+        });
+        logOutcome(logger, event, 'payout-method-changed', outcome);
       },
     },
     {

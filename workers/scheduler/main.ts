@@ -7,7 +7,7 @@ import { runWorkerProcess } from '../../src/shared/worker';
  * them with guarded transitions, so any number of copies can run.
  */
 runWorkerProcess('scheduler', (platform) => {
-  const { campaigns, bookings } = createModules(platform);
+  const { campaigns, bookings, finance } = createModules(platform);
   const every = platform.config.SCHEDULER_TICK_MS;
   return {
     jobs: [
@@ -17,6 +17,8 @@ runWorkerProcess('scheduler', (platform) => {
         everyMs: every * 4,
         run: () => flushViews(platform.redis, platform.config.REDIS_PREFIX, platform.prisma),
       },
+      // Ended campaigns' money: pending → available once SETTLEMENT_DELAY_HOURS have passed.
+      { name: 'finance.settle-campaigns', everyMs: every * 4, run: () => finance.settleDueCampaigns() },
       { name: 'bookings.expire-holds', everyMs: every, run: () => bookings.expireDueBookings() },
       {
         name: 'bookings.purge-idempotency-keys',

@@ -16,4 +16,4 @@ export type TeamRole = (typeof TEAM_ROLES)[number];
 export type MemberStatus = 'INVITED' | 'ACTIVE';
 
 /** Roles stored on the user row; CUSTOMER is implicit and MANAGER/FINANCE come from memberships. */
-export type GrantedRole = 'SELLER' | 'SUPER_ADMIN';
+export type GrantedRole = 'SELLER' | 'SUPER_ADMIN' | 'PLATFORM_FINANCE';

@@ -408,7 +408,10 @@ const profileSchema = {
     },
     roles: {
       type: 'array',
-      items: { type: 'string', enum: ['CUSTOMER', 'SELLER', 'MANAGER', 'FINANCE', 'SUPER_ADMIN'] },
+      items: {
+        type: 'string',
+        enum: ['CUSTOMER', 'SELLER', 'MANAGER', 'FINANCE', 'PLATFORM_FINANCE', 'SUPER_ADMIN'],
+      },
     },
     memberships: { type: 'array', items: membershipSchema },
     pendingInvitations: {

@@ -14,7 +14,7 @@ import * as repo from './auth.repository';
 export interface AuthDeps {
   prisma: Db;
   clock: Clock;
-  config: Pick<Config, 'ADMIN_EMAILS'>;
+  config: Pick<Config, 'ADMIN_EMAILS' | 'FINANCE_EMAILS'>;
 }
 
 /** The claims we use from Google's (or the local provider's) userinfo. */
@@ -43,6 +43,7 @@ export async function signInWithGoogle(
     throw AuthErrors.emailNotVerified();
   const name = identity.name?.trim() || email.split('@')[0]!;
   const isAdmin = deps.config.ADMIN_EMAILS.includes(email);
+  const isPlatformFinance = deps.config.FINANCE_EMAILS.includes(email);
 
   return deps.prisma.$transaction(async (tx) => {
     const now = deps.clock.now();
@@ -54,8 +55,10 @@ export async function signInWithGoogle(
       now,
     });
     // ADMIN_EMAILS is the only source of SUPER_ADMIN: removing an address revokes it at the next sign-in.
-    const roles: GrantedRole[] = user.roles.filter((r) => r !== 'SUPER_ADMIN');
+    // Likewise FINANCE_EMAILS for PLATFORM_FINANCE (withdrawal approvals, reconciliation).
+    const roles: GrantedRole[] = user.roles.filter((r) => r !== 'SUPER_ADMIN' && r !== 'PLATFORM_FINANCE');
     if (isAdmin) roles.push('SUPER_ADMIN');
+    if (isPlatformFinance) roles.push('PLATFORM_FINANCE');
     if (roles.length !== user.roles.length || !roles.every((r) => user.roles.includes(r))) {
       await repo.setUserRoles(tx, user.id, roles, now);
     }
@@ -165,6 +168,11 @@ function summaryOf(u: repo.UserRow): UserSummary {
 /** The platform admins (SUPER_ADMIN) as they are now: who is told when something needs review. */
 export async function listPlatformAdmins(db: Db | Tx): Promise<UserSummary[]> {
   return (await repo.findUsersWithRole(db, 'SUPER_ADMIN')).map(summaryOf);
+}
+
+/** The platform finance staff (PLATFORM_FINANCE) as they are now: who is told when a withdrawal waits. */
+export async function listPlatformFinance(db: Db | Tx): Promise<UserSummary[]> {
+  return (await repo.findUsersWithRole(db, 'PLATFORM_FINANCE')).map(summaryOf);
 }
 
 export interface SellerPublicProfile {

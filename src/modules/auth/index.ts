@@ -11,6 +11,7 @@ export {
   getSellerProfile,
   getUserSummaries,
   listPlatformAdmins,
+  listPlatformFinance,
   loadActor,
   type SellerApplicationSummary,
   type SellerPublicProfile,

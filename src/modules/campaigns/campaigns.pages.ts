@@ -126,6 +126,13 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
       ticketTypes: ticketTypes.map((t) => ticketTypeDto(t, campaign.currency, { manager: true })),
       kinds: CAMPAIGN_KINDS,
       views,
+      // Shown before publishing: the platform fee and when sales money becomes available (the
+      // finance module applies these same settings when it posts each payment).
+      fees: {
+        basisPoints: config.FINANCE_FEE_BPS,
+        perTicketMinor: config.FINANCE_FEE_PER_TICKET_MINOR[campaign.currency] ?? 0,
+        settlementDelayHours: config.SETTLEMENT_DELAY_HOURS,
+      },
     });
   });
 

@@ -61,6 +61,27 @@ export interface TemplateData {
     facts: string[];
     reviewUrl: string;
   };
+  /** To a seller (and the team member who asked): where a withdrawal is now. */
+  'withdrawal-status': {
+    recipientName: string;
+    stage: 'REQUESTED' | 'APPROVED' | 'PAID' | 'FAILED' | 'REJECTED' | 'REVERSED';
+    amountMinor: number;
+    currency: string;
+    /** "M-Pesa •••• 4321" */
+    destination: string;
+    reason?: string;
+    financeUrl: string;
+  };
+  /** To a seller: a payout method was added or removed (a hijacked session must not go unnoticed). */
+  'payout-method-changed': {
+    sellerName: string;
+    change: 'ADDED' | 'REMOVED';
+    destination: string;
+    changedBy: string;
+    /** ADDED: "2026-12-02 10:00 UTC", when it can first receive money. */
+    usableFrom?: string;
+    financeUrl: string;
+  };
   'seller-application-decided': {
     applicantName: string;
     businessName: string;
@@ -79,6 +100,8 @@ export const TEMPLATE_NAMES = [
   'refund-failed',
   'admin-review-needed',
   'seller-application-decided',
+  'withdrawal-status',
+  'payout-method-changed',
 ] as const;
 
 export interface RenderedEmail {
@@ -211,6 +234,66 @@ const templates: { [K in TemplateName]: (d: TemplateData[K]) => RenderedEmail } 
         `<p>It waits in the review queue.</p>${button(d.reviewUrl, 'Open the review queue')}`,
     ),
   }),
+  'withdrawal-status': (d) => {
+    const amount = formatMoney(d.amountMinor, d.currency);
+    const lines: Record<TemplateData['withdrawal-status']['stage'], { subject: string; body: string }> = {
+      REQUESTED: {
+        subject: `Withdrawal of ${amount} requested`,
+        body: `A withdrawal of ${amount} to ${d.destination} was requested. The amount is on hold until the platform's finance team approves it.`,
+      },
+      APPROVED: {
+        subject: `Withdrawal of ${amount} approved`,
+        body: `Your withdrawal of ${amount} to ${d.destination} was approved and is being sent.`,
+      },
+      PAID: {
+        subject: `Withdrawal of ${amount} paid`,
+        body: `Your withdrawal of ${amount} was paid to ${d.destination}. It can take a little while to show with your bank or mobile money provider.`,
+      },
+      FAILED: {
+        subject: `Withdrawal of ${amount} failed`,
+        body: `Your withdrawal of ${amount} to ${d.destination} could not be paid. The amount is back in your available balance.`,
+      },
+      REJECTED: {
+        subject: `Withdrawal of ${amount} not approved`,
+        body: `Your withdrawal of ${amount} to ${d.destination} was not approved. The amount is back in your available balance.`,
+      },
+      REVERSED: {
+        subject: `Withdrawal of ${amount} reversed`,
+        body: `The payment of ${amount} to ${d.destination} was reversed by the provider. The amount is back in your available balance.`,
+      },
+    };
+    const { subject, body } = lines[d.stage];
+    const reason = d.reason ? `Reason: ${d.reason}` : '';
+    return {
+      subject,
+      text: `Hello ${d.recipientName},\n\n${body}\n${reason ? `${reason}\n` : ''}\n${d.financeUrl}\n`,
+      html: layout(
+        subject,
+        `<p>Hello ${esc(d.recipientName)},</p><p>${esc(body)}</p>${reason ? `<p>${esc(reason)}</p>` : ''}` +
+          button(d.financeUrl, 'Open my finance page'),
+      ),
+    };
+  },
+  'payout-method-changed': (d) => {
+    const subject =
+      d.change === 'ADDED'
+        ? `A payout method was added: ${d.destination}`
+        : `A payout method was removed: ${d.destination}`;
+    const body =
+      d.change === 'ADDED'
+        ? `${d.changedBy} added ${d.destination} as a payout method of your account. It can receive withdrawals from ${d.usableFrom ?? 'the end of its cooling-off period'}.`
+        : `${d.changedBy} removed ${d.destination} from your payout methods.`;
+    const warning = 'If you did not expect this, remove the method and sign out of every device at once.';
+    return {
+      subject,
+      text: `Hello ${d.sellerName},\n\n${body}\n\n${warning}\n\n${d.financeUrl}\n`,
+      html: layout(
+        subject,
+        `<p>Hello ${esc(d.sellerName)},</p><p>${esc(body)}</p><p><strong>${esc(warning)}</strong></p>` +
+          button(d.financeUrl, 'Review my payout methods'),
+      ),
+    };
+  },
   'seller-application-decided': (d) => {
     const subject = d.approved
       ? `${d.businessName} is approved to sell tickets`

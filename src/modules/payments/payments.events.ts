@@ -42,10 +42,14 @@ export type PaymentEventPayload = {
   bookingId: string;
   userId: string;
   campaignId: string;
+  /** The campaign's seller (the finance ledger credits this seller). */
+  sellerId: string;
   amountMinor: number;
   currency: string;
   /** payment.succeeded */
   paidMinor?: number;
+  /** payment.succeeded: tickets the booking holds (the platform's per-ticket fee). */
+  ticketCount?: number;
   outcome?: BookingOutcome;
   reason?: string | null;
   late?: boolean;
@@ -61,6 +65,8 @@ export type RefundEventPayload = {
   bookingReference: string;
   userId: string;
   campaignId: string;
+  /** The campaign's seller (the finance ledger debits this seller). */
+  sellerId: string;
   amountMinor: number;
   currency: string;
   reason: RefundReason;

@@ -132,6 +132,7 @@ export function createRefunds(deps: PaymentsDeps) {
       bookingReference: booking?.reference ?? '',
       userId: r.userId,
       campaignId: r.campaignId,
+      sellerId: p.sellerId,
       amountMinor: r.amountMinor,
       currency: r.currency,
       reason: r.reason,

@@ -105,6 +105,7 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
       bookingId: p.bookingId,
       userId: p.userId,
       campaignId: p.campaignId,
+      sellerId: p.sellerId,
       amountMinor: p.amountMinor,
       currency: p.currency,
       ...extra,
@@ -232,6 +233,7 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
             outcome: confirmed ? 'CONFIRMED' : 'REFUND_REQUIRED',
             reason,
             late: result.outcome === 'CONFIRMED' ? result.late : false,
+            ticketCount: result.booking.items.reduce((n, i) => n + i.quantity, 0),
           }),
         );
         if (result.outcome === 'REFUND_REQUIRED') {

@@ -7,8 +7,12 @@ import { AppError } from '../errors';
  * access at once). Routes declare who may call them with requireSignIn()/requireRole();
  * services check ownership of the resource with the helpers below.
  */
-export type Role = 'CUSTOMER' | 'SELLER' | 'MANAGER' | 'FINANCE' | 'SUPER_ADMIN';
-export const ROLES: Role[] = ['CUSTOMER', 'SELLER', 'MANAGER', 'FINANCE', 'SUPER_ADMIN'];
+/**
+ * FINANCE is a seller's finance team member (a membership); PLATFORM_FINANCE is the platform's own
+ * finance staff (FINANCE_EMAILS): they approve withdrawals and watch reconciliation.
+ */
+export type Role = 'CUSTOMER' | 'SELLER' | 'MANAGER' | 'FINANCE' | 'PLATFORM_FINANCE' | 'SUPER_ADMIN';
+export const ROLES: Role[] = ['CUSTOMER', 'SELLER', 'MANAGER', 'FINANCE', 'PLATFORM_FINANCE', 'SUPER_ADMIN'];
 
 export interface Membership {
   /** The seller (a user id) this member works for. */
