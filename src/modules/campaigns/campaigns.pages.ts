@@ -9,6 +9,7 @@ import { CAMPAIGN_KINDS } from './campaigns.types';
 import { recordVisit, viewsByDay } from './campaigns.views';
 import { publicMediaType } from './campaigns.images';
 import type { Storage } from '../../shared/storage';
+import { sellerPageHelpers } from './campaigns.page-helpers';
 
 function requireSellerPage(req: Request, res: Response): boolean {
   if (!req.actor) {
@@ -100,7 +101,11 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
   router.get('/seller/campaigns', async (req, res) => {
     if (!requireSellerPage(req, res)) return;
     const rows = await service.listMyCampaigns(req.actor!);
-    renderPage(req, res, 'campaigns/seller-list', { title: 'My campaigns', items: rows.map(campaignDto) });
+    renderPage(req, res, 'campaigns/seller-list', {
+      title: 'My campaigns',
+      items: rows.map(campaignDto),
+      ...sellerPageHelpers(),
+    });
   });
 
   router.get('/seller/campaigns/new', (req, res) => {
@@ -111,6 +116,7 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
       ticketTypes: [],
       kinds: CAMPAIGN_KINDS,
       views: [],
+      ...sellerPageHelpers(),
     });
   });
 
@@ -126,6 +132,7 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
       ticketTypes: ticketTypes.map((t) => ticketTypeDto(t, campaign.currency, { manager: true })),
       kinds: CAMPAIGN_KINDS,
       views,
+      ...sellerPageHelpers(campaign.currency),
     });
   });
 
