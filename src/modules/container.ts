@@ -2,6 +2,7 @@ import type { Mailer } from '../shared/mailer';
 import type { Platform } from '../shared/platform';
 import { createStorage, type Storage } from '../shared/storage';
 import { createAnalyticsService, type AnalyticsService } from './analytics';
+import { createOrdersService, type OrdersService } from './orders';
 import { createBookingsService, type BookingsService } from './bookings';
 import { createCampaignsService, type CampaignsService } from './campaigns';
 import {
@@ -59,6 +60,7 @@ export interface Modules {
   tickets: TicketsWorkflows;
   payments: PaymentsService;
   analytics: AnalyticsService;
+  orders: OrdersService;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -104,7 +106,8 @@ export function createModules(
     bookings,
     checkIns: (campaignId) => ticketsService.getCampaignCheckIns(campaignId),
   });
-  const modules: Modules = { storage, campaigns, bookings, tickets, payments, analytics };
+  const orders = createOrdersService({ prisma, campaigns, bookings, payments, tickets: ticketsService });
+  const modules: Modules = { storage, campaigns, bookings, tickets, payments, analytics, orders };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(
     notificationsDepsFromConfig(config, { prisma, clock, mailer: extras.mailer }),

@@ -8,6 +8,7 @@ import { authWebModule } from './auth';
 import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
 import type { Modules } from './container';
+import { ordersWebModule } from './orders';
 import { paymentsWebModule } from './payments';
 import { ticketsWebModule } from './tickets';
 
@@ -41,4 +42,5 @@ export const webModules: WebModuleFactory[] = [
   (platform, m) => paymentsWebModule(platform, m.payments),
   (platform, m) => ticketsWebModule(platform, m.tickets),
   (_platform, m) => analyticsWebModule(m.analytics),
+  (platform, m) => ordersWebModule(platform, m.orders),
 ];

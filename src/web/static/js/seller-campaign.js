@@ -65,9 +65,9 @@
       if (dialog.id === 'cancel-dialog') countBookings();
     }),
   );
-  document.querySelectorAll('dialog [data-close]').forEach((btn) =>
-    btn.addEventListener('click', () => btn.closest('dialog').close()),
-  );
+  document
+    .querySelectorAll('dialog [data-close]')
+    .forEach((btn) => btn.addEventListener('click', () => btn.closest('dialog').close()));
 
   async function countBookings() {
     const impact = document.getElementById('cancel-impact');
@@ -76,7 +76,7 @@
       impact.textContent = a.bookingsConfirmed
         ? `${plural(a.bookingsConfirmed, 'paid booking')} (${plural(a.ticketsSold, 'ticket')}) will be refunded in full.`
         : 'No paid bookings yet: nobody needs a refund.';
-    } catch (err) {
+    } catch {
       impact.textContent = 'Every paid booking will be refunded in full.';
     }
   }
@@ -215,11 +215,24 @@
       const title = document.createElementNS(ns, 'title');
       title.textContent = d.title;
       bar.appendChild(title);
-      if (d.value) el('text', { x: x + 12, y: y(d.value) - 3, 'font-size': 9, 'text-anchor': 'middle' }, String(d.value));
+      if (d.value)
+        el(
+          'text',
+          { x: x + 12, y: y(d.value) - 3, 'font-size': 9, 'text-anchor': 'middle' },
+          String(d.value),
+        );
       const [, month, dayOfMonth] = d.day.split('-');
-      el('text', { x: x + 12, y: top + plotH + 12, 'font-size': 9, 'text-anchor': 'middle' }, `${Number(dayOfMonth)}/${Number(month)}`);
+      el(
+        'text',
+        { x: x + 12, y: top + plotH + 12, 'font-size': 9, 'text-anchor': 'middle' },
+        `${Number(dayOfMonth)}/${Number(month)}`,
+      );
     });
-    el('text', { x: left, y: top + plotH + 28, 'font-size': 9, fill: '#555' }, `${unit} per day (day/month, UTC)`);
+    el(
+      'text',
+      { x: left, y: top + plotH + 28, 'font-size': 9, fill: '#555' },
+      `${unit} per day (day/month, UTC)`,
+    );
   }
 
   const viewsChart = document.getElementById('views-chart');
