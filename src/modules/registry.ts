@@ -36,7 +36,10 @@ export type WebModuleFactory = (platform: Platform, modules: Modules) => WebModu
 
 /** Every module of the web process, in mount order. */
 export const webModules: WebModuleFactory[] = [
-  (platform) => authWebModule(platform),
+  (platform, m) =>
+    authWebModule(platform, async (actor) =>
+      (await m.campaigns.listMyCampaigns(actor)).map((c) => ({ id: c.id, title: c.title, status: c.status })),
+    ),
   (platform, m) => campaignsWebModule(platform, m.campaigns, m.storage),
   (platform, m) => bookingsWebModule(platform, m.bookings),
   (platform, m) => paymentsWebModule(platform, m.payments),
