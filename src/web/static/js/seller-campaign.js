@@ -195,8 +195,9 @@
     const left = 34;
     const top = 14;
     const plotH = 100;
+    // At least a week's width, so one day's bar is not drawn across the whole card.
     const step = 40;
-    const width = left + Math.max(1, days.length) * step + 8;
+    const width = left + Math.max(7, days.length) * step + 8;
     svg.setAttribute('viewBox', `0 0 ${width} ${top + plotH + 34}`);
     svg.setAttribute('height', String(top + plotH + 34));
     const max = Math.max(1, ...days.map((d) => d.value));
