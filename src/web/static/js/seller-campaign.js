@@ -199,7 +199,6 @@
     const step = 40;
     const width = left + Math.max(7, days.length) * step + 8;
     svg.setAttribute('viewBox', `0 0 ${width} ${top + plotH + 34}`);
-    svg.setAttribute('height', String(top + plotH + 34));
     const max = Math.max(1, ...days.map((d) => d.value));
     const y = (v) => top + plotH - (v / max) * plotH;
     for (const tick of [...new Set([0, Math.round(max / 2), max])]) {
