@@ -256,7 +256,10 @@ export function parseMoneyInput(input: string, currency: string, maxMinor = MAX_
   }
   if (text.startsWith('-')) throw new MoneyInputError('PRICE_NEGATIVE', 'A price cannot be negative.');
   if (!TYPED_AMOUNT.test(text))
-    throw new MoneyInputError('PRICE_INVALID', `Type the price as a number, for example ${moneyInputExample(currency)}.`);
+    throw new MoneyInputError(
+      'PRICE_INVALID',
+      `Type the price as a number, for example ${moneyInputExample(currency)}.`,
+    );
   const plain = text.replace(/,/g, '').replace(/\.$/, '');
   const fraction = plain.split('.')[1] ?? '';
   if (fraction.replace(/0+$/, '').length > digits)

@@ -62,7 +62,8 @@ export function zonedToUtc(wall: string, timeZone: string): Date {
   if (!m) throw new RangeError(`Not a wall time: ${wall}`);
   const [, y, mo, d, h, mi] = m.map(Number) as number[];
   const guess = Date.UTC(y!, mo! - 1, d!, h!, mi!);
-  if (new Date(guess).getUTCDate() !== d || h! > 23 || mi! > 59) throw new RangeError(`Not a wall time: ${wall}`);
+  if (new Date(guess).getUTCDate() !== d || h! > 23 || mi! > 59)
+    throw new RangeError(`Not a wall time: ${wall}`);
   const DAY = 86_400_000;
   const before = zoneOffsetMs(guess - DAY, timeZone);
   const after = zoneOffsetMs(guess + DAY, timeZone);
@@ -82,7 +83,11 @@ export function utcToZoned(instant: Date | string, timeZone: string): string {
 export function formatZoned(instant: Date | string | null, timeZone: string): string {
   if (!instant) return '';
   const d = new Date(instant);
-  const shown = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(d);
+  const shown = new Intl.DateTimeFormat('en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone,
+  }).format(d);
   const offset =
     new Intl.DateTimeFormat('en-GB', { timeZone, timeZoneName: 'shortOffset' })
       .formatToParts(d)

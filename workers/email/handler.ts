@@ -307,7 +307,12 @@ export function emailConsumers(
       // A charge that did not match: the buyer is told it did not confirm the booking and is reviewed.
       ...EmailQueues.paymentFlagged,
       async handle(event, { logger }) {
-        await sendAboutBooking(event, logger, 'payment-under-review', ({ cancelReason: _, ...about }) => about);
+        await sendAboutBooking(
+          event,
+          logger,
+          'payment-under-review',
+          ({ cancelReason: _, ...about }) => about,
+        );
       },
     },
     {

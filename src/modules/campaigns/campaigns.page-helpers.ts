@@ -18,7 +18,26 @@ const STATUS_LABELS: Record<CampaignStatus, string> = {
   ENDED: 'Ended',
   CANCELLED: 'Cancelled',
 };
-const COUNTRIES = ['NG', 'GH', 'KE', 'UG', 'TZ', 'RW', 'ZA', 'SN', 'CI', 'CM', 'ZM', 'MW', 'EG', 'MA', 'ET', 'GB', 'US', 'CA'];
+const COUNTRIES = [
+  'NG',
+  'GH',
+  'KE',
+  'UG',
+  'TZ',
+  'RW',
+  'ZA',
+  'SN',
+  'CI',
+  'CM',
+  'ZM',
+  'MW',
+  'EG',
+  'MA',
+  'ET',
+  'GB',
+  'US',
+  'CA',
+];
 const regionNames = new Intl.DisplayNames('en', { type: 'region' });
 
 /** "1 ticket", "3 tickets" (English plural rules). */
@@ -39,7 +58,10 @@ export function sellerPageHelpers(currency = 'NGN') {
     currencies: SELLER_CURRENCIES,
     timeZones: SELLER_TIME_ZONES,
     countries: COUNTRIES.map((code) => ({ code, name: regionNames.of(code) ?? code })),
-    zoned: { input: (iso: string | null, zone: string) => (iso ? utcToZoned(iso, zone) : ''), show: formatZoned },
+    zoned: {
+      input: (iso: string | null, zone: string) => (iso ? utcToZoned(iso, zone) : ''),
+      show: formatZoned,
+    },
     priceInput,
     priceExample: moneyInputExample(currency),
     plural,

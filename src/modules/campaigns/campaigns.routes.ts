@@ -391,7 +391,12 @@ export function campaignsRoutes(platform: Platform, service: CampaignsService, s
     },
     async ({ params: { id, typeId }, body }, req, res) => {
       const { campaign } = await service.getManagedCampaign(actorOf(req), id);
-      const t = await service.updateTicketType(actorOf(req), id, typeId, withPriceMinor(body, campaign.currency));
+      const t = await service.updateTicketType(
+        actorOf(req),
+        id,
+        typeId,
+        withPriceMinor(body, campaign.currency),
+      );
       res.json(ticketTypeDto(t, campaign.currency, { manager: true }));
     },
   );
