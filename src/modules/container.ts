@@ -2,6 +2,7 @@ import type { Mailer } from '../shared/mailer';
 import type { Platform } from '../shared/platform';
 import { createStorage, type Storage } from '../shared/storage';
 import { createAnalyticsService, type AnalyticsService } from './analytics';
+import { createOrdersService, type OrdersService } from './orders';
 import { createBookingsService, type BookingsService } from './bookings';
 import { createCampaignsService, type CampaignsService } from './campaigns';
 import { createFinanceService, type FinanceDeps, type FinanceService } from './finance';
@@ -73,6 +74,7 @@ export interface Modules {
   transfers: FlutterwaveTransfers;
   /** Gates, devices and scans (`validation.service`), and the scan decision (`validation.scans`). */
   validation: ValidationModule;
+  orders: OrdersService;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -122,6 +124,7 @@ export function createModules(
     // Check-ins are the validation module's counted entry scans.
     checkIns: (campaignId) => validation.service.getCampaignCheckIns(campaignId),
   });
+  const orders = createOrdersService({ prisma, campaigns, bookings, payments, tickets: ticketsService });
   const finance = createFinanceService({
     prisma,
     clock,
@@ -139,6 +142,7 @@ export function createModules(
     finance,
     transfers,
     validation,
+    orders,
   };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(

@@ -10,6 +10,7 @@ import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
 import { financeWebModule } from './finance';
 import type { Modules } from './container';
+import { ordersWebModule } from './orders';
 import { paymentsWebModule } from './payments';
 import { ticketsWebModule } from './tickets';
 import { validationWebModule } from './validation';
@@ -40,7 +41,10 @@ export type WebModuleFactory = (platform: Platform, modules: Modules) => WebModu
 
 /** Every module of the web process, in mount order. */
 export const webModules: WebModuleFactory[] = [
-  (platform) => authWebModule(platform),
+  (platform, m) =>
+    authWebModule(platform, async (actor) =>
+      (await m.campaigns.listMyCampaigns(actor)).map((c) => ({ id: c.id, title: c.title, status: c.status })),
+    ),
   (platform, m) => campaignsWebModule(platform, m.campaigns, m.storage),
   (platform, m) => bookingsWebModule(platform, m.bookings),
   (platform, m) => paymentsWebModule(platform, m.payments),
@@ -48,4 +52,5 @@ export const webModules: WebModuleFactory[] = [
   (platform, m) => validationWebModule(platform, m.validation),
   (_platform, m) => analyticsWebModule(m.analytics),
   (platform, m) => financeWebModule(platform, m.finance),
+  (platform, m) => ordersWebModule(platform, m.orders),
 ];

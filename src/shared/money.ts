@@ -217,3 +217,68 @@ export function formatMoney(
   // Intl formats decimal strings exactly (ECMA-402 NumberFormat v3), no float in between.
   return format.format(minorToDecimal(amountMinor, digits) as Intl.StringNumericLiteral);
 }
+
+/** Why a typed price was refused, in words a seller understands, with a stable code. */
+export class MoneyInputError extends MoneyError {
+  constructor(
+    readonly code: 'PRICE_INVALID' | 'PRICE_TOO_PRECISE' | 'PRICE_NEGATIVE' | 'PRICE_TOO_LARGE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MoneyInputError';
+  }
+}
+
+/** The narrow symbol Intl shows for a currency ("₦" for NGN), or the code when it has none. */
+function currencySymbol(currency: string): string {
+  const parts = new Intl.NumberFormat('en', {
+    style: 'currency',
+    currency,
+    currencyDisplay: 'narrowSymbol',
+  }).formatToParts(0);
+  return parts.find((p) => p.type === 'currency')?.value ?? currency;
+}
+
+const TYPED_AMOUNT = /^\d{1,3}(?:,\d{3})+(?:\.\d*)?$|^\d+(?:\.\d*)?$|^\.\d+$/;
+
+/**
+ * A price as a person types it, in major units ("5,000.00", "₦5000", "UGX 5,000", "12.5"), as
+ * exact integer minor units of `currency`: ("5,000.00", 'NGN') → 500000, ("5,000", 'UGX') → 5000.
+ * Parsed on the decimal digit string, never through a float. Refuses more decimals than the
+ * currency has ("10.5" UGX, "1.005" NGN) instead of rounding, negatives, and thousands
+ * separators in the wrong places ("5,00").
+ */
+export function parseMoneyInput(input: string, currency: string, maxMinor = MAX_WIRE_MINOR): number {
+  const digits = currencyDigits(currency);
+  let text = input.replace(/[\s\u00a0\u202f]+/g, '');
+  for (const prefix of [currency, currencySymbol(currency)]) {
+    if (text.toUpperCase().startsWith(prefix.toUpperCase())) text = text.slice(prefix.length);
+  }
+  if (text.startsWith('-')) throw new MoneyInputError('PRICE_NEGATIVE', 'A price cannot be negative.');
+  if (!TYPED_AMOUNT.test(text))
+    throw new MoneyInputError(
+      'PRICE_INVALID',
+      `Type the price as a number, for example ${moneyInputExample(currency)}.`,
+    );
+  const plain = text.replace(/,/g, '').replace(/\.$/, '');
+  const fraction = plain.split('.')[1] ?? '';
+  if (fraction.replace(/0+$/, '').length > digits)
+    throw new MoneyInputError(
+      'PRICE_TOO_PRECISE',
+      digits === 0
+        ? `Prices in ${currency} have no decimals.`
+        : `Prices in ${currency} have at most ${digits} decimal${digits === 1 ? '' : 's'}.`,
+    );
+  const [whole = '', rawFraction = ''] = plain.split('.');
+  const minorText = `${whole}${rawFraction.replace(/0+$/, '').padEnd(digits, '0')}`.replace(/^0+(?=\d)/, '');
+  const minor = Number(minorText || '0');
+  if (!Number.isSafeInteger(minor) || minor > maxMinor)
+    throw new MoneyInputError('PRICE_TOO_LARGE', 'That price is too large.');
+  return minor;
+}
+
+/** "5,000.00" for NGN, "5,000" for UGX: how a price is typed, for hints and messages. */
+export function moneyInputExample(currency: string): string {
+  const digits = currencyDigits(currency);
+  return digits ? `5,000.${'0'.repeat(digits)}` : '5,000';
+}

@@ -25,26 +25,27 @@ describe('campaigns in a browser', () => {
     await page.getByRole('link', { name: 'New campaign' }).click();
     await page.getByLabel('Title').fill('Lagoon Jazz Festival');
     await page.getByLabel('Kind').selectOption('EVENT');
-    await page.getByLabel('Currency').fill('NGN');
+    await page.getByLabel('Currency').selectOption('NGN');
+    await page.getByLabel('Time zone').selectOption('Africa/Lagos');
     await page.getByLabel('Venue').fill('Muri Okunola Park');
     await page.getByLabel('Address').fill('Victoria Island');
     await page.getByLabel('City').fill('Lagos');
-    await page.getByLabel('Country (ISO code)').fill('NG');
+    await page.getByLabel('Country').selectOption('NG');
     const start = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 16);
     const end = new Date(Date.now() + 20 * 86_400_000 + 5 * 3_600_000).toISOString().slice(0, 16);
-    await page.getByLabel('Starts (UTC)').fill(start);
-    await page.getByLabel('Ends (UTC)').fill(end);
+    await page.getByLabel('Starts Africa/Lagos').fill(start);
+    await page.getByLabel('Ends Africa/Lagos').fill(end);
     await page.getByLabel('Description').fill('Two stages by the water.');
     await page.getByRole('button', { name: 'Create campaign' }).click();
     await page.waitForURL(/\/seller\/campaigns\/[0-9a-f-]{36}$/);
 
     let rowsBefore = 0;
     for (const [name, price, capacity] of [
-      ['Regular', '500000', '300'],
-      ['VIP', '2500000', '40'],
+      ['Regular', '5,000.00', '300'],
+      ['VIP', '25000', '40'],
     ] as const) {
       await page.getByLabel('Name', { exact: true }).fill(name);
-      await page.getByLabel('Price (minor units, e.g. kobo)').fill(price);
+      await page.getByLabel('Price in NGN (0 for free)').fill(price);
       await page.getByLabel('Capacity', { exact: true }).fill(capacity);
       await page.getByRole('button', { name: 'Add ticket type' }).click();
       rowsBefore += 1;
@@ -54,9 +55,9 @@ describe('campaigns in a browser', () => {
       );
     }
     expect(await page.locator('table.ticket-types tbody tr').count()).toBe(2);
-    await page.getByRole('button', { name: 'Publish' }).click();
-    await page.waitForLoadState('load');
-    await page.waitForFunction(() => document.getElementById('campaign-status')?.textContent === 'ACTIVE');
+    await page.getByRole('button', { name: 'Publish…' }).click();
+    await page.getByRole('button', { name: 'Publish now' }).click();
+    await page.waitForFunction(() => document.getElementById('campaign-status')?.textContent === 'On sale');
 
     const buyer = await signIn(env, 'browser.buyer2@example.test');
     // A second context: the buyer's own cookies, as in another browser.

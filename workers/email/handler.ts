@@ -164,7 +164,13 @@ export function emailConsumers(
     event: DomainEvent<Record<string, unknown>>,
     logger: Logger,
     template: K,
-    data: (about: { buyerName: string; campaignTitle: string; bookingReference: string }) => TemplateData[K],
+    data: (about: {
+      buyerName: string;
+      campaignTitle: string;
+      bookingReference: string;
+      /** What the seller told buyers when cancelling, once the campaign is CANCELLED. */
+      cancelReason: string | null;
+    }) => TemplateData[K],
   ): Promise<void> {
     const booking = await bookingOf(event);
     const campaign = await campaignOf(event, booking.campaignId);
@@ -177,6 +183,7 @@ export function emailConsumers(
         buyerName: buyer.name,
         campaignTitle: campaign.title,
         bookingReference: booking.reference,
+        cancelReason: campaign.status === 'CANCELLED' ? campaign.cancelReason : null,
       }),
     });
     logOutcome(logger, event, template, outcome);
@@ -307,9 +314,10 @@ export function emailConsumers(
       async handle(event, { logger }) {
         const p = event.payload as RefundCompletedPayload;
         const money = moneyOf(event); // checked before anything is read
-        await sendAboutBooking(event, logger, 'refund-completed', (about) => ({
+        await sendAboutBooking(event, logger, 'refund-completed', ({ cancelReason, ...about }) => ({
           ...about,
           ...money,
+          ...(p.reason === 'CAMPAIGN_CANCELLED' && cancelReason ? { cancelReason } : {}),
           // Only an explicit false keeps the tickets: older messages without it cancelled the booking.
           cancelsBooking: p.cancelsBooking !== false,
           ...(typeof p.reason === 'string' ? { reason: p.reason } : {}),
@@ -320,7 +328,12 @@ export function emailConsumers(
       // A charge that did not match: the buyer is told it did not confirm the booking and is reviewed.
       ...EmailQueues.paymentFlagged,
       async handle(event, { logger }) {
-        await sendAboutBooking(event, logger, 'payment-under-review', (about) => about);
+        await sendAboutBooking(
+          event,
+          logger,
+          'payment-under-review',
+          ({ cancelReason: _, ...about }) => about,
+        );
       },
     },
     {
@@ -328,7 +341,10 @@ export function emailConsumers(
       ...EmailQueues.refundFailed,
       async handle(event, { logger }) {
         const money = moneyOf(event);
-        await sendAboutBooking(event, logger, 'refund-failed', (about) => ({ ...about, ...money }));
+        await sendAboutBooking(event, logger, 'refund-failed', ({ cancelReason: _, ...about }) => ({
+          ...about,
+          ...money,
+        }));
       },
     },
     {

@@ -26,7 +26,12 @@ type NavUser = ViewUser | null;
  * from PostgreSQL (every request: a removed team member loses access at once), then the actor
  * is exposed as req.actor and res.locals.user.
  */
-export function authWebModule(platform: Platform): WebModule {
+/** The seller's campaigns as the team page offers them (the campaigns module, given by the registry). */
+export type SellerCampaignLister = (
+  actor: Actor,
+) => Promise<Array<{ id: string; title: string; status: string }>>;
+
+export function authWebModule(platform: Platform, sellerCampaigns?: SellerCampaignLister): WebModule {
   const passport = createPassport(platform);
   const limits = authLimiters(platform);
 
@@ -53,7 +58,7 @@ export function authWebModule(platform: Platform): WebModule {
     name: 'auth',
     middleware: [csrfProtection(), ...passport.middleware, exposeActor],
     api: [authApi(platform, passport, limits), adminApplicationsApi(platform), teamApi(platform)],
-    pages: authPages(platform, limits),
+    pages: authPages(platform, limits, sellerCampaigns),
     nav: [
       { label: 'Sign in', href: signInUrl(), when: (u) => !u },
       { label: 'Profile', href: '/profile', when: (u) => !!u },

@@ -13,6 +13,7 @@ import {
 } from './auth.applications.service';
 import { APPLICATION_STATUSES, BUSINESS_TYPES } from './auth.constants';
 import type { authLimiters } from './auth.routes';
+import type { SellerCampaignLister } from './auth.module';
 import { getProfile } from './auth.service';
 import {
   assignMemberCampaigns,
@@ -34,7 +35,11 @@ import {
  * `_csrf`), run the same validation and services as the JSON API, and answer with a redirect
  * and a flash message; a business refusal (409/422) becomes a message, not an error page.
  */
-export function authPages(platform: Platform, limits: ReturnType<typeof authLimiters>): Router {
+export function authPages(
+  platform: Platform,
+  limits: ReturnType<typeof authLimiters>,
+  sellerCampaigns: SellerCampaignLister = async () => [],
+): Router {
   const router = Router();
 
   router.get('/profile', requireSignIn(), async (req, res) => {
@@ -104,8 +109,11 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
   });
 
   router.get('/team', requireOwnRole('SELLER'), async (req, res) => {
-    const members = await listTeamMembers(platform, actorOf(req));
-    renderPage(req, res, 'auth/team', { title: 'Your team', members });
+    const [members, campaigns] = await Promise.all([
+      listTeamMembers(platform, actorOf(req)),
+      sellerCampaigns(actorOf(req)),
+    ]);
+    renderPage(req, res, 'auth/team', { title: 'Your team', members, campaigns });
   });
 
   router.post('/team/members', requireOwnRole('SELLER'), async (req, res) => {
@@ -126,9 +134,10 @@ export function authPages(platform: Platform, limits: ReturnType<typeof authLimi
 
   router.post('/team/members/:id/campaigns', requireOwnRole('SELLER'), async (req, res) => {
     await formAction(req, res, '/team', async () => {
+      // Checkboxes: none ticked sends no field, one sends a string, several an array.
       const body = req.body as Record<string, unknown>;
-      const text = typeof body.campaignIds === 'string' ? body.campaignIds : '';
-      body.campaignIds = text.split(/[\s,]+/).filter(Boolean);
+      if (body.campaignIds === undefined) body.campaignIds = [];
+      else if (typeof body.campaignIds === 'string') body.campaignIds = [body.campaignIds];
       const { params, body: input } = requireValid(req, { params: idParams, body: campaignsBody });
       await assignMemberCampaigns(platform, actorOf(req), params.id, input.campaignIds);
       return 'Campaigns saved.';

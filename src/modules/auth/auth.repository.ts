@@ -94,6 +94,21 @@ export async function findUsers(db: Client, ids: string[]): Promise<UserRow[]> {
   return rows.map(toUser);
 }
 
+/** Ids of users whose name or email contains `text` (case-insensitive), at most `limit`. */
+export async function findUserIdsMatching(db: Client, text: string, limit: number): Promise<string[]> {
+  const rows = await db.user.findMany({
+    where: {
+      OR: [
+        { name: { contains: text, mode: 'insensitive' } },
+        { email: { contains: text, mode: 'insensitive' } },
+      ],
+    },
+    select: { id: true },
+    take: limit,
+  });
+  return rows.map((r) => r.id);
+}
+
 /** Users holding a granted role, oldest account first. */
 export async function findUsersWithRole(db: Client, role: GrantedRole): Promise<UserRow[]> {
   const rows = await db.user.findMany({

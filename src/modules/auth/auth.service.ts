@@ -161,6 +161,14 @@ export async function getUserSummaries(db: Db | Tx, ids: string[]): Promise<User
   return rows.map(summaryOf);
 }
 
+/**
+ * Ids of the users whose name or email contains `text`, for searching a campaign's attendees;
+ * the caller limits the answer to its own rows (bookings of one campaign). No authorization here.
+ */
+export async function findUserIdsMatching(db: Db | Tx, text: string, limit = 500): Promise<string[]> {
+  return repo.findUserIdsMatching(db, text, limit);
+}
+
 function summaryOf(u: repo.UserRow): UserSummary {
   return { id: u.id, name: u.name, email: u.email, pictureUrl: u.pictureUrl };
 }

@@ -10,6 +10,7 @@ export {
   getSellerApplication,
   getSellerProfile,
   getUserSummaries,
+  findUserIdsMatching,
   listPlatformAdmins,
   listPlatformFinance,
   loadActor,

@@ -346,3 +346,41 @@ export async function listConfirmedByCampaign(
   });
   return rows.map(toBooking);
 }
+
+/** Filters of a seller's order list; `userIds` narrows to those buyers (a name/email search). */
+export interface CampaignBookingFilter {
+  status?: BookingRecord['status'];
+  reference?: string;
+  userIds?: string[];
+}
+
+/** A page of a campaign's bookings, newest first, and how many match in all. */
+export async function listCampaignBookings(
+  db: Client,
+  campaignId: string,
+  filter: CampaignBookingFilter,
+  page: { limit: number; offset: number },
+): Promise<{ items: BookingRecord[]; total: number }> {
+  const or = [
+    ...(filter.reference ? [{ reference: { contains: filter.reference.toUpperCase() } }] : []),
+    ...(filter.userIds ? [{ userId: { in: filter.userIds } }] : []),
+  ];
+  const where = {
+    campaignId,
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.reference !== undefined || filter.userIds !== undefined
+      ? { OR: or.length ? or : [{ id: { in: [] } }] }
+      : {}),
+  };
+  const [rows, total] = await Promise.all([
+    db.booking.findMany({
+      where,
+      include: { items: true },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: page.limit,
+      skip: page.offset,
+    }),
+    db.booking.count({ where }),
+  ]);
+  return { items: rows.map(toBooking), total };
+}

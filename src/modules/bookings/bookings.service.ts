@@ -373,6 +373,18 @@ export function createBookingsService(deps: BookingDeps) {
       return repo.campaignSalesStats(prisma, campaignId);
     },
 
+    /**
+     * A page of one campaign's bookings for its seller's order list (newest first) and the
+     * number matching. No authorization here: the caller checked the actor manages the campaign.
+     */
+    listCampaignBookings(
+      campaignId: string,
+      filter: repo.CampaignBookingFilter,
+      page: { limit: number; offset: number },
+    ): Promise<{ items: BookingRecord[]; total: number }> {
+      return repo.listCampaignBookings(prisma, campaignId, filter, page);
+    },
+
     /** A booking with its items, for other modules (tickets, payments). */
     getBooking(bookingId: string, db: Db | Tx = prisma): Promise<BookingRecord | null> {
       return repo.findBooking(db, bookingId);

@@ -25,7 +25,8 @@ export { bookingDto, type BookingDto } from './bookings.dto';
 export { newReference, parseBookingReference } from './bookings.reference';
 /** The request schema of POST /api/v1/bookings (scripts/bench-validation.ts measures it). */
 export { reserveBody } from './bookings.routes';
-export type { SalesStats } from './bookings.repository';
+export type { SalesStats, CampaignBookingFilter } from './bookings.repository';
+export { BOOKING_STATUSES } from './bookings.types';
 export type {
   BookingRecord,
   BookingItemRecord,

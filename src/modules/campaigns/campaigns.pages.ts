@@ -9,6 +9,7 @@ import { CAMPAIGN_KINDS } from './campaigns.types';
 import { recordVisit, viewsByDay } from './campaigns.views';
 import { publicMediaType } from './campaigns.images';
 import type { Storage } from '../../shared/storage';
+import { sellerPageHelpers } from './campaigns.page-helpers';
 
 function requireSellerPage(req: Request, res: Response): boolean {
   if (!req.actor) {
@@ -100,7 +101,11 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
   router.get('/seller/campaigns', async (req, res) => {
     if (!requireSellerPage(req, res)) return;
     const rows = await service.listMyCampaigns(req.actor!);
-    renderPage(req, res, 'campaigns/seller-list', { title: 'My campaigns', items: rows.map(campaignDto) });
+    renderPage(req, res, 'campaigns/seller-list', {
+      title: 'My campaigns',
+      items: rows.map(campaignDto),
+      ...sellerPageHelpers(),
+    });
   });
 
   router.get('/seller/campaigns/new', (req, res) => {
@@ -111,6 +116,7 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
       ticketTypes: [],
       kinds: CAMPAIGN_KINDS,
       views: [],
+      ...sellerPageHelpers(),
     });
   });
 
@@ -133,6 +139,7 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
         perTicketMinor: config.FINANCE_FEE_PER_TICKET_MINOR[campaign.currency] ?? 0,
         settlementDelayHours: config.SETTLEMENT_DELAY_HOURS,
       },
+      ...sellerPageHelpers(campaign.currency),
     });
   });
 

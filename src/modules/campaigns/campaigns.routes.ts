@@ -23,6 +23,8 @@ import { CAMPAIGN_KINDS } from './campaigns.types';
 import { recordVisit } from './campaigns.views';
 import { inspectCoverImage, MAX_COVER_BYTES } from './campaigns.images';
 import type { Storage } from '../../shared/storage';
+import { AppError } from '../../shared/errors';
+import { MoneyInputError, parseMoneyInput } from '../../shared/money';
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone').concat(['UTC']));
@@ -76,7 +78,9 @@ const ticketTypeFields = z.strictObject({
   name: text({ min: 1, max: 80, trim: true }),
   code: text({ min: 1, max: 32, pattern: /^[A-Za-z0-9_]+$/, message: 'letters, digits and _' }).optional(),
   description: text({ max: 2000 }).optional(),
-  priceMinor: int(0, 2_000_000_000, 'an integer amount in minor units (0 for free)'),
+  priceMinor: int(0, 2_000_000_000, 'an integer amount in minor units (0 for free)').optional(),
+  /** The price as a person types it in major units ("5,000.00"); the page sends this, not priceMinor. */
+  price: text({ min: 1, max: 40, trim: true }).optional(),
   capacity: int(0, 10_000_000),
   minPerOrder: int(1, 1000).optional(),
   maxPerOrder: int(1, 1000).optional(),
@@ -87,6 +91,29 @@ const ticketTypeFields = z.strictObject({
   sortOrder: int(-10_000, 10_000).optional(),
   attributes: jsonObject(8192, 'a JSON object of at most 8 KB').optional(),
 });
+
+/**
+ * `price` (typed major units) → `priceMinor` in the campaign's currency, exactly (parseMoneyInput);
+ * a price with more decimals than the currency has is a 400, never rounded.
+ */
+function withPriceMinor<T extends { price?: string; priceMinor?: number }>(
+  body: T,
+  currency: string,
+): Omit<T, 'price'> {
+  const { price, ...rest } = body;
+  if (price === undefined) return rest;
+  if (rest.priceMinor !== undefined)
+    throw AppError.validation('Give the price once', [
+      { field: 'price', message: 'Send price or priceMinor, not both' },
+    ]);
+  try {
+    return { ...rest, priceMinor: parseMoneyInput(price, currency, 2_000_000_000) };
+  } catch (err) {
+    if (err instanceof MoneyInputError)
+      throw AppError.validation(err.message, [{ field: 'price', message: err.message }], err.code);
+    throw err;
+  }
+}
 
 const browseQuery = z.object({
   kind: oneOf(CAMPAIGN_KINDS).optional(),
@@ -343,8 +370,11 @@ export function campaignsRoutes(platform: Platform, service: CampaignsService, s
       responses: { 201: 'The ticket type', ...common, 409: 'TICKET_TYPE_CODE_TAKEN', 422: 'CAMPAIGN_CLOSED' },
     },
     async ({ params: { id }, body }, req, res) => {
-      const t = await service.createTicketType(actorOf(req), id, body);
       const { campaign } = await service.getManagedCampaign(actorOf(req), id);
+      const input = withPriceMinor(body, campaign.currency);
+      if (input.priceMinor === undefined)
+        throw AppError.validation('Give the price', [{ field: 'price', message: 'Give the price' }]);
+      const t = await service.createTicketType(actorOf(req), id, { ...input, priceMinor: input.priceMinor });
       res.status(201).json(ticketTypeDto(t, campaign.currency, { manager: true }));
     },
   );
@@ -360,8 +390,13 @@ export function campaignsRoutes(platform: Platform, service: CampaignsService, s
       responses: { 200: 'The ticket type', ...common, 422: 'CAPACITY_BELOW_HELD' },
     },
     async ({ params: { id, typeId }, body }, req, res) => {
-      const t = await service.updateTicketType(actorOf(req), id, typeId, body);
       const { campaign } = await service.getManagedCampaign(actorOf(req), id);
+      const t = await service.updateTicketType(
+        actorOf(req),
+        id,
+        typeId,
+        withPriceMinor(body, campaign.currency),
+      );
       res.json(ticketTypeDto(t, campaign.currency, { manager: true }));
     },
   );

@@ -39,6 +39,8 @@ export interface TemplateData {
      * for one payment) and OVERPAYMENT (what was paid beyond the price) have their own wording.
      */
     reason?: string;
+    /** The seller's words when the refund is for a cancelled campaign, quoted to the buyer. */
+    cancelReason?: string;
   };
   'payment-under-review': {
     buyerName: string;
@@ -176,17 +178,20 @@ const templates: { [K in TemplateName]: (d: TemplateData[K]) => RenderedEmail } 
             'Your booking and its tickets are not affected.'
           : 'This was a payment we could not use for the booking, so it went back to you. ' +
             'Tickets you already have for this booking are not affected.';
+    const why = d.cancelReason
+      ? `The organiser cancelled ${d.campaignTitle} and gave this reason: “${d.cancelReason}”`
+      : '';
     return {
       subject: `Refund of ${amount} for booking ${d.bookingReference}`,
       text:
         `Hello ${d.buyerName},\n\nWe have refunded ${amount} for your booking ${d.bookingReference} (${d.campaignTitle}). ` +
         `Depending on your bank or mobile money provider, it can take a few days to show on your statement.\n\n` +
-        `${effect}\n`,
+        `${why ? `${why}\n\n` : ''}${effect}\n`,
       html: layout(
         d.campaignTitle,
         `<p>Hello ${esc(d.buyerName)},</p><p>We have refunded <strong>${esc(amount)}</strong> for your booking ` +
           `${esc(d.bookingReference)} (${esc(d.campaignTitle)}). Depending on your bank or mobile money provider, ` +
-          `it can take a few days to show on your statement.</p><p>${esc(effect)}</p>`,
+          `it can take a few days to show on your statement.</p>${why ? `<p>${esc(why)}</p>` : ''}<p>${esc(effect)}</p>`,
       ),
     };
   },

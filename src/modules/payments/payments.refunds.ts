@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { recordAudit } from '../../shared/audit';
 import type { Tx } from '../../shared/db';
 import { PermanentError } from '../../shared/errors';
-import type { Actor } from '../../shared/http/authorize';
+import { isAdmin, type Actor } from '../../shared/http/authorize';
 import { enqueue } from '../../shared/outbox';
 import { createEvent } from '../../shared/messaging/events';
 import type { BookingForPayment } from '../bookings';
@@ -184,6 +184,42 @@ export function createRefunds(deps: PaymentsDeps) {
     return claimed;
   }
 
+  /**
+   * A person's request to refund a CONFIRMED booking's payment in full, audited. The payment row is
+   * locked before the refund is claimed: a concurrent buyer request, seller refund or campaign
+   * cancellation waits here and then finds the refund this one claimed (one per charge and
+   * portion), so the money goes back once.
+   */
+  async function refundWholeBooking(
+    tx: Tx,
+    actor: Actor,
+    b: BookingForPayment,
+    paymentRef: string,
+    reason: RefundReason,
+    action: 'refund.request' | 'refund.seller',
+  ) {
+    const p = await repo.lockPaymentByTxRef(tx, paymentRef);
+    if (!p || p.status !== 'SUCCEEDED')
+      throw new Error(`payments: confirmed booking ${b.id} has no succeeded payment ${paymentRef}`);
+    const claimed = await requestRefundOf(tx, p, reason, true, actor.userId);
+    if (claimed.created) {
+      await recordAudit(tx, clock, {
+        actorId: actor.userId,
+        action,
+        targetType: 'booking',
+        targetId: b.id,
+        before: { status: b.status },
+        after: {
+          refundId: claimed.refund.id,
+          reason,
+          amountMinor: claimed.refund.amountMinor,
+          currency: claimed.refund.currency,
+        },
+      });
+    }
+    return claimed;
+  }
+
   const api = {
     /**
      * The buyer cancels their CONFIRMED booking for a refund, when the campaign's policy allows
@@ -210,26 +246,30 @@ export function createRefunds(deps: PaymentsDeps) {
           if (now >= deadline) throw PaymentErrors.refundDeadlinePassed(deadline);
           reason = 'BUYER_REQUEST';
         }
-        const p = await repo.lockPaymentByTxRef(tx, b.paymentRef);
-        if (!p || p.status !== 'SUCCEEDED')
-          throw new Error(`payments: confirmed booking ${b.id} has no succeeded payment ${b.paymentRef}`);
-        const claimed = await requestRefundOf(tx, p, reason, true, actor.userId);
-        if (claimed.created) {
-          await recordAudit(tx, clock, {
-            actorId: actor.userId,
-            action: 'refund.request',
-            targetType: 'booking',
-            targetId: b.id,
-            before: { status: b.status },
-            after: {
-              refundId: claimed.refund.id,
-              reason,
-              amountMinor: claimed.refund.amountMinor,
-              currency: claimed.refund.currency,
-            },
-          });
-        }
-        return claimed;
+        return refundWholeBooking(tx, actor, b, b.paymentRef, reason, 'refund.request');
+      }, TX_OPTIONS);
+    },
+
+    /**
+     * The campaign's seller (or a platform admin) refunds one CONFIRMED paid booking in full, at
+     * any time: the same guarded path as the buyer's request (one PENDING refund per payment,
+     * asking twice answers the same refund; the worker returns the money, then the booking
+     * becomes REFUNDED and its tickets are revoked). Team members cannot: money is the seller's.
+     * Anyone else, and a booking of another seller's campaign: BOOKING_NOT_FOUND.
+     */
+    async requestSellerRefund(
+      actor: Actor,
+      bookingId: string,
+    ): Promise<{ refund: RefundRecord; created: boolean }> {
+      return prisma.$transaction(async (tx) => {
+        const b = await bookings.getBookingForPayment(bookingId, tx);
+        if (!b) throw PaymentErrors.bookingNotFound();
+        const [campaign] = await getCampaignsByIds(tx, [b.campaignId]);
+        if (!campaign || !(isAdmin(actor) || campaign.sellerId === actor.userId))
+          throw PaymentErrors.bookingNotFound();
+        if (b.status !== 'CONFIRMED') throw PaymentErrors.notRefundable(b.status);
+        if (b.totalMinor === 0 || !b.paymentRef) throw PaymentErrors.nothingToRefund();
+        return refundWholeBooking(tx, actor, b, b.paymentRef, 'SELLER_REQUEST', 'refund.seller');
       }, TX_OPTIONS);
     },
 

@@ -61,7 +61,12 @@ export type RefundStatus = (typeof REFUND_STATUSES)[number];
  * price (OVERPAYMENT).
  */
 export type RefundReason =
-  'BUYER_REQUEST' | 'CAMPAIGN_CANCELLED' | 'FLAGGED_PAYMENT' | 'OVERPAYMENT' | BookingRefundReason;
+  | 'BUYER_REQUEST'
+  | 'SELLER_REQUEST'
+  | 'CAMPAIGN_CANCELLED'
+  | 'FLAGGED_PAYMENT'
+  | 'OVERPAYMENT'
+  | BookingRefundReason;
 
 /**
  * Which part of a charge a refund gives back: CHARGE is what the charge paid for (all of it, or the

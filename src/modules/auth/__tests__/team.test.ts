@@ -235,19 +235,34 @@ describe('seller teams', () => {
       const list = await seller.get('/team').set('Accept', 'text/html').expect(200);
       expect(list.text).toContain('Invited pageinvite@example.test as MANAGER.');
       const id = new RegExp(
-        `data-member-id="([0-9a-f-]{36})">\\s*<td>\\s*<span class="muted">pageinvite@example.test`,
+        `data-member-id="([0-9a-f-]{36})">\\s*<td data-label="Member"><span><span class="muted">pageinvite@example.test</span><br><span class="muted">Not signed in yet`,
       ).exec(list.text)?.[1];
       expect(id).toBeDefined();
       await seller
         .post(`/team/members/${id}/campaigns`)
         .type('form')
-        .send({ _csrf: seller.csrfToken, campaignIds: 'c-1, c-2\nc-3' })
+        // Checkboxes: each ticked campaign is one campaignIds field.
+        .send(`_csrf=${encodeURIComponent(seller.csrfToken)}&campaignIds=c-1&campaignIds=c-2&campaignIds=c-3`)
         .expect(303);
-      const row = await env.platform.prisma.teamMemberCampaign.findMany({
-        where: { memberId: id },
-        orderBy: { campaignId: 'asc' },
-      });
-      expect(row.map((r) => r.campaignId)).toEqual(['c-1', 'c-2', 'c-3']);
+      const assigned = () =>
+        env.platform.prisma.teamMemberCampaign.findMany({
+          where: { memberId: id },
+          orderBy: { campaignId: 'asc' },
+        });
+      expect((await assigned()).map((r) => r.campaignId)).toEqual(['c-1', 'c-2', 'c-3']);
+      await seller
+        .post(`/team/members/${id}/campaigns`)
+        .type('form')
+        .send({ _csrf: seller.csrfToken, campaignIds: 'c-2' })
+        .expect(303);
+      expect((await assigned()).map((r) => r.campaignId)).toEqual(['c-2']);
+      // Nothing ticked sends no field: the member keeps no campaign.
+      await seller
+        .post(`/team/members/${id}/campaigns`)
+        .type('form')
+        .send({ _csrf: seller.csrfToken })
+        .expect(303);
+      expect(await assigned()).toEqual([]);
       await seller
         .post(`/team/members/${id}/remove`)
         .type('form')

@@ -1,18 +1,27 @@
-/* global api, describeError */
-// Seller campaign editor: create/update the campaign, manage ticket types, run transitions.
+/* global api, describeError, zonedToUtcIso */
+// Seller campaign editor: create/update the campaign (times typed in the campaign's zone),
+// ticket types (prices typed in major units; the server parses them exactly), confirmed
+// publish and cancel, and the sales charts.
 (function () {
   const status = document.getElementById('form-status');
   const say = (msg, isError) => {
     status.textContent = msg;
     status.className = isError ? 'flash flash-error' : 'flash flash-success';
   };
+  const plurals = new Intl.PluralRules('en');
+  const plural = (n, word) => `${n.toLocaleString('en')} ${plurals.select(n) === 'one' ? word : `${word}s`}`;
   const form = document.getElementById('campaign-form');
   const id = form.dataset.campaignId;
-  const utc = (v) => (v ? new Date(`${v}:00Z`).toISOString() : null);
+  const zoneSelect = document.getElementById('f-timezone');
+  zoneSelect.addEventListener('change', () => {
+    document.querySelectorAll('[data-zone-name]').forEach((el) => (el.textContent = zoneSelect.value));
+  });
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const f = new FormData(form);
+    const zone = String(f.get('timezone'));
+    const at = (name) => zonedToUtcIso(String(f.get(name) || ''), zone);
     const body = {
       title: f.get('title'),
       description: f.get('description') || '',
@@ -20,11 +29,11 @@
       venueAddress: f.get('venueAddress'),
       city: f.get('city'),
       country: String(f.get('country') || '').toUpperCase(),
-      startsAt: utc(f.get('startsAt')),
-      endsAt: utc(f.get('endsAt')),
-      timezone: f.get('timezone'),
-      saleStartsAt: utc(f.get('saleStartsAt')),
-      saleEndsAt: utc(f.get('saleEndsAt')),
+      startsAt: at('startsAt'),
+      endsAt: at('endsAt'),
+      timezone: zone,
+      saleStartsAt: at('saleStartsAt'),
+      saleEndsAt: at('saleEndsAt'),
       tags: String(f.get('tags') || '')
         .split(',')
         .map((t) => t.trim())
@@ -35,8 +44,9 @@
     };
     if (form.dataset.status === 'DRAFT') {
       body.kind = f.get('kind');
-      body.currency = String(f.get('currency') || '').toUpperCase();
+      body.currency = f.get('currency');
     }
+    if (!body.startsAt || !body.endsAt) return say('Give the start and the end of the campaign.', true);
     try {
       const saved = id
         ? await api('PATCH', `/api/v1/campaigns/${id}`, body)
@@ -48,16 +58,51 @@
     }
   });
 
+  document.querySelectorAll('[data-open]').forEach((btn) =>
+    btn.addEventListener('click', () => {
+      const dialog = document.getElementById(btn.dataset.open);
+      dialog.showModal();
+      if (dialog.id === 'cancel-dialog') countBookings();
+    }),
+  );
+  document
+    .querySelectorAll('dialog [data-close]')
+    .forEach((btn) => btn.addEventListener('click', () => btn.closest('dialog').close()));
+
+  async function countBookings() {
+    const impact = document.getElementById('cancel-impact');
+    try {
+      const a = await api('GET', `/api/v1/campaigns/${id}/analytics`);
+      impact.textContent = a.bookingsConfirmed
+        ? `${plural(a.bookingsConfirmed, 'paid booking')} (${plural(a.ticketsSold, 'ticket')}) will be refunded in full.`
+        : 'No paid bookings yet: nobody needs a refund.';
+    } catch {
+      impact.textContent = 'Every paid booking will be refunded in full.';
+    }
+  }
+
   document.querySelectorAll('[data-action]').forEach((btn) =>
     btn.addEventListener('click', async () => {
       const action = btn.dataset.action;
-      const body =
-        action === 'cancel' ? { reason: document.getElementById('cancel-reason').value } : undefined;
+      const dialog = btn.closest('dialog');
+      const error = dialog && dialog.querySelector('[role="alert"]');
+      let body;
+      if (action === 'cancel') {
+        const reason = document.getElementById('cancel-reason').value.trim();
+        if (reason.length < 3) {
+          error.textContent = 'Say why in a few words: buyers read it in their refund email.';
+          return;
+        }
+        body = { reason };
+      }
+      btn.disabled = true;
       try {
         await api('POST', `/api/v1/campaigns/${id}/${action}`, body);
         window.location.reload();
       } catch (err) {
-        say(describeError(err), true);
+        btn.disabled = false;
+        if (error) error.textContent = describeError(err);
+        else say(describeError(err), true);
       }
     }),
   );
@@ -96,7 +141,7 @@
         await api('POST', `/api/v1/campaigns/${id}/ticket-types`, {
           name: f.get('name'),
           description: f.get('description') || '',
-          priceMinor: Number(f.get('priceMinor')),
+          price: String(f.get('price') || ''),
           capacity: Number(f.get('capacity')),
           maxPerOrder: Number(f.get('maxPerOrder') || 10),
           entriesPerTicket: Number(f.get('entriesPerTicket') || 1),
@@ -114,7 +159,7 @@
     row.querySelector('[data-tt-save]')?.addEventListener('click', async () => {
       try {
         await api('PATCH', `/api/v1/campaigns/${id}/ticket-types/${typeId}`, {
-          priceMinor: Number(row.querySelector('[name="priceMinor"]').value),
+          price: row.querySelector('[name="price"]').value,
           capacity: Number(row.querySelector('[name="capacity"]').value),
           hidden: row.querySelector('[name="hidden"]').checked,
         });
@@ -133,6 +178,74 @@
     });
   });
 
+  /**
+   * A bar chart with a value axis (0, half, max), a value over each bar, the day under it and
+   * a caption; days: [{ day: 'YYYY-MM-DD', value, title }].
+   */
+  function drawBars(svg, days, unit, color) {
+    const ns = 'http://www.w3.org/2000/svg';
+    const el = (name, attrs, text) => {
+      const node = document.createElementNS(ns, name);
+      Object.entries(attrs).forEach(([k, v]) => node.setAttribute(k, String(v)));
+      if (text !== undefined) node.textContent = text;
+      svg.appendChild(node);
+      return node;
+    };
+    svg.replaceChildren();
+    const left = 34;
+    const top = 14;
+    const plotH = 100;
+    // At least a week's width, so one day's bar is not drawn across the whole card.
+    const step = 40;
+    const width = left + Math.max(7, days.length) * step + 8;
+    svg.setAttribute('viewBox', `0 0 ${width} ${top + plotH + 34}`);
+    const max = Math.max(1, ...days.map((d) => d.value));
+    const y = (v) => top + plotH - (v / max) * plotH;
+    for (const tick of [...new Set([0, Math.round(max / 2), max])]) {
+      el('line', { x1: left, x2: width - 4, y1: y(tick), y2: y(tick), stroke: '#ddd' });
+      el('text', { x: left - 4, y: y(tick) + 3, 'font-size': 9, 'text-anchor': 'end' }, String(tick));
+    }
+    el('line', { x1: left, x2: left, y1: top, y2: top + plotH, stroke: '#888' });
+    el('line', { x1: left, x2: width - 4, y1: top + plotH, y2: top + plotH, stroke: '#888' });
+    if (!days.length)
+      el('text', { x: left + 8, y: top + plotH / 2, 'font-size': 10, fill: '#666' }, 'Nothing yet');
+    days.forEach((d, i) => {
+      const x = left + i * step + 8;
+      const bar = el('rect', { x, y: y(d.value), width: 24, height: top + plotH - y(d.value), fill: color });
+      const title = document.createElementNS(ns, 'title');
+      title.textContent = d.title;
+      bar.appendChild(title);
+      if (d.value)
+        el(
+          'text',
+          { x: x + 12, y: y(d.value) - 3, 'font-size': 9, 'text-anchor': 'middle' },
+          String(d.value),
+        );
+      const [, month, dayOfMonth] = d.day.split('-');
+      el(
+        'text',
+        { x: x + 12, y: top + plotH + 12, 'font-size': 9, 'text-anchor': 'middle' },
+        `${Number(dayOfMonth)}/${Number(month)}`,
+      );
+    });
+    el(
+      'text',
+      { x: left, y: top + plotH + 28, 'font-size': 9, fill: '#555' },
+      `${unit} per day (day/month, UTC)`,
+    );
+  }
+
+  const viewsChart = document.getElementById('views-chart');
+  if (viewsChart) {
+    const days = JSON.parse(viewsChart.dataset.days || '[]');
+    drawBars(
+      viewsChart,
+      days.map((d) => ({ day: d.day, value: d.views, title: `${d.day}: ${plural(d.views, 'visitor')}` })),
+      'Visitors',
+      '#0b5cad',
+    );
+  }
+
   const analytics = document.getElementById('analytics');
   if (analytics) {
     const currency = analytics.dataset.currency;
@@ -142,40 +255,33 @@
       .then((a) => {
         const conv = a.conversion === null ? '—' : `${(a.conversion * 100).toFixed(1)}%`;
         document.getElementById('analytics-summary').textContent =
-          `${a.ticketsSold} tickets sold in ${a.bookingsConfirmed} bookings, ${money(a.revenueMinor)} revenue, ` +
-          `${a.views} visitors, conversion ${conv}, ${a.checkIns} check-ins.`;
+          `${plural(a.ticketsSold, 'ticket')} sold in ${plural(a.bookingsConfirmed, 'booking')}, ${money(a.revenueMinor)} revenue, ` +
+          `${plural(a.views, 'visitor')}, conversion ${conv}, ${plural(a.checkIns, 'check-in')}.`;
         const body = document.getElementById('analytics-types');
         for (const t of a.byTicketType) {
           const tr = document.createElement('tr');
-          for (const v of [t.name, String(t.tickets), money(t.revenueMinor)]) {
+          [
+            ['Ticket type', t.name],
+            ['Tickets sold', String(t.tickets)],
+            ['Revenue', money(t.revenueMinor)],
+          ].forEach(([label, v]) => {
             const td = document.createElement('td');
+            td.dataset.label = label;
             td.textContent = v;
             tr.appendChild(td);
-          }
+          });
           body.appendChild(tr);
         }
-        const svg = document.getElementById('analytics-chart');
-        const days = a.byDay;
-        const max = Math.max(1, ...days.map((d) => d.tickets));
-        svg.setAttribute('viewBox', `0 0 ${Math.max(1, days.length) * 40} 120`);
-        const ns = 'http://www.w3.org/2000/svg';
-        days.forEach((d, i) => {
-          const h = Math.round((d.tickets / max) * 100);
-          const rect = document.createElementNS(ns, 'rect');
-          Object.entries({ x: i * 40 + 8, y: 105 - h, width: 24, height: h, fill: '#1d6b35' }).forEach(
-            ([k, v]) => rect.setAttribute(k, String(v)),
-          );
-          const title = document.createElementNS(ns, 'title');
-          title.textContent = `${d.day}: ${d.tickets} tickets, ${money(d.revenueMinor)}`;
-          rect.appendChild(title);
-          svg.appendChild(rect);
-          const label = document.createElementNS(ns, 'text');
-          Object.entries({ x: i * 40 + 20, y: 118, 'font-size': 8, 'text-anchor': 'middle' }).forEach(
-            ([k, v]) => label.setAttribute(k, String(v)),
-          );
-          label.textContent = d.day.slice(5);
-          svg.appendChild(label);
-        });
+        drawBars(
+          document.getElementById('analytics-chart'),
+          a.byDay.map((d) => ({
+            day: d.day,
+            value: d.tickets,
+            title: `${d.day}: ${plural(d.tickets, 'ticket')}, ${money(d.revenueMinor)}`,
+          })),
+          'Tickets sold',
+          '#1d6b35',
+        );
       })
       .catch((err) => {
         document.getElementById('analytics-summary').textContent = describeError(err);
