@@ -1,6 +1,6 @@
 import type { WebModule } from '../registry';
 import type { Platform } from '../../shared/platform';
-import { bookingsPages } from './bookings.pages';
+import { bookingsPages, type BookingPageReads } from './bookings.pages';
 import { bookingsRoutes } from './bookings.routes';
 import type { BookingsService } from './bookings.service';
 
@@ -26,6 +26,7 @@ export { newReference, parseBookingReference } from './bookings.reference';
 /** The request schema of POST /api/v1/bookings (scripts/bench-validation.ts measures it). */
 export { reserveBody } from './bookings.routes';
 export type { SalesStats } from './bookings.repository';
+export type { BookingPageReads } from './bookings.pages';
 export type {
   BookingRecord,
   BookingItemRecord,
@@ -35,11 +36,15 @@ export type {
 } from './bookings.types';
 
 /** The bookings API and pages (reserve, cancel, the buyer's bookings). */
-export function bookingsWebModule(platform: Platform, service: BookingsService): WebModule {
+export function bookingsWebModule(
+  platform: Platform,
+  service: BookingsService,
+  reads: BookingPageReads,
+): WebModule {
   return {
     name: 'bookings',
     api: [bookingsRoutes(platform, service)],
-    pages: bookingsPages(platform, service),
+    pages: bookingsPages(platform, service, reads),
     nav: [{ label: 'My bookings', href: '/bookings', when: (u) => Boolean(u) }],
   };
 }
