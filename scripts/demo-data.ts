@@ -61,6 +61,8 @@ interface DemoCampaign {
   kind: CampaignKind;
   title: string;
   inDays: number;
+  /** The start's hour in UTC (the local evening, kick-off or check-in time). */
+  utcHour: number;
   hours: number;
   fields: Omit<CampaignInput, 'kind' | 'title' | 'startsAt' | 'endsAt'>;
   colors: [string, string];
@@ -90,6 +92,7 @@ const SELLERS: DemoSeller[] = [
       {
         kind: 'EVENT',
         title: 'Lagoon Jazz Night',
+        utcHour: 17,
         inDays: 12,
         hours: 5,
         colors: ['#0b5cad', '#f5a623'],
@@ -125,6 +128,7 @@ const SELLERS: DemoSeller[] = [
       {
         kind: 'BAR',
         title: 'Rooftop Fridays at Sky Bar',
+        utcHour: 19,
         inDays: 5,
         hours: 6,
         colors: ['#4a1d6b', '#e0457b'],
@@ -158,6 +162,7 @@ const SELLERS: DemoSeller[] = [
       {
         kind: 'SPORTS',
         title: 'Kampala Derby: KCCA vs Vipers',
+        utcHour: 13,
         inDays: 19,
         hours: 3,
         colors: ['#1d6b35', '#f2f2f2'],
@@ -190,6 +195,7 @@ const SELLERS: DemoSeller[] = [
       {
         kind: 'HOTEL',
         title: 'Lakeside weekend in Naivasha',
+        utcHour: 11,
         inDays: 26,
         hours: 48,
         colors: ['#0f6d7a', '#c7e8c9'],
@@ -282,7 +288,8 @@ export async function seedDemo(
     for (const c of s.campaigns) {
       let campaign = existing.find((e) => e.title === c.title);
       if (!campaign) {
-        const startsAt = new Date(Math.ceil((now.getTime() + c.inDays * DAY) / HOUR) * HOUR);
+        const day = Math.floor(now.getTime() / DAY) + c.inDays;
+        const startsAt = new Date(day * DAY + c.utcHour * HOUR);
         campaign = await modules.campaigns.createCampaign(seller, {
           kind: c.kind,
           title: c.title,

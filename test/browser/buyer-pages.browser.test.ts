@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { createModules } from '../../src/modules/container';
 import { DEMO_ACCOUNTS, seedDemo } from '../../scripts/demo-data';
+import { runSeed } from '../../scripts/seed';
 import { signIn, type AuthTestEnv } from '../support/auth';
 import { startBrowserApp, useSession, type TestBrowser } from '../support/browser';
 
@@ -76,6 +77,12 @@ describe('buyer pages on the demo marketplace (Chromium)', () => {
     slugs = campaigns.map((c) => c.slug);
   });
 
+  it('when seeding is asked for with NODE_ENV=production, then it is refused before touching anything', async () => {
+    await expect(runSeed({ ...env.platform.config, NODE_ENV: 'production' }, () => {})).rejects.toThrow(
+      /NODE_ENV=production/,
+    );
+  });
+
   it('when the seeded home page opens, then it lists what is on sale with covers and prices', async () => {
     const page = await browser.newPage(env.url, DESKTOP);
     await page.goto('/');
@@ -126,6 +133,7 @@ describe('buyer pages on the demo marketplace (Chromium)', () => {
     const early = page.locator('tr', { hasText: 'Early bird' });
     expect(await early.getByText('Sold out').isVisible()).toBe(true);
     expect(await page.getByLabel('Quantity of Early bird').isDisabled()).toBe(true);
+    expect(await page.locator('tr', { hasText: 'Regular' }).getByText('Sold out').isVisible()).toBe(false);
     // The stacked table keeps each value's column name.
     expect(await page.locator('tr', { hasText: 'VIP' }).locator('td[data-label="Price"]').isVisible()).toBe(
       true,

@@ -30,8 +30,10 @@
     if (!err.status) return 'The connection failed. Check your network and try again.';
     if (err.status >= 500) return 'Something went wrong on our side. Please try again in a moment.';
     if (err.status === 429) return 'Too many attempts. Please wait a moment and try again.';
-    const said = (err.details || []).map((d) => d.message).filter(Boolean);
-    return said.length && err.code === 'VALIDATION_FAILED' ? said.join('. ') : err.message;
+    // Detail messages written as sentences ("The end must be after the start") are shown;
+    // fragments meant to follow a field name ("is required") are not.
+    const said = (err.details || []).map((d) => d.message).filter((m) => /^[A-Z]/.test(m || ''));
+    return said.length ? said.join(' ') : err.message;
   }
   window.api = api;
   window.describeError = describe;
