@@ -51,6 +51,10 @@ export async function seedIfEmpty(config: Config, log: (line: string) => void): 
 
 if (require.main === module) {
   loadDotEnv();
+  if (process.env.NODE_ENV === 'production') {
+    console.error('[seed] refusing to seed demo data with NODE_ENV=production');
+    process.exit(1);
+  }
   runSeed(getConfig(), (line) => console.log(line)).then(
     () => process.exit(0),
     (err: unknown) => {
