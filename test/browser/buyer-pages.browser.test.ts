@@ -144,6 +144,13 @@ describe('buyer pages on the demo marketplace (Chromium)', () => {
       .evaluate((td) => getComputedStyle(td, '::before').content);
     expect(label).toBe('"Price"');
     await page.screenshot({ path: `${SHOTS}/campaign-phone-reserve-390.png`, fullPage: true });
+    // Share: no Web Share API in headless Chromium on Linux, so the link is copied (or shown to copy).
+    await page.getByRole('link', { name: 'Share' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-share-status]')?.textContent !== '');
+    expect(await page.locator('[data-share-status]').textContent()).toMatch(
+      /^(Link copied|http:\/\/127\.0\.0\.1:\d+\/campaigns\/lagoon-jazz-night)$/,
+    );
+    expect(page.url()).toMatch(/\/campaigns\/lagoon-jazz-night$/);
   });
 
   it('when the browse page is on a phone, then the extra filters fold behind "Filters"; on a desktop they sit in a row', async () => {
