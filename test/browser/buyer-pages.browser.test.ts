@@ -281,5 +281,12 @@ describe('buyer pages on the demo marketplace (Chromium)', () => {
     expect(await desk.getByTestId('nav-user').isVisible()).toBe(true);
     expect(await desk.getByRole('link', { name: 'Back to the home page' }).isVisible()).toBe(true);
     expect(await desk.locator('main').innerText()).not.toContain('PAGE_NOT_FOUND');
+
+    // Opening an API link itself (an old PDF link) shows a page in words, not raw JSON.
+    const pdf = await desk.goto('/api/v1/tickets/00000000-0000-4000-8000-000000000000/pdf');
+    expect(pdf?.status()).toBe(404);
+    expect(pdf?.headers()['content-type']).toContain('text/html');
+    expect(await desk.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found');
+    expect(await desk.locator('main').innerText()).not.toMatch(/[{}]|TICKET_NOT_FOUND/);
   });
 });
