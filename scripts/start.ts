@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ConfigError, getConfig, loadDotEnv, usesFlutterwaveSimulator } from '../src/shared/config';
 import { migrateDatabase } from '../src/shared/migrate';
 import { Supervisor, type ChildSpec } from '../src/shared/supervisor';
+import { seedIfEmpty } from './seed';
 
 /**
  * `npm start`: migrates the database, then runs the web process and every worker under one
@@ -16,6 +17,10 @@ async function main(): Promise<void> {
   const root = path.resolve(__dirname, compiled ? '../..' : '..');
   const applied = await migrateDatabase(config.DATABASE_URL, { log: (m) => console.log(`[start] ${m}`) });
   if (!applied.length) console.log('[start] database is up to date');
+  // A new machine shows a living marketplace: demo data when nothing is on sale (never in production).
+  await seedIfEmpty(config, (line) => console.log(line)).catch((err: unknown) =>
+    console.log(`[start] demo data not added: ${err instanceof Error ? err.message : String(err)}`),
+  );
 
   const children: ChildSpec[] = [
     { name: 'web', script: 'src/server.ts' },

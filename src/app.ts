@@ -156,9 +156,12 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
   app.use('/api', notFound());
 
   const pages = Router();
-  pages.get('/', (req, res) => renderPage(req, res, 'home', { title: 'Tickets' }));
+  // Browsers and crawlers that ignore <link rel="icon"> still ask for /favicon.ico.
+  pages.get('/favicon.ico', (_req, res) => res.redirect(301, '/static/favicon.svg'));
   app.use(pages);
   for (const m of loaded) if (m.pages) app.use(m.pages);
+  // The campaigns module's home page (what is on sale) answers first; this one stands in without it.
+  app.get('/', (req, res) => renderPage(req, res, 'home', { title: 'Tickets', items: [] }));
   app.use((req, _res, next) => next(AppError.notFound('PAGE_NOT_FOUND', `There is no page at ${req.path}`)));
 
   app.use(errorHandler(logger, (res, status, err) => renderError(res, status, err.message, err.code)));

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { waitFor } from './support/platform';
+import { createTestPlatform, resetDatabase, waitFor } from './support/platform';
 
 const root = path.resolve(__dirname, '..');
 
@@ -32,8 +32,12 @@ function childrenOf(pid: number): string[] {
 }
 
 describe('npm start (scripts/start.ts)', () => {
-  it('when started, then it migrates, runs web and workers, prints the URL; on SIGINT everything stops cleanly', async () => {
+  it('when started on an empty database, then it migrates, adds the demo marketplace, runs web and workers, prints the URL; on SIGINT everything stops cleanly', async () => {
     const port = await freePort();
+    // Empty, as on a new machine: nothing on sale, so the local run seeds the demo.
+    const platform = await createTestPlatform();
+    await resetDatabase(platform);
+    await platform.close();
     // The Jest worker's database, vhost and Redis prefix come from process.env (worker-env.ts).
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       cwd: root,
@@ -67,6 +71,10 @@ describe('npm start (scripts/start.ts)', () => {
       });
       const home = await fetch(`http://127.0.0.1:${port}/`, { headers: { accept: 'text/html' } });
       expect(home.status).toBe(200);
+      expect(output).toContain('nothing is on sale yet: adding the demo marketplace');
+      const html = await home.text();
+      for (const title of ['Lagoon Jazz Night', 'Rooftop Fridays at Sky Bar', 'Lakeside weekend in Naivasha'])
+        expect(html).toContain(title);
       const children = childrenOf(child.pid!);
       expect(children.filter((c) => c.includes('src/server.ts'))).toHaveLength(1);
       expect(children.filter((c) => c.includes('workers/relay/main.ts'))).toHaveLength(1);

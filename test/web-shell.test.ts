@@ -90,6 +90,9 @@ describe('web shell (Chromium)', () => {
       view: window.innerWidth,
     }));
     expect(widths.doc).toBeLessThanOrEqual(widths.view);
+    // The links fold behind "Menu" on a phone.
+    expect(await page.getByRole('link', { name: 'Home' }).isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Menu' }).click();
     expect(await page.getByRole('link', { name: 'Home' }).isVisible()).toBe(true);
     await browser.screenshot(page, 'home-phone');
   });

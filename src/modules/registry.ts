@@ -39,6 +39,19 @@ export interface WebModule {
 /** Mounts a module on the web process, from the process's services (built once, in the container). */
 export type WebModuleFactory = (platform: Platform, modules: Modules) => WebModule;
 
+/**
+ * What the buyer's pages read across modules: a booking whose refund is asked for but not
+ * completed still has VALID tickets, but offers no PDF or new refund (they stop on completion).
+ */
+function pageReads(m: Modules) {
+  return {
+    async refundInProgress(bookingId: string): Promise<boolean> {
+      const { refunds } = await m.payments.listBookingPayments(bookingId);
+      return refunds.some((r) => r.status === 'PENDING' && r.cancelsBooking);
+    },
+  };
+}
+
 /** Every module of the web process, in mount order. */
 export const webModules: WebModuleFactory[] = [
   (platform, m) =>
@@ -46,9 +59,9 @@ export const webModules: WebModuleFactory[] = [
       (await m.campaigns.listMyCampaigns(actor)).map((c) => ({ id: c.id, title: c.title, status: c.status })),
     ),
   (platform, m) => campaignsWebModule(platform, m.campaigns, m.storage),
-  (platform, m) => bookingsWebModule(platform, m.bookings),
+  (platform, m) => bookingsWebModule(platform, m.bookings, pageReads(m)),
   (platform, m) => paymentsWebModule(platform, m.payments),
-  (platform, m) => ticketsWebModule(platform, m.tickets),
+  (platform, m) => ticketsWebModule(platform, m.tickets, pageReads(m)),
   (platform, m) => validationWebModule(platform, m.validation),
   (_platform, m) => analyticsWebModule(m.analytics),
   (platform, m) => financeWebModule(platform, m.finance),

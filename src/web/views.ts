@@ -27,6 +27,26 @@ export const fmt = {
       new Date(iso),
     );
   },
+  /** "Sat 12 Dec 2026, 18:00 · Lagos time": a time in the campaign's zone, with the zone named. */
+  when(iso: string | null, timeZone = 'UTC'): string {
+    if (!iso) return '';
+    const text = new Intl.DateTimeFormat('en-GB', {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone,
+    }).format(new Date(iso));
+    return `${text} · ${fmt.zoneName(timeZone)}`;
+  },
+  /** "Africa/Lagos" → "Lagos time"; "UTC" stays "UTC". */
+  zoneName(timeZone: string): string {
+    if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 'UTC';
+    const city = timeZone.split('/').pop() ?? timeZone;
+    return `${city.replace(/_/g, ' ')} time`;
+  },
   /** Value for <input type="datetime-local"> in UTC. */
   inputDate(iso: string | null): string {
     return iso ? iso.slice(0, 16) : '';
@@ -75,22 +95,32 @@ function navFor(res: Response): NavItem[] {
   return navItems.filter((n) => !n.when || n.when(user));
 }
 
-export function renderError(res: Response, status: number, message: string, code: string): void {
+/**
+ * An error page inside the normal layout: the viewer's own navigation (signed in or not) and a
+ * way back. The machine-readable code stays in the JSON API; a page shows only the message.
+ */
+export function renderError(res: Response, status: number, message: string, _code: string): void {
   res
     .status(status)
     .type('html')
     .send(
       eta.render('error', {
-        title: `Error ${status}`,
+        title:
+          status === 404
+            ? 'Page not found'
+            : status === 403
+              ? 'Not allowed'
+              : status < 500
+                ? 'That did not work'
+                : 'Something went wrong',
         status,
         message,
-        code,
-        user: null,
+        user: res.locals.user ?? null,
         flash: [],
-        csrfToken: '',
-        sandbox: false,
+        csrfToken: res.locals.csrfToken ?? '',
+        sandbox: res.locals.sandbox ?? false,
         path: '',
-        nav: navItems.filter((n) => !n.when),
+        nav: navFor(res),
         fmt,
       }),
     );

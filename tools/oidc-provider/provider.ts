@@ -78,6 +78,16 @@ interface IssuedToken {
 const EMAIL = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
 
 /** A provider you can mount or listen with; see the file comment. */
+/**
+ * The subject id the local provider gives an email. Google subjects are 21-digit decimal
+ * strings; this one is derived from the email alone, so the same person keeps the same id when
+ * the provider restarts (and the demo seed's accounts are the ones people sign in as).
+ */
+export function localSubjectFor(email: string): string {
+  const digest = crypto.createHash('sha256').update(`local-oidc:${email.toLowerCase()}`).digest();
+  return `1${(digest.readBigUInt64BE(0) % 10n ** 20n).toString().padStart(20, '0')}`;
+}
+
 export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
   const clients = new Map(
     options.clients.map((c) => [c.clientId, { ...c, redirectUris: [...c.redirectUris] }]),
@@ -107,12 +117,7 @@ export function createOidcProvider(options: OidcProviderOptions): OidcProvider {
   }, 30_000);
   sweep.unref();
 
-  function subjectFor(email: string): string {
-    // Google subjects are 21-digit decimal strings; derive one from the email alone so the
-    // same person keeps the same id when this process restarts.
-    const digest = crypto.createHash('sha256').update(`local-oidc:${email.toLowerCase()}`).digest();
-    return `1${(digest.readBigUInt64BE(0) % 10n ** 20n).toString().padStart(20, '0')}`;
-  }
+  const subjectFor = localSubjectFor;
 
   function accountFor(email: string): OidcAccount {
     const key = email.toLowerCase();

@@ -62,7 +62,11 @@ export function authWebModule(platform: Platform, sellerCampaigns?: SellerCampai
     nav: [
       { label: 'Sign in', href: signInUrl(), when: (u) => !u },
       { label: 'Profile', href: '/profile', when: (u) => !!u },
-      { label: 'Become a seller', href: '/become-seller', when: (u) => !!u && !(u as NavUser)!.isSeller },
+      {
+        label: 'Become a seller',
+        href: '/become-seller',
+        when: (u) => !!u && !(u as NavUser)!.isSeller && !(u as NavUser)!.isAdmin,
+      },
       { label: 'Team', href: '/team', when: (u) => !!(u as NavUser)?.isSeller },
       { label: 'Applications', href: '/admin/seller-applications', when: (u) => !!(u as NavUser)?.isAdmin },
     ],

@@ -6,6 +6,10 @@
  * requireRole, actsForSeller, canScanCampaign), filled in by this module's middleware.
  */
 export { authWebModule, type ViewUser } from './auth.module';
+// The demo seed (scripts/seed.ts) makes its accounts through the same use cases as the pages.
+export { signInWithGoogle, type AuthDeps } from './auth.service';
+export { applyToSell, approveSellerApplication, listSellerApplications } from './auth.applications.service';
+export { assignMemberCampaigns, inviteTeamMember, listTeamMembers } from './auth.team.service';
 export {
   getSellerApplication,
   getSellerProfile,

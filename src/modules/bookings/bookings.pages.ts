@@ -7,6 +7,7 @@ import { getCampaignsByIds, refundDeadlineOf, type CampaignRecord } from '../cam
 import { bookingDto } from './bookings.dto';
 import type { BookingsService } from './bookings.service';
 import { isUuid } from '../../shared/uuid';
+import { calendarFile } from '../../web/ics';
 
 /** What a booking page shows of its campaign. */
 function campaignSummary(c: CampaignRecord) {
@@ -16,6 +17,9 @@ function campaignSummary(c: CampaignRecord) {
     title: c.title,
     slug: c.slug,
     startsAt: c.startsAt.toISOString(),
+    endsAt: c.endsAt.toISOString(),
+    venueAddress: c.venueAddress,
+    country: c.country,
     timezone: c.timezone,
     venueName: c.venueName,
     city: c.city,
@@ -24,8 +28,14 @@ function campaignSummary(c: CampaignRecord) {
   };
 }
 
-/** "My bookings" and a booking's page (hold countdown, cancel). */
-export function bookingsPages(platform: Platform, service: BookingsService): Router {
+/** What the booking pages read from other modules (wired in src/modules/registry.ts). */
+export interface BookingPageReads {
+  /** True while a refund that ends the booking is asked for but not completed: its tickets are about to stop. */
+  refundInProgress(bookingId: string): Promise<boolean>;
+}
+
+/** "My bookings", a booking's page (hold countdown, cancel) and its calendar file. */
+export function bookingsPages(platform: Platform, service: BookingsService, reads: BookingPageReads): Router {
   const router = Router();
   const { prisma } = platform;
 
@@ -59,15 +69,44 @@ export function bookingsPages(platform: Platform, service: BookingsService): Rou
       campaign !== null &&
       (campaign.status === 'CANCELLED' ||
         (campaign.refundDeadline !== null && now < new Date(campaign.refundDeadline)));
+    const refunding = b.status === 'CONFIRMED' && (await reads.refundInProgress(b.id));
     renderPage(req, res, 'bookings/show', {
       title: `Booking ${b.reference}`,
       booking: bookingDto(b),
       campaign,
       isOwner,
       canPay: isOwner && b.status === 'PENDING' && b.totalMinor > 0 && now < b.expiresAt,
-      canRefund: refundable,
+      canRefund: refundable && !refunding,
+      refunding,
+      // The PDF exists once issued and answers only while the tickets are valid.
+      canDownload: isOwner && b.status === 'CONFIRMED' && !refunding,
       now: now.toISOString(),
     });
+  });
+
+  // Only a confirmed booking is something to put in a calendar; anyone else gets 404 as for the page.
+  router.get('/bookings/:id/calendar.ics', requireSignIn(), async (req, res) => {
+    const id = String(req.params.id);
+    if (!isUuid(id)) throw AppError.notFound('BOOKING_NOT_FOUND', 'No such booking');
+    const b = await service.getBookingForActor(req.actor!, id);
+    const c = (await getCampaignsByIds(prisma, [b.campaignId]))[0];
+    if (!c || b.status !== 'CONFIRMED') throw AppError.notFound('BOOKING_NOT_FOUND', 'No such booking');
+    const base = platform.config.PUBLIC_URL.replace(/\/$/, '');
+    const ics = calendarFile({
+      uid: `booking-${b.id}@${new URL(base).hostname}`,
+      stamp: b.confirmedAt ?? b.createdAt,
+      start: c.startsAt,
+      end: c.endsAt,
+      summary: c.title,
+      location: [c.venueName, c.venueAddress, c.city, c.country].filter(Boolean).join(', '),
+      description: `Booking ${b.reference}. Your tickets: ${base}/tickets`,
+      url: `${base}/campaigns/${c.slug}`,
+    });
+    res.set({
+      'Content-Type': 'text/calendar; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${b.reference}.ics"`,
+    });
+    res.send(ics);
   });
 
   return router;

@@ -1,6 +1,6 @@
 import type { WebModule } from '../registry';
 import type { Platform } from '../../shared/platform';
-import { bookingsPages } from './bookings.pages';
+import { bookingsPages, type BookingPageReads } from './bookings.pages';
 import { bookingsRoutes } from './bookings.routes';
 import type { BookingsService } from './bookings.service';
 
@@ -27,6 +27,7 @@ export { newReference, parseBookingReference } from './bookings.reference';
 export { reserveBody } from './bookings.routes';
 export type { SalesStats, CampaignBookingFilter } from './bookings.repository';
 export { BOOKING_STATUSES } from './bookings.types';
+export type { BookingPageReads } from './bookings.pages';
 export type {
   BookingRecord,
   BookingItemRecord,
@@ -36,11 +37,15 @@ export type {
 } from './bookings.types';
 
 /** The bookings API and pages (reserve, cancel, the buyer's bookings). */
-export function bookingsWebModule(platform: Platform, service: BookingsService): WebModule {
+export function bookingsWebModule(
+  platform: Platform,
+  service: BookingsService,
+  reads: BookingPageReads,
+): WebModule {
   return {
     name: 'bookings',
     api: [bookingsRoutes(platform, service)],
-    pages: bookingsPages(platform, service),
+    pages: bookingsPages(platform, service, reads),
     nav: [{ label: 'My bookings', href: '/bookings', when: (u) => Boolean(u) }],
   };
 }

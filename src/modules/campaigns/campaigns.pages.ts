@@ -1,11 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../shared/errors';
 import { hasRole, signInUrl } from '../../shared/http/authorize';
+import { decodeCursor, pageOf } from '../../shared/http/cursor';
 import type { Platform } from '../../shared/platform';
 import { renderPage } from '../../web/views';
 import { campaignDto, ticketTypeDto } from './campaigns.dto';
 import type { CampaignsService } from './campaigns.service';
-import { CAMPAIGN_KINDS } from './campaigns.types';
+import { CAMPAIGN_KINDS, type CampaignRecord } from './campaigns.types';
 import { recordVisit, viewsByDay } from './campaigns.views';
 import { publicMediaType } from './campaigns.images';
 import type { Storage } from '../../shared/storage';
@@ -24,7 +25,26 @@ function requireSellerPage(req: Request, res: Response): boolean {
   return true;
 }
 
+const PAGE_SIZE = 24;
+const HOME_COUNT = 6;
+
 const isUuid = (s: string) => /^[0-9a-f-]{36}$/i.test(s);
+
+/** What a campaign card shows: lowest visible price, what is left, and whether that is few. */
+async function cardsOf(service: CampaignsService, page: CampaignRecord[]) {
+  const types = await service.ticketTypesFor(page.map((c) => c.id));
+  return page.map((c) => {
+    const visible = types.filter((t) => t.campaignId === c.id && !t.hidden);
+    const capacity = visible.reduce((n, t) => n + t.capacity, 0);
+    const available = visible.reduce((n, t) => n + Math.max(0, t.capacity - t.sold - t.reserved), 0);
+    return {
+      ...campaignDto(c),
+      priceFromMinor: visible.length ? Math.min(...visible.map((t) => t.priceMinor)) : null,
+      available,
+      fewLeft: available > 0 && available <= Math.max(10, Math.floor(capacity / 10)),
+    };
+  });
+}
 
 /** Public campaign list and page; the seller's dashboard and campaign editor. */
 export function campaignsPages(platform: Platform, service: CampaignsService, storage: Storage): Router {
@@ -45,6 +65,12 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
   });
   const { redis, config, clock, prisma } = platform;
 
+  // The home page: what is on sale next, and how to start selling.
+  router.get('/', async (req, res) => {
+    const rows = await service.browseCampaigns({ sort: 'date', availableOnly: true, limit: HOME_COUNT });
+    renderPage(req, res, 'home', { title: 'Tickets', items: await cardsOf(service, rows) });
+  });
+
   router.get('/campaigns', async (req, res) => {
     const q = req.query;
     const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 100) : undefined);
@@ -64,20 +90,45 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
       availableOnly: q.available === 'true' || q.available === 'on',
       sort: (q.sort === 'newest' ? 'newest' : 'date') as 'date' | 'newest',
     };
-    const rows = await service.browseCampaigns({ ...filters, limit: 60 });
-    const types = await service.ticketTypesFor(rows.map((c) => c.id));
-    const items = rows.map((c) => {
-      const visible = types.filter((t) => t.campaignId === c.id && !t.hidden);
-      return {
-        ...campaignDto(c),
-        priceFromMinor: visible.length ? Math.min(...visible.map((t) => t.priceMinor)) : null,
-        available: visible.reduce((n, t) => n + t.capacity - t.sold - t.reserved, 0),
-      };
+    // Keyset pages (src/shared/http/cursor.ts): a bad cursor is a 400 like the API's.
+    const cursor = typeof q.cursor === 'string' && q.cursor ? q.cursor.slice(0, 300) : undefined;
+    const after = cursor ? decodeCursor(cursor) : undefined;
+    const rows = await service.browseCampaigns({
+      ...filters,
+      limit: PAGE_SIZE + 1,
+      after: after && { key: after.at, id: after.id },
     });
+    const { items: page, nextCursor } = pageOf(rows, PAGE_SIZE, (c) => ({
+      at: filters.sort === 'date' ? c.startsAt : (c.publishedAt ?? c.startsAt),
+      id: c.id,
+    }));
+    const items = await cardsOf(service, page);
+    const shown = {
+      q: filters.q,
+      kind: filters.kind,
+      city: filters.city,
+      tag: filters.tag,
+      from: str(q.from),
+      to: str(q.to),
+      available: filters.availableOnly || undefined,
+      sort: filters.sort === 'newest' ? 'newest' : undefined,
+    };
+    const query = (extra: Record<string, string | undefined>) => {
+      const p = new URLSearchParams();
+      for (const [k, v] of Object.entries({ ...shown, ...extra }))
+        if (v !== undefined && v !== '') p.set(k, String(v));
+      const s = p.toString();
+      return s ? `/campaigns?${s}` : '/campaigns';
+    };
+    const filtered = Object.entries(shown).some(([k, v]) => k !== 'sort' && v !== undefined);
     renderPage(req, res, 'campaigns/list', {
       title: 'Events',
       items,
-      filters: { ...q },
+      filters: shown,
+      filtered,
+      firstPage: !cursor,
+      nextUrl: nextCursor ? query({ cursor: nextCursor }) : null,
+      firstUrl: query({}),
       kinds: CAMPAIGN_KINDS,
     });
   });

@@ -33,6 +33,7 @@ export {
 export { COUNTER_EVENT, roomOf } from './campaigns.live';
 export { flushViews, viewsByDay } from './campaigns.views';
 export { refundDeadlineOf } from './campaigns.policy';
+export { inspectCoverImage } from './campaigns.images';
 export { CampaignEvents } from './campaigns.events';
 export type {
   CampaignEventPayload,

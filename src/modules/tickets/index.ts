@@ -1,6 +1,6 @@
 import type { Platform } from '../../shared/platform';
 import type { WebModule } from '../registry';
-import { ticketsPages } from './tickets.pages';
+import { ticketsPages, type TicketPageReads } from './tickets.pages';
 import { ticketsRoutes } from './tickets.routes';
 import type { TicketsWorkflows } from './tickets.workflows';
 
@@ -60,11 +60,15 @@ export {
 export { renderTicketsPdf, qrDimensions, type TicketPdfContext, type CampaignKind } from './tickets.pdf';
 
 /** "My tickets" page, the buyer's PDFs and resends, and the gate devices' keys and revocation list. */
-export function ticketsWebModule(platform: Platform, flows: TicketsWorkflows): WebModule {
+export function ticketsWebModule(
+  platform: Platform,
+  flows: TicketsWorkflows,
+  reads: TicketPageReads,
+): WebModule {
   return {
     name: 'tickets',
     api: ticketsRoutes(platform, flows),
-    pages: ticketsPages(platform, flows),
+    pages: ticketsPages(platform, flows, reads),
     nav: [{ label: 'My tickets', href: '/tickets', when: (u) => Boolean(u) }],
   };
 }

@@ -22,10 +22,17 @@ interface BookingGroup {
   campaign: TicketDto['campaign'];
   tickets: TicketCard[];
   allRevoked: boolean;
+  /** A refund ending the booking is under way: its PDFs are not offered any more. */
+  refunding: boolean;
+}
+
+/** What the tickets page reads from other modules (wired in src/modules/registry.ts). */
+export interface TicketPageReads {
+  refundInProgress(bookingId: string): Promise<boolean>;
 }
 
 /** "My tickets": every ticket with its QR code big enough to scan from a phone at the gate. */
-export function ticketsPages(_platform: Platform, flows: TicketsWorkflows): Router {
+export function ticketsPages(_platform: Platform, flows: TicketsWorkflows, reads: TicketPageReads): Router {
   const router = Router();
 
   router.get('/tickets', requireSignIn(), async (req, res) => {
@@ -44,12 +51,19 @@ export function ticketsPages(_platform: Platform, flows: TicketsWorkflows): Rout
       };
       let group = groups[groups.length - 1];
       if (!group || group.bookingId !== t.bookingId) {
-        group = { bookingId: t.bookingId, campaign: dto.campaign, tickets: [], allRevoked: true };
+        group = {
+          bookingId: t.bookingId,
+          campaign: dto.campaign,
+          tickets: [],
+          allRevoked: true,
+          refunding: false,
+        };
         groups.push(group);
       }
       group.tickets.push(card);
       if (card.status === 'VALID') group.allRevoked = false;
     }
+    for (const g of groups) if (!g.allRevoked) g.refunding = await reads.refundInProgress(g.bookingId);
     renderPage(req, res, 'tickets/list', {
       title: 'My tickets',
       groups,

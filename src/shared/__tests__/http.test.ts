@@ -65,11 +65,12 @@ describe('HTTP conventions', () => {
     expect(res.body.error.code).toBe('ROUTE_NOT_FOUND');
   });
 
-  it('when a page does not exist, then a 404 HTML page', async () => {
+  it('when a page does not exist, then a 404 HTML page in words, with a way back and no internal code', async () => {
     const res = await request(app.url).get('/no-such-page').set('Accept', 'text/html');
     expect(res.status).toBe(404);
     expect(res.text).toContain('Page not found');
-    expect(res.text).toContain('PAGE_NOT_FOUND');
+    expect(res.text).toContain('Back to the home page');
+    expect(res.text).not.toContain('PAGE_NOT_FOUND');
   });
 
   it('when a request comes in, then it gets a request id and security headers', async () => {

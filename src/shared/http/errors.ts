@@ -3,7 +3,9 @@ import { AppError, dependencyUnavailable, errorBody, isDependencyUnavailable } f
 import type { Logger } from '../logger';
 
 export function wantsHtml(req: Request): boolean {
-  return !req.path.startsWith('/api/') && req.accepts(['json', 'html']) === 'html';
+  if (req.accepts(['json', 'html']) !== 'html') return false;
+  // A person who opens an API link itself (an old PDF link, a bookmark) reads a page, not JSON.
+  return !req.path.startsWith('/api/') || req.get('sec-fetch-dest') === 'document';
 }
 
 export function sendError(res: Response, err: AppError): void {

@@ -77,7 +77,9 @@ describe('CSRF protection of cookie sessions', () => {
       .set('Accept', 'text/html')
       .send(sellerApplication());
     expect(res.status).toBe(403);
-    expect(res.text).toContain('CSRF_INVALID');
+    // The page says what to do in words; the code stays in the JSON API.
+    expect(res.text).toContain('reload the page and try again');
+    expect(res.text).not.toContain('CSRF_INVALID');
     expect(await applications()).toBe(0);
   });
 

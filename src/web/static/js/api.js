@@ -24,9 +24,16 @@
     }
     return data;
   }
+  // What a person reads: the API's plain message, never field names or codes (those stay in
+  // err.code / err.details for scripts that mark a field).
   function describe(err) {
-    const fields = (err.details || []).filter((d) => d.field).map((d) => `${d.field}: ${d.message}`);
-    return fields.length ? `${err.message} (${fields.join('; ')})` : err.message;
+    if (!err.status) return 'The connection failed. Check your network and try again.';
+    if (err.status >= 500) return 'Something went wrong on our side. Please try again in a moment.';
+    if (err.status === 429) return 'Too many attempts. Please wait a moment and try again.';
+    // Detail messages written as sentences ("The end must be after the start") are shown;
+    // fragments meant to follow a field name ("is required") are not.
+    const said = (err.details || []).map((d) => d.message).filter((m) => /^[A-Z]/.test(m || ''));
+    return said.length ? said.join(' ') : err.message;
   }
   window.api = api;
   window.describeError = describe;

@@ -15,6 +15,12 @@
           el.textContent = String(c[key]);
         });
       }
+      // A sold-out type says so in words (public page); the number comes back if stock returns.
+      row.querySelectorAll('[data-sold-out]').forEach((el) => {
+        el.hidden = c.available > 0;
+        const n = el.previousElementSibling;
+        if (n && n.dataset.counter === 'available') n.hidden = c.available <= 0;
+      });
       row.dataset.available = String(c.available);
       row.dispatchEvent(new CustomEvent('counter', { bubbles: true, detail: c }));
     });
