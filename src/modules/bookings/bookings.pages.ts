@@ -20,6 +20,7 @@ function campaignSummary(c: CampaignRecord) {
     venueName: c.venueName,
     city: c.city,
     status: c.status,
+    cancelReason: c.cancelReason,
     refundDeadline: refundDeadline ? refundDeadline.toISOString() : null,
   };
 }
@@ -59,12 +60,16 @@ export function bookingsPages(platform: Platform, service: BookingsService): Rou
       campaign !== null &&
       (campaign.status === 'CANCELLED' ||
         (campaign.refundDeadline !== null && now < new Date(campaign.refundDeadline)));
+    const onSale = campaign?.status === 'ACTIVE';
+    const cancelledWithCampaign = b.status === 'CANCELLED' && b.cancelCause === 'CAMPAIGN_CANCELLED';
     renderPage(req, res, 'bookings/show', {
       title: `Booking ${b.reference}`,
       booking: bookingDto(b),
       campaign,
       isOwner,
-      canPay: isOwner && b.status === 'PENDING' && b.totalMinor > 0 && now < b.expiresAt,
+      onSale,
+      cancelledWithCampaign,
+      canPay: isOwner && onSale && b.status === 'PENDING' && b.totalMinor > 0 && now < b.expiresAt,
       canRefund: refundable,
       now: now.toISOString(),
     });
