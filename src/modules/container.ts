@@ -93,12 +93,13 @@ export function createModules(
   const storage = extras.storage ?? createStorage(config);
 
   const ticketsService = createTicketsService(ticketsDepsFromConfig(config, { prisma, clock, storage }));
+  const bookings = createBookingsService({ prisma, clock, config });
   const campaigns = createCampaignsService({
     prisma,
     clock,
     ensureSigningKey: (tx, campaignId) => ticketsService.ensureCampaignKey(tx, campaignId),
+    cancelOpenHolds: (tx, campaignId, at) => bookings.cancelHoldsOfCampaign(tx, campaignId, at),
   });
-  const bookings = createBookingsService({ prisma, clock, config });
   const tickets = createTicketsWorkflows({
     prisma,
     clock,

@@ -724,7 +724,7 @@ describe('payments through the real path (app, Flutterwave simulator, relay, pay
       expect(await outboxEvents(t, 'refund.completed', 'refundId', asked.body.id)).toHaveLength(1);
     });
 
-    it('when the seller cancels the campaign, then every confirmed booking is refunded and a pending one is left to expire', async () => {
+    it('when the seller cancels the campaign, then every confirmed booking is refunded and a pending one is cancelled with its stock released', async () => {
       const s = await saleFor(t, {
         campaign: { refundDeadlineHours: null },
         types: [{ priceMinor: 400_000, capacity: 30 }],
@@ -757,9 +757,9 @@ describe('payments through the real path (app, Flutterwave simulator, relay, pay
         ['COMPLETED', 400_000],
         ['COMPLETED', 800_000],
       ]);
-      expect((await bookingOf(waiting, pending.id)).status).toBe('PENDING');
+      expect((await bookingOf(waiting, pending.id)).status).toBe('CANCELLED');
       expect(await getCounters(t.env.platform.prisma, s.campaign.id)).toEqual([
-        expect.objectContaining({ sold: 0, reserved: 1 }),
+        expect.objectContaining({ sold: 0, reserved: 0 }),
       ]);
       await expectInventoryInvariant(t.env.platform.prisma, [s.campaign.id]);
     });

@@ -98,6 +98,8 @@ function logOutcome(
 export const EmailQueues = {
   tickets: { name: 'email.tickets', events: [TicketEvents.issued, TicketEvents.resendRequested] },
   bookingExpired: { name: 'email.booking-expired', events: [BookingEvents.expired] },
+  /** booking.cancelled of every kind arrives; only holds cancelled with their campaign are emailed. */
+  bookingCancelled: { name: 'email.booking-cancelled', events: [BookingEvents.cancelled] },
   refundCompleted: { name: 'email.refund-completed', events: [PaymentEvents.refundCompleted] },
   paymentFlagged: { name: 'email.payment-flagged', events: [PaymentEvents.flagged] },
   refundFailed: { name: 'email.refund-failed', events: [PaymentEvents.refundFailed] },
@@ -160,31 +162,54 @@ export function emailConsumers(
    * An email to the buyer of the event's booking (re-read by id; the booking's buyer is who paid,
    * a payload's userId is only a hint), with the data the template adds to the booking's basics.
    */
-  async function sendAboutBooking<K extends 'refund-completed' | 'payment-under-review' | 'refund-failed'>(
+  async function sendAboutBooking<
+    K extends
+      | 'refund-completed'
+      | 'payment-under-review'
+      | 'refund-failed'
+      | 'booking-expired'
+      | 'booking-cancelled-by-seller',
+  >(
     event: DomainEvent<Record<string, unknown>>,
     logger: Logger,
     template: K,
-    data: (about: {
-      buyerName: string;
-      campaignTitle: string;
-      bookingReference: string;
-      /** What the seller told buyers when cancelling, once the campaign is CANCELLED. */
-      cancelReason: string | null;
-    }) => TemplateData[K],
+    data: (
+      about: {
+        buyerName: string;
+        campaignTitle: string;
+        bookingReference: string;
+        /** What the seller told buyers when cancelling, once the campaign is CANCELLED. */
+        cancelReason: string | null;
+      },
+      campaign: CampaignRecord,
+    ) => TemplateData[K],
+    /** Sends nothing when the booking, re-read, no longer says what the event said. */
+    stillTrue: (booking: BookingRecord) => boolean = () => true,
   ): Promise<void> {
     const booking = await bookingOf(event);
+    if (!stillTrue(booking)) {
+      logger.info('the booking moved on: no email', {
+        bookingId: booking.id,
+        status: booking.status,
+        template,
+      });
+      return;
+    }
     const campaign = await campaignOf(event, booking.campaignId);
     const buyer = await userOf(event, booking.userId);
     const outcome = await notifications.sendEmailOnce({
       eventId: event.id,
       template,
       to: buyer.email,
-      data: data({
-        buyerName: buyer.name,
-        campaignTitle: campaign.title,
-        bookingReference: booking.reference,
-        cancelReason: campaign.status === 'CANCELLED' ? campaign.cancelReason : null,
-      }),
+      data: data(
+        {
+          buyerName: buyer.name,
+          campaignTitle: campaign.title,
+          bookingReference: booking.reference,
+          cancelReason: campaign.status === 'CANCELLED' ? campaign.cancelReason : null,
+        },
+        campaign,
+      ),
     });
     logOutcome(logger, event, template, outcome);
   }
@@ -284,29 +309,31 @@ export function emailConsumers(
     {
       ...EmailQueues.bookingExpired,
       async handle(event, { logger }) {
-        const booking = await bookingOf(event);
         // A payment that landed late may have confirmed it again: then "expired" would be wrong.
-        if (booking.status !== 'EXPIRED') {
-          logger.info('booking is not expired any more: no email', {
-            bookingId: booking.id,
-            status: booking.status,
-          });
-          return;
-        }
-        const campaign = await campaignOf(event, booking.campaignId);
-        const buyer = await userOf(event, booking.userId);
-        const outcome = await notifications.sendEmailOnce({
-          eventId: event.id,
-          template: 'booking-expired',
-          to: buyer.email,
-          data: {
-            buyerName: buyer.name,
-            campaignTitle: campaign.title,
-            bookingReference: booking.reference,
+        await sendAboutBooking(
+          event,
+          logger,
+          'booking-expired',
+          (about, campaign) => ({
+            ...about,
             campaignUrl: `${base}/campaigns/${encodeURIComponent(campaign.slug)}`,
-          },
-        });
-        logOutcome(logger, event, 'booking-expired', outcome);
+          }),
+          (booking) => booking.status === 'EXPIRED',
+        );
+      },
+    },
+    {
+      ...EmailQueues.bookingCancelled,
+      async handle(event, { logger }) {
+        // The buyer's own cancel and refunds (their own emails) are not news to send here.
+        if (event.payload?.cause !== 'CAMPAIGN_CANCELLED') return;
+        await sendAboutBooking(
+          event,
+          logger,
+          'booking-cancelled-by-seller',
+          (about, campaign) => ({ ...about, reason: campaign.cancelReason ?? 'no reason given' }),
+          (booking) => booking.cancelCause === 'CAMPAIGN_CANCELLED',
+        );
       },
     },
     {

@@ -24,6 +24,7 @@ function campaignSummary(c: CampaignRecord) {
     venueName: c.venueName,
     city: c.city,
     status: c.status,
+    cancelReason: c.cancelReason,
     refundDeadline: refundDeadline ? refundDeadline.toISOString() : null,
   };
 }
@@ -70,12 +71,16 @@ export function bookingsPages(platform: Platform, service: BookingsService, read
       (campaign.status === 'CANCELLED' ||
         (campaign.refundDeadline !== null && now < new Date(campaign.refundDeadline)));
     const refunding = b.status === 'CONFIRMED' && (await reads.refundInProgress(b.id));
+    const onSale = campaign?.status === 'ACTIVE';
+    const cancelledWithCampaign = b.status === 'CANCELLED' && b.cancelCause === 'CAMPAIGN_CANCELLED';
     renderPage(req, res, 'bookings/show', {
       title: `Booking ${b.reference}`,
       booking: bookingDto(b),
       campaign,
       isOwner,
-      canPay: isOwner && b.status === 'PENDING' && b.totalMinor > 0 && now < b.expiresAt,
+      onSale,
+      cancelledWithCampaign,
+      canPay: isOwner && onSale && b.status === 'PENDING' && b.totalMinor > 0 && now < b.expiresAt,
       canRefund: refundable && !refunding,
       refunding,
       // The PDF exists once issued and answers only while the tickets are valid.

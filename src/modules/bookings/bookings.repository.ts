@@ -12,6 +12,7 @@ function toBooking(row: BookingRow): BookingRecord {
     ...row,
     status: row.status as BookingStatus,
     issuance: row.issuance as Issuance,
+    cancelCause: row.cancelCause === 'CAMPAIGN_CANCELLED' ? 'CAMPAIGN_CANCELLED' : null,
     totalMinor: Number(row.totalMinor),
     items: row.items
       .map((i) => ({ ...i, lineTotalMinor: Number(i.lineTotalMinor) }))
@@ -232,6 +233,12 @@ export async function transitionBooking(
   return result.count === 1;
 }
 
+async function bookingsByIds(tx: Tx, ids: string[]): Promise<BookingRecord[]> {
+  if (!ids.length) return [];
+  const rows = await tx.booking.findMany({ where: { id: { in: ids } }, include: { items: true } });
+  return rows.map(toBooking);
+}
+
 /** PENDING bookings whose hold has lapsed, oldest first, locked without waiting on rows others hold. */
 export async function lockDueToExpire(tx: Tx, now: Date, limit: number): Promise<string[]> {
   const rows = await tx.$queryRaw<Array<{ id: string }>>`
@@ -246,12 +253,30 @@ export async function expireBookings(tx: Tx, ids: string[], now: Date): Promise<
   const moved = await tx.$queryRaw<Array<{ id: string }>>`
     UPDATE bookings SET status = 'EXPIRED', expired_at = ${now}, updated_at = ${now}
     WHERE id = ANY(${ids}::uuid[]) AND status = 'PENDING' RETURNING id::text`;
-  if (!moved.length) return [];
-  const rows = await tx.booking.findMany({
-    where: { id: { in: moved.map((r) => r.id) } },
-    include: { items: true },
-  });
-  return rows.map(toBooking);
+  return bookingsByIds(
+    tx,
+    moved.map((r) => r.id),
+  );
+}
+
+/** Every PENDING booking of a campaign, locked in id order (waiting on rows others hold). */
+export async function lockPendingOfCampaign(tx: Tx, campaignId: string): Promise<string[]> {
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT id::text FROM bookings WHERE campaign_id = ${campaignId}::uuid AND status = 'PENDING'
+    ORDER BY id FOR UPDATE`;
+  return rows.map((r) => r.id);
+}
+
+/** Guarded PENDING → CANCELLED (cause CAMPAIGN_CANCELLED) for a batch; returns the bookings this call moved. */
+export async function cancelBookingsOfCampaign(tx: Tx, ids: string[], now: Date): Promise<BookingRecord[]> {
+  if (!ids.length) return [];
+  const moved = await tx.$queryRaw<Array<{ id: string }>>`
+    UPDATE bookings SET status = 'CANCELLED', cancel_cause = 'CAMPAIGN_CANCELLED', cancelled_at = ${now}, updated_at = ${now}
+    WHERE id = ANY(${ids}::uuid[]) AND status = 'PENDING' RETURNING id::text`;
+  return bookingsByIds(
+    tx,
+    moved.map((r) => r.id),
+  );
 }
 
 /** A user's bookings, newest first, keyset-paginated on (created_at, id). */

@@ -162,6 +162,7 @@ export function createReservations(deps: ReservationDeps) {
     paymentRef: null,
     expiredAt: null,
     cancelledAt: null,
+    cancelCause: null,
     refundedAt: null,
     createdAt: now,
     updatedAt: now,

@@ -147,6 +147,18 @@ export function createBookingsService(deps: BookingDeps) {
     return tx ? fn(tx) : prisma.$transaction(fn, TX_OPTIONS);
   }
 
+  /** Releases the stock of bookings that just left PENDING: one UPDATE per ticket type, not per booking. */
+  async function releaseHeldStock(tx: Tx, moved: BookingRecord[]): Promise<void> {
+    const byType = new Map<string, number>();
+    for (const b of moved)
+      for (const i of b.items) byType.set(i.ticketTypeId, (byType.get(i.ticketTypeId) ?? 0) + i.quantity);
+    if (byType.size)
+      await releaseStock(
+        tx,
+        [...byType].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity })),
+      );
+  }
+
   const reservations = createReservations({
     prisma,
     clock,
@@ -319,16 +331,7 @@ export function createBookingsService(deps: BookingDeps) {
           const now = clock.now();
           const ids = await repo.lockDueToExpire(tx, now, batchSize);
           const moved = await repo.expireBookings(tx, ids, now);
-          // One UPDATE per ticket type for the whole batch instead of one per booking.
-          const byType = new Map<string, number>();
-          for (const b of moved)
-            for (const i of b.items)
-              byType.set(i.ticketTypeId, (byType.get(i.ticketTypeId) ?? 0) + i.quantity);
-          if (byType.size)
-            await releaseStock(
-              tx,
-              [...byType].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity })),
-            );
+          await releaseHeldStock(tx, moved);
           await enqueue(
             tx,
             moved.map((b) => event(BookingEvents.expired, b, 'PENDING')),
@@ -338,6 +341,35 @@ export function createBookingsService(deps: BookingDeps) {
         total += expired;
         if (claimed < batchSize) return total;
       }
+    },
+
+    /**
+     * For the campaigns module, inside the transaction that cancels the campaign: every PENDING
+     * hold of it → CANCELLED, its stock released, one booking.cancelled each with
+     * `cause: 'CAMPAIGN_CANCELLED'` (the email worker tells the buyer; the booking keeps the cause
+     * for its page). Returns how many moved.
+     *
+     * Invariant: once the campaign's cancellation commits, no PENDING booking of it remains. Rows
+     * are locked in id order and waited for (not skipped: a skipped hold would stay PENDING with
+     * "Pay" on a dead campaign); then the campaign sales lock, which every reservation batch
+     * holds while it reads the campaign and inserts, so a batch that committed meanwhile is seen
+     * by the second pass and one still waiting reads CANCELLED and refuses. Lock order is booking
+     * rows → sales lock → ticket type rows, as documented above; a confirm holding one of the
+     * rows commits first (and payments' campaign.cancelled consumer then refunds it), and one
+     * that comes after sees CANCELLED and answers REFUND_REQUIRED. If the sales lock were not
+     * taken here, a reservation committing during the cancel would leave a live hold behind.
+     */
+    async cancelHoldsOfCampaign(tx: Tx, campaignId: string, now: Date): Promise<number> {
+      const first = await repo.lockPendingOfCampaign(tx, campaignId);
+      await repo.lockCampaignSales(tx, campaignId);
+      const late = (await repo.lockPendingOfCampaign(tx, campaignId)).filter((id) => !first.includes(id));
+      const moved = await repo.cancelBookingsOfCampaign(tx, [...first, ...late], now);
+      await releaseHeldStock(tx, moved);
+      await enqueue(
+        tx,
+        moved.map((b) => event(BookingEvents.cancelled, b, 'PENDING', { cause: 'CAMPAIGN_CANCELLED' })),
+      );
+      return moved.length;
     },
 
     /** Scheduler job: forgets idempotency keys older than IDEMPOTENCY_KEY_TTL_HOURS. */

@@ -31,6 +31,8 @@ export interface BookingRecord {
   confirmedAt: Date | null;
   expiredAt: Date | null;
   cancelledAt: Date | null;
+  /** Why it was CANCELLED: null when by its buyer; CAMPAIGN_CANCELLED when the seller cancelled the campaign. */
+  cancelCause: 'CAMPAIGN_CANCELLED' | null;
   refundedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;

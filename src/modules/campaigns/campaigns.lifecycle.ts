@@ -30,6 +30,12 @@ export interface CampaignDeps {
    * publish transaction (wired in src/modules/container.ts). Required: see publishCampaign.
    */
   ensureSigningKey: (tx: Tx, campaignId: string) => Promise<{ keyId: number }>;
+  /**
+   * The bookings module's cancelHoldsOfCampaign: cancels every open hold of the campaign inside
+   * the cancelling transaction, at the campaign's own cancelledAt. Wired in
+   * src/modules/container.ts; required: see cancelCampaign.
+   */
+  cancelOpenHolds: (tx: Tx, campaignId: string, at: Date) => Promise<number>;
 }
 
 /** A campaign's own use cases: create, edit, publish and the other state transitions, and reads. */
@@ -225,14 +231,22 @@ export function createCampaignLifecycle(deps: CampaignDeps) {
       return transition(actor, id, ['PAUSED'], 'ACTIVE', async () => ({}), CampaignEvents.resumed);
     },
 
-    /** Any open state → CANCELLED with a reason; campaign.cancelled starts the refunds. */
+    /**
+     * Any open state → CANCELLED with a reason; campaign.cancelled starts the refunds. Open holds
+     * (PENDING bookings) are cancelled in the same transaction, their stock released: a buyer
+     * never sees "Pay" on a booking of a cancelled campaign.
+     */
     cancelCampaign(actor: Actor, id: string, reason: string) {
       return transition(
         actor,
         id,
         ['DRAFT', 'ACTIVE', 'PAUSED'],
         'CANCELLED',
-        async () => ({ cancelledAt: clock.now(), cancelReason: reason }),
+        async (tx) => {
+          const cancelledAt = clock.now();
+          await deps.cancelOpenHolds(tx, id, cancelledAt);
+          return { cancelledAt, cancelReason: reason };
+        },
         CampaignEvents.cancelled,
         { reason },
       );

@@ -22,6 +22,13 @@ export interface TemplateData {
     bookingReference: string;
     campaignUrl: string;
   };
+  'booking-cancelled-by-seller': {
+    buyerName: string;
+    campaignTitle: string;
+    bookingReference: string;
+    /** The seller's reason, as they wrote it. */
+    reason: string;
+  };
   'refund-completed': {
     buyerName: string;
     campaignTitle: string;
@@ -97,6 +104,7 @@ export type TemplateName = keyof TemplateData;
 export const TEMPLATE_NAMES = [
   'tickets-issued',
   'booking-expired',
+  'booking-cancelled-by-seller',
   'refund-completed',
   'payment-under-review',
   'refund-failed',
@@ -164,6 +172,18 @@ const templates: { [K in TemplateName]: (d: TemplateData[K]) => RenderedEmail } 
       `<p>Hello ${esc(d.buyerName)},</p><p>We held your booking <strong>${esc(d.bookingReference)}</strong> for ` +
         `${esc(d.campaignTitle)}, but no payment reached us in time, so the tickets were released. ` +
         `Nothing was charged for this booking.</p>${button(d.campaignUrl, 'Book again')}`,
+    ),
+  }),
+  'booking-cancelled-by-seller': (d) => ({
+    subject: `${d.campaignTitle} was cancelled: your booking ${d.bookingReference} is cancelled`,
+    text:
+      `Hello ${d.buyerName},\n\nThe organiser cancelled ${d.campaignTitle} (${d.reason}). Your unpaid booking ` +
+      `${d.bookingReference} is cancelled and nothing was charged for it. There is nothing you need to do.\n`,
+    html: layout(
+      d.campaignTitle,
+      `<p>Hello ${esc(d.buyerName)},</p><p>The organiser cancelled <strong>${esc(d.campaignTitle)}</strong> ` +
+        `(${esc(d.reason)}). Your unpaid booking <strong>${esc(d.bookingReference)}</strong> is cancelled and ` +
+        `nothing was charged for it. There is nothing you need to do.</p>`,
     ),
   }),
   'refund-completed': (d) => {

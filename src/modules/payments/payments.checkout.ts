@@ -4,6 +4,7 @@ import type { Actor } from '../../shared/http/authorize';
 import { createEvent } from '../../shared/messaging/events';
 import { isCurrencyCode } from '../../shared/money';
 import { enqueue } from '../../shared/outbox';
+import { getCampaignsByIds } from '../campaigns';
 import { reconcileEveryMs, TX_OPTIONS, type PaymentsDeps } from './payments.deps';
 import { PaymentErrors } from './payments.errors';
 import { PaymentEvents, type VerificationRequestedPayload } from './payments.events';
@@ -70,6 +71,12 @@ export function publicStateOf(p: PaymentRecord, latestRefund: RefundRecord | nul
   }
 }
 
+/** A booking is paid for only while its campaign sells (ACTIVE): not once it is paused, cancelled or ended. */
+async function refuseUnlessOnSale(db: Db | Tx, campaignId: string): Promise<void> {
+  const [campaign] = await getCampaignsByIds(db, [campaignId]);
+  if (campaign?.status !== 'ACTIVE') throw PaymentErrors.campaignNotOnSale(campaign?.status ?? 'MISSING');
+}
+
 export function createCheckout(deps: PaymentsDeps) {
   const { prisma, clock, config, flutterwave, bookings } = deps;
 
@@ -86,7 +93,8 @@ export function createCheckout(deps: PaymentsDeps) {
     getPaymentStatus,
 
     /**
-     * Starts (or resumes) paying the actor's own PENDING, unexpired booking: the amount and
+     * Starts (or resumes) paying the actor's own PENDING, unexpired booking of a campaign on sale
+     * (CAMPAIGN_NOT_ON_SALE otherwise, 422): the amount and
      * currency come from the booking, never from the caller. The booking's live attempt is
      * reused with its tx_ref, so a second click, a reload or a second tab lead to the same
      * checkout. Flutterwave does not promise to refuse a second successful charge for that
@@ -97,6 +105,8 @@ export function createCheckout(deps: PaymentsDeps) {
       const b = await bookings.getBookingForPayment(bookingId);
       // Someone else's booking answers 404, like one that does not exist.
       if (!b || b.userId !== actor.userId) throw PaymentErrors.bookingNotFound();
+      // First, so the buyer of a cancelled campaign's booking is told why rather than "CANCELLED".
+      await refuseUnlessOnSale(prisma, b.campaignId);
       if (b.status !== 'PENDING') throw PaymentErrors.notPayable(b.status);
       if (now >= b.expiresAt) throw PaymentErrors.holdExpired(b.expiresAt);
       if (!isCurrencyCode(b.currency)) throw PaymentErrors.unsupportedCurrency(b.currency);
@@ -123,6 +133,9 @@ export function createCheckout(deps: PaymentsDeps) {
         // live attempt's lock is seen here, and the new attempt is rolled back.
         const others = await repo.listBookingPayments(tx, b.id);
         if (others.some((p) => p.status === 'SUCCEEDED')) throw PaymentErrors.notPayable('paid');
+        // Read again after the claim: a cancellation that committed while we waited is seen here.
+        // One committing after this point is caught by confirmBooking (CAMPAIGN_CLOSED → refund).
+        await refuseUnlessOnSale(tx, b.campaignId);
         // A flagged charge blocks paying again until an admin has sent it back (review queue).
         for (const f of others.filter((p) => p.status === 'FLAGGED')) {
           const sentBack = chargeRefundOf(f, await repo.listPaymentRefunds(tx, f.id));

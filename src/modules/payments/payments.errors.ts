@@ -8,6 +8,14 @@ export const PaymentErrors = {
     AppError.rule('BOOKING_NOT_PAYABLE', `A ${status} booking cannot be paid`, [
       { message: 'status', status },
     ]),
+  campaignNotOnSale: (status: string) =>
+    AppError.rule(
+      'CAMPAIGN_NOT_ON_SALE',
+      status === 'CANCELLED'
+        ? 'The organiser cancelled this campaign: this booking cannot be paid'
+        : `This campaign is not on sale (${status}): this booking cannot be paid`,
+      [{ message: 'campaign status', status }],
+    ),
   holdExpired: (at: Date) =>
     AppError.rule('HOLD_EXPIRED', 'The hold on these tickets has lapsed; book again', [
       { message: 'expired', expiresAt: at.toISOString() },

@@ -71,7 +71,7 @@ export function paymentsRoutes(platform: Platform, service: PaymentsService): Ap
         401: 'Not signed in',
         404: "BOOKING_NOT_FOUND (also for another buyer's booking)",
         409: 'PAYMENT_UNDER_REVIEW: an earlier payment did not match and is being reviewed',
-        422: 'BOOKING_NOT_PAYABLE (not PENDING), HOLD_EXPIRED, UNSUPPORTED_CURRENCY',
+        422: 'CAMPAIGN_NOT_ON_SALE (paused, cancelled or ended), BOOKING_NOT_PAYABLE (not PENDING), HOLD_EXPIRED, UNSUPPORTED_CURRENCY',
         429: 'RATE_LIMITED',
         503: 'PROVIDER_UNAVAILABLE: Flutterwave did not answer; try again',
       },

@@ -73,6 +73,7 @@ describe('campaigns service', () => {
         await modules.tickets.tickets.ensureCampaignKey(tx, campaignId);
         throw new Error('key store unavailable');
       },
+      cancelOpenHolds: modules.bookings.cancelHoldsOfCampaign,
     });
     await expect(keyless.publishCampaign(seller, c.id)).rejects.toThrow('key store unavailable');
     expect((await service.getManagedCampaign(seller, c.id)).campaign.status).toBe('DRAFT');
@@ -82,6 +83,7 @@ describe('campaigns service', () => {
       prisma: platform.prisma,
       clock,
       ensureSigningKey: async () => undefined as unknown as { keyId: number },
+      cancelOpenHolds: modules.bookings.cancelHoldsOfCampaign,
     });
     await expect(noKey.publishCampaign(seller, c.id)).rejects.toThrow('got no signing key');
     expect((await service.getManagedCampaign(seller, c.id)).campaign.status).toBe('DRAFT');

@@ -4,7 +4,8 @@ import type { Platform } from '../../../shared/platform';
 import { campaignBody, sellerActor } from '../../../../test/support/factories';
 import { expectLedgerInvariant } from '../../../../test/support/ledger-invariant';
 import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
-import { createCampaignsService, type CampaignInput } from '../../campaigns';
+import type { CampaignInput } from '../../campaigns';
+import { createModules } from '../../container';
 import type { PaymentEventPayload, RefundEventPayload } from '../../payments';
 import { createFinanceService, type FinanceService } from '../finance.service';
 import { platformFeeOf } from '../finance.ledger';
@@ -35,11 +36,7 @@ describe('finance ledger', () => {
   afterAll(() => platform.close());
 
   async function campaignOf(seller = sellerActor()) {
-    const campaigns = createCampaignsService({
-      prisma: platform.prisma,
-      clock,
-      ensureSigningKey: async () => undefined as unknown as { keyId: number },
-    });
+    const { campaigns } = createModules({ ...platform, clock });
     const c = await campaigns.createCampaign(seller, campaignBody(clock.now(), {}, 2) as CampaignInput);
     return { seller, campaign: c };
   }
