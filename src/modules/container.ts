@@ -25,7 +25,7 @@ import {
   ticketsDepsFromConfig,
   type TicketsWorkflows,
 } from './tickets';
-import { createValidationModule, type ValidationModule } from './validation';
+import { createScanService, createValidationService, type ValidationModule } from './validation';
 
 /*
  * The composition root: every module service of a process is built here, once, and handed to
@@ -117,7 +117,11 @@ export function createModules(
     bookings,
     logger,
   });
-  const validation = createValidationModule({ prisma, clock, config, tickets: ticketsService, campaigns });
+  const validationDeps = { prisma, clock, config, tickets: ticketsService, campaigns };
+  const validation: ValidationModule = {
+    service: createValidationService(validationDeps),
+    scans: createScanService(validationDeps),
+  };
   const analytics = createAnalyticsService({
     platform,
     campaigns,

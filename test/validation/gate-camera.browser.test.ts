@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createBookingsService } from '../../src/modules/bookings';
+import { createModules } from '../../src/modules/container';
 import { makeSeller, signIn, type TestSession } from '../support/auth';
 import { launchBrowser, type TestBrowser } from '../support/browser';
 import { buyFreeTickets, createGate, type BoughtTicket } from '../support/gate';
@@ -119,7 +119,7 @@ describe('Gate page with a camera', () => {
 
   it('when the camera sees a refunded ticket, then the page shows red with "Refunded on <date>, <time>"', async () => {
     const [ticket] = await buyFreeTickets(buyer, sale.campaignId, sale.freeTypeId, 1, 'SEPARATE');
-    await createBookingsService(env.platform).refundBooking(undefined, ticket!.bookingId);
+    await createModules(env.platform).bookings.refundBooking(undefined, ticket!.bookingId);
     const revoked = await eventually(
       async () => {
         const items = (await buyer.get('/api/v1/tickets?limit=100').expect(200)).body.items as Array<{

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { createBookingsService } from '../../src/modules/bookings';
+import { createModules } from '../../src/modules/container';
 import { gateLiveConsumer } from '../../workers/realtime/handler';
 import type { Platform } from '../../src/shared/platform';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
@@ -74,7 +74,7 @@ describe('Gate page offline', () => {
       name: 'Tunde Bello',
     });
     const [, , t3] = await buyFreeTickets(buyer, sale.campaignId, sale.freeTypeId, 3, 'SEPARATE');
-    await createBookingsService(env.platform).refundBooking(undefined, t3!.bookingId);
+    await createModules(env.platform).bookings.refundBooking(undefined, t3!.bookingId);
     // SEPARATE tickets of one booking: refunding it revokes all three. Buy two more to admit.
     const [a, b] = await buyFreeTickets(buyer, sale.campaignId, sale.freeTypeId, 2, 'SEPARATE');
     const tickets = [a!, b!, t3!];
@@ -204,7 +204,7 @@ describe('Gate page offline', () => {
       if (/\/api\/v1\/validation\/(bootstrap|campaigns\/[^/]+\/revocations)/.test(r.url()))
         polled.push(r.url());
     });
-    await createBookingsService(env.platform).refundBooking(undefined, refunded!.bookingId);
+    await createModules(env.platform).bookings.refundBooking(undefined, refunded!.bookingId);
     await waitFor(
       () =>
         page.evaluate(

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
-import { createBookingsService } from '../../src/modules/bookings';
+import { createModules } from '../../src/modules/container';
 import { generateSigningKeyPair, signTicketPayload, toQrText } from '../../src/modules/tickets';
 import { deviceCsrfToken } from '../../src/modules/validation';
 import { gateLiveConsumer } from '../../workers/realtime/handler';
@@ -340,7 +340,7 @@ describe('revocations', () => {
     expect(refusedAck).toEqual({ ok: false });
     stranger.disconnect();
 
-    await createBookingsService(env.platform).refundBooking(undefined, ticket!.bookingId);
+    await createModules(env.platform).bookings.refundBooking(undefined, ticket!.bookingId);
     await waitFor(() => pushed.some((p) => p.ticketId === ticket!.id), 20_000, 'the gate:revocation push');
     const push = pushed.find((p) => p.ticketId === ticket!.id)!;
     expect(push).toMatchObject({ reason: 'REFUNDED', seq: cursor + 1 });

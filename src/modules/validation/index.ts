@@ -3,8 +3,8 @@ import type { WebModule } from '../registry';
 import { registerGateSockets } from './validation.live';
 import { validationPages } from './validation.pages';
 import { SCAN_PATH, validationRoutes } from './validation.routes';
-import { createScanService } from './validation.scan';
-import { createValidationService, type ValidationDeps } from './validation.service';
+import type { ScanService } from './validation.scan';
+import type { ValidationService } from './validation.service';
 
 /*
  * Validation module: gates, scanner devices and scans. Public API: the services (built once, in
@@ -27,11 +27,11 @@ export { ValidationEvents, type TicketScannedPayload } from './validation.events
 export { DEVICE_COOKIE, deviceCsrfToken, type Scanner } from './validation.auth';
 export { SCAN_REASONS, type ScanReason, type ScanInput } from './validation.schemas';
 
-/** The validation module's services for one process: devices, gates and history; the scan decision. */
-export function createValidationModule(deps: ValidationDeps) {
-  return { service: createValidationService(deps), scans: createScanService(deps) };
+/** The validation module's services for one process (built in src/modules/container.ts): devices, gates and history; the scan decision. */
+export interface ValidationModule {
+  service: ValidationService;
+  scans: ScanService;
 }
-export type ValidationModule = ReturnType<typeof createValidationModule>;
 
 /** The gate API, the scanner and seller pages, and the gate rooms. */
 export function validationWebModule(platform: Platform, validation: ValidationModule): WebModule {
