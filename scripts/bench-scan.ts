@@ -25,6 +25,7 @@
  */
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -55,6 +56,8 @@ interface Level {
   connections: number;
   ours: {
     sps: number;
+    /** CPU time (user + system) of the web process per answered scan, in µs. */
+    cpuUsPerScan: number;
     p50: number;
     p95: number;
     p99: number;
@@ -66,6 +69,19 @@ interface Level {
   raw: { tps: number; p50: number; p95: number; p99: number; errors: number };
   invariant: boolean;
   loadAverage: number;
+}
+
+const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/**
+ * CPU time (user + system, ms) a process has used, from /proc/<pid>/stat: what the web process
+ * costs per scan whatever the machine's load (wall-clock figures move with the load).
+ */
+function processCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after "(comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
 }
 
 function percentiles(latencies: number[]) {
@@ -318,15 +334,19 @@ async function main(): Promise<void> {
     for (const connections of settings.connections) {
       const loadAverage = os.loadavg()[0]!;
       const okBefore = await okCount();
+      const cpuBefore = processCpuMs(web.pid);
       const api = await driveApi(connections, settings.durationS);
       await new Promise((r) => setTimeout(r, 500));
+      // Over every scan the web process committed (answered or still in flight at the stop).
       const ok = (await okCount()) - okBefore;
+      const cpuUsPerScan = ok > 0 ? Math.round(((processCpuMs(web.pid) - cpuBefore) * 1000) / ok) : 0;
       const raw = await driveRaw(connections, settings.durationS);
       const total = Object.values(api.statuses).reduce((a, b) => a + b, 0);
       const level: Level = {
         connections,
         ours: {
           sps: (api.statuses['200'] ?? 0) / settings.durationS,
+          cpuUsPerScan,
           ...percentiles(api.latencies),
           ok,
           // Requests still in flight when autocannon stopped commit after it: they count as ok rows, not as answers.
@@ -344,7 +364,7 @@ async function main(): Promise<void> {
       };
       results.push(level);
       log(
-        `${connections} conns: ours ${level.ours.sps.toFixed(0)}/s p50 ${level.ours.p50} p95 ${level.ours.p95} p99 ${level.ours.p99} ms ` +
+        `${connections} conns: ours ${level.ours.sps.toFixed(0)}/s p50 ${level.ours.p50} p95 ${level.ours.p95} p99 ${level.ours.p99} ms, web CPU ${level.ours.cpuUsPerScan} µs/scan ` +
           `(ok ${level.ours.ok}, refused ${level.ours.refused}, non-200 ${level.ours.non2xx}, errors ${level.ours.errors}) | raw ${level.raw.tps.toFixed(0)}/s ` +
           `p50 ${level.raw.p50} p95 ${level.raw.p95} p99 ${level.raw.p99} ms | ratio ${(level.ours.sps / level.raw.tps).toFixed(2)} | invariant ${level.invariant ? 'holds' : 'BROKEN'} | load ${loadAverage.toFixed(1)}`,
       );
