@@ -379,7 +379,7 @@ async function main(): Promise<void> {
 function section(results: Level[]): string {
   const rows = results.map(
     (r) =>
-      `| ${r.connections} | ${r.ours.sps.toFixed(0)} | ${r.ours.p50} / ${r.ours.p95} / ${r.ours.p99} | ${r.ours.ok} / ${r.ours.refused} / ${r.ours.non2xx} / ${r.ours.errors} | ` +
+      `| ${r.connections} | ${r.ours.sps.toFixed(0)} | ${r.ours.cpuUsPerScan} | ${r.ours.p50} / ${r.ours.p95} / ${r.ours.p99} | ${r.ours.ok} / ${r.ours.refused} / ${r.ours.non2xx} / ${r.ours.errors} | ` +
       `${r.raw.tps.toFixed(0)} | ${r.raw.p50} / ${r.raw.p95} / ${r.raw.p99} | **${(r.ours.sps / r.raw.tps).toFixed(2)}** | ${r.invariant ? 'holds' : 'BROKEN'} | ${r.loadAverage.toFixed(1)} |`,
   );
   const verdict = results
@@ -399,8 +399,8 @@ function section(results: Level[]): string {
       `the scan row with its decision and the \`ticket.scanned\` outbox row. ${settings.durationS} s per side per level. Raw: node-postgres, as many concurrent clients as connections over a pool ` +
       'of the same size, each looping BEGIN; the same conditional UPDATE on another ticket; INSERT INTO validation_scans; COMMIT.',
     '',
-    '| connections | ours (scans/s) | p50 / p95 / p99 (ms) | ok / refused / non-200 / errors | raw (tx/s) | raw p50 / p95 / p99 (ms) | our/raw | invariant | load avg |',
-    '|---:|---:|---|---|---:|---|---:|---|---:|',
+    '| connections | ours (scans/s) | web CPU per scan (µs) | p50 / p95 / p99 (ms) | ok / refused / non-200 / errors | raw (tx/s) | raw p50 / p95 / p99 (ms) | our/raw | invariant | load avg |',
+    '|---:|---:|---:|---|---|---:|---|---:|---|---:|',
     ...rows,
     '',
     verdict,
@@ -409,14 +409,21 @@ function section(results: Level[]): string {
       "max_scans (test/support/scan-invariant.ts). The offline-verification figure (headless Chromium) is measured by the scanner page's " +
       'own benchmark and has its own section.',
     '',
-    'How to read it. While the API side runs, most of the web process\'s PostgreSQL connections sit "idle in transaction" ' +
-      '(wait event ClientRead): PostgreSQL waits for the web process, which is CPU-bound. One online scan costs the Node process ' +
-      'about 10 ms of CPU here (measured with process.cpuUsage over 32 scans: HTTP, device lookup, rate limit, ' +
-      'Ed25519 verification and the Prisma client engine building each of the ~7 statements), against 4 plain statements for the raw client. On a 2-core machine whose ' +
-      'load average is far above 2 (other work running), that CPU is what limits the figure, and the raw client, which needs ' +
-      'almost none, is barely affected: the ratio says more about the machine than about the design. More web processes ' +
-      '(they are stateless) or a less loaded machine raise our side; the per-scan work would shrink further with one raw ' +
-      'statement for the entry + scan row (it would have to be offered by the tickets module, which owns the counter).',
+    '"web CPU per scan" is the web process\'s user + system CPU time (/proc/<pid>/stat, all its threads) over the level, ' +
+      "divided by the scans it committed: unlike scans/s it hardly moves with the machine's load.",
+    '',
+    'How to read it. The web process is CPU-bound: while the API side runs, its PostgreSQL connections sit mostly "idle in ' +
+      'transaction" (waiting for the web process between statements), and on a 2-core machine with a load average far above 2 the ' +
+      'raw client, which needs almost no CPU of its own, is barely affected, so the ratio says as much about the machine as about ' +
+      'the design. A CPU profile of the web process under this load (`BENCH_WEB_NODE_ARGS="--cpu-prof --cpu-prof-dir=var/prof"`) ' +
+      'showed no single expensive call but the Prisma client everywhere: the model queries on the path (the device lookup, the ' +
+      'outbox insert) were compiled by its query compiler (WebAssembly) on every call, and a KeyObject was built from a JWK for ' +
+      'every signature check. Those are now plain SQL statements and a kept KeyObject. What is left per scan is spread out: ' +
+      'the Prisma client and its interactive transaction (about a fifth of the main thread), socket writes for the 6 statements ' +
+      '(device lookup, BEGIN, counter UPDATE, scan row, outbox row, COMMIT) and the Redis rate-limit call, garbage collection, ' +
+      'Express and the Ed25519 verification itself. The next step is one statement per scan (the counter UPDATE, the scan row and ' +
+      'the outbox row as one CTE, the counter part offered by the tickets module, a duplicate scan id rolling it all back by its ' +
+      'unique violation) and more web processes (they are stateless).',
   ].join('\n');
 }
 
