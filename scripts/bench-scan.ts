@@ -25,6 +25,7 @@
  */
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -55,6 +56,8 @@ interface Level {
   connections: number;
   ours: {
     sps: number;
+    /** CPU time (user + system) of the web process per answered scan, in µs. */
+    cpuUsPerScan: number;
     p50: number;
     p95: number;
     p99: number;
@@ -66,6 +69,19 @@ interface Level {
   raw: { tps: number; p50: number; p95: number; p99: number; errors: number };
   invariant: boolean;
   loadAverage: number;
+}
+
+const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/**
+ * CPU time (user + system, ms) a process has used, from /proc/<pid>/stat: what the web process
+ * costs per scan whatever the machine's load (wall-clock figures move with the load).
+ */
+function processCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after "(comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
 }
 
 function percentiles(latencies: number[]) {
@@ -318,15 +334,19 @@ async function main(): Promise<void> {
     for (const connections of settings.connections) {
       const loadAverage = os.loadavg()[0]!;
       const okBefore = await okCount();
+      const cpuBefore = processCpuMs(web.pid);
       const api = await driveApi(connections, settings.durationS);
       await new Promise((r) => setTimeout(r, 500));
+      // Over every scan the web process committed (answered or still in flight at the stop).
       const ok = (await okCount()) - okBefore;
+      const cpuUsPerScan = ok > 0 ? Math.round(((processCpuMs(web.pid) - cpuBefore) * 1000) / ok) : 0;
       const raw = await driveRaw(connections, settings.durationS);
       const total = Object.values(api.statuses).reduce((a, b) => a + b, 0);
       const level: Level = {
         connections,
         ours: {
           sps: (api.statuses['200'] ?? 0) / settings.durationS,
+          cpuUsPerScan,
           ...percentiles(api.latencies),
           ok,
           // Requests still in flight when autocannon stopped commit after it: they count as ok rows, not as answers.
@@ -344,7 +364,7 @@ async function main(): Promise<void> {
       };
       results.push(level);
       log(
-        `${connections} conns: ours ${level.ours.sps.toFixed(0)}/s p50 ${level.ours.p50} p95 ${level.ours.p95} p99 ${level.ours.p99} ms ` +
+        `${connections} conns: ours ${level.ours.sps.toFixed(0)}/s p50 ${level.ours.p50} p95 ${level.ours.p95} p99 ${level.ours.p99} ms, web CPU ${level.ours.cpuUsPerScan} µs/scan ` +
           `(ok ${level.ours.ok}, refused ${level.ours.refused}, non-200 ${level.ours.non2xx}, errors ${level.ours.errors}) | raw ${level.raw.tps.toFixed(0)}/s ` +
           `p50 ${level.raw.p50} p95 ${level.raw.p95} p99 ${level.raw.p99} ms | ratio ${(level.ours.sps / level.raw.tps).toFixed(2)} | invariant ${level.invariant ? 'holds' : 'BROKEN'} | load ${loadAverage.toFixed(1)}`,
       );
@@ -359,7 +379,7 @@ async function main(): Promise<void> {
 function section(results: Level[]): string {
   const rows = results.map(
     (r) =>
-      `| ${r.connections} | ${r.ours.sps.toFixed(0)} | ${r.ours.p50} / ${r.ours.p95} / ${r.ours.p99} | ${r.ours.ok} / ${r.ours.refused} / ${r.ours.non2xx} / ${r.ours.errors} | ` +
+      `| ${r.connections} | ${r.ours.sps.toFixed(0)} | ${r.ours.cpuUsPerScan} | ${r.ours.p50} / ${r.ours.p95} / ${r.ours.p99} | ${r.ours.ok} / ${r.ours.refused} / ${r.ours.non2xx} / ${r.ours.errors} | ` +
       `${r.raw.tps.toFixed(0)} | ${r.raw.p50} / ${r.raw.p95} / ${r.raw.p99} | **${(r.ours.sps / r.raw.tps).toFixed(2)}** | ${r.invariant ? 'holds' : 'BROKEN'} | ${r.loadAverage.toFixed(1)} |`,
   );
   const verdict = results
@@ -379,8 +399,8 @@ function section(results: Level[]): string {
       `the scan row with its decision and the \`ticket.scanned\` outbox row. ${settings.durationS} s per side per level. Raw: node-postgres, as many concurrent clients as connections over a pool ` +
       'of the same size, each looping BEGIN; the same conditional UPDATE on another ticket; INSERT INTO validation_scans; COMMIT.',
     '',
-    '| connections | ours (scans/s) | p50 / p95 / p99 (ms) | ok / refused / non-200 / errors | raw (tx/s) | raw p50 / p95 / p99 (ms) | our/raw | invariant | load avg |',
-    '|---:|---:|---|---|---:|---|---:|---|---:|',
+    '| connections | ours (scans/s) | web CPU per scan (µs) | p50 / p95 / p99 (ms) | ok / refused / non-200 / errors | raw (tx/s) | raw p50 / p95 / p99 (ms) | our/raw | invariant | load avg |',
+    '|---:|---:|---:|---|---|---:|---|---:|---|---:|',
     ...rows,
     '',
     verdict,
@@ -389,14 +409,21 @@ function section(results: Level[]): string {
       "max_scans (test/support/scan-invariant.ts). The offline-verification figure (headless Chromium) is measured by the scanner page's " +
       'own benchmark and has its own section.',
     '',
-    'How to read it. While the API side runs, most of the web process\'s PostgreSQL connections sit "idle in transaction" ' +
-      '(wait event ClientRead): PostgreSQL waits for the web process, which is CPU-bound. One online scan costs the Node process ' +
-      'about 10 ms of CPU here (measured with process.cpuUsage over 32 scans: HTTP, device lookup, rate limit, ' +
-      'Ed25519 verification and the Prisma client engine building each of the ~7 statements), against 4 plain statements for the raw client. On a 2-core machine whose ' +
-      'load average is far above 2 (other work running), that CPU is what limits the figure, and the raw client, which needs ' +
-      'almost none, is barely affected: the ratio says more about the machine than about the design. More web processes ' +
-      '(they are stateless) or a less loaded machine raise our side; the per-scan work would shrink further with one raw ' +
-      'statement for the entry + scan row (it would have to be offered by the tickets module, which owns the counter).',
+    '"web CPU per scan" is the web process\'s user + system CPU time (/proc/<pid>/stat, all its threads) over the level, ' +
+      "divided by the scans it committed: unlike scans/s it hardly moves with the machine's load.",
+    '',
+    'How to read it. The web process is CPU-bound: while the API side runs, its PostgreSQL connections sit mostly "idle in ' +
+      'transaction" (waiting for the web process between statements), and on a 2-core machine with a load average far above 2 the ' +
+      'raw client, which needs almost no CPU of its own, is barely affected, so the ratio says as much about the machine as about ' +
+      'the design. A CPU profile of the web process under this load (`BENCH_WEB_NODE_ARGS="--cpu-prof --cpu-prof-dir=var/prof"`) ' +
+      'showed no single expensive call but the Prisma client everywhere: the model queries on the path (the device lookup, the ' +
+      'outbox insert) were compiled by its query compiler (WebAssembly) on every call, and a KeyObject was built from a JWK for ' +
+      'every signature check. Those are now plain SQL statements and a kept KeyObject. What is left per scan is spread out: ' +
+      'the Prisma client and its interactive transaction (about a fifth of the main thread), socket writes for the 6 statements ' +
+      '(device lookup, BEGIN, counter UPDATE, scan row, outbox row, COMMIT) and the Redis rate-limit call, garbage collection, ' +
+      'Express and the Ed25519 verification itself. The next step is one statement per scan (the counter UPDATE, the scan row and ' +
+      'the outbox row as one CTE, the counter part offered by the tickets module, a duplicate scan id rolling it all back by its ' +
+      'unique violation) and more web processes (they are stateless).',
   ].join('\n');
 }
 

@@ -1,3 +1,4 @@
+import { Prisma } from '../generated/prisma/client';
 import type { Tx } from './db';
 import type { DomainEvent } from './messaging/events';
 
@@ -10,12 +11,13 @@ import type { DomainEvent } from './messaging/events';
 export async function enqueue(tx: Tx, events: DomainEvent | DomainEvent[]): Promise<void> {
   const list = Array.isArray(events) ? events : [events];
   if (!list.length) return;
-  await tx.outboxMessage.createMany({
-    data: list.map((e) => ({
-      id: e.id,
-      eventName: e.name,
-      payload: e as unknown as object,
-      occurredAt: new Date(e.occurredAt),
-    })),
-  });
+  // One plain INSERT: hot paths (every gate scan) enqueue, and a model query costs the Prisma
+  // client a query compilation per call.
+  await tx.$executeRaw`
+    INSERT INTO outbox_messages (id, event_name, payload, occurred_at)
+    VALUES ${Prisma.join(
+      list.map(
+        (e) => Prisma.sql`(${e.id}::uuid, ${e.name}, ${JSON.stringify(e)}::jsonb, ${new Date(e.occurredAt)})`,
+      ),
+    )}`;
 }

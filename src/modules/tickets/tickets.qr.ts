@@ -45,6 +45,26 @@ export function toQrText(payload: Uint8Array): string {
   return encodeBase45(payload);
 }
 
+/*
+ * Public KeyObjects by raw key (base64url). Building one from a JWK costs more CPU than the
+ * Ed25519 verification itself, and a gate checks thousands of tickets against the same few
+ * campaign keys. A public key is public and immutable for its bytes, so keeping it is safe;
+ * the map is bounded (cleared when full) so keys sent by anyone cannot grow it without limit.
+ */
+const PUBLIC_KEY_CACHE_MAX = 1_000;
+const publicKeys = new Map<string, KeyObject>();
+
+function cachedPublicKey(publicKey: Uint8Array | string): KeyObject {
+  const id = typeof publicKey === 'string' ? publicKey : Buffer.from(publicKey).toString('base64url');
+  let key = publicKeys.get(id);
+  if (!key) {
+    key = publicKeyFromRaw(typeof publicKey === 'string' ? Buffer.from(publicKey, 'base64url') : publicKey);
+    if (publicKeys.size >= PUBLIC_KEY_CACHE_MAX) publicKeys.clear();
+    publicKeys.set(id, key);
+  }
+  return key;
+}
+
 /**
  * Decodes a scanned QR (its text, or the raw payload bytes) and verifies it offline with the
  * campaign's public keys alone. The window is judged only for authentic payloads, so EXPIRED
@@ -59,8 +79,9 @@ export function verifyTicketQr(
   const prepared = prepareTicketVerification(scanned, keys);
   if (!isPrepared(prepared)) return prepared;
   const { key, message, signature } = prepared;
-  const publicKey = publicKeyFromRaw(
-    typeof key.publicKey === 'string' ? Buffer.from(key.publicKey, 'base64url') : key.publicKey,
+  return judgeTicketVerification(
+    prepared,
+    verifyBytes(message, signature, cachedPublicKey(key.publicKey)),
+    now,
   );
-  return judgeTicketVerification(prepared, verifyBytes(message, signature, publicKey), now);
 }

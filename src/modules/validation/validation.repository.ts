@@ -128,9 +128,24 @@ export async function findDevice(db: Tx, id: string): Promise<DeviceRow | null> 
   return r ? toDevice(r) : null;
 }
 
+/**
+ * The device a secret's hash belongs to. Runs on every scan, so it is one plain SQL statement:
+ * the Prisma query builder compiles a model query on each call, which costs several times the
+ * lookup itself.
+ */
 export async function findDeviceByTokenHash(db: Tx, tokenHash: Hash): Promise<DeviceRow | null> {
-  const r = await db.validationDevice.findUnique({ where: { tokenHash }, select: deviceSelect });
-  return r ? toDevice(r) : null;
+  const rows = await db.$queryRaw<
+    Array<Omit<DeviceRow, 'enrolPending' | 'hasToken'> & { enrol_pending: boolean }>
+  >`
+    SELECT id::text AS "id", campaign_id::text AS "campaignId", gate_id::text AS "gateId", name,
+      enrol_expires_at AS "enrolExpiresAt", enrolled_at AS "enrolledAt", last_seen_at AS "lastSeenAt",
+      last_sync_at AS "lastSyncAt", revoked_at AS "revokedAt", created_by::text AS "createdBy",
+      created_at AS "createdAt", enrol_token_hash IS NOT NULL AS enrol_pending
+    FROM validation_devices WHERE token_hash = ${tokenHash}`;
+  const r = rows[0];
+  if (!r) return null;
+  const { enrol_pending: enrolPending, ...rest } = r;
+  return { ...rest, enrolPending, hasToken: true };
 }
 
 export async function listDevices(db: Tx, campaignId: string): Promise<DeviceRow[]> {
