@@ -22,7 +22,14 @@ import {
   type PayoutMethodChangedPayload,
   type WithdrawalEventPayload,
 } from './finance.events';
-import { accountsOf, causeKeys, createLedger, feeScheduleOf, type LedgerConfig } from './finance.ledger';
+import {
+  accountsOf,
+  causeKeys,
+  createLedger,
+  feeScheduleOf,
+  providerFeeMinor,
+  type LedgerConfig,
+} from './finance.ledger';
 import * as repo from './finance.repository';
 import type {
   NewReconciliationDifference,
@@ -675,7 +682,12 @@ export function createFinanceService(deps: FinanceDeps) {
       if (!w) return 'UNCHANGED';
       await repo.transitionWithdrawal(tx, w.id, IN_FLIGHT, 'PAID', { paidAt: now }, now);
       await repo.insertTransfer(tx, w.id, now);
-      await repo.updateTransfer(tx, w.id, { providerStatus: 'SUCCESSFUL', ...update, checkedAt: now }, now);
+      const transfer = await repo.updateTransfer(
+        tx,
+        w.id,
+        { providerStatus: 'SUCCESSFUL', ...update, checkedAt: now },
+        now,
+      );
       await ledger.post(tx, {
         causeKey: causeKeys.withdrawal(w.id, 'paid'),
         kind: 'WITHDRAWAL_PAID',
@@ -687,6 +699,32 @@ export function createFinanceService(deps: FinanceDeps) {
           { account: accountsOf.platform('PROVIDER_CLEARING', w.currency), amountMinor: w.amountMinor },
         ],
       });
+      /*
+       * The provider's fee for this transfer, as its own journal in the same transaction as the
+       * paid transition: the platform bears it (provider fees debited, clearing credited: the
+       * wallet paid amount + fee). Cause key `withdrawal:<id>:fee` makes it post once even if
+       * this ran twice. Assumption: the fee the provider reported with the SUCCESSFUL answer (or
+       * earlier, stored on the transfer row) is the one it took from the wallet; without one
+       * nothing is posted and the daily reconciliation shows the gap as a BALANCE difference.
+       * The fee stays spent when the provider later reverses the transfer (it refunds the
+       * amount only), so the reversal journal does not touch it.
+       */
+      if (transfer.fee !== null) {
+        const feeCurrency = transfer.feeCurrency ?? w.currency;
+        const feeMinor = providerFeeMinor(transfer.fee, feeCurrency);
+        if (feeMinor > 0)
+          await ledger.post(tx, {
+            causeKey: causeKeys.withdrawal(w.id, 'fee'),
+            kind: 'PROVIDER_FEE',
+            memo: `Provider transfer fee ${transfer.fee} ${feeCurrency}`,
+            sellerId: w.sellerId,
+            withdrawalId: w.id,
+            lines: [
+              { account: accountsOf.platform('PROVIDER_FEES', feeCurrency), amountMinor: -feeMinor },
+              { account: accountsOf.platform('PROVIDER_CLEARING', feeCurrency), amountMinor: feeMinor },
+            ],
+          });
+      }
       await enqueue(tx, withdrawalEvent(FinanceEvents.withdrawalCompleted, { ...w, status: 'PAID' }));
       return 'PAID';
     },
@@ -789,6 +827,8 @@ export function createFinanceService(deps: FinanceDeps) {
 
     /** The platform accounts per currency (clearing is negative: money held at the provider). */
     getPlatformBalances: () => repo.platformBalances(prisma),
+    /** Per currency: the exact provider transfer fees the ledger posted, and the rounded minor units it posted. */
+    getPostedProviderFees: () => repo.postedProviderFees(prisma),
     /** Records one difference a reconciliation run found (once per run, kind, currency, withdrawal). */
     recordReconciliationDifference: (d: NewReconciliationDifference) =>
       repo.insertDifference(prisma, d, clock.now()),
