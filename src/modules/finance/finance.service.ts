@@ -85,6 +85,14 @@ export interface AccountResolver {
   resolveAccountName(q: { accountNumber: string; bankCode: string; country: string }): Promise<string | null>;
 }
 
+/** The provider's bank list (GET /v3/banks/:country): null when it pays out to no bank there. */
+export interface BankDirectory {
+  listBanks(country: string): Promise<Array<{ code: string; name: string }> | null>;
+}
+
+/** How long a country's bank list is reused (per process): banks change rarely, sellers look often. */
+export const BANK_LIST_CACHE_MS = 6 * 3_600_000;
+
 /** The provider's transfer fee for an amount (GET /v3/transfers/fee): exact decimal text, major units. */
 export interface TransferFeeQuoter {
   quoteTransferFee(q: {
@@ -104,6 +112,8 @@ export interface FinanceDeps {
    * seller confirmed on the form is stored as given.
    */
   accountResolver?: AccountResolver;
+  /** The bank list for the seller's form; without one GET /banks answers 503 PROVIDER_UNAVAILABLE. */
+  bankDirectory?: BankDirectory;
   /** Transfer fee for the approver's view; without one the view says the fee is unknown. */
   transferFees?: TransferFeeQuoter;
 }
@@ -298,10 +308,71 @@ export function createFinanceService(deps: FinanceDeps) {
     return from.includes(w.status) ? w : null;
   }
 
+  /** Bank lists per country (upper case), with when they were fetched; see BANK_LIST_CACHE_MS. */
+  const bankLists = new Map<string, { at: number; items: Array<{ code: string; name: string }> }>();
+
   return {
     ledger,
     sellerFor,
     sellersOf,
+
+    // ------------------------------------------------------------ bank list, account resolve
+
+    /**
+     * The banks the provider pays out to in `country`, for a seller the actor manages money for
+     * (cached per country for BANK_LIST_CACHE_MS). 422 UNSUPPORTED_DESTINATION when it pays out
+     * to none there; 503 PROVIDER_UNAVAILABLE when it does not answer.
+     */
+    async listBanks(
+      actor: Actor,
+      country: string,
+      sellerId?: string,
+    ): Promise<Array<{ code: string; name: string }>> {
+      sellerFor(actor, sellerId);
+      const key = country.toUpperCase();
+      const now = clock.now().getTime();
+      const cached = bankLists.get(key);
+      if (cached && now - cached.at < BANK_LIST_CACHE_MS) return cached.items;
+      if (!deps.bankDirectory) throw FinanceErrors.providerUnavailable('with its bank list');
+      let items: Array<{ code: string; name: string }> | null;
+      try {
+        items = await deps.bankDirectory.listBanks(key);
+      } catch (err) {
+        logger.warn('bank list failed', { country: key, err: (err as Error).message });
+        throw FinanceErrors.providerUnavailable('with its bank list');
+      }
+      if (!items) throw FinanceErrors.unsupportedDestination(`Bank payouts do not go to ${key}`);
+      const sorted = [...items].sort((a, b) => a.name.localeCompare(b.name));
+      bankLists.set(key, { at: now, items: sorted });
+      return sorted;
+    },
+
+    /**
+     * The name on a bank account before the seller saves it (moves no money). 422
+     * ACCOUNT_NOT_RESOLVED when the provider does not know the account; 503 when it does not
+     * answer. The account number is never logged.
+     */
+    async resolveAccountName(
+      actor: Actor,
+      q: { country: string; bankCode: string; accountNumber: string },
+      sellerId?: string,
+    ): Promise<string> {
+      sellerFor(actor, sellerId);
+      if (!deps.accountResolver) throw FinanceErrors.providerUnavailable('with the account name');
+      let name: string | null;
+      try {
+        name = await deps.accountResolver.resolveAccountName(q);
+      } catch (err) {
+        // The code only: a provider message could echo the account number.
+        logger.warn('account resolve failed', {
+          bankCode: q.bankCode,
+          err: (err as { code?: string }).code ?? 'error',
+        });
+        throw FinanceErrors.providerUnavailable('with the account name');
+      }
+      if (!name) throw FinanceErrors.accountNotResolved();
+      return name;
+    },
 
     // ------------------------------------------------------------ postings (finance worker)
 
