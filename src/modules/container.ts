@@ -57,7 +57,7 @@ export interface ModuleExtras {
    * Flutterwave's account resolve and transfer fee for the finance module; default: both from
    * the Flutterwave transfers calls (payoutProviderHooks).
    */
-  finance?: Pick<FinanceDeps, 'accountResolver' | 'transferFees'>;
+  finance?: Pick<FinanceDeps, 'accountResolver' | 'bankDirectory' | 'transferFees'>;
 }
 
 /** One process's module services. */

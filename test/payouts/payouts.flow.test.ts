@@ -87,7 +87,7 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
         full_name: 'Seller Holder',
       }),
     ]);
-    expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
+    expect(await withdrawalJournals(t, w.id)).toEqual(['fee', 'hold', 'paid']);
     expect(await available(t)).toBe(before - 100_000);
     const transfer = await t.finance.getTransfer(t.env.platform.prisma, w.id);
     expect(transfer).toMatchObject({
@@ -112,7 +112,7 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     expect((await webhook(forged)).status).toBe(401);
     expect(await t.env.platform.prisma.webhookEvent.count({ where: { reference: w.id } })).toBe(stored);
     expect(await withdrawalStatus(t, w.id)).toBe('PAID');
-    expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
+    expect(await withdrawalJournals(t, w.id)).toEqual(['fee', 'hold', 'paid']);
   });
 
   it('when an authentic webhook lies about the status, then the re-verified record decides and nothing more is posted', async () => {
@@ -124,7 +124,7 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     expect(await t.env.platform.prisma.webhookEvent.count({ where: { reference: w.id } })).toBe(2);
     await allWebhooksHandled();
     expect(await withdrawalStatus(t, w.id)).toBe('PAID');
-    expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
+    expect(await withdrawalJournals(t, w.id)).toEqual(['fee', 'hold', 'paid']);
   });
 
   it('when the webhooks of two transfers arrive in reverse order, then both are PAID once each', async () => {
@@ -139,8 +139,8 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     await t.sim.releaseWebhooks('reverse');
     await finalStatus(a.id, 'PAID');
     await finalStatus(b.id, 'PAID');
-    expect(await withdrawalJournals(t, a.id)).toEqual(['hold', 'paid']);
-    expect(await withdrawalJournals(t, b.id)).toEqual(['hold', 'paid']);
+    expect(await withdrawalJournals(t, a.id)).toEqual(['fee', 'hold', 'paid']);
+    expect(await withdrawalJournals(t, b.id)).toEqual(['fee', 'hold', 'paid']);
   });
 
   it('when a paid transfer is reversed and both webhooks arrive reversal first, then FAILED once and the hold comes back', async () => {
@@ -169,7 +169,7 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     await finalStatus(w.id, 'PAID');
     expect(t.sim.transfersWithReference(w.id)).toHaveLength(1);
     expect(t.sim.transfersWithReference(w.id)[0]).toMatchObject({ createCalls: 1, status: 'SUCCESSFUL' });
-    expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
+    expect(await withdrawalJournals(t, w.id)).toEqual(['fee', 'hold', 'paid']);
   });
 
   it('when the webhook pays the transfer before the slow create answer arrives, then the late NEW does not move it back', async () => {
@@ -183,7 +183,7 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     });
     t.clock.advance(16 * 60_000);
     expect(await t.payouts.recheckUnfinished()).toMatchObject({ checked: 0 });
-    expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
+    expect(await withdrawalJournals(t, w.id)).toEqual(['fee', 'hold', 'paid']);
   });
 
   it('when the create call answers 5xx after doing the work, then the lookup records the transfer and it is paid once', async () => {
@@ -207,7 +207,7 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     await t.payouts.recheckUnfinished();
     expect(await withdrawalStatus(t, w.id)).toBe('PAID');
     expect(t.sim.transfersWithReference(w.id)).toEqual([expect.objectContaining({ createCalls: 1 })]);
-    expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
+    expect(await withdrawalJournals(t, w.id)).toEqual(['fee', 'hold', 'paid']);
   });
 
   it('when the create call answers 5xx without doing the work, then nothing is resent until the re-check window, then exactly one', async () => {
@@ -225,7 +225,7 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     await t.payouts.recheckUnfinished();
     await finalStatus(w.id, 'PAID');
     expect(t.sim.transfersWithReference(w.id)).toEqual([expect.objectContaining({ createCalls: 2 })]);
-    expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
+    expect(await withdrawalJournals(t, w.id)).toEqual(['fee', 'hold', 'paid']);
   });
 
   it('when the transfer fails at Flutterwave, then FAILED, the hold goes back to available, the balance is restored and the seller is emailed', async () => {
@@ -265,7 +265,7 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     expect(await available(t)).toBe(before - 15_000);
     t.sim.reverseTransfer(w.id);
     await finalStatus(w.id, 'REVERSED');
-    expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid', 'reversal']);
+    expect(await withdrawalJournals(t, w.id)).toEqual(['fee', 'hold', 'paid', 'reversal']);
     expect(await available(t)).toBe(before);
   });
 
@@ -282,6 +282,6 @@ describe('payouts: approved withdrawals become one Flutterwave transfer each', (
     t.clock.advance(16 * 60_000);
     await t.payouts.recheckUnfinished();
     expect(await withdrawalStatus(t, w.id)).toBe('PAID');
-    expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
+    expect(await withdrawalJournals(t, w.id)).toEqual(['fee', 'hold', 'paid']);
   });
 });

@@ -37,15 +37,49 @@ describe('payouts reconciliation', () => {
     await t?.closePayouts();
   });
 
-  const reconcile = () =>
-    reconcilePayouts({
-      prisma: t.worker.prisma,
-      clock: t.clock,
-      finance: t.finance,
-      transfers: t.transfers,
-      logger: t.worker.logger,
-      recheckAfterMinutes: 15,
+  const reconcile = (runKey?: string) =>
+    reconcilePayouts(
+      {
+        prisma: t.worker.prisma,
+        clock: t.clock,
+        finance: t.finance,
+        transfers: t.transfers,
+        logger: t.worker.logger,
+        recheckAfterMinutes: 15,
+      },
+      runKey,
+    );
+
+  it('when a withdrawal is paid with a provider fee and the wallet matches the ledger, then the fee posts once and reconciliation records no difference', async () => {
+    const method = await bankMethod(t, '0690000041');
+    await fundSeller(t, { priceMinor: 5_000_000 });
+    // The charge fee (1.4 %) is not what this test is about: the wallet holds what the ledger took in.
+    t.sim.setBalance('NGN', '50000');
+    const paid = await approvedWithdrawal(t, { amountMinor: 1_000_000, methodId: method.id });
+    await waitFor(async () => (await withdrawalStatus(t, paid.id)) === 'PAID', 20_000, 'paid');
+
+    // The exact fee stays on the transfer row; the ledger posts it rounded half up (26.875 → 26.88).
+    expect(await t.finance.getTransfer(t.worker.prisma, paid.id)).toMatchObject({
+      fee: '26.875',
+      feeCurrency: 'NGN',
     });
+    const fees = await t.worker.prisma.$queryRawUnsafe<Array<{ kind: string; amount: bigint }>>(
+      `SELECT a.kind, e.amount_minor AS amount FROM finance_journals j
+         JOIN finance_entries e ON e.journal_id = j.id JOIN finance_accounts a ON a.id = e.account_id
+        WHERE j.cause_key = $1 ORDER BY a.kind`,
+      `withdrawal:${paid.id}:fee`,
+    );
+    expect(fees.map((f) => [f.kind, Number(f.amount)])).toEqual([
+      ['PROVIDER_CLEARING', 2688],
+      ['PROVIDER_FEES', -2688],
+    ]);
+    // Wallet: 50,000.00 − (10,000.00 + 26.875) = 39,973.125; ledger: the same once the fee is in.
+    expect((await t.transfers.getBalance('NGN')).ledger).toBe('39973.125');
+
+    const run = await reconcile('clean-run');
+    expect(run.differences).toEqual([]);
+    await expectLedgerInvariant(t);
+  });
 
   it('when the wallet, the transfers and the ledger disagree, then each difference is recorded once, listed and counted in /metrics', async () => {
     const method = await bankMethod(t);
@@ -88,13 +122,16 @@ describe('payouts reconciliation', () => {
       'TRANSFER_UNRESOLVED',
       'UNKNOWN_TRANSFER',
     ]);
-    // Ledger: 50,000.00 in, 10,000.00 paid out; the stuck 2,000.00 is not paid in the ledger.
-    // Wallet: 49,300.00 − (10,000.00 + 26.875) − (2,000.00 + 10.75) − (100.00 + 10.75) = 37,151.625.
+    // On top of the first test's 39,973.125 (ledger and wallet alike):
+    // Ledger: 50,000.00 in, 10,000.00 + the 26.875 fee paid out; the stuck 2,000.00 is not paid in
+    //   the ledger: 39,973.125 + 39,973.125 = 79,946.25.
+    // Wallet: 49,300.00 − (10,000.00 + 26.875) − (2,000.00 + 10.75) − (100.00 + 10.75) = 37,151.625,
+    //   + 39,973.125 = 77,124.75. Fees seen at the provider: 26.875 + 26.875 + 10.75 + 10.75.
     expect(byKind.BALANCE).toMatchObject({
       currency: 'NGN',
-      expected: '40000.00',
-      actual: '37151.625',
-      details: expect.objectContaining({ transferFeesSeen: '48.375' }),
+      expected: '79946.25',
+      actual: '77124.75',
+      details: expect.objectContaining({ transferFeesSeen: '75.25' }),
     });
     expect(byKind.TRANSFER_STATUS).toMatchObject({
       withdrawalId: stuck.id,

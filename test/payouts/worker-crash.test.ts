@@ -89,7 +89,7 @@ describe('payouts worker killed during a transfer', () => {
     expect(t.sim.transfersWithReference(w.id)).toEqual([
       expect.objectContaining({ status: 'SUCCESSFUL', createCalls: 1 }),
     ]);
-    expect(await withdrawalJournals(t, w.id)).toEqual(['hold', 'paid']);
+    expect(await withdrawalJournals(t, w.id)).toEqual(['fee', 'hold', 'paid']);
     await second.stop();
     expect(second.output()).toContain('payout handled');
   });

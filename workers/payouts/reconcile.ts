@@ -14,11 +14,13 @@ import { UNFINISHED_STATUSES } from './marks';
  * means; /metrics counts the open ones by kind.
  *
  * What counts as a difference:
- * - BALANCE: the clearing balance (negated: the ledger credits clearing when money arrives) is
- *   not Flutterwave's ledger_balance. Provider fees (1.4 % on charges, transfer fees such as
- *   26.875 NGN) are not in our ledger, so some difference is expected; the row carries the
- *   transfer fees we recorded so a person can tell fees from missing money. Compared as exact
- *   decimals, never rounded.
+ * - BALANCE: the clearing balance (negated: the ledger credits clearing when money arrives),
+ *   with the provider transfer fees included, is not Flutterwave's ledger_balance. Transfer fees
+ *   are posted (PROVIDER_FEE journals) rounded half up to minor units, so the comparison adds
+ *   back Σ(posted − exact) per currency: expected = −clearing + Σposted − Σexact fee, exact to
+ *   the sixth decimal. A clean run therefore shows no BALANCE row. Charge fees (1.4 %) are still
+ *   not in our ledger, so a wallet fed by charges shows them as a difference; the row carries
+ *   the transfer fees seen at the provider so a person can tell fees from missing money.
  * - TRANSFER_STATUS: Flutterwave says SUCCESSFUL and our withdrawal is not PAID, or FAILED and
  *   ours is PAID (a reversal we never applied), once the transfer has been quiet for the
  *   re-check window (younger ones are still being worked on).
@@ -162,10 +164,15 @@ export async function reconcilePayouts(deps: ReconcileDeps, runKey?: string): Pr
 
   // The clearing account against the wallet, per currency the ledger has money in.
   const balances = await finance.getPlatformBalances();
+  const postedFees = new Map((await finance.getPostedProviderFees()).map((f) => [f.currency, f]));
   for (const b of balances.filter((x) => x.kind === 'PROVIDER_CLEARING')) {
     if (!isCurrencyCode(b.currency)) continue;
     const wallet = await transfers.getBalance(b.currency);
-    const expected = toMajorString(-b.balanceMinor, b.currency);
+    const fees = postedFees.get(b.currency);
+    const expected = sumDecimals([
+      toMajorString(-b.balanceMinor, b.currency),
+      ...(fees ? [toMajorString(fees.postedMinor, b.currency), `-${fees.exact}`] : []),
+    ]);
     if (scaled(expected) !== scaled(wallet.ledger)) {
       diff({
         kind: 'BALANCE',

@@ -21,6 +21,12 @@ export const FinanceErrors = {
     ]),
   accountNotResolved: () =>
     AppError.rule('ACCOUNT_NOT_RESOLVED', 'The bank could not confirm this account number'),
+  providerUnavailable: (what: string) =>
+    new AppError(
+      'unavailable',
+      'PROVIDER_UNAVAILABLE',
+      `The payment provider did not answer ${what}; please try again in a minute`,
+    ),
   unsupportedDestination: (message: string) => AppError.rule('UNSUPPORTED_DESTINATION', message),
   belowMinimum: (minimumMinor: number, currency: string) =>
     AppError.rule('WITHDRAWAL_BELOW_MINIMUM', 'The amount is below the smallest withdrawal', [

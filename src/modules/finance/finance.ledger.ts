@@ -3,6 +3,7 @@ import type { Config } from '../../shared/config';
 import type { Db, Tx } from '../../shared/db';
 import { PermanentError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
+import { minorUnitExponent } from '../../shared/money';
 import { getCampaignsByIds, type CampaignRecord } from '../campaigns';
 import type { PaymentEventPayload, RefundEventPayload } from '../payments';
 import * as repo from './finance.repository';
@@ -21,7 +22,9 @@ import type { AccountRef, JournalLine, NewJournal } from './finance.types';
  *   withdrawal requested:                available −N │ hold +N
  *   withdrawal paid:                     hold −N │ clearing +N (the money left Flutterwave)
  *   withdrawal failed / rejected:        hold −N │ available +N
- *   paid transfer reversed by provider:  clearing −N │ available +N
+ *   provider transfer fee (on paid):     provider fees −F │ clearing +F (F rounded half up, see
+ *                                        providerFeeMinor; the platform bears it, the seller is paid N)
+ *   paid transfer reversed by provider:  clearing −N │ available +N (the fee stays spent)
  *
  * Lock order, everywhere: settlement row (campaign, currency) → account rows in account-id order
  * (the repository inserts entries sorted by account id; the entries trigger locks each account).
@@ -45,7 +48,7 @@ export interface LedgerDeps {
 export type PostingOutcome = 'POSTED' | 'ALREADY_POSTED' | 'NOT_IN_LEDGER';
 
 const platform = (
-  kind: 'PROVIDER_CLEARING' | 'PLATFORM_FEES' | 'REFUNDS_DUE',
+  kind: 'PROVIDER_CLEARING' | 'PLATFORM_FEES' | 'REFUNDS_DUE' | 'PROVIDER_FEES',
   currency: string,
 ): AccountRef => ({
   owner: 'PLATFORM',
@@ -60,12 +63,34 @@ const seller = (
 
 export const accountsOf = { platform, seller };
 
+/*
+ * A provider fee (exact decimal text in major units, e.g. "26.875" NGN) as minor units for the
+ * ledger, which holds integers only. Rounding rule: half up (away from zero; fees are never
+ * negative) to the currency's minor unit, so 26.875 → 2 688 kobo, 26.874 → 2 687. Why here and
+ * only here: the ledger cannot hold a fraction of a kobo, but the transfer row keeps the exact
+ * string and the reconciliation adds back Σ(rounded − exact) per currency, so the rounding never
+ * shows up as a BALANCE difference and nothing else compounds it. Half up rather than half even:
+ * it is the rule a person checking a statement by hand expects, and the residue is bounded by
+ * half a minor unit per transfer either way. Throws on anything that is not a plain decimal.
+ */
+export function providerFeeMinor(fee: string, currency: string): number {
+  const m = /^(\d{1,17})(?:\.(\d{1,6}))?$/.exec(fee);
+  if (!m) throw new PermanentError(`provider fee "${fee}" is not a decimal`);
+  const exponent = minorUnitExponent(currency);
+  const fraction = m[2] ?? '';
+  const kept = `${m[1]}${fraction.slice(0, exponent).padEnd(exponent, '0')}`;
+  const roundUp = (fraction[exponent] ?? '0') >= '5';
+  const minor = Number(BigInt(kept) + (roundUp ? 1n : 0n));
+  if (!Number.isSafeInteger(minor)) throw new PermanentError(`provider fee "${fee}" is out of range`);
+  return minor;
+}
+
 /** Cause keys: one journal per payment, refund, settlement and withdrawal step. */
 export const causeKeys = {
   payment: (paymentId: string) => `payment:${paymentId}`,
   refund: (refundId: string) => `refund:${refundId}`,
   settlement: (campaignId: string, currency: string) => `settlement:${campaignId}:${currency}`,
-  withdrawal: (withdrawalId: string, step: 'hold' | 'release' | 'paid' | 'reversal') =>
+  withdrawal: (withdrawalId: string, step: 'hold' | 'release' | 'paid' | 'fee' | 'reversal') =>
     `withdrawal:${withdrawalId}:${step}`,
 };
 

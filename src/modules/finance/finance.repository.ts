@@ -284,6 +284,25 @@ export async function platformBalances(
   return rows.map((r) => ({ kind: r.kind, currency: r.currency, balanceMinor: n(r.balance) }));
 }
 
+/**
+ * Per currency, the exact provider fees (decimal text) and the minor units the ledger posted for
+ * them (PROVIDER_FEE journals, clearing side): what the reconciliation adds back to compare the
+ * clearing account with the wallet to the last decimal.
+ */
+export async function postedProviderFees(
+  db: Client,
+): Promise<Array<{ currency: string; exact: string; postedMinor: number }>> {
+  const rows = await db.$queryRaw<Array<{ currency: string; exact: Prisma.Decimal; posted: bigint }>>`
+    SELECT a.currency, SUM(t.fee) AS exact, SUM(e.amount_minor)::bigint AS posted
+      FROM finance_journals j
+      JOIN finance_entries e ON e.journal_id = j.id
+      JOIN finance_accounts a ON a.id = e.account_id AND a.kind = 'PROVIDER_CLEARING'
+      JOIN finance_transfers t ON t.withdrawal_id = j.withdrawal_id
+     WHERE j.kind = 'PROVIDER_FEE'
+     GROUP BY a.currency ORDER BY a.currency`;
+  return rows.map((r) => ({ currency: r.currency, exact: r.exact.toFixed(), postedMinor: n(r.posted) }));
+}
+
 // ---------------------------------------------------------------- settlements
 
 /** Records that a campaign has ledger money in a currency (once), refreshing when it may settle while OPEN; locks the row. */

@@ -16,11 +16,13 @@ import {
 } from './finance.dto';
 import { FinanceErrors } from './finance.errors';
 import {
+  banksQuery,
   differencesQuery,
   idParam,
   payoutMethodSchema,
   queueQuery,
   rejectSchema,
+  resolveAccountSchema,
   resolveSchema,
   sellerQuery,
   statementQuery,
@@ -197,6 +199,70 @@ export function financeRoutes(platform: Platform, service: FinanceService): ApiM
       const now = clock.now();
       const methods = await service.listPayoutMethods(actorOf(req), query.sellerId);
       res.json({ items: methods.map((m) => payoutMethodDto(m, now)), nextCursor: null });
+    },
+  );
+
+  api.get(
+    '/banks',
+    {
+      summary: "The banks Flutterwave pays out to in a country (for the seller's payout method form)",
+      security: 'session',
+      use: [...signedIn, changes],
+      query: banksQuery,
+      responses: {
+        200: {
+          description: 'Banks by name',
+          schema: {
+            type: 'object',
+            required: ['items'],
+            properties: {
+              items: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['code', 'name'],
+                  properties: { code: { type: 'string' }, name: { type: 'string' } },
+                },
+              },
+            },
+          },
+        },
+        ...denied,
+        422: 'UNSUPPORTED_DESTINATION: no bank payouts to this country',
+        429: 'RATE_LIMITED',
+        503: 'PROVIDER_UNAVAILABLE',
+      },
+    },
+    async ({ query }, req, res) => {
+      res.json({ items: await service.listBanks(actorOf(req), query.country, query.sellerId) });
+    },
+  );
+
+  api.post(
+    '/payout-methods/resolve',
+    {
+      summary: 'The name on a bank account, for the seller to confirm before saving it (moves no money)',
+      security: 'csrf',
+      use: [...signedIn, changes],
+      query: sellerQuery,
+      body: resolveAccountSchema,
+      responses: {
+        200: {
+          description: 'The account holder',
+          schema: {
+            type: 'object',
+            required: ['accountName'],
+            properties: { accountName: { type: 'string' } },
+          },
+        },
+        ...denied,
+        422: 'ACCOUNT_NOT_RESOLVED',
+        429: 'RATE_LIMITED',
+        503: 'PROVIDER_UNAVAILABLE',
+      },
+    },
+    async ({ query, body }, req, res) => {
+      res.json({ accountName: await service.resolveAccountName(actorOf(req), body, query.sellerId) });
     },
   );
 

@@ -89,6 +89,15 @@ const sellerId = uuid('a seller id').optional().meta({
   description: 'The seller whose money (default: your own, or the seller you are a FINANCE member of)',
 });
 export const sellerQuery = z.object({ sellerId });
+/** GET /banks: the country whose bank list to show. */
+export const banksQuery = z.object({ sellerId, country: countryCode() });
+/** POST /payout-methods/resolve: whose account is this (before saving it). */
+export const resolveAccountSchema = z.strictObject({
+  country: countryCode(),
+  bankCode: providerCode.meta({ description: "The bank's code from GET /banks" }),
+  accountNumber: digits(6, 20),
+});
+
 export const statementQuery = z.object({
   sellerId,
   currency: currency.optional(),

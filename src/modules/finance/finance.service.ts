@@ -22,7 +22,14 @@ import {
   type PayoutMethodChangedPayload,
   type WithdrawalEventPayload,
 } from './finance.events';
-import { accountsOf, causeKeys, createLedger, feeScheduleOf, type LedgerConfig } from './finance.ledger';
+import {
+  accountsOf,
+  causeKeys,
+  createLedger,
+  feeScheduleOf,
+  providerFeeMinor,
+  type LedgerConfig,
+} from './finance.ledger';
 import * as repo from './finance.repository';
 import type {
   NewReconciliationDifference,
@@ -78,6 +85,14 @@ export interface AccountResolver {
   resolveAccountName(q: { accountNumber: string; bankCode: string; country: string }): Promise<string | null>;
 }
 
+/** The provider's bank list (GET /v3/banks/:country): null when it pays out to no bank there. */
+export interface BankDirectory {
+  listBanks(country: string): Promise<Array<{ code: string; name: string }> | null>;
+}
+
+/** How long a country's bank list is reused (per process): banks change rarely, sellers look often. */
+export const BANK_LIST_CACHE_MS = 6 * 3_600_000;
+
 /** The provider's transfer fee for an amount (GET /v3/transfers/fee): exact decimal text, major units. */
 export interface TransferFeeQuoter {
   quoteTransferFee(q: {
@@ -97,6 +112,8 @@ export interface FinanceDeps {
    * seller confirmed on the form is stored as given.
    */
   accountResolver?: AccountResolver;
+  /** The bank list for the seller's form; without one GET /banks answers 503 PROVIDER_UNAVAILABLE. */
+  bankDirectory?: BankDirectory;
   /** Transfer fee for the approver's view; without one the view says the fee is unknown. */
   transferFees?: TransferFeeQuoter;
 }
@@ -291,10 +308,71 @@ export function createFinanceService(deps: FinanceDeps) {
     return from.includes(w.status) ? w : null;
   }
 
+  /** Bank lists per country (upper case), with when they were fetched; see BANK_LIST_CACHE_MS. */
+  const bankLists = new Map<string, { at: number; items: Array<{ code: string; name: string }> }>();
+
   return {
     ledger,
     sellerFor,
     sellersOf,
+
+    // ------------------------------------------------------------ bank list, account resolve
+
+    /**
+     * The banks the provider pays out to in `country`, for a seller the actor manages money for
+     * (cached per country for BANK_LIST_CACHE_MS). 422 UNSUPPORTED_DESTINATION when it pays out
+     * to none there; 503 PROVIDER_UNAVAILABLE when it does not answer.
+     */
+    async listBanks(
+      actor: Actor,
+      country: string,
+      sellerId?: string,
+    ): Promise<Array<{ code: string; name: string }>> {
+      sellerFor(actor, sellerId);
+      const key = country.toUpperCase();
+      const now = clock.now().getTime();
+      const cached = bankLists.get(key);
+      if (cached && now - cached.at < BANK_LIST_CACHE_MS) return cached.items;
+      if (!deps.bankDirectory) throw FinanceErrors.providerUnavailable('with its bank list');
+      let items: Array<{ code: string; name: string }> | null;
+      try {
+        items = await deps.bankDirectory.listBanks(key);
+      } catch (err) {
+        logger.warn('bank list failed', { country: key, err: (err as Error).message });
+        throw FinanceErrors.providerUnavailable('with its bank list');
+      }
+      if (!items) throw FinanceErrors.unsupportedDestination(`Bank payouts do not go to ${key}`);
+      const sorted = [...items].sort((a, b) => a.name.localeCompare(b.name));
+      bankLists.set(key, { at: now, items: sorted });
+      return sorted;
+    },
+
+    /**
+     * The name on a bank account before the seller saves it (moves no money). 422
+     * ACCOUNT_NOT_RESOLVED when the provider does not know the account; 503 when it does not
+     * answer. The account number is never logged.
+     */
+    async resolveAccountName(
+      actor: Actor,
+      q: { country: string; bankCode: string; accountNumber: string },
+      sellerId?: string,
+    ): Promise<string> {
+      sellerFor(actor, sellerId);
+      if (!deps.accountResolver) throw FinanceErrors.providerUnavailable('with the account name');
+      let name: string | null;
+      try {
+        name = await deps.accountResolver.resolveAccountName(q);
+      } catch (err) {
+        // The code only: a provider message could echo the account number.
+        logger.warn('account resolve failed', {
+          bankCode: q.bankCode,
+          err: (err as { code?: string }).code ?? 'error',
+        });
+        throw FinanceErrors.providerUnavailable('with the account name');
+      }
+      if (!name) throw FinanceErrors.accountNotResolved();
+      return name;
+    },
 
     // ------------------------------------------------------------ postings (finance worker)
 
@@ -675,7 +753,12 @@ export function createFinanceService(deps: FinanceDeps) {
       if (!w) return 'UNCHANGED';
       await repo.transitionWithdrawal(tx, w.id, IN_FLIGHT, 'PAID', { paidAt: now }, now);
       await repo.insertTransfer(tx, w.id, now);
-      await repo.updateTransfer(tx, w.id, { providerStatus: 'SUCCESSFUL', ...update, checkedAt: now }, now);
+      const transfer = await repo.updateTransfer(
+        tx,
+        w.id,
+        { providerStatus: 'SUCCESSFUL', ...update, checkedAt: now },
+        now,
+      );
       await ledger.post(tx, {
         causeKey: causeKeys.withdrawal(w.id, 'paid'),
         kind: 'WITHDRAWAL_PAID',
@@ -687,6 +770,32 @@ export function createFinanceService(deps: FinanceDeps) {
           { account: accountsOf.platform('PROVIDER_CLEARING', w.currency), amountMinor: w.amountMinor },
         ],
       });
+      /*
+       * The provider's fee for this transfer, as its own journal in the same transaction as the
+       * paid transition: the platform bears it (provider fees debited, clearing credited: the
+       * wallet paid amount + fee). Cause key `withdrawal:<id>:fee` makes it post once even if
+       * this ran twice. Assumption: the fee the provider reported with the SUCCESSFUL answer (or
+       * earlier, stored on the transfer row) is the one it took from the wallet; without one
+       * nothing is posted and the daily reconciliation shows the gap as a BALANCE difference.
+       * The fee stays spent when the provider later reverses the transfer (it refunds the
+       * amount only), so the reversal journal does not touch it.
+       */
+      if (transfer.fee !== null) {
+        const feeCurrency = transfer.feeCurrency ?? w.currency;
+        const feeMinor = providerFeeMinor(transfer.fee, feeCurrency);
+        if (feeMinor > 0)
+          await ledger.post(tx, {
+            causeKey: causeKeys.withdrawal(w.id, 'fee'),
+            kind: 'PROVIDER_FEE',
+            memo: `Provider transfer fee ${transfer.fee} ${feeCurrency}`,
+            sellerId: w.sellerId,
+            withdrawalId: w.id,
+            lines: [
+              { account: accountsOf.platform('PROVIDER_FEES', feeCurrency), amountMinor: -feeMinor },
+              { account: accountsOf.platform('PROVIDER_CLEARING', feeCurrency), amountMinor: feeMinor },
+            ],
+          });
+      }
       await enqueue(tx, withdrawalEvent(FinanceEvents.withdrawalCompleted, { ...w, status: 'PAID' }));
       return 'PAID';
     },
@@ -789,6 +898,8 @@ export function createFinanceService(deps: FinanceDeps) {
 
     /** The platform accounts per currency (clearing is negative: money held at the provider). */
     getPlatformBalances: () => repo.platformBalances(prisma),
+    /** Per currency: the exact provider transfer fees the ledger posted, and the rounded minor units it posted. */
+    getPostedProviderFees: () => repo.postedProviderFees(prisma),
     /** Records one difference a reconciliation run found (once per run, kind, currency, withdrawal). */
     recordReconciliationDifference: (d: NewReconciliationDifference) =>
       repo.insertDifference(prisma, d, clock.now()),

@@ -8,6 +8,7 @@ export const ACCOUNT_KINDS = [
   'PROVIDER_CLEARING',
   'PLATFORM_FEES',
   'REFUNDS_DUE',
+  'PROVIDER_FEES',
   'SELLER_PENDING',
   'SELLER_AVAILABLE',
   'SELLER_HOLD',
@@ -24,6 +25,7 @@ export const JOURNAL_KINDS = [
   'WITHDRAWAL_RELEASE',
   'WITHDRAWAL_PAID',
   'PAYOUT_REVERSAL',
+  'PROVIDER_FEE',
 ] as const;
 export type JournalKind = (typeof JOURNAL_KINDS)[number];
 

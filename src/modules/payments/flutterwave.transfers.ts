@@ -333,27 +333,41 @@ export class FlutterwaveTransfers {
   }
 }
 
+/** A provider 4xx (it refuses or does not know what was asked) as null; outages still throw. */
+async function nullWhenRejected<T>(call: () => Promise<T>): Promise<T | null> {
+  try {
+    return await call();
+  } catch (err) {
+    if (
+      err instanceof FlutterwaveError &&
+      (err.code === 'PROVIDER_REJECTED' || err.code === 'PROVIDER_NOT_FOUND')
+    )
+      return null;
+    throw err;
+  }
+}
+
 /**
- * The finance module's provider hooks over these calls: the account holder's name (null when
+ * The finance module's provider hooks over these calls: the bank list per country (null when
+ * Flutterwave pays no bank there), the account holder's name (null when
  * Flutterwave cannot resolve the account: a 4xx) and the approver's fee quote (exact decimal
  * text; null when Flutterwave quotes in another currency than asked).
  */
 export function payoutProviderHooks(transfers: FlutterwaveTransfers) {
   return {
+    bankDirectory: {
+      listBanks: (country: string) =>
+        nullWhenRejected(async () =>
+          (await transfers.listBanks(country)).map((b) => ({ code: b.code, name: b.name })),
+        ),
+    },
     accountResolver: {
-      async resolveAccountName(q: { accountNumber: string; bankCode: string; country: string }) {
-        try {
-          return (await transfers.resolveAccount({ accountNumber: q.accountNumber, bankCode: q.bankCode }))
-            .account_name;
-        } catch (err) {
-          if (
-            err instanceof FlutterwaveError &&
-            (err.code === 'PROVIDER_REJECTED' || err.code === 'PROVIDER_NOT_FOUND')
-          )
-            return null;
-          throw err;
-        }
-      },
+      resolveAccountName: (q: { accountNumber: string; bankCode: string; country: string }) =>
+        nullWhenRejected(
+          async () =>
+            (await transfers.resolveAccount({ accountNumber: q.accountNumber, bankCode: q.bankCode }))
+              .account_name,
+        ),
     },
     transferFees: {
       async quoteTransferFee(q: { amountMinor: number; currency: string; type: 'account' | 'mobilemoney' }) {

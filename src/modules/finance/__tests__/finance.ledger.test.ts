@@ -8,9 +8,25 @@ import type { CampaignInput } from '../../campaigns';
 import { createModules } from '../../container';
 import type { PaymentEventPayload, RefundEventPayload } from '../../payments';
 import { createFinanceService, type FinanceService } from '../finance.service';
-import { platformFeeOf } from '../finance.ledger';
+import { platformFeeOf, providerFeeMinor } from '../finance.ledger';
 
 const HOUR = 3_600_000;
+
+describe('providerFeeMinor', () => {
+  it('when a provider fee has more digits than the currency, then it rounds half up to minor units', () => {
+    expect(providerFeeMinor('26.875', 'NGN')).toBe(2688);
+    expect(providerFeeMinor('26.874999', 'NGN')).toBe(2687);
+    expect(providerFeeMinor('10.75', 'NGN')).toBe(1075);
+    expect(providerFeeMinor('0.005', 'NGN')).toBe(1);
+    expect(providerFeeMinor('0.004', 'NGN')).toBe(0);
+    expect(providerFeeMinor('500.5', 'UGX')).toBe(501);
+    expect(providerFeeMinor('500', 'UGX')).toBe(500);
+  });
+  it('when a provider fee is not a plain decimal, then it throws rather than post a guess', () => {
+    for (const bad of ['-1', '1e3', '', '1.', '26.8750001', ' 1'])
+      expect(() => providerFeeMinor(bad, 'NGN')).toThrow(/not a decimal/);
+  });
+});
 
 describe('finance ledger', () => {
   let platform: Platform;

@@ -435,4 +435,104 @@ describe('finance API', () => {
     expect((await customer.get('/api/v1/finance/overview')).status).toBe(403);
     expect((await customer.get('/api/v1/finance/admin/withdrawals')).status).toBe(403);
   });
+
+  it('when a seller or its FINANCE member asks for banks and resolves an account, then they get the list and the name; others are refused', async () => {
+    const banks = await seller.get('/api/v1/finance/banks?country=NG').expect(200);
+    const items = banks.body.items as Array<{ code: string; name: string }>;
+    expect(items.length).toBeGreaterThan(1);
+    expect(items).toContainEqual({ code: '044', name: expect.any(String) });
+    expect(Object.keys(items[0]!).sort()).toEqual(['code', 'name']);
+    await member.get('/api/v1/finance/banks?country=ng').expect(200);
+
+    const resolved = await member
+      .post('/api/v1/finance/payout-methods/resolve')
+      .send({ country: 'NG', bankCode: '044', accountNumber: ACCOUNT_NUMBER })
+      .expect(200);
+    expect(resolved.body).toEqual({ accountName: 'Ada Obi' });
+
+    // An account the bank does not know: 422 with a plain message, never a 5xx.
+    const unknown = await seller
+      .post('/api/v1/finance/payout-methods/resolve')
+      .send({ country: 'NG', bankCode: '044', accountNumber: '12345678' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error).toMatchObject({
+      code: 'ACCOUNT_NOT_RESOLVED',
+      message: 'The bank could not confirm this account number',
+    });
+    // A country Flutterwave pays no bank in.
+    const nowhere = await seller.get('/api/v1/finance/banks?country=FR');
+    expect({ status: nowhere.status, code: nowhere.body.error?.code }).toEqual({
+      status: 422,
+      code: 'UNSUPPORTED_DESTINATION',
+    });
+
+    // Authorisation: another seller for this seller, a gate manager, a buyer, nobody.
+    await otherSeller.get(`/api/v1/finance/banks?country=NG&sellerId=${seller.userId}`).expect(403);
+    await otherSeller
+      .post(`/api/v1/finance/payout-methods/resolve?sellerId=${seller.userId}`)
+      .send({ country: 'NG', bankCode: '044', accountNumber: ACCOUNT_NUMBER })
+      .expect(403);
+    const gate = await makeTeamMember(env, seller, 'gate-banks@example.test', 'MANAGER');
+    expect((await gate.get(`/api/v1/finance/banks?country=NG&sellerId=${seller.userId}`)).status).toBe(403);
+    const customer = await signIn(env, 'buyer-banks@example.test');
+    expect((await customer.get('/api/v1/finance/banks?country=NG')).status).toBe(403);
+    expect(
+      (
+        await customer
+          .post('/api/v1/finance/payout-methods/resolve')
+          .send({ country: 'NG', bankCode: '044', accountNumber: ACCOUNT_NUMBER })
+      ).status,
+    ).toBe(403);
+    expect((await fetch(`${env.url}/api/v1/finance/banks?country=NG`)).status).toBe(401);
+    const noCsrf = await fetch(`${env.url}/api/v1/finance/payout-methods/resolve`, {
+      method: 'POST',
+      headers: { Cookie: seller.cookie, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ country: 'NG', bankCode: '044', accountNumber: ACCOUNT_NUMBER }),
+    });
+    expect(noCsrf.status).toBe(403);
+  });
+
+  it('when bank list or resolve input is hostile, then the answer is 400 with a code', async () => {
+    for (const q of ['country=N', 'country=NGA', 'country=N%00', 'country=NG&country=GH', '', 'country=%FF'])
+      expect({ q, status: (await seller.get(`/api/v1/finance/banks?${q}`)).status }).toEqual({
+        q,
+        status: 400,
+      });
+    const good = { country: 'NG', bankCode: '044', accountNumber: ACCOUNT_NUMBER };
+    const bad: Array<[string, Record<string, unknown>, string]> = [
+      ['array number', { ...good, accountNumber: [ACCOUNT_NUMBER] }, 'VALIDATION_FAILED'],
+      ['numeric number', { ...good, accountNumber: 690000031 }, 'VALIDATION_FAILED'],
+      ['letters', { ...good, accountNumber: '06900000AB' }, 'VALIDATION_FAILED'],
+      ['huge', { ...good, accountNumber: '9'.repeat(5000) }, 'VALIDATION_FAILED'],
+      ['NUL bank', { ...good, bankCode: '04\u00004' }, 'VALIDATION_FAILED'],
+      ['unknown field', { ...good, accountName: 'Me' }, 'FIELD_NOT_ALLOWED'],
+    ];
+    for (const [what, body, code] of bad) {
+      const r = await seller.post('/api/v1/finance/payout-methods/resolve').send(body);
+      expect({ what, status: r.status, code: r.body.error?.code }).toEqual({ what, status: 400, code });
+    }
+  });
+
+  it('when the provider is down, then resolve answers 503 PROVIDER_UNAVAILABLE and a cached bank list still answers', async () => {
+    await seller.get('/api/v1/finance/banks?country=GH').expect(200);
+    sim.injectFaults({ path: '/v3/', status: 503, count: 20 });
+    try {
+      await seller.get('/api/v1/finance/banks?country=GH').expect(200);
+      const uncached = await seller.get('/api/v1/finance/banks?country=KE');
+      expect({ status: uncached.status, code: uncached.body.error?.code }).toEqual({
+        status: 503,
+        code: 'PROVIDER_UNAVAILABLE',
+      });
+      const r = await seller
+        .post('/api/v1/finance/payout-methods/resolve')
+        .send({ country: 'NG', bankCode: '044', accountNumber: ACCOUNT_NUMBER });
+      expect({ status: r.status, code: r.body.error?.code }).toEqual({
+        status: 503,
+        code: 'PROVIDER_UNAVAILABLE',
+      });
+    } finally {
+      sim.reset();
+      for (const number of [ACCOUNT_NUMBER, '0123456789']) sim.registerAccount('044', number, 'Ada Obi');
+    }
+  });
 });
