@@ -7,7 +7,6 @@ import type { Platform } from '../platform';
 import type { Broker } from './broker';
 import type { SharedCounters } from './counters';
 import type { DomainEvent } from './events';
-import { ensureQuorumQueue, QUORUM, type QuorumQueue } from './quorum';
 
 /** What every step of a consumer gets besides the event. */
 interface StepContext {
@@ -177,31 +176,21 @@ export function startConsumer<P extends object, R>(
     const delay = retryDelayMs(deps.retryBaseMs, attempt);
     retryQueues.set(attempt, `${spec.name}.retry.${delay}ms`);
   }
-  // Every queue of the consumer is a quorum queue: the work queue, its DLQ and its delay queues
-  // (quorum queues take x-message-ttl and dead-lettering since RabbitMQ 3.10).
-  const queues: QuorumQueue[] = [
-    {
-      name: spec.name,
-      bindings: spec.events.map((routingKey) => ({ exchange: broker.exchange, routingKey })),
-    },
-    { name: dlq, bindings: [] },
-    ...[...retryQueues.entries()].map(([attempt, queue]) => ({
-      name: queue,
-      bindings: [],
-      arguments: {
-        'x-message-ttl': retryDelayMs(deps.retryBaseMs, attempt),
-        'x-dead-letter-exchange': '',
-        'x-dead-letter-routing-key': spec.name,
-      },
-    })),
-  ];
   const retryPublisher = broker.connection.createPublisher({
     confirm: true,
     maxAttempts: 3,
-    // Declared again on every reconnect (same arguments: idempotent once migrated).
-    queues: queues
-      .slice(1)
-      .map((q) => ({ queue: q.name, durable: true, arguments: { ...q.arguments, ...QUORUM } })),
+    queues: [
+      { queue: dlq, durable: true },
+      ...[...retryQueues.entries()].map(([attempt, queue]) => ({
+        queue,
+        durable: true,
+        arguments: {
+          'x-message-ttl': retryDelayMs(deps.retryBaseMs, attempt),
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': spec.name,
+        },
+      })),
+    ],
   });
   void counters.registerQueue(spec.name);
 
@@ -302,61 +291,31 @@ export function startConsumer<P extends object, R>(
   }
 
   const concurrency = spec.concurrency ?? 4;
-  const createConsumer = (): Consumer =>
-    broker.connection.createConsumer(
-      {
+  const consumer: Consumer = broker.connection.createConsumer(
+    {
+      queue: spec.name,
+      queueOptions: { durable: true },
+      // Never below the concurrency, or handlers would sit idle waiting for deliveries.
+      qos: { prefetchCount: Math.max(deps.prefetch ?? concurrency * 2, concurrency) },
+      concurrency,
+      requeue: true,
+      exchanges: [{ exchange: broker.exchange, type: 'topic', durable: true }],
+      queueBindings: spec.events.map((routingKey) => ({
+        exchange: broker.exchange,
+        routingKey,
         queue: spec.name,
-        queueOptions: { durable: true, arguments: { ...QUORUM } },
-        // Never below the concurrency, or handlers would sit idle waiting for deliveries.
-        qos: { prefetchCount: Math.max(deps.prefetch ?? concurrency * 2, concurrency) },
-        concurrency,
-        requeue: true,
-        exchanges: [{ exchange: broker.exchange, type: 'topic', durable: true }],
-        queueBindings: spec.events.map((routingKey) => ({
-          exchange: broker.exchange,
-          routingKey,
-          queue: spec.name,
-        })),
-      },
-      onMessage,
-    );
-  /*
-   * The queues are declared (and a classic queue of an older version migrated, see quorum.ts)
-   * before the consumer exists, retrying while RabbitMQ is unreachable. Until then no message is
-   * taken, so none can be handled or retried while a queue is being re-created.
-   */
-  let consumer: Consumer | null = null;
-  let closed = false;
-  const declared = (async () => {
-    for (let wait = 200; !closed; wait = Math.min(wait * 2, 5000)) {
-      try {
-        await broker.connection.exchangeDeclare({ exchange: broker.exchange, type: 'topic', durable: true });
-        // One queue after another on channels of their own (see quorum.ts).
-        for (const q of queues) await ensureQuorumQueue(broker.connection, q, logger);
-        return;
-      } catch (err) {
-        logger.warn('declaring the queues failed, will retry', { err: (err as Error).message });
-        await new Promise((r) => setTimeout(r, wait));
-      }
-    }
-  })();
-  const ready = declared.then(
-    () =>
-      new Promise<void>((resolve) => {
-        if (closed) return resolve();
-        consumer = createConsumer();
-        consumer.on('error', (err: Error) => logger.warn('consumer error', { err: err.message }));
-        consumer.once('ready', () => resolve());
-      }),
+      })),
+    },
+    onMessage,
   );
+  consumer.on('error', (err: Error) => logger.warn('consumer error', { err: err.message }));
+  const ready = new Promise<void>((resolve) => consumer.once('ready', () => resolve()));
 
   return {
     name: spec.name,
     ready,
     async close() {
-      closed = true;
-      await declared;
-      await (consumer as Consumer | null)?.close();
+      await consumer.close();
       // Rejects when its channel set-up was cut short by an outage; nothing is left to flush then.
       await retryPublisher.close().catch(() => undefined);
     },

@@ -1,6 +1,5 @@
 import type { Broker } from './broker';
 import type { QueueSpec } from './consumer';
-import { ensureQuorumQueue } from './quorum';
 
 /** A queue to declare and its bindings: every consumer's queue is one such constant. */
 export type QueueTopology = QueueSpec;
@@ -12,18 +11,14 @@ export type QueueTopology = QueueSpec;
  * routing key. A consumer declares its own queue when it starts, so an event the relay
  * published before, say, the tickets worker first ran would be lost. The relay calls this
  * before it publishes anything, so every event has its queue from the very first run.
- * Declaring is idempotent (same name, same arguments); consumers declare the same again. Every
- * queue is a quorum queue; see quorum.ts for how a classic one of the same name is migrated.
+ * Declaring is idempotent (same name, same arguments); consumers declare the same again.
  */
 export async function declareTopology(broker: Broker, queues: QueueTopology[]): Promise<void> {
   const { connection, exchange } = broker;
   await connection.exchangeDeclare({ exchange, type: 'topic', durable: true });
   for (const q of queues) {
-    // A quorum queue (replicated in a cluster); a classic queue left by an older version is migrated.
-    await ensureQuorumQueue(connection, {
-      name: q.name,
-      bindings: q.events.map((routingKey) => ({ exchange, routingKey })),
-    });
+    await connection.queueDeclare({ queue: q.name, durable: true });
+    for (const routingKey of q.events) await connection.queueBind({ queue: q.name, exchange, routingKey });
   }
 }
 

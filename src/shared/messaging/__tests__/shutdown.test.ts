@@ -100,10 +100,12 @@ describe('consumer shutdown and lost connections', () => {
 
     let closed = false;
     const closing = first.close().then(() => (closed = true));
-    // close() cancels the subscription and waits. (A quorum queue keeps counting a cancelled
-    // consumer until its unacked deliveries settle, so consumerCount cannot show the cancel here;
-    // `started` below shows that the closing consumer began nothing more.)
-    await new Promise((r) => setImmediate(r));
+    // close() has cancelled the subscription (RabbitMQ counts no consumer) and now waits.
+    await waitFor(
+      async () => (await queueState(platform.broker, n.queue)).consumerCount === 0,
+      5_000,
+      'the subscription to be cancelled',
+    );
     expect(closed).toBe(false); // still waiting for the in-flight handler
     release.open();
     await closing;
