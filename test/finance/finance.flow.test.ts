@@ -146,8 +146,12 @@ describe('finance: from a ticket sale to an approved withdrawal', () => {
     expect(completed).toBeDefined();
 
     t.clock.set(new Date(sale.campaign.endsAt.getTime() + 48 * HOUR + 1000));
-    expect(await finance.settleDueCampaigns()).toBe(1);
+    // Other test files of this Jest worker may leave ended campaigns due as well: what matters is
+    // that this seller's campaign settles exactly once, and that nothing is left due afterwards.
+    expect(await finance.settleDueCampaigns()).toBeGreaterThanOrEqual(1);
+    expect(await journals('SETTLEMENT')).toBe(1);
     expect(await finance.settleDueCampaigns()).toBe(0);
+    expect(await journals('SETTLEMENT')).toBe(1);
     expect((await overview(t.seller)).balances[0]).toMatchObject({ pendingMinor: 0, availableMinor: net(1) });
   });
 

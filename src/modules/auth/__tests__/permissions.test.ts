@@ -171,7 +171,11 @@ describe('permission matrix', () => {
         : req.send(probe.body());
     const res = await req;
     expect(res.status).toBe(expected);
-    if (expected === 401) expect(probe.html ? res.text : res.body.error.code).toContain('UNAUTHENTICATED');
+    // Pages say it in words (no internal codes for people); the API gives the code.
+    if (expected === 401)
+      expect(probe.html ? res.text : res.body.error.code).toContain(
+        probe.html ? 'Sign in first' : 'UNAUTHENTICATED',
+      );
     if (expected === 303 && who === 'anonymous')
       expect(res.headers.location).toMatch(/^\/api\/v1\/auth\/google\?returnTo=/);
   });
