@@ -78,11 +78,15 @@ describe('Flutterwave simulator: transfers steered over the control API', () => 
     await call('/__control/transfers/balances', { currency: 'NGN', amount: '2000' });
     const { body } = await transfer('ctl-rev');
     const id = (body!.data as { id: number }).id;
-    await waitFor(async () => (await call(`/v3/transfers/${id}`)).body!.data, 2000);
+    await waitFor(
+      async () => (await call(`/v3/transfers/${id}`)).body!.data,
+      15_000,
+      'the transfer to exist',
+    );
     await waitFor(
       async () =>
         ((await call(`/v3/transfers/${id}`)).body!.data as { status: string }).status === 'SUCCESSFUL',
-      2000,
+      15_000,
     );
     // 2000 − 1500.50 − 10.75 (NGN fee up to 5,000)
     expect((await call('/v3/balances/NGN')).body!.data).toEqual({
@@ -95,7 +99,7 @@ describe('Flutterwave simulator: transfers steered over the control API', () => 
     expect(((await call('/v3/balances/NGN')).body!.data as { ledger_balance: number }).ledger_balance).toBe(
       1989.25,
     );
-    await waitFor(() => merchant.received('/webhook').length === 2, 2000);
+    await waitFor(() => merchant.received('/webhook').length === 2, 15_000, 'the reversal webhook');
     const statuses = merchant
       .received('/webhook')
       .map((r) => (r.body as { data: { status: string } }).data.status);
