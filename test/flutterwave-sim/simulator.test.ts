@@ -318,7 +318,7 @@ describe('Flutterwave simulator', () => {
       sim.steerWebhooks({ action: 'duplicate', times: 5 });
       await checkout('tx-dup');
       await sim.pay('tx-dup');
-      await waitFor(() => sim.webhooks()[0]?.state === 'delivered', 5000);
+      await waitFor(() => sim.webhooks()[0]?.state === 'delivered', 15_000);
       const copies = hooks();
       expect(copies).toHaveLength(5);
       expect(new Set(copies.map((c) => c.raw)).size).toBe(1);
@@ -420,8 +420,8 @@ describe('Flutterwave simulator', () => {
       const goodBody = (await good.json()) as { message: string; data: { id: number; status: string } };
       expect(goodBody.message).toBe('Transfer Queued Successfully');
       expect([badT.status, goodBody.data.status]).toEqual(['NEW', 'NEW']);
-      await waitFor(() => sim.transfers().some((t) => t.status === 'PENDING'), 2000);
-      await waitFor(() => hooks().length === 2, 2000);
+      await waitFor(() => sim.transfers().some((t) => t.status === 'PENDING'), 15_000);
+      await waitFor(() => hooks().length === 2, 15_000);
       const byRef = Object.fromEntries(
         hooks().map((h) => [
           (h.body as FlwTransferCompletedEvent).data.reference,

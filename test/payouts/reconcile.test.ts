@@ -9,6 +9,7 @@ import {
   expectLedgerInvariant,
   fundSeller,
   startPayoutsEnv,
+  waitForLedgerQuiet,
   withdrawalStatus,
   type PayoutsTestEnv,
 } from '../support/payouts';
@@ -49,6 +50,7 @@ describe('payouts reconciliation', () => {
         SESSION_ABSOLUTE_HOURS: String(24 * 365),
       },
     });
+    await waitForLedgerQuiet(t);
     const clearing = (await t.finance.getPlatformBalances()).find(
       (b) => b.kind === 'PROVIDER_CLEARING' && b.currency === 'NGN',
     );

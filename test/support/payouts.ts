@@ -10,6 +10,7 @@ import { createMailer } from '../../src/shared/mailer';
 import { emailConsumers } from '../../workers/email/handler';
 import { ledgerViolations } from './ledger-invariant';
 import { waitFor } from './platform';
+import { consumerQueues, queueState } from './queues';
 import { startLocalSmtp, type LocalSmtp } from './smtp-server';
 import {
   confirmedBooking,
@@ -190,4 +191,44 @@ export async function withdrawalJournals(t: PayoutsTestEnv, id: string): Promise
 /** The ledger's SQL invariants (test/support/ledger-invariant.ts) hold after a payouts test. */
 export async function expectLedgerInvariant(t: PayoutsTestEnv): Promise<void> {
   expect(await ledgerViolations(t.env.platform.prisma)).toEqual([]);
+}
+
+/**
+ * Waits until the ledger has taken in what earlier test files of this Jest worker left on the way
+ * (the database and vhost are shared by a worker's files): no outbox row waits for the relay, the
+ * finance queues and their delay queues hold nothing, and the journal count has not moved for
+ * two looks a second and a half apart (a delivery in flight is acknowledged after its journal).
+ * Tests that compare the whole wallet with the whole ledger read their base after this.
+ */
+export async function waitForLedgerQuiet(t: PayoutsTestEnv, timeoutMs = 60_000): Promise<void> {
+  const { config, broker, prisma } = t.worker;
+  const queues = ['finance.payments', 'finance.refunds'].flatMap((q) =>
+    consumerQueues(q, config.CONSUMER_RETRY_BASE_MS, config.CONSUMER_MAX_ATTEMPTS),
+  );
+  const look = async (): Promise<{ busy: boolean; journals: number }> => {
+    const [row] = await prisma.$queryRaw<Array<{ unpublished: bigint; journals: bigint }>>`
+      SELECT (SELECT count(*) FROM outbox_messages WHERE published_at IS NULL) AS unpublished,
+             (SELECT count(*) FROM finance_journals) AS journals`;
+    let ready = 0;
+    for (const q of queues)
+      ready += (await queueState(broker, q).catch(() => ({ messageCount: 0 }))).messageCount;
+    return { busy: Number(row!.unpublished) > 0 || ready > 0, journals: Number(row!.journals) };
+  };
+  let previous: { journals: number; at: number } | null = null;
+  await waitFor(
+    async () => {
+      const now = await look();
+      if (now.busy) {
+        previous = null;
+        return false;
+      }
+      if (!previous || previous.journals !== now.journals) {
+        previous = { journals: now.journals, at: Date.now() };
+        return false;
+      }
+      return Date.now() - previous.at >= 1_500;
+    },
+    timeoutMs,
+    'the ledger to take in what earlier files left on the way',
+  );
 }

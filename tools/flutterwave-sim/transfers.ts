@@ -302,6 +302,8 @@ export function createTransferDesk(opts: TransferDeskOptions): TransferDesk {
   }
 
   function finish(t: Transfer): void {
+    // A transfer from before a reset is gone: its timers must not settle it or send its webhook.
+    if (transfers.get(t.id) !== t) return;
     if (t.status === 'SUCCESSFUL' || t.status === 'FAILED') return;
     t.held = false;
     t.status = t.failWith ? 'FAILED' : 'SUCCESSFUL';
