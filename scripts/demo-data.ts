@@ -375,8 +375,11 @@ async function demoBooking(
 
 /** Issues the booking's tickets now (the tickets worker would, seconds later); a second run issues nothing. */
 async function issueTickets(platform: Platform, modules: Modules, booking: BookingRecord): Promise<number> {
-  const outcome = await platform.prisma.$transaction((tx) =>
-    modules.tickets.issueForConfirmedBooking(tx, booking.id),
+  // Seeding is a one-off on a machine that may be busy (a first start, a test run): give the
+  // transaction room rather than Prisma's 5 s default.
+  const outcome = await platform.prisma.$transaction(
+    (tx) => modules.tickets.issueForConfirmedBooking(tx, booking.id),
+    { timeout: 60_000, maxWait: 30_000 },
   );
   return 'tickets' in outcome ? outcome.tickets.length : 0;
 }
