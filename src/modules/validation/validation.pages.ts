@@ -68,7 +68,7 @@ export function validationPages(platform: Platform, service: ValidationService):
         scanUrl: `${VALIDATION_PREFIX}/scan`,
         revocationsUrl: `${VALIDATION_PREFIX}/campaigns/{campaignId}/revocations`,
         gateId: s.kind === 'device' ? s.device.gateId : null,
-        campaigns: campaigns.map((c) => ({ id: c.id, title: c.title })),
+        campaigns: campaigns.map((c) => ({ id: c.id, title: c.title, timezone: c.timezone })),
       };
       res.set('Cache-Control', 'private, no-cache');
       renderPage(req, res, 'validation/gate', { title: 'Gate', gate, gateJson: JSON.stringify(gate) });

@@ -15,7 +15,8 @@ function run(script: string, env: Record<string, string>): Promise<{ code: numbe
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // A loaded machine (a whole test run on 2 cores) can take tens of seconds to load tsx + the app.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stderr });
@@ -141,7 +142,7 @@ describe('configuration', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('Invalid configuration');
     expect(stderr).toMatch(/PORT: .*"abc"/);
-  }, 40_000);
+  }, 120_000);
 
   it('when a worker starts in production with the default session secret, then it exits 1 naming SESSION_SECRET', async () => {
     const { code, stderr } = await run('workers/relay/main.ts', {
@@ -151,7 +152,7 @@ describe('configuration', () => {
     });
     expect(code).toBe(1);
     expect(stderr).toContain('SESSION_SECRET: must be set to a secret of your own in production');
-  }, 40_000);
+  }, 120_000);
 
   it('when the web process starts in production without secrets, then it exits 1 listing them', async () => {
     const { code, stderr } = await run('src/server.ts', {
@@ -162,5 +163,5 @@ describe('configuration', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('SESSION_SECRET');
     expect(stderr).toContain('PUBLIC_URL');
-  }, 40_000);
+  }, 120_000);
 });

@@ -71,7 +71,9 @@ export class GateApp {
   }
 
   get timeZone(): string | undefined {
-    return this.bootstrap?.campaigns[0]?.timezone;
+    // The page carries the zone too: a scan answered before the bootstrap must not fall back to
+    // the phone's own zone.
+    return this.bootstrap?.campaigns[0]?.timezone ?? this.data.campaigns[0]?.timezone;
   }
 
   gateName(id: string | null = this.gateId): string | undefined {

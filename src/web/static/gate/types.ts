@@ -25,7 +25,8 @@ export interface GateData {
   /** With `{campaignId}` in it; `?after=<seq>` is added. */
   revocationsUrl: string;
   gateId: string | null;
-  campaigns: Array<{ id: string; title: string }>;
+  /** The campaign's IANA time zone: times are shown in it before the first bootstrap arrives too. */
+  campaigns: Array<{ id: string; title: string; timezone: string }>;
 }
 
 export interface RevocationItem {
