@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../../shared/clock';
-import type { Db, Tx } from '../../shared/db';
+import type { Db, Prisma, SqlPool, Tx } from '../../shared/db';
+import { AppError } from '../../shared/errors';
 import { canScanCampaign, isAdmin } from '../../shared/http/authorize';
 import { createEvent } from '../../shared/messaging/events';
 import { enqueue } from '../../shared/outbox';
@@ -90,6 +91,8 @@ export interface ScanAnswer {
 
 export interface ScanDeps {
   prisma: Db;
+  /** The pool under `prisma`: a counted scan is one statement sent straight to it (see countScanAtOnce). */
+  sql: SqlPool;
   clock: Clock;
   tickets: TicketsService;
   campaigns: Pick<CampaignsService, 'ticketTypesFor'>;
@@ -144,7 +147,7 @@ function ttlCache<K, V>(now: () => number) {
 }
 
 export function createScanService(deps: ScanDeps) {
-  const { prisma, clock, tickets, campaigns } = deps;
+  const { prisma, sql, clock, tickets, campaigns } = deps;
   const now = () => clock.now().getTime();
   const keysOf = ttlCache<string, Awaited<ReturnType<TicketsService['getCampaignPublicKeys']>>>(now);
   const campaignOf = ttlCache<string, CampaignRecord | undefined>(now);
@@ -229,12 +232,70 @@ export function createScanService(deps: ScanDeps) {
     return { firstScannedAt: first.scannedAt.toISOString(), ...(gate ? { firstGate: gate.name } : {}) };
   }
 
+  /** The ticket.scanned event of a decided scan (written with its row, in the same transaction). */
+  function scannedEvent(
+    input: ScanInput,
+    ids: ReturnType<typeof scannerIds>,
+    fact: {
+      campaignId: string;
+      ticketId: string | null;
+      ticketTypeId: string | null;
+      gateId: string | null;
+      result: ScanResult;
+      reason: ScanReason | null;
+      counted: boolean;
+      conflict: boolean;
+      offline: boolean;
+      receivedAt: Date;
+    },
+  ) {
+    return createEvent<TicketScannedPayload>(
+      ValidationEvents.scanned,
+      {
+        scanId: input.scanId,
+        campaignId: fact.campaignId,
+        ticketId: fact.ticketId,
+        ticketTypeId: fact.ticketTypeId,
+        gateId: fact.gateId,
+        ...ids,
+        type: input.type,
+        result: fact.result,
+        reason: fact.reason,
+        counted: fact.counted,
+        conflict: fact.conflict,
+        offline: fact.offline,
+        scannedAt: input.scannedAt.toISOString(),
+        receivedAt: fact.receivedAt.toISOString(),
+      },
+      clock,
+    );
+  }
+
   /**
    * Decides one scan and applies it exactly once (see the block above): the same scanId always
    * gets the first answer. Never throws for anything the QR text holds; only a bad gate (404)
    * or a scan id another scanner used (409) is an error.
+   *
+   * A device read from the per-process cache (`scanner.cached`, see authenticateDeviceCached)
+   * is trusted only where the scan statement re-checks it (countScanAtOnce: not revoked, same
+   * gate). Any other outcome (a refusal, an offline "refused", an error, the device changed) is
+   * decided again with the device read now (`recheck`, which refuses a revoked device), so a
+   * cached device never gets an answer a fresh read would not give.
    */
   async function scanTicket(scanner: Scanner, input: ScanInput): Promise<ScanAnswer> {
+    const cached = scanner.kind === 'device' ? scanner.cached : undefined;
+    if (!cached) return (await decide(scanner, input, false))!;
+    try {
+      const answer = await decide(scanner, input, true);
+      if (answer) return answer;
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+    }
+    return (await decide(await cached.recheck(), input, false))!;
+  }
+
+  /** The decision; null (only for a cached device) when it must be made again with the device read now. */
+  async function decide(scanner: Scanner, input: ScanInput, cachedScanner: boolean): Promise<ScanAnswer | null> {
     const ids = scannerIds(scanner);
     const replay = async (): Promise<ScanAnswer> => {
       const row = await repo.findScanByScanId(prisma, input.scanId);
@@ -242,6 +303,7 @@ export function createScanService(deps: ScanDeps) {
       if (row.deviceId !== ids.deviceId || row.userId !== ids.userId) throw ValidationErrors.scanIdTaken();
       return row.answer as unknown as ScanAnswer;
     };
+    const deviceGate = scanner.kind === 'device' && !input.gateId;
     const gateId = input.gateId ?? (scanner.kind === 'device' ? scanner.device.gateId : null);
     const gate = gateId ? await gateById(gateId, () => repo.findGate(prisma, gateId)) : null;
     if (gateId && !gate) throw ValidationErrors.gateNotFound();
@@ -255,6 +317,79 @@ export function createScanService(deps: ScanDeps) {
         ? input.scannedAt
         : receivedAt;
     const assessed = await assess(scanner, input, gate, judgedAt);
+
+    // The common case in one statement: a scan that counts if the guarded counter move happens.
+    // An offline "refused" never counts (nobody went in), so it takes the full path below.
+    if (assessed.kind === 'candidate' && !(offline && input.deviceResult === 'refused')) {
+      const { claims, campaign, type } = assessed;
+      const conflict = offline && input.deviceResult !== undefined && input.deviceResult !== 'ok';
+      const base = {
+        scanId: input.scanId,
+        result: 'ok' as const,
+        type: input.type,
+        ...(offline ? { offline: true, conflict } : {}),
+        receivedAt: receivedAt.toISOString(),
+      };
+      const ticketBase = { id: claims.ticketId, typeName: type?.name ?? 'Ticket' };
+      const move = (onlyIf: Prisma.Sql) =>
+        tickets.counterMovePart('moved', claims.ticketId, input.type, onlyIf).cte;
+      const outcome = await repo.countScanAtOnce(sql, {
+        move,
+        device:
+          scanner.kind === 'device'
+            ? { id: scanner.device.id, ...(deviceGate ? { gateId: scanner.device.gateId } : {}) }
+            : null,
+        row: {
+          id: crypto.randomUUID(),
+          scanId: input.scanId,
+          ...ids,
+          type: input.type,
+          scannedAt: input.scannedAt,
+          receivedAt,
+          offline,
+          deviceResult: input.deviceResult ?? null,
+          deviceReason: input.deviceReason ?? null,
+          campaignId: campaign.id,
+          ticketId: claims.ticketId,
+          ticketTypeId: claims.ticketTypeId,
+          gateId: gate?.id ?? null,
+          conflict,
+        },
+        answer: base,
+        ticket: ticketBase,
+        event: scannedEvent(input, ids, {
+          campaignId: campaign.id,
+          ticketId: claims.ticketId,
+          ticketTypeId: claims.ticketTypeId,
+          gateId: gate?.id ?? null,
+          result: 'ok',
+          reason: null,
+          counted: true,
+          conflict,
+          offline,
+          receivedAt,
+        }),
+      });
+      if (outcome.kind === 'counted') {
+        const moved = tickets.counterMovePart('moved', claims.ticketId, input.type).read(outcome.row)!;
+        const { offline: _o, conflict: _c, receivedAt: at, ...head } = base;
+        return {
+          ...head,
+          ticket: {
+            ...ticketBase,
+            serial: moved.serial,
+            holderName: moved.holderName,
+            entriesUsed: moved.scanCount,
+            maxEntries: moved.maxScans,
+          },
+          ...(offline ? { offline: true, conflict } : {}),
+          receivedAt: at,
+        };
+      }
+      if (outcome.kind === 'duplicate') return replay();
+      // Not counted (used up, revoked, unknown) or the device changed: the full path says why.
+    }
+    if (cachedScanner) return null;
 
     const outcome = await prisma
       .$transaction(async (tx) => {
@@ -376,31 +511,22 @@ export function createScanService(deps: ScanDeps) {
         });
         // The scan id was decided by another transaction: undo our counter move with ours.
         if (!stored) throw DUPLICATE;
-        if (campaignId) {
+        if (campaignId)
           await enqueue(
             tx,
-            createEvent<TicketScannedPayload>(
-              ValidationEvents.scanned,
-              {
-                scanId: input.scanId,
-                campaignId,
-                ticketId: shown?.id ?? null,
-                ticketTypeId: shown?.ticketTypeId ?? null,
-                gateId: gate?.id ?? null,
-                ...ids,
-                type: input.type,
-                result,
-                reason: reason ?? null,
-                counted,
-                conflict,
-                offline,
-                scannedAt: input.scannedAt.toISOString(),
-                receivedAt: receivedAt.toISOString(),
-              },
-              clock,
-            ),
+            scannedEvent(input, ids, {
+              campaignId,
+              ticketId: shown?.id ?? null,
+              ticketTypeId: shown?.ticketTypeId ?? null,
+              gateId: gate?.id ?? null,
+              result,
+              reason: reason ?? null,
+              counted,
+              conflict,
+              offline,
+              receivedAt,
+            }),
           );
-        }
         return answer;
       })
       .catch((err: unknown) => {
