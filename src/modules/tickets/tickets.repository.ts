@@ -315,7 +315,11 @@ export function toCounterMove(r: CounterRow): CounterMove {
   return { scanCount: r.scan_count, maxScans: r.max_scans, serial: r.serial, holderName: r.holder_name };
 }
 
-async function moveCounter(tx: Tx, ticketId: string, direction: CounterDirection): Promise<CounterMove | null> {
+async function moveCounter(
+  tx: Tx,
+  ticketId: string,
+  direction: CounterDirection,
+): Promise<CounterMove | null> {
   const r = (await tx.$queryRaw<CounterRow[]>(counterMove(ticketId, direction)))[0];
   return r ? toCounterMove(r) : null;
 }

@@ -295,7 +295,11 @@ export function createScanService(deps: ScanDeps) {
   }
 
   /** The decision; null (only for a cached device) when it must be made again with the device read now. */
-  async function decide(scanner: Scanner, input: ScanInput, cachedScanner: boolean): Promise<ScanAnswer | null> {
+  async function decide(
+    scanner: Scanner,
+    input: ScanInput,
+    cachedScanner: boolean,
+  ): Promise<ScanAnswer | null> {
     const ids = scannerIds(scanner);
     const replay = async (): Promise<ScanAnswer> => {
       const row = await repo.findScanByScanId(prisma, input.scanId);
