@@ -25,24 +25,37 @@ import { allowsReentry, SCANNABLE_STATUSES } from './validation.service';
  *      0 <= scan_count <= max_scans (the latter also a CHECK on tickets).
  *
  * How (one transaction per scan):
- *   - The counter moves first, through the tickets module in our transaction: one conditional
- *     UPDATE (`scan_count < max_scans` for an entry, `> 0` for an exit, both `status = 'VALID'`).
- *     The ticket row's lock orders concurrent scans of one ticket and the loser re-evaluates the
- *     guard on the committed row, so 50 gates scanning a single-entry ticket at once admit
- *     exactly one; a refund (VALID → REVOKED) racing a scan is ordered by the same lock.
- *   - Then the scan row is inserted with its decision, ON CONFLICT (scan_id) DO NOTHING. When
- *     the id is taken (a copy of this scan got there first; a concurrent copy's insert makes us
- *     wait on the unique index until it commits), we roll back — undoing our counter move — and
- *     answer the stored answer, unchanged. So ten copies of a scan at once make one row, one
- *     counter move and ten identical answers; a re-uploaded offline queue changes nothing.
- *   - The ticket.scanned outbox row is written in the same transaction, after the scan row.
+ *   - The common case, a scan that counts, is ONE statement (repo.countScanAtOnce, sent on the
+ *     pg pool under Prisma: one round trip, its own implicit transaction, no interactive
+ *     transaction): a CTE that re-checks the device, moves the counter through the tickets
+ *     module's guarded UPDATE (`scan_count < max_scans` for an entry, `> 0` for an exit, both
+ *     `status = 'VALID'`), inserts the scan row from what the UPDATE returned and the
+ *     ticket.scanned outbox row from the scan row. The ticket row's lock orders concurrent scans
+ *     of one ticket and the loser re-evaluates the guard on the committed row, so 50 gates
+ *     scanning a single-entry ticket at once admit exactly one; a refund (VALID → REVOKED)
+ *     racing a scan is ordered by the same lock. The scan row is a plain INSERT: a scan id
+ *     already stored (or being stored by a concurrent copy, which makes us wait on the unique
+ *     index until it commits) fails it with a unique violation, which aborts the whole
+ *     statement and so undoes the counter move; we answer the stored answer, unchanged.
+ *   - When the counter does not move (used up, revoked, unknown, nobody inside), that statement
+ *     wrote nothing, and the full path runs: one Prisma transaction that moves the counter
+ *     again (the state may have changed), reads the ticket for the reason, and inserts the scan
+ *     row ON CONFLICT (scan_id) DO NOTHING; when the id is taken it rolls back, undoing its
+ *     counter move, and answers the stored answer. The outbox row is written in the same
+ *     transaction, after the scan row.
+ *   So ten copies of a scan at once make one row, one counter move and ten identical answers;
+ *   a re-uploaded offline queue changes nothing.
  *   - Lock order: the ticket row, then the scan id. A transaction waits on another only at the
  *     UPDATE (for the ticket) and at the INSERT (for the scan id), and takes no ticket lock
  *     after its INSERT, so two scans can never wait on each other in a cycle. A revocation
- *     locks ticket rows of one booking and no scan ids, so it cannot close a cycle either.
- *   What breaks if an assumption is false: a counter update outside this transaction could
- *   count a scan whose row then failed to commit (or the reverse), and invariant 2 would drift;
- *   a scan row without the UNIQUE index would let two copies of one scan both count.
+ *     locks ticket rows of one booking and no scan ids, so it cannot close a cycle either. The
+ *     device re-check is a plain read, and the scan row's foreign keys take KEY SHARE locks on
+ *     the device and gate rows, which a device update or revocation (NO KEY UPDATE) never waits
+ *     for.
+ *   What breaks if an assumption is false: a counter update outside the scan row's transaction
+ *   could count a scan whose row then failed to commit (or the reverse), and invariant 2 would
+ *   drift; a scan row without the UNIQUE index would let two copies of one scan both count; an
+ *   ON CONFLICT DO NOTHING in the one statement would keep a copy's counter move without a row.
  *
  * Everything decided before the transaction (decoding, the signature, the campaign and ticket
  * type) is immutable for the scan's purpose or only as fresh as a read can be: the counter and
@@ -125,9 +138,12 @@ type Assessed =
  * What every scan of a campaign reads and almost never changes (the campaign, its verification
  * keys, its ticket types, a gate) is kept per process for REFERENCE_TTL_MS. The price: a
  * campaign cancelled, a key retired or a ticket type's re-entry switched takes up to that long
- * to reach the gates of a web process. What must never lag is not cached: the ticket (its
- * counter and revocation are decided by the guarded UPDATE) and the device (a revoked device is
- * refused on its next request).
+ * to reach the gates of a web process (a gate never changes campaign, so a cached gate is
+ * never wrong). What must never lag is re-decided in the scan's own statement: the ticket (its
+ * counter and revocation, by the guarded UPDATE) and the device (cached for the scan route, see
+ * authenticateDeviceCached, but re-checked for revocation and its gate in the statement, so a
+ * revoked device is refused on its next scan: the bound is the statement's snapshot, i.e. a
+ * revocation that commits while a scan's statement runs is ordered after that scan).
  */
 const REFERENCE_TTL_MS = 5_000;
 const REFERENCE_MAX = 1_000;
