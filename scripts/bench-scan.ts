@@ -4,24 +4,29 @@
  *
  * What it does:
  *  1. Makes a fresh database of its own (`ticketing_bench_scan_<pid>`, dropped at the end) and a
- *     Redis prefix of its own (its keys deleted at the end), and starts one real web process
- *     (`node --import tsx src/server.ts`).
+ *     Redis prefix of its own (its keys deleted at the end), and starts BENCH_WEB_PROCESSES (1)
+ *     real web processes (`node --import tsx src/server.ts`); connections are spread over them.
  *  2. Publishes a campaign starting within the hour (its tickets are valid now), issues
  *     BENCH_TICKETS tickets through the tickets service (signed QR codes, as the worker makes
  *     them) and enrols BENCH_DEVICES devices through the validation service.
- *  3. For each of 16 and 64 connections: drives the scan route with autocannon for
- *     BENCH_DURATION_S seconds, every request a different ticket and a new scanId, each
- *     connection one device (`Authorization: Device <token>`); then the raw baseline for as long:
+ *  3. For each of 16 and 64 connections, BENCH_ROUNDS (2) times: drives the scan route with
+ *     autocannon for BENCH_DURATION_S seconds, every request a different ticket and a new scanId,
+ *     each connection one device (`Authorization: Device <token>`); then the raw baseline for as long:
  *     node-postgres, the same number of concurrent clients, each looping BEGIN; UPDATE tickets
  *     SET scan_count = scan_count + 1 WHERE id = $1 AND status = 'VALID' AND scan_count <
  *     max_scans; INSERT INTO validation_scans; COMMIT, on tickets of its own. Then checks the
  *     entry invariant in SQL (scan_count = counted entries - exits, never above max_scans).
- *  4. Prints scans/s, p50/p95/p99 and our/raw per level; with `--write`
- *     (`npm run bench:scan -- --write`) rewrites its section of docs/benchmarks.md.
+ *  4. Prints scans/s, p50/p95/p99 and our/raw per level (all rounds together, so the two sides
+ *     share the machine's load swings); with `--write` (`npm run bench:scan -- --write`)
+ *     rewrites its section of docs/benchmarks.md.
+ *  5. Then, unless `--online-only`, runs the offline half (scripts/bench-scan-offline.ts, which
+ *     always writes its own section).
  *
- * Load goes to 127.0.0.1 only and is bounded in time (2 levels × 2 × BENCH_DURATION_S, plus a
- * 5 s warm-up). Knobs: DATABASE_URL, REDIS_URL, BENCH_DURATION_S (5), BENCH_TICKETS (8000),
- * BENCH_DEVICES (16), BENCH_CONNECTIONS (16,64), BENCH_DB_POOL (20), BENCH_KEEP_DATABASE, BENCH_WEB_NODE_ARGS.
+ * Load goes to 127.0.0.1 only and is bounded in time (2 levels × BENCH_ROUNDS × 2 ×
+ * BENCH_DURATION_S, plus a 5 s warm-up). Knobs: DATABASE_URL, REDIS_URL, BENCH_DURATION_S (5),
+ * BENCH_ROUNDS (2), BENCH_TICKETS (16000), BENCH_DEVICES (16), BENCH_CONNECTIONS (16,64),
+ * BENCH_WEB_PROCESSES (1), BENCH_DB_POOL (20 per web process; the raw pool is as large in
+ * total), BENCH_KEEP_DATABASE, BENCH_WEB_NODE_ARGS.
  */
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -45,10 +50,12 @@ const settings = {
   databaseUrl: env.DATABASE_URL ?? `postgresql://postgres@127.0.0.1:5432/ticketing_bench_scan_${process.pid}`,
   redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   durationS: int(env.BENCH_DURATION_S, 5),
-  tickets: int(env.BENCH_TICKETS, 8_000),
+  rounds: int(env.BENCH_ROUNDS, 2),
+  tickets: int(env.BENCH_TICKETS, 16_000),
   devices: int(env.BENCH_DEVICES, 16),
   connections: (env.BENCH_CONNECTIONS ?? '16,64').split(',').map((s) => Number.parseInt(s, 10)),
   dbPool: int(env.BENCH_DB_POOL, 20),
+  webProcesses: int(env.BENCH_WEB_PROCESSES, 1),
 };
 const log = (msg: string) => console.log(`[bench] ${msg}`);
 
@@ -69,6 +76,8 @@ interface Level {
   raw: { tps: number; p50: number; p95: number; p99: number; errors: number };
   invariant: boolean;
   loadAverage: number;
+  /** The machine's 1/5/15-minute load (`uptime`) when the level started. */
+  uptime: string;
 }
 
 const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -194,22 +203,27 @@ async function main(): Promise<void> {
       devices.push((await validation.enrolDevice(enrolment.url.split('/').pop()!)).secret);
     }
 
-    const web = await spawnWebProcess(
-      {
-        DATABASE_URL: settings.databaseUrl,
-        DATABASE_POOL_SIZE: String(settings.dbPool),
-        REDIS_URL: settings.redisUrl,
-        REDIS_PREFIX: redisPrefix,
-        NODE_ENV: 'development',
-        SCAN_RATE_LIMIT_MAX: '100000000',
-        RATE_LIMIT_MAX: '100000000',
-      },
-      180_000,
-      // e.g. "--cpu-prof --cpu-prof-dir=var/prof" to profile the web process.
-      env.BENCH_WEB_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+    const webs = await Promise.all(
+      Array.from({ length: settings.webProcesses }, () =>
+        spawnWebProcess(
+          {
+            DATABASE_URL: settings.databaseUrl,
+            DATABASE_POOL_SIZE: String(settings.dbPool),
+            REDIS_URL: settings.redisUrl,
+            REDIS_PREFIX: redisPrefix,
+            NODE_ENV: 'development',
+            SCAN_RATE_LIMIT_MAX: '100000000',
+            RATE_LIMIT_MAX: '100000000',
+          },
+          180_000,
+          // e.g. "--cpu-prof --cpu-prof-dir=var/prof" to profile the web process.
+          env.BENCH_WEB_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+        ),
+      ),
     );
-    stops.push(() => web.stop());
-    log(`web process ${web.url} (pool ${settings.dbPool})`);
+    for (const web of webs) stops.push(() => web.stop());
+    log(`${webs.length} web process(es) ${webs.map((w) => w.url).join(', ')} (pool ${settings.dbPool} each)`);
+    const webCpuMs = () => webs.reduce((sum, w) => sum + processCpuMs(w.pid), 0);
 
     // Half the tickets for the API, half for the raw baseline: every scan is a ticket's first.
     const half = Math.floor(issued.length / 2);
@@ -218,60 +232,65 @@ async function main(): Promise<void> {
     let nextApi = 0;
     let nextRaw = 0;
 
-    const driveApi = (connections: number, durationS: number) =>
-      new Promise<{
-        latencies: number[];
-        statuses: Record<string, number>;
-        ok: number;
-        refused: number;
-        errors: number;
-      }>((resolve, reject) => {
-        const latencies: number[] = [];
-        const statuses: Record<string, number> = {};
-        let nextDevice = 0;
-        const instance = autocannon(
-          {
-            url: web.url,
-            connections,
-            duration: durationS,
-            timeout: 10,
-            requests: [
-              {
-                method: 'POST',
-                path: '/api/v1/validation/scan',
-                setupRequest: (req, context) => {
-                  const ctx = context as { device?: string };
-                  ctx.device ??= devices[nextDevice++ % devices.length]!;
-                  const ticket = apiTickets[nextApi++ % apiTickets.length]!;
-                  return {
-                    ...req,
-                    headers: { 'content-type': 'application/json', authorization: `Device ${ctx.device}` },
-                    body: JSON.stringify({
-                      qr: ticket.qrText,
-                      scanId: crypto.randomUUID(),
-                      type: 'entry',
-                      scannedAt: new Date().toISOString(),
-                    }),
-                  };
+    const driveApi = async (connections: number, durationS: number) => {
+      const latencies: number[] = [];
+      const statuses: Record<string, number> = {};
+      let nextDevice = 0;
+      const perProcess = webs.map(
+        (_w, i) => Math.floor(connections / webs.length) + (i < connections % webs.length ? 1 : 0),
+      );
+      const runs = await Promise.all(
+        webs.map(
+          (web, i) =>
+            new Promise<autocannon.Result>((resolve, reject) => {
+              const instance = autocannon(
+                {
+                  url: web.url,
+                  connections: perProcess[i]!,
+                  duration: durationS,
+                  timeout: 10,
+                  requests: [
+                    {
+                      method: 'POST',
+                      path: '/api/v1/validation/scan',
+                      setupRequest: (req, context) => {
+                        const ctx = context as { device?: string };
+                        ctx.device ??= devices[nextDevice++ % devices.length]!;
+                        const ticket = apiTickets[nextApi++ % apiTickets.length]!;
+                        return {
+                          ...req,
+                          headers: {
+                            'content-type': 'application/json',
+                            authorization: `Device ${ctx.device}`,
+                          },
+                          body: JSON.stringify({
+                            qr: ticket.qrText,
+                            scanId: crypto.randomUUID(),
+                            type: 'entry',
+                            scannedAt: new Date().toISOString(),
+                          }),
+                        };
+                      },
+                    },
+                  ],
                 },
-              },
-            ],
-          },
-          (err, result) =>
-            err
-              ? reject(err)
-              : resolve({ latencies, statuses, ok: 0, refused: 0, errors: result.errors + result.timeouts }),
-        );
-        instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-          latencies.push(responseTime);
-          statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
-        });
-      });
+                (err, result) => (err ? reject(err) : resolve(result)),
+              );
+              // Every response's latency, so that percentiles are exact across processes.
+              instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+                latencies.push(responseTime);
+                statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+              });
+            }),
+        ),
+      );
+      return { latencies, statuses, errors: runs.reduce((n, r) => n + r.errors + r.timeouts, 0) };
+    };
 
     const driveRaw = async (connections: number, durationS: number) => {
       const pool = new pg.Pool({
         connectionString: settings.databaseUrl,
-        max: Math.min(settings.dbPool, connections),
+        max: Math.min(settings.dbPool * settings.webProcesses, connections),
       });
       const latencies: number[] = [];
       let errors = 0;
@@ -321,7 +340,20 @@ async function main(): Promise<void> {
       return { latencies, errors };
     };
 
+    /**
+     * Makes the tickets of one side never scanned again (their scan rows deleted, counters back to
+     * 0), between rounds and outside the timed part: every measured scan is a ticket's first, on
+     * both sides, however many a round gets through.
+     */
+    const unscan = async (ids: string[]) => {
+      await prisma.$executeRaw`DELETE FROM validation_scans WHERE ticket_id = ANY(${ids}::uuid[])`;
+      await prisma.$executeRaw`UPDATE tickets SET scan_count = 0 WHERE id = ANY(${ids}::uuid[]) AND scan_count <> 0`;
+    };
+    const apiTicketIds = apiTickets.map((t) => t.id);
+
     await driveApi(16, 5); // warm-up: JIT, pools, Prisma query plans (a cold web process answers in seconds)
+    await unscan(apiTicketIds);
+    nextApi = 0;
     const okCount = async () =>
       Number(
         (
@@ -333,40 +365,70 @@ async function main(): Promise<void> {
     const results: Level[] = [];
     for (const connections of settings.connections) {
       const loadAverage = os.loadavg()[0]!;
-      const okBefore = await okCount();
-      const cpuBefore = processCpuMs(web.pid);
-      const api = await driveApi(connections, settings.durationS);
-      await new Promise((r) => setTimeout(r, 500));
-      // Over every scan the web process committed (answered or still in flight at the stop).
-      const ok = (await okCount()) - okBefore;
-      const cpuUsPerScan = ok > 0 ? Math.round(((processCpuMs(web.pid) - cpuBefore) * 1000) / ok) : 0;
-      const raw = await driveRaw(connections, settings.durationS);
+      const uptime = os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', ');
+      const api = {
+        latencies: [] as number[],
+        statuses: {} as Record<string, number>,
+        errors: 0,
+        ok: 0,
+        cpuMs: 0,
+      };
+      const raw = { latencies: [] as number[], errors: 0 };
+      let invariant = true;
+      // Rounds alternate the two sides, so that both meet the machine's load swings.
+      for (let round = 0; round < settings.rounds; round++) {
+        const okBefore = await okCount();
+        const cpuBefore = webCpuMs();
+        const a = await driveApi(connections, settings.durationS);
+        await new Promise((r) => setTimeout(r, 500));
+        // Over every scan the web processes committed (answered or still in flight at the stop).
+        api.ok += (await okCount()) - okBefore;
+        api.cpuMs += webCpuMs() - cpuBefore;
+        api.latencies.push(...a.latencies);
+        for (const [k, v] of Object.entries(a.statuses)) api.statuses[k] = (api.statuses[k] ?? 0) + v;
+        api.errors += a.errors;
+        const r = await driveRaw(connections, settings.durationS);
+        raw.latencies.push(...r.latencies);
+        raw.errors += r.errors;
+        // The invariant over this round's scans first, then both sides' tickets are fresh again.
+        invariant &&= (await scanViolations(prisma)).length === 0;
+        await unscan(apiTicketIds);
+        await unscan(rawTickets);
+        nextApi = 0;
+        nextRaw = 0;
+      }
+      const seconds = settings.durationS * settings.rounds;
+      const answered = api.statuses['200'] ?? 0;
       const total = Object.values(api.statuses).reduce((a, b) => a + b, 0);
       const level: Level = {
         connections,
         ours: {
-          sps: (api.statuses['200'] ?? 0) / settings.durationS,
-          cpuUsPerScan,
+          sps: answered / seconds,
+          cpuUsPerScan: api.ok > 0 ? Math.round((api.cpuMs * 1000) / api.ok) : 0,
           ...percentiles(api.latencies),
-          ok,
+          ok: api.ok,
           // Requests still in flight when autocannon stopped commit after it: they count as ok rows, not as answers.
-          refused: Math.max(0, (api.statuses['200'] ?? 0) - ok),
-          non2xx: total - (api.statuses['200'] ?? 0),
+          refused: Math.max(0, answered - api.ok),
+          non2xx: total - answered,
           errors: api.errors,
         },
         raw: {
-          tps: raw.latencies.length / settings.durationS,
+          tps: raw.latencies.length / seconds,
           ...percentiles(raw.latencies),
           errors: raw.errors,
         },
-        invariant: (await scanViolations(prisma)).length === 0,
+        invariant,
         loadAverage,
+        uptime,
       };
       results.push(level);
       log(
         `${connections} conns: ours ${level.ours.sps.toFixed(0)}/s p50 ${level.ours.p50} p95 ${level.ours.p95} p99 ${level.ours.p99} ms, web CPU ${level.ours.cpuUsPerScan} µs/scan ` +
           `(ok ${level.ours.ok}, refused ${level.ours.refused}, non-200 ${level.ours.non2xx}, errors ${level.ours.errors}) | raw ${level.raw.tps.toFixed(0)}/s ` +
-          `p50 ${level.raw.p50} p95 ${level.raw.p95} p99 ${level.raw.p99} ms | ratio ${(level.ours.sps / level.raw.tps).toFixed(2)} | invariant ${level.invariant ? 'holds' : 'BROKEN'} | load ${loadAverage.toFixed(1)}`,
+          `p50 ${level.raw.p50} p95 ${level.raw.p95} p99 ${level.raw.p99} ms | ratio ${(level.ours.sps / level.raw.tps).toFixed(2)} | invariant ${level.invariant ? 'holds' : 'BROKEN'} | load ${uptime}`,
       );
     }
     if (process.argv.includes('--write')) log(`wrote ${writeBenchmarkSection('scan', section(results))}`);
@@ -374,13 +436,18 @@ async function main(): Promise<void> {
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   }
+  // The offline half, in its own process once the online one has stopped (it writes its own section).
+  if (!process.argv.includes('--online-only'))
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench-scan-offline.ts'], {
+      stdio: 'inherit',
+    });
 }
 
 function section(results: Level[]): string {
   const rows = results.map(
     (r) =>
       `| ${r.connections} | ${r.ours.sps.toFixed(0)} | ${r.ours.cpuUsPerScan} | ${r.ours.p50} / ${r.ours.p95} / ${r.ours.p99} | ${r.ours.ok} / ${r.ours.refused} / ${r.ours.non2xx} / ${r.ours.errors} | ` +
-      `${r.raw.tps.toFixed(0)} | ${r.raw.p50} / ${r.raw.p95} / ${r.raw.p99} | **${(r.ours.sps / r.raw.tps).toFixed(2)}** | ${r.invariant ? 'holds' : 'BROKEN'} | ${r.loadAverage.toFixed(1)} |`,
+      `${r.raw.tps.toFixed(0)} | ${r.raw.p50} / ${r.raw.p95} / ${r.raw.p99} | **${(r.ours.sps / r.raw.tps).toFixed(2)}** | ${r.invariant ? 'holds' : 'BROKEN'} | ${r.uptime} |`,
   );
   const verdict = results
     .map((r) => {
@@ -392,38 +459,41 @@ function section(results: Level[]): string {
     '## Gate scans online: POST /api/v1/validation/scan vs raw PostgreSQL (`npm run bench:scan`)',
     '',
     `Measured ${new Date().toISOString().slice(0, 10)} on nproc ${execFileSync('nproc').toString().trim()} (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; ` +
-      'PostgreSQL, Redis, the web process, autocannon and the raw client on the same machine (shared with other work: see load avg).',
-    `One web process (DATABASE_POOL_SIZE ${settings.dbPool}), ${settings.devices} enrolled devices (\`Authorization: Device\`), one gate. Every request scans a ` +
-      `different, never-scanned ticket with a new scanId (so every answer is \`ok\`): Base45 decode, Ed25519 verification with the campaign key (campaign, keys ` +
-      'and ticket types from the 5 s per-process cache), then one transaction: the conditional counter UPDATE (returning what the answer shows), ' +
-      `the scan row with its decision and the \`ticket.scanned\` outbox row. ${settings.durationS} s per side per level. Raw: node-postgres, as many concurrent clients as connections over a pool ` +
-      'of the same size, each looping BEGIN; the same conditional UPDATE on another ticket; INSERT INTO validation_scans; COMMIT.',
+      'PostgreSQL, Redis, the web process(es), autocannon and the raw client on the same machine (shared with other work: see the load).',
+    `${settings.webProcesses} web process(es) (DATABASE_POOL_SIZE ${settings.dbPool} each), ${settings.devices} enrolled devices (\`Authorization: Device\`), one gate. Every request scans a ` +
+      'different, never-scanned ticket with a new scanId (so every answer is `ok`): Base45 decode, Ed25519 verification with the campaign key (campaign, keys, ' +
+      'ticket types and the gate from the 5 s per-process cache, the device from the 30 s one), the Redis rate-limit call, then ONE SQL statement: the device ' +
+      're-check, the conditional counter UPDATE, the scan row with its decision and the `ticket.scanned` outbox row. ' +
+      `Per level, ${settings.rounds} rounds of ${settings.durationS} s ours then ${settings.durationS} s raw, alternating; both sides' tickets are made unscanned again between rounds. ` +
+      'Raw: node-postgres, as many concurrent clients as connections over a pool of the same total size, each looping BEGIN; the same conditional UPDATE on another ' +
+      'ticket; INSERT INTO validation_scans; COMMIT.',
     '',
-    '| connections | ours (scans/s) | web CPU per scan (µs) | p50 / p95 / p99 (ms) | ok / refused / non-200 / errors | raw (tx/s) | raw p50 / p95 / p99 (ms) | our/raw | invariant | load avg |',
-    '|---:|---:|---:|---|---|---:|---|---:|---|---:|',
+    '| connections | ours (scans/s) | web CPU per scan (µs) | p50 / p95 / p99 (ms) | ok / refused / non-200 / errors | raw (tx/s) | raw p50 / p95 / p99 (ms) | our/raw | invariant | load 1 / 5 / 15 min |',
+    '|---:|---:|---:|---|---|---:|---|---:|---|---|',
     ...rows,
     '',
     verdict,
     '',
-    "After each level the script checks in SQL that every ticket's scan_count equals its counted entries minus exits and never exceeds " +
+    "After each round the script checks in SQL that every ticket's scan_count equals its counted entries minus exits and never exceeds " +
       "max_scans (test/support/scan-invariant.ts). The offline-verification figure (headless Chromium) is measured by the scanner page's " +
       'own benchmark and has its own section.',
     '',
-    '"web CPU per scan" is the web process\'s user + system CPU time (/proc/<pid>/stat, all its threads) over the level, ' +
-      "divided by the scans it committed: unlike scans/s it hardly moves with the machine's load.",
+    '"web CPU per scan" is the web processes\' user + system CPU time (/proc/<pid>/stat, all threads) over the rounds, ' +
+      "divided by the scans they committed: unlike scans/s it hardly moves with the machine's load. The load columns are the " +
+      "machine's load averages (`uptime`) when the level started, on a machine whose 2 cores are shared with other work.",
     '',
-    'How to read it. The web process is CPU-bound: while the API side runs, its PostgreSQL connections sit mostly "idle in ' +
-      'transaction" (waiting for the web process between statements), and on a 2-core machine with a load average far above 2 the ' +
-      'raw client, which needs almost no CPU of its own, is barely affected, so the ratio says as much about the machine as about ' +
-      'the design. A CPU profile of the web process under this load (`BENCH_WEB_NODE_ARGS="--cpu-prof --cpu-prof-dir=var/prof"`) ' +
-      'showed no single expensive call but the Prisma client everywhere: the model queries on the path (the device lookup, the ' +
-      'outbox insert) were compiled by its query compiler (WebAssembly) on every call, and a KeyObject was built from a JWK for ' +
-      'every signature check. Those are now plain SQL statements and a kept KeyObject. What is left per scan is spread out: ' +
-      'the Prisma client and its interactive transaction (about a fifth of the main thread), socket writes for the 6 statements ' +
-      '(device lookup, BEGIN, counter UPDATE, scan row, outbox row, COMMIT) and the Redis rate-limit call, garbage collection, ' +
-      'Express and the Ed25519 verification itself. The next step is one statement per scan (the counter UPDATE, the scan row and ' +
-      'the outbox row as one CTE, the counter part offered by the tickets module, a duplicate scan id rolling it all back by its ' +
-      'unique violation) and more web processes (they are stateless).',
+    'How to read it. A scan is now one round trip to PostgreSQL and one to Redis. The statement is sent straight to the ' +
+      'node-postgres pool the Prisma adapter runs on (same connections, same size): a single statement runs in its own implicit ' +
+      "transaction, so the Prisma interactive transaction (BEGIN, three statements, COMMIT, each through the client's request " +
+      "pipeline) is not needed, and that pipeline was the largest part of the CPU per scan. A device's scans with the secret in " +
+      'the header and no cookie are routed before the session, CSRF and actor middleware, which have nothing to do for them. ' +
+      'What is left per scan (a CPU profile, `BENCH_WEB_NODE_ARGS="--cpu-prof --cpu-prof-dir=var/prof"`): the socket writes ' +
+      "(HTTP answer, Redis, PostgreSQL; on loopback the writer's system call also runs the receiver's TCP work) about a third, " +
+      'Ed25519 verification about a tenth, then Express, node-postgres, the Redis client and garbage collection. The raw client ' +
+      'needs almost no CPU of its own, and on a 2-core machine whose load average is several times its core count a single ' +
+      'Node process gets a small share of the cores while each raw transaction is served by its own PostgreSQL backend, so both ' +
+      'the ratio and the p99 say as much about the machine as about the design; `BENCH_WEB_PROCESSES=2` measures more copies of ' +
+      'the (stateless) web process.',
   ].join('\n');
 }
 

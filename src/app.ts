@@ -91,15 +91,14 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
   const system = systemRoutes(platform, metrics);
   app.use(system.router);
 
-  // Filled from the modules below, before any request is served.
-  const rawBodyPaths = new Set<string>();
-  app.use(express.json({ limit: config.BODY_LIMIT, verify: keepRawBodyFor(rawBodyPaths) }));
-  app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
-  app.use(sessions(config, platform.redis, platform.clock));
-
   const loaded = webModules.map((factory) => factory(platform, services));
   for (const m of loaded) m.metrics?.(metrics.registry);
-  for (const m of loaded) for (const p of m.rawBodyPaths ?? []) rawBodyPaths.add(p);
+  const rawBodyPaths = new Set(loaded.flatMap((m) => m.rawBodyPaths ?? []));
+  app.use(express.json({ limit: config.BODY_LIMIT, verify: keepRawBodyFor(rawBodyPaths) }));
+  app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
+  // Header-authenticated hot routes that need no session (see WebModule.beforeSession).
+  for (const m of loaded) for (const r of m.beforeSession ?? []) app.use(r);
+  app.use(sessions(config, platform.redis, platform.clock));
   for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
 
   // After the modules' middleware, so that a signed-in caller (req.actor, set by the auth

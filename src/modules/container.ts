@@ -120,7 +120,7 @@ export function createModules(
   const validationDeps = { prisma, clock, config, tickets: ticketsService, campaigns };
   const validation: ValidationModule = {
     service: createValidationService(validationDeps),
-    scans: createScanService(validationDeps),
+    scans: createScanService({ ...validationDeps, sql: platform.sql }),
   };
   const analytics = createAnalyticsService({
     platform,

@@ -23,6 +23,14 @@ import { validationWebModule } from './validation';
 export interface WebModule {
   name: string;
   middleware?: RequestHandler[];
+  /**
+   * Routers mounted after body parsing but before the session, the modules' middleware and the
+   * general /api limit, for a hot route whose requests carry no cookie and authenticate by a
+   * header alone (a gate device's scans): for such a request those layers do nothing but cost
+   * CPU. Each route there must pass every request it does not fully own on (`next('router')`)
+   * to its normal mount, and keep its own rate limit.
+   */
+  beforeSession?: Router[];
   api?: ApiModule[];
   pages?: Router;
   nav?: NavItem[];

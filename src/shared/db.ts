@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client';
 
 export { Prisma, PrismaClient };
@@ -7,9 +8,27 @@ export { Prisma, PrismaClient };
 export type Tx = Prisma.TransactionClient;
 export type Db = PrismaClient;
 
-export function createPrisma(connectionString: string, poolSize = 10): PrismaClient {
-  const adapter = new PrismaPg({ connectionString, max: poolSize });
+/**
+ * The node-postgres pool under the Prisma client (the same connections, the same size). For the
+ * few hot statements where the Prisma client's own work per query (its request pipeline, the
+ * row conversion of the driver adapter) costs more than the statement: a single statement sent
+ * here is one round trip and runs in its own implicit transaction. Everything else uses Prisma.
+ */
+export type SqlPool = pg.Pool;
+
+export function createPrisma(connectionString: string, poolSize = 10, pool?: SqlPool): PrismaClient {
+  const adapter = new PrismaPg(pool ?? { connectionString, max: poolSize });
   return new PrismaClient({ adapter });
+}
+
+/** A pool for createPrisma to run on (its owner ends it, after `$disconnect`). */
+export function createSqlPool(connectionString: string, poolSize = 10): SqlPool {
+  return new pg.Pool({ connectionString, max: poolSize });
+}
+
+/** A statement built with Prisma.sql, run on the pool as one round trip (`$1`-style placeholders). */
+export async function runSql<R extends pg.QueryResultRow>(pool: SqlPool, statement: Prisma.Sql) {
+  return pool.query<R>(statement.text, statement.values as unknown[]);
 }
 
 /** True when the error is PostgreSQL's unique violation (Prisma P2002 or raw 23505). */

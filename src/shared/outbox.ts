@@ -2,6 +2,11 @@ import { Prisma } from '../generated/prisma/client';
 import type { Tx } from './db';
 import type { DomainEvent } from './messaging/events';
 
+/** One event's outbox columns: id, event_name, payload (the whole event), occurred_at. */
+function outboxValues(e: DomainEvent) {
+  return Prisma.sql`${e.id}::uuid, ${e.name}, ${JSON.stringify(e)}::jsonb, ${new Date(e.occurredAt)}`;
+}
+
 /**
  * Records events in the outbox on the caller's transaction. Invariant: an event exists in
  * the outbox if and only if the state change it announces committed, because both rows are
@@ -15,9 +20,20 @@ export async function enqueue(tx: Tx, events: DomainEvent | DomainEvent[]): Prom
   // client a query compilation per call.
   await tx.$executeRaw`
     INSERT INTO outbox_messages (id, event_name, payload, occurred_at)
-    VALUES ${Prisma.join(
-      list.map(
-        (e) => Prisma.sql`(${e.id}::uuid, ${e.name}, ${JSON.stringify(e)}::jsonb, ${new Date(e.occurredAt)})`,
-      ),
-    )}`;
+    VALUES ${Prisma.join(list.map((e) => Prisma.sql`(${outboxValues(e)})`))}`;
+}
+
+/**
+ * The outbox row as a common table expression of a caller's single statement, `<name> AS
+ * (INSERT ... SELECT ... FROM <source>)`: the event is stored once for each row of the CTE
+ * `source` (the state change, which RETURNs one row when it happened and none when it did not).
+ * Same invariant as enqueue: the event exists if and only if the change committed, because one
+ * statement is one transaction. A CTE is not a statement on its own, so it cannot be sent
+ * outside the statement it belongs to.
+ */
+export function outboxCte(name: string, event: DomainEvent, source: string): Prisma.Sql {
+  for (const id of [name, source]) if (!/^[a-z_]{1,30}$/.test(id)) throw new Error(`bad CTE name ${id}`);
+  return Prisma.sql`${Prisma.raw(name)} AS (
+    INSERT INTO outbox_messages (id, event_name, payload, occurred_at)
+    SELECT ${outboxValues(event)} FROM ${Prisma.raw(source)})`;
 }

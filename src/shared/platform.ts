@@ -1,5 +1,5 @@
 import type { Config } from './config';
-import { createPrisma, type Db } from './db';
+import { createPrisma, createSqlPool, type Db, type SqlPool } from './db';
 import { createLogger, type Logger } from './logger';
 import { createBroker, type Broker } from './messaging/broker';
 import { SharedCounters } from './messaging/counters';
@@ -14,6 +14,8 @@ export interface Platform {
   config: Config;
   logger: Logger;
   prisma: Db;
+  /** The pool the Prisma client runs on, for the hot statements that skip the client (see SqlPool). */
+  sql: SqlPool;
   redis: RedisClient;
   broker: Broker;
   counters: SharedCounters;
@@ -28,7 +30,9 @@ export async function createPlatform(
   const logger =
     opts.logger ??
     createLogger({ level: config.LOG_LEVEL, json: config.NODE_ENV === 'production', service: opts.service });
-  const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const sql = createSqlPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  sql.on('error', (err) => logger.warn('idle PostgreSQL connection failed', { error: err.message }));
+  const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE, sql);
   const redis = await createRedis(config.REDIS_URL, opts.service);
   const broker = createBroker({
     url: config.AMQP_URL,
@@ -41,6 +45,7 @@ export async function createPlatform(
     config,
     logger,
     prisma,
+    sql,
     redis,
     broker,
     counters,
@@ -49,6 +54,8 @@ export async function createPlatform(
       await broker.close().catch(() => undefined);
       await redis.close().catch(() => undefined);
       await prisma.$disconnect().catch(() => undefined);
+      // The adapter does not end a pool it was given.
+      await sql.end().catch(() => undefined);
     },
   };
 }

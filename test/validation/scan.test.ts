@@ -162,6 +162,11 @@ describe('scanning online', () => {
     const rows = await env.platform.prisma.$queryRaw<Array<{ n: bigint }>>`
       SELECT count(*) AS n FROM validation_scans WHERE scan_id = ${scanId}::uuid`;
     expect(Number(rows[0]!.n)).toBe(1);
+    // The copies that counted and then hit the taken scan id left nothing: one event, one entry.
+    const events = await env.platform.prisma.$queryRaw<Array<{ n: bigint }>>`
+      SELECT count(*) AS n FROM outbox_messages
+      WHERE event_name = 'ticket.scanned' AND payload->'payload'->>'scanId' = ${scanId}`;
+    expect(Number(events[0]!.n)).toBe(1);
     // Sent again later: still the first answer, and the second entry is still free.
     expect(
       (await scanAs(env.url, device, { qr: ticket.qrText, scanId, scannedAt }).expect(200)).body,
@@ -371,6 +376,46 @@ describe('revocations', () => {
 });
 
 describe('who may scan', () => {
+  it('when a device that scanned is moved to another gate, then its next scan is recorded at the new gate', async () => {
+    const southGate = await createGate(seller, sale.campaignId, `South gate ${++n}`);
+    const phone = await enrolDevice(env.url, seller, sale.campaignId, { name: 'Mover', gateId: northGate });
+    const [first, second] = [await oneTicket(1), await oneTicket(1)];
+    expect((await scanAs(env.url, phone, { qr: first.qrText }).expect(200)).body.result).toBe('ok');
+    await seller.patch(`/api/v1/validation/devices/${phone.id}`).send({ gateId: southGate }).expect(200);
+    expect((await scanAs(env.url, phone, { qr: second.qrText }).expect(200)).body.result).toBe('ok');
+    const gateOf = async (ticketId: string) =>
+      (await seller.get(`/api/v1/validation/ticket/${ticketId}`).expect(200)).body.scans[0].gate.id;
+    expect(await gateOf(first.id)).toBe(northGate);
+    expect(await gateOf(second.id)).toBe(southGate);
+  }, 60_000);
+
+  it('when a revoked device sends a code that would be refused or a scanId it used before, then it is refused as revoked', async () => {
+    const phone = await enrolDevice(env.url, seller, sale.campaignId, { name: 'Stolen phone' });
+    const ticket = await oneTicket(1);
+    const scanId = crypto.randomUUID();
+    expect((await scanAs(env.url, phone, { qr: ticket.qrText, scanId }).expect(200)).body.result).toBe('ok');
+    await seller.post(`/api/v1/validation/devices/${phone.id}/revoke`).expect(200);
+    for (const body of [{ qr: ticket.qrText, scanId }, { qr: ticket.qrText }, { qr: 'NOT A CODE' }]) {
+      const res = await scanAs(env.url, phone, body).expect(401);
+      expect(res.body.error.code).toBe('DEVICE_REVOKED');
+    }
+    const rows = await env.platform.prisma.$queryRaw<Array<{ n: bigint }>>`
+      SELECT count(*) AS n FROM validation_scans WHERE device_id = ${phone.id}::uuid`;
+    expect(Number(rows[0]!.n)).toBe(1);
+  }, 60_000);
+
+  it("when a device's scan also carries a session cookie, then the session's CSRF token is still required", async () => {
+    const ticket = await oneTicket(1);
+    const withCookie = () =>
+      request(env.url)
+        .post('/api/v1/validation/scan')
+        .set('Authorization', device.auth)
+        .set('Cookie', seller.cookie)
+        .send(scanOf({ qr: ticket.qrText }));
+    expect((await withCookie().expect(403)).body.error.code).toBe('CSRF_INVALID');
+    const ok = await withCookie().set('X-CSRF-Token', seller.csrfToken).expect(200);
+    expect(ok.body).toMatchObject({ result: 'ok' });
+  }, 60_000);
   it('when a device is revoked, then its very next request is refused', async () => {
     const phone = await enrolDevice(env.url, seller, sale.campaignId, { name: 'Lost phone' });
     const ticket = await oneTicket(2, 'SINGLE');

@@ -13,7 +13,9 @@ import type { TicketsWorkflows } from './tickets.workflows';
  *   revokeTicketsForBooking (on cancellation/refund; numbers each revocation and queues
  *   ticket.revoked).
  * - Entries: getRevocationList, getRevocationsAfter (the devices' cursor), findTicketById, and
- *   for the validation module's scan transaction recordTicketEntry / recordTicketExit.
+ *   for the validation module's scan transaction recordTicketEntry / recordTicketExit, or
+ *   counterMovePart: the same guarded counter move as a CTE of the caller's own single
+ *   statement (a counted scan's row and event are written from what it returns).
  * - Workflows (createTicketsWorkflows): the same joined to bookings, campaigns and auth, for the
  *   tickets worker (issueForConfirmedBooking, revokeForBooking), the email worker and the web.
  * - The QR codec (verifyTicketQr) runs with public keys alone, on the server or a gate device.

@@ -1,8 +1,8 @@
-import type { Db, Tx } from '../../shared/db';
+import type { Db, Prisma, Tx } from '../../shared/db';
 import * as repo from './tickets.repository';
 import { isUuid } from '../../shared/uuid';
 import { toTicket } from './tickets.issuance';
-import type { RevokedTicket } from './tickets.repository';
+import type { CounterMove, RevokedTicket } from './tickets.repository';
 import type { EntryResult, RevocationList, Ticket } from './tickets.service';
 
 /** What gates see and do: the revocation list, counted entries, a campaign's check-in totals. */
@@ -43,6 +43,29 @@ export function createTicketEntries(deps: { prisma: Db }) {
     return entryOutcome(tx, ticketId, await repo.decrementScanCount(tx, ticketId));
   }
 
+  /**
+   * The entry (or exit) counter move of recordTicketEntry / recordTicketExit as a part of the
+   * caller's own single statement: `cte` is `<name> AS (UPDATE tickets ...)`, whose rows (one
+   * when the move happened, none when it did not) carry `scan_count, max_scans, serial,
+   * holder_name`; `read` turns such a row (or one whose columns are NULL, from a LEFT JOIN) into
+   * the move. The caller writes its rows from the CTE's in the same statement, so they commit
+   * together or not at all; `onlyIf` is its extra precondition (a lock-free test).
+   */
+  function counterMovePart(
+    name: string,
+    ticketId: string,
+    direction: repo.CounterDirection,
+    onlyIf?: Prisma.Sql,
+  ): { cte: Prisma.Sql; read(row: Record<string, unknown> | undefined): CounterMove | null } {
+    return {
+      cte: repo.counterMoveCte(name, ticketId, direction, onlyIf),
+      read: (row) =>
+        row && row.scan_count !== null && row.scan_count !== undefined
+          ? repo.toCounterMove(row as Parameters<typeof repo.toCounterMove>[0])
+          : null,
+    };
+  }
+
   /** What a guarded counter move means: done, or why not (the row re-read in the same transaction). */
   async function entryOutcome(
     tx: Tx,
@@ -79,6 +102,7 @@ export function createTicketEntries(deps: { prisma: Db }) {
     getRevocationsAfter,
     recordTicketEntry,
     recordTicketExit,
+    counterMovePart,
     findTicketById,
     getCampaignCheckIns,
   };

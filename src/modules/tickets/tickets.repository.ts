@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../../shared/db';
+import { Prisma, type Db, type Tx } from '../../shared/db';
 
 /**
  * The only code that touches the tickets module's tables (ticket_signing_keys, tickets,
@@ -285,39 +285,70 @@ export async function listRevocationsAfter(
   }));
 }
 
+export type CounterDirection = 'entry' | 'exit';
+
 /**
- * One entry through the gate: `scan_count + 1` only while the ticket is VALID and below its
- * limit, in one conditional UPDATE, so two gates scanning the same ticket at once can never
- * admit more than max_scans people (the row lock orders them; the loser re-checks the guard).
+ * The guarded counter move, one conditional UPDATE:
+ *   entry: `scan_count + 1` only while the ticket is VALID and below its limit, so two gates
+ *          scanning the same ticket at once can never admit more than max_scans people (the
+ *          row lock orders them; the loser re-checks the guard on the committed row);
+ *   exit:  `scan_count - 1` while the ticket is VALID and someone is inside on it, ordered
+ *          against entries by the same row lock.
+ * A revocation (status VALID → REVOKED) takes the same row lock, so a scan racing a refund is
+ * decided on one side of it. `onlyIf` is a caller's extra precondition, evaluated in the same
+ * statement (it must take no lock of its own). Returns what a gate shows of the ticket.
  */
-export async function incrementScanCount(tx: Tx, ticketId: string): Promise<CounterMove | null> {
-  const rows = await tx.$queryRaw<
-    Array<{ scan_count: number; max_scans: number; serial: number; holder_name: string }>
-  >`
-    UPDATE tickets SET scan_count = scan_count + 1
-    WHERE id = ${ticketId}::uuid AND status = 'VALID' AND scan_count < max_scans
+function counterMove(ticketId: string, direction: CounterDirection, onlyIf?: Prisma.Sql): Prisma.Sql {
+  const step = direction === 'entry' ? Prisma.sql`scan_count + 1` : Prisma.sql`scan_count - 1`;
+  const room = direction === 'entry' ? Prisma.sql`scan_count < max_scans` : Prisma.sql`scan_count > 0`;
+  const extra = onlyIf ? Prisma.sql` AND (${onlyIf})` : Prisma.empty;
+  return Prisma.sql`
+    UPDATE tickets SET scan_count = ${step}
+    WHERE id = ${ticketId}::uuid AND status = 'VALID' AND ${room}${extra}
     RETURNING scan_count, max_scans, serial, holder_name`;
-  const r = rows[0];
-  return r
-    ? { scanCount: r.scan_count, maxScans: r.max_scans, serial: r.serial, holderName: r.holder_name }
-    : null;
+}
+
+type CounterRow = { scan_count: number; max_scans: number; serial: number; holder_name: string };
+
+/** A counter move's RETURNING row as a CounterMove. */
+export function toCounterMove(r: CounterRow): CounterMove {
+  return { scanCount: r.scan_count, maxScans: r.max_scans, serial: r.serial, holderName: r.holder_name };
+}
+
+async function moveCounter(
+  tx: Tx,
+  ticketId: string,
+  direction: CounterDirection,
+): Promise<CounterMove | null> {
+  const r = (await tx.$queryRaw<CounterRow[]>(counterMove(ticketId, direction)))[0];
+  return r ? toCounterMove(r) : null;
+}
+
+/** One entry through the gate, in the caller's transaction (see counterMove). */
+export function incrementScanCount(tx: Tx, ticketId: string): Promise<CounterMove | null> {
+  return moveCounter(tx, ticketId, 'entry');
+}
+
+/** One exit through the gate, in the caller's transaction (see counterMove). */
+export function decrementScanCount(tx: Tx, ticketId: string): Promise<CounterMove | null> {
+  return moveCounter(tx, ticketId, 'exit');
 }
 
 /**
- * One exit through the gate: frees an entry (`scan_count - 1`) while the ticket is VALID and
- * someone is inside on it. The same row lock as incrementScanCount orders it against entries.
+ * The counter move as a common table expression, `<name> AS (UPDATE tickets ... RETURNING
+ * scan_count, max_scans, serial, holder_name)`, for a caller that writes its own rows in the
+ * same statement from what it returns: one row when the move happened, none when it did not.
+ * A single statement is atomic, so if any later part of it fails (a unique violation), the
+ * move is undone with it.
  */
-export async function decrementScanCount(tx: Tx, ticketId: string): Promise<CounterMove | null> {
-  const rows = await tx.$queryRaw<
-    Array<{ scan_count: number; max_scans: number; serial: number; holder_name: string }>
-  >`
-    UPDATE tickets SET scan_count = scan_count - 1
-    WHERE id = ${ticketId}::uuid AND status = 'VALID' AND scan_count > 0
-    RETURNING scan_count, max_scans, serial, holder_name`;
-  const r = rows[0];
-  return r
-    ? { scanCount: r.scan_count, maxScans: r.max_scans, serial: r.serial, holderName: r.holder_name }
-    : null;
+export function counterMoveCte(
+  name: string,
+  ticketId: string,
+  direction: CounterDirection,
+  onlyIf?: Prisma.Sql,
+): Prisma.Sql {
+  if (!/^[a-z_]{1,30}$/.test(name)) throw new Error(`bad CTE name ${name}`);
+  return Prisma.sql`${Prisma.raw(name)} AS (${counterMove(ticketId, direction, onlyIf)})`;
 }
 
 /** Gate entries of a campaign: total entries recorded and tickets used at least once. */

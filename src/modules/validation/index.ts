@@ -35,9 +35,12 @@ export interface ValidationModule {
 
 /** The gate API, the scanner and seller pages, and the gate rooms. */
 export function validationWebModule(platform: Platform, validation: ValidationModule): WebModule {
+  const routes = validationRoutes(platform, validation.service, validation.scans);
   return {
     name: 'validation',
-    api: [validationRoutes(platform, validation.service, validation.scans)],
+    api: [routes],
+    // A gate device's scan with its secret in a header and no cookie skips the session.
+    beforeSession: [routes.beforeSession],
     pages: validationPages(platform, validation.service),
     // Gate devices have their own per-device limit (SCAN_RATE_LIMIT_MAX): a venue's phones share one IP.
     apiRateLimitExempt: [SCAN_PATH],

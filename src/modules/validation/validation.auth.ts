@@ -22,7 +22,18 @@ export const DEVICE_COOKIE = 'tikiti_device';
 const AUTH_SCHEME = /^Device ([A-Za-z0-9_-]{20,100})$/;
 
 export type Scanner =
-  { kind: 'device'; device: DeviceRow; via: 'header' | 'cookie' } | { kind: 'user'; actor: Actor };
+  | {
+      kind: 'device';
+      device: DeviceRow;
+      via: 'header' | 'cookie';
+      /**
+       * Set when `device` came from the per-process device cache instead of a read for this
+       * request: `recheck` resolves the request again with the device read now (and refuses a
+       * revoked one). Only the scan path takes cached devices (see scanTicket).
+       */
+      cached?: { recheck: () => Promise<Scanner> };
+    }
+  | { kind: 'user'; actor: Actor };
 
 export function newSecret(): string {
   return crypto.randomBytes(32).toString('base64url');

@@ -1,4 +1,6 @@
-import type { Db, Tx } from '../../shared/db';
+import { Prisma, runSql, type Db, type SqlPool, type Tx } from '../../shared/db';
+import type { DomainEvent } from '../../shared/messaging/events';
+import { outboxCte } from '../../shared/outbox';
 
 /** A SHA-256 hash of a device secret or setup token. */
 type Hash = Uint8Array<ArrayBuffer>;
@@ -239,6 +241,81 @@ export async function insertScan(
       ${JSON.stringify(row.answer)}::jsonb)
     ON CONFLICT (scan_id) DO NOTHING`;
   return n === 1;
+}
+
+/** What countScanAtOnce writes: a counted scan, its answer and its event, if the counter moves. */
+export interface CountedScan {
+  /** The tickets module's counter move as a CTE named `moved` (see counterMovePart), given its precondition. */
+  move: (onlyIf: Prisma.Sql) => Prisma.Sql;
+  /**
+   * The device that scans, re-checked inside the statement: not revoked, and (gateId set) still
+   * at that gate. Null for a person, whose actor was loaded for this request.
+   */
+  device: { id: string; gateId?: string | null } | null;
+  row: Omit<ScanRow, 'answer' | 'result' | 'reason' | 'counted'>;
+  /** The answer without its ticket; the statement adds `ticket` from the counter move. */
+  answer: Record<string, unknown>;
+  /** The answer's ticket without the moved counter's fields (serial, holderName, entriesUsed, maxEntries). */
+  ticket: Record<string, unknown>;
+  event: DomainEvent;
+}
+
+export type CountedScanOutcome =
+  | { kind: 'counted'; row: Record<string, unknown> }
+  /** The counter did not move (used up, revoked, not found, nobody inside): nothing was written. */
+  | { kind: 'not_counted' }
+  /** The device was revoked or moved to another gate since it was read: nothing was written. */
+  | { kind: 'scanner_changed' }
+  /** The scan id is already stored: the statement failed on its unique index and wrote nothing. */
+  | { kind: 'duplicate' };
+
+/**
+ * A counted scan in ONE statement (one round trip, its own implicit transaction): the device
+ * re-check, the ticket's guarded counter move, the scan row built from what the move returned,
+ * and the ticket.scanned outbox row. The scan row is inserted only from the move's row and the
+ * outbox row only from the scan row's, so the three commit together or not at all; a scan id
+ * already taken fails the INSERT on the unique index (a concurrent insert of the same id makes
+ * it wait for that transaction first), which aborts the statement and so undoes the move. The
+ * device test is a plain read of the statement's snapshot: a revocation committed before the
+ * statement began is seen, one committing while it runs is ordered after it.
+ * `counted` rows carry the move's columns (see counterMovePart) for the caller's answer.
+ */
+export async function countScanAtOnce(pool: SqlPool, scan: CountedScan): Promise<CountedScanOutcome> {
+  const { row } = scan;
+  const scanner = scan.device
+    ? Prisma.sql`SELECT 1 FROM validation_devices WHERE id = ${scan.device.id}::uuid AND revoked_at IS NULL${
+        scan.device.gateId !== undefined
+          ? Prisma.sql` AND gate_id IS NOT DISTINCT FROM ${scan.device.gateId}::uuid`
+          : Prisma.empty
+      }`
+    : Prisma.sql`SELECT 1`;
+  const statement = Prisma.sql`
+    WITH scanner AS (${scanner}),
+    ${scan.move(Prisma.sql`EXISTS (SELECT 1 FROM scanner)`)},
+    scan AS (
+      INSERT INTO validation_scans (id, scan_id, campaign_id, ticket_id, ticket_type_id, device_id, user_id, gate_id, type,
+        scanned_at, received_at, offline, device_result, device_reason, result, reason, counted, conflict, answer)
+      SELECT ${row.id}::uuid, ${row.scanId}::uuid, ${row.campaignId}::uuid, ${row.ticketId}::uuid, ${row.ticketTypeId}::uuid,
+        ${row.deviceId}::uuid, ${row.userId}::uuid, ${row.gateId}::uuid, ${row.type}, ${row.scannedAt}, ${row.receivedAt},
+        ${row.offline}, ${row.deviceResult}, ${row.deviceReason}, 'ok', NULL, true, ${row.conflict},
+        ${JSON.stringify(scan.answer)}::jsonb || jsonb_build_object('ticket', ${JSON.stringify(scan.ticket)}::jsonb
+          || jsonb_build_object('serial', moved.serial, 'holderName', moved.holder_name,
+               'entriesUsed', moved.scan_count, 'maxEntries', moved.max_scans))
+      FROM moved
+      RETURNING 1
+    ),
+    ${outboxCte('outbox', scan.event, 'scan')}
+    SELECT EXISTS (SELECT 1 FROM scanner) AS scanner_ok, moved.*
+    FROM (SELECT 1) AS one LEFT JOIN moved ON true`;
+  try {
+    const r = (await runSql<Record<string, unknown>>(pool, statement)).rows[0]!;
+    if (!r.scanner_ok) return { kind: 'scanner_changed' };
+    return r.scan_count === null ? { kind: 'not_counted' } : { kind: 'counted', row: r };
+  } catch (err) {
+    const e = err as { code?: string; constraint?: string };
+    if (e.code === '23505' && e.constraint === 'validation_scans_scan_id_key') return { kind: 'duplicate' };
+    throw err;
+  }
 }
 
 export async function findScanByScanId(db: Tx, scanId: string): Promise<ScanRow | null> {

@@ -1,4 +1,5 @@
 import { Router, type Request, type RequestHandler } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
 import type { z } from 'zod';
 import { AppError } from '../../shared/errors';
 import { actorOf, hasRole, isAdmin, requireSignIn, type Actor } from '../../shared/http/authorize';
@@ -45,27 +46,68 @@ function isGateStaff(actor: Actor): boolean {
 /**
  * Resolves who scans (device first, else the signed-in person) onto req.scanner. A device
  * cookie that no longer works falls back to a signed-in person on the same phone; a device
- * Authorization header that does not work is always refused.
+ * Authorization header that does not work is always refused. With `cachedDevice` (the scan
+ * route only) a device may come from the per-process cache, marked `cached` with the way to
+ * resolve the request again with the device read now (see scanTicket).
  */
-export function resolveScanner(platform: Platform, service: ValidationService): RequestHandler {
-  return async (req, _res, next) => {
+export function resolveScanner(
+  platform: Platform,
+  service: ValidationService,
+  opts: { cachedDevice?: boolean } = {},
+): RequestHandler {
+  const resolve = async (req: Request, cachedDevice: boolean): Promise<Scanner> => {
+    let scanner: Scanner | undefined;
     const sent = deviceSecretOf(req);
     if (sent) {
       try {
-        const device = await service.authenticateDevice(sent.secret);
-        req.scanner = { kind: 'device', device, via: sent.via };
+        const { device, cached } = cachedDevice
+          ? await service.authenticateDeviceCached(sent.secret)
+          : { device: await service.authenticateDevice(sent.secret), cached: false };
+        scanner = {
+          kind: 'device',
+          device,
+          via: sent.via,
+          ...(cached ? { cached: { recheck: () => resolve(req, false) } } : {}),
+        };
       } catch (err) {
         if (sent.via === 'header' || !req.actor) throw err;
       }
     }
-    if (!req.scanner) {
+    if (!scanner) {
       if (!req.actor) throw AppError.unauthenticated();
       if (!isGateStaff(req.actor)) throw ValidationErrors.notGateStaff();
-      req.scanner = { kind: 'user', actor: req.actor };
+      scanner = { kind: 'user', actor: req.actor };
     }
-    checkDeviceCsrf(req, req.scanner, platform.config.SESSION_SECRET);
+    checkDeviceCsrf(req, scanner, platform.config.SESSION_SECRET);
+    return scanner;
+  };
+  return async (req, _res, next) => {
+    req.scanner = await resolve(req, opts.cachedDevice === true);
     next();
   };
+}
+
+/**
+ * The scan limit's bucket: the device, else the signed-in person. A request with neither is
+ * refused by resolveScanner before the limiter runs; should one get here, it counts against its
+ * client address, an IPv6 address by its /56 network (ipKeyGenerator), so that one host cannot
+ * take a fresh bucket per address of its subnet.
+ */
+export function scanLimitKey(req: Request): string {
+  const s = req.scanner;
+  if (s?.kind === 'device') return `d:${s.device.id}`;
+  if (s?.kind === 'user') return `u:${s.actor.userId}`;
+  return `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+}
+
+/**
+ * A scan by a gate device that sends its secret in the Authorization header and no cookie at
+ * all: nothing for the session, CSRF or the actor load to do (no session to read, nothing a
+ * forged cross-site request could ride on), so the scan route takes it before them (see
+ * WebModule.beforeSession). Anything else goes on to the route's normal mount.
+ */
+function isHeaderOnlyDevice(req: Request): boolean {
+  return req.headers.cookie === undefined && /^Device /.test(req.headers.authorization ?? '');
 }
 
 function scannerOf(req: Request): Scanner {
@@ -85,19 +127,17 @@ export function validationRoutes(
   platform: Platform,
   service: ValidationService,
   scans: ScanService,
-): ApiModule {
+): ApiModule & { beforeSession: Router } {
   const { config, redis, prisma, clock } = platform;
   const router = Router();
   const scanner = resolveScanner(platform, service);
+  const scanScanner = resolveScanner(platform, service, { cachedDevice: true });
   const scanLimit = createRateLimit(redis, config.REDIS_PREFIX, {
     name: 'scan',
     windowMs: config.SCAN_RATE_LIMIT_WINDOW_MS,
     limit: config.SCAN_RATE_LIMIT_MAX,
-    // resolveScanner ran first: every request here has a scanner.
-    key: (req) =>
-      req.scanner?.kind === 'device'
-        ? `d:${req.scanner.device.id}`
-        : `u:${req.scanner?.actor.userId ?? 'none'}`,
+    // After resolveScanner: the bucket is the scanner's.
+    key: scanLimitKey,
   });
   // Enrolment tokens are 256-bit secrets; this only keeps guessing from costing us queries.
   const enrolLimit = createRateLimit(redis, config.REDIS_PREFIX, {
@@ -106,9 +146,18 @@ export function validationRoutes(
     limit: 30,
   });
 
-  router.post('/scan', scanner, scanLimit, async (req, res) => {
+  const scan: RequestHandler = async (req, res) => {
     res.json(await scans.scanTicket(scannerOf(req), parse(scanBody, req, 'body')));
-  });
+  };
+  const beforeSession = Router();
+  beforeSession.post(
+    SCAN_PATH,
+    (req, _res, next) => next(isHeaderOnlyDevice(req) ? undefined : 'router'),
+    scanScanner,
+    scanLimit,
+    scan,
+  );
+  router.post('/scan', scanScanner, scanLimit, scan);
   router.get('/bootstrap', scanner, async (req, res) => {
     res.set('Cache-Control', 'private, no-store').json(await service.bootstrap(scannerOf(req)));
   });
@@ -170,7 +219,7 @@ export function validationRoutes(
     res.json({ items: await service.listConflicts(actorOf(req), campaignId), nextCursor: null });
   });
 
-  return { name: 'validation', prefix: VALIDATION_PREFIX, router, paths: validationPaths };
+  return { name: 'validation', prefix: VALIDATION_PREFIX, router, paths: validationPaths, beforeSession };
 }
 
 // ---------------------------------------------------------------- OpenAPI

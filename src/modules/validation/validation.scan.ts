@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../../shared/clock';
-import type { Db, Tx } from '../../shared/db';
+import type { Db, Prisma, SqlPool, Tx } from '../../shared/db';
+import { AppError } from '../../shared/errors';
 import { canScanCampaign, isAdmin } from '../../shared/http/authorize';
 import { createEvent } from '../../shared/messaging/events';
 import { enqueue } from '../../shared/outbox';
@@ -24,24 +25,37 @@ import { allowsReentry, SCANNABLE_STATUSES } from './validation.service';
  *      0 <= scan_count <= max_scans (the latter also a CHECK on tickets).
  *
  * How (one transaction per scan):
- *   - The counter moves first, through the tickets module in our transaction: one conditional
- *     UPDATE (`scan_count < max_scans` for an entry, `> 0` for an exit, both `status = 'VALID'`).
- *     The ticket row's lock orders concurrent scans of one ticket and the loser re-evaluates the
- *     guard on the committed row, so 50 gates scanning a single-entry ticket at once admit
- *     exactly one; a refund (VALID → REVOKED) racing a scan is ordered by the same lock.
- *   - Then the scan row is inserted with its decision, ON CONFLICT (scan_id) DO NOTHING. When
- *     the id is taken (a copy of this scan got there first; a concurrent copy's insert makes us
- *     wait on the unique index until it commits), we roll back — undoing our counter move — and
- *     answer the stored answer, unchanged. So ten copies of a scan at once make one row, one
- *     counter move and ten identical answers; a re-uploaded offline queue changes nothing.
- *   - The ticket.scanned outbox row is written in the same transaction, after the scan row.
+ *   - The common case, a scan that counts, is ONE statement (repo.countScanAtOnce, sent on the
+ *     pg pool under Prisma: one round trip, its own implicit transaction, no interactive
+ *     transaction): a CTE that re-checks the device, moves the counter through the tickets
+ *     module's guarded UPDATE (`scan_count < max_scans` for an entry, `> 0` for an exit, both
+ *     `status = 'VALID'`), inserts the scan row from what the UPDATE returned and the
+ *     ticket.scanned outbox row from the scan row. The ticket row's lock orders concurrent scans
+ *     of one ticket and the loser re-evaluates the guard on the committed row, so 50 gates
+ *     scanning a single-entry ticket at once admit exactly one; a refund (VALID → REVOKED)
+ *     racing a scan is ordered by the same lock. The scan row is a plain INSERT: a scan id
+ *     already stored (or being stored by a concurrent copy, which makes us wait on the unique
+ *     index until it commits) fails it with a unique violation, which aborts the whole
+ *     statement and so undoes the counter move; we answer the stored answer, unchanged.
+ *   - When the counter does not move (used up, revoked, unknown, nobody inside), that statement
+ *     wrote nothing, and the full path runs: one Prisma transaction that moves the counter
+ *     again (the state may have changed), reads the ticket for the reason, and inserts the scan
+ *     row ON CONFLICT (scan_id) DO NOTHING; when the id is taken it rolls back, undoing its
+ *     counter move, and answers the stored answer. The outbox row is written in the same
+ *     transaction, after the scan row.
+ *   So ten copies of a scan at once make one row, one counter move and ten identical answers;
+ *   a re-uploaded offline queue changes nothing.
  *   - Lock order: the ticket row, then the scan id. A transaction waits on another only at the
  *     UPDATE (for the ticket) and at the INSERT (for the scan id), and takes no ticket lock
  *     after its INSERT, so two scans can never wait on each other in a cycle. A revocation
- *     locks ticket rows of one booking and no scan ids, so it cannot close a cycle either.
- *   What breaks if an assumption is false: a counter update outside this transaction could
- *   count a scan whose row then failed to commit (or the reverse), and invariant 2 would drift;
- *   a scan row without the UNIQUE index would let two copies of one scan both count.
+ *     locks ticket rows of one booking and no scan ids, so it cannot close a cycle either. The
+ *     device re-check is a plain read, and the scan row's foreign keys take KEY SHARE locks on
+ *     the device and gate rows, which a device update or revocation (NO KEY UPDATE) never waits
+ *     for.
+ *   What breaks if an assumption is false: a counter update outside the scan row's transaction
+ *   could count a scan whose row then failed to commit (or the reverse), and invariant 2 would
+ *   drift; a scan row without the UNIQUE index would let two copies of one scan both count; an
+ *   ON CONFLICT DO NOTHING in the one statement would keep a copy's counter move without a row.
  *
  * Everything decided before the transaction (decoding, the signature, the campaign and ticket
  * type) is immutable for the scan's purpose or only as fresh as a read can be: the counter and
@@ -90,6 +104,8 @@ export interface ScanAnswer {
 
 export interface ScanDeps {
   prisma: Db;
+  /** The pool under `prisma`: a counted scan is one statement sent straight to it (see countScanAtOnce). */
+  sql: SqlPool;
   clock: Clock;
   tickets: TicketsService;
   campaigns: Pick<CampaignsService, 'ticketTypesFor'>;
@@ -122,9 +138,12 @@ type Assessed =
  * What every scan of a campaign reads and almost never changes (the campaign, its verification
  * keys, its ticket types, a gate) is kept per process for REFERENCE_TTL_MS. The price: a
  * campaign cancelled, a key retired or a ticket type's re-entry switched takes up to that long
- * to reach the gates of a web process. What must never lag is not cached: the ticket (its
- * counter and revocation are decided by the guarded UPDATE) and the device (a revoked device is
- * refused on its next request).
+ * to reach the gates of a web process (a gate never changes campaign, so a cached gate is
+ * never wrong). What must never lag is re-decided in the scan's own statement: the ticket (its
+ * counter and revocation, by the guarded UPDATE) and the device (cached for the scan route, see
+ * authenticateDeviceCached, but re-checked for revocation and its gate in the statement, so a
+ * revoked device is refused on its next scan: the bound is the statement's snapshot, i.e. a
+ * revocation that commits while a scan's statement runs is ordered after that scan).
  */
 const REFERENCE_TTL_MS = 5_000;
 const REFERENCE_MAX = 1_000;
@@ -144,7 +163,7 @@ function ttlCache<K, V>(now: () => number) {
 }
 
 export function createScanService(deps: ScanDeps) {
-  const { prisma, clock, tickets, campaigns } = deps;
+  const { prisma, sql, clock, tickets, campaigns } = deps;
   const now = () => clock.now().getTime();
   const keysOf = ttlCache<string, Awaited<ReturnType<TicketsService['getCampaignPublicKeys']>>>(now);
   const campaignOf = ttlCache<string, CampaignRecord | undefined>(now);
@@ -229,12 +248,74 @@ export function createScanService(deps: ScanDeps) {
     return { firstScannedAt: first.scannedAt.toISOString(), ...(gate ? { firstGate: gate.name } : {}) };
   }
 
+  /** The ticket.scanned event of a decided scan (written with its row, in the same transaction). */
+  function scannedEvent(
+    input: ScanInput,
+    ids: ReturnType<typeof scannerIds>,
+    fact: {
+      campaignId: string;
+      ticketId: string | null;
+      ticketTypeId: string | null;
+      gateId: string | null;
+      result: ScanResult;
+      reason: ScanReason | null;
+      counted: boolean;
+      conflict: boolean;
+      offline: boolean;
+      receivedAt: Date;
+    },
+  ) {
+    return createEvent<TicketScannedPayload>(
+      ValidationEvents.scanned,
+      {
+        scanId: input.scanId,
+        campaignId: fact.campaignId,
+        ticketId: fact.ticketId,
+        ticketTypeId: fact.ticketTypeId,
+        gateId: fact.gateId,
+        ...ids,
+        type: input.type,
+        result: fact.result,
+        reason: fact.reason,
+        counted: fact.counted,
+        conflict: fact.conflict,
+        offline: fact.offline,
+        scannedAt: input.scannedAt.toISOString(),
+        receivedAt: fact.receivedAt.toISOString(),
+      },
+      clock,
+    );
+  }
+
   /**
    * Decides one scan and applies it exactly once (see the block above): the same scanId always
    * gets the first answer. Never throws for anything the QR text holds; only a bad gate (404)
    * or a scan id another scanner used (409) is an error.
+   *
+   * A device read from the per-process cache (`scanner.cached`, see authenticateDeviceCached)
+   * is trusted only where the scan statement re-checks it (countScanAtOnce: not revoked, same
+   * gate). Any other outcome (a refusal, an offline "refused", an error, the device changed) is
+   * decided again with the device read now (`recheck`, which refuses a revoked device), so a
+   * cached device never gets an answer a fresh read would not give.
    */
   async function scanTicket(scanner: Scanner, input: ScanInput): Promise<ScanAnswer> {
+    const cached = scanner.kind === 'device' ? scanner.cached : undefined;
+    if (!cached) return (await decide(scanner, input, false))!;
+    try {
+      const answer = await decide(scanner, input, true);
+      if (answer) return answer;
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+    }
+    return (await decide(await cached.recheck(), input, false))!;
+  }
+
+  /** The decision; null (only for a cached device) when it must be made again with the device read now. */
+  async function decide(
+    scanner: Scanner,
+    input: ScanInput,
+    cachedScanner: boolean,
+  ): Promise<ScanAnswer | null> {
     const ids = scannerIds(scanner);
     const replay = async (): Promise<ScanAnswer> => {
       const row = await repo.findScanByScanId(prisma, input.scanId);
@@ -242,6 +323,7 @@ export function createScanService(deps: ScanDeps) {
       if (row.deviceId !== ids.deviceId || row.userId !== ids.userId) throw ValidationErrors.scanIdTaken();
       return row.answer as unknown as ScanAnswer;
     };
+    const deviceGate = scanner.kind === 'device' && !input.gateId;
     const gateId = input.gateId ?? (scanner.kind === 'device' ? scanner.device.gateId : null);
     const gate = gateId ? await gateById(gateId, () => repo.findGate(prisma, gateId)) : null;
     if (gateId && !gate) throw ValidationErrors.gateNotFound();
@@ -255,6 +337,79 @@ export function createScanService(deps: ScanDeps) {
         ? input.scannedAt
         : receivedAt;
     const assessed = await assess(scanner, input, gate, judgedAt);
+
+    // The common case in one statement: a scan that counts if the guarded counter move happens.
+    // An offline "refused" never counts (nobody went in), so it takes the full path below.
+    if (assessed.kind === 'candidate' && !(offline && input.deviceResult === 'refused')) {
+      const { claims, campaign, type } = assessed;
+      const conflict = offline && input.deviceResult !== undefined && input.deviceResult !== 'ok';
+      const base = {
+        scanId: input.scanId,
+        result: 'ok' as const,
+        type: input.type,
+        ...(offline ? { offline: true, conflict } : {}),
+        receivedAt: receivedAt.toISOString(),
+      };
+      const ticketBase = { id: claims.ticketId, typeName: type?.name ?? 'Ticket' };
+      const move = (onlyIf: Prisma.Sql) =>
+        tickets.counterMovePart('moved', claims.ticketId, input.type, onlyIf).cte;
+      const outcome = await repo.countScanAtOnce(sql, {
+        move,
+        device:
+          scanner.kind === 'device'
+            ? { id: scanner.device.id, ...(deviceGate ? { gateId: scanner.device.gateId } : {}) }
+            : null,
+        row: {
+          id: crypto.randomUUID(),
+          scanId: input.scanId,
+          ...ids,
+          type: input.type,
+          scannedAt: input.scannedAt,
+          receivedAt,
+          offline,
+          deviceResult: input.deviceResult ?? null,
+          deviceReason: input.deviceReason ?? null,
+          campaignId: campaign.id,
+          ticketId: claims.ticketId,
+          ticketTypeId: claims.ticketTypeId,
+          gateId: gate?.id ?? null,
+          conflict,
+        },
+        answer: base,
+        ticket: ticketBase,
+        event: scannedEvent(input, ids, {
+          campaignId: campaign.id,
+          ticketId: claims.ticketId,
+          ticketTypeId: claims.ticketTypeId,
+          gateId: gate?.id ?? null,
+          result: 'ok',
+          reason: null,
+          counted: true,
+          conflict,
+          offline,
+          receivedAt,
+        }),
+      });
+      if (outcome.kind === 'counted') {
+        const moved = tickets.counterMovePart('moved', claims.ticketId, input.type).read(outcome.row)!;
+        const { offline: _o, conflict: _c, receivedAt: at, ...head } = base;
+        return {
+          ...head,
+          ticket: {
+            ...ticketBase,
+            serial: moved.serial,
+            holderName: moved.holderName,
+            entriesUsed: moved.scanCount,
+            maxEntries: moved.maxScans,
+          },
+          ...(offline ? { offline: true, conflict } : {}),
+          receivedAt: at,
+        };
+      }
+      if (outcome.kind === 'duplicate') return replay();
+      // Not counted (used up, revoked, unknown) or the device changed: the full path says why.
+    }
+    if (cachedScanner) return null;
 
     const outcome = await prisma
       .$transaction(async (tx) => {
@@ -376,31 +531,22 @@ export function createScanService(deps: ScanDeps) {
         });
         // The scan id was decided by another transaction: undo our counter move with ours.
         if (!stored) throw DUPLICATE;
-        if (campaignId) {
+        if (campaignId)
           await enqueue(
             tx,
-            createEvent<TicketScannedPayload>(
-              ValidationEvents.scanned,
-              {
-                scanId: input.scanId,
-                campaignId,
-                ticketId: shown?.id ?? null,
-                ticketTypeId: shown?.ticketTypeId ?? null,
-                gateId: gate?.id ?? null,
-                ...ids,
-                type: input.type,
-                result,
-                reason: reason ?? null,
-                counted,
-                conflict,
-                offline,
-                scannedAt: input.scannedAt.toISOString(),
-                receivedAt: receivedAt.toISOString(),
-              },
-              clock,
-            ),
+            scannedEvent(input, ids, {
+              campaignId,
+              ticketId: shown?.id ?? null,
+              ticketTypeId: shown?.ticketTypeId ?? null,
+              gateId: gate?.id ?? null,
+              result,
+              reason: reason ?? null,
+              counted,
+              conflict,
+              offline,
+              receivedAt,
+            }),
           );
-        }
         return answer;
       })
       .catch((err: unknown) => {

@@ -27,6 +27,17 @@ export const ENROLMENT_TTL_MS = 30 * 60_000;
 /** last_seen_at is written at most this often per device (not on every scan). */
 const SEEN_THROTTLE_MS = 30_000;
 const REVOCATIONS_PAGE = 1000;
+/*
+ * Devices by secret, kept per process for the scan route (authenticateDeviceCached), so that a
+ * scan is one round trip to PostgreSQL, not two. What a cached row may get wrong and why that
+ * is safe: its revocation and its gate change; the scan statement re-reads both (see
+ * countScanAtOnce) and every other outcome of a cached device's scan is decided again with the
+ * device read now (scanTicket), so a revoked device is refused on its very next scan, by every
+ * process. Its campaign never changes. The bound is only memory: DEVICE_CACHE_MAX entries, each
+ * re-read after DEVICE_CACHE_MS. Every other route reads the device on each request.
+ */
+const DEVICE_CACHE_MS = 30_000;
+const DEVICE_CACHE_MAX = 10_000;
 /** Statuses in which the gates are open; DRAFT and CANCELLED campaigns admit no one. */
 export const SCANNABLE_STATUSES: ReadonlySet<CampaignRecord['status']> = new Set(SCANNABLE_CAMPAIGN_STATUSES);
 
@@ -155,6 +166,46 @@ export function createValidationService(deps: ValidationDeps) {
     return deviceView(d, await gatesById(d.campaignId));
   }
 
+  const deviceCache = new Map<string, { device: DeviceRow; until: number }>();
+
+  /** Writes last_seen_at at most once per SEEN_THROTTLE_MS per device (the row says whether one is due). */
+  async function markSeen(device: DeviceRow, now: Date): Promise<DeviceRow> {
+    if (device.lastSeenAt && now.getTime() - device.lastSeenAt.getTime() < SEEN_THROTTLE_MS) return device;
+    await repo.touchDevice(prisma, device.id, now, SEEN_THROTTLE_MS);
+    return { ...device, lastSeenAt: now };
+  }
+
+  /** The device a secret belongs to, read now; DEVICE_REVOKED / DEVICE_UNKNOWN otherwise. Marks it seen. */
+  async function authenticateDevice(secret: string): Promise<DeviceRow> {
+    const hash = hashSecret(secret);
+    const key = Buffer.from(hash).toString('base64');
+    const device = await repo.findDeviceByTokenHash(prisma, hash);
+    if (!device || device.revokedAt) {
+      deviceCache.delete(key);
+      throw device ? ValidationErrors.deviceRevoked() : ValidationErrors.deviceUnknown();
+    }
+    const now = clock.now();
+    const seen = await markSeen(device, now);
+    if (deviceCache.size >= DEVICE_CACHE_MAX) deviceCache.clear();
+    deviceCache.set(key, { device: seen, until: now.getTime() + DEVICE_CACHE_MS });
+    return seen;
+  }
+
+  /**
+   * As authenticateDevice, but from the per-process cache when the device was read less than
+   * DEVICE_CACHE_MS ago (`cached: true`): for the scan path only, which re-checks what the
+   * cached row may have wrong (see DEVICE_CACHE_MS).
+   */
+  async function authenticateDeviceCached(secret: string): Promise<{ device: DeviceRow; cached: boolean }> {
+    const key = Buffer.from(hashSecret(secret)).toString('base64');
+    const hit = deviceCache.get(key);
+    const now = clock.now();
+    if (!hit || hit.until <= now.getTime())
+      return { device: await authenticateDevice(secret), cached: false };
+    hit.device = await markSeen(hit.device, now);
+    return { device: hit.device, cached: true };
+  }
+
   return {
     authorizeStaff,
     authorizeScanner,
@@ -225,17 +276,8 @@ export function createValidationService(deps: ValidationDeps) {
       return { secret, device: deviceView(device, await gatesById(device.campaignId)) };
     },
 
-    /** The device a secret belongs to; DEVICE_REVOKED / DEVICE_UNKNOWN otherwise. Marks it seen. */
-    async authenticateDevice(secret: string): Promise<DeviceRow> {
-      const device = await repo.findDeviceByTokenHash(prisma, hashSecret(secret));
-      if (!device) throw ValidationErrors.deviceUnknown();
-      if (device.revokedAt) throw ValidationErrors.deviceRevoked();
-      const now = clock.now();
-      // At most one write per device per interval (the row just read says whether one is due).
-      if (!device.lastSeenAt || now.getTime() - device.lastSeenAt.getTime() >= SEEN_THROTTLE_MS)
-        await repo.touchDevice(prisma, device.id, now, SEEN_THROTTLE_MS);
-      return device;
-    },
+    authenticateDevice,
+    authenticateDeviceCached,
 
     async listDevices(actor: Actor, campaignId: string): Promise<DeviceView[]> {
       const campaign = await authorizeStaff(actor, campaignId);
