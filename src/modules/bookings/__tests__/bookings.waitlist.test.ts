@@ -196,4 +196,22 @@ describe('waiting lists', () => {
     expect(await counters(s)).toMatchObject({ capacity: 4, reserved: 4, available: 0 });
     await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
   });
+
+  it('when the campaign is cancelled, then its open offers are withdrawn and nobody else is offered anything', async () => {
+    const { s, paid, line } = await soldOutWithLine(1, 2);
+    await m.bookings.refundBooking(undefined, paid.id);
+    const offer = (await offerFor(s, line[0]!))!;
+    await m.campaigns.cancelCampaign(s.seller, s.campaign.id, 'Storm warning');
+    expect((await platform.prisma.waitlistOffer.findUnique({ where: { id: offer.id } }))?.status).toBe(
+      'WITHDRAWN',
+    );
+    expect(
+      await platform.prisma.waitlistEntry.count({
+        where: { ticketTypeId: s.types[0]!.id, status: 'WAITING' },
+      }),
+    ).toBe(0);
+    expect(await counters(s)).toMatchObject({ reserved: 0 });
+    expect(await refusal(m.bookings.claimOffer(line[0]!, offer.id))).toBe('WAITLIST_OFFER_CLOSED');
+    await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
+  });
 });

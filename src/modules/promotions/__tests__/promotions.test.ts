@@ -75,15 +75,20 @@ describe('promo codes', () => {
     );
     const ok = results.filter((r) => r.booking).map((r) => r.booking!);
     expect(ok).toHaveLength(10);
-    for (const b of ok) expect(b).toMatchObject({ totalMinor: 8_000, discountMinor: 2_000, promoCode: c.code });
+    for (const b of ok)
+      expect(b).toMatchObject({ totalMinor: 8_000, discountMinor: 2_000, promoCode: c.code });
     expect(results.filter((r) => r.refused === 'PROMO_CODE_USED_UP')).toHaveLength(90);
     expect(await usesOf(c.id)).toBe(10);
     const stored = await platform.prisma.booking.findMany({ where: { promoCodeId: c.id } });
     expect(stored).toHaveLength(10);
-    expect(await platform.prisma.promoCodeUse.count({ where: { promoCodeId: c.id, status: 'HELD' } })).toBe(10);
+    expect(await platform.prisma.promoCodeUse.count({ where: { promoCodeId: c.id, status: 'HELD' } })).toBe(
+      10,
+    );
     expect((await getCounters(platform.prisma, s.campaign.id))[0]).toMatchObject({ reserved: 10 });
     expect(
-      await platform.prisma.outboxMessage.count({ where: { eventName: 'promo.used', payload: { path: ['payload', 'promoCodeId'], equals: c.id } } }),
+      await platform.prisma.outboxMessage.count({
+        where: { eventName: 'promo.used', payload: { path: ['payload', 'promoCodeId'], equals: c.id } },
+      }),
     ).toBe(10);
     await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
   });
@@ -98,7 +103,10 @@ describe('promo codes', () => {
     // Another buyer is not affected.
     expect((await reserve(s, actor(), c.code)).booking).toMatchObject({ discountMinor: 1_000 });
     // Without the code the same buyer can still book.
-    expect((await reserve(s, buyer, undefined)).booking).toMatchObject({ discountMinor: 0, totalMinor: 10_000 });
+    expect((await reserve(s, buyer, undefined)).booking).toMatchObject({
+      discountMinor: 0,
+      totalMinor: 10_000,
+    });
   });
 
   it('when a code is limited to some ticket types, then only their lines are discounted, and a booking of others is refused', async () => {
@@ -117,7 +125,12 @@ describe('promo codes', () => {
     expect((await reserve(s, actor(), c.code, [0, 2])).refused).toBe('PROMO_CODE_NOT_APPLICABLE');
 
     // A fixed amount larger than the eligible lines takes them to zero, never below.
-    const fixed = await code(s, { kind: 'FIXED', percentOff: undefined, amountOffMinor: 1_000_000, ticketTypeIds: [s.types[1]!.id] });
+    const fixed = await code(s, {
+      kind: 'FIXED',
+      percentOff: undefined,
+      amountOffMinor: 1_000_000,
+      ticketTypeIds: [s.types[1]!.id],
+    });
     expect((await reserve(s, actor(), fixed.code, [1, 1])).booking).toMatchObject({
       discountMinor: 3_000,
       totalMinor: 10_000,
@@ -171,11 +184,32 @@ describe('promo codes', () => {
       totalMinor: 9_000n,
     });
     const stats = await promotions.listPromoCodes(s.seller, s.campaign.id, { limit: 10, offset: 0 });
-    expect(stats.items[0]).toMatchObject({ uses: 1, confirmedBookings: 1, revenueMinor: 9_000, discountMinor: 1_000 });
+    expect(stats.items[0]).toMatchObject({
+      uses: 1,
+      confirmedBookings: 1,
+      revenueMinor: 9_000,
+      discountMinor: 1_000,
+    });
     await bookings.refundBooking(undefined, d.id);
     await bookings.refundBooking(undefined, d.id);
     expect(await usesOf(c.id)).toBe(0);
     expect((await reserve(s, actor(), c.code)).booking).toBeDefined();
+    await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
+  });
+
+  it('when a booking with a code is paid after its hold lapsed, then it keeps its price and takes its use again', async () => {
+    const s = await sale({ types: [{ priceMinor: 10_000, capacity: 50 }] });
+    const c = await code(s, { maxUses: 1 });
+    const b = (await reserve(s, actor(), c.code)).booking!;
+    clock.advance(16 * 60_000);
+    await bookings.expireDueBookings();
+    expect(await usesOf(c.id)).toBe(0);
+    const late = await bookings.confirmBooking(undefined, b.id, 'late-pay');
+    expect(late).toMatchObject({ outcome: 'CONFIRMED', late: true, booking: { totalMinor: 9_000 } });
+    expect(await usesOf(c.id)).toBe(1);
+    expect(await platform.prisma.promoCodeUse.findUnique({ where: { bookingId: b.id } })).toMatchObject({
+      status: 'CONFIRMED',
+    });
     await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
   });
 
@@ -188,7 +222,11 @@ describe('promo codes', () => {
     const events = await platform.prisma.outboxMessage.findMany({
       where: { payload: { path: ['payload', 'bookingId'], equals: b.id } },
     });
-    expect(events.map((e) => e.eventName).sort()).toEqual(['booking.confirmed', 'booking.reserved', 'promo.used']);
+    expect(events.map((e) => e.eventName).sort()).toEqual([
+      'booking.confirmed',
+      'booking.reserved',
+      'promo.used',
+    ]);
     expect(await platform.prisma.promoCodeUse.findUnique({ where: { bookingId: b.id } })).toMatchObject({
       status: 'CONFIRMED',
     });
@@ -206,7 +244,10 @@ describe('promo codes', () => {
     });
     const c = await code(s, { percentOff: 0, unlocksTicketTypeIds: [s.types[1]!.id] });
     expect((await reserve(s, actor(), undefined, [0, 1])).refused).toBe('TICKET_TYPE_UNAVAILABLE');
-    expect((await reserve(s, actor(), c.code, [0, 1])).booking).toMatchObject({ totalMinor: 40_000, discountMinor: 0 });
+    expect((await reserve(s, actor(), c.code, [0, 1])).booking).toMatchObject({
+      totalMinor: 40_000,
+      discountMinor: 0,
+    });
   });
 
   it('when a seller generates a batch, then N distinct single-use codes exist; others cannot manage them', async () => {
@@ -219,17 +260,26 @@ describe('promo codes', () => {
     });
     expect(batch.codes).toHaveLength(25);
     expect(new Set(batch.codes.map((c) => c.code)).size).toBe(25);
-    for (const c of batch.codes) expect(c).toMatchObject({ maxUses: 1, maxUsesPerBuyer: 1, batchId: batch.batchId });
+    for (const c of batch.codes)
+      expect(c).toMatchObject({ maxUses: 1, maxUsesPerBuyer: 1, batchId: batch.batchId });
     expect(batch.codes[0]!.code).toMatch(/^VIP-[A-Z2-9]{10}$/);
     const used = (await reserve(s, actor(), batch.codes[0]!.code)).booking!;
     expect(used.totalMinor).toBe(7_500);
     expect((await reserve(s, actor(), batch.codes[0]!.code)).refused).toBe('PROMO_CODE_USED_UP');
 
-    expect(await refusal(promotions.listPromoCodes(actor(['CUSTOMER', 'SELLER']), s.campaign.id, { limit: 1, offset: 0 }))).toBe(
-      'CAMPAIGN_NOT_FOUND',
-    );
     expect(
-      await refusal(promotions.createPromoCode(s.seller, s.campaign.id, { code: batch.codes[1]!.code, kind: 'PERCENT', percentOff: 5 })),
+      await refusal(
+        promotions.listPromoCodes(actor(['CUSTOMER', 'SELLER']), s.campaign.id, { limit: 1, offset: 0 }),
+      ),
+    ).toBe('CAMPAIGN_NOT_FOUND');
+    expect(
+      await refusal(
+        promotions.createPromoCode(s.seller, s.campaign.id, {
+          code: batch.codes[1]!.code,
+          kind: 'PERCENT',
+          percentOff: 5,
+        }),
+      ),
     ).toBe('PROMO_CODE_EXISTS');
   });
 
