@@ -70,5 +70,8 @@ export const BookingErrors = {
     AppError.notFound('WAITLIST_ENTRY_NOT_FOUND', 'You are not on the waiting list of this ticket type'),
   offerNotFound: () => AppError.notFound('WAITLIST_OFFER_NOT_FOUND', 'No such waiting-list offer'),
   offerClosed: () =>
-    AppError.rule('WAITLIST_OFFER_CLOSED', 'This offer has ended: the tickets went to the next person in line'),
+    AppError.rule(
+      'WAITLIST_OFFER_CLOSED',
+      'This offer has ended: the tickets went to the next person in line',
+    ),
 };

@@ -84,7 +84,11 @@ export function promoPlanner(data: PromoData | null) {
       });
       taken.set(code.id, (taken.get(code.id) ?? 0) + 1);
       takenByBuyer.set(buyerKey, (takenByBuyer.get(buyerKey) ?? 0) + 1);
-      return { promoCodeId: discount.promoCodeId, code: discount.code, discountMinor: discount.discountMinor };
+      return {
+        promoCodeId: discount.promoCodeId,
+        code: discount.code,
+        discountMinor: discount.discountMinor,
+      };
     },
   };
 }

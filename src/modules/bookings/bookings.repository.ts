@@ -16,7 +16,11 @@ function toBooking(row: BookingRow): BookingRecord {
     totalMinor: Number(row.totalMinor),
     discountMinor: Number(row.discountMinor),
     items: row.items
-      .map((i) => ({ ...i, lineTotalMinor: Number(i.lineTotalMinor), discountMinor: Number(i.discountMinor) }))
+      .map((i) => ({
+        ...i,
+        lineTotalMinor: Number(i.lineTotalMinor),
+        discountMinor: Number(i.discountMinor),
+      }))
       .sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1)),
   };
 }

@@ -37,9 +37,16 @@ export const reserveBody = z.strictObject({
   accessCode: text({ min: 1, max: 64 })
     .optional()
     .meta({ description: "A hidden ticket type's access code (from its link)" }),
-  promoCode: text({ min: 3, max: 32, pattern: /^[A-Za-z0-9_-]+$/, message: '3 to 32 letters, digits, - or _' })
+  promoCode: text({
+    min: 3,
+    max: 32,
+    pattern: /^[A-Za-z0-9_-]+$/,
+    message: '3 to 32 letters, digits, - or _',
+  })
     .optional()
-    .meta({ description: "A promo code of the campaign (any case): its discount is applied to the booking's total" }),
+    .meta({
+      description: "A promo code of the campaign (any case): its discount is applied to the booking's total",
+    }),
 });
 
 const byId = z.object({ id: uuid('not a valid id') });

@@ -190,7 +190,9 @@ export function createBookingsService(deps: BookingDeps) {
   async function afterStockFreed(tx: Tx, moved: BookingRecord[], now: Date): Promise<void> {
     const withCode = moved.filter((b) => b.promoCodeId).map((b) => b.id);
     if (withCode.length) await releasePromoUses(tx, withCode, now);
-    await waitlist.offerFreedStock(tx, [...new Set(moved.flatMap((b) => b.items.map((i) => i.ticketTypeId)))]);
+    await waitlist.offerFreedStock(tx, [
+      ...new Set(moved.flatMap((b) => b.items.map((i) => i.ticketTypeId))),
+    ]);
   }
 
   const reservations = createReservations({

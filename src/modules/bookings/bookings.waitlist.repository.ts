@@ -31,8 +31,10 @@ export interface WaitlistOfferRecord {
   updatedAt: Date;
 }
 
-const toEntry = (r: Record<string, unknown>) => ({ ...r, status: r.status as EntryStatus }) as WaitlistEntryRecord;
-const toOffer = (r: Record<string, unknown>) => ({ ...r, status: r.status as OfferStatus }) as WaitlistOfferRecord;
+const toEntry = (r: Record<string, unknown>) =>
+  ({ ...r, status: r.status as EntryStatus }) as WaitlistEntryRecord;
+const toOffer = (r: Record<string, unknown>) =>
+  ({ ...r, status: r.status as OfferStatus }) as WaitlistOfferRecord;
 
 /** Adds a WAITING entry; null when the buyer already has a live one for the type (unique index). */
 export async function insertEntry(
@@ -55,7 +57,12 @@ export async function findLiveEntry(db: Client, ticketTypeId: string, userId: st
 }
 
 /** Guarded WAITING → LEFT by its buyer (an OFFERED entry is left by letting the offer go). */
-export async function leaveEntry(db: Client, ticketTypeId: string, userId: string, now: Date): Promise<boolean> {
+export async function leaveEntry(
+  db: Client,
+  ticketTypeId: string,
+  userId: string,
+  now: Date,
+): Promise<boolean> {
   const r = await db.waitlistEntry.updateMany({
     where: { ticketTypeId, userId, status: 'WAITING' },
     data: { status: 'LEFT', updatedAt: now },
@@ -94,7 +101,9 @@ export async function typesWithWaiting(tx: Tx, ticketTypeIds: string[]): Promise
 
 /** The first `limit` WAITING entries of a type in arrival order, locked (waiting on rows others hold). */
 export async function lockLine(tx: Tx, ticketTypeId: string, limit: number): Promise<WaitlistEntryRecord[]> {
-  const rows = await tx.$queryRaw<Array<{ id: string; user_id: string; quantity: number; campaign_id: string }>>`
+  const rows = await tx.$queryRaw<
+    Array<{ id: string; user_id: string; quantity: number; campaign_id: string }>
+  >`
     SELECT id::text, user_id::text, quantity, campaign_id::text FROM waitlist_entries
     WHERE ticket_type_id = ${ticketTypeId}::uuid AND status = 'WAITING'
     ORDER BY created_at, id LIMIT ${limit} FOR UPDATE`;
@@ -135,7 +144,9 @@ export async function findOffer(db: Client, id: string): Promise<WaitlistOfferRe
 
 /** Locks the offer row until the end of the transaction (serialises claims and expiry of it). */
 export async function lockOffer(tx: Tx, id: string): Promise<WaitlistOfferRecord | null> {
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM waitlist_offers WHERE id = ${id}::uuid FOR UPDATE`;
+  const rows = await tx.$queryRaw<
+    Array<{ id: string }>
+  >`SELECT id::text FROM waitlist_offers WHERE id = ${id}::uuid FOR UPDATE`;
   return rows.length ? findOffer(tx, id) : null;
 }
 

@@ -164,9 +164,16 @@ function backTo(req: Request): string {
 /** The join form of a sold-out type, an offer's claim page and its claim form, and "My waiting lists". */
 export function waitlistPages(platform: Platform, service: BookingsService): Router {
   const router = Router();
-  const { prisma } = platform;
+  const { prisma, config, redis } = platform;
+  // The same per-user budget as the API's (one counter: a form is no way around it).
+  const limit = createRateLimit(redis, config.REDIS_PREFIX, {
+    name: 'waitlist',
+    windowMs: config.BOOKING_RATE_LIMIT_WINDOW_MS,
+    limit: config.BOOKING_RATE_LIMIT_MAX,
+    key: (req) => `u:${req.actor?.userId ?? 'anonymous'}`,
+  });
 
-  router.post('/waitlist', async (req, res) => {
+  router.post('/waitlist', limit, async (req, res) => {
     const back = backTo(req);
     if (!req.actor) return res.redirect(303, signInUrl(back));
     try {
@@ -235,7 +242,7 @@ export function waitlistPages(platform: Platform, service: BookingsService): Rou
     });
   });
 
-  router.post('/waitlist/offers/:id/claim', requireSignIn(), async (req, res) => {
+  router.post('/waitlist/offers/:id/claim', requireSignIn(), limit, async (req, res) => {
     const { id } = parseInput('params', byOffer, req.params);
     try {
       const { booking } = await service.claimOffer(req.actor!, id);

@@ -197,13 +197,19 @@ export function createWaitlist(deps: WaitlistDeps) {
     ): Promise<{ entry: wl.WaitlistEntryRecord; created: boolean; place: number }> {
       const [t] = await getTicketTypesByIds(prisma, [ticketTypeId]);
       const campaign = t ? (await getCampaignsByIds(prisma, [t.campaignId]))[0] : undefined;
-      if (!t || !campaign || campaign.status === 'DRAFT' || t.hidden) throw BookingErrors.ticketTypeNotFound();
+      if (!t || !campaign || campaign.status === 'DRAFT' || t.hidden)
+        throw BookingErrors.ticketTypeNotFound();
       if (campaign.status !== 'ACTIVE') throw BookingErrors.notOnSale(campaign.status);
       const existing = await wl.findLiveEntry(prisma, ticketTypeId, actor.userId);
       if (existing) return { entry: existing, created: false, place: await wl.placeInLine(prisma, existing) };
       if (t.capacity - t.sold - t.reserved > 0) throw BookingErrors.waitlistNotSoldOut(t.name);
       if (quantity > t.maxPerOrder || quantity > campaign.maxTicketsPerCustomer)
-        throw BookingErrors.quantityOutOfRange(t.name, t.id, 1, Math.min(t.maxPerOrder, campaign.maxTicketsPerCustomer));
+        throw BookingErrors.quantityOutOfRange(
+          t.name,
+          t.id,
+          1,
+          Math.min(t.maxPerOrder, campaign.maxTicketsPerCustomer),
+        );
       const id = crypto.randomUUID();
       const created = await wl.insertEntry(
         prisma,
@@ -254,7 +260,8 @@ export function createWaitlist(deps: WaitlistDeps) {
         const now = clock.now();
         const o = await wl.lockOffer(tx, offerId);
         if (!o || o.userId !== actor.userId) throw BookingErrors.offerNotFound();
-        if (o.status === 'CLAIMED') return { booking: (await repo.findBooking(tx, o.bookingId!))!, created: false };
+        if (o.status === 'CLAIMED')
+          return { booking: (await repo.findBooking(tx, o.bookingId!))!, created: false };
         if (o.status !== 'OPEN' || now >= o.expiresAt) throw BookingErrors.offerClosed();
 
         // The sales lock, as for any sale: the buyer's ticket count cannot move under us.
@@ -265,7 +272,8 @@ export function createWaitlist(deps: WaitlistDeps) {
         const c = sale.campaign;
         if (c.status !== 'ACTIVE') throw BookingErrors.notOnSale(c.status);
         const held = (await repo.ticketsHeldByCustomers(tx, c.id, [actor.userId])).get(actor.userId) ?? 0;
-        if (held + o.quantity > c.maxTicketsPerCustomer) throw BookingErrors.customerLimit(c.maxTicketsPerCustomer, held);
+        if (held + o.quantity > c.maxTicketsPerCustomer)
+          throw BookingErrors.customerLimit(c.maxTicketsPerCustomer, held);
 
         const totalMinor = t.priceMinor * o.quantity;
         const free = totalMinor === 0;

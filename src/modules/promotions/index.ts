@@ -31,6 +31,6 @@ export function promotionsWebModule(platform: Platform, service: PromotionsServi
   return {
     name: 'promotions',
     api: [promotionsApi(platform, service)],
-    pages: promotionsPages(service),
+    pages: promotionsPages(platform, service),
   };
 }

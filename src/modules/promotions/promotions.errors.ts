@@ -9,7 +9,8 @@ export const PromoErrors = {
       { field: 'promoCode', message: 'not yet valid', validFrom: at.toISOString() },
     ]),
   expired: () => AppError.rule('PROMO_CODE_EXPIRED', 'This promo code has expired'),
-  usedUp: () => AppError.conflict('PROMO_CODE_USED_UP', 'This promo code has been used as many times as it can'),
+  usedUp: () =>
+    AppError.conflict('PROMO_CODE_USED_UP', 'This promo code has been used as many times as it can'),
   buyerLimit: (limit: number) =>
     AppError.rule(
       'PROMO_CODE_BUYER_LIMIT',
@@ -25,7 +26,11 @@ export const PromoErrors = {
   badTicketTypes: (ids: string[]) =>
     AppError.validation(
       'A ticket type is not one of this campaign',
-      ids.map((ticketTypeId) => ({ field: 'ticketTypeIds', message: 'not a ticket type of this campaign', ticketTypeId })),
+      ids.map((ticketTypeId) => ({
+        field: 'ticketTypeIds',
+        message: 'not a ticket type of this campaign',
+        ticketTypeId,
+      })),
     ),
   badWindow: () =>
     AppError.validation('validFrom must be before validUntil', [

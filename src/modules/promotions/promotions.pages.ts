@@ -5,6 +5,8 @@ import { flash } from '../../shared/http/session';
 import { parseInput, uuid, z } from '../../shared/http/schema';
 import { MoneyInputError, parseMoneyInput } from '../../shared/money';
 import { formatZoned } from '../../shared/zoned-time';
+import { createRateLimit } from '../../shared/http/rate-limit';
+import type { Platform } from '../../shared/platform';
 import { renderPage } from '../../web/views';
 import { promoCodesCsv } from './promotions.routes';
 import type { PromotionsService } from './promotions.service';
@@ -35,7 +37,9 @@ const optionalInt = (v: string | undefined, field: string, min: number, max: num
   if (!v?.trim()) return null;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max)
-    throw AppError.validation(`${field}: a whole number from ${min} to ${max}`, [{ field, message: 'out of range' }]);
+    throw AppError.validation(`${field}: a whole number from ${min} to ${max}`, [
+      { field, message: 'out of range' },
+    ]);
   return n;
 };
 /** datetime-local in the campaign's zone is not worth a dependency here: the form says UTC. */
@@ -51,7 +55,8 @@ const amountOf = (v: string, currency: string) => {
   try {
     return parseMoneyInput(v, currency);
   } catch (err) {
-    if (err instanceof MoneyInputError) throw AppError.validation(err.message, [{ field: 'value', message: err.code }]);
+    if (err instanceof MoneyInputError)
+      throw AppError.validation(err.message, [{ field: 'value', message: err.code }]);
     throw err;
   }
 };
@@ -67,8 +72,16 @@ function requireSellerPage(req: Request, res: Response): boolean {
 }
 
 /** The seller's promo codes page: the codes with uses and revenue, a form for one code or a batch, CSV. */
-export function promotionsPages(service: PromotionsService): Router {
+export function promotionsPages(platform: Platform, service: PromotionsService): Router {
   const router = Router();
+  const { redis, config } = platform;
+  // The same per-seller budget as the API's promo writes (one counter).
+  const writeLimit = createRateLimit(redis, config.REDIS_PREFIX, {
+    name: 'promotions',
+    windowMs: 60_000,
+    limit: 60,
+    key: (req) => `u:${req.actor?.userId ?? 'anonymous'}`,
+  });
 
   router.get('/seller/campaigns/:id/promo-codes', async (req, res) => {
     if (!requireSellerPage(req, res)) return;
@@ -81,13 +94,14 @@ export function promotionsPages(service: PromotionsService): Router {
       campaign: { id: r.campaign.id, title: r.campaign.title, currency: r.campaign.currency, timezone: zone },
       ticketTypes: r.ticketTypes.map((t) => ({ id: t.id, name: t.name, hidden: t.hidden })),
       items: r.items,
-      typeNames: (ids: string[]) => (ids.length ? ids.map((t) => names.get(t) ?? '?').join(', ') : 'All types'),
+      typeNames: (ids: string[]) =>
+        ids.length ? ids.map((t) => names.get(t) ?? '?').join(', ') : 'All types',
       when: (d: Date | null) => (d ? formatZoned(d, zone) : ''),
       batchId: typeof req.query.batch === 'string' ? req.query.batch : '',
     });
   });
 
-  router.post('/seller/campaigns/:id/promo-codes', async (req, res) => {
+  router.post('/seller/campaigns/:id/promo-codes', writeLimit, async (req, res) => {
     if (!requireSellerPage(req, res)) return;
     const { id } = parseInput('params', byCampaign, req.params);
     const back = `/seller/campaigns/${id}/promo-codes`;
@@ -106,11 +120,15 @@ export function promotionsPages(service: PromotionsService): Router {
         validUntil: utcInput(f.validUntil, 'validUntil'),
       };
       if (input.kind === 'FIXED' && !(input.amountOffMinor! > 0))
-        throw AppError.validation('The amount off must be more than zero', [{ field: 'value', message: 'must be positive' }]);
+        throw AppError.validation('The amount off must be more than zero', [
+          { field: 'value', message: 'must be positive' },
+        ]);
       if (f.mode === 'one') {
         const code = (f.code ?? '').trim();
         if (!CODE.test(code))
-          throw AppError.validation('The code: 3 to 32 letters, digits, - or _', [{ field: 'code', message: 'bad code' }]);
+          throw AppError.validation('The code: 3 to 32 letters, digits, - or _', [
+            { field: 'code', message: 'bad code' },
+          ]);
         const made = await service.createPromoCode(req.actor!, id, {
           ...input,
           code,
@@ -121,21 +139,29 @@ export function promotionsPages(service: PromotionsService): Router {
         return res.redirect(303, back);
       }
       const count = optionalInt(f.count, 'count', 1, 1000);
-      if (!count) throw AppError.validation('How many codes: 1 to 1000', [{ field: 'count', message: 'required' }]);
+      if (!count)
+        throw AppError.validation('How many codes: 1 to 1000', [{ field: 'count', message: 'required' }]);
       const prefix = f.prefix?.trim();
       if (prefix && !/^[A-Za-z0-9_-]{1,12}$/.test(prefix))
-        throw AppError.validation('The prefix: up to 12 letters, digits, - or _', [{ field: 'prefix', message: 'bad prefix' }]);
-      const batch = await service.generatePromoCodes(req.actor!, id, { ...input, count, prefix: prefix || undefined });
+        throw AppError.validation('The prefix: up to 12 letters, digits, - or _', [
+          { field: 'prefix', message: 'bad prefix' },
+        ]);
+      const batch = await service.generatePromoCodes(req.actor!, id, {
+        ...input,
+        count,
+        prefix: prefix || undefined,
+      });
       flash(req, 'success', `${batch.codes.length} single-use codes generated.`);
       return res.redirect(303, `${back}?batch=${batch.batchId}`);
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500 || err.status === 401 || err.status === 403) throw err;
+      if (!(err instanceof AppError) || err.status >= 500 || err.status === 401 || err.status === 403)
+        throw err;
       flash(req, 'error', err.message);
       return res.redirect(303, back);
     }
   });
 
-  router.post('/seller/campaigns/:id/promo-codes/:codeId/active', async (req, res) => {
+  router.post('/seller/campaigns/:id/promo-codes/:codeId/active', writeLimit, async (req, res) => {
     if (!requireSellerPage(req, res)) return;
     const { id, codeId } = parseInput('params', byCode, req.params);
     const active = (req.body as { active?: unknown } | undefined)?.active === 'true';
@@ -147,7 +173,8 @@ export function promotionsPages(service: PromotionsService): Router {
   router.get('/seller/campaigns/:id/promo-codes.csv', async (req, res) => {
     if (!requireSellerPage(req, res)) return;
     const { id } = parseInput('params', byCampaign, req.params);
-    const batch = typeof req.query.batch === 'string' ? parseInput('query', uuid(), req.query.batch) : undefined;
+    const batch =
+      typeof req.query.batch === 'string' ? parseInput('query', uuid(), req.query.batch) : undefined;
     const r = await service.listPromoCodes(req.actor!, id, { batchId: batch, limit: 100_000, offset: 0 });
     res.set({
       'Content-Type': 'text/csv; charset=utf-8',

@@ -81,12 +81,19 @@ export async function insertPromoCodes(tx: Tx, codes: NewPromoCode[], now: Date)
 }
 
 export async function findPromoCode(db: Client, id: string): Promise<PromoCodeRecord | null> {
-  const rows = await db.$queryRawUnsafe<PromoRow[]>(`SELECT ${COLUMNS} FROM promo_codes WHERE id = $1::uuid`, id);
+  const rows = await db.$queryRawUnsafe<PromoRow[]>(
+    `SELECT ${COLUMNS} FROM promo_codes WHERE id = $1::uuid`,
+    id,
+  );
   return rows[0] ? toPromo(rows[0]) : null;
 }
 
 /** A campaign's codes by their text (upper case). */
-export async function findPromoCodesByText(db: Client, campaignId: string, codes: string[]): Promise<PromoCodeRecord[]> {
+export async function findPromoCodesByText(
+  db: Client,
+  campaignId: string,
+  codes: string[],
+): Promise<PromoCodeRecord[]> {
   if (!codes.length) return [];
   const rows = await db.$queryRawUnsafe<PromoRow[]>(
     `SELECT ${COLUMNS} FROM promo_codes WHERE campaign_id = $1::uuid AND code = ANY($2::text[])`,
@@ -113,8 +120,14 @@ export async function listPromoCodes(
   return rows.map(toPromo);
 }
 
-export async function setPromoCodeActive(db: Client, id: string, active: boolean, now: Date): Promise<boolean> {
-  const n = await db.$executeRaw`UPDATE promo_codes SET active = ${active}, updated_at = ${now} WHERE id = ${id}::uuid`;
+export async function setPromoCodeActive(
+  db: Client,
+  id: string,
+  active: boolean,
+  now: Date,
+): Promise<boolean> {
+  const n =
+    await db.$executeRaw`UPDATE promo_codes SET active = ${active}, updated_at = ${now} WHERE id = ${id}::uuid`;
   return n === 1;
 }
 

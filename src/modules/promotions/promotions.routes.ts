@@ -7,7 +7,12 @@ import { currencyDigits, minorToDecimal } from '../../shared/money';
 import type { Platform } from '../../shared/platform';
 import { toCsv } from '../../shared/csv';
 import { MAX_BULK_CODES, type PromotionsService } from './promotions.service';
-import { PROMO_KINDS, type PromoCodeInput, type PromoCodeRecord, type PromoCodeStats } from './promotions.types';
+import {
+  PROMO_KINDS,
+  type PromoCodeInput,
+  type PromoCodeRecord,
+  type PromoCodeStats,
+} from './promotions.types';
 
 const CODE = /^[A-Za-z0-9_-]+$/;
 const byCampaign = z.object({ id: uuid('not a valid id') });
@@ -33,8 +38,13 @@ const settings = {
 };
 
 const valueCheck = (b: { kind: string; percentOff?: number; amountOffMinor?: number }) =>
-  b.kind === 'PERCENT' ? b.percentOff !== undefined && b.amountOffMinor === undefined : b.amountOffMinor !== undefined && b.percentOff === undefined;
-const valueError = { error: 'PERCENT takes percentOff, FIXED takes amountOffMinor (and not the other)', path: ['kind'] };
+  b.kind === 'PERCENT'
+    ? b.percentOff !== undefined && b.amountOffMinor === undefined
+    : b.amountOffMinor !== undefined && b.percentOff === undefined;
+const valueError = {
+  error: 'PERCENT takes percentOff, FIXED takes amountOffMinor (and not the other)',
+  path: ['kind'],
+};
 
 export const createPromoBody = z
   .strictObject({
@@ -91,7 +101,9 @@ export function promoCodeDto(c: PromoCodeRecord | PromoCodeStats) {
   };
 }
 
-const inputOf = (b: z.output<typeof createPromoBody> | z.output<typeof generatePromoBody>): PromoCodeInput => ({
+const inputOf = (
+  b: z.output<typeof createPromoBody> | z.output<typeof generatePromoBody>,
+): PromoCodeInput => ({
   kind: b.kind,
   percentOff: b.percentOff,
   amountOffMinor: b.amountOffMinor,
@@ -106,7 +118,18 @@ export function promoCodesCsv(items: PromoCodeStats[]): string {
   return (
     '\ufeff' +
     toCsv(
-      ['Code', 'Discount', 'Uses', 'Max uses', 'Valid from', 'Valid until', 'Active', 'Confirmed bookings', 'Revenue', 'Currency'],
+      [
+        'Code',
+        'Discount',
+        'Uses',
+        'Max uses',
+        'Valid from',
+        'Valid until',
+        'Active',
+        'Confirmed bookings',
+        'Revenue',
+        'Currency',
+      ],
       items.map((c) => {
         const digits = currencyDigits(c.currency);
         return [
@@ -188,7 +211,8 @@ export function promotionsApi(platform: Platform, service: PromotionsService): A
   api.get(
     '/:id/promo-codes',
     {
-      summary: "The campaign's promo codes with their uses, confirmed bookings and revenue (net of discounts)",
+      summary:
+        "The campaign's promo codes with their uses, confirmed bookings and revenue (net of discounts)",
       security: 'session',
       use: sellers,
       params: byCampaign,
@@ -238,10 +262,17 @@ export function promotionsApi(platform: Platform, service: PromotionsService): A
       use: [...sellers, writeLimit],
       params: byCode,
       body: z.strictObject({ active: z.boolean({ error: 'true or false' }) }),
-      responses: { 200: 'The code', ...common, 404: 'CAMPAIGN_NOT_FOUND or PROMO_CODE_NOT_FOUND', 429: 'RATE_LIMITED' },
+      responses: {
+        200: 'The code',
+        ...common,
+        404: 'CAMPAIGN_NOT_FOUND or PROMO_CODE_NOT_FOUND',
+        429: 'RATE_LIMITED',
+      },
     },
     async ({ params, body }, req, res) => {
-      res.json(promoCodeDto(await service.setPromoCodeActive(actorOf(req), params.id, params.codeId, body.active)));
+      res.json(
+        promoCodeDto(await service.setPromoCodeActive(actorOf(req), params.id, params.codeId, body.active)),
+      );
     },
   );
 

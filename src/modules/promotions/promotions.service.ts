@@ -53,7 +53,8 @@ export function createPromotionsService(deps: PromotionsDeps) {
       (id) => !known.has(id),
     );
     if (unknown.length) throw PromoErrors.badTicketTypes([...new Set(unknown)]);
-    if (input.validFrom && input.validUntil && input.validFrom >= input.validUntil) throw PromoErrors.badWindow();
+    if (input.validFrom && input.validUntil && input.validFrom >= input.validUntil)
+      throw PromoErrors.badWindow();
     return {
       campaignId: campaign.id,
       sellerId: campaign.sellerId,
@@ -80,7 +81,12 @@ export function createPromotionsService(deps: PromotionsDeps) {
     ): Promise<PromoCodeRecord> {
       const { campaign, ticketTypes } = await campaignForSeller(actor, campaignId);
       const code = normalizePromoCode(input.code);
-      const row = { id: crypto.randomUUID(), code, batchId: null, ...settingsOf(campaign, ticketTypes, input) };
+      const row = {
+        id: crypto.randomUUID(),
+        code,
+        batchId: null,
+        ...settingsOf(campaign, ticketTypes, input),
+      };
       const inserted = await prisma.$transaction((tx) => repo.insertPromoCodes(tx, [row], clock.now()));
       if (!inserted.has(row.id)) throw PromoErrors.codeTaken(code);
       return (await repo.findPromoCode(prisma, row.id))!;

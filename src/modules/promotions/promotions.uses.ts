@@ -44,7 +44,11 @@ export function findPromoCodesForBooking(
 }
 
 /** Uses not given back per (code, buyer), keyed `${codeId} ${userId}` (read under the sales lock). */
-export function countBuyerPromoUses(tx: Tx, codeIds: string[], userIds: string[]): Promise<Map<string, number>> {
+export function countBuyerPromoUses(
+  tx: Tx,
+  codeIds: string[],
+  userIds: string[],
+): Promise<Map<string, number>> {
   return repo.buyerUses(tx, codeIds, userIds);
 }
 
