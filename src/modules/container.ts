@@ -3,6 +3,7 @@ import type { Platform } from '../shared/platform';
 import { createStorage, type Storage } from '../shared/storage';
 import { createAnalyticsService, type AnalyticsService } from './analytics';
 import { createOrdersService, type OrdersService } from './orders';
+import { createPromotionsService, type PromotionsService } from './promotions';
 import { createBookingsService, type BookingsService } from './bookings';
 import { createCampaignsService, type CampaignsService } from './campaigns';
 import { createFinanceService, type FinanceDeps, type FinanceService } from './finance';
@@ -75,6 +76,8 @@ export interface Modules {
   /** Gates, devices and scans (`validation.service`), and the scan decision (`validation.scans`). */
   validation: ValidationModule;
   orders: OrdersService;
+  /** The seller's promo codes (their uses are taken inside the bookings module's transactions). */
+  promotions: PromotionsService;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -99,7 +102,9 @@ export function createModules(
     clock,
     ensureSigningKey: (tx, campaignId) => ticketsService.ensureCampaignKey(tx, campaignId),
     cancelOpenHolds: (tx, campaignId, at) => bookings.cancelHoldsOfCampaign(tx, campaignId, at),
+    offerFreedStock: (tx, ticketTypeIds) => bookings.offerFreedStock(tx, ticketTypeIds),
   });
+  const promotions = createPromotionsService({ prisma, clock, campaigns });
   const tickets = createTicketsWorkflows({
     prisma,
     clock,
@@ -148,6 +153,7 @@ export function createModules(
     transfers,
     validation,
     orders,
+    promotions,
   };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(

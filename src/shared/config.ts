@@ -126,6 +126,8 @@ const schema = z.object({
   // long an Idempotency-Key is remembered, and the per-user cap on reservation requests.
   BOOKING_HOLD_MINUTES: int(15, 1),
   BOOKING_EXPIRY_BATCH_SIZE: int(200, 1),
+  // How long a waiting-list offer holds its tickets for the person it was made to.
+  WAITLIST_OFFER_MINUTES: int(30, 1),
   // Most reservations of one campaign one web process puts in one transaction (see bookings.reserve.ts).
   BOOKING_BATCH_MAX: int(100, 1),
   // Live counters: at most one refresh per campaign per this many ms (a hot sale's bookings are

@@ -9,26 +9,31 @@ export interface InventoryViolation {
   pending: number;
   /** Σ quantity of the type's items in CONFIRMED bookings. */
   confirmed: number;
+  /** Σ quantity of the type's OPEN waiting-list offers (held like PENDING bookings). */
+  offered: number;
 }
 
 /**
  * The inventory invariant, checked in SQL over the whole database: for every ticket type,
- * 0 ≤ reserved, 0 ≤ sold, sold + reserved ≤ capacity, reserved = Σ PENDING items and
- * sold = Σ CONFIRMED items. Returns the ticket types that break it (none when all is well).
+ * 0 ≤ reserved, 0 ≤ sold, sold + reserved ≤ capacity, reserved = Σ PENDING items + Σ OPEN
+ * waiting-list offers and sold = Σ CONFIRMED items. Returns the ticket types that break it (none when all is well).
  * Test-only code: it reads both modules' tables, which no production code may do.
  */
 export async function inventoryViolations(db: Db, campaignIds?: string[]): Promise<InventoryViolation[]> {
   const rows = await db.$queryRawUnsafe<InventoryViolation[]>(
     `SELECT t.id::text AS "ticketTypeId", t.capacity, t.sold, t.reserved,
             COALESCE(SUM(i.quantity) FILTER (WHERE b.status = 'PENDING'), 0)::int AS pending,
-            COALESCE(SUM(i.quantity) FILTER (WHERE b.status = 'CONFIRMED'), 0)::int AS confirmed
+            COALESCE(SUM(i.quantity) FILTER (WHERE b.status = 'CONFIRMED'), 0)::int AS confirmed,
+            COALESCE(o.offered, 0)::int AS offered
      FROM ticket_types t
+     LEFT JOIN (SELECT ticket_type_id, SUM(quantity) AS offered FROM waitlist_offers WHERE status = 'OPEN'
+                GROUP BY ticket_type_id) o ON o.ticket_type_id = t.id
      LEFT JOIN booking_items i ON i.ticket_type_id = t.id
      LEFT JOIN bookings b ON b.id = i.booking_id
      WHERE $1::uuid[] IS NULL OR t.campaign_id = ANY($1::uuid[])
-     GROUP BY t.id
+     GROUP BY t.id, o.offered
      HAVING NOT (t.reserved >= 0 AND t.sold >= 0 AND t.sold + t.reserved <= t.capacity
-       AND t.reserved = COALESCE(SUM(i.quantity) FILTER (WHERE b.status = 'PENDING'), 0)
+       AND t.reserved = COALESCE(SUM(i.quantity) FILTER (WHERE b.status = 'PENDING'), 0) + COALESCE(o.offered, 0)
        AND t.sold = COALESCE(SUM(i.quantity) FILTER (WHERE b.status = 'CONFIRMED'), 0))`,
     campaignIds ?? null,
   );

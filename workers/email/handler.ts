@@ -14,7 +14,7 @@ import {
   type PayoutMethodChangedPayload,
 } from '../../src/modules/finance';
 import { BookingEvents, type BookingRecord, type BookingsService } from '../../src/modules/bookings';
-import { getCampaignsByIds, type CampaignRecord } from '../../src/modules/campaigns';
+import { getCampaignsByIds, getTicketTypesByIds, type CampaignRecord } from '../../src/modules/campaigns';
 import { PaymentEvents } from '../../src/modules/payments';
 import {
   recipientEventId,
@@ -119,6 +119,7 @@ export const EmailQueues = {
     ],
   },
   payoutMethodChanged: { name: 'email.payout-method-changed', events: [FinanceEvents.payoutMethodChanged] },
+  waitlistOffered: { name: 'email.waitlist-offered', events: [BookingEvents.waitlistOffered] },
 } as const satisfies Record<string, QueueTopology>;
 
 /** The services the email consumers use (the email worker's container, built with its mailer). */
@@ -304,6 +305,40 @@ export function emailConsumers(
           ],
         });
         logOutcome(logger, event, 'tickets-issued', outcome);
+      },
+    },
+    {
+      // Stock came back for someone on a waiting list: the claim link, while the offer is open.
+      ...EmailQueues.waitlistOffered,
+      async handle(event, { logger }) {
+        const offerId = uuidField(event, 'offerId');
+        const offer = await bookings.getOffer(offerId);
+        if (!offer) throw new PermanentError(`${event.name} ${event.id}: offer ${offerId} does not exist`);
+        if (offer.status !== 'OPEN') {
+          logger.info('the offer moved on: no email', { offerId, status: offer.status });
+          return;
+        }
+        const campaign = await campaignOf(event, offer.campaignId);
+        const [type] = await getTicketTypesByIds(prisma, [offer.ticketTypeId]);
+        const buyer = await userOf(event, offer.userId);
+        const outcome = await notifications.sendEmailOnce({
+          eventId: event.id,
+          template: 'waitlist-offer',
+          to: buyer.email,
+          data: {
+            buyerName: buyer.name,
+            campaignTitle: campaign.title,
+            ticketTypeName: type?.name ?? 'ticket',
+            quantity: offer.quantity,
+            until: new Intl.DateTimeFormat('en-GB', {
+              timeZone: campaign.timezone,
+              dateStyle: 'medium',
+              timeStyle: 'short',
+            }).format(offer.expiresAt),
+            claimUrl: `${base}/waitlist/offers/${offer.id}`,
+          },
+        });
+        logOutcome(logger, event, 'waitlist-offer', outcome);
       },
     },
     {

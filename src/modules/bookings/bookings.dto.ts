@@ -16,8 +16,13 @@ export function bookingDto(b: BookingRecord) {
       quantity: i.quantity,
       unitPriceMinor: i.unitPriceMinor,
       lineTotalMinor: i.lineTotalMinor,
+      discountMinor: i.discountMinor,
       entriesPerTicket: i.entriesPerTicket,
     })),
+    /** Before the promo discount; totalMinor is what is paid. */
+    subtotalMinor: b.totalMinor + b.discountMinor,
+    discountMinor: b.discountMinor,
+    promoCode: b.promoCode,
     totalMinor: b.totalMinor,
     currency: b.currency,
     expiresAt: iso(b.expiresAt),

@@ -63,4 +63,15 @@ export const BookingErrors = {
   notRefundable: (status: string) =>
     AppError.rule('BOOKING_NOT_REFUNDABLE', `A ${status} booking cannot be refunded`),
   tooLarge: () => AppError.rule('ORDER_TOO_LARGE', 'The order total is too large'),
+  ticketTypeNotFound: () => AppError.notFound('TICKET_TYPE_NOT_FOUND', 'No such ticket type'),
+  waitlistNotSoldOut: (name: string) =>
+    AppError.rule('WAITLIST_NOT_SOLD_OUT', `${name} tickets are on sale: book them instead of waiting`),
+  waitlistEntryNotFound: () =>
+    AppError.notFound('WAITLIST_ENTRY_NOT_FOUND', 'You are not on the waiting list of this ticket type'),
+  offerNotFound: () => AppError.notFound('WAITLIST_OFFER_NOT_FOUND', 'No such waiting-list offer'),
+  offerClosed: () =>
+    AppError.rule(
+      'WAITLIST_OFFER_CLOSED',
+      'This offer has ended: the tickets went to the next person in line',
+    ),
 };

@@ -12,6 +12,10 @@ export const BookingEvents = {
   confirmed: 'booking.confirmed',
   expired: 'booking.expired',
   cancelled: 'booking.cancelled',
+  /** Stock came back and is held for someone on a waiting list (they are emailed a claim link). */
+  waitlistOffered: 'booking.waitlist-offered',
+  /** A waiting-list offer lapsed unclaimed: its stock went to the next in line or back on sale. */
+  waitlistOfferExpired: 'booking.waitlist-offer-expired',
 } as const;
 
 // A type alias (not an interface) so it fits the outbox's Record<string, unknown> payloads.
@@ -32,4 +36,15 @@ export type BookingEventPayload = {
   late?: boolean;
   /** booking.cancelled of a PENDING hold: absent when its owner cancelled it, CAMPAIGN_CANCELLED when the seller cancelled the campaign. */
   cause?: 'CAMPAIGN_CANCELLED';
+};
+
+/** booking.waitlist-offered and booking.waitlist-offer-expired: `ticketTypeIds` and `campaignId` like the others, for live counters. */
+export type WaitlistOfferPayload = {
+  offerId: string;
+  entryId: string;
+  userId: string;
+  campaignId: string;
+  ticketTypeIds: string[];
+  quantity: number;
+  expiresAt: string;
 };

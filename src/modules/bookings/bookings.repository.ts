@@ -14,8 +14,13 @@ function toBooking(row: BookingRow): BookingRecord {
     issuance: row.issuance as Issuance,
     cancelCause: row.cancelCause === 'CAMPAIGN_CANCELLED' ? 'CAMPAIGN_CANCELLED' : null,
     totalMinor: Number(row.totalMinor),
+    discountMinor: Number(row.discountMinor),
     items: row.items
-      .map((i) => ({ ...i, lineTotalMinor: Number(i.lineTotalMinor) }))
+      .map((i) => ({
+        ...i,
+        lineTotalMinor: Number(i.lineTotalMinor),
+        discountMinor: Number(i.discountMinor),
+      }))
       .sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1)),
   };
 }
@@ -131,6 +136,8 @@ export interface NewBooking {
   totalMinor: number;
   expiresAt: Date;
   confirmedAt: Date | null;
+  /** The promo code applied (bookings.promo.ts writes its columns after the insert). */
+  promo?: { promoCodeId: string; code: string; discountMinor: number };
   items: Array<Omit<BookingItemRecord, 'bookingId'>>;
 }
 
@@ -317,13 +324,13 @@ export interface SalesStats {
   bookingsStarted: number;
 }
 
-/** Confirmed sales of one campaign by ticket type and by day (UTC), plus every booking started. */
+/** Confirmed sales of one campaign by ticket type and by day (UTC), net of promo discounts, plus every booking started. */
 export async function campaignSalesStats(db: Client, campaignId: string): Promise<SalesStats> {
   const byType = await db.$queryRaw<
     Array<{ ticket_type_id: string; name: string; bookings: bigint; tickets: bigint; revenue: bigint }>
   >`
     SELECT i.ticket_type_id::text, min(i.ticket_type_name) AS name, count(DISTINCT b.id) AS bookings,
-           sum(i.quantity) AS tickets, sum(i.line_total_minor) AS revenue
+           sum(i.quantity) AS tickets, sum(i.line_total_minor - i.discount_minor) AS revenue
     FROM bookings b JOIN booking_items i ON i.booking_id = b.id
     WHERE b.campaign_id = ${campaignId}::uuid AND b.status = 'CONFIRMED'
     GROUP BY i.ticket_type_id ORDER BY name`;
@@ -331,7 +338,7 @@ export async function campaignSalesStats(db: Client, campaignId: string): Promis
     Array<{ day: string; bookings: bigint; tickets: bigint; revenue: bigint }>
   >`
     SELECT to_char(date_trunc('day', b.confirmed_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
-           count(DISTINCT b.id) AS bookings, sum(i.quantity) AS tickets, sum(i.line_total_minor) AS revenue
+           count(DISTINCT b.id) AS bookings, sum(i.quantity) AS tickets, sum(i.line_total_minor - i.discount_minor) AS revenue
     FROM bookings b JOIN booking_items i ON i.booking_id = b.id
     WHERE b.campaign_id = ${campaignId}::uuid AND b.status = 'CONFIRMED'
     GROUP BY 1 ORDER BY 1`;

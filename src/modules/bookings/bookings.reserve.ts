@@ -15,6 +15,7 @@ import {
 import { bookingDto } from './bookings.dto';
 import { BookingErrors } from './bookings.errors';
 import { newReference } from './bookings.reference';
+import { loadPromoData, promoPlanner, recordPromoBookings, type PromoPlanner } from './bookings.promo';
 import * as repo from './bookings.repository';
 import type { BookingRecord, ReserveInput } from './bookings.types';
 
@@ -94,6 +95,7 @@ export function createReservations(deps: ReservationDeps) {
     now: Date,
     left: Map<string, number>,
     held: Map<string, number>,
+    promo: PromoPlanner,
   ): repo.NewBooking {
     const { input, actor } = r;
     if (!sale || sale.campaign.status === 'DRAFT') throw BookingErrors.campaignNotFound();
@@ -103,10 +105,17 @@ export function createReservations(deps: ReservationDeps) {
     if (now >= (c.saleEndsAt ?? c.endsAt)) throw BookingErrors.saleEnded();
 
     const types = new Map(sale.ticketTypes.map((t) => [t.id, t]));
-    // A hidden type is sold only through its link; without the code it does not exist for the buyer.
+    // A hidden type is sold only through its link (or a promo code unlocking it); without either
+    // it does not exist for the buyer.
+    const unlocked = promo.unlocked(r);
     const unavailable = input.items.filter((i) => {
       const t = types.get(i.ticketTypeId);
-      return !t || (t.hidden && (input.accessCode === undefined || t.accessCode !== input.accessCode));
+      return (
+        !t ||
+        (t.hidden &&
+          !unlocked.has(t.id) &&
+          (input.accessCode === undefined || t.accessCode !== input.accessCode))
+      );
     });
     if (unavailable.length) throw BookingErrors.ticketTypeUnavailable(unavailable.map((i) => i.ticketTypeId));
 
@@ -129,14 +138,18 @@ export function createReservations(deps: ReservationDeps) {
         quantity: i.quantity,
         entriesPerTicket: t.entriesPerTicket,
         lineTotalMinor: t.priceMinor * i.quantity,
+        discountMinor: 0,
       };
     });
     const requested = items.reduce((n, i) => n + i.quantity, 0);
     const already = held.get(actor.userId) ?? 0;
     if (already + requested > c.maxTicketsPerCustomer)
       throw BookingErrors.customerLimit(c.maxTicketsPerCustomer, already);
-    const totalMinor = items.reduce((n, i) => n + i.lineTotalMinor, 0);
-    if (!Number.isSafeInteger(totalMinor)) throw BookingErrors.tooLarge();
+    const subtotalMinor = items.reduce((n, i) => n + i.lineTotalMinor, 0);
+    if (!Number.isSafeInteger(subtotalMinor)) throw BookingErrors.tooLarge();
+    // Last check: a refused request must not count as a use of its code.
+    const discount = promo.apply(r, items, now);
+    const totalMinor = subtotalMinor - (discount?.discountMinor ?? 0);
 
     for (const i of items) left.set(i.ticketTypeId, (left.get(i.ticketTypeId) ?? 0) - i.quantity);
     held.set(actor.userId, already + requested);
@@ -153,12 +166,16 @@ export function createReservations(deps: ReservationDeps) {
       totalMinor,
       expiresAt: new Date(now.getTime() + holdMs),
       confirmedAt: free ? now : null,
+      promo: discount,
       items: items.sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1)),
     };
   }
 
-  const recordOf = (b: repo.NewBooking, now: Date): BookingRecord => ({
+  const recordOf = ({ promo, ...b }: repo.NewBooking, now: Date): BookingRecord => ({
     ...b,
+    promoCodeId: promo?.promoCodeId ?? null,
+    promoCode: promo?.code ?? null,
+    discountMinor: promo?.discountMinor ?? 0,
     paymentRef: null,
     expiredAt: null,
     cancelledAt: null,
@@ -211,12 +228,14 @@ export function createReservations(deps: ReservationDeps) {
     const heldBefore = await repo.ticketsHeldByCustomers(tx, campaignId, [
       ...new Set(fresh.map((r) => r.actor.userId)),
     ]);
+    const promoData = await loadPromoData(tx, campaignId, fresh);
     const typeIds = [...new Set(fresh.flatMap((r) => r.input.items.map((i) => i.ticketTypeId)))];
     await tx.$executeRaw`SAVEPOINT reserve_batch`;
     for (let round = 1; ; round++) {
       const sale = await getCampaignForSale(tx, campaignId, typeIds);
       const left = new Map((sale?.ticketTypes ?? []).map((t) => [t.id, t.capacity - t.sold - t.reserved]));
       const held = new Map(heldBefore);
+      const promo = promoPlanner(promoData);
       const accepted: repo.NewBooking[] = [];
       const requestOf = new Map<string, Request>();
       const responses: repo.KeyResponse[] = [];
@@ -228,7 +247,7 @@ export function createReservations(deps: ReservationDeps) {
       };
       for (const r of fresh) {
         try {
-          const b = planBooking(sale, r, now, left, held);
+          const b = planBooking(sale, r, now, left, held, promo);
           accepted.push(b);
           requestOf.set(b.id, r);
           responses.push(accept(r, b));
@@ -251,6 +270,7 @@ export function createReservations(deps: ReservationDeps) {
         toRespond = toInsert.map((b) => accept(requestOf.get(b.id)!, b));
       }
 
+      await recordPromoBookings(tx, accepted, now);
       const records = accepted.map((b) => recordOf(b, now));
       await enqueue(
         tx,

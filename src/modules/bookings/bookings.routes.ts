@@ -37,6 +37,16 @@ export const reserveBody = z.strictObject({
   accessCode: text({ min: 1, max: 64 })
     .optional()
     .meta({ description: "A hidden ticket type's access code (from its link)" }),
+  promoCode: text({
+    min: 3,
+    max: 32,
+    pattern: /^[A-Za-z0-9_-]+$/,
+    message: '3 to 32 letters, digits, - or _',
+  })
+    .optional()
+    .meta({
+      description: "A promo code of the campaign (any case): its discount is applied to the booking's total",
+    }),
 });
 
 const byId = z.object({ id: uuid('not a valid id') });
@@ -72,8 +82,8 @@ export function bookingsRoutes(platform: Platform, service: BookingsService): Ap
         400: 'VALIDATION_FAILED, IDEMPOTENCY_KEY_REQUIRED or FIELD_NOT_ALLOWED',
         401: 'Not signed in',
         404: 'CAMPAIGN_NOT_FOUND',
-        409: 'SOLD_OUT: details name the ticket type and how many are left',
-        422: 'CAMPAIGN_NOT_ON_SALE, SALE_NOT_STARTED, SALE_ENDED, TICKET_TYPE_UNAVAILABLE, QUANTITY_OUT_OF_RANGE, CUSTOMER_LIMIT_REACHED, IDEMPOTENCY_KEY_REUSED',
+        409: 'SOLD_OUT: details name the ticket type and how many are left; PROMO_CODE_USED_UP',
+        422: 'CAMPAIGN_NOT_ON_SALE, SALE_NOT_STARTED, SALE_ENDED, TICKET_TYPE_UNAVAILABLE, QUANTITY_OUT_OF_RANGE, CUSTOMER_LIMIT_REACHED, IDEMPOTENCY_KEY_REUSED, PROMO_CODE_INVALID, PROMO_CODE_NOT_STARTED, PROMO_CODE_EXPIRED, PROMO_CODE_BUYER_LIMIT, PROMO_CODE_NOT_APPLICABLE',
         429: 'RATE_LIMITED',
       },
     },
@@ -165,7 +175,10 @@ const bookingSchema = {
         },
       },
     },
-    totalMinor: { type: 'integer' },
+    subtotalMinor: { type: 'integer', description: 'Before the promo discount' },
+    discountMinor: { type: 'integer' },
+    promoCode: { type: ['string', 'null'] },
+    totalMinor: { type: 'integer', description: 'What is paid' },
     currency: { type: 'string' },
     expiresAt: { type: 'string', format: 'date-time' },
   },

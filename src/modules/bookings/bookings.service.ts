@@ -14,11 +14,13 @@ import {
   unsellStock,
   type StockItem,
 } from '../campaigns';
+import { confirmPromoUse, releasePromoUses } from '../promotions';
 import { BookingErrors } from './bookings.errors';
 import { BookingEvents, type BookingEventPayload } from './bookings.events';
 import { createReservations, TX_OPTIONS, type ReserveResult } from './bookings.reserve';
 import * as repo from './bookings.repository';
 import type { BookingRecord, BookingStatus, ReserveInput } from './bookings.types';
+import { createWaitlist } from './bookings.waitlist';
 
 /*
  * Booking state machine. Every arrow is ONE guarded UPDATE (`… WHERE id = $1 AND status IN
@@ -56,7 +58,11 @@ export interface BookingDeps {
   clock: Clock;
   config: Pick<
     Config,
-    'BOOKING_HOLD_MINUTES' | 'BOOKING_EXPIRY_BATCH_SIZE' | 'IDEMPOTENCY_KEY_TTL_HOURS' | 'BOOKING_BATCH_MAX'
+    | 'BOOKING_HOLD_MINUTES'
+    | 'BOOKING_EXPIRY_BATCH_SIZE'
+    | 'IDEMPOTENCY_KEY_TTL_HOURS'
+    | 'BOOKING_BATCH_MAX'
+    | 'WAITLIST_OFFER_MINUTES'
   >;
 }
 
@@ -107,6 +113,8 @@ export function requestHash(input: ReserveInput): string {
     campaignId: input.campaignId.toLowerCase(),
     issuance: input.issuance,
     accessCode: input.accessCode ?? null,
+    // Only when given, so that the hash of a request without one is what it always was.
+    ...(input.promoCode ? { promoCode: input.promoCode.trim().toUpperCase() } : {}),
     items: input.items
       .map((i) => [i.ticketTypeId.toLowerCase(), i.quantity] as const)
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
@@ -159,15 +167,40 @@ export function createBookingsService(deps: BookingDeps) {
       );
   }
 
+  const newBookingEvents = (b: BookingRecord) => [
+    event(BookingEvents.reserved, b, null),
+    ...(b.status === 'CONFIRMED' ? [event(BookingEvents.confirmed, b, null)] : []),
+  ];
+
+  const waitlist = createWaitlist({
+    prisma,
+    clock,
+    offerMs: config.WAITLIST_OFFER_MINUTES * 60_000,
+    holdMs,
+    batchSize: config.BOOKING_EXPIRY_BATCH_SIZE,
+    eventsFor: newBookingEvents,
+    txOptions: TX_OPTIONS,
+  });
+
+  /**
+   * What else happens in the transaction that just moved bookings out of PENDING or CONFIRMED
+   * and gave their stock back: their promo code uses go back (promotions), and the stock goes to
+   * the types' waiting lists before the public (bookings.waitlist.ts explains why it must be here).
+   */
+  async function afterStockFreed(tx: Tx, moved: BookingRecord[], now: Date): Promise<void> {
+    const withCode = moved.filter((b) => b.promoCodeId).map((b) => b.id);
+    if (withCode.length) await releasePromoUses(tx, withCode, now);
+    await waitlist.offerFreedStock(tx, [
+      ...new Set(moved.flatMap((b) => b.items.map((i) => i.ticketTypeId))),
+    ]);
+  }
+
   const reservations = createReservations({
     prisma,
     clock,
     holdMs,
     maxBatch: config.BOOKING_BATCH_MAX,
-    eventsFor: (b) => [
-      event(BookingEvents.reserved, b, null),
-      ...(b.status === 'CONFIRMED' ? [event(BookingEvents.confirmed, b, null)] : []),
-    ],
+    eventsFor: newBookingEvents,
   });
 
   return {
@@ -210,6 +243,7 @@ export function createBookingsService(deps: BookingDeps) {
           throw BookingErrors.notCancellable(b.status);
         }
         await releaseStock(tx, stockOf(b));
+        await afterStockFreed(tx, [b], now);
         await enqueue(tx, event(BookingEvents.cancelled, b, 'PENDING'));
         return b;
       }, TX_OPTIONS);
@@ -256,6 +290,7 @@ export function createBookingsService(deps: BookingDeps) {
             throw new Error(`bookings: guarded confirm of locked booking ${b.id} changed nothing`);
           }
           await commitStock(tx, stockOf(b));
+          if (b.promoCodeId) await confirmPromoUse(tx, b.id, now);
           const confirmed = confirmedRecord(b, paymentRef, now);
           await enqueue(tx, event(BookingEvents.confirmed, confirmed, 'PENDING', { late: false }));
           return { outcome: 'CONFIRMED', booking: confirmed, late: false };
@@ -291,6 +326,8 @@ export function createBookingsService(deps: BookingDeps) {
           throw new Error(`bookings: guarded late confirm of locked booking ${b.id} changed nothing`);
         }
         await tx.$executeRaw`RELEASE SAVEPOINT late_confirm`;
+        // The buyer paid the discounted price: the booking keeps its code (see promotions.uses.ts).
+        if (b.promoCodeId) await confirmPromoUse(tx, b.id, now);
         const confirmed = confirmedRecord(b, paymentRef, now);
         await enqueue(tx, event(BookingEvents.confirmed, confirmed, b.status, { late: true }));
         return { outcome: 'CONFIRMED', booking: confirmed, late: true };
@@ -311,6 +348,7 @@ export function createBookingsService(deps: BookingDeps) {
           throw BookingErrors.notRefundable(b.status);
         }
         await unsellStock(tx, stockOf(b));
+        await afterStockFreed(tx, [b], now);
         const refunded = { ...b, status: 'REFUNDED' as const, refundedAt: now, updatedAt: now };
         await enqueue(tx, event(BookingEvents.cancelled, refunded, 'CONFIRMED'));
         return { outcome: 'REFUNDED', booking: refunded };
@@ -332,6 +370,7 @@ export function createBookingsService(deps: BookingDeps) {
           const ids = await repo.lockDueToExpire(tx, now, batchSize);
           const moved = await repo.expireBookings(tx, ids, now);
           await releaseHeldStock(tx, moved);
+          await afterStockFreed(tx, moved, now);
           await enqueue(
             tx,
             moved.map((b) => event(BookingEvents.expired, b, 'PENDING')),
@@ -365,12 +404,26 @@ export function createBookingsService(deps: BookingDeps) {
       const late = (await repo.lockPendingOfCampaign(tx, campaignId)).filter((id) => !first.includes(id));
       const moved = await repo.cancelBookingsOfCampaign(tx, [...first, ...late], now);
       await releaseHeldStock(tx, moved);
+      // Nothing is offered from a cancelled campaign: its open offers are withdrawn, its lines closed.
+      const withCode = moved.filter((b) => b.promoCodeId).map((b) => b.id);
+      if (withCode.length) await releasePromoUses(tx, withCode, now);
+      await waitlist.withdrawOffersOfCampaign(tx, campaignId, now);
       await enqueue(
         tx,
         moved.map((b) => event(BookingEvents.cancelled, b, 'PENDING', { cause: 'CAMPAIGN_CANCELLED' })),
       );
       return moved.length;
     },
+
+    /** Waiting lists: join, leave, list, claim an offer; the offer-expiry job; freed stock to the line first. */
+    offerFreedStock: waitlist.offerFreedStock,
+    expireDueOffers: waitlist.expireDueOffers,
+    joinWaitlist: waitlist.joinWaitlist,
+    leaveWaitlist: waitlist.leaveWaitlist,
+    listMyWaitlist: waitlist.listMyWaitlist,
+    getOffer: waitlist.getOffer,
+    getOfferForActor: waitlist.getOfferForActor,
+    claimOffer: waitlist.claimOffer,
 
     /** Scheduler job: forgets idempotency keys older than IDEMPOTENCY_KEY_TTL_HOURS. */
     async purgeIdempotencyKeys(): Promise<number> {

@@ -13,6 +13,8 @@ export interface BookingItemRecord {
   quantity: number;
   entriesPerTicket: number;
   lineTotalMinor: number;
+  /** This line's share of the booking's promo discount (0 without a code). */
+  discountMinor: number;
 }
 
 /** A booking as the repository returns it: plain data, no Prisma types. */
@@ -34,6 +36,10 @@ export interface BookingRecord {
   /** Why it was CANCELLED: null when by its buyer; CAMPAIGN_CANCELLED when the seller cancelled the campaign. */
   cancelCause: 'CAMPAIGN_CANCELLED' | null;
   refundedAt: Date | null;
+  /** The promo code applied at reservation, and its discount; totalMinor is already net of it. */
+  promoCodeId: string | null;
+  promoCode: string | null;
+  discountMinor: number;
   createdAt: Date;
   updatedAt: Date;
   items: BookingItemRecord[];
@@ -45,4 +51,6 @@ export interface ReserveInput {
   issuance: Issuance;
   /** The access code of a hidden ticket type's link, when the booking includes one. */
   accessCode?: string;
+  /** A promo code of the campaign (any case). */
+  promoCode?: string;
 }

@@ -1,8 +1,10 @@
+import { Router } from 'express';
 import type { WebModule } from '../registry';
 import type { Platform } from '../../shared/platform';
 import { bookingsPages, type BookingPageReads } from './bookings.pages';
 import { bookingsRoutes } from './bookings.routes';
 import type { BookingsService } from './bookings.service';
+import { waitlistApi, waitlistPages } from './bookings.waitlist.routes';
 
 /*
  * Bookings module: reservations that hold stock, their lifecycle and idempotent requests.
@@ -20,7 +22,8 @@ export {
   type RefundReason,
   type ReserveResult,
 } from './bookings.service';
-export { BookingEvents, type BookingEventPayload } from './bookings.events';
+export { BookingEvents, type BookingEventPayload, type WaitlistOfferPayload } from './bookings.events';
+export type { WaitlistEntryRecord, WaitlistOfferRecord } from './bookings.waitlist.repository';
 export { bookingDto, type BookingDto } from './bookings.dto';
 export { newReference, parseBookingReference } from './bookings.reference';
 /** The request schema of POST /api/v1/bookings (scripts/bench-validation.ts measures it). */
@@ -36,16 +39,19 @@ export type {
   ReserveInput,
 } from './bookings.types';
 
-/** The bookings API and pages (reserve, cancel, the buyer's bookings). */
+/** The bookings API and pages (reserve, cancel, the buyer's bookings, waiting lists and their offers). */
 export function bookingsWebModule(
   platform: Platform,
   service: BookingsService,
   reads: BookingPageReads,
 ): WebModule {
+  const pages = Router();
+  pages.use(bookingsPages(platform, service, reads));
+  pages.use(waitlistPages(platform, service));
   return {
     name: 'bookings',
-    api: [bookingsRoutes(platform, service)],
-    pages: bookingsPages(platform, service, reads),
+    api: [bookingsRoutes(platform, service), waitlistApi(platform, service)],
+    pages,
     nav: [{ label: 'My bookings', href: '/bookings', when: (u) => Boolean(u) }],
   };
 }

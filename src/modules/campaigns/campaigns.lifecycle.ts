@@ -36,6 +36,12 @@ export interface CampaignDeps {
    * src/modules/container.ts; required: see cancelCampaign.
    */
   cancelOpenHolds: (tx: Tx, campaignId: string, at: Date) => Promise<number>;
+  /**
+   * The bookings module's offerFreedStock: when a ticket type gains room (a capacity increase),
+   * the people on its waiting list get it before the public, in the same transaction. Optional
+   * (unit tests of this module alone); wired in src/modules/container.ts.
+   */
+  offerFreedStock?: (tx: Tx, ticketTypeIds: string[]) => Promise<unknown>;
 }
 
 /** A campaign's own use cases: create, edit, publish and the other state transitions, and reads. */

@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
-import type { Clock } from '../../shared/clock';
-import { isUniqueViolation, unlessUniqueViolation, type Db } from '../../shared/db';
+import { isUniqueViolation, unlessUniqueViolation } from '../../shared/db';
 import type { Actor } from '../../shared/http/authorize';
 import { createEvent } from '../../shared/messaging/events';
 import { enqueue } from '../../shared/outbox';
@@ -16,10 +15,11 @@ import {
   type TicketTypeInput,
   type TicketTypePatch,
 } from './campaigns.rules';
+import type { CampaignDeps } from './campaigns.lifecycle';
 import type { TicketTypeRecord } from './campaigns.types';
 
 /** A campaign's ticket types: add, edit (capacity never below what is held), delete, read. */
-export function createTicketTypes(deps: { prisma: Db; clock: Clock }) {
+export function createTicketTypes(deps: Pick<CampaignDeps, 'prisma' | 'clock' | 'offerFreedStock'>) {
   const { prisma, clock } = deps;
   return {
     async ticketTypesFor(campaignIds: string[]) {
@@ -100,6 +100,9 @@ export function createTicketTypes(deps: { prisma: Db; clock: Clock }) {
           const fresh = await repo.findTicketType(tx, campaignId, id);
           throw CampaignErrors.capacityBelowHeld((fresh?.sold ?? 0) + (fresh?.reserved ?? 0));
         }
+        // New room goes to the type's waiting list first (row still locked by setCapacity).
+        if (capacity !== undefined && capacity > current.capacity && c.status === 'ACTIVE')
+          await deps.offerFreedStock?.(tx, [id]);
         const data: Partial<repo.TicketTypeWrite> = { ...rest };
         if (rest.code) data.code = merged.code;
         if (rest.hidden === true && !current.accessCode)

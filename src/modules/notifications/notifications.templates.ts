@@ -82,6 +82,15 @@ export interface TemplateData {
     financeUrl: string;
   };
   /** To a seller: a payout method was added or removed (a hijacked session must not go unnoticed). */
+  'waitlist-offer': {
+    buyerName: string;
+    campaignTitle: string;
+    ticketTypeName: string;
+    quantity: number;
+    /** Until when the tickets are held, already formatted for the campaign's time zone. */
+    until: string;
+    claimUrl: string;
+  };
   'payout-method-changed': {
     sellerName: string;
     change: 'ADDED' | 'REMOVED';
@@ -112,6 +121,7 @@ export const TEMPLATE_NAMES = [
   'seller-application-decided',
   'withdrawal-status',
   'payout-method-changed',
+  'waitlist-offer',
 ] as const;
 
 export interface RenderedEmail {
@@ -296,6 +306,22 @@ const templates: { [K in TemplateName]: (d: TemplateData[K]) => RenderedEmail } 
         subject,
         `<p>Hello ${esc(d.recipientName)},</p><p>${esc(body)}</p>${reason ? `<p>${esc(reason)}</p>` : ''}` +
           button(d.financeUrl, 'Open my finance page'),
+      ),
+    };
+  },
+  'waitlist-offer': (d) => {
+    const what = `${d.quantity} ${d.ticketTypeName} ticket${d.quantity === 1 ? '' : 's'}`;
+    return {
+      subject: `Tickets for ${d.campaignTitle} are held for you`,
+      text:
+        `Hello ${d.buyerName},\n\nYou were on the waiting list for ${d.campaignTitle}, and ${what} came back. ` +
+        `They are held for you until ${d.until}; after that they go to the next person in line.\n\n` +
+        `Claim them here, then pay as usual:\n${d.claimUrl}\n`,
+      html: layout(
+        d.campaignTitle,
+        `<p>Hello ${esc(d.buyerName)},</p><p>You were on the waiting list for <strong>${esc(d.campaignTitle)}</strong>, ` +
+          `and ${esc(what)} came back. They are held for you until <strong>${esc(d.until)}</strong>; after that they go ` +
+          `to the next person in line.</p>${button(d.claimUrl, 'Claim my tickets')}`,
       ),
     };
   },

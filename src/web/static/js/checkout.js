@@ -33,6 +33,8 @@
     const issuance = (form.querySelector('input[name="issuance"]:checked') || {}).value || 'SINGLE';
     const body = { campaignId: form.dataset.campaignId, items, issuance };
     if (form.dataset.accessCode) body.accessCode = form.dataset.accessCode;
+    const promo = form.querySelector('[data-promo-code]');
+    if (promo && promo.value.trim()) body.promoCode = promo.value.trim();
     return { body, totalMinor, count: items.reduce((n, i) => n + i.quantity, 0) };
   }
 
