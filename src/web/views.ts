@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import { takeFlash } from '../shared/http/session';
 import { currencyDigits, formatMoney } from '../shared/money';
+import { statusLabel, type StatusKind } from './status-labels';
 
 const eta = new Eta({
   views: path.join(__dirname, 'views'),
@@ -15,6 +16,10 @@ export const fmt = {
   /** Integer minor units → "₦12,500.00" (src/shared/money.ts: exact, the currency's own decimals). */
   money(minor: number, currency: string): string {
     return formatMoney(minor, currency);
+  },
+  /** A status code in words ("CONFIRMED" → "Confirmed"): src/web/status-labels.ts. */
+  status(kind: StatusKind, code: string): string {
+    return statusLabel(kind, code);
   },
   /** The currency's decimals, for pages whose scripts format totals (static/js/money.js). */
   currencyDigits(currency: string): number {

@@ -124,7 +124,7 @@ describe('seller applications', () => {
     });
     const page = await user.get('/profile').set('Accept', 'text/html').expect(200);
     expect(page.text).toContain('We could not verify the business registration &lt;number&gt;');
-    expect(page.text).toContain('REJECTED');
+    expect(page.text).toMatch(/was <span class="badge status-rejected">rejected<\/span>/);
 
     const decided = (await outbox('seller.application.decided')).find(
       (e) => (e.payload as { payload: { applicationId: string } }).payload.applicationId === applied.body.id,

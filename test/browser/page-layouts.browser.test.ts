@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import type { Page } from 'playwright-core';
+import { createModules } from '../../src/modules/container';
+import { DEMO_ACCOUNTS, seedDemo } from '../../scripts/demo-data';
+import { signIn, type AuthTestEnv, type TestSession } from '../support/auth';
+import { startBrowserApp, useSession, type TestBrowser } from '../support/browser';
+
+const PHONE_390 = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 1,
+  isMobile: true,
+  hasTouch: true,
+};
+const DESKTOP = { viewport: { width: 1280, height: 800 } };
+const SHOTS = process.env.PAGE_SHOTS_DIR ?? '/tmp/page-layouts-shots';
+const PLATFORM_FINANCE = 'platform-finance@demo.tikiti.test';
+
+/**
+ * What makes a page hard to read at this width: how far it scrolls sideways (measured against the
+ * viewport the test asked for: a phone zooms its layout out to fit a too-wide page), the elements
+ * sticking out on the right, and tables that hide columns in a box of their own that scrolls.
+ */
+async function layoutProblems(page: Page, width: number) {
+  return page.evaluate((w) => {
+    const name = (e: Element) =>
+      `${e.tagName.toLowerCase()}${Array.from(e.classList, (c) => '.' + c).join('')}`;
+    const visible = (e: Element) => (e as HTMLElement).offsetParent !== null;
+    return {
+      overflow: Math.max(0, document.documentElement.scrollWidth - w),
+      wide: Array.from(document.querySelectorAll('main *'))
+        .filter((e) => visible(e) && e.getBoundingClientRect().right > w + 1)
+        .slice(0, 5)
+        .map(name),
+      scrollingTables: Array.from(document.querySelectorAll('main table'))
+        .filter((t) => visible(t) && t.scrollWidth > t.clientWidth + 1)
+        .map(name),
+    };
+  }, width);
+}
+
+/**
+ * Every page a person reaches, on the demo marketplace, signed in as whoever uses it, at 390 px
+ * and 1280 px: nothing scrolls sideways, and no raw status code (CONFIRMED, PENDING...) is shown.
+ * Screenshots land in PAGE_SHOTS_DIR for a person to look at.
+ */
+describe('every page at 390 px and 1280 px on the demo marketplace (Chromium)', () => {
+  let env: AuthTestEnv;
+  let browser: TestBrowser;
+  const who: Record<string, TestSession> = {};
+  let pages: Array<{ as: string | null; path: string; name: string }>;
+
+  beforeAll(async () => {
+    ({ env, browser } = await startBrowserApp({
+      adminEmails: [DEMO_ACCOUNTS.admin.email],
+      overrides: { FINANCE_EMAILS: PLATFORM_FINANCE },
+    }));
+    await seedDemo(env.platform, createModules(env.platform));
+    fs.mkdirSync(SHOTS, { recursive: true });
+    for (const [key, email] of [
+      ['buyer', DEMO_ACCOUNTS.buyer.email],
+      ['seller', 'amaka@demo.tikiti.test'],
+      ['admin', DEMO_ACCOUNTS.admin.email],
+      ['gate', DEMO_ACCOUNTS.gate.email],
+      ['finance', DEMO_ACCOUNTS.finance.email],
+      ['platformFinance', PLATFORM_FINANCE],
+    ] as const)
+      who[key] = await signIn(env, email);
+    const { prisma } = env.platform;
+    const campaigns = await prisma.campaign.findMany({ orderBy: { startsAt: 'asc' } });
+    const jazz = campaigns.find((c) => c.slug === 'lagoon-jazz-night')!;
+    const buyerId = who.buyer!.userId;
+    const booking = await prisma.booking.findFirstOrThrow({
+      where: { userId: buyerId },
+      orderBy: { createdAt: 'asc' },
+    });
+    pages = [
+      { as: null, path: '/', name: 'home' },
+      { as: null, path: '/campaigns', name: 'browse' },
+      ...campaigns.map((c) => ({
+        as: null,
+        path: `/campaigns/${c.slug}`,
+        name: `campaign-${c.kind.toLowerCase()}`,
+      })),
+      { as: null, path: '/no-such-page', name: 'error-404' },
+      { as: null, path: '/gate/enrol/not-a-real-link', name: 'gate-enrol-failed' },
+      { as: null, path: '/payments/callback?tx_ref=nothing', name: 'payment-callback-unknown' },
+      { as: 'buyer', path: `/campaigns/${jazz.slug}`, name: 'checkout' },
+      { as: 'buyer', path: '/bookings', name: 'my-bookings' },
+      { as: 'buyer', path: `/bookings/${booking.id}`, name: 'booking' },
+      { as: 'buyer', path: '/tickets', name: 'my-tickets' },
+      { as: 'buyer', path: '/profile', name: 'profile' },
+      { as: 'buyer', path: '/become-seller', name: 'become-seller' },
+      { as: 'buyer', path: '/finance', name: 'error-403' },
+      { as: 'seller', path: '/seller/campaigns', name: 'seller-dashboard' },
+      { as: 'seller', path: '/seller/campaigns/new', name: 'seller-new' },
+      { as: 'seller', path: `/seller/campaigns/${jazz.id}`, name: 'seller-editor' },
+      { as: 'seller', path: `/seller/campaigns/${jazz.id}/orders`, name: 'seller-orders' },
+      { as: 'seller', path: `/seller/campaigns/${jazz.id}/gates`, name: 'seller-gates' },
+      { as: 'seller', path: '/team', name: 'seller-team' },
+      { as: 'seller', path: '/finance', name: 'seller-finance' },
+      { as: 'finance', path: '/finance', name: 'finance-member' },
+      { as: 'gate', path: '/gate', name: 'gate' },
+      { as: 'admin', path: '/admin/seller-applications', name: 'admin-applications' },
+      { as: 'admin', path: '/admin/payments', name: 'admin-payments' },
+      { as: 'admin', path: '/api/docs/ui', name: 'api-docs' },
+      { as: 'platformFinance', path: '/admin/finance', name: 'admin-finance' },
+    ];
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await env?.close();
+  });
+
+  for (const [size, options] of [
+    ['390', PHONE_390],
+    ['1280', DESKTOP],
+  ] as const) {
+    it(`when every page is shown at ${size} px, then none scrolls sideways or shows a raw status code`, async () => {
+      const found: unknown[] = [];
+      const contexts = new Map<string | null, Page>();
+      for (const p of pages) {
+        let page = contexts.get(p.as);
+        if (!page) {
+          page = await browser.newPage(env.url, options);
+          if (p.as) await useSession(page, env.url, who[p.as]!);
+          contexts.set(p.as, page);
+        }
+        await page.goto(p.path);
+        await page.waitForLoadState('load');
+        await page.screenshot({ path: `${SHOTS}/${p.name}-${size}.png`, fullPage: true });
+        const text = await page.locator('main').innerText();
+        // The API reference lists the codes themselves: it is the one page meant to show them.
+        const raw =
+          p.name === 'api-docs'
+            ? []
+            : (text.match(
+                /\b(CONFIRMED|PENDING|EXPIRED|REFUNDED|CANCELLED|ACTIVE|DRAFT|ENDED|REQUESTED|PAID|CUSTOMER|SELLER|MANAGER)\b/g,
+              ) ?? []);
+        const problems = await layoutProblems(page, options.viewport.width);
+        if (problems.overflow > 0 || problems.wide.length || problems.scrollingTables.length || raw.length)
+          found.push({ name: p.name, ...problems, raw });
+      }
+      expect(found).toEqual([]);
+    }, 300_000);
+  }
+});
