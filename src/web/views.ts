@@ -11,6 +11,8 @@ const eta = new Eta({
   autoEscape: true,
 });
 
+const countryNames = new Intl.DisplayNames(['en'], { type: 'region' });
+
 /** Formatting helpers every template gets as `it.fmt`. */
 export const fmt = {
   /** Integer minor units → "₦12,500.00" (src/shared/money.ts: exact, the currency's own decimals). */
@@ -45,6 +47,27 @@ export const fmt = {
       timeZone,
     }).format(new Date(iso));
     return `${text} · ${fmt.zoneName(timeZone)}`;
+  },
+  /**
+   * "Sun 13 Dec 2026, 18:00 – 23:00 · Lagos time": a start and end in the campaign's zone, the
+   * end's date written only when it falls on another day.
+   */
+  range(startIso: string, endIso: string, timeZone = 'UTC'): string {
+    const day = (iso: string) =>
+      new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone }).format(new Date(iso));
+    const time = (iso: string) =>
+      new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone }).format(new Date(iso));
+    const start = fmt.when(startIso, timeZone).replace(` · ${fmt.zoneName(timeZone)}`, '');
+    const end = day(startIso) === day(endIso) ? time(endIso) : fmt.when(endIso, timeZone).replace(` · ${fmt.zoneName(timeZone)}`, '');
+    return `${start} – ${end} · ${fmt.zoneName(timeZone)}`;
+  },
+  /** "NG" → "Nigeria" (the code itself when the runtime does not know it). */
+  country(code: string): string {
+    try {
+      return countryNames.of(code) ?? code;
+    } catch {
+      return code;
+    }
   },
   /** "Africa/Lagos" → "Lagos time"; "UTC" stays "UTC". */
   zoneName(timeZone: string): string {
