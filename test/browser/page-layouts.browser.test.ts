@@ -148,4 +148,81 @@ describe('every page at 390 px and 1280 px on the demo marketplace (Chromium)', 
       expect(found).toEqual([]);
     }, 300_000);
   }
+
+  it('when a campaign page is shown at 1280 px, then date, place and price sit beside the cover and the checkout beside the ticket list', async () => {
+    const page = await browser.newPage(env.url, DESKTOP);
+    await useSession(page, env.url, who.buyer!);
+    await page.goto('/campaigns/lagoon-jazz-night');
+    const cover = (await page.locator('img.cover').boundingBox())!;
+    const facts = (await page.locator('.campaign-facts').boundingBox())!;
+    expect(facts.x).toBeGreaterThanOrEqual(cover.x + cover.width);
+    expect(facts.y).toBeLessThan(cover.y + cover.height);
+    // What, when, where and how much are on the first screen (800 px high).
+    for (const text of ['Lagos time', 'Muri Okunola Park', 'From ₦8,000.00']) {
+      const box = (await page.locator('.campaign-facts').getByText(text, { exact: false }).boundingBox())!;
+      expect({ text, bottom: box.y + box.height <= 800 }).toEqual({ text, bottom: true });
+    }
+    const table = (await page.locator('table.ticket-types').boundingBox())!;
+    const checkout = (await page.locator('form#checkout').boundingBox())!;
+    expect(checkout.x).toBeGreaterThanOrEqual(table.x + table.width);
+    expect(checkout.y).toBeLessThan(table.y + table.height);
+    // Picking a quantity and reserving happen side by side: the button is clickable from there.
+    await page.getByLabel('Quantity of VIP').fill('1');
+    await page.getByRole('button', { name: 'Reserve 1 ticket' }).click({ trial: true, timeout: 5000 });
+  });
+
+  it('when a booking is shown at 1280 px, then the order sits beside its state; at 390 px it stacks with the total on one line', async () => {
+    const desk = await browser.newPage(env.url, DESKTOP);
+    await useSession(desk, env.url, who.buyer!);
+    await desk.goto('/bookings');
+    await desk.locator('main a[href^="/bookings/"]').first().click();
+    await desk.waitForURL(/\/bookings\/[0-9a-f-]{36}$/);
+    const state = (await desk.locator('.booking-state').boundingBox())!;
+    const order = (await desk.locator('.booking-order').boundingBox())!;
+    expect(order.x).toBeGreaterThanOrEqual(state.x + state.width);
+    expect(Math.abs(order.y - state.y)).toBeLessThan(40);
+    expect(await desk.locator('.booking-state').innerText()).toMatch(/Confirmed on .* · \w+ time\./);
+
+    const phone = await browser.newPage(env.url, PHONE_390);
+    await useSession(phone, env.url, who.buyer!);
+    await phone.goto(desk.url());
+    const label = (await phone.locator('.booking-items tfoot th').first().boundingBox())!;
+    const total = (await phone.locator('[data-booking-total]').boundingBox())!;
+    const card = (await phone.locator('.booking-order').boundingBox())!;
+    expect(Math.abs(label.y - total.y)).toBeLessThan(4);
+    // The amount is at the row's right end, not run into "Total".
+    expect(card.x + card.width - (total.x + total.width)).toBeLessThan(40);
+    expect(total.x - (label.x + label.width)).toBeGreaterThan(40);
+  });
+
+  it('when a phone opens My bookings or browses, then every booking shows its status in words and the search box takes the row', async () => {
+    const page = await browser.newPage(env.url, PHONE_390);
+    await useSession(page, env.url, who.buyer!);
+    await page.goto('/bookings');
+    const badges = page.locator('[data-booking-status]');
+    expect(await badges.count()).toBeGreaterThan(0);
+    for (const badge of await badges.all()) {
+      const box = (await badge.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+      expect(await badge.textContent()).toBe('Confirmed');
+    }
+    await page.goto('/campaigns');
+    const search = (await page.getByRole('searchbox').first().boundingBox())!;
+    expect(search.width).toBeGreaterThan(300);
+  });
+
+  it('when booking statuses are shown, then each has words and a look of its own', async () => {
+    const page = await browser.newPage(env.url, DESKTOP);
+    await page.goto('/');
+    const looks = await page.evaluate(() =>
+      ['confirmed', 'pending', 'expired', 'refunded', 'cancelled'].map((s) => {
+        const el = document.createElement('span');
+        el.className = `badge status-${s}`;
+        document.body.append(el);
+        const style = getComputedStyle(el);
+        return `${style.backgroundColor}/${style.color}`;
+      }),
+    );
+    expect(new Set(looks).size).toBe(5);
+  });
 });
