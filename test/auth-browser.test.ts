@@ -69,7 +69,7 @@ describe('sign-in in a browser', () => {
     await page.getByLabel('Business name').fill('Browser Bar');
     await page.getByLabel('Type of business').selectOption('bars');
     await page.getByLabel('Contact phone').fill('+254 712 345678');
-    await page.getByLabel('Country (two-letter code)').fill('KE');
+    await page.getByLabel('Country', { exact: true }).selectOption('KE');
     await page.getByLabel('What will you sell?').fill('Evening events with live music every weekend.');
     await page.getByRole('button', { name: 'Send application' }).click();
     await page.waitForURL(`${env.url}/profile`);

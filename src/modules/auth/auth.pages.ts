@@ -5,6 +5,7 @@ import { SESSION_COOKIE, flash } from '../../shared/http/session';
 import { parseRequest, type InputLocation, type z } from '../../shared/http/schema';
 import type { Platform } from '../../shared/platform';
 import { statusLabel } from '../../web/status-labels';
+import { sellerCountries } from '../../shared/markets';
 import { renderPage } from '../../web/views';
 import {
   applyToSell,
@@ -178,6 +179,7 @@ function renderBecomeSeller(
     values,
     errors,
     businessTypes: BUSINESS_TYPES,
+    countries: sellerCountries(),
   });
 }
 
