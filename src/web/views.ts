@@ -56,9 +56,14 @@ export const fmt = {
     const day = (iso: string) =>
       new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone }).format(new Date(iso));
     const time = (iso: string) =>
-      new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone }).format(new Date(iso));
+      new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone }).format(
+        new Date(iso),
+      );
     const start = fmt.when(startIso, timeZone).replace(` · ${fmt.zoneName(timeZone)}`, '');
-    const end = day(startIso) === day(endIso) ? time(endIso) : fmt.when(endIso, timeZone).replace(` · ${fmt.zoneName(timeZone)}`, '');
+    const end =
+      day(startIso) === day(endIso)
+        ? time(endIso)
+        : fmt.when(endIso, timeZone).replace(` · ${fmt.zoneName(timeZone)}`, '');
     return `${start} – ${end} · ${fmt.zoneName(timeZone)}`;
   },
   /** "NG" → "Nigeria" (the code itself when the runtime does not know it). */

@@ -309,7 +309,9 @@ describe('seller applications', () => {
       expect(sent.headers.location).toBe('/profile');
       const profile = await user.get('/profile').set('Accept', 'text/html').expect(200);
       expect(profile.text).toContain('Your application was sent');
-      expect(profile.text).toMatch(/Form Flow Hotel<\/strong> is <span class="badge status-pending">waiting for review/);
+      expect(profile.text).toMatch(
+        /Form Flow Hotel<\/strong> is <span class="badge status-pending">waiting for review/,
+      );
 
       const list = await admin.get('/admin/seller-applications').set('Accept', 'text/html').expect(200);
       const id = /data-application-id="([0-9a-f-]{36})">\s*<h2>Form Flow Hotel/.exec(list.text)?.[1];
