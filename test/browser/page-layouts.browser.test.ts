@@ -166,6 +166,22 @@ describe('every page at 390 px and 1280 px on the demo marketplace (Chromium)', 
     const checkout = (await page.locator('form#checkout').boundingBox())!;
     expect(checkout.x).toBeGreaterThanOrEqual(table.x + table.width);
     expect(checkout.y).toBeLessThan(table.y + table.height);
+    // In the narrower ticket column, no column name, price or count breaks across lines.
+    await page.goto('/campaigns/lakeside-weekend-in-naivasha');
+    const lines = await page.evaluate(() =>
+      Array.from(
+        document.querySelectorAll(
+          '.ticket-types th, .ticket-types td[data-label="Price"], .ticket-types td[data-label="Available"]',
+        ),
+      ).map((cell) => {
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        const tops = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+        return `${cell.textContent!.trim()}: ${tops.size}`;
+      }),
+    );
+    expect(lines.filter((l) => !l.endsWith(': 1'))).toEqual([]);
+    await page.goto('/campaigns/lagoon-jazz-night');
     // Picking a quantity and reserving happen side by side: the button is clickable from there.
     await page.getByLabel('Quantity of VIP').fill('1');
     await page.getByRole('button', { name: 'Reserve 1 ticket' }).click({ trial: true, timeout: 5000 });
