@@ -44,3 +44,32 @@ export const SELLER_TIME_ZONES = [
   { zone: 'America/New_York', label: 'New York (with summer time)' },
   { zone: 'UTC', label: 'UTC' },
 ] as const;
+
+/** The countries sellers run campaigns in (the forms offer these; the API takes any ISO 3166 code). */
+export const SELLER_COUNTRIES = [
+  'NG',
+  'GH',
+  'KE',
+  'UG',
+  'TZ',
+  'RW',
+  'ZA',
+  'SN',
+  'CI',
+  'CM',
+  'ZM',
+  'MW',
+  'EG',
+  'MA',
+  'ET',
+  'GB',
+  'US',
+  'CA',
+] as const;
+
+const regionNames = new Intl.DisplayNames('en', { type: 'region' });
+
+/** SELLER_COUNTRIES with their English names, for a <select>. */
+export function sellerCountries(): Array<{ code: string; name: string }> {
+  return SELLER_COUNTRIES.map((code) => ({ code, name: regionNames.of(code) ?? code }));
+}

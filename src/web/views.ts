@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import { takeFlash } from '../shared/http/session';
 import { currencyDigits, formatMoney } from '../shared/money';
+import { statusLabel, type StatusKind } from './status-labels';
 
 const eta = new Eta({
   views: path.join(__dirname, 'views'),
@@ -10,11 +11,17 @@ const eta = new Eta({
   autoEscape: true,
 });
 
+const countryNames = new Intl.DisplayNames(['en'], { type: 'region' });
+
 /** Formatting helpers every template gets as `it.fmt`. */
 export const fmt = {
   /** Integer minor units → "₦12,500.00" (src/shared/money.ts: exact, the currency's own decimals). */
   money(minor: number, currency: string): string {
     return formatMoney(minor, currency);
+  },
+  /** A status code in words ("CONFIRMED" → "Confirmed"): src/web/status-labels.ts. */
+  status(kind: StatusKind, code: string): string {
+    return statusLabel(kind, code);
   },
   /** The currency's decimals, for pages whose scripts format totals (static/js/money.js). */
   currencyDigits(currency: string): number {
@@ -40,6 +47,32 @@ export const fmt = {
       timeZone,
     }).format(new Date(iso));
     return `${text} · ${fmt.zoneName(timeZone)}`;
+  },
+  /**
+   * "Sun 13 Dec 2026, 18:00 – 23:00 · Lagos time": a start and end in the campaign's zone, the
+   * end's date written only when it falls on another day.
+   */
+  range(startIso: string, endIso: string, timeZone = 'UTC'): string {
+    const day = (iso: string) =>
+      new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone }).format(new Date(iso));
+    const time = (iso: string) =>
+      new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone }).format(
+        new Date(iso),
+      );
+    const start = fmt.when(startIso, timeZone).replace(` · ${fmt.zoneName(timeZone)}`, '');
+    const end =
+      day(startIso) === day(endIso)
+        ? time(endIso)
+        : fmt.when(endIso, timeZone).replace(` · ${fmt.zoneName(timeZone)}`, '');
+    return `${start} – ${end} · ${fmt.zoneName(timeZone)}`;
+  },
+  /** "NG" → "Nigeria" (the code itself when the runtime does not know it). */
+  country(code: string): string {
+    try {
+      return countryNames.of(code) ?? code;
+    } catch {
+      return code;
+    }
   },
   /** "Africa/Lagos" → "Lagos time"; "UTC" stays "UTC". */
   zoneName(timeZone: string): string {

@@ -48,7 +48,7 @@ describe('checkout in a browser', () => {
 
     await page.waitForURL(/\/bookings\/[0-9a-f-]{36}$/);
     const bookingId = page.url().split('/').pop()!;
-    expect(await page.locator('[data-booking-status]').textContent()).toBe('PENDING');
+    expect(await page.locator('[data-booking-status]').textContent()).toBe('Awaiting payment');
     await page.waitForFunction(() =>
       /^1[45]:\d\d$/.test(document.querySelector('[data-countdown]')?.textContent ?? ''),
     );
@@ -72,7 +72,7 @@ describe('checkout in a browser', () => {
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Cancel booking' }).click();
     await page.waitForFunction(
-      () => document.querySelector('[data-booking-status]')?.textContent === 'CANCELLED',
+      () => document.querySelector('[data-booking-status]')?.textContent === 'Cancelled',
     );
     expect((await env.platform.prisma.ticketType.findUnique({ where: { id: vip!.id } }))!.reserved).toBe(0);
 

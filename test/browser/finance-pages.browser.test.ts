@@ -144,7 +144,7 @@ describe('finance pages in a browser', () => {
     expect(await text(row.locator('[data-field=hold]'))).toBe('KES 12,000.50');
     await expect(
       page.locator('[data-testid=withdrawals] [data-field=status]').first().textContent(),
-    ).resolves.toBe('REQUESTED');
+    ).resolves.toBe('Awaiting approval');
 
     // Asking for more than is available is refused with a message, on the same page.
     await page.locator('#w-amount').fill('20000');
@@ -175,7 +175,7 @@ describe('finance pages in a browser', () => {
     await page.locator('button', { hasText: 'Approve and pay' }).click();
     await page.waitForURL(/\/admin\/finance$/);
     expect(await text(page.locator('.flash-success'))).toContain('Approved KES 12,000.50');
-    expect(await text(page.locator('[data-testid=history] .badge').first())).toBe('APPROVED');
+    expect(await text(page.locator('[data-testid=history] .badge').first())).toBe('Approved');
 
     const phone = await as(approver, PHONE_390);
     const small = await phone.newPage();
@@ -194,7 +194,7 @@ describe('finance pages in a browser', () => {
     await sellerPage.goto('/finance');
     await expect(
       sellerPage.locator('[data-testid=withdrawals] [data-field=status]').first().textContent(),
-    ).resolves.toBe('PAID');
+    ).resolves.toBe('Paid out');
     const row = sellerPage.locator('[data-testid=balances] tr[data-currency=KES]');
     expect(await text(row.locator('[data-field=paidOut]'))).toBe('KES 12,000.50');
     expect(await text(row.locator('[data-field=hold]'))).toBe('KES 0.00');

@@ -64,7 +64,7 @@ describe('paying for a booking in a browser', () => {
     await page.getByRole('button', { name: 'Reserve 2 tickets' }).click();
     await page.waitForURL(/\/bookings\/[0-9a-f-]{36}$/);
     const bookingUrl = page.url();
-    expect(await text(page, '[data-booking-status]')).toBe('PENDING');
+    expect(await text(page, '[data-booking-status]')).toBe('Awaiting payment');
     await waitFor(
       () => counters.some((c) => c.reserved === 2 && c.sold === 0),
       10_000,
@@ -114,7 +114,7 @@ describe('paying for a booking in a browser', () => {
 
     await page.getByRole('link', { name: 'View your booking' }).click();
     await page.waitForURL(bookingUrl);
-    expect(await text(page, '[data-booking-status]')).toBe('CONFIRMED');
+    expect(await text(page, '[data-booking-status]')).toBe('Confirmed');
     expect(await getCounters(t.env.platform.prisma, sale.campaign.id)).toEqual([
       expect.objectContaining({ sold: 2, reserved: 0, available: 8 }),
     ]);
@@ -131,7 +131,7 @@ describe('paying for a booking in a browser', () => {
     await waitFor(
       async () => {
         await page.reload();
-        return (await text(page, '[data-booking-status]')) === 'REFUNDED';
+        return (await text(page, '[data-booking-status]')) === 'Refunded';
       },
       20_000,
       'the booking to be REFUNDED',

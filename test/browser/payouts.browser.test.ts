@@ -76,7 +76,7 @@ describe('a withdrawal requested, approved and paid in a browser', () => {
     await page.getByRole('button', { name: 'Request withdrawal' }).click();
     await page.getByText(/Withdrawal of KES\u00a05,000\.00 requested/).waitFor();
     const row = 'table[data-testid="withdrawals"] tr[data-withdrawal-id]';
-    expect(await cell(page, row, 'status')).toBe('REQUESTED');
+    expect(await cell(page, row, 'status')).toBe('Awaiting approval');
     const withdrawalId = (await page.locator(row).first().getAttribute('data-withdrawal-id'))!;
 
     const desk = await approver.newPage();
@@ -88,7 +88,7 @@ describe('a withdrawal requested, approved and paid in a browser', () => {
     await waitFor(
       async () => {
         await page.reload();
-        return (await cell(page, row, 'status')) === 'PAID';
+        return (await cell(page, row, 'status')) === 'Paid out';
       },
       30_000,
       'the member page to show PAID',

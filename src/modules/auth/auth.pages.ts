@@ -4,6 +4,8 @@ import { actorOf, requireOwnRole, requireRole, requireSignIn } from '../../share
 import { SESSION_COOKIE, flash } from '../../shared/http/session';
 import { parseRequest, type InputLocation, type z } from '../../shared/http/schema';
 import type { Platform } from '../../shared/platform';
+import { statusLabel } from '../../web/status-labels';
+import { sellerCountries } from '../../shared/markets';
 import { renderPage } from '../../web/views';
 import {
   applyToSell,
@@ -120,7 +122,7 @@ export function authPages(
     await formAction(req, res, '/team', async () => {
       const { body } = requireValid(req, { body: inviteBody });
       const m = await inviteTeamMember(platform, actorOf(req), body);
-      return `Invited ${m.email} as ${m.role}.`;
+      return `Invited ${m.email} as ${statusLabel('role', m.role).toLowerCase()}.`;
     });
   });
 
@@ -177,6 +179,7 @@ function renderBecomeSeller(
     values,
     errors,
     businessTypes: BUSINESS_TYPES,
+    countries: sellerCountries(),
   });
 }
 

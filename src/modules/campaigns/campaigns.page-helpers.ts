@@ -1,5 +1,5 @@
 import { currencyDigits, minorToDecimal, moneyInputExample } from '../../shared/money';
-import { SELLER_CURRENCIES, SELLER_TIME_ZONES } from '../../shared/markets';
+import { SELLER_CURRENCIES, SELLER_TIME_ZONES, sellerCountries } from '../../shared/markets';
 import { formatZoned, utcToZoned } from '../../shared/zoned-time';
 import type { CampaignStatus } from './campaigns.types';
 
@@ -18,27 +18,6 @@ const STATUS_LABELS: Record<CampaignStatus, string> = {
   ENDED: 'Ended',
   CANCELLED: 'Cancelled',
 };
-const COUNTRIES = [
-  'NG',
-  'GH',
-  'KE',
-  'UG',
-  'TZ',
-  'RW',
-  'ZA',
-  'SN',
-  'CI',
-  'CM',
-  'ZM',
-  'MW',
-  'EG',
-  'MA',
-  'ET',
-  'GB',
-  'US',
-  'CA',
-];
-const regionNames = new Intl.DisplayNames('en', { type: 'region' });
 
 /** "1 ticket", "3 tickets" (English plural rules). */
 export function plural(n: number, word: string, many = `${word}s`): string {
@@ -57,7 +36,7 @@ export function sellerPageHelpers(currency = 'NGN') {
   return {
     currencies: SELLER_CURRENCIES,
     timeZones: SELLER_TIME_ZONES,
-    countries: COUNTRIES.map((code) => ({ code, name: regionNames.of(code) ?? code })),
+    countries: sellerCountries(),
     zoned: {
       input: (iso: string | null, zone: string) => (iso ? utcToZoned(iso, zone) : ''),
       show: formatZoned,

@@ -9,6 +9,7 @@ import { minorToDecimal, currencyDigits } from '../../shared/money';
 import type { Platform } from '../../shared/platform';
 import { formatZoned } from '../../shared/zoned-time';
 import { renderPage } from '../../web/views';
+import { statusLabel } from '../../web/status-labels';
 import { BOOKING_STATUSES } from '../bookings';
 import { toCsv } from './orders.csv';
 import type { OrderRow, OrdersService } from './orders.service';
@@ -134,14 +135,6 @@ function requireManagerPage(req: Request, res: Response): boolean {
   return true;
 }
 
-const STATUS_LABELS: Record<string, string> = {
-  PENDING: 'Awaiting payment',
-  CONFIRMED: 'Paid',
-  EXPIRED: 'Expired',
-  CANCELLED: 'Cancelled',
-  REFUNDED: 'Refunded',
-};
-
 /** The orders page and its CSV export. */
 export function ordersPages(service: OrdersService): Router {
   const router = Router();
@@ -164,8 +157,8 @@ export function ordersPages(service: OrdersService): Router {
       canRefund: r.canRefund,
       q: query.q ?? '',
       status: query.status ?? '',
-      statuses: BOOKING_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] ?? s })),
-      statusLabel: (s: string) => STATUS_LABELS[s] ?? s,
+      statuses: BOOKING_STATUSES.map((s) => ({ value: s, label: statusLabel('order', s) })),
+      statusLabel: (s: string) => statusLabel('order', s),
       when: (d: Date | null) => formatZoned(d, zone),
       exportQuery: new URLSearchParams({
         ...(query.q ? { q: query.q } : {}),
@@ -200,7 +193,7 @@ export function ordersPages(service: OrdersService): Router {
           : [{ ticketTypeName: '', quantity: 0, unitPriceMinor: 0 }])
           rows.push([
             o.reference,
-            STATUS_LABELS[o.status] ?? o.status,
+            statusLabel('order', o.status),
             o.buyer.name,
             o.buyer.email,
             item.ticketTypeName,

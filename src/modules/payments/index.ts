@@ -69,6 +69,7 @@ export {
 } from './payments.events';
 export { PAYMENT_STATUS_EVENT, paymentRoomOf } from './payments.live';
 export { WEBHOOK_PATH } from './payments.routes';
+export { REFUND_POLL_EVERY_MS } from './payments.refunds';
 export type * from './payments.types';
 
 /** Sets res.locals.sandbox so that the layout shows the "payments are simulated" badge. */

@@ -124,7 +124,7 @@ describe('seller applications', () => {
     });
     const page = await user.get('/profile').set('Accept', 'text/html').expect(200);
     expect(page.text).toContain('We could not verify the business registration &lt;number&gt;');
-    expect(page.text).toContain('REJECTED');
+    expect(page.text).toMatch(/was <span class="badge status-rejected">rejected<\/span>/);
 
     const decided = (await outbox('seller.application.decided')).find(
       (e) => (e.payload as { payload: { applicationId: string } }).payload.applicationId === applied.body.id,
@@ -309,7 +309,9 @@ describe('seller applications', () => {
       expect(sent.headers.location).toBe('/profile');
       const profile = await user.get('/profile').set('Accept', 'text/html').expect(200);
       expect(profile.text).toContain('Your application was sent');
-      expect(profile.text).toMatch(/Form Flow Hotel<\/strong> is <span class="badge">PENDING/);
+      expect(profile.text).toMatch(
+        /Form Flow Hotel<\/strong> is <span class="badge status-pending">waiting for review/,
+      );
 
       const list = await admin.get('/admin/seller-applications').set('Accept', 'text/html').expect(200);
       const id = /data-application-id="([0-9a-f-]{36})">\s*<h2>Form Flow Hotel/.exec(list.text)?.[1];

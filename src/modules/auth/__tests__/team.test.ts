@@ -233,7 +233,7 @@ describe('seller teams', () => {
         .send({ _csrf: seller.csrfToken, email: 'pageinvite@example.test', role: 'MANAGER' })
         .expect(303);
       const list = await seller.get('/team').set('Accept', 'text/html').expect(200);
-      expect(list.text).toContain('Invited pageinvite@example.test as MANAGER.');
+      expect(list.text).toContain('Invited pageinvite@example.test as gate manager.');
       const id = new RegExp(
         `data-member-id="([0-9a-f-]{36})">\\s*<td data-label="Member"><span><span class="muted">pageinvite@example.test</span><br><span class="muted">Not signed in yet`,
       ).exec(list.text)?.[1];
