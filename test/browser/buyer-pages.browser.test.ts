@@ -75,7 +75,7 @@ describe('buyer pages on the demo marketplace (Chromium)', () => {
     );
     expect(team.map((t) => t.role)).toEqual(['FINANCE', 'MANAGER']);
     slugs = campaigns.map((c) => c.slug);
-  });
+  }, 240_000);
 
   it('when seeding is asked for with NODE_ENV=production, then it is refused before touching anything', async () => {
     await expect(runSeed({ ...env.platform.config, NODE_ENV: 'production' }, () => {})).rejects.toThrow(
