@@ -92,9 +92,9 @@ const schema = z.object({
    */
   AMQP_HOSTS: z
     .string()
-    .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?(,[A-Za-z0-9.-]+(:\d{1,5})?)*$/, 'must be host:port,host:port,...')
-    .transform((v) => v.split(','))
-    .optional(),
+    .regex(/^([A-Za-z0-9.-]+(:\d{1,5})?(,[A-Za-z0-9.-]+(:\d{1,5})?)*)?$/, 'must be host:port,host:port,...')
+    .optional()
+    .transform((v) => (v ? v.split(',') : undefined)),
   AMQP_EXCHANGE: z.string().min(1).default('domain'),
   AMQP_PREFETCH: int(16, 1),
   /** When set, GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (required in production). */
