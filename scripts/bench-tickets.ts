@@ -32,6 +32,7 @@ import { loadConfig } from '../src/shared/config';
 import { createLogger } from '../src/shared/logger';
 import { migrateDatabase } from '../src/shared/migrate';
 import { OutboxRelay } from '../src/shared/messaging/relay';
+import { declareTopology } from '../src/shared/messaging/topology';
 import { createPlatform, type Platform } from '../src/shared/platform';
 import { LocalStorage } from '../src/shared/storage';
 import { spawnWorkerProcess } from '../test/support/worker-process';
@@ -108,12 +109,9 @@ async function queueHalf(
     type: 'topic',
     durable: true,
   });
-  await platform.broker.connection.queueDeclare({ queue, durable: true });
-  await platform.broker.connection.queueBind({
-    queue,
-    exchange: platform.broker.exchange,
-    routingKey: 'booking.confirmed',
-  });
+  // A quorum queue with the consumer's own arguments (a plain declare would make a classic queue
+  // that the worker would first have to migrate, inside the timed part).
+  await declareTopology(platform.broker, [{ name: queue, events: ['booking.confirmed'] }]);
 
   for (let i = 0; i < BOOKINGS; i++) {
     const buyer = {
