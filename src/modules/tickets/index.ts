@@ -43,6 +43,7 @@ export {
   type TicketsWorkflows,
   type TicketsWorkflowDeps,
   type IssueOutcome,
+  type PreparedIssue,
   type RevokeOutcome,
   type TicketView,
 } from './tickets.workflows';
