@@ -26,7 +26,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { createModules } from '../src/modules/container';
 import {
   qrDimensions,
@@ -40,10 +39,10 @@ import { createLogger } from '../src/shared/logger';
 import { migrateDatabase } from '../src/shared/migrate';
 import { OutboxRelay } from '../src/shared/messaging/relay';
 import { createPlatform, type Platform } from '../src/shared/platform';
-import { createRedis } from '../src/shared/redis';
 import { LocalStorage } from '../src/shared/storage';
 import { spawnWorkerProcess, type WorkerProcess } from '../test/support/worker-process';
 import { writeBenchmarkSection } from './bench-docs';
+import { createVhost, dropDatabase, loadAvg, removeBenchResources } from './bench-resources';
 import { campaignBody, sellerActor } from '../test/support/factories';
 
 function arg(name: string, fallback: number): number {
@@ -80,26 +79,8 @@ interface Round {
   load: string;
 }
 
-async function dropDatabase(): Promise<void> {
-  const admin = new pg.Client({ connectionString: new URL('/postgres', DATABASE_URL).toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(DATABASE_NAME)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
 
-function rabbit(...args: string[]): void {
-  execFileSync('rabbitmqctl', ['-q', ...args], { stdio: 'ignore' });
-}
 
-function loadAvg(): string {
-  return os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' / ');
-}
 
 /** User + system CPU time of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
@@ -340,8 +321,7 @@ async function main(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   log(`machine: nproc ${nproc}, ${cpu}, Node ${process.version}, load ${loadAvg()}`);
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tickets-'));
-  rabbit('add_vhost', VHOST);
-  rabbit('set_permissions', '-p', VHOST, 'guest', '.*', '.*', '.*');
+  createVhost(VHOST);
   const env = {
     NODE_ENV: 'development',
     DATABASE_URL,
@@ -353,7 +333,7 @@ async function main(): Promise<void> {
   };
   let platform: Platform | undefined;
   try {
-    await dropDatabase();
+    await dropDatabase(DATABASE_URL);
     await migrateDatabase(DATABASE_URL);
     log(`fresh database ${DATABASE_NAME}, vhost ${VHOST}, Redis prefix ${REDIS_PREFIX}`);
     const config = loadConfig({ ...process.env, ...env, LOG_LEVEL: 'warn' });
@@ -458,33 +438,10 @@ One worker / plain loop (mean): **${ratio.toFixed(2)}** (target ≥ 0.9); by CPU
     }
   } finally {
     await platform?.close();
-    await cleanUp(storageDir);
+    log(await removeBenchResources({ databaseUrl: DATABASE_URL, vhost: VHOST, redisPrefix: REDIS_PREFIX, dir: storageDir }));
   }
 }
 
-/** Removes everything the run made: database, vhost, Redis keys under its prefix, PDFs. */
-async function cleanUp(storageDir: string): Promise<void> {
-  const problems: string[] = [];
-  await dropDatabase().catch((e: Error) => problems.push(`database: ${e.message}`));
-  try {
-    rabbit('delete_vhost', VHOST);
-  } catch (e) {
-    problems.push(`vhost: ${(e as Error).message}`);
-  }
-  const redis = await createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'bench-cleanup');
-  try {
-    const keys: string[] = [];
-    for await (const batch of redis.scanIterator({ MATCH: `${REDIS_PREFIX}*`, COUNT: 500 })) keys.push(...batch);
-    if (keys.length) await redis.del(keys);
-  } catch (e) {
-    problems.push(`redis: ${(e as Error).message}`);
-  } finally {
-    await redis.close();
-  }
-  fs.rmSync(storageDir, { recursive: true, force: true });
-  if (problems.length) console.error(`[bench] clean-up incomplete: ${problems.join('; ')}`);
-  else log(`removed database ${DATABASE_NAME}, vhost ${VHOST}, Redis keys ${REDIS_PREFIX}*, ${storageDir}`);
-}
 
 main().catch((err) => {
   console.error(err);
