@@ -182,17 +182,33 @@ async function main(): Promise<void> {
 
     const webs: WebProcess[] = [];
     for (let i = 0; i < WEBS; i++) {
-      const w = await spawnWebProcess({ ...env, LOG_LEVEL: 'warn' });
+      const w = await spawnWebProcess({ ...env, LOG_LEVEL: 'info' });
       webs.push(w);
       stops.push(() => w.stop());
     }
-    const workers: WorkerProcess[] = [];
-    for (const name of ['relay', 'realtime']) {
-      const w = await spawnWorkerProcess(name, { ...env, LOG_LEVEL: 'info' });
-      workers.push(w);
-      stops.push(() => w.stop());
-    }
-    log(`web processes ${webs.map((w) => w.url).join(', ')}; relay and realtime workers running`);
+    const realtime: WorkerProcess = await spawnWorkerProcess('realtime', { ...env, LOG_LEVEL: 'info' });
+    stops.push(() => realtime.stop());
+    // The relay in its own process, as `npm start` runs it (this one is busy with the burst).
+    const relay = spawn(process.execPath, ['--import', 'tsx', 'workers/relay/main.ts'], {
+      cwd: path.resolve(__dirname, '..'),
+      env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    stops.push(async () => {
+      if (relay.exitCode !== null) return;
+      const exited = new Promise((r) => relay.once('exit', r));
+      relay.kill('SIGTERM');
+      await exited;
+    });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      relay.stdout!.on('data', (c: Buffer) => {
+        if (out.length < 10_000) out += c.toString();
+        if (out.includes('outbox relay started')) resolve();
+      });
+      relay.once('exit', (code) => reject(new Error(`relay exited (${code}):\n${out}`)));
+    });
+    log(`web processes ${webs.map((w) => w.url).join(', ')}; realtime worker and relay running`);
     const rss = { before: webs.map((w) => rssMb(w.pid)), connected: [] as number[], peak: [0, 0], after: [] as number[] };
     const samplePeak = setInterval(() => {
       webs.forEach((w, i) => (rss.peak[i] = Math.max(rss.peak[i]!, rssMb(w.pid))));
@@ -224,6 +240,18 @@ async function main(): Promise<void> {
     log(
       `${joined} clients connected and joined (${failedConnects} failed) in ${(Math.max(...connected.map((c) => c.ms)) / 1000).toFixed(1)} s (load ${connectLoad}); web RSS ${rss.before.map((r) => r.toFixed(0)).join(' / ')} → ${rss.connected.map((r) => r.toFixed(0)).join(' / ')} MB`,
     );
+
+    // When each broadcast leaves the realtime worker: its publish on the room's Redis channel
+    // (the Socket.io emitter's), to split the latency into worker side and fan-out side.
+    const published: Record<string, number[]> = Object.fromEntries(sales.map((s) => [s.campaignId, []]));
+    const tap = platform.redis.duplicate();
+    tap.on('error', () => undefined);
+    await tap.connect();
+    stops.push(() => tap.close().then(() => undefined));
+    await tap.pSubscribe(`${REDIS_PREFIX}socket.io#/#campaign:*`, (_message, channel) => {
+      const id = /campaign:([0-9a-f-]{36})#/.exec(channel)?.[1];
+      if (id) published[id]?.push(Date.now());
+    });
 
     // The burst: RATE bookings per second for SECONDS, round robin over the campaigns.
     const burstLoad = loadAvg();
@@ -294,6 +322,32 @@ async function main(): Promise<void> {
         spreadAll.set(k, s ? [Math.min(s[0], a), Math.max(s[1], b)] : [a, b]);
       }
     }
+    // Broadcast n of a campaign (by rising `reserved`) is its n-th publish: each broadcast carries
+    // the campaign's one ticket type, and only when its numbers changed.
+    const publishToFirst: number[] = [];
+    const publishToLast: number[] = [];
+    const commitToPublish: number[] = [];
+    let unmatched = 0;
+    for (const s of sales) {
+      const casts = [...spreadAll.entries()]
+        .filter(([k]) => k.startsWith(`${s.campaignId}|`))
+        .map(([k, v]) => ({ value: Number(k.split('|')[1]), first: v[0], last: v[1] }))
+        .sort((a, b) => a.value - b.value);
+      const pubs = published[s.campaignId]!.filter((t) => t >= from);
+      if (pubs.length !== casts.length) unmatched += Math.abs(pubs.length - casts.length);
+      casts.forEach((c, i) => {
+        const t = pubs[i];
+        if (t === undefined) return;
+        publishToFirst.push(c.first - t);
+        publishToLast.push(c.last - t);
+      });
+      let j = 0;
+      times[s.campaignId]!.forEach((t201, k) => {
+        while (j < casts.length && casts[j]!.value < k + 1) j++;
+        const t = pubs[j];
+        if (t !== undefined) commitToPublish.push(Math.max(0, t - t201));
+      });
+    }
     const pairs = [...histogram.values()].reduce((a, b) => a + b, 0);
     const spreads = [...spreadAll.values()].map(([a, b]) => b - a);
     const delivered = measured.reduce((a, m) => a + m.inWindow, 0);
@@ -317,6 +371,17 @@ async function main(): Promise<void> {
     );
     log(
       `fan-out spread (first → last client) over ${result.broadcasts} broadcasts: p50 ${result.spreadP50} ms, p99 ${result.spreadP99} ms, max ${result.spreadMax} ms; ${delivered} messages delivered = ${result.messagesPerSecond.toFixed(0)} messages/s`,
+    );
+    const split = {
+      toPublishP50: sorted(commitToPublish, 0.5),
+      toPublishP99: sorted(commitToPublish, 0.99),
+      firstP50: sorted(publishToFirst, 0.5),
+      firstP99: sorted(publishToFirst, 0.99),
+      lastP50: sorted(publishToLast, 0.5),
+      lastP99: sorted(publishToLast, 0.99),
+    };
+    log(
+      `split: 201 → broadcast published by the worker p50 ${split.toPublishP50} ms, p99 ${split.toPublishP99} ms; published → first client p50 ${split.firstP50} / p99 ${split.firstP99} ms, → last client p50 ${split.lastP50} / p99 ${split.lastP99} ms${unmatched ? ` (${unmatched} broadcasts unmatched)` : ''}`,
     );
     log(`clients whose last numbers differ from the database: ${result.missedFinal} of ${joined}`);
 
@@ -367,6 +432,8 @@ ${joined} clients (socket.io-client, websocket) spread over both web processes a
 |---|---|---|
 | clients connected and joined | ${joined} (${failedConnects} failed) | ${connectLoad} |
 | 201 → counter at the client | p50 **${result.p50} ms**, p99 **${result.p99} ms**, max ${result.max} ms (${pairs} pairs) | ${burstLoad} |
+| of which: 201 → broadcast published by the realtime worker | p50 ${split.toPublishP50} ms, p99 ${split.toPublishP99} ms | |
+| of which: published → first / last client | p50 ${split.firstP50} / ${split.lastP50} ms, p99 ${split.firstP99} / ${split.lastP99} ms | |
 | fan-out spread, first → last client of a broadcast | p50 ${result.spreadP50} ms, p99 ${result.spreadP99} ms, max ${result.spreadMax} ms (${result.broadcasts} broadcasts) | |
 | messages delivered | ${delivered} = ${result.messagesPerSecond.toFixed(0)} messages/s | |
 | clients whose last numbers differ from the database | ${result.missedFinal} | |
