@@ -31,7 +31,13 @@ interface Client {
 
 export type ClientCommand =
   | { cmd: 'connect'; urls: string[]; campaigns: string[]; count: number; offset: number }
-  | { cmd: 'measure'; bookings: Record<string, number[]>; finals: Record<string, number>; from: number; until: number }
+  | {
+      cmd: 'measure';
+      bookings: Record<string, number[]>;
+      finals: Record<string, number>;
+      from: number;
+      until: number;
+    }
   | { cmd: 'storm'; finals: Record<string, number>; timeoutMs: number }
   | { cmd: 'close' };
 
@@ -50,7 +56,12 @@ function join(c: Client, timeoutMs: number): Promise<void> {
 }
 
 function open(url: string, campaignId: string): Promise<Client> {
-  const socket = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 60_000 });
+  const socket = connect(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    timeout: 60_000,
+  });
   const c: Client = { socket, campaignId, times: [], values: [], errors: 0 };
   socket.on('booking:counter', (s: Counter) => {
     if (s.campaignId !== campaignId) return;
@@ -121,7 +132,16 @@ function onMeasure(m: Extract<ClientCommand, { cmd: 'measure' }>): void {
     }
     if (c.values[c.values.length - 1] !== m.finals[c.campaignId]) missedFinal++;
   }
-  send({ cmd: 'measured', histogram, spread, messages, inWindow, missedFinal, missedSome, clients: clients.length });
+  send({
+    cmd: 'measured',
+    histogram,
+    spread,
+    messages,
+    inWindow,
+    missedFinal,
+    missedSome,
+    clients: clients.length,
+  });
 }
 
 async function onStorm(m: Extract<ClientCommand, { cmd: 'storm' }>): Promise<void> {
@@ -143,7 +163,8 @@ async function onStorm(m: Extract<ClientCommand, { cmd: 'storm' }>): Promise<voi
               () => {
                 clearTimeout(timer);
                 // The join snapshot is emitted before the acknowledgement.
-                if (c.values.length === mark || c.values[c.values.length - 1] !== m.finals[c.campaignId]) stale++;
+                if (c.values.length === mark || c.values[c.values.length - 1] !== m.finals[c.campaignId])
+                  stale++;
                 resolve();
               },
               () => {

@@ -61,9 +61,6 @@ const REDIS_PREFIX = `bench:live:${process.pid}:`;
 const log = (m: string) => console.log(`[bench] ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
-
-
 /** This process's soft open-file limit (children inherit it). */
 function openFileLimit(): number {
   const line = fs
@@ -141,6 +138,7 @@ async function main(): Promise<void> {
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-live-'));
   const stops: Array<() => Promise<void>> = [];
   let platform: Platform | undefined;
+  const resources = { databaseUrl: DATABASE_URL, vhost: VHOST, redisPrefix: REDIS_PREFIX, dir: storageDir };
   createVhost(VHOST);
   const env: Record<string, string> = {
     NODE_ENV: 'development',
@@ -160,7 +158,9 @@ async function main(): Promise<void> {
       service: 'bench',
       logger: createLogger({ level: 'warn', service: 'bench' }),
     });
-    log(`fresh database ${DATABASE_NAME}, vhost ${VHOST}, Redis prefix ${REDIS_PREFIX}; fold LIVE_COUNTERS_INTERVAL_MS ${config.LIVE_COUNTERS_INTERVAL_MS}`);
+    log(
+      `fresh database ${DATABASE_NAME}, vhost ${VHOST}, Redis prefix ${REDIS_PREFIX}; fold LIVE_COUNTERS_INTERVAL_MS ${config.LIVE_COUNTERS_INTERVAL_MS}`,
+    );
 
     const { campaigns, bookings } = createModules(platform);
     const seller = sellerActor({ email: 'bench-live-seller@example.test', name: 'Bench seller' });
@@ -209,7 +209,12 @@ async function main(): Promise<void> {
       relay.once('exit', (code) => reject(new Error(`relay exited (${code}):\n${out}`)));
     });
     log(`web processes ${webs.map((w) => w.url).join(', ')}; realtime worker and relay running`);
-    const rss = { before: webs.map((w) => rssMb(w.pid)), connected: [] as number[], peak: [0, 0], after: [] as number[] };
+    const rss = {
+      before: webs.map((w) => rssMb(w.pid)),
+      connected: [] as number[],
+      peak: [0, 0],
+      after: [] as number[],
+    };
     const samplePeak = setInterval(() => {
       webs.forEach((w, i) => (rss.peak[i] = Math.max(rss.peak[i]!, rssMb(w.pid))));
     }, 200);
@@ -288,7 +293,9 @@ async function main(): Promise<void> {
     await Promise.all(inFlight);
     const burstEnd = Date.now();
     const booked = Object.values(times).reduce((a, t) => a + t.length, 0);
-    log(`burst: ${booked} bookings (201) in ${((burstEnd - from) / 1000).toFixed(1)} s, ${failedBookings} failed (load ${burstLoad})`);
+    log(
+      `burst: ${booked} bookings (201) in ${((burstEnd - from) / 1000).toFixed(1)} s, ${failedBookings} failed (load ${burstLoad})`,
+    );
 
     // Quiet: let the last fold go out, then compare every client's last numbers with PostgreSQL.
     await sleep(3000);
@@ -298,7 +305,9 @@ async function main(): Promise<void> {
         SELECT reserved FROM ticket_types WHERE id = ${s.ticketTypeId}::uuid`;
       finals[s.campaignId] = c!.reserved;
       if (c!.reserved !== times[s.campaignId]!.length)
-        throw new Error(`campaign ${s.campaignId}: reserved ${c!.reserved}, bookings ${times[s.campaignId]!.length}`);
+        throw new Error(
+          `campaign ${s.campaignId}: reserved ${c!.reserved}, bookings ${times[s.campaignId]!.length}`,
+        );
     }
     const measured = await Promise.all(
       procs.map((p) =>
@@ -316,7 +325,8 @@ async function main(): Promise<void> {
     const histogram = new Map<number, number>();
     const spreadAll = new Map<string, [number, number]>();
     for (const m of measured) {
-      for (const [k, v] of Object.entries(m.histogram)) histogram.set(Number(k), (histogram.get(Number(k)) ?? 0) + v);
+      for (const [k, v] of Object.entries(m.histogram))
+        histogram.set(Number(k), (histogram.get(Number(k)) ?? 0) + v);
       for (const [k, [a, b]] of Object.entries(m.spread)) {
         const s = spreadAll.get(k);
         spreadAll.set(k, s ? [Math.min(s[0], a), Math.max(s[1], b)] : [a, b]);
@@ -448,10 +458,9 @@ ${verdict.join('; ')}.
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await platform?.close();
-    log(await removeBenchResources({ databaseUrl: DATABASE_URL, vhost: VHOST, redisPrefix: REDIS_PREFIX, dir: storageDir }));
+    log(await removeBenchResources(resources));
   }
 }
-
 
 main().catch((err) => {
   console.error(err);

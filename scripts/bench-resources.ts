@@ -35,7 +35,9 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   const admin = new pg.Client({ connectionString: new URL('/postgres', databaseUrl).toString() });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(databaseName(databaseUrl))} WITH (FORCE)`);
+    await admin.query(
+      `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(databaseName(databaseUrl))} WITH (FORCE)`,
+    );
   } finally {
     await admin.end();
   }

@@ -79,9 +79,6 @@ interface Round {
   load: string;
 }
 
-
-
-
 /** User + system CPU time of a process so far, in ms (Linux /proc; clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -185,7 +182,11 @@ async function round(
     for (let i = 0; i < copies; i++) workers.push(await spawnWorkerProcess('tickets', env));
     const warm = await createSale(platform);
     const warmFrom = await committedJobs(platform);
-    await placeBookings(platform, warm, Array.from({ length: WARM_UP_BOOKINGS * copies }, () => single));
+    await placeBookings(
+      platform,
+      warm,
+      Array.from({ length: WARM_UP_BOOKINGS * copies }, () => single),
+    );
     await relay.drain();
     await settled(warmFrom + WARM_UP_BOOKINGS * copies);
     await placeBookings(platform, sale, shapes);
@@ -236,7 +237,11 @@ async function checkIssued(platform: Platform, storageDir: string, sale: Sale, t
 }
 
 /** Sign + render a one-ticket PDF with the worker's own context, as fast as one process can. */
-async function plainLoop(ctx: TicketPdfContext, sample: Sale & { validFrom: Date; validUntil: Date }, perPdf: number) {
+async function plainLoop(
+  ctx: TicketPdfContext,
+  sample: Sale & { validFrom: Date; validUntil: Date },
+  perPdf: number,
+) {
   const key = generateSigningKeyPair();
   const ticket = (serial: number) => {
     const id = crypto.randomUUID();
@@ -321,6 +326,7 @@ async function main(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   log(`machine: nproc ${nproc}, ${cpu}, Node ${process.version}, load ${loadAvg()}`);
   const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tickets-'));
+  const resources = { databaseUrl: DATABASE_URL, vhost: VHOST, redisPrefix: REDIS_PREFIX, dir: storageDir };
   createVhost(VHOST);
   const env = {
     NODE_ENV: 'development',
@@ -370,11 +376,15 @@ async function main(): Promise<void> {
 
     // The plain loop's context: the worker's own, for a ticket of the first round.
     const flows = createModules(platform).tickets;
-    const first = await platform.prisma.ticket.findFirstOrThrow({ where: { campaignId: sales[0]!.sale.campaignId } });
+    const first = await platform.prisma.ticket.findFirstOrThrow({
+      where: { campaignId: sales[0]!.sale.campaignId },
+    });
     const ctx = await flows.pdfContextForTickets(await flows.tickets.listBookingTickets(first.bookingId));
     const sample = { ...sales[0]!.sale, validFrom: first.validFrom, validUntil: first.validUntil };
     const loopA = await plainLoop(ctx, sample, 1);
-    log(`plain loop, same PDF: ${loopA.ticketsPerSecond.toFixed(1)} tickets/s (${loopA.msEach.toFixed(1)} ms per PDF, load ${loopA.load})`);
+    log(
+      `plain loop, same PDF: ${loopA.ticketsPerSecond.toFixed(1)} tickets/s (${loopA.msEach.toFixed(1)} ms per PDF, load ${loopA.load})`,
+    );
 
     const mixed = mixedShapes(TOTAL);
     const mixedSale = await createSale(platform);
@@ -386,11 +396,15 @@ async function main(): Promise<void> {
 
     const loopB = await plainLoop(ctx, sample, 1);
     const loop4 = await plainLoop(ctx, sample, 4);
-    log(`plain loop again: ${loopB.ticketsPerSecond.toFixed(1)} tickets/s (load ${loopB.load}); 4 tickets per PDF: ${loop4.ticketsPerSecond.toFixed(1)} tickets/s`);
+    log(
+      `plain loop again: ${loopB.ticketsPerSecond.toFixed(1)} tickets/s (load ${loopB.load}); 4 tickets per PDF: ${loop4.ticketsPerSecond.toFixed(1)} tickets/s`,
+    );
 
     const checks = [];
     for (const s of sales) checks.push(await checkIssued(platform, storageDir, s.sale, s.tickets));
-    log(`checked: every ticket once, serials 1..n gapless per campaign, ${checks.reduce((a, c) => a + c.files, 0)} PDFs stored and filed`);
+    log(
+      `checked: every ticket once, serials 1..n gapless per campaign, ${checks.reduce((a, c) => a + c.files, 0)} PDFs stored and filed`,
+    );
 
     const loop = (loopA.ticketsPerSecond + loopB.ticketsPerSecond) / 2;
     const [one, two] = rounds as [Round, Round];
@@ -438,10 +452,9 @@ One worker / plain loop (mean): **${ratio.toFixed(2)}** (target ≥ 0.9); by CPU
     }
   } finally {
     await platform?.close();
-    log(await removeBenchResources({ databaseUrl: DATABASE_URL, vhost: VHOST, redisPrefix: REDIS_PREFIX, dir: storageDir }));
+    log(await removeBenchResources(resources));
   }
 }
-
 
 main().catch((err) => {
   console.error(err);

@@ -67,7 +67,8 @@ export function createFold(
       // Bounded: keys quiet for longer than the interval carry nothing worth keeping.
       if (keys.size >= 10_000) {
         const now = performance.now();
-        for (const [other, v] of keys) if (!v.running && !v.timer && now - v.last > intervalMs) keys.delete(other);
+        for (const [other, v] of keys)
+          if (!v.running && !v.timer && now - v.last > intervalMs) keys.delete(other);
       }
       k = { last: -Infinity, running: false, again: false };
       keys.set(key, k);
@@ -113,8 +114,12 @@ export function liveCountersConsumer(platform: Platform): ConsumerSpec<{ campaig
     }
   }
 
-  return foldedConsumer(platform, RealtimeQueues.liveCounters, 'live counters', broadcast, async (event) =>
-    event.payload.campaignId,
+  return foldedConsumer(
+    platform,
+    RealtimeQueues.liveCounters,
+    'live counters',
+    broadcast,
+    async (event) => event.payload.campaignId,
   );
 }
 

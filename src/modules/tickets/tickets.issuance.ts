@@ -265,14 +265,23 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
     tx: Tx,
     tickets: Ticket[],
     pdf: Buffer | null,
-  ): Promise<{ outcome: 'FILED' | 'ALREADY_FILED' | 'REVOKED'; fileKey: string; event?: DomainEvent<TicketsIssuedPayload> }> {
+  ): Promise<{
+    outcome: 'FILED' | 'ALREADY_FILED' | 'REVOKED';
+    fileKey: string;
+    event?: DomainEvent<TicketsIssuedPayload>;
+  }> {
     const first = tickets[0]!;
     const fileKey = bookingTicketsFileKey(first.campaignId, first.bookingId);
     if (pdf && (await repo.fileBookingTickets(tx, first.bookingId, fileKey)) > 0) {
       await storage.put(fileKey, pdf);
       const event = createEvent<TicketsIssuedPayload>(
         TicketEvents.issued,
-        { bookingId: first.bookingId, campaignId: first.campaignId, ticketIds: tickets.map((t) => t.id), fileKey },
+        {
+          bookingId: first.bookingId,
+          campaignId: first.campaignId,
+          ticketIds: tickets.map((t) => t.id),
+          fileKey,
+        },
         clock,
       );
       await enqueue(tx, event);
@@ -282,7 +291,8 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
     const current = await repo.listTicketsByBooking(tx, first.bookingId);
     if (current.some((t) => t.status === 'REVOKED')) return { outcome: 'REVOKED', fileKey };
     // Filed already (by an earlier delivery); its file is stored again only if it went missing.
-    if (pdf && current[0]?.fileKey === fileKey && !(await storage.exists(fileKey))) await storage.put(fileKey, pdf);
+    if (pdf && current[0]?.fileKey === fileKey && !(await storage.exists(fileKey)))
+      await storage.put(fileKey, pdf);
     return { outcome: 'ALREADY_FILED', fileKey };
   }
 

@@ -225,7 +225,9 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
   async function confirmedIssueInput(
     tx: Tx,
     bookingId: string,
-  ): Promise<Exclude<IssueOutcome, { tickets: Ticket[] }> | { input: IssueTicketsInput; pdf: TicketPdfContext }> {
+  ): Promise<
+    Exclude<IssueOutcome, { tickets: Ticket[] }> | { input: IssueTicketsInput; pdf: TicketPdfContext }
+  > {
     await tickets.lockBookingForIssuance(tx, bookingId);
     const booking = await bookings.getBooking(bookingId, tx);
     if (!booking) return { outcome: 'BOOKING_NOT_FOUND' };
@@ -258,7 +260,9 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
       return { ...(await tickets.issueTicketsForBooking(tx, f.input)), pdf: f.pdf };
     });
     if ('outcome' in found) return found;
-    const pdf = (await tickets.needsPdf(found.tickets)) ? await renderTicketsPdf(found.tickets, found.pdf) : null;
+    const pdf = (await tickets.needsPdf(found.tickets))
+      ? await renderTicketsPdf(found.tickets, found.pdf)
+      : null;
     return { outcome: 'UNFILED', tickets: found.tickets, created: found.created, pdf };
   }
 
