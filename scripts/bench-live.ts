@@ -140,6 +140,15 @@ async function main(): Promise<void> {
   let platform: Platform | undefined;
   const resources = { databaseUrl: DATABASE_URL, vhost: VHOST, redisPrefix: REDIS_PREFIX, dir: storageDir };
   createVhost(VHOST);
+  // Ctrl-C or a kill still removes what the run made (the `finally` below does not run then).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`[bench] ${signal}: removing the run's database, vhost, Redis keys and files`);
+      removeBenchResources(resources)
+        .catch((e: Error) => console.error(e.message))
+        .finally(() => process.exit(130));
+    });
+  }
   const env: Record<string, string> = {
     NODE_ENV: 'development',
     DATABASE_URL,
