@@ -460,6 +460,10 @@ ${joined} clients (socket.io-client, websocket) spread over both web processes a
 | web RSS per process (MB) | before ${mb(rss.before)}; joined ${mb(rss.connected)}; peak ${mb(peak)}; 5 s after all left ${mb(rss.after)} | |
 
 ${verdict.join('; ')}.
+
+How it works. The realtime worker folds per campaign (workers/realtime/handler.ts \`createFold\`, one fold for sales counters and gate counts): a campaign that has been quiet for the interval gets its refresh at once, under load at most one refresh per interval, each reading absolute numbers after the commits it covers, and only ticket types whose numbers changed are sent. Each broadcast is one Redis publish; each web process's adapter encodes the packet and its WebSocket frame once per room fan-out (socket.io-adapter's pre-encoded frame) and writes it to each socket. Joins of one campaign are coalesced into one snapshot read (a reconnect storm costs a few reads, not one per browser), and sockets drop their HTTP upgrade request after the handshake.
+
+Reading the figures. Latency = fold wait (0 to the interval under load) + outbox relay + RabbitMQ + the worker's read + Redis + the web's fan-out + the client process's own event loop; the "of which" rows split it at the worker's Redis publish (timed by this script's own subscription, so also subject to this script's event loop, which runs the burst). The clients run on the same two cores as everything else: ${CLIENT_PROCESSES} processes parsing every message for ${joined} sockets are a load a real audience's browsers would carry themselves. Open files: each web process holds ${perWeb} sockets and each client process ${perClientProcess}; the limit here was ${limit} (the script refuses to start below ${needed}: raise it with \`ulimit -n\`, e.g. 20000, before the run; a default of 1024 fails at about 1,000 sockets per process).
 `,
         )}`,
       );
