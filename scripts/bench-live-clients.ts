@@ -7,8 +7,10 @@
  *   measure  → given the 201 times of the burst's bookings per campaign (in 201 order), answers
  *              a latency histogram over (client, booking) pairs, the first and last arrival of
  *              every broadcast (fan-out spread), message counts and who missed the final numbers.
- *   storm    → every client disconnects and reconnects at once, re-joins and must get the
- *              final numbers in its join snapshot; answers the time it took and the errors.
+ *   finals   → how many clients' last numbers are the given final ones.
+ *   storm    → every client disconnects and reconnects at once (socket.io-client's reconnection
+ *              on, as in a browser), re-joins and must get the final numbers in its join
+ *              snapshot; answers the time it took, clients not back in time, and the retries.
  *   close    → disconnects everything and exits.
  */
 import { io as connect, type Socket } from 'socket.io-client';
@@ -39,6 +41,7 @@ export type ClientCommand =
       until: number;
     }
   | { cmd: 'storm'; finals: Record<string, number>; timeoutMs: number }
+  | { cmd: 'finals'; finals: Record<string, number> }
   | { cmd: 'close' };
 
 const clients: Client[] = [];
@@ -144,52 +147,75 @@ function onMeasure(m: Extract<ClientCommand, { cmd: 'measure' }>): void {
   });
 }
 
+/**
+ * Every client drops its connection and reconnects at the same moment, as browsers do after a
+ * deploy or a network blip, with socket.io-client's own reconnection (back-off and retries) on,
+ * as in a browser. A client counts as failed only if it is not back, re-joined, within the
+ * timeout; each failed attempt on the way is counted as a retry, with its message.
+ */
 async function onStorm(m: Extract<ClientCommand, { cmd: 'storm' }>): Promise<void> {
   const started = Date.now();
-  let errors = 0;
+  let failed = 0;
   let stale = 0;
+  let retries = 0;
+  const reasons: Record<string, number> = {};
   for (const c of clients) c.socket.disconnect();
   await Promise.all(
     clients.map(
       (c) =>
         new Promise<void>((resolve) => {
           const mark = c.values.length;
-          const timer = setTimeout(() => {
-            errors++;
+          const onError = (err: Error) => {
+            retries++;
+            reasons[err.message] = (reasons[err.message] ?? 0) + 1;
+          };
+          const finish = (ok: boolean) => {
+            clearTimeout(timer);
+            c.socket.off('connect_error', onError);
+            if (!ok) failed++;
             resolve();
-          }, m.timeoutMs);
+          };
+          const timer = setTimeout(() => finish(false), m.timeoutMs);
+          c.socket.on('connect_error', onError);
           c.socket.once('connect', () => {
             join(c, m.timeoutMs).then(
               () => {
-                clearTimeout(timer);
                 // The join snapshot is emitted before the acknowledgement.
                 if (c.values.length === mark || c.values[c.values.length - 1] !== m.finals[c.campaignId])
                   stale++;
-                resolve();
+                finish(true);
               },
-              () => {
-                clearTimeout(timer);
-                errors++;
-                resolve();
-              },
+              () => finish(false),
             );
           });
-          c.socket.once('connect_error', () => {
-            clearTimeout(timer);
-            errors++;
-            resolve();
-          });
+          c.socket.io.reconnection(true);
           c.socket.connect();
         }),
     ),
   );
-  send({ cmd: 'stormed', ms: Date.now() - started, errors, stale, clients: clients.length });
+  send({
+    cmd: 'stormed',
+    ms: Date.now() - started,
+    failed,
+    retries,
+    reasons,
+    stale,
+    clients: clients.length,
+  });
+}
+
+/** How many clients' last numbers are the final ones (the parent asks until all are, or it gives up). */
+function onFinals(m: Extract<ClientCommand, { cmd: 'finals' }>): void {
+  let current = 0;
+  for (const c of clients) if (c.values[c.values.length - 1] === m.finals[c.campaignId]) current++;
+  send({ cmd: 'finals', current, clients: clients.length });
 }
 
 process.on('message', (m: ClientCommand) => {
   if (m.cmd === 'connect') void onConnect(m);
   else if (m.cmd === 'measure') onMeasure(m);
   else if (m.cmd === 'storm') void onStorm(m);
+  else if (m.cmd === 'finals') onFinals(m);
   else if (m.cmd === 'close') {
     for (const c of clients) c.socket.disconnect();
     setTimeout(() => process.exit(0), 200);

@@ -318,6 +318,17 @@ async function main(): Promise<void> {
           `campaign ${s.campaignId}: reserved ${c!.reserved}, bookings ${times[s.campaignId]!.length}`,
         );
     }
+    // Every client's last numbers must become the final ones; under load the last broadcasts
+    // may still be on their way, so wait for them (up to a minute) before counting who missed.
+    const waitedFrom = Date.now();
+    for (;;) {
+      const answers = await Promise.all(
+        procs.map((p) => p.request<{ current: number }>({ cmd: 'finals', finals }, 'finals')),
+      );
+      if (answers.reduce((a, x) => a + x.current, 0) >= joined || Date.now() - waitedFrom > 60_000) break;
+      await sleep(500);
+    }
+    const finalsAfterMs = Date.now() - burstEnd;
     const measured = await Promise.all(
       procs.map((p) =>
         p.request<{
@@ -328,7 +339,7 @@ async function main(): Promise<void> {
           missedFinal: number;
           missedSome: number;
           clients: number;
-        }>({ cmd: 'measure', bookings: times, finals, from, until: burstEnd + 3000 }, 'measured'),
+        }>({ cmd: 'measure', bookings: times, finals, from, until: Date.now() }, 'measured'),
       ),
     );
     const histogram = new Map<number, number>();
@@ -402,26 +413,40 @@ async function main(): Promise<void> {
     log(
       `split: 201 → broadcast published by the worker p50 ${split.toPublishP50} ms, p99 ${split.toPublishP99} ms; published → first client p50 ${split.firstP50} / p99 ${split.firstP99} ms, → last client p50 ${split.lastP50} / p99 ${split.lastP99} ms${unmatched ? ` (${unmatched} broadcasts unmatched)` : ''}`,
     );
-    log(`clients whose last numbers differ from the database: ${result.missedFinal} of ${joined}`);
+    log(
+      `clients whose last numbers differ from the database ${(finalsAfterMs / 1000).toFixed(1)} s after the burst: ${result.missedFinal} of ${joined}`,
+    );
 
     // The reconnect storm.
     const stormLoad = loadAvg();
     const stormed = await Promise.all(
       procs.map((p) =>
-        p.request<{ ms: number; errors: number; stale: number; clients: number }>(
-          { cmd: 'storm', finals, timeoutMs: 120_000 },
-          'stormed',
-        ),
+        p.request<{
+          ms: number;
+          failed: number;
+          retries: number;
+          reasons: Record<string, number>;
+          stale: number;
+          clients: number;
+        }>({ cmd: 'storm', finals, timeoutMs: 120_000 }, 'stormed'),
       ),
     );
     const storm = {
       seconds: Math.max(...stormed.map((s) => s.ms)) / 1000,
-      errors: stormed.reduce((a, s) => a + s.errors, 0),
+      errors: stormed.reduce((a, s) => a + s.failed, 0),
+      retries: stormed.reduce((a, s) => a + s.retries, 0),
+      reasons: [
+        ...stormed
+          .flatMap((s) => Object.entries(s.reasons))
+          .reduce((m, [k, v]) => m.set(k, (m.get(k) ?? 0) + v), new Map<string, number>()),
+      ]
+        .map(([k, v]) => `${k} ×${v}`)
+        .join(', '),
       stale: stormed.reduce((a, s) => a + s.stale, 0),
       clients: stormed.reduce((a, s) => a + s.clients, 0),
     };
     log(
-      `reconnect storm: ${storm.clients} clients reconnected and re-joined in ${storm.seconds.toFixed(1)} s, ${storm.errors} errors, ${storm.stale} without the final numbers in their snapshot (load ${stormLoad})`,
+      `reconnect storm: ${storm.clients} clients reconnected and re-joined in ${storm.seconds.toFixed(1)} s; ${storm.errors} not back within 120 s, ${storm.stale} without the final numbers in their snapshot; ${storm.retries} failed attempts retried by the clients${storm.retries ? ` (${storm.reasons})` : ''} (load ${stormLoad})`,
     );
     const peak = [...rss.peak];
     await Promise.all(procs.map((p) => p.request({ cmd: 'close' }, 'never').catch(() => undefined)));
@@ -433,7 +458,7 @@ async function main(): Promise<void> {
     const verdict = [
       `p99 ${result.p99} ms (target < 250 ms: ${result.p99 < 250 ? 'met' : 'not met'})`,
       `${result.missedFinal} clients missed the final counter (target 0: ${result.missedFinal === 0 ? 'met' : 'not met'})`,
-      `reconnect storm ${storm.errors} errors, ${storm.stale} stale (target 0: ${storm.errors + storm.stale === 0 ? 'met' : 'not met'})`,
+      `reconnect storm ${storm.errors} clients not back, ${storm.stale} stale (target 0: ${storm.errors + storm.stale === 0 ? 'met' : 'not met'}), ${storm.retries} retried attempts`,
     ];
     log(verdict.join('; '));
 
@@ -455,8 +480,8 @@ ${joined} clients (socket.io-client, websocket) spread over both web processes a
 | of which: published → first / last client | p50 ${split.firstP50} / ${split.lastP50} ms, p99 ${split.firstP99} / ${split.lastP99} ms | |
 | fan-out spread, first → last client of a broadcast | p50 ${result.spreadP50} ms, p99 ${result.spreadP99} ms, max ${result.spreadMax} ms (${result.broadcasts} broadcasts) | |
 | messages delivered | ${delivered} = ${result.messagesPerSecond.toFixed(0)} messages/s | |
-| clients whose last numbers differ from the database | ${result.missedFinal} | |
-| reconnect storm (all at once) | ${storm.clients} re-joined in ${storm.seconds.toFixed(1)} s, ${storm.errors} errors, ${storm.stale} without the final numbers | ${stormLoad} |
+| clients whose last numbers differ from the database (${(finalsAfterMs / 1000).toFixed(1)} s after the burst) | ${result.missedFinal} | |
+| reconnect storm (all at once, socket.io-client reconnection on) | ${storm.clients - storm.errors} of ${storm.clients} back and re-joined in ${storm.seconds.toFixed(1)} s; ${storm.errors} not back within 120 s; ${storm.stale} without the final numbers; ${storm.retries} failed attempts retried${storm.retries ? ` (${storm.reasons})` : ''} | ${stormLoad} |
 | web RSS per process (MB) | before ${mb(rss.before)}; joined ${mb(rss.connected)}; peak ${mb(peak)}; 5 s after all left ${mb(rss.after)} | |
 
 ${verdict.join('; ')}.
