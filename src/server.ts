@@ -16,7 +16,12 @@ async function main(): Promise<void> {
   const server = http.createServer(app);
   const realtime = await createRealtime(server, platform);
   for (const m of webModules) m.sockets?.(realtime.io);
-  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  // A reconnect storm (every browser at once after a deploy or a network blip) overflows Node's
+  // default accept backlog of 511: the dropped handshakes wait for TCP's 1 s, 3 s, 7 s retries.
+  // The kernel caps this at net.core.somaxconn.
+  await new Promise<void>((resolve) =>
+    server.listen({ port: config.PORT, host: config.HOST, backlog: 4096 }, resolve),
+  );
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   platform.logger.info(`web listening on http://${config.HOST}:${port}`, { port });

@@ -17,8 +17,10 @@ import { createRelay } from '../support/messaging';
 
 /**
  * A real tickets worker process (workers/tickets/main.ts, as `npm start` runs it) is killed with
- * SIGKILL while it renders a large booking's PDF; a second process gets the message again from
- * RabbitMQ and finishes the job: the tickets exist once, with gapless serials, in one file.
+ * SIGKILL while it renders a large booking's PDF (after its issuance transaction has committed the
+ * tickets, before the inbox transaction files them); a second process gets the message again from
+ * RabbitMQ and finishes the job: the tickets exist once, with gapless serials, in one file, and
+ * tickets.issued is enqueued once.
  */
 
 const TICKETS = 400;
@@ -74,32 +76,28 @@ it('when the tickets worker is killed mid-render, then the job completes on rede
   expect((reserved.body as { status: string }).status).toBe('CONFIRMED');
 
   await first.waitForOutput(new RegExp(`issuing tickets.*${bookingId}`), 30_000);
-  // The worker has inserted the tickets when its transaction goes idle after that INSERT: from
-  // then on the process renders the PDF (seconds for this many pages), then stores it
-  // (milliseconds), then writes the outbox row. Kill it as soon as that state shows.
+  // The worker issues the tickets in a short transaction of its own and commits them without a
+  // file; from then on it renders the PDF (seconds for this many pages) holding no connection,
+  // then stores it and records it with the outbox row in the inbox transaction. Kill it as soon
+  // as the tickets show.
   const issuingSince = Date.now();
   await waitFor(
-    async () => {
-      const rows = await platform.prisma.$queryRaw<Array<{ n: number }>>`
-        SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND state = 'idle in transaction'
-          AND query ILIKE 'INSERT INTO "public"."tickets"%'`;
-      return rows[0]!.n > 0;
-    },
+    async () => (await platform.prisma.ticket.count({ where: { bookingId } })) === TICKETS,
     30_000,
-    'the worker to have inserted the tickets and be rendering',
+    'the worker to have issued the tickets and be rendering',
   );
   await first.kill('SIGKILL');
   const killedAfterMs = Date.now() - issuingSince;
   expect(first.output()).not.toMatch(/tickets issued/);
 
-  // The kill landed inside the render: the tickets were inserted (seen above) but the PDF had
-  // not started to be written (not even a temporary file). Nothing of the attempt survives: its
-  // transaction never committed.
+  // The kill landed inside the render: the tickets were committed unfiled, but the PDF had not
+  // started to be written (not even a temporary file), and nothing was announced or marked done.
   const campaignDir = path.join(storageDir, 'tickets', sale.campaign.id);
   const finalFile = path.join(storageDir, bookingTicketsFileKey(sale.campaign.id, bookingId));
   expect(filesUnder(campaignDir)).toEqual([]);
-  expect(await platform.prisma.ticket.count({ where: { bookingId } })).toBe(0);
+  expect(await platform.prisma.ticket.count({ where: { bookingId, fileKey: null } })).toBe(TICKETS);
+  expect(await platform.prisma.outboxMessage.count({ where: { eventName: 'tickets.issued' } })).toBe(0);
+  expect(await platform.prisma.inboxMessage.count({ where: { consumer: 'tickets.issue' } })).toBe(0);
 
   const started = Date.now();
   const second = await spawnWorkerProcess('tickets', { STORAGE_DIR: storageDir });
@@ -115,7 +113,7 @@ it('when the tickets worker is killed mid-render, then the job completes on rede
 
   const tickets = await platform.prisma.ticket.findMany({ where: { bookingId }, orderBy: { serial: 'asc' } });
   expect(tickets).toHaveLength(TICKETS);
-  // Serials allocated by the killed attempt were rolled back with it: no gaps, no repeats.
+  // The killed attempt's tickets are the ones the redelivery filed: no gaps, no repeats.
   expect(tickets.map((t) => t.serial)).toEqual(Array.from({ length: TICKETS }, (_, i) => i + 1));
   expect(filesUnder(campaignDir)).toEqual([finalFile]);
   const pages = /Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [finalFile]).toString())?.[1];

@@ -13,6 +13,7 @@ import {
 } from '../../src/modules/validation';
 import type { Db } from '../../src/shared/db';
 import type { ConsumerSpec } from '../../src/shared/messaging/consumer';
+import type { DomainEvent } from '../../src/shared/messaging/events';
 import type { QueueTopology } from '../../src/shared/messaging/topology';
 import type { Platform } from '../../src/shared/platform';
 import { createEmitter } from '../../src/shared/realtime';
@@ -31,66 +32,140 @@ export const RealtimeQueues = {
 } as const satisfies Record<string, QueueTopology>;
 
 /**
+ * Folded refreshes per key (a campaign): `trigger(key)` asks for `run(key)` to happen after now.
+ * A key that is quiet (no run started in the last `intervalMs`) runs at once, so a single
+ * booking reaches browsers with no added wait; under load runs start at most once per
+ * `intervalMs`, and every trigger that arrives while a run is scheduled or reading rides on the
+ * next one. A run reads absolute numbers when it starts, after the commit of every event that
+ * triggered it (an event is published only after its commit), so what it sends is never older
+ * than the newest event it covers; a trigger that arrives while a run reads schedules another.
+ * Runs of one key never overlap, so their broadcasts leave in the order they read.
+ */
+export function createFold(
+  intervalMs: number,
+  run: (key: string) => Promise<void>,
+  onError: (key: string, err: Error) => void,
+): { trigger(key: string): void } {
+  const keys = new Map<string, { last: number; running: boolean; again: boolean; timer?: NodeJS.Timeout }>();
+
+  function start(key: string, k: NonNullable<ReturnType<typeof keys.get>>): void {
+    k.timer = undefined;
+    k.running = true;
+    k.again = false;
+    k.last = performance.now();
+    run(key)
+      .catch((err: Error) => onError(key, err))
+      .finally(() => {
+        k.running = false;
+        if (k.again) trigger(key);
+      });
+  }
+
+  function trigger(key: string): void {
+    let k = keys.get(key);
+    if (!k) {
+      // Bounded: keys quiet for longer than the interval carry nothing worth keeping.
+      if (keys.size >= 10_000) {
+        const now = performance.now();
+        for (const [other, v] of keys)
+          if (!v.running && !v.timer && now - v.last > intervalMs) keys.delete(other);
+      }
+      k = { last: -Infinity, running: false, again: false };
+      keys.set(key, k);
+    }
+    if (k.running) {
+      k.again = true;
+      return;
+    }
+    if (k.timer) return;
+    const wait = k.last + intervalMs - performance.now();
+    if (wait <= 0) return start(key, k);
+    const entry = k;
+    k.timer = setTimeout(() => start(key, entry), wait);
+    // A pending refresh never keeps a stopping worker alive.
+    k.timer.unref();
+  }
+
+  return { trigger };
+}
+
+/**
  * Worker side: every event that moves a campaign's counters (bookings reserved, confirmed,
  * expired, cancelled, refunded; ticket types changed) → the campaign's current counters, emitted
- * to its room through the Redis emitter so sockets on every web process receive them.
- *
- * Folded per campaign: the first event schedules a refresh LIVE_COUNTERS_INTERVAL_MS later, and
- * events arriving before it runs ride on it. The refresh reads the counters when it runs, after
- * the commits of every event it covers (an event is published only after its commit), so the
- * numbers are never older than the newest event; an event arriving while a refresh reads
- * schedules the next one. A hot sale then costs a few reads and broadcasts per second per
- * campaign instead of one per booking, for every browser watching. The numbers are absolute, so
- * a refresh lost with a crashed worker is healed by the next event or a client's join snapshot.
+ * to its room through the Redis emitter so sockets on every web process receive them, folded
+ * per campaign over LIVE_COUNTERS_INTERVAL_MS (createFold: at once for a quiet campaign, at most
+ * once per interval under a hot sale, for every browser watching). Only ticket types whose
+ * numbers changed since this worker's last broadcast are sent: the numbers are absolute, a
+ * browser that joins gets the whole snapshot, and a refresh lost with a crashed worker is healed
+ * by the next event or a client's join snapshot.
  */
 export function liveCountersConsumer(platform: Platform): ConsumerSpec<{ campaignId?: string }> {
   const emitter = createEmitter(platform.redis, platform.config.REDIS_PREFIX);
-  const intervalMs = platform.config.LIVE_COUNTERS_INTERVAL_MS;
-  const scheduled = new Set<string>();
+  const sent = new Map<string, string>();
 
   async function broadcast(db: Db, campaignId: string): Promise<void> {
-    for (const s of await getCounters(db, campaignId)) emitter.to(roomOf(campaignId)).emit(COUNTER_EVENT, s);
+    const room = emitter.to(roomOf(campaignId));
+    for (const s of await getCounters(db, campaignId)) {
+      const text = `${s.capacity}|${s.sold}|${s.reserved}|${s.available}`;
+      if (sent.get(s.ticketTypeId) === text) continue;
+      if (sent.size >= 100_000) sent.clear();
+      sent.set(s.ticketTypeId, text);
+      room.emit(COUNTER_EVENT, s);
+    }
   }
 
-  function schedule(campaignId: string): void {
-    if (scheduled.has(campaignId)) return;
-    scheduled.add(campaignId);
-    const timer = setTimeout(() => {
-      scheduled.delete(campaignId);
-      broadcast(platform.prisma, campaignId).catch((err: unknown) =>
-        platform.logger.warn('live counters refresh failed', { campaignId, err: (err as Error).message }),
-      );
-    }, intervalMs);
-    // A pending refresh never keeps a stopping worker alive.
-    timer.unref();
-  }
+  return foldedConsumer(
+    platform,
+    RealtimeQueues.liveCounters,
+    'live counters',
+    broadcast,
+    async (event) => event.payload.campaignId,
+  );
+}
 
+/**
+ * The consumer both live feeds use: `campaignOf` picks the campaign an event moves (and may push
+ * what is not folded itself), `broadcast` sends its absolute numbers, folded per campaign (with
+ * LIVE_COUNTERS_INTERVAL_MS 0, at once and awaited, as tests use it). No inbox row: the numbers
+ * are re-read each time, so a redelivered event only refreshes again.
+ */
+function foldedConsumer<P extends object>(
+  platform: Platform,
+  queue: QueueTopology,
+  what: string,
+  broadcast: (db: Db, campaignId: string) => Promise<void>,
+  campaignOf: (event: DomainEvent<P>, db: Db) => Promise<string | null | undefined>,
+): ConsumerSpec<P> {
+  const intervalMs = platform.config.LIVE_COUNTERS_INTERVAL_MS;
+  const fold = createFold(
+    intervalMs,
+    (campaignId) => broadcast(platform.prisma, campaignId),
+    (campaignId, err) => platform.logger.warn(`${what} refresh failed`, { campaignId, err: err.message }),
+  );
   return {
-    ...RealtimeQueues.liveCounters,
+    ...queue,
     concurrency: 8,
-    // Absolute numbers re-read each time: a redelivered event only refreshes again.
     inbox: false,
     async handle(event, { db }) {
-      const campaignId = event.payload.campaignId;
+      const campaignId = await campaignOf(event, db);
       if (!campaignId || !isUuid(campaignId)) return;
       if (intervalMs === 0) await broadcast(db, campaignId);
-      else schedule(campaignId);
+      else fold.trigger(campaignId);
     },
   };
 }
 
 /**
  * Gate rooms (`gate:<campaignId>`, see src/modules/validation/validation.live.ts): ticket.scanned
- * → the campaign's gate counts (folded per campaign over LIVE_COUNTERS_INTERVAL_MS, as the sales
- * counters above) and, for a conflict, `gate:conflict`; ticket.revoked → one `gate:revocation`
- * per ticket, to every connected device of the campaign, seconds after the refund.
+ * → the campaign's gate counts (folded per campaign, as the sales counters above) and, for a
+ * conflict, `gate:conflict`; ticket.revoked → one `gate:revocation` per ticket, to every
+ * connected device of the campaign, seconds after the refund. A revocation or conflict pushed
+ * twice is harmless (devices key revocations by ticket id and keep their cursor).
  */
 export function gateLiveConsumer(
   platform: Platform,
 ): ConsumerSpec<Partial<TicketScannedPayload> & Partial<TicketRevokedPayload>> {
   const emitter = createEmitter(platform.redis, platform.config.REDIS_PREFIX);
-  const intervalMs = platform.config.LIVE_COUNTERS_INTERVAL_MS;
-  const scheduled = new Set<string>();
 
   async function broadcast(db: Db, campaignId: string): Promise<void> {
     emitter
@@ -98,37 +173,16 @@ export function gateLiveConsumer(
       .emit(GATE_COUNTS_EVENT, await getGateCounts(db, campaignId, platform.clock));
   }
 
-  function schedule(campaignId: string): void {
-    if (scheduled.has(campaignId)) return;
-    scheduled.add(campaignId);
-    const timer = setTimeout(() => {
-      scheduled.delete(campaignId);
-      broadcast(platform.prisma, campaignId).catch((err: unknown) =>
-        platform.logger.warn('gate counts refresh failed', { campaignId, err: (err as Error).message }),
-      );
-    }, intervalMs);
-    timer.unref();
-  }
-
-  return {
-    ...RealtimeQueues.gateLive,
-    concurrency: 8,
-    // Counts are absolute and re-read; a revocation or conflict pushed twice is harmless (devices
-    // key revocations by ticket id and keep their cursor), so no inbox row is needed.
-    inbox: false,
-    async handle(event, { db }) {
-      const p = event.payload;
-      const campaignId = p.campaignId;
-      if (!campaignId || !isUuid(campaignId)) return;
-      const room = emitter.to(gateRoomOf(campaignId));
-      if (event.name === TicketEvents.revoked) {
-        for (const push of revocationPushes(p)) room.emit(GATE_REVOCATION_EVENT, push);
-        return;
-      }
-      if (p.conflict) room.emit(GATE_CONFLICT_EVENT, await describeConflict(db, p));
-      if (!p.counted && !p.conflict) return;
-      if (intervalMs === 0) await broadcast(db, campaignId);
-      else schedule(campaignId);
-    },
-  };
+  return foldedConsumer(platform, RealtimeQueues.gateLive, 'gate counts', broadcast, async (event, db) => {
+    const p = event.payload;
+    const campaignId = p.campaignId;
+    if (!campaignId || !isUuid(campaignId)) return null;
+    const room = emitter.to(gateRoomOf(campaignId));
+    if (event.name === TicketEvents.revoked) {
+      for (const push of revocationPushes(p)) room.emit(GATE_REVOCATION_EVENT, push);
+      return null;
+    }
+    if (p.conflict) room.emit(GATE_CONFLICT_EVENT, await describeConflict(db, p));
+    return p.counted || p.conflict ? campaignId : null;
+  });
 }

@@ -1,7 +1,7 @@
 import { BookingEvents, type BookingEventPayload } from '../../src/modules/bookings';
-import type { TicketsWorkflows } from '../../src/modules/tickets';
+import type { PreparedIssue, TicketsWorkflows } from '../../src/modules/tickets';
 import { AppError, PermanentError } from '../../src/shared/errors';
-import type { ConsumerSpec } from '../../src/shared/messaging/consumer';
+import { defineConsumer, type ConsumerSpec } from '../../src/shared/messaging/consumer';
 import type { DomainEvent } from '../../src/shared/messaging/events';
 import type { QueueTopology } from '../../src/shared/messaging/topology';
 import { isUuid } from '../../src/shared/uuid';
@@ -37,20 +37,31 @@ function classify(err: unknown): unknown {
  */
 export function ticketsConsumers(modules: {
   tickets: TicketsWorkflows;
-}): ConsumerSpec<Partial<BookingEventPayload>>[] {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+}): ConsumerSpec<Partial<BookingEventPayload>, any>[] {
   const flows = modules.tickets;
   return [
-    {
+    defineConsumer<Partial<BookingEventPayload>, PreparedIssue>({
       ...TicketsQueues.issue,
-      // Rendering is CPU work and one process renders one PDF at a time; a few jobs in flight keep
-      // it rendering while the others wait on PostgreSQL (measured: 4 is a little faster than 2).
-      concurrency: 4,
-      async handle(event, { tx, logger }) {
+      // Rendering is CPU work and one process renders one PDF at a time; while one job renders,
+      // the others wait on PostgreSQL, RabbitMQ or the disk (fsync of the stored PDF), so a few
+      // in flight keep the process busy. Since the render holds no lock (see prepareIssue), jobs
+      // of one campaign no longer queue behind it, in this process or in another copy.
+      concurrency: 6,
+      // Step 1, before the inbox transaction: issue the tickets once (own short transaction) and
+      // render their PDF. A write in `prepare` is safe here because it is idempotent by itself
+      // (the issuance lock and the unique booking position make the tickets once), and `handle`
+      // re-checks what it relies on with a guarded transition (file_key NULL → key, VALID only).
+      async prepare(event, { logger }) {
         const bookingId = bookingIdOf(event);
         logger.info('issuing tickets', { bookingId, eventId: event.id });
-        const result = await flows.issueForConfirmedBooking(tx, bookingId).catch((err: unknown) => {
+        return flows.prepareIssue(bookingId).catch((err: unknown) => {
           throw classify(err);
         });
+      },
+      async handle(event, { tx, logger }, prepared) {
+        const bookingId = bookingIdOf(event);
+        const result = prepared.outcome === 'UNFILED' ? await flows.fileIssued(tx, prepared) : prepared;
         switch (result.outcome) {
           case 'ISSUED':
             logger.info('tickets issued', {
@@ -61,6 +72,9 @@ export function ticketsConsumers(modules: {
             return;
           case 'ALREADY_ISSUED':
             logger.info('tickets were already issued', { bookingId, tickets: result.tickets.length });
+            return;
+          case 'REVOKED':
+            logger.info('tickets were revoked before their file was stored: no file', { bookingId });
             return;
           case 'NOT_CONFIRMED':
             logger.info('booking is not confirmed any more: no tickets', {
@@ -74,7 +88,7 @@ export function ticketsConsumers(modules: {
             throw new PermanentError(`campaign ${result.campaignId} of booking ${bookingId} does not exist`);
         }
       },
-    },
+    }),
     {
       ...TicketsQueues.revoke,
       async handle(event, { tx, logger }) {

@@ -14,18 +14,49 @@ import { isUuid } from '../../shared/uuid';
 export const COUNTER_EVENT = 'booking:counter';
 export const roomOf = (campaignId: string) => `campaign:${campaignId}`;
 
-/** Web side: join/leave a campaign's room; the joining socket gets the snapshot. */
+/**
+ * Web side: join/leave a campaign's room; the joining socket gets the snapshot. Joins of one
+ * campaign that arrive while its snapshot is being read wait for the next read, which starts
+ * after they joined the room (so no broadcast can slip between the read and their joining
+ * unseen): a reconnect storm of thousands of browsers costs a few reads, not one each.
+ */
 export function registerCounterSockets(io: Server, prisma: Db): void {
+  const readSnapshot = coalesced((campaignId) => repo.counters(prisma, campaignId).catch(() => []));
   io.on('connection', (socket) => {
     socket.on('campaign:join', async (campaignId: unknown, ack?: (r: { ok: boolean }) => void) => {
       if (typeof campaignId !== 'string' || !isUuid(campaignId)) return ack?.({ ok: false });
       await socket.join(roomOf(campaignId));
-      const snapshot = await repo.counters(prisma, campaignId).catch(() => []);
-      for (const s of snapshot) socket.emit(COUNTER_EVENT, s);
+      for (const s of await readSnapshot(campaignId.toLowerCase())) socket.emit(COUNTER_EVENT, s);
       ack?.({ ok: true });
     });
     socket.on('campaign:leave', async (campaignId: unknown) => {
       if (typeof campaignId === 'string') await socket.leave(roomOf(campaignId));
     });
   });
+}
+
+/**
+ * `read(key)` shared by the callers that ask while no read of that key has started: a caller
+ * that asks while one is running gets the next one, started when it finishes.
+ */
+function coalesced<T>(read: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const waiting = new Map<string, Promise<T>>();
+  const running = new Map<string, Promise<unknown>>();
+  return (key) => {
+    const queued = waiting.get(key);
+    if (queued) return queued;
+    const next = (async () => {
+      await running.get(key);
+      waiting.delete(key);
+      const p = read(key);
+      running.set(key, p);
+      try {
+        return await p;
+      } finally {
+        if (running.get(key) === p) running.delete(key);
+      }
+    })();
+    waiting.set(key, next);
+    return next;
+  };
 }

@@ -9,7 +9,8 @@ import type { TicketsWorkflows } from './tickets.workflows';
  *
  * - Campaign signing keys: ensureCampaignKey (the container hands it to campaigns, which calls it
  *   in the publish transaction), rotateCampaignKey, retireCampaignKey, getCampaignPublicKeys.
- * - Issuance: issueBookingTickets (tickets worker, on booking.confirmed), issueTicketsForBooking,
+ * - Issuance: issueTicketsForBooking then fileIssuedTickets (the tickets worker's two steps, the
+ *   render between them), issueBookingTickets (both in one transaction, for seeds and tests),
  *   revokeTicketsForBooking (on cancellation/refund; numbers each revocation and queues
  *   ticket.revoked).
  * - Entries: getRevocationList, getRevocationsAfter (the devices' cursor), findTicketById, and
@@ -17,7 +18,8 @@ import type { TicketsWorkflows } from './tickets.workflows';
  *   counterMovePart: the same guarded counter move as a CTE of the caller's own single
  *   statement (a counted scan's row and event are written from what it returns).
  * - Workflows (createTicketsWorkflows): the same joined to bookings, campaigns and auth, for the
- *   tickets worker (issueForConfirmedBooking, revokeForBooking), the email worker and the web.
+ *   tickets worker (prepareIssue + fileIssued, revokeForBooking; issueForConfirmedBooking in one
+ *   transaction for seeds and tests), the email worker and the web.
  * - The QR codec (verifyTicketQr) runs with public keys alone, on the server or a gate device.
  */
 export {
@@ -45,6 +47,7 @@ export {
   type TicketsWorkflows,
   type TicketsWorkflowDeps,
   type IssueOutcome,
+  type PreparedIssue,
   type RevokeOutcome,
   type TicketView,
 } from './tickets.workflows';

@@ -152,9 +152,9 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
       if (issuedFor !== campaignId) throw TicketsErrors.bookingCampaignMismatch();
       return { tickets: (await repo.listTicketsByBooking(tx, bookingId)).map(toTicket), created: false };
     }
-    const key = await keys.signingKeyFor(tx, campaignId);
+    const { firstSerial, activeKeyId } = await repo.allocateSerials(tx, campaignId, planned.length);
+    const key = await keys.signingKeyFor(tx, campaignId, activeKeyId);
     const privateKey = key.privateKey;
-    const firstSerial = await repo.allocateSerials(tx, campaignId, planned.length);
     const now = clock.now();
     const rows = planned.map((p, i) => {
       const id = crypto.randomUUID();
@@ -247,6 +247,61 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
     );
     await enqueue(tx, event);
     return { tickets: tickets.map((t) => ({ ...t, fileKey })), fileKey, created, event };
+  }
+
+  /**
+   * The second step of the tickets worker's issuance (the first, issueTicketsForBooking, has
+   * committed the tickets without a file; the PDF was rendered between the two, holding no
+   * connection and no lock): stores the PDF, records its key on the tickets and enqueues
+   * tickets.issued, all in `tx`. The guarded transition file_key NULL → key (fileBookingTickets)
+   * decides: only the call that makes it stores and enqueues, so a redelivery enqueues nothing,
+   * and revoked tickets are never filed. The file is written before `tx` commits: a committed key
+   * always names a stored file; a crash before the commit leaves the tickets unfiled and the
+   * redelivery renders and stores again onto the same key (one file). `pdf` null means nothing
+   * was rendered because the file was there already. A filed booking whose file has gone missing
+   * gets it stored again under the shared issuance lock (see storedOrRendered).
+   */
+  async function fileIssuedTickets(
+    tx: Tx,
+    tickets: Ticket[],
+    pdf: Buffer | null,
+  ): Promise<{
+    outcome: 'FILED' | 'ALREADY_FILED' | 'REVOKED';
+    fileKey: string;
+    event?: DomainEvent<TicketsIssuedPayload>;
+  }> {
+    const first = tickets[0]!;
+    const fileKey = bookingTicketsFileKey(first.campaignId, first.bookingId);
+    if (pdf && (await repo.fileBookingTickets(tx, first.bookingId, fileKey)) > 0) {
+      await storage.put(fileKey, pdf);
+      const event = createEvent<TicketsIssuedPayload>(
+        TicketEvents.issued,
+        {
+          bookingId: first.bookingId,
+          campaignId: first.campaignId,
+          ticketIds: tickets.map((t) => t.id),
+          fileKey,
+        },
+        clock,
+      );
+      await enqueue(tx, event);
+      return { outcome: 'FILED', fileKey, event };
+    }
+    await repo.lockBookingIssuanceShared(tx, first.bookingId);
+    const current = await repo.listTicketsByBooking(tx, first.bookingId);
+    if (current.some((t) => t.status === 'REVOKED')) return { outcome: 'REVOKED', fileKey };
+    // Filed already (by an earlier delivery); its file is stored again only if it went missing.
+    if (pdf && current[0]?.fileKey === fileKey && !(await storage.exists(fileKey)))
+      await storage.put(fileKey, pdf);
+    return { outcome: 'ALREADY_FILED', fileKey };
+  }
+
+  /** Whether a booking's PDF must be rendered for fileIssuedTickets: unfiled, or its file missing. */
+  async function needsPdf(tickets: Ticket[]): Promise<boolean> {
+    const first = tickets[0];
+    if (!first || tickets.some((t) => t.status === 'REVOKED')) return false;
+    const fileKey = bookingTicketsFileKey(first.campaignId, first.bookingId);
+    return first.fileKey !== fileKey || !(await storage.exists(fileKey));
   }
 
   /**
@@ -410,6 +465,8 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
   return {
     issueTicketsForBooking,
     issueBookingTickets,
+    fileIssuedTickets,
+    needsPdf,
     getBookingTicketsPdf,
     getTicketPdf,
     revokeTicketsForBooking,

@@ -170,24 +170,55 @@ export async function listTicketsByUser(
  * waits here, then continues from our last serial, so serials never repeat; a rolled-back
  * issuer releases its serials with its transaction, so there are no gaps either.
  */
-export async function allocateSerials(tx: Tx, campaignId: string, count: number): Promise<number> {
-  const rows = await tx.$queryRaw<Array<{ last_serial: number }>>`
+export async function allocateSerials(
+  tx: Tx,
+  campaignId: string,
+  count: number,
+): Promise<{ firstSerial: number; activeKeyId: number | null }> {
+  // The campaign's ACTIVE key id rides on the same statement (one round trip less per issuance).
+  const rows = await tx.$queryRaw<Array<{ last_serial: number; active_key_id: number | null }>>`
     INSERT INTO ticket_serial_counters (campaign_id, last_serial) VALUES (${campaignId}::uuid, ${count})
     ON CONFLICT (campaign_id) DO UPDATE SET last_serial = ticket_serial_counters.last_serial + EXCLUDED.last_serial
-    RETURNING last_serial`;
+    RETURNING last_serial, (SELECT key_id FROM ticket_signing_keys
+      WHERE campaign_id = ${campaignId}::uuid AND status = 'ACTIVE') AS active_key_id`;
   const last = rows[0]?.last_serial;
   if (last === undefined) throw new Error('serial allocation returned no row');
-  return last - count + 1;
+  return { firstSerial: last - count + 1, activeKeyId: rows[0]!.active_key_id };
 }
 
+/** One multi-row INSERT (plain SQL: a model createMany is compiled by the Prisma client per call). */
 export async function insertTickets(
   tx: Tx,
   rows: Array<Omit<TicketRow, 'scanCount' | 'status' | 'fileKey' | 'revokedAt' | 'revokedReason'>>,
   fileKey: string | null = null,
 ): Promise<void> {
-  await tx.ticket.createMany({
-    data: rows.map((r) => ({ ...r, fileKey, qrPayload: Buffer.from(r.qrPayload) })),
-  });
+  const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
+  await tx.$executeRaw`
+    INSERT INTO tickets (id, booking_id, booking_position, user_id, campaign_id, ticket_type_id, serial,
+      holder_name, admits, max_scans, valid_from, valid_until, key_id, qr_payload, file_key, created_at)
+    SELECT id, booking_id, booking_position, user_id, campaign_id, ticket_type_id, serial,
+      holder_name, admits, max_scans, valid_from, valid_until, key_id, qr_payload, ${fileKey}, created_at
+    FROM unnest(${col('id')}::uuid[], ${col('bookingId')}::uuid[], ${col('bookingPosition')}::int[],
+      ${col('userId')}::uuid[], ${col('campaignId')}::uuid[], ${col('ticketTypeId')}::uuid[],
+      ${col('serial')}::int[], ${col('holderName')}::text[], ${col('admits')}::int[],
+      ${col('maxScans')}::int[], ${col('validFrom')}::timestamptz[], ${col('validUntil')}::timestamptz[],
+      ${col('keyId')}::int[], ${rows.map((r) => Buffer.from(r.qrPayload))}::bytea[],
+      ${col('createdAt')}::timestamptz[])
+      AS t(id, booking_id, booking_position, user_id, campaign_id, ticket_type_id, serial, holder_name,
+        admits, max_scans, valid_from, valid_until, key_id, qr_payload, created_at)`;
+}
+
+/**
+ * Records the booking's PDF key on its tickets while none is recorded and every one is VALID;
+ * returns how many rows it changed (0: filed already, or revoked). The UPDATE's row locks order
+ * it against revokeBookingTickets (which locks the VALID rows FOR UPDATE): whichever comes second
+ * sees the first one's commit, so a revoked ticket is never filed and a filed one is revoked
+ * with its file deleted.
+ */
+export async function fileBookingTickets(tx: Tx, bookingId: string, fileKey: string): Promise<number> {
+  return tx.$executeRaw`
+    UPDATE tickets SET file_key = ${fileKey}
+    WHERE booking_id = ${bookingId}::uuid AND file_key IS NULL AND status = 'VALID'`;
 }
 
 export async function setBookingFileKey(tx: Tx, bookingId: string, fileKey: string): Promise<void> {

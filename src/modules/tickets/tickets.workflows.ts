@@ -7,7 +7,7 @@ import type { BookingRecord, BookingsService } from '../bookings';
 import { getCampaignsByIds, getTicketTypesByIds, type CampaignRecord } from '../campaigns';
 import { TicketsErrors } from './tickets.errors';
 import type { TicketsIssuedPayload } from './tickets.events';
-import type { TicketPdfContext } from './tickets.pdf';
+import { renderTicketsPdf, type TicketPdfContext } from './tickets.pdf';
 
 /** What a ticket page shows of its campaign, shared by every booking of it (cached). */
 type CampaignPdfContext = Omit<TicketPdfContext, 'bookingReference'>;
@@ -59,6 +59,11 @@ export type IssueOutcome =
   | { outcome: 'NOT_CONFIRMED'; status: BookingRecord['status'] }
   | { outcome: 'BOOKING_NOT_FOUND' }
   | { outcome: 'CAMPAIGN_NOT_FOUND'; campaignId: string };
+
+/** What prepareIssue hands to fileIssued: the committed tickets and their rendered PDF (null: not needed). */
+export type PreparedIssue =
+  | Exclude<IssueOutcome, { tickets: Ticket[] }>
+  | { outcome: 'UNFILED'; tickets: Ticket[]; created: boolean; pdf: Buffer | null };
 
 export type RevokeOutcome =
   | { outcome: 'REVOKED'; ticketIds: string[]; reason: RevocationReason }
@@ -205,6 +210,24 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
    * it creates nothing and queues nothing.
    */
   async function issueForConfirmedBooking(tx: Tx, bookingId: string): Promise<IssueOutcome> {
+    const found = await confirmedIssueInput(tx, bookingId);
+    if ('outcome' in found) return found;
+    const issued = await tickets.issueBookingTickets(tx, found.input, found.pdf);
+    return {
+      outcome: issued.created ? 'ISSUED' : 'ALREADY_ISSUED',
+      tickets: issued.tickets,
+      fileKey: issued.fileKey,
+      event: issued.event,
+    };
+  }
+
+  /** Under the booking's issuance lock (taken here): what to issue for it, if it is CONFIRMED. */
+  async function confirmedIssueInput(
+    tx: Tx,
+    bookingId: string,
+  ): Promise<
+    Exclude<IssueOutcome, { tickets: Ticket[] }> | { input: IssueTicketsInput; pdf: TicketPdfContext }
+  > {
     await tickets.lockBookingForIssuance(tx, bookingId);
     const booking = await bookings.getBooking(bookingId, tx);
     if (!booking) return { outcome: 'BOOKING_NOT_FOUND' };
@@ -217,13 +240,45 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
     if (!printed) return { outcome: 'CAMPAIGN_NOT_FOUND', campaignId: booking.campaignId };
     const pdf: TicketPdfContext = { ...printed, bookingReference: booking.reference };
     const [buyer] = await getUserSummaries(tx, [booking.userId]);
-    const input = issueInputFor(booking, pdf.campaign, holderNameOf(buyer));
-    const issued = await tickets.issueBookingTickets(tx, input, pdf);
+    return { input: issueInputFor(booking, pdf.campaign, holderNameOf(buyer)), pdf };
+  }
+
+  /**
+   * The tickets worker's job for booking.confirmed, first step, before the consumer's inbox
+   * transaction: in a short transaction of its own, under the issuance lock, re-reads the booking
+   * and, if it is CONFIRMED, issues its tickets once (issueTicketsForBooking: serials, signatures,
+   * the rows, no file yet) and commits; then renders their PDF holding no connection and no lock.
+   * Rendering is most of a job's time: inside the transaction it held the campaign's serial
+   * counter row, so every other issuer of the campaign (other jobs of this process, other worker
+   * copies) waited for it. Run again (a redelivery), it creates nothing and renders only what
+   * fileIssued still needs. The second step is fileIssued, in the inbox transaction.
+   */
+  async function prepareIssue(bookingId: string): Promise<PreparedIssue> {
+    const found = await deps.prisma.$transaction(async (tx) => {
+      const f = await confirmedIssueInput(tx, bookingId);
+      if ('outcome' in f) return f;
+      return { ...(await tickets.issueTicketsForBooking(tx, f.input)), pdf: f.pdf };
+    });
+    if ('outcome' in found) return found;
+    const pdf = (await tickets.needsPdf(found.tickets))
+      ? await renderTicketsPdf(found.tickets, found.pdf)
+      : null;
+    return { outcome: 'UNFILED', tickets: found.tickets, created: found.created, pdf };
+  }
+
+  /** Second step (see prepareIssue), in the consumer's inbox transaction: store, file, enqueue tickets.issued once. */
+  async function fileIssued(
+    tx: Tx,
+    prepared: Extract<PreparedIssue, { outcome: 'UNFILED' }>,
+  ): Promise<IssueOutcome | { outcome: 'REVOKED' }> {
+    const filed = await tickets.fileIssuedTickets(tx, prepared.tickets, prepared.pdf);
+    // Refunded or cancelled between the two steps: the revocation made them void, no file.
+    if (filed.outcome === 'REVOKED') return { outcome: 'REVOKED' };
     return {
-      outcome: issued.created ? 'ISSUED' : 'ALREADY_ISSUED',
-      tickets: issued.tickets,
-      fileKey: issued.fileKey,
-      event: issued.event,
+      outcome: filed.outcome === 'FILED' ? 'ISSUED' : 'ALREADY_ISSUED',
+      tickets: prepared.tickets.map((t) => ({ ...t, fileKey: filed.fileKey })),
+      fileKey: filed.fileKey,
+      event: filed.event,
     };
   }
 
@@ -348,6 +403,8 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
     pdfContextFor,
     pdfContextForTickets,
     issueForConfirmedBooking,
+    prepareIssue,
+    fileIssued,
     revokeForBooking,
     getTicketPdfForOwner,
     getBookingPdfForOwner,
