@@ -46,7 +46,8 @@ describe('Flutterwave client against the simulator over HTTP', () => {
       baseUrl: sim.url,
       secretKey: SECRET_KEY,
       logger: logs.logger,
-      timeoutMs: 1000,
+      // Generous: a loaded machine can answer a local call late, and a retry would count twice.
+      timeoutMs: 10_000,
       maxRetries: 2,
       retryBaseMs: 10,
       fetch: countingFetch,
