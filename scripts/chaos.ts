@@ -16,7 +16,14 @@
  * (comma-separated process names), CHAOS_OUTAGES (rabbitmq,redis,postgresql).
  */
 import os from 'node:os';
-import { FULL_RUN, runChaos, type ChaosOptions, type ChaosReport, type Dependency, type ProcessName } from './chaos/harness';
+import {
+  FULL_RUN,
+  runChaos,
+  type ChaosOptions,
+  type ChaosReport,
+  type Dependency,
+  type ProcessName,
+} from './chaos/harness';
 
 /** The size the test runs (test/robustness/chaos.test.ts): a few minutes at most on 2 busy cores. */
 export const SMALL_RUN: Omit<ChaosOptions, 'log'> = {
@@ -39,13 +46,16 @@ export function formatReport(r: ChaosReport): string {
     `machine: ${r.cores} cores, load average ${r.loadAverage.map((x) => x.toFixed(2)).join(' ')} at start, ` +
       `${r.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')} at end`,
   );
-  lines.push(
-    `duration ${s(r.durationMs)} (load ${s(r.loadMs)}, drain after the load ${s(r.drainMs)})`,
-  );
+  lines.push(`duration ${s(r.durationMs)} (load ${s(r.loadMs)}, drain after the load ${s(r.drainMs)})`);
   lines.push(
     `operations: ${r.load.operations} (${Object.entries(r.load.byOperation)
-      .map(([op, x]) => `${op} ${x.done}${x.skipped ? `+${x.skipped} skipped` : ''}${x.failed ? ` ${x.failed} failed` : ''}`)
-      .join(', ')}); ${r.load.purchases} paid, ${r.load.soldOut} sold out, ${r.load.refundsRequested} refunds asked, ${r.load.resends} resends`,
+      .map(
+        ([op, x]) =>
+          `${op} ${x.done}${x.skipped ? `+${x.skipped} skipped` : ''}${x.failed ? ` ${x.failed} failed` : ''}`,
+      )
+      .join(
+        ', ',
+      )}); ${r.load.purchases} paid, ${r.load.soldOut} sold out, ${r.load.refundsRequested} refunds asked, ${r.load.resends} resends`,
   );
   const t = r.tally;
   lines.push(
@@ -79,13 +89,23 @@ async function main(): Promise<void> {
     buyers: num(env.CHAOS_BUYERS, base.buyers),
     concurrency: num(env.CHAOS_CONCURRENCY, base.concurrency),
     settleMs: num(env.CHAOS_SETTLE_MS, base.settleMs),
-    kills: env.CHAOS_KILLS !== undefined ? (env.CHAOS_KILLS.split(',').filter(Boolean) as ProcessName[]) : base.kills,
+    kills:
+      env.CHAOS_KILLS !== undefined
+        ? (env.CHAOS_KILLS.split(',').filter(Boolean) as ProcessName[])
+        : base.kills,
     outages:
-      env.CHAOS_OUTAGES !== undefined ? (env.CHAOS_OUTAGES.split(',').filter(Boolean) as Dependency[]) : base.outages,
+      env.CHAOS_OUTAGES !== undefined
+        ? (env.CHAOS_OUTAGES.split(',').filter(Boolean) as Dependency[])
+        : base.outages,
     keep: args.has('--keep'),
     log: (line) => console.log(`[chaos] ${line}`),
   };
-  console.log(`[chaos] ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `[chaos] ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const report = await runChaos(options);
   console.log(args.has('--json') ? JSON.stringify(report, null, 2) : `\n${formatReport(report)}`);
   process.exit(report.ok ? 0 : 1);

@@ -37,7 +37,8 @@ export async function runChecks(ctx: CheckContext): Promise<Check[]> {
   const charges = ctx.sim.transactions().filter((t) => t.status === 'successful');
   const refundedMajor = new Map<number, number>();
   for (const r of ctx.sim.refunds()) {
-    if (r.status === 'completed') refundedMajor.set(r.tx_id, (refundedMajor.get(r.tx_id) ?? 0) + r.amount_refunded);
+    if (r.status === 'completed')
+      refundedMajor.set(r.tx_id, (refundedMajor.get(r.tx_id) ?? 0) + r.amount_refunded);
   }
   const rows = await db.$queryRawUnsafe<
     Array<{
@@ -86,7 +87,14 @@ export async function runChecks(ctx: CheckContext): Promise<Check[]> {
 
   // 2. Tickets: once each (unique serial and position), gapless serials, none for an unpaid booking.
   const serials = await db.$queryRawUnsafe<
-    Array<{ campaign_id: string; n: number; distinct_serials: number; min: number; max: number; last: number }>
+    Array<{
+      campaign_id: string;
+      n: number;
+      distinct_serials: number;
+      min: number;
+      max: number;
+      last: number;
+    }>
   >(
     `SELECT t.campaign_id::text, COUNT(*)::int AS n, COUNT(DISTINCT t.serial)::int AS distinct_serials,
             MIN(t.serial)::int AS min, MAX(t.serial)::int AS max,
@@ -200,8 +208,7 @@ export async function runChecks(ctx: CheckContext): Promise<Check[]> {
   );
   checks.push({
     name: 'every refund asked for completed; no paid booking left PENDING',
-    ok:
-      notRefunded.length === 0 && refundRows.every((r) => r.status === 'COMPLETED') && pending[0]!.n === 0,
+    ok: notRefunded.length === 0 && refundRows.every((r) => r.status === 'COMPLETED') && pending[0]!.n === 0,
     detail: `refunds ${JSON.stringify(Object.fromEntries(refundRows.map((r) => [r.status, r.n])))}, ${
       askedRefunds.length
     } asked by buyers${notRefunded.length ? `; not REFUNDED: ${sample(notRefunded)}` : ''}${

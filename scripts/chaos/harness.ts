@@ -153,7 +153,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
 
   try {
-    log(`chaos ${names.id}: database ${names.database}, vhost ${names.vhost}, redis prefix ${names.redisPrefix}`);
+    log(
+      `chaos ${names.id}: database ${names.database}, vhost ${names.vhost}, redis prefix ${names.redisPrefix}`,
+    );
     await createResources(names);
     if (!options.keep) cleanups.push(() => removeResources(names));
     await migrateDatabase(`${PG_BASE}/${names.database}`);
@@ -302,7 +304,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
     const buyers: Session[] = [];
     for (let i = 0; i < options.buyers + 2; i++) {
-      buyers.push(await signIn({ url: webUrl, provider }, `buyer-${i}-${names.id}@chaos.test`, { name: `Buyer ${i}` }));
+      buyers.push(
+        await signIn({ url: webUrl, provider }, `buyer-${i}-${names.id}@chaos.test`, { name: `Buyer ${i}` }),
+      );
     }
     const probeSession = buyers.pop()!;
     const canarySession = buyers.pop()!;
@@ -314,7 +318,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (let i = 0; i < options.poisonMessages; i++) {
         const id = crypto.randomUUID();
         poisonIds.push(id);
-        await publisher.send({ exchange: '', routingKey: TicketsQueues.issue.name, messageId: id }, '{poison');
+        await publisher.send(
+          { exchange: '', routingKey: TicketsQueues.issue.name, messageId: id },
+          '{poison',
+        );
       }
       await publisher.close();
     }
@@ -323,7 +330,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const tally = newTally();
     const client = new HttpClient(webUrl, tally, { requestTimeoutMs: 15_000, operationDeadlineMs: 120_000 });
     const probeTally = newTally();
-    const probeClient = new HttpClient(webUrl, probeTally, { requestTimeoutMs: 5_000, operationDeadlineMs: 0 });
+    const probeClient = new HttpClient(webUrl, probeTally, {
+      requestTimeoutMs: 5_000,
+      operationDeadlineMs: 0,
+    });
     const probes: Array<{ at: number; status: number }> = [];
     let probing = true;
     const prober = (async () => {

@@ -157,7 +157,12 @@ export class Load {
       case 'resend': {
         const p = this.ownPurchase(session, (x) => !x.refundRequested);
         if (!p) return 'skipped';
-        const a = await this.deps.client.call(session, 'POST', `/api/v1/bookings/${p.bookingId}/resend-tickets`, {});
+        const a = await this.deps.client.call(
+          session,
+          'POST',
+          `/api/v1/bookings/${p.bookingId}/resend-tickets`,
+          {},
+        );
         // 404: the tickets are not issued yet; 422: revoked by a refund that raced this.
         if (a.status === 404 || a.status === 422) return 'skipped';
         if (!this.expect(op, a, [202])) return 'failed';

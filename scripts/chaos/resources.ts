@@ -45,7 +45,10 @@ const staleName = (name: string) => {
 };
 
 function rabbitmqctl(args: string[]): string {
-  return execFileSync('rabbitmqctl', ['-q', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return execFileSync('rabbitmqctl', ['-q', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
 }
 
 /** Creates the run's database (empty; the caller migrates it) and vhost, after removing stale runs'. */
@@ -58,12 +61,16 @@ export async function createResources(names: ChaosNames): Promise<void> {
     );
     for (const { datname } of existing.rows) {
       if (staleName(datname))
-        await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`).catch(() => {});
+        await admin
+          .query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`)
+          .catch(() => {});
     }
   } finally {
     await admin.end();
   }
-  for (const v of rabbitmqctl(['list_vhosts', 'name']).split('\n').map((s) => s.trim())) {
+  for (const v of rabbitmqctl(['list_vhosts', 'name'])
+    .split('\n')
+    .map((s) => s.trim())) {
     if (v.startsWith('tm_chaos_') && staleName(v)) rabbitmqctl(['delete_vhost', v]);
   }
   rabbitmqctl(['add_vhost', names.vhost]);
