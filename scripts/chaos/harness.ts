@@ -99,6 +99,8 @@ export interface FaultFigure {
   endToEndMs: number | null;
   /** The probe's answers while the fault lasted (status → count; 0 = no answer). */
   probeDuring: Record<string, number>;
+  /** When each unanswered probe (no answer in 10 s) was sent, ms after the fault began. */
+  probeUnansweredAtMs: number[];
 }
 
 export interface ChaosReport {
@@ -331,7 +333,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const client = new HttpClient(webUrl, tally, { requestTimeoutMs: 15_000, operationDeadlineMs: 120_000 });
     const probeTally = newTally();
     const probeClient = new HttpClient(webUrl, probeTally, {
-      requestTimeoutMs: 5_000,
+      requestTimeoutMs: 10_000,
       operationDeadlineMs: 0,
     });
     const probes: Array<{ at: number; status: number }> = [];
@@ -376,6 +378,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       return null;
     };
+    const unanswered = (from: number, to: number) =>
+      probes.filter((p) => p.at >= from && p.at <= to && p.status === 0).map((p) => p.at - from);
     const probeCounts = (from: number, to: number) => {
       const counts: Record<string, number> = {};
       for (const p of probes) if (p.at >= from && p.at <= to) counts[p.status] = (counts[p.status] ?? 0) + 1;
@@ -401,6 +405,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         webRecoveryMs,
         endToEndMs,
         probeDuring: probeCounts(at, end),
+        probeUnansweredAtMs: unanswered(at, end),
       });
       log(
         `SIGKILL ${name} (pid ${pid}): back in ${end - at} ms; web ${webRecoveryMs ?? '-'} ms, end to end ${endToEndMs ?? '-'} ms`,
@@ -423,6 +428,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         webRecoveryMs,
         endToEndMs,
         probeDuring: probeCounts(at, end),
+        probeUnansweredAtMs: unanswered(at, end),
       });
       log(
         `${dep} unreachable for ${end - at} ms: web back ${webRecoveryMs ?? '-'} ms after, end to end ${endToEndMs ?? '-'} ms`,
@@ -480,7 +486,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       checks.push({
         name: `${f.fault}: the web answered 503 while it lasted`,
         ok: five03 > 0 && other.length === 0,
-        detail: JSON.stringify(f.probeDuring),
+        detail: `${JSON.stringify(f.probeDuring)}${
+          f.probeUnansweredAtMs.length
+            ? `; unanswered probes sent at +${f.probeUnansweredAtMs.join(', +')} ms`
+            : ''
+        }`,
       });
     }
     for (const f of faults) {
