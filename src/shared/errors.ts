@@ -90,8 +90,12 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ]);
-/** Prisma's codes for "the database cannot be reached or has no connection to spare". */
-const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/**
+ * Prisma's codes for "the database cannot be reached or has no connection to spare" (P2037: the
+ * server refused a new connection, "too many clients already", as a PostgreSQL shared with other
+ * applications does when they take all its connections).
+ */
+const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
 /** SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart) and 53300 (too many connections). */
 const PG_UNAVAILABLE = /^(08\d{3}|57P0[1-4]|53300)$/;
 const DRIVER_MESSAGES =

@@ -1,4 +1,5 @@
-import { AppError, errorBody } from '../errors';
+import { Prisma } from '../../generated/prisma/client';
+import { AppError, errorBody, isDependencyUnavailable } from '../errors';
 
 describe('errors', () => {
   it('when any error is answered, then its body is { error: { code, message, details } } and nothing else', () => {
@@ -22,5 +23,18 @@ describe('errors', () => {
       code: 'INTERNAL',
       status: 500,
     });
+  });
+
+  it('when PostgreSQL refuses a connection because it has none to spare (Prisma P2037), then it is a dependency outage (503), not a 500', () => {
+    const tooMany = new Prisma.PrismaClientKnownRequestError(
+      'Too many database connections opened: sorry, too many clients already',
+      { code: 'P2037', clientVersion: Prisma.prismaVersion.client },
+    );
+    expect(isDependencyUnavailable(tooMany)).toBe(true);
+    const other = new Prisma.PrismaClientKnownRequestError('Unique constraint failed', {
+      code: 'P2002',
+      clientVersion: Prisma.prismaVersion.client,
+    });
+    expect(isDependencyUnavailable(other)).toBe(false);
   });
 });
