@@ -35,7 +35,6 @@ export const SMALL_RUN: Omit<ChaosOptions, 'log'> = {
   kills: ['payments', 'tickets', 'relay', 'web'],
   outageMs: 3000,
   drainTimeoutMs: 150_000,
-  consumerRetryBaseMs: 500,
 };
 
 export function formatReport(r: ChaosReport): string {
