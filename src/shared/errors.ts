@@ -79,6 +79,20 @@ export class PermanentError extends Error {
   }
 }
 
+/**
+ * Raised by message handlers when the work is held by another attempt's lease (an email being
+ * sent, a refund being asked for): a retry succeeds once that attempt's answer is applied or its
+ * lease runs out, which always happens. The consumer retries it without counting an attempt, so
+ * a lease left by a worker that died (or lost its database) mid-call never dead-letters the
+ * message. Bounded by the lease, not by CONSUMER_MAX_ATTEMPTS.
+ */
+export class InFlightError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InFlightError';
+  }
+}
+
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Clock } from '../../shared/clock';
 import type { Config } from '../../shared/config';
 import type { Db } from '../../shared/db';
-import { isDependencyUnavailable } from '../../shared/errors';
+import { InFlightError, isDependencyUnavailable } from '../../shared/errors';
 import {
   classifyMailError,
   messageIdDomain,
@@ -65,7 +65,7 @@ export type SendEmailOutcome =
   | { status: 'SUPPRESSED' };
 
 /** Another worker holds a fresh claim on this email right now: try again later (retryable). */
-export class EmailInFlightError extends Error {
+export class EmailInFlightError extends InFlightError {
   constructor(eventId: string, template: string) {
     super(`email ${template} for event ${eventId} is being sent by another worker`);
     this.name = 'EmailInFlightError';
