@@ -180,7 +180,10 @@ export function loggableError(err: unknown): LoggableError {
     const where = (['constraint', 'table', 'column'] as const)
       .filter((k) => typeof e[k] === 'string')
       .map((k) => `${k} ${String(e[k])}`);
-    message = [`database error${code ? ` ${code}` : ''}`, ...where].join(', ');
+    // The driver's own code under Prisma's (a SQLSTATE, or the adapter's kind such as
+    // ConnectionClosed): codes only, never the message that quotes arguments.
+    const inner = innerDatabaseCode(err);
+    message = [`database error${code ? ` ${code}` : ''}${inner ? ` (${inner})` : ''}`, ...where].join(', ');
   }
   const frames = e.stack?.split('\n').filter((line) => /^\s+at /.test(line));
   return {
@@ -189,4 +192,15 @@ export function loggableError(err: unknown): LoggableError {
     message,
     ...(frames?.length ? { stack: [`${e.name}: ${message}`, ...frames].join('\n') } : {}),
   };
+}
+
+function innerDatabaseCode(err: unknown): string | undefined {
+  const e = err as { cause?: unknown; meta?: unknown };
+  const meta = e.meta as { code?: unknown } | undefined;
+  if (meta && typeof meta.code === 'string' && meta.code !== 'N/A') return `SQLSTATE ${meta.code}`;
+  const cause = e.cause as { originalCode?: unknown; code?: unknown; kind?: unknown } | undefined;
+  if (!cause || typeof cause !== 'object') return undefined;
+  const sqlstate = typeof cause.originalCode === 'string' ? cause.originalCode : cause.code;
+  if (typeof sqlstate === 'string' && /^[0-9A-Z]{5}$/.test(sqlstate)) return `SQLSTATE ${sqlstate}`;
+  return typeof cause.kind === 'string' && /^[A-Za-z]{1,40}$/.test(cause.kind) ? cause.kind : undefined;
 }

@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client';
-import { AppError, errorBody, isDependencyUnavailable } from '../errors';
+import { AppError, errorBody, isDependencyUnavailable, loggableError } from '../errors';
 
 describe('errors', () => {
   it('when any error is answered, then its body is { error: { code, message, details } } and nothing else', () => {
@@ -36,5 +36,19 @@ describe('errors', () => {
       clientVersion: Prisma.prismaVersion.client,
     });
     expect(isDependencyUnavailable(other)).toBe(false);
+  });
+
+  it("when a raw query fails, then the log line names PostgreSQL's SQLSTATE under Prisma's code, and not the message quoting arguments", () => {
+    const err = new Prisma.PrismaClientKnownRequestError(
+      'Raw query failed. Code: `25P02`. Message: `ada@example.test`',
+      {
+        code: 'P2010',
+        clientVersion: Prisma.prismaVersion.client,
+        meta: { code: '25P02', message: 'ada@example.test' },
+      },
+    );
+    const logged = loggableError(err);
+    expect(logged.message).toBe('database error P2010 (SQLSTATE 25P02)');
+    expect(JSON.stringify(logged)).not.toContain('ada@example.test');
   });
 });
