@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import pg from 'pg';
 import { createClient } from 'redis';
@@ -72,6 +75,22 @@ export async function createResources(names: ChaosNames): Promise<void> {
     .split('\n')
     .map((s) => s.trim())) {
     if (v.startsWith('tm_chaos_') && staleName(v)) rabbitmqctl(['delete_vhost', v]);
+  }
+  // Redis keys and the temporary folder of a run that died before its clean-up.
+  const redis = createClient({ url: REDIS_BASE });
+  await redis.connect();
+  try {
+    for await (const keys of redis.scanIterator({ MATCH: 'tm_chaos:*', COUNT: 500 })) {
+      const stale = keys.filter((k) => staleName(k));
+      if (stale.length) await redis.del(stale);
+    }
+  } finally {
+    await redis.close();
+  }
+  for (const dir of fs.readdirSync(os.tmpdir())) {
+    const m = /^tm-chaos-([0-9a-f]*p\d+)-/.exec(dir);
+    if (m && staleName(`tm_chaos_${m[1]}`))
+      fs.rmSync(path.join(os.tmpdir(), dir), { recursive: true, force: true });
   }
   rabbitmqctl(['add_vhost', names.vhost]);
   rabbitmqctl(['set_permissions', '-p', names.vhost, 'guest', '.*', '.*', '.*']);
