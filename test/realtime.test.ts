@@ -4,7 +4,9 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { buildApp } from '../src/app';
 import type { Platform } from '../src/shared/platform';
 import { createEmitter, createRealtime, type Realtime } from '../src/shared/realtime';
-import { createTestPlatform } from './support/platform';
+import { createRedis } from '../src/shared/redis';
+import { createTestPlatform, waitFor } from './support/platform';
+import { TcpProxy } from './support/tcp-proxy';
 
 /** Two web processes and a worker sharing Redis, as in production: an emit anywhere reaches every socket. */
 describe('Socket.io across processes (Redis adapter and emitter)', () => {
@@ -64,5 +66,34 @@ describe('Socket.io across processes (Redis adapter and emitter)', () => {
     const got = Promise.all([next(onA, 'ticket.ready'), next(onB, 'ticket.ready')]);
     createEmitter(worker.redis, worker.config.REDIS_PREFIX).emit('ticket.ready', { ticketId: 't1' });
     await expect(got).resolves.toEqual([{ ticketId: 't1' }, { ticketId: 't1' }]);
+  });
+
+  it('when Redis is unreachable, then a worker that emits does not crash (the push is dropped), and pushes arrive again once it is back', async () => {
+    const proxy = await new TcpProxy('127.0.0.1', 6379).start();
+    const redis = await createRedis(proxy.url(worker.config.REDIS_URL), 'emitter-under-test');
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const emitter = createEmitter(redis, worker.config.REDIS_PREFIX);
+      await proxy.cut();
+      await waitFor(() => !redis.isReady, 10_000, 'the client to notice Redis is gone');
+      emitter.emit('ticket.ready', { ticketId: 'lost' });
+      // Node reports an unhandled rejection once the microtask queue has drained.
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+
+      await proxy.restore();
+      await waitFor(() => redis.isReady, 15_000, 'the client to reconnect');
+      const onA = await client(webs[0]!.url);
+      const got = next(onA, 'ticket.ready');
+      emitter.emit('ticket.ready', { ticketId: 'back' });
+      await expect(got).resolves.toEqual({ ticketId: 'back' });
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await redis.close().catch(() => undefined);
+      await proxy.close();
+    }
   });
 });

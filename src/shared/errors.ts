@@ -79,6 +79,20 @@ export class PermanentError extends Error {
   }
 }
 
+/**
+ * Raised by message handlers when the work is held by another attempt's lease (an email being
+ * sent, a refund being asked for): a retry succeeds once that attempt's answer is applied or its
+ * lease runs out, which always happens. The consumer retries it without counting an attempt, so
+ * a lease left by a worker that died (or lost its database) mid-call never dead-letters the
+ * message. Bounded by the lease, not by CONSUMER_MAX_ATTEMPTS.
+ */
+export class InFlightError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InFlightError';
+  }
+}
+
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -90,8 +104,12 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ]);
-/** Prisma's codes for "the database cannot be reached or has no connection to spare". */
-const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/**
+ * Prisma's codes for "the database cannot be reached or has no connection to spare" (P2037: the
+ * server refused a new connection, "too many clients already", as a PostgreSQL shared with other
+ * applications does when they take all its connections).
+ */
+const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
 /** SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart) and 53300 (too many connections). */
 const PG_UNAVAILABLE = /^(08\d{3}|57P0[1-4]|53300)$/;
 const DRIVER_MESSAGES =
@@ -162,7 +180,10 @@ export function loggableError(err: unknown): LoggableError {
     const where = (['constraint', 'table', 'column'] as const)
       .filter((k) => typeof e[k] === 'string')
       .map((k) => `${k} ${String(e[k])}`);
-    message = [`database error${code ? ` ${code}` : ''}`, ...where].join(', ');
+    // The driver's own code under Prisma's (a SQLSTATE, or the adapter's kind such as
+    // ConnectionClosed): codes only, never the message that quotes arguments.
+    const inner = innerDatabaseCode(err);
+    message = [`database error${code ? ` ${code}` : ''}${inner ? ` (${inner})` : ''}`, ...where].join(', ');
   }
   const frames = e.stack?.split('\n').filter((line) => /^\s+at /.test(line));
   return {
@@ -171,4 +192,15 @@ export function loggableError(err: unknown): LoggableError {
     message,
     ...(frames?.length ? { stack: [`${e.name}: ${message}`, ...frames].join('\n') } : {}),
   };
+}
+
+function innerDatabaseCode(err: unknown): string | undefined {
+  const e = err as { cause?: unknown; meta?: unknown };
+  const meta = e.meta as { code?: unknown } | undefined;
+  if (meta && typeof meta.code === 'string' && meta.code !== 'N/A') return `SQLSTATE ${meta.code}`;
+  const cause = e.cause as { originalCode?: unknown; code?: unknown; kind?: unknown } | undefined;
+  if (!cause || typeof cause !== 'object') return undefined;
+  const sqlstate = typeof cause.originalCode === 'string' ? cause.originalCode : cause.code;
+  if (typeof sqlstate === 'string' && /^[0-9A-Z]{5}$/.test(sqlstate)) return `SQLSTATE ${sqlstate}`;
+  return typeof cause.kind === 'string' && /^[A-Za-z]{1,40}$/.test(cause.kind) ? cause.kind : undefined;
 }

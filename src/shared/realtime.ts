@@ -40,7 +40,16 @@ export async function createRealtime(server: http.Server, platform: Platform): P
   };
 }
 
-/** Emitter for processes that are not socket servers (workers). */
+/**
+ * Emitter for processes that are not socket servers (workers). Live pushes are best effort: the
+ * emitter fires PUBLISH without handling its promise, so while Redis is unreachable each push
+ * would be an unhandled rejection that kills the worker (the chaos run saw the payments and
+ * realtime workers die that way). The client it gets drops a failed push instead; browsers catch
+ * up from the API and the next push.
+ */
 export function createEmitter(redis: RedisClient, prefix: string): Emitter {
-  return new Emitter(redis, { key: `${prefix}socket.io` });
+  const publisher = {
+    publish: (channel: string, message: string | Buffer) => redis.publish(channel, message).catch(() => 0),
+  };
+  return new Emitter(publisher, { key: `${prefix}socket.io` });
 }

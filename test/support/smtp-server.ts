@@ -66,6 +66,9 @@ export async function startLocalSmtp(): Promise<LocalSmtp> {
       });
     },
   });
+  // A client that dies mid-session (a SIGKILLed email worker) resets its connection: that is the
+  // client's problem, and an unhandled 'error' event would take this process down with it.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {

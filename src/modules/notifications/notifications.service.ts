@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Clock } from '../../shared/clock';
 import type { Config } from '../../shared/config';
 import type { Db } from '../../shared/db';
+import { InFlightError, isDependencyUnavailable } from '../../shared/errors';
 import {
   classifyMailError,
   messageIdDomain,
@@ -64,7 +65,7 @@ export type SendEmailOutcome =
   | { status: 'SUPPRESSED' };
 
 /** Another worker holds a fresh claim on this email right now: try again later (retryable). */
-export class EmailInFlightError extends Error {
+export class EmailInFlightError extends InFlightError {
   constructor(eventId: string, template: string) {
     super(`email ${template} for event ${eventId} is being sent by another worker`);
     this.name = 'EmailInFlightError';
@@ -98,8 +99,8 @@ export function createNotificationsService(deps: NotificationsDeps) {
    * the claim and before the server accepted the message, the row stays SENDING and the
    * redelivery takes it over once the claim is older than claimLeaseMs, so the email still
    * goes out. The one duplicate window is a crash between the server's 250 reply and the SENT
-   * update (milliseconds): the takeover sends again, with the same Message-ID, which lets mail
-   * clients fold the two together. We choose this over never sending in that window, which
+   * update (milliseconds; PostgreSQL unreachable there is waited out, see settleSent): the
+   * takeover sends again, with the same Message-ID, which lets mail clients fold the two together. We choose this over never sending in that window, which
    * would lose tickets emails on every crash during the SMTP conversation.
    */
   async function sendEmailOnce<K extends TemplateName>(req: SendEmailRequest<K>): Promise<SendEmailOutcome> {
@@ -136,15 +137,9 @@ export function createNotificationsService(deps: NotificationsDeps) {
 
     const rendered = renderEmail(req.template, req.data);
     const messageId = `<${req.eventId}.${req.template}@${domain}>`;
+    let sent: { messageId: string };
     try {
-      const sent = await mailer.send({ to, ...rendered, attachments: req.attachments, messageId });
-      await repo.settleEmail(prisma, claim.id, now, {
-        status: 'SENT',
-        messageId: sent.messageId,
-        lastError: null,
-        sentAt: clock.now(),
-      });
-      return { status: 'SENT', messageId: sent.messageId };
+      sent = await mailer.send({ to, ...rendered, attachments: req.attachments, messageId });
     } catch (err) {
       const failure: MailDeliveryError = classifyMailError(err);
       if (!failure.permanent) {
@@ -168,6 +163,30 @@ export function createNotificationsService(deps: NotificationsDeps) {
         lastError: failure.message.slice(0, 1000),
       });
       return { status: 'FAILED', error: failure.message, addressFailed: failure.recipientRejected };
+    }
+    // The server has the message: from here on a failure to record it is a database failure, never
+    // a mail failure (marked RETRY, it would be sent again). Recording SENT is what keeps the
+    // redelivery from sending a second copy, so it is retried while PostgreSQL is unreachable, for
+    // half the claim's lease: no other worker takes the email over before that.
+    await settleSent(claim.id, now, sent.messageId);
+    return { status: 'SENT', messageId: sent.messageId };
+  }
+
+  async function settleSent(claimId: string, claimedAt: Date, messageId: string): Promise<void> {
+    const giveUpAt = Date.now() + deps.claimLeaseMs / 2;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await repo.settleEmail(prisma, claimId, claimedAt, {
+          status: 'SENT',
+          messageId,
+          lastError: null,
+          sentAt: clock.now(),
+        });
+        return;
+      } catch (err) {
+        if (!isDependencyUnavailable(err) || Date.now() >= giveUpAt) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2000)));
+      }
     }
   }
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { recordAudit } from '../../shared/audit';
 import type { Tx } from '../../shared/db';
-import { PermanentError } from '../../shared/errors';
+import { InFlightError, PermanentError } from '../../shared/errors';
 import { isAdmin, type Actor } from '../../shared/http/authorize';
 import { enqueue } from '../../shared/outbox';
 import { createEvent } from '../../shared/messaging/events';
@@ -334,7 +334,9 @@ export function createRefunds(deps: PaymentsDeps) {
         const current = await repo.findRefund(prisma, r.id);
         if (current?.status !== 'PENDING') return { outcome: 'UNCHANGED', refundId };
         // Retryable: the other attempt's answer is applied meanwhile, or its lease runs out.
-        throw new Error(`refund ${r.id}: another attempt is calling Flutterwave (refund attempt in flight)`);
+        throw new InFlightError(
+          `refund ${r.id}: another attempt is calling Flutterwave (refund attempt in flight)`,
+        );
       }
       try {
         const charge = await repo.findCharge(prisma, r.flwTransactionId);

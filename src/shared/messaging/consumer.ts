@@ -7,7 +7,7 @@ import {
 } from 'rabbitmq-client';
 import { requestContext } from '../context';
 import type { Db, Tx } from '../db';
-import { PermanentError } from '../errors';
+import { InFlightError, PermanentError } from '../errors';
 import type { Logger } from '../logger';
 import type { Platform } from '../platform';
 import type { Broker } from './broker';
@@ -279,10 +279,14 @@ export function startConsumer<P extends object, R>(
       } catch (err) {
         counters.inc('messages_failed_total', { consumer: spec.name, event: event.name });
         const error = err as Error;
-        if (error instanceof PermanentError || attempt >= maxAttempts) {
+        // Held by another attempt's lease: retried as often as it takes (the lease runs out), at
+        // the same delay, without using up one of the message's attempts.
+        const inFlight = error instanceof InFlightError && retryQueues.size > 0;
+        if (error instanceof PermanentError || (attempt >= maxAttempts && !inFlight)) {
           await deadLetter(msg, attempt, error);
         } else {
-          const queue = retryQueues.get(attempt) as string;
+          const next = inFlight ? attempt : attempt + 1;
+          const queue = retryQueues.get(Math.min(attempt, maxAttempts - 1)) as string;
           logger.warn('handler failed, will retry', { eventId: event.id, attempt, err: error.message });
           await publishRetry(
             {
@@ -291,7 +295,7 @@ export function startConsumer<P extends object, R>(
               exchange: '',
               headers: {
                 ...msg.headers,
-                'x-attempt': attempt + 1,
+                'x-attempt': next,
                 'x-original-routing-key': originalRoutingKey(msg),
               },
             },

@@ -8,6 +8,8 @@ import { formatMoney } from '../../../shared/money';
 import type { Platform } from '../../../shared/platform';
 import { leafParts, parseMime, decodeHeader, type MimePart } from '../../../../test/support/mime';
 import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
+import { TcpProxy } from '../../../../test/support/tcp-proxy';
+import { createPrisma } from '../../../shared/db';
 import { startLocalSmtp, type LocalSmtp } from '../../../../test/support/smtp-server';
 import { renderTicketsPdf } from '../../tickets';
 import {
@@ -342,6 +344,44 @@ describe('sending through SMTP', () => {
       status: 'SENT',
       attempts: 2,
     });
+  });
+});
+
+describe('PostgreSQL unreachable right after the server accepted the email', () => {
+  it('when the database is cut between the 250 reply and recording SENT, then the record waits for it and a redelivery sends nothing more', async () => {
+    const proxy = await new TcpProxy('127.0.0.1', 5432).start();
+    const prisma = createPrisma(proxy.url(platform.config.DATABASE_URL), 2);
+    let restored: Promise<void> | undefined;
+    const cutAfterSend: Mailer = {
+      ...mailer,
+      async send(message) {
+        const sent = await mailer.send(message);
+        await proxy.cut();
+        restored = new Promise((r) => setTimeout(r, 1500)).then(() => proxy.restore());
+        return sent;
+      },
+    };
+    const service = createNotificationsService({
+      prisma,
+      clock,
+      mailer: cutAfterSend,
+      from: FROM,
+      claimLeaseMs: LEASE_MS,
+    });
+    try {
+      const eventId = crypto.randomUUID();
+      const req = { eventId, template: 'tickets-issued' as const, to: 'cut@example.test', data: ticketsData };
+      const before = smtp.messages.length;
+      expect((await service.sendEmailOnce(req)).status).toBe('SENT');
+      await restored;
+      expect(await notifications.getSentEmail(eventId, 'tickets-issued')).toMatchObject({ status: 'SENT' });
+      clock.advance(LEASE_MS + 1);
+      expect((await notifications.sendEmailOnce(req)).status).toBe('ALREADY_SENT');
+      expect(smtp.messages.length).toBe(before + 1);
+    } finally {
+      await prisma.$disconnect();
+      await proxy.close();
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import {
   type RunningApp,
 } from '../../../../test/support/platform';
 import { systemClock } from '../../clock';
-import { PermanentError } from '../../errors';
+import { InFlightError, PermanentError } from '../../errors';
 import { enqueue } from '../../outbox';
 import type { Platform } from '../../platform';
 import { deadLetterQueue, retryDelayMs, startConsumer, type RunningConsumer } from '../consumer';
@@ -120,6 +120,45 @@ describe('a consumer that keeps failing', () => {
       0,
     );
     expect(attempts).toHaveLength(3);
+  });
+
+  it("when the work is held by another attempt's lease (InFlightError) for more tries than maxAttempts, then the message is retried until the lease frees, handled once and never dead-lettered", async () => {
+    const suffix = crypto.randomUUID().slice(0, 8);
+    const name = `test.inflight.${suffix}`;
+    const queue = `t.inflight.${suffix}`;
+    const maxAttempts = 3;
+    let calls = 0;
+    const seen: number[] = [];
+    const consumer = startConsumer(consumerDeps(platform, { retryBaseMs: 20 }), {
+      name: queue,
+      events: [name],
+      maxAttempts,
+      async handle(event, { tx, attempt }) {
+        calls += 1;
+        seen.push(attempt);
+        if (calls <= maxAttempts + 2) throw new InFlightError('another worker holds the lease');
+        await tx.$executeRaw`INSERT INTO test_side_effects (event_id) VALUES (${event.id}::uuid)`;
+      },
+    });
+    consumers.push(consumer);
+    await consumer.ready;
+
+    const event = await publishThroughOutbox(name);
+    await waitFor(
+      async () =>
+        (
+          await platform.prisma.$queryRaw<
+            unknown[]
+          >`SELECT 1 FROM test_side_effects WHERE event_id = ${event.id}::uuid`
+        ).length === 1,
+      20_000,
+      'the handler to succeed once the lease is free',
+    );
+    expect(calls).toBe(maxAttempts + 3);
+    // In-flight retries do not use up attempts.
+    expect(Math.max(...seen)).toBe(1);
+    const queues = consumerQueues(queue, 20, maxAttempts);
+    expect(await closeAndCountLeft(consumer, platform.broker, queues)).toBe(0);
   });
 
   it('when the handler throws a PermanentError, then the message is dead-lettered at once', async () => {
