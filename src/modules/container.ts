@@ -26,6 +26,7 @@ import {
   type TicketsWorkflows,
 } from './tickets';
 import { createScanService, createValidationService, type ValidationModule } from './validation';
+import { createVenuesService, type VenuesService } from './venues';
 
 /*
  * The composition root: every module service of a process is built here, once, and handed to
@@ -75,6 +76,7 @@ export interface Modules {
   /** Gates, devices and scans (`validation.service`), and the scan decision (`validation.scans`). */
   validation: ValidationModule;
   orders: OrdersService;
+  venues: VenuesService;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -94,9 +96,11 @@ export function createModules(
 
   const ticketsService = createTicketsService(ticketsDepsFromConfig(config, { prisma, clock, storage }));
   const bookings = createBookingsService({ prisma, clock, config });
+  const venues = createVenuesService({ prisma, clock });
   const campaigns = createCampaignsService({
     prisma,
     clock,
+    venueLayout: (db, actor, venueId) => venues.layoutForCampaign(db, actor, venueId),
     ensureSigningKey: (tx, campaignId) => ticketsService.ensureCampaignKey(tx, campaignId),
     cancelOpenHolds: (tx, campaignId, at) => bookings.cancelHoldsOfCampaign(tx, campaignId, at),
   });
@@ -148,6 +152,7 @@ export function createModules(
     transfers,
     validation,
     orders,
+    venues,
   };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(

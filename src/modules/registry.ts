@@ -14,6 +14,7 @@ import { ordersWebModule } from './orders';
 import { paymentsWebModule } from './payments';
 import { ticketsWebModule } from './tickets';
 import { validationWebModule } from './validation';
+import { venuesWebModule } from './venues';
 
 /**
  * What a module contributes to the web process. `middleware` runs for every request after
@@ -66,4 +67,5 @@ export const webModules: WebModuleFactory[] = [
   (_platform, m) => analyticsWebModule(m.analytics),
   (platform, m) => financeWebModule(platform, m.finance),
   (platform, m) => ordersWebModule(platform, m.orders),
+  (platform, m) => venuesWebModule(platform, m.venues),
 ];

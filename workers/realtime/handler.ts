@@ -1,4 +1,4 @@
-import { COUNTER_EVENT, getCounters, roomOf } from '../../src/modules/campaigns';
+import { COUNTER_EVENT, getCounters, getTakenSeats, roomOf, SEATS_EVENT } from '../../src/modules/campaigns';
 import { TicketEvents, type TicketRevokedPayload } from '../../src/modules/tickets';
 import {
   describeConflict,
@@ -50,6 +50,8 @@ export function liveCountersConsumer(platform: Platform): ConsumerSpec<{ campaig
 
   async function broadcast(db: Db, campaignId: string): Promise<void> {
     for (const s of await getCounters(db, campaignId)) emitter.to(roomOf(campaignId)).emit(COUNTER_EVENT, s);
+    const seats = await getTakenSeats(db, campaignId);
+    if (seats) emitter.to(roomOf(campaignId)).emit(SEATS_EVENT, { campaignId, ...seats });
   }
 
   function schedule(campaignId: string): void {

@@ -21,6 +21,8 @@ import {
   type CampaignPatch,
 } from './campaigns.rules';
 import type { CampaignRecord, CampaignStatus } from './campaigns.types';
+import { insertLayout } from './campaigns.seats.repository';
+import type { VenueLayout } from '../venues';
 
 export interface CampaignDeps {
   prisma: Db;
@@ -36,6 +38,11 @@ export interface CampaignDeps {
    * src/modules/container.ts; required: see cancelCampaign.
    */
   cancelOpenHolds: (tx: Tx, campaignId: string, at: Date) => Promise<number>;
+  /**
+   * The venues module's layoutForCampaign: the layout a campaign created on a venue copies (404
+   * VENUE_NOT_FOUND when the actor may not use the venue). Wired in src/modules/container.ts.
+   */
+  venueLayout?: (db: Db | Tx, actor: Actor, venueId: string) => Promise<VenueLayout>;
 }
 
 /** A campaign's own use cases: create, edit, publish and the other state transitions, and reads. */
@@ -148,11 +155,15 @@ export function createCampaignLifecycle(deps: CampaignDeps) {
         refundDeadlineHours: input.refundDeadlineHours ?? null,
       };
       checkDates(data);
+      if (input.venueId && !deps.venueLayout) throw new Error('campaigns: venueLayout is not wired');
       const explicitSlug = input.slug !== undefined;
       for (let attempt = 0; ; attempt++) {
         try {
           return await prisma.$transaction(async (tx) => {
             const c = await repo.insertCampaign(tx, data, now);
+            // The layout is copied now, once: later edits of the venue never move these seats.
+            if (input.venueId)
+              await insertLayout(tx, c.id, await deps.venueLayout!(tx, actor, input.venueId), now);
             await recordAudit(tx, clock, {
               actorId: actor.userId,
               action: 'campaign.created',

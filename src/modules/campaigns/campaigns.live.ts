@@ -1,6 +1,7 @@
 import type { Server } from 'socket.io';
 import type { Db } from '../../shared/db';
 import * as repo from './campaigns.repository';
+import { takenSeats } from './campaigns.seats.repository';
 import { isUuid } from '../../shared/uuid';
 
 /*
@@ -12,6 +13,11 @@ import { isUuid } from '../../shared/uuid';
  */
 
 export const COUNTER_EVENT = 'booking:counter';
+/**
+ * Seated campaigns: `seat:states` with the ABSOLUTE lists of HELD and SOLD seat ids (every other
+ * seat is AVAILABLE), sent the same way as the counters: on join, and by the realtime worker.
+ */
+export const SEATS_EVENT = 'seat:states';
 export const roomOf = (campaignId: string) => `campaign:${campaignId}`;
 
 /** Web side: join/leave a campaign's room; the joining socket gets the snapshot. */
@@ -22,6 +28,8 @@ export function registerCounterSockets(io: Server, prisma: Db): void {
       await socket.join(roomOf(campaignId));
       const snapshot = await repo.counters(prisma, campaignId).catch(() => []);
       for (const s of snapshot) socket.emit(COUNTER_EVENT, s);
+      const seats = await takenSeats(prisma, campaignId).catch(() => null);
+      if (seats) socket.emit(SEATS_EVENT, { campaignId, ...seats });
       ack?.({ ok: true });
     });
     socket.on('campaign:leave', async (campaignId: unknown) => {
