@@ -18,6 +18,7 @@ export function bookingDto(b: BookingRecord) {
       lineTotalMinor: i.lineTotalMinor,
       entriesPerTicket: i.entriesPerTicket,
     })),
+    ...(b.seats?.length ? { seats: b.seats } : {}),
     totalMinor: b.totalMinor,
     currency: b.currency,
     expiresAt: iso(b.expiresAt),

@@ -16,6 +16,7 @@ import { bookingDto } from './bookings.dto';
 import { BookingErrors } from './bookings.errors';
 import { newReference } from './bookings.reference';
 import * as repo from './bookings.repository';
+import { loadSeating, type Seating } from './bookings.seats';
 import type { BookingRecord, ReserveInput } from './bookings.types';
 
 /*
@@ -94,6 +95,7 @@ export function createReservations(deps: ReservationDeps) {
     now: Date,
     left: Map<string, number>,
     held: Map<string, number>,
+    seating: Seating | null = null,
   ): repo.NewBooking {
     const { input, actor } = r;
     if (!sale || sale.campaign.status === 'DRAFT') throw BookingErrors.campaignNotFound();
@@ -137,6 +139,8 @@ export function createReservations(deps: ReservationDeps) {
       throw BookingErrors.customerLimit(c.maxTicketsPerCustomer, already);
     const totalMinor = items.reduce((n, i) => n + i.lineTotalMinor, 0);
     if (!Number.isSafeInteger(totalMinor)) throw BookingErrors.tooLarge();
+    // Last check: seats given here are taken for the rest of the batch (bookings.seats.ts).
+    const seats = seating ? [...seating.assign(input).values()].flat() : [];
 
     for (const i of items) left.set(i.ticketTypeId, (left.get(i.ticketTypeId) ?? 0) - i.quantity);
     held.set(actor.userId, already + requested);
@@ -154,6 +158,7 @@ export function createReservations(deps: ReservationDeps) {
       expiresAt: new Date(now.getTime() + holdMs),
       confirmedAt: free ? now : null,
       items: items.sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1)),
+      ...(seats.length ? { seats } : {}),
     };
   }
 
@@ -215,6 +220,11 @@ export function createReservations(deps: ReservationDeps) {
     await tx.$executeRaw`SAVEPOINT reserve_batch`;
     for (let round = 1; ; round++) {
       const sale = await getCampaignForSale(tx, campaignId, typeIds);
+      const seating = await loadSeating(
+        tx,
+        sale,
+        fresh.map((r) => r.input),
+      );
       const left = new Map((sale?.ticketTypes ?? []).map((t) => [t.id, t.capacity - t.sold - t.reserved]));
       const held = new Map(heldBefore);
       const accepted: repo.NewBooking[] = [];
@@ -228,7 +238,7 @@ export function createReservations(deps: ReservationDeps) {
       };
       for (const r of fresh) {
         try {
-          const b = planBooking(sale, r, now, left, held);
+          const b = planBooking(sale, r, now, left, held, seating);
           accepted.push(b);
           requestOf.set(b.id, r);
           responses.push(accept(r, b));
@@ -260,7 +270,9 @@ export function createReservations(deps: ReservationDeps) {
       for (const b of accepted)
         for (const i of b.items) totals.set(i.ticketTypeId, (totals.get(i.ticketTypeId) ?? 0) + i.quantity);
       const stock: StockItem[] = [...totals].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity }));
-      const short = stock.length ? await reserveStock(tx, stock) : null;
+      const short =
+        (stock.length ? await reserveStock(tx, stock) : null) ??
+        (seating && !(await seating.hold(tx, accepted, now)) ? { seatsMoved: true } : null);
       if (short) {
         if (round >= MAX_STOCK_ROUNDS)
           throw new Error('bookings: stock kept moving under a reservation batch');

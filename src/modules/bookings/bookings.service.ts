@@ -16,8 +16,16 @@ import {
 } from '../campaigns';
 import { BookingErrors } from './bookings.errors';
 import { BookingEvents, type BookingEventPayload } from './bookings.events';
+import { createHolds } from './bookings.holds';
 import { createReservations, TX_OPTIONS, type ReserveResult } from './bookings.reserve';
 import * as repo from './bookings.repository';
+import {
+  commitBookingSeats,
+  releaseBookingSeats,
+  retakeBookingSeats,
+  unsellBookingSeats,
+  withSeats,
+} from './bookings.seats';
 import type { BookingRecord, BookingStatus, ReserveInput } from './bookings.types';
 
 /*
@@ -56,7 +64,12 @@ export interface BookingDeps {
   clock: Clock;
   config: Pick<
     Config,
-    'BOOKING_HOLD_MINUTES' | 'BOOKING_EXPIRY_BATCH_SIZE' | 'IDEMPOTENCY_KEY_TTL_HOURS' | 'BOOKING_BATCH_MAX'
+    | 'BOOKING_HOLD_MINUTES'
+    | 'BOOKING_EXPIRY_BATCH_SIZE'
+    | 'IDEMPOTENCY_KEY_TTL_HOURS'
+    | 'BOOKING_BATCH_MAX'
+    | 'BOOKING_HOLD_EXTENSION_MINUTES'
+    | 'BOOKING_HOLD_MAX_MINUTES'
   >;
 }
 
@@ -107,8 +120,18 @@ export function requestHash(input: ReserveInput): string {
     campaignId: input.campaignId.toLowerCase(),
     issuance: input.issuance,
     accessCode: input.accessCode ?? null,
+    // Seat fields only when present, so a general-admission request hashes as it always did.
     items: input.items
-      .map((i) => [i.ticketTypeId.toLowerCase(), i.quantity] as const)
+      .map((i) =>
+        i.seatIds || i.together !== undefined
+          ? ([
+              i.ticketTypeId.toLowerCase(),
+              i.quantity,
+              [...(i.seatIds ?? [])].sort(),
+              i.together ?? null,
+            ] as const)
+          : ([i.ticketTypeId.toLowerCase(), i.quantity] as const),
+      )
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
   };
   return crypto.createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
@@ -157,6 +180,12 @@ export function createBookingsService(deps: BookingDeps) {
         tx,
         [...byType].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity })),
       );
+    if (moved.length)
+      await releaseBookingSeats(
+        tx,
+        moved.map((b) => b.id),
+        clock.now(),
+      );
   }
 
   const reservations = createReservations({
@@ -171,6 +200,8 @@ export function createBookingsService(deps: BookingDeps) {
   });
 
   return {
+    ...createHolds({ prisma, clock, config }),
+
     /**
      * Reserves tickets for the actor: 201 with a PENDING booking holding its stock until
      * expiresAt (CONFIRMED at once when free), or a refusal with nothing written. The same key
@@ -185,6 +216,10 @@ export function createBookingsService(deps: BookingDeps) {
           ]);
         }
         seen.add(i.ticketTypeId);
+        if (i.seatIds && new Set(i.seatIds).size !== i.seatIds.length)
+          throw AppError.validation('A seat may appear once', [
+            { field: 'items', message: 'duplicate seat', ticketTypeId: i.ticketTypeId },
+          ]);
       }
       return reservations.submit(actor, idempotencyKey, requestHash(input), input);
     },
@@ -210,6 +245,7 @@ export function createBookingsService(deps: BookingDeps) {
           throw BookingErrors.notCancellable(b.status);
         }
         await releaseStock(tx, stockOf(b));
+        await releaseBookingSeats(tx, [b.id], now);
         await enqueue(tx, event(BookingEvents.cancelled, b, 'PENDING'));
         return b;
       }, TX_OPTIONS);
@@ -256,6 +292,7 @@ export function createBookingsService(deps: BookingDeps) {
             throw new Error(`bookings: guarded confirm of locked booking ${b.id} changed nothing`);
           }
           await commitStock(tx, stockOf(b));
+          await commitBookingSeats(tx, b.id, now);
           const confirmed = confirmedRecord(b, paymentRef, now);
           await enqueue(tx, event(BookingEvents.confirmed, confirmed, 'PENDING', { late: false }));
           return { outcome: 'CONFIRMED', booking: confirmed, late: false };
@@ -273,7 +310,7 @@ export function createBookingsService(deps: BookingDeps) {
           return { outcome: 'REFUND_REQUIRED', reason: 'CUSTOMER_LIMIT', booking: b };
         // sellStock may move some types before finding one short: the savepoint undoes those.
         await tx.$executeRaw`SAVEPOINT late_confirm`;
-        const short = await sellStock(tx, stockOf(b));
+        const short = (await sellStock(tx, stockOf(b))) ?? !(await retakeBookingSeats(tx, b.id, now));
         if (short) {
           await tx.$executeRaw`ROLLBACK TO SAVEPOINT late_confirm`;
           return { outcome: 'REFUND_REQUIRED', reason: 'SOLD_OUT', booking: b };
@@ -311,6 +348,7 @@ export function createBookingsService(deps: BookingDeps) {
           throw BookingErrors.notRefundable(b.status);
         }
         await unsellStock(tx, stockOf(b));
+        await unsellBookingSeats(tx, b.id, now);
         const refunded = { ...b, status: 'REFUNDED' as const, refundedAt: now, updatedAt: now };
         await enqueue(tx, event(BookingEvents.cancelled, refunded, 'CONFIRMED'));
         return { outcome: 'REFUNDED', booking: refunded };
@@ -388,7 +426,7 @@ export function createBookingsService(deps: BookingDeps) {
       const b = await repo.findBooking(prisma, bookingId);
       if (!b || !(b.userId === actor.userId || isAdmin(actor) || actsForSeller(actor, b.sellerId)))
         throw BookingErrors.notFound();
-      return b;
+      return (await withSeats(prisma, [b]))[0]!;
     },
 
     /** The actor's own bookings, newest first, keyset-paginated. */
@@ -417,9 +455,10 @@ export function createBookingsService(deps: BookingDeps) {
       return repo.listCampaignBookings(prisma, campaignId, filter, page);
     },
 
-    /** A booking with its items, for other modules (tickets, payments). */
-    getBooking(bookingId: string, db: Db | Tx = prisma): Promise<BookingRecord | null> {
-      return repo.findBooking(db, bookingId);
+    /** A booking with its items and seats, for other modules (tickets, payments). */
+    async getBooking(bookingId: string, db: Db | Tx = prisma): Promise<BookingRecord | null> {
+      const b = await repo.findBooking(db, bookingId);
+      return b && (await withSeats(db, [b]))[0]!;
     },
 
     /** Amount, currency, owner, status and hold time of a booking, for starting or checking a payment. */
