@@ -121,7 +121,9 @@ export function createReservations(deps: ReservationDeps) {
       if (i.quantity < t.minPerOrder || i.quantity > t.maxPerOrder)
         throw BookingErrors.quantityOutOfRange(t.name, t.id, t.minPerOrder, t.maxPerOrder);
       const remaining = left.get(t.id) ?? 0;
-      if (remaining < i.quantity) throw BookingErrors.soldOut(t.name, t.id, Math.max(0, remaining));
+      // Named seats are refused by the seats themselves (SEATS_TAKEN names them); counters follow seats.
+      if (remaining < i.quantity && !i.seatIds)
+        throw BookingErrors.soldOut(t.name, t.id, Math.max(0, remaining));
       return {
         id: crypto.randomUUID(),
         ticketTypeId: t.id,
