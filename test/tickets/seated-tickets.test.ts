@@ -50,8 +50,10 @@ describe('seated tickets', () => {
     expect(await modules.bookings.confirmBooking(undefined, bookingId, 'pay-seated')).toMatchObject({
       outcome: 'CONFIRMED',
     });
-    const issued = await platform.prisma.$transaction((tx) =>
-      modules.tickets.issueForConfirmedBooking(tx, bookingId),
+    // The PDF is rendered inside the transaction (fonts load on first use): generous on a loaded machine.
+    const issued = await platform.prisma.$transaction(
+      (tx) => modules.tickets.issueForConfirmedBooking(tx, bookingId),
+      { timeout: 60_000, maxWait: 30_000 },
     );
     expect(issued.outcome).toBe('ISSUED');
     if (issued.outcome !== 'ISSUED') return;
