@@ -132,7 +132,13 @@ export async function loadSeating(
   const wantsSeats = inputs.some((i) => i.items.some((x) => x.seatIds || x.together));
   if (!asked.size && !wantsSeats) return null;
 
-  const all = await getSeatsForSale(tx, [...asked]);
+  // Only named seats asked for: read just those (a stadium has tens of thousands); else every seat.
+  const named = inputs.every((i) => i.items.every((x) => !seatedTypes.has(x.ticketTypeId) || x.seatIds));
+  const all = await getSeatsForSale(
+    tx,
+    [...asked],
+    named ? inputs.flatMap((i) => i.items.flatMap((x) => x.seatIds ?? [])) : undefined,
+  );
   const byId = new Map(all.map((s) => [s.id, s]));
   const rowsByType = new Map<string, SeatForSale[][]>();
   for (const typeId of asked) rowsByType.set(typeId, rowsOf(all.filter((s) => s.ticketTypeId === typeId)));

@@ -45,6 +45,8 @@ export interface CampaignDeps {
   venueLayout?: (db: Db | Tx, actor: Actor, venueId: string) => Promise<VenueLayout>;
 }
 
+const SEAT_COPY_TX = { maxWait: 10_000, timeout: 120_000 };
+
 /** A campaign's own use cases: create, edit, publish and the other state transitions, and reads. */
 export function createCampaignLifecycle(deps: CampaignDeps) {
   const { prisma, clock } = deps;
@@ -173,7 +175,8 @@ export function createCampaignLifecycle(deps: CampaignDeps) {
               after: { status: 'DRAFT' },
             });
             return c;
-          });
+            // Copying a stadium's seats (up to 100 000 rows) takes longer than the default 5 s.
+          }, SEAT_COPY_TX);
         } catch (err) {
           if (!isUniqueViolation(err)) throw err;
           if (explicitSlug || attempt >= 4) throw CampaignErrors.slugTaken();

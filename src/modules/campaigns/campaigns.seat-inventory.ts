@@ -9,9 +9,13 @@ import type { SeatForSale } from './campaigns.seats.types';
  * moved; the caller compares with what it expected and rolls back on a shortfall.
  */
 
-/** Every seat of these seated ticket types with its state. */
-export function getSeatsForSale(db: Db | Tx, ticketTypeIds: string[]): Promise<SeatForSale[]> {
-  return seats.seatsOfTypes(db, ticketTypeIds);
+/** Every seat of these seated ticket types with its state (or only the listed seats of them). */
+export function getSeatsForSale(
+  db: Db | Tx,
+  ticketTypeIds: string[],
+  onlySeatIds?: string[],
+): Promise<SeatForSale[]> {
+  return seats.seatsOfTypes(db, ticketTypeIds, onlySeatIds);
 }
 
 /** AVAILABLE → HELD (or SOLD) for each booking's seats; fewer moved than asked: someone has one. */

@@ -136,8 +136,18 @@ export async function assignZone(
 }
 
 /** Every seat of the given seated ticket types with its state: what a reservation batch plans from. */
-export async function seatsOfTypes(db: Client, ticketTypeIds: string[]): Promise<SeatForSale[]> {
+export async function seatsOfTypes(
+  db: Client,
+  ticketTypeIds: string[],
+  onlySeatIds?: string[],
+): Promise<SeatForSale[]> {
   if (!ticketTypeIds.length) return [];
+  if (onlySeatIds)
+    return db.$queryRaw<SeatForSale[]>`
+      SELECT id::text, ticket_type_id::text AS "ticketTypeId", section_id::text AS "sectionId",
+        section_name AS "sectionName", section_rank AS "sectionRank", row_index AS "rowIndex", row_label AS "rowLabel",
+        col_index AS "colIndex", seat_label AS "seatLabel", status
+      FROM campaign_seats WHERE id = ANY(${onlySeatIds}::uuid[]) AND ticket_type_id = ANY(${ticketTypeIds}::uuid[])`;
   return db.$queryRaw<SeatForSale[]>`
     SELECT id::text, ticket_type_id::text AS "ticketTypeId", section_id::text AS "sectionId",
       section_name AS "sectionName", section_rank AS "sectionRank", row_index AS "rowIndex", row_label AS "rowLabel",
