@@ -123,7 +123,8 @@ async function main(): Promise<void> {
   log(
     `machine: nproc ${execFileSync('nproc').toString().trim()}, ${os.cpus()[0]?.model ?? ''}, Node ${process.version}`,
   );
-  log(`uptime: ${execFileSync('uptime').toString().trim()}`);
+  const uptimeBefore = execFileSync('uptime').toString().trim();
+  log(`uptime: ${uptimeBefore}`);
   const stops: Array<() => Promise<void>> = [];
   try {
     const { urls, pids } = await startPlatform(stops);
@@ -249,6 +250,11 @@ async function main(): Promise<void> {
               `| ${l.connections} | ${l.holdsPerS.toFixed(0)} | ${l.p50} / ${l.p95} / ${l.p99} | ${JSON.stringify(l.statuses)} | ` +
               `${l.rawTps.toFixed(0)} | ${l.rawP99} | **${(l.holdsPerS / l.rawTps).toFixed(2)}** | ${l.invariant ? 'holds' : 'BROKEN'} | ${l.load.toFixed(1)} |`,
           ),
+          '',
+          `uptime before: \`${uptimeBefore}\`; after: \`${execFileSync('uptime').toString().trim()}\`. "load avg" is the 1-minute load when ` +
+            'the level started: on a shared machine both sides are slowed alike, the ratio is what to compare. A hold costs one ' +
+            'more statement than a counted reservation (the guarded seat UPDATE and the booking_seats INSERT) and the seat read ' +
+            'of the batch; the raw baseline has neither.',
         ].join('\n'),
       );
       log(`wrote the seats section of ${file}`);
