@@ -97,7 +97,7 @@ interface LevelResult {
 const log = (msg: string) => console.log(`[bench] ${msg}`);
 
 /** CPU use while `fn` runs: the whole machine (% of all cores) and each given process (% of one core). */
-async function withCpu<T>(
+export async function withCpu<T>(
   pids: number[],
   fn: () => Promise<T>,
 ): Promise<{ result: T; machine: number; procs: number[] }> {
@@ -241,7 +241,9 @@ async function main(): Promise<void> {
   }
 }
 
-async function startPlatform(stops: Array<() => Promise<void>>): Promise<{ urls: string[]; pids: number[] }> {
+export async function startPlatform(
+  stops: Array<() => Promise<void>>,
+): Promise<{ urls: string[]; pids: number[] }> {
   const dbName = new URL(settings.databaseUrl).pathname.slice(1);
   const dropDatabase = async () => {
     const admin = new pg.Client({ connectionString: new URL('/postgres', settings.databaseUrl).toString() });
@@ -340,7 +342,7 @@ async function signIn(url: string, email: string): Promise<User> {
   return { cookie: cookie(), csrfToken: ((await csrf.json()) as { csrfToken: string }).csrfToken };
 }
 
-async function signInUsers(url: string, n: number): Promise<User[]> {
+export async function signInUsers(url: string, n: number): Promise<User[]> {
   const users: User[] = [];
   const run = `${Date.now().toString(36)}`;
   let next = 0;
@@ -459,7 +461,7 @@ function summariseRaw(runs: RawSamples[]): LevelResult['raw'] {
   };
 }
 
-function percentiles(latencies: number[]) {
+export function percentiles(latencies: number[]) {
   const sorted = [...latencies].sort((a, b) => a - b);
   const pct = (p: number) =>
     Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 10) / 10;
@@ -470,7 +472,7 @@ function percentiles(latencies: number[]) {
  * The raw baseline: `connections` concurrent clients over a node-postgres pool as large as the
  * web tier's, each looping BEGIN; the same conditional UPDATE; INSERT booking + item; COMMIT.
  */
-async function driveRaw(
+export async function driveRaw(
   databaseUrl: string,
   campaign: { id: string; sellerId: string },
   ticketTypeId: string,
@@ -614,7 +616,9 @@ function writeDocs(text: string): void {
   log(`wrote the reservations section of ${writeBenchmarkSection('reserve', text)}`);
 }
 
-main().catch((err) => {
-  console.error(`bench failed: ${(err as Error).stack ?? err}`);
-  process.exit(1);
-});
+// bench:seats imports the platform start-up and the raw baseline from here: run only as a script.
+if (require.main === module)
+  main().catch((err) => {
+    console.error(`bench failed: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  });

@@ -27,6 +27,7 @@ import {
   type TicketsWorkflows,
 } from './tickets';
 import { createScanService, createValidationService, type ValidationModule } from './validation';
+import { createVenuesService, type VenuesService } from './venues';
 
 /*
  * The composition root: every module service of a process is built here, once, and handed to
@@ -78,6 +79,7 @@ export interface Modules {
   orders: OrdersService;
   /** The seller's promo codes (their uses are taken inside the bookings module's transactions). */
   promotions: PromotionsService;
+  venues: VenuesService;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -97,9 +99,11 @@ export function createModules(
 
   const ticketsService = createTicketsService(ticketsDepsFromConfig(config, { prisma, clock, storage }));
   const bookings = createBookingsService({ prisma, clock, config });
+  const venues = createVenuesService({ prisma, clock });
   const campaigns = createCampaignsService({
     prisma,
     clock,
+    venueLayout: (db, actor, venueId) => venues.layoutForCampaign(db, actor, venueId),
     ensureSigningKey: (tx, campaignId) => ticketsService.ensureCampaignKey(tx, campaignId),
     cancelOpenHolds: (tx, campaignId, at) => bookings.cancelHoldsOfCampaign(tx, campaignId, at),
     offerFreedStock: (tx, ticketTypeIds) => bookings.offerFreedStock(tx, ticketTypeIds),
@@ -154,6 +158,7 @@ export function createModules(
     validation,
     orders,
     promotions,
+    venues,
   };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(

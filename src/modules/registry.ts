@@ -15,6 +15,7 @@ import { paymentsWebModule } from './payments';
 import { promotionsWebModule } from './promotions';
 import { ticketsWebModule } from './tickets';
 import { validationWebModule } from './validation';
+import { venuesWebModule } from './venues';
 
 /**
  * What a module contributes to the web process. `middleware` runs for every request after
@@ -76,4 +77,5 @@ export const webModules: WebModuleFactory[] = [
   (platform, m) => financeWebModule(platform, m.finance),
   (platform, m) => ordersWebModule(platform, m.orders),
   (platform, m) => promotionsWebModule(platform, m.promotions),
+  (platform, m) => venuesWebModule(platform, m.venues),
 ];

@@ -135,6 +135,9 @@ const schema = z.object({
   // Bookings: how long a PENDING booking holds its tickets, the expiry job's batch size, how
   // long an Idempotency-Key is remembered, and the per-user cap on reservation requests.
   BOOKING_HOLD_MINUTES: int(15, 1),
+  // A buyer may extend a hold once, by this many minutes, never past BOOKING_HOLD_MAX_MINUTES after it was made.
+  BOOKING_HOLD_EXTENSION_MINUTES: int(10, 1),
+  BOOKING_HOLD_MAX_MINUTES: int(30, 1),
   BOOKING_EXPIRY_BATCH_SIZE: int(200, 1),
   // How long a waiting-list offer holds its tickets for the person it was made to.
   WAITLIST_OFFER_MINUTES: int(30, 1),

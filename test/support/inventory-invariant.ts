@@ -40,7 +40,52 @@ export async function inventoryViolations(db: Db, campaignIds?: string[]): Promi
   return rows;
 }
 
-/** Fails the test with the offending rows when the inventory invariant does not hold. */
+/**
+ * The seat half of the invariant (issue 18), in SQL: for every seated ticket type, capacity =
+ * its seats, reserved = its HELD seats, sold = its SOLD seats; a HELD seat belongs to a PENDING
+ * booking and a SOLD seat to a CONFIRMED one, each listing it in booking_seats; every seat of a
+ * PENDING (CONFIRMED) booking is HELD (SOLD) by that booking; a seated item's quantity is its
+ * number of seats. Returns one line per problem.
+ */
+export async function seatViolations(db: Db, campaignIds?: string[]): Promise<string[]> {
+  const rows = await db.$queryRawUnsafe<Array<{ problem: string }>>(
+    `WITH scope AS (SELECT id FROM campaigns WHERE $1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+     SELECT 'type ' || t.id || ': capacity ' || t.capacity || ' reserved ' || t.reserved || ' sold ' || t.sold
+            || ' but seats ' || count(s.id) || ' held ' || count(s.id) FILTER (WHERE s.status = 'HELD')
+            || ' sold ' || count(s.id) FILTER (WHERE s.status = 'SOLD') AS problem
+       FROM ticket_types t LEFT JOIN campaign_seats s ON s.ticket_type_id = t.id
+      WHERE t.seat_zone IS NOT NULL AND t.campaign_id IN (SELECT id FROM scope)
+      GROUP BY t.id
+     HAVING t.capacity <> count(s.id) OR t.reserved <> count(s.id) FILTER (WHERE s.status = 'HELD')
+         OR t.sold <> count(s.id) FILTER (WHERE s.status = 'SOLD')
+     UNION ALL
+     SELECT 'seat ' || s.id || ' is ' || s.status || ' for booking ' || coalesce(b.status, 'missing')
+            || CASE WHEN bs.seat_id IS NULL THEN ' (not in booking_seats)' ELSE '' END
+       FROM campaign_seats s LEFT JOIN bookings b ON b.id = s.booking_id
+       LEFT JOIN booking_seats bs ON bs.booking_id = s.booking_id AND bs.seat_id = s.id
+      WHERE s.status <> 'AVAILABLE' AND s.campaign_id IN (SELECT id FROM scope)
+        AND (b.id IS NULL OR bs.seat_id IS NULL
+             OR (s.status = 'HELD' AND b.status <> 'PENDING') OR (s.status = 'SOLD' AND b.status <> 'CONFIRMED'))
+     UNION ALL
+     SELECT 'booking ' || b.id || ' (' || b.status || ') lists seat ' || bs.seat_id || ' which is '
+            || coalesce(s.status, 'missing') || ' for ' || coalesce(s.booking_id::text, 'nobody')
+       FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id LEFT JOIN campaign_seats s ON s.id = bs.seat_id
+      WHERE b.status IN ('PENDING', 'CONFIRMED') AND b.campaign_id IN (SELECT id FROM scope)
+        AND (s.id IS NULL OR s.booking_id IS DISTINCT FROM b.id
+             OR s.status <> CASE b.status WHEN 'PENDING' THEN 'HELD' ELSE 'SOLD' END)
+     UNION ALL
+     SELECT 'item ' || i.id || ' quantity ' || i.quantity || ' but ' || count(bs.seat_id) || ' seats'
+       FROM booking_items i JOIN ticket_types t ON t.id = i.ticket_type_id AND t.seat_zone IS NOT NULL
+       JOIN bookings b ON b.id = i.booking_id
+       LEFT JOIN booking_seats bs ON bs.booking_id = i.booking_id AND bs.ticket_type_id = i.ticket_type_id
+      WHERE b.campaign_id IN (SELECT id FROM scope)
+      GROUP BY i.id HAVING i.quantity <> count(bs.seat_id)`,
+    campaignIds ?? null,
+  );
+  return rows.map((r) => r.problem);
+}
+
+/** Fails the test with the offending rows when the inventory invariant (counters and seats) does not hold. */
 export async function expectInventoryInvariant(db: Db, campaignIds?: string[]): Promise<void> {
   const violations = await inventoryViolations(db, campaignIds);
   if (violations.length) {
@@ -48,4 +93,6 @@ export async function expectInventoryInvariant(db: Db, campaignIds?: string[]): 
       `inventory invariant broken for ${violations.length} ticket type(s):\n${JSON.stringify(violations, null, 2)}`,
     );
   }
+  const seats = await seatViolations(db, campaignIds);
+  if (seats.length) throw new Error(`seat invariant broken:\n${seats.join('\n')}`);
 }

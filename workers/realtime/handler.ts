@@ -1,4 +1,4 @@
-import { COUNTER_EVENT, getCounters, roomOf } from '../../src/modules/campaigns';
+import { COUNTER_EVENT, getCounters, getTakenSeats, roomOf, SEATS_EVENT } from '../../src/modules/campaigns';
 import { TicketEvents, type TicketRevokedPayload } from '../../src/modules/tickets';
 import {
   describeConflict,
@@ -112,6 +112,8 @@ export function liveCountersConsumer(platform: Platform): ConsumerSpec<{ campaig
       sent.set(s.ticketTypeId, text);
       room.emit(COUNTER_EVENT, s);
     }
+    const seats = await getTakenSeats(db, campaignId);
+    if (seats) room.emit(SEATS_EVENT, { campaignId, ...seats });
   }
 
   return foldedConsumer(

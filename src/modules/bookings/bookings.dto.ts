@@ -23,6 +23,7 @@ export function bookingDto(b: BookingRecord) {
     subtotalMinor: b.totalMinor + b.discountMinor,
     discountMinor: b.discountMinor,
     promoCode: b.promoCode,
+    ...(b.seats?.length ? { seats: b.seats } : {}),
     totalMinor: b.totalMinor,
     currency: b.currency,
     expiresAt: iso(b.expiresAt),

@@ -62,6 +62,33 @@ export const BookingErrors = {
     ]),
   notRefundable: (status: string) =>
     AppError.rule('BOOKING_NOT_REFUNDABLE', `A ${status} booking cannot be refunded`),
+  notSeated: (name: string, ticketTypeId: string) =>
+    AppError.rule(
+      'TICKET_TYPE_NOT_SEATED',
+      `${name || 'This ticket type'} is general admission: ask for a quantity`,
+      [{ field: 'items', message: 'not a seated type', ticketTypeId }],
+    ),
+  seatsNotInType: (ticketTypeId: string, seatIds: string[]) =>
+    AppError.rule(
+      'SEAT_UNAVAILABLE',
+      'Some of these seats are not sold by this ticket type',
+      seatIds.map((seatId) => ({
+        field: 'items',
+        message: 'not a seat of this ticket type',
+        ticketTypeId,
+        seatId,
+      })),
+    ),
+  seatsTaken: (
+    ticketTypeId: string,
+    seats: Array<{ seatId: string; section: string; row: string; seat: string }>,
+  ) =>
+    AppError.conflict(
+      'SEATS_TAKEN',
+      `Already taken: ${seats.map((s) => `${s.section} row ${s.row} seat ${s.seat}`).join(', ')}`,
+      seats.map((s) => ({ field: 'items', message: 'seat taken', ticketTypeId, ...s })),
+    ),
+  notExtendable: (why: string) => AppError.rule('HOLD_NOT_EXTENDABLE', why),
   tooLarge: () => AppError.rule('ORDER_TOO_LARGE', 'The order total is too large'),
   ticketTypeNotFound: () => AppError.notFound('TICKET_TYPE_NOT_FOUND', 'No such ticket type'),
   waitlistNotSoldOut: (name: string) =>

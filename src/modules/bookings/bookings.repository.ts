@@ -1,6 +1,12 @@
 import { type Prisma } from '../../generated/prisma/client';
 import type { Db, Tx } from '../../shared/db';
-import type { BookingItemRecord, BookingRecord, BookingStatus, Issuance } from './bookings.types';
+import type {
+  BookingItemRecord,
+  BookingRecord,
+  BookingSeat,
+  BookingStatus,
+  Issuance,
+} from './bookings.types';
 
 /** The only code that reads or writes bookings, booking_items and booking_idempotency_keys. */
 type Client = Db | Tx;
@@ -139,6 +145,8 @@ export interface NewBooking {
   /** The promo code applied (bookings.promo.ts writes its columns after the insert). */
   promo?: { promoCodeId: string; code: string; discountMinor: number };
   items: Array<Omit<BookingItemRecord, 'bookingId'>>;
+  /** Seated items' seats (stored by bookings.seats.ts, not by insertBookings). */
+  seats?: BookingSeat[];
 }
 
 export interface KeyResponse {
@@ -415,4 +423,19 @@ export async function listCampaignBookings(
     db.booking.count({ where }),
   ]);
   return { items: rows.map(toBooking), total };
+}
+
+/** Guarded once-only extension of a PENDING hold still running at `now` (see bookings.holds.ts). */
+export async function extendHold(
+  db: Client,
+  id: string,
+  userId: string,
+  until: Date,
+  now: Date,
+): Promise<boolean> {
+  const n =
+    await db.$executeRaw`UPDATE bookings SET expires_at = ${until}, hold_extended_at = ${now}, updated_at = ${now}
+    WHERE id = ${id}::uuid AND user_id = ${userId}::uuid AND status = 'PENDING' AND hold_extended_at IS NULL
+      AND expires_at > ${now}`;
+  return n === 1;
 }

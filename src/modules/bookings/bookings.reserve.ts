@@ -17,6 +17,7 @@ import { BookingErrors } from './bookings.errors';
 import { newReference } from './bookings.reference';
 import { loadPromoData, promoPlanner, recordPromoBookings, type PromoPlanner } from './bookings.promo';
 import * as repo from './bookings.repository';
+import { loadSeating, type Seating } from './bookings.seats';
 import type { BookingRecord, ReserveInput } from './bookings.types';
 
 /*
@@ -96,6 +97,7 @@ export function createReservations(deps: ReservationDeps) {
     left: Map<string, number>,
     held: Map<string, number>,
     promo: PromoPlanner,
+    seating: Seating | null = null,
   ): repo.NewBooking {
     const { input, actor } = r;
     if (!sale || sale.campaign.status === 'DRAFT') throw BookingErrors.campaignNotFound();
@@ -128,7 +130,9 @@ export function createReservations(deps: ReservationDeps) {
       if (i.quantity < t.minPerOrder || i.quantity > t.maxPerOrder)
         throw BookingErrors.quantityOutOfRange(t.name, t.id, t.minPerOrder, t.maxPerOrder);
       const remaining = left.get(t.id) ?? 0;
-      if (remaining < i.quantity) throw BookingErrors.soldOut(t.name, t.id, Math.max(0, remaining));
+      // Named seats are refused by the seats themselves (SEATS_TAKEN names them); counters follow seats.
+      if (remaining < i.quantity && !i.seatIds)
+        throw BookingErrors.soldOut(t.name, t.id, Math.max(0, remaining));
       return {
         id: crypto.randomUUID(),
         ticketTypeId: t.id,
@@ -147,7 +151,11 @@ export function createReservations(deps: ReservationDeps) {
       throw BookingErrors.customerLimit(c.maxTicketsPerCustomer, already);
     const subtotalMinor = items.reduce((n, i) => n + i.lineTotalMinor, 0);
     if (!Number.isSafeInteger(subtotalMinor)) throw BookingErrors.tooLarge();
-    // Last check: a refused request must not count as a use of its code.
+    // Last checks: seats given here are taken for the rest of the batch (bookings.seats.ts), then
+    // the code (a refused request must not count as a use of it). A promo refusal after seats were
+    // given leaves them taken for this batch only: a later request of the batch may be refused
+    // them and retries; nothing is written for the refused one.
+    const seats = seating ? [...seating.assign(input).values()].flat() : [];
     const discount = promo.apply(r, items, now);
     const totalMinor = subtotalMinor - (discount?.discountMinor ?? 0);
 
@@ -168,6 +176,7 @@ export function createReservations(deps: ReservationDeps) {
       confirmedAt: free ? now : null,
       promo: discount,
       items: items.sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1)),
+      ...(seats.length ? { seats } : {}),
     };
   }
 
@@ -233,6 +242,11 @@ export function createReservations(deps: ReservationDeps) {
     await tx.$executeRaw`SAVEPOINT reserve_batch`;
     for (let round = 1; ; round++) {
       const sale = await getCampaignForSale(tx, campaignId, typeIds);
+      const seating = await loadSeating(
+        tx,
+        sale,
+        fresh.map((r) => r.input),
+      );
       const left = new Map((sale?.ticketTypes ?? []).map((t) => [t.id, t.capacity - t.sold - t.reserved]));
       const held = new Map(heldBefore);
       const promo = promoPlanner(promoData);
@@ -247,7 +261,7 @@ export function createReservations(deps: ReservationDeps) {
       };
       for (const r of fresh) {
         try {
-          const b = planBooking(sale, r, now, left, held, promo);
+          const b = planBooking(sale, r, now, left, held, promo, seating);
           accepted.push(b);
           requestOf.set(b.id, r);
           responses.push(accept(r, b));
@@ -280,7 +294,9 @@ export function createReservations(deps: ReservationDeps) {
       for (const b of accepted)
         for (const i of b.items) totals.set(i.ticketTypeId, (totals.get(i.ticketTypeId) ?? 0) + i.quantity);
       const stock: StockItem[] = [...totals].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity }));
-      const short = stock.length ? await reserveStock(tx, stock) : null;
+      const short =
+        (stock.length ? await reserveStock(tx, stock) : null) ??
+        (seating && !(await seating.hold(tx, accepted, now)) ? { seatsMoved: true } : null);
       if (short) {
         if (round >= MAX_STOCK_ROUNDS)
           throw new Error('bookings: stock kept moving under a reservation batch');

@@ -25,10 +25,30 @@ export const reserveBody = z.strictObject({
   campaignId: uuid('a campaign id'),
   items: z
     .array(
-      z.object({
-        ticketTypeId: uuid('a ticket type id'),
-        quantity: int(1, 1000, 'an integer from 1 to 1000'),
-      }),
+      z
+        .object({
+          ticketTypeId: uuid('a ticket type id'),
+          quantity: int(1, 1000, 'an integer from 1 to 1000').optional(),
+          seatIds: z
+            .array(uuid('a seat id'), { error: '1 to 50 seat ids' })
+            .min(1, { error: '1 to 50 seat ids' })
+            .max(50, { error: '1 to 50 seat ids' })
+            .optional()
+            .meta({ description: 'Seated types: the seats wanted (from GET /api/v1/campaigns/{id}/seats)' }),
+          together: z.boolean({ error: 'true or false' }).optional().meta({
+            description:
+              'Seated types with quantity: the best available seats, adjacent in one row where possible',
+          }),
+        })
+        .refine((i) => (i.quantity === undefined) !== (i.seatIds === undefined), {
+          error: 'give quantity or seatIds (one of them)',
+          path: ['quantity'],
+        })
+        .refine((i) => !(i.seatIds && i.together !== undefined), {
+          error: 'together goes with quantity, not with seatIds',
+          path: ['together'],
+        })
+        .transform((i) => ({ ...i, quantity: i.quantity ?? i.seatIds!.length })),
       { error: '1 to 20 items' },
     )
     .min(1, { error: '1 to 20 items' })
@@ -82,8 +102,8 @@ export function bookingsRoutes(platform: Platform, service: BookingsService): Ap
         400: 'VALIDATION_FAILED, IDEMPOTENCY_KEY_REQUIRED or FIELD_NOT_ALLOWED',
         401: 'Not signed in',
         404: 'CAMPAIGN_NOT_FOUND',
-        409: 'SOLD_OUT: details name the ticket type and how many are left; PROMO_CODE_USED_UP',
-        422: 'CAMPAIGN_NOT_ON_SALE, SALE_NOT_STARTED, SALE_ENDED, TICKET_TYPE_UNAVAILABLE, QUANTITY_OUT_OF_RANGE, CUSTOMER_LIMIT_REACHED, IDEMPOTENCY_KEY_REUSED, PROMO_CODE_INVALID, PROMO_CODE_NOT_STARTED, PROMO_CODE_EXPIRED, PROMO_CODE_BUYER_LIMIT, PROMO_CODE_NOT_APPLICABLE',
+        409: 'SOLD_OUT: details name the ticket type and how many are left; PROMO_CODE_USED_UP; SEATS_TAKEN: details name each taken seat (seatId, section, row, seat)',
+        422: 'CAMPAIGN_NOT_ON_SALE, SALE_NOT_STARTED, SALE_ENDED, TICKET_TYPE_UNAVAILABLE, QUANTITY_OUT_OF_RANGE, CUSTOMER_LIMIT_REACHED, IDEMPOTENCY_KEY_REUSED, PROMO_CODE_INVALID, PROMO_CODE_NOT_STARTED, PROMO_CODE_EXPIRED, PROMO_CODE_BUYER_LIMIT, PROMO_CODE_NOT_APPLICABLE, TICKET_TYPE_NOT_SEATED, SEAT_UNAVAILABLE',
         429: 'RATE_LIMITED',
       },
     },
@@ -149,6 +169,29 @@ export function bookingsRoutes(platform: Platform, service: BookingsService): Ap
     },
   );
 
+  api.post(
+    '/:id/extend',
+    {
+      summary: 'Extend a PENDING hold (its buyer), once, within the maximum hold time',
+      description:
+        'Moves expiresAt later by BOOKING_HOLD_EXTENSION_MINUTES, never past BOOKING_HOLD_MAX_MINUTES after the booking was made. ' +
+        'Its tickets and seats stay held.',
+      security: 'csrf',
+      use: [requireSignIn(), reserveLimit],
+      params: byId,
+      responses: {
+        200: booking('The booking with its new expiresAt'),
+        401: 'Not signed in',
+        404: 'BOOKING_NOT_FOUND',
+        422: 'HOLD_NOT_EXTENDABLE: ended, already extended or at the maximum',
+        429: 'RATE_LIMITED',
+      },
+    },
+    async ({ params }, req, res) => {
+      res.json(bookingDto(await service.extendHold(actorOf(req), params.id)));
+    },
+  );
+
   return api.module();
 }
 
@@ -179,6 +222,20 @@ const bookingSchema = {
     discountMinor: { type: 'integer' },
     promoCode: { type: ['string', 'null'] },
     totalMinor: { type: 'integer', description: 'What is paid' },
+    seats: {
+      type: 'array',
+      description: 'Seated items: the seats held or bought',
+      items: {
+        type: 'object',
+        properties: {
+          seatId: { type: 'string' },
+          ticketTypeId: { type: 'string' },
+          section: { type: 'string' },
+          row: { type: 'string' },
+          seat: { type: 'string' },
+        },
+      },
+    },
     currency: { type: 'string' },
     expiresAt: { type: 'string', format: 'date-time' },
   },

@@ -17,8 +17,16 @@ import {
 import { confirmPromoUse, releasePromoUses } from '../promotions';
 import { BookingErrors } from './bookings.errors';
 import { BookingEvents, type BookingEventPayload } from './bookings.events';
+import { createHolds } from './bookings.holds';
 import { createReservations, TX_OPTIONS, type ReserveResult } from './bookings.reserve';
 import * as repo from './bookings.repository';
+import {
+  commitBookingSeats,
+  releaseBookingSeats,
+  retakeBookingSeats,
+  unsellBookingSeats,
+  withSeats,
+} from './bookings.seats';
 import type { BookingRecord, BookingStatus, ReserveInput } from './bookings.types';
 import { createWaitlist } from './bookings.waitlist';
 
@@ -63,6 +71,8 @@ export interface BookingDeps {
     | 'IDEMPOTENCY_KEY_TTL_HOURS'
     | 'BOOKING_BATCH_MAX'
     | 'WAITLIST_OFFER_MINUTES'
+    | 'BOOKING_HOLD_EXTENSION_MINUTES'
+    | 'BOOKING_HOLD_MAX_MINUTES'
   >;
 }
 
@@ -115,8 +125,18 @@ export function requestHash(input: ReserveInput): string {
     accessCode: input.accessCode ?? null,
     // Only when given, so that the hash of a request without one is what it always was.
     ...(input.promoCode ? { promoCode: input.promoCode.trim().toUpperCase() } : {}),
+    // Seat fields only when present, so a general-admission request hashes as it always did.
     items: input.items
-      .map((i) => [i.ticketTypeId.toLowerCase(), i.quantity] as const)
+      .map((i) =>
+        i.seatIds || i.together !== undefined
+          ? ([
+              i.ticketTypeId.toLowerCase(),
+              i.quantity,
+              [...(i.seatIds ?? [])].sort(),
+              i.together ?? null,
+            ] as const)
+          : ([i.ticketTypeId.toLowerCase(), i.quantity] as const),
+      )
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
   };
   return crypto.createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
@@ -165,6 +185,12 @@ export function createBookingsService(deps: BookingDeps) {
         tx,
         [...byType].map(([ticketTypeId, quantity]) => ({ ticketTypeId, quantity })),
       );
+    if (moved.length)
+      await releaseBookingSeats(
+        tx,
+        moved.map((b) => b.id),
+        clock.now(),
+      );
   }
 
   const newBookingEvents = (b: BookingRecord) => [
@@ -204,6 +230,8 @@ export function createBookingsService(deps: BookingDeps) {
   });
 
   return {
+    ...createHolds({ prisma, clock, config }),
+
     /**
      * Reserves tickets for the actor: 201 with a PENDING booking holding its stock until
      * expiresAt (CONFIRMED at once when free), or a refusal with nothing written. The same key
@@ -218,6 +246,10 @@ export function createBookingsService(deps: BookingDeps) {
           ]);
         }
         seen.add(i.ticketTypeId);
+        if (i.seatIds && new Set(i.seatIds).size !== i.seatIds.length)
+          throw AppError.validation('A seat may appear once', [
+            { field: 'items', message: 'duplicate seat', ticketTypeId: i.ticketTypeId },
+          ]);
       }
       return reservations.submit(actor, idempotencyKey, requestHash(input), input);
     },
@@ -243,6 +275,7 @@ export function createBookingsService(deps: BookingDeps) {
           throw BookingErrors.notCancellable(b.status);
         }
         await releaseStock(tx, stockOf(b));
+        await releaseBookingSeats(tx, [b.id], now);
         await afterStockFreed(tx, [b], now);
         await enqueue(tx, event(BookingEvents.cancelled, b, 'PENDING'));
         return b;
@@ -291,6 +324,7 @@ export function createBookingsService(deps: BookingDeps) {
           }
           await commitStock(tx, stockOf(b));
           if (b.promoCodeId) await confirmPromoUse(tx, b.id, now);
+          await commitBookingSeats(tx, b.id, now);
           const confirmed = confirmedRecord(b, paymentRef, now);
           await enqueue(tx, event(BookingEvents.confirmed, confirmed, 'PENDING', { late: false }));
           return { outcome: 'CONFIRMED', booking: confirmed, late: false };
@@ -308,7 +342,7 @@ export function createBookingsService(deps: BookingDeps) {
           return { outcome: 'REFUND_REQUIRED', reason: 'CUSTOMER_LIMIT', booking: b };
         // sellStock may move some types before finding one short: the savepoint undoes those.
         await tx.$executeRaw`SAVEPOINT late_confirm`;
-        const short = await sellStock(tx, stockOf(b));
+        const short = (await sellStock(tx, stockOf(b))) ?? !(await retakeBookingSeats(tx, b.id, now));
         if (short) {
           await tx.$executeRaw`ROLLBACK TO SAVEPOINT late_confirm`;
           return { outcome: 'REFUND_REQUIRED', reason: 'SOLD_OUT', booking: b };
@@ -348,6 +382,7 @@ export function createBookingsService(deps: BookingDeps) {
           throw BookingErrors.notRefundable(b.status);
         }
         await unsellStock(tx, stockOf(b));
+        await unsellBookingSeats(tx, b.id, now);
         await afterStockFreed(tx, [b], now);
         const refunded = { ...b, status: 'REFUNDED' as const, refundedAt: now, updatedAt: now };
         await enqueue(tx, event(BookingEvents.cancelled, refunded, 'CONFIRMED'));
@@ -441,7 +476,7 @@ export function createBookingsService(deps: BookingDeps) {
       const b = await repo.findBooking(prisma, bookingId);
       if (!b || !(b.userId === actor.userId || isAdmin(actor) || actsForSeller(actor, b.sellerId)))
         throw BookingErrors.notFound();
-      return b;
+      return (await withSeats(prisma, [b]))[0]!;
     },
 
     /** The actor's own bookings, newest first, keyset-paginated. */
@@ -470,9 +505,10 @@ export function createBookingsService(deps: BookingDeps) {
       return repo.listCampaignBookings(prisma, campaignId, filter, page);
     },
 
-    /** A booking with its items, for other modules (tickets, payments). */
-    getBooking(bookingId: string, db: Db | Tx = prisma): Promise<BookingRecord | null> {
-      return repo.findBooking(db, bookingId);
+    /** A booking with its items and seats, for other modules (tickets, payments). */
+    async getBooking(bookingId: string, db: Db | Tx = prisma): Promise<BookingRecord | null> {
+      const b = await repo.findBooking(db, bookingId);
+      return b && (await withSeats(db, [b]))[0]!;
     },
 
     /** Amount, currency, owner, status and hold time of a booking, for starting or checking a payment. */

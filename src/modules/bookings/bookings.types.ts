@@ -43,11 +43,28 @@ export interface BookingRecord {
   createdAt: Date;
   updatedAt: Date;
   items: BookingItemRecord[];
+  /** Seated items: the seats, when the reader loaded them (reservation answers, getBooking). */
+  seats?: BookingSeat[];
+  /** When the buyer extended the hold (once at most); absent when not loaded. */
+  holdExtendedAt?: Date | null;
+}
+
+/** A seat of a booking, with its labels as they were when it was reserved. */
+export interface BookingSeat {
+  seatId: string;
+  ticketTypeId: string;
+  section: string;
+  row: string;
+  seat: string;
 }
 
 export interface ReserveInput {
   campaignId: string;
-  items: Array<{ ticketTypeId: string; quantity: number }>;
+  /**
+   * General admission: `quantity`. Seated types: `seatIds` (named seats; quantity = their number),
+   * or `quantity` (with `together`: adjacent where a row allows) for the best available seats.
+   */
+  items: Array<{ ticketTypeId: string; quantity: number; seatIds?: string[]; together?: boolean }>;
   issuance: Issuance;
   /** The access code of a hidden ticket type's link, when the booking includes one. */
   accessCode?: string;

@@ -60,6 +60,7 @@ export function ticketTypeDto(t: TicketTypeRecord, currency: string, opts: { man
     hidden: t.hidden,
     sortOrder: t.sortOrder,
     attributes: t.attributes,
+    seatZone: t.seatZone,
     ...(opts.manager ? { accessCode: t.accessCode, hasBookings: t.hasBookings } : {}),
   };
 }

@@ -1,6 +1,23 @@
 import { AppError } from '../../shared/errors';
 
 export const CampaignErrors = {
+  notSeated: () =>
+    AppError.rule(
+      'CAMPAIGN_NOT_SEATED',
+      'This campaign has no seat layout: create it on a venue (venueId) to sell seats',
+    ),
+  unknownZone: (zone: string) =>
+    AppError.rule('UNKNOWN_ZONE', `No price zone "${zone}" in this campaign's layout`, [
+      { field: 'seatZone', message: 'unknown zone', zone },
+    ]),
+  zoneTaken: (zone: string) =>
+    AppError.rule('ZONE_TAKEN', `Another ticket type already sells zone ${zone}`, [
+      { field: 'seatZone', message: 'zone already sold by another type', zone },
+    ]),
+  seatedCapacityFixed: () =>
+    AppError.rule('SEATED_CAPACITY_FIXED', "A seated ticket type's capacity is its zone's seat count", [
+      { field: 'capacity', message: 'fixed by the seats' },
+    ]),
   notFound: () => AppError.notFound('CAMPAIGN_NOT_FOUND', 'No such campaign'),
   ticketTypeNotFound: () => AppError.notFound('TICKET_TYPE_NOT_FOUND', 'No such ticket type'),
   fieldsNotAllowed: (fields: string[], status: string) =>

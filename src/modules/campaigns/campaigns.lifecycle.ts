@@ -21,6 +21,8 @@ import {
   type CampaignPatch,
 } from './campaigns.rules';
 import type { CampaignRecord, CampaignStatus } from './campaigns.types';
+import { insertLayout } from './campaigns.seats.repository';
+import type { VenueLayout } from '../venues';
 
 export interface CampaignDeps {
   prisma: Db;
@@ -42,7 +44,14 @@ export interface CampaignDeps {
    * (unit tests of this module alone); wired in src/modules/container.ts.
    */
   offerFreedStock?: (tx: Tx, ticketTypeIds: string[]) => Promise<unknown>;
+  /**
+   * The venues module's layoutForCampaign: the layout a campaign created on a venue copies (404
+   * VENUE_NOT_FOUND when the actor may not use the venue). Wired in src/modules/container.ts.
+   */
+  venueLayout?: (db: Db | Tx, actor: Actor, venueId: string) => Promise<VenueLayout>;
 }
+
+const SEAT_COPY_TX = { maxWait: 10_000, timeout: 120_000 };
 
 /** A campaign's own use cases: create, edit, publish and the other state transitions, and reads. */
 export function createCampaignLifecycle(deps: CampaignDeps) {
@@ -154,11 +163,15 @@ export function createCampaignLifecycle(deps: CampaignDeps) {
         refundDeadlineHours: input.refundDeadlineHours ?? null,
       };
       checkDates(data);
+      if (input.venueId && !deps.venueLayout) throw new Error('campaigns: venueLayout is not wired');
       const explicitSlug = input.slug !== undefined;
       for (let attempt = 0; ; attempt++) {
         try {
           return await prisma.$transaction(async (tx) => {
             const c = await repo.insertCampaign(tx, data, now);
+            // The layout is copied now, once: later edits of the venue never move these seats.
+            if (input.venueId)
+              await insertLayout(tx, c.id, await deps.venueLayout!(tx, actor, input.venueId), now);
             await recordAudit(tx, clock, {
               actorId: actor.userId,
               action: 'campaign.created',
@@ -168,7 +181,8 @@ export function createCampaignLifecycle(deps: CampaignDeps) {
               after: { status: 'DRAFT' },
             });
             return c;
-          });
+            // Copying a stadium's seats (up to 100 000 rows) takes longer than the default 5 s.
+          }, SEAT_COPY_TX);
         } catch (err) {
           if (!isUniqueViolation(err)) throw err;
           if (explicitSlug || attempt >= 4) throw CampaignErrors.slugTaken();

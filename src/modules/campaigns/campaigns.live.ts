@@ -1,6 +1,7 @@
 import type { Server } from 'socket.io';
 import type { Db } from '../../shared/db';
 import * as repo from './campaigns.repository';
+import { takenSeats } from './campaigns.seats.repository';
 import { isUuid } from '../../shared/uuid';
 
 /*
@@ -12,6 +13,11 @@ import { isUuid } from '../../shared/uuid';
  */
 
 export const COUNTER_EVENT = 'booking:counter';
+/**
+ * Seated campaigns: `seat:states` with the ABSOLUTE lists of HELD and SOLD seat ids (every other
+ * seat is AVAILABLE), sent the same way as the counters: on join, and by the realtime worker.
+ */
+export const SEATS_EVENT = 'seat:states';
 export const roomOf = (campaignId: string) => `campaign:${campaignId}`;
 
 /**
@@ -22,11 +28,14 @@ export const roomOf = (campaignId: string) => `campaign:${campaignId}`;
  */
 export function registerCounterSockets(io: Server, prisma: Db): void {
   const readSnapshot = coalesced((campaignId) => repo.counters(prisma, campaignId).catch(() => []));
+  const readSeats = coalesced((campaignId) => takenSeats(prisma, campaignId).catch(() => null));
   io.on('connection', (socket) => {
     socket.on('campaign:join', async (campaignId: unknown, ack?: (r: { ok: boolean }) => void) => {
       if (typeof campaignId !== 'string' || !isUuid(campaignId)) return ack?.({ ok: false });
       await socket.join(roomOf(campaignId));
       for (const s of await readSnapshot(campaignId.toLowerCase())) socket.emit(COUNTER_EVENT, s);
+      const seats = await readSeats(campaignId.toLowerCase());
+      if (seats) socket.emit(SEATS_EVENT, { campaignId, ...seats });
       ack?.({ ok: true });
     });
     socket.on('campaign:leave', async (campaignId: unknown) => {

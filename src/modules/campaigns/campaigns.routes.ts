@@ -70,6 +70,9 @@ const campaignFields = z.strictObject({
   refundDeadlineHours: int(0, 24 * 365, 'hours before the start, or null for no refunds')
     .nullable()
     .optional(),
+  venueId: uuid('a venue id').optional().meta({
+    description: "Create only: a seated campaign copies this venue's layout (seats and price zones)",
+  }),
 });
 /** PATCH and PUT: any subset (PUT resets what it leaves out; the service says which is required). */
 const campaignPatch = campaignFields.partial();
@@ -90,6 +93,11 @@ const ticketTypeFields = z.strictObject({
   hidden: z.boolean({ error: 'true or false' }).optional(),
   sortOrder: int(-10_000, 10_000).optional(),
   attributes: jsonObject(8192, 'a JSON object of at most 8 KB').optional(),
+  seatZone: text({ min: 1, max: 16, pattern: /^[A-Z0-9_]+$/, message: 'a price zone code of the layout' })
+    .optional()
+    .meta({
+      description: "Create only: a seated type selling this price zone's seats (capacity = their number)",
+    }),
 });
 
 /**
@@ -338,6 +346,37 @@ export function campaignsRoutes(platform: Platform, service: CampaignsService, s
       const { key } = inspectCoverImage(id, data);
       await storage.put(key, data);
       res.json(campaignDto(await service.setCoverImage(actorOf(req), id, key)));
+    },
+  );
+
+  api.get(
+    '/:id/seats',
+    {
+      summary: "A seated campaign's seat map: sections, rows, cells, price zones and every seat's state",
+      description:
+        'Public once published (drafts: the seller and team). `seats` lists every seat with AVAILABLE, HELD or SOLD; ' +
+        'live changes arrive over Socket.io as `seat:states` in the room `campaign:<id>`.',
+      params: byId,
+      responses: {
+        200: { description: 'The seat map', schema: { type: 'object' } },
+        404: 'CAMPAIGN_NOT_FOUND',
+        422: 'CAMPAIGN_NOT_SEATED',
+      },
+    },
+    async ({ params }, req, res) => {
+      const { campaign, map, ticketTypes } = await service.getCampaignSeatMap(params.id, req.actor);
+      res.json({
+        campaignId: campaign.id,
+        ...map,
+        ticketTypes: ticketTypes.map((t) => ({
+          id: t.id,
+          name: t.name,
+          seatZone: t.seatZone,
+          priceMinor: t.priceMinor,
+          currency: campaign.currency,
+          available: t.capacity - t.sold - t.reserved,
+        })),
+      });
     },
   );
 

@@ -34,6 +34,8 @@ export interface CampaignInput {
   scansPerTicket?: number;
   refundPolicy?: string;
   refundDeadlineHours?: number | null;
+  /** Seated campaigns: the venue whose layout is copied at creation (never changed afterwards). */
+  venueId?: string;
 }
 
 export type CampaignPatch = Partial<CampaignInput>;
@@ -125,6 +127,8 @@ export interface TicketTypeInput {
   hidden?: boolean;
   sortOrder?: number;
   attributes?: Record<string, unknown>;
+  /** A seated type: the price zone of the campaign's layout it sells; its capacity is that zone's seat count. */
+  seatZone?: string;
 }
 export type TicketTypePatch = Partial<TicketTypeInput>;
 

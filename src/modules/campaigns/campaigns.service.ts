@@ -1,5 +1,6 @@
 import { createCampaignLifecycle, type CampaignDeps } from './campaigns.lifecycle';
 import { createTicketTypes } from './campaigns.ticket-types';
+import { createSeating } from './campaigns.seating';
 
 export type { CampaignDeps } from './campaigns.lifecycle';
 export {
@@ -16,7 +17,7 @@ export {
  * and its ticket types (campaigns.ticket-types.ts). Built once per process, in the container.
  */
 export function createCampaignsService(deps: CampaignDeps) {
-  return { ...createCampaignLifecycle(deps), ...createTicketTypes(deps) };
+  return { ...createCampaignLifecycle(deps), ...createTicketTypes(deps), ...createSeating(deps) };
 }
 
 export type CampaignsService = ReturnType<typeof createCampaignsService>;

@@ -17,6 +17,7 @@ import {
 } from './campaigns.rules';
 import type { CampaignDeps } from './campaigns.lifecycle';
 import type { TicketTypeRecord } from './campaigns.types';
+import { assignZone, countZoneSeats, findLayout } from './campaigns.seats.repository';
 
 /** A campaign's ticket types: add, edit (capacity never below what is held), delete, read. */
 export function createTicketTypes(deps: Pick<CampaignDeps, 'prisma' | 'clock' | 'offerFreedStock'>) {
@@ -52,11 +53,24 @@ export function createTicketTypes(deps: Pick<CampaignDeps, 'prisma' | 'clock' | 
           accessCode: input.hidden ? crypto.randomBytes(9).toString('base64url') : null,
           sortOrder: input.sortOrder ?? 0,
           attributes: input.attributes ?? {},
+          seatZone: input.seatZone ?? null,
         };
+        if (input.seatZone !== undefined) {
+          // A seated type sells the seats of one zone: its capacity is their number, never typed.
+          const layout = await findLayout(tx, campaignId);
+          if (!layout) throw CampaignErrors.notSeated();
+          const zones = layout.zones as Array<{ code: string }>;
+          if (!zones.some((z) => z.code === input.seatZone)) throw CampaignErrors.unknownZone(input.seatZone);
+          const types = await repo.listTicketTypes(tx, campaignId);
+          if (types.some((t) => t.seatZone === input.seatZone))
+            throw CampaignErrors.zoneTaken(input.seatZone);
+          data.capacity = await countZoneSeats(tx, campaignId, input.seatZone);
+        }
         checkTicketType(data);
         if (c.status !== 'DRAFT') checkSaleWindows(c, [data]);
         try {
           const t = await repo.insertTicketType(tx, data, clock.now());
+          if (t.seatZone) await assignZone(tx, campaignId, t.seatZone, t.id);
           if (c.status !== 'DRAFT') {
             await enqueue(
               tx,
@@ -91,6 +105,8 @@ export function createTicketTypes(deps: Pick<CampaignDeps, 'prisma' | 'clock' | 
         const refused = Object.keys(patch).filter((k) => !allowed.includes(k as keyof TicketTypeInput));
         if (refused.length) throw CampaignErrors.fieldsNotAllowed(refused, c.status);
         const { capacity, ...rest } = patch;
+        if (capacity !== undefined && current.seatZone && capacity !== current.capacity)
+          throw CampaignErrors.seatedCapacityFixed();
         const merged = { ...current, ...rest, capacity: capacity ?? current.capacity };
         if (rest.code) merged.code = rest.code.toUpperCase();
         checkTicketType(merged);
@@ -139,6 +155,7 @@ export function createTicketTypes(deps: Pick<CampaignDeps, 'prisma' | 'clock' | 
         if (c.status !== 'DRAFT' && (await repo.listTicketTypes(tx, campaignId)).length === 1) {
           throw CampaignErrors.ticketTypeInUse();
         }
+        if (current.seatZone) await assignZone(tx, campaignId, null, id);
         if (!(await repo.deleteUnbookedTicketType(tx, id))) throw CampaignErrors.ticketTypeInUse();
       });
     },

@@ -58,6 +58,8 @@ export interface TicketTypeRecord {
   accessCode: string | null;
   sortOrder: number;
   attributes: Record<string, unknown>;
+  /** Seated types: the price zone of the campaign's layout it sells (capacity = its seats); null = general admission. */
+  seatZone: string | null;
   hasBookings: boolean;
   createdAt: Date;
   updatedAt: Date;

@@ -30,7 +30,17 @@ export {
   unsellStock,
   type CampaignForSale,
 } from './campaigns.inventory';
-export { COUNTER_EVENT, roomOf } from './campaigns.live';
+export {
+  commitSeats,
+  getSeatMap,
+  getSeatsForSale,
+  getTakenSeats,
+  releaseSeats,
+  takeSeats,
+  unsellSeats,
+} from './campaigns.seat-inventory';
+export type { SeatForSale, SeatMap, SeatState, LayoutSection, LayoutCell } from './campaigns.seats.types';
+export { COUNTER_EVENT, SEATS_EVENT, roomOf } from './campaigns.live';
 export { flushViews, viewsByDay } from './campaigns.views';
 export { refundDeadlineOf } from './campaigns.policy';
 export { inspectCoverImage } from './campaigns.images';

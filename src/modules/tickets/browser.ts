@@ -7,6 +7,7 @@
 export {
   QR_PAYLOAD_VERSION,
   SIGNED_PAYLOAD_BYTES,
+  seatText,
   prepareTicketVerification,
   judgeTicketVerification,
   isPrepared,

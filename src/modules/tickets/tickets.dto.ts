@@ -27,6 +27,7 @@ export function ticketDto(t: TicketView) {
     ticketTypeName: t.ticketTypeName,
     serial: t.serial,
     holderName: t.holderName,
+    seat: t.seat ?? null,
     admits: t.admits,
     maxScans: t.maxScans,
     scanCount: t.scanCount,

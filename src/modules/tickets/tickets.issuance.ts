@@ -14,7 +14,7 @@ import {
 } from './tickets.events';
 import type { TicketKeys } from './tickets.keys';
 import { renderTicketsPdf, type TicketPdfContext } from './tickets.pdf';
-import { MAX_SCANS_LIMIT, signTicketPayload, toQrText } from './tickets.qr';
+import { MAX_SCANS_LIMIT, seatOfPayload, signTicketPayload, toQrText, type TicketSeat } from './tickets.qr';
 import * as repo from './tickets.repository';
 import type { RevocationReason, TicketRow } from './tickets.repository';
 import type { IssueTicketsInput, Ticket } from './tickets.service';
@@ -24,7 +24,7 @@ const MAX_TICKETS_PER_BOOKING = 1000;
 
 export function toTicket(r: TicketRow): Ticket {
   const qrPayload = Buffer.from(r.qrPayload);
-  return { ...r, qrPayload, qrText: toQrText(qrPayload) };
+  return { ...r, qrPayload, qrText: toQrText(qrPayload), seat: seatOfPayload(qrPayload) ?? null };
 }
 
 /** Where a booking's ticket PDF is stored; derived from ids so a re-render overwrites, never duplicates. */
@@ -43,6 +43,7 @@ interface PlannedTicket {
   maxScans: number;
   validFrom: Date;
   validUntil: Date;
+  seat?: TicketSeat;
 }
 
 /** SINGLE → one ticket admitting `quantity` people; SEPARATE → one per person. max_scans = people × entries. */
@@ -88,14 +89,17 @@ function planTickets(input: IssueTicketsInput): PlannedTicket[] {
       f('validUntil'),
       'must be at least a second after validFrom',
     );
-    const people = issuance === 'SINGLE' ? item.quantity : 1;
+    // A seated line is one ticket per seat, whatever the booking's issuance: a seat admits one.
+    const seats = item.seats?.length ? item.seats : undefined;
+    check(!seats || seats.length === item.quantity, f('seats'), 'one seat per person');
+    const people = issuance === 'SINGLE' && !seats ? item.quantity : 1;
     const maxScans = people * item.entriesPerTicket;
     check(
       maxScans <= MAX_SCANS_LIMIT,
       f('entriesPerTicket'),
       `one ticket can allow at most ${MAX_SCANS_LIMIT} entries`,
     );
-    const count = issuance === 'SINGLE' ? 1 : item.quantity;
+    const count = issuance === 'SINGLE' && !seats ? 1 : item.quantity;
     for (let n = 0; n < count && planned.length <= MAX_TICKETS_PER_BOOKING; n++) {
       planned.push({
         ticketTypeId: item.ticketTypeId.toLowerCase(),
@@ -103,6 +107,7 @@ function planTickets(input: IssueTicketsInput): PlannedTicket[] {
         maxScans,
         validFrom,
         validUntil,
+        ...(seats?.[n] ? { seat: seats[n] } : {}),
       });
     }
   });
@@ -170,6 +175,7 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
           validFrom,
           validUntil,
           keyId: key.keyId,
+          ...(p.seat ? { seat: p.seat } : {}),
         },
         privateKey,
       );

@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-import { QR_ERROR_CORRECTION, toQrText } from './tickets.qr';
+import { QR_ERROR_CORRECTION, seatOfPayload, seatText, toQrText } from './tickets.qr';
 
 /**
  * Ticket PDFs: one A4 page per ticket. Text is set in DejaVu Sans (assets/fonts, Bitstream
@@ -208,6 +208,16 @@ function drawTicketPage(
     .text(type?.name ?? 'Ticket', left, y, { width: colWidth });
   y = doc.y + 14;
 
+  const seat = seatOfPayload(ticket.qrPayload);
+  if (seat) {
+    doc.fillColor(MUTED).font('Regular').fontSize(10).text('SEAT', left, y, { width: colWidth });
+    doc
+      .fillColor(INK)
+      .font('Bold')
+      .fontSize(16)
+      .text(seatText(seat), left, doc.y + 2, { width: colWidth });
+    y = doc.y + 12;
+  }
   const rows: Array<[string, string]> = [
     ...kindDetails(ctx, type?.attributes),
     ['Holder', ticket.holderName],

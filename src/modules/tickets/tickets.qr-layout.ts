@@ -32,11 +32,18 @@ import { isUuid } from '../../shared/uuid';
  * version 9 (53×53). Raw binary would also fit version 8, but phone scanners and browser
  * BarcodeDetector hand back text, and arbitrary bytes do not survive their charset guessing.
  *
+ * Version 2 (seated tickets, issue 18): the same 61 bytes with version 2, then the seat as three
+ * length-prefixed UTF-8 strings (section ≤ 24 bytes, row ≤ 8, seat ≤ 8), then the signature over
+ * "TMQR" + all the claim bytes. A gate reads the seat from the signed payload, offline. Tickets
+ * without a seat stay version 1 (125 bytes), so every QR printed before keeps its size.
+ *
  * The "TMQR" prefix binds the signature to this use: a signature made with a campaign key for
  * any other purpose cannot be replayed as a ticket.
  */
 
 export const QR_PAYLOAD_VERSION = 1;
+export const QR_SEATED_PAYLOAD_VERSION = 2;
+const SEAT_FIELD_MAX = { section: 24, row: 8, seat: 8 } as const;
 export const CLAIMS_BYTES = 61;
 export const SIGNATURE_BYTES = 64;
 export const SIGNED_PAYLOAD_BYTES = CLAIMS_BYTES + SIGNATURE_BYTES;
@@ -54,6 +61,68 @@ export interface TicketClaims {
   validFrom: Date;
   validUntil: Date;
   keyId: number;
+  /** Seated tickets: where the holder sits (version 2 payloads). */
+  seat?: TicketSeat;
+}
+
+export interface TicketSeat {
+  section: string;
+  row: string;
+  seat: string;
+}
+
+/** UTF-8 of `s`, cut at a character boundary to at most `max` bytes. */
+function utf8Capped(s: string, max: number): Uint8Array {
+  const enc = new TextEncoder();
+  let out = enc.encode(s);
+  let chars = [...s];
+  while (out.length > max) {
+    chars = chars.slice(0, -1);
+    out = enc.encode(chars.join(''));
+  }
+  return out;
+}
+
+/** The seat block of a version 2 payload. */
+function encodeSeat(seat: TicketSeat): Uint8Array {
+  const parts = (['section', 'row', 'seat'] as const).map((k) => utf8Capped(seat[k], SEAT_FIELD_MAX[k]));
+  const out = new Uint8Array(parts.reduce((n, p) => n + 1 + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out[o++] = p.length;
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** The seat block at `at` and where it ends, or null when it is malformed. */
+function decodeSeat(b: Uint8Array, at: number): { seat: TicketSeat; end: number } | null {
+  const dec = new TextDecoder('utf-8', { fatal: true });
+  const fields: string[] = [];
+  let o = at;
+  for (const k of ['section', 'row', 'seat'] as const) {
+    const len = b[o];
+    if (len === undefined || len > SEAT_FIELD_MAX[k] || o + 1 + len > b.length) return null;
+    try {
+      fields.push(dec.decode(b.subarray(o + 1, o + 1 + len)));
+    } catch {
+      return null;
+    }
+    o += 1 + len;
+  }
+  return { seat: { section: fields[0]!, row: fields[1]!, seat: fields[2]! }, end: o };
+}
+
+/** The seat a payload carries (version 2), read without checking the signature: for printing our own tickets. */
+export function seatOfPayload(payload: Uint8Array): TicketSeat | undefined {
+  if (payload[0] !== QR_SEATED_PAYLOAD_VERSION) return undefined;
+  return decodeSeat(payload, CLAIMS_BYTES)?.seat;
+}
+
+/** "Balcony · Row C · Seat 12": how a seat is printed and shown at the gate. */
+export function seatText(seat: TicketSeat): string {
+  return `${seat.section} · Row ${seat.row} · Seat ${seat.seat}`;
 }
 
 /** A public key as gate devices hold it. */
@@ -150,9 +219,11 @@ export function encodeTicketClaimBytes(c: TicketClaims): Uint8Array {
   const from = unixSeconds(c.validFrom, 'validFrom');
   const until = unixSeconds(c.validUntil, 'validUntil');
   if (until <= from) throw new Error('validUntil must be after validFrom');
-  const buf = new Uint8Array(CLAIMS_BYTES);
+  const seat = c.seat ? encodeSeat(c.seat) : new Uint8Array(0);
+  const buf = new Uint8Array(CLAIMS_BYTES + seat.length);
+  buf.set(seat, CLAIMS_BYTES);
   const view = new DataView(buf.buffer);
-  view.setUint8(0, QR_PAYLOAD_VERSION);
+  view.setUint8(0, c.seat ? QR_SEATED_PAYLOAD_VERSION : QR_PAYLOAD_VERSION);
   uuidToBytes(c.ticketId, buf, 1);
   uuidToBytes(c.campaignId, buf, 17);
   uuidToBytes(c.ticketTypeId, buf, 33);
@@ -220,10 +291,18 @@ export function prepareTicketVerification(
     return { status: 'INVALID', reason: 'MALFORMED' };
   }
   if (payload.length < 1) return { status: 'INVALID', reason: 'MALFORMED' };
-  if (payload[0] !== QR_PAYLOAD_VERSION) return { status: 'INVALID', reason: 'UNSUPPORTED_VERSION' };
-  if (payload.length !== SIGNED_PAYLOAD_BYTES) return { status: 'INVALID', reason: 'MALFORMED' };
-  const body = payload.subarray(0, CLAIMS_BYTES);
-  const claims = decodeTicketClaims(body);
+  if (payload[0] !== QR_PAYLOAD_VERSION && payload[0] !== QR_SEATED_PAYLOAD_VERSION)
+    return { status: 'INVALID', reason: 'UNSUPPORTED_VERSION' };
+  let claimsEnd = CLAIMS_BYTES;
+  let seat: TicketSeat | undefined;
+  if (payload[0] === QR_SEATED_PAYLOAD_VERSION) {
+    const decoded = payload.length > CLAIMS_BYTES ? decodeSeat(payload, CLAIMS_BYTES) : null;
+    if (!decoded) return { status: 'INVALID', reason: 'MALFORMED' };
+    [claimsEnd, seat] = [decoded.end, decoded.seat];
+  }
+  if (payload.length !== claimsEnd + SIGNATURE_BYTES) return { status: 'INVALID', reason: 'MALFORMED' };
+  const body = payload.subarray(0, claimsEnd);
+  const claims = { ...decodeTicketClaims(body), ...(seat ? { seat } : {}) };
   let key: VerificationKey | undefined;
   for (const k of keys) {
     if (k.campaignId.toLowerCase() === claims.campaignId && k.keyId === claims.keyId) {
@@ -237,7 +316,7 @@ export function prepareTicketVerification(
       reason: 'UNKNOWN_KEY',
       unverified: { campaignId: claims.campaignId, keyId: claims.keyId },
     };
-  return { claims, key, message: signedMessage(body), signature: payload.subarray(CLAIMS_BYTES) };
+  return { claims, key, message: signedMessage(body), signature: payload.subarray(claimsEnd) };
 }
 
 /**

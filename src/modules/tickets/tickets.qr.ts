@@ -20,6 +20,10 @@ import {
 
 export {
   QR_PAYLOAD_VERSION,
+  QR_SEATED_PAYLOAD_VERSION,
+  seatOfPayload,
+  seatText,
+  type TicketSeat,
   SIGNED_PAYLOAD_BYTES,
   MAX_SCANS_LIMIT,
   type TicketClaims,

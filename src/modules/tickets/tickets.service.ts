@@ -7,6 +7,7 @@ import { createTicketEntries } from './tickets.entries';
 import { createTicketIssuance } from './tickets.issuance';
 import { createTicketKeys } from './tickets.keys';
 import type { KeyStatus, RevokedTicket, TicketRow } from './tickets.repository';
+import type { TicketSeat } from './tickets.qr';
 
 export { bookingTicketsFileKey, singleTicketFileKey } from './tickets.issuance';
 
@@ -42,6 +43,8 @@ export interface IssueTicketsItem {
   /** Overrides the booking's validity window for this line. */
   validFrom?: Date;
   validUntil?: Date;
+  /** Seated lines: one seat per person; each gets its own ticket carrying its seat in the signed QR. */
+  seats?: TicketSeat[];
 }
 
 /** What issuance needs, as plain data: the bookings and campaigns modules supply it. */
@@ -62,6 +65,8 @@ export interface Ticket extends Omit<TicketRow, 'qrPayload'> {
   /** The signed payload's bytes, and the text its QR code carries. */
   qrPayload: Buffer;
   qrText: string;
+  /** Seated tickets: the seat the signed payload carries. */
+  seat: TicketSeat | null;
 }
 
 export interface RevocationList {

@@ -179,6 +179,14 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
     };
   }
 
+  /** A seated line's seats, as the booking holds them (labels as reserved). */
+  function seatsOf(booking: BookingRecord, ticketTypeId: string) {
+    const seats = (booking.seats ?? []).filter((s) => s.ticketTypeId === ticketTypeId);
+    return seats.length
+      ? { seats: seats.map((s) => ({ section: s.section, row: s.row, seat: s.seat })) }
+      : {};
+  }
+
   /** The issuance request for a confirmed booking: its lines, issuance and the campaign's window. */
   function issueInputFor(
     booking: BookingRecord,
@@ -199,6 +207,7 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
         quantity: i.quantity,
         // As sold: the booking snapshotted the entries per ticket with the price.
         entriesPerTicket: i.entriesPerTicket,
+        ...seatsOf(booking, i.ticketTypeId),
       })),
     };
   }

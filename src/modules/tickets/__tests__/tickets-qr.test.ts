@@ -94,8 +94,11 @@ describe('signed QR payload', () => {
       expect(r.status).toBe('INVALID');
     }
     const v = Buffer.from(payload);
-    v[0] = 2;
+    v[0] = 3;
     expect(verifyTicketQr(v, keys, during)).toEqual({ status: 'INVALID', reason: 'UNSUPPORTED_VERSION' });
+    // Version 2 is the seated layout: a version 1 body relabelled as 2 does not parse as one.
+    v[0] = 2;
+    expect(verifyTicketQr(v, keys, during)).toMatchObject({ status: 'INVALID' });
   });
 
   it('when the payload is re-signed with another key under the same key id, then verification fails', () => {
@@ -143,5 +146,37 @@ describe('signed QR payload', () => {
       errorCorrectionLevel: 'M',
     });
     expect(b64.version).toBe(9);
+  });
+});
+
+describe('seated QR payload (version 2)', () => {
+  const key = generateSigningKeyPair();
+  const keys = [{ campaignId, keyId: 1, publicKey: key.publicKey.toString('base64url') }];
+  const seat = { section: 'Tribune Écoles Nord', row: 'AA', seat: '112' };
+
+  it('when a ticket has a seat, then the signed payload carries it and verifies; without one the payload stays version 1 of 125 bytes', () => {
+    const payload = signTicketPayload(claims({ seat }), key.privateKey);
+    expect(payload[0]).toBe(2);
+    const verified = verifyTicketQr(toQrText(payload), keys, during);
+    expect(verified).toMatchObject({ status: 'VALID', claims: { seat } });
+    const plain = signTicketPayload(claims(), key.privateKey);
+    expect(plain.length).toBe(SIGNED_PAYLOAD_BYTES);
+    expect(verifyTicketQr(toQrText(plain), keys, during)).not.toHaveProperty('claims.seat');
+  });
+
+  it('when the seat bytes are changed or cut, then the payload is refused', () => {
+    const payload = signTicketPayload(claims({ seat }), key.privateKey);
+    const changed = Buffer.from(payload);
+    changed[63]! ^= 0x01; // a byte of the section name
+    expect(verifyTicketQr(changed, keys, during)).toMatchObject({ status: 'INVALID' });
+    expect(verifyTicketQr(payload.subarray(0, payload.length - 1), keys, during)).toMatchObject({
+      status: 'INVALID',
+      reason: 'MALFORMED',
+    });
+    // A long section name is cut at a character boundary, never mid-character.
+    const long = signTicketPayload(claims({ seat: { ...seat, section: 'É'.repeat(30) } }), key.privateKey);
+    expect(verifyTicketQr(long, keys, during)).toMatchObject({
+      claims: { seat: { section: 'É'.repeat(12) } },
+    });
   });
 });

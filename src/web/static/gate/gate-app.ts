@@ -3,6 +3,7 @@ import { decideLocally } from './decide';
 import type { GateStore, KeyRow, ScanRow } from './store';
 import type { Bootstrap, Decision, GateData, ScanRequest, ScanType } from './types';
 import { verifyTicketQr } from './verify';
+import { seatText } from '../../../modules/tickets/browser';
 
 /**
  * The gate page's logic, apart from the DOM: online scans through the server, offline scans
@@ -227,6 +228,9 @@ export class GateApp {
           ...(decision.reason ? { deviceReason: decision.reason } : {}),
         };
     }
+    // The seat is read from the signed payload on the device, online or not.
+    if (claims?.seat && decision.ticket)
+      decision = { ...decision, ticket: { ...decision.ticket, seat: seatText(claims.seat) } };
     const row: ScanRow = {
       ...decision,
       campaignId: claims?.campaignId ?? null,

@@ -73,6 +73,8 @@ export interface TicketSummary {
   id: string;
   serial?: number;
   typeName?: string;
+  /** Seated tickets: "North Stand · Row C · Seat 12", from the signed QR. */
+  seat?: string;
   holderName?: string;
   entriesUsed: number;
   maxEntries: number;

@@ -76,6 +76,7 @@ export function createUi(root: HTMLElement) {
       $(root, '[data-result-detail]').textContent = [
         d.result !== 'ok' && t?.holderName ? t.holderName : '',
         t?.typeName ?? '',
+        t?.seat ?? '',
         t?.serial ? `#${String(t.serial).padStart(6, '0')}` : '',
       ]
         .filter(Boolean)

@@ -23,11 +23,21 @@
   function order() {
     const items = [];
     let totalMinor = 0;
+    // Seats picked on the seat map (seat-map.js) are bought by name; a count typed for a seated
+    // type without picks asks for the best available seats together.
+    const picked = new Map();
+    for (const [seatId, typeId] of window.seatPicks || [])
+      picked.set(typeId, [...(picked.get(typeId) || []), seatId]);
     for (const input of inputs) {
-      const q = Math.max(0, Math.floor(Number(input.value) || 0));
-      if (!q) continue;
       const row = input.closest('[data-ticket-type-id]');
-      items.push({ ticketTypeId: input.dataset.quantityFor, quantity: q });
+      const typeId = input.dataset.quantityFor;
+      const seats = picked.get(typeId);
+      const q = seats ? seats.length : Math.max(0, Math.floor(Number(input.value) || 0));
+      if (!q) continue;
+      if (seats) items.push({ ticketTypeId: typeId, seatIds: seats });
+      else if (row.dataset.seated === 'true')
+        items.push({ ticketTypeId: typeId, quantity: q, together: true });
+      else items.push({ ticketTypeId: typeId, quantity: q });
       totalMinor += q * Number(row.dataset.priceMinor);
     }
     const issuance = (form.querySelector('input[name="issuance"]:checked') || {}).value || 'SINGLE';
@@ -35,7 +45,11 @@
     if (form.dataset.accessCode) body.accessCode = form.dataset.accessCode;
     const promo = form.querySelector('[data-promo-code]');
     if (promo && promo.value.trim()) body.promoCode = promo.value.trim();
-    return { body, totalMinor, count: items.reduce((n, i) => n + i.quantity, 0) };
+    return {
+      body,
+      totalMinor,
+      count: items.reduce((n, i) => n + (i.seatIds ? i.seatIds.length : i.quantity), 0),
+    };
   }
 
   function showError(message) {
@@ -61,6 +75,10 @@
       refresh();
     });
   form.addEventListener('change', refresh);
+  document.addEventListener('seat-picks', () => {
+    showError('');
+    refresh();
+  });
   // Live counters: cap each quantity input at what is left.
   document.addEventListener('counter', (e) => {
     const c = e.detail;
