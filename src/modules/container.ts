@@ -3,8 +3,9 @@ import type { Platform } from '../shared/platform';
 import { createStorage, type Storage } from '../shared/storage';
 import { createAnalyticsService, type AnalyticsService } from './analytics';
 import { createOrdersService, type OrdersService } from './orders';
+import { createReviewsService, type ReviewsService } from './reviews';
 import { createBookingsService, type BookingsService } from './bookings';
-import { createCampaignsService, type CampaignsService } from './campaigns';
+import { createCampaignsService, getCampaignsByIds, type CampaignsService } from './campaigns';
 import { createFinanceService, type FinanceDeps, type FinanceService } from './finance';
 import {
   createNotificationsService,
@@ -75,6 +76,7 @@ export interface Modules {
   /** Gates, devices and scans (`validation.service`), and the scan decision (`validation.scans`). */
   validation: ValidationModule;
   orders: OrdersService;
+  reviews: ReviewsService;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -137,6 +139,15 @@ export function createModules(
     logger,
     ...(extras.finance ?? payoutProviderHooks(transfers)),
   });
+  const reviews = createReviewsService({
+    prisma,
+    clock,
+    getBooking: (id) => bookings.getBooking(id),
+    getCampaign: async (id) => (await getCampaignsByIds(prisma, [id]))[0] ?? null,
+    usedTickets: async (bookingId) =>
+      (await ticketsService.listBookingTickets(bookingId)).filter((t) => t.scanCount > 0).length,
+    listMyBookings: (actor, limit) => bookings.listMyBookings(actor, limit),
+  });
   const modules: Modules = {
     storage,
     campaigns,
@@ -148,6 +159,7 @@ export function createModules(
     transfers,
     validation,
     orders,
+    reviews,
   };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(

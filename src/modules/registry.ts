@@ -12,6 +12,7 @@ import { financeWebModule } from './finance';
 import type { Modules } from './container';
 import { ordersWebModule } from './orders';
 import { paymentsWebModule } from './payments';
+import { reviewsWebModule } from './reviews';
 import { ticketsWebModule } from './tickets';
 import { validationWebModule } from './validation';
 
@@ -66,4 +67,5 @@ export const webModules: WebModuleFactory[] = [
   (_platform, m) => analyticsWebModule(m.analytics),
   (platform, m) => financeWebModule(platform, m.finance),
   (platform, m) => ordersWebModule(platform, m.orders),
+  (platform, m) => reviewsWebModule(platform, m.reviews),
 ];
