@@ -1,7 +1,12 @@
 import type { Mailer } from '../shared/mailer';
 import type { Platform } from '../shared/platform';
 import { createStorage, type Storage } from '../shared/storage';
-import { createAnalyticsService, type AnalyticsService } from './analytics';
+import {
+  createAdminStatsService,
+  createAnalyticsService,
+  type AdminStatsService,
+  type AnalyticsService,
+} from './analytics';
 import { createOrdersService, type OrdersService } from './orders';
 import { createReviewsService, type ReviewsService } from './reviews';
 import { createBookingsService, type BookingsService } from './bookings';
@@ -77,6 +82,8 @@ export interface Modules {
   validation: ValidationModule;
   orders: OrdersService;
   reviews: ReviewsService;
+  /** Platform statistics, the admins' booking search, the seller's sales CSV. */
+  adminStats: AdminStatsService;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -160,6 +167,7 @@ export function createModules(
     validation,
     orders,
     reviews,
+    adminStats: createAdminStatsService({ prisma, analytics }),
   };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(

@@ -70,6 +70,7 @@ export {
 export { PAYMENT_STATUS_EVENT, paymentRoomOf } from './payments.live';
 export { WEBHOOK_PATH } from './payments.routes';
 export type * from './payments.types';
+export { getPlatformRefundStats } from './payments.platform-stats';
 
 /** Sets res.locals.sandbox so that the layout shows the "payments are simulated" badge. */
 function sandboxBadge(config: Config): RequestHandler {
