@@ -12,7 +12,7 @@ import { financeWebModule } from './finance';
 import type { Modules } from './container';
 import { ordersWebModule } from './orders';
 import { paymentsWebModule } from './payments';
-import { reviewsWebModule } from './reviews';
+import { reviewsCampaignSection, reviewsWebModule } from './reviews';
 import { ticketsWebModule } from './tickets';
 import { validationWebModule } from './validation';
 
@@ -59,7 +59,7 @@ export const webModules: WebModuleFactory[] = [
     authWebModule(platform, async (actor) =>
       (await m.campaigns.listMyCampaigns(actor)).map((c) => ({ id: c.id, title: c.title, status: c.status })),
     ),
-  (platform, m) => campaignsWebModule(platform, m.campaigns, m.storage),
+  (platform, m) => campaignsWebModule(platform, m.campaigns, m.storage, [reviewsCampaignSection(m.reviews)]),
   (platform, m) => bookingsWebModule(platform, m.bookings, pageReads(m)),
   (platform, m) => paymentsWebModule(platform, m.payments),
   (platform, m) => ticketsWebModule(platform, m.tickets, pageReads(m)),

@@ -1,4 +1,5 @@
 import type { Platform } from '../../shared/platform';
+import type { CampaignPageSection } from '../campaigns';
 import type { WebModule } from '../registry';
 import { reviewsRoutes } from './reviews.routes';
 import type { ReviewsService } from './reviews.service';
@@ -17,6 +18,14 @@ export {
   type ReviewsDeps,
   type ReviewsService,
 } from './reviews.service';
+
+/** The reviews block of the public campaign page (average, reviews, the viewer's forms). */
+export function reviewsCampaignSection(service: ReviewsService): CampaignPageSection {
+  return async (viewer, campaign) => ({
+    partial: '../reviews/_section',
+    data: { reviews: await service.campaignSection(viewer, campaign), campaignId: campaign.id },
+  });
+}
 
 export function reviewsWebModule(platform: Platform, service: ReviewsService): WebModule {
   return { name: 'reviews', api: reviewsRoutes(platform, service) };

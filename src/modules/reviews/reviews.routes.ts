@@ -46,15 +46,13 @@ export function reviewsRoutes(platform: Platform, service: ReviewsService): ApiM
       },
     },
     async ({ body }, req, res) => {
-      res
-        .status(201)
-        .json(
-          await service.createReview(actorOf(req), {
-            bookingId: body.bookingId,
-            rating: body.rating,
-            body: body.body ?? '',
-          }),
-        );
+      res.status(201).json(
+        await service.createReview(actorOf(req), {
+          bookingId: body.bookingId,
+          rating: body.rating,
+          body: body.body ?? '',
+        }),
+      );
     },
   );
 
