@@ -79,6 +79,7 @@ describe('reviews and statistics pages in Chromium', () => {
     await browser.screenshot(mod, 'reviews-campaign-admin-1280');
     await phone.reload();
     await phone.locator('text=No reviews yet.').waitFor({ timeout: 30_000 });
+    expect(await phone.locator('.review').count()).toBe(0);
 
     await mod.goto('/admin/stats?q=reviews.browser.buyer%40example.test');
     await mod.locator('[data-found] [data-reference]').first().waitFor();

@@ -142,5 +142,18 @@ export function reviewsRoutes(platform: Platform, service: ReviewsService): ApiM
       );
     },
   );
-  return [api.module(), pub.module()];
+  const sellers = defineApi({ name: 'seller-rating', prefix: '/api/v1/sellers', tags: ['reviews'] });
+  sellers.get(
+    '/:id/rating',
+    {
+      summary:
+        "A seller's average rating and review count across their campaigns (public; hidden reviews left out)",
+      params: byId,
+      responses: { 200: '{ count, average, byRating }', 400: 'VALIDATION_FAILED' },
+    },
+    async ({ params }, _req, res) => {
+      res.json(await service.getSellerRating(params.id));
+    },
+  );
+  return [api.module(), pub.module(), sellers.module()];
 }

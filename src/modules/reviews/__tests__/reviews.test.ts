@@ -172,6 +172,10 @@ describe('reviews', () => {
     expect((await request(env.url).get(`/api/v1/campaigns/${campaignId}/reviews`)).body.summary.count).toBe(
       2,
     );
+    expect((await request(env.url).get(`/api/v1/sellers/${seller.userId}/rating`)).body).toMatchObject({
+      count: 2,
+      average: 3,
+    });
   });
 
   it('when the input is hostile, then 400 with a code and nothing is written', async () => {
