@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import { campaignBody, json, ticketTypeBody } from '../../../../test/support/factories';
 import {
@@ -8,6 +11,9 @@ import {
   type AuthTestEnv,
   type TestSession,
 } from '../../../../test/support/auth';
+import { LocalStorage } from '../../../shared/storage';
+import { loadActor } from '../../auth';
+import { createModules } from '../../container';
 
 const DAY = 86_400_000;
 
@@ -96,6 +102,65 @@ describe('reviews', () => {
     expect(noCsrf.status).toBe(403);
     expect(await env.platform.prisma.review.count({ where: { campaignId } })).toBe(0);
   });
+
+  it('when a booking was refunded, then its buyer may review only if a ticket of it was let in at the gate (used)', async () => {
+    offset = 0;
+    const [used, unused] = await Promise.all(
+      ['used', 'unused'].map((w) => signIn(env, `reviews.${w}@example.test`, { name: `Buyer ${w}` })),
+    );
+    const usedBooking = await book(used!, freeType);
+    const unusedBooking = await book(unused!, freeType);
+    const storageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reviews-tickets-'));
+    try {
+      const startsAt = new Date(
+        (await seller.get(`/api/v1/campaigns/${campaignId}`).expect(200)).body.startsAt as string,
+      );
+      const atTheGate = { ...env.platform, clock: { now: () => startsAt } };
+      const {
+        tickets,
+        validation,
+        bookings: bookingsService,
+      } = createModules(atTheGate, {
+        storage: new LocalStorage(storageDir),
+      });
+      const issued = await env.platform.prisma.$transaction((tx) =>
+        tickets.issueForConfirmedBooking(tx, usedBooking.id),
+      );
+      expect(issued.outcome).toBe('ISSUED');
+      const scanner = {
+        kind: 'user' as const,
+        actor: (await loadActor(env.platform.prisma, seller.userId))!,
+      };
+      for (const t of issued.outcome === 'ISSUED' ? issued.tickets : []) {
+        const answer = await validation.scans.scanTicket(scanner, {
+          qr: t.qrText,
+          scanId: crypto.randomUUID(),
+          type: 'entry',
+          scannedAt: startsAt,
+        });
+        expect(answer.result).toBe('ok');
+      }
+      for (const id of [usedBooking.id, unusedBooking.id])
+        expect((await bookingsService.refundBooking(undefined, id)).outcome).toBe('REFUNDED');
+    } finally {
+      fs.rmSync(storageDir, { recursive: true, force: true });
+    }
+    offset = 2 * DAY;
+    const refusedUnused = await unused!
+      .post('/api/v1/reviews')
+      .send({ bookingId: unusedBooking.id, rating: 2 });
+    expect(refusedUnused.status).toBe(403);
+    expect(refusedUnused.body.error.code).toBe('NOT_A_TICKET_HOLDER');
+    const acceptedUsed = await used!
+      .post('/api/v1/reviews')
+      .send({ bookingId: usedBooking.id, rating: 3, body: 'Was there' });
+    expect(acceptedUsed.status).toBe(201);
+    // Out of the way of the next tests' figures.
+    await admin
+      .post(`/api/v1/reviews/${acceptedUsed.body.id}/hide`)
+      .send({ reason: 'test fixture' })
+      .expect(200);
+  }, 120_000);
 
   it('when a holder reviews after the end, then once per booking: a second post (even concurrent) is 409 ALREADY_REVIEWED', async () => {
     offset = 2 * DAY;
