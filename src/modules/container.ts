@@ -1,11 +1,17 @@
 import type { Mailer } from '../shared/mailer';
 import type { Platform } from '../shared/platform';
 import { createStorage, type Storage } from '../shared/storage';
-import { createAnalyticsService, type AnalyticsService } from './analytics';
+import {
+  createAdminStatsService,
+  createAnalyticsService,
+  type AdminStatsService,
+  type AnalyticsService,
+} from './analytics';
 import { createOrdersService, type OrdersService } from './orders';
 import { createPromotionsService, type PromotionsService } from './promotions';
+import { createReviewsService, type ReviewsService } from './reviews';
 import { createBookingsService, type BookingsService } from './bookings';
-import { createCampaignsService, type CampaignsService } from './campaigns';
+import { createCampaignsService, getCampaignsByIds, type CampaignsService } from './campaigns';
 import { createFinanceService, type FinanceDeps, type FinanceService } from './finance';
 import {
   createNotificationsService,
@@ -80,6 +86,9 @@ export interface Modules {
   /** The seller's promo codes (their uses are taken inside the bookings module's transactions). */
   promotions: PromotionsService;
   venues: VenuesService;
+  reviews: ReviewsService;
+  /** Platform statistics, the admins' booking search, the seller's sales CSV. */
+  adminStats: AdminStatsService;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -146,6 +155,15 @@ export function createModules(
     logger,
     ...(extras.finance ?? payoutProviderHooks(transfers)),
   });
+  const reviews = createReviewsService({
+    prisma,
+    clock,
+    getBooking: (id) => bookings.getBooking(id),
+    getCampaign: async (id) => (await getCampaignsByIds(prisma, [id]))[0] ?? null,
+    usedTickets: async (bookingId) =>
+      (await ticketsService.listBookingTickets(bookingId)).filter((t) => t.scanCount > 0).length,
+    listMyBookings: (actor, limit) => bookings.listMyBookings(actor, limit),
+  });
   const modules: Modules = {
     storage,
     campaigns,
@@ -159,6 +177,8 @@ export function createModules(
     orders,
     promotions,
     venues,
+    reviews,
+    adminStats: createAdminStatsService({ prisma, analytics }),
   };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(

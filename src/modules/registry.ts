@@ -13,6 +13,7 @@ import type { Modules } from './container';
 import { ordersWebModule } from './orders';
 import { paymentsWebModule } from './payments';
 import { promotionsWebModule } from './promotions';
+import { reviewsCampaignSection, reviewsWebModule } from './reviews';
 import { ticketsWebModule } from './tickets';
 import { validationWebModule } from './validation';
 import { venuesWebModule } from './venues';
@@ -68,14 +69,15 @@ export const webModules: WebModuleFactory[] = [
     authWebModule(platform, async (actor) =>
       (await m.campaigns.listMyCampaigns(actor)).map((c) => ({ id: c.id, title: c.title, status: c.status })),
     ),
-  (platform, m) => campaignsWebModule(platform, m.campaigns, m.storage),
+  (platform, m) => campaignsWebModule(platform, m.campaigns, m.storage, [reviewsCampaignSection(m.reviews)]),
   (platform, m) => bookingsWebModule(platform, m.bookings, pageReads(m)),
   (platform, m) => paymentsWebModule(platform, m.payments),
   (platform, m) => ticketsWebModule(platform, m.tickets, pageReads(m)),
   (platform, m) => validationWebModule(platform, m.validation),
-  (_platform, m) => analyticsWebModule(m.analytics),
+  (platform, m) => analyticsWebModule(platform, m.analytics, m.adminStats),
   (platform, m) => financeWebModule(platform, m.finance),
   (platform, m) => ordersWebModule(platform, m.orders),
   (platform, m) => promotionsWebModule(platform, m.promotions),
   (platform, m) => venuesWebModule(platform, m.venues),
+  (platform, m) => reviewsWebModule(platform, m.reviews),
 ];

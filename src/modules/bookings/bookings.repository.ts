@@ -13,7 +13,7 @@ type Client = Db | Tx;
 
 type BookingRow = Prisma.BookingGetPayload<{ include: { items: true } }>;
 
-function toBooking(row: BookingRow): BookingRecord {
+export function toBooking(row: BookingRow): BookingRecord {
   return {
     ...row,
     status: row.status as BookingStatus,

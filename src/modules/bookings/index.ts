@@ -30,6 +30,14 @@ export { newReference, parseBookingReference } from './bookings.reference';
 export { reserveBody } from './bookings.routes';
 export type { SalesStats, CampaignBookingFilter } from './bookings.repository';
 export { BOOKING_STATUSES } from './bookings.types';
+/** Platform-wide figures and search for the admin statistics; the seller's sales CSV. */
+export {
+  getCampaignSalesByDayAndType,
+  getPlatformBookingStats,
+  searchBookings,
+  type PlatformBookingStats,
+  type StatsRange,
+} from './bookings.platform-stats';
 export type { BookingPageReads } from './bookings.pages';
 export type {
   BookingRecord,

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../shared/errors';
-import { hasRole, signInUrl } from '../../shared/http/authorize';
+import { hasRole, signInUrl, type Actor } from '../../shared/http/authorize';
 import { decodeCursor, pageOf } from '../../shared/http/cursor';
 import type { Platform } from '../../shared/platform';
 import { renderPage } from '../../web/views';
@@ -47,7 +47,21 @@ async function cardsOf(service: CampaignsService, page: CampaignRecord[]) {
 }
 
 /** Public campaign list and page; the seller's dashboard and campaign editor. */
-export function campaignsPages(platform: Platform, service: CampaignsService, storage: Storage): Router {
+/**
+ * A block another module adds to the public campaign page (reviews): the eta partial (a path
+ * relative to the campaigns views) and its data, or null to show nothing.
+ */
+export type CampaignPageSection = (
+  viewer: Actor | undefined,
+  campaign: CampaignRecord,
+) => Promise<{ partial: string; data: Record<string, unknown> } | null>;
+
+export function campaignsPages(
+  platform: Platform,
+  service: CampaignsService,
+  storage: Storage,
+  sections: CampaignPageSection[] = [],
+): Router {
   const router = Router();
 
   router.get('/media/campaigns/:campaignId/:file', async (req, res) => {
@@ -146,6 +160,7 @@ export function campaignsPages(platform: Platform, service: CampaignsService, st
       campaign: campaignDto(campaign),
       ticketTypes: ticketTypes.map((t) => ticketTypeDto(t, campaign.currency)),
       accessCode: code ?? '',
+      sections: (await Promise.all(sections.map((s) => s(req.actor, campaign)))).filter(Boolean),
     });
   });
 

@@ -2,7 +2,8 @@ import type { WebModule } from '../registry';
 import type { Platform } from '../../shared/platform';
 import type { Storage } from '../../shared/storage';
 import { registerCounterSockets } from './campaigns.live';
-import { campaignsPages } from './campaigns.pages';
+import { campaignsPages, type CampaignPageSection } from './campaigns.pages';
+export type { CampaignPageSection } from './campaigns.pages';
 import { campaignsRoutes } from './campaigns.routes';
 import type { CampaignsService } from './campaigns.service';
 
@@ -63,11 +64,12 @@ export function campaignsWebModule(
   platform: Platform,
   service: CampaignsService,
   storage: Storage,
+  sections: CampaignPageSection[] = [],
 ): WebModule {
   return {
     name: 'campaigns',
     api: [campaignsRoutes(platform, service, storage)],
-    pages: campaignsPages(platform, service, storage),
+    pages: campaignsPages(platform, service, storage, sections),
     nav: [
       { label: 'Events', href: '/campaigns' },
       {

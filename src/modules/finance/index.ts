@@ -27,6 +27,7 @@ export {
   type WithdrawalResult,
 } from './finance.service';
 export { causeKeys, feeScheduleOf, platformFeeOf, type PostingOutcome } from './finance.ledger';
+export { getPlatformFeeStats } from './finance.platform-stats';
 export { maskLast4 } from './finance.crypto';
 export {
   FinanceEvents,

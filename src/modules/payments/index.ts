@@ -71,6 +71,7 @@ export { PAYMENT_STATUS_EVENT, paymentRoomOf } from './payments.live';
 export { WEBHOOK_PATH } from './payments.routes';
 export { REFUND_POLL_EVERY_MS } from './payments.refunds';
 export type * from './payments.types';
+export { getPlatformRefundStats } from './payments.platform-stats';
 
 /** Sets res.locals.sandbox so that the layout shows the "payments are simulated" badge. */
 function sandboxBadge(config: Config): RequestHandler {
