@@ -364,8 +364,7 @@ async function main(): Promise<void> {
       type: 'topic',
       durable: true,
     });
-    // A quorum queue with the consumer's own arguments (a plain declare would make a classic queue
-    // that the worker would first have to migrate, inside the timed part).
+    // Declared and bound as the platform's topology declares it (workers/topology.ts).
     await declareTopology(platform.broker, [{ name: QUEUE, events: ['booking.confirmed'] }]);
 
     const singles: Shape[] = Array.from({ length: BOOKINGS }, () => single);
