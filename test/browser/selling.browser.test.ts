@@ -120,7 +120,7 @@ describe('promo codes and waiting lists in a browser', () => {
     await browser.screenshot(page, 'waitlist-offer-390');
     await page.getByRole('button', { name: 'Claim and go to payment' }).click();
     await page.waitForURL(/\/bookings\/[0-9a-f-]{36}$/);
-    expect(await page.locator('[data-booking-status]').textContent()).toBe('PENDING');
+    expect(await page.locator('[data-booking-status]').textContent()).toBe('Awaiting payment');
     const wide = await browser.newPage(env.url);
     await useSession(wide, env.url, waiter);
     await wide.goto(`${env.url}/waitlist`);
