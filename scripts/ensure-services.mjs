@@ -107,7 +107,13 @@ const services = [
     ...hostPort('AMQP_URL', 5672),
     installed: () => has('rabbitmq-server'),
     packages: ['rabbitmq-server'],
-    start: () => execSync('rabbitmq-server -detached', { stdio: 'inherit' }),
+    // RabbitMQ's default 1,024 open files is used up by a test run's connections (each file of
+    // the suite connects a few times); raise it for the server started here when the shell may.
+    start: () =>
+      execSync('ulimit -n 16384 2>/dev/null || true; exec rabbitmq-server -detached', {
+        stdio: 'inherit',
+        shell: '/bin/bash',
+      }),
     waitSeconds: 90,
   },
 ];
