@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../../shared/db';
-import { toBooking } from './bookings.repository';
+import { pageOfBookings } from './bookings.repository';
 import type { BookingRecord, BookingStatus } from './bookings.types';
 
 type Client = Db | Tx;
@@ -130,17 +130,7 @@ export async function searchBookings(
     ...(filter.reference ? { reference: filter.reference } : {}),
     ...(filter.userIds ? { userId: { in: filter.userIds } } : {}),
   };
-  const [rows, total] = await Promise.all([
-    db.booking.findMany({
-      where,
-      include: { items: true },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: page.limit,
-      skip: page.offset,
-    }),
-    db.booking.count({ where }),
-  ]);
-  return { items: rows.map(toBooking), total };
+  return pageOfBookings(db, where, page);
 }
 
 /** A campaign's confirmed sales per UTC day and ticket type (the seller's CSV export). */

@@ -412,6 +412,15 @@ export async function listCampaignBookings(
       ? { OR: or.length ? or : [{ id: { in: [] } }] }
       : {}),
   };
+  return pageOfBookings(db, where, page);
+}
+
+/** The bookings matching `where`, newest first, one offset page of them, and how many match in all. */
+export async function pageOfBookings(
+  db: Client,
+  where: Prisma.BookingWhereInput,
+  page: { limit: number; offset: number },
+): Promise<{ items: BookingRecord[]; total: number }> {
   const [rows, total] = await Promise.all([
     db.booking.findMany({
       where,
