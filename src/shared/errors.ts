@@ -115,7 +115,7 @@ const PG_UNAVAILABLE = /^(08\d{3}|57P0[1-4]|53300)$/;
 const DRIVER_MESSAGES =
   /Connection terminated|connection (?:is )?(?:closed|ended)|timeout exceeded when trying to connect|Can't reach database server|Client has encountered a connection error|The client is (?:closed|offline)|Socket closed unexpectedly|Connection timeout/i;
 const DEPENDENCY_ERROR_NAMES =
-  /^(ClientClosedError|ClientOfflineError|ConnectionTimeoutError|SocketClosedUnexpectedlyError|ReconnectStrategyError|PrismaClientInitializationError|AMQPConnectionError|AMQPChannelError)$/;
+  /^(ClientClosedError|ClientOfflineError|DisconnectsClientError|RedisUnresponsiveError|ConnectionTimeoutError|SocketClosedUnexpectedlyError|ReconnectStrategyError|PrismaClientInitializationError|AMQPConnectionError|AMQPChannelError)$/;
 
 /**
  * True when an error says a dependency (PostgreSQL, Redis, RabbitMQ) could not be reached,

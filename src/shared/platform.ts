@@ -33,7 +33,7 @@ export async function createPlatform(
   const sql = createSqlPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   sql.on('error', (err) => logger.warn('idle PostgreSQL connection failed', { error: err.message }));
   const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE, sql);
-  const redis = await createRedis(config.REDIS_URL, opts.service);
+  const redis = await createRedis(config.REDIS_URL, opts.service, config.REDIS_COMMAND_TIMEOUT_MS);
   const broker = createBroker({
     url: config.AMQP_URL,
     exchange: config.AMQP_EXCHANGE,

@@ -15,10 +15,9 @@ export interface Realtime {
  * worker reaches sockets connected to every other web process.
  */
 export async function createRealtime(server: http.Server, platform: Platform): Promise<Realtime> {
-  const pub = await createRedis(platform.config.REDIS_URL, 'socket.io-pub');
-  const sub = pub.duplicate();
-  sub.on('error', () => undefined);
-  await sub.connect();
+  const { REDIS_URL, REDIS_COMMAND_TIMEOUT_MS } = platform.config;
+  const pub = await createRedis(REDIS_URL, 'socket.io-pub', REDIS_COMMAND_TIMEOUT_MS);
+  const sub = await createRedis(REDIS_URL, 'socket.io-sub', REDIS_COMMAND_TIMEOUT_MS);
   const io = new Server(server, {
     serveClient: true,
     cors: { origin: platform.config.PUBLIC_URL, credentials: true },

@@ -1,12 +1,24 @@
 import net from 'node:net';
 
+interface Link {
+  client: net.Socket;
+  upstream?: net.Socket;
+}
+
 /**
  * A loopback TCP proxy that a test can cut and restore, to make PostgreSQL, Redis or RabbitMQ
  * unreachable for one client without stopping the real server other tests use.
+ *
+ * Two kinds of outage: `cut()` drops every connection and refuses new ones (a stopped server:
+ * the client sees a reset at once), `stall()` keeps every connection open and accepts new ones
+ * but forwards nothing (a half-open network: a partition, a frozen server; the client sees
+ * nothing at all and only its own time-outs can tell). `restore()` ends either; after a stall,
+ * what was held flows again, as after a healed partition.
  */
 export class TcpProxy {
   private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly links = new Set<Link>();
+  private stalled = false;
   port = 0;
 
   constructor(
@@ -16,34 +28,59 @@ export class TcpProxy {
 
   async start(port = 0): Promise<this> {
     this.server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.targetHost);
-      this.sockets.add(client).add(upstream);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream).pipe(client);
+      const link: Link = { client };
+      this.links.add(link);
+      client.on('error', () => this.drop(link)).on('close', () => this.drop(link));
+      if (this.stalled) client.pause();
+      else this.forward(link);
     });
     await new Promise<void>((resolve) => this.server!.listen(port || this.port, '127.0.0.1', resolve));
     this.port = (this.server.address() as net.AddressInfo).port;
     return this;
   }
 
+  private forward(link: Link): void {
+    if (!link.upstream) {
+      const upstream = net.connect(this.targetPort, this.targetHost);
+      upstream.on('error', () => this.drop(link)).on('close', () => this.drop(link));
+      link.upstream = upstream;
+    }
+    link.client.pipe(link.upstream).pipe(link.client);
+  }
+
+  private drop(link: Link): void {
+    link.client.destroy();
+    link.upstream?.destroy();
+    this.links.delete(link);
+  }
+
   /** Refuses new connections and cuts the open ones: the service looks down. */
   async cut(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
+    this.stalled = false;
+    for (const link of [...this.links]) this.drop(link);
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Listens again on the same port: the service is back. */
+  /** Keeps every connection open and accepts new ones, but forwards nothing either way: the service looks silent. */
+  stall(): void {
+    this.stalled = true;
+    for (const { client, upstream } of this.links) {
+      client.unpipe();
+      upstream?.unpipe();
+      client.pause();
+      upstream?.pause();
+    }
+  }
+
+  /** Listens again on the same port (after a cut), or forwards again what it held (after a stall): the service is back. */
   async restore(): Promise<void> {
+    if (this.stalled) {
+      this.stalled = false;
+      for (const link of this.links) this.forward(link);
+      return;
+    }
     await this.start(this.port);
   }
 

@@ -69,6 +69,53 @@ describe('when a dependency is down', () => {
     }, 40_000);
   }
 
+  /** A request's status and how long it took. */
+  const timed = async (req: () => request.Test) => {
+    const started = Date.now();
+    const res = await req();
+    return { res, ms: Date.now() - started };
+  };
+  const signInStart = () => request(env.url).get('/api/v1/auth/google').redirects(0);
+
+  for (const outage of ['cut', 'stall'] as const) {
+    it(`when redis is ${outage === 'cut' ? 'cut (connections reset)' : 'half-open (connections stay open, nothing answers)'}, then every request answers 503 with Retry-After within 3 s (signed-in, pages, rate-limited anonymous), and all work again by themselves once it is back`, async () => {
+      const timeoutMs = env.platform.config.REDIS_COMMAND_TIMEOUT_MS;
+      expect((await profile()).status).toBe(200);
+      expect((await signInStart()).status).toBe(302);
+      if (outage === 'cut') await proxies.redis.cut();
+      else proxies.redis.stall();
+      const answers: { status: number; retryAfter: unknown; ms: number }[] = [];
+      try {
+        // The first request after a stall waits on a command written to the silent socket (the
+        // watchdog cuts it within about 1.5 × REDIS_COMMAND_TIMEOUT_MS); later ones fail at once.
+        // Each kind is asked twice, in parallel and in turn, and the wait stays bounded throughout.
+        for (let round = 0; round < 2; round++) {
+          const page = () =>
+            request(env.url).get('/profile').set('Cookie', buyer.cookie).set('Accept', 'text/html');
+          const batch = await Promise.all([timed(profile), timed(page), timed(signInStart)]);
+          for (const { res, ms } of batch)
+            answers.push({ status: res.status, retryAfter: res.headers['retry-after'], ms });
+          expect(batch[0].res.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
+          expect(batch[1].res.headers['content-type']).toMatch(/html/);
+        }
+      } finally {
+        await proxies.redis.restore();
+      }
+      expect(answers.map((a) => [a.status, a.retryAfter])).toEqual(answers.map(() => [503, '5']));
+      // Bound: 1.5 × the timeout plus a loaded machine's request time (2 cores shared by many).
+      expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(3 * timeoutMs + 1000);
+      const back = Date.now();
+      await waitFor(
+        async () =>
+          (await profile()).status === 200 && (await signInStart()).status === 302 ? true : undefined,
+        20_000,
+        `the profile and sign-in to work again after redis returns (${outage})`,
+      );
+      // Reconnection back-off is capped at 2 s: recovery needs no restart and no request to trigger it.
+      expect(Date.now() - back).toBeLessThan(10_000);
+    }, 60_000);
+  }
+
   it('when rabbitmq is unreachable, then a state change still succeeds (its events wait in the outbox)', async () => {
     const pending = () =>
       env.platform.prisma.outboxMessage.count({
