@@ -107,39 +107,69 @@ const NETWORK_CODES = new Set([
 /**
  * Prisma's codes for "the database cannot be reached or has no connection to spare" (P2037: the
  * server refused a new connection, "too many clients already", as a PostgreSQL shared with other
- * applications does when they take all its connections).
+ * applications does when they take all its connections). P2010 (a raw query failed) and P2028
+ * (transaction API) are not here: they count only when what is under them is of this class.
  */
 const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
+/**
+ * The driver adapter's (@prisma/adapter-pg) kinds for a connection that failed, was closed or
+ * timed out, or could not be had; Prisma keeps the DriverAdapterError in `meta.driverAdapterError`
+ * of its own error (P2010 for raw queries, P1001/P1017/P2037 for the others), or throws it as is.
+ */
+const ADAPTER_UNAVAILABLE = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
 /** SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart) and 53300 (too many connections). */
-const PG_UNAVAILABLE = /^(08\d{3}|57P0[1-4]|53300)$/;
+const PG_UNAVAILABLE = /^(08\d{3}|57P0[1-5]|53300)$/;
 const DRIVER_MESSAGES =
-  /Connection terminated|connection (?:is )?(?:closed|ended)|timeout exceeded when trying to connect|Can't reach database server|Client has encountered a connection error|The client is (?:closed|offline)|Socket closed unexpectedly|Connection timeout/i;
+  /Connection terminated|connection (?:is )?(?:closed|ended)|timeout exceeded when trying to connect|Can't reach database server|Client has encountered a connection error|Client was closed and is not queryable|Server has closed the connection|The client is (?:closed|offline)|Socket closed unexpectedly|Connection timeout|Unable to start a transaction in the given time/i;
 const DEPENDENCY_ERROR_NAMES =
   /^(ClientClosedError|ClientOfflineError|DisconnectsClientError|RedisUnresponsiveError|ConnectionTimeoutError|SocketClosedUnexpectedlyError|ReconnectStrategyError|PrismaClientInitializationError|AMQPConnectionError|AMQPChannelError)$/;
 
+/** Whether one error object, by itself, says "a dependency could not be reached". */
+function isUnavailableNode(e: Record<string, unknown>): boolean {
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  if (code && (NETWORK_CODES.has(code) || PRISMA_UNAVAILABLE.has(code) || PG_UNAVAILABLE.test(code)))
+    return true;
+  // The adapter's error payload: { kind, originalCode (the SQLSTATE), ... }.
+  if (typeof e.kind === 'string' && ADAPTER_UNAVAILABLE.has(e.kind)) return true;
+  if (typeof e.originalCode === 'string' && PG_UNAVAILABLE.test(e.originalCode)) return true;
+  if (typeof e.name === 'string' && DEPENDENCY_ERROR_NAMES.test(e.name)) return true;
+  return typeof e.message === 'string' && DRIVER_MESSAGES.test(e.message);
+}
+
+/** What an error wraps: its cause, Prisma's driver adapter error, an AggregateError's errors. */
+function wrapped(e: Record<string, unknown>): unknown[] {
+  const meta = e.meta as { driverAdapterError?: unknown } | undefined;
+  return [e.cause, meta?.driverAdapterError, ...(Array.isArray(e.errors) ? e.errors : [])];
+}
+
 /**
  * True when an error says a dependency (PostgreSQL, Redis, RabbitMQ) could not be reached,
- * wherever in the cause chain it sits: such a failure is 503 with Retry-After (the request can
- * succeed once the service is back), never a 500 that blames the request or our code.
+ * wherever it sits among what the error wraps (cause chain, Prisma's meta.driverAdapterError and
+ * its payload, an AggregateError's errors): such a failure is 503 with Retry-After (the request
+ * can succeed once the service is back), never a 500 that blames the request or our code. The
+ * one place this is decided: the HTTP error handler (routes, passport's deserializeUser, the
+ * session store) and the workers' retries all ask it.
+ *
+ * What counts, for PostgreSQL: Prisma's P1001/P1002/P1008/P1017/P2024/P2037; any Prisma error
+ * (P2010 included) whose driver error is of the adapter's connection kinds or carries a
+ * SQLSTATE of class 08 or 57P0x or 53300; node-postgres's own errors (socket codes such as
+ * ECONNRESET and ECONNREFUSED, "Connection terminated unexpectedly", a pool's connect time-out).
  */
 export function isDependencyUnavailable(err: unknown): boolean {
-  let current: unknown = err;
-  for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth++) {
-    const e = current as {
-      name?: unknown;
-      code?: unknown;
-      message?: unknown;
-      cause?: unknown;
-      errors?: unknown;
-    };
-    const code = typeof e.code === 'string' ? e.code : undefined;
-    if (code && (NETWORK_CODES.has(code) || PRISMA_UNAVAILABLE.has(code) || PG_UNAVAILABLE.test(code)))
-      return true;
-    if (typeof e.name === 'string' && DEPENDENCY_ERROR_NAMES.test(e.name)) return true;
-    if (typeof e.message === 'string' && DRIVER_MESSAGES.test(e.message)) return true;
-    // AggregateError (e.g. a connect attempt to both ::1 and 127.0.0.1) carries its causes in `errors`.
-    if (Array.isArray(e.errors) && e.errors.some((x) => isDependencyUnavailable(x))) return true;
-    current = e.cause;
+  const queue: unknown[] = [err];
+  const seen = new Set<unknown>();
+  while (queue.length && seen.size < 24) {
+    const current = queue.shift();
+    if (!current || typeof current !== 'object' || seen.has(current)) continue;
+    seen.add(current);
+    const e = current as Record<string, unknown>;
+    if (isUnavailableNode(e)) return true;
+    queue.push(...wrapped(e));
   }
   return false;
 }

@@ -54,12 +54,18 @@ export class TcpProxy {
     this.links.delete(link);
   }
 
-  /** Refuses new connections and cuts the open ones: the service looks down. */
-  async cut(): Promise<void> {
+  /**
+   * Refuses new connections and cuts the open ones: the service looks down. With `reset`, each
+   * connection is reset (RST: the client reads ECONNRESET) instead of closed (FIN).
+   */
+  async cut(opts: { reset?: boolean } = {}): Promise<void> {
     const server = this.server;
     this.server = undefined;
     this.stalled = false;
-    for (const link of [...this.links]) this.drop(link);
+    for (const link of [...this.links]) {
+      if (opts.reset) link.client.resetAndDestroy();
+      this.drop(link);
+    }
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -81,6 +87,7 @@ export class TcpProxy {
       for (const link of this.links) this.forward(link);
       return;
     }
+    if (this.server) return;
     await this.start(this.port);
   }
 

@@ -1,0 +1,142 @@
+import crypto from 'node:crypto';
+import type request from 'supertest';
+import { waitFor } from '../support/platform';
+import {
+  bookingOf,
+  initialize,
+  newBuyer,
+  outboxEvents,
+  paymentRow,
+  reserve,
+  saleFor,
+  startPaymentsEnv,
+  type PaymentsTestEnv,
+} from '../support/payments';
+import type { Sale } from '../support/sale';
+import { TcpProxy } from '../support/tcp-proxy';
+import type { TestSession } from '../support/auth';
+
+/**
+ * PostgreSQL going away and coming back under the web process and the payments worker (both
+ * reach it through one proxy): what a client sees meanwhile, and what becomes of a payment whose
+ * every webhook fell inside the outage.
+ */
+describe('when PostgreSQL goes away and comes back', () => {
+  const pg = new TcpProxy('127.0.0.1', 5432);
+  let t: PaymentsTestEnv;
+  let sale: Sale;
+
+  beforeAll(async () => {
+    await pg.start();
+    t = await startPaymentsEnv({
+      overrides: { DATABASE_URL: pg.url(process.env.DATABASE_URL!), DATABASE_POOL_SIZE: '5' },
+    });
+    sale = await saleFor(t, { types: [{ capacity: 10_000 }] });
+  }, 60_000);
+  afterAll(async () => {
+    await pg.restore().catch(() => undefined);
+    await t?.close();
+    await pg.close();
+  });
+
+  it('when it is cut again and again mid-load (connections closed or reset, and as it comes back), then no request gets a 5xx other than 503 with Retry-After, and everything works again', async () => {
+    const buyers: TestSession[] = [];
+    for (let i = 0; i < 3; i++) buyers.push(await newBuyer(t, 'flap'));
+    const statuses = new Map<string, number>();
+    const bad: string[] = [];
+    let stop = false;
+    const note = (what: string, res: request.Response) => {
+      const key = `${what} ${res.status}`;
+      statuses.set(key, (statuses.get(key) ?? 0) + 1);
+      if (res.status >= 500 && (res.status !== 503 || res.headers['retry-after'] !== '5'))
+        bad.push(`${key} ${JSON.stringify(res.body).slice(0, 200)}`);
+    };
+    // Signed-in reads (the session's actor load in deserializeUser is a raw query), the profile
+    // page, and a reservation (a transaction): the shapes of PostgreSQL use a request can have.
+    const load = async (buyer: TestSession) => {
+      while (!stop) {
+        note('profile', await buyer.get('/api/v1/auth/profile'));
+        note('bookings', await buyer.get('/api/v1/bookings'));
+        note('page', await buyer.get('/profile').set('Accept', 'text/html'));
+        note(
+          'reserve',
+          await buyer
+            .post('/api/v1/bookings')
+            .set('Idempotency-Key', crypto.randomUUID())
+            .send({
+              campaignId: sale.campaign.id,
+              items: [{ ticketTypeId: sale.types[0]!.id, quantity: 1 }],
+              issuance: 'SINGLE',
+            }),
+        );
+      }
+    };
+    const running = buyers.map(load);
+    try {
+      const served = () => [...statuses].filter(([k]) => / 20[01]$/.test(k)).reduce((n, [, v]) => n + v, 0);
+      for (let round = 0; round < 6; round++) {
+        // Let some requests through first, so every cut lands on live connections mid-request.
+        const before = served();
+        await waitFor(
+          async () => (served() >= before + 3 ? true : undefined),
+          30_000,
+          'requests served between cuts',
+        );
+        await pg.cut({ reset: round % 2 === 1 });
+        const refused = statuses.get('profile 503') ?? 0;
+        await waitFor(
+          async () => ((statuses.get('profile 503') ?? 0) > refused ? true : undefined),
+          30_000,
+          'a 503 while PostgreSQL is cut',
+        );
+        await pg.restore();
+      }
+    } finally {
+      stop = true;
+      await Promise.all(running);
+    }
+    expect(bad).toEqual([]);
+    // Back for good: every kind of request works again without a restart.
+    await waitFor(
+      async () => {
+        const res = await buyers[0]!.get('/api/v1/auth/profile');
+        return res.status === 200 ? true : undefined;
+      },
+      20_000,
+      'the profile after PostgreSQL returns',
+    );
+    expect(statuses.get('profile 503')).toBeGreaterThanOrEqual(6);
+  }, 240_000);
+
+  it('when a buyer pays while it is down (every webhook attempt and the redirect fail), then reconciliation confirms the booking once it is back', async () => {
+    const buyer = await newBuyer(t, 'lost-webhook');
+    const booking = await reserve(buyer, sale, 2);
+    const { txRef } = await initialize(buyer, booking.id);
+    await pg.cut();
+    try {
+      const paid = await t.sim.pay(txRef);
+      const back = new URL(paid.redirectTo);
+      const redirect = await buyer.get(`${back.pathname}${back.search}`).set('Accept', 'text/html');
+      expect(redirect.status).toBe(503);
+      await t.sim.idle();
+      const webhook = t.sim.webhooks().find((w) => w.key === txRef)!;
+      expect(webhook.state).toBe('failed');
+      expect(webhook.deliveries.map((d) => d.status)).toEqual([503, 503, 503]);
+    } finally {
+      await pg.restore();
+    }
+    expect((await paymentRow(t, txRef))!.status).toBe('OPEN');
+    // The first check is due PAYMENT_RECONCILE_AFTER_MINUTES after the payment was made.
+    t.clock.advance(t.env.platform.config.PAYMENT_RECONCILE_AFTER_MINUTES * 60_000 + 1000);
+    await waitFor(
+      async () => {
+        await t.payments.reconcilePayments();
+        return (await bookingOf(buyer, booking.id)).status === 'CONFIRMED' ? true : undefined;
+      },
+      30_000,
+      'reconciliation to confirm the booking',
+    );
+    expect((await paymentRow(t, txRef))!.status).toBe('SUCCEEDED');
+    expect(await outboxEvents(t, 'booking.confirmed', 'bookingId', booking.id)).toHaveLength(1);
+  }, 120_000);
+});
