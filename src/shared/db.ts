@@ -23,8 +23,20 @@ export function createPrisma(connectionString: string, poolSize = 10, pool?: Sql
 
 /** A pool for createPrisma to run on (its owner ends it, after `$disconnect`). */
 export function createSqlPool(connectionString: string, poolSize = 10): SqlPool {
-  return new pg.Pool({ connectionString, max: poolSize });
+  return new pg.Pool({
+    connectionString,
+    max: poolSize,
+    // Waiting for a connection (the pool busy, or a new one that never gets through) is bounded:
+    // pg waits for ever by default, so a periodic job (payments reconciliation) or a request could
+    // hang for good behind a pool that did not recover from an outage. The time-out is classed as
+    // "dependency unavailable" (503, retried).
+    connectionTimeoutMillis: POOL_WAIT_MS,
+    keepAlive: true,
+  });
 }
+
+/** The longest a query waits for a pooled connection: as long as a transaction waits (TX maxWait 30 s). */
+const POOL_WAIT_MS = 30_000;
 
 /** A statement built with Prisma.sql, run on the pool as one round trip (`$1`-style placeholders). */
 export async function runSql<R extends pg.QueryResultRow>(pool: SqlPool, statement: Prisma.Sql) {

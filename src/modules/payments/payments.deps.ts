@@ -33,3 +33,15 @@ export const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
 /** How long after one check a payment that has not settled is checked again by reconciliation. */
 export const reconcileEveryMs = (config: PaymentsConfig) =>
   Math.max(1, config.PAYMENT_RECONCILE_AFTER_MINUTES) * 60_000;
+
+/**
+ * How long a reconciliation claim keeps other workers off a payment: long enough for one attempt
+ * (Flutterwave calls, then a transaction that may wait for a connection), and no longer, because
+ * an attempt that dies (the worker killed, PostgreSQL gone between the claim and the commit) is
+ * retried when the claim runs out. The attempt itself sets the next check when it commits.
+ */
+export const reconcileLeaseMs = (config: PaymentsConfig) =>
+  Math.min(
+    reconcileEveryMs(config),
+    Math.max(30_000, 2 * config.FLUTTERWAVE_TIMEOUT_MS + TX_OPTIONS.maxWait),
+  );

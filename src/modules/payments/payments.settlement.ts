@@ -9,7 +9,7 @@ import type { BookingRecord } from '../bookings';
 import { assessTransaction, isAuthenticWebhook, parseWebhookEvent } from './flutterwave.checks';
 import { FlutterwaveError } from './flutterwave.client';
 import type { FlwTransaction } from './flutterwave.types';
-import { reconcileEveryMs, TX_OPTIONS, type PaymentsDeps } from './payments.deps';
+import { reconcileEveryMs, reconcileLeaseMs, TX_OPTIONS, type PaymentsDeps } from './payments.deps';
 import { PaymentErrors } from './payments.errors';
 import {
   PaymentEvents,
@@ -528,9 +528,12 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
 
     /**
      * Reconciliation (the webhook may never come, the buyer may never come back): OPEN/FAILED
-     * payments whose check is due are claimed (SKIP LOCKED; pushing their next check is the claim,
-     * committed before any call), verified with no transaction open (every known transaction id,
-     * then by reference), and settled, each in its own short transaction. An attempt becomes
+     * payments whose check is due are claimed (SKIP LOCKED; pushing their next check by a short
+     * lease is the claim, committed before any call), verified with no transaction open (every
+     * known transaction id, then by reference), and settled, each in its own short transaction,
+     * which also sets the next check. An attempt that fails before it commits (PostgreSQL gone
+     * after the claim, a worker killed) is retried when the lease runs out, not a whole interval
+     * later: a charge whose webhooks all fell inside an outage is found within the lease. An attempt becomes
      * EXPIRED only when Flutterwave has no transaction at all for its tx_ref long after its
      * checkout closed; a by-reference answer that did not pay (maybe an older attempt) is
      * ambiguous: the payment stays as it is and is looked at again later, less and less often.
@@ -545,7 +548,7 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
         const due = await repo.claimDueForCheck(
           prisma,
           now,
-          new Date(now.getTime() + reconcileEveryMs(config)),
+          new Date(now.getTime() + reconcileLeaseMs(config)),
           batchSize,
         );
         for (const p of due) {
@@ -555,7 +558,11 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
             const outcome = await prisma.$transaction(async (tx) => {
               const result = await applyVerification(tx, fetched);
               const abandonAt = p.checkoutExpiresAt.getTime() + config.PAYMENT_ABANDON_AFTER_MINUTES * 60_000;
-              if (now.getTime() < abandonAt) return result;
+              if (now.getTime() < abandonAt) {
+                // Harmless for a payment this settled: claims take OPEN and FAILED ones only.
+                await repo.scheduleCheck(tx, p.id, new Date(now.getTime() + reconcileEveryMs(config)));
+                return result;
+              }
               /*
                * Money: EXPIRED stops reconciliation, so a paid payment wrongly expired would keep
                * the buyer's money without the booking if its webhook never comes. Only "no
@@ -575,7 +582,8 @@ export function createSettlement(deps: PaymentsDeps, refunds: Refunds) {
                   )
                 )
                   return 'EXPIRED';
-              } else if (result === 'FAILED' || result === 'PENDING' || result === 'UNCHANGED') {
+              } else {
+                // Less and less often; harmless for a payment this settled (see above).
                 const gap = Math.min(Math.max(now.getTime() - abandonAt, reconcileEveryMs(config)), DAY_MS);
                 await repo.scheduleCheck(tx, p.id, new Date(now.getTime() + gap));
               }
