@@ -21,13 +21,15 @@ import type { Platform } from '../src/shared/platform';
 import { localSubjectFor } from '../tools/oidc-provider/provider';
 
 /*
- * The living demo: a few sellers with a campaign of each kind (cover image, ticket types), some
- * confirmed bookings with issued tickets, and a seller's gate manager and finance member. Every
+ * The living demo: a few sellers with a campaign of each kind (cover image, ticket types), a
+ * seated match on a venue with sections and price zones (some seats sold), some confirmed
+ * bookings with issued tickets, and a seller's gate manager and finance member. Every
  * row is made through the modules' own use cases (the same rules as the pages), never raw SQL.
  *
  * Idempotent by stable keys, so running it twice adds nothing: accounts by email (the local
  * OpenID provider's subject for that email, so signing in as them later is the same user),
- * campaigns by (seller, title), ticket types by (campaign, name), cover by content hash, team
+ * campaigns by (seller, title), venues by (seller, name) and their sections by name, ticket
+ * types by (campaign, name), cover by content hash, team
  * members by (seller, email, role), bookings by (buyer, campaign): one demo booking each.
  *
  * Demo sales are confirmed with a "demo-…" payment reference through bookings.confirmBooking,
@@ -57,6 +59,25 @@ interface DemoType {
   attributes?: Record<string, unknown>;
 }
 
+/**
+ * A seated campaign's venue: made once by the seller (found again by name), its sections
+ * generated from ranges and edited, then copied into the campaign when it is created. `types`
+ * are one seated ticket type per zone; `sales` sell best-available seats together.
+ */
+interface DemoSeating {
+  venue: { name: string; city: string; zones: Array<{ code: string; name: string; color: string }> };
+  sections: Array<{
+    name: string;
+    rank: number;
+    rows: { from: string; to: string };
+    seats: { from: number; to: number };
+    zone: string;
+    edits?: SectionEdits;
+  }>;
+  types: Array<{ zone: string; name: string; priceMinor: number; description?: string }>;
+}
+type SectionEdits = NonNullable<Parameters<Modules['venues']['updateSection']>[3]['edits']>;
+
 interface DemoCampaign {
   kind: CampaignKind;
   title: string;
@@ -67,7 +88,8 @@ interface DemoCampaign {
   fields: Omit<CampaignInput, 'kind' | 'title' | 'startsAt' | 'endsAt'>;
   colors: [string, string];
   types: DemoType[];
-  /** [buyer key, type name, quantity] bought and confirmed. */
+  seating?: DemoSeating;
+  /** [buyer key, type name, quantity] bought and confirmed (seated types: the best seats together). */
   sales: Array<[keyof typeof DEMO_ACCOUNTS, string, number]>;
 }
 
@@ -190,6 +212,72 @@ const SELLERS: DemoSeller[] = [
           ['buyer3', 'Terrace', 5],
         ],
       },
+      {
+        kind: 'SPORTS',
+        title: 'Uganda Cranes vs Harambee Stars',
+        utcHour: 13,
+        inDays: 33,
+        hours: 3,
+        colors: ['#c8102e', '#fcd116'],
+        fields: {
+          description:
+            'The East African qualifier at Namboole. Assigned seats: pick yours on the seat map, or ask for the best seats together.',
+          venueName: 'Mandela National Stadium',
+          venueAddress: 'Namboole, Kira',
+          city: 'Kampala',
+          country: 'UG',
+          timezone: 'Africa/Kampala',
+          currency: 'UGX',
+          tags: ['football', 'seated'],
+        },
+        seating: {
+          venue: {
+            name: 'Mandela National Stadium (Namboole)',
+            city: 'Kampala',
+            zones: [
+              { code: 'VIP', name: 'VIP (covered)', color: '#d4a017' },
+              { code: 'EAST', name: 'East Stand', color: '#1f77b4' },
+              { code: 'EAST_VIEW', name: 'East Stand, restricted view', color: '#7aa6c2' },
+            ],
+          },
+          sections: [
+            {
+              name: 'Main Stand',
+              rank: 0,
+              rows: { from: 'A', to: 'F' },
+              seats: { from: 1, to: 20 },
+              zone: 'VIP',
+              edits: [
+                { op: 'aisle', afterSeat: '10' },
+                { op: 'set', rows: ['A'], seats: ['1', '20'], accessible: true },
+                { op: 'set', rows: ['F'], seats: ['1', '2', '19', '20'], kind: 'GAP' },
+              ],
+            },
+            {
+              name: 'East Stand',
+              rank: 1,
+              rows: { from: 'A', to: 'L' },
+              seats: { from: 1, to: 30 },
+              zone: 'EAST',
+              edits: [
+                { op: 'aisle', afterSeat: '15' },
+                { op: 'set', rows: ['K', 'L'], zone: 'EAST_VIEW', restrictedView: true },
+              ],
+            },
+          ],
+          types: [
+            { zone: 'VIP', name: 'VIP seat', priceMinor: 150_000, description: 'Covered, with a meal' },
+            { zone: 'EAST', name: 'East Stand seat', priceMinor: 40_000 },
+            { zone: 'EAST_VIEW', name: 'East Stand seat, restricted view', priceMinor: 25_000 },
+          ],
+        },
+        types: [],
+        sales: [
+          ['buyer', 'VIP seat', 2],
+          ['buyer2', 'East Stand seat', 4],
+          ['buyer3', 'East Stand seat, restricted view', 3],
+        ],
+      },
     ],
   },
   {
@@ -295,20 +383,35 @@ export async function seedDemo(
       if (!campaign) {
         const day = Math.floor(now.getTime() / DAY) + c.inDays;
         const startsAt = new Date(day * DAY + c.utcHour * HOUR);
+        const venueId = c.seating ? await demoVenue(modules, seller, c.seating) : undefined;
         campaign = await modules.campaigns.createCampaign(seller, {
           kind: c.kind,
           title: c.title,
           startsAt,
           endsAt: new Date(startsAt.getTime() + c.hours * HOUR),
           ...c.fields,
+          ...(venueId ? { venueId } : {}),
         });
-        log(`[seed] campaign "${c.title}" created`);
+        log(`[seed] campaign "${c.title}" created${venueId ? ' with a seat map' : ''}`);
       }
       campaignIds.push(campaign.id);
       let { ticketTypes } = await modules.campaigns.getManagedCampaign(seller, campaign.id);
       for (const [i, t] of c.types.entries()) {
         if (ticketTypes.some((x) => x.name === t.name)) continue;
         await modules.campaigns.createTicketType(seller, campaign.id, { ...t, sortOrder: i });
+      }
+      for (const [i, t] of (c.seating?.types ?? []).entries()) {
+        if (ticketTypes.some((x) => x.name === t.name)) continue;
+        // A seated type's capacity is its zone's seats (the campaigns module counts them).
+        await modules.campaigns.createTicketType(seller, campaign.id, {
+          name: t.name,
+          description: t.description,
+          priceMinor: t.priceMinor,
+          capacity: 0,
+          seatZone: t.zone,
+          maxPerOrder: 6,
+          sortOrder: c.types.length + i,
+        });
       }
       ticketTypes = (await modules.campaigns.getManagedCampaign(seller, campaign.id)).ticketTypes;
       summary.ticketTypes += ticketTypes.length;
@@ -325,7 +428,8 @@ export async function seedDemo(
       for (const [buyerKey, typeName, quantity] of c.sales) {
         const buyer = await account(DEMO_ACCOUNTS[buyerKey]);
         const type = ticketTypes.find((t) => t.name === typeName)!;
-        const booking = await demoBooking(modules, buyer, campaign.id, type.id, quantity);
+        const item = { ticketTypeId: type.id, quantity, ...(type.seatZone ? { together: true } : {}) };
+        const booking = await demoBooking(modules, buyer, campaign.id, item);
         if (!booking) continue;
         summary.bookings += 1;
         summary.tickets += await issueTickets(platform, modules, booking);
@@ -349,20 +453,43 @@ export async function seedDemo(
   return summary;
 }
 
+/** The seller's demo venue (found by name), its sections made and edited once; answers its id. */
+async function demoVenue(modules: Modules, seller: Actor, seating: DemoSeating): Promise<string> {
+  const found = (await modules.venues.listVenues(seller)).find(
+    (v) => v.name === seating.venue.name && v.sellerId === seller.userId,
+  );
+  let venue = found
+    ? await modules.venues.getVenue(seller, found.id)
+    : await modules.venues.createVenue(seller, seating.venue);
+  for (const s of seating.sections) {
+    if (venue.sections.some((x) => x.name === s.name)) continue;
+    venue = await modules.venues.addSection(seller, venue.id, {
+      name: s.name,
+      rank: s.rank,
+      rows: s.rows,
+      seats: s.seats,
+      zone: s.zone,
+    });
+    const section = venue.sections.find((x) => x.name === s.name)!;
+    if (s.edits) venue = await modules.venues.updateSection(seller, venue.id, section.id, { edits: s.edits });
+  }
+  return venue.id;
+}
+
 /** The buyer's one demo booking of this campaign, reserved and confirmed; null when it cannot be sold. */
 async function demoBooking(
   modules: Modules,
   buyer: Actor,
   campaignId: string,
-  ticketTypeId: string,
-  quantity: number,
+  item: { ticketTypeId: string; quantity: number; together?: boolean },
 ): Promise<BookingRecord | null> {
+  const { quantity } = item;
   const mine = await modules.bookings.listMyBookings(buyer, 100);
   let booking = mine.find((b) => b.campaignId === campaignId && b.status === 'CONFIRMED');
   if (!booking) {
     const result = await modules.bookings.reserveBooking(buyer, `demo-${campaignId}-${buyer.userId}`, {
       campaignId,
-      items: [{ ticketTypeId, quantity }],
+      items: [item],
       issuance: quantity > 2 ? 'SEPARATE' : 'SINGLE',
     });
     if (result.status !== 201 && result.status !== 200) return null;

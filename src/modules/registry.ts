@@ -69,7 +69,10 @@ export const webModules: WebModuleFactory[] = [
     authWebModule(platform, async (actor) =>
       (await m.campaigns.listMyCampaigns(actor)).map((c) => ({ id: c.id, title: c.title, status: c.status })),
     ),
-  (platform, m) => campaignsWebModule(platform, m.campaigns, m.storage, [reviewsCampaignSection(m.reviews)]),
+  (platform, m) =>
+    campaignsWebModule(platform, m.campaigns, m.storage, [reviewsCampaignSection(m.reviews)], (actor) =>
+      m.venues.listVenues(actor),
+    ),
   (platform, m) => bookingsWebModule(platform, m.bookings, pageReads(m)),
   (platform, m) => paymentsWebModule(platform, m.payments),
   (platform, m) => ticketsWebModule(platform, m.tickets, pageReads(m)),

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { createModules } from '../../src/modules/container';
 import { DEMO_ACCOUNTS, seedDemo } from '../../scripts/demo-data';
+import { expectInventoryInvariant } from '../support/inventory-invariant';
 import { runSeed } from '../../scripts/seed';
 import { signIn, type AuthTestEnv } from '../support/auth';
 import { startBrowserApp, useSession, type TestBrowser } from '../support/browser';
@@ -24,6 +25,9 @@ async function counts(env: AuthTestEnv): Promise<Record<string, number>> {
     'tickets',
     'team_members',
     'seller_applications',
+    'venues',
+    'venue_sections',
+    'campaign_seats',
   ];
   const out: Record<string, number> = {};
   for (const t of tables) {
@@ -62,13 +66,26 @@ describe('buyer pages on the demo marketplace (Chromium)', () => {
     const second = await seedDemo(env.platform, modules);
     expect(await counts(env)).toEqual(after1);
     expect(second).toEqual(first);
-    expect(after1.campaigns).toBe(4);
+    expect(after1.campaigns).toBe(5);
     expect(first.bookings).toBeGreaterThanOrEqual(5);
     expect(after1.tickets).toBeGreaterThanOrEqual(first.bookings);
     const campaigns = await env.platform.prisma.campaign.findMany({
       select: { slug: true, kind: true, status: true, coverImageKey: true },
     });
-    expect(campaigns.map((c) => c.kind).sort()).toEqual(['BAR', 'EVENT', 'HOTEL', 'SPORTS']);
+    expect(campaigns.map((c) => c.kind).sort()).toEqual(['BAR', 'EVENT', 'HOTEL', 'SPORTS', 'SPORTS']);
+    // The seated match: a venue with two sections and three zones copied into the campaign, some
+    // seats sold (2 + 4 + 3 best-available), seats and counters in step.
+    const seated = await env.platform.prisma.campaignLayout.findMany({ select: { campaignId: true } });
+    expect(seated).toHaveLength(1);
+    const seats = await env.platform.prisma.campaignSeat.groupBy({
+      by: ['status'],
+      where: { campaignId: seated[0]!.campaignId },
+      _count: true,
+    });
+    expect(Object.fromEntries(seats.map((g) => [g.status, g._count]))).toMatchObject({ SOLD: 9 });
+    expect(await env.platform.prisma.venue.count()).toBe(1);
+    expect(await env.platform.prisma.venueSection.count()).toBe(2);
+    await expectInventoryInvariant(env.platform.prisma);
     expect(campaigns.every((c) => c.status === 'ACTIVE' && c.coverImageKey)).toBe(true);
     const team = await env.platform.prisma.$queryRawUnsafe<Array<{ role: string }>>(
       `SELECT role FROM team_members WHERE status = 'ACTIVE' ORDER BY role`,
@@ -87,8 +104,8 @@ describe('buyer pages on the demo marketplace (Chromium)', () => {
     const page = await browser.newPage(env.url, DESKTOP);
     await page.goto('/');
     const cards = page.locator('.campaign-card');
-    expect(await cards.count()).toBe(4);
-    expect(await cards.locator('img.card-cover').count()).toBe(4);
+    expect(await cards.count()).toBe(5);
+    expect(await cards.locator('img.card-cover').count()).toBe(5);
     // Covers are served (decoded to a real width), not broken links.
     await page.waitForFunction(() =>
       Array.from(document.querySelectorAll<HTMLImageElement>('img.card-cover')).every(

@@ -134,3 +134,20 @@ export async function startBrowserApp(
   const browser = await launchBrowser();
   return { env, browser, context: await browser.newContext(env.url) };
 }
+
+/** The two widths every page is looked at: a phone's and a desktop's. */
+export const PAGE_SIZES = [
+  { name: '390', viewport: { width: 390, height: 844 } },
+  { name: '1280', viewport: { width: 1280, height: 800 } },
+] as const;
+
+/** Screenshots `page` at both PAGE_SIZES into `dir`; fails when it scrolls sideways at either. */
+export async function lookAtBothSizes(page: Page, dir: string, name: string): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const size of PAGE_SIZES) {
+    await page.setViewportSize(size.viewport);
+    await page.screenshot({ path: path.join(dir, `${name}-${size.name}.png`), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect({ page: name, size: size.name, overflow }).toEqual({ page: name, size: size.name, overflow: 0 });
+  }
+}

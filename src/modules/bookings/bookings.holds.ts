@@ -28,16 +28,21 @@ export function createHolds(deps: {
       const b = await repo.findBooking(prisma, bookingId);
       if (!b || b.userId !== actor.userId) throw BookingErrors.notFound();
       if (b.status !== 'PENDING' || b.expiresAt <= now)
-        throw BookingErrors.notExtendable('This hold has ended');
-      if (b.holdExtendedAt) throw BookingErrors.notExtendable('A hold can be extended once');
+        throw BookingErrors.notExtendable('This hold has ended, so it cannot be extended.');
+      if (b.holdExtendedAt)
+        throw BookingErrors.notExtendable(
+          'This hold was already extended once; it cannot be extended again.',
+        );
       const max = b.createdAt.getTime() + config.BOOKING_HOLD_MAX_MINUTES * 60_000;
       const until = new Date(
         Math.min(b.expiresAt.getTime() + config.BOOKING_HOLD_EXTENSION_MINUTES * 60_000, max),
       );
       if (until <= b.expiresAt)
-        throw BookingErrors.notExtendable('This hold is already as long as it can be');
+        throw BookingErrors.notExtendable('This hold is already as long as a hold can be.');
       if (!(await repo.extendHold(prisma, b.id, actor.userId, until, now)))
-        throw BookingErrors.notExtendable('This hold has ended or was already extended');
+        throw BookingErrors.notExtendable(
+          'This hold has ended or was already extended once; it cannot be extended again.',
+        );
       return (await withSeats(prisma, [{ ...b, expiresAt: until, holdExtendedAt: now, updatedAt: now }]))[0]!;
     },
   };

@@ -73,6 +73,14 @@ export function bookingsPages(platform: Platform, service: BookingsService, read
     const refunding = b.status === 'CONFIRMED' && (await reads.refundInProgress(b.id));
     const onSale = campaign?.status === 'ACTIVE';
     const cancelledWithCampaign = b.status === 'CANCELLED' && b.cancelCause === 'CAMPAIGN_CANCELLED';
+    // Extend hold (bookings.holds.ts decides again when asked): once, never past the maximum.
+    const { BOOKING_HOLD_EXTENSION_MINUTES: extension, BOOKING_HOLD_MAX_MINUTES: max } = platform.config;
+    const extendBy = Math.min(
+      extension,
+      Math.floor((b.createdAt.getTime() + max * 60_000 - b.expiresAt.getTime()) / 60_000),
+    );
+    const canExtend =
+      isOwner && onSale && b.status === 'PENDING' && now < b.expiresAt && !b.holdExtendedAt && extendBy > 0;
     renderPage(req, res, 'bookings/show', {
       title: `Booking ${b.reference}`,
       booking: bookingDto(b),
@@ -82,6 +90,8 @@ export function bookingsPages(platform: Platform, service: BookingsService, read
       cancelledWithCampaign,
       canPay: isOwner && onSale && b.status === 'PENDING' && b.totalMinor > 0 && now < b.expiresAt,
       canRefund: refundable && !refunding,
+      canExtend,
+      extendBy,
       refunding,
       // The PDF exists once issued and answers only while the tickets are valid.
       canDownload: isOwner && b.status === 'CONFIRMED' && !refunding,

@@ -56,11 +56,17 @@ export type CampaignPageSection = (
   campaign: CampaignRecord,
 ) => Promise<{ partial: string; data: Record<string, unknown> } | null>;
 
+/** The venues a seller may create a seated campaign on (the venues module answers; wired in the registry). */
+export type VenueChoices = (
+  actor: Actor,
+) => Promise<Array<{ id: string; name: string; city: string; sectionCount: number }>>;
+
 export function campaignsPages(
   platform: Platform,
   service: CampaignsService,
   storage: Storage,
   sections: CampaignPageSection[] = [],
+  venueChoices: VenueChoices = async () => [],
 ): Router {
   const router = Router();
 
@@ -174,14 +180,17 @@ export function campaignsPages(
     });
   });
 
-  router.get('/seller/campaigns/new', (req, res) => {
+  router.get('/seller/campaigns/new', async (req, res) => {
     if (!requireSellerPage(req, res)) return;
+    const venues = (await venueChoices(req.actor!)).filter((v) => v.sectionCount > 0);
     renderPage(req, res, 'campaigns/seller-edit', {
       title: 'New campaign',
       campaign: null,
       ticketTypes: [],
       kinds: CAMPAIGN_KINDS,
       views: [],
+      venues: venues.map((v) => ({ id: v.id, name: v.name, city: v.city })),
+      seatZones: null,
       ...sellerPageHelpers(),
     });
   });
@@ -192,12 +201,30 @@ export function campaignsPages(
     if (!isUuid(id)) throw AppError.notFound('CAMPAIGN_NOT_FOUND', 'No such campaign');
     const { campaign, ticketTypes } = await service.getManagedCampaign(req.actor!, id);
     const views = await viewsByDay(redis, config.REDIS_PREFIX, prisma, id, clock.now());
+    // A seated campaign's price zones, each with the type that sells it (if any): what the
+    // ticket type form offers. null: general admission only.
+    const map = await service.getCampaignSeatMap(id, req.actor).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'CAMPAIGN_NOT_SEATED') return null;
+      throw err;
+    });
+    const seatZones = map
+      ? map.map.zones.map((z) => ({
+          ...z,
+          seats: map.map.sections
+            .flatMap((sec) => sec.rows.flatMap((r) => r.cells))
+            .filter((cell) => cell.kind === 'SEAT' && cell.zone === z.code).length,
+          soldBy: ticketTypes.find((t) => t.seatZone === z.code)?.name ?? null,
+        }))
+      : null;
     renderPage(req, res, 'campaigns/seller-edit', {
       title: `Edit ${campaign.title}`,
       campaign: campaignDto(campaign),
       ticketTypes: ticketTypes.map((t) => ticketTypeDto(t, campaign.currency, { manager: true })),
       kinds: CAMPAIGN_KINDS,
       views,
+      venues: [],
+      seatZones,
+      venueName: map?.map.venueName ?? null,
       // Shown before publishing: the platform fee and when sales money becomes available (the
       // finance module applies these same settings when it posts each payment).
       fees: {

@@ -2,8 +2,8 @@ import type { WebModule } from '../registry';
 import type { Platform } from '../../shared/platform';
 import type { Storage } from '../../shared/storage';
 import { registerCounterSockets } from './campaigns.live';
-import { campaignsPages, type CampaignPageSection } from './campaigns.pages';
-export type { CampaignPageSection } from './campaigns.pages';
+import { campaignsPages, type CampaignPageSection, type VenueChoices } from './campaigns.pages';
+export type { CampaignPageSection, VenueChoices } from './campaigns.pages';
 import { campaignsRoutes } from './campaigns.routes';
 import type { CampaignsService } from './campaigns.service';
 
@@ -65,11 +65,12 @@ export function campaignsWebModule(
   service: CampaignsService,
   storage: Storage,
   sections: CampaignPageSection[] = [],
+  venueChoices?: VenueChoices,
 ): WebModule {
   return {
     name: 'campaigns',
     api: [campaignsRoutes(platform, service, storage)],
-    pages: campaignsPages(platform, service, storage, sections),
+    pages: campaignsPages(platform, service, storage, sections, venueChoices),
     nav: [
       { label: 'Events', href: '/campaigns' },
       {

@@ -1,5 +1,6 @@
 import type { WebModule } from '../registry';
 import type { Platform } from '../../shared/platform';
+import { venuesPages } from './venues.pages';
 import { venuesRoutes } from './venues.routes';
 import type { VenuesService } from './venues.service';
 
@@ -17,7 +18,12 @@ export {
 export { VenueEvents, type VenueUpdatedPayload } from './venues.events';
 export type { Cell, CellKind, Row, Zone, VenueLayout, VenueRecord } from './venues.types';
 
-/** The venues API. */
+/** The venues API and the seller's venue pages (list, layout editor). */
 export function venuesWebModule(platform: Platform, service: VenuesService): WebModule {
-  return { name: 'venues', api: [venuesRoutes(platform, service)] };
+  return {
+    name: 'venues',
+    api: [venuesRoutes(platform, service)],
+    // Linked from the seller's campaign pages (no top-level menu entry of its own).
+    pages: venuesPages(service),
+  };
 }

@@ -90,6 +90,8 @@ export type SectionEdit =
       restrictedView?: boolean;
     }
   | { op: 'aisle'; rows?: string[]; afterSeat: string }
+  /** Removes the aisle right after the named seat (or gap) in each row; a row without one is left as it is. */
+  | { op: 'removeAisle'; rows?: string[]; afterSeat: string }
   | { op: 'removeRow'; row: string };
 
 function targetRows(section: Row[], labels: string[] | undefined): Row[] {
@@ -122,6 +124,14 @@ export function applyEdits(rows: Row[], edits: SectionEdit[], zones: Zone[]): Ro
         if (row.cells.length >= MAX_CELLS_PER_ROW)
           throw VenueErrors.badRange(`seats: at most ${MAX_CELLS_PER_ROW} cells per row`);
         row.cells.splice(i + 1, 0, emptyCell('AISLE'));
+      }
+      continue;
+    }
+    if (e.op === 'removeAisle') {
+      for (const row of targetRows(out, e.rows)) {
+        const i = row.cells.findIndex((c) => c.kind !== 'AISLE' && c.label === e.afterSeat);
+        if (i < 0) throw VenueErrors.noSuchSeat(row.label, e.afterSeat);
+        if (row.cells[i + 1]?.kind === 'AISLE') row.cells.splice(i + 1, 1);
       }
       continue;
     }

@@ -61,9 +61,10 @@ const edit = z.discriminatedUnion(
       restrictedView: z.boolean({ error: 'true or false' }).optional(),
     }),
     z.strictObject({ op: z.literal('aisle'), rows: labels(rowLabel).optional(), afterSeat: seatLabel }),
+    z.strictObject({ op: z.literal('removeAisle'), rows: labels(rowLabel).optional(), afterSeat: seatLabel }),
     z.strictObject({ op: z.literal('removeRow'), row: rowLabel }),
   ],
-  { error: 'op is set, aisle or removeRow' },
+  { error: 'op is set, aisle, removeAisle or removeRow' },
 );
 const sectionPatch = z.strictObject({
   name: text({ min: 1, max: 80, trim: true }).optional(),
@@ -176,7 +177,7 @@ export function venuesRoutes(platform: Platform, service: VenuesService): ApiMod
       description:
         'Edits apply in order. `set` changes seats (all seats of the rows when `seats` is absent, all rows when ' +
         '`rows` is absent): kind SEAT or GAP, zone, accessible, restrictedView. `aisle` adds an aisle after a seat. ' +
-        '`removeRow` drops a row. Campaigns already created keep the layout they copied.',
+        '`removeAisle` takes away the aisle right after a seat. `removeRow` drops a row. Campaigns already created keep the layout they copied.',
       security: 'csrf',
       use: writer,
       params: bySection,

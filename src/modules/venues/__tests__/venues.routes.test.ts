@@ -107,6 +107,15 @@ describe('venues over HTTP', () => {
     expect(s.seatCount).toBe(19 * 30 - 2);
     expect(body.version).toBeGreaterThan(v.version);
 
+    // An aisle comes out again (the editor's tap on it): row B only; A keeps its aisle.
+    const unAisled = await owner
+      .patch(`/api/v1/venues/${v.id}/sections/${section.id}`)
+      .send({ edits: [{ op: 'removeAisle', rows: ['B'], afterSeat: '15' }] });
+    expect(unAisled.status).toBe(200);
+    const after = (unAisled.body as Venue).sections[0]!.rows;
+    expect(after.find((r) => r.label === 'B')!.cells.map((c) => c.kind)).not.toContain('AISLE');
+    expect(after.find((r) => r.label === 'A')!.cells[15]).toMatchObject({ kind: 'AISLE' });
+
     // A zone that seats use cannot be removed; an unknown zone is refused.
     const dropGold = await owner.patch(`/api/v1/venues/${v.id}`).send({ zones: [ZONES[1]] });
     expect(dropGold.status).toBe(422);

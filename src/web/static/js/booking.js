@@ -1,11 +1,12 @@
-// A booking's page: the hold countdown (against the server's clock) and Cancel.
+// A booking's page: the hold countdown (against the server's clock), Extend hold (once), Pay,
+// Cancel and Refund.
 (function () {
   const root = document.querySelector('[data-booking-id]');
   if (!root) return;
   const id = root.dataset.bookingId;
   const timer = root.querySelector('[data-countdown]');
+  let expiresAt = Date.parse(root.dataset.expiresAt);
   if (timer && root.dataset.status === 'PENDING') {
-    const expiresAt = Date.parse(root.dataset.expiresAt);
     // Offset between the server's clock and this device's, so a wrong device clock does not matter.
     const skew = Date.parse(root.dataset.serverNow) - Date.now();
     const tick = () => {
@@ -40,6 +41,32 @@
       } catch (err) {
         showError(err);
         pay.disabled = false;
+      }
+    });
+  }
+  // Extend hold: the server moves expiresAt (once, within the maximum); the countdown follows.
+  const extend = root.querySelector('[data-extend]');
+  if (extend) {
+    const message = root.querySelector('[data-extend-message]');
+    const tell = (text, isError) => {
+      message.textContent = text;
+      message.className = isError ? 'flash flash-error' : 'flash flash-success';
+      message.hidden = false;
+    };
+    extend.addEventListener('click', async () => {
+      extend.disabled = true;
+      try {
+        const b = await window.api('POST', `/api/v1/bookings/${id}/extend`);
+        expiresAt = Date.parse(b.expiresAt);
+        root.dataset.expiresAt = b.expiresAt;
+        // The page was rendered with the extended time in words (the same rule the server applies).
+        const until = root.querySelector('[data-hold-until]');
+        until.textContent = extend.dataset.until;
+        extend.parentElement.remove();
+        tell('Done: your hold is longer now. It cannot be extended again.');
+      } catch (err) {
+        extend.parentElement.remove();
+        tell(window.describeError(err), true);
       }
     });
   }

@@ -1,31 +1,23 @@
-/* global io */
+/* global io, seatMapDraw */
 // The seat map of a seated campaign: an SVG of its sections, rows and seats, coloured by price
 // zone, with every seat's state (GET /api/v1/campaigns/:id/seats) kept live from `seat:states`
 // (absolute lists of HELD and SOLD seats, sent on join and after every booking change). On the
 // campaign page a tap picks or drops an available seat (window.seatPicks, read by checkout.js);
-// the seller's editor shows the same map read-only. Zoom buttons scale it inside a scrolling box.
+// the seller's campaign editor shows the same map read-only. Drawing is seat-map-draw.js's (the
+// venue editor uses it too).
 (function () {
   const root = document.querySelector('[data-seat-map]');
-  if (!root || typeof window.api !== 'function') return;
+  if (!root || typeof window.api !== 'function' || !window.seatMapDraw) return;
   const campaignId = root.dataset.campaignId;
   const pickable = root.dataset.pickable === 'true';
   const box = root.querySelector('[data-seat-map-canvas]');
   const legend = root.querySelector('[data-seat-map-legend]');
   const status = root.querySelector('[data-seat-map-status]');
-  const SVG = 'http://www.w3.org/2000/svg';
-  const STEP = 22;
   const picks = new Map(); // seatId → ticketTypeId
   const seatEls = new Map();
   let typeOfZone = new Map();
-  let zoom = 1;
   window.seatPicks = picks;
 
-  const el = (name, attrs, parent) => {
-    const e = document.createElementNS(SVG, name);
-    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-    if (parent) parent.appendChild(e);
-    return e;
-  };
   const say = (text) => {
     if (status) status.textContent = text;
   };
@@ -61,47 +53,21 @@
 
   function draw(map) {
     typeOfZone = new Map(map.ticketTypes.map((t) => [t.seatZone, t]));
-    const zones = new Map(map.zones.map((z) => [z.code, z]));
-    const width = Math.max(...map.sections.flatMap((s) => s.rows.map((r) => r.cells.length)), 1) * STEP + 60;
-    let y = 10;
-    const svg = el('svg', {
-      role: 'group',
-      'aria-label': `Seat map of ${map.venueName}`,
-      class: 'seat-map-svg',
-    });
-    for (const section of [...map.sections].sort((a, b) => a.rank - b.rank)) {
-      const t = el('text', { x: 10, y: y + 14, class: 'seat-map-section' }, svg);
-      t.textContent = section.name;
-      y += 26;
-      for (const row of section.rows) {
-        const label = el('text', { x: 10, y: y + 14, class: 'seat-map-row' }, svg);
-        label.textContent = row.label;
-        row.cells.forEach((cell, i) => {
-          if (cell.kind !== 'SEAT') return;
-          const zone = zones.get(cell.zone);
+    seatMapDraw.drawSeatMap(
+      box,
+      { title: `Seat map of ${map.venueName}`, zones: map.zones, sections: map.sections },
+      {
+        onSeat(c, { cell }) {
           const type = typeOfZone.get(cell.zone);
-          const c = el(
-            'circle',
-            {
-              cx: 50 + i * STEP,
-              cy: y + 10,
-              r: 8,
-              fill: zone ? zone.color : '#888',
-              tabindex: pickable && type ? 0 : -1,
-              role: pickable && type ? 'button' : 'img',
-              'aria-pressed': 'false',
-              class: 'seat',
-            },
-            svg,
-          );
+          c.setAttribute('tabindex', pickable && type ? '0' : '-1');
+          c.setAttribute('role', pickable && type ? 'button' : 'img');
+          c.setAttribute('aria-pressed', 'false');
           c.dataset.seatId = cell.seatId;
           c.dataset.zone = cell.zone;
-          c.dataset.label = `${section.name} row ${row.label} seat ${cell.label}${cell.accessible ? ' (accessible)' : ''}${cell.restrictedView ? ' (restricted view)' : ''}`;
           if (type) c.dataset.ticketTypeId = type.id;
-          if (cell.accessible) c.dataset.accessible = 'true';
-          if (cell.restrictedView) c.dataset.restricted = 'true';
-          const title = el('title', {}, c);
+          const title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
           title.textContent = `${c.dataset.label}${type ? ` · ${type.name}` : ''}`;
+          c.appendChild(title);
           seatEls.set(cell.seatId, c);
           c.addEventListener('click', () => toggle(c));
           c.addEventListener('keydown', (e) => {
@@ -110,49 +76,30 @@
               toggle(c);
             }
           });
-        });
-        y += STEP;
-      }
-      y += 12;
-    }
-    svg.setAttribute('viewBox', `0 0 ${width} ${y}`);
-    svg.dataset.width = String(width);
-    box.replaceChildren(svg);
+        },
+      },
+    );
     for (const s of map.seats) setState(s.id, s.status);
-    legend.replaceChildren(
-      ...map.zones.map((z) => {
-        const li = document.createElement('li');
+    const digits = Number(root.dataset.currencyDigits || 2);
+    seatMapDraw.drawLegend(
+      legend,
+      map.zones,
+      (z) => {
         const type = typeOfZone.get(z.code);
-        li.innerHTML = '<span class="swatch"></span> ';
-        li.firstChild.style.background = z.color;
-        li.append(
-          `${z.name}${type ? ` · ${window.formatMoney ? window.formatMoney(type.priceMinor, type.currency, Number(root.dataset.currencyDigits || 2)) : type.priceMinor}` : ''}`,
-        );
-        return li;
-      }),
-      ...[
+        if (!type) return z.name;
+        const price = window.formatMoney
+          ? window.formatMoney(type.priceMinor, type.currency, digits)
+          : type.priceMinor;
+        return `${z.name} · ${price}`;
+      },
+      [
         ['held', 'Held'],
         ['sold', 'Sold'],
         ['picked', 'Your pick'],
-      ].map(([k, text]) => {
-        const li = document.createElement('li');
-        li.innerHTML = `<span class="swatch swatch-${k}"></span> ${text}`;
-        return li;
-      }),
+      ],
     );
-    applyZoom();
   }
-
-  function applyZoom() {
-    const svg = box.querySelector('svg');
-    if (svg) svg.style.width = `${Number(svg.dataset.width) * zoom}px`;
-  }
-  root.querySelectorAll('[data-zoom]').forEach((b) =>
-    b.addEventListener('click', () => {
-      zoom = Math.min(3, Math.max(0.4, zoom * (b.dataset.zoom === 'in' ? 1.25 : 0.8)));
-      applyZoom();
-    }),
-  );
+  seatMapDraw.wireZoom(root, box);
 
   function listen() {
     const socket =

@@ -46,6 +46,7 @@
       body.kind = f.get('kind');
       body.currency = f.get('currency');
     }
+    if (!id && f.get('venueId')) body.venueId = f.get('venueId');
     if (!body.startsAt || !body.endsAt) return say('Give the start and the end of the campaign.', true);
     try {
       const saved = id
@@ -129,6 +130,16 @@
   }
 
   const ttForm = document.getElementById('ticket-type-form');
+  const ttZone = document.getElementById('tt-zone');
+  if (ttZone) {
+    // A seated type sells every seat of its zone: the capacity is their number, not typed.
+    const capacity = document.getElementById('tt-capacity');
+    ttZone.addEventListener('change', () => {
+      const picked = ttZone.selectedOptions[0];
+      capacity.readOnly = Boolean(ttZone.value);
+      if (ttZone.value) capacity.value = picked.dataset.seats;
+    });
+  }
   if (ttForm) {
     ttForm.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -143,6 +154,7 @@
           description: f.get('description') || '',
           price: String(f.get('price') || ''),
           capacity: Number(f.get('capacity')),
+          ...(f.get('seatZone') ? { seatZone: f.get('seatZone') } : {}),
           maxPerOrder: Number(f.get('maxPerOrder') || 10),
           entriesPerTicket: Number(f.get('entriesPerTicket') || 1),
           attributes: benefits.length ? { benefits } : {},
@@ -160,7 +172,10 @@
       try {
         await api('PATCH', `/api/v1/campaigns/${id}/ticket-types/${typeId}`, {
           price: row.querySelector('[name="price"]').value,
-          capacity: Number(row.querySelector('[name="capacity"]').value),
+          // A seated type's capacity is its seats: not an input, not sent.
+          ...(row.querySelector('[name="capacity"]')
+            ? { capacity: Number(row.querySelector('[name="capacity"]').value) }
+            : {}),
           hidden: row.querySelector('[name="hidden"]').checked,
         });
         say('Ticket type saved.');
