@@ -5,7 +5,7 @@ import { AppError } from './shared/errors';
 import { errorHandler, notFound } from './shared/http/errors';
 import { buildOpenApi, type ApiModule } from './shared/http/openapi';
 import { keepRawBodyFor } from './shared/http/raw-body';
-import { createRateLimit } from './shared/http/rate-limit';
+import { apiRateLimit, createRateLimit } from './shared/http/rate-limit';
 import { requestId } from './shared/http/request-id';
 import { sessions } from './shared/http/session';
 import { systemRoutes } from './shared/http/system.routes';
@@ -103,15 +103,14 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
 
   // After the modules' middleware, so that a signed-in caller (req.actor, set by the auth
   // module) has a bucket of their own: many buyers share one IP behind carrier NAT.
-  const apiLimiter = createRateLimit(platform.redis, config.REDIS_PREFIX, {
-    name: 'api',
-    windowMs: config.RATE_LIMIT_WINDOW_MS,
-    limit: config.RATE_LIMIT_MAX,
-  });
+  const apiLimiter = createRateLimit(platform.redis, config.REDIS_PREFIX, apiRateLimit(config));
   const limitExempt = new Set(loaded.flatMap((m) => m.apiRateLimitExempt ?? []));
-  app.use('/api', (req, res, next) =>
-    limitExempt.has(req.originalUrl.split('?')[0]!) ? next() : apiLimiter(req, res, next),
-  );
+  app.use('/api', (req, res, next) => {
+    const path = req.originalUrl.split('?')[0]!;
+    return limitExempt.has(path) || limitExempt.has(`${req.method} ${path}`)
+      ? next()
+      : apiLimiter(req, res, next);
+  });
   const modules: ApiModule[] = [system];
   for (const m of loaded) {
     for (const api of m.api ?? []) {

@@ -107,7 +107,7 @@ export function createModules(
   const storage = extras.storage ?? createStorage(config);
 
   const ticketsService = createTicketsService(ticketsDepsFromConfig(config, { prisma, clock, storage }));
-  const bookings = createBookingsService({ prisma, clock, config });
+  const bookings = createBookingsService({ prisma, sql: platform.sql, clock, config });
   const venues = createVenuesService({ prisma, clock });
   const campaigns = createCampaignsService({
     prisma,

@@ -39,7 +39,11 @@ export interface WebModule {
   nav?: NavItem[];
   /** Socket.io handlers (rooms to join); called once per web process. */
   sockets?: (io: Server) => void;
-  /** Full paths (e.g. a provider's webhook) the general per-IP /api rate limit does not apply to. */
+  /**
+   * Full paths (e.g. a provider's webhook), or "METHOD path", the general /api rate limit does not
+   * apply to here: the webhook has its own, and a hot route may count the general limit itself in
+   * its own limiter's round trip (createRateLimits with apiRateLimit).
+   */
   apiRateLimitExempt?: string[];
   /** Registers the module's own figures on the web process's /metrics registry. */
   metrics?: (registry: Registry) => void;

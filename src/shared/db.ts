@@ -38,8 +38,11 @@ export function createSqlPool(connectionString: string, poolSize = 10): SqlPool 
 /** The longest a query waits for a pooled connection: as long as a transaction waits (TX maxWait 30 s). */
 const POOL_WAIT_MS = 30_000;
 
-/** A statement built with Prisma.sql, run on the pool as one round trip (`$1`-style placeholders). */
-export async function runSql<R extends pg.QueryResultRow>(pool: SqlPool, statement: Prisma.Sql) {
+/** A connection taken from the pool for a transaction of its own (BEGIN … COMMIT on it). */
+export type SqlClient = pg.PoolClient;
+
+/** A statement built with Prisma.sql, run on the pool (or a client) as one round trip (`$1`-style placeholders). */
+export async function runSql<R extends pg.QueryResultRow>(pool: SqlPool | SqlClient, statement: Prisma.Sql) {
   return pool.query<R>(statement.text, statement.values as unknown[]);
 }
 

@@ -37,3 +37,19 @@ export function outboxCte(name: string, event: DomainEvent, source: string): Pri
     INSERT INTO outbox_messages (id, event_name, payload, occurred_at)
     SELECT ${outboxValues(event)} FROM ${Prisma.raw(source)})`;
 }
+
+/**
+ * Many events as a CTE `<name>` of a caller's single statement, stored only if `onlyIf` (a
+ * condition on the statement's other CTEs) holds: same invariant as enqueue, since one statement
+ * commits or rolls back as one with the change the events announce.
+ */
+export function outboxRowsCte(name: string, events: DomainEvent[], onlyIf: Prisma.Sql): Prisma.Sql {
+  if (!/^[a-z_]{1,30}$/.test(name)) throw new Error(`bad CTE name ${name}`);
+  return Prisma.sql`${Prisma.raw(name)} AS (
+    INSERT INTO outbox_messages (id, event_name, payload, occurred_at)
+    SELECT e.id, e.name, e.payload, e.at
+    FROM unnest(${events.map((e) => e.id)}::uuid[], ${events.map((e) => e.name)}::text[],
+      ${events.map((e) => JSON.stringify(e))}::jsonb[], ${events.map((e) => new Date(e.occurredAt).toISOString())}::timestamptz[])
+      AS e(id, name, payload, at)
+    WHERE ${onlyIf})`;
+}

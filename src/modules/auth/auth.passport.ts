@@ -8,7 +8,7 @@ import { flash } from '../../shared/http/session';
 import type { Platform } from '../../shared/platform';
 import { GOOGLE_CALLBACK_PATH } from './auth.constants';
 import { safeReturnTo } from './auth.return-to';
-import { loadActor, signInWithGoogle } from './auth.service';
+import { loadActorsCoalesced, signInWithGoogle } from './auth.service';
 
 const STRATEGY = 'google';
 const OAUTH_ERRORS = new Set([
@@ -77,10 +77,12 @@ export function createPassport(platform: Platform) {
     ),
   );
 
-  // Only the user id lives in the session; everything else is read from PostgreSQL per request.
+  // Only the user id lives in the session; everything else is read from PostgreSQL per request
+  // (the requests of one event-loop turn in one statement).
+  const loadActor = loadActorsCoalesced(platform.sql);
   instance.serializeUser((user, done) => done(null, (user as SessionUser).id));
   instance.deserializeUser((id: string, done) => {
-    loadActor(platform.prisma, id).then(
+    loadActor(id).then(
       (actor) => done(null, actor ?? false),
       (err: unknown) => done(err),
     );

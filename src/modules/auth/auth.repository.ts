@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { type Prisma, type Db, type Tx } from '../../shared/db';
+import { type Prisma, type Db, type SqlPool, type Tx } from '../../shared/db';
 import type { Membership } from '../../shared/http/authorize';
 import type { ApplicationStatus, BusinessType, GrantedRole, MemberStatus, TeamRole } from './auth.constants';
 
@@ -147,6 +147,30 @@ export async function loadActorRow(db: Client, userId: string): Promise<ActorRow
         '[]'::json) AS memberships
     FROM users u WHERE u.id = ${userId}::uuid`;
   return rows[0] ?? null;
+}
+
+/**
+ * loadActorRow for many users in one statement, on the pg pool under Prisma (the web process's
+ * per-request actor load, coalesced per event-loop turn: see loadActorsCoalesced). The same
+ * reading as loadActorRow, for `= ANY($1)`.
+ */
+export async function loadActorRows(pool: SqlPool, userIds: string[]): Promise<ActorRow[]> {
+  const { rows } = await pool.query<ActorRow>(
+    `SELECT u.id::text AS id, u.email, u.name, u.roles::text[] AS roles,
+      COALESCE(
+        (SELECT json_agg(json_build_object(
+                  'sellerId', m.seller_id::text,
+                  'role', m.role,
+                  'campaignIds', COALESCE((SELECT json_agg(c.campaign_id ORDER BY c.campaign_id)
+                                           FROM team_member_campaigns c WHERE c.member_id = m.id), '[]'::json))
+                ORDER BY m.created_at, m.id)
+         FROM team_members m JOIN users s ON s.id = m.seller_id
+         WHERE m.user_id = u.id AND m.status = 'ACTIVE' AND 'SELLER' = ANY (s.roles)),
+        '[]'::json) AS memberships
+    FROM users u WHERE u.id = ANY($1::uuid[])`,
+    [userIds],
+  );
+  return rows;
 }
 
 /** Turns the invitations sent to `email` into active memberships of `userId`; returns their ids. */

@@ -1,5 +1,5 @@
-import { type Prisma } from '../../generated/prisma/client';
-import type { Db, Tx } from '../../shared/db';
+import { Prisma } from '../../generated/prisma/client';
+import { runSql, type Db, type SqlClient, type Tx } from '../../shared/db';
 import type {
   BookingItemRecord,
   BookingRecord,
@@ -73,7 +73,28 @@ export async function lockSalesAndClaimKeys(
   claims: KeyClaim[],
   now: Date,
 ): Promise<Set<string>> {
-  const rows = await tx.$queryRaw<Array<{ user_id: string; key: string }>>`
+  const rows = await tx.$queryRaw<Array<{ user_id: string; key: string }>>(
+    claimKeysSql(campaignId, claims, now),
+  );
+  return new Set(rows.map((r) => `${r.user_id} ${r.key}`));
+}
+
+/** lockSalesAndClaimKeys on a pg client (the reservation batch's own transaction, see bookings.reserve.ts). */
+export async function lockSalesAndClaimKeysOn(
+  client: SqlClient,
+  campaignId: string,
+  claims: KeyClaim[],
+  now: Date,
+): Promise<Set<string>> {
+  const { rows } = await runSql<{ user_id: string; key: string }>(
+    client,
+    claimKeysSql(campaignId, claims, now),
+  );
+  return new Set(rows.map((r) => `${r.user_id} ${r.key}`));
+}
+
+function claimKeysSql(campaignId: string, claims: KeyClaim[], now: Date): Prisma.Sql {
+  return Prisma.sql`
     WITH sales_lock AS (SELECT pg_advisory_xact_lock(hashtext('bookings.sales'), hashtext(${campaignId})))
     INSERT INTO booking_idempotency_keys (user_id, key, request_hash, created_at)
     SELECT c.user_id, c.key, c.request_hash, ${now} FROM sales_lock,
@@ -84,7 +105,6 @@ export async function lockSalesAndClaimKeys(
     ORDER BY c.user_id, c.key
     ON CONFLICT (user_id, key) DO NOTHING
     RETURNING user_id::text, key`;
-  return new Set(rows.map((r) => `${r.user_id} ${r.key}`));
 }
 
 export interface StoredResponse {
@@ -171,10 +191,26 @@ export async function insertBookings(
   responses: KeyResponse[],
   now: Date,
 ): Promise<Set<string>> {
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+    WITH ${bookingWriteCtes(bookings, responses, now, Prisma.sql`true`)}
+    SELECT id::text FROM booking`;
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * insertBookings as the CTEs `booking`, `item`, `response` of a caller's single statement, each
+ * writing only if `onlyIf` holds (a condition on the caller's other CTEs, e.g. that the stock
+ * moved). `booking` RETURNs the ids inserted.
+ */
+function bookingWriteCtes(
+  bookings: NewBooking[],
+  responses: KeyResponse[],
+  now: Date,
+  onlyIf: Prisma.Sql,
+): Prisma.Sql {
   const items = bookings.flatMap((b) => b.items.map((i) => ({ ...i, bookingId: b.id })));
   const json = (v: unknown) => JSON.stringify(v);
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`
-    WITH booking AS (
+  return Prisma.sql`booking AS (
       INSERT INTO bookings (id, reference, user_id, campaign_id, seller_id, status, issuance, currency, total_minor,
         expires_at, confirmed_at, created_at, updated_at)
       SELECT b.id, b.reference, b.user_id, b.campaign_id, b.seller_id, b.status, b.issuance, b.currency, b.total_minor,
@@ -184,6 +220,7 @@ export async function insertBookings(
         ${bookings.map((b) => b.issuance)}::text[], ${bookings.map((b) => b.currency)}::text[], ${bookings.map((b) => String(b.totalMinor))}::bigint[],
         ${bookings.map((b) => b.expiresAt.toISOString())}::timestamptz[], ${bookings.map((b) => b.confirmedAt?.toISOString() ?? null)}::timestamptz[])
         AS b(id, reference, user_id, campaign_id, seller_id, status, issuance, currency, total_minor, expires_at, confirmed_at)
+      WHERE ${onlyIf}
       ON CONFLICT (reference) DO NOTHING
       RETURNING id
     ), item AS (
@@ -200,9 +237,84 @@ export async function insertBookings(
         ${responses.map((r) => json(r.body))}::jsonb[], ${responses.map((r) => r.bookingId ?? null)}::uuid[])
         AS r(user_id, key, status, body, booking_id)
       WHERE k.user_id = r.user_id AND k.key = r.key AND (r.booking_id IS NULL OR r.booking_id IN (SELECT id FROM booking))
-    )
-    SELECT id::text FROM booking`;
-  return new Set(rows.map((r) => r.id));
+        AND ${onlyIf}
+    )`;
+}
+
+/** What a reservation batch reads after its claims (see readBatchOn). */
+export interface BatchReads {
+  /** Tickets each customer holds or bought for the campaign (ticketsHeldByCustomers). */
+  held: Map<string, number>;
+  /** The stored answers of the keys the batch did not win (findIdempotencyRecords). */
+  stored: StoredResponse[];
+  /** The campaigns module's sale value (its saleForBookingSql.read), as it came. */
+  sale: unknown;
+}
+
+/**
+ * ticketsHeldByCustomers + findIdempotencyRecords + the caller's sale read, in ONE statement on
+ * the batch's pg client (a new snapshot after the claims, so it sees every batch that committed
+ * before our sales lock was granted and the final answers of keys we waited on).
+ */
+export async function readBatchOn(
+  client: SqlClient,
+  campaignId: string,
+  userIds: string[],
+  used: Array<{ userId: string; key: string }>,
+  sale: Prisma.Sql,
+): Promise<BatchReads> {
+  const { rows } = await runSql<{
+    held: Array<{ userId: string; n: number }>;
+    stored: StoredResponse[];
+    sale: unknown;
+  }>(
+    client,
+    Prisma.sql`SELECT
+      (SELECT COALESCE(json_agg(h), '[]'::json) FROM (
+        SELECT b.user_id::text AS "userId", SUM(i.quantity)::int AS n FROM bookings b JOIN booking_items i ON i.booking_id = b.id
+        WHERE b.campaign_id = ${campaignId}::uuid AND b.user_id = ANY(${userIds}::uuid[]) AND b.status IN ('PENDING', 'CONFIRMED')
+        GROUP BY b.user_id) h) AS held,
+      (SELECT COALESCE(json_agg(s), '[]'::json) FROM (
+        SELECT k.user_id::text AS "userId", k.key, k.request_hash AS "requestHash", k.response_status AS "responseStatus", k.response_body AS "responseBody"
+        FROM booking_idempotency_keys k
+        JOIN unnest(${used.map((p) => p.userId)}::uuid[], ${used.map((p) => p.key)}::text[]) AS p(user_id, key)
+          ON k.user_id = p.user_id AND k.key = p.key) s) AS stored,
+      ${sale} AS sale`,
+  );
+  const r = rows[0]!;
+  return { held: new Map(r.held.map((h) => [h.userId, h.n])), stored: r.stored, sale: r.sale };
+}
+
+/**
+ * A planned batch's writes in ONE statement on its pg client: the caller's stock move (`stock`,
+ * a CTE RETURNING one row per ticket type that had room, see the campaigns module's
+ * reserveStockCte), then, only if all `stockTypes` types moved, the bookings, items, key
+ * responses (bookingWriteCtes) and the outbox rows (the caller's `outbox` CTE, given the same
+ * condition). Returns whether the stock moved and how many bookings went in: anything short of
+ * (true, bookings.length) must be rolled back by the caller (a reference clash or stock taken
+ * meanwhile), since the other CTEs may have written.
+ */
+export async function writeBatchOn(
+  client: SqlClient,
+  parts: {
+    stock: Prisma.Sql;
+    stockTypes: number;
+    bookings: NewBooking[];
+    responses: KeyResponse[];
+    outbox: (onlyIf: Prisma.Sql) => Prisma.Sql;
+  },
+  now: Date,
+): Promise<{ stockMoved: boolean; inserted: number }> {
+  const onlyIf = Prisma.sql`EXISTS (SELECT 1 FROM stock_ok)`;
+  const { rows } = await runSql<{ stock_moved: boolean; inserted: number }>(
+    client,
+    Prisma.sql`WITH ${parts.stock},
+      stock_ok AS (SELECT 1 FROM (SELECT count(*) AS n FROM stock) s WHERE s.n = ${parts.stockTypes}),
+      ${bookingWriteCtes(parts.bookings, parts.responses, now, onlyIf)},
+      ${parts.outbox(onlyIf)}
+    SELECT EXISTS (SELECT 1 FROM stock_ok) AS stock_moved, (SELECT count(*)::int FROM booking) AS inserted`,
+  );
+  return { stockMoved: rows[0]!.stock_moved, inserted: rows[0]!.inserted };
 }
 
 export async function findBooking(db: Client, id: string): Promise<BookingRecord | null> {

@@ -3,7 +3,7 @@ import { decodeCursor, pageOf } from '../../shared/http/cursor';
 import { actorOf, requireSignIn } from '../../shared/http/authorize';
 import { defineApi } from '../../shared/http/api';
 import type { ApiModule } from '../../shared/http/openapi';
-import { createRateLimit } from '../../shared/http/rate-limit';
+import { apiRateLimit, createRateLimits } from '../../shared/http/rate-limit';
 import { int, oneOf, pageQuery, text, uuid, z } from '../../shared/http/schema';
 import type { Platform } from '../../shared/platform';
 import { bookingDto } from './bookings.dto';
@@ -71,16 +71,23 @@ export const reserveBody = z.strictObject({
 
 const byId = z.object({ id: uuid('not a valid id') });
 
+export const RESERVE_PATH = '/api/v1/bookings';
+
 export function bookingsRoutes(platform: Platform, service: BookingsService): ApiModule {
   const { config, redis } = platform;
-  const api = defineApi({ name: 'bookings', prefix: '/api/v1/bookings', tags: ['bookings'] });
-  // Per signed-in user across every web process: one person cannot hammer the hot rows.
-  const reserveLimit = createRateLimit(redis, config.REDIS_PREFIX, {
-    name: 'bookings',
-    windowMs: config.BOOKING_RATE_LIMIT_WINDOW_MS,
-    limit: config.BOOKING_RATE_LIMIT_MAX,
-    key: (req) => `u:${req.actor?.userId ?? 'anonymous'}`,
-  });
+  const api = defineApi({ name: 'bookings', prefix: RESERVE_PATH, tags: ['bookings'] });
+  // Per signed-in user across every web process: one person cannot hammer the hot rows. Counted
+  // with the general API limit (this route is exempt from the app-wide one) in one Redis round
+  // trip; before requireSignIn, so an anonymous caller still counts against the API limit by address.
+  const reserveLimit = createRateLimits(redis, config.REDIS_PREFIX, [
+    apiRateLimit(config),
+    {
+      name: 'bookings',
+      windowMs: config.BOOKING_RATE_LIMIT_WINDOW_MS,
+      limit: config.BOOKING_RATE_LIMIT_MAX,
+      key: (req) => (req.actor ? `u:${req.actor.userId}` : null),
+    },
+  ]);
 
   api.post(
     '/',
@@ -92,7 +99,7 @@ export function bookingsRoutes(platform: Platform, service: BookingsService): Ap
         'answers the first response (with `Idempotent-Replayed: true`), even for requests sent in parallel; with a different body, ' +
         '422 IDEMPOTENCY_KEY_REUSED. Refusals write nothing.',
       security: 'csrf',
-      use: [requireSignIn(), reserveLimit],
+      use: [reserveLimit, requireSignIn()],
       parameters: [
         { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', maxLength: 255 } },
       ],
@@ -177,7 +184,7 @@ export function bookingsRoutes(platform: Platform, service: BookingsService): Ap
         'Moves expiresAt later by BOOKING_HOLD_EXTENSION_MINUTES, never past BOOKING_HOLD_MAX_MINUTES after the booking was made. ' +
         'Its tickets and seats stay held.',
       security: 'csrf',
-      use: [requireSignIn(), reserveLimit],
+      use: [reserveLimit, requireSignIn()],
       params: byId,
       responses: {
         200: booking('The booking with its new expiresAt'),

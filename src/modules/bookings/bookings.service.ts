@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../../shared/clock';
 import type { Config } from '../../shared/config';
-import type { Db, Tx } from '../../shared/db';
+import type { Db, SqlPool, Tx } from '../../shared/db';
 import { AppError } from '../../shared/errors';
 import { actsForSeller, isAdmin, type Actor } from '../../shared/http/authorize';
 import { createEvent } from '../../shared/messaging/events';
@@ -63,6 +63,8 @@ import { createWaitlist } from './bookings.waitlist';
 
 export interface BookingDeps {
   prisma: Db;
+  /** The pg pool under `prisma` (the common reservation batch runs on it: bookings.reserve.ts). */
+  sql: SqlPool;
   clock: Clock;
   config: Pick<
     Config,
@@ -223,6 +225,7 @@ export function createBookingsService(deps: BookingDeps) {
 
   const reservations = createReservations({
     prisma,
+    sql: deps.sql,
     clock,
     holdMs,
     maxBatch: config.BOOKING_BATCH_MAX,

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { WebModule } from '../registry';
 import type { Platform } from '../../shared/platform';
 import { bookingsPages, type BookingPageReads } from './bookings.pages';
-import { bookingsRoutes } from './bookings.routes';
+import { bookingsRoutes, RESERVE_PATH } from './bookings.routes';
 import type { BookingsService } from './bookings.service';
 import { waitlistApi, waitlistPages } from './bookings.waitlist.routes';
 
@@ -59,6 +59,8 @@ export function bookingsWebModule(
   return {
     name: 'bookings',
     api: [bookingsRoutes(platform, service), waitlistApi(platform, service)],
+    // The reserve route counts the general API limit in its own limiter's round trip.
+    apiRateLimitExempt: [`POST ${RESERVE_PATH}`],
     pages,
     nav: [{ label: 'My bookings', href: '/bookings', when: (u) => Boolean(u) }],
   };

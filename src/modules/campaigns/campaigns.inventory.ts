@@ -40,6 +40,17 @@ export interface CampaignForSale {
   ticketTypes: TicketTypeRecord[];
 }
 
+/**
+ * The reservation batch's parts for its own statements on the pg pool (bookings.reserve.ts says
+ * why that path skips the Prisma client): the campaign and types as one JSON value of a read
+ * statement, and the stock move as a CTE of the write statement (see the repository).
+ */
+export const saleForBookingSql = {
+  read: repo.saleJson,
+  parse: (value: unknown): CampaignForSale | null => repo.saleFromJson(value),
+  reserveStockCte: repo.reserveStockCte,
+};
+
 /** The campaign and the ticket types a booking asks for (others omitted), read on `db`. */
 export async function getCampaignForSale(
   db: Db | Tx,

@@ -281,6 +281,64 @@ export async function reserve(
   return null;
 }
 
+/**
+ * reserve() (and commit() for the part that is sold at once) as a CTE `<name>` of a caller's
+ * single statement: one UPDATE moving every type's counters, RETURNING one row per type that had
+ * room; the caller writes its own rows only if every type did (count = items.length) and rolls
+ * back otherwise. The rows are locked first, in id order, by `<name>_lock` (materialised, so it
+ * runs before the UPDATE whatever plan is chosen): two multi-type statements cannot deadlock, as
+ * with reserve(). The WHERE is re-checked on the latest row version after a wait, so the invariant
+ * holds whatever the caller read. `held` goes to reserved, `sold` straight to sold (a free booking).
+ */
+export function reserveStockCte(
+  name: string,
+  items: Array<{ ticketTypeId: string; held: number; sold: number }>,
+): Prisma.Sql {
+  if (!/^[a-z_]{1,30}$/.test(name)) throw new Error(`bad CTE name ${name}`);
+  const sorted = [...items].sort((a, b) => (a.ticketTypeId < b.ticketTypeId ? -1 : 1));
+  const ids = sorted.map((i) => i.ticketTypeId);
+  return Prisma.sql`${Prisma.raw(name)}_lock AS MATERIALIZED (
+      SELECT id FROM ticket_types WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE),
+    ${Prisma.raw(name)} AS (
+      UPDATE ticket_types t SET reserved = t.reserved + q.held, sold = t.sold + q.sold, has_bookings = true
+      FROM (SELECT q.* FROM unnest(${ids}::uuid[], ${sorted.map((i) => i.held)}::int[], ${sorted.map((i) => i.sold)}::int[])
+              AS q(id, held, sold) JOIN ${Prisma.raw(name)}_lock l ON l.id = q.id) AS q
+      WHERE t.id = q.id AND t.sold + t.reserved + q.held + q.sold <= t.capacity
+      RETURNING t.id)`;
+}
+
+/**
+ * The campaign and the given ticket types of it as one JSON value (`{ campaign, types }`, rows as
+ * to_jsonb makes them), for a caller's single read statement on the pg pool; saleFromJson reads it.
+ */
+export function saleJson(campaignId: string, ticketTypeIds: string[]): Prisma.Sql {
+  return Prisma.sql`(SELECT json_build_object('campaign', to_jsonb(c), 'types',
+      COALESCE((SELECT json_agg(to_jsonb(t)) FROM ticket_types t
+                WHERE t.id = ANY(${ticketTypeIds}::uuid[]) AND t.campaign_id = c.id), '[]'::json))
+    FROM campaigns c WHERE c.id = ${campaignId}::uuid)`;
+}
+
+/** A to_jsonb row: snake_case keys to the record's camelCase, timestamps (every `…At`) to Dates. */
+function recordOfJson(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    const key = k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+    out[key] = typeof v === 'string' && key.endsWith('At') ? new Date(v) : v;
+  }
+  return out;
+}
+
+export function saleFromJson(
+  value: unknown,
+): { campaign: CampaignRecord; ticketTypes: TicketTypeRecord[] } | null {
+  const v = value as { campaign: Record<string, unknown>; types: Array<Record<string, unknown>> } | null;
+  if (!v) return null;
+  return {
+    campaign: toCampaign(recordOfJson(v.campaign) as unknown as CampaignRow),
+    ticketTypes: v.types.map((t) => toTicketType(recordOfJson(t) as unknown as TicketTypeRow)),
+  };
+}
+
 /** reserved -= q. Throws if a counter would go negative (a caller released twice). */
 export async function release(tx: Tx, items: StockItem[]): Promise<void> {
   for (const item of byId(items)) {

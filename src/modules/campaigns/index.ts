@@ -27,6 +27,7 @@ export {
   getTicketTypesByIds,
   releaseStock,
   reserveStock,
+  saleForBookingSql,
   sellStock,
   unsellStock,
   type CampaignForSale,

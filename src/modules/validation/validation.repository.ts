@@ -245,8 +245,8 @@ export async function insertScan(
 
 /** What countScanAtOnce writes: a counted scan, its answer and its event, if the counter moves. */
 export interface CountedScan {
-  /** The tickets module's counter move as a CTE named `moved` (see counterMovePart), given its precondition. */
-  move: (onlyIf: Prisma.Sql) => Prisma.Sql;
+  /** The tickets module's counter move as a CTE named `name` (see counterMovePart), given its precondition. */
+  move: (name: string, onlyIf: Prisma.Sql) => Prisma.Sql;
   /**
    * The device that scans, re-checked inside the statement: not revoked, and (gateId set) still
    * at that gate. Null for a person, whose actor was loaded for this request.
@@ -269,6 +269,61 @@ export type CountedScanOutcome =
   /** The scan id is already stored: the statement failed on its unique index and wrote nothing. */
   | { kind: 'duplicate' };
 
+/** CTE names of the i-th scan of a statement (letters only, as the CTE helpers demand). */
+function tagOf(i: number): string {
+  let t = '';
+  for (let n = i; ; n = Math.floor(n / 26) - 1) {
+    t = String.fromCharCode(97 + (n % 26)) + t;
+    if (n < 26) return t;
+  }
+}
+
+/** One counted scan's CTEs (scanner_<t>, moved_<t>, scan_<t>, outbox_<t>) and its result row. */
+function countedScanParts(scan: CountedScan, t: string): { ctes: Prisma.Sql; result: Prisma.Sql } {
+  const { row } = scan;
+  const scanner = scan.device
+    ? Prisma.sql`SELECT 1 FROM validation_devices WHERE id = ${scan.device.id}::uuid AND revoked_at IS NULL${
+        scan.device.gateId !== undefined
+          ? Prisma.sql` AND gate_id IS NOT DISTINCT FROM ${scan.device.gateId}::uuid`
+          : Prisma.empty
+      }`
+    : Prisma.sql`SELECT 1`;
+  const [scannerName, movedName, scanName] = [`scanner_${t}`, `moved_${t}`, `scan_${t}`].map(Prisma.raw) as [
+    Prisma.Sql,
+    Prisma.Sql,
+    Prisma.Sql,
+  ];
+  const ctes = Prisma.sql`
+    ${scannerName} AS (${scanner}),
+    ${scan.move(`moved_${t}`, Prisma.sql`EXISTS (SELECT 1 FROM ${scannerName})`)},
+    ${scanName} AS (
+      INSERT INTO validation_scans (id, scan_id, campaign_id, ticket_id, ticket_type_id, device_id, user_id, gate_id, type,
+        scanned_at, received_at, offline, device_result, device_reason, result, reason, counted, conflict, answer)
+      SELECT ${row.id}::uuid, ${row.scanId}::uuid, ${row.campaignId}::uuid, ${row.ticketId}::uuid, ${row.ticketTypeId}::uuid,
+        ${row.deviceId}::uuid, ${row.userId}::uuid, ${row.gateId}::uuid, ${row.type}, ${row.scannedAt}, ${row.receivedAt},
+        ${row.offline}, ${row.deviceResult}, ${row.deviceReason}, 'ok', NULL, true, ${row.conflict},
+        ${JSON.stringify(scan.answer)}::jsonb || jsonb_build_object('ticket', ${JSON.stringify(scan.ticket)}::jsonb
+          || jsonb_build_object('serial', ${movedName}.serial, 'holderName', ${movedName}.holder_name,
+               'entriesUsed', ${movedName}.scan_count, 'maxEntries', ${movedName}.max_scans))
+      FROM ${movedName}
+      RETURNING 1
+    ),
+    ${outboxCte(`outbox_${t}`, scan.event, `scan_${t}`)}`;
+  const result = Prisma.sql`SELECT EXISTS (SELECT 1 FROM ${scannerName}) AS scanner_ok, ${movedName}.*
+    FROM (SELECT 1) AS one LEFT JOIN ${movedName} ON true`;
+  return { ctes, result };
+}
+
+const outcomeOf = (r: Record<string, unknown>): CountedScanOutcome => {
+  if (!r.scanner_ok) return { kind: 'scanner_changed' };
+  return r.scan_count === null ? { kind: 'not_counted' } : { kind: 'counted', row: r };
+};
+
+const isDuplicateScanId = (err: unknown) => {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23505' && e.constraint === 'validation_scans_scan_id_key';
+};
+
 /**
  * A counted scan in ONE statement (one round trip, its own implicit transaction): the device
  * re-check, the ticket's guarded counter move, the scan row built from what the move returned,
@@ -281,41 +336,41 @@ export type CountedScanOutcome =
  * `counted` rows carry the move's columns (see counterMovePart) for the caller's answer.
  */
 export async function countScanAtOnce(pool: SqlPool, scan: CountedScan): Promise<CountedScanOutcome> {
-  const { row } = scan;
-  const scanner = scan.device
-    ? Prisma.sql`SELECT 1 FROM validation_devices WHERE id = ${scan.device.id}::uuid AND revoked_at IS NULL${
-        scan.device.gateId !== undefined
-          ? Prisma.sql` AND gate_id IS NOT DISTINCT FROM ${scan.device.gateId}::uuid`
-          : Prisma.empty
-      }`
-    : Prisma.sql`SELECT 1`;
-  const statement = Prisma.sql`
-    WITH scanner AS (${scanner}),
-    ${scan.move(Prisma.sql`EXISTS (SELECT 1 FROM scanner)`)},
-    scan AS (
-      INSERT INTO validation_scans (id, scan_id, campaign_id, ticket_id, ticket_type_id, device_id, user_id, gate_id, type,
-        scanned_at, received_at, offline, device_result, device_reason, result, reason, counted, conflict, answer)
-      SELECT ${row.id}::uuid, ${row.scanId}::uuid, ${row.campaignId}::uuid, ${row.ticketId}::uuid, ${row.ticketTypeId}::uuid,
-        ${row.deviceId}::uuid, ${row.userId}::uuid, ${row.gateId}::uuid, ${row.type}, ${row.scannedAt}, ${row.receivedAt},
-        ${row.offline}, ${row.deviceResult}, ${row.deviceReason}, 'ok', NULL, true, ${row.conflict},
-        ${JSON.stringify(scan.answer)}::jsonb || jsonb_build_object('ticket', ${JSON.stringify(scan.ticket)}::jsonb
-          || jsonb_build_object('serial', moved.serial, 'holderName', moved.holder_name,
-               'entriesUsed', moved.scan_count, 'maxEntries', moved.max_scans))
-      FROM moved
-      RETURNING 1
-    ),
-    ${outboxCte('outbox', scan.event, 'scan')}
-    SELECT EXISTS (SELECT 1 FROM scanner) AS scanner_ok, moved.*
-    FROM (SELECT 1) AS one LEFT JOIN moved ON true`;
   try {
-    const r = (await runSql<Record<string, unknown>>(pool, statement)).rows[0]!;
-    if (!r.scanner_ok) return { kind: 'scanner_changed' };
-    return r.scan_count === null ? { kind: 'not_counted' } : { kind: 'counted', row: r };
+    return (await countScansAtOnce(pool, [scan]))[0]!;
   } catch (err) {
-    const e = err as { code?: string; constraint?: string };
-    if (e.code === '23505' && e.constraint === 'validation_scans_scan_id_key') return { kind: 'duplicate' };
+    if (isDuplicateScanId(err)) return { kind: 'duplicate' };
     throw err;
   }
+}
+
+/**
+ * Several counted scans (of DIFFERENT tickets and scan ids) in ONE statement: each scan's parts
+ * exactly as countScanAtOnce's, side by side, so one implicit transaction and one commit carry
+ * them all. All or nothing: any failure (a scan id already taken, a deadlock) aborts the whole
+ * statement, writes nothing and is thrown; the caller then runs each scan on its own. Ticket
+ * rows are locked in the order given (the result rows' UNION order, which pulls the counter
+ * moves before any INSERT runs): callers give them in ticket id order, so two of these
+ * statements never wait on each other in a cycle. Two moves of one ticket in one statement would
+ * be applied once: the caller never puts a ticket in twice.
+ */
+export async function countScansAtOnce(pool: SqlPool, scans: CountedScan[]): Promise<CountedScanOutcome[]> {
+  const parts = scans.map((s, i) => countedScanParts(s, tagOf(i)));
+  const statement = Prisma.sql`
+    WITH ${Prisma.join(
+      parts.map((p) => p.ctes),
+      ',',
+    )}
+    ${Prisma.join(
+      parts.map((p, i) => Prisma.sql`SELECT ${i}::int AS i, r.* FROM (${p.result}) AS r`),
+      ' UNION ALL ',
+    )}`;
+  const { rows } = await runSql<Record<string, unknown> & { i: number }>(pool, statement);
+  const byIndex = new Map(rows.map((r) => [r.i, r]));
+  return scans.map((_s, i) => {
+    const { i: _i, ...r } = byIndex.get(i)!;
+    return outcomeOf(r);
+  });
 }
 
 export async function findScanByScanId(db: Tx, scanId: string): Promise<ScanRow | null> {

@@ -162,8 +162,103 @@ function ttlCache<K, V>(now: () => number) {
   };
 }
 
+/*
+ * Counted scans in group statements (repo.countScansAtOnce), like the reservation batch: a
+ * counted scan waits for the end of the event-loop turn it reached the statement in, and every
+ * counted scan of that turn goes to PostgreSQL as ONE statement (one round trip, one commit);
+ * while MAX_SCAN_STATEMENTS statements are in flight, new scans queue and go together in the
+ * next one. Under no load a scan waits for nothing but its own turn; under load one commit
+ * carries many scans, and the web process's CPU per scan (mostly socket writes, one per
+ * statement) drops with the batch size.
+ *
+ * What keeps each scan exactly once (the block above still holds scan by scan):
+ *   - The statement is all or nothing: any failure (a scan id already stored, a deadlock, a
+ *     device that vanished) aborts it and writes nothing for any of its scans; each scan of it
+ *     then runs on its own statement (countScanAtOnce), which answers as before.
+ *   - One ticket (and one scan id) at most once per statement: two moves of one row in one
+ *     statement would be applied once. A second scan of a ticket waits for the next statement.
+ *   - Ticket rows are locked in ticket id order within a statement, so two group statements
+ *     never wait on each other in a cycle. A refund's revocation locks a booking's tickets in
+ *     their booking order, so a statement holding two tickets of that booking can meet it in a
+ *     cycle; PostgreSQL then aborts one of them (after deadlock_timeout): a group statement is
+ *     re-run scan by scan, a revocation fails its transaction and is retried by its consumer.
+ *     Rare (two tickets of one booking scanned in the same moment as its refund) and never wrong.
+ */
+const MAX_SCAN_BATCH = 64;
+const MAX_SCAN_STATEMENTS = 4;
+
+function createScanBatcher(sql: SqlPool) {
+  type Waiting = {
+    scan: repo.CountedScan;
+    resolve(o: repo.CountedScanOutcome): void;
+    reject(e: unknown): void;
+  };
+  let queue: Waiting[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+
+  const schedule = () => {
+    if (scheduled || inFlight >= MAX_SCAN_STATEMENTS || !queue.length) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+
+  async function runAlone(w: Waiting) {
+    await repo.countScanAtOnce(sql, w.scan).then(w.resolve, w.reject);
+  }
+
+  async function run(batch: Waiting[]) {
+    if (batch.length === 1) return runAlone(batch[0]!);
+    let outcomes: repo.CountedScanOutcome[];
+    try {
+      outcomes = await repo.countScansAtOnce(
+        sql,
+        batch.map((w) => w.scan),
+      );
+    } catch {
+      // Nothing of the statement was written: each scan on its own says what happened to it.
+      await Promise.all(batch.map(runAlone));
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(outcomes[i]!));
+  }
+
+  function flush() {
+    scheduled = false;
+    while (queue.length && inFlight < MAX_SCAN_STATEMENTS) {
+      const tickets = new Set<string>();
+      const scanIds = new Set<string>();
+      const batch: Waiting[] = [];
+      const later: Waiting[] = [];
+      for (const w of queue) {
+        const { ticketId, scanId } = w.scan.row;
+        if (batch.length >= MAX_SCAN_BATCH || tickets.has(ticketId!) || scanIds.has(scanId)) later.push(w);
+        else {
+          batch.push(w);
+          tickets.add(ticketId!);
+          scanIds.add(scanId);
+        }
+      }
+      queue = later;
+      batch.sort((a, b) => (a.scan.row.ticketId! < b.scan.row.ticketId! ? -1 : 1));
+      inFlight++;
+      void run(batch).finally(() => {
+        inFlight--;
+        schedule();
+      });
+    }
+  }
+
+  return (scan: repo.CountedScan): Promise<repo.CountedScanOutcome> =>
+    new Promise((resolve, reject) => {
+      queue.push({ scan, resolve, reject });
+      schedule();
+    });
+}
+
 export function createScanService(deps: ScanDeps) {
   const { prisma, sql, clock, tickets, campaigns } = deps;
+  const countScan = createScanBatcher(sql);
   const now = () => clock.now().getTime();
   const keysOf = ttlCache<string, Awaited<ReturnType<TicketsService['getCampaignPublicKeys']>>>(now);
   const campaignOf = ttlCache<string, CampaignRecord | undefined>(now);
@@ -351,9 +446,9 @@ export function createScanService(deps: ScanDeps) {
         receivedAt: receivedAt.toISOString(),
       };
       const ticketBase = { id: claims.ticketId, typeName: type?.name ?? 'Ticket' };
-      const move = (onlyIf: Prisma.Sql) =>
-        tickets.counterMovePart('moved', claims.ticketId, input.type, onlyIf).cte;
-      const outcome = await repo.countScanAtOnce(sql, {
+      const move = (name: string, onlyIf: Prisma.Sql) =>
+        tickets.counterMovePart(name, claims.ticketId, input.type, onlyIf).cte;
+      const outcome = await countScan({
         move,
         device:
           scanner.kind === 'device'

@@ -13,6 +13,8 @@ export interface FlashMessage {
 declare module 'express-session' {
   interface SessionData {
     createdAt: number;
+    /** When the session's idle lifetime was last renewed (see TOUCH_INTERVAL_MS). */
+    touchedAt: number;
     flash: FlashMessage[];
   }
 }
@@ -20,9 +22,18 @@ declare module 'express-session' {
 export const SESSION_COOKIE = 'tm.sid';
 
 /**
+ * A signed-in session's idle lifetime is renewed at most this often: the renewal is a Redis write
+ * (and a Set-Cookie), and doing it on every request (express-session's rolling touch) was one of
+ * the largest per-request costs of the hot API routes. The price: a session expires up to this
+ * long before SESSION_IDLE_MINUTES after its last request, never later.
+ */
+export const TOUCH_INTERVAL_MS = 60_000;
+
+/**
  * Cookie sessions stored in Redis, so that any web process serves any request and sessions
- * outlive a restart. Idle lifetime rolls with each request; the absolute lifetime is enforced
- * here from the session's creation time.
+ * outlive a restart. Idle lifetime rolls with the requests (renewed at most once per
+ * TOUCH_INTERVAL_MS, by saving the session, which also sends a fresh cookie); the absolute
+ * lifetime is enforced here from the session's creation time.
  */
 export function sessions(config: Config, redis: RedisClient, clock: Clock = systemClock): RequestHandler {
   const idleMs = config.SESSION_IDLE_MINUTES * 60_000;
@@ -31,6 +42,8 @@ export function sessions(config: Config, redis: RedisClient, clock: Clock = syst
     client: redis,
     prefix: `${config.REDIS_PREFIX}sess:`,
     ttl: Math.ceil(idleMs / 1000),
+    // No EXPIRE per request: the renewal below saves the session instead, once a minute at most.
+    disableTouch: true,
   });
   // Stamp the creation time on a session's first save (including the fresh session a sign-in
   // regenerates), so the absolute lifetime below has something to count from. Both sides use
@@ -46,7 +59,7 @@ export function sessions(config: Config, redis: RedisClient, clock: Clock = syst
     store,
     resave: false,
     saveUninitialized: false,
-    rolling: true,
+    rolling: false,
     proxy: config.NODE_ENV === 'production',
     cookie: {
       httpOnly: true,
@@ -61,9 +74,13 @@ export function sessions(config: Config, redis: RedisClient, clock: Clock = syst
     middleware(req, res, (err?: unknown) => {
       if (err) return next(err);
       const created = req.session?.createdAt;
-      if (created && clock.now().getTime() - created > absoluteMs) {
+      const now = clock.now().getTime();
+      if (created && now - created > absoluteMs) {
         return req.session.regenerate((err) => next(err));
       }
+      // Only a stored session (it has its creation stamp): changing a new one would save it.
+      if (created && now - (req.session.touchedAt ?? created) >= TOUCH_INTERVAL_MS)
+        req.session.touchedAt = now;
       next();
     });
   };

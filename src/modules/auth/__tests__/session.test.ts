@@ -9,6 +9,7 @@ import {
   type AuthTestEnv,
 } from '../../../../test/support/auth';
 import { fixedClock } from '../../../shared/clock';
+import { TOUCH_INTERVAL_MS } from '../../../shared/http/session';
 import type { OidcProvider } from '../../../../tools/oidc-provider/provider';
 import { productionSecrets } from '../../../../test/support/production-env';
 
@@ -87,21 +88,66 @@ describe('sessions', () => {
   });
 
   it('when the session cookie is set, then it is HttpOnly, SameSite=Lax, path / with the idle lifetime, and not Secure outside production', async () => {
+    // The sign-in set it; a request past the renewal interval sets it again (see the next test).
     const dance = await oauthDance(env, 'cookie@example.test');
+    const key = `${env.platform.config.REDIS_PREFIX}sess:${decodeURIComponent(dance.cookie.split('=')[1]!).slice(2).split('.')[0]!}`;
+    const idleMs = env.platform.config.SESSION_IDLE_MINUTES * 60_000;
+    expect(await env.platform.redis.ttl(key)).toBeGreaterThan(idleMs / 1000 - 60);
+    // Make the stored session look older than the renewal interval: the next request renews it.
+    const stored = JSON.parse((await env.platform.redis.get(key))!) as Record<string, unknown>;
+    await env.platform.redis.set(
+      key,
+      JSON.stringify({ ...stored, touchedAt: Date.now() - TOUCH_INTERVAL_MS - 1_000 }),
+      {
+        PX: 30_000,
+      },
+    );
     const res = await request(env.url).get('/api/v1/auth/profile').set('Cookie', dance.cookie).expect(200);
-    const cookie = res.headers['set-cookie']![0]!; // rolling: refreshed on each request
+    const cookie = res.headers['set-cookie']![0]!;
     expect(cookie).toMatch(/^tm\.sid=s%3A/);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Lax');
     expect(cookie).toContain('Path=/');
     expect(cookie).not.toContain('Secure');
     const expires = new Date(/Expires=([^;]+)/.exec(cookie)![1]!).getTime();
-    const idleMs = env.platform.config.SESSION_IDLE_MINUTES * 60_000;
     expect(Math.abs(expires - Date.now() - idleMs)).toBeLessThan(60_000);
-    const ttl = await env.platform.redis.ttl(
-      `${env.platform.config.REDIS_PREFIX}sess:${decodeURIComponent(dance.cookie.split('=')[1]!).slice(2).split('.')[0]!}`,
-    );
-    expect(ttl).toBeGreaterThan(idleMs / 1000 - 60);
+    expect(await env.platform.redis.ttl(key)).toBeGreaterThan(idleMs / 1000 - 60);
+  });
+
+  it('when a signed-in user sends requests within the renewal interval, then the session is not written (no Redis write, no Set-Cookie) and stays signed in', async () => {
+    const clock = fixedClock('2026-11-22T08:00:00Z');
+    const timed = await startAuthApp({ provider, clock });
+    try {
+      const dance = await oauthDance(timed, 'quiet@example.test');
+      const key = `${timed.platform.config.REDIS_PREFIX}sess:${decodeURIComponent(dance.cookie.split('=')[1]!).slice(2).split('.')[0]!}`;
+      // A short TTL to watch: a renewal would set it back to the idle lifetime.
+      await timed.platform.redis.pExpire(key, 30_000);
+      for (let i = 0; i < 3; i++) {
+        clock.advance(15_000);
+        const res = await request(timed.url)
+          .get('/api/v1/auth/profile')
+          .set('Cookie', dance.cookie)
+          .expect(200);
+        expect(res.headers['set-cookie']).toBeUndefined();
+      }
+      expect(await timed.platform.redis.pTTL(key)).toBeLessThanOrEqual(30_000);
+      // Past the interval since sign-in: renewed once, the idle lifetime counted again from now.
+      clock.advance(TOUCH_INTERVAL_MS);
+      const renewed = await request(timed.url)
+        .get('/api/v1/auth/profile')
+        .set('Cookie', dance.cookie)
+        .expect(200);
+      expect(renewed.headers['set-cookie']?.[0]).toMatch(/^tm\.sid=/);
+      const idleMs = timed.platform.config.SESSION_IDLE_MINUTES * 60_000;
+      expect(await timed.platform.redis.pTTL(key)).toBeGreaterThan(idleMs - 60_000);
+      const next = await request(timed.url)
+        .get('/api/v1/auth/profile')
+        .set('Cookie', dance.cookie)
+        .expect(200);
+      expect(next.headers['set-cookie']).toBeUndefined();
+    } finally {
+      await timed.close();
+    }
   });
 
   it('when the session is older than the absolute lifetime, then the user is signed out even though they stayed active', async () => {
