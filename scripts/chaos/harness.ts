@@ -209,6 +209,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       DATABASE_POOL_SIZE: '5',
       REDIS_URL: proxies.redis.url(`${REDIS_BASE}/0`),
       REDIS_PREFIX: names.redisPrefix,
+      // Every Redis answer crosses this harness's own proxy, on a machine whose load average runs
+      // at 10-25: it can stall past 1 s with Redis healthy, and each stall would cut the clients'
+      // connections (a burst of 503s): at 1 s and at 2 s the setup's sign-in got 503 at load 28. 5 s keeps
+      // the watchdog for real silences and answers within 7.5 s, under the run's 10 s bound.
+      REDIS_COMMAND_TIMEOUT_MS: '5000',
       AMQP_URL: proxies.rabbitmq.url(`${AMQP_BASE}${amqpPath}`),
       FLUTTERWAVE_BASE_URL: sim.url,
       ...flw,
