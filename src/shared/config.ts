@@ -82,7 +82,7 @@ const schema = z.object({
     .default('redis://127.0.0.1:6379/0'),
   REDIS_PREFIX: z.string().default('tm:'),
   /** A Redis command unanswered this long marks its connection dead (src/shared/redis.ts): requests answer 503 within about 1.5×. */
-  REDIS_COMMAND_TIMEOUT_MS: int(1000, 50),
+  REDIS_COMMAND_TIMEOUT_MS: int(3000, 50),
   AMQP_URL: z
     .string()
     .regex(/^amqps?:\/\//, 'must be an amqp:// URL')

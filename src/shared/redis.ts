@@ -1,7 +1,7 @@
 import { createClient } from 'redis';
 
 /** How long a Redis command may go unanswered before its connection is judged dead (REDIS_COMMAND_TIMEOUT_MS). */
-export const DEFAULT_REDIS_TIMEOUT_MS = 1000;
+export const DEFAULT_REDIS_TIMEOUT_MS = 3000;
 
 /** Why the watchdog cut a connection; found in the cause chain of every command it failed. */
 export class RedisUnresponsiveError extends Error {
