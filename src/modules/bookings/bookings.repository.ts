@@ -224,6 +224,7 @@ export interface TransitionFields {
   expiredAt?: Date;
   cancelledAt?: Date;
   refundedAt?: Date;
+  seatsChangedAt?: Date;
 }
 
 /**
