@@ -299,6 +299,14 @@ export function emailConsumers(
             when: formatWhen(campaign),
             venue: venueOf(campaign),
             ticketsUrl: `${base}/tickets`,
+            ...(tickets.some((t) => t.seat)
+              ? {
+                  seats: tickets.flatMap((t) =>
+                    t.seat ? [`${t.seat.section} · row ${t.seat.row} · seat ${t.seat.seat}`] : [],
+                  ),
+                }
+              : {}),
+            ...(booking.seatsChangedAt ? { seatsChanged: true } : {}),
           },
           attachments: [
             { filename: `tickets-${booking.reference}.pdf`, content: pdf, contentType: 'application/pdf' },

@@ -24,6 +24,8 @@ export function bookingDto(b: BookingRecord) {
     discountMinor: b.discountMinor,
     promoCode: b.promoCode,
     ...(b.seats?.length ? { seats: b.seats } : {}),
+    /** Set when a late payment found a picked seat sold and got other seats of the same zone. */
+    ...(b.seatsChangedAt ? { seatsChangedAt: iso(b.seatsChangedAt) } : {}),
     totalMinor: b.totalMinor,
     currency: b.currency,
     expiresAt: iso(b.expiresAt),

@@ -34,6 +34,8 @@ export type BookingEventPayload = {
   paymentRef: string | null;
   /** booking.confirmed: true when the payment landed after the hold had lapsed and stock was taken again. */
   late?: boolean;
+  /** booking.confirmed, late: its seats had been sold meanwhile and it got other seats of the same zones. */
+  seatsChanged?: boolean;
   /** booking.cancelled of a PENDING hold: absent when its owner cancelled it, CAMPAIGN_CANCELLED when the seller cancelled the campaign. */
   cause?: 'CAMPAIGN_CANCELLED';
 };

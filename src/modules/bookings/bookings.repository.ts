@@ -336,6 +336,7 @@ export interface TransitionFields {
   expiredAt?: Date;
   cancelledAt?: Date;
   refundedAt?: Date;
+  seatsChangedAt?: Date;
 }
 
 /**

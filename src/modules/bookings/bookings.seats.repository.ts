@@ -36,3 +36,9 @@ export async function seatsOfBookings(
   }
   return out;
 }
+
+/** The booking's seats become `seats` (a late payment given other seats of the same zones). */
+export async function replaceBookingSeats(tx: Tx, bookingId: string, seats: BookingSeat[]): Promise<void> {
+  await tx.$executeRaw`DELETE FROM booking_seats WHERE booking_id = ${bookingId}::uuid`;
+  await insertBookingSeats(tx, [{ id: bookingId, seats }]);
+}

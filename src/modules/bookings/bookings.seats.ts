@@ -211,16 +211,51 @@ export function unsellBookingSeats(tx: Tx, bookingId: string, now: Date): Promis
   return unsellSeats(tx, [bookingId], now);
 }
 
+/** What a late payment's seats came to: the same ones, or others of the same zones (`changed`). */
+export interface RetakenSeats {
+  seats: BookingSeat[];
+  changed: boolean;
+}
+
 /**
  * A payment that landed after the hold lapsed: the same seats again, straight to SOLD, if every
- * one of them is still AVAILABLE. False when any was taken meanwhile (the caller refunds: a seat
- * is never sold twice). The caller holds the sales lock, so nobody takes a seat under it.
+ * one of them is still AVAILABLE. If any was taken meanwhile, other seats of the same ticket
+ * types (so the same price zones, at the price paid) instead: per type the best free seats,
+ * together where a row allows (bestAvailable), and the booking's seat rows are replaced so its
+ * tickets and QR codes carry the new seats. Null when a zone has too few free seats left (the
+ * caller refunds).
+ *
+ * Never sold twice: the caller holds the campaign's sales lock, which every transaction that
+ * takes seats holds too, so the seats read free here stay free until this transaction commits;
+ * and every move is still the guarded UPDATE AVAILABLE → SOLD (takeSeats), whose count is
+ * checked: a shortfall (only if that lock assumption broke) answers null and the caller rolls
+ * back to its savepoint, so nothing of this booking is sold.
  */
-export async function retakeBookingSeats(tx: Tx, bookingId: string, now: Date): Promise<boolean> {
+export async function retakeBookingSeats(tx: Tx, bookingId: string, now: Date): Promise<RetakenSeats | null> {
   const seats = (await repo.seatsOfBookings(tx, [bookingId])).get(bookingId) ?? [];
-  if (!seats.length) return true;
+  if (!seats.length) return { seats, changed: false };
+  await tx.$executeRaw`SAVEPOINT same_seats`;
   const moved = await takeSeats(tx, [{ bookingId, seatIds: seats.map((s) => s.seatId), to: 'SOLD' }], now);
-  return moved === seats.length;
+  if (moved === seats.length) {
+    await tx.$executeRaw`RELEASE SAVEPOINT same_seats`;
+    return { seats, changed: false };
+  }
+  // Some were sold to someone else: undo the ones this booking did get back, then pick anew.
+  await tx.$executeRaw`ROLLBACK TO SAVEPOINT same_seats`;
+  await tx.$executeRaw`RELEASE SAVEPOINT same_seats`;
+  const typeIds = [...new Set(seats.map((s) => s.ticketTypeId))];
+  const free = (await getSeatsForSale(tx, typeIds)).filter((s) => s.status === 'AVAILABLE');
+  const instead: BookingSeat[] = [];
+  for (const typeId of typeIds) {
+    const wanted = seats.filter((s) => s.ticketTypeId === typeId).length;
+    const found = bestAvailable(rowsOf(free.filter((s) => s.ticketTypeId === typeId)), new Set(), wanted);
+    if (!found) return null;
+    instead.push(...found.map(seatOf));
+  }
+  const took = await takeSeats(tx, [{ bookingId, seatIds: instead.map((s) => s.seatId), to: 'SOLD' }], now);
+  if (took !== instead.length) return null;
+  await repo.replaceBookingSeats(tx, bookingId, instead);
+  return { seats: instead, changed: true };
 }
 
 /** The bookings with their seats loaded (general-admission bookings get an empty list). */

@@ -345,8 +345,9 @@ export function createBookingsService(deps: BookingDeps) {
           return { outcome: 'REFUND_REQUIRED', reason: 'CUSTOMER_LIMIT', booking: b };
         // sellStock may move some types before finding one short: the savepoint undoes those.
         await tx.$executeRaw`SAVEPOINT late_confirm`;
-        const short = (await sellStock(tx, stockOf(b))) ?? !(await retakeBookingSeats(tx, b.id, now));
-        if (short) {
+        const shortType = await sellStock(tx, stockOf(b));
+        const seats = shortType ? null : await retakeBookingSeats(tx, b.id, now);
+        if (shortType || !seats) {
           await tx.$executeRaw`ROLLBACK TO SAVEPOINT late_confirm`;
           return { outcome: 'REFUND_REQUIRED', reason: 'SOLD_OUT', booking: b };
         }
@@ -356,7 +357,7 @@ export function createBookingsService(deps: BookingDeps) {
             b.id,
             [b.status],
             'CONFIRMED',
-            { paymentRef, confirmedAt: now },
+            { paymentRef, confirmedAt: now, ...(seats.changed ? { seatsChangedAt: now } : {}) },
             now,
           ))
         ) {
@@ -365,8 +366,18 @@ export function createBookingsService(deps: BookingDeps) {
         await tx.$executeRaw`RELEASE SAVEPOINT late_confirm`;
         // The buyer paid the discounted price: the booking keeps its code (see promotions.uses.ts).
         if (b.promoCodeId) await confirmPromoUse(tx, b.id, now);
-        const confirmed = confirmedRecord(b, paymentRef, now);
-        await enqueue(tx, event(BookingEvents.confirmed, confirmed, b.status, { late: true }));
+        const confirmed = {
+          ...confirmedRecord(b, paymentRef, now),
+          ...(seats.seats.length ? { seats: seats.seats } : {}),
+          ...(seats.changed ? { seatsChangedAt: now } : {}),
+        };
+        await enqueue(
+          tx,
+          event(BookingEvents.confirmed, confirmed, b.status, {
+            late: true,
+            ...(seats.changed ? { seatsChanged: true } : {}),
+          }),
+        );
         return { outcome: 'CONFIRMED', booking: confirmed, late: true };
       });
     },

@@ -47,6 +47,8 @@ export interface BookingRecord {
   seats?: BookingSeat[];
   /** When the buyer extended the hold (once at most); absent when not loaded. */
   holdExtendedAt?: Date | null;
+  /** When a late payment found its seats sold and got other seats of the same zone; absent when not loaded. */
+  seatsChangedAt?: Date | null;
 }
 
 /** A seat of a booking, with its labels as they were when it was reserved. */

@@ -15,6 +15,10 @@ export interface TemplateData {
     when: string;
     venue: string;
     ticketsUrl: string;
+    /** Seated tickets: each seat in words ("North Stand · row B · seat 5"). */
+    seats?: string[];
+    /** A late payment whose picked seats had been sold got these seats of the same zone instead. */
+    seatsChanged?: boolean;
   };
   'booking-expired': {
     buyerName: string;
@@ -157,15 +161,24 @@ function button(url: string, label: string): string {
 const templates: { [K in TemplateName]: (d: TemplateData[K]) => RenderedEmail } = {
   'tickets-issued': (d) => {
     const count = d.ticketCount === 1 ? 'Your ticket is' : `Your ${d.ticketCount} tickets are`;
+    const changed = d.seatsChanged
+      ? 'Your payment reached us after your hold had lapsed, and a seat you picked had been sold meanwhile: ' +
+        'these are your seats instead, in the same zone, at the price you paid.'
+      : '';
+    const seats = d.seats?.length ? `Your seats: ${d.seats.join('; ')}` : '';
     return {
       subject: `Your tickets for ${d.campaignTitle} (booking ${d.bookingReference})`,
       text:
         `Hello ${d.buyerName},\n\n${count} attached to this email as a PDF.\n\n` +
+        (changed ? `${changed}\n` : '') +
+        (seats ? `${seats}\n\n` : '') +
         `${d.campaignTitle}\n${d.when}\n${d.venue}\nBooking: ${d.bookingReference}\n\n` +
         `Show the QR code at the entrance, printed or on your phone. You can also open your tickets here:\n${d.ticketsUrl}\n`,
       html: layout(
         d.campaignTitle,
         `<p>Hello ${esc(d.buyerName)},</p><p>${esc(count)} attached to this email as a PDF.</p>` +
+          (changed ? `<p><strong>${esc(changed)}</strong></p>` : '') +
+          (seats ? `<p>${esc(seats)}</p>` : '') +
           `<p><strong>${esc(d.campaignTitle)}</strong><br>${esc(d.when)}<br>${esc(d.venue)}<br>Booking: ${esc(d.bookingReference)}</p>` +
           `<p>Show the QR code at the entrance, printed or on your phone.</p>${button(d.ticketsUrl, 'Open my tickets')}`,
       ),

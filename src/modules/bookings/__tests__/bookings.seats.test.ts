@@ -235,7 +235,7 @@ describe('seated bookings', () => {
     await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
   });
 
-  it('when a payment lands after the hold lapsed, then it takes the same seats again if they are free, and is refunded (never double-sold) if someone took one', async () => {
+  it('when a payment lands after the hold lapsed, then it takes the same seats again if they are free, and other seats of the zone (never double-sold) if someone took one', async () => {
     const local = fixedClock('2027-03-01T10:00:00Z');
     const svc = createModules({ ...platform, clock: local }).bookings;
     const s = await seated();
@@ -263,14 +263,23 @@ describe('seated bookings', () => {
     expect(free.map((id) => m.get(id))).toEqual(['SOLD', 'SOLD']);
     await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
 
+    // The second lost E6 to someone else: it gets two other seats of the zone, side by side.
     expect(await svc.confirmBooking(undefined, lost.id, 'late-2')).toMatchObject({
-      outcome: 'REFUND_REQUIRED',
-      reason: 'SOLD_OUT',
+      outcome: 'CONFIRMED',
+      late: true,
     });
+    const moved = (await svc.getBooking(lost.id))!;
+    expect(moved.status).toBe('CONFIRMED');
+    expect(moved.seatsChangedAt).not.toBeNull();
+    const instead = (await svc.getBookingForActor(actor(['SUPER_ADMIN']), lost.id)).seats!;
+    expect(instead).toHaveLength(2);
+    expect(instead.map((x) => x.seatId)).not.toContain(gone[1]);
+    expect(new Set(instead.map((x) => x.row)).size).toBe(1);
+    expect(Math.abs(Number(instead[0]!.seat) - Number(instead[1]!.seat))).toBe(1);
     const after = await states(s);
-    expect(gone.map((id) => after.get(id))).toEqual(['AVAILABLE', 'HELD']);
-    expect((await svc.getBooking(lost.id))!.status).toBe('EXPIRED');
-    expect(await counter(s)).toMatchObject({ sold: 2, reserved: 1 });
+    expect(instead.map((x) => after.get(x.seatId))).toEqual(['SOLD', 'SOLD']);
+    expect(after.get(gone[1]!)).toBe('HELD');
+    expect(await counter(s)).toMatchObject({ sold: 4, reserved: 1 });
     await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
   });
 
