@@ -43,6 +43,7 @@ import { campaignBody, sellerActor } from '../test/support/factories';
 import { scanViolations } from '../test/support/scan-invariant';
 import { spawnWebProcess } from '../test/support/web-process';
 import { writeBenchmarkSection } from './bench-docs';
+import { sizePools } from './bench-pg';
 
 const env = process.env;
 const int = (v: string | undefined, d: number) => (v ? Number.parseInt(v, 10) : d);
@@ -54,7 +55,8 @@ const settings = {
   tickets: int(env.BENCH_TICKETS, 16_000),
   devices: int(env.BENCH_DEVICES, 16),
   connections: (env.BENCH_CONNECTIONS ?? '16,64').split(',').map((s) => Number.parseInt(s, 10)),
-  dbPool: int(env.BENCH_DB_POOL, 20),
+  /** Set from PostgreSQL's free connections at the start (BENCH_DB_POOL at most: scripts/bench-pg.ts). */
+  dbPool: 0,
   webProcesses: int(env.BENCH_WEB_PROCESSES, 1),
 };
 const log = (msg: string) => console.log(`[bench] ${msg}`);
@@ -118,6 +120,16 @@ async function main(): Promise<void> {
         await admin.end();
       }
     };
+    const pools = await sizePools(settings.databaseUrl, {
+      webProcesses: settings.webProcesses,
+      wanted: int(env.BENCH_DB_POOL, 20),
+      // The set-up platform (4), the invariant and unscan queries, the admin client.
+      setUp: 8,
+    });
+    settings.dbPool = pools.dbPool;
+    log(
+      `PostgreSQL: ${pools.budget.free} of ${pools.budget.max} connections free → pool ${settings.dbPool} per web process, raw pool ${pools.rawPool}`,
+    );
     await dropDatabase();
     await migrateDatabase(settings.databaseUrl);
     if (!env.BENCH_KEEP_DATABASE) stops.push(dropDatabase);
@@ -292,51 +304,57 @@ async function main(): Promise<void> {
         connectionString: settings.databaseUrl,
         max: Math.min(settings.dbPool * settings.webProcesses, connections),
       });
+      pool.on('error', () => undefined);
       const latencies: number[] = [];
       let errors = 0;
       const deadline = Date.now() + durationS * 1000;
-      await Promise.all(
-        Array.from({ length: connections }, async () => {
-          while (Date.now() < deadline) {
-            const ticketId = rawTickets[nextRaw++ % rawTickets.length]!;
-            const started = performance.now();
-            const client = await pool.connect();
-            try {
-              await client.query('BEGIN');
-              const up = await client.query(
-                "UPDATE tickets SET scan_count = scan_count + 1 WHERE id = $1 AND status = 'VALID' AND scan_count < max_scans RETURNING scan_count",
-                [ticketId],
-              );
-              const ok = up.rowCount === 1;
-              const now = new Date();
-              await client.query(
-                `INSERT INTO validation_scans (id, scan_id, campaign_id, ticket_id, ticket_type_id, device_id, gate_id, type, scanned_at, received_at, result, reason, counted, answer)
+      try {
+        await Promise.all(
+          Array.from({ length: connections }, async () => {
+            while (Date.now() < deadline) {
+              const ticketId = rawTickets[nextRaw++ % rawTickets.length]!;
+              const started = performance.now();
+              let client: pg.PoolClient | undefined;
+              try {
+                // Inside the try: a refused connection is an error of this loop, not the script's end.
+                client = await pool.connect();
+                await client.query('BEGIN');
+                const up = await client.query(
+                  "UPDATE tickets SET scan_count = scan_count + 1 WHERE id = $1 AND status = 'VALID' AND scan_count < max_scans RETURNING scan_count",
+                  [ticketId],
+                );
+                const ok = up.rowCount === 1;
+                const now = new Date();
+                await client.query(
+                  `INSERT INTO validation_scans (id, scan_id, campaign_id, ticket_id, ticket_type_id, device_id, gate_id, type, scanned_at, received_at, result, reason, counted, answer)
                  SELECT $1, $2, $3, $4, $5, d.id, $6, 'entry', $7, $7, $8, $9, $10, '{}'::jsonb FROM validation_devices d WHERE d.campaign_id = $3 LIMIT 1`,
-                [
-                  crypto.randomUUID(),
-                  crypto.randomUUID(),
-                  campaign.id,
-                  ticketId,
-                  type.id,
-                  gate.id,
-                  now,
-                  ok ? 'ok' : 'refused',
-                  ok ? null : 'already_used',
-                  ok,
-                ],
-              );
-              await client.query('COMMIT');
-              latencies.push(performance.now() - started);
-            } catch {
-              errors++;
-              await client.query('ROLLBACK').catch(() => undefined);
-            } finally {
-              client.release();
+                  [
+                    crypto.randomUUID(),
+                    crypto.randomUUID(),
+                    campaign.id,
+                    ticketId,
+                    type.id,
+                    gate.id,
+                    now,
+                    ok ? 'ok' : 'refused',
+                    ok ? null : 'already_used',
+                    ok,
+                  ],
+                );
+                await client.query('COMMIT');
+                latencies.push(performance.now() - started);
+              } catch {
+                errors++;
+                await client?.query('ROLLBACK').catch(() => undefined);
+              } finally {
+                client?.release();
+              }
             }
-          }
-        }),
-      );
-      await pool.end();
+          }),
+        );
+      } finally {
+        await pool.end();
+      }
       return { latencies, errors };
     };
 
@@ -462,8 +480,9 @@ function section(results: Level[]): string {
       'PostgreSQL, Redis, the web process(es), autocannon and the raw client on the same machine (shared with other work: see the load).',
     `${settings.webProcesses} web process(es) (DATABASE_POOL_SIZE ${settings.dbPool} each), ${settings.devices} enrolled devices (\`Authorization: Device\`), one gate. Every request scans a ` +
       'different, never-scanned ticket with a new scanId (so every answer is `ok`): Base45 decode, Ed25519 verification with the campaign key (campaign, keys, ' +
-      'ticket types and the gate from the 5 s per-process cache, the device from the 30 s one), the Redis rate-limit call, then ONE SQL statement: the device ' +
-      're-check, the conditional counter UPDATE, the scan row with its decision and the `ticket.scanned` outbox row. ' +
+      'ticket types and the gate from the 5 s per-process cache, the device from the 30 s one), the rate-limit count (one Redis script call per event-loop turn for ' +
+      "all the scans of that turn), then the counted scan's statement parts (the device re-check, the conditional counter UPDATE, the scan row with its decision " +
+      'and the `ticket.scanned` outbox row), grouped with the other scans of the turn into ONE statement and one commit (src/modules/validation/validation.scan.ts). ' +
       `Per level, ${settings.rounds} rounds of ${settings.durationS} s ours then ${settings.durationS} s raw, alternating; both sides' tickets are made unscanned again between rounds. ` +
       'Raw: node-postgres, as many concurrent clients as connections over a pool of the same total size, each looping BEGIN; the same conditional UPDATE on another ' +
       'ticket; INSERT INTO validation_scans; COMMIT.',
@@ -482,14 +501,15 @@ function section(results: Level[]): string {
       "divided by the scans they committed: unlike scans/s it hardly moves with the machine's load. The load columns are the " +
       "machine's load averages (`uptime`) when the level started, on a machine whose 2 cores are shared with other work.",
     '',
-    'How to read it. A scan is now one round trip to PostgreSQL and one to Redis. The statement is sent straight to the ' +
-      'node-postgres pool the Prisma adapter runs on (same connections, same size): a single statement runs in its own implicit ' +
-      "transaction, so the Prisma interactive transaction (BEGIN, three statements, COMMIT, each through the client's request " +
-      "pipeline) is not needed, and that pipeline was the largest part of the CPU per scan. A device's scans with the secret in " +
-      'the header and no cookie are routed before the session, CSRF and actor middleware, which have nothing to do for them. ' +
-      'What is left per scan (a CPU profile, `BENCH_WEB_NODE_ARGS="--cpu-prof --cpu-prof-dir=var/prof"`): the socket writes ' +
-      "(HTTP answer, Redis, PostgreSQL; on loopback the writer's system call also runs the receiver's TCP work) about a third, " +
-      'Ed25519 verification about a tenth, then Express, node-postgres, the Redis client and garbage collection. The raw client ' +
+    'How to read it. The scans of one event-loop turn share one round trip to PostgreSQL (one statement, one commit) and one to ' +
+      'Redis (the rate-limit script for all their buckets). The statement is sent straight to the node-postgres pool the Prisma ' +
+      'adapter runs on (same connections, same size): a single statement runs in its own implicit transaction, so no interactive ' +
+      "transaction is needed. A device's scans with the secret in the header and no cookie are routed before the session, CSRF and " +
+      'actor middleware, which have nothing to do for them. Before the grouping, a CPU profile ' +
+      '(`BENCH_WEB_NODE_ARGS="--cpu-prof --cpu-prof-dir=var/prof"`) put the socket writes (HTTP answer, Redis, PostgreSQL: one each ' +
+      "per scan; on loopback the writer's system call also runs the receiver's TCP work) at about a quarter of the busy time, " +
+      'Ed25519 verification about a twentieth, then Express, node-postgres, the Redis client and garbage collection; grouping takes ' +
+      'two of the three writes per scan away under load. The raw client ' +
       'needs almost no CPU of its own, and on a 2-core machine whose load average is several times its core count a single ' +
       'Node process gets a small share of the cores while each raw transaction is served by its own PostgreSQL backend, so both ' +
       'the ratio and the p99 say as much about the machine as about the design; `BENCH_WEB_PROCESSES=2` measures more copies of ' +

@@ -21,8 +21,10 @@ export function spawnWebProcess(
   env: Record<string, string | undefined>,
   timeoutMs = 60_000,
   nodeArgs: string[] = [],
+  /** The entry script (another server that logs "web listening on <url>", e.g. a benchmark's stand-in). */
+  entry = 'src/server.ts',
 ): Promise<WebProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -140,7 +140,8 @@ export function createPassport(platform: Platform) {
   }
 
   return {
-    middleware: [instance.initialize(), instance.session()] as RequestHandler[],
+    // compat: false: no req._passport per request (only passport < 0.5 strategies read it; ours do not).
+    middleware: [instance.initialize({ compat: false }), instance.session()] as RequestHandler[],
     start,
     callback,
   };

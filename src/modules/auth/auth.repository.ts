@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { type Prisma, type Db, type SqlPool, type Tx } from '../../shared/db';
+import { Prisma, runSql, type Db, type SqlPool, type Tx } from '../../shared/db';
 import type { Membership } from '../../shared/http/authorize';
 import type { ApplicationStatus, BusinessType, GrantedRole, MemberStatus, TeamRole } from './auth.constants';
 
@@ -133,30 +133,21 @@ export interface ActorRow {
  * request.
  */
 export async function loadActorRow(db: Client, userId: string): Promise<ActorRow | null> {
-  const rows = await db.$queryRaw<ActorRow[]>`
-    SELECT u.id::text AS id, u.email, u.name, u.roles,
-      COALESCE(
-        (SELECT json_agg(json_build_object(
-                  'sellerId', m.seller_id::text,
-                  'role', m.role,
-                  'campaignIds', COALESCE((SELECT json_agg(c.campaign_id ORDER BY c.campaign_id)
-                                           FROM team_member_campaigns c WHERE c.member_id = m.id), '[]'::json))
-                ORDER BY m.created_at, m.id)
-         FROM team_members m JOIN users s ON s.id = m.seller_id
-         WHERE m.user_id = u.id AND m.status = 'ACTIVE' AND 'SELLER' = ANY (s.roles)),
-        '[]'::json) AS memberships
-    FROM users u WHERE u.id = ${userId}::uuid`;
+  const rows = await db.$queryRaw<ActorRow[]>(actorRowsSql(Prisma.sql`u.id = ${userId}::uuid`));
   return rows[0] ?? null;
 }
 
 /**
  * loadActorRow for many users in one statement, on the pg pool under Prisma (the web process's
- * per-request actor load, coalesced per event-loop turn: see loadActorsCoalesced). The same
- * reading as loadActorRow, for `= ANY($1)`.
+ * per-request actor load, coalesced per event-loop turn: see loadActorsCoalesced).
  */
 export async function loadActorRows(pool: SqlPool, userIds: string[]): Promise<ActorRow[]> {
-  const { rows } = await pool.query<ActorRow>(
-    `SELECT u.id::text AS id, u.email, u.name, u.roles::text[] AS roles,
+  return (await runSql<ActorRow>(pool, actorRowsSql(Prisma.sql`u.id = ANY(${userIds}::uuid[])`))).rows;
+}
+
+function actorRowsSql(which: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    SELECT u.id::text AS id, u.email, u.name, u.roles::text[] AS roles,
       COALESCE(
         (SELECT json_agg(json_build_object(
                   'sellerId', m.seller_id::text,
@@ -167,10 +158,7 @@ export async function loadActorRows(pool: SqlPool, userIds: string[]): Promise<A
          FROM team_members m JOIN users s ON s.id = m.seller_id
          WHERE m.user_id = u.id AND m.status = 'ACTIVE' AND 'SELLER' = ANY (s.roles)),
         '[]'::json) AS memberships
-    FROM users u WHERE u.id = ANY($1::uuid[])`,
-    [userIds],
-  );
-  return rows;
+    FROM users u WHERE ${which}`;
 }
 
 /** Turns the invitations sent to `email` into active memberships of `userId`; returns their ids. */

@@ -403,6 +403,10 @@ export function createReservations(deps: ReservationDeps) {
           saleForBookingSql.read(campaignId, typeIds),
         );
         answerStored(used, reads.stored, outcomes);
+        if (!fresh.length) {
+          await client.query('COMMIT');
+          return outcomes;
+        }
         const sale = saleForBookingSql.parse(reads.sale);
         const seated = (sale?.ticketTypes ?? []).filter((t) => t.seatZone);
         if (seated.length) {
