@@ -1,8 +1,6 @@
 import { createModules } from '../../src/modules/container';
-import { createEmitter } from '../../src/shared/realtime';
 import { runWorkerProcess } from '../../src/shared/worker';
-import { gateLiveConsumer, liveCountersConsumer, lowStockConsumer } from './handler';
-import { notificationsConsumer } from './notifications';
+import { realtimeConsumers } from './consumers';
 
 /**
  * Realtime: turns domain events into live counters, low-stock crossings, gate counts and
@@ -10,13 +8,5 @@ import { notificationsConsumer } from './notifications';
  * room), all through the Redis emitter.
  */
 runWorkerProcess('realtime', (platform) => ({
-  consumers: [
-    liveCountersConsumer(platform),
-    lowStockConsumer(platform),
-    gateLiveConsumer(platform),
-    notificationsConsumer(
-      createModules(platform),
-      createEmitter(platform.redis, platform.config.REDIS_PREFIX),
-    ),
-  ],
+  consumers: realtimeConsumers(platform, createModules(platform)),
 }));
