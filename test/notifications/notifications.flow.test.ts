@@ -140,7 +140,9 @@ describe('in-app notifications through the outbox, RabbitMQ, the realtime worker
       url: `/bookings/${booking.id}`,
     });
     // The campaign's time zone and the plain words, with the zone named.
-    expect(push.notification.body).toMatch(/^2 tickets for Harbour Lights on .+ · Lagos time, free\./);
+    expect(push.notification.body).toMatch(
+      /^2 tickets for Harbour Lights, .+ · Lagos time\. Free\. Your tickets follow/,
+    );
     expect(push.unreadCount).toBeGreaterThanOrEqual(1);
 
     const rows = await stored(buyer.userId, 'BOOKING_CONFIRMED');

@@ -31,10 +31,10 @@ export const messages = {
     b: { id: string; reference: string; ticketCount: number; totalMinor: number; currency: string },
     c: CampaignFacts,
   ): Message {
-    const paid = b.totalMinor > 0 ? `, ${formatMoney(b.totalMinor, b.currency)} paid` : ', free';
+    const paid = b.totalMinor > 0 ? `${formatMoney(b.totalMinor, b.currency)} paid.` : 'Free.';
     return {
       title: `Booking ${b.reference} confirmed`,
-      body: `${tickets(b.ticketCount)} for ${c.title} on ${when(c)}${paid}. Your tickets follow in a moment.`,
+      body: `${tickets(b.ticketCount)} for ${c.title}, ${when(c)}. ${paid} Your tickets follow in a moment.`,
       url: `/bookings/${b.id}`,
     };
   },
