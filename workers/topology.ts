@@ -4,6 +4,7 @@ import { EmailQueues } from './email/handler';
 import { FinanceQueues } from './finance/handler';
 import { PayoutQueues } from './payouts/handler';
 import { RealtimeQueues } from './realtime/handler';
+import { NotificationQueues } from './realtime/notifications';
 import { TicketsQueues } from './tickets/handler';
 
 /**
@@ -19,5 +20,6 @@ export function platformTopology(): QueueTopology[] {
     ...Object.values(FinanceQueues),
     ...Object.values(PayoutQueues),
     ...Object.values(RealtimeQueues),
+    ...Object.values(NotificationQueues),
   ]);
 }

@@ -14,8 +14,10 @@ import { createBookingsService, type BookingsService } from './bookings';
 import { createCampaignsService, getCampaignsByIds, type CampaignsService } from './campaigns';
 import { createFinanceService, type FinanceDeps, type FinanceService } from './finance';
 import {
+  createInAppNotificationsService,
   createNotificationsService,
   notificationsDepsFromConfig,
+  type InAppNotificationsService,
   type NotificationsService,
 } from './notifications';
 import {
@@ -89,6 +91,8 @@ export interface Modules {
   reviews: ReviewsService;
   /** Platform statistics, the admins' booking search, the seller's sales CSV. */
   adminStats: AdminStatsService;
+  /** In-app notifications (the bell): stored by the realtime worker's consumers, listed on the web. */
+  inAppNotifications: InAppNotificationsService;
 }
 
 export type ModulesWithNotifications = Modules & { notifications: NotificationsService };
@@ -179,6 +183,7 @@ export function createModules(
     venues,
     reviews,
     adminStats: createAdminStatsService({ prisma, analytics }),
+    inAppNotifications: createInAppNotificationsService({ prisma, clock }),
   };
   if (!extras.mailer) return modules;
   const notifications = createNotificationsService(

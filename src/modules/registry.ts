@@ -10,6 +10,7 @@ import { bookingsWebModule } from './bookings';
 import { campaignsWebModule } from './campaigns';
 import { financeWebModule } from './finance';
 import type { Modules } from './container';
+import { notificationsWebModule } from './notifications';
 import { ordersWebModule } from './orders';
 import { paymentsWebModule } from './payments';
 import { promotionsWebModule } from './promotions';
@@ -87,4 +88,5 @@ export const webModules: WebModuleFactory[] = [
   (platform, m) => promotionsWebModule(platform, m.promotions),
   (platform, m) => venuesWebModule(platform, m.venues),
   (platform, m) => reviewsWebModule(platform, m.reviews),
+  (platform, m) => notificationsWebModule(platform, m.inAppNotifications),
 ];

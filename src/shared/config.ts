@@ -130,6 +130,8 @@ const schema = z.object({
   // A buyer may extend a hold once, by this many minutes, never past BOOKING_HOLD_MAX_MINUTES after it was made.
   BOOKING_HOLD_EXTENSION_MINUTES: int(10, 1),
   BOOKING_HOLD_MAX_MINUTES: int(30, 1),
+  // The buyer is notified this many minutes before an unpaid hold lapses (0: never).
+  BOOKING_EXPIRY_WARNING_MINUTES: int(3, 0),
   BOOKING_EXPIRY_BATCH_SIZE: int(200, 1),
   // How long a waiting-list offer holds its tickets for the person it was made to.
   WAITLIST_OFFER_MINUTES: int(30, 1),

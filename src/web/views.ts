@@ -99,6 +99,9 @@ export function renderPage(req: Request, res: Response, view: string, data: Page
   const html = eta.render(view, {
     ...data,
     user: res.locals.user ?? null,
+    // The bell (src/modules/notifications): the viewer's unread count, and whether it updates live.
+    unread: res.locals.unreadNotifications ?? null,
+    liveNotifications: res.locals.liveNotifications ?? false,
     csrfToken: res.locals.csrfToken ?? '',
     sandbox: res.locals.sandbox ?? false,
     flash: req.session ? takeFlash(req) : [],

@@ -10,7 +10,7 @@ import { createMailer } from '../../src/shared/mailer';
 import { emailConsumers } from '../../workers/email/handler';
 import { financeWorker } from '../../workers/finance/handler';
 import { payoutsWorker } from '../../workers/payouts/handler';
-import { gateLiveConsumer, liveCountersConsumer } from '../../workers/realtime/handler';
+import { realtimeConsumers } from '../../workers/realtime/consumers';
 import { ticketsConsumers } from '../../workers/tickets/handler';
 import { platformTopology } from '../../workers/topology';
 
@@ -68,8 +68,7 @@ describe('consumer topology', () => {
         ...(paymentsWorker(platform, modules.payments).consumers ?? []),
         ...(financeWorker(modules.finance).consumers ?? []),
         ...(payoutsWorker(platform, modules).consumers ?? []),
-        liveCountersConsumer(platform),
-        gateLiveConsumer(platform),
+        ...realtimeConsumers(platform, modules),
       ];
       const asDeclared = (qs: Array<{ name: string; events: readonly string[] }>) =>
         qs

@@ -1,4 +1,12 @@
-import { COUNTER_EVENT, getCounters, getTakenSeats, roomOf, SEATS_EVENT } from '../../src/modules/campaigns';
+import {
+  COUNTER_EVENT,
+  getCounters,
+  getTakenSeats,
+  recordLowStockCrossings,
+  roomOf,
+  SEATS_EVENT,
+  STOCK_LOW_EVENT,
+} from '../../src/modules/campaigns';
 import { TicketEvents, type TicketRevokedPayload } from '../../src/modules/tickets';
 import {
   describeConflict,
@@ -24,6 +32,21 @@ export const RealtimeQueues = {
   liveCounters: {
     name: 'campaigns.live-counters',
     events: ['booking.*', 'campaign.updated', 'campaign.published', 'refund.completed'],
+  },
+  /** The same events as the counters: each may take a ticket type to its low-stock threshold or back. */
+  lowStock: {
+    name: 'campaigns.low-stock',
+    events: [
+      'booking.reserved',
+      'booking.confirmed',
+      'booking.expired',
+      'booking.cancelled',
+      'booking.waitlist-offered',
+      'booking.waitlist-offer-expired',
+      'campaign.updated',
+      'campaign.published',
+      'refund.completed',
+    ],
   },
   gateLive: {
     name: 'validation.live-gates',
@@ -121,6 +144,28 @@ export function liveCountersConsumer(platform: Platform): ConsumerSpec<{ campaig
     RealtimeQueues.liveCounters,
     'live counters',
     broadcast,
+    async (event) => event.payload.campaignId,
+  );
+}
+
+/**
+ * Low stock (src/modules/campaigns/campaigns.low-stock.ts): after any event that moves a campaign's
+ * stock, its types' crossings of their threshold are recorded (once per crossing, by a guarded
+ * UPDATE; campaign.stock-low goes to the outbox for the seller's notification) and each crossing
+ * is said on the campaign's live channel as `stock:low`. Folded per campaign like the counters.
+ * A crossing whose push is lost (the worker died after the commit) still shows: pages derive
+ * "Few left" from every counter and the threshold they were rendered with.
+ */
+export function lowStockConsumer(platform: Platform): ConsumerSpec<{ campaignId?: string }> {
+  const emitter = createEmitter(platform.redis, platform.config.REDIS_PREFIX);
+  return foldedConsumer(
+    platform,
+    RealtimeQueues.lowStock,
+    'low stock',
+    async (db, campaignId) => {
+      for (const crossing of await recordLowStockCrossings(db, platform.clock, campaignId))
+        emitter.to(roomOf(campaignId)).emit(STOCK_LOW_EVENT, crossing);
+    },
     async (event) => event.payload.campaignId,
   );
 }

@@ -1,7 +1,12 @@
+import { createModules } from '../../src/modules/container';
 import { runWorkerProcess } from '../../src/shared/worker';
-import { gateLiveConsumer, liveCountersConsumer } from './handler';
+import { realtimeConsumers } from './consumers';
 
-/** Realtime: turns domain events into live counters, gate counts and revocations pushed to browsers (Redis emitter). */
+/**
+ * Realtime: turns domain events into live counters, low-stock crossings, gate counts and
+ * revocations pushed to browsers, and in-app notifications (stored, then pushed to each user's
+ * room), all through the Redis emitter.
+ */
 runWorkerProcess('realtime', (platform) => ({
-  consumers: [liveCountersConsumer(platform), gateLiveConsumer(platform)],
+  consumers: realtimeConsumers(platform, createModules(platform)),
 }));

@@ -20,6 +20,8 @@ runWorkerProcess('scheduler', (platform) => {
       // Ended campaigns' money: pending → available once SETTLEMENT_DELAY_HOURS have passed.
       { name: 'finance.settle-campaigns', everyMs: every * 4, run: () => finance.settleDueCampaigns() },
       { name: 'bookings.expire-holds', everyMs: every, run: () => bookings.expireDueBookings() },
+      // "Your hold ends soon" (an in-app notification) BOOKING_EXPIRY_WARNING_MINUTES before it lapses.
+      { name: 'bookings.warn-expiring', everyMs: every, run: () => bookings.warnExpiringHolds() },
       // Unclaimed waiting-list offers pass to the next in line.
       { name: 'bookings.expire-offers', everyMs: every, run: () => bookings.expireDueOffers() },
       {

@@ -16,7 +16,19 @@ export const BookingEvents = {
   waitlistOffered: 'booking.waitlist-offered',
   /** A waiting-list offer lapsed unclaimed: its stock went to the next in line or back on sale. */
   waitlistOfferExpired: 'booking.waitlist-offer-expired',
+  /** An unpaid hold lapses in BOOKING_EXPIRY_WARNING_MINUTES (the scheduler; the buyer is notified). */
+  expiring: 'booking.expiring',
 } as const;
+
+/** booking.expiring: which hold, whose, and the expiry it warns about (a later extension is warned again). */
+export type BookingExpiringPayload = {
+  bookingId: string;
+  reference: string;
+  campaignId: string;
+  userId: string;
+  ticketTypeIds: string[];
+  expiresAt: string;
+};
 
 // A type alias (not an interface) so it fits the outbox's Record<string, unknown> payloads.
 export type BookingEventPayload = {

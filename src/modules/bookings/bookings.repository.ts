@@ -561,3 +561,60 @@ export async function extendHold(
       AND expires_at > ${now}`;
   return n === 1;
 }
+
+/**
+ * Marks up to `limit` unpaid holds that lapse before `until` as warned for their current expiry
+ * and answers them. SKIP LOCKED: a hold being confirmed, cancelled or expired right now is left
+ * for the next run (by then it is not PENDING, or it is warned then). A hold shorter than the
+ * warning's lead is never warned (it would be told at once that it is ending).
+ */
+export async function claimExpiringHolds(
+  tx: Tx,
+  now: Date,
+  leadMs: number,
+  limit: number,
+): Promise<
+  Array<{
+    id: string;
+    reference: string;
+    campaignId: string;
+    userId: string;
+    expiresAt: Date;
+    ticketTypeIds: string[];
+  }>
+> {
+  const until = new Date(now.getTime() + leadMs);
+  return tx.$queryRaw`
+    WITH due AS (
+      SELECT id FROM bookings
+      WHERE status = 'PENDING' AND expires_at > ${now} AND expires_at <= ${until}
+        AND expires_at - created_at > ${leadMs} * interval '1 millisecond'
+        AND expiry_warned_for IS DISTINCT FROM expires_at
+      ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+    UPDATE bookings b SET expiry_warned_for = b.expires_at FROM due WHERE b.id = due.id
+    RETURNING b.id::text AS id, b.reference, b.campaign_id::text AS "campaignId", b.user_id::text AS "userId",
+      b.expires_at AS "expiresAt",
+      ARRAY(SELECT DISTINCT i.ticket_type_id::text FROM booking_items i WHERE i.booking_id = b.id) AS "ticketTypeIds"`;
+}
+
+/**
+ * The distinct buyers of a campaign in user id order, after `afterUserId`: those holding a paid or
+ * pending booking (`HOLDERS`), or, for a cancellation, also those whose booking it refunded or
+ * cancelled (`CANCELLED`: by the time anyone reads this, the cancellation may have moved them).
+ */
+export async function listCampaignBuyerIds(
+  db: Client,
+  campaignId: string,
+  audience: 'HOLDERS' | 'CANCELLED',
+  limit: number,
+  afterUserId?: string,
+): Promise<string[]> {
+  const statuses = audience === 'HOLDERS' ? ['CONFIRMED', 'PENDING'] : ['CONFIRMED', 'PENDING', 'REFUNDED'];
+  const rows = await db.$queryRaw<Array<{ userId: string }>>`
+    SELECT DISTINCT user_id::text AS "userId" FROM bookings
+    WHERE campaign_id = ${campaignId}::uuid
+      AND (status = ANY(${statuses}::text[]) OR (${audience} = 'CANCELLED' AND cancel_cause = 'CAMPAIGN_CANCELLED'))
+      AND (${afterUserId ?? null}::uuid IS NULL OR user_id > ${afterUserId ?? null}::uuid)
+    ORDER BY 1 LIMIT ${limit}`;
+  return rows.map((r) => r.userId);
+}

@@ -17,6 +17,7 @@ import {
 import { confirmPromoUse, releasePromoUses } from '../promotions';
 import { BookingErrors } from './bookings.errors';
 import { BookingEvents, type BookingEventPayload } from './bookings.events';
+import { createExpiryWarnings } from './bookings.expiring';
 import { createHolds } from './bookings.holds';
 import { createReservations, TX_OPTIONS, type ReserveResult } from './bookings.reserve';
 import * as repo from './bookings.repository';
@@ -75,6 +76,7 @@ export interface BookingDeps {
     | 'WAITLIST_OFFER_MINUTES'
     | 'BOOKING_HOLD_EXTENSION_MINUTES'
     | 'BOOKING_HOLD_MAX_MINUTES'
+    | 'BOOKING_EXPIRY_WARNING_MINUTES'
   >;
 }
 
@@ -234,6 +236,7 @@ export function createBookingsService(deps: BookingDeps) {
 
   return {
     ...createHolds({ prisma, clock, config }),
+    ...createExpiryWarnings({ prisma, clock, config }),
 
     /**
      * Reserves tickets for the actor: 201 with a PENDING booking holding its stock until
@@ -529,6 +532,20 @@ export function createBookingsService(deps: BookingDeps) {
     async getBookingForPayment(bookingId: string, db: Db | Tx = prisma): Promise<BookingForPayment | null> {
       const b = await repo.findBooking(db, bookingId);
       return b ? forPayment(b) : null;
+    },
+
+    /**
+     * A page of a campaign's buyers (user ids, ascending, after `afterUserId`), for telling them
+     * about a change (`HOLDERS`: paid or pending bookings) or a cancellation (`CANCELLED`: also those
+     * it refunded or whose hold it cancelled).
+     */
+    listCampaignBuyerIds(
+      campaignId: string,
+      audience: 'HOLDERS' | 'CANCELLED',
+      opts: { limit: number; afterUserId?: string },
+      db: Db | Tx = prisma,
+    ): Promise<string[]> {
+      return repo.listCampaignBuyerIds(db, campaignId, audience, opts.limit, opts.afterUserId);
     },
 
     /**

@@ -22,7 +22,12 @@ export {
   type RefundReason,
   type ReserveResult,
 } from './bookings.service';
-export { BookingEvents, type BookingEventPayload, type WaitlistOfferPayload } from './bookings.events';
+export {
+  BookingEvents,
+  type BookingEventPayload,
+  type BookingExpiringPayload,
+  type WaitlistOfferPayload,
+} from './bookings.events';
 export type { WaitlistEntryRecord, WaitlistOfferRecord } from './bookings.waitlist.repository';
 export { bookingDto, type BookingDto } from './bookings.dto';
 export { newReference, parseBookingReference } from './bookings.reference';

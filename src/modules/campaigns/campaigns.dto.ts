@@ -1,4 +1,5 @@
 import type { CampaignRecord, TicketTypeRecord } from './campaigns.types';
+import { isLowStock, lowStockThresholdOf } from './campaigns.low-stock';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -61,6 +62,9 @@ export function ticketTypeDto(t: TicketTypeRecord, currency: string, opts: { man
     sortOrder: t.sortOrder,
     attributes: t.attributes,
     seatZone: t.seatZone,
+    lowStockThreshold: lowStockThresholdOf(t),
+    lowStock: isLowStock(t),
+    ...(opts.manager ? { lowStockThresholdSet: t.lowStockLimit } : {}),
     ...(opts.manager ? { accessCode: t.accessCode, hasBookings: t.hasBookings } : {}),
   };
 }

@@ -22,6 +22,7 @@ import {
 } from './campaigns.rules';
 import type { CampaignRecord, CampaignStatus } from './campaigns.types';
 import { insertLayout } from './campaigns.seats.repository';
+import { buyerFacingChanges } from './campaigns.low-stock';
 import type { VenueLayout } from '../venues';
 
 export interface CampaignDeps {
@@ -122,7 +123,12 @@ export function createCampaignLifecycle(deps: CampaignDeps) {
           tx,
           createEvent(
             CampaignEvents.updated,
-            { campaignId: id, sellerId: c.sellerId, fields: Object.keys(patch) },
+            {
+              campaignId: id,
+              sellerId: c.sellerId,
+              fields: Object.keys(patch),
+              ...buyerFacingChanges(c, updated),
+            },
             clock,
           ),
         );

@@ -19,6 +19,12 @@ export const COUNTER_EVENT = 'booking:counter';
  */
 export const SEATS_EVENT = 'seat:states';
 export const roomOf = (campaignId: string) => `campaign:${campaignId}`;
+/**
+ * `stock:low` { campaignId, ticketTypeId, available, threshold, capacity }: a type fell to its
+ * low-stock threshold (once per crossing, campaigns.low-stock.ts); pages show "Few left". Pages also
+ * derive it from every counter and the threshold they were rendered with, so a missed one heals.
+ */
+export const STOCK_LOW_EVENT = 'stock:low';
 
 /**
  * Web side: join/leave a campaign's room; the joining socket gets the snapshot. Joins of one

@@ -1,3 +1,4 @@
+import { defaultLowStockThreshold } from './campaigns.low-stock';
 import { currencyDigits, minorToDecimal, moneyInputExample } from '../../shared/money';
 import { SELLER_CURRENCIES, SELLER_TIME_ZONES, sellerCountries } from '../../shared/markets';
 import { formatZoned, utcToZoned } from '../../shared/zoned-time';
@@ -42,6 +43,7 @@ export function sellerPageHelpers(currency = 'NGN') {
       show: formatZoned,
     },
     priceInput,
+    defaultLowStock: defaultLowStockThreshold,
     priceExample: moneyInputExample(currency),
     plural,
     kindLabel: (k: string) => KIND_LABELS[k] ?? k,

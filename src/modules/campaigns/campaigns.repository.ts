@@ -161,7 +161,7 @@ export async function browseCampaigns(db: Client, f: BrowseFilters): Promise<Cam
 
 export type TicketTypeWrite = Omit<
   TicketTypeRecord,
-  'reserved' | 'sold' | 'hasBookings' | 'createdAt' | 'updatedAt'
+  'reserved' | 'sold' | 'hasBookings' | 'lowStockAt' | 'createdAt' | 'updatedAt'
 >;
 
 export async function insertTicketType(

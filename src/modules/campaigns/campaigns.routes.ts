@@ -93,6 +93,10 @@ const ticketTypeFields = z.strictObject({
   hidden: z.boolean({ error: 'true or false' }).optional(),
   sortOrder: int(-10_000, 10_000).optional(),
   attributes: jsonObject(8192, 'a JSON object of at most 8 KB').optional(),
+  lowStockThreshold: int(0, 10_000_000).nullable().optional().meta({
+    description:
+      'Warn at this many left or fewer (seller notification, "Few left" on the page); null: min(10, 10 % of capacity); 0: never',
+  }),
   seatZone: text({ min: 1, max: 16, pattern: /^[A-Z0-9_]+$/, message: 'a price zone code of the layout' })
     .optional()
     .meta({

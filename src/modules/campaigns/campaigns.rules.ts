@@ -129,6 +129,8 @@ export interface TicketTypeInput {
   attributes?: Record<string, unknown>;
   /** A seated type: the price zone of the campaign's layout it sells; its capacity is that zone's seat count. */
   seatZone?: string;
+  /** Warn (seller notification, "Few left" on the page) at this many left or fewer; null: the default; 0: never. */
+  lowStockThreshold?: number | null;
 }
 export type TicketTypePatch = Partial<TicketTypeInput>;
 
@@ -150,6 +152,7 @@ export const EDITABLE_TICKET_TYPE_FIELDS: Record<
     'hidden',
     'sortOrder',
     'attributes',
+    'lowStockThreshold',
   ],
   // A new price applies to new bookings only: bookings keep the unit price they were made at.
   PUBLISHED: [
@@ -164,6 +167,7 @@ export const EDITABLE_TICKET_TYPE_FIELDS: Record<
     'hidden',
     'sortOrder',
     'attributes',
+    'lowStockThreshold',
   ],
 };
 

@@ -54,6 +54,7 @@ export function createTicketTypes(deps: Pick<CampaignDeps, 'prisma' | 'clock' | 
           sortOrder: input.sortOrder ?? 0,
           attributes: input.attributes ?? {},
           seatZone: input.seatZone ?? null,
+          lowStockLimit: input.lowStockThreshold ?? null,
         };
         if (input.seatZone !== undefined) {
           // A seated type sells the seats of one zone: its capacity is their number, never typed.
@@ -104,7 +105,7 @@ export function createTicketTypes(deps: Pick<CampaignDeps, 'prisma' | 'clock' | 
         const allowed = EDITABLE_TICKET_TYPE_FIELDS[c.status === 'DRAFT' ? 'DRAFT' : 'PUBLISHED'];
         const refused = Object.keys(patch).filter((k) => !allowed.includes(k as keyof TicketTypeInput));
         if (refused.length) throw CampaignErrors.fieldsNotAllowed(refused, c.status);
-        const { capacity, ...rest } = patch;
+        const { capacity, lowStockThreshold, ...rest } = patch;
         if (capacity !== undefined && current.seatZone && capacity !== current.capacity)
           throw CampaignErrors.seatedCapacityFixed();
         const merged = { ...current, ...rest, capacity: capacity ?? current.capacity };
@@ -120,6 +121,7 @@ export function createTicketTypes(deps: Pick<CampaignDeps, 'prisma' | 'clock' | 
         if (capacity !== undefined && capacity > current.capacity && c.status === 'ACTIVE')
           await deps.offerFreedStock?.(tx, [id]);
         const data: Partial<repo.TicketTypeWrite> = { ...rest };
+        if (lowStockThreshold !== undefined) data.lowStockLimit = lowStockThreshold;
         if (rest.code) data.code = merged.code;
         if (rest.hidden === true && !current.accessCode)
           data.accessCode = crypto.randomBytes(9).toString('base64url');

@@ -60,6 +60,10 @@ export interface TicketTypeRecord {
   attributes: Record<string, unknown>;
   /** Seated types: the price zone of the campaign's layout it sells (capacity = its seats); null = general admission. */
   seatZone: string | null;
+  /** The seller's low-stock threshold (null: the default rule; 0: never): campaigns.low-stock.ts. */
+  lowStockLimit: number | null;
+  /** When the type last fell to its threshold; null while above it. */
+  lowStockAt: Date | null;
   hasBookings: boolean;
   createdAt: Date;
   updatedAt: Date;

@@ -42,7 +42,13 @@ export {
   unsellSeats,
 } from './campaigns.seat-inventory';
 export type { SeatForSale, SeatMap, SeatState, LayoutSection, LayoutCell } from './campaigns.seats.types';
-export { COUNTER_EVENT, SEATS_EVENT, roomOf } from './campaigns.live';
+export { COUNTER_EVENT, SEATS_EVENT, STOCK_LOW_EVENT, roomOf } from './campaigns.live';
+export {
+  defaultLowStockThreshold,
+  isLowStock,
+  lowStockThresholdOf,
+  recordLowStockCrossings,
+} from './campaigns.low-stock';
 export { flushViews, viewsByDay } from './campaigns.views';
 export { refundDeadlineOf } from './campaigns.policy';
 export { inspectCoverImage } from './campaigns.images';
@@ -51,6 +57,7 @@ export type {
   CampaignEventPayload,
   CampaignCancelledPayload,
   CampaignUpdatedPayload,
+  StockLowPayload,
 } from './campaigns.events';
 export type {
   CampaignRecord,

@@ -21,8 +21,23 @@
         const n = el.previousElementSibling;
         if (n && n.dataset.counter === 'available') n.hidden = c.available <= 0;
       });
+      // "Few left" at the type's low-stock threshold or below (campaigns.low-stock.ts), not when sold out.
+      const threshold = Number(row.dataset.lowStockThreshold || 0);
+      row.querySelectorAll('[data-few-left]').forEach((el) => {
+        el.hidden = !(threshold > 0 && c.available > 0 && c.available <= threshold);
+      });
       row.dataset.available = String(c.available);
       row.dispatchEvent(new CustomEvent('counter', { bubbles: true, detail: c }));
+    });
+  });
+  // The live channel's low-stock event (once per crossing): the seller's threshold may be new.
+  socket.on('stock:low', (e) => {
+    if (!e || e.campaignId !== campaignId) return;
+    document.querySelectorAll(`[data-ticket-type-id="${e.ticketTypeId}"]`).forEach((row) => {
+      row.dataset.lowStockThreshold = String(e.threshold);
+      row.querySelectorAll('[data-few-left]').forEach((el) => {
+        el.hidden = !(e.available > 0);
+      });
     });
   });
   window.liveSocket = socket;

@@ -157,6 +157,7 @@
           ...(f.get('seatZone') ? { seatZone: f.get('seatZone') } : {}),
           maxPerOrder: Number(f.get('maxPerOrder') || 10),
           entriesPerTicket: Number(f.get('entriesPerTicket') || 1),
+          lowStockThreshold: f.get('lowStockThreshold') ? Number(f.get('lowStockThreshold')) : null,
           attributes: benefits.length ? { benefits } : {},
         });
         window.location.reload();
@@ -166,6 +167,11 @@
     });
   }
 
+  // The seller's "few left at" number; empty: the default rule (null).
+  const lowStockOf = (row) => {
+    const v = row.querySelector('[name="lowStockThreshold"]')?.value ?? '';
+    return v === '' ? null : Number(v);
+  };
   document.querySelectorAll('tr[data-ticket-type-id]').forEach((row) => {
     const typeId = row.dataset.ticketTypeId;
     row.querySelector('[data-tt-save]')?.addEventListener('click', async () => {
@@ -177,6 +183,7 @@
             ? { capacity: Number(row.querySelector('[name="capacity"]').value) }
             : {}),
           hidden: row.querySelector('[name="hidden"]').checked,
+          lowStockThreshold: lowStockOf(row),
         });
         say('Ticket type saved.');
       } catch (err) {
