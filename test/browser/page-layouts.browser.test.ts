@@ -149,6 +149,29 @@ describe('every page at 390 px and 1280 px on the demo marketplace (Chromium)', 
     }, 300_000);
   }
 
+  it('when each kind of user looks at the navigation, then only a buyer is offered "Become a seller"; platform staff are not offered selling anywhere, team members still on their profile', async () => {
+    const offered: Record<string, unknown> = {};
+    for (const key of ['buyer', 'seller', 'admin', 'gate', 'finance', 'platformFinance']) {
+      const page = await browser.newPage(env.url, DESKTOP);
+      await useSession(page, env.url, who[key]!);
+      await page.goto('/');
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      const inNav = await nav.getByRole('link', { name: 'Become a seller' }).count();
+      const onHome = await page.locator('main').getByRole('link', { name: 'Start selling' }).count();
+      await page.goto('/profile');
+      const onProfile = await page.locator('main a[href="/become-seller"]').count();
+      offered[key] = { inNav, onHome, onProfile };
+    }
+    expect(offered).toEqual({
+      buyer: { inNav: 1, onHome: 1, onProfile: 1 },
+      seller: { inNav: 0, onHome: 0, onProfile: 0 },
+      admin: { inNav: 0, onHome: 0, onProfile: 0 },
+      gate: { inNav: 0, onHome: 1, onProfile: 1 },
+      finance: { inNav: 0, onHome: 1, onProfile: 1 },
+      platformFinance: { inNav: 0, onHome: 0, onProfile: 0 },
+    });
+  });
+
   it('when a campaign page is shown at 1280 px, then date, place and price sit beside the cover and the checkout beside the ticket list', async () => {
     const page = await browser.newPage(env.url, DESKTOP);
     await useSession(page, env.url, who.buyer!);
