@@ -154,7 +154,7 @@ export function campaignsPages(
       req.actor,
       code,
     );
-    recordVisit(redis, config.REDIS_PREFIX, campaign.id, req, clock.now());
+    recordVisit(redis, config.REDIS_PREFIX, campaign, req, clock.now());
     renderPage(req, res, 'campaigns/show', {
       title: campaign.title,
       campaign: campaignDto(campaign),
@@ -191,7 +191,7 @@ export function campaignsPages(
     const id = String(req.params.id);
     if (!isUuid(id)) throw AppError.notFound('CAMPAIGN_NOT_FOUND', 'No such campaign');
     const { campaign, ticketTypes } = await service.getManagedCampaign(req.actor!, id);
-    const views = await viewsByDay(redis, config.REDIS_PREFIX, prisma, id, clock.now());
+    const views = await viewsByDay(redis, config.REDIS_PREFIX, prisma, id, clock.now(), campaign.timezone);
     renderPage(req, res, 'campaigns/seller-edit', {
       title: `Edit ${campaign.title}`,
       campaign: campaignDto(campaign),
