@@ -67,9 +67,32 @@ export const SELLER_COUNTRIES = [
   'CA',
 ] as const;
 
-const regionNames = new Intl.DisplayNames('en', { type: 'region' });
+/**
+ * Where a seller can be paid out (Flutterwave transfers), its first markets first: bank accounts
+ * and mobile money wallets. The payout forms offer only these and the finance API refuses any
+ * other country for a payout method (a transfer there would only fail later, at payout time).
+ */
+export const PAYOUT_COUNTRIES = {
+  BANK_ACCOUNT: ['NG', 'GH', 'KE', 'UG', 'TZ', 'ZA', 'RW', 'ZM', 'CI', 'SN', 'CM', 'US', 'GB'],
+  MOBILE_MONEY: ['KE', 'GH', 'UG', 'TZ', 'RW', 'ZM', 'MW', 'CI', 'SN', 'CM', 'ET'],
+} as const satisfies Record<'BANK_ACCOUNT' | 'MOBILE_MONEY', readonly string[]>;
 
-/** SELLER_COUNTRIES with their English names, for a <select>. */
-export function sellerCountries(): Array<{ code: string; name: string }> {
-  return SELLER_COUNTRIES.map((code) => ({ code, name: regionNames.of(code) ?? code }));
+/** The pages' language; names of countries follow it (one language today: English). */
+export const PAGE_LOCALE = 'en';
+
+const regionNames = new Map<string, Intl.DisplayNames>();
+
+/** Countries as a <select> offers them, in the given order, named in `locale` ("NG" → "Nigeria"). */
+export function countryOptions(
+  codes: readonly string[],
+  locale = PAGE_LOCALE,
+): Array<{ code: string; name: string }> {
+  let names = regionNames.get(locale);
+  if (!names) regionNames.set(locale, (names = new Intl.DisplayNames([locale, 'en'], { type: 'region' })));
+  return codes.map((code) => ({ code, name: names.of(code) ?? code }));
+}
+
+/** SELLER_COUNTRIES with their names, for a <select>. */
+export function sellerCountries(locale = PAGE_LOCALE): Array<{ code: string; name: string }> {
+  return countryOptions(SELLER_COUNTRIES, locale);
 }

@@ -32,6 +32,42 @@ describe('selling tools over HTTP', () => {
       .replace(/=\r?\n/g, '')
       .replace(/=3D/g, '=');
 
+  it("when a seller makes a code on the promo page with a validity window, then the times typed are the campaign's wall times (Lagos), and refusals name the form's labels", async () => {
+    const s = await saleFor(t, { types: [{ priceMinor: 20_000, capacity: 10 }] });
+    expect(s.campaign.timezone).toBe('Africa/Lagos');
+    const page = `/seller/campaigns/${s.campaign.id}/promo-codes`;
+    const form = { mode: 'one', kind: 'PERCENT', value: '10' };
+    const made = await t.seller
+      .post(page)
+      .type('form')
+      .send({ ...form, code: 'XMAS18', validFrom: '2026-12-24T18:00', validUntil: '2026-12-26T23:59' });
+    expect({ status: made.status, location: made.headers.location }).toEqual({ status: 303, location: page });
+    const list = await t.seller.get(`/api/v1/campaigns/${s.campaign.id}/promo-codes`).expect(200);
+    expect(list.body.items[0]).toMatchObject({
+      code: 'XMAS18',
+      validFrom: '2026-12-24T17:00:00.000Z',
+      validUntil: '2026-12-26T22:59:00.000Z',
+    });
+    const shown = await t.seller.get(page).expect(200);
+    expect(shown.text).toContain('Valid from (Lagos time)');
+    expect(shown.text).toContain('24 Dec 2026, 18:00 (Africa/Lagos, GMT+1)');
+
+    await t.seller
+      .post(page)
+      .type('form')
+      .send({ ...form, code: 'BAD1', maxUses: '0' })
+      .expect(303);
+    expect((await t.seller.get(page)).text).toContain('Uses in all: a whole number from 1 to 10000000');
+    await t.seller
+      .post(page)
+      .type('form')
+      .send({ ...form, code: 'BAD2', validFrom: '2026-12-24T18:00', validUntil: '2026-12-24T17:00' })
+      .expect(303);
+    expect((await t.seller.get(page)).text).toContain(
+      '&quot;Valid until&quot; must be after &quot;Valid from&quot;',
+    );
+  });
+
   it('when a buyer reserves with a promo code, then the payment asks for the discounted total and the seller sees the revenue', async () => {
     const s = await saleFor(t, { types: [{ priceMinor: 20_000, capacity: 10 }] });
     const created = await t.seller

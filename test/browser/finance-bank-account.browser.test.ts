@@ -70,7 +70,7 @@ describe('bank account form in a browser', () => {
     const form = page.locator('[data-testid=add-bank-account]');
     // The typed bank code is replaced by the provider's list.
     await expect(form.locator('#ba-bank-code').isVisible()).resolves.toBe(false);
-    await form.locator('#ba-country').fill('NG');
+    await form.locator('#ba-country').selectOption({ label: 'Nigeria' });
     await form.locator('#ba-currency').selectOption('NGN');
     const bank = form.locator('[data-testid=bank-select]');
     await bank.locator('option[value="044"]').waitFor({ state: 'attached' });

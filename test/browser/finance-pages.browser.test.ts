@@ -117,20 +117,42 @@ describe('finance pages in a browser', () => {
     await expectUsable(page, 390);
     await browser.screenshot(page, 'finance-seller-390-empty');
 
-    await page.locator('summary', { hasText: 'Add a mobile money wallet' }).click();
     const form = page.locator('[data-testid=add-mobile-money]');
-    await form.locator('#mm-country').fill('KE');
-    await form.locator('#mm-currency').selectOption('KES');
-    await form.locator('#mm-operator').selectOption('MPS');
-    await form.locator('#mm-phone').fill('254711222333');
-    await form.locator('#mm-name').fill('Stage Door Ltd');
-    await form.locator('#mm-sender').fill('Stage Door Ltd');
-    await form.locator('#mm-sender-country').fill('KE');
-    await form.locator('#mm-sender-mobile').fill('254711222333');
+    /** Fills the wallet form; `country` is chosen by its name as the list shows it. */
+    const fillWallet = async (country: string) => {
+      await page.locator('summary', { hasText: 'Add a mobile money wallet' }).click();
+      await form.locator('#mm-country').selectOption({ label: country });
+      await form.locator('#mm-currency').selectOption('KES');
+      await form.locator('#mm-operator').selectOption('MPS');
+      await form.locator('#mm-phone').fill('254711222333');
+      await form.locator('#mm-name').fill('Stage Door Ltd');
+      await form.locator('#mm-sender').fill('Stage Door Ltd');
+      await form.locator('#mm-sender-country').selectOption({ label: 'Kenya' });
+      await form.locator('#mm-sender-mobile').fill('254711222333');
+    };
+    // The countries are a list of names, Flutterwave's first markets first; no codes to type.
+    const countries = await form.locator('#mm-country option').allTextContents();
+    expect(countries.slice(0, 4)).toEqual(['Choose a country', 'Kenya', 'Ghana', 'Uganda']);
+    expect(await form.locator('input[name=country], input[name=mpesaSenderCountry]').count()).toBe(0);
+
+    // A country outside the list (a forged form) is refused by the server, in words.
+    await fillWallet('Kenya');
+    await form
+      .locator('#mm-country')
+      .evaluate((s: HTMLSelectElement) => s.add(new Option('Nigeria', 'NG', true, true)));
+    await form.locator('button[type=submit]').click();
+    await page.waitForURL(/\/finance(\?|$)/);
+    expect(await text(page.locator('.flash-error'))).toMatch(
+      /^Check the form\. Country: choose a country from the list: we pay mobile money wallets in Kenya, Ghana, Uganda/,
+    );
+    expect(await page.locator('[data-testid=payout-methods]').count()).toBe(0);
+
+    await fillWallet('Kenya');
     await form.locator('button[type=submit]').click();
     await page.waitForURL(/\/finance(\?|$)/);
     expect(await text(page.locator('.flash-success'))).toContain('M-Pesa •••• 2333 added');
     expect(await text(page.locator('[data-testid=payout-methods]'))).toContain('usable from');
+    expect(await text(page.locator('[data-testid=payout-methods]'))).toContain('Mobile money · Kenya · KES');
     expect(await page.content()).not.toContain('254711222333');
     expect(await text(page.locator('#withdraw-h + p'))).toContain('cooling-off');
 

@@ -164,7 +164,7 @@ export function createAdminStatsService(deps: AdminStatsDeps) {
     async campaignSalesCsv(actor: Actor, campaignId: string): Promise<{ filename: string; csv: string }> {
       // The analytics call decides who may see the money (and 404s for anyone else).
       const summary = await analytics.getCampaignAnalytics(actor, campaignId);
-      const rows = await getCampaignSalesByDayAndType(prisma, campaignId);
+      const rows = await getCampaignSalesByDayAndType(prisma, campaignId, summary.timeZone);
       return {
         filename: `sales-${campaignId}.csv`,
         csv: toCsv(

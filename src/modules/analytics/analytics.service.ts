@@ -25,20 +25,24 @@ export interface AnalyticsDeps {
 export function createAnalyticsService(deps: AnalyticsDeps) {
   const { platform, campaigns, bookings, checkIns } = deps;
   return {
-    /** Views, bookings, tickets and revenue by type and day, conversion and check-ins; the seller or an admin only. */
+    /**
+     * Views, bookings, tickets and revenue by type and by day, conversion and check-ins; the seller
+     * or an admin only. A day is a calendar day in the campaign's time zone (`timeZone`).
+     */
     async getCampaignAnalytics(actor: Actor, campaignId: string) {
       const { campaign, ticketTypes } = await campaigns.getManagedCampaign(actor, campaignId);
       // Team members manage campaigns but do not see the money.
       if (!(isAdmin(actor) || actor.userId === campaign.sellerId))
         throw AppError.notFound('CAMPAIGN_NOT_FOUND', 'No such campaign');
       const [sales, views, entries] = await Promise.all([
-        bookings.getCampaignSalesStats(campaignId),
+        bookings.getCampaignSalesStats(campaignId, campaign.timezone),
         viewsByDay(
           platform.redis,
           platform.config.REDIS_PREFIX,
           platform.prisma,
           campaignId,
           platform.clock.now(),
+          campaign.timezone,
         ),
         checkIns(campaignId),
       ]);
@@ -60,6 +64,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
       return {
         campaignId,
         currency: campaign.currency,
+        timeZone: campaign.timezone,
         views: totalViews,
         bookingsStarted: sales.bookingsStarted,
         bookingsConfirmed: confirmed,

@@ -1,6 +1,6 @@
 import { recordAudit } from '../../shared/audit';
 import { isUniqueViolation } from '../../shared/db';
-import type { Actor } from '../../shared/http/authorize';
+import { isPlatformStaff, type Actor } from '../../shared/http/authorize';
 import { decodeCursor, pageOf } from '../../shared/http/cursor';
 import { createEvent, type DomainEvent } from '../../shared/messaging/events';
 import { enqueue } from '../../shared/outbox';
@@ -35,6 +35,7 @@ export async function applyToSell(
   input: ApplyToSellInput,
 ): Promise<repo.ApplicationRow> {
   if (actor.roles.includes('SELLER')) throw AuthErrors.alreadySeller();
+  if (isPlatformStaff(actor.roles)) throw AuthErrors.staffCannotSell();
   try {
     return await deps.prisma.$transaction(async (tx) => {
       const latest = await repo.latestApplicationOf(tx, actor.userId);

@@ -14,6 +14,11 @@ export const AuthErrors = {
       'APPLICATION_ALREADY_OPEN',
       'You already have a seller application waiting for a decision',
     ),
+  staffCannotSell: () =>
+    AppError.forbidden(
+      'PLATFORM_STAFF_CANNOT_SELL',
+      'Platform staff accounts do not sell on Tikiti: apply with a personal account',
+    ),
   alreadySeller: () => AppError.conflict('ALREADY_SELLER', 'You are already an approved seller'),
   applicationNotFound: () =>
     AppError.notFound('APPLICATION_NOT_FOUND', 'There is no such seller application'),

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { currentContext } from '../../shared/context';
 import { isAdmin, signInUrl, type Actor } from '../../shared/http/authorize';
+import { sellerOnboardingFor } from './auth.constants';
 import { csrfProtection } from '../../shared/http/csrf';
 import type { Platform } from '../../shared/platform';
 import type { WebModule } from '../registry';
@@ -16,6 +17,8 @@ export interface ViewUser {
   roles: Actor['roles'];
   isSeller: boolean;
   isAdmin: boolean;
+  /** The navigation offers "Become a seller" (sellerOnboardingFor). */
+  offerSelling: boolean;
 }
 
 type NavUser = ViewUser | null;
@@ -46,6 +49,7 @@ export function authWebModule(platform: Platform, sellerCampaigns?: SellerCampai
         roles: actor.roles,
         isSeller: actor.roles.includes('SELLER'),
         isAdmin: isAdmin(actor),
+        offerSelling: sellerOnboardingFor(actor.roles) === 'nav',
       };
       res.locals.user = view;
       const ctx = currentContext();
@@ -65,7 +69,7 @@ export function authWebModule(platform: Platform, sellerCampaigns?: SellerCampai
       {
         label: 'Become a seller',
         href: '/become-seller',
-        when: (u) => !!u && !(u as NavUser)!.isSeller && !(u as NavUser)!.isAdmin,
+        when: (u) => !!(u as NavUser)?.offerSelling,
       },
       { label: 'Team', href: '/team', when: (u) => !!(u as NavUser)?.isSeller },
       { label: 'Applications', href: '/admin/seller-applications', when: (u) => !!(u as NavUser)?.isAdmin },

@@ -13,7 +13,8 @@ import {
   listSellerApplications,
   rejectSellerApplication,
 } from './auth.applications.service';
-import { APPLICATION_STATUSES, BUSINESS_TYPES } from './auth.constants';
+import { APPLICATION_STATUSES, BUSINESS_TYPES, sellerOnboardingFor } from './auth.constants';
+import { AuthErrors } from './auth.errors';
 import type { authLimiters } from './auth.routes';
 import type { SellerCampaignLister } from './auth.module';
 import { getProfile } from './auth.service';
@@ -49,6 +50,7 @@ export function authPages(
     renderPage(req, res, 'auth/profile', {
       title: 'Your profile',
       profile: await getProfile(platform, actorOf(req)),
+      mayApply: sellerOnboardingFor(actorOf(req).roles) !== 'never',
     });
   });
 
@@ -56,6 +58,10 @@ export function authPages(
     const actor = actorOf(req);
     if (actor.roles.includes('SELLER')) {
       flash(req, 'info', 'You are already a seller.');
+      return res.redirect(303, '/profile');
+    }
+    if (sellerOnboardingFor(actor.roles) === 'never') {
+      flash(req, 'info', AuthErrors.staffCannotSell().message + '.');
       return res.redirect(303, '/profile');
     }
     const profile = await getProfile(platform, actor);

@@ -161,7 +161,7 @@ export function authApi(
         201: { description: 'The PENDING application', schema: applicationSchema },
         400: e400,
         401: e401,
-        403: e403,
+        403: 'Missing/invalid CSRF token (CSRF_INVALID), or platform staff (admins, platform finance), who do not sell (PLATFORM_STAFF_CANNOT_SELL)',
         409: 'An application is already open (APPLICATION_ALREADY_OPEN) or already a seller (ALREADY_SELLER)',
         429: e429,
       },

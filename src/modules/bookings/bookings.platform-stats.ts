@@ -133,10 +133,11 @@ export async function searchBookings(
   return pageOfBookings(db, where, page);
 }
 
-/** A campaign's confirmed sales per UTC day and ticket type (the seller's CSV export). */
+/** A campaign's confirmed sales per day in its zone (`timeZone`) and ticket type (the seller's CSV export). */
 export async function getCampaignSalesByDayAndType(
   db: Client,
   campaignId: string,
+  timeZone: string,
 ): Promise<
   {
     day: string;
@@ -157,7 +158,7 @@ export async function getCampaignSalesByDayAndType(
       revenue: bigint;
     }>
   >`
-    SELECT to_char(b.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, i.ticket_type_id::text,
+    SELECT to_char(b.confirmed_at AT TIME ZONE ${timeZone}, 'YYYY-MM-DD') AS day, i.ticket_type_id::text,
            min(i.ticket_type_name) AS name, count(DISTINCT b.id) AS bookings, sum(i.quantity)::bigint AS tickets,
            sum(i.line_total_minor)::bigint AS revenue
     FROM bookings b JOIN booking_items i ON i.booking_id = b.id

@@ -445,8 +445,16 @@ export interface SalesStats {
   bookingsStarted: number;
 }
 
-/** Confirmed sales of one campaign by ticket type and by day (UTC), net of promo discounts, plus every booking started. */
-export async function campaignSalesStats(db: Client, campaignId: string): Promise<SalesStats> {
+/**
+ * Confirmed sales of one campaign by ticket type and by day, net of promo discounts, plus every
+ * booking started. Days are the campaign's own (`timeZone`, its IANA zone): a sale at 00:30 Lagos
+ * time on 2 Dec counts on 2 Dec, as the seller lives it, though it is 23:30 UTC on 1 Dec.
+ */
+export async function campaignSalesStats(
+  db: Client,
+  campaignId: string,
+  timeZone: string,
+): Promise<SalesStats> {
   const byType = await db.$queryRaw<
     Array<{ ticket_type_id: string; name: string; bookings: bigint; tickets: bigint; revenue: bigint }>
   >`
@@ -458,7 +466,7 @@ export async function campaignSalesStats(db: Client, campaignId: string): Promis
   const byDay = await db.$queryRaw<
     Array<{ day: string; bookings: bigint; tickets: bigint; revenue: bigint }>
   >`
-    SELECT to_char(date_trunc('day', b.confirmed_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
+    SELECT to_char(b.confirmed_at AT TIME ZONE ${timeZone}, 'YYYY-MM-DD') AS day,
            count(DISTINCT b.id) AS bookings, sum(i.quantity) AS tickets, sum(i.line_total_minor - i.discount_minor) AS revenue
     FROM bookings b JOIN booking_items i ON i.booking_id = b.id
     WHERE b.campaign_id = ${campaignId}::uuid AND b.status = 'CONFIRMED'

@@ -505,9 +505,9 @@ export function createBookingsService(deps: BookingDeps) {
       return repo.listUserBookings(prisma, actor.userId, limit, after);
     },
 
-    /** Confirmed sales of a campaign by ticket type and day, and how many bookings were started (for seller analytics). */
-    getCampaignSalesStats(campaignId: string) {
-      return repo.campaignSalesStats(prisma, campaignId);
+    /** Confirmed sales of a campaign by ticket type and by day in its zone, and how many bookings were started (for seller analytics). */
+    getCampaignSalesStats(campaignId: string, timeZone: string) {
+      return repo.campaignSalesStats(prisma, campaignId, timeZone);
     },
 
     /**

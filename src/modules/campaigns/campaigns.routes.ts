@@ -242,7 +242,7 @@ export function campaignsRoutes(platform: Platform, service: CampaignsService, s
       const manager = Boolean(
         req.actor && (req.actor.roles.includes('SUPER_ADMIN') || req.actor.userId === campaign.sellerId),
       );
-      recordVisit(redis, config.REDIS_PREFIX, campaign.id, req, clock.now());
+      recordVisit(redis, config.REDIS_PREFIX, campaign, req, clock.now());
       res.json({
         ...campaignDto(campaign),
         ticketTypes: ticketTypes.map((t) => ticketTypeDto(t, campaign.currency, { manager })),

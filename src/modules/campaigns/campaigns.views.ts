@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Request } from 'express';
 import type { Db } from '../../shared/db';
 import type { RedisClient } from '../../shared/redis';
+import { utcToZoned } from '../../shared/zoned-time';
 import * as repo from './campaigns.repository';
 
 /*
@@ -25,15 +26,18 @@ export function visitorKey(
     .slice(0, 16);
 }
 
-/** Counts one visitor for today (idempotent per visitor and day). Never throws. */
+/** The calendar day of `now` in the campaign's zone: views are counted per day as the seller lives it. */
+const dayIn = (now: Date, timeZone: string) => utcToZoned(now, timeZone).slice(0, 10);
+
+/** Counts one visitor for today in the campaign's zone (idempotent per visitor and day). Never throws. */
 export async function recordView(
   redis: RedisClient,
   prefix: string,
-  campaignId: string,
+  campaign: { id: string; timezone: string },
   visitor: string,
   now: Date,
 ): Promise<void> {
-  const key = keyOf(prefix, campaignId, now.toISOString().slice(0, 10));
+  const key = keyOf(prefix, campaign.id, dayIn(now, campaign.timezone));
   try {
     await redis
       .multi()
@@ -49,11 +53,11 @@ export async function recordView(
 export function recordVisit(
   redis: RedisClient,
   prefix: string,
-  campaignId: string,
+  campaign: { id: string; timezone: string },
   req: Pick<Request, 'sessionID' | 'ip' | 'get'>,
   now: Date,
 ): void {
-  void recordView(redis, prefix, campaignId, visitorKey(req.sessionID, req.ip, req.get('user-agent')), now);
+  void recordView(redis, prefix, campaign, visitorKey(req.sessionID, req.ip, req.get('user-agent')), now);
 }
 
 /** Copies every campaign's per-day counts still in Redis into PostgreSQL. Returns keys copied. */
@@ -71,16 +75,17 @@ export async function flushViews(redis: RedisClient, prefix: string, prisma: Db)
   return copied;
 }
 
-/** Views per day: stored days plus today's live count from Redis. */
+/** Views per day in the campaign's zone: stored days plus today's live count from Redis. */
 export async function viewsByDay(
   redis: RedisClient,
   prefix: string,
   prisma: Db,
   campaignId: string,
   now: Date,
+  timeZone: string,
 ) {
   const stored = await repo.dailyViews(prisma, campaignId);
-  const today = now.toISOString().slice(0, 10);
+  const today = dayIn(now, timeZone);
   const live = await redis.pfCount(keyOf(prefix, campaignId, today)).catch(() => 0);
   const byDay = new Map(stored.map((d) => [d.day, d.views]));
   byDay.set(today, Math.max(byDay.get(today) ?? 0, live));

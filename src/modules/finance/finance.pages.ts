@@ -11,6 +11,7 @@ import {
   MoneyError,
   SUPPORTED_CURRENCIES,
 } from '../../shared/money';
+import { countryOptions, PAYOUT_COUNTRIES, sellerCountries } from '../../shared/markets';
 import type { Platform } from '../../shared/platform';
 import { getUserSummaries } from '../auth';
 import { renderPage } from '../../web/views';
@@ -47,6 +48,30 @@ function amountFromForm(value: unknown, currency: string): number {
   }
 }
 
+/** The forms' labels, so that a refusal names what the person sees, never a field name. */
+const FIELD_LABELS: Record<string, string> = {
+  type: 'Kind of payout method',
+  country: 'Country',
+  currency: 'Currency',
+  bankCode: 'Bank',
+  bankName: 'Bank name',
+  accountNumber: 'Account number',
+  accountName: "Account holder's name",
+  branchCode: 'Branch code',
+  operator: 'Operator',
+  phoneNumber: 'Wallet number',
+  beneficiaryName: 'Name on the wallet',
+  mpesa: 'M-Pesa sender',
+  'mpesa.sender': "Sender's full name",
+  'mpesa.senderCountry': "Sender's country",
+  'mpesa.mobileNumber': "Sender's mobile number",
+  amount: 'Amount',
+  amountMinor: 'Amount',
+  methodId: 'Pay to',
+  idempotencyKey: 'The form',
+  reason: 'Reason',
+};
+
 /** Runs a form's action; success or a refusal (400/404/409/422) becomes a flash message and a redirect. */
 async function formAction(
   req: Request,
@@ -60,11 +85,13 @@ async function formAction(
     // Authorization failures keep their error page; only business refusals become a message.
     if (!(err instanceof AppError) || err.status >= 500 || err.status === 401 || err.status === 403)
       throw err;
-    const detail = err.details.map((d) => (d.field ? `${d.field}: ${d.message}` : '')).filter(Boolean);
+    const detail = err.details
+      .filter((d) => d.field)
+      .map((d) => `${FIELD_LABELS[d.field!] ?? 'A field'}: ${d.message}`);
     flash(
       req,
       'error',
-      detail.length && err.status === 400 ? `${err.message} (${detail.join('; ')})` : err.message,
+      detail.length && err.status === 400 ? `Check the form. ${detail.join('. ')}.` : err.message,
     );
   }
   res.redirect(303, back);
@@ -109,6 +136,11 @@ export function financePages(platform: Platform, service: FinanceService): Route
       idempotencyKey: crypto.randomUUID(),
       selfSeller: overview.sellerId === actor.userId,
       operators: MOBILE_MONEY_OPERATORS,
+      payoutCountries: {
+        BANK_ACCOUNT: countryOptions(PAYOUT_COUNTRIES.BANK_ACCOUNT),
+        MOBILE_MONEY: countryOptions(PAYOUT_COUNTRIES.MOBILE_MONEY),
+      },
+      senderCountries: sellerCountries(),
       money,
     });
   });

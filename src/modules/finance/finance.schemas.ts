@@ -1,4 +1,5 @@
 import { countryCode, int, oneOf, queryInt, text, uuid, z } from '../../shared/http/schema';
+import { countryOptions, PAYOUT_COUNTRIES } from '../../shared/markets';
 import { MAX_WIRE_MINOR, SUPPORTED_CURRENCIES } from '../../shared/money';
 
 /*
@@ -32,11 +33,26 @@ const providerCode = text({
   message: 'a bank code or operator (e.g. 044, MPS, MTN)',
 });
 
+/** A country Flutterwave pays this kind of payout method in (PAYOUT_COUNTRIES), any case. */
+const payoutCountry = (type: keyof typeof PAYOUT_COUNTRIES) => {
+  const allowed: readonly string[] = PAYOUT_COUNTRIES[type];
+  const what = type === 'BANK_ACCOUNT' ? 'bank accounts' : 'mobile money wallets';
+  const names = countryOptions(allowed).map((c) => c.name);
+  const error = `choose a country from the list: we pay ${what} in ${names.join(', ')}`;
+  return z
+    .string({ error })
+    .trim()
+    .max(2, { error })
+    .toUpperCase()
+    .refine((c) => allowed.includes(c), { error })
+    .meta({ description: `ISO 3166 code, one of ${allowed.join(', ')}`, examples: [allowed[0]] });
+};
+
 export const amountMinor = int(1, MAX_WIRE_MINOR, 'a positive integer number of minor units');
 
 export const bankMethodSchema = z.strictObject({
   type: z.literal('BANK_ACCOUNT'),
-  country: countryCode(),
+  country: payoutCountry('BANK_ACCOUNT'),
   currency,
   bankCode: providerCode.meta({ description: "The bank's code from GET /v3/banks/:country" }),
   bankName: name(120),
@@ -52,7 +68,7 @@ export const bankMethodSchema = z.strictObject({
 export const mobileMoneyMethodSchema = z
   .strictObject({
     type: z.literal('MOBILE_MONEY'),
-    country: countryCode(),
+    country: payoutCountry('MOBILE_MONEY'),
     currency,
     operator: providerCode.meta({ description: 'MPS (M-Pesa), MTN, AIRTEL, VODAFONE, TIGO…' }),
     operatorName: name(120).optional(),

@@ -33,7 +33,7 @@ export const PromoErrors = {
       })),
     ),
   badWindow: () =>
-    AppError.validation('validFrom must be before validUntil', [
+    AppError.validation('"Valid until" must be after "Valid from"', [
       { field: 'validUntil', message: 'must be after validFrom' },
     ]),
   notSeller: () => AppError.forbidden('FORBIDDEN', "Only the campaign's seller manages its promo codes"),

@@ -4,7 +4,7 @@ import { hasRole, signInUrl } from '../../shared/http/authorize';
 import { flash } from '../../shared/http/session';
 import { parseInput, uuid, z } from '../../shared/http/schema';
 import { MoneyInputError, parseMoneyInput } from '../../shared/money';
-import { formatZoned } from '../../shared/zoned-time';
+import { formatZoned, zonedToUtc } from '../../shared/zoned-time';
 import { createRateLimit } from '../../shared/http/rate-limit';
 import type { Platform } from '../../shared/platform';
 import { renderPage } from '../../web/views';
@@ -33,22 +33,35 @@ const formBody = z.object({
 });
 
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+/** The form's labels, for messages that name what the seller sees (never a field name). */
+const LABELS: Record<string, string> = {
+  value: 'The value',
+  count: 'How many',
+  maxUses: 'Uses in all',
+  maxUsesPerBuyer: 'Per buyer',
+  validFrom: 'Valid from',
+  validUntil: 'Valid until',
+};
 const optionalInt = (v: string | undefined, field: string, min: number, max: number) => {
   if (!v?.trim()) return null;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max)
-    throw AppError.validation(`${field}: a whole number from ${min} to ${max}`, [
+    throw AppError.validation(`${LABELS[field] ?? field}: a whole number from ${min} to ${max}`, [
       { field, message: 'out of range' },
     ]);
   return n;
 };
-/** datetime-local in the campaign's zone is not worth a dependency here: the form says UTC. */
-const utcInput = (v: string | undefined, field: string) => {
+/** A datetime-local value, typed as a wall time in the campaign's zone (as the page shows times). */
+const zonedInput = (v: string | undefined, field: string, timeZone: string) => {
   if (!v?.trim()) return null;
-  const d = new Date(`${v}Z`);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v) || Number.isNaN(d.getTime()))
-    throw AppError.validation(`${field}: a date and time`, [{ field, message: 'not a date and time' }]);
-  return d;
+  try {
+    return zonedToUtc(v, timeZone);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw AppError.validation(`${LABELS[field] ?? field}: a date and time`, [
+      { field, message: 'not a date and time' },
+    ]);
+  }
 };
 
 const amountOf = (v: string, currency: string) => {
@@ -116,8 +129,8 @@ export function promotionsPages(platform: Platform, service: PromotionsService):
           : { amountOffMinor: amountOf(value, campaign.currency) }),
         ticketTypeIds: list(f.ticketTypeIds),
         unlocksTicketTypeIds: list(f.unlocksTicketTypeIds),
-        validFrom: utcInput(f.validFrom, 'validFrom'),
-        validUntil: utcInput(f.validUntil, 'validUntil'),
+        validFrom: zonedInput(f.validFrom, 'validFrom', campaign.timezone),
+        validUntil: zonedInput(f.validUntil, 'validUntil', campaign.timezone),
       };
       if (input.kind === 'FIXED' && !(input.amountOffMinor! > 0))
         throw AppError.validation('The amount off must be more than zero', [

@@ -46,6 +46,17 @@ export function hasRole(actor: Actor, ...roles: Role[]): boolean {
   return roles.some((r) => actor.roles.includes(r));
 }
 
+/**
+ * Platform staff work for the platform, never sell on it: admins decide sellers' applications and
+ * platform finance approves sellers' withdrawals, so a seller account of their own would let them
+ * judge their own business. They are not offered seller onboarding and applyToSell refuses them.
+ */
+export const PLATFORM_STAFF_ROLES: readonly Role[] = ['SUPER_ADMIN', 'PLATFORM_FINANCE'];
+
+export function isPlatformStaff(roles: readonly Role[]): boolean {
+  return PLATFORM_STAFF_ROLES.some((r) => roles.includes(r));
+}
+
 export function isAdmin(actor: Actor): boolean {
   return actor.roles.includes('SUPER_ADMIN');
 }

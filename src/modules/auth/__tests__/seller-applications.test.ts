@@ -10,12 +10,14 @@ import {
   type TestSession,
 } from '../../../../test/support/auth';
 
+const PLATFORM_FINANCE = 'platform-finance.apply@example.test';
+
 describe('seller applications', () => {
   let env: AuthTestEnv;
   let admin: TestSession;
 
   beforeAll(async () => {
-    env = await startFreshAuthApp();
+    env = await startFreshAuthApp({ overrides: { FINANCE_EMAILS: PLATFORM_FINANCE } });
     admin = await signInAdmin(env);
   });
   afterAll(async () => {
@@ -179,6 +181,26 @@ describe('seller applications', () => {
     const res = await seller.post('/api/v1/auth/apply-seller').send(sellerApplication());
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('ALREADY_SELLER');
+  });
+
+  it('when platform staff (an admin, platform finance) apply to sell, then 403 PLATFORM_STAFF_CANNOT_SELL and nothing is stored; the page sends them back to the profile', async () => {
+    const staff = [admin, await signIn(env, PLATFORM_FINANCE)];
+    for (const person of staff) {
+      const res = await person.post('/api/v1/auth/apply-seller').send(sellerApplication());
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({
+        status: 403,
+        code: 'PLATFORM_STAFF_CANNOT_SELL',
+      });
+      expect(await env.platform.prisma.sellerApplication.count({ where: { userId: person.userId } })).toBe(0);
+      const page = await person.get('/become-seller');
+      expect({ status: page.status, location: page.headers.location }).toEqual({
+        status: 303,
+        location: '/profile',
+      });
+      const profile = await person.get('/profile').expect(200);
+      expect(profile.text).toContain('this account does not sell on Tikiti');
+      expect(profile.text).not.toContain('href="/become-seller"');
+    }
   });
 
   it('when two admins decide the same application at once, then one decision wins and the other gets 409, with one audit row and one event', async () => {

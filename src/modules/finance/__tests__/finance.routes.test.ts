@@ -400,6 +400,29 @@ describe('finance API', () => {
       .send(mobileMoney({ mpesa: undefined, phoneNumber: '254799999999' }));
     expect(mpesa.status).toBe(400);
     expect(mpesa.body.error.details[0].field).toBe('mpesa');
+    // A country Flutterwave pays no such method in, or not a country at all: one clear detail each.
+    const before = await env.platform.prisma.financePayoutMethod.count();
+    for (const [what, body] of [
+      ['bank in France', bank({ country: 'FR', currency: 'EUR' })],
+      ['wallet in Nigeria', mobileMoney({ country: 'NG' })],
+      ['no such country', bank({ country: 'XX' })],
+      ['array', bank({ country: ['NG'] })],
+    ] as const) {
+      const r = await seller.post('/api/v1/finance/payout-methods').send(body);
+      expect({ what, status: r.status, code: r.body.error?.code, details: r.body.error?.details }).toEqual({
+        what,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        details: [
+          {
+            field: 'country',
+            location: 'body',
+            message: expect.stringMatching(/^choose a country from the list/),
+          },
+        ],
+      });
+    }
+    expect(await env.platform.prisma.financePayoutMethod.count()).toBe(before);
     expect((await seller.get('/api/v1/finance/overview?sellerId=a&sellerId=b')).status).toBe(400);
     expect((await seller.get('/api/v1/finance/statement?limit=1e9')).status).toBe(400);
     expect(

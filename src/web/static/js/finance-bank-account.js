@@ -59,13 +59,16 @@
   }
 
   let lastCountry = '';
-  country.addEventListener('input', () => {
+  function countryChosen() {
     const c = country.value.trim().toUpperCase();
     if (c !== lastCountry) {
       lastCountry = c;
       void loadBanks();
     }
-  });
+  }
+  country.addEventListener('change', countryChosen);
+  // A country the browser kept from before a reload is already chosen.
+  if (country.value) countryChosen();
   select.addEventListener('change', () => {
     unconfirm();
     code.value = select.value;

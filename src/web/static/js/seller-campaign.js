@@ -253,7 +253,7 @@
     el(
       'text',
       { x: left, y: top + plotH + 28, 'font-size': 9, fill: '#555' },
-      `${unit} per day (day/month, UTC)`,
+      `${unit} per day (day/month, ${svg.dataset.zone || 'UTC'})`,
     );
   }
 
