@@ -239,6 +239,7 @@ async function main(): Promise<void> {
       peak: [0, 0],
       after: [] as number[],
     };
+    const heapBefore = await Promise.all(webs.map((w) => heapUsedMb(w.url)));
     const samplePeak = setInterval(() => {
       webs.forEach((w, i) => (rss.peak[i] = Math.max(rss.peak[i]!, rssMb(w.pid))));
     }, 200);
@@ -493,7 +494,7 @@ async function main(): Promise<void> {
     rss.after = webs.map((w) => rssMb(w.pid));
     const heapAfter = await Promise.all(webs.map((w) => heapUsedMb(w.url)));
     log(
-      `web RSS (MB, per process): before clients ${rss.before.map((r) => r.toFixed(0)).join(' / ')}, ${joined} joined ${rss.connected.map((r) => r.toFixed(0)).join(' / ')}, peak ${peak.map((r) => r.toFixed(0)).join(' / ')}, 5 s after all left ${rss.after.map((r) => r.toFixed(0)).join(' / ')}; V8 heap used joined ${heapJoined.map((r) => r.toFixed(0)).join(' / ')}, after ${heapAfter.map((r) => r.toFixed(0)).join(' / ')}`,
+      `web RSS (MB, per process): before clients ${rss.before.map((r) => r.toFixed(0)).join(' / ')}, ${joined} joined ${rss.connected.map((r) => r.toFixed(0)).join(' / ')}, peak ${peak.map((r) => r.toFixed(0)).join(' / ')}, 5 s after all left ${rss.after.map((r) => r.toFixed(0)).join(' / ')}; V8 heap used before ${heapBefore.map((r) => r.toFixed(0)).join(' / ')}, joined ${heapJoined.map((r) => r.toFixed(0)).join(' / ')}, after ${heapAfter.map((r) => r.toFixed(0)).join(' / ')}`,
     );
     log(`uptime: ${execFileSync('uptime').toString().trim()}`);
     const verdict = [
@@ -523,7 +524,7 @@ ${joined} clients (socket.io-client, websocket) spread over both web processes a
 | messages delivered | ${delivered} = ${result.messagesPerSecond.toFixed(0)} messages/s | |
 | clients whose last numbers differ from the database (${(finalsAfterMs / 1000).toFixed(1)} s after the burst) | ${result.missedFinal} | |
 | reconnect storm (all at once, socket.io-client reconnection on) | ${storm.clients - storm.errors} of ${storm.clients} back and re-joined in ${storm.seconds.toFixed(1)} s; ${storm.errors} not back within 120 s; ${storm.stale} without the final numbers; ${storm.retries} failed attempts retried${storm.retries ? ` (${storm.reasons})` : ''} | ${stormLoad} |
-| web RSS per process (MB) | before ${mb(rss.before)}; joined ${mb(rss.connected)}; peak ${mb(peak)}; 5 s after all left ${mb(rss.after)} (V8 heap in use: joined ${mb(heapJoined)}, after ${mb(heapAfter)}) | |
+| web RSS per process (MB) | before ${mb(rss.before)}; joined ${mb(rss.connected)}; peak ${mb(peak)}; 5 s after all left ${mb(rss.after)} (V8 heap in use: before ${mb(heapBefore)}, joined ${mb(heapJoined)}, after ${mb(heapAfter)}) | |
 | CPU over the burst and its delivery | web ${cpuUse.webUsPerMessage.toFixed(1)} µs per message delivered; clients ${cpuUse.clientsUsPerMessage.toFixed(1)} µs per message; realtime worker ${cpuUse.realtimeMsPerBooking.toFixed(2)} ms, relay ${cpuUse.relayMsPerBooking.toFixed(2)} ms per booking; machine busy ${(cpuUse.machineBusy * 100).toFixed(0)} % | |
 
 ${verdict.join('; ')}.
