@@ -37,7 +37,15 @@ import { campaignBody, sellerActor } from '../test/support/factories';
 import { spawnWebProcess, type WebProcess } from '../test/support/web-process';
 import { spawnWorkerProcess, type WorkerProcess } from '../test/support/worker-process';
 import { writeBenchmarkSection } from './bench-docs';
-import { createVhost, dropDatabase, loadAvg, removeBenchResources } from './bench-resources';
+import {
+  busyShare,
+  cpuMs,
+  createVhost,
+  dropDatabase,
+  loadAvg,
+  machineTicks,
+  removeBenchResources,
+} from './bench-resources';
 import type { ClientCommand } from './bench-live-clients';
 
 function arg(name: string, fallback: number): number {
@@ -74,6 +82,13 @@ function openFileLimit(): number {
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** A web process's V8 heap in use (MB), from its /metrics: what RSS would return to if the allocator gave pages back. */
+async function heapUsedMb(url: string): Promise<number> {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text);
+  return m ? Number(m[1]) / 1024 / 1024 : NaN;
 }
 
 interface ClientProcess {
@@ -224,6 +239,7 @@ async function main(): Promise<void> {
       peak: [0, 0],
       after: [] as number[],
     };
+    const heapBefore = await Promise.all(webs.map((w) => heapUsedMb(w.url)));
     const samplePeak = setInterval(() => {
       webs.forEach((w, i) => (rss.peak[i] = Math.max(rss.peak[i]!, rssMb(w.pid))));
     }, 200);
@@ -251,6 +267,7 @@ async function main(): Promise<void> {
     const joined = connected.reduce((a, c) => a + c.clients, 0);
     const failedConnects = connected.reduce((a, c) => a + c.failed, 0);
     rss.connected = webs.map((w) => rssMb(w.pid));
+    const heapJoined = await Promise.all(webs.map((w) => heapUsedMb(w.url)));
     log(
       `${joined} clients connected and joined (${failedConnects} failed) in ${(Math.max(...connected.map((c) => c.ms)) / 1000).toFixed(1)} s (load ${connectLoad}); web RSS ${rss.before.map((r) => r.toFixed(0)).join(' / ')} → ${rss.connected.map((r) => r.toFixed(0)).join(' / ')} MB`,
     );
@@ -269,6 +286,16 @@ async function main(): Promise<void> {
 
     // The burst: RATE bookings per second for SECONDS, round robin over the campaigns.
     const burstLoad = loadAvg();
+    // CPU of every process of ours over the burst and its delivery (until every client has the
+    // final numbers): per message delivered, it hardly moves with other work on the machine.
+    const cpuOf = () => ({
+      web: webs.reduce((a, w) => a + cpuMs(w.pid), 0),
+      realtime: cpuMs(realtime.pid),
+      relay: cpuMs(relay.pid!),
+      clients: procs.reduce((a, p) => a + cpuMs(p.child.pid!), 0),
+      machine: machineTicks(),
+    });
+    const cpuBefore = cpuOf();
     const times: Record<string, number[]> = Object.fromEntries(sales.map((s) => [s.campaignId, []]));
     let failedBookings = 0;
     const total = Math.round(RATE * SECONDS);
@@ -329,6 +356,7 @@ async function main(): Promise<void> {
       await sleep(500);
     }
     const finalsAfterMs = Date.now() - burstEnd;
+    const cpuAfter = cpuOf();
     const measured = await Promise.all(
       procs.map((p) =>
         p.request<{
@@ -379,6 +407,18 @@ async function main(): Promise<void> {
       });
     }
     const pairs = [...histogram.values()].reduce((a, b) => a + b, 0);
+    const delivered0 = measured.reduce((a, m) => a + m.inWindow, 0);
+    const booked0 = Object.values(times).reduce((a, t) => a + t.length, 0);
+    const cpuUse = {
+      webUsPerMessage: ((cpuAfter.web - cpuBefore.web) * 1000) / Math.max(1, delivered0),
+      clientsUsPerMessage: ((cpuAfter.clients - cpuBefore.clients) * 1000) / Math.max(1, delivered0),
+      realtimeMsPerBooking: (cpuAfter.realtime - cpuBefore.realtime) / Math.max(1, booked0),
+      relayMsPerBooking: (cpuAfter.relay - cpuBefore.relay) / Math.max(1, booked0),
+      machineBusy: busyShare(cpuBefore.machine, cpuAfter.machine),
+    };
+    log(
+      `CPU over the burst and its delivery: web ${cpuUse.webUsPerMessage.toFixed(1)} µs per message delivered, clients ${cpuUse.clientsUsPerMessage.toFixed(1)} µs per message, realtime worker ${cpuUse.realtimeMsPerBooking.toFixed(2)} ms and relay ${cpuUse.relayMsPerBooking.toFixed(2)} ms per booking; machine busy ${(cpuUse.machineBusy * 100).toFixed(0)} %`,
+    );
     const spreads = [...spreadAll.values()].map(([a, b]) => b - a);
     const delivered = measured.reduce((a, m) => a + m.inWindow, 0);
     const lastArrival = Math.max(...[...spreadAll.values()].map(([, b]) => b));
@@ -452,9 +492,11 @@ async function main(): Promise<void> {
     await Promise.all(procs.map((p) => p.request({ cmd: 'close' }, 'never').catch(() => undefined)));
     await sleep(5000);
     rss.after = webs.map((w) => rssMb(w.pid));
+    const heapAfter = await Promise.all(webs.map((w) => heapUsedMb(w.url)));
     log(
-      `web RSS (MB, per process): before clients ${rss.before.map((r) => r.toFixed(0)).join(' / ')}, ${joined} joined ${rss.connected.map((r) => r.toFixed(0)).join(' / ')}, peak ${peak.map((r) => r.toFixed(0)).join(' / ')}, 5 s after all left ${rss.after.map((r) => r.toFixed(0)).join(' / ')}`,
+      `web RSS (MB, per process): before clients ${rss.before.map((r) => r.toFixed(0)).join(' / ')}, ${joined} joined ${rss.connected.map((r) => r.toFixed(0)).join(' / ')}, peak ${peak.map((r) => r.toFixed(0)).join(' / ')}, 5 s after all left ${rss.after.map((r) => r.toFixed(0)).join(' / ')}; V8 heap used before ${heapBefore.map((r) => r.toFixed(0)).join(' / ')}, joined ${heapJoined.map((r) => r.toFixed(0)).join(' / ')}, after ${heapAfter.map((r) => r.toFixed(0)).join(' / ')}`,
     );
+    log(`uptime: ${execFileSync('uptime').toString().trim()}`);
     const verdict = [
       `p99 ${result.p99} ms (target < 250 ms: ${result.p99 < 250 ? 'met' : 'not met'})`,
       `${result.missedFinal} clients missed the final counter (target 0: ${result.missedFinal === 0 ? 'met' : 'not met'})`,
@@ -482,7 +524,8 @@ ${joined} clients (socket.io-client, websocket) spread over both web processes a
 | messages delivered | ${delivered} = ${result.messagesPerSecond.toFixed(0)} messages/s | |
 | clients whose last numbers differ from the database (${(finalsAfterMs / 1000).toFixed(1)} s after the burst) | ${result.missedFinal} | |
 | reconnect storm (all at once, socket.io-client reconnection on) | ${storm.clients - storm.errors} of ${storm.clients} back and re-joined in ${storm.seconds.toFixed(1)} s; ${storm.errors} not back within 120 s; ${storm.stale} without the final numbers; ${storm.retries} failed attempts retried${storm.retries ? ` (${storm.reasons})` : ''} | ${stormLoad} |
-| web RSS per process (MB) | before ${mb(rss.before)}; joined ${mb(rss.connected)}; peak ${mb(peak)}; 5 s after all left ${mb(rss.after)} | |
+| web RSS per process (MB) | before ${mb(rss.before)}; joined ${mb(rss.connected)}; peak ${mb(peak)}; 5 s after all left ${mb(rss.after)} (V8 heap in use: before ${mb(heapBefore)}, joined ${mb(heapJoined)}, after ${mb(heapAfter)}) | |
+| CPU over the burst and its delivery | web ${cpuUse.webUsPerMessage.toFixed(1)} µs per message delivered; clients ${cpuUse.clientsUsPerMessage.toFixed(1)} µs per message; realtime worker ${cpuUse.realtimeMsPerBooking.toFixed(2)} ms, relay ${cpuUse.relayMsPerBooking.toFixed(2)} ms per booking; machine busy ${(cpuUse.machineBusy * 100).toFixed(0)} % | |
 
 ${verdict.join('; ')}.
 

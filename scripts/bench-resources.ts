@@ -23,6 +23,29 @@ export function loadAvg(): string {
     .join(' / ');
 }
 
+/**
+ * User + system CPU time of a process so far, all its threads, in ms (Linux /proc; clock ticks
+ * of 10 ms); with `tid`, of that one thread (the main thread's id is the process id).
+ */
+export function cpuMs(pid: number, tid?: number): number {
+  const stat = fs.readFileSync(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The machine's CPU ticks so far, all cores: [busy, total] (Linux /proc/stat). */
+export function machineTicks(): [number, number] {
+  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+  return [total - idle, total];
+}
+
+/** The share of the machine's CPU time that was busy between two machineTicks() readings. */
+export function busyShare(a: [number, number], b: [number, number]): number {
+  return (b[0] - a[0]) / Math.max(1, b[1] - a[1]);
+}
+
 export function rabbit(...args: string[]): void {
   execFileSync('rabbitmqctl', ['-q', ...args], { stdio: 'ignore' });
 }

@@ -32,6 +32,7 @@ import {
   createTicketsService,
   createTicketsWorkflows,
   ticketsDepsFromConfig,
+  type RenderPdf,
   type TicketsWorkflows,
 } from './tickets';
 import { createScanService, createValidationService, type ValidationModule } from './validation';
@@ -63,6 +64,8 @@ export interface ModuleExtras {
    * sets it; see TicketsWorkflowDeps.presentationCacheMs). Default 0: read for every PDF.
    */
   presentationCacheMs?: number;
+  /** How the tickets worker's issuance renders PDFs (its render thread pool); default: in this thread. */
+  renderPdf?: RenderPdf;
   /**
    * Flutterwave's account resolve and transfer fee for the finance module; default: both from
    * the Flutterwave transfers calls (payoutProviderHooks).
@@ -128,6 +131,7 @@ export function createModules(
     tickets: ticketsService,
     bookings,
     presentationCacheMs: extras.presentationCacheMs,
+    renderPdf: extras.renderPdf,
   });
   const flutterwave = extras.flutterwave ?? createFlutterwaveClient(config, logger);
   const transfers = new FlutterwaveTransfers(flutterwave);

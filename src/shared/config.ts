@@ -211,6 +211,9 @@ const schema = z.object({
   // POST /api/v1/bookings/:id/resend-tickets per user (every resend is an email to their address).
   TICKETS_RESEND_RATE_LIMIT_MAX: int(5, 1),
   TICKETS_RESEND_RATE_LIMIT_WINDOW_MS: int(60 * 60_000, 1),
+  // Threads the tickets worker renders PDFs in (worker_threads), beside the thread that reads the
+  // queue and the database; 0 = render in that thread. One process then keeps two cores busy.
+  TICKETS_RENDER_THREADS: int(1, 0),
 
   // Finance. FINANCE_EMAILS are the platform finance staff (PLATFORM_FINANCE: approve withdrawals,
   // watch reconciliation), granted and revoked at sign-in like ADMIN_EMAILS.

@@ -19,18 +19,24 @@ const ROOT = path.resolve(__dirname, '../..');
 /**
  * Starts a real worker process (`node --import tsx workers/<name>/main.ts`, what `npm start`
  * runs) with `env` on top of this test worker's environment (its database, vhost and Redis
- * prefix, see worker-env.ts). Resolves once it logs "<name> worker started".
+ * prefix, see worker-env.ts). Resolves once it logs "<name> worker started". `nodeArgs` go to
+ * node itself (e.g. --cpu-prof, which NODE_OPTIONS refuses).
  */
 export function spawnWorkerProcess(
   name: string,
   env: Record<string, string | undefined> = {},
   timeoutMs = 60_000,
+  nodeArgs: string[] = [],
 ): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', `workers/${name}/main.ts`], {
-    cwd: ROOT,
-    env: { ...process.env, MIGRATE_ON_START: 'false', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', `workers/${name}/main.ts`],
+    {
+      cwd: ROOT,
+      env: { ...process.env, MIGRATE_ON_START: 'false', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const listeners = new Set<() => void>();
   const append = (c: Buffer) => {

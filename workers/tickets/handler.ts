@@ -48,6 +48,9 @@ export function ticketsConsumers(modules: {
       // in flight keep the process busy. Since the render holds no lock (see prepareIssue), jobs
       // of one campaign no longer queue behind it, in this process or in another copy.
       concurrency: 6,
+      // A redelivered, processed event finds its tickets filed in prepareIssue and renders
+      // nothing; the inbox insert in `handle` then skips it. No separate inbox read per message.
+      inboxPrecheck: false,
       // Step 1, before the inbox transaction: issue the tickets once (own short transaction) and
       // render their PDF. A write in `prepare` is safe here because it is idempotent by itself
       // (the issuance lock and the unique booking position make the tickets once), and `handle`

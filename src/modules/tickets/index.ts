@@ -62,6 +62,7 @@ export {
   type TicketVerification,
   type VerificationKey,
 } from './tickets.qr';
+export { createRenderPool, type RenderPdf, type RenderPool } from './tickets.render-pool';
 export { renderTicketsPdf, qrDimensions, type TicketPdfContext, type CampaignKind } from './tickets.pdf';
 
 /** "My tickets" page, the buyer's PDFs and resends, and the gate devices' keys and revocation list. */

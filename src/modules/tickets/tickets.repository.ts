@@ -58,9 +58,24 @@ export async function lockCampaignKeys(tx: Tx, campaignId: string): Promise<void
   await tx.$queryRaw`SELECT pg_advisory_xact_lock(${LOCK_CAMPAIGN_KEYS}::int, hashtext(${campaignId}))::text AS locked`;
 }
 
-/** Serialises ticket issuance for one booking until the transaction ends. */
+/*
+ * The bookings whose exclusive issuance lock each open transaction already holds. A transaction
+ * lock lasts until its transaction ends and `tx` is that transaction's own client object, so a
+ * second request for the same lock in the same `tx` (the tickets worker's flow takes it before
+ * reading the booking, then issuance takes it again) needs no round trip. Keyed weakly: an ended
+ * transaction's entry goes with its client.
+ */
+const heldIssuanceLocks = new WeakMap<Tx, Set<string>>();
+
+/** Serialises ticket issuance for one booking until the transaction ends (taken once per transaction). */
 export async function lockBookingIssuance(tx: Tx, bookingId: string): Promise<void> {
+  let held = heldIssuanceLocks.get(tx);
+  if (held?.has(bookingId)) return;
   await tx.$queryRaw`SELECT pg_advisory_xact_lock(${LOCK_BOOKING_ISSUANCE}::int, hashtext(${bookingId}))::text AS locked`;
+  // The root client (it has $transaction) runs each statement in a transaction of its own.
+  if ('$transaction' in tx) return;
+  if (!held) heldIssuanceLocks.set(tx, (held = new Set()));
+  held.add(bookingId);
 }
 
 /** The same lock in shared mode: holders do not wait for each other, only for an exclusive holder. */

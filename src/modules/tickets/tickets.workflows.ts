@@ -8,6 +8,7 @@ import { getCampaignsByIds, getTicketTypesByIds, type CampaignRecord } from '../
 import { TicketsErrors } from './tickets.errors';
 import type { TicketsIssuedPayload } from './tickets.events';
 import { renderTicketsPdf, type TicketPdfContext } from './tickets.pdf';
+import type { RenderPdf } from './tickets.render-pool';
 
 /** What a ticket page shows of its campaign, shared by every booking of it (cached). */
 type CampaignPdfContext = Omit<TicketPdfContext, 'bookingReference'>;
@@ -38,6 +39,8 @@ export interface TicketsWorkflowDeps {
    * ticket type names) for further bookings of it; 0 = read it for every PDF. See pdfContextFor.
    */
   presentationCacheMs?: number;
+  /** Renders a booking's PDF in prepareIssue (the tickets worker's render pool); default: in this thread. */
+  renderPdf?: RenderPdf;
 }
 
 /*
@@ -113,6 +116,7 @@ function holderNameOf(user: { name: string; email: string } | undefined): string
 /** The tickets service's cross-module flows for one process (`tickets` is the service itself). */
 export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
   const { tickets, bookings } = deps;
+  const renderPdf = deps.renderPdf ?? renderTicketsPdf;
   /*
    * Under a rush every booking of a campaign needs the same seller and ticket type rows (three
    * to four queries, a third of a job). The worker keeps them for presentationCacheMs, so a PDF
@@ -269,9 +273,7 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
       return { ...(await tickets.issueTicketsForBooking(tx, f.input)), pdf: f.pdf };
     });
     if ('outcome' in found) return found;
-    const pdf = (await tickets.needsPdf(found.tickets))
-      ? await renderTicketsPdf(found.tickets, found.pdf)
-      : null;
+    const pdf = (await tickets.needsPdf(found.tickets)) ? await renderPdf(found.tickets, found.pdf) : null;
     return { outcome: 'UNFILED', tickets: found.tickets, created: found.created, pdf };
   }
 

@@ -68,6 +68,13 @@ interface ConsumerOptions<P extends object, R> extends QueueSpec {
    * unclear answer is looked up rather than re-sent (ARCHITECTURE.md, Money).
    */
   prepare?(event: DomainEvent<P>, ctx: PrepareContext): Promise<R>;
+  /**
+   * Whether an event already in the inbox skips `prepare` (default true: a processed payment is
+   * not verified with Flutterwave again). A consumer whose `prepare` finds out by itself that the
+   * work is done, cheaply (the tickets worker: tickets already filed, nothing rendered), sets it
+   * false and saves a query per message; the inbox insert still decides either way.
+   */
+  inboxPrecheck?: boolean;
 }
 
 /** The default consumer: `handle` runs in one transaction with the message's inbox row. */
@@ -209,7 +216,7 @@ export function startConsumer<P extends object, R>(
     if (spec.prepare) {
       // A processed event is not prepared again (no second provider call for a duplicate). The
       // check is a plain read on a borrowed connection; the insert below still decides.
-      if (await isInInbox(event.id)) return false;
+      if (spec.inboxPrecheck !== false && (await isInInbox(event.id))) return false;
       prepared = await spec.prepare(event, { db: prisma, attempt, logger });
     }
     return prisma.$transaction(
