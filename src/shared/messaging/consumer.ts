@@ -154,6 +154,9 @@ export function retryDelayMs(base: number, attempt: number): number {
   return Math.min(base * 4 ** (attempt - 1), MAX_RETRY_DELAY_MS);
 }
 
+/** How long declaring a consumer's queues may take before the log says RabbitMQ is not answering. */
+const DECLARE_WARN_MS = 30_000;
+
 /**
  * A consumer's queues, delay queues first (the order ensureQuorumQueues migrates them in): the
  * delay queues `<name>.retry.<ms>ms`, the DLQ `<name>.dlq`, then the work queue. All quorum.
@@ -355,6 +358,16 @@ export function startConsumer<P extends object, R>(
   let consumer: Consumer | null = null;
   const ensured = (async () => {
     for (let wait = 200; !closed; wait = Math.min(wait * 2, 5000)) {
+      // An AMQP call cannot be cancelled: a RabbitMQ that takes this long (a quorum queue
+      // without a leader, a node out of file descriptors) is named in the log, and waited for.
+      const slow = setTimeout(
+        () =>
+          logger.error('declaring the queues has not finished: RabbitMQ is not answering', {
+            queues: queues.all.map((q) => q.name),
+            waitedMs: DECLARE_WARN_MS,
+          }),
+        DECLARE_WARN_MS,
+      );
       try {
         await broker.connection.exchangeDeclare({ exchange: broker.exchange, type: 'topic', durable: true });
         await ensureQuorumQueues(broker.connection, spec.name, queues.all, { logger });
@@ -362,6 +375,8 @@ export function startConsumer<P extends object, R>(
       } catch (err) {
         logger.warn('declaring the queues failed, will retry', { err: (err as Error).message });
         await new Promise((r) => setTimeout(r, wait));
+      } finally {
+        clearTimeout(slow);
       }
     }
   })();

@@ -104,8 +104,8 @@ const codeOf = (err: unknown): unknown => (err as { code?: unknown })?.code;
  *
  * A queue's type cannot change in place: declaring `x-queue-type: quorum` over a classic queue
  * fails with PRECONDITION_FAILED. Fast path (every start-up but the first after upgrading): each
- * queue is declared with its arguments on one channel, and each queue that can have a temporary
- * queue is checked for a left-over one. Slow path, per queue, under a broker-side lock (below):
+ * queue is declared with its arguments and bound on one channel, and each queue that can have a
+ * temporary queue is checked for a left-over one. Slow path, per queue, under a broker-side lock (below):
  * the queue is recognised as the classic version's by declaring it with that version's exact
  * arguments (anything else is refused with an error naming the queue: we never delete a queue
  * we do not recognise), then
@@ -150,9 +150,6 @@ export async function ensureQuorumQueues(
   const failed = await declareAll(connection, queues);
   const slow = failed < 0 ? [] : queues.slice(failed);
   const fast = failed < 0 ? queues : queues.slice(0, failed);
-  await onChannel(connection, async (ch) => {
-    for (const q of fast) for (const b of q.bindings) await ch.queueBind({ queue: q.name, ...b });
-  });
   const leftOver: QuorumQueue[] = [];
   if (migrate) {
     for (const q of fast)
@@ -175,7 +172,11 @@ export async function ensureQuorumQueues(
   return { migrated };
 }
 
-/** Declares the queues in order on one channel; answers the index of the first refused, or -1. */
+/**
+ * Declares the queues in order on one channel, binding each as soon as it is declared (a queue
+ * that exists unbound drops what is routed to it meanwhile); answers the index of the first
+ * refused, or -1.
+ */
 async function declareAll(connection: Connection, queues: QuorumQueue[]): Promise<number> {
   const ch = await connection.acquire();
   try {
@@ -186,6 +187,7 @@ async function declareAll(connection: Connection, queues: QuorumQueue[]): Promis
         if (codeOf(err) === 'PRECONDITION_FAILED') return i;
         throw err;
       }
+      for (const b of q.bindings) await ch.queueBind({ queue: q.name, ...b });
     }
     return -1;
   } finally {
