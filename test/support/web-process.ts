@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { recordPlatformQueues } from './queue-hygiene';
 
 export interface WebProcess {
   url: string;
@@ -22,6 +23,7 @@ export function spawnWebProcess(
   timeoutMs = 60_000,
   nodeArgs: string[] = [],
 ): Promise<WebProcess> {
+  recordPlatformQueues(); // it declares its queues where queue-hygiene.ts cannot see them
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: {

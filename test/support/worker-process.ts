@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { recordPlatformQueues } from './queue-hygiene';
 
 export interface WorkerProcess {
   pid: number;
@@ -26,6 +27,7 @@ export function spawnWorkerProcess(
   env: Record<string, string | undefined> = {},
   timeoutMs = 60_000,
 ): Promise<WorkerProcess> {
+  recordPlatformQueues(); // it declares its queues where queue-hygiene.ts cannot see them
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', `workers/${name}/main.ts`], {
     cwd: ROOT,
     env: { ...process.env, MIGRATE_ON_START: 'false', LOG_LEVEL: 'info', ...env },

@@ -1,6 +1,6 @@
 import type { Broker } from './broker';
-import type { QueueSpec } from './consumer';
-import { ensureQuorumQueues, workQueue } from './quorum';
+import { consumerQueues, type QueueSpec } from './consumer';
+import { ensureQuorumQueues, migrationQueueOf, workQueue } from './quorum';
 
 /** A queue to declare and its bindings: every consumer's queue is one such constant. */
 export type QueueTopology = QueueSpec;
@@ -29,4 +29,16 @@ export async function declareTopology(broker: Broker, queues: QueueTopology[]): 
 /** The (queue, events) pairs of a list of queue constants or consumer specs. */
 export function topologyOf(specs: readonly QueueSpec[]): QueueTopology[] {
   return specs.map((s) => ({ name: s.name, events: [...s.events] }));
+}
+
+/**
+ * Every queue a consumer of `spec` may leave in its vhost: the work queue, its DLQ and delay
+ * queues, and the temporary queues of an interrupted migration (quorum.ts). For clean-ups.
+ */
+export function queueFamilyNames(
+  spec: Pick<QueueSpec, 'name'>,
+  opts: { maxAttempts: number; retryBaseMs: number },
+): string[] {
+  const { all, dlq } = consumerQueues({ name: spec.name, events: [] }, { exchange: '', ...opts });
+  return [...all.map((q) => q.name), migrationQueueOf(spec.name), migrationQueueOf(dlq.name)];
 }
