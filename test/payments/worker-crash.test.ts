@@ -97,5 +97,5 @@ describe('payments worker killed while handling a message', () => {
     await second.stop();
     expect(second.output()).toContain('payment verification handled');
     await expectInventoryInvariant(t.env.platform.prisma, [sale.campaign.id]);
-  });
+  }, 240_000); // two worker processes started one after the other: slow on a loaded machine
 });

@@ -96,5 +96,5 @@ describe('payouts worker killed during a transfer', () => {
     expect(await withdrawalJournals(t, w.id)).toEqual(['fee', 'hold', 'paid']);
     await second.stop();
     expect(second.output()).toContain('payout handled');
-  });
+  }, 240_000); // two worker processes started one after the other: slow on a loaded machine
 });
