@@ -8,6 +8,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFiles: ['<rootDir>/test/support/worker-env.ts'],
+  // Each file starts from an empty vhost: the queues of the files before it are deleted.
+  setupFilesAfterEnv: ['<rootDir>/test/support/queue-hygiene.ts'],
   maxWorkers: 2,
   testTimeout: 60_000,
   // Every suite talks to real PostgreSQL, Redis and RabbitMQ; a slow machine must not flake.

@@ -391,7 +391,8 @@ async function main(): Promise<void> {
       type: 'topic',
       durable: true,
     });
-    // Declared and bound as the platform's topology declares it (workers/topology.ts).
+    // A quorum queue with the consumer's own arguments (a plain declare would make a classic queue
+    // that the worker would first have to migrate, inside the timed part).
     await declareTopology(platform.broker, [{ name: QUEUE, events: ['booking.confirmed'] }]);
 
     const singles: Shape[] = Array.from({ length: BOOKINGS }, () => single);

@@ -61,6 +61,67 @@ function aptInstall(pkgs) {
   execSync(`apt-get install -y -qq --no-install-recommends ${pkgs.join(' ')}`, { stdio: 'inherit', env });
 }
 
+/*
+ * RabbitMQ's default 1,024 open files is used up by a test run's connections (each file of the
+ * suite connects a few times), so a server started here gets RABBITMQ_OPEN_FILES. Raising the
+ * limit in the calling shell is not enough: run as root, Debian's rabbitmq-server wrapper
+ * switches to the rabbitmq user with `su`, whose PAM session (pam_limits) resets the soft limit
+ * to 1,024 (the hard limit survives). So root raises the hard limit and starts the server as
+ * the rabbitmq user itself, raising the soft limit inside that shell; the wrapper, run as
+ * rabbitmq, then starts the server directly.
+ */
+const RABBITMQ_OPEN_FILES = 16384;
+/** Below this a test run can exhaust RabbitMQ's sockets (a warning, not a failure). */
+const RABBITMQ_MIN_OPEN_FILES = 4096;
+
+function startRabbitMq() {
+  const limit = `ulimit -Hn ${RABBITMQ_OPEN_FILES} 2>/dev/null; ulimit -n ${RABBITMQ_OPEN_FILES} 2>/dev/null`;
+  const asRabbitmq =
+    isRoot && spawnSync('id', ['-u', 'rabbitmq'], { stdio: 'ignore' }).status === 0
+      ? `su rabbitmq -s /bin/sh -c 'cd /var/lib/rabbitmq 2>/dev/null; ${limit}; exec rabbitmq-server -detached'`
+      : 'exec rabbitmq-server -detached';
+  execSync(`${limit}; ${asRabbitmq}`, { stdio: 'inherit', shell: '/bin/bash' });
+}
+
+/** RabbitMQ's own view of its open-file limit (`rabbitmqctl status`), or null if it cannot tell. */
+function rabbitMqFileLimit() {
+  const r = spawnSync('rabbitmqctl', ['-q', 'status', '--formatter', 'json'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.status !== 0) return null;
+  try {
+    return JSON.parse(r.stdout).file_descriptors?.total_limit ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Warns (never restarts anything) when RabbitMQ may run out of file descriptors. */
+async function checkRabbitMqFileLimit(which) {
+  // A node just started answers on its port a moment before `rabbitmqctl status` does.
+  let limit = null;
+  for (let i = 0; i < 10 && limit === null; i++) {
+    limit = rabbitMqFileLimit();
+    if (limit === null) await new Promise((r) => setTimeout(r, 1000));
+  }
+  if (limit === null) {
+    if (has('rabbitmqctl')) log(`could not read the open-file limit of ${which} (rabbitmqctl status)`);
+    return;
+  }
+  if (limit >= RABBITMQ_MIN_OPEN_FILES) {
+    log(`RabbitMQ open-file limit: ${limit}`);
+    return;
+  }
+  console.warn(
+    `[services] WARNING: ${which} may open only ${limit} files (rabbitmqctl status); a test run can ` +
+      'use them up (connections then time out with "channel acquisition timed out"). Raise it: add ' +
+      `\`ulimit -n ${RABBITMQ_OPEN_FILES}\` to /etc/default/rabbitmq-server and restart it with ` +
+      '`service rabbitmq-server restart` (systemd: LimitNOFILE in the unit), or stop it and let this ' +
+      'script start it.',
+  );
+}
+
 const services = [
   {
     name: 'PostgreSQL',
@@ -107,14 +168,10 @@ const services = [
     ...hostPort('AMQP_URL', 5672),
     installed: () => has('rabbitmq-server'),
     packages: ['rabbitmq-server'],
-    // RabbitMQ's default 1,024 open files is used up by a test run's connections (each file of
-    // the suite connects a few times); raise it for the server started here when the shell may.
-    start: () =>
-      execSync('ulimit -n 16384 2>/dev/null || true; exec rabbitmq-server -detached', {
-        stdio: 'inherit',
-        shell: '/bin/bash',
-      }),
+    start: startRabbitMq,
     waitSeconds: 90,
+    afterStart: () => checkRabbitMqFileLimit('the RabbitMQ started here'),
+    whenRunning: () => checkRabbitMqFileLimit('the running RabbitMQ'),
   },
 ];
 
@@ -122,7 +179,10 @@ if (process.env.SKIP_SERVICE_CHECK === '1') process.exit(0);
 
 let failed = false;
 for (const s of services) {
-  if (await probe(s.host, s.port)) continue;
+  if (await probe(s.host, s.port)) {
+    if (s.local) await s.whenRunning?.();
+    continue;
+  }
   if (!s.local) {
     console.error(`[services] ${s.name} is not reachable at ${s.host}:${s.port}`);
     failed = true;
@@ -142,6 +202,7 @@ for (const s of services) {
     if (!(await waitFor(s.host, s.port, s.waitSeconds ?? 30)))
       throw new Error(`${s.name} did not come up on port ${s.port}`);
     log(`${s.name} is up on ${s.host}:${s.port}`);
+    await s.afterStart?.();
   } catch (err) {
     console.error(`[services] ${err.message}`);
     failed = true;

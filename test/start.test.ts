@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createTestPlatform, resetDatabase, waitFor } from './support/platform';
+import { recordPlatformQueues } from './support/queue-hygiene';
 
 const root = path.resolve(__dirname, '..');
 
@@ -39,6 +40,7 @@ describe('npm start (scripts/start.ts)', () => {
     await resetDatabase(platform);
     await platform.close();
     // The Jest worker's database, vhost and Redis prefix come from process.env (worker-env.ts).
+    recordPlatformQueues();
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       cwd: root,
       env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', LOG_SILENT: 'false' },

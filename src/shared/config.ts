@@ -87,6 +87,16 @@ const schema = z.object({
     .string()
     .regex(/^amqps?:\/\//, 'must be an amqp:// URL')
     .default('amqp://guest:guest@127.0.0.1:5672'),
+  /**
+   * A RabbitMQ cluster's nodes, `host:port` comma-separated (`rabbit1:5672,rabbit2:5672,rabbit3:5672`):
+   * the client connects to the first that answers and moves to the next when its node goes away.
+   * AMQP_URL still gives the user, password and vhost (its host is then not used).
+   */
+  AMQP_HOSTS: z
+    .string()
+    .regex(/^([A-Za-z0-9.-]+(:\d{1,5})?(,[A-Za-z0-9.-]+(:\d{1,5})?)*)?$/, 'must be host:port,host:port,...')
+    .optional()
+    .transform((v) => (v ? v.split(',') : undefined)),
   AMQP_EXCHANGE: z.string().min(1).default('domain'),
   AMQP_PREFETCH: int(16, 1),
   /** When set, GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (required in production). */

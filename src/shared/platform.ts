@@ -36,6 +36,7 @@ export async function createPlatform(
   const redis = await createRedis(config.REDIS_URL, opts.service, config.REDIS_COMMAND_TIMEOUT_MS);
   const broker = createBroker({
     url: config.AMQP_URL,
+    hosts: config.AMQP_HOSTS,
     exchange: config.AMQP_EXCHANGE,
     name: opts.service,
     logger,

@@ -8,10 +8,10 @@ import {
   reserve,
   saleFor,
   startPaymentsEnv,
-  waitForQueues,
   type PaymentsTestEnv,
 } from '../support/payments';
 import { expectInventoryInvariant } from '../support/inventory-invariant';
+import { waitForConsumers } from '../support/queues';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
 /**
@@ -43,7 +43,8 @@ describe('payments worker killed while handling a message', () => {
     };
     const first = await spawnWorkerProcess('payments', env);
     children.push(first);
-    await waitForQueues(t.worker.broker.connection, ['payments.verify', 'payments.refunds', 'payments.live']);
+    // Subscribed, not only declared: a queue exists a moment before it is bound.
+    await waitForConsumers(t.worker.broker, ['payments.verify', 'payments.refunds', 'payments.live'], 60_000);
 
     const sale = await saleFor(t, { types: [{ name: 'Regular', priceMinor: 500_000, capacity: 10 }] });
     const buyer = await newBuyer(t);
@@ -96,5 +97,5 @@ describe('payments worker killed while handling a message', () => {
     await second.stop();
     expect(second.output()).toContain('payment verification handled');
     await expectInventoryInvariant(t.env.platform.prisma, [sale.campaign.id]);
-  });
+  }, 240_000); // two worker processes started one after the other: slow on a loaded machine
 });

@@ -10,6 +10,7 @@ import {
   withdrawalStatus,
   type PayoutsTestEnv,
 } from '../support/payouts';
+import { waitForConsumers } from '../support/queues';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
 /**
@@ -50,6 +51,9 @@ describe('payouts worker killed during a transfer', () => {
     await fundSeller(t, { priceMinor: 2_000_000 });
     const first = await spawnWorkerProcess('payouts', env);
     children.push(first);
+    // "worker started" comes before its consumers are subscribed: an event published earlier
+    // would find no queue bound for it (this file starts from an empty vhost).
+    await waitForConsumers(t.worker.broker, ['payouts.send'], 60_000);
 
     t.sim.timeoutNextTransfer({ holdMs: 60_000 });
     // The transfer stays PENDING (no webhook) until the second worker runs: nothing but the
@@ -92,5 +96,5 @@ describe('payouts worker killed during a transfer', () => {
     expect(await withdrawalJournals(t, w.id)).toEqual(['fee', 'hold', 'paid']);
     await second.stop();
     expect(second.output()).toContain('payout handled');
-  });
+  }, 240_000); // two worker processes started one after the other: slow on a loaded machine
 });

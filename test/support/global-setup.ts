@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { migrateDatabase } from '../../src/shared/migrate';
 import { isAlive, newRunId, ownerPid, testNames } from './names';
+import { deleteVhost } from './vhosts';
 
 export const TEST_PG_BASE = process.env.TEST_DATABASE_BASE_URL ?? 'postgresql://postgres@127.0.0.1:5432';
 
@@ -51,7 +52,7 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
     const pid = ownerPid(v);
     return pid !== undefined && pid !== process.pid && !isAlive(pid);
   });
-  for (const v of stale) execFileSync('rabbitmqctl', ['-q', 'delete_vhost', v], { stdio: 'ignore' });
+  for (const v of stale) deleteVhost(v);
   for (let w = 1; w <= globalConfig.maxWorkers; w++) {
     const { vhost } = testNames(runId, String(w));
     execFileSync('rabbitmqctl', ['-q', 'add_vhost', vhost], { stdio: 'ignore' });

@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { testNames } from './names';
+import { deleteRecordedQueues, queueRecordFile } from './queue-hygiene';
+import { deleteVhost } from './vhosts';
 import { TEST_PG_BASE } from './global-setup';
 
 /** Drops this run's databases, vhosts and Redis keys. */
@@ -21,13 +22,13 @@ export default async function globalTeardown(globalConfig: { maxWorkers: number 
     await admin.end();
   }
   for (let w = 1; w <= globalConfig.maxWorkers; w++) {
-    try {
-      execFileSync('rabbitmqctl', ['-q', 'delete_vhost', testNames(runId, String(w)).vhost], {
-        stdio: 'ignore',
-      });
-    } catch {
-      // already gone
-    }
+    const { vhost } = testNames(runId, String(w));
+    // The last file's queues one by one first (see queue-hygiene.ts): the vhost is then empty.
+    await deleteRecordedQueues(
+      queueRecordFile(runId, String(w)),
+      `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(vhost)}`,
+    ).catch((err: Error) => console.warn(`[tests] emptying vhost ${vhost}: ${err.message}`));
+    deleteVhost(vhost);
   }
   const redis = createClient({ url: 'redis://127.0.0.1:6379' });
   await redis.connect();

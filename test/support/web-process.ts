@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { recordPlatformQueues } from './queue-hygiene';
 
 export interface WebProcess {
   url: string;
@@ -24,6 +25,7 @@ export function spawnWebProcess(
   /** The entry script (another server that logs "web listening on <url>", e.g. a benchmark's stand-in). */
   entry = 'src/server.ts',
 ): Promise<WebProcess> {
+  recordPlatformQueues(); // it declares its queues where queue-hygiene.ts cannot see them
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: {

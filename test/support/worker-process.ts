@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { recordPlatformQueues } from './queue-hygiene';
 
 export interface WorkerProcess {
   pid: number;
@@ -28,6 +29,7 @@ export function spawnWorkerProcess(
   timeoutMs = 60_000,
   nodeArgs: string[] = [],
 ): Promise<WorkerProcess> {
+  recordPlatformQueues(); // it declares its queues where queue-hygiene.ts cannot see them
   const child: ChildProcess = spawn(
     process.execPath,
     [...nodeArgs, '--import', 'tsx', `workers/${name}/main.ts`],

@@ -13,9 +13,17 @@ export interface Broker {
  * Connects to RabbitMQ and declares the topic exchange. rabbitmq-client reconnects with
  * back-off and re-declares on every reconnect, so a broker restart heals by itself.
  */
-export function createBroker(opts: { url: string; exchange: string; name: string; logger: Logger }): Broker {
+export function createBroker(opts: {
+  url: string;
+  /** A cluster's nodes (AMQP_HOSTS): tried in turn, on connecting and on every reconnect. */
+  hosts?: string[];
+  exchange: string;
+  name: string;
+  logger: Logger;
+}): Broker {
   const connection = new Connection({
     url: opts.url,
+    ...(opts.hosts?.length ? { hosts: opts.hosts } : {}),
     connectionName: opts.name,
     retryLow: 200,
     retryHigh: 5000,

@@ -1,4 +1,10 @@
-import type { AsyncMessage, Consumer } from 'rabbitmq-client';
+import {
+  ConsumerStatus,
+  type AsyncMessage,
+  type Consumer,
+  type Envelope,
+  type Publisher,
+} from 'rabbitmq-client';
 import { requestContext } from '../context';
 import type { Db, Tx } from '../db';
 import { InFlightError, PermanentError } from '../errors';
@@ -7,6 +13,9 @@ import type { Platform } from '../platform';
 import type { Broker } from './broker';
 import type { SharedCounters } from './counters';
 import type { DomainEvent } from './events';
+import { deadLetterQueueOf, delayQueue, ensureQuorumQueues, workQueue, type QuorumQueue } from './quorum';
+
+export { deadLetterQueue } from './quorum';
 
 /** What every step of a consumer gets besides the event. */
 interface StepContext {
@@ -152,8 +161,28 @@ export function retryDelayMs(base: number, attempt: number): number {
   return Math.min(base * 4 ** (attempt - 1), MAX_RETRY_DELAY_MS);
 }
 
-export function deadLetterQueue(name: string): string {
-  return `${name}.dlq`;
+/** How long declaring a consumer's queues may take before the log says RabbitMQ is not answering. */
+const DECLARE_WARN_MS = 30_000;
+
+/**
+ * A consumer's queues, delay queues first (the order ensureQuorumQueues migrates them in): the
+ * delay queues `<name>.retry.<ms>ms`, the DLQ `<name>.dlq`, then the work queue. All quorum.
+ */
+export function consumerQueues(
+  spec: QueueSpec,
+  opts: { exchange: string; maxAttempts: number; retryBaseMs: number },
+): { work: QuorumQueue; dlq: QuorumQueue; delays: Map<number, QuorumQueue>; all: QuorumQueue[] } {
+  const delays = new Map<number, QuorumQueue>();
+  for (let attempt = 1; attempt < opts.maxAttempts; attempt++) {
+    const delay = retryDelayMs(opts.retryBaseMs, attempt);
+    delays.set(attempt, delayQueue(`${spec.name}.retry.${delay}ms`, delay, spec.name));
+  }
+  const work = workQueue(
+    spec.name,
+    spec.events.map((routingKey) => ({ exchange: opts.exchange, routingKey })),
+  );
+  const dlq = deadLetterQueueOf(spec.name);
+  return { work, dlq, delays, all: [...delays.values(), dlq, work] };
 }
 
 /**
@@ -169,6 +198,10 @@ export function deadLetterQueue(name: string): string {
  *   to `<name>.dlq`, where it stays visible until someone looks at it.
  * - close() stops taking messages and waits for in-flight handlers; prefetched messages
  *   return to the queue when the channel closes.
+ * - every queue is a quorum queue (quorum.ts), declared, and migrated from the classic version's
+ *   queue of the same name, before the subscription starts: no message is taken, handled or
+ *   retried while a queue is being re-created. A message that keeps coming back unacked (its
+ *   worker dies on it) is dead-lettered by RabbitMQ after DELIVERY_LIMIT deliveries.
  */
 export function startConsumer<P extends object, R>(
   deps: ConsumerDeps,
@@ -177,28 +210,20 @@ export function startConsumer<P extends object, R>(
   const { broker, prisma, counters } = deps;
   const maxAttempts = spec.maxAttempts ?? deps.maxAttempts;
   const logger = deps.logger.child({ consumer: spec.name });
-  const dlq = deadLetterQueue(spec.name);
-  const retryQueues = new Map<number, string>();
-  for (let attempt = 1; attempt < maxAttempts; attempt++) {
-    const delay = retryDelayMs(deps.retryBaseMs, attempt);
-    retryQueues.set(attempt, `${spec.name}.retry.${delay}ms`);
-  }
-  const retryPublisher = broker.connection.createPublisher({
-    confirm: true,
-    maxAttempts: 3,
-    queues: [
-      { queue: dlq, durable: true },
-      ...[...retryQueues.entries()].map(([attempt, queue]) => ({
-        queue,
-        durable: true,
-        arguments: {
-          'x-message-ttl': retryDelayMs(deps.retryBaseMs, attempt),
-          'x-dead-letter-exchange': '',
-          'x-dead-letter-routing-key': spec.name,
-        },
-      })),
-    ],
+  const queues = consumerQueues(spec, {
+    exchange: broker.exchange,
+    maxAttempts,
+    retryBaseMs: deps.retryBaseMs,
   });
+  const dlq = queues.dlq.name;
+  const retryQueues = new Map([...queues.delays].map(([attempt, q]) => [attempt, q.name]));
+  // Created once the queues are ensured (below); it declares the DLQ and delay queues again on
+  // every reconnect, with the same arguments (idempotent).
+  let retryPublisher: Publisher | null = null;
+  const publishRetry = (envelope: Envelope, body: unknown) => {
+    if (!retryPublisher) throw new Error('consumer not started'); // no delivery before it is
+    return retryPublisher.send(envelope, body);
+  };
   void counters.registerQueue(spec.name);
 
   /**
@@ -238,7 +263,16 @@ export function startConsumer<P extends object, R>(
     return rows.length > 0;
   }
 
-  const onMessage = async (msg: AsyncMessage): Promise<void> => {
+  /*
+   * A quorum queue can still hand the channel a delivery after answering basic.cancel (the
+   * cancel goes through the queue's log; the delivery was already on its way), and
+   * rabbitmq-client passes it to the handler. Once close() has begun, such a message goes back
+   * to the queue untouched for the next consumer, instead of starting work that would run while
+   * the channel closes (its ack lost, the work repeated by the next copy).
+   */
+  let closed = false;
+  const onMessage = async (msg: AsyncMessage): Promise<ConsumerStatus | void> => {
+    if (closed) return ConsumerStatus.REQUEUE;
     const attempt = Number(msg.headers?.['x-attempt'] ?? 1);
     let event: DomainEvent<P>;
     try {
@@ -264,7 +298,7 @@ export function startConsumer<P extends object, R>(
           const next = inFlight ? attempt : attempt + 1;
           const queue = retryQueues.get(Math.min(attempt, maxAttempts - 1)) as string;
           logger.warn('handler failed, will retry', { eventId: event.id, attempt, err: error.message });
-          await retryPublisher.send(
+          await publishRetry(
             {
               ...envelopeOf(msg),
               routingKey: queue,
@@ -284,7 +318,7 @@ export function startConsumer<P extends object, R>(
 
   async function deadLetter(msg: AsyncMessage, attempt: number, err: Error): Promise<void> {
     logger.error('message dead-lettered', { messageId: msg.messageId, attempt, err: err.message });
-    await retryPublisher.send(
+    await publishRetry(
       {
         ...envelopeOf(msg),
         exchange: '',
@@ -302,33 +336,77 @@ export function startConsumer<P extends object, R>(
   }
 
   const concurrency = spec.concurrency ?? 4;
-  const consumer: Consumer = broker.connection.createConsumer(
-    {
-      queue: spec.name,
-      queueOptions: { durable: true },
-      // Never below the concurrency, or handlers would sit idle waiting for deliveries.
-      qos: { prefetchCount: Math.max(deps.prefetch ?? concurrency * 2, concurrency) },
-      concurrency,
-      requeue: true,
-      exchanges: [{ exchange: broker.exchange, type: 'topic', durable: true }],
-      queueBindings: spec.events.map((routingKey) => ({
-        exchange: broker.exchange,
-        routingKey,
-        queue: spec.name,
+  const start = (): Consumer => {
+    retryPublisher = broker.connection.createPublisher({
+      confirm: true,
+      maxAttempts: 3,
+      queues: [queues.dlq, ...queues.delays.values()].map((q) => ({
+        queue: q.name,
+        durable: true,
+        arguments: q.arguments,
       })),
-    },
-    onMessage,
+    });
+    return broker.connection.createConsumer(
+      {
+        queue: spec.name,
+        queueOptions: { durable: true, arguments: queues.work.arguments },
+        // Never below the concurrency, or handlers would sit idle waiting for deliveries.
+        qos: { prefetchCount: Math.max(deps.prefetch ?? concurrency * 2, concurrency) },
+        concurrency,
+        requeue: true,
+        exchanges: [{ exchange: broker.exchange, type: 'topic', durable: true }],
+        queueBindings: queues.work.bindings.map((b) => ({ ...b, queue: spec.name })),
+      },
+      onMessage,
+    );
+  };
+
+  // Ensuring retries while RabbitMQ is unreachable (or a declare is refused), until close().
+  let consumer: Consumer | null = null;
+  const ensured = (async () => {
+    for (let wait = 200; !closed; wait = Math.min(wait * 2, 5000)) {
+      // An AMQP call cannot be cancelled: a RabbitMQ that takes this long (a quorum queue
+      // without a leader, a node out of file descriptors) is named in the log, and waited for.
+      const slow = setTimeout(
+        () =>
+          logger.error('declaring the queues has not finished: RabbitMQ is not answering', {
+            queues: queues.all.map((q) => q.name),
+            waitedMs: DECLARE_WARN_MS,
+          }),
+        DECLARE_WARN_MS,
+      );
+      try {
+        await broker.connection.exchangeDeclare({ exchange: broker.exchange, type: 'topic', durable: true });
+        await ensureQuorumQueues(broker.connection, spec.name, queues.all, { logger });
+        return;
+      } catch (err) {
+        logger.warn('declaring the queues failed, will retry', { err: (err as Error).message });
+        await new Promise((r) => setTimeout(r, wait));
+      } finally {
+        clearTimeout(slow);
+      }
+    }
+  })();
+  const ready = ensured.then(
+    () =>
+      new Promise<void>((resolve) => {
+        if (closed) return resolve();
+        const c = start();
+        consumer = c;
+        c.on('error', (err: Error) => logger.warn('consumer error', { err: err.message }));
+        c.once('ready', () => resolve());
+      }),
   );
-  consumer.on('error', (err: Error) => logger.warn('consumer error', { err: err.message }));
-  const ready = new Promise<void>((resolve) => consumer.once('ready', () => resolve()));
 
   return {
     name: spec.name,
     ready,
     async close() {
-      await consumer.close();
+      closed = true;
+      await ensured;
+      await (consumer as Consumer | null)?.close();
       // Rejects when its channel set-up was cut short by an outage; nothing is left to flush then.
-      await retryPublisher.close().catch(() => undefined);
+      await (retryPublisher as Publisher | null)?.close().catch(() => undefined);
     },
   };
 }
