@@ -60,3 +60,52 @@ export async function sizePools(
     );
   return { dbPool, rawPool: dbPool * opts.webProcesses, budget };
 }
+
+/**
+ * The raw baselines' loop: `connections` concurrent clients over a pool of `poolSize`, each
+ * looping BEGIN; `body(client)`; COMMIT until `durationS` is over. A failed iteration (a refused
+ * connection included: it is taken inside the try) is rolled back and counted, never the end of
+ * the script; the pool is always closed.
+ */
+export async function rawTransactions(
+  databaseUrl: string,
+  poolSize: number,
+  connections: number,
+  durationS: number,
+  body: (client: pg.PoolClient) => Promise<void>,
+): Promise<{ latencies: number[]; errors: number }> {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: Math.min(poolSize || connections, connections),
+  });
+  // An idle client dropped by the server must not crash the script (the next query that meets it counts it).
+  pool.on('error', () => undefined);
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = Date.now() + durationS * 1000;
+  try {
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (Date.now() < deadline) {
+          const t0 = performance.now();
+          let client: pg.PoolClient | undefined;
+          try {
+            client = await pool.connect();
+            await client.query('BEGIN');
+            await body(client);
+            await client.query('COMMIT');
+            latencies.push(performance.now() - t0);
+          } catch {
+            errors++;
+            await client?.query('ROLLBACK').catch(() => undefined);
+          } finally {
+            client?.release();
+          }
+        }
+      }),
+    );
+  } finally {
+    await pool.end();
+  }
+  return { latencies, errors };
+}

@@ -52,7 +52,7 @@ import { newReference } from '../src/modules/bookings';
 import { inventoryViolations } from '../test/support/inventory-invariant';
 import { spawnWebProcess, type WebProcess } from '../test/support/web-process';
 import { writeBenchmarkSection } from './bench-docs';
-import { sizePools } from './bench-pg';
+import { rawTransactions, sizePools } from './bench-pg';
 import { campaignBody, sellerActor } from '../test/support/factories';
 
 const env = process.env;
@@ -623,64 +623,39 @@ export async function driveRaw(
   connections: number,
   durationS: number,
 ): Promise<RawSamples> {
-  const pool = new pg.Pool({
-    connectionString: databaseUrl,
-    max: Math.min(rawPool || connections, connections),
-  });
-  // An idle client dropped by the server must not crash the script (the error is counted by the query that meets it).
-  pool.on('error', () => undefined);
-  const latencies: number[] = [];
-  let errors = 0;
-  const deadline = Date.now() + durationS * 1000;
   const user = crypto.randomUUID();
-  try {
-    await Promise.all(
-      Array.from({ length: connections }, async () => {
-        while (Date.now() < deadline) {
-          const t0 = performance.now();
-          let client: pg.PoolClient | undefined;
-          try {
-            // Inside the try: a refused connection (server full) is an error of this loop, not the script's end.
-            client = await pool.connect();
-            await client.query('BEGIN');
-            const up = await client.query(
-              'UPDATE ticket_types SET reserved = reserved + 1, has_bookings = true WHERE id = $1 AND sold + reserved + 1 <= capacity',
-              [ticketTypeId],
-            );
-            if (up.rowCount !== 1) throw new Error('sold out');
-            const now = new Date();
-            await client.query(
-              `WITH b AS (
-               INSERT INTO bookings (id, reference, user_id, campaign_id, seller_id, status, issuance, currency, total_minor, expires_at, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, 'PENDING', 'SINGLE', 'NGN', 500000, $6, $7, $7) RETURNING id)
-             INSERT INTO booking_items (id, booking_id, ticket_type_id, ticket_type_name, unit_price_minor, quantity, entries_per_ticket, line_total_minor)
-             SELECT $8, b.id, $9, 'Raw baseline', 500000, 1, 1, 500000 FROM b`,
-              [
-                crypto.randomUUID(),
-                newReference(),
-                user,
-                campaign.id,
-                campaign.sellerId,
-                new Date(now.getTime() + 15 * 60_000),
-                now,
-                crypto.randomUUID(),
-                ticketTypeId,
-              ],
-            );
-            await client.query('COMMIT');
-            latencies.push(performance.now() - t0);
-          } catch {
-            errors++;
-            await client?.query('ROLLBACK').catch(() => undefined);
-          } finally {
-            client?.release();
-          }
-        }
-      }),
-    );
-  } finally {
-    await pool.end();
-  }
+  const { latencies, errors } = await rawTransactions(
+    databaseUrl,
+    rawPool,
+    connections,
+    durationS,
+    async (client) => {
+      const up = await client.query(
+        'UPDATE ticket_types SET reserved = reserved + 1, has_bookings = true WHERE id = $1 AND sold + reserved + 1 <= capacity',
+        [ticketTypeId],
+      );
+      if (up.rowCount !== 1) throw new Error('sold out');
+      const now = new Date();
+      await client.query(
+        `WITH b AS (
+         INSERT INTO bookings (id, reference, user_id, campaign_id, seller_id, status, issuance, currency, total_minor, expires_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'PENDING', 'SINGLE', 'NGN', 500000, $6, $7, $7) RETURNING id)
+       INSERT INTO booking_items (id, booking_id, ticket_type_id, ticket_type_name, unit_price_minor, quantity, entries_per_ticket, line_total_minor)
+       SELECT $8, b.id, $9, 'Raw baseline', 500000, 1, 1, 500000 FROM b`,
+        [
+          crypto.randomUUID(),
+          newReference(),
+          user,
+          campaign.id,
+          campaign.sellerId,
+          new Date(now.getTime() + 15 * 60_000),
+          now,
+          crypto.randomUUID(),
+          ticketTypeId,
+        ],
+      );
+    },
+  );
   return { latencies, errors, seconds: durationS };
 }
 

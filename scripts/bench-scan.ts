@@ -43,7 +43,7 @@ import { campaignBody, sellerActor } from '../test/support/factories';
 import { scanViolations } from '../test/support/scan-invariant';
 import { spawnWebProcess } from '../test/support/web-process';
 import { writeBenchmarkSection } from './bench-docs';
-import { sizePools } from './bench-pg';
+import { rawTransactions, sizePools } from './bench-pg';
 
 const env = process.env;
 const int = (v: string | undefined, d: number) => (v ? Number.parseInt(v, 10) : d);
@@ -299,64 +299,38 @@ async function main(): Promise<void> {
       return { latencies, statuses, errors: runs.reduce((n, r) => n + r.errors + r.timeouts, 0) };
     };
 
-    const driveRaw = async (connections: number, durationS: number) => {
-      const pool = new pg.Pool({
-        connectionString: settings.databaseUrl,
-        max: Math.min(settings.dbPool * settings.webProcesses, connections),
-      });
-      pool.on('error', () => undefined);
-      const latencies: number[] = [];
-      let errors = 0;
-      const deadline = Date.now() + durationS * 1000;
-      try {
-        await Promise.all(
-          Array.from({ length: connections }, async () => {
-            while (Date.now() < deadline) {
-              const ticketId = rawTickets[nextRaw++ % rawTickets.length]!;
-              const started = performance.now();
-              let client: pg.PoolClient | undefined;
-              try {
-                // Inside the try: a refused connection is an error of this loop, not the script's end.
-                client = await pool.connect();
-                await client.query('BEGIN');
-                const up = await client.query(
-                  "UPDATE tickets SET scan_count = scan_count + 1 WHERE id = $1 AND status = 'VALID' AND scan_count < max_scans RETURNING scan_count",
-                  [ticketId],
-                );
-                const ok = up.rowCount === 1;
-                const now = new Date();
-                await client.query(
-                  `INSERT INTO validation_scans (id, scan_id, campaign_id, ticket_id, ticket_type_id, device_id, gate_id, type, scanned_at, received_at, result, reason, counted, answer)
-                 SELECT $1, $2, $3, $4, $5, d.id, $6, 'entry', $7, $7, $8, $9, $10, '{}'::jsonb FROM validation_devices d WHERE d.campaign_id = $3 LIMIT 1`,
-                  [
-                    crypto.randomUUID(),
-                    crypto.randomUUID(),
-                    campaign.id,
-                    ticketId,
-                    type.id,
-                    gate.id,
-                    now,
-                    ok ? 'ok' : 'refused',
-                    ok ? null : 'already_used',
-                    ok,
-                  ],
-                );
-                await client.query('COMMIT');
-                latencies.push(performance.now() - started);
-              } catch {
-                errors++;
-                await client?.query('ROLLBACK').catch(() => undefined);
-              } finally {
-                client?.release();
-              }
-            }
-          }),
-        );
-      } finally {
-        await pool.end();
-      }
-      return { latencies, errors };
-    };
+    const driveRaw = (connections: number, durationS: number) =>
+      rawTransactions(
+        settings.databaseUrl,
+        settings.dbPool * settings.webProcesses,
+        connections,
+        durationS,
+        async (client) => {
+          const ticketId = rawTickets[nextRaw++ % rawTickets.length]!;
+          const up = await client.query(
+            "UPDATE tickets SET scan_count = scan_count + 1 WHERE id = $1 AND status = 'VALID' AND scan_count < max_scans RETURNING scan_count",
+            [ticketId],
+          );
+          const ok = up.rowCount === 1;
+          const now = new Date();
+          await client.query(
+            `INSERT INTO validation_scans (id, scan_id, campaign_id, ticket_id, ticket_type_id, device_id, gate_id, type, scanned_at, received_at, result, reason, counted, answer)
+           SELECT $1, $2, $3, $4, $5, d.id, $6, 'entry', $7, $7, $8, $9, $10, '{}'::jsonb FROM validation_devices d WHERE d.campaign_id = $3 LIMIT 1`,
+            [
+              crypto.randomUUID(),
+              crypto.randomUUID(),
+              campaign.id,
+              ticketId,
+              type.id,
+              gate.id,
+              now,
+              ok ? 'ok' : 'refused',
+              ok ? null : 'already_used',
+              ok,
+            ],
+          );
+        },
+      );
 
     /**
      * Makes the tickets of one side never scanned again (their scan rows deleted, counters back to
