@@ -21,16 +21,13 @@ describe('the bell and the notifications page in Chromium', () => {
   let relay: OutboxRelay;
   let sale: Sale;
   let buyer: TestSession;
+  let seller: TestSession;
 
   beforeAll(async () => {
     ({ env, browser, context } = await startBrowserApp({ realtime: true }));
-    const seller = await makeSeller(
-      env,
-      `bell-seller-${crypto.randomBytes(3).toString('hex')}@example.test`,
-      {
-        admin: await signInAdmin(env),
-      },
-    );
+    seller = await makeSeller(env, `bell-seller-${crypto.randomBytes(3).toString('hex')}@example.test`, {
+      admin: await signInAdmin(env),
+    });
     const sellerActor: Actor = {
       userId: seller.userId,
       email: seller.email,
@@ -188,5 +185,29 @@ describe('the bell and the notifications page in Chromium', () => {
     ).toBe(true);
     await browser.screenshot(wide, 'campaign-few-left-1280');
     expect(browser.errorsOf(page)).toEqual([]);
+
+    // The seller: the "Few left at" setting per type (empty: the default, shown as its placeholder),
+    // and a bell counting the approval, the sale milestones and the low-stock notice.
+    await eventually(
+      async () =>
+        (await env.platform.prisma.notification.count({
+          where: { userId: seller.userId, kind: 'LOW_STOCK' },
+        })) === 1,
+      60_000,
+      'the low-stock notification',
+    );
+    for (const [options, name] of [
+      [PHONE, 'seller-few-left-at-390'],
+      [{ viewport: { width: 1280, height: 900 } }, 'seller-few-left-at-1280'],
+    ] as const) {
+      const sp = await browser.newPage(env.url, options);
+      await useSession(sp, env.url, seller);
+      await sp.goto(`${env.url}/seller/campaigns/${sale.campaign.id}`);
+      const input = sp.getByLabel('Few left at, Garden (empty: 2)');
+      expect(await input.getAttribute('placeholder')).toBe('2');
+      expect(Number(await sp.locator('[data-unread-count]').textContent())).toBeGreaterThanOrEqual(3);
+      await browser.screenshot(sp, name);
+      expect(browser.errorsOf(sp)).toEqual([]);
+    }
   });
 });
