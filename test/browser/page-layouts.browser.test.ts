@@ -177,19 +177,32 @@ describe('every page at 390 px and 1280 px on the demo marketplace (Chromium)', 
       await page.goto('/');
       const nav = page.getByRole('navigation', { name: 'Main' });
       const inNav = await nav.getByRole('link', { name: 'Become a seller' }).count();
+      const campaignsInNav = await nav.getByRole('link', { name: 'My campaigns' }).count();
       const onHome = await page.locator('main').getByRole('link', { name: 'Start selling' }).count();
       await page.goto('/profile');
       const onProfile = await page.locator('main a[href="/become-seller"]').count();
-      offered[key] = { inNav, onHome, onProfile };
+      offered[key] = { inNav, onHome, onProfile, campaignsInNav };
     }
     expect(offered).toEqual({
-      buyer: { inNav: 1, onHome: 1, onProfile: 1 },
-      seller: { inNav: 0, onHome: 0, onProfile: 0 },
-      admin: { inNav: 0, onHome: 0, onProfile: 0 },
-      gate: { inNav: 0, onHome: 1, onProfile: 1 },
-      finance: { inNav: 0, onHome: 1, onProfile: 1 },
-      platformFinance: { inNav: 0, onHome: 0, onProfile: 0 },
+      buyer: { inNav: 1, onHome: 1, onProfile: 1, campaignsInNav: 0 },
+      seller: { inNav: 0, onHome: 0, onProfile: 0, campaignsInNav: 1 },
+      admin: { inNav: 0, onHome: 0, onProfile: 0, campaignsInNav: 0 },
+      gate: { inNav: 0, onHome: 1, onProfile: 1, campaignsInNav: 0 },
+      finance: { inNav: 0, onHome: 1, onProfile: 1, campaignsInNav: 0 },
+      platformFinance: { inNav: 0, onHome: 0, onProfile: 0, campaignsInNav: 0 },
     });
+  });
+
+  it("when a seller opens the editor's charts, then their days are named in the campaign's zone, not UTC", async () => {
+    const page = await browser.newPage(env.url, DESKTOP);
+    await useSession(page, env.url, who.seller!);
+    const jazz = await env.platform.prisma.campaign.findFirstOrThrow({
+      where: { slug: 'lagoon-jazz-night' },
+    });
+    await page.goto(`/seller/campaigns/${jazz.id}`);
+    for (const chart of ['#analytics-chart', '#views-chart'])
+      await page.locator(`${chart} text`, { hasText: 'per day (day/month, Lagos time)' }).waitFor();
+    expect(await page.locator('main').innerText()).not.toContain('UTC)');
   });
 
   it('when a campaign page is shown at 1280 px, then date, place and price sit beside the cover and the checkout beside the ticket list', async () => {

@@ -84,8 +84,8 @@ export function campaignsWebModule(
       {
         label: 'My campaigns',
         href: '/seller/campaigns',
-        when: (u) =>
-          Boolean(u && (u as { roles?: string[] }).roles?.some((r) => r === 'SELLER' || r === 'SUPER_ADMIN')),
+        // Sellers only: platform staff never sell (an admin reaches a campaign's editor from Statistics).
+        when: (u) => Boolean(u && (u as { roles?: string[] }).roles?.includes('SELLER')),
       },
     ],
     sockets: (io) => registerCounterSockets(io, platform.prisma),
