@@ -200,7 +200,7 @@ export function campaignsPages(
     const id = String(req.params.id);
     if (!isUuid(id)) throw AppError.notFound('CAMPAIGN_NOT_FOUND', 'No such campaign');
     const { campaign, ticketTypes } = await service.getManagedCampaign(req.actor!, id);
-        const views = await viewsByDay(redis, config.REDIS_PREFIX, prisma, id, clock.now(), campaign.timezone);
+    const views = await viewsByDay(redis, config.REDIS_PREFIX, prisma, id, clock.now(), campaign.timezone);
     // A seated campaign's price zones, each with the type that sells it (if any): what the
     // ticket type form offers. null: general admission only.
     const map = await service.getCampaignSeatMap(id, req.actor).catch((err: unknown) => {
