@@ -383,6 +383,11 @@ export function createReservations(deps: ReservationDeps) {
     let client: SqlClient | undefined;
     try {
       client = await sql.connect();
+      // pg emits 'error' on a checked-out client whose connection dies (PostgreSQL restarted, a
+      // reset), besides failing its query; the pool listens only while a client is idle, and an
+      // 'error' nobody listens to throws and takes the process down. The failed query answers
+      // this batch (503), and the broken client is destroyed on release below.
+      client.on('error', ignoreClientError);
       for (let round = 1; ; round++) {
         const now = clock.now();
         const outcomes = new Map<Request, Outcome>();
@@ -454,11 +459,13 @@ export function createReservations(deps: ReservationDeps) {
           () => false,
           () => true,
         );
+        client.off('error', ignoreClientError);
         client.release(broken);
         client = undefined;
       }
       throw err;
     } finally {
+      client?.off('error', ignoreClientError);
       client?.release();
     }
   }
@@ -539,3 +546,6 @@ export function createReservations(deps: ReservationDeps) {
     },
   };
 }
+
+/** The checked-out client's 'error' listener: its failed query already carries the error. */
+function ignoreClientError(): void {}
