@@ -132,7 +132,9 @@ describe('when PostgreSQL goes away and comes back', () => {
     t.clock.advance(config.PAYMENT_RECONCILE_AFTER_MINUTES * 60_000 + 1000);
     // The attempt claims the payment, then PostgreSQL goes while it asks Flutterwave, so it cannot
     // apply the answer (as in the chaos run: "failed on the database").
-    t.sim.injectFaults({ path: '/transactions/verify_by_reference', delayMs: 1500 });
+    // Long enough for the claim to be seen and the cut made on a loaded machine, well within the
+    // Flutterwave timeout (10 s).
+    t.sim.injectFaults({ path: '/transactions/verify_by_reference', delayMs: 5000 });
     const direct = new pg_.Client({ connectionString: process.env.DATABASE_URL });
     await direct.connect();
     const claimedAt = async () =>
