@@ -5,7 +5,14 @@ import type { Actor } from '../../src/shared/http/authorize';
 import type { OutboxRelay } from '../../src/shared/messaging/relay';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
 import { realtimeConsumers } from '../../workers/realtime/consumers';
-import { makeSeller, signIn, signInAdmin, type AuthTestEnv, type TestSession } from '../support/auth';
+import {
+  actorOfSeller,
+  makeSeller,
+  signIn,
+  signInAdmin,
+  type AuthTestEnv,
+  type TestSession,
+} from '../support/auth';
 import { PHONE, startBrowserApp, useSession, type TestBrowser } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { createRelay } from '../support/messaging';
@@ -28,13 +35,7 @@ describe('the bell and the notifications page in Chromium', () => {
     seller = await makeSeller(env, `bell-seller-${crypto.randomBytes(3).toString('hex')}@example.test`, {
       admin: await signInAdmin(env),
     });
-    const sellerActor: Actor = {
-      userId: seller.userId,
-      email: seller.email,
-      name: 'Seller',
-      roles: ['CUSTOMER', 'SELLER'],
-      memberships: [],
-    };
+    const sellerActor: Actor = actorOfSeller(seller);
     sale = await createSale(env.platform, {
       seller: sellerActor,
       campaign: { title: 'Lagoon Jazz Night', timezone: 'Africa/Lagos' },

@@ -4,7 +4,7 @@ import { fixedClock } from '../../src/shared/clock';
 import type { Actor } from '../../src/shared/http/authorize';
 import { createModules } from '../../src/modules/container';
 import { PHONE, startBrowserApp, useSession, type TestBrowser } from '../support/browser';
-import { makeSeller, signIn, type AuthTestEnv, type TestSession } from '../support/auth';
+import { actorOfSeller, makeSeller, signIn, type AuthTestEnv, type TestSession } from '../support/auth';
 import { expectInventoryInvariant } from '../support/inventory-invariant';
 import { createSale, type Sale } from '../support/sale';
 
@@ -19,13 +19,7 @@ describe('promo codes and waiting lists in a browser', () => {
   beforeAll(async () => {
     ({ env, browser, context } = await startBrowserApp({ realtime: true }));
     seller = await makeSeller(env, `promo-seller-${crypto.randomBytes(3).toString('hex')}@example.test`);
-    sellerActor = {
-      userId: seller.userId,
-      email: seller.email,
-      name: 'Seller',
-      roles: ['CUSTOMER', 'SELLER'],
-      memberships: [],
-    };
+    sellerActor = actorOfSeller(seller);
     sale = await createSale(
       { ...env.platform, clock: fixedClock(new Date()) },
       {

@@ -7,7 +7,7 @@ import type { Actor } from '../../src/shared/http/authorize';
 import type { OutboxRelay } from '../../src/shared/messaging/relay';
 import { startWorker, type RunningWorker } from '../../src/shared/worker';
 import { realtimeConsumers } from '../../workers/realtime/consumers';
-import { signIn, startSellerApp, type AuthTestEnv, type TestSession } from '../support/auth';
+import { actorOfSeller, signIn, startSellerApp, type AuthTestEnv, type TestSession } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { expectInventoryInvariant } from '../support/inventory-invariant';
 import { createRelay } from '../support/messaging';
@@ -37,13 +37,7 @@ describe('in-app notifications through the outbox, RabbitMQ, the realtime worker
       {},
       { realtime: true },
     ));
-    sellerActor = {
-      userId: seller.userId,
-      email: seller.email,
-      name: 'Seller',
-      roles: ['CUSTOMER', 'SELLER'],
-      memberships: [],
-    };
+    sellerActor = actorOfSeller(seller);
     sale = await createSale(env.platform, {
       seller: sellerActor,
       campaign: { title: 'Harbour Lights', timezone: 'Africa/Lagos' },

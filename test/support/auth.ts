@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
 import { GOOGLE_CALLBACK_PATH } from '../../src/modules/auth';
+import type { Actor } from '../../src/shared/http/authorize';
 import type { Clock } from '../../src/shared/clock';
 import type { Config } from '../../src/shared/config';
 import { createLogger } from '../../src/shared/logger';
@@ -243,6 +244,17 @@ export function signInAdmin(
  * Makes `email` an approved seller through the real routes: sign in, apply, the admin
  * approves. Returns the seller's session (roles are re-read per request, so it is a SELLER now).
  */
+/** The actor a seller made by makeSeller acts as when a test calls a module directly. */
+export function actorOfSeller(seller: { userId: string; email: string }): Actor {
+  return {
+    userId: seller.userId,
+    email: seller.email,
+    name: 'Seller',
+    roles: ['CUSTOMER', 'SELLER'],
+    memberships: [],
+  };
+}
+
 export async function makeSeller(
   env: { url: string; provider: OidcProvider },
   email: string,

@@ -23,7 +23,7 @@ import {
   type FlutterwaveSimulator,
   type FlutterwaveSimulatorOptions,
 } from '../../tools/flutterwave-sim/simulator';
-import { makeSeller, signIn, startAuthApp, type AuthTestEnv, type TestSession } from './auth';
+import { actorOfSeller, makeSeller, signIn, startAuthApp, type AuthTestEnv, type TestSession } from './auth';
 import { resetDatabase, waitFor } from './platform';
 import { createSale, type Sale } from './sale';
 import { createRelay } from './messaging';
@@ -145,13 +145,7 @@ export async function startPaymentsEnv(opts: PaymentsEnvOptions = {}): Promise<P
   relay.start();
 
   const seller = await makeSeller(env, `seller-${crypto.randomBytes(3).toString('hex')}@example.test`);
-  const sellerActor: Actor = {
-    userId: seller.userId,
-    email: seller.email,
-    name: 'Seller',
-    roles: ['CUSTOMER', 'SELLER'],
-    memberships: [],
-  };
+  const sellerActor: Actor = actorOfSeller(seller);
   return {
     env,
     sim,
