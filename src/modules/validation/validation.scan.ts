@@ -271,6 +271,26 @@ export function createScanService(deps: ScanDeps) {
       : { deviceId: null, userId: scanner.actor.userId };
   }
 
+  /** What a scan row records of the scan itself, as the device sent it (a new row id each time). */
+  function scanFacts(
+    input: ScanInput,
+    ids: ReturnType<typeof scannerIds>,
+    receivedAt: Date,
+    offline: boolean,
+  ) {
+    return {
+      id: crypto.randomUUID(),
+      scanId: input.scanId,
+      ...ids,
+      type: input.type,
+      scannedAt: input.scannedAt,
+      receivedAt,
+      offline,
+      deviceResult: input.deviceResult ?? null,
+      deviceReason: input.deviceReason ?? null,
+    };
+  }
+
   /** May this scanner scan the campaign's tickets? */
   function inScope(scanner: Scanner, campaign: CampaignRecord): boolean {
     if (scanner.kind === 'device') return scanner.device.campaignId === campaign.id;
@@ -455,15 +475,7 @@ export function createScanService(deps: ScanDeps) {
             ? { id: scanner.device.id, ...(deviceGate ? { gateId: scanner.device.gateId } : {}) }
             : null,
         row: {
-          id: crypto.randomUUID(),
-          scanId: input.scanId,
-          ...ids,
-          type: input.type,
-          scannedAt: input.scannedAt,
-          receivedAt,
-          offline,
-          deviceResult: input.deviceResult ?? null,
-          deviceReason: input.deviceReason ?? null,
+          ...scanFacts(input, ids, receivedAt, offline),
           campaignId: campaign.id,
           ticketId: claims.ticketId,
           ticketTypeId: claims.ticketTypeId,
@@ -605,15 +617,7 @@ export function createScanService(deps: ScanDeps) {
           receivedAt: receivedAt.toISOString(),
         };
         const stored = await repo.insertScan(tx, {
-          id: crypto.randomUUID(),
-          scanId: input.scanId,
-          ...ids,
-          type: input.type,
-          scannedAt: input.scannedAt,
-          receivedAt,
-          offline,
-          deviceResult: input.deviceResult ?? null,
-          deviceReason: input.deviceReason ?? null,
+          ...scanFacts(input, ids, receivedAt, offline),
           campaignId,
           ticketId: shown?.id ?? null,
           ticketTypeId: shown?.ticketTypeId ?? null,
