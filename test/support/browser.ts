@@ -1,3 +1,5 @@
+/// <reference types="jest" />
+// Jest's types: the build (tsconfig.build.json) compiles the scripts that import this file; the Jest globals are used only from test files.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
