@@ -105,7 +105,6 @@ export interface ReservationDeps {
 
 export function createReservations(deps: ReservationDeps) {
   const { prisma, sql, clock, holdMs, maxBatch } = deps;
-  const queues = new Map<string, Array<Request & { done(o: Outcome): void }>>();
 
   /**
    * Checks one request against the campaign as read, in batch order, and prices it. `left`
@@ -274,6 +273,7 @@ export function createReservations(deps: ReservationDeps) {
     tx: Tx,
     campaignId: string,
     requests: Request[],
+    locked: () => void,
   ): Promise<Map<Request, Outcome>> {
     const now = clock.now();
     const outcomes = new Map<Request, Outcome>();
@@ -283,6 +283,7 @@ export function createReservations(deps: ReservationDeps) {
       requests.map((r) => ({ userId: r.actor.userId, key: r.key, requestHash: r.hash })),
       now,
     );
+    locked();
     const fresh = requests.filter((r) => claimed.has(claimOf(r)));
     const used = requests.filter((r) => !claimed.has(claimOf(r)));
     if (used.length)
@@ -378,6 +379,7 @@ export function createReservations(deps: ReservationDeps) {
   async function reserveBatchOnPg(
     campaignId: string,
     requests: Request[],
+    locked: () => void,
   ): Promise<Map<Request, Outcome> | null> {
     const typeIds = [...new Set(requests.flatMap((r) => r.input.items.map((i) => i.ticketTypeId)))];
     let client: SqlClient | undefined;
@@ -391,13 +393,18 @@ export function createReservations(deps: ReservationDeps) {
       for (let round = 1; ; round++) {
         const now = clock.now();
         const outcomes = new Map<Request, Outcome>();
-        await client.query('BEGIN');
-        const claimed = await repo.lockSalesAndClaimKeysOn(
+        // Not awaited on its own: node-postgres sends the claim as soon as BEGIN is answered, from
+        // its own socket handler, without a turn of this (busy) event loop in between.
+        const begun = client.query('BEGIN');
+        const claiming = repo.lockSalesAndClaimKeysOn(
           client,
           campaignId,
           requests.map((r) => ({ userId: r.actor.userId, key: r.key, requestHash: r.hash })),
           now,
         );
+        await begun;
+        const claimed = await claiming;
+        locked();
         const fresh = requests.filter((r) => claimed.has(claimOf(r)));
         const used = requests.filter((r) => !claimed.has(claimOf(r)));
         const reads = await repo.readBatchOn(
@@ -470,61 +477,107 @@ export function createReservations(deps: ReservationDeps) {
     }
   }
 
-  async function run(campaignId: string, batch: Request[]): Promise<Map<Request, Outcome>> {
+  async function run(
+    campaignId: string,
+    batch: Request[],
+    locked: () => void,
+  ): Promise<Map<Request, Outcome>> {
     try {
-      const done = needsGeneralPath(batch) ? null : await reserveBatchOnPg(campaignId, batch);
+      const done = needsGeneralPath(batch) ? null : await reserveBatchOnPg(campaignId, batch, locked);
       if (done) return done;
-      return await prisma.$transaction((tx) => reserveBatch(tx, campaignId, batch), TX_OPTIONS);
+      return await prisma.$transaction((tx) => reserveBatch(tx, campaignId, batch, locked), TX_OPTIONS);
     } catch (err) {
+      locked();
       if (batch.length === 1) return new Map([[batch[0]!, { err }]]);
       // Isolate the failure: each request alone.
       const outcomes = new Map<Request, Outcome>();
       for (const r of batch) {
-        const one = await run(campaignId, [r]);
+        const one = await run(campaignId, [r], () => {});
         outcomes.set(r, one.get(r)!);
       }
       return outcomes;
     }
   }
 
-  async function drain(campaignId: string): Promise<void> {
-    for (;;) {
-      const queue = queues.get(campaignId);
-      if (!queue?.length) {
-        queues.delete(campaignId);
-        return;
-      }
-      const batch = queue.splice(0, maxBatch);
-      // The same (user, key) twice in one batch: the first leads, the others take its answer.
-      const leaders = new Map<string, (typeof batch)[number]>();
-      const followers: Array<[(typeof batch)[number], (typeof batch)[number]]> = [];
-      for (const r of batch) {
-        const leader = leaders.get(claimOf(r));
-        if (leader) followers.push([r, leader]);
-        else leaders.set(claimOf(r), r);
-      }
-      const outcomes = await run(campaignId, [...leaders.values()]).catch(
-        (err: unknown) => new Map<Request, Outcome>([...leaders.values()].map((r) => [r, { err }])),
-      );
-      for (const r of leaders.values()) {
-        const o = outcomes.get(r) ?? { err: new Error('bookings: no outcome for a request') };
-        if ('retry' in o) queue.push(r);
-        else r.done(o);
-      }
-      for (const [r, leader] of followers) {
-        const o = outcomes.get(leader);
-        if (!o || 'retry' in o) queue.push(r);
-        else if (r.hash !== leader.hash) r.done({ err: BookingErrors.idempotencyKeyReused() });
-        else r.done('ok' in o ? { ok: { ...o.ok, replayed: true } } : o);
-      }
+  /*
+   * One lane per campaign with requests in this process. Its batches overlap by one step: as soon
+   * as a batch holds the campaign's sales lock (its first statement has returned), the next batch
+   * takes what queued meanwhile and sends its BEGIN and lock request, which PostgreSQL grants the
+   * moment the batch before it commits. So the lock does not sit idle while this process answers
+   * the batch before or sends the next BEGIN: per batch, what is serialised is the lock holder's
+   * read, write and COMMIT. At most one batch per lane waits for the lock (`opening`); the other
+   * requests wait in the queue, so a burst still goes in batches, taken in arrival order.
+   */
+  interface Lane {
+    queue: Array<Request & { done(o: Outcome): void }>;
+    /** A batch has started and does not hold the sales lock yet. */
+    opening: boolean;
+    /** Batches started and not finished. */
+    running: number;
+  }
+  const lanes = new Map<string, Lane>();
+
+  function startBatch(campaignId: string, lane: Lane): void {
+    if (lane.opening) return;
+    if (!lane.queue.length) {
+      if (!lane.running) lanes.delete(campaignId);
+      return;
     }
+    const batch = lane.queue.splice(0, maxBatch);
+    lane.opening = true;
+    lane.running++;
+    let handedOver = false;
+    const locked = () => {
+      if (handedOver) return;
+      handedOver = true;
+      lane.opening = false;
+      startBatch(campaignId, lane);
+    };
+    void answer(campaignId, lane, batch, locked).finally(() => {
+      lane.running--;
+      locked();
+      // Requests sent back to the queue (retries) when no batch is opening; else the lane ends.
+      startBatch(campaignId, lane);
+    });
+  }
+
+  async function answer(
+    campaignId: string,
+    lane: Lane,
+    batch: Lane['queue'],
+    locked: () => void,
+  ): Promise<void> {
+    // The same (user, key) twice in one batch: the first leads, the others take its answer.
+    const leaders = new Map<string, (typeof batch)[number]>();
+    const followers: Array<[(typeof batch)[number], (typeof batch)[number]]> = [];
+    for (const r of batch) {
+      const leader = leaders.get(claimOf(r));
+      if (leader) followers.push([r, leader]);
+      else leaders.set(claimOf(r), r);
+    }
+    const outcomes = await run(campaignId, [...leaders.values()], locked).catch(
+      (err: unknown) => new Map<Request, Outcome>([...leaders.values()].map((r) => [r, { err }])),
+    );
+    const again: Lane['queue'] = [];
+    for (const r of leaders.values()) {
+      const o = outcomes.get(r) ?? { err: new Error('bookings: no outcome for a request') };
+      if ('retry' in o) again.push(r);
+      else r.done(o);
+    }
+    for (const [r, leader] of followers) {
+      const o = outcomes.get(leader);
+      if (!o || 'retry' in o) again.push(r);
+      else if (r.hash !== leader.hash) r.done({ err: BookingErrors.idempotencyKeyReused() });
+      else r.done('ok' in o ? { ok: { ...o.ok, replayed: true } } : o);
+    }
+    // Retried requests go first in the next batch (they arrived before the queued ones).
+    if (again.length) lane.queue.unshift(...again);
   }
 
   return {
     /** Queues the request for its campaign's next batch and answers its own outcome. */
     submit(actor: Actor, key: string, hash: string, input: ReserveInput): Promise<ReserveResult> {
       return new Promise<ReserveResult>((resolve, reject) => {
-        const queue = queues.get(input.campaignId);
         const request = {
           actor,
           key,
@@ -535,13 +588,11 @@ export function createReservations(deps: ReservationDeps) {
               ? resolve(o.ok)
               : reject('err' in o ? o.err : new Error('bookings: unresolved request')),
         };
-        if (queue) {
-          queue.push(request);
-          return;
-        }
-        // No batch running for this campaign in this process: start one now.
-        queues.set(input.campaignId, [request]);
-        void drain(input.campaignId);
+        let lane = lanes.get(input.campaignId);
+        if (!lane) lanes.set(input.campaignId, (lane = { queue: [], opening: false, running: 0 }));
+        lane.queue.push(request);
+        // Taken now when no batch of this campaign is waiting for the lock, else by the next one.
+        startBatch(input.campaignId, lane);
       });
     },
   };

@@ -308,6 +308,37 @@ describe('bookings service', () => {
     await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
   });
 
+  it('when a batch holds the sales lock, then the next batch is already waiting for it in PostgreSQL, not in this process', async () => {
+    const s = await sale({ types: [{ capacity: 10 }] });
+    const type = s.types[0]!;
+    let release!: () => void;
+    let locked!: (pid: number) => void;
+    const isLocked = new Promise<number>((r) => (locked = r));
+    // Holds the type's row: the first batch takes the sales lock, then waits here on its stock move.
+    const blocker = platform.prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM ticket_types WHERE id = ${type.id}::uuid FOR UPDATE`;
+      locked(await backendPid(tx));
+      await new Promise<void>((r) => (release = r));
+    });
+    const blockerPid = await isLocked;
+    const first = reserve(actor(), order(s, [1]));
+    await waitUntilBlockedBy(platform.prisma, blockerPid);
+    const [holder] = await platform.prisma.$queryRaw<Array<{ pid: number }>>`
+      SELECT pid FROM pg_stat_activity WHERE ${blockerPid}::int = ANY(pg_blocking_pids(pid))`;
+    const second = reserve(actor(), order(s, [1]));
+    // The second batch's BEGIN and lock request went out while the first still runs.
+    await waitUntilBlockedBy(platform.prisma, holder!.pid);
+    release();
+    await blocker;
+    const results = await Promise.all([first, second]);
+    expect(results.map((r) => r.status)).toEqual([201, 201]);
+    const rows = await platform.prisma.$queryRaw<Array<{ n: number }>>`
+      SELECT count(DISTINCT xmin::text)::int AS n FROM bookings WHERE campaign_id = ${s.campaign.id}::uuid`;
+    expect(rows[0]!.n).toBe(2);
+    expect((await counters(s))[type.id]).toMatchObject({ reserved: 2, available: 8 });
+    await expectInventoryInvariant(platform.prisma, [s.campaign.id]);
+  });
+
   describe('idempotency', () => {
     it('when the same key comes back with the same body, then the first response is replayed and nothing new is written', async () => {
       const s = await sale({ types: [{ capacity: 10 }] });
