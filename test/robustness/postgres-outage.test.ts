@@ -146,7 +146,13 @@ describe('when PostgreSQL goes away and comes back', () => {
     const dueAt = await claimedAt();
     const attempt = t.payments.reconcilePayments();
     try {
+      // Claimed and read (the claim is two statements), and now asking Flutterwave: only then the cut.
       await waitFor(async () => ((await claimedAt()) > dueAt ? true : undefined), 20_000, 'the claim');
+      await waitFor(
+        () => (t.sim.delayedRequestsHeld() > 0 ? true : undefined),
+        20_000,
+        'the verification request at Flutterwave',
+      );
       await pg.cut();
       expect(await attempt).toMatchObject({ checked: 1, settled: 0 });
     } finally {

@@ -240,6 +240,8 @@ export interface FlutterwaveSimulator {
   idle(): Promise<void>;
   /** Resolves once every request held back by an injected delay has been processed (or dropped). */
   delayedRequestsDone(): Promise<void>;
+  /** How many requests an injected delay is holding back right now (they have arrived). */
+  delayedRequestsHeld(): number;
   reset(): void;
 
   webhooks(): WebhookRecord[];
@@ -1176,6 +1178,9 @@ export function createFlutterwaveSimulator(options: FlutterwaveSimulatorOptions)
     },
     async delayedRequestsDone() {
       while (delayed.size) await Promise.allSettled([...delayed]);
+    },
+    delayedRequestsHeld() {
+      return delayed.size;
     },
     reset() {
       checkouts.clear();

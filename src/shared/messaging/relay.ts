@@ -170,6 +170,13 @@ export class OutboxRelay {
   private async listen(): Promise<void> {
     while (this.running) {
       const client = new pg.Client({ connectionString: this.opts.databaseUrl });
+      // Listened to from the start: a connection reset while connecting or during LISTEN makes
+      // the client emit 'error' besides failing the call, and an 'error' nobody listens to
+      // throws out of the process.
+      const gone = new Promise<void>((resolve) => {
+        client.on('error', () => resolve());
+        client.on('end', () => resolve());
+      });
       try {
         await client.connect();
         this.listener = client;
@@ -178,10 +185,7 @@ export class OutboxRelay {
           this.wake?.();
         });
         await client.query('LISTEN outbox');
-        await new Promise<void>((resolve) => {
-          client.on('error', () => resolve());
-          client.on('end', () => resolve());
-        });
+        await gone;
       } catch {
         // Database unreachable: polling continues; try to listen again shortly.
       }
