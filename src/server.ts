@@ -14,6 +14,11 @@ async function main(): Promise<void> {
   const platform = await createPlatform(config, { service: 'web' });
   const { app, webModules } = buildApp(platform);
   const server = http.createServer(app);
+  // Node closes an idle keep-alive connection after 5 s by default. A client (or the proxy in
+  // front) that reuses one just as it closes gets a reset for a request that never arrived; the
+  // side that keeps connections open longest must be this one.
+  server.keepAliveTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = config.HTTP_KEEP_ALIVE_TIMEOUT_MS + 1000;
   const realtime = await createRealtime(server, platform);
   for (const m of webModules) m.sockets?.(realtime.io);
   // A reconnect storm (every browser at once after a deploy or a network blip) overflows Node's

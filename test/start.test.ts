@@ -54,7 +54,8 @@ describe('npm start (scripts/start.ts)', () => {
     try {
       await waitFor(
         () => output.includes('Platform running at'),
-        60_000,
+        // Migrations, the demo data and five processes starting on a loaded 2-core machine.
+        100_000,
         `the URL to be printed; output so far:\n${output}`,
       );
       expect(output).toContain(`Platform running at http://localhost:${port}`);
@@ -90,5 +91,5 @@ describe('npm start (scripts/start.ts)', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-  }, 90_000);
+  }, 150_000);
 });

@@ -124,6 +124,8 @@ const schema = z.object({
   TRUST_PROXY: z.string().default('loopback'),
 
   BODY_LIMIT: z.string().default('100kb'),
+  /** How long an idle keep-alive connection stays open; longer than a proxy's or client's own idle timeout. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(65_000, 1000),
   RATE_LIMIT_WINDOW_MS: int(60_000, 1),
   RATE_LIMIT_MAX: int(300, 1),
 

@@ -395,15 +395,16 @@ export function createReservations(deps: ReservationDeps) {
         const outcomes = new Map<Request, Outcome>();
         // Not awaited on its own: node-postgres sends the claim as soon as BEGIN is answered, from
         // its own socket handler, without a turn of this (busy) event loop in between.
-        const begun = client.query('BEGIN');
-        const claiming = repo.lockSalesAndClaimKeysOn(
-          client,
-          campaignId,
-          requests.map((r) => ({ userId: r.actor.userId, key: r.key, requestHash: r.hash })),
-          now,
-        );
-        await begun;
-        const claimed = await claiming;
+        // Both awaited together: when the connection fails, both fail and neither goes unhandled.
+        const [, claimed] = await Promise.all([
+          client.query('BEGIN'),
+          repo.lockSalesAndClaimKeysOn(
+            client,
+            campaignId,
+            requests.map((r) => ({ userId: r.actor.userId, key: r.key, requestHash: r.hash })),
+            now,
+          ),
+        ]);
         locked();
         const fresh = requests.filter((r) => claimed.has(claimOf(r)));
         const used = requests.filter((r) => !claimed.has(claimOf(r)));
