@@ -71,8 +71,12 @@ export async function signInWithGoogle(
       );
     }
     return { userId: user.id, created: user.inserted };
-  });
+    // A sign-in rush on a busy database waits for a connection and runs longer than Prisma's 2 s /
+    // 5 s defaults; past them the person got a 500 (P2028) for a sign-in that was only slow.
+  }, SIGN_IN_TX);
 }
+
+const SIGN_IN_TX = { maxWait: 15_000, timeout: 20_000 };
 
 /**
  * The actor for a user id, read fresh from the database (roles and live memberships), or null
