@@ -132,9 +132,13 @@ describe('the bell and the notifications page in Chromium', () => {
     expect(await page.locator('[data-notification-list] .badge').count()).toBe(0);
     expect(browser.errorsOf(page)).toEqual([]);
 
-    const phone = await browser.newPage(env.url, PHONE);
+    // A phone set to Nairobi time: the list's times are the viewer's own, with the zone named.
+    const phone = await browser.newPage(env.url, { ...PHONE, timezoneId: 'Africa/Nairobi', locale: 'en-KE' });
     await useSession(phone, env.url, buyer);
     await phone.goto(`${env.url}/notifications`);
+    const times = await phone.locator('[data-notification-list] time').allTextContents();
+    expect(times).toHaveLength(2);
+    for (const t of times) expect(t).toMatch(/GMT\+3|EAT/);
     const box = await phone.locator('[data-bell]').boundingBox();
     expect(box && box.width >= 44 && box.height >= 44).toBe(true);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
@@ -160,6 +164,7 @@ describe('the bell and the notifications page in Chromium', () => {
     await page.locator('[data-bell]').click();
     await page.waitForURL(`${env.url}/notifications`);
     expect(await page.locator('[data-notification-list] li').count()).toBe(3);
+    expect(await page.locator('[data-notification-list] time').first().textContent()).toMatch(/ UTC$/);
   });
 
   it('when a type falls to its low-stock threshold, then the campaign page says "Few left" live', async () => {

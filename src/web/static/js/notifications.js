@@ -17,6 +17,28 @@
     bell.dataset.unread = String(n);
   }
 
+  // Times in the viewer's own zone, named (the server renders UTC, the one zone it can know).
+  // (dateStyle/timeStyle cannot be combined with timeZoneName.)
+  const localTime = new Intl.DateTimeFormat(undefined, {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  });
+  function timeOf(iso) {
+    const t = document.createElement('time');
+    t.className = 'muted';
+    t.dateTime = iso;
+    const d = new Date(iso);
+    t.textContent = Number.isNaN(d.getTime()) ? '' : localTime.format(d);
+    return t;
+  }
+  if (list)
+    for (const t of list.querySelectorAll('time[datetime]'))
+      t.replaceWith(timeOf(t.getAttribute('datetime')));
+
   function prepend(n) {
     if (!list || list.querySelector(`[data-notification-id="${n.id}"]`)) return;
     const li = document.createElement('li');
@@ -32,6 +54,7 @@
     const body = document.createElement('p');
     body.textContent = n.body;
     a.append(title, ' ', badge, body);
+    if (n.createdAt) a.append(timeOf(n.createdAt));
     li.append(a);
     list.prepend(li);
     const empty = document.querySelector('[data-notifications-empty]');
