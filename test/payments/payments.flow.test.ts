@@ -102,6 +102,24 @@ describe('payments through the real path (app, Flutterwave simulator, relay, pay
       expect(page).toContain('NGN\u00a010,000.00');
     });
 
+    it('when the buyer extends the hold after starting to pay, then the same attempt closes with the new hold, not the old one', async () => {
+      const buyer = await newBuyer(t);
+      const booking = await reserve(buyer, sale, 1);
+      const first = await initialize(buyer, booking.id);
+      const before = (await paymentRow(t, first.txRef))!.checkoutExpiresAt.getTime();
+      expect(before).toBe(new Date(booking.expiresAt).getTime());
+      const extended = await buyer.post(`/api/v1/bookings/${booking.id}/extend`).expect(200);
+      const until = new Date((extended.body as { expiresAt: string }).expiresAt).getTime();
+      expect(until).toBeGreaterThan(before);
+      const again = await buyer
+        .post('/api/v1/payments/initialize')
+        .send({ bookingId: booking.id })
+        .expect(200);
+      expect(again.body).toMatchObject({ id: first.id, txRef: first.txRef, reused: true });
+      expect(new Date(again.body.checkoutExpiresAt as string).getTime()).toBe(until);
+      expect((await paymentRow(t, first.txRef))!.checkoutExpiresAt.getTime()).toBe(until);
+    });
+
     it('when two initializations of one booking race, then one attempt exists', async () => {
       const buyer = await newBuyer(t);
       const booking = await reserve(buyer, sale, 1);

@@ -91,6 +91,11 @@ export async function claimLiveAttempt(
     SELECT id::text FROM payments WHERE booking_id = ${p.bookingId}::uuid AND status IN ('OPEN', 'FAILED') FOR UPDATE`;
   const id = rows[0]?.id;
   if (!id) throw new Error(`payments: no live attempt for booking ${p.bookingId} after claiming one`);
+  // A reused attempt closes with the hold as it is now: the buyer may have extended it since.
+  if (inserted !== 1)
+    await tx.$executeRaw`
+      UPDATE payments SET checkout_expires_at = ${p.checkoutExpiresAt}, updated_at = ${now}
+      WHERE id = ${id}::uuid AND checkout_expires_at < ${p.checkoutExpiresAt}`;
   return { payment: (await findPayment(tx, id))!, created: inserted === 1 };
 }
 
