@@ -257,11 +257,14 @@ export async function revokeBookingTickets(
   reason: RevocationReason,
   at: Date,
 ): Promise<Array<{ id: string; campaignId: string; serial: number; seq: number }>> {
-  const targets = await tx.$queryRaw<Array<{ id: string; campaign_id: string }>>`
-    SELECT id::text AS id, campaign_id::text AS campaign_id FROM tickets
+  // Locked in id order, the order a gate's grouped scan statement locks tickets in (two orders
+  // would let a refund and a scan of the same booking's tickets deadlock); numbered in booking order.
+  const locked = await tx.$queryRaw<Array<{ id: string; campaign_id: string; position: number }>>`
+    SELECT id::text AS id, campaign_id::text AS campaign_id, booking_position AS position FROM tickets
     WHERE booking_id = ${bookingId}::uuid AND status = 'VALID'
-    ORDER BY booking_position FOR UPDATE`;
-  if (!targets.length) return [];
+    ORDER BY id FOR UPDATE`;
+  if (!locked.length) return [];
+  const targets = locked.sort((a, b) => a.position - b.position);
   const campaignId = targets[0]!.campaign_id;
   const counter = await tx.$queryRaw<Array<{ last_seq: bigint }>>`
     INSERT INTO ticket_revocation_counters (campaign_id, last_seq) VALUES (${campaignId}::uuid, ${targets.length})

@@ -202,3 +202,48 @@ it('when the worker caches printed presentation, then a date change still reache
     ]!.name,
   ).toBe('Gratis');
 });
+
+it("when a booking's tickets are revoked, then they are locked in id order (a gate's grouped scan locks them so): the first one's lock is all it waits for", async () => {
+  const bookingId = await confirmedBooking(2, 'SEPARATE');
+  await platform.prisma.$transaction((tx) => flows.issueForConfirmedBooking(tx, bookingId));
+  // Booking order against id order: the first ticket gets the larger id.
+  const low = '00000000-0000-4000-8000-000000000001';
+  const high = 'ffffffff-ffff-4fff-bfff-fffffffffff1';
+  await platform.prisma.$executeRaw`
+    UPDATE tickets SET id = CASE booking_position WHEN 1 THEN ${high}::uuid ELSE ${low}::uuid END
+    WHERE booking_id = ${bookingId}::uuid`;
+  await bookings.refundBooking(undefined, bookingId);
+  let release!: () => void;
+  let locked!: (pid: number) => void;
+  const isLocked = new Promise<number>((r) => (locked = r));
+  // A scan holding the lower id (booking position 2).
+  const scan = platform.prisma.$transaction(
+    async (tx) => {
+      await tx.$queryRaw`SELECT id FROM tickets WHERE id = ${low}::uuid FOR UPDATE`;
+      locked(await backendPid(tx));
+      await new Promise<void>((r) => (release = r));
+    },
+    { timeout: 30_000 },
+  );
+  const scanPid = await isLocked;
+  const revoke = platform.prisma.$transaction((tx) => flows.revokeForBooking(tx, bookingId), {
+    timeout: 30_000,
+  });
+  await waitUntilBlockedBy(platform.prisma, scanPid);
+  // The revocation waits on the lower id holding nothing else: the higher one can be taken now.
+  const free = await platform.prisma.$transaction(
+    (tx) =>
+      tx.$queryRaw<
+        Array<{ id: string }>
+      >`SELECT id::text FROM tickets WHERE id = ${high}::uuid FOR UPDATE NOWAIT`,
+  );
+  expect(free).toEqual([{ id: high }]);
+  release();
+  await scan;
+  const revoked = await revoke;
+  // Numbered in booking order all the same: position 1 (the higher id) first.
+  expect(revoked).toMatchObject({ outcome: 'REVOKED', ticketIds: [high, low] });
+  const list = await flows.tickets.getRevocationList(sale.campaign.id);
+  const seqOf = (id: string) => list.items.find((i) => i.ticketId === id)!.seq;
+  expect(seqOf(low)).toBe(seqOf(high) + 1);
+});
