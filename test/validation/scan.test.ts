@@ -147,6 +147,37 @@ describe('scanning online', () => {
     }
   }, 60_000);
 
+  it('when 10 different tickets are scanned at once, then each is admitted once with its own ticket, row and event', async () => {
+    const buyer = await signIn(env, email('group'));
+    const tickets = await buyFreeTickets(buyer, sale.campaignId, sale.freeTypeId, 10, 'SEPARATE');
+    const scanAll = () =>
+      Promise.all(
+        tickets.map(async (t) => {
+          const scanId = crypto.randomUUID();
+          const res = await scanAs(env.url, device, { qr: t.qrText, scanId }).expect(200);
+          return { t, scanId, answer: res.body as Answer & { ticket: { serial: number } } };
+        }),
+      );
+    // Answered together, they go to PostgreSQL in group statements: each answer is its own ticket's.
+    for (const { t, scanId, answer } of await scanAll())
+      expect(answer).toMatchObject({
+        scanId,
+        result: 'ok',
+        ticket: { id: t.id, serial: t.serial, entriesUsed: 1, maxEntries: 1 },
+      });
+    const rows = await env.platform.prisma.$queryRaw<Array<{ ticket_id: string; n: bigint; events: bigint }>>`
+      SELECT s.ticket_id::text, count(*) AS n,
+        (SELECT count(*) FROM outbox_messages o WHERE o.event_name = 'ticket.scanned'
+           AND o.payload->'payload'->>'ticketId' = s.ticket_id::text) AS events
+      FROM validation_scans s WHERE s.ticket_id = ANY(${tickets.map((t) => t.id)}::uuid[]) AND s.counted
+      GROUP BY s.ticket_id`;
+    expect(rows).toHaveLength(10);
+    for (const r of rows) expect([Number(r.n), Number(r.events)]).toEqual([1, 1]);
+    for (const { answer } of await scanAll())
+      expect(answer).toMatchObject({ result: 'refused', reason: 'already_used' });
+    await expectScanInvariant(env.platform.prisma);
+  }, 60_000);
+
   it('when the same scanId is sent 10 times at once, then there is one scan row and ten identical answers', async () => {
     const ticket = await oneTicket(2, 'SINGLE');
     const scanId = crypto.randomUUID();
