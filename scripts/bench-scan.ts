@@ -67,6 +67,8 @@ interface Level {
     sps: number;
     /** CPU time (user + system) of the web process per answered scan, in µs. */
     cpuUsPerScan: number;
+    /** CPU time of the PostgreSQL backends serving the web processes, per committed scan, in µs. */
+    pgCpuUsPerScan: number;
     p50: number;
     p95: number;
     p99: number;
@@ -75,7 +77,15 @@ interface Level {
     non2xx: number;
     errors: number;
   };
-  raw: { tps: number; p50: number; p95: number; p99: number; errors: number };
+  raw: {
+    tps: number;
+    p50: number;
+    p95: number;
+    p99: number;
+    errors: number;
+    /** CPU time of the PostgreSQL backends serving the raw clients, per transaction, in µs. */
+    pgCpuUsPerTx: number;
+  };
   invariant: boolean;
   loadAverage: number;
   /** The machine's 1/5/15-minute load (`uptime`) when the level started. */
@@ -93,6 +103,15 @@ function processCpuMs(pid: number): number {
   // Fields after "(comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/** processCpuMs, or 0 for a process that has gone. */
+function cpuMsOrZero(pid: number): number {
+  try {
+    return processCpuMs(pid);
+  } catch {
+    return 0;
+  }
 }
 
 function percentiles(latencies: number[]) {
@@ -236,6 +255,22 @@ async function main(): Promise<void> {
     for (const web of webs) stops.push(() => web.stop());
     log(`${webs.length} web process(es) ${webs.map((w) => w.url).join(', ')} (pool ${settings.dbPool} each)`);
     const webCpuMs = () => webs.reduce((sum, w) => sum + processCpuMs(w.pid), 0);
+    /**
+     * CPU (ms) the PostgreSQL backends of this run's database used since `before` (a snapshot by
+     * backend pid): during our rounds those are the web processes' pool (the script's own
+     * connections sit idle), during the raw rounds the raw pool, read before it closes. A backend
+     * that starts in between counts from zero.
+     */
+    const backendCpu = async () => {
+      const rows = await prisma.$queryRaw<Array<{ pid: number }>>`
+        SELECT pid FROM pg_stat_activity WHERE datname = ${dbName} AND backend_type = 'client backend'`;
+      return new Map(rows.map((r) => [r.pid, cpuMsOrZero(r.pid)]));
+    };
+    const backendCpuSince = async (before: Map<number, number>) => {
+      let ms = 0;
+      for (const [pid, cpu] of await backendCpu()) ms += cpu - (before.get(pid) ?? 0);
+      return ms;
+    };
 
     // Half the tickets for the API, half for the raw baseline: every scan is a ticket's first.
     const half = Math.floor(issued.length / 2);
@@ -299,7 +334,7 @@ async function main(): Promise<void> {
       return { latencies, statuses, errors: runs.reduce((n, r) => n + r.errors + r.timeouts, 0) };
     };
 
-    const driveRaw = (connections: number, durationS: number) =>
+    const driveRaw = (connections: number, durationS: number, beforeClose: () => Promise<void>) =>
       rawTransactions(
         settings.databaseUrl,
         settings.dbPool * settings.webProcesses,
@@ -330,6 +365,7 @@ async function main(): Promise<void> {
             ],
           );
         },
+        beforeClose,
       );
 
     /**
@@ -367,22 +403,28 @@ async function main(): Promise<void> {
         errors: 0,
         ok: 0,
         cpuMs: 0,
+        pgCpuMs: 0,
       };
-      const raw = { latencies: [] as number[], errors: 0 };
+      const raw = { latencies: [] as number[], errors: 0, pgCpuMs: 0 };
       let invariant = true;
       // Rounds alternate the two sides, so that both meet the machine's load swings.
       for (let round = 0; round < settings.rounds; round++) {
         const okBefore = await okCount();
         const cpuBefore = webCpuMs();
+        const pgBefore = await backendCpu();
         const a = await driveApi(connections, settings.durationS);
         await new Promise((r) => setTimeout(r, 500));
         // Over every scan the web processes committed (answered or still in flight at the stop).
-        api.ok += (await okCount()) - okBefore;
         api.cpuMs += webCpuMs() - cpuBefore;
+        api.pgCpuMs += await backendCpuSince(pgBefore);
+        api.ok += (await okCount()) - okBefore;
         api.latencies.push(...a.latencies);
         for (const [k, v] of Object.entries(a.statuses)) api.statuses[k] = (api.statuses[k] ?? 0) + v;
         api.errors += a.errors;
-        const r = await driveRaw(connections, settings.durationS);
+        const rawPgBefore = await backendCpu();
+        const r = await driveRaw(connections, settings.durationS, async () => {
+          raw.pgCpuMs += await backendCpuSince(rawPgBefore);
+        });
         raw.latencies.push(...r.latencies);
         raw.errors += r.errors;
         // The invariant over this round's scans first, then both sides' tickets are fresh again.
@@ -400,6 +442,7 @@ async function main(): Promise<void> {
         ours: {
           sps: answered / seconds,
           cpuUsPerScan: api.ok > 0 ? Math.round((api.cpuMs * 1000) / api.ok) : 0,
+          pgCpuUsPerScan: api.ok > 0 ? Math.round((api.pgCpuMs * 1000) / api.ok) : 0,
           ...percentiles(api.latencies),
           ok: api.ok,
           // Requests still in flight when autocannon stopped commit after it: they count as ok rows, not as answers.
@@ -411,6 +454,7 @@ async function main(): Promise<void> {
           tps: raw.latencies.length / seconds,
           ...percentiles(raw.latencies),
           errors: raw.errors,
+          pgCpuUsPerTx: raw.latencies.length ? Math.round((raw.pgCpuMs * 1000) / raw.latencies.length) : 0,
         },
         invariant,
         loadAverage,
@@ -418,8 +462,8 @@ async function main(): Promise<void> {
       };
       results.push(level);
       log(
-        `${connections} conns: ours ${level.ours.sps.toFixed(0)}/s p50 ${level.ours.p50} p95 ${level.ours.p95} p99 ${level.ours.p99} ms, web CPU ${level.ours.cpuUsPerScan} µs/scan ` +
-          `(ok ${level.ours.ok}, refused ${level.ours.refused}, non-200 ${level.ours.non2xx}, errors ${level.ours.errors}) | raw ${level.raw.tps.toFixed(0)}/s ` +
+        `${connections} conns: ours ${level.ours.sps.toFixed(0)}/s p50 ${level.ours.p50} p95 ${level.ours.p95} p99 ${level.ours.p99} ms, web CPU ${level.ours.cpuUsPerScan} µs/scan, PostgreSQL CPU ${level.ours.pgCpuUsPerScan} µs/scan ` +
+          `(ok ${level.ours.ok}, refused ${level.ours.refused}, non-200 ${level.ours.non2xx}, errors ${level.ours.errors}) | raw ${level.raw.tps.toFixed(0)}/s, PostgreSQL CPU ${level.raw.pgCpuUsPerTx} µs/tx ` +
           `p50 ${level.raw.p50} p95 ${level.raw.p95} p99 ${level.raw.p99} ms | ratio ${(level.ours.sps / level.raw.tps).toFixed(2)} | invariant ${level.invariant ? 'holds' : 'BROKEN'} | load ${uptime}`,
       );
     }
@@ -438,8 +482,8 @@ async function main(): Promise<void> {
 function section(results: Level[]): string {
   const rows = results.map(
     (r) =>
-      `| ${r.connections} | ${r.ours.sps.toFixed(0)} | ${r.ours.cpuUsPerScan} | ${r.ours.p50} / ${r.ours.p95} / ${r.ours.p99} | ${r.ours.ok} / ${r.ours.refused} / ${r.ours.non2xx} / ${r.ours.errors} | ` +
-      `${r.raw.tps.toFixed(0)} | ${r.raw.p50} / ${r.raw.p95} / ${r.raw.p99} | **${(r.ours.sps / r.raw.tps).toFixed(2)}** | ${r.invariant ? 'holds' : 'BROKEN'} | ${r.uptime} |`,
+      `| ${r.connections} | ${r.ours.sps.toFixed(0)} | ${r.ours.cpuUsPerScan} | ${r.ours.pgCpuUsPerScan} | ${r.ours.p50} / ${r.ours.p95} / ${r.ours.p99} | ${r.ours.ok} / ${r.ours.refused} / ${r.ours.non2xx} / ${r.ours.errors} | ` +
+      `${r.raw.tps.toFixed(0)} | ${r.raw.pgCpuUsPerTx} | ${r.raw.p50} / ${r.raw.p95} / ${r.raw.p99} | **${(r.ours.sps / r.raw.tps).toFixed(2)}** | ${r.invariant ? 'holds' : 'BROKEN'} | ${r.uptime} |`,
   );
   const verdict = results
     .map((r) => {
@@ -461,8 +505,8 @@ function section(results: Level[]): string {
       'Raw: node-postgres, as many concurrent clients as connections over a pool of the same total size, each looping BEGIN; the same conditional UPDATE on another ' +
       'ticket; INSERT INTO validation_scans; COMMIT.',
     '',
-    '| connections | ours (scans/s) | web CPU per scan (µs) | p50 / p95 / p99 (ms) | ok / refused / non-200 / errors | raw (tx/s) | raw p50 / p95 / p99 (ms) | our/raw | invariant | load 1 / 5 / 15 min |',
-    '|---:|---:|---:|---|---|---:|---|---:|---|---|',
+    '| connections | ours (scans/s) | web CPU per scan (µs) | PostgreSQL CPU per scan (µs) | p50 / p95 / p99 (ms) | ok / refused / non-200 / errors | raw (tx/s) | raw PostgreSQL CPU per tx (µs) | raw p50 / p95 / p99 (ms) | our/raw | invariant | load 1 / 5 / 15 min |',
+    '|---:|---:|---:|---:|---|---|---:|---:|---|---:|---|---|',
     ...rows,
     '',
     verdict,
