@@ -12,8 +12,8 @@ async function main(): Promise<void> {
   const config = getConfig();
   if (config.MIGRATE_ON_START) await migrateDatabase(config.DATABASE_URL);
   const platform = await createPlatform(config, { service: 'web' });
-  const { app, webModules } = buildApp(platform);
-  const server = http.createServer(app);
+  const { handler, webModules } = buildApp(platform);
+  const server = http.createServer(handler);
   const realtime = await createRealtime(server, platform);
   for (const m of webModules) m.sockets?.(realtime.io);
   // A reconnect storm (every browser at once after a deploy or a network blip) overflows Node's
