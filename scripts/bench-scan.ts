@@ -372,12 +372,21 @@ async function main(): Promise<void> {
     /**
      * Makes the tickets of one side never scanned again (their scan rows deleted, counters back to
      * 0), between rounds and outside the timed part: every measured scan is a ticket's first, on
-     * both sides, however many a round gets through.
+     * both sides, however many a round gets through. In one transaction that first locks the
+     * tickets (the order scans lock them in): a scan still in flight when autocannon stopped either
+     * commits before (its row and count are both undone) or waits and counts after (both kept).
+     * Two separate statements would let it commit between them and leave a row without its count
+     * (or the reverse), which the invariant check then reports.
      */
-    const unscan = async (ids: string[]) => {
-      await prisma.$executeRaw`DELETE FROM validation_scans WHERE ticket_id = ANY(${ids}::uuid[])`;
-      await prisma.$executeRaw`UPDATE tickets SET scan_count = 0 WHERE id = ANY(${ids}::uuid[]) AND scan_count <> 0`;
-    };
+    const unscan = (ids: string[]) =>
+      prisma.$transaction(
+        async (tx) => {
+          await tx.$queryRaw`SELECT id FROM tickets WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR NO KEY UPDATE`;
+          await tx.$executeRaw`DELETE FROM validation_scans WHERE ticket_id = ANY(${ids}::uuid[])`;
+          await tx.$executeRaw`UPDATE tickets SET scan_count = 0 WHERE id = ANY(${ids}::uuid[]) AND scan_count <> 0`;
+        },
+        { timeout: 60_000, maxWait: 30_000 },
+      );
     const apiTicketIds = apiTickets.map((t) => t.id);
 
     await driveApi(16, 5); // warm-up: JIT, pools, Prisma query plans (a cold web process answers in seconds)
@@ -429,7 +438,12 @@ async function main(): Promise<void> {
         raw.latencies.push(...r.latencies);
         raw.errors += r.errors;
         // The invariant over this round's scans first, then both sides' tickets are fresh again.
-        invariant &&= (await scanViolations(prisma)).length === 0;
+        const violations = await scanViolations(prisma);
+        if (violations.length)
+          log(
+            `invariant: ${violations.length} tickets break it, e.g. ${JSON.stringify(violations.slice(0, 3))}`,
+          );
+        invariant &&= violations.length === 0;
         await unscan(apiTicketIds);
         await unscan(rawTickets);
         nextApi = 0;
