@@ -55,9 +55,14 @@ export function outboxRowsForCte(
   return Prisma.sql`${Prisma.raw(name)} AS (
     INSERT INTO outbox_messages (id, event_name, payload, occurred_at)
     SELECT e.id, e.name, e.payload, e.at
-    FROM unnest(${events.map((e) => e.event.id)}::uuid[], ${events.map((e) => e.event.name)}::text[],
-      ${events.map((e) => JSON.stringify(e.event))}::jsonb[],
-      ${events.map((e) => new Date(e.event.occurredAt).toISOString())}::timestamptz[], ${events.map((e) => e.key)}::text[])
-      AS e(id, name, payload, at, key)
+    FROM jsonb_to_recordset(${JSON.stringify(
+      events.map(({ key, event }) => ({
+        id: event.id,
+        name: event.name,
+        payload: event,
+        at: event.occurredAt,
+        key,
+      })),
+    )}::jsonb) AS e(id uuid, name text, payload jsonb, at timestamptz, key text)
     WHERE e.key IN (SELECT key FROM ${Prisma.raw(source)}))`;
 }

@@ -314,12 +314,12 @@ const COUNT_SCANS_STATEMENT = 'validation_count_scans';
 /**
  * Several counted scans (of DIFFERENT tickets and scan ids) in ONE statement, each scan exactly
  * as countScanAtOnce's: one implicit transaction and one commit carry them all. The scans travel
- * as parameter arrays (`unnest`), so the text never changes and each connection parses and plans
+ * as one JSON parameter (`jsonb_to_recordset`), so the text never changes and each connection parses and plans
  * it once (a prepared statement): a statement of CTEs written out per scan cost PostgreSQL more
  * to plan than to run. All or nothing: any failure (a scan id already taken, a deadlock) aborts
  * the whole statement, writes nothing and is thrown; the caller then runs each scan on its own.
  *
- * The parts, in the order PostgreSQL runs them: `scan_input` (the arrays as rows); `checked`
+ * The parts, in the order PostgreSQL runs them: `scan_input` (the JSON as rows); `checked`
  * (each device re-checked); the counter moves of the scans whose device passed (the tickets
  * module's, tickets locked in ticket id order before any moves, see counterMovesCte), which the
  * final SELECT reads to its end; then, after it (data-modifying CTEs that the final SELECT does
@@ -333,29 +333,30 @@ export async function countScansAtOnce(
   moves: CounterMoves,
   scans: CountedScan[],
 ): Promise<CountedScanOutcome[]> {
-  const col = <T>(f: (s: CountedScan, i: number) => T) => scans.map(f);
+  // One JSON document for all the scans' values: JSON.stringify is native, where node-postgres
+  // would escape every element of a parameter array in JavaScript.
+  const input = scans.map((s, ord) => ({
+    ord,
+    ...s.row,
+    answer: s.answer,
+    ticket: s.ticket,
+    checkDevice: s.device?.id ?? null,
+    checkGate: s.device !== null && s.device.gateId !== undefined,
+    deviceGateId: s.device?.gateId ?? null,
+  }));
   const statement = Prisma.sql`
     WITH scan_input AS MATERIALIZED (
-      SELECT * FROM unnest(${col((_s, i) => i)}::int[], ${col((s) => s.row.id)}::uuid[],
-        ${col((s) => s.row.scanId)}::uuid[], ${col((s) => s.row.campaignId)}::uuid[],
-        ${col((s) => s.row.ticketId)}::uuid[], ${col((s) => s.row.ticketTypeId)}::uuid[],
-        ${col((s) => s.row.deviceId)}::uuid[], ${col((s) => s.row.userId)}::uuid[], ${col((s) => s.row.gateId)}::uuid[],
-        ${col((s) => s.row.type)}::text[], ${col((s) => s.row.scannedAt.toISOString())}::timestamptz[],
-        ${col((s) => s.row.receivedAt.toISOString())}::timestamptz[], ${col((s) => s.row.offline)}::boolean[],
-        ${col((s) => s.row.deviceResult)}::text[], ${col((s) => s.row.deviceReason)}::text[],
-        ${col((s) => s.row.conflict)}::boolean[], ${col((s) => JSON.stringify(s.answer))}::jsonb[],
-        ${col((s) => JSON.stringify(s.ticket))}::jsonb[], ${col((s) => s.device?.id ?? null)}::uuid[],
-        ${col((s) => s.device !== null && s.device.gateId !== undefined)}::boolean[],
-        ${col((s) => s.device?.gateId ?? null)}::uuid[])
-        AS i(ord, id, scan_id, campaign_id, ticket_id, ticket_type_id, device_id, user_id, gate_id, type,
-          scanned_at, received_at, offline, device_result, device_reason, conflict, answer, ticket,
-          check_device, check_gate, device_gate_id)
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS i(ord int, id uuid, "scanId" uuid,
+        "campaignId" uuid, "ticketId" uuid, "ticketTypeId" uuid, "deviceId" uuid, "userId" uuid, "gateId" uuid,
+        type text, "scannedAt" timestamptz, "receivedAt" timestamptz, offline boolean, "deviceResult" text,
+        "deviceReason" text, conflict boolean, answer jsonb, ticket jsonb, "checkDevice" uuid, "checkGate" boolean,
+        "deviceGateId" uuid)
     ),
     checked AS MATERIALIZED (
-      SELECT i.ord, i.ticket_id, i.type,
-        i.check_device IS NULL OR EXISTS (
-          SELECT 1 FROM validation_devices d WHERE d.id = i.check_device AND d.revoked_at IS NULL
-            AND (NOT i.check_gate OR d.gate_id IS NOT DISTINCT FROM i.device_gate_id)) AS scanner_ok
+      SELECT i.ord, i."ticketId" AS ticket_id, i.type,
+        i."checkDevice" IS NULL OR EXISTS (
+          SELECT 1 FROM validation_devices d WHERE d.id = i."checkDevice" AND d.revoked_at IS NULL
+            AND (NOT i."checkGate" OR d.gate_id IS NOT DISTINCT FROM i."deviceGateId")) AS scanner_ok
       FROM scan_input i
     ),
     counting AS (SELECT ord AS key, ticket_id, type AS direction FROM checked WHERE scanner_ok),
@@ -363,8 +364,8 @@ export async function countScansAtOnce(
     stored AS (
       INSERT INTO validation_scans (id, scan_id, campaign_id, ticket_id, ticket_type_id, device_id, user_id, gate_id, type,
         scanned_at, received_at, offline, device_result, device_reason, result, reason, counted, conflict, answer)
-      SELECT i.id, i.scan_id, i.campaign_id, i.ticket_id, i.ticket_type_id, i.device_id, i.user_id, i.gate_id, i.type,
-        i.scanned_at, i.received_at, i.offline, i.device_result, i.device_reason, 'ok', NULL, true, i.conflict,
+      SELECT i.id, i."scanId", i."campaignId", i."ticketId", i."ticketTypeId", i."deviceId", i."userId", i."gateId",
+        i.type, i."scannedAt", i."receivedAt", i.offline, i."deviceResult", i."deviceReason", 'ok', NULL, true, i.conflict,
         i.answer || jsonb_build_object('ticket', i.ticket || jsonb_build_object('serial', m.serial,
           'holderName', m.holder_name, 'entriesUsed', m.scan_count, 'maxEntries', m.max_scans))
       FROM moved m JOIN scan_input i ON i.ord = m.key

@@ -169,7 +169,7 @@ function ttlCache<K, V>(now: () => number) {
  * while MAX_SCAN_STATEMENTS statements are in flight, new scans queue and go together in the
  * next one. Under no load a scan waits for nothing but its own turn; under load one commit
  * carries many scans, and the web process's CPU per scan (mostly socket writes, one per
- * statement) drops with the batch size. The scans go as parameter arrays of one fixed text,
+ * statement) drops with the batch size. The scans go as one JSON parameter of one fixed text,
  * prepared once per connection, so PostgreSQL does not parse and plan each group afresh (it
  * cost more than running it).
  *
