@@ -521,8 +521,8 @@ function section(results: Level[]): string {
       'different, never-scanned ticket with a new scanId (so every answer is `ok`): Base45 decode, Ed25519 verification with the campaign key (campaign, keys, ' +
       'ticket types and the gate from the 5 s per-process cache, the device from the 30 s one), the rate-limit count (one Redis script call per event-loop turn for ' +
       "all the scans of that turn), then the counted scan's parts (the device re-check, the conditional counter UPDATE, the scan row with its decision " +
-      'and the `ticket.scanned` outbox row), grouped with the other scans of the turn into ONE statement and one commit: one fixed text over parameter ' +
-      'arrays, prepared once per connection (countScansAtOnce in src/modules/validation/validation.repository.ts). ' +
+      'and the `ticket.scanned` outbox row), grouped with the other scans of the turn into ONE statement and one commit: one fixed text over one JSON ' +
+      'parameter, prepared once per connection (countScansAtOnce in src/modules/validation/validation.repository.ts). ' +
       `Per level, ${settings.rounds} rounds of ${settings.durationS} s ours then ${settings.durationS} s raw, alternating; both sides' tickets are made unscanned again between rounds. ` +
       'Raw: node-postgres, as many concurrent clients as connections over a pool of the same total size, each looping BEGIN; the same conditional UPDATE on another ' +
       'ticket; INSERT INTO validation_scans; COMMIT.',
@@ -547,7 +547,7 @@ function section(results: Level[]): string {
     'How to read it. The scans of one event-loop turn share one round trip to PostgreSQL (one statement, one commit) and one to ' +
       'Redis (the rate-limit script for all their buckets). The statement goes straight to the node-postgres pool the Prisma ' +
       'adapter runs on (same connections, same size) and runs in its own implicit transaction. Its text is the same for any ' +
-      'number of scans (they travel as arrays), so each connection parses and plans it once; written out scan by scan, planning ' +
+      'number of scans (they travel as one JSON parameter), so each connection parses and plans it once; written out scan by scan, planning ' +
       'it cost PostgreSQL more than running it (1.1 ms planning against 0.4 ms execution for 6 scans). The raw side sends four ' +
       'statements per transaction (BEGIN, UPDATE, INSERT, COMMIT) and commits once per scan, hence its higher PostgreSQL CPU per ' +
       "operation. A device's scans with the secret in the header, no cookie and a JSON body take the fast lane " +
