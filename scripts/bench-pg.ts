@@ -73,6 +73,8 @@ export async function rawTransactions(
   connections: number,
   durationS: number,
   body: (client: pg.PoolClient) => Promise<void>,
+  /** Runs once the loop is over, while the pool's connections are still open (e.g. to read their backends' CPU). */
+  beforeClose?: () => Promise<void>,
 ): Promise<{ latencies: number[]; errors: number }> {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
@@ -104,6 +106,7 @@ export async function rawTransactions(
         }
       }),
     );
+    await beforeClose?.();
   } finally {
     await pool.end();
   }

@@ -1,8 +1,10 @@
+import type { RequestListener } from 'node:http';
 import path from 'node:path';
-import express, { Router, type Express } from 'express';
+import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { AppError } from './shared/errors';
 import { errorHandler, notFound } from './shared/http/errors';
+import { withFastLane } from './shared/http/fast-lane';
 import { buildOpenApi, type ApiModule } from './shared/http/openapi';
 import { keepRawBodyFor } from './shared/http/raw-body';
 import { apiRateLimit, createRateLimit } from './shared/http/rate-limit';
@@ -17,6 +19,11 @@ import { addNavItem, renderError, renderPage } from './web/views';
 
 export interface BuiltApp {
   app: Express;
+  /**
+   * What the HTTP server runs: the modules' fast routes (WebModule.fastRoutes) ahead of the app,
+   * everything else through it.
+   */
+  handler: RequestListener;
   webModules: WebModule[];
   /** The process's module services (the container's), for server.ts and tests. */
   services: Modules;
@@ -42,32 +49,42 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy(config.TRUST_PROXY));
 
-  app.use(requestId());
-  app.use((req, res, next) => {
-    const end = metrics.httpDuration.startTimer();
-    res.on('finish', () => {
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
-    });
-    next();
-  });
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          'img-src': ["'self'", 'data:', 'blob:'],
-          'connect-src': ["'self'", 'ws:', 'wss:'],
-          // The gate page's QR decoder is WebAssembly (zxing, served from /static/build).
-          'script-src': ["'self'", "'wasm-unsafe-eval'"],
-          // Every form posts to us (checkout goes to the provider by navigation, not a form post),
-          // so an injected form cannot send what people type to another site.
-          'form-action': ["'self'"],
-          'upgrade-insecure-requests': config.NODE_ENV === 'production' ? [] : null,
-        },
+  const timed =
+    (route?: string): RequestHandler =>
+    (req, res, next) => {
+      const end = metrics.httpDuration.startTimer();
+      res.on('finish', () => {
+        const label = route ?? (req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched');
+        end({ method: req.method, route: label, status: String(res.statusCode) });
+      });
+      next();
+    };
+  const securityHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        'img-src': ["'self'", 'data:', 'blob:'],
+        'connect-src': ["'self'", 'ws:', 'wss:'],
+        // The gate page's QR decoder is WebAssembly (zxing, served from /static/build).
+        'script-src': ["'self'", "'wasm-unsafe-eval'"],
+        // Every form posts to us (checkout goes to the provider by navigation, not a form post),
+        // so an injected form cannot send what people type to another site.
+        'form-action': ["'self'"],
+        'upgrade-insecure-requests': config.NODE_ENV === 'production' ? [] : null,
       },
-      hsts: config.NODE_ENV === 'production',
-    }),
-  );
+    },
+    hsts: config.NODE_ENV === 'production',
+  });
+  // Answers with personal data, tickets' QR payloads or money must never sit in a shared cache
+  // or the browser's disk cache: the API and the signed-in pages are no-store unless a route
+  // says otherwise (public keys and revocation lists revalidate with their ETag).
+  const privateNoStore: RequestHandler = (req, res, next) => {
+    if (PRIVATE_PATHS.test(req.path)) res.set('Cache-Control', 'no-store');
+    next();
+  };
+
+  app.use(requestId());
+  app.use(timed());
+  app.use(securityHeaders);
   app.use(
     '/static',
     express.static(path.join(__dirname, 'web', 'static'), {
@@ -80,13 +97,7 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
     }),
   );
 
-  // Answers with personal data, tickets' QR payloads or money must never sit in a shared cache
-  // or the browser's disk cache: the API and the signed-in pages are no-store unless a route
-  // says otherwise (public keys and revocation lists revalidate with their ETag).
-  app.use((req, res, next) => {
-    if (PRIVATE_PATHS.test(req.path)) res.set('Cache-Control', 'no-store');
-    next();
-  });
+  app.use(privateNoStore);
 
   const system = systemRoutes(platform, metrics);
   app.use(system.router);
@@ -94,10 +105,9 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
   const loaded = webModules.map((factory) => factory(platform, services));
   for (const m of loaded) m.metrics?.(metrics.registry);
   const rawBodyPaths = new Set(loaded.flatMap((m) => m.rawBodyPaths ?? []));
-  app.use(express.json({ limit: config.BODY_LIMIT, verify: keepRawBodyFor(rawBodyPaths) }));
+  const jsonBody = express.json({ limit: config.BODY_LIMIT, verify: keepRawBodyFor(rawBodyPaths) });
+  app.use(jsonBody);
   app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
-  // Header-authenticated hot routes that need no session (see WebModule.beforeSession).
-  for (const m of loaded) for (const r of m.beforeSession ?? []) app.use(r);
   app.use(sessions(config, platform.redis, platform.clock));
   for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
 
@@ -162,8 +172,18 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
   app.get('/', (req, res) => renderPage(req, res, 'home', { title: 'Tickets', items: [] }));
   app.use((req, _res, next) => next(AppError.notFound('PAGE_NOT_FOUND', `There is no page at ${req.path}`)));
 
-  app.use(errorHandler(logger, (res, status, err) => renderError(res, status, err.message, err.code)));
-  return { app, webModules: loaded, services, metrics, modules, openapi };
+  const onError = errorHandler(logger, (res, status, err) => renderError(res, status, err.message, err.code));
+  app.use(onError);
+  // The fast routes run what the stack above runs for every request, in its order, up to the body
+  // parser; then their own handlers (see shared/http/fast-lane.ts).
+  const fastRoutes = loaded.flatMap((m) => m.fastRoutes ?? []);
+  const handler = withFastLane(
+    app,
+    fastRoutes,
+    (route) => [requestId(), timed(route.path), securityHeaders, privateNoStore, jsonBody],
+    onError,
+  );
+  return { app, handler, webModules: loaded, services, metrics, modules, openapi };
 }
 
 /**

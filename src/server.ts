@@ -12,8 +12,8 @@ async function main(): Promise<void> {
   const config = getConfig();
   if (config.MIGRATE_ON_START) await migrateDatabase(config.DATABASE_URL);
   const platform = await createPlatform(config, { service: 'web' });
-  const { app, webModules } = buildApp(platform);
-  const server = http.createServer(app);
+  const { handler, webModules } = buildApp(platform);
+  const server = http.createServer(handler);
   // Node closes an idle keep-alive connection after 5 s by default. A client (or the proxy in
   // front) that reuses one just as it closes gets a reset for a request that never arrived; the
   // side that keeps connections open longest must be this one.

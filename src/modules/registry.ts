@@ -1,6 +1,7 @@
 import type { RequestHandler, Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Server } from 'socket.io';
+import type { FastRoute } from '../shared/http/fast-lane';
 import type { ApiModule } from '../shared/http/openapi';
 import type { Platform } from '../shared/platform';
 import type { NavItem } from '../web/views';
@@ -28,13 +29,14 @@ export interface WebModule {
   name: string;
   middleware?: RequestHandler[];
   /**
-   * Routers mounted after body parsing but before the session, the modules' middleware and the
-   * general /api limit, for a hot route whose requests carry no cookie and authenticate by a
-   * header alone (a gate device's scans): for such a request those layers do nothing but cost
-   * CPU. Each route there must pass every request it does not fully own on (`next('router')`)
-   * to its normal mount, and keep its own rate limit.
+   * Hot routes served ahead of the Express router (shared/http/fast-lane.ts), for requests that
+   * carry no cookie and authenticate by a header alone (a gate device's scans): the app's common
+   * layers run for them (request id, metrics, security headers, cache policy, the JSON body
+   * parser), the session, the modules' middleware and the general /api limit do not, since they
+   * would do nothing for such a request but cost CPU. A fast route keeps its own rate limit, and
+   * is mounted on its normal router too, for every request it does not take.
    */
-  beforeSession?: Router[];
+  fastRoutes?: FastRoute[];
   api?: ApiModule[];
   pages?: Router;
   nav?: NavItem[];

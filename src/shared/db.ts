@@ -42,8 +42,21 @@ const POOL_WAIT_MS = 30_000;
 export type SqlClient = pg.PoolClient;
 
 /** A statement built with Prisma.sql, run on the pool (or a client) as one round trip (`$1`-style placeholders). */
-export async function runSql<R extends pg.QueryResultRow>(pool: SqlPool | SqlClient, statement: Prisma.Sql) {
-  return pool.query<R>(statement.text, statement.values as unknown[]);
+export async function runSql<R extends pg.QueryResultRow>(
+  pool: SqlPool | SqlClient,
+  statement: Prisma.Sql,
+  /**
+   * Prepares the statement under this name on each connection (parsed and planned once there):
+   * only for a statement whose text never changes (node-postgres refuses another text under a
+   * name it has prepared).
+   */
+  name?: string,
+) {
+  return pool.query<R>({
+    text: statement.text,
+    values: statement.values as unknown[],
+    ...(name ? { name } : {}),
+  });
 }
 
 /** True when the error is PostgreSQL's unique violation (Prisma P2002 or raw 23505). */

@@ -24,21 +24,6 @@ export async function enqueue(tx: Tx, events: DomainEvent | DomainEvent[]): Prom
 }
 
 /**
- * The outbox row as a common table expression of a caller's single statement, `<name> AS
- * (INSERT ... SELECT ... FROM <source>)`: the event is stored once for each row of the CTE
- * `source` (the state change, which RETURNs one row when it happened and none when it did not).
- * Same invariant as enqueue: the event exists if and only if the change committed, because one
- * statement is one transaction. A CTE is not a statement on its own, so it cannot be sent
- * outside the statement it belongs to.
- */
-export function outboxCte(name: string, event: DomainEvent, source: string): Prisma.Sql {
-  for (const id of [name, source]) if (!/^[a-z_]{1,30}$/.test(id)) throw new Error(`bad CTE name ${id}`);
-  return Prisma.sql`${Prisma.raw(name)} AS (
-    INSERT INTO outbox_messages (id, event_name, payload, occurred_at)
-    SELECT ${outboxValues(event)} FROM ${Prisma.raw(source)})`;
-}
-
-/**
  * Many events as a CTE `<name>` of a caller's single statement, stored only if `onlyIf` (a
  * condition on the statement's other CTEs) holds: same invariant as enqueue, since one statement
  * commits or rolls back as one with the change the events announce.
@@ -52,4 +37,32 @@ export function outboxRowsCte(name: string, events: DomainEvent[], onlyIf: Prism
       ${events.map((e) => JSON.stringify(e))}::jsonb[], ${events.map((e) => new Date(e.occurredAt).toISOString())}::timestamptz[])
       AS e(id, name, payload, at)
     WHERE ${onlyIf})`;
+}
+
+/**
+ * Many events as a CTE `<name>` of a caller's single statement, each stored only if the CTE
+ * `source` returned a row whose text column `key` equals the event's `key`: the events of the
+ * changes that happened, whichever of them did. Same invariant as enqueue (one statement
+ * commits or rolls back as one). The text is the same whatever the number of events, so the
+ * statement can be prepared once.
+ */
+export function outboxRowsForCte(
+  name: string,
+  events: Array<{ key: string; event: DomainEvent }>,
+  source: string,
+): Prisma.Sql {
+  for (const id of [name, source]) if (!/^[a-z_]{1,30}$/.test(id)) throw new Error(`bad CTE name ${id}`);
+  return Prisma.sql`${Prisma.raw(name)} AS (
+    INSERT INTO outbox_messages (id, event_name, payload, occurred_at)
+    SELECT e.id, e.name, e.payload, e.at
+    FROM jsonb_to_recordset(${JSON.stringify(
+      events.map(({ key, event }) => ({
+        id: event.id,
+        name: event.name,
+        payload: event,
+        at: event.occurredAt,
+        key,
+      })),
+    )}::jsonb) AS e(id uuid, name text, payload jsonb, at timestamptz, key text)
+    WHERE e.key IN (SELECT key FROM ${Prisma.raw(source)}))`;
 }

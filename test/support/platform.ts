@@ -29,7 +29,7 @@ export interface RunningApp extends BuiltApp {
 /** buildApp() listening on a free loopback port, with Socket.io when `realtime` is set. */
 export async function startApp(platform: Platform, opts: { realtime?: boolean } = {}): Promise<RunningApp> {
   const built = buildApp(platform);
-  const server = http.createServer(built.app);
+  const server = http.createServer(built.handler);
   let realtime: Realtime | undefined;
   if (opts.realtime) {
     realtime = await createRealtime(server, platform);

@@ -147,6 +147,37 @@ describe('scanning online', () => {
     }
   }, 60_000);
 
+  it('when 10 different tickets are scanned at once, then each is admitted once with its own ticket, row and event', async () => {
+    const buyer = await signIn(env, email('group'));
+    const tickets = await buyFreeTickets(buyer, sale.campaignId, sale.freeTypeId, 10, 'SEPARATE');
+    const scanAll = () =>
+      Promise.all(
+        tickets.map(async (t) => {
+          const scanId = crypto.randomUUID();
+          const res = await scanAs(env.url, device, { qr: t.qrText, scanId }).expect(200);
+          return { t, scanId, answer: res.body as Answer & { ticket: { serial: number } } };
+        }),
+      );
+    // Answered together, they go to PostgreSQL in group statements: each answer is its own ticket's.
+    for (const { t, scanId, answer } of await scanAll())
+      expect(answer).toMatchObject({
+        scanId,
+        result: 'ok',
+        ticket: { id: t.id, serial: t.serial, entriesUsed: 1, maxEntries: 1 },
+      });
+    const rows = await env.platform.prisma.$queryRaw<Array<{ ticket_id: string; n: bigint; events: bigint }>>`
+      SELECT s.ticket_id::text, count(*) AS n,
+        (SELECT count(*) FROM outbox_messages o WHERE o.event_name = 'ticket.scanned'
+           AND o.payload->'payload'->>'ticketId' = s.ticket_id::text) AS events
+      FROM validation_scans s WHERE s.ticket_id = ANY(${tickets.map((t) => t.id)}::uuid[]) AND s.counted
+      GROUP BY s.ticket_id`;
+    expect(rows).toHaveLength(10);
+    for (const r of rows) expect([Number(r.n), Number(r.events)]).toEqual([1, 1]);
+    for (const { answer } of await scanAll())
+      expect(answer).toMatchObject({ result: 'refused', reason: 'already_used' });
+    await expectScanInvariant(env.platform.prisma);
+  }, 60_000);
+
   it('when the same scanId is sent 10 times at once, then there is one scan row and ten identical answers', async () => {
     const ticket = await oneTicket(2, 'SINGLE');
     const scanId = crypto.randomUUID();
@@ -416,6 +447,58 @@ describe('who may scan', () => {
     const ok = await withCookie().set('X-CSRF-Token', seller.csrfToken).expect(200);
     expect(ok.body).toMatchObject({ result: 'ok' });
   }, 60_000);
+  it("when a device scans with its secret in the header (the fast lane), then the answer has the app's headers, errors and metrics", async () => {
+    const ticket = await oneTicket(2);
+    const fast = await scanAs(env.url, device, { qr: ticket.qrText }).expect(200);
+    // The same scan through the app's stack: any cookie sends it there.
+    const viaApp = await request(env.url)
+      .post('/api/v1/validation/scan')
+      .set('Authorization', device.auth)
+      .set('Cookie', 'unrelated=1')
+      .send(scanOf({ qr: ticket.qrText }))
+      .expect(200);
+    expect(fast.body).toMatchObject({ result: 'ok', ticket: { entriesUsed: 1 } });
+    expect(viaApp.body).toMatchObject({ result: 'ok', ticket: { entriesUsed: 2 } });
+    const volatile = new Set(['date', 'etag', 'content-length', 'x-request-id', 'ratelimit']);
+    const stable = (h: Record<string, string>) =>
+      Object.fromEntries(Object.entries(h).filter(([k]) => !volatile.has(k)));
+    expect(stable(fast.headers)).toEqual(stable(viaApp.headers));
+    expect(fast.headers).toMatchObject({
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': expect.stringContaining("form-action 'self'"),
+      'ratelimit-policy': expect.stringContaining('"scan"'),
+    });
+    expect(fast.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const sent = await scanAs(env.url, device, { qr: ticket.qrText })
+      .set('X-Request-Id', 'gate-42')
+      .expect(200);
+    expect(sent.headers['x-request-id']).toBe('gate-42');
+
+    // Errors are the app's JSON errors, with the body parser's limit and codes.
+    const raw = (body: string) =>
+      request(env.url)
+        .post('/api/v1/validation/scan')
+        .set('Authorization', device.auth)
+        .set('Content-Type', 'application/json')
+        .send(body);
+    expect((await raw('{"qr":').expect(400)).body.error.code).toBe('MALFORMED_JSON');
+    expect((await raw(JSON.stringify({ qr: 'x'.repeat(2_000_000) })).expect(413)).body.error.code).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
+    expect((await raw('{"qr":1}').expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+    const unknown = await request(env.url)
+      .post('/api/v1/validation/scan')
+      .set('Authorization', 'Device ' + 'x'.repeat(43))
+      .send(scanOf({ qr: ticket.qrText }))
+      .expect(401);
+    expect(unknown.body.error.code).toBe('DEVICE_UNKNOWN');
+    expect(unknown.headers['content-security-policy']).toBe(fast.headers['content-security-policy']);
+
+    const metrics = await request(env.url).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/route="\/api\/v1\/validation\/scan",status="200"/);
+  }, 60_000);
+
   it('when a device is revoked, then its very next request is refused', async () => {
     const phone = await enrolDevice(env.url, seller, sale.campaignId, { name: 'Lost phone' });
     const ticket = await oneTicket(2, 'SINGLE');

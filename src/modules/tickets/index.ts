@@ -15,8 +15,8 @@ import type { TicketsWorkflows } from './tickets.workflows';
  *   ticket.revoked).
  * - Entries: getRevocationList, getRevocationsAfter (the devices' cursor), findTicketById, and
  *   for the validation module's scan transaction recordTicketEntry / recordTicketExit, or
- *   counterMovePart: the same guarded counter move as a CTE of the caller's own single
- *   statement (a counted scan's row and event are written from what it returns).
+ *   counterMovesPart: the same guarded counter moves, for many tickets, as CTEs of the caller's
+ *   own single statement (counted scans' rows and events are written from what they return).
  * - Workflows (createTicketsWorkflows): the same joined to bookings, campaigns and auth, for the
  *   tickets worker (prepareIssue + fileIssued, revokeForBooking; issueForConfirmedBooking in one
  *   transaction for seeds and tests), the email worker and the web.

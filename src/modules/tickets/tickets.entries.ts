@@ -44,26 +44,21 @@ export function createTicketEntries(deps: { prisma: Db }) {
   }
 
   /**
-   * The entry (or exit) counter move of recordTicketEntry / recordTicketExit as a part of the
-   * caller's own single statement: `cte` is `<name> AS (UPDATE tickets ...)`, whose rows (one
-   * when the move happened, none when it did not) carry `scan_count, max_scans, serial,
-   * holder_name`; `read` turns such a row (or one whose columns are NULL, from a LEFT JOIN) into
-   * the move. The caller writes its rows from the CTE's in the same statement, so they commit
-   * together or not at all; `onlyIf` is its extra precondition (a lock-free test).
+   * The entry and exit counter moves of recordTicketEntry / recordTicketExit for many tickets,
+   * as part of the caller's own single statement (see counterMovesCte: `source` is the caller's
+   * CTE of `key, ticket_id, direction` rows; the result adds `<name>_lock` and `<name>`, whose
+   * rows are the moves that happened). The caller writes its rows from the CTE's in the same
+   * statement, so they commit together or not at all.
    */
-  function counterMovePart(
-    name: string,
-    ticketId: string,
-    direction: repo.CounterDirection,
-    onlyIf?: Prisma.Sql,
-  ): { cte: Prisma.Sql; read(row: Record<string, unknown> | undefined): CounterMove | null } {
-    return {
-      cte: repo.counterMoveCte(name, ticketId, direction, onlyIf),
-      read: (row) =>
-        row && row.scan_count !== null && row.scan_count !== undefined
-          ? repo.toCounterMove(row as Parameters<typeof repo.toCounterMove>[0])
-          : null,
-    };
+  function counterMovesPart(name: string, source: string): Prisma.Sql {
+    return repo.counterMovesCte(name, source);
+  }
+
+  /** A row of counterMovesPart's CTE (or one whose columns are NULL, from a LEFT JOIN) as the move. */
+  function readCounterMove(row: Record<string, unknown> | undefined): CounterMove | null {
+    return row && row.scan_count !== null && row.scan_count !== undefined
+      ? repo.toCounterMove(row as Parameters<typeof repo.toCounterMove>[0])
+      : null;
   }
 
   /** What a guarded counter move means: done, or why not (the row re-read in the same transaction). */
@@ -102,7 +97,8 @@ export function createTicketEntries(deps: { prisma: Db }) {
     getRevocationsAfter,
     recordTicketEntry,
     recordTicketExit,
-    counterMovePart,
+    counterMovesPart,
+    readCounterMove,
     findTicketById,
     getCampaignCheckIns,
   };

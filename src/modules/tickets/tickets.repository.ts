@@ -344,16 +344,14 @@ export type CounterDirection = 'entry' | 'exit';
  *   exit:  `scan_count - 1` while the ticket is VALID and someone is inside on it, ordered
  *          against entries by the same row lock.
  * A revocation (status VALID → REVOKED) takes the same row lock, so a scan racing a refund is
- * decided on one side of it. `onlyIf` is a caller's extra precondition, evaluated in the same
- * statement (it must take no lock of its own). Returns what a gate shows of the ticket.
+ * decided on one side of it. Returns what a gate shows of the ticket.
  */
-function counterMove(ticketId: string, direction: CounterDirection, onlyIf?: Prisma.Sql): Prisma.Sql {
+function counterMove(ticketId: string, direction: CounterDirection): Prisma.Sql {
   const step = direction === 'entry' ? Prisma.sql`scan_count + 1` : Prisma.sql`scan_count - 1`;
   const room = direction === 'entry' ? Prisma.sql`scan_count < max_scans` : Prisma.sql`scan_count > 0`;
-  const extra = onlyIf ? Prisma.sql` AND (${onlyIf})` : Prisma.empty;
   return Prisma.sql`
     UPDATE tickets SET scan_count = ${step}
-    WHERE id = ${ticketId}::uuid AND status = 'VALID' AND ${room}${extra}
+    WHERE id = ${ticketId}::uuid AND status = 'VALID' AND ${room}
     RETURNING scan_count, max_scans, serial, holder_name`;
 }
 
@@ -384,20 +382,36 @@ export function decrementScanCount(tx: Tx, ticketId: string): Promise<CounterMov
 }
 
 /**
- * The counter move as a common table expression, `<name> AS (UPDATE tickets ... RETURNING
- * scan_count, max_scans, serial, holder_name)`, for a caller that writes its own rows in the
- * same statement from what it returns: one row when the move happened, none when it did not.
- * A single statement is atomic, so if any later part of it fails (a unique violation), the
- * move is undone with it.
+ * Many counter moves (of DIFFERENT tickets) as common table expressions of a caller's single
+ * statement, one fixed text whatever their number (so PostgreSQL parses and plans it once per
+ * connection as a prepared statement). `source` names the caller's CTE with one row per move:
+ * `key` (the caller's, handed back), `ticket_id uuid`, `direction` ('entry' or 'exit'). The
+ * rows of `<name>` are the moves that happened (each the guarded move of counterMove: VALID and
+ * room left for an entry, someone inside for an exit): `key, scan_count, max_scans, serial,
+ * holder_name`; a move that did not happen has no row.
+ *
+ * Lock order: `<name>_lock` locks the tickets in ticket id order (LockRows above the sort) before
+ * the UPDATE moves any of them, so two such statements never wait on each other in a cycle. It
+ * takes the UPDATE's own lock strength (FOR NO KEY UPDATE), so it waits for exactly what the
+ * UPDATE would wait for; the UPDATE then re-checks its guard on the row as last committed
+ * (READ COMMITTED re-evaluation after a wait), as the one-ticket move does. A single statement
+ * is atomic, so if any later part of it fails (a unique violation), every move is undone with it.
  */
-export function counterMoveCte(
-  name: string,
-  ticketId: string,
-  direction: CounterDirection,
-  onlyIf?: Prisma.Sql,
-): Prisma.Sql {
-  if (!/^[a-z_]{1,30}$/.test(name)) throw new Error(`bad CTE name ${name}`);
-  return Prisma.sql`${Prisma.raw(name)} AS (${counterMove(ticketId, direction, onlyIf)})`;
+export function counterMovesCte(name: string, source: string): Prisma.Sql {
+  for (const id of [name, source]) if (!/^[a-z_]{1,30}$/.test(id)) throw new Error(`bad CTE name ${id}`);
+  const [lock, moves, from] = [`${name}_lock`, name, source].map(Prisma.raw) as [
+    Prisma.Sql,
+    Prisma.Sql,
+    Prisma.Sql,
+  ];
+  return Prisma.sql`${lock} AS MATERIALIZED (
+      SELECT id FROM tickets WHERE id IN (SELECT ticket_id FROM ${from}) ORDER BY id FOR NO KEY UPDATE),
+    ${moves} AS (
+      UPDATE tickets t SET scan_count = t.scan_count + CASE WHEN q.direction = 'entry' THEN 1 ELSE -1 END
+      FROM (SELECT s.* FROM ${from} s JOIN ${lock} l ON l.id = s.ticket_id) AS q
+      WHERE t.id = q.ticket_id AND t.status = 'VALID'
+        AND CASE WHEN q.direction = 'entry' THEN t.scan_count < t.max_scans ELSE t.scan_count > 0 END
+      RETURNING q.key, t.scan_count, t.max_scans, t.serial, t.holder_name)`;
 }
 
 /** Gate entries of a campaign: total entries recorded and tickets used at least once. */

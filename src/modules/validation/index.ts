@@ -40,7 +40,7 @@ export function validationWebModule(platform: Platform, validation: ValidationMo
     name: 'validation',
     api: [routes],
     // A gate device's scan with its secret in a header and no cookie skips the session.
-    beforeSession: [routes.beforeSession],
+    fastRoutes: routes.fastRoutes,
     pages: validationPages(platform, validation.service),
     // Gate devices have their own per-device limit (SCAN_RATE_LIMIT_MAX): a venue's phones share one IP.
     apiRateLimitExempt: [SCAN_PATH],

@@ -42,7 +42,12 @@ export function newSecret(): string {
 export type SecretHash = Uint8Array<ArrayBuffer>;
 
 export function hashSecret(secret: string): SecretHash {
-  return new Uint8Array(crypto.createHash('sha256').update(secret).digest());
+  return new Uint8Array(crypto.hash('sha256', secret, 'buffer'));
+}
+
+/** hashSecret in base64, as a map key (one call, no Hash object: the scan path keys its device cache by it). */
+export function secretKey(secret: string): string {
+  return crypto.hash('sha256', secret, 'base64');
 }
 
 /** The device secret a request carries, and how; undefined when none. Throws on a malformed header. */

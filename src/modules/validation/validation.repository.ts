@@ -1,6 +1,6 @@
 import { Prisma, runSql, type Db, type SqlPool, type Tx } from '../../shared/db';
 import type { DomainEvent } from '../../shared/messaging/events';
-import { outboxCte } from '../../shared/outbox';
+import { outboxRowsForCte } from '../../shared/outbox';
 
 /** A SHA-256 hash of a device secret or setup token. */
 type Hash = Uint8Array<ArrayBuffer>;
@@ -245,8 +245,6 @@ export async function insertScan(
 
 /** What countScanAtOnce writes: a counted scan, its answer and its event, if the counter moves. */
 export interface CountedScan {
-  /** The tickets module's counter move as a CTE named `name` (see counterMovePart), given its precondition. */
-  move: (name: string, onlyIf: Prisma.Sql) => Prisma.Sql;
   /**
    * The device that scans, re-checked inside the statement: not revoked, and (gateId set) still
    * at that gate. Null for a person, whose actor was loaded for this request.
@@ -260,6 +258,13 @@ export interface CountedScan {
   event: DomainEvent;
 }
 
+/**
+ * The tickets module's counter moves as CTEs of the statement (its counterMovesPart): `cte(name,
+ * source)` moves the tickets of the `key, ticket_id, direction` rows of CTE `source`; its rows are
+ * the moves that happened.
+ */
+export type CounterMoves = (name: string, source: string) => Prisma.Sql;
+
 export type CountedScanOutcome =
   | { kind: 'counted'; row: Record<string, unknown> }
   /** The counter did not move (used up, revoked, not found, nobody inside): nothing was written. */
@@ -268,51 +273,6 @@ export type CountedScanOutcome =
   | { kind: 'scanner_changed' }
   /** The scan id is already stored: the statement failed on its unique index and wrote nothing. */
   | { kind: 'duplicate' };
-
-/** CTE names of the i-th scan of a statement (letters only, as the CTE helpers demand). */
-function tagOf(i: number): string {
-  let t = '';
-  for (let n = i; ; n = Math.floor(n / 26) - 1) {
-    t = String.fromCharCode(97 + (n % 26)) + t;
-    if (n < 26) return t;
-  }
-}
-
-/** One counted scan's CTEs (scanner_<t>, moved_<t>, scan_<t>, outbox_<t>) and its result row. */
-function countedScanParts(scan: CountedScan, t: string): { ctes: Prisma.Sql; result: Prisma.Sql } {
-  const { row } = scan;
-  const scanner = scan.device
-    ? Prisma.sql`SELECT 1 FROM validation_devices WHERE id = ${scan.device.id}::uuid AND revoked_at IS NULL${
-        scan.device.gateId !== undefined
-          ? Prisma.sql` AND gate_id IS NOT DISTINCT FROM ${scan.device.gateId}::uuid`
-          : Prisma.empty
-      }`
-    : Prisma.sql`SELECT 1`;
-  const [scannerName, movedName, scanName] = [`scanner_${t}`, `moved_${t}`, `scan_${t}`].map(Prisma.raw) as [
-    Prisma.Sql,
-    Prisma.Sql,
-    Prisma.Sql,
-  ];
-  const ctes = Prisma.sql`
-    ${scannerName} AS (${scanner}),
-    ${scan.move(`moved_${t}`, Prisma.sql`EXISTS (SELECT 1 FROM ${scannerName})`)},
-    ${scanName} AS (
-      INSERT INTO validation_scans (id, scan_id, campaign_id, ticket_id, ticket_type_id, device_id, user_id, gate_id, type,
-        scanned_at, received_at, offline, device_result, device_reason, result, reason, counted, conflict, answer)
-      SELECT ${row.id}::uuid, ${row.scanId}::uuid, ${row.campaignId}::uuid, ${row.ticketId}::uuid, ${row.ticketTypeId}::uuid,
-        ${row.deviceId}::uuid, ${row.userId}::uuid, ${row.gateId}::uuid, ${row.type}, ${row.scannedAt}, ${row.receivedAt},
-        ${row.offline}, ${row.deviceResult}, ${row.deviceReason}, 'ok', NULL, true, ${row.conflict},
-        ${JSON.stringify(scan.answer)}::jsonb || jsonb_build_object('ticket', ${JSON.stringify(scan.ticket)}::jsonb
-          || jsonb_build_object('serial', ${movedName}.serial, 'holderName', ${movedName}.holder_name,
-               'entriesUsed', ${movedName}.scan_count, 'maxEntries', ${movedName}.max_scans))
-      FROM ${movedName}
-      RETURNING 1
-    ),
-    ${outboxCte(`outbox_${t}`, scan.event, `scan_${t}`)}`;
-  const result = Prisma.sql`SELECT EXISTS (SELECT 1 FROM ${scannerName}) AS scanner_ok, ${movedName}.*
-    FROM (SELECT 1) AS one LEFT JOIN ${movedName} ON true`;
-  return { ctes, result };
-}
 
 const outcomeOf = (r: Record<string, unknown>): CountedScanOutcome => {
   if (!r.scanner_ok) return { kind: 'scanner_changed' };
@@ -333,39 +293,96 @@ const isDuplicateScanId = (err: unknown) => {
  * it wait for that transaction first), which aborts the statement and so undoes the move. The
  * device test is a plain read of the statement's snapshot: a revocation committed before the
  * statement began is seen, one committing while it runs is ordered after it.
- * `counted` rows carry the move's columns (see counterMovePart) for the caller's answer.
+ * `counted` rows carry the move's columns (see counterMovesPart) for the caller's answer.
  */
-export async function countScanAtOnce(pool: SqlPool, scan: CountedScan): Promise<CountedScanOutcome> {
+export async function countScanAtOnce(
+  pool: SqlPool,
+  moves: CounterMoves,
+  scan: CountedScan,
+): Promise<CountedScanOutcome> {
   try {
-    return (await countScansAtOnce(pool, [scan]))[0]!;
+    return (await countScansAtOnce(pool, moves, [scan]))[0]!;
   } catch (err) {
     if (isDuplicateScanId(err)) return { kind: 'duplicate' };
     throw err;
   }
 }
 
+/** The statement's name on each connection: its text is the same for any number of scans. */
+const COUNT_SCANS_STATEMENT = 'validation_count_scans';
+
 /**
- * Several counted scans (of DIFFERENT tickets and scan ids) in ONE statement: each scan's parts
- * exactly as countScanAtOnce's, side by side, so one implicit transaction and one commit carry
- * them all. All or nothing: any failure (a scan id already taken, a deadlock) aborts the whole
- * statement, writes nothing and is thrown; the caller then runs each scan on its own. Ticket
- * rows are locked in the order given (the result rows' UNION order, which pulls the counter
- * moves before any INSERT runs): callers give them in ticket id order, so two of these
- * statements never wait on each other in a cycle. Two moves of one ticket in one statement would
- * be applied once: the caller never puts a ticket in twice.
+ * Several counted scans (of DIFFERENT tickets and scan ids) in ONE statement, each scan exactly
+ * as countScanAtOnce's: one implicit transaction and one commit carry them all. The scans travel
+ * as one JSON parameter (`jsonb_to_recordset`), so the text never changes and each connection parses and plans
+ * it once (a prepared statement): a statement of CTEs written out per scan cost PostgreSQL more
+ * to plan than to run. All or nothing: any failure (a scan id already taken, a deadlock) aborts
+ * the whole statement, writes nothing and is thrown; the caller then runs each scan on its own.
+ *
+ * The parts, in the order PostgreSQL runs them: `scan_input` (the JSON as rows); `checked`
+ * (each device re-checked); the counter moves of the scans whose device passed (the tickets
+ * module's, tickets locked in ticket id order before any moves, see counterMovesCte), which the
+ * final SELECT reads to its end; then, after it (data-modifying CTEs that the final SELECT does
+ * not read run at its end), the scan rows, only for the moves that happened, and the outbox
+ * rows, only for the scan rows stored. So every ticket lock is taken before any scan id is
+ * inserted, as in countScanAtOnce. Two moves of one ticket in one statement would be applied
+ * once: the caller never puts a ticket in twice.
  */
-export async function countScansAtOnce(pool: SqlPool, scans: CountedScan[]): Promise<CountedScanOutcome[]> {
-  const parts = scans.map((s, i) => countedScanParts(s, tagOf(i)));
+export async function countScansAtOnce(
+  pool: SqlPool,
+  moves: CounterMoves,
+  scans: CountedScan[],
+): Promise<CountedScanOutcome[]> {
+  // One JSON document for all the scans' values: JSON.stringify is native, where node-postgres
+  // would escape every element of a parameter array in JavaScript.
+  const input = scans.map((s, ord) => ({
+    ord,
+    ...s.row,
+    answer: s.answer,
+    ticket: s.ticket,
+    checkDevice: s.device?.id ?? null,
+    checkGate: s.device !== null && s.device.gateId !== undefined,
+    deviceGateId: s.device?.gateId ?? null,
+  }));
   const statement = Prisma.sql`
-    WITH ${Prisma.join(
-      parts.map((p) => p.ctes),
-      ',',
+    WITH scan_input AS MATERIALIZED (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS i(ord int, id uuid, "scanId" uuid,
+        "campaignId" uuid, "ticketId" uuid, "ticketTypeId" uuid, "deviceId" uuid, "userId" uuid, "gateId" uuid,
+        type text, "scannedAt" timestamptz, "receivedAt" timestamptz, offline boolean, "deviceResult" text,
+        "deviceReason" text, conflict boolean, answer jsonb, ticket jsonb, "checkDevice" uuid, "checkGate" boolean,
+        "deviceGateId" uuid)
+    ),
+    checked AS MATERIALIZED (
+      SELECT i.ord, i."ticketId" AS ticket_id, i.type,
+        i."checkDevice" IS NULL OR EXISTS (
+          SELECT 1 FROM validation_devices d WHERE d.id = i."checkDevice" AND d.revoked_at IS NULL
+            AND (NOT i."checkGate" OR d.gate_id IS NOT DISTINCT FROM i."deviceGateId")) AS scanner_ok
+      FROM scan_input i
+    ),
+    counting AS (SELECT ord AS key, ticket_id, type AS direction FROM checked WHERE scanner_ok),
+    ${moves('moved', 'counting')},
+    stored AS (
+      INSERT INTO validation_scans (id, scan_id, campaign_id, ticket_id, ticket_type_id, device_id, user_id, gate_id, type,
+        scanned_at, received_at, offline, device_result, device_reason, result, reason, counted, conflict, answer)
+      SELECT i.id, i."scanId", i."campaignId", i."ticketId", i."ticketTypeId", i."deviceId", i."userId", i."gateId",
+        i.type, i."scannedAt", i."receivedAt", i.offline, i."deviceResult", i."deviceReason", 'ok', NULL, true, i.conflict,
+        i.answer || jsonb_build_object('ticket', i.ticket || jsonb_build_object('serial', m.serial,
+          'holderName', m.holder_name, 'entriesUsed', m.scan_count, 'maxEntries', m.max_scans))
+      FROM moved m JOIN scan_input i ON i.ord = m.key
+      RETURNING scan_id::text AS key
+    ),
+    ${outboxRowsForCte(
+      'outbox',
+      scans.map((s) => ({ key: s.row.scanId, event: s.event })),
+      'stored',
     )}
-    ${Prisma.join(
-      parts.map((p, i) => Prisma.sql`SELECT ${i}::int AS i, r.* FROM (${p.result}) AS r`),
-      ' UNION ALL ',
-    )}`;
-  const { rows } = await runSql<Record<string, unknown> & { i: number }>(pool, statement);
+    SELECT c.ord AS i, c.scanner_ok, m.scan_count, m.max_scans, m.serial, m.holder_name
+    FROM checked c LEFT JOIN moved m ON m.key = c.ord`;
+  const { rows } = await runSql<Record<string, unknown> & { i: number }>(
+    pool,
+    statement,
+    COUNT_SCANS_STATEMENT,
+  );
   const byIndex = new Map(rows.map((r) => [r.i, r]));
   return scans.map((_s, i) => {
     const { i: _i, ...r } = byIndex.get(i)!;

@@ -1,8 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import { Router, type Request, type RequestHandler } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { z } from 'zod';
 import { AppError } from '../../shared/errors';
 import { actorOf, hasRole, isAdmin, requireSignIn, type Actor } from '../../shared/http/authorize';
+import type { FastRoute } from '../../shared/http/fast-lane';
 import { errorResponse, type ApiModule, type OpenApiPaths } from '../../shared/http/openapi';
 import { createRateLimit } from '../../shared/http/rate-limit';
 import type { Platform } from '../../shared/platform';
@@ -101,13 +103,17 @@ export function scanLimitKey(req: Request): string {
 }
 
 /**
- * A scan by a gate device that sends its secret in the Authorization header and no cookie at
- * all: nothing for the session, CSRF or the actor load to do (no session to read, nothing a
- * forged cross-site request could ride on), so the scan route takes it before them (see
- * WebModule.beforeSession). Anything else goes on to the route's normal mount.
+ * A scan by a gate device that sends its secret in the Authorization header, no cookie at all
+ * and a JSON body: nothing for the session, CSRF or the actor load to do (no session to read,
+ * nothing a forged cross-site request could ride on), so the scan route takes it on the fast
+ * lane (see WebModule.fastRoutes). Anything else goes through the app to the route's normal mount.
  */
-function isHeaderOnlyDevice(req: Request): boolean {
-  return req.headers.cookie === undefined && /^Device /.test(req.headers.authorization ?? '');
+function isHeaderOnlyDevice(req: IncomingMessage): boolean {
+  return (
+    req.headers.cookie === undefined &&
+    /^Device /.test(req.headers.authorization ?? '') &&
+    /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')
+  );
 }
 
 function scannerOf(req: Request): Scanner {
@@ -127,7 +133,7 @@ export function validationRoutes(
   platform: Platform,
   service: ValidationService,
   scans: ScanService,
-): ApiModule & { beforeSession: Router } {
+): ApiModule & { fastRoutes: FastRoute[] } {
   const { config, redis, prisma, clock } = platform;
   const router = Router();
   const scanner = resolveScanner(platform, service);
@@ -149,14 +155,9 @@ export function validationRoutes(
   const scan: RequestHandler = async (req, res) => {
     res.json(await scans.scanTicket(scannerOf(req), parse(scanBody, req, 'body')));
   };
-  const beforeSession = Router();
-  beforeSession.post(
-    SCAN_PATH,
-    (req, _res, next) => next(isHeaderOnlyDevice(req) ? undefined : 'router'),
-    scanScanner,
-    scanLimit,
-    scan,
-  );
+  const fastRoutes: FastRoute[] = [
+    { method: 'POST', path: SCAN_PATH, takes: isHeaderOnlyDevice, handlers: [scanScanner, scanLimit, scan] },
+  ];
   router.post('/scan', scanScanner, scanLimit, scan);
   router.get('/bootstrap', scanner, async (req, res) => {
     res.set('Cache-Control', 'private, no-store').json(await service.bootstrap(scannerOf(req)));
@@ -219,7 +220,7 @@ export function validationRoutes(
     res.json({ items: await service.listConflicts(actorOf(req), campaignId), nextCursor: null });
   });
 
-  return { name: 'validation', prefix: VALIDATION_PREFIX, router, paths: validationPaths, beforeSession };
+  return { name: 'validation', prefix: VALIDATION_PREFIX, router, paths: validationPaths, fastRoutes };
 }
 
 // ---------------------------------------------------------------- OpenAPI

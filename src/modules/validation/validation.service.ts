@@ -8,7 +8,7 @@ import { canScanCampaign, isAdmin, type Actor } from '../../shared/http/authoriz
 import type { CampaignRecord, CampaignsService, TicketTypeRecord } from '../campaigns';
 import { getCampaignsByIds } from '../campaigns';
 import type { TicketsService } from '../tickets';
-import { hashSecret, newSecret, roomToken, type Scanner } from './validation.auth';
+import { hashSecret, newSecret, roomToken, secretKey, type Scanner } from './validation.auth';
 import { ValidationErrors } from './validation.errors';
 import * as repo from './validation.repository';
 import type { DeviceRow, GateRow, ScanRow } from './validation.repository';
@@ -178,7 +178,7 @@ export function createValidationService(deps: ValidationDeps) {
   /** The device a secret belongs to, read now; DEVICE_REVOKED / DEVICE_UNKNOWN otherwise. Marks it seen. */
   async function authenticateDevice(secret: string): Promise<DeviceRow> {
     const hash = hashSecret(secret);
-    const key = Buffer.from(hash).toString('base64');
+    const key = secretKey(secret);
     const device = await repo.findDeviceByTokenHash(prisma, hash);
     if (!device || device.revokedAt) {
       deviceCache.delete(key);
@@ -197,8 +197,7 @@ export function createValidationService(deps: ValidationDeps) {
    * cached row may have wrong (see DEVICE_CACHE_MS).
    */
   async function authenticateDeviceCached(secret: string): Promise<{ device: DeviceRow; cached: boolean }> {
-    const key = Buffer.from(hashSecret(secret)).toString('base64');
-    const hit = deviceCache.get(key);
+    const hit = deviceCache.get(secretKey(secret));
     const now = clock.now();
     if (!hit || hit.until <= now.getTime())
       return { device: await authenticateDevice(secret), cached: false };
