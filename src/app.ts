@@ -108,19 +108,22 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
   const jsonBody = express.json({ limit: config.BODY_LIMIT, verify: keepRawBodyFor(rawBodyPaths) });
   app.use(jsonBody);
   app.use(express.urlencoded({ limit: config.BODY_LIMIT, extended: false }));
-  app.use(sessions(config, platform.redis, platform.clock));
-  for (const m of loaded) for (const mw of m.middleware ?? []) app.use(mw);
+  const session = sessions(config, platform.redis, platform.clock);
+  const moduleMiddleware = loaded.flatMap((m) => m.middleware ?? []);
+  app.use(session);
+  for (const mw of moduleMiddleware) app.use(mw);
 
   // After the modules' middleware, so that a signed-in caller (req.actor, set by the auth
   // module) has a bucket of their own: many buyers share one IP behind carrier NAT.
   const apiLimiter = createRateLimit(platform.redis, config.REDIS_PREFIX, apiRateLimit(config));
   const limitExempt = new Set(loaded.flatMap((m) => m.apiRateLimitExempt ?? []));
-  app.use('/api', (req, res, next) => {
+  const apiLimit: RequestHandler = (req, res, next) => {
     const path = req.originalUrl.split('?')[0]!;
     return limitExempt.has(path) || limitExempt.has(`${req.method} ${path}`)
       ? next()
       : apiLimiter(req, res, next);
-  });
+  };
+  app.use('/api', apiLimit);
   const modules: ApiModule[] = [system];
   for (const m of loaded) {
     for (const api of m.api ?? []) {
@@ -180,7 +183,15 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
   const handler = withFastLane(
     app,
     fastRoutes,
-    (route) => [requestId(), timed(route.path), securityHeaders, privateNoStore, jsonBody],
+    (route) => [
+      requestId(),
+      timed(route.path),
+      securityHeaders,
+      privateNoStore,
+      jsonBody,
+      // A signed-in browser's route: what the app runs between the body parsers and the routers.
+      ...(route.session ? [session, ...moduleMiddleware, apiLimit] : []),
+    ],
     onError,
   );
   return { app, handler, webModules: loaded, services, metrics, modules, openapi };

@@ -29,12 +29,13 @@ export interface WebModule {
   name: string;
   middleware?: RequestHandler[];
   /**
-   * Hot routes served ahead of the Express router (shared/http/fast-lane.ts), for requests that
-   * carry no cookie and authenticate by a header alone (a gate device's scans): the app's common
-   * layers run for them (request id, metrics, security headers, cache policy, the JSON body
-   * parser), the session, the modules' middleware and the general /api limit do not, since they
-   * would do nothing for such a request but cost CPU. A fast route keeps its own rate limit, and
-   * is mounted on its normal router too, for every request it does not take.
+   * Hot routes served ahead of the Express router (shared/http/fast-lane.ts). For a route that
+   * authenticates by a header alone and takes no cookie (a gate device's scans), the app's common
+   * layers run (request id, metrics, security headers, cache policy, the JSON body parser); the
+   * session, the modules' middleware and the general /api limit do not, since they would do
+   * nothing for such a request but cost CPU. A `session` route (a browser's reservation) runs
+   * those too, as the app does. Either way, what is skipped is the matching of every other layer
+   * and router; a fast route is mounted on its normal router too, for every request it does not take.
    */
   fastRoutes?: FastRoute[];
   api?: ApiModule[];

@@ -72,6 +72,57 @@ describe('bookings API (signed in through the real sign-in)', () => {
     return req.send(b);
   };
 
+  it("when a browser reserves with a JSON body (the fast lane), then the answer has the app's headers, session checks, errors and metrics", async () => {
+    const buyer = await signIn(env, email('fast'));
+    const fast = await reserve(buyer, body([[0, 1]])).expect(201);
+    // The same request through the app's stack: a query string sends it there.
+    const viaApp = await buyer
+      .post('/api/v1/bookings?via=app')
+      .set('Idempotency-Key', crypto.randomUUID())
+      .send(body([[0, 1]]))
+      .expect(201);
+    const volatile = new Set(['date', 'etag', 'content-length', 'x-request-id', 'ratelimit']);
+    const stable = (h: Record<string, string>) =>
+      Object.fromEntries(Object.entries(h).filter(([k]) => !volatile.has(k)));
+    expect(stable(fast.headers)).toEqual(stable(viaApp.headers));
+    expect(fast.headers).toMatchObject({
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': expect.stringContaining("form-action 'self'"),
+      'ratelimit-policy': expect.stringContaining('"bookings"'),
+    });
+    expect((fast.body as BookingBody).status).toBe('PENDING');
+
+    const raw = (b: string, who: TestSession = buyer) =>
+      who
+        .post('/api/v1/bookings')
+        .set('Idempotency-Key', crypto.randomUUID())
+        .set('Content-Type', 'application/json')
+        .send(b);
+    // The session's CSRF check, the sign-in check, the body parser and the schema, as in the app.
+    const noToken = await request(env.url)
+      .post('/api/v1/bookings')
+      .set('Cookie', buyer.cookie)
+      .set('Idempotency-Key', crypto.randomUUID())
+      .send(body([[0, 1]]))
+      .expect(403);
+    expect(noToken.body.error.code).toBe('CSRF_INVALID');
+    const anonymous = await request(env.url)
+      .post('/api/v1/bookings')
+      .set('Idempotency-Key', crypto.randomUUID())
+      .send(body([[0, 1]]))
+      .expect(401);
+    expect(anonymous.headers['content-security-policy']).toBe(fast.headers['content-security-policy']);
+    expect((await raw('{"campaignId":').expect(400)).body.error.code).toBe('MALFORMED_JSON');
+    expect((await raw(JSON.stringify({ x: 'x'.repeat(200_000) })).expect(413)).body.error.code).toBe(
+      'PAYLOAD_TOO_LARGE',
+    );
+    expect((await raw('{"campaignId":["a"]}').expect(400)).body.error.code).toBe('VALIDATION_FAILED');
+
+    const metrics = await request(env.url).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/route="\/api\/v1\/bookings",status="201"/);
+  });
+
   it('when a buyer reserves, then 201 with the booking in camelCase, money in minor units and expiresAt in UTC', async () => {
     const buyer = await signIn(env, email('buyer'));
     const res = await reserve(

@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { type Request } from 'express';
+import type { FastRoute } from '../../shared/http/fast-lane';
 import { decodeCursor, pageOf } from '../../shared/http/cursor';
 import { actorOf, requireSignIn } from '../../shared/http/authorize';
 import { defineApi } from '../../shared/http/api';
@@ -73,7 +75,20 @@ const byId = z.object({ id: uuid('not a valid id') });
 
 export const RESERVE_PATH = '/api/v1/bookings';
 
-export function bookingsRoutes(platform: Platform, service: BookingsService): ApiModule {
+/**
+ * Reservations from a browser with a JSON body: the hot route of a sale, taken on the fast lane
+ * (shared/http/fast-lane.ts) with the session, the modules' middleware (CSRF, the actor) and the
+ * route's own limiter and validation, all as the app runs them; anything else (another body type, a
+ * query string) goes through the app.
+ */
+function isJsonBody(req: IncomingMessage): boolean {
+  return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+}
+
+export function bookingsRoutes(
+  platform: Platform,
+  service: BookingsService,
+): ApiModule & { fastRoutes: FastRoute[] } {
   const { config, redis } = platform;
   const api = defineApi({ name: 'bookings', prefix: RESERVE_PATH, tags: ['bookings'] });
   // Per signed-in user across every web process: one person cannot hammer the hot rows. Counted
@@ -199,7 +214,18 @@ export function bookingsRoutes(platform: Platform, service: BookingsService): Ap
     },
   );
 
-  return api.module();
+  return {
+    ...api.module(),
+    fastRoutes: [
+      {
+        method: 'POST',
+        path: RESERVE_PATH,
+        session: true,
+        takes: isJsonBody,
+        handlers: api.handlers('post', '/'),
+      },
+    ],
+  };
 }
 
 const bookingSchema = {

@@ -61,9 +61,11 @@ export function bookingsWebModule(
   const pages = Router();
   pages.use(bookingsPages(platform, service, reads));
   pages.use(waitlistPages(platform, service));
+  const reserve = bookingsRoutes(platform, service);
   return {
     name: 'bookings',
-    api: [bookingsRoutes(platform, service), waitlistApi(platform, service)],
+    api: [reserve, waitlistApi(platform, service)],
+    fastRoutes: reserve.fastRoutes,
     // The reserve route counts the general API limit in its own limiter's round trip.
     apiRateLimitExempt: [`POST ${RESERVE_PATH}`],
     pages,

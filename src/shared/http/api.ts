@@ -65,6 +65,8 @@ type Define = <P extends Schema = undefined, Q extends Schema = undefined, B ext
 
 export interface Api extends Record<Method, Define> {
   router: Router;
+  /** The middleware and handler a defined route runs, in order (for a fast route, shared/http/fast-lane.ts). */
+  handlers(method: Method, path: string): RequestHandler[];
   /** The router and its documentation, for the module registry. */
   module(): ApiModule;
 }
@@ -128,23 +130,34 @@ function operationOf(spec: RouteSpec<Schema, Schema, Schema>, tags: string[]): O
 export function defineApi(o: { name: string; prefix: string; tags: string[]; router?: Router }): Api {
   const router = o.router ?? Router();
   const paths: OpenApiPaths = {};
+  const chains = new Map<string, RequestHandler[]>();
   const define =
     (method: Method): Define =>
     (path, spec, handler) => {
       const schemas = { params: spec.params, query: spec.query, body: spec.body };
-      router[method](path, ...(spec.use ?? []), async (req: Request, res: Response, next: NextFunction) => {
-        const input = parseRequest(schemas, {
-          params: req.params,
-          query: req.query,
-          body: req.body as unknown,
-        });
-        await handler(input as never, req, res, next);
-      });
+      const chain: RequestHandler[] = [
+        ...(spec.use ?? []),
+        async (req: Request, res: Response, next: NextFunction) => {
+          const input = parseRequest(schemas, {
+            params: req.params,
+            query: req.query,
+            body: req.body as unknown,
+          });
+          await handler(input as never, req, res, next);
+        },
+      ];
+      router[method](path, ...chain);
+      chains.set(`${method} ${path}`, chain);
       const docPath = `${o.prefix}${path === '/' ? '' : path}`.replace(/:(\w+)/g, '{$1}') || '/';
       paths[docPath] = { ...(paths[docPath] ?? {}), [method]: operationOf(spec as never, o.tags) };
     };
   return {
     router,
+    handlers(method, path) {
+      const chain = chains.get(`${method} ${path}`);
+      if (!chain) throw new Error(`api ${o.name}: no ${method} ${path} defined`);
+      return chain;
+    },
     get: define('get'),
     post: define('post'),
     put: define('put'),

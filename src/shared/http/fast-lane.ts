@@ -13,6 +13,11 @@ export interface FastRoute {
   /** The exact path; a request with a query string goes through the app. */
   path: string;
   takes(req: IncomingMessage): boolean;
+  /**
+   * The route is for a signed-in browser (a cookie session): the app's session, the modules'
+   * middleware (CSRF, the actor) and the general /api limit run too, as they do in the app.
+   */
+  session?: boolean;
   /** The route's own middleware and handler, the same functions its normal mount runs. */
   handlers: RequestHandler[];
 }
