@@ -22,6 +22,11 @@
  *  `--write` puts the figures, with nproc and the load, into docs/benchmarks.md.
  *  Each web process holds clients / 2 sockets and each client process clients / processes: the
  *  script checks the open-file limit (`ulimit -n`) first and says what it needs.
+ *  For profiles: BENCH_WEB_NODE_ARGS and BENCH_CLIENT_NODE_ARGS go to node itself in the web and
+ *  client processes (e.g. `--cpu-prof --cpu-prof-dir=var/prof`); with
+ *  `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=var/heap` among the web's, each web process
+ *  writes a heap snapshot after all clients left, and its heap is measured again after the full
+ *  garbage collection the snapshot makes (what is garbage not yet collected vs what is held).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -61,6 +66,10 @@ const RATE = arg('rate', 200);
 const SECONDS = arg('seconds', 10);
 const WEBS = 2;
 const WRITE = process.argv.includes('--write');
+const nodeArgs = (name: string) => (process.env[name] ?? '').split(/\s+/).filter(Boolean);
+const WEB_NODE_ARGS = nodeArgs('BENCH_WEB_NODE_ARGS');
+const CLIENT_NODE_ARGS = nodeArgs('BENCH_CLIENT_NODE_ARGS');
+const HEAP_SIGNAL = WEB_NODE_ARGS.map((a) => /^--heapsnapshot-signal=(\w+)$/.exec(a)?.[1]).find(Boolean);
 const DATABASE_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ticketing_bench_live';
 const DATABASE_NAME = new URL(DATABASE_URL).pathname.slice(1);
@@ -86,7 +95,8 @@ function rssMb(pid: number): number {
 
 /** A web process's V8 heap in use (MB), from its /metrics: what RSS would return to if the allocator gave pages back. */
 async function heapUsedMb(url: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  // A fresh connection: a pooled one may have just hit the server's keep-alive time-out.
+  const text = await fetch(`${url}/metrics`, { headers: { connection: 'close' } }).then((r) => r.text());
   const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text);
   return m ? Number(m[1]) / 1024 / 1024 : NaN;
 }
@@ -97,9 +107,13 @@ interface ClientProcess {
 }
 
 function startClientProcess(): Promise<ClientProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'bench-live-clients.ts')], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...CLIENT_NODE_ARGS, '--import', 'tsx', path.join(__dirname, 'bench-live-clients.ts')],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const request = <T>(msg: ClientCommand, answer: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (m: { cmd: string }) => {
@@ -183,7 +197,7 @@ async function main(): Promise<void> {
       logger: createLogger({ level: 'warn', service: 'bench' }),
     });
     log(
-      `fresh database ${DATABASE_NAME}, vhost ${VHOST}, Redis prefix ${REDIS_PREFIX}; fold LIVE_COUNTERS_INTERVAL_MS ${config.LIVE_COUNTERS_INTERVAL_MS}`,
+      `fresh database ${DATABASE_NAME}, vhost ${VHOST}, Redis prefix ${REDIS_PREFIX}; fold LIVE_COUNTERS_INTERVAL_MS ${config.LIVE_COUNTERS_INTERVAL_MS}, LIVE_SEND_BUDGET ${config.LIVE_SEND_BUDGET} messages/s per web process`,
     );
 
     const { campaigns, bookings } = createModules(platform);
@@ -206,7 +220,7 @@ async function main(): Promise<void> {
 
     const webs: WebProcess[] = [];
     for (let i = 0; i < WEBS; i++) {
-      const w = await spawnWebProcess({ ...env, LOG_LEVEL: 'info' });
+      const w = await spawnWebProcess({ ...env, LOG_LEVEL: 'info' }, 60_000, WEB_NODE_ARGS);
       webs.push(w);
       stops.push(() => w.stop());
     }
@@ -496,6 +510,15 @@ async function main(): Promise<void> {
     log(
       `web RSS (MB, per process): before clients ${rss.before.map((r) => r.toFixed(0)).join(' / ')}, ${joined} joined ${rss.connected.map((r) => r.toFixed(0)).join(' / ')}, peak ${peak.map((r) => r.toFixed(0)).join(' / ')}, 5 s after all left ${rss.after.map((r) => r.toFixed(0)).join(' / ')}; V8 heap used before ${heapBefore.map((r) => r.toFixed(0)).join(' / ')}, joined ${heapJoined.map((r) => r.toFixed(0)).join(' / ')}, after ${heapAfter.map((r) => r.toFixed(0)).join(' / ')}`,
     );
+    if (HEAP_SIGNAL) {
+      // The snapshot blocks the process while it collects and writes; /metrics answers after it.
+      for (const w of webs) process.kill(w.pid, HEAP_SIGNAL as NodeJS.Signals);
+      await sleep(1000);
+      const heapCollected = await Promise.all(webs.map((w) => heapUsedMb(w.url)));
+      log(
+        `heap snapshots written (${WEB_NODE_ARGS.join(' ')}); V8 heap used after their full collection ${heapCollected.map((r) => r.toFixed(0)).join(' / ')} MB, RSS ${webs.map((w) => rssMb(w.pid).toFixed(0)).join(' / ')} MB`,
+      );
+    }
     log(`uptime: ${execFileSync('uptime').toString().trim()}`);
     const verdict = [
       `p99 ${result.p99} ms (target < 250 ms: ${result.p99 < 250 ? 'met' : 'not met'})`,
@@ -511,7 +534,7 @@ async function main(): Promise<void> {
           'live',
           `## Live counters: ${joined} Socket.io clients on ${WEBS} web processes (\`npm run bench:live\`)
 
-Measured ${new Date().toISOString().slice(0, 10)} on nproc ${nproc} (${cpu}), Node ${process.version}; PostgreSQL, RabbitMQ, Redis, ${WEBS} web processes, the relay, the realtime worker (fold LIVE_COUNTERS_INTERVAL_MS ${config.LIVE_COUNTERS_INTERVAL_MS}), ${CLIENT_PROCESSES} client processes and the script on the same machine, shared with other work. Open-file limit ${limit} (needed ≥ ${needed} per process).
+Measured ${new Date().toISOString().slice(0, 10)} on nproc ${nproc} (${cpu}), Node ${process.version}; PostgreSQL, RabbitMQ, Redis, ${WEBS} web processes, the relay, the realtime worker (fold LIVE_COUNTERS_INTERVAL_MS ${config.LIVE_COUNTERS_INTERVAL_MS}, send budget LIVE_SEND_BUDGET ${config.LIVE_SEND_BUDGET} messages/s per web process), ${CLIENT_PROCESSES} client processes and the script on the same machine, shared with other work. Open-file limit ${limit} (needed ≥ ${needed} per process).
 ${joined} clients (socket.io-client, websocket) spread over both web processes and ${CAMPAIGNS} campaign rooms; burst of ${booked} reservations (${RATE}/s for ${SECONDS} s, one ticket each, through the bookings service in the script: the time taken is when it returns 201 after its commit). Latency = the first counter message at a client whose \`reserved\` includes the booking, minus the booking's 201, over every (client, booking) pair.
 
 | | figure | load avg |
