@@ -22,8 +22,8 @@
  *  `--write` puts the figures, with nproc and the load, into docs/benchmarks.md.
  *  Each web process holds clients / 2 sockets and each client process clients / processes: the
  *  script checks the open-file limit (`ulimit -n`) first and says what it needs.
- *  For profiles: BENCH_WEB_NODE_ARGS and BENCH_CLIENT_NODE_ARGS go to node itself in the web and
- *  client processes (e.g. `--cpu-prof --cpu-prof-dir=var/prof`); with
+ *  For profiles: BENCH_WEB_NODE_ARGS, BENCH_WORKER_NODE_ARGS (the realtime worker and the relay)
+ *  and BENCH_CLIENT_NODE_ARGS go to node itself in the web, worker and client processes (e.g. `--cpu-prof --cpu-prof-dir=var/prof`); with
  *  `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=var/heap` among the web's, each web process
  *  writes a heap snapshot after all clients left, and its heap is measured again after the full
  *  garbage collection the snapshot makes (what is garbage not yet collected vs what is held).
@@ -69,6 +69,7 @@ const WRITE = process.argv.includes('--write');
 const nodeArgs = (name: string) => (process.env[name] ?? '').split(/\s+/).filter(Boolean);
 const WEB_NODE_ARGS = nodeArgs('BENCH_WEB_NODE_ARGS');
 const CLIENT_NODE_ARGS = nodeArgs('BENCH_CLIENT_NODE_ARGS');
+const WORKER_NODE_ARGS = nodeArgs('BENCH_WORKER_NODE_ARGS');
 const HEAP_SIGNAL = WEB_NODE_ARGS.map((a) => /^--heapsnapshot-signal=(\w+)$/.exec(a)?.[1]).find(Boolean);
 const DATABASE_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ticketing_bench_live';
@@ -224,10 +225,15 @@ async function main(): Promise<void> {
       webs.push(w);
       stops.push(() => w.stop());
     }
-    const realtime: WorkerProcess = await spawnWorkerProcess('realtime', { ...env, LOG_LEVEL: 'info' });
+    const realtime: WorkerProcess = await spawnWorkerProcess(
+      'realtime',
+      { ...env, LOG_LEVEL: 'info' },
+      60_000,
+      WORKER_NODE_ARGS,
+    );
     stops.push(() => realtime.stop());
     // The relay in its own process, as `npm start` runs it (this one is busy with the burst).
-    const relay = spawn(process.execPath, ['--import', 'tsx', 'workers/relay/main.ts'], {
+    const relay = spawn(process.execPath, [...WORKER_NODE_ARGS, '--import', 'tsx', 'workers/relay/main.ts'], {
       cwd: path.resolve(__dirname, '..'),
       env: { ...process.env, ...env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'inherit'],

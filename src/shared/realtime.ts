@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Emitter } from '@socket.io/redis-emitter';
 import { Server } from 'socket.io';
@@ -118,10 +119,13 @@ export function createEmitter(redis: RedisClient, prefix: string): Emitter {
 
 /*
  * Audience: how many sockets each web process holds in the rooms a live feed paces its sends by
- * (the realtime worker's send budget, workers/realtime/handler.ts). Each web process writes its
- * own counts, as one field of one Redis hash, every `everyMs`; a reader sums the fresh fields.
- * Approximate by design (up to a report old): it decides how often a room is refreshed, never
- * whether; a reader that has no report (Redis down, no web process yet) sees an audience of 0.
+ * (the realtime worker's send budget, workers/realtime/handler.ts), and how far behind its event
+ * loop runs (the 99th percentile of its timers' delay over the report's interval: a process
+ * that cannot keep up, with its own fan-outs or because the machine's cores are taken by others,
+ * shows it there first). Each web process writes its own report, as one field of one Redis hash,
+ * every `everyMs`; a reader sums the fresh fields. Approximate by design (up to a report old): it
+ * decides how often a room is refreshed, never whether; a reader that has no report (Redis down,
+ * no web process yet) sees an audience of 0.
  */
 const audienceKey = (prefix: string) => `${prefix}live:audience`;
 const AUDIENCE_MAX_AGE_MS = 10_000;
@@ -137,20 +141,25 @@ export function reportAudience(
   const field = `${process.pid}:${Math.random().toString(36).slice(2)}`;
   const rooms = new Set<string>();
   const adapter = io.of('/').adapter;
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   adapter.on('create-room', (room: string) => counted(room) && rooms.add(room));
   adapter.on('delete-room', (room: string) => rooms.delete(room));
   const report = () => {
     if (!redis.isReady) return;
     const sizes: Record<string, number> = {};
     for (const room of rooms) sizes[room] = adapter.rooms.get(room)?.size ?? 0;
+    const lagMs = Math.max(0, delay.percentile(99) / 1e6 - 10);
+    delay.reset();
     redis
-      .hSet(audienceKey(prefix), field, JSON.stringify({ at: Date.now(), rooms: sizes }))
+      .hSet(audienceKey(prefix), field, JSON.stringify({ at: Date.now(), lagMs, rooms: sizes }))
       .catch(() => undefined);
   };
   const timer = setInterval(report, everyMs);
   timer.unref();
   return () => {
     clearInterval(timer);
+    delay.disable();
     if (redis.isReady) redis.hDel(audienceKey(prefix), field).catch(() => undefined);
   };
 }
@@ -160,12 +169,15 @@ export interface Audience {
   of(room: string): number;
   /** Web processes that reported lately (at least 1). */
   processes(): number;
+  /** The largest event-loop lag (ms, p99 over a report's interval) of those processes' last reports. */
+  lagMs(): number;
 }
 
 /** Worker side: the web processes' reports, re-read at most every `everyMs` (in the background). */
 export function createAudienceReader(redis: RedisClient, prefix: string, everyMs = 1000): Audience {
   let totals = new Map<string, number>();
   let processes = 1;
+  let lagMs = 0;
   let readAt = -Infinity;
   let reading = false;
   const refresh = () => {
@@ -177,18 +189,21 @@ export function createAudienceReader(redis: RedisClient, prefix: string, everyMs
       .then((fields) => {
         const next = new Map<string, number>();
         let fresh = 0;
+        let lag = 0;
         for (const [field, value] of Object.entries(fields)) {
-          const report = JSON.parse(value) as { at: number; rooms: Record<string, number> };
+          const report = JSON.parse(value) as { at: number; lagMs?: number; rooms: Record<string, number> };
           if (Date.now() - report.at > AUDIENCE_MAX_AGE_MS) {
             // A web process that stopped without saying so.
             redis.hDel(audienceKey(prefix), field).catch(() => undefined);
             continue;
           }
           fresh++;
+          lag = Math.max(lag, report.lagMs ?? 0);
           for (const [room, n] of Object.entries(report.rooms)) next.set(room, (next.get(room) ?? 0) + n);
         }
         totals = next;
         processes = Math.max(1, fresh);
+        lagMs = lag;
       })
       .catch(() => undefined)
       .finally(() => (reading = false));
@@ -201,6 +216,10 @@ export function createAudienceReader(redis: RedisClient, prefix: string, everyMs
     processes() {
       refresh();
       return processes;
+    },
+    lagMs() {
+      refresh();
+      return lagMs;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createFold, createSendBudget } from '../../workers/realtime/handler';
+import { budgetShare, createFold, createSendBudget } from '../../workers/realtime/handler';
 
 /**
  * The realtime worker's pacing (workers/realtime/handler.ts): the send budget and the fold that
@@ -83,5 +83,21 @@ describe('live counters send budget and fold', () => {
     fold.trigger('quiet');
     await jest.advanceTimersByTimeAsync(200);
     expect(runs).toEqual([1000, 1100]);
+  });
+
+  it('when a web process lags, then the share of the budget falls by 30 % a second down to its floor, and climbs back by a tenth once the lag is gone', () => {
+    let lag = 200;
+    const share = budgetShare(() => lag, { limitMs: 75, floor: 0.25, everyMs: 1000 });
+    const seen: number[] = [];
+    for (let s = 0; s < 6; s++) {
+      jest.advanceTimersByTime(1000);
+      seen.push(Number(share().toFixed(3)));
+    }
+    expect(seen).toEqual([0.7, 0.49, 0.343, 0.25, 0.25, 0.25]);
+    lag = 20;
+    jest.advanceTimersByTime(1000);
+    expect(share()).toBeCloseTo(0.35);
+    jest.advanceTimersByTime(500);
+    expect(share()).toBeCloseTo(0.35); // judged at most once a second
   });
 });

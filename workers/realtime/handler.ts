@@ -111,6 +111,30 @@ export function createSendBudget(
   };
 }
 
+/**
+ * The share of the send budget used, from the web processes' event-loop lag, re-judged at most
+ * once per `everyMs`: while any of them lags more than `limitMs` (it cannot write what it is
+ * given in time, or the machine's cores are busy with other work) the share falls by 30 %, down
+ * to `floor`; otherwise it climbs back by a tenth. A configured budget is a ceiling for a machine
+ * that has the CPU; this keeps the refreshes from outrunning one that has not (messages queued
+ * in a web process wait, and grow the latency of every one behind them).
+ */
+export function budgetShare(
+  lagMs: () => number,
+  { limitMs = 75, floor = 0.25, everyMs = 1000 } = {},
+): () => number {
+  let share = 1;
+  let judgedAt = performance.now();
+  return () => {
+    const now = performance.now();
+    if (now - judgedAt >= everyMs) {
+      judgedAt = now;
+      share = lagMs() > limitMs ? Math.max(floor, share * 0.7) : Math.min(1, share + 0.1);
+    }
+    return share;
+  };
+}
+
 /** What a fold asks of a send budget for a key: its cost (messages one run sends) and the budget. */
 export interface FoldPace {
   cost(key: string): number;
@@ -221,10 +245,11 @@ export function liveCountersConsumer(platform: Platform): ConsumerSpec<{ campaig
   // processes, shared/realtime.ts reportAudience); the budget is per web process.
   const audience = createAudienceReader(platform.redis, platform.config.REDIS_PREFIX);
   const perProcess = platform.config.LIVE_SEND_BUDGET;
+  const share = budgetShare(() => audience.lagMs());
   const pace: FoldPace | undefined = perProcess
     ? {
         cost: (campaignId) => audience.of(roomOf(campaignId)),
-        budget: createSendBudget(() => perProcess * audience.processes()),
+        budget: createSendBudget(() => perProcess * audience.processes() * share()),
       }
     : undefined;
   return foldedConsumer(
