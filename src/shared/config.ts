@@ -156,8 +156,9 @@ const schema = z.object({
   // costs one message per browser watching it). Under it a campaign's refresh goes out at once
   // (after the interval above); past it, refreshes queue in turn, so a hot sale's rooms are
   // refreshed less often instead of falling behind (workers/realtime/handler.ts, createSendBudget).
-  // About 20 µs of one core per message on the web process and as much on a client's; set it to
-  // the share of the web's CPU the live feed may take (0 = no budget, the interval alone).
+  // About 11 µs of one core per message on the web process (docs/benchmarks.md, issue 17), more
+  // on a browser's; set it to the share of the web's CPU the live feed may take (0 = no budget,
+  // the interval alone). Its share falls while a web process's event loop lags (budgetShare).
   LIVE_SEND_BUDGET: int(20_000, 0),
   IDEMPOTENCY_KEY_TTL_HOURS: int(24, 1),
   BOOKING_RATE_LIMIT_MAX: int(30, 1),

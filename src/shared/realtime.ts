@@ -30,14 +30,15 @@ const mergedFrames = new WeakMap<BroadcastPacketOpts, Buffer>();
  * encodes a broadcast's packet and its WebSocket frame once (`wsPreEncodedFrame`, header and
  * payload as two buffers) and hands it to every socket's engine.io connection, which wraps it in a
  * packet object, buffers and flushes it, corks two writes into a writev and takes a write
- * callback, two nextTicks and several events per socket: 8 µs of JavaScript per socket per message
- * besides the system call's 8–10 µs (a 2,000-socket room, scripts/bench-live.ts notes). Here the
+ * callback, two nextTicks and several events per socket: 7–9 µs of JavaScript per socket per
+ * message besides the system call's 8–10 µs (a 2,000-socket room, docs/benchmarks.md, issue 17). Here the
  * frame's two buffers are joined once per broadcast (kept on the broadcast's options object, which
  * every socket of it shares) and written with one `write` per socket: 3 µs of JavaScript.
  *
  * Order is kept: the direct write happens only when engine.io holds nothing unsent for the socket
  * (its writeBuffer is empty, so everything it was given is already in the TCP socket's own
- * queue, ahead of this frame); otherwise, and for anything that is not a pre-encoded broadcast
+ * queue, ahead of this frame; ws itself queues frames only while compressing, which is off when
+ * this path is taken); otherwise, and for anything that is not a pre-encoded broadcast
  * on an open, uncompressed WebSocket (polling, upgrades, volatile packets, per-socket emits), the
  * packet takes engine.io's own path. A write error is the TCP socket's, which ws already handles
  * (it closes the WebSocket and engine.io the connection), as for engine.io's own writes.
