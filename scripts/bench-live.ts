@@ -22,6 +22,11 @@
  *  `--write` puts the figures, with nproc and the load, into docs/benchmarks.md.
  *  Each web process holds clients / 2 sockets and each client process clients / processes: the
  *  script checks the open-file limit (`ulimit -n`) first and says what it needs.
+ *  For profiles: BENCH_WEB_NODE_ARGS, BENCH_WORKER_NODE_ARGS (the realtime worker and the relay)
+ *  and BENCH_CLIENT_NODE_ARGS go to node itself in the web, worker and client processes (e.g. `--cpu-prof --cpu-prof-dir=var/prof`); with
+ *  `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=var/heap` among the web's, each web process
+ *  writes a heap snapshot after all clients left, and its heap is measured again after the full
+ *  garbage collection the snapshot makes (what is garbage not yet collected vs what is held).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -61,6 +66,11 @@ const RATE = arg('rate', 200);
 const SECONDS = arg('seconds', 10);
 const WEBS = 2;
 const WRITE = process.argv.includes('--write');
+const nodeArgs = (name: string) => (process.env[name] ?? '').split(/\s+/).filter(Boolean);
+const WEB_NODE_ARGS = nodeArgs('BENCH_WEB_NODE_ARGS');
+const CLIENT_NODE_ARGS = nodeArgs('BENCH_CLIENT_NODE_ARGS');
+const WORKER_NODE_ARGS = nodeArgs('BENCH_WORKER_NODE_ARGS');
+const HEAP_SIGNAL = WEB_NODE_ARGS.map((a) => /^--heapsnapshot-signal=(\w+)$/.exec(a)?.[1]).find(Boolean);
 const DATABASE_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ticketing_bench_live';
 const DATABASE_NAME = new URL(DATABASE_URL).pathname.slice(1);
@@ -86,7 +96,8 @@ function rssMb(pid: number): number {
 
 /** A web process's V8 heap in use (MB), from its /metrics: what RSS would return to if the allocator gave pages back. */
 async function heapUsedMb(url: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  // A fresh connection: a pooled one may have just hit the server's keep-alive time-out.
+  const text = await fetch(`${url}/metrics`, { headers: { connection: 'close' } }).then((r) => r.text());
   const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text);
   return m ? Number(m[1]) / 1024 / 1024 : NaN;
 }
@@ -97,9 +108,13 @@ interface ClientProcess {
 }
 
 function startClientProcess(): Promise<ClientProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'bench-live-clients.ts')], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...CLIENT_NODE_ARGS, '--import', 'tsx', path.join(__dirname, 'bench-live-clients.ts')],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const request = <T>(msg: ClientCommand, answer: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (m: { cmd: string }) => {
@@ -183,7 +198,7 @@ async function main(): Promise<void> {
       logger: createLogger({ level: 'warn', service: 'bench' }),
     });
     log(
-      `fresh database ${DATABASE_NAME}, vhost ${VHOST}, Redis prefix ${REDIS_PREFIX}; fold LIVE_COUNTERS_INTERVAL_MS ${config.LIVE_COUNTERS_INTERVAL_MS}`,
+      `fresh database ${DATABASE_NAME}, vhost ${VHOST}, Redis prefix ${REDIS_PREFIX}; fold LIVE_COUNTERS_INTERVAL_MS ${config.LIVE_COUNTERS_INTERVAL_MS}, LIVE_SEND_BUDGET ${config.LIVE_SEND_BUDGET} messages/s per web process`,
     );
 
     const { campaigns, bookings } = createModules(platform);
@@ -206,14 +221,19 @@ async function main(): Promise<void> {
 
     const webs: WebProcess[] = [];
     for (let i = 0; i < WEBS; i++) {
-      const w = await spawnWebProcess({ ...env, LOG_LEVEL: 'info' });
+      const w = await spawnWebProcess({ ...env, LOG_LEVEL: 'info' }, 60_000, WEB_NODE_ARGS);
       webs.push(w);
       stops.push(() => w.stop());
     }
-    const realtime: WorkerProcess = await spawnWorkerProcess('realtime', { ...env, LOG_LEVEL: 'info' });
+    const realtime: WorkerProcess = await spawnWorkerProcess(
+      'realtime',
+      { ...env, LOG_LEVEL: 'info' },
+      60_000,
+      WORKER_NODE_ARGS,
+    );
     stops.push(() => realtime.stop());
     // The relay in its own process, as `npm start` runs it (this one is busy with the burst).
-    const relay = spawn(process.execPath, ['--import', 'tsx', 'workers/relay/main.ts'], {
+    const relay = spawn(process.execPath, [...WORKER_NODE_ARGS, '--import', 'tsx', 'workers/relay/main.ts'], {
       cwd: path.resolve(__dirname, '..'),
       env: { ...process.env, ...env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -496,6 +516,15 @@ async function main(): Promise<void> {
     log(
       `web RSS (MB, per process): before clients ${rss.before.map((r) => r.toFixed(0)).join(' / ')}, ${joined} joined ${rss.connected.map((r) => r.toFixed(0)).join(' / ')}, peak ${peak.map((r) => r.toFixed(0)).join(' / ')}, 5 s after all left ${rss.after.map((r) => r.toFixed(0)).join(' / ')}; V8 heap used before ${heapBefore.map((r) => r.toFixed(0)).join(' / ')}, joined ${heapJoined.map((r) => r.toFixed(0)).join(' / ')}, after ${heapAfter.map((r) => r.toFixed(0)).join(' / ')}`,
     );
+    if (HEAP_SIGNAL) {
+      // The snapshot blocks the process while it collects and writes; /metrics answers after it.
+      for (const w of webs) process.kill(w.pid, HEAP_SIGNAL as NodeJS.Signals);
+      await sleep(1000);
+      const heapCollected = await Promise.all(webs.map((w) => heapUsedMb(w.url)));
+      log(
+        `heap snapshots written (${WEB_NODE_ARGS.join(' ')}); V8 heap used after their full collection ${heapCollected.map((r) => r.toFixed(0)).join(' / ')} MB, RSS ${webs.map((w) => rssMb(w.pid).toFixed(0)).join(' / ')} MB`,
+      );
+    }
     log(`uptime: ${execFileSync('uptime').toString().trim()}`);
     const verdict = [
       `p99 ${result.p99} ms (target < 250 ms: ${result.p99 < 250 ? 'met' : 'not met'})`,
@@ -511,7 +540,7 @@ async function main(): Promise<void> {
           'live',
           `## Live counters: ${joined} Socket.io clients on ${WEBS} web processes (\`npm run bench:live\`)
 
-Measured ${new Date().toISOString().slice(0, 10)} on nproc ${nproc} (${cpu}), Node ${process.version}; PostgreSQL, RabbitMQ, Redis, ${WEBS} web processes, the relay, the realtime worker (fold LIVE_COUNTERS_INTERVAL_MS ${config.LIVE_COUNTERS_INTERVAL_MS}), ${CLIENT_PROCESSES} client processes and the script on the same machine, shared with other work. Open-file limit ${limit} (needed ≥ ${needed} per process).
+Measured ${new Date().toISOString().slice(0, 10)} on nproc ${nproc} (${cpu}), Node ${process.version}; PostgreSQL, RabbitMQ, Redis, ${WEBS} web processes, the relay, the realtime worker (fold LIVE_COUNTERS_INTERVAL_MS ${config.LIVE_COUNTERS_INTERVAL_MS}, send budget LIVE_SEND_BUDGET ${config.LIVE_SEND_BUDGET} messages/s per web process), ${CLIENT_PROCESSES} client processes and the script on the same machine, shared with other work. Open-file limit ${limit} (needed ≥ ${needed} per process).
 ${joined} clients (socket.io-client, websocket) spread over both web processes and ${CAMPAIGNS} campaign rooms; burst of ${booked} reservations (${RATE}/s for ${SECONDS} s, one ticket each, through the bookings service in the script: the time taken is when it returns 201 after its commit). Latency = the first counter message at a client whose \`reserved\` includes the booking, minus the booking's 201, over every (client, booking) pair.
 
 | | figure | load avg |
@@ -529,9 +558,9 @@ ${joined} clients (socket.io-client, websocket) spread over both web processes a
 
 ${verdict.join('; ')}.
 
-How it works. The realtime worker folds per campaign (workers/realtime/handler.ts \`createFold\`, one fold for sales counters and gate counts): a campaign that has been quiet for the interval gets its refresh at once, under load at most one refresh per interval, each reading absolute numbers after the commits it covers, and only ticket types whose numbers changed are sent. Each broadcast is one Redis publish; each web process's adapter encodes the packet and its WebSocket frame once per room fan-out (socket.io-adapter's pre-encoded frame) and writes it to each socket. Joins of one campaign are coalesced into one snapshot read (a reconnect storm costs a few reads, not one per browser), and sockets drop their HTTP upgrade request after the handshake.
+How it works. The realtime worker folds per campaign (workers/realtime/handler.ts \`createFold\`, one fold for sales counters and gate counts): a campaign that has been quiet for the interval gets its refresh at once, under load at most one refresh per interval, each reading absolute numbers after the commits it covers, and only ticket types whose numbers changed are sent. The sales counters' folds also wait their turn in a send budget (\`createSendBudget\`: LIVE_SEND_BUDGET messages/s per web process, a refresh costing one message per browser watching, as the web processes report their rooms' sizes to Redis every second): under it a refresh goes at once, past it the hot campaigns are refreshed in turn, each once per (their audiences summed / the budget) seconds, instead of asking the web processes and browsers for more messages than they can send and read (the fixed 100 ms fold asked for 100,000 messages/s here). The share of the budget used falls while a web process's event loop lags more than 75 ms (\`budgetShare\`, for a machine whose cores other work takes). Each broadcast is one Redis publish; each web process's adapter encodes the packet and its WebSocket frame once per room fan-out, and the frame is written with one \`write\` straight to each WebSocket's TCP socket when engine.io holds nothing unsent for it (src/shared/realtime.ts \`writeBroadcastsDirectly\`; otherwise engine.io's own path, which costs a packet object, a corked writev, a write callback and events per socket). Joins of one campaign are coalesced into one snapshot read (a reconnect storm costs a few reads, not one per browser), and sockets drop their HTTP upgrade request after the handshake.
 
-Reading the figures. Latency = fold wait (0 to the interval under load) + outbox relay + RabbitMQ + the worker's read + Redis + the web's fan-out + the client process's own event loop; the "of which" rows split it at the worker's Redis publish (timed by this script's own subscription, so also subject to this script's event loop, which runs the burst). The clients run on the same two cores as everything else: ${CLIENT_PROCESSES} processes parsing every message for ${joined} sockets are a load a real audience's browsers would carry themselves. Open files: each web process holds ${perWeb} sockets and each client process ${perClientProcess}; the limit here was ${limit} (the script refuses to start below ${needed}: raise it with \`ulimit -n\`, e.g. 20000, before the run; a default of 1024 fails at about 1,000 sockets per process).
+Reading the figures. Latency = fold wait (0 to the interval, or to the budget's turn, under load) + outbox relay + RabbitMQ + the worker's read + Redis + the web's fan-out + the client process's own event loop; the "of which" rows split it at the worker's Redis publish (timed by this script's own subscription, so also subject to this script's event loop, which runs the burst). The clients run on the same two cores as everything else: ${CLIENT_PROCESSES} processes parsing every message for ${joined} sockets are a load a real audience's browsers would carry themselves. CPU budget: messages/s × (web + client µs per message) must fit in what the bookings leave of 2 cores (the relay, the realtime worker, PostgreSQL and this script take about 0.7 core at 200 bookings/s); a refresh interval I for ${joined} watchers costs ${joined}/I messages/s, so p99 < 250 ms (I ≤ about 150 ms, 67,000 messages/s) needs 67,000 × (web + client µs per message) of CPU for the messages alone: 2.2 cores at the 16 + 16 µs measured on a quiet machine before the direct writes, more than this machine has while its clients share the cores (a real audience's browsers carry their half; the web's half is about 1 core over 2 processes). Web RSS after all left: the V8 heap in use right after they leave is mostly garbage no collection has run for yet (an idle process does not collect); with BENCH_WEB_NODE_ARGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=var/heap" the script measures it again after the snapshot's full collection (69–71 MB on 2026-12-01, below the 88–95 MB before the clients came: no socket's state is kept), and the RSS the allocator does not give back to the system stays. Open files: each web process holds ${perWeb} sockets and each client process ${perClientProcess}; the limit here was ${limit} (the script refuses to start below ${needed}: raise it with \`ulimit -n\`, e.g. 20000, before the run; a default of 1024 fails at about 1,000 sockets per process).
 `,
         )}`,
       );

@@ -154,6 +154,14 @@ const schema = z.object({
   // 0 = one per event). It is most of the worst case from a booking to the browsers (issue 17:
   // p99 < 250 ms), so it stays well below that; each refresh is one message per watching browser.
   LIVE_COUNTERS_INTERVAL_MS: int(100, 0),
+  // Live counters' send budget: messages per second per web process (each refresh of a campaign
+  // costs one message per browser watching it). Under it a campaign's refresh goes out at once
+  // (after the interval above); past it, refreshes queue in turn, so a hot sale's rooms are
+  // refreshed less often instead of falling behind (workers/realtime/handler.ts, createSendBudget).
+  // About 11 µs of one core per message on the web process (docs/benchmarks.md, issue 17), more
+  // on a browser's; set it to the share of the web's CPU the live feed may take (0 = no budget,
+  // the interval alone). Its share falls while a web process's event loop lags (budgetShare).
+  LIVE_SEND_BUDGET: int(20_000, 0),
   IDEMPOTENCY_KEY_TTL_HOURS: int(24, 1),
   BOOKING_RATE_LIMIT_MAX: int(30, 1),
   BOOKING_RATE_LIMIT_WINDOW_MS: int(60_000, 1),

@@ -1,5 +1,7 @@
 import type { Server } from 'socket.io';
 import type { Db } from '../../shared/db';
+import type { Platform } from '../../shared/platform';
+import { reportAudience } from '../../shared/realtime';
 import * as repo from './campaigns.repository';
 import { takenSeats } from './campaigns.seats.repository';
 import { isUuid } from '../../shared/uuid';
@@ -32,7 +34,14 @@ export const STOCK_LOW_EVENT = 'stock:low';
  * after they joined the room (so no broadcast can slip between the read and their joining
  * unseen): a reconnect storm of thousands of browsers costs a few reads, not one each.
  */
-export function registerCounterSockets(io: Server, prisma: Db): void {
+export function registerCounterSockets(
+  io: Server,
+  platform: Pick<Platform, 'prisma' | 'redis' | 'config'>,
+): void {
+  const prisma: Db = platform.prisma;
+  // How many browsers watch each campaign here: the realtime worker paces each campaign's
+  // refreshes by it (its send budget, workers/realtime/handler.ts).
+  reportAudience(io, platform.redis, platform.config.REDIS_PREFIX, (room) => room.startsWith(roomOf('')));
   const readSnapshot = coalesced((campaignId) => repo.counters(prisma, campaignId).catch(() => []));
   const readSeats = coalesced((campaignId) => takenSeats(prisma, campaignId).catch(() => null));
   io.on('connection', (socket) => {

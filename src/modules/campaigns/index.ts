@@ -88,6 +88,6 @@ export function campaignsWebModule(
         when: (u) => Boolean(u && (u as { roles?: string[] }).roles?.includes('SELLER')),
       },
     ],
-    sockets: (io) => registerCounterSockets(io, platform.prisma),
+    sockets: (io) => registerCounterSockets(io, platform),
   };
 }
