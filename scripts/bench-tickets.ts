@@ -137,6 +137,16 @@ async function postgresCpuMs(platform: Platform, database: string): Promise<Map<
 const cpuDelta = (before: Map<number, number>, after: Map<number, number>) =>
   [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
 
+/*
+ * The worker processes running now, and this script's own platform: on a signal both are
+ * stopped BEFORE the run's resources are removed. A worker (or the platform's shared counters)
+ * still running after the clean-up would write its metric keys again under the prefix, and keep
+ * connections to the dropped database open.
+ */
+const liveWorkers = new Set<WorkerProcess>();
+const live = (w: WorkerProcess) => (liveWorkers.add(w), w);
+let openPlatform: Platform | undefined;
+
 async function createSale(platform: Platform): Promise<Sale> {
   const { campaigns } = createModules(platform);
   const seller = sellerActor({ email: 'bench-seller@example.test', name: 'Bench seller' });
@@ -233,7 +243,7 @@ async function round(
   };
   try {
     for (let i = 0; i < copies; i++)
-      workers.push(await spawnWorkerProcess('tickets', env, 60_000, WORKER_NODE_ARGS));
+      workers.push(live(await spawnWorkerProcess('tickets', env, 60_000, WORKER_NODE_ARGS)));
     const warm = await createSale(platform);
     const warmFrom = await committedJobs(platform);
     await placeBookings(
@@ -273,7 +283,7 @@ async function round(
       load,
     };
   } finally {
-    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(workers.map((w) => w.stop().finally(() => liveWorkers.delete(w))));
   }
 }
 
@@ -395,8 +405,12 @@ async function main(): Promise<void> {
   // Ctrl-C or a kill still removes what the run made (the `finally` below does not run then).
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      console.error(`[bench] ${signal}: removing the run's database, vhost, Redis keys and files`);
-      removeBenchResources(resources)
+      console.error(
+        `[bench] ${signal}: stopping the workers, removing the run's database, vhost, Redis keys and files`,
+      );
+      Promise.allSettled([...liveWorkers].map((w) => w.stop(5_000)))
+        .then(() => openPlatform?.close())
+        .then(() => removeBenchResources(resources))
         .catch((e: Error) => console.error(e.message))
         .finally(() => process.exit(130));
     });
@@ -416,7 +430,7 @@ async function main(): Promise<void> {
     await migrateDatabase(DATABASE_URL);
     log(`fresh database ${DATABASE_NAME}, vhost ${VHOST}, Redis prefix ${REDIS_PREFIX}`);
     const config = loadConfig({ ...process.env, ...env, LOG_LEVEL: 'warn' });
-    platform = await createPlatform(config, {
+    platform = openPlatform = await createPlatform(config, {
       service: 'bench',
       logger: createLogger({ level: 'warn', service: 'bench' }),
     });
@@ -541,7 +555,7 @@ One copy / plain loop: **${verdict(ratio, 0.9)}** (rendering in the main thread:
 
 How a job runs (workers/tickets/handler.ts, tickets.workflows.ts \`prepareIssue\` / \`fileIssuedOnPool\`). Step 1, before the inbox transaction: in the common case (the booking CONFIRMED without tickets, the campaign's key decrypted and its seller's name cached in the process) a transaction on node-postgres, on the pool under Prisma: BEGIN with the booking's issuance lock in one round trip, ONE read (the booking with its lines and seats, the campaign with its ticket types, the buyer, whether tickets exist and the ACTIVE key id: one snapshot after the lock, each part's SQL from its own module), the payloads signed, ONE write (the campaign's serial counter and the multi-row INSERT of the tickets, numbered from it), COMMIT: four round trips where the Prisma path took twelve. Anything else (a redelivery, a refund, the first job of a campaign) takes the general Prisma path, which handles every case. Then the PDF is rendered holding no connection and no lock, in the process's render thread (src/modules/tickets/tickets.render-pool.ts, worker_threads), while the main thread reads the next messages, runs their transactions and stores the finished files. Step 2: BEGIN; ONE statement (the consumer's inbox row, the guarded transition \`file_key NULL → key\` on VALID tickets only if the row went in, the tickets.issued outbox row only if the transition happened); the PDF stored (fsync); COMMIT: three round trips where the Prisma inbox transaction took five. A duplicate finds its inbox row and writes nothing; a booking filed already or revoked meanwhile rolls back and runs the general inbox transaction, which tells them apart. Exactly once still holds: the issuance lock and the unique booking position keep the tickets single, serials are allocated in the statement that inserts them (gapless), a crash after step 1 leaves unfiled tickets that the redelivery files (test/tickets/tickets-worker-crash.test.ts kills a worker mid-render), and a refund between the steps revokes the tickets and the transition then files nothing. PDF rendering keeps each word's shaping per font for the process (a third of a page's time before; nearly every word repeats from page to page).
 
-Reading the figures. CPU per ticket is the steady figure: it moves little with other work on the machine, while tickets/s moves with it. The plain loop is one thread rendering the same PDF; a worker with one render thread renders on one core and does everything else (its main thread: PostgreSQL and RabbitMQ round trips, logging, storing files) on the other, which it shares with PostgreSQL, RabbitMQ, this script and anyone else's work. It can reach the loop only when the render thread is never starved: main thread + PostgreSQL + RabbitMQ per ticket must fit in the other core while the render thread takes one ticket's render time. Two copies on a two-core machine have no third core to go to: with render threads one copy already has both cores' worth of threads, so the two-copy figure shows what the machine has spare, not how copies scale (with more cores each copy adds its render thread's core; the main-thread rounds show copies that each use one core). The sum of the CPU columns per ticket (worker + PostgreSQL, plus RabbitMQ's share, not measured here) against 2 cores × 1000 ms is the ceiling of this machine in tickets/s.
+Reading the figures. CPU per ticket moves much less with other work on the machine than tickets/s does (it still grows on a crowded machine: shared caches and hyper-threads), and under heavy load the scheduler gives a worker with two busy threads about twice the share of the one-thread loop, which flatters the one-copy ratio: compare CPU per ticket first. The plain loop is one thread rendering the same PDF; a worker with one render thread renders on one core and does everything else (its main thread: PostgreSQL and RabbitMQ round trips, logging, storing files) on the other, which it shares with PostgreSQL, RabbitMQ, this script and anyone else's work. It can reach the loop only when the render thread is never starved: main thread + PostgreSQL + RabbitMQ per ticket must fit in the other core while the render thread takes one ticket's render time. Two copies on a two-core machine have no third core to go to: with render threads one copy already has both cores' worth of threads, so the two-copy figure shows what the machine has spare, not how copies scale (with more cores each copy adds its render thread's core; the main-thread rounds show copies that each use one core). The sum of the CPU columns per ticket (worker + PostgreSQL, plus RabbitMQ's share, not measured here) against 2 cores × 1000 ms is the ceiling of this machine in tickets/s.
 `,
         )}`,
       );
