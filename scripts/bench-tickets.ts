@@ -146,6 +146,8 @@ const cpuDelta = (before: Map<number, number>, after: Map<number, number>) =>
 const liveWorkers = new Set<WorkerProcess>();
 const live = (w: WorkerProcess) => (liveWorkers.add(w), w);
 let openPlatform: Platform | undefined;
+/** Set by the signal handler, which cleans up itself: the failures it causes in main() then clean nothing. */
+let signalled = false;
 
 async function createSale(platform: Platform): Promise<Sale> {
   const { campaigns } = createModules(platform);
@@ -405,12 +407,14 @@ async function main(): Promise<void> {
   // Ctrl-C or a kill still removes what the run made (the `finally` below does not run then).
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      signalled = true;
       console.error(
         `[bench] ${signal}: stopping the workers, removing the run's database, vhost, Redis keys and files`,
       );
       Promise.allSettled([...liveWorkers].map((w) => w.stop(5_000)))
         .then(() => openPlatform?.close())
         .then(() => removeBenchResources(resources))
+        .then((removed) => console.error(`[bench] ${removed}`))
         .catch((e: Error) => console.error(e.message))
         .finally(() => process.exit(130));
     });
@@ -561,12 +565,15 @@ Reading the figures. CPU per ticket moves much less with other work on the machi
       );
     }
   } finally {
-    await platform?.close();
-    log(await removeBenchResources(resources));
+    if (!signalled) {
+      await platform?.close();
+      log(await removeBenchResources(resources));
+    }
   }
 }
 
 main().catch((err) => {
+  if (signalled) return;
   console.error(err);
   process.exitCode = 1;
 });
