@@ -33,6 +33,19 @@ export function cpuMs(pid: number, tid?: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** User + system CPU time of each thread of a process so far, in ms, by thread id (Linux /proc). */
+export function threadCpuMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), cpuMs(pid, Number(tid)));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
 /** The machine's CPU ticks so far, all cores: [busy, total] (Linux /proc/stat). */
 export function machineTicks(): [number, number] {
   const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);

@@ -53,6 +53,7 @@ import {
   loadAvg,
   machineTicks,
   removeBenchResources,
+  threadCpuMs,
 } from './bench-resources';
 import { campaignBody, sellerActor } from '../test/support/factories';
 
@@ -96,13 +97,57 @@ interface Round {
   ticketsPerSecond: number;
   /** The worker processes' user + system CPU over the round, per ticket. */
   cpuMsPerTicket: number;
-  /** Of which the main threads' (the queue, the database, the files): the rest is rendering, GC helpers, libuv. */
+  /** Of which the main threads' (the queue, the database, the files). */
   mainCpuMsPerTicket: number;
+  /** Of which the render threads' (with render threads: each copy's busiest thread besides the main one). */
+  renderCpuMsPerTicket: number | null;
+  /** PostgreSQL's part: the CPU of this database's server processes (the workers' and this script's connections). */
+  pgCpuMsPerTicket: number;
   load: string;
 }
 
-/** The main thread's part (its thread id is the process id). */
-const mainCpuMs = (pid: number) => cpuMs(pid, pid);
+/**
+ * The CPU of each worker's threads between two readings: its main thread (its id is the process
+ * id), its render thread (with `threads` 1: the busiest other thread; V8's GC helpers, the
+ * compiler and libuv's pool make the rest), and all of them.
+ */
+function splitCpu(pid: number, before: Map<number, number>, after: Map<number, number>, threads: number) {
+  const delta = [...after].map(([tid, ms]) => [tid, ms - (before.get(tid) ?? 0)] as const);
+  const main = delta.find(([tid]) => tid === pid)?.[1] ?? 0;
+  const others = delta.filter(([tid]) => tid !== pid).map(([, ms]) => ms);
+  const render = threads > 0 ? Math.max(0, ...others) : 0;
+  return { main, render, total: main + others.reduce((a, b) => a + b, 0) };
+}
+
+/** CPU so far of the PostgreSQL server processes serving `database` (their /proc, by pid). */
+async function postgresCpuMs(platform: Platform, database: string): Promise<Map<number, number>> {
+  const rows = await platform.prisma.$queryRaw<Array<{ pid: number }>>`
+    SELECT pid FROM pg_stat_activity WHERE datname = ${database}`;
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      out.set(pid, cpuMs(pid));
+    } catch {
+      // the connection ended meanwhile
+    }
+  }
+  return out;
+}
+
+const cpuDelta = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
+
+/*
+ * The worker processes running now, and this script's own platform: on a signal both are
+ * stopped BEFORE the run's resources are removed. A worker (or the platform's shared counters)
+ * still running after the clean-up would write its metric keys again under the prefix, and keep
+ * connections to the dropped database open.
+ */
+const liveWorkers = new Set<WorkerProcess>();
+const live = (w: WorkerProcess) => (liveWorkers.add(w), w);
+let openPlatform: Platform | undefined;
+/** Set by the signal handler, which cleans up itself: the failures it causes in main() then clean nothing. */
+let signalled = false;
 
 async function createSale(platform: Platform): Promise<Sale> {
   const { campaigns } = createModules(platform);
@@ -200,7 +245,7 @@ async function round(
   };
   try {
     for (let i = 0; i < copies; i++)
-      workers.push(await spawnWorkerProcess('tickets', env, 60_000, WORKER_NODE_ARGS));
+      workers.push(live(await spawnWorkerProcess('tickets', env, 60_000, WORKER_NODE_ARGS)));
     const warm = await createSale(platform);
     const warmFrom = await committedJobs(platform);
     await placeBookings(
@@ -213,16 +258,17 @@ async function round(
     await placeBookings(platform, sale, shapes);
     const before = await committedJobs(platform);
     const load = loadAvg();
-    const cpu0 = workers.reduce((sum, w) => sum + cpuMs(w.pid), 0);
-    const main0 = workers.reduce((sum, w) => sum + mainCpuMs(w.pid), 0);
+    const threads0 = workers.map((w) => threadCpuMs(w.pid));
+    const pg0 = await postgresCpuMs(platform, DATABASE_NAME);
     const machine0 = machineTicks();
     const start = performance.now();
     await relay.drain();
     await settled(before + shapes.length);
     const seconds = (performance.now() - start) / 1000;
-    const cpu = workers.reduce((sum, w) => sum + cpuMs(w.pid), 0) - cpu0;
-    const mainCpu = workers.reduce((sum, w) => sum + mainCpuMs(w.pid), 0) - main0;
+    const split = workers.map((w, i) => splitCpu(w.pid, threads0[i]!, threadCpuMs(w.pid), threads));
     const machineBusy = busyShare(machine0, machineTicks());
+    const pgCpu = cpuDelta(pg0, await postgresCpuMs(platform, DATABASE_NAME));
+    const sum = (k: 'main' | 'render' | 'total') => split.reduce((a, x) => a + x[k], 0);
     const tickets = shapes.reduce((sum, s) => sum + ticketsOf(s), 0);
     return {
       copies,
@@ -232,12 +278,14 @@ async function round(
       tickets,
       seconds,
       ticketsPerSecond: tickets / seconds,
-      cpuMsPerTicket: cpu / tickets,
-      mainCpuMsPerTicket: mainCpu / tickets,
+      cpuMsPerTicket: sum('total') / tickets,
+      mainCpuMsPerTicket: sum('main') / tickets,
+      renderCpuMsPerTicket: threads > 0 ? sum('render') / tickets : null,
+      pgCpuMsPerTicket: pgCpu / tickets,
       load,
     };
   } finally {
-    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(workers.map((w) => w.stop().finally(() => liveWorkers.delete(w))));
   }
 }
 
@@ -359,8 +407,14 @@ async function main(): Promise<void> {
   // Ctrl-C or a kill still removes what the run made (the `finally` below does not run then).
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      console.error(`[bench] ${signal}: removing the run's database, vhost, Redis keys and files`);
-      removeBenchResources(resources)
+      signalled = true;
+      console.error(
+        `[bench] ${signal}: stopping the workers, removing the run's database, vhost, Redis keys and files`,
+      );
+      Promise.allSettled([...liveWorkers].map((w) => w.stop(5_000)))
+        .then(() => openPlatform?.close())
+        .then(() => removeBenchResources(resources))
+        .then((removed) => console.error(`[bench] ${removed}`))
         .catch((e: Error) => console.error(e.message))
         .finally(() => process.exit(130));
     });
@@ -380,7 +434,7 @@ async function main(): Promise<void> {
     await migrateDatabase(DATABASE_URL);
     log(`fresh database ${DATABASE_NAME}, vhost ${VHOST}, Redis prefix ${REDIS_PREFIX}`);
     const config = loadConfig({ ...process.env, ...env, LOG_LEVEL: 'warn' });
-    platform = await createPlatform(config, {
+    platform = openPlatform = await createPlatform(config, {
       service: 'bench',
       logger: createLogger({ level: 'warn', service: 'bench' }),
     });
@@ -402,7 +456,7 @@ async function main(): Promise<void> {
       const r = await round(platform!, env, copies, threads, sale, shapes);
       sales.push({ sale, tickets: r.tickets });
       log(
-        `${label}: ${r.bookings} bookings, ${r.tickets} tickets in ${r.seconds.toFixed(2)} s = ${r.ticketsPerSecond.toFixed(1)} tickets/s, worker CPU ${r.cpuMsPerTicket.toFixed(2)} ms per ticket (main thread ${r.mainCpuMsPerTicket.toFixed(2)}), machine CPU busy ${pct(r.machineBusy)} (load ${r.load})`,
+        `${label}: ${r.bookings} bookings, ${r.tickets} tickets in ${r.seconds.toFixed(2)} s = ${r.ticketsPerSecond.toFixed(1)} tickets/s, worker CPU ${r.cpuMsPerTicket.toFixed(2)} ms per ticket (main thread ${r.mainCpuMsPerTicket.toFixed(2)}, render thread ${r.renderCpuMsPerTicket?.toFixed(2) ?? '–'}), PostgreSQL ${r.pgCpuMsPerTicket.toFixed(2)} ms per ticket, machine CPU busy ${pct(r.machineBusy)} (load ${r.load})`,
       );
       return r;
     };
@@ -474,7 +528,7 @@ async function main(): Promise<void> {
 
     if (WRITE) {
       const row = (label: string, r: Round) =>
-        `| ${label} | ${r.bookings} | ${r.tickets} | ${r.seconds.toFixed(2)} | ${r.ticketsPerSecond.toFixed(1)} | ${r.cpuMsPerTicket.toFixed(2)} | ${r.mainCpuMsPerTicket.toFixed(2)} | ${pct(r.machineBusy)} | ${r.load} |`;
+        `| ${label} | ${r.bookings} | ${r.tickets} | ${r.seconds.toFixed(2)} | ${r.ticketsPerSecond.toFixed(1)} | ${r.cpuMsPerTicket.toFixed(2)} | ${r.mainCpuMsPerTicket.toFixed(2)} | ${r.renderCpuMsPerTicket?.toFixed(2) ?? '–'} | ${r.pgCpuMsPerTicket.toFixed(2)} | ${pct(r.machineBusy)} | ${r.load} |`;
       const loopRow = (label: string, l: (typeof loops)[number]) =>
         `| ${label} | ${l.ticketsPerSecond.toFixed(1)} | ${l.msEach.toFixed(1)} | ${l.cpuMsPerTicket.toFixed(2)} | ${l.load} |`;
       log(
@@ -485,8 +539,8 @@ async function main(): Promise<void> {
 Measured ${new Date().toISOString().slice(0, 10)} on nproc ${nproc} (${cpu}), Node ${process.version}; PostgreSQL, RabbitMQ, Redis, the worker(s) and this script on the same machine (load averages 1 / 5 / 15 min in the tables; "machine busy" is the share of all cores' time that was not idle during the round, every process included).
 Each round: confirmed bookings wait in the outbox, the worker process(es) (\`workers/tickets/main.ts\`, consumer concurrency 6, TICKETS_RENDER_THREADS as stated) subscribe, then the relay publishes and the clock runs until the last job has committed (tickets, stored PDF, tickets.issued). The plain loop signs a payload and renders the same one-ticket PDF (the worker's campaign context) in one thread of this process for ${SECONDS} s; it runs before, between and after the rounds, so each ratio's baseline is measured next to it.
 
-| round | bookings | tickets | seconds | tickets/s | worker CPU ms per ticket | of which main thread | machine busy | load avg |
-|---|---:|---:|---:|---:|---:|---:|---:|---|
+| round | bookings | tickets | seconds | tickets/s | worker CPU ms per ticket | of which main thread | of which render thread | PostgreSQL CPU ms per ticket | machine busy | load avg |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 ${row(`one copy, ${RENDER_THREADS} render thread`, one)}
 ${row('one copy, rendering in its main thread (TICKETS_RENDER_THREADS=0)', oneInline)}
 ${row(`two copies, ${RENDER_THREADS} render thread each`, two)}
@@ -503,20 +557,23 @@ ${loopRow('4 tickets per PDF', loop4)}
 
 One copy / plain loop: **${verdict(ratio, 0.9)}** (rendering in the main thread: ${ratioInline.toFixed(2)}). Two copies / one copy: **${verdict(scale, 1.6)}** (rendering in the main threads: ${scaleInline.toFixed(2)}). CPU per ticket, plain loop / worker: ${(loopCpu / one.cpuMsPerTicket).toFixed(2)} with a render thread, ${(loopCpu / oneInline.cpuMsPerTicket).toFixed(2)} without. ${e2e.tickets} tickets end to end: **${e2e.seconds.toFixed(1)} s, ${e2e.ticketsPerSecond.toFixed(1)} tickets/s**. Average PDF ${(checks[0]!.avgPdfBytes / 1024).toFixed(1)} KiB; QR version ${qr.version} (${qr.modules}×${qr.modules} modules), level M. After the rounds the script checks in SQL that every campaign's serials are 1..n once each and every ticket is filed with its PDF stored. \`uptime\` at the end: \`${execFileSync('uptime').toString().trim()}\`.
 
-How a job runs (workers/tickets/handler.ts, tickets.workflows.ts \`prepareIssue\` / \`fileIssued\`). Step 1, before the inbox transaction: a short transaction of its own takes the booking's issuance lock (once: a second request in the same transaction needs no round trip), re-reads the booking (CONFIRMED?), the campaign and the buyer, allocates the serials (the campaign's ACTIVE key id comes back with the same statement; the decrypted key is cached per campaign key in the process) and inserts the tickets with one multi-row INSERT, without a file, and commits. Then the PDF is rendered holding no connection and no lock, in one of the process's render threads (src/modules/tickets/tickets.render-pool.ts, worker_threads): the main thread meanwhile reads the next messages, runs their transactions and stores the finished files, so one process keeps two cores busy and the render thread is rarely idle. Step 2, in the inbox transaction: the guarded transition \`file_key NULL → key\` on VALID tickets, the PDF stored (fsync) and tickets.issued enqueued, only by the call that made the transition. There is no separate inbox read before step 1 (a redelivered, processed event finds its tickets filed and renders nothing; the inbox insert decides). Exactly once still holds: the issuance lock and the unique booking position keep the tickets single, serials are allocated in the transaction that inserts them (gapless), a crash after step 1 leaves unfiled tickets that the redelivery files (test/tickets/tickets-worker-crash.test.ts kills a worker mid-render), and a refund between the steps revokes the tickets and the transition then files nothing.
+How a job runs (workers/tickets/handler.ts, tickets.workflows.ts \`prepareIssue\` / \`fileIssuedOnPool\`). Step 1, before the inbox transaction: in the common case (the booking CONFIRMED without tickets, the campaign's key decrypted and its seller's name cached in the process) a transaction on node-postgres, on the pool under Prisma: BEGIN with the booking's issuance lock in one round trip, ONE read (the booking with its lines and seats, the campaign with its ticket types, the buyer, whether tickets exist and the ACTIVE key id: one snapshot after the lock, each part's SQL from its own module), the payloads signed, ONE write (the campaign's serial counter and the multi-row INSERT of the tickets, numbered from it), COMMIT: four round trips where the Prisma path took twelve. Anything else (a redelivery, a refund, the first job of a campaign) takes the general Prisma path, which handles every case. Then the PDF is rendered holding no connection and no lock, in the process's render thread (src/modules/tickets/tickets.render-pool.ts, worker_threads), while the main thread reads the next messages, runs their transactions and stores the finished files. Step 2: BEGIN; ONE statement (the consumer's inbox row, the guarded transition \`file_key NULL → key\` on VALID tickets only if the row went in, the tickets.issued outbox row only if the transition happened); the PDF stored (fsync); COMMIT: three round trips where the Prisma inbox transaction took five. A duplicate finds its inbox row and writes nothing; a booking filed already or revoked meanwhile rolls back and runs the general inbox transaction, which tells them apart. Exactly once still holds: the issuance lock and the unique booking position keep the tickets single, serials are allocated in the statement that inserts them (gapless), a crash after step 1 leaves unfiled tickets that the redelivery files (test/tickets/tickets-worker-crash.test.ts kills a worker mid-render), and a refund between the steps revokes the tickets and the transition then files nothing. PDF rendering keeps each word's shaping per font for the process (a third of a page's time before; nearly every word repeats from page to page).
 
-Reading the figures. The plain loop is one thread rendering; a worker with one render thread renders on one core and does everything else (PostgreSQL and RabbitMQ round trips, logging, storing files) on the other, so it can match the loop only when that other core has room: PostgreSQL, RabbitMQ and this script share it. Two copies on a two-core machine have no third core to go to: with render threads, one copy already uses both, and the two-copy figure shows what the machine has spare, not how copies scale (on a machine with more cores each copy adds a core's worth; the main-thread rounds show the scaling of copies that each use one core). On a machine shared with other work the wall-clock figures move with the load; the CPU-per-ticket figures move much less.
+Reading the figures. CPU per ticket moves much less with other work on the machine than tickets/s does (it still grows on a crowded machine: shared caches and hyper-threads), and under heavy load the scheduler gives a worker with two busy threads about twice the share of the one-thread loop, which flatters the one-copy ratio: compare CPU per ticket first. The plain loop is one thread rendering the same PDF; a worker with one render thread renders on one core and does everything else (its main thread: PostgreSQL and RabbitMQ round trips, logging, storing files) on the other, which it shares with PostgreSQL, RabbitMQ, this script and anyone else's work. It can reach the loop only when the render thread is never starved: main thread + PostgreSQL + RabbitMQ per ticket must fit in the other core while the render thread takes one ticket's render time. Two copies on a two-core machine have no third core to go to: with render threads one copy already has both cores' worth of threads, so the two-copy figure shows what the machine has spare, not how copies scale (with more cores each copy adds its render thread's core; the main-thread rounds show copies that each use one core). The sum of the CPU columns per ticket (worker + PostgreSQL, plus RabbitMQ's share, not measured here) against 2 cores × 1000 ms is the ceiling of this machine in tickets/s.
 `,
         )}`,
       );
     }
   } finally {
-    await platform?.close();
-    log(await removeBenchResources(resources));
+    if (!signalled) {
+      await platform?.close();
+      log(await removeBenchResources(resources));
+    }
   }
 }
 
 main().catch((err) => {
+  if (signalled) return;
   console.error(err);
   process.exitCode = 1;
 });

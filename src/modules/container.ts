@@ -127,6 +127,7 @@ export function createModules(
   const promotions = createPromotionsService({ prisma, clock, campaigns });
   const tickets = createTicketsWorkflows({
     prisma,
+    sql: platform.sql,
     clock,
     tickets: ticketsService,
     bookings,

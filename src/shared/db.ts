@@ -41,6 +41,33 @@ const POOL_WAIT_MS = 30_000;
 /** A connection taken from the pool for a transaction of its own (BEGIN … COMMIT on it). */
 export type SqlClient = pg.PoolClient;
 
+/**
+ * Runs `work` on a client of its own from the pool; `work` sends its own BEGIN and COMMIT. If it
+ * throws, a ROLLBACK is sent and a client that cannot even roll back is destroyed, not pooled.
+ * pg emits 'error' on a checked-out client whose connection dies (PostgreSQL restarted) besides
+ * failing its query; an 'error' nobody listens to takes the process down, so one is ignored here
+ * while the failed query answers the caller.
+ */
+export async function withSqlClient<T>(pool: SqlPool, work: (client: SqlClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  client.on('error', ignoreClientError);
+  let broken = false;
+  try {
+    return await work(client);
+  } catch (err) {
+    broken = await client.query('ROLLBACK').then(
+      () => false,
+      () => true,
+    );
+    throw err;
+  } finally {
+    client.off('error', ignoreClientError);
+    client.release(broken);
+  }
+}
+
+function ignoreClientError(): void {}
+
 /** A statement built with Prisma.sql, run on the pool (or a client) as one round trip (`$1`-style placeholders). */
 export async function runSql<R extends pg.QueryResultRow>(
   pool: SqlPool | SqlClient,

@@ -7,7 +7,9 @@ import type {
   TicketTypeInput,
   TicketTypeRecord,
 } from '../../src/modules/campaigns';
-import { campaignBody, sellerActor, ticketTypeBody } from './factories';
+import crypto from 'node:crypto';
+import type { BookingsService } from '../../src/modules/bookings';
+import { actor, campaignBody, sellerActor, ticketTypeBody } from './factories';
 
 export interface Sale {
   seller: Actor;
@@ -43,6 +45,23 @@ export async function createSale(
   }
   const campaign = await service.publishCampaign(seller, draft.id);
   return { seller, campaign, types };
+}
+
+/** A CONFIRMED booking of `quantity` of the sale's first (free) type by a new buyer, through the bookings service. */
+export async function confirmedFreeBooking(
+  bookings: Pick<BookingsService, 'reserveBooking'>,
+  sale: Sale,
+  quantity: number,
+  issuance: 'SINGLE' | 'SEPARATE',
+): Promise<string> {
+  const res = await bookings.reserveBooking(actor(), crypto.randomUUID(), {
+    campaignId: sale.campaign.id,
+    items: [{ ticketTypeId: sale.types[0]!.id, quantity }],
+    issuance,
+  });
+  const body = res.body as { id: string; status: string };
+  if (body.status !== 'CONFIRMED') throw new Error(`booking not confirmed: ${JSON.stringify(res.body)}`);
+  return body.id;
 }
 
 export interface SeatedSale extends Sale {

@@ -1,8 +1,10 @@
 import { BookingEvents, type BookingEventPayload } from '../../src/modules/bookings';
-import type { PreparedIssue, TicketsWorkflows } from '../../src/modules/tickets';
+import type { IssueHint, PreparedIssue, TicketsWorkflows } from '../../src/modules/tickets';
 import { AppError, PermanentError } from '../../src/shared/errors';
 import { defineConsumer, type ConsumerSpec } from '../../src/shared/messaging/consumer';
 import type { DomainEvent } from '../../src/shared/messaging/events';
+import { recordInbox } from '../../src/shared/messaging/inbox';
+import type { Logger } from '../../src/shared/logger';
 import type { QueueTopology } from '../../src/shared/messaging/topology';
 import { isUuid } from '../../src/shared/uuid';
 
@@ -30,6 +32,49 @@ function classify(err: unknown): unknown {
   return err;
 }
 
+/** The ids booking.confirmed carries besides the booking's: what the pool path reads by (checked against the booking). */
+function issueHintOf(event: DomainEvent<Partial<BookingEventPayload>>): IssueHint | undefined {
+  const p = event.payload;
+  const ids = p?.ticketTypeIds;
+  if (!p || !isUuid(p.campaignId) || !isUuid(p.userId) || !Array.isArray(ids) || !ids.every(isUuid))
+    return undefined;
+  return { campaignId: p.campaignId, userId: p.userId, ticketTypeIds: ids };
+}
+
+type IssueReport =
+  Exclude<PreparedIssue, { outcome: 'UNFILED' }> | Awaited<ReturnType<TicketsWorkflows['fileIssued']>>;
+
+/** One line per job: what became of the booking's tickets; a PermanentError when its booking or campaign is gone. */
+function reportIssue(
+  logger: Logger,
+  event: DomainEvent<Partial<BookingEventPayload>>,
+  bookingId: string,
+  result: IssueReport,
+): void {
+  switch (result.outcome) {
+    case 'ISSUED':
+      logger.info('tickets issued', {
+        bookingId,
+        tickets: result.tickets.length,
+        fileKey: result.fileKey,
+      });
+      return;
+    case 'ALREADY_ISSUED':
+      logger.info('tickets were already issued', { bookingId, tickets: result.tickets.length });
+      return;
+    case 'REVOKED':
+      logger.info('tickets were revoked before their file was stored: no file', { bookingId });
+      return;
+    case 'NOT_CONFIRMED':
+      logger.info('booking is not confirmed any more: no tickets', { bookingId, status: result.status });
+      return;
+    case 'BOOKING_NOT_FOUND':
+      throw new PermanentError(`booking ${bookingId} of ${event.name} ${event.id} does not exist`);
+    case 'CAMPAIGN_NOT_FOUND':
+      throw new PermanentError(`campaign ${result.campaignId} of booking ${bookingId} does not exist`);
+  }
+}
+
 /**
  * The tickets worker's consumers. Both run in the consumer's transaction (inbox row included),
  * re-read the booking by id and act only on its current state, so a duplicate, late or
@@ -48,48 +93,41 @@ export function ticketsConsumers(modules: {
       // in flight keep the process busy. Since the render holds no lock (see prepareIssue), jobs
       // of one campaign no longer queue behind it, in this process or in another copy.
       concurrency: 6,
-      // A redelivered, processed event finds its tickets filed in prepareIssue and renders
-      // nothing; the inbox insert in `handle` then skips it. No separate inbox read per message.
-      inboxPrecheck: false,
+      // The handler records the inbox row itself, in the transaction of its own writes: on the pg
+      // pool in the common case (fileIssuedOnPool: the inbox row, the filing and the outbox row in
+      // one statement), else in a Prisma transaction as the consumer would. Exactly once either
+      // way: a committed inbox row means the event's effects committed with it.
+      inbox: false,
       // Step 1, before the inbox transaction: issue the tickets once (own short transaction) and
-      // render their PDF. A write in `prepare` is safe here because it is idempotent by itself
-      // (the issuance lock and the unique booking position make the tickets once), and `handle`
+      // render their PDF. A write here is safe because it is idempotent by itself (the issuance
+      // lock and the unique booking position make the tickets once), and the second step
       // re-checks what it relies on with a guarded transition (file_key NULL → key, VALID only).
+      // A redelivered, processed event finds its tickets filed and renders nothing.
       async prepare(event, { logger }) {
         const bookingId = bookingIdOf(event);
         logger.info('issuing tickets', { bookingId, eventId: event.id });
-        return flows.prepareIssue(bookingId).catch((err: unknown) => {
+        return flows.prepareIssue(bookingId, issueHintOf(event)).catch((err: unknown) => {
           throw classify(err);
         });
       },
-      async handle(event, { tx, logger }, prepared) {
+      async handle(event, { db, logger }, prepared) {
         const bookingId = bookingIdOf(event);
-        const result = prepared.outcome === 'UNFILED' ? await flows.fileIssued(tx, prepared) : prepared;
-        switch (result.outcome) {
-          case 'ISSUED':
-            logger.info('tickets issued', {
-              bookingId,
-              tickets: result.tickets.length,
-              fileKey: result.fileKey,
-            });
+        const report = (result: IssueReport) => reportIssue(logger, event, bookingId, result);
+        if (prepared.outcome === 'UNFILED') {
+          const filed = await flows.fileIssuedOnPool(TicketsQueues.issue.name, event.id, prepared);
+          if (filed?.outcome === 'DUPLICATE') {
+            logger.debug('duplicate delivery skipped', { eventId: event.id });
             return;
-          case 'ALREADY_ISSUED':
-            logger.info('tickets were already issued', { bookingId, tickets: result.tickets.length });
-            return;
-          case 'REVOKED':
-            logger.info('tickets were revoked before their file was stored: no file', { bookingId });
-            return;
-          case 'NOT_CONFIRMED':
-            logger.info('booking is not confirmed any more: no tickets', {
-              bookingId,
-              status: result.status,
-            });
-            return;
-          case 'BOOKING_NOT_FOUND':
-            throw new PermanentError(`booking ${bookingId} of ${event.name} ${event.id} does not exist`);
-          case 'CAMPAIGN_NOT_FOUND':
-            throw new PermanentError(`campaign ${result.campaignId} of booking ${bookingId} does not exist`);
+          }
+          if (filed) return report(filed);
         }
+        await db.$transaction(
+          async (tx) => {
+            if (!(await recordInbox(tx, TicketsQueues.issue.name, event.id))) return;
+            report(prepared.outcome === 'UNFILED' ? await flows.fileIssued(tx, prepared) : prepared);
+          },
+          { timeout: 120_000, maxWait: 30_000 },
+        );
       },
     }),
     {

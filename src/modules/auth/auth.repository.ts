@@ -94,6 +94,12 @@ export async function findUsers(db: Client, ids: string[]): Promise<UserRow[]> {
   return rows.map(toUser);
 }
 
+/** A user's id, name, email and picture as one JSON value (null when none), for a caller's single read statement on the pg pool. */
+export function userSummaryJson(userId: string): Prisma.Sql {
+  return Prisma.sql`(SELECT json_build_object('id', u.id, 'name', u.name, 'email', u.email, 'pictureUrl', u.picture_url)
+    FROM users u WHERE u.id = ${userId}::uuid)`;
+}
+
 /** Ids of users whose name or email contains `text` (case-insensitive), at most `limit`. */
 export async function findUserIdsMatching(db: Client, text: string, limit: number): Promise<string[]> {
   const rows = await db.user.findMany({

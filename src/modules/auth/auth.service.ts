@@ -187,6 +187,12 @@ export async function getUserSummaries(db: Db | Tx, ids: string[]): Promise<User
   return rows.map(summaryOf);
 }
 
+/** getUserSummaries for one user as part of a caller's single read statement on the pg pool (the tickets worker's issuance). */
+export const userSummarySql = {
+  read: repo.userSummaryJson,
+  parse: (value: unknown): UserSummary | null => (value ? (value as UserSummary) : null),
+};
+
 /**
  * Ids of the users whose name or email contains `text`, for searching a campaign's attendees;
  * the caller limits the answer to its own rows (bookings of one campaign). No authorization here.

@@ -14,6 +14,7 @@ export {
   getSellerApplication,
   getSellerProfile,
   getUserSummaries,
+  userSummarySql,
   findUserIdsMatching,
   listPlatformAdmins,
   listPlatformFinance,

@@ -322,6 +322,23 @@ export async function findBooking(db: Client, id: string): Promise<BookingRecord
   return row ? toBooking(row) : null;
 }
 
+/**
+ * A booking as BookingForIssue, as one JSON value (null when there is none) for a caller's single
+ * read statement on the pg pool (the tickets worker's issuance, see bookingForIssueSql): lines in
+ * ticket type order as findBooking sorts them, seats in booking order as seatsOfBookings reads them.
+ */
+export function bookingForIssueJson(bookingId: string): Prisma.Sql {
+  return Prisma.sql`(SELECT json_build_object('id', b.id, 'reference', b.reference, 'userId', b.user_id,
+      'campaignId', b.campaign_id, 'status', b.status, 'issuance', b.issuance,
+      'items', COALESCE((SELECT json_agg(json_build_object('ticketTypeId', i.ticket_type_id,
+          'quantity', i.quantity, 'entriesPerTicket', i.entries_per_ticket) ORDER BY i.ticket_type_id)
+        FROM booking_items i WHERE i.booking_id = b.id), '[]'::json),
+      'seats', COALESCE((SELECT json_agg(json_build_object('seatId', s.seat_id, 'ticketTypeId', s.ticket_type_id,
+          'section', s.section, 'row', s."row", 'seat', s.seat) ORDER BY s.position)
+        FROM booking_seats s WHERE s.booking_id = b.id), '[]'::json))
+    FROM bookings b WHERE b.id = ${bookingId}::uuid)`;
+}
+
 /** Locks the booking row until the end of the transaction (serialises transitions on it). */
 export async function lockBooking(tx: Tx, id: string): Promise<BookingRecord | null> {
   const rows = await tx.$queryRaw<

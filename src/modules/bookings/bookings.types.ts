@@ -51,6 +51,21 @@ export interface BookingRecord {
   seatsChangedAt?: Date | null;
 }
 
+/**
+ * What issuing a booking's tickets needs of it (the tickets worker's read, bookingForIssueSql):
+ * its state, buyer, issuance, lines and seats. A BookingRecord with seats has all of it.
+ */
+export interface BookingForIssue {
+  id: string;
+  reference: string;
+  userId: string;
+  campaignId: string;
+  status: BookingStatus;
+  issuance: Issuance;
+  items: Array<Pick<BookingItemRecord, 'ticketTypeId' | 'quantity' | 'entriesPerTicket'>>;
+  seats?: BookingSeat[];
+}
+
 /** A seat of a booking, with its labels as they were when it was reserved. */
 export interface BookingSeat {
   seatId: string;

@@ -44,7 +44,9 @@ export {
   type StatsRange,
 } from './bookings.platform-stats';
 export type { BookingPageReads } from './bookings.pages';
+export { bookingForIssueSql } from './bookings.issue-read';
 export type {
+  BookingForIssue,
   BookingRecord,
   BookingItemRecord,
   BookingStatus,

@@ -46,6 +46,7 @@ export {
   createTicketsWorkflows,
   type TicketsWorkflows,
   type TicketsWorkflowDeps,
+  type IssueHint,
   type IssueOutcome,
   type PreparedIssue,
   type RevokeOutcome,

@@ -1,9 +1,9 @@
-import crypto from 'node:crypto';
+import crypto, { type KeyObject } from 'node:crypto';
 import type { Clock } from '../../shared/clock';
-import type { Db, Tx } from '../../shared/db';
+import type { Db, Prisma, SqlClient, Tx } from '../../shared/db';
 import type { ErrorDetail } from '../../shared/errors';
 import { createEvent, type DomainEvent } from '../../shared/messaging/events';
-import { enqueue } from '../../shared/outbox';
+import { enqueue, outboxRowsCte } from '../../shared/outbox';
 import type { Storage } from '../../shared/storage';
 import { TicketsErrors } from './tickets.errors';
 import {
@@ -124,6 +124,67 @@ function planTickets(input: IssueTicketsInput): PlannedTicket[] {
 export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: Storage; keys: TicketKeys }) {
   const { prisma, clock, storage, keys } = deps;
 
+  /** The booking's new rows, each with its id and its QR payload signed with `key` (no serial yet). */
+  function newTicketRows(
+    input: IssueTicketsInput,
+    planned: PlannedTicket[],
+    key: { keyId: number; privateKey: KeyObject },
+  ): repo.NewTicketRow[] {
+    const bookingId = input.bookingId.toLowerCase();
+    const campaignId = input.campaignId.toLowerCase();
+    const now = clock.now();
+    return planned.map((p, i) => {
+      const id = crypto.randomUUID();
+      // The payload carries whole seconds; the row keeps exactly what was signed.
+      const validFrom = new Date(Math.floor(p.validFrom.getTime() / 1000) * 1000);
+      const validUntil = new Date(Math.floor(p.validUntil.getTime() / 1000) * 1000);
+      const qrPayload = signTicketPayload(
+        {
+          ticketId: id,
+          campaignId,
+          ticketTypeId: p.ticketTypeId,
+          maxScans: p.maxScans,
+          validFrom,
+          validUntil,
+          keyId: key.keyId,
+          ...(p.seat ? { seat: p.seat } : {}),
+        },
+        key.privateKey,
+      );
+      return {
+        id,
+        bookingId,
+        bookingPosition: i + 1,
+        userId: input.userId.toLowerCase(),
+        campaignId,
+        ticketTypeId: p.ticketTypeId,
+        holderName: input.holderName.trim(),
+        admits: p.admits,
+        maxScans: p.maxScans,
+        validFrom,
+        validUntil,
+        keyId: key.keyId,
+        qrPayload,
+        createdAt: now,
+      };
+    });
+  }
+
+  /** What the insert wrote, with the columns' defaults: no need to read it back. */
+  function issuedTickets(rows: repo.NewTicketRow[], firstSerial: number, fileKey: string | null): Ticket[] {
+    return rows.map((r, i) =>
+      toTicket({
+        ...r,
+        serial: firstSerial + i,
+        scanCount: 0,
+        status: 'VALID',
+        fileKey,
+        revokedAt: null,
+        revokedReason: null,
+      }),
+    );
+  }
+
   /**
    * Issues a booking's tickets once: a second call (a redelivered booking.confirmed) returns
    * the tickets the first one made and creates nothing. Concurrency: issuers of one booking
@@ -159,56 +220,9 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
     }
     const { firstSerial, activeKeyId } = await repo.allocateSerials(tx, campaignId, planned.length);
     const key = await keys.signingKeyFor(tx, campaignId, activeKeyId);
-    const privateKey = key.privateKey;
-    const now = clock.now();
-    const rows = planned.map((p, i) => {
-      const id = crypto.randomUUID();
-      // The payload carries whole seconds; the row keeps exactly what was signed.
-      const validFrom = new Date(Math.floor(p.validFrom.getTime() / 1000) * 1000);
-      const validUntil = new Date(Math.floor(p.validUntil.getTime() / 1000) * 1000);
-      const qrPayload = signTicketPayload(
-        {
-          ticketId: id,
-          campaignId,
-          ticketTypeId: p.ticketTypeId,
-          maxScans: p.maxScans,
-          validFrom,
-          validUntil,
-          keyId: key.keyId,
-          ...(p.seat ? { seat: p.seat } : {}),
-        },
-        privateKey,
-      );
-      return {
-        id,
-        bookingId,
-        bookingPosition: i + 1,
-        userId: input.userId.toLowerCase(),
-        campaignId,
-        ticketTypeId: p.ticketTypeId,
-        serial: firstSerial + i,
-        holderName: input.holderName.trim(),
-        admits: p.admits,
-        maxScans: p.maxScans,
-        validFrom,
-        validUntil,
-        keyId: key.keyId,
-        qrPayload,
-        createdAt: now,
-      };
-    });
-    await repo.insertTickets(tx, rows, fileKey);
-    // What the insert wrote, with the columns' defaults: no need to read it back.
-    const tickets = rows.map((r) =>
-      toTicket({
-        ...r,
-        scanCount: 0,
-        status: 'VALID',
-        fileKey,
-        revokedAt: null,
-        revokedReason: null,
-      }),
-    );
+    const rows = newTicketRows(input, planned, key);
+    await repo.insertTickets(tx, rows, firstSerial, fileKey);
+    const tickets = issuedTickets(rows, firstSerial, fileKey);
     return { tickets, created: true };
   }
 
@@ -241,16 +255,7 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
       if (first.fileKey !== fileKey) await repo.setBookingFileKey(tx, first.bookingId, fileKey);
     }
     if (!created) return { tickets: tickets.map((t) => ({ ...t, fileKey })), fileKey, created };
-    const event = createEvent<TicketsIssuedPayload>(
-      TicketEvents.issued,
-      {
-        bookingId: first.bookingId,
-        campaignId: first.campaignId,
-        ticketIds: tickets.map((t) => t.id),
-        fileKey,
-      },
-      clock,
-    );
+    const event = issuedEvent(tickets, fileKey);
     await enqueue(tx, event);
     return { tickets: tickets.map((t) => ({ ...t, fileKey })), fileKey, created, event };
   }
@@ -280,16 +285,7 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
     const fileKey = bookingTicketsFileKey(first.campaignId, first.bookingId);
     if (pdf && (await repo.fileBookingTickets(tx, first.bookingId, fileKey)) > 0) {
       await storage.put(fileKey, pdf);
-      const event = createEvent<TicketsIssuedPayload>(
-        TicketEvents.issued,
-        {
-          bookingId: first.bookingId,
-          campaignId: first.campaignId,
-          ticketIds: tickets.map((t) => t.id),
-          fileKey,
-        },
-        clock,
-      );
+      const event = issuedEvent(tickets, fileKey);
       await enqueue(tx, event);
       return { outcome: 'FILED', fileKey, event };
     }
@@ -300,6 +296,114 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
     if (pdf && current[0]?.fileKey === fileKey && !(await storage.exists(fileKey)))
       await storage.put(fileKey, pdf);
     return { outcome: 'ALREADY_FILED', fileKey };
+  }
+
+  /*
+   * The tickets worker's two steps on its own pg client (the pool under Prisma), for the common
+   * case: a confirmed booking issued for the first time, then filed. Why not Prisma here: the job
+   * is a handful of statements, each costing the Prisma client about three times the CPU of the
+   * same statement through node-postgres, and the worker's main thread (its queue, database and
+   * file work) must fit beside the render thread on a machine's other core. The general path
+   * (Prisma, issueTicketsForBooking and fileIssuedTickets) stays for every other case, and both
+   * take the same locks and make the same guarded transitions, so they can run side by side.
+   */
+
+  /** BEGIN and the booking's issuance lock, one round trip (see lockBookingForIssuance for why it comes first). */
+  async function beginIssuanceOn(client: SqlClient, bookingId: string): Promise<void> {
+    await repo.beginWithIssuanceLockOn(client, bookingId.toLowerCase());
+  }
+
+  /**
+   * In the caller's transaction on `client` (after beginIssuanceOn: a snapshot taken after the
+   * lock): whether the booking has tickets, the campaign's ACTIVE key id, and the other modules'
+   * `parts` of the same read statement.
+   */
+  async function readIssuanceOn(
+    client: SqlClient,
+    bookingId: string,
+    campaignId: string,
+    parts: Record<string, Prisma.Sql>,
+  ): Promise<repo.IssuanceReads> {
+    return repo.readIssuanceOn(client, bookingId.toLowerCase(), campaignId.toLowerCase(), parts);
+  }
+
+  /**
+   * issueTicketsForBooking on `client`, for a booking the caller found without tickets under the
+   * issuance lock it holds in that transaction: signs with the campaign's ACTIVE key
+   * `activeKeyId`, then numbers and inserts the rows in one statement (serials from the campaign's
+   * counter row, locked to the commit: gapless, never repeated). Null, with nothing written, when
+   * this process has not decrypted that key yet: the caller then takes the general path, which
+   * loads it.
+   */
+  async function issueNewTicketsOn(
+    client: SqlClient,
+    input: IssueTicketsInput,
+    activeKeyId: number,
+  ): Promise<Ticket[] | null> {
+    const planned = planTickets(input);
+    const campaignId = input.campaignId.toLowerCase();
+    const key = keys.cachedSigningKey(campaignId, activeKeyId);
+    if (!key) return null;
+    const rows = newTicketRows(input, planned, key);
+    const firstSerial = await repo.insertTicketsWithSerialsOn(client, campaignId, rows);
+    return issuedTickets(rows, firstSerial, null);
+  }
+
+  /**
+   * fileIssuedTickets with the consumer's inbox row, in a transaction of its own on `client`:
+   * BEGIN; ONE statement (the inbox row, the guarded transition file_key NULL → key on VALID
+   * tickets, the tickets.issued outbox row: fileBookingTicketsOn); the PDF stored; COMMIT. The
+   * same guarantees as the inbox transaction running fileIssuedTickets: only the call that makes
+   * the transition stores and enqueues; the file is stored before the commit, so a committed key
+   * names a stored file; a crash before the commit rolls the inbox row back too, and the
+   * redelivery does it all again onto the same key. DUPLICATE: the inbox row was there, nothing
+   * written. NOT_FILED: the row went in but the transition did not happen (filed by an earlier
+   * delivery, or revoked); it is rolled back and the caller runs fileIssuedTickets in an inbox
+   * transaction, which tells those two apart.
+   */
+  async function fileIssuedTicketsOn(
+    client: SqlClient,
+    consumer: string,
+    eventId: string,
+    tickets: Ticket[],
+    pdf: Buffer,
+  ): Promise<
+    | { outcome: 'FILED'; fileKey: string; event: DomainEvent<TicketsIssuedPayload> }
+    | { outcome: 'DUPLICATE' }
+    | { outcome: 'NOT_FILED' }
+  > {
+    const first = tickets[0]!;
+    const fileKey = bookingTicketsFileKey(first.campaignId, first.bookingId);
+    const event = issuedEvent(tickets, fileKey);
+    await client.query('BEGIN');
+    const { inboxed, filed } = await repo.fileBookingTicketsOn(client, {
+      consumer,
+      eventId,
+      bookingId: first.bookingId,
+      fileKey,
+      outbox: (onlyIf) => outboxRowsCte('outbox', [event], onlyIf),
+    });
+    if (filed > 0) {
+      await storage.put(fileKey, pdf);
+      await client.query('COMMIT');
+      return { outcome: 'FILED', fileKey, event };
+    }
+    await client.query('ROLLBACK');
+    return inboxed ? { outcome: 'NOT_FILED' } : { outcome: 'DUPLICATE' };
+  }
+
+  function issuedEvent(tickets: Ticket[], fileKey: string): DomainEvent<TicketsIssuedPayload> {
+    const first = tickets[0]!;
+    return createEvent<TicketsIssuedPayload>(
+      TicketEvents.issued,
+      {
+        bookingId: first.bookingId,
+        campaignId: first.campaignId,
+        ticketIds: tickets.map((t) => t.id),
+        fileKey,
+      },
+      clock,
+    );
   }
 
   /** Whether a booking's PDF must be rendered for fileIssuedTickets: unfiled, or its file missing. */
@@ -472,6 +576,10 @@ export function createTicketIssuance(deps: { prisma: Db; clock: Clock; storage: 
     issueTicketsForBooking,
     issueBookingTickets,
     fileIssuedTickets,
+    beginIssuanceOn,
+    readIssuanceOn,
+    issueNewTicketsOn,
+    fileIssuedTicketsOn,
     needsPdf,
     getBookingTicketsPdf,
     getTicketPdf,

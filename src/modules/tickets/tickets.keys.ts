@@ -134,7 +134,19 @@ export function createTicketKeys(deps: TicketKeysDeps) {
     return decryptCached(await ensureActiveKeyRow(tx, campaignId));
   }
 
-  return { ensureCampaignKey, rotateCampaignKey, retireCampaignKey, getCampaignPublicKeys, signingKeyFor };
+  /** The key with `keyId` if this process has it decrypted already (no database read), else undefined. */
+  function cachedSigningKey(campaignId: string, keyId: number): SigningKey | undefined {
+    return decrypted.get(`${campaignId}:${keyId}`);
+  }
+
+  return {
+    ensureCampaignKey,
+    rotateCampaignKey,
+    retireCampaignKey,
+    getCampaignPublicKeys,
+    signingKeyFor,
+    cachedSigningKey,
+  };
 }
 
 export type TicketKeys = ReturnType<typeof createTicketKeys>;

@@ -68,7 +68,38 @@ function fontsDir(): string {
 function parseFont(file: string): ParsedFont {
   const font = fontkit.create(fs.readFileSync(file));
   if (!('layout' in font)) throw new Error(`${file} is a font collection, not a single font`);
+  memoiseLayout(font);
   return font;
+}
+
+/** Distinct words whose shaping a font keeps (names, serials and ids make new ones on every page). */
+const LAYOUT_CACHE_MAX = 20_000;
+
+/*
+ * Shaping a word (fontkit's layout: the GSUB and GPOS lookups) was a third of a page's time, and
+ * almost every word on a ticket (labels, the campaign's lines, the footer) is the same on every
+ * page. pdfkit keeps a word's layout only for one document; this keeps it for the process, per
+ * font. The same text with the default features always shapes the same, so a cached run is
+ * exact. pdfkit scales a run's positions in place, so each call gets a copy of its own (the
+ * Glyph objects are fontkit's shared, read-only ones). A call with features is not cached.
+ */
+function memoiseLayout(font: ParsedFont): void {
+  const shape = font.layout.bind(font);
+  const runs = new Map<string, fontkit.GlyphRun>();
+  font.layout = (text: string, ...rest: unknown[]) => {
+    if (rest.some((r) => r !== undefined))
+      return (shape as (...a: unknown[]) => fontkit.GlyphRun)(text, ...rest);
+    let run = runs.get(text);
+    if (!run) {
+      run = shape(text);
+      if (runs.size >= LAYOUT_CACHE_MAX) runs.clear();
+      runs.set(text, run);
+    }
+    const copy = Object.assign(Object.create(Object.getPrototypeOf(run) as object) as fontkit.GlyphRun, run);
+    copy.glyphs = run.glyphs.slice();
+    copy.positions = run.positions.map((p) => ({ ...p }));
+    return copy;
+  };
 }
 
 function loadFonts(): { regular: ParsedFont; bold: ParsedFont } {
@@ -284,8 +315,11 @@ export async function renderTicketsPdf(tickets: TicketForPdf[], ctx: TicketPdfCo
     margin: PAGE.margin,
     autoFirstPage: false,
     compress: true,
-    // Our embedded font as the default keeps pdfkit from referencing an unembedded Helvetica.
-    font: f.regular as unknown as string,
+    // No default font: pdfkit would otherwise open Helvetica (unembedded). Not DejaVu either: a
+    // default of the same font makes pdfkit re-open 'Regular' on every doc.font('Regular') call
+    // (a new subset object and a JSON comparison of the name tables, about a tenth of a page's
+    // time), because a font whose name is already open is never cached under its registered name.
+    font: null as unknown as string,
     info: {
       Title: `${ctx.campaign.title} – tickets ${ctx.bookingReference}`,
       Author: ctx.campaign.sellerName,

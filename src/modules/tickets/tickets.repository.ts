@@ -1,4 +1,6 @@
-import { Prisma, type Db, type Tx } from '../../shared/db';
+import { Prisma, runSql, type Db, type SqlClient, type Tx } from '../../shared/db';
+import { inboxCte } from '../../shared/messaging/inbox';
+import { isUuid } from '../../shared/uuid';
 
 /**
  * The only code that touches the tickets module's tables (ticket_signing_keys, tickets,
@@ -201,26 +203,158 @@ export async function allocateSerials(
   return { firstSerial: last - count + 1, activeKeyId: rows[0]!.active_key_id };
 }
 
-/** One multi-row INSERT (plain SQL: a model createMany is compiled by the Prisma client per call). */
-export async function insertTickets(
-  tx: Tx,
-  rows: Array<Omit<TicketRow, 'scanCount' | 'status' | 'fileKey' | 'revokedAt' | 'revokedReason'>>,
-  fileKey: string | null = null,
-): Promise<void> {
-  const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
-  await tx.$executeRaw`
-    INSERT INTO tickets (id, booking_id, booking_position, user_id, campaign_id, ticket_type_id, serial,
-      holder_name, admits, max_scans, valid_from, valid_until, key_id, qr_payload, file_key, created_at)
-    SELECT id, booking_id, booking_position, user_id, campaign_id, ticket_type_id, serial,
-      holder_name, admits, max_scans, valid_from, valid_until, key_id, qr_payload, ${fileKey}, created_at
-    FROM unnest(${col('id')}::uuid[], ${col('bookingId')}::uuid[], ${col('bookingPosition')}::int[],
+/** A new ticket row as the issuance writes it (its serial comes from the campaign's counter). */
+export type NewTicketRow = Omit<
+  TicketRow,
+  'serial' | 'scanCount' | 'status' | 'fileKey' | 'revokedAt' | 'revokedReason'
+>;
+
+/** The rows as `unnest(...) AS t(...)`, for one multi-row INSERT ... SELECT. */
+function newTicketsUnnest(rows: NewTicketRow[]): Prisma.Sql {
+  const col = <K extends keyof NewTicketRow>(k: K) => rows.map((r) => r[k]);
+  return Prisma.sql`unnest(${col('id')}::uuid[], ${col('bookingId')}::uuid[], ${col('bookingPosition')}::int[],
       ${col('userId')}::uuid[], ${col('campaignId')}::uuid[], ${col('ticketTypeId')}::uuid[],
-      ${col('serial')}::int[], ${col('holderName')}::text[], ${col('admits')}::int[],
+      ${col('holderName')}::text[], ${col('admits')}::int[],
       ${col('maxScans')}::int[], ${col('validFrom')}::timestamptz[], ${col('validUntil')}::timestamptz[],
       ${col('keyId')}::int[], ${rows.map((r) => Buffer.from(r.qrPayload))}::bytea[],
       ${col('createdAt')}::timestamptz[])
-      AS t(id, booking_id, booking_position, user_id, campaign_id, ticket_type_id, serial, holder_name,
+      AS t(id, booking_id, booking_position, user_id, campaign_id, ticket_type_id, holder_name,
         admits, max_scans, valid_from, valid_until, key_id, qr_payload, created_at)`;
+}
+
+const INSERT_TICKETS = Prisma.sql`INSERT INTO tickets (id, booking_id, booking_position, user_id, campaign_id,
+      ticket_type_id, serial, holder_name, admits, max_scans, valid_from, valid_until, key_id, qr_payload,
+      file_key, created_at)`;
+
+/**
+ * One multi-row INSERT (plain SQL: a model createMany is compiled by the Prisma client per call),
+ * with serials firstSerial, firstSerial + 1, ... in booking position order (positions 1..n).
+ */
+export async function insertTickets(
+  tx: Tx,
+  rows: NewTicketRow[],
+  firstSerial: number,
+  fileKey: string | null = null,
+): Promise<void> {
+  await tx.$executeRaw`${INSERT_TICKETS}
+    SELECT id, booking_id, booking_position, user_id, campaign_id, ticket_type_id,
+      ${firstSerial - 1}::int + booking_position, holder_name, admits, max_scans, valid_from, valid_until,
+      key_id, qr_payload, ${fileKey}, created_at
+    FROM ${newTicketsUnnest(rows)}`;
+}
+
+/**
+ * The campaign's next serials and the booking's tickets in ONE statement on the caller's pg
+ * client (the tickets worker's issuance, see prepareIssue): allocateSerials' counter upsert as a
+ * CTE, then the rows (positions 1..n, unfiled) numbered from what it returned. The counter row
+ * stays locked until the caller's transaction ends, as with allocateSerials, so serials never
+ * repeat and a rolled-back issuance leaves no gap. Returns the first serial.
+ */
+export async function insertTicketsWithSerialsOn(
+  client: SqlClient,
+  campaignId: string,
+  rows: NewTicketRow[],
+): Promise<number> {
+  const { rows: out } = await runSql<{ first_serial: number; n: number }>(
+    client,
+    Prisma.sql`WITH counter AS (
+      INSERT INTO ticket_serial_counters (campaign_id, last_serial) VALUES (${campaignId}::uuid, ${rows.length}::int)
+      ON CONFLICT (campaign_id) DO UPDATE SET last_serial = ticket_serial_counters.last_serial + EXCLUDED.last_serial
+      RETURNING last_serial - ${rows.length}::int AS before
+    ), inserted AS (${INSERT_TICKETS}
+      SELECT t.id, t.booking_id, t.booking_position, t.user_id, t.campaign_id, t.ticket_type_id,
+        counter.before + t.booking_position, t.holder_name, t.admits, t.max_scans, t.valid_from, t.valid_until,
+        t.key_id, t.qr_payload, NULL, t.created_at
+      FROM counter, ${newTicketsUnnest(rows)}
+      RETURNING 1)
+    SELECT (SELECT before + 1 FROM counter)::int AS first_serial, (SELECT count(*) FROM inserted)::int AS n`,
+  );
+  const first = out[0]?.first_serial;
+  if (first == null || out[0]!.n !== rows.length)
+    throw new Error('serial allocation or ticket insert failed');
+  return first;
+}
+
+/**
+ * BEGIN and the booking's issuance lock (lockBookingIssuance) in one round trip on the caller's
+ * pg client: a simple-protocol query of two statements, so the id is written into the text; it
+ * is checked to be a uuid first, the only value that goes in.
+ */
+export async function beginWithIssuanceLockOn(client: SqlClient, bookingId: string): Promise<void> {
+  if (!isUuid(bookingId)) throw new Error(`not a booking id: ${bookingId}`);
+  await client.query(
+    `BEGIN; SELECT pg_advisory_xact_lock(${LOCK_BOOKING_ISSUANCE}::int, hashtext('${bookingId}'))::text AS locked`,
+  );
+}
+
+/** What the issuance read of the tickets worker's pg path returns (see readIssuanceOn). */
+export interface IssuanceReads {
+  /** The campaign of the booking's tickets, or null when it has none yet. */
+  issuedFor: string | null;
+  /** The campaign's ACTIVE key id, or null when it has none. */
+  activeKeyId: number | null;
+  /** The callers' parts, as they came. */
+  parts: Record<string, unknown>;
+}
+
+/**
+ * findBookingTicketsCampaign + the campaign's ACTIVE key id + the caller's `parts` (other modules'
+ * JSON-valued reads, each named) in ONE statement on the caller's pg client: one snapshot, taken
+ * after the issuance lock when the caller holds it.
+ */
+export async function readIssuanceOn(
+  client: SqlClient,
+  bookingId: string,
+  campaignId: string,
+  parts: Record<string, Prisma.Sql>,
+): Promise<IssuanceReads> {
+  const named = Object.entries(parts).map(([name, sql]) => {
+    if (!/^[a-z_]{1,30}$/.test(name)) throw new Error(`bad part name ${name}`);
+    return Prisma.sql`${sql} AS ${Prisma.raw(name)}`;
+  });
+  const { rows } = await runSql<Record<string, unknown>>(
+    client,
+    Prisma.sql`SELECT
+      (SELECT campaign_id::text FROM tickets WHERE booking_id = ${bookingId}::uuid LIMIT 1) AS issued_for,
+      (SELECT key_id FROM ticket_signing_keys WHERE campaign_id = ${campaignId}::uuid AND status = 'ACTIVE') AS active_key_id,
+      ${Prisma.join(named)}`,
+  );
+  const { issued_for, active_key_id, ...rest } = rows[0]!;
+  return {
+    issuedFor: (issued_for as string | null) ?? null,
+    activeKeyId: (active_key_id as number | null) ?? null,
+    parts: rest,
+  };
+}
+
+/**
+ * The tickets worker's second step in ONE statement on the caller's pg client: the consumer's
+ * inbox row (inboxCte), then, only if it went in, fileBookingTickets' guarded
+ * transition, then, only if that changed rows, the caller's outbox CTE (given the condition).
+ * Returns whether the inbox row went in and how many tickets were filed. The caller stores the
+ * file before its commit when filed > 0 and rolls back otherwise.
+ */
+export async function fileBookingTicketsOn(
+  client: SqlClient,
+  parts: {
+    consumer: string;
+    eventId: string;
+    bookingId: string;
+    fileKey: string;
+    outbox: (onlyIf: Prisma.Sql) => Prisma.Sql;
+  },
+): Promise<{ inboxed: boolean; filed: number }> {
+  const { rows } = await runSql<{ inboxed: number; filed: number }>(
+    client,
+    Prisma.sql`WITH ${inboxCte('inbox', parts.consumer, parts.eventId)}, filed AS (
+      UPDATE tickets SET file_key = ${parts.fileKey}
+      WHERE booking_id = ${parts.bookingId}::uuid AND file_key IS NULL AND status = 'VALID'
+        AND EXISTS (SELECT 1 FROM inbox)
+      RETURNING 1
+    ), ${parts.outbox(Prisma.sql`EXISTS (SELECT 1 FROM filed)`)}
+    SELECT (SELECT count(*) FROM inbox)::int AS inboxed, (SELECT count(*) FROM filed)::int AS filed`,
+  );
+  return { inboxed: rows[0]!.inboxed > 0, filed: rows[0]!.filed };
 }
 
 /**

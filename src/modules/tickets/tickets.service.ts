@@ -93,7 +93,7 @@ export type EntryResult =
  */
 export function createTicketsService(deps: TicketsDeps) {
   const keys = createTicketKeys(deps);
-  const { signingKeyFor: _internal, ...publicKeys } = keys;
+  const { signingKeyFor: _load, cachedSigningKey: _cached, ...publicKeys } = keys;
   return {
     ...publicKeys,
     ...createTicketIssuance({ ...deps, keys }),

@@ -1,10 +1,15 @@
 import type { Clock } from '../../shared/clock';
-import type { Db, Tx } from '../../shared/db';
+import { withSqlClient, type Db, type SqlPool, type Tx } from '../../shared/db';
 import { canScanCampaign, isAdmin, type Actor } from '../../shared/http/authorize';
 import type { DomainEvent } from '../../shared/messaging/events';
-import { getSellerProfile, getUserSummaries } from '../auth';
-import type { BookingRecord, BookingsService } from '../bookings';
-import { getCampaignsByIds, getTicketTypesByIds, type CampaignRecord } from '../campaigns';
+import { getSellerProfile, getUserSummaries, userSummarySql } from '../auth';
+import {
+  bookingForIssueSql,
+  type BookingForIssue,
+  type BookingRecord,
+  type BookingsService,
+} from '../bookings';
+import { getCampaignsByIds, getTicketTypesByIds, saleForBookingSql, type CampaignRecord } from '../campaigns';
 import { TicketsErrors } from './tickets.errors';
 import type { TicketsIssuedPayload } from './tickets.events';
 import { renderTicketsPdf, type TicketPdfContext } from './tickets.pdf';
@@ -41,6 +46,15 @@ export interface TicketsWorkflowDeps {
   presentationCacheMs?: number;
   /** Renders a booking's PDF in prepareIssue (the tickets worker's render pool); default: in this thread. */
   renderPdf?: RenderPdf;
+  /** The pg pool under `prisma`: the tickets worker's common case runs on it (see issueOnPool). */
+  sql?: SqlPool;
+}
+
+/** What the booking.confirmed event says of its booking: the ids the pool path reads by (checked against the booking). */
+export interface IssueHint {
+  campaignId: string;
+  userId: string;
+  ticketTypeIds: string[];
 }
 
 /*
@@ -125,10 +139,33 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
    * window), the booking, its status, lines and buyer are read for every job.
    */
   const cacheMs = deps.presentationCacheMs ?? 0;
-  const presentation = new Map<
-    string,
-    { until: number; sellerName: string; ticketTypes: TicketPdfContext['ticketTypes'] }
-  >();
+  const presentation = new Map<string, { until: number; ticketTypes: TicketPdfContext['ticketTypes'] }>();
+  const sellerNames = new Map<string, { until: number; name: string }>();
+
+  /** The seller's name as printed, if cached and still fresh (never with presentationCacheMs 0). */
+  function cachedSellerName(sellerId: string): string | undefined {
+    const hit = sellerNames.get(sellerId);
+    return hit && hit.until > deps.clock.now().getTime() ? hit.name : undefined;
+  }
+
+  /** The seller's public name (its business name, else its account name), cached for presentationCacheMs. */
+  async function sellerNameFor(db: Db | Tx, sellerId: string): Promise<string> {
+    const cached = cachedSellerName(sellerId);
+    if (cached !== undefined) return cached;
+    const seller = await getSellerProfile(db, sellerId);
+    const name = seller?.businessName ?? (await getUserSummaries(db, [sellerId]))[0]?.name ?? 'The organiser';
+    if (cacheMs > 0) {
+      if (sellerNames.size >= 1000) sellerNames.clear();
+      sellerNames.set(sellerId, { until: deps.clock.now().getTime() + cacheMs, name });
+    }
+    return name;
+  }
+
+  function printedTypes(types: Array<{ id: string; name: string; attributes: unknown }>) {
+    return Object.fromEntries(
+      types.map((t) => [t.id, { name: t.name, attributes: t.attributes as Record<string, unknown> | null }]),
+    ) as TicketPdfContext['ticketTypes'];
+  }
 
   /**
    * Everything a ticket page shows that the tickets module does not own: the campaign, its
@@ -147,21 +184,13 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
     const now = deps.clock.now().getTime();
     let printed = cacheMs > 0 ? presentation.get(cacheKey) : undefined;
     if (!printed || printed.until <= now) {
-      const types = await getTicketTypesByIds(db, ids);
-      const seller = await getSellerProfile(db, campaign.sellerId);
-      const sellerName =
-        seller?.businessName ?? (await getUserSummaries(db, [campaign.sellerId]))[0]?.name ?? 'The organiser';
-      printed = {
-        until: now + cacheMs,
-        sellerName,
-        ticketTypes: Object.fromEntries(types.map((t) => [t.id, { name: t.name, attributes: t.attributes }])),
-      };
+      printed = { until: now + cacheMs, ticketTypes: printedTypes(await getTicketTypesByIds(db, ids)) };
       if (cacheMs > 0) {
         if (presentation.size >= 1000) presentation.clear();
         presentation.set(cacheKey, printed);
       }
     }
-    return buildContext(campaign, printed.sellerName, printed.ticketTypes);
+    return buildContext(campaign, await sellerNameFor(db, campaign.sellerId), printed.ticketTypes);
   }
 
   function buildContext(
@@ -184,7 +213,7 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
   }
 
   /** A seated line's seats, as the booking holds them (labels as reserved). */
-  function seatsOf(booking: BookingRecord, ticketTypeId: string) {
+  function seatsOf(booking: BookingForIssue, ticketTypeId: string) {
     const seats = (booking.seats ?? []).filter((s) => s.ticketTypeId === ticketTypeId);
     return seats.length
       ? { seats: seats.map((s) => ({ section: s.section, row: s.row, seat: s.seat })) }
@@ -193,7 +222,7 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
 
   /** The issuance request for a confirmed booking: its lines, issuance and the campaign's window. */
   function issueInputFor(
-    booking: BookingRecord,
+    booking: BookingForIssue,
     campaign: TicketPdfContext['campaign'],
     holderName: string,
   ): IssueTicketsInput {
@@ -266,15 +295,94 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
    * copies) waited for it. Run again (a redelivery), it creates nothing and renders only what
    * fileIssued still needs. The second step is fileIssued, in the inbox transaction.
    */
-  async function prepareIssue(bookingId: string): Promise<PreparedIssue> {
-    const found = await deps.prisma.$transaction(async (tx) => {
-      const f = await confirmedIssueInput(tx, bookingId);
-      if ('outcome' in f) return f;
-      return { ...(await tickets.issueTicketsForBooking(tx, f.input)), pdf: f.pdf };
-    });
+  async function prepareIssue(bookingId: string, hint?: IssueHint): Promise<PreparedIssue> {
+    const found =
+      (deps.sql && hint ? await issueOnPool(deps.sql, bookingId, hint) : null) ??
+      (await deps.prisma.$transaction(async (tx) => {
+        const f = await confirmedIssueInput(tx, bookingId);
+        if ('outcome' in f) return f;
+        return { ...(await tickets.issueTicketsForBooking(tx, f.input)), pdf: f.pdf };
+      }));
     if ('outcome' in found) return found;
     const pdf = (await tickets.needsPdf(found.tickets)) ? await renderPdf(found.tickets, found.pdf) : null;
     return { outcome: 'UNFILED', tickets: found.tickets, created: found.created, pdf };
+  }
+
+  /**
+   * prepareIssue's transaction on the pg pool (tickets.issueNewTicketsOn says why), for the
+   * common case only: the booking CONFIRMED and without tickets, the campaign's ACTIVE key
+   * decrypted in this process, its seller's name cached. BEGIN with the issuance lock, then ONE
+   * read (the booking, the campaign with its ticket types, the buyer, the tickets' own state: a
+   * snapshot after the lock, as confirmedIssueInput reads), then ONE write (serials and rows),
+   * COMMIT: four round trips where the general path takes twelve. The reads are keyed by the ids
+   * the event carries and checked against the booking's own (its campaign and buyer never change;
+   * a mismatch, like anything else unusual, goes the general way). Null, with nothing written,
+   * for every other case: the caller then runs the general path, which handles them all.
+   */
+  async function issueOnPool(
+    sql: SqlPool,
+    bookingId: string,
+    hint: IssueHint,
+  ): Promise<{ tickets: Ticket[]; created: true; pdf: TicketPdfContext } | null> {
+    const campaignId = hint.campaignId.toLowerCase();
+    return withSqlClient(sql, async (client) => {
+      await tickets.beginIssuanceOn(client, bookingId);
+      const reads = await tickets.readIssuanceOn(client, bookingId, campaignId, {
+        booking: bookingForIssueSql.read(bookingId),
+        sale: saleForBookingSql.read(campaignId, hint.ticketTypeIds),
+        buyer: userSummarySql.read(hint.userId),
+      });
+      const booking = bookingForIssueSql.parse(reads.parts.booking);
+      const sale = saleForBookingSql.parse(reads.parts.sale);
+      const sellerName = sale ? cachedSellerName(sale.campaign.sellerId) : undefined;
+      const usual =
+        booking?.status === 'CONFIRMED' &&
+        booking.campaignId === campaignId &&
+        booking.userId === hint.userId.toLowerCase() &&
+        booking.items.every((i) => sale?.ticketTypes.some((t) => t.id === i.ticketTypeId)) &&
+        !reads.issuedFor &&
+        reads.activeKeyId !== null;
+      if (!usual || !sale || sellerName === undefined) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      const pdf: TicketPdfContext = {
+        ...buildContext(sale.campaign, sellerName, printedTypes(sale.ticketTypes)),
+        bookingReference: booking.reference,
+      };
+      const buyer = userSummarySql.parse(reads.parts.buyer) ?? undefined;
+      const input = issueInputFor(booking, pdf.campaign, holderNameOf(buyer));
+      const issued = await tickets.issueNewTicketsOn(client, input, reads.activeKeyId!);
+      await client.query(issued ? 'COMMIT' : 'ROLLBACK');
+      return issued ? { tickets: issued, created: true as const, pdf } : null;
+    });
+  }
+
+  /**
+   * The second step with the consumer's inbox row on the pg pool (tickets.fileIssuedTicketsOn),
+   * when the PDF was rendered: ISSUED (filed, stored, tickets.issued queued), DUPLICATE (the
+   * event was processed before), or null when the caller must run fileIssued in an inbox
+   * transaction (no pool; nothing rendered; or the tickets were filed already or revoked).
+   */
+  async function fileIssuedOnPool(
+    consumer: string,
+    eventId: string,
+    prepared: Extract<PreparedIssue, { outcome: 'UNFILED' }>,
+  ): Promise<IssueOutcome | { outcome: 'DUPLICATE' } | null> {
+    const { sql } = deps;
+    const pdf = prepared.pdf;
+    if (!sql || !pdf) return null;
+    const filed = await withSqlClient(sql, (client) =>
+      tickets.fileIssuedTicketsOn(client, consumer, eventId, prepared.tickets, pdf),
+    );
+    if (filed.outcome === 'NOT_FILED') return null;
+    if (filed.outcome === 'DUPLICATE') return filed;
+    return {
+      outcome: 'ISSUED',
+      tickets: prepared.tickets.map((t) => ({ ...t, fileKey: filed.fileKey })),
+      fileKey: filed.fileKey,
+      event: filed.event,
+    };
   }
 
   /** Second step (see prepareIssue), in the consumer's inbox transaction: store, file, enqueue tickets.issued once. */
@@ -416,6 +524,7 @@ export function createTicketsWorkflows(deps: TicketsWorkflowDeps) {
     issueForConfirmedBooking,
     prepareIssue,
     fileIssued,
+    fileIssuedOnPool,
     revokeForBooking,
     getTicketPdfForOwner,
     getBookingPdfForOwner,

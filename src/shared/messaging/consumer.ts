@@ -13,6 +13,7 @@ import type { Platform } from '../platform';
 import type { Broker } from './broker';
 import type { SharedCounters } from './counters';
 import type { DomainEvent } from './events';
+import { recordInbox } from './inbox';
 import { deadLetterQueueOf, delayQueue, ensureQuorumQueues, workQueue, type QuorumQueue } from './quorum';
 
 export { deadLetterQueue } from './quorum';
@@ -246,10 +247,7 @@ export function startConsumer<P extends object, R>(
     }
     return prisma.$transaction(
       async (tx) => {
-        const inserted = await tx.$executeRaw`
-          INSERT INTO inbox_messages (consumer, message_id) VALUES (${spec.name}, ${event.id}::uuid)
-          ON CONFLICT DO NOTHING`;
-        if (inserted === 0) return false;
+        if (!(await recordInbox(tx, spec.name, event.id))) return false;
         await spec.handle(event, { tx, attempt, logger }, prepared as R);
         return true;
       },

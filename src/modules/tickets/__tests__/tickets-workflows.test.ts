@@ -5,13 +5,19 @@ import path from 'node:path';
 import { fixedClock } from '../../../shared/clock';
 import type { Platform } from '../../../shared/platform';
 import { LocalStorage } from '../../../shared/storage';
-import { actor } from '../../../../test/support/factories';
 import { backendPid, waitUntilBlockedBy } from '../../../../test/support/locks';
 import { createTestPlatform, resetDatabase } from '../../../../test/support/platform';
-import { createSale, type Sale } from '../../../../test/support/sale';
+import { confirmedFreeBooking, createSale, type Sale } from '../../../../test/support/sale';
 import type { BookingsService } from '../../bookings';
 import { createModules } from '../../container';
-import { bookingTicketsFileKey, type TicketsWorkflows } from '../index';
+import { recordInbox } from '../../../shared/messaging/inbox';
+import {
+  bookingTicketsFileKey,
+  verifyTicketQr,
+  type IssueHint,
+  type PreparedIssue,
+  type TicketsWorkflows,
+} from '../index';
 
 /**
  * The tickets workflows against real bookings and campaigns (their public APIs): what a booking
@@ -55,16 +61,8 @@ afterAll(async () => {
   fs.rmSync(storageDir, { recursive: true, force: true });
 });
 
-async function confirmedBooking(quantity: number, issuance: 'SINGLE' | 'SEPARATE'): Promise<string> {
-  const res = await bookings.reserveBooking(actor(), crypto.randomUUID(), {
-    campaignId: sale.campaign.id,
-    items: [{ ticketTypeId: sale.types[0]!.id, quantity }],
-    issuance,
-  });
-  const body = res.body as { id: string; status: string };
-  expect(body.status).toBe('CONFIRMED');
-  return body.id;
-}
+const confirmedBooking = (quantity: number, issuance: 'SINGLE' | 'SEPARATE') =>
+  confirmedFreeBooking(bookings, sale, quantity, issuance);
 
 it('when a SINGLE booking of 3 with 2 entries each is issued, then one ticket admits 3 with 6 entries, valid from 12 h before the start to 12 h after the end', async () => {
   const bookingId = await confirmedBooking(3, 'SINGLE');
@@ -246,4 +244,129 @@ it("when a booking's tickets are revoked, then they are locked in id order (a ga
   const list = await flows.tickets.getRevocationList(sale.campaign.id);
   const seqOf = (id: string) => list.items.find((i) => i.ticketId === id)!.seq;
   expect(seqOf(low)).toBe(seqOf(high) + 1);
+});
+
+/**
+ * The tickets worker's common case on the pg pool (prepareIssue's issueOnPool, fileIssuedOnPool):
+ * the same tickets, serials, files and events as the general Prisma path, exactly once, and every
+ * unusual case handed to the general path.
+ */
+describe('on the pg pool', () => {
+  const CONSUMER = 'tickets.issue';
+  let pooled: TicketsWorkflows;
+  type Unfiled = Extract<PreparedIssue, { outcome: 'UNFILED' }>;
+
+  beforeAll(async () => {
+    // As the worker builds it: with the presentation cache (the pool path needs the seller's name cached).
+    pooled = createModules(
+      { ...platform, clock },
+      { storage, presentationCacheMs: 60_000, renderPdf: async (t) => Buffer.from(`pdf of ${t.length}`) },
+    ).tickets;
+    // The first job of a campaign takes the general path: it decrypts the key and reads the seller.
+    await issue(await confirmedBooking(1, 'SINGLE'));
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  async function hintOf(bookingId: string): Promise<IssueHint> {
+    const b = (await bookings.getBooking(bookingId))!;
+    return { campaignId: b.campaignId, userId: b.userId, ticketTypeIds: b.items.map((i) => i.ticketTypeId) };
+  }
+
+  /** Both steps as the worker's handler runs them: the pool, else an inbox transaction. */
+  async function issue(bookingId: string, eventId: string = crypto.randomUUID()) {
+    const prepared = await pooled.prepareIssue(bookingId, await hintOf(bookingId));
+    expect(prepared.outcome).toBe('UNFILED');
+    const onPool = await pooled.fileIssuedOnPool(CONSUMER, eventId, prepared as Unfiled);
+    if (onPool) return onPool;
+    return platform.prisma.$transaction(async (tx) =>
+      (await recordInbox(tx, CONSUMER, eventId)) ? pooled.fileIssued(tx, prepared as Unfiled) : null,
+    );
+  }
+
+  it('when bookings of a campaign whose key and seller are cached are issued in parallel, then the pool path gives serials 1..n once each, a file and one tickets.issued per booking, and QR codes that verify', async () => {
+    const onPool = jest.spyOn(pooled.tickets, 'issueNewTicketsOn');
+    const filedOnPool = jest.spyOn(pooled.tickets, 'fileIssuedTicketsOn');
+    const ids = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => confirmedBooking(1 + (i % 4), i % 2 ? 'SEPARATE' : 'SINGLE')),
+    );
+    const results = await Promise.all(ids.map((id) => issue(id)));
+
+    expect(results.every((r) => r?.outcome === 'ISSUED')).toBe(true);
+    expect(onPool).toHaveBeenCalledTimes(12);
+    expect(filedOnPool).toHaveBeenCalledTimes(12);
+    const tickets = await platform.prisma.ticket.findMany({ where: { campaignId: sale.campaign.id } });
+    const serials = tickets.map((t) => t.serial).sort((a, b) => a - b);
+    expect(serials).toEqual(Array.from({ length: tickets.length }, (_, i) => i + 1));
+    expect(tickets.every((t) => t.fileKey === bookingTicketsFileKey(sale.campaign.id, t.bookingId))).toBe(
+      true,
+    );
+    for (const id of ids)
+      expect(await storage.exists(bookingTicketsFileKey(sale.campaign.id, id))).toBe(true);
+    const events = await platform.prisma.outboxMessage.findMany({ where: { eventName: 'tickets.issued' } });
+    const issuedFor = events.map((e) => (e.payload as { payload: { bookingId: string } }).payload.bookingId);
+    for (const id of ids) expect(issuedFor.filter((b) => b === id)).toHaveLength(1);
+
+    const keys = await pooled.tickets.getCampaignPublicKeys(sale.campaign.id);
+    for (const t of await pooled.tickets.listBookingTickets(ids[3]!))
+      expect(verifyTicketQr(t.qrText, keys, new Date(t.validFrom.getTime() + 60_000))).toMatchObject({
+        status: 'VALID',
+        claims: { ticketId: t.id },
+      });
+  });
+
+  it('when the same event is filed twice, then the second delivery is a duplicate that writes nothing', async () => {
+    const bookingId = await confirmedBooking(2, 'SEPARATE');
+    const eventId = crypto.randomUUID();
+    expect((await issue(bookingId, eventId))?.outcome).toBe('ISSUED');
+
+    // The redelivery finds its tickets filed: nothing rendered, and the inbox row decides.
+    const again = await pooled.prepareIssue(bookingId, await hintOf(bookingId));
+    expect(again).toMatchObject({ outcome: 'UNFILED', created: false, pdf: null });
+    const forced = { ...(again as Unfiled), pdf: Buffer.from('a late render') };
+    expect(await pooled.fileIssuedOnPool(CONSUMER, eventId, forced)).toEqual({ outcome: 'DUPLICATE' });
+    expect(
+      await platform.prisma.inboxMessage.count({ where: { consumer: CONSUMER, messageId: eventId } }),
+    ).toBe(1);
+    const events = await platform.prisma.outboxMessage.findMany({ where: { eventName: 'tickets.issued' } });
+    expect(events.filter((e) => JSON.stringify(e.payload).includes(bookingId))).toHaveLength(1);
+    expect((await storage.get(bookingTicketsFileKey(sale.campaign.id, bookingId)))!.toString()).toBe(
+      'pdf of 2',
+    );
+  });
+
+  it('when the booking is refunded between the two steps, then the pool files nothing and the inbox transaction reports REVOKED with no file', async () => {
+    const bookingId = await confirmedBooking(2, 'SEPARATE');
+    const prepared = (await pooled.prepareIssue(bookingId, await hintOf(bookingId))) as Unfiled;
+    expect(prepared.created).toBe(true);
+    await bookings.refundBooking(undefined, bookingId);
+    expect(await platform.prisma.$transaction((tx) => pooled.revokeForBooking(tx, bookingId))).toMatchObject({
+      outcome: 'REVOKED',
+    });
+
+    const eventId = crypto.randomUUID();
+    expect(await pooled.fileIssuedOnPool(CONSUMER, eventId, prepared)).toBeNull();
+    // The pool rolled its inbox row back: the general path records it and tells why nothing was filed.
+    expect(await platform.prisma.inboxMessage.count({ where: { messageId: eventId } })).toBe(0);
+    const general = await platform.prisma.$transaction(async (tx) =>
+      (await recordInbox(tx, CONSUMER, eventId)) ? pooled.fileIssued(tx, prepared) : null,
+    );
+    expect(general).toEqual({ outcome: 'REVOKED' });
+    expect(await storage.exists(bookingTicketsFileKey(sale.campaign.id, bookingId))).toBe(false);
+    expect(await platform.prisma.ticket.count({ where: { bookingId, fileKey: { not: null } } })).toBe(0);
+  });
+
+  it("when the event's ids do not match the booking, or it is issued twice at once, then the general path issues it, once", async () => {
+    const onPool = jest.spyOn(pooled.tickets, 'issueNewTicketsOn');
+    const bookingId = await confirmedBooking(3, 'SEPARATE');
+    const hint = { ...(await hintOf(bookingId)), userId: crypto.randomUUID() };
+    const prepared = await pooled.prepareIssue(bookingId, hint);
+    expect(prepared).toMatchObject({ outcome: 'UNFILED', created: true });
+    expect(onPool).not.toHaveBeenCalled();
+
+    const twice = await confirmedBooking(2, 'SEPARATE');
+    const [a, b] = await Promise.all([issue(twice), issue(twice)]);
+    expect([a?.outcome, b?.outcome].sort()).toEqual(['ALREADY_ISSUED', 'ISSUED']);
+    expect(await platform.prisma.ticket.count({ where: { bookingId: twice } })).toBe(2);
+  });
 });
