@@ -430,14 +430,25 @@ describe('in-app notifications through the outbox, RabbitMQ, the realtime worker
 
     it('when eight checks race on a type that has just crossed, then exactly one records the crossing', async () => {
       const type = small.types[0]!;
+      const crossings = async () =>
+        (
+          await env.platform.prisma.$queryRaw<Array<{ n: number }>>`
+            SELECT count(*)::int AS n FROM outbox_messages WHERE event_name = 'campaign.stock-low'
+              AND payload->'payload'->>'ticketTypeId' = ${type.id}`
+        )[0]!.n;
+      const before = await crossings();
       await env.platform.prisma.ticketType.update({ where: { id: type.id }, data: { lowStockAt: null } });
       const results = await Promise.all(
         Array.from({ length: 8 }, () =>
           recordLowStockCrossings(env.platform.prisma, env.platform.clock, small.campaign.id),
         ),
       );
-      expect(results.flat()).toHaveLength(1);
-      expect(results.flat()[0]).toMatchObject({ ticketTypeId: type.id, available: 3, threshold: 5 });
+      // The realtime worker is a ninth racer: on a loaded machine it may still be folding the
+      // previous test's sales, and then it is the one that records the crossing. One record, either way.
+      expect(await crossings()).toBe(before + 1);
+      expect(results.flat().length).toBeLessThanOrEqual(1);
+      for (const r of results.flat())
+        expect(r).toMatchObject({ ticketTypeId: type.id, available: 3, threshold: 5 });
     });
   });
 });

@@ -96,17 +96,21 @@ export async function nextResult(page: Page, previousScanId = '', timeout = 20_0
     previousScanId,
     { timeout },
   );
-  return {
-    scanId: (await result.getAttribute('data-scan-id'))!,
-    colour: await result.getAttribute('data-colour'),
-    result: await result.getAttribute('data-result-state'),
-    reason: await result.getAttribute('data-reason'),
-    offline: (await result.getAttribute('data-offline')) === 'true',
-    word: (await result.locator('[data-result-word]').textContent())?.trim(),
-    name: (await result.locator('[data-result-name]').textContent())?.trim(),
-    detail: (await result.locator('[data-result-detail]').textContent())?.trim(),
-    entries: (await result.locator('[data-result-entries]').textContent())?.trim(),
-  };
+  // Read in one go: attribute by attribute, a decision rendered in between would mix two results.
+  return result.evaluate((el) => {
+    const text = (sel: string) => el.querySelector(sel)?.textContent?.trim();
+    return {
+      scanId: el.getAttribute('data-scan-id')!,
+      colour: el.getAttribute('data-colour'),
+      result: el.getAttribute('data-result-state'),
+      reason: el.getAttribute('data-reason'),
+      offline: el.getAttribute('data-offline') === 'true',
+      word: text('[data-result-word]'),
+      name: text('[data-result-name]'),
+      detail: text('[data-result-detail]'),
+      entries: text('[data-result-entries]'),
+    };
+  });
 }
 
 const GATE_DIR = path.resolve(__dirname, '../../src/web/static/gate');

@@ -185,7 +185,8 @@ describe('Gate page offline', () => {
     // An entry anywhere moves the phone's "inside now" to the server's figure, pushed.
     await page.locator('[data-manual-input]').fill(admitted!.qrText);
     await page.locator('[data-manual-input]').press('Enter');
-    expect(await nextResult(page)).toMatchObject({ colour: 'green', offline: false });
+    const admittedResult = await nextResult(page);
+    expect(admittedResult).toMatchObject({ colour: 'green', offline: false });
     const counts = await waitFor(
       async () => {
         const server = (
@@ -220,7 +221,8 @@ describe('Gate page offline', () => {
     await page.locator('[data-gate-app][data-state="offline"]').waitFor();
     await page.locator('[data-manual-input]').fill(refunded!.qrText);
     await page.locator('[data-manual-input]').press('Enter');
-    const shown = await nextResult(page);
+    // The new decision, not the admission still on screen.
+    const shown = await nextResult(page, admittedResult.scanId);
     expect(shown).toMatchObject({ colour: 'red', reason: 'revoked', offline: true });
     expect(shown.name).toMatch(/^Refunded on /);
     await context.setOffline(false);
