@@ -149,6 +149,7 @@ const schema = z.object({
   WAITLIST_OFFER_MINUTES: int(30, 1),
   // Most reservations of one campaign one web process puts in one transaction (see bookings.reserve.ts).
   BOOKING_BATCH_MAX: int(100, 1),
+  BOOKING_BATCH_OVERLAP_MIN: int(16, 1),
   // Live counters: a quiet campaign's refresh goes out at once; under load at most one per
   // campaign per this many ms (a hot sale's bookings are folded into one read and one broadcast;
   // 0 = one per event). It is most of the worst case from a booking to the browsers (issue 17:

@@ -99,12 +99,14 @@ export interface ReservationDeps {
   clock: Clock;
   holdMs: number;
   maxBatch: number;
+  /** Queued requests that start a batch while another is still committing (see the lanes). */
+  overlapMin: number;
   /** Builds the outbox events of a new booking (booking.reserved, and booking.confirmed when free). */
   eventsFor(booking: BookingRecord): DomainEvent[];
 }
 
 export function createReservations(deps: ReservationDeps) {
-  const { prisma, sql, clock, holdMs, maxBatch } = deps;
+  const { prisma, sql, clock, holdMs, maxBatch, overlapMin } = deps;
 
   /**
    * Checks one request against the campaign as read, in batch order, and prices it. `left`
@@ -507,7 +509,8 @@ export function createReservations(deps: ReservationDeps) {
    * moment the batch before it commits. So the lock does not sit idle while this process answers
    * the batch before or sends the next BEGIN: per batch, what is serialised is the lock holder's
    * read, write and COMMIT. At most one batch per lane waits for the lock (`opening`); the other
-   * requests wait in the queue, so a burst still goes in batches, taken in arrival order.
+   * requests wait in the queue, so a burst still goes in batches, taken in arrival order. The
+   * overlap is for a queue of at least `overlapMin`: fewer wait for the running batch to end.
    */
   interface Lane {
     queue: Array<Request & { done(o: Outcome): void }>;
@@ -524,6 +527,10 @@ export function createReservations(deps: ReservationDeps) {
       if (!lane.running) lanes.delete(campaignId);
       return;
     }
+    // A few waiting go with the batch after the running one ends, together: a batch's cost is
+    // mostly per batch, and splitting a light stream into many small overlapping batches costs
+    // more CPU per reservation than the overlap saves.
+    if (lane.running && lane.queue.length < overlapMin) return;
     const batch = lane.queue.splice(0, maxBatch);
     lane.opening = true;
     lane.running++;

@@ -73,6 +73,7 @@ export interface BookingDeps {
     | 'BOOKING_EXPIRY_BATCH_SIZE'
     | 'IDEMPOTENCY_KEY_TTL_HOURS'
     | 'BOOKING_BATCH_MAX'
+    | 'BOOKING_BATCH_OVERLAP_MIN'
     | 'WAITLIST_OFFER_MINUTES'
     | 'BOOKING_HOLD_EXTENSION_MINUTES'
     | 'BOOKING_HOLD_MAX_MINUTES'
@@ -231,6 +232,7 @@ export function createBookingsService(deps: BookingDeps) {
     clock,
     holdMs,
     maxBatch: config.BOOKING_BATCH_MAX,
+    overlapMin: config.BOOKING_BATCH_OVERLAP_MIN,
     eventsFor: newBookingEvents,
   });
 

@@ -321,11 +321,17 @@ describe('bookings service', () => {
       await new Promise<void>((r) => (release = r));
     });
     const blockerPid = await isLocked;
-    const first = reserve(actor(), order(s, [1]));
+    // Overlapping from the first waiting request (the default waits for 16).
+    const eager = createModules({
+      ...platform,
+      clock,
+      config: { ...platform.config, BOOKING_BATCH_OVERLAP_MIN: 1 },
+    }).bookings;
+    const first = eager.reserveBooking(actor(), key(), order(s, [1]));
     await waitUntilBlockedBy(platform.prisma, blockerPid);
     const [holder] = await platform.prisma.$queryRaw<Array<{ pid: number }>>`
       SELECT pid FROM pg_stat_activity WHERE ${blockerPid}::int = ANY(pg_blocking_pids(pid))`;
-    const second = reserve(actor(), order(s, [1]));
+    const second = eager.reserveBooking(actor(), key(), order(s, [1]));
     // The second batch's BEGIN and lock request went out while the first still runs.
     await waitUntilBlockedBy(platform.prisma, holder!.pid);
     release();
