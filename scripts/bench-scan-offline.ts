@@ -64,8 +64,11 @@ export async function runOfflineVerificationBench(n = N): Promise<OfflineBenchRe
   const publicKey = key.publicKey.toString('base64url');
 
   const browser = await launchBrowser();
+  // Its page server closed with it: left listening, it kept the process from exiting (and
+  // bench:scan, which runs this after the online half, from ever returning).
+  const secure = await securePageWith(browser, script);
   try {
-    const { page } = await securePageWith(browser, script);
+    const { page } = secure;
     const chromium = await page.evaluate(
       () => navigator.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? 'unknown',
     );
@@ -84,6 +87,7 @@ export async function runOfflineVerificationBench(n = N): Promise<OfflineBenchRe
     }
     return { chromium, figures, defaultEngine };
   } finally {
+    await secure.close();
     await browser.close();
   }
 }
