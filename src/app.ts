@@ -54,7 +54,10 @@ export function buildApp(platform: Platform, services: Modules = createModules(p
     (req, res, next) => {
       const end = metrics.httpDuration.startTimer();
       res.on('finish', () => {
-        const label = route ?? (req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched');
+        // A router's root route is its prefix (the OpenAPI path): /api/v1/bookings, not /api/v1/bookings/.
+        const own = req.route ? String(req.route.path) : '';
+        const label =
+          route ?? (req.route ? `${req.baseUrl}${own === '/' && req.baseUrl ? '' : own}` : 'unmatched');
         end({ method: req.method, route: label, status: String(res.statusCode) });
       });
       next();

@@ -118,7 +118,9 @@ describe('bookings API (signed in through the real sign-in)', () => {
     expect((await raw('{"campaignId":["a"]}').expect(400)).body.error.code).toBe('VALIDATION_FAILED');
 
     const metrics = await request(env.url).get('/metrics').expect(200);
+    // One series for the route, whichever way a request went.
     expect(metrics.text).toMatch(/route="\/api\/v1\/bookings",status="201"/);
+    expect(metrics.text).not.toContain('route="/api/v1/bookings/"');
   });
 
   it('when a buyer reserves, then 201 with the booking in camelCase, money in minor units and expiresAt in UTC', async () => {
