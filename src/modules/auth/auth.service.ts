@@ -28,6 +28,12 @@ export interface GoogleIdentity {
 }
 
 /**
+ * A sign-in rush on a busy database waits for a connection and runs longer than Prisma's 2 s / 5 s
+ * defaults; past them the person got a 500 (P2028) for a sign-in that was only slow.
+ */
+const SIGN_IN_TX = { maxWait: 15_000, timeout: 20_000 };
+
+/**
  * Upserts the user by Google subject id, refreshing email, name and picture; refuses a missing
  * or unverified email (an unverified address would let anyone claim a team invitation or an
  * admin email). Grants or revokes SUPER_ADMIN from ADMIN_EMAILS, accepts the team invitations
@@ -71,12 +77,8 @@ export async function signInWithGoogle(
       );
     }
     return { userId: user.id, created: user.inserted };
-    // A sign-in rush on a busy database waits for a connection and runs longer than Prisma's 2 s /
-    // 5 s defaults; past them the person got a 500 (P2028) for a sign-in that was only slow.
   }, SIGN_IN_TX);
 }
-
-const SIGN_IN_TX = { maxWait: 15_000, timeout: 20_000 };
 
 /**
  * The actor for a user id, read fresh from the database (roles and live memberships), or null
