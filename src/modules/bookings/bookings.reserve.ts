@@ -395,9 +395,9 @@ export function createReservations(deps: ReservationDeps) {
       for (let round = 1; ; round++) {
         const now = clock.now();
         const outcomes = new Map<Request, Outcome>();
-        // Not awaited on its own: node-postgres sends the claim as soon as BEGIN is answered, from
-        // its own socket handler, without a turn of this (busy) event loop in between.
-        // Both awaited together: when the connection fails, both fail and neither goes unhandled.
+        // BEGIN is not awaited on its own: node-postgres sends the claim as soon as BEGIN is
+        // answered, from its socket handler, without a turn of this (busy) event loop between.
+        // Awaited together, so that when the connection fails neither rejection goes unhandled.
         const [, claimed] = await Promise.all([
           client.query('BEGIN'),
           repo.lockSalesAndClaimKeysOn(
